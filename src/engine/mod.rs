@@ -1,0 +1,11 @@
+//! The discrete-event core: clock, event queue, RNG streams, statistics.
+//! Knows nothing of labeling jobs, YAML, threads or charts.
+
+pub mod queue;
+pub mod rng;
+pub mod stats;
+pub mod time;
+
+pub use queue::{EventQueue, Phase};
+pub use rng::{SimRng, StreamKind, StreamSeeds};
+pub use time::{SimDuration, SimTime};

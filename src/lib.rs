@@ -1,0 +1,24 @@
+//! labelsim: a discrete-event simulator and capacity planner for streaming
+//! data-labeling jobs (SageMaker Ground Truth streaming jobs are the
+//! reference). See `README.md` for the user's view and `SPEC.md` R1–R12 for
+//! the rules; code cites rule numbers.
+//!
+//! ```text
+//!  producers ──messages──▶ R1 accept? ─▶ R9 dedup ─▶ R3 A<K? ──yes──▶ dispatch (N tasks, R2)
+//!  (poisson, manifest,       │ lost         │ dropped     │ no              │
+//!   burst, diurnal, trace)   ▼              ▼             ▼                 ▼
+//!                        lost_*       duplicates    SQS queue ──R6 14d──▶ expired_in_queue
+//!                                                  (refill when A<K−N)      │
+//!                                                                 task pool ─▶ workers (R7: decline,
+//!                                                                   time limit, lifetime, shifts)
+//!                                                                           ▼
+//!                                                        object resolves: labeled | failed (label event)
+//! ```
+//!
+//! Data flows one way: `scenario` (YAML → validated [`model::SimConfig`]) →
+//! `engine` + `model` (one replication) → `runner` (replications in
+//! parallel) → `report` / `plot` (files).
+
+pub mod engine;
+pub mod model;
+pub mod scenario;

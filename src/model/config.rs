@@ -1,0 +1,174 @@
+//! The validated, unit-resolved description of one simulated job: what the
+//! engine runs. Built from a scenario file by `scenario::build`; never seen as
+//! raw YAML here. Times are [`SimTime`]/[`SimDuration`] (ms), rates are per ms.
+
+use super::workforce::{ServiceDist, ShiftSchedule};
+use crate::engine::{SimDuration, SimTime};
+
+/// R1/R4: a streaming job (SQS queue, perpetual) or a batch job (manifest only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Streaming,
+    Batch,
+}
+
+/// Who labels. `Mturk` triggers the R5 pilot and a 12 h lifetime ceiling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workforce {
+    Private,
+    Vendor,
+    Mturk,
+}
+
+/// R3: when a newly accepted object may bypass a non-empty queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefillRule {
+    /// The service docs as written: dispatch directly whenever A < K, even if
+    /// objects are queued (arrivals can overtake when K − N ≤ A < K).
+    Documented,
+    /// A new arrival joins the queue whenever the queue is non-empty.
+    StrictFifo,
+}
+
+/// R8: what counts as activity for the idle stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleDefinition {
+    /// Idle = no message received and nothing queued or available to workers.
+    NoInputAndNoWork,
+    /// Idle = no message received, whatever work remains.
+    NoInput,
+}
+
+/// R7: what happens to a task whose worker hits `task_time_limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnTimeout {
+    /// The task returns to the pool for another worker.
+    Return,
+    /// The task is resolved unsubmitted.
+    Drop,
+}
+
+/// R9: which message field is the deduplication ID for SNS-sourced messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DedupKey {
+    /// The SNS message ID: redeliveries are caught, producer retries are not.
+    SnsMessageId,
+    /// A message attribute naming the object (e.g. `source-ref`): retries
+    /// and re-sends of the same object are caught too.
+    Attribute(String),
+}
+
+/// Job-level settings (SPEC §2).
+#[derive(Clone, Debug)]
+pub struct JobConfig {
+    pub mode: Mode,
+    pub workforce: Workforce,
+    /// K, `MaxConcurrentTaskCount` [objects].
+    pub max_concurrent_task_count: u32,
+    /// N, `NumberOfHumanWorkersPerDataObject` [tasks per object].
+    pub workers_per_object: u32,
+    pub initializing: SimDuration,
+    pub task_availability_lifetime: SimDuration,
+    pub task_time_limit: SimDuration,
+    pub queue_retention: SimDuration,
+    pub idle_timeout: SimDuration,
+    pub idle_definition: IdleDefinition,
+    pub refill_rule: RefillRule,
+    pub on_timeout: OnTimeout,
+    pub dedup_key: DedupKey,
+    pub stop_at: Option<SimTime>,
+    /// R1/R4: a batch job not complete by then fails.
+    pub max_runtime: SimDuration,
+}
+
+/// Where a producer's messages come from (R9/R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Sns,
+    S3,
+}
+
+/// R9: probabilities that one original send gives rise to an extra copy.
+#[derive(Clone, Debug, Default)]
+pub struct DuplicateConfig {
+    /// SNS delivers the same message again (same SNS message ID).
+    pub sns_redelivery: f64,
+    /// The producer publishes again (new SNS message ID; for S3, a new PUT).
+    pub producer_retry: f64,
+    /// S3 delivers the same event twice (same URI + sequencer). S3 only.
+    pub s3_event_duplicate: f64,
+    /// The same object key is uploaded or sent again later (new sequencer).
+    pub reupload: f64,
+    /// How long after the original each copy arrives.
+    pub delay: SimDuration,
+}
+
+/// When a producer sends.
+#[derive(Clone, Debug)]
+pub enum ArrivalProcess {
+    /// Homogeneous Poisson [messages/ms].
+    Poisson { rate_per_ms: f64 },
+    /// `count` objects in the input manifest, received when the job starts.
+    Manifest { count: u64 },
+    /// `size` messages at once, every `every`, from `start`.
+    Burst { size: u64, every: SimDuration },
+    /// Poisson with a sinusoidal daily rate peaking at `peak_hour` (UTC of
+    /// the calendar), λ(t) = mean · (1 + amplitude · cos(2π (h − peak)/24)).
+    Diurnal {
+        mean_per_ms: f64,
+        peak_hour: f64,
+        amplitude: f64,
+    },
+    /// Poisson with a piecewise-constant daily rate: (ms of day, rate per ms),
+    /// sorted, first at 0.
+    Profile { points: Vec<(u64, f64)> },
+    /// Replayed arrival instants, sorted.
+    Trace { times: Vec<SimTime> },
+}
+
+#[derive(Clone, Debug)]
+pub struct ProducerConfig {
+    pub name: String,
+    pub process: ArrivalProcess,
+    pub start: SimTime,
+    /// No original message is sent at or after `end`.
+    pub end: SimTime,
+    /// Cap on original messages sent.
+    pub limit: Option<u64>,
+    pub source: Source,
+    pub duplicates: DuplicateConfig,
+    /// R10: when an S3 producer's bucket notification was configured.
+    pub notification_configured_at: Option<SimTime>,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerGroupConfig {
+    pub name: String,
+    pub count: u32,
+    pub service_time: ServiceDist,
+    pub decline_probability: f64,
+    pub decline_time: SimDuration,
+    pub shifts: ShiftSchedule,
+    /// Per-worker speed factors are lognormal with median 1 and this sigma
+    /// (0 = identical workers); a worker's service time is a draw / its speed.
+    pub speed_spread: f64,
+}
+
+/// Everything one replication needs.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub horizon: SimTime,
+    /// Calendar instant of t = 0 [ms since the Unix epoch, UTC].
+    pub start_at_epoch_ms: i64,
+    pub job: JobConfig,
+    pub producers: Vec<ProducerConfig>,
+    pub workers: Vec<WorkerGroupConfig>,
+    /// Time-series sampling period.
+    pub sample_every: SimDuration,
+}
+
+impl SimConfig {
+    pub fn total_workers(&self) -> u64 {
+        self.workers.iter().map(|g| g.count as u64).sum()
+    }
+}

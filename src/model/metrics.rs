@@ -1,0 +1,225 @@
+//! What one replication reports: the SPEC §4 summary keys and time series.
+
+use std::fmt;
+
+/// How a job ended (SPEC §4 `job_end_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EndState {
+    /// R4: a batch job whose objects are all resolved.
+    Completed,
+    /// R1: `job.stop_at` reached.
+    StoppedManual,
+    /// R8: idle for more than `job.idle_timeout`.
+    StoppedIdle,
+    /// R1/R4: a batch job not complete within `job.max_runtime`.
+    Failed,
+    /// The horizon came first; the job is still running.
+    InProgress,
+}
+
+impl EndState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndState::Completed => "completed",
+            EndState::StoppedManual => "stopped_manual",
+            EndState::StoppedIdle => "stopped_idle",
+            EndState::Failed => "failed",
+            EndState::InProgress => "in_progress",
+        }
+    }
+}
+
+impl fmt::Display for EndState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One reported value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricValue {
+    Count(u64),
+    Real(f64),
+    Text(String),
+}
+
+impl MetricValue {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            MetricValue::Count(c) => Some(*c as f64),
+            MetricValue::Real(r) => Some(*r),
+            MetricValue::Text(_) => None,
+        }
+    }
+}
+
+/// The summary of one replication. Counts are objects unless named `tasks_`;
+/// times are seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunSummary {
+    pub messages_received: u64,
+    pub duplicates_dropped: u64,
+    pub lost_not_in_progress: u64,
+    pub lost_after_stop: u64,
+    pub objects_accepted: u64,
+    pub objects_dispatched: u64,
+    pub objects_labeled: u64,
+    pub objects_failed: u64,
+    pub expired_in_queue: u64,
+    pub stranded_at_stop: u64,
+    pub queued_at_end: u64,
+    pub in_progress_at_end: u64,
+    pub tasks_created: u64,
+    pub tasks_submitted: u64,
+    pub tasks_declined: u64,
+    pub tasks_timed_out: u64,
+    pub tasks_expired: u64,
+    /// Tasks waiting in the pool when the job stopped (R1).
+    pub tasks_withdrawn: u64,
+    /// Timed-out tasks not returned (`on_timeout: drop`, or after a stop).
+    pub tasks_dropped: u64,
+    pub time_to_label_mean_s: f64,
+    pub time_to_label_p50_s: f64,
+    pub time_to_label_p95_s: f64,
+    pub time_to_label_p99_s: f64,
+    pub queue_wait_mean_s: f64,
+    pub pool_wait_mean_s: f64,
+    pub backlog_max: u64,
+    pub backlog_mean: f64,
+    pub available_max: u64,
+    pub available_mean: f64,
+    pub worker_utilization: f64,
+    pub labeled_per_hour: f64,
+    pub test_events_accepted: u64,
+    pub job_end_state: Option<EndState>,
+    pub job_end_time_s: f64,
+    pub messages_produced: u64,
+    pub redeliveries: u64,
+    pub held_at_end: u64,
+    pub held_at_sender_max: u64,
+    pub sender_wait_mean_s: f64,
+    pub events: u64,
+}
+
+impl RunSummary {
+    /// Every metric, in the stable output order.
+    pub fn metrics(&self) -> Vec<(&'static str, MetricValue)> {
+        use MetricValue::{Count as C, Real as R};
+        vec![
+            ("messages_received", C(self.messages_received)),
+            ("duplicates_dropped", C(self.duplicates_dropped)),
+            ("lost_not_in_progress", C(self.lost_not_in_progress)),
+            ("lost_after_stop", C(self.lost_after_stop)),
+            ("objects_accepted", C(self.objects_accepted)),
+            ("objects_dispatched", C(self.objects_dispatched)),
+            ("objects_labeled", C(self.objects_labeled)),
+            ("objects_failed", C(self.objects_failed)),
+            ("expired_in_queue", C(self.expired_in_queue)),
+            ("stranded_at_stop", C(self.stranded_at_stop)),
+            ("queued_at_end", C(self.queued_at_end)),
+            ("in_progress_at_end", C(self.in_progress_at_end)),
+            ("tasks_created", C(self.tasks_created)),
+            ("tasks_submitted", C(self.tasks_submitted)),
+            ("tasks_declined", C(self.tasks_declined)),
+            ("tasks_timed_out", C(self.tasks_timed_out)),
+            ("tasks_expired", C(self.tasks_expired)),
+            ("tasks_withdrawn", C(self.tasks_withdrawn)),
+            ("tasks_dropped", C(self.tasks_dropped)),
+            ("time_to_label_mean_s", R(self.time_to_label_mean_s)),
+            ("time_to_label_p50_s", R(self.time_to_label_p50_s)),
+            ("time_to_label_p95_s", R(self.time_to_label_p95_s)),
+            ("time_to_label_p99_s", R(self.time_to_label_p99_s)),
+            ("queue_wait_mean_s", R(self.queue_wait_mean_s)),
+            ("pool_wait_mean_s", R(self.pool_wait_mean_s)),
+            ("backlog_max", C(self.backlog_max)),
+            ("backlog_mean", R(self.backlog_mean)),
+            ("available_max", C(self.available_max)),
+            ("available_mean", R(self.available_mean)),
+            ("worker_utilization", R(self.worker_utilization)),
+            ("labeled_per_hour", R(self.labeled_per_hour)),
+            ("test_events_accepted", C(self.test_events_accepted)),
+            (
+                "job_end_state",
+                MetricValue::Text(self.job_end_state.map(|s| s.as_str()).unwrap_or("").to_string()),
+            ),
+            ("job_end_time_s", R(self.job_end_time_s)),
+            ("messages_produced", C(self.messages_produced)),
+            ("redeliveries", C(self.redeliveries)),
+            ("held_at_end", C(self.held_at_end)),
+            ("held_at_sender_max", C(self.held_at_sender_max)),
+            ("sender_wait_mean_s", R(self.sender_wait_mean_s)),
+            ("events", C(self.events)),
+        ]
+    }
+
+    /// Metric names in output order.
+    pub fn metric_names() -> Vec<&'static str> {
+        RunSummary::default().metrics().into_iter().map(|(k, _)| k).collect()
+    }
+}
+
+/// One time-series sample (SPEC §4 timeseries.csv).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sample {
+    pub t_s: f64,
+    /// Objects accepted and not yet dispatched (the SQS queue; in batch mode
+    /// the manifest objects not yet sent).
+    pub backlog: u64,
+    /// A: objects available to workers.
+    pub available: u64,
+    pub tasks_waiting: u64,
+    pub tasks_in_progress: u64,
+    pub workers_busy: u64,
+    pub workers_on_shift: u64,
+    pub labeled_total: u64,
+    /// Cumulative R6 queue expiries.
+    pub expired_total: u64,
+    pub duplicates_total: u64,
+    /// Cumulative lost_not_in_progress + lost_after_stop + stranded_at_stop.
+    pub lost_total: u64,
+    pub received_total: u64,
+    pub failed_total: u64,
+}
+
+impl Sample {
+    pub const COLUMNS: [&'static str; 13] = [
+        "t_s",
+        "backlog",
+        "available",
+        "tasks_waiting",
+        "tasks_in_progress",
+        "workers_busy",
+        "workers_on_shift",
+        "labeled_total",
+        "expired_total",
+        "duplicates_total",
+        "lost_total",
+        "received_total",
+        "failed_total",
+    ];
+
+    pub fn values(&self) -> [f64; 13] {
+        [
+            self.t_s,
+            self.backlog as f64,
+            self.available as f64,
+            self.tasks_waiting as f64,
+            self.tasks_in_progress as f64,
+            self.workers_busy as f64,
+            self.workers_on_shift as f64,
+            self.labeled_total as f64,
+            self.expired_total as f64,
+            self.duplicates_total as f64,
+            self.lost_total as f64,
+            self.received_total as f64,
+            self.failed_total as f64,
+        ]
+    }
+}
+
+/// Everything one replication produces.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub summary: RunSummary,
+    pub timeseries: Vec<Sample>,
+}

@@ -1,0 +1,15 @@
+//! The labeling job's rules (SPEC §2, R1–R10) on top of the engine.
+//! No YAML, threads, charts or CLI here: input is a validated [`SimConfig`],
+//! output a [`RunOutput`] or an [`InvariantViolation`].
+
+pub mod config;
+pub mod dedup;
+pub mod invariants;
+pub mod metrics;
+pub mod sim;
+pub mod workforce;
+
+pub use config::SimConfig;
+pub use invariants::InvariantViolation;
+pub use metrics::{EndState, MetricValue, RunOutput, RunSummary, Sample};
+pub use sim::simulate;

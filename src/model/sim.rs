@@ -1,0 +1,1345 @@
+//! One replication of a labeling job: the rules R1–R10 of SPEC §2 on the
+//! event engine.
+//!
+//! State lives in flat, reused structures so the hot path does not allocate
+//! and memory follows the objects *in the system*, not those ever seen:
+//! - `queue`: accepted, undispatched objects (the SQS queue; in batch mode the
+//!   manifest not yet sent), FIFO by acceptance. Head-only R6 expiry timer.
+//! - `slab`: objects available to workers, slots recycled through a free list
+//!   and a generation counter; an intrusive list in dispatch order gives the
+//!   next R7 lifetime deadline in O(1).
+//! - `pool`: waiting tasks, oldest dispatch first; entries of resolved
+//!   objects are skipped lazily (generation mismatch).
+//! - `free_workers`: on-shift idle workers, longest idle first.
+
+use super::config::{
+    ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Workforce,
+};
+use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
+use super::invariants::{self, InvariantViolation};
+use super::metrics::{EndState, RunOutput, RunSummary, Sample};
+use crate::engine::stats::{Latency, TimeWeighted};
+use crate::engine::time::{MS_PER_DAY, MS_PER_H};
+use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, LogNormal};
+use std::collections::VecDeque;
+
+/// R2: at most 9 workers per object, each a distinct worker.
+const NONE: u32 = u32::MAX;
+/// R5: the Mechanical Turk pilot batch.
+pub const MTURK_PILOT_OBJECTS: u32 = 10;
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// R1: Initializing → InProgress.
+    JobInProgress,
+    /// Producer `p`'s next original send.
+    ProducerNext(u16),
+    /// A delayed copy (R9 duplicate source) arriving.
+    Deliver {
+        producer: u16,
+        ids: MessageIds,
+        produced: bool,
+    },
+    /// R10: the S3 test event of producer `p`.
+    TestEvent(u16),
+    /// A worker finishes (submits, declines or times out) its task.
+    TaskDone { worker: u32, gen: u32 },
+    /// Worker group `g` goes on or off shift.
+    ShiftChange(u16),
+    /// R6: the queue head may have reached its retention.
+    QueueExpiry,
+    /// R7: the oldest available object may have reached its lifetime.
+    Lifetime,
+    /// R8: the idle deadline may have passed (end-of-instant phase).
+    IdleCheck,
+    /// R1: `job.stop_at`.
+    ManualStop,
+    /// R1/R4: `job.max_runtime` of a batch job.
+    MaxRuntime,
+    /// Time-series sample.
+    Sample,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JobState {
+    Initializing,
+    InProgress,
+    Ended,
+}
+
+/// An accepted object not yet dispatched.
+#[derive(Clone, Copy, Debug)]
+struct Queued {
+    accepted_at: SimTime,
+}
+
+/// An object available to workers (R2).
+#[derive(Clone, Debug, Default)]
+struct Obj {
+    gen: u32,
+    accepted_at: SimTime,
+    dispatched_at: SimTime,
+    deadline: SimTime,
+    /// Tasks not yet resolved (waiting + in hand).
+    unresolved: u32,
+    waiting: u32,
+    in_hand: u32,
+    submitted: u32,
+    taken_once: bool,
+    pilot: bool,
+    /// Workers who have taken one of its tasks (R2: never twice).
+    touched: Vec<u32>,
+    prev: u32,
+    next: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PoolTask {
+    slot: u32,
+    gen: u32,
+    dispatched_at: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Submit,
+    Decline,
+    Timeout,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Holding {
+    slot: u32,
+    obj_gen: u32,
+    outcome: Outcome,
+}
+
+#[derive(Clone, Debug)]
+struct Worker {
+    group: u16,
+    speed: f64,
+    on_shift: bool,
+    gen: u32,
+    busy: Option<Holding>,
+}
+
+struct ProducerState {
+    arrivals: SimRng,
+    duplicates: SimRng,
+    sent: u64,
+    next_index: usize,
+}
+
+/// R5 pilot bookkeeping.
+#[derive(Clone, Copy, Debug)]
+struct Pilot {
+    size: u32,
+    dispatched: u32,
+    resolved: u32,
+}
+
+#[derive(Default)]
+struct Counters {
+    messages_received: u64,
+    duplicates_dropped: u64,
+    lost_not_in_progress: u64,
+    lost_after_stop: u64,
+    objects_accepted: u64,
+    objects_dispatched: u64,
+    objects_labeled: u64,
+    objects_failed: u64,
+    expired_in_queue: u64,
+    stranded_at_stop: u64,
+    tasks_created: u64,
+    tasks_submitted: u64,
+    tasks_declined: u64,
+    tasks_timed_out: u64,
+    tasks_expired: u64,
+    tasks_withdrawn: u64,
+    tasks_dropped: u64,
+    test_events_accepted: u64,
+    messages_produced: u64,
+    redeliveries: u64,
+    /// A task handed to a worker who already had one of the object's (R2).
+    distinct_worker_violations: u64,
+}
+
+/// Snapshot of integrals at the job's end, for job-life averages.
+#[derive(Clone, Copy, Default)]
+struct EndSnapshot {
+    at: SimTime,
+    backlog_area: u128,
+    available_area: u128,
+    busy_area: u128,
+    on_shift_area: u128,
+}
+
+/// One replication in progress.
+pub struct Simulation<'a> {
+    cfg: &'a SimConfig,
+    events: EventQueue<Event>,
+    now: SimTime,
+    state: JobState,
+    end_state: Option<EndState>,
+    end: EndSnapshot,
+    event_count: u64,
+
+    producers: Vec<ProducerState>,
+    ids: IdIssuer,
+    seen: SeenIds,
+
+    queue: VecDeque<Queued>,
+    slab: Vec<Obj>,
+    free_slots: Vec<u32>,
+    live_head: u32,
+    live_tail: u32,
+    available: u32,
+    pool: VecDeque<PoolTask>,
+    tasks_waiting: u64,
+    tasks_in_hand: u64,
+
+    workers: Vec<Worker>,
+    free_workers: VecDeque<u32>,
+    group_rngs: Vec<SimRng>,
+    group_on_shift: Vec<bool>,
+
+    queue_timer: Option<SimTime>,
+    lifetime_timer: Option<SimTime>,
+    idle_timer: Option<SimTime>,
+    last_input: SimTime,
+    empty_since: SimTime,
+
+    pilot: Option<Pilot>,
+    wave_outstanding: u32,
+
+    c: Counters,
+    time_to_label: Latency,
+    queue_wait: Latency,
+    pool_wait: Latency,
+    tw_backlog: TimeWeighted,
+    tw_available: TimeWeighted,
+    tw_in_system: TimeWeighted,
+    tw_busy: TimeWeighted,
+    tw_on_shift: TimeWeighted,
+    /// Σ (departure − acceptance) of objects that left the system [ms].
+    departed_sojourn_ms: u128,
+    /// Σ acceptance time of objects in the system [ms].
+    in_system_accepted_sum_ms: u128,
+    in_system: u64,
+
+    timeseries: Vec<Sample>,
+}
+
+impl<'a> Simulation<'a> {
+    /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
+    pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
+        let producers = (0..cfg.producers.len())
+            .map(|i| ProducerState {
+                arrivals: seeds.stream(StreamKind::Arrivals, i as u64),
+                duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
+                sent: 0,
+                next_index: 0,
+            })
+            .collect();
+        let mut group_rngs: Vec<SimRng> = (0..cfg.workers.len())
+            .map(|g| seeds.stream(StreamKind::Service, g as u64))
+            .collect();
+        let mut workers = Vec::with_capacity(cfg.total_workers() as usize);
+        for (g, group) in cfg.workers.iter().enumerate() {
+            let speed_dist = LogNormal::new(0.0, group.speed_spread.max(0.0)).expect("sigma ≥ 0");
+            for _ in 0..group.count {
+                let speed = if group.speed_spread > 0.0 {
+                    speed_dist.sample(&mut group_rngs[g])
+                } else {
+                    1.0
+                };
+                workers.push(Worker {
+                    group: g as u16,
+                    speed,
+                    on_shift: false,
+                    gen: 0,
+                    busy: None,
+                });
+            }
+        }
+        let pilot = (cfg.job.workforce == Workforce::Mturk).then(|| Pilot {
+            size: MTURK_PILOT_OBJECTS.min(cfg.job.max_concurrent_task_count),
+            dispatched: 0,
+            resolved: 0,
+        });
+        Simulation {
+            cfg,
+            events: EventQueue::new(),
+            now: SimTime::ZERO,
+            state: JobState::Initializing,
+            end_state: None,
+            end: EndSnapshot::default(),
+            event_count: 0,
+            producers,
+            ids: IdIssuer::default(),
+            seen: SeenIds::default(),
+            queue: VecDeque::new(),
+            slab: Vec::new(),
+            free_slots: Vec::new(),
+            live_head: NONE,
+            live_tail: NONE,
+            available: 0,
+            pool: VecDeque::new(),
+            tasks_waiting: 0,
+            tasks_in_hand: 0,
+            group_on_shift: vec![false; cfg.workers.len()],
+            workers,
+            free_workers: VecDeque::new(),
+            group_rngs,
+            queue_timer: None,
+            lifetime_timer: None,
+            idle_timer: None,
+            last_input: SimTime::ZERO,
+            empty_since: SimTime::ZERO,
+            pilot,
+            wave_outstanding: 0,
+            c: Counters::default(),
+            time_to_label: Latency::new(),
+            queue_wait: Latency::new(),
+            pool_wait: Latency::new(),
+            tw_backlog: TimeWeighted::default(),
+            tw_available: TimeWeighted::default(),
+            tw_in_system: TimeWeighted::default(),
+            tw_busy: TimeWeighted::default(),
+            tw_on_shift: TimeWeighted::default(),
+            departed_sojourn_ms: 0,
+            in_system_accepted_sum_ms: 0,
+            in_system: 0,
+            timeseries: Vec::new(),
+        }
+    }
+
+    /// Runs to the horizon, checks the SPEC §5 invariants and reports.
+    pub fn run(mut self) -> Result<RunOutput, InvariantViolation> {
+        self.schedule_initial();
+        let horizon = self.cfg.horizon;
+        while let Some(t) = self.events.peek_time() {
+            if t > horizon {
+                break;
+            }
+            let (t, ev) = self.events.pop().expect("peeked");
+            self.now = t;
+            self.event_count += 1;
+            self.handle(ev);
+        }
+        self.now = horizon;
+        self.finish()
+    }
+
+    fn schedule_initial(&mut self) {
+        let cfg = self.cfg;
+        self.events
+            .schedule(SimTime::ZERO + cfg.job.initializing, Event::JobInProgress);
+        for (g, group) in cfg.workers.iter().enumerate() {
+            let (on, next) = group.shifts.state_at(SimTime::ZERO, cfg.start_at_epoch_ms);
+            self.set_group_shift(g, on);
+            if let Some(t) = next {
+                self.events.schedule(t, Event::ShiftChange(g as u16));
+            }
+        }
+        for (p, prod) in cfg.producers.iter().enumerate() {
+            if !matches!(prod.process, ArrivalProcess::Manifest { .. }) {
+                if let Some(t) = self.first_send_time(p) {
+                    self.events.schedule(t, Event::ProducerNext(p as u16));
+                }
+            }
+            if let (Source::S3, Some(t)) = (prod.source, prod.notification_configured_at) {
+                self.events.schedule(t, Event::TestEvent(p as u16));
+            }
+        }
+        if let Some(t) = cfg.job.stop_at {
+            self.events.schedule(t, Event::ManualStop);
+        }
+        if cfg.job.mode == Mode::Batch {
+            self.events
+                .schedule(SimTime::ZERO + cfg.job.max_runtime, Event::MaxRuntime);
+        }
+        self.events.schedule(SimTime::ZERO, Event::Sample);
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::JobInProgress => self.on_in_progress(),
+            Event::ProducerNext(p) => self.on_producer_next(p as usize),
+            Event::Deliver {
+                producer,
+                ids,
+                produced,
+            } => {
+                if produced {
+                    self.c.messages_produced += 1;
+                } else {
+                    self.c.redeliveries += 1;
+                }
+                self.deliver(producer as usize, ids, false);
+            }
+            Event::TestEvent(p) => {
+                // R10: one s3:TestEvent, published by S3, delivered as a message.
+                self.c.messages_produced += 1;
+                let ids = self.ids.fresh();
+                self.deliver(p as usize, ids, true);
+            }
+            Event::TaskDone { worker, gen } => self.on_task_done(worker, gen),
+            Event::ShiftChange(g) => self.on_shift_change(g as usize),
+            Event::QueueExpiry => self.on_queue_expiry(),
+            Event::Lifetime => self.on_lifetime(),
+            Event::IdleCheck => self.on_idle_check(),
+            Event::ManualStop => {
+                if self.state != JobState::Ended {
+                    self.end_job(EndState::StoppedManual);
+                }
+            }
+            Event::MaxRuntime => {
+                if self.state != JobState::Ended {
+                    self.end_job(EndState::Failed);
+                }
+            }
+            Event::Sample => {
+                self.record_sample();
+                let next = self.now + self.cfg.sample_every;
+                if next <= self.cfg.horizon && self.cfg.sample_every.0 > 0 {
+                    self.events.schedule(next, Event::Sample);
+                }
+            }
+        }
+        self.match_pool();
+    }
+
+    // ----- R1 lifecycle ---------------------------------------------------
+
+    fn on_in_progress(&mut self) {
+        if self.state != JobState::Initializing {
+            return; // stopped during initialization
+        }
+        self.state = JobState::InProgress;
+        self.last_input = self.now;
+        self.empty_since = self.now;
+        // R3/R4: the input manifest is handed over at creation and sent when
+        // the job starts, in manifest order.
+        for p in 0..self.cfg.producers.len() {
+            if let ArrivalProcess::Manifest { count } = self.cfg.producers[p].process {
+                let n = self.cfg.producers[p].limit.map_or(count, |l| l.min(count));
+                for _ in 0..n {
+                    self.c.messages_produced += 1;
+                    let ids = self.ids.fresh();
+                    self.deliver(p, ids, false);
+                }
+            }
+        }
+        if self.cfg.job.mode == Mode::Batch {
+            self.batch_refill();
+        }
+        self.arm_idle_timer();
+    }
+
+    /// R1: stop, completion or failure. Queued objects are stranded, waiting
+    /// tasks withdrawn; tasks in workers' hands finish.
+    fn end_job(&mut self, how: EndState) {
+        self.state = JobState::Ended;
+        self.end_state = Some(how);
+        self.snapshot_end();
+        while let Some(q) = self.queue.pop_front() {
+            self.c.stranded_at_stop += 1;
+            self.leave_system(q.accepted_at);
+        }
+        self.tw_backlog.set(self.now, 0);
+        let mut withdrawn_from: Vec<u32> = Vec::new();
+        while let Some(t) = self.pool.pop_front() {
+            if self.slab[t.slot as usize].gen != t.gen {
+                continue;
+            }
+            let o = &mut self.slab[t.slot as usize];
+            o.waiting -= 1;
+            o.unresolved -= 1;
+            self.c.tasks_withdrawn += 1;
+            withdrawn_from.push(t.slot);
+        }
+        self.tasks_waiting = 0;
+        withdrawn_from.sort_unstable();
+        withdrawn_from.dedup();
+        for slot in withdrawn_from {
+            if self.slab[slot as usize].unresolved == 0 && self.is_live(slot) {
+                self.resolve(slot);
+            }
+        }
+    }
+
+    fn snapshot_end(&mut self) {
+        self.end = EndSnapshot {
+            at: self.now,
+            backlog_area: self.tw_backlog.area_until(self.now),
+            available_area: self.tw_available.area_until(self.now),
+            busy_area: self.tw_busy.area_until(self.now),
+            on_shift_area: self.tw_on_shift.area_until(self.now),
+        };
+    }
+
+    // ----- producers and messages ----------------------------------------
+
+    fn first_send_time(&mut self, p: usize) -> Option<SimTime> {
+        let cfg = self.cfg;
+        let prod = &cfg.producers[p];
+        match &prod.process {
+            ArrivalProcess::Burst { .. } => Some(prod.start),
+            ArrivalProcess::Trace { times } => {
+                let i = times.partition_point(|&t| t < prod.start);
+                self.producers[p].next_index = i;
+                times.get(i).copied()
+            }
+            _ => self.next_poisson_time(p, prod.start),
+        }
+        .filter(|&t| t < prod.end)
+    }
+
+    /// Next event of a (possibly non-homogeneous) Poisson process after
+    /// `from`, by thinning against the process's peak rate (Lewis–Shedler).
+    fn next_poisson_time(&mut self, p: usize, from: SimTime) -> Option<SimTime> {
+        let cfg = self.cfg;
+        let prod = &cfg.producers[p];
+        let peak = peak_rate(&prod.process);
+        if peak <= 0.0 {
+            return None;
+        }
+        let exp = Exp::new(peak).expect("positive rate");
+        let homogeneous = matches!(prod.process, ArrivalProcess::Poisson { .. });
+        let rng = &mut self.producers[p].arrivals;
+        let mut t = from.0 as f64;
+        loop {
+            t += exp.sample(rng);
+            if t >= prod.end.0 as f64 {
+                return None;
+            }
+            let st = SimTime(t.round() as u64);
+            if homogeneous
+                || rng.random::<f64>() * peak < rate_at(&prod.process, st, cfg.start_at_epoch_ms)
+            {
+                return Some(st);
+            }
+        }
+    }
+
+    fn on_producer_next(&mut self, p: usize) {
+        let cfg = self.cfg;
+        let prod = &cfg.producers[p];
+        let limit = prod.limit.unwrap_or(u64::MAX);
+        match &prod.process {
+            ArrivalProcess::Burst { size, every } => {
+                let n = (*size).min(limit - self.producers[p].sent);
+                for _ in 0..n {
+                    self.send_original(p);
+                }
+                let next = self.now + *every;
+                if every.0 > 0 && next < prod.end && self.producers[p].sent < limit {
+                    self.events.schedule(next, Event::ProducerNext(p as u16));
+                }
+            }
+            ArrivalProcess::Trace { times } => {
+                self.send_original(p);
+                let i = self.producers[p].next_index + 1;
+                self.producers[p].next_index = i;
+                if let Some(&t) = times.get(i) {
+                    if t < prod.end && self.producers[p].sent < limit {
+                        self.events.schedule(t, Event::ProducerNext(p as u16));
+                    }
+                }
+            }
+            _ => {
+                self.send_original(p);
+                if self.producers[p].sent < limit {
+                    if let Some(t) = self.next_poisson_time(p, self.now) {
+                        self.events.schedule(t, Event::ProducerNext(p as u16));
+                    }
+                }
+            }
+        }
+    }
+
+    /// An original send plus the R9 duplicate copies it gives rise to.
+    fn send_original(&mut self, p: usize) {
+        self.producers[p].sent += 1;
+        self.c.messages_produced += 1;
+        let ids = self.ids.fresh();
+        self.deliver(p, ids, false);
+        let cfg = self.cfg;
+        let prod = &cfg.producers[p];
+        let d = &prod.duplicates;
+        if d.sns_redelivery + d.producer_retry + d.s3_event_duplicate + d.reupload <= 0.0 {
+            return;
+        }
+        let at = self.now + d.delay;
+        let rng = &mut self.producers[p].duplicates;
+        let (redeliver, retry, s3dup, reupload) = (
+            rng.random::<f64>() < d.sns_redelivery,
+            rng.random::<f64>() < d.producer_retry,
+            rng.random::<f64>() < d.s3_event_duplicate,
+            rng.random::<f64>() < d.reupload,
+        );
+        let producer = p as u16;
+        if redeliver {
+            // Same SNS message delivered again.
+            self.events.schedule(
+                at,
+                Event::Deliver {
+                    producer,
+                    ids,
+                    produced: false,
+                },
+            );
+        }
+        if retry {
+            // A new publish of the same object; from S3, a new PUT.
+            let retry_ids = MessageIds {
+                publish: self.ids.new_publish(),
+                object_key: ids.object_key,
+                upload: match prod.source {
+                    Source::S3 => self.ids.new_upload(),
+                    Source::Sns => ids.upload,
+                },
+            };
+            self.events.schedule(
+                at,
+                Event::Deliver {
+                    producer,
+                    ids: retry_ids,
+                    produced: true,
+                },
+            );
+        }
+        if s3dup && prod.source == Source::S3 {
+            // S3 delivers the same event again: same URI + sequencer.
+            let dup_ids = MessageIds {
+                publish: self.ids.new_publish(),
+                ..ids
+            };
+            self.events.schedule(
+                at,
+                Event::Deliver {
+                    producer,
+                    ids: dup_ids,
+                    produced: false,
+                },
+            );
+        }
+        if reupload {
+            // The same key uploaded (or sent) again: new sequencer, new publish.
+            let re_ids = MessageIds {
+                publish: self.ids.new_publish(),
+                object_key: ids.object_key,
+                upload: self.ids.new_upload(),
+            };
+            self.events.schedule(
+                at,
+                Event::Deliver {
+                    producer,
+                    ids: re_ids,
+                    produced: true,
+                },
+            );
+        }
+    }
+
+    /// A message reaches the job: R1 acceptance, R9 deduplication.
+    fn deliver(&mut self, p: usize, ids: MessageIds, test_event: bool) {
+        self.c.messages_received += 1;
+        match self.state {
+            JobState::Initializing => {
+                self.c.lost_not_in_progress += 1;
+                return;
+            }
+            JobState::Ended => {
+                self.c.lost_after_stop += 1;
+                return;
+            }
+            JobState::InProgress => {}
+        }
+        // R8: any message received is input.
+        self.last_input = self.now;
+        let ns = DedupNamespace::for_message(self.cfg.producers[p].source, &self.cfg.job.dedup_key);
+        if self.seen.check_and_insert(ns, ids) {
+            self.c.duplicates_dropped += 1;
+            return;
+        }
+        if test_event {
+            self.c.test_events_accepted += 1;
+        }
+        self.accept();
+    }
+
+    fn accept(&mut self) {
+        self.c.objects_accepted += 1;
+        self.in_system += 1;
+        self.in_system_accepted_sum_ms += self.now.0 as u128;
+        self.tw_in_system.set(self.now, self.in_system);
+        let q = Queued {
+            accepted_at: self.now,
+        };
+        if self.cfg.job.mode == Mode::Batch {
+            // R4: manifest objects wait for their wave.
+            self.enqueue(q);
+            return;
+        }
+        // R3: direct dispatch or the SQS queue.
+        let k = self.cfg.job.max_concurrent_task_count;
+        let direct = match self.cfg.job.refill_rule {
+            RefillRule::Documented => self.available < k,
+            RefillRule::StrictFifo => self.queue.is_empty() && self.available < k,
+        };
+        if direct && self.pilot_allows_dispatch() {
+            self.dispatch(q);
+        } else {
+            self.enqueue(q);
+        }
+    }
+
+    fn enqueue(&mut self, q: Queued) {
+        self.queue.push_back(q);
+        self.tw_backlog.set(self.now, self.queue.len() as u64);
+        if self.cfg.job.mode == Mode::Streaming {
+            self.arm_queue_timer();
+        }
+    }
+
+    fn leave_system(&mut self, accepted_at: SimTime) {
+        self.in_system -= 1;
+        self.in_system_accepted_sum_ms -= accepted_at.0 as u128;
+        self.departed_sojourn_ms += (self.now.0 - accepted_at.0) as u128;
+        self.tw_in_system.set(self.now, self.in_system);
+    }
+
+    // ----- R3/R4/R5 dispatch ----------------------------------------------
+
+    fn pilot_allows_dispatch(&self) -> bool {
+        self.pilot.is_none_or(|p| p.dispatched < p.size)
+    }
+
+    fn dispatch(&mut self, q: Queued) {
+        let cfg = self.cfg;
+        let n = cfg.job.workers_per_object;
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.slab.push(Obj::default());
+                (self.slab.len() - 1) as u32
+            }
+        };
+        let is_pilot = match &mut self.pilot {
+            Some(p) => {
+                p.dispatched += 1;
+                true
+            }
+            None => false,
+        };
+        let deadline = self.now + cfg.job.task_availability_lifetime;
+        let tail = self.live_tail;
+        {
+            let o = &mut self.slab[slot as usize];
+            o.accepted_at = q.accepted_at;
+            o.dispatched_at = self.now;
+            o.deadline = deadline;
+            o.unresolved = n;
+            o.waiting = n;
+            o.in_hand = 0;
+            o.submitted = 0;
+            o.taken_once = false;
+            o.pilot = is_pilot;
+            o.touched.clear();
+            o.prev = tail;
+            o.next = NONE;
+        }
+        if tail == NONE {
+            self.live_head = slot;
+        } else {
+            self.slab[tail as usize].next = slot;
+        }
+        self.live_tail = slot;
+        self.available += 1;
+        self.tw_available.set(self.now, self.available as u64);
+        self.c.objects_dispatched += 1;
+        self.queue_wait.record(self.now.0 - q.accepted_at.0);
+        let gen = self.slab[slot as usize].gen;
+        for _ in 0..n {
+            self.pool.push_back(PoolTask {
+                slot,
+                gen,
+                dispatched_at: self.now,
+            });
+        }
+        self.c.tasks_created += n as u64;
+        self.tasks_waiting += n as u64;
+        if self.lifetime_timer.is_none() {
+            self.lifetime_timer = Some(deadline);
+            self.events.schedule(deadline, Event::Lifetime);
+        }
+    }
+
+    /// R3 refill after an object resolves (streaming).
+    fn streaming_refill(&mut self) {
+        let k = self.cfg.job.max_concurrent_task_count;
+        let n = self.cfg.job.workers_per_object;
+        if let Some(p) = self.pilot {
+            if p.dispatched < p.size || p.resolved < p.size {
+                // R5: still in the pilot: queued objects wait unless the
+                // pilot has room.
+                while self.pilot_allows_dispatch() && self.available < k {
+                    match self.queue.pop_front() {
+                        Some(q) => self.dispatch(q),
+                        None => break,
+                    }
+                }
+                self.tw_backlog.set(self.now, self.queue.len() as u64);
+                return;
+            }
+            // R5: pilot done; normal dispatch begins as at job start (A < K).
+            self.pilot = None;
+            while self.available < k {
+                match self.queue.pop_front() {
+                    Some(q) => self.dispatch(q),
+                    None => break,
+                }
+            }
+            self.tw_backlog.set(self.now, self.queue.len() as u64);
+            self.arm_queue_timer();
+            return;
+        }
+        // R3: whenever A < K − N, dispatch the oldest queued object.
+        while self.available + n < k {
+            match self.queue.pop_front() {
+                Some(q) => self.dispatch(q),
+                None => break,
+            }
+        }
+        self.tw_backlog.set(self.now, self.queue.len() as u64);
+        self.arm_queue_timer();
+    }
+
+    /// R4: the next wave starts when every object of the current one resolved.
+    fn batch_refill(&mut self) {
+        if self.wave_outstanding > 0 || self.state != JobState::InProgress {
+            return;
+        }
+        if self.queue.is_empty() {
+            if self.available == 0 {
+                self.end_job(EndState::Completed);
+            }
+            return;
+        }
+        let size = match self.pilot {
+            // R5: the pilot is the first wave.
+            Some(p) if p.dispatched == 0 => p.size,
+            Some(_) => {
+                self.pilot = None;
+                self.cfg.job.max_concurrent_task_count
+            }
+            None => self.cfg.job.max_concurrent_task_count,
+        };
+        for _ in 0..size {
+            match self.queue.pop_front() {
+                Some(q) => {
+                    self.dispatch(q);
+                    self.wave_outstanding += 1;
+                }
+                None => break,
+            }
+        }
+        self.tw_backlog.set(self.now, self.queue.len() as u64);
+    }
+
+    // ----- R7 workers -----------------------------------------------------
+
+    /// Hands waiting tasks to free workers: the oldest task first, each to the
+    /// longest-idle free worker who has not worked on that object (R2, R7).
+    fn match_pool(&mut self) {
+        let mut i = 0;
+        while i < self.pool.len() && !self.free_workers.is_empty() && self.tasks_waiting > 0 {
+            let t = self.pool[i];
+            let o = &self.slab[t.slot as usize];
+            if o.gen != t.gen {
+                self.pool.remove(i);
+                continue;
+            }
+            let pos = if o.touched.is_empty() {
+                Some(0)
+            } else {
+                self.free_workers.iter().position(|w| !o.touched.contains(w))
+            };
+            match pos {
+                Some(pos) => {
+                    let w = self.free_workers.remove(pos).expect("position in range");
+                    self.pool.remove(i);
+                    self.start_task(w, t);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    fn start_task(&mut self, w: u32, t: PoolTask) {
+        let now = self.now;
+        let o = &mut self.slab[t.slot as usize];
+        if o.touched.contains(&w) {
+            self.c.distinct_worker_violations += 1;
+        }
+        o.touched.push(w);
+        o.waiting -= 1;
+        o.in_hand += 1;
+        if !o.taken_once {
+            o.taken_once = true;
+            self.pool_wait.record(now.0 - o.dispatched_at.0);
+        }
+        self.tasks_waiting -= 1;
+        self.tasks_in_hand += 1;
+        let worker = &self.workers[w as usize];
+        let g = worker.group as usize;
+        let group = &self.cfg.workers[g];
+        let rng = &mut self.group_rngs[g];
+        let (outcome, dur) = if group.decline_probability > 0.0
+            && rng.random::<f64>() < group.decline_probability
+        {
+            (Outcome::Decline, group.decline_time)
+        } else {
+            let s = SimDuration::from_ms_f64(group.service_time.sample(rng) / worker.speed);
+            let limit = self.cfg.job.task_time_limit;
+            if s > limit {
+                (Outcome::Timeout, limit)
+            } else {
+                (Outcome::Submit, s)
+            }
+        };
+        let gen = worker.gen;
+        self.workers[w as usize].busy = Some(Holding {
+            slot: t.slot,
+            obj_gen: t.gen,
+            outcome,
+        });
+        self.tw_busy.set(now, self.tw_busy.level() + 1);
+        self.events
+            .schedule(now + dur, Event::TaskDone { worker: w, gen });
+    }
+
+    /// The worker is done with its task (or had it taken away): free it.
+    fn release_worker(&mut self, w: u32) {
+        let worker = &mut self.workers[w as usize];
+        worker.busy = None;
+        worker.gen = worker.gen.wrapping_add(1);
+        self.tasks_in_hand -= 1;
+        self.tw_busy.set(self.now, self.tw_busy.level() - 1);
+        if worker.on_shift {
+            self.free_workers.push_back(w);
+        }
+    }
+
+    fn on_task_done(&mut self, w: u32, gen: u32) {
+        let worker = &self.workers[w as usize];
+        if worker.gen != gen {
+            return; // the task was taken away (R7 lifetime)
+        }
+        let h = worker.busy.expect("a current task");
+        debug_assert_eq!(self.slab[h.slot as usize].gen, h.obj_gen);
+        self.release_worker(w);
+        let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
+        let o = &mut self.slab[h.slot as usize];
+        o.in_hand -= 1;
+        match h.outcome {
+            Outcome::Submit => {
+                o.submitted += 1;
+                o.unresolved -= 1;
+                self.c.tasks_submitted += 1;
+            }
+            Outcome::Decline => {
+                // R7: a declined task is resolved and not sent to another worker.
+                o.unresolved -= 1;
+                self.c.tasks_declined += 1;
+            }
+            Outcome::Timeout if returns => {
+                // R7: the task returns to the pool for another worker.
+                self.c.tasks_timed_out += 1;
+                o.waiting += 1;
+                let task = PoolTask {
+                    slot: h.slot,
+                    gen: h.obj_gen,
+                    dispatched_at: o.dispatched_at,
+                };
+                let at = self.pool.partition_point(|t| t.dispatched_at <= task.dispatched_at);
+                self.pool.insert(at, task);
+                self.tasks_waiting += 1;
+            }
+            Outcome::Timeout => {
+                self.c.tasks_timed_out += 1;
+                o.unresolved -= 1;
+                self.c.tasks_dropped += 1;
+            }
+        }
+        if self.slab[h.slot as usize].unresolved == 0 {
+            self.resolve(h.slot);
+        }
+    }
+
+    fn set_group_shift(&mut self, g: usize, on: bool) {
+        self.group_on_shift[g] = on;
+        let mut on_shift_delta: i64 = 0;
+        for (w, worker) in self.workers.iter_mut().enumerate() {
+            if worker.group as usize != g || worker.on_shift == on {
+                continue;
+            }
+            worker.on_shift = on;
+            on_shift_delta += if on { 1 } else { -1 };
+            if on && worker.busy.is_none() {
+                self.free_workers.push_back(w as u32);
+            }
+        }
+        if !on {
+            let workers = &self.workers;
+            self.free_workers
+                .retain(|&w| workers[w as usize].group as usize != g);
+        }
+        let level = (self.tw_on_shift.level() as i64 + on_shift_delta) as u64;
+        self.tw_on_shift.set(self.now, level);
+    }
+
+    fn on_shift_change(&mut self, g: usize) {
+        let (on, next) = self.cfg.workers[g]
+            .shifts
+            .state_at(self.now, self.cfg.start_at_epoch_ms);
+        if on != self.group_on_shift[g] {
+            self.set_group_shift(g, on);
+        }
+        if let Some(t) = next {
+            self.events.schedule(t, Event::ShiftChange(g as u16));
+        }
+    }
+
+    // ----- resolution, R6, R7 lifetime -------------------------------------
+
+    fn is_live(&self, slot: u32) -> bool {
+        let o = &self.slab[slot as usize];
+        o.prev != NONE || self.live_head == slot
+    }
+
+    /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
+    fn resolve(&mut self, slot: u32) {
+        let (prev, next, accepted_at, labeled, pilot) = {
+            let o = &self.slab[slot as usize];
+            (o.prev, o.next, o.accepted_at, o.submitted > 0, o.pilot)
+        };
+        {
+            let touched = &self.slab[slot as usize].touched;
+            for (i, w) in touched.iter().enumerate() {
+                if touched[..i].contains(w) {
+                    self.c.distinct_worker_violations += 1;
+                }
+            }
+        }
+        if prev == NONE {
+            self.live_head = next;
+        } else {
+            self.slab[prev as usize].next = next;
+        }
+        if next == NONE {
+            self.live_tail = prev;
+        } else {
+            self.slab[next as usize].prev = prev;
+        }
+        let o = &mut self.slab[slot as usize];
+        o.gen = o.gen.wrapping_add(1);
+        o.prev = NONE;
+        o.next = NONE;
+        self.free_slots.push(slot);
+        self.available -= 1;
+        self.tw_available.set(self.now, self.available as u64);
+        if labeled {
+            self.c.objects_labeled += 1;
+            self.time_to_label.record(self.now.0 - accepted_at.0);
+        } else {
+            self.c.objects_failed += 1;
+        }
+        self.leave_system(accepted_at);
+        if pilot {
+            if let Some(p) = &mut self.pilot {
+                p.resolved += 1;
+            }
+        }
+        if self.state == JobState::InProgress {
+            match self.cfg.job.mode {
+                Mode::Streaming => self.streaming_refill(),
+                Mode::Batch => {
+                    self.wave_outstanding -= 1;
+                    self.batch_refill();
+                }
+            }
+        }
+        self.note_maybe_idle();
+    }
+
+    fn arm_queue_timer(&mut self) {
+        if self.queue_timer.is_none() {
+            if let Some(head) = self.queue.front() {
+                let at = head.accepted_at + self.cfg.job.queue_retention;
+                self.queue_timer = Some(at);
+                self.events.schedule(at, Event::QueueExpiry);
+            }
+        }
+    }
+
+    /// R6: objects that waited `queue_retention` in the queue expire.
+    fn on_queue_expiry(&mut self) {
+        self.queue_timer = None;
+        if self.cfg.job.mode != Mode::Streaming {
+            return;
+        }
+        let retention = self.cfg.job.queue_retention;
+        let mut expired = false;
+        while let Some(head) = self.queue.front() {
+            if head.accepted_at + retention > self.now {
+                break;
+            }
+            let q = self.queue.pop_front().expect("front");
+            self.c.expired_in_queue += 1;
+            self.leave_system(q.accepted_at);
+            expired = true;
+        }
+        if expired {
+            self.tw_backlog.set(self.now, self.queue.len() as u64);
+            self.note_maybe_idle();
+        }
+        self.arm_queue_timer();
+    }
+
+    /// R7: an object whose task availability lifetime has passed resolves
+    /// with what was submitted; its other tasks expire.
+    fn on_lifetime(&mut self) {
+        self.lifetime_timer = None;
+        while self.live_head != NONE {
+            let slot = self.live_head;
+            let o = &self.slab[slot as usize];
+            if o.deadline > self.now {
+                self.lifetime_timer = Some(o.deadline);
+                self.events.schedule(o.deadline, Event::Lifetime);
+                return;
+            }
+            let gen = o.gen;
+            let expired = o.unresolved as u64;
+            self.c.tasks_expired += expired;
+            self.tasks_waiting -= o.waiting as u64;
+            // Workers holding its tasks are freed.
+            let holders: Vec<u32> = o
+                .touched
+                .iter()
+                .copied()
+                .filter(|&w| {
+                    self.workers[w as usize]
+                        .busy
+                        .is_some_and(|h| h.slot == slot && h.obj_gen == gen)
+                })
+                .collect();
+            for w in holders {
+                self.release_worker(w);
+            }
+            let o = &mut self.slab[slot as usize];
+            o.waiting = 0;
+            o.in_hand = 0;
+            o.unresolved = 0;
+            self.resolve(slot);
+        }
+    }
+
+    // ----- R8 idle stop -----------------------------------------------------
+
+    fn system_empty(&self) -> bool {
+        self.queue.is_empty() && self.available == 0
+    }
+
+    fn note_maybe_idle(&mut self) {
+        if self.system_empty() && self.state == JobState::InProgress {
+            self.empty_since = self.now;
+            self.arm_idle_timer();
+        }
+    }
+
+    /// The instant at which the job will have been idle for the timeout, if
+    /// it is idle now.
+    fn idle_deadline(&self) -> Option<SimTime> {
+        if self.cfg.job.mode != Mode::Streaming || self.state != JobState::InProgress {
+            return None;
+        }
+        let idle_since = match self.cfg.job.idle_definition {
+            IdleDefinition::NoInput => self.last_input,
+            IdleDefinition::NoInputAndNoWork => {
+                if !self.system_empty() {
+                    return None;
+                }
+                self.last_input.max(self.empty_since)
+            }
+        };
+        Some(idle_since + self.cfg.job.idle_timeout)
+    }
+
+    fn arm_idle_timer(&mut self) {
+        if self.idle_timer.is_none() {
+            if let Some(at) = self.idle_deadline() {
+                self.idle_timer = Some(at);
+                self.events
+                    .schedule_in_phase(at, Phase::EndOfInstant, Event::IdleCheck);
+            }
+        }
+    }
+
+    /// R8: runs after every other event of its instant, so a message arriving
+    /// exactly at the deadline still counts ("idle for *more* than").
+    fn on_idle_check(&mut self) {
+        self.idle_timer = None;
+        match self.idle_deadline() {
+            Some(at) if at <= self.now => self.end_job(EndState::StoppedIdle),
+            Some(_) => self.arm_idle_timer(),
+            None => {}
+        }
+    }
+
+    // ----- reporting --------------------------------------------------------
+
+    fn record_sample(&mut self) {
+        let c = &self.c;
+        self.timeseries.push(Sample {
+            t_s: self.now.as_secs_f64(),
+            backlog: self.queue.len() as u64,
+            available: self.available as u64,
+            tasks_waiting: self.tasks_waiting,
+            tasks_in_progress: self.tasks_in_hand,
+            workers_busy: self.tw_busy.level(),
+            workers_on_shift: self.tw_on_shift.level(),
+            labeled_total: c.objects_labeled,
+            expired_total: c.expired_in_queue,
+            duplicates_total: c.duplicates_dropped,
+            lost_total: c.lost_not_in_progress + c.lost_after_stop + c.stranded_at_stop,
+            received_total: c.messages_received,
+            failed_total: c.objects_failed,
+        });
+    }
+
+    fn finish(mut self) -> Result<RunOutput, InvariantViolation> {
+        let horizon = self.cfg.horizon;
+        if self.end_state.is_none() {
+            self.end_state = Some(EndState::InProgress);
+            self.snapshot_end();
+        }
+        if self.timeseries.last().is_none_or(|s| s.t_s < horizon.as_secs_f64()) {
+            self.record_sample();
+        }
+        let end = self.end;
+        let span = end.at.0.max(1) as f64;
+        let c = &self.c;
+        let summary = RunSummary {
+            messages_received: c.messages_received,
+            duplicates_dropped: c.duplicates_dropped,
+            lost_not_in_progress: c.lost_not_in_progress,
+            lost_after_stop: c.lost_after_stop,
+            objects_accepted: c.objects_accepted,
+            objects_dispatched: c.objects_dispatched,
+            objects_labeled: c.objects_labeled,
+            objects_failed: c.objects_failed,
+            expired_in_queue: c.expired_in_queue,
+            stranded_at_stop: c.stranded_at_stop,
+            queued_at_end: self.queue.len() as u64,
+            in_progress_at_end: self.available as u64,
+            tasks_created: c.tasks_created,
+            tasks_submitted: c.tasks_submitted,
+            tasks_declined: c.tasks_declined,
+            tasks_timed_out: c.tasks_timed_out,
+            tasks_expired: c.tasks_expired,
+            tasks_withdrawn: c.tasks_withdrawn,
+            tasks_dropped: c.tasks_dropped,
+            time_to_label_mean_s: self.time_to_label.mean_s(),
+            time_to_label_p50_s: self.time_to_label.quantile_s(0.50),
+            time_to_label_p95_s: self.time_to_label.quantile_s(0.95),
+            time_to_label_p99_s: self.time_to_label.quantile_s(0.99),
+            queue_wait_mean_s: self.queue_wait.mean_s(),
+            pool_wait_mean_s: self.pool_wait.mean_s(),
+            backlog_max: self.tw_backlog.max(),
+            backlog_mean: end.backlog_area as f64 / span,
+            available_max: self.tw_available.max(),
+            available_mean: end.available_area as f64 / span,
+            worker_utilization: if end.on_shift_area > 0 {
+                end.busy_area as f64 / end.on_shift_area as f64
+            } else {
+                0.0
+            },
+            labeled_per_hour: c.objects_labeled as f64 / (span / MS_PER_H as f64),
+            test_events_accepted: c.test_events_accepted,
+            job_end_state: self.end_state,
+            job_end_time_s: end.at.as_secs_f64(),
+            messages_produced: c.messages_produced,
+            redeliveries: c.redeliveries,
+            held_at_end: 0,
+            held_at_sender_max: 0,
+            sender_wait_mean_s: 0.0,
+            events: self.event_count,
+        };
+        let ledger = invariants::Ledger {
+            summary: &summary,
+            mode: self.cfg.job.mode,
+            k: self.cfg.job.max_concurrent_task_count,
+            tasks_open_at_end: self.tasks_waiting + self.tasks_in_hand,
+            distinct_worker_violations: c.distinct_worker_violations,
+            in_system_area_ms: self.tw_in_system.area_until(horizon),
+            sojourn_ms: self.departed_sojourn_ms
+                + self.in_system as u128 * horizon.0 as u128
+                - self.in_system_accepted_sum_ms,
+        };
+        invariants::check(&ledger)?;
+        Ok(RunOutput {
+            summary,
+            timeseries: self.timeseries,
+        })
+    }
+}
+
+/// The highest rate a Poisson-type process reaches [messages/ms].
+fn peak_rate(process: &ArrivalProcess) -> f64 {
+    match process {
+        ArrivalProcess::Poisson { rate_per_ms } => *rate_per_ms,
+        ArrivalProcess::Diurnal {
+            mean_per_ms,
+            amplitude,
+            ..
+        } => mean_per_ms * (1.0 + amplitude),
+        ArrivalProcess::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
+        _ => 0.0,
+    }
+}
+
+/// The rate of a Poisson-type process at `t` [messages/ms].
+fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_ms: i64) -> f64 {
+    match process {
+        ArrivalProcess::Poisson { rate_per_ms } => *rate_per_ms,
+        ArrivalProcess::Diurnal {
+            mean_per_ms,
+            peak_hour,
+            amplitude,
+        } => {
+            let h = ms_of_day(t, start_epoch_ms) as f64 / MS_PER_H as f64;
+            mean_per_ms * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
+        }
+        ArrivalProcess::Profile { points } => {
+            let d = ms_of_day(t, start_epoch_ms);
+            let i = points.partition_point(|&(at, _)| at <= d);
+            points[i.saturating_sub(1)].1
+        }
+        _ => 0.0,
+    }
+}
+
+/// Milliseconds since midnight UTC of the calendar at sim time `t`.
+fn ms_of_day(t: SimTime, start_epoch_ms: i64) -> u64 {
+    (start_epoch_ms + t.0 as i64).rem_euclid(MS_PER_DAY as i64) as u64
+}
+
+/// Runs one replication of `cfg`.
+pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, InvariantViolation> {
+    Simulation::new(cfg, seeds).run()
+}

@@ -1,0 +1,892 @@
+//! From `ScenarioSpec` to the engine's `SimConfig`: units resolved, defaults
+//! applied, every R11 rule checked. Every problem is collected (not just the
+//! first) with the dotted path of its field; `mod.rs` adds line numbers.
+
+use super::spec::*;
+use super::units::*;
+use super::{Problem, Severity};
+use crate::engine::time::{MS_PER_H, MS_PER_S};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::config::*;
+use crate::model::workforce::{ServiceDist, ShiftSchedule};
+use std::path::Path;
+
+/// Default calendar origin: a Monday (SPEC §1).
+pub const DEFAULT_START_AT: &str = "2026-01-05T00:00:00Z";
+
+/// Task types of the managed service; the text ones cannot take S3 input (R11).
+pub const TASK_TYPES: &[&str] = &[
+    "image_classification",
+    "image_multilabel_classification",
+    "bounding_box",
+    "semantic_segmentation",
+    "label_verification",
+    "video_classification",
+    "video_object_detection",
+    "video_object_tracking",
+    "point_cloud",
+    "text_classification",
+    "text_multilabel_classification",
+    "named_entity_recognition",
+    "custom",
+];
+const TEXT_TASK_TYPES: &[&str] = &[
+    "text_classification",
+    "text_multilabel_classification",
+    "named_entity_recognition",
+];
+
+pub(super) struct Ctx<'a> {
+    pub problems: Vec<Problem>,
+    pub base_dir: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, severity: Severity, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            field: field.into(),
+            line: None,
+            message: message.into(),
+            severity,
+        });
+    }
+    /// A structural error: never waived.
+    fn err(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Error, field, message);
+    }
+    /// A service limit (R11): an error unless `--lenient`.
+    fn limit(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Limit, field, message);
+    }
+    fn warn(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Warning, field, message);
+    }
+
+    fn duration(&mut self, field: &str, v: &Option<Text>, default: SimDuration) -> SimDuration {
+        match v {
+            None => default,
+            Some(t) => parse_duration(&t.0).unwrap_or_else(|e| {
+                self.err(field, e);
+                default
+            }),
+        }
+    }
+
+    fn opt_duration(&mut self, field: &str, v: &Option<Text>) -> Option<SimDuration> {
+        v.as_ref().and_then(|t| match parse_duration(&t.0) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(field, e);
+                None
+            }
+        })
+    }
+
+    fn rate(&mut self, field: &str, v: &Option<Text>) -> f64 {
+        match v {
+            None => {
+                self.err(field, "is required (a rate such as `90/h`)");
+                0.0
+            }
+            Some(t) => parse_rate(&t.0).unwrap_or_else(|e| {
+                self.err(field, e);
+                0.0
+            }),
+        }
+    }
+
+    fn probability(&mut self, field: &str, v: Option<f64>) -> f64 {
+        let p = v.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&p) || p.is_nan() {
+            self.err(field, format!("{p} is not a probability; it must be in [0, 1] (R11)"));
+            return 0.0;
+        }
+        p
+    }
+
+    fn count(&mut self, field: &str, v: i64) -> u64 {
+        if v < 0 {
+            self.err(field, format!("{v} is negative; counts must be non-negative (R11)"));
+            0
+        } else {
+            v as u64
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, field: &str, v: &Option<String>, default: T, options: &[(&str, T)]) -> T {
+        match v {
+            None => default,
+            Some(s) => match options.iter().find(|(name, _)| name == s) {
+                Some((_, t)) => *t,
+                None => {
+                    let names: Vec<&str> = options.iter().map(|o| o.0).collect();
+                    self.err(field, format!("`{s}` is not one of: {}", names.join(", ")));
+                    default
+                }
+            },
+        }
+    }
+}
+
+/// R11: `^[$a-zA-Z0-9](-*[a-zA-Z0-9])*`, matched against the whole key.
+pub fn dedup_key_is_valid(key: &str) -> bool {
+    let b = key.as_bytes();
+    if b.is_empty() || b.len() > 140 {
+        return false;
+    }
+    if !(b[0] == b'$' || b[0].is_ascii_alphanumeric()) {
+        return false;
+    }
+    // After the first character: runs of '-' must be followed by an alphanumeric.
+    let mut i = 1;
+    while i < b.len() {
+        while i < b.len() && b[i] == b'-' {
+            i += 1;
+        }
+        if i >= b.len() || !b[i].is_ascii_alphanumeric() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A sampling period giving about 720 samples over `horizon`, on a round step.
+pub fn default_sample_every(horizon: SimTime) -> SimDuration {
+    const STEPS_MIN: [u64; 11] = [1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440];
+    let target = horizon.0 / 720;
+    let step = STEPS_MIN
+        .iter()
+        .map(|m| m * 60_000)
+        .find(|&ms| ms >= target)
+        .unwrap_or(1440 * 60_000);
+    SimDuration(step)
+}
+
+pub(super) struct Built {
+    pub seed: u64,
+    pub replications: u32,
+    pub sim: SimConfig,
+}
+
+pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
+    let horizon = match parse_duration(&spec.horizon.0) {
+        Ok(d) if d.0 > 0 => SimTime(d.0),
+        Ok(_) => {
+            ctx.err("horizon", "must be positive (R11)");
+            SimTime(1)
+        }
+        Err(e) => {
+            ctx.err("horizon", e);
+            SimTime(1)
+        }
+    };
+    if spec.name.trim().is_empty() {
+        ctx.err("name", "must not be empty");
+    } else if spec.name.contains(['/', '\\']) || spec.name == "." || spec.name == ".." {
+        ctx.err("name", "is used as a folder name: it may not contain `/` or `\\`");
+    }
+    let replications = spec.replications.unwrap_or(1);
+    if replications == 0 {
+        ctx.err("replications", "must be at least 1");
+    }
+    let start_at = spec
+        .start_at
+        .as_ref()
+        .map(|t| t.0.as_str())
+        .unwrap_or(DEFAULT_START_AT);
+    let start_at_epoch_ms = parse_instant(start_at).unwrap_or_else(|e| {
+        ctx.err("start_at", e);
+        0
+    });
+
+    let job = build_job(&spec.job, ctx);
+    let task_type = spec.job.task_type.as_deref().unwrap_or("image_classification");
+    if !TASK_TYPES.contains(&task_type) {
+        ctx.err(
+            "job.task_type",
+            format!("`{task_type}` is not a known task type; one of: {}", TASK_TYPES.join(", ")),
+        );
+    }
+    let text_task = TEXT_TASK_TYPES.contains(&task_type);
+
+    let mut producers = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (i, p) in spec.producers.iter().enumerate() {
+        let f = format!("producers[{i}]");
+        let built = build_producer(p, i, horizon, start_at_epoch_ms, ctx);
+        if names.contains(&built.name) {
+            ctx.err(format!("{f}.name"), format!("`{}` is used by two producers", built.name));
+        }
+        names.push(built.name.clone());
+        if built.source == Source::S3 && text_task {
+            ctx.err(
+                format!("{f}.source"),
+                format!(
+                    "an S3 producer cannot feed a `{task_type}` job: S3 input is not available for text task types (R11)"
+                ),
+            );
+        }
+        if job.mode == Mode::Batch && !matches!(built.process, ArrivalProcess::Manifest { .. }) {
+            ctx.err(
+                format!("{f}.kind"),
+                "a batch job takes its input from the manifest only (R4); use `kind: manifest` or `job.mode: streaming`",
+            );
+        }
+        producers.push(built);
+    }
+    if producers.is_empty() {
+        ctx.warn("producers", "no producers: nothing will be sent to the job");
+    }
+
+    let mut workers = Vec::new();
+    for (i, w) in spec.workers.iter().enumerate() {
+        workers.push(build_workers(w, i, ctx));
+    }
+    if workers.iter().map(|w: &WorkerGroupConfig| w.count).sum::<u32>() == 0 {
+        ctx.warn("workers", "no workers: nothing will be labeled");
+    }
+
+    if let Some(t) = &spec.throttle {
+        if t.policy != "none" {
+            ctx.err(
+                "throttle.policy",
+                format!(
+                    "`{}`: sender throttling policies are not available in this version yet; use `none`",
+                    t.policy
+                ),
+            );
+        } else if !t.params.is_empty() {
+            ctx.err("throttle", "policy `none` takes no parameters");
+        }
+    }
+    if let Some(m) = &spec.metrics {
+        ctx.opt_duration("metrics.period", &m.period);
+        if let Some(d) = ctx.opt_duration("metrics.delay", &m.delay) {
+            if d > SimDuration::from_mins(15) {
+                ctx.warn("metrics.delay", "CloudWatch delivers queue metrics within 15 minutes at worst (R12)");
+            }
+        }
+    }
+    let sample_every = match spec.output.as_ref().and_then(|o| o.timeseries_every.as_ref()) {
+        Some(t) => match parse_duration(&t.0) {
+            Ok(d) if d.0 >= MS_PER_S => d,
+            Ok(_) => {
+                ctx.err("output.timeseries_every", "must be at least 1s");
+                default_sample_every(horizon)
+            }
+            Err(e) => {
+                ctx.err("output.timeseries_every", e);
+                default_sample_every(horizon)
+            }
+        },
+        None => default_sample_every(horizon),
+    };
+    if horizon.0 / sample_every.0.max(1) > 2_000_000 {
+        ctx.err(
+            "output.timeseries_every",
+            "would write over 2 million samples per replication; choose a longer period",
+        );
+    }
+
+    Built {
+        seed: spec.seed.unwrap_or(1),
+        replications,
+        sim: SimConfig {
+            horizon,
+            start_at_epoch_ms,
+            job,
+            producers,
+            workers,
+            sample_every,
+        },
+    }
+}
+
+fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
+    let mode = ctx.choice(
+        "job.mode",
+        &j.mode,
+        Mode::Streaming,
+        &[("streaming", Mode::Streaming), ("batch", Mode::Batch)],
+    );
+    let workforce = ctx.choice(
+        "job.workforce",
+        &j.workforce,
+        Workforce::Private,
+        &[
+            ("private", Workforce::Private),
+            ("vendor", Workforce::Vendor),
+            ("mturk", Workforce::Mturk),
+        ],
+    );
+    // R11: K in 1..5000 (above 1000 needs a quota raise), N in 1..9, N < K.
+    let k_raw = j.max_concurrent_task_count.unwrap_or(1000);
+    let n_raw = j.workers_per_object.unwrap_or(1);
+    let f_k = "job.max_concurrent_task_count";
+    let f_n = "job.workers_per_object";
+    if k_raw < 1 {
+        ctx.err(f_k, format!("{k_raw} must be at least 1 (R11)"));
+    } else if k_raw > 5000 {
+        ctx.limit(f_k, format!("{k_raw} is above the service maximum of 5000 (R11)"));
+    } else if k_raw > 1000 {
+        ctx.warn(f_k, format!("{k_raw} is above 1000, which needs a service quota increase (R11)"));
+    }
+    if n_raw < 1 {
+        ctx.err(f_n, format!("{n_raw} must be at least 1 (R11)"));
+    } else if n_raw > 9 {
+        ctx.limit(f_n, format!("{n_raw} is above the service maximum of 9 workers per object (R11)"));
+    }
+    if k_raw >= 1 && n_raw >= 1 && k_raw <= n_raw {
+        ctx.err(
+            f_k,
+            format!(
+                "K = {k_raw} must be greater than workers_per_object N = {n_raw}: with K ≤ N the queue could never drain (R3, R11)"
+            ),
+        );
+    }
+    let k = k_raw.clamp(1, u32::MAX as i64) as u32;
+    let n = n_raw.clamp(1, u32::MAX as i64) as u32;
+
+    let initializing = ctx.duration("job.initializing", &j.initializing, SimDuration::from_mins(5));
+    let lifetime_max = match workforce {
+        Workforce::Mturk => SimDuration::from_hours(12),
+        _ => SimDuration::from_days(30),
+    };
+    let lifetime_default = match workforce {
+        Workforce::Mturk => SimDuration::from_hours(6),
+        _ => SimDuration::from_days(30),
+    };
+    let f = "job.task_availability_lifetime";
+    let lifetime = ctx.duration(f, &j.task_availability_lifetime, lifetime_default);
+    if lifetime < SimDuration::from_secs(60) {
+        ctx.limit(f, format!("{lifetime} is below the service minimum of 60s (R11)"));
+    } else if lifetime > lifetime_max {
+        let w = if workforce == Workforce::Mturk { "12h for mturk" } else { "30d" };
+        ctx.limit(f, format!("{lifetime} is above the service maximum of {w} (R11)"));
+    }
+    let f = "job.task_time_limit";
+    let task_time_limit = ctx.duration(f, &j.task_time_limit, SimDuration::from_hours(1));
+    if task_time_limit < SimDuration::from_secs(30) || task_time_limit > SimDuration::from_hours(8) {
+        ctx.limit(f, format!("{task_time_limit} is outside the service range 30s..8h (R11)"));
+    }
+    let f = "job.queue_retention";
+    let queue_retention = ctx.duration(f, &j.queue_retention, SimDuration::from_days(14));
+    if queue_retention > SimDuration::from_days(14) || queue_retention < SimDuration::from_secs(60) {
+        ctx.limit(
+            f,
+            format!("{queue_retention} is outside the SQS retention range 60s..14d (R6, R11)"),
+        );
+    }
+    let idle_timeout = ctx.duration("job.idle_timeout", &j.idle_timeout, SimDuration::from_days(10));
+    let idle_definition = ctx.choice(
+        "job.idle_definition",
+        &j.idle_definition,
+        IdleDefinition::NoInputAndNoWork,
+        &[
+            ("no_input_and_no_work", IdleDefinition::NoInputAndNoWork),
+            ("no_input", IdleDefinition::NoInput),
+        ],
+    );
+    let refill_rule = ctx.choice(
+        "job.refill_rule",
+        &j.refill_rule,
+        RefillRule::Documented,
+        &[
+            ("documented", RefillRule::Documented),
+            ("strict_fifo", RefillRule::StrictFifo),
+        ],
+    );
+    let on_timeout = ctx.choice(
+        "job.on_timeout",
+        &j.on_timeout,
+        OnTimeout::Return,
+        &[("return", OnTimeout::Return), ("drop", OnTimeout::Drop)],
+    );
+    let dedup_key = match j.dedup_key.as_deref() {
+        None | Some("sns_message_id") => DedupKey::SnsMessageId,
+        Some(k) => {
+            if !dedup_key_is_valid(k) {
+                ctx.limit(
+                    "job.dedup_key",
+                    format!(
+                        "`{k}` is not a valid deduplication key: at most 140 characters matching ^[$a-zA-Z0-9](-*[a-zA-Z0-9])* (R11)"
+                    ),
+                );
+            }
+            DedupKey::Attribute(k.to_string())
+        }
+    };
+    if let Some(name) = &j.label_attribute_name {
+        if name.contains('$') {
+            ctx.err("job.label_attribute_name", format!("`{name}` may not contain `$` (R11)"));
+        }
+    }
+    let stop_at = ctx.opt_duration("job.stop_at", &j.stop_at).map(|d| SimTime(d.0));
+    let f = "job.max_runtime";
+    let max_runtime = ctx.duration(f, &j.max_runtime, SimDuration::from_days(30));
+    if max_runtime > SimDuration::from_days(30) {
+        ctx.limit(f, format!("{max_runtime} is above the service's 30-day job limit (R1, R11)"));
+    }
+    if mode == Mode::Streaming && j.max_runtime.is_some() {
+        ctx.warn(f, "applies to batch jobs only (R1); a streaming job runs until stopped");
+    }
+    JobConfig {
+        mode,
+        workforce,
+        max_concurrent_task_count: k,
+        workers_per_object: n,
+        initializing,
+        task_availability_lifetime: lifetime,
+        task_time_limit,
+        queue_retention,
+        idle_timeout,
+        idle_definition,
+        refill_rule,
+        on_timeout,
+        dedup_key,
+        stop_at,
+        max_runtime,
+    }
+}
+
+fn reject_fields(ctx: &mut Ctx<'_>, f: &str, kind: &str, present: &[(&str, bool)]) {
+    for (name, is_set) in present {
+        if *is_set {
+            ctx.err(format!("{f}.{name}"), format!("does not apply to a `{kind}` producer"));
+        }
+    }
+}
+
+fn build_producer(
+    p: &ProducerSpec,
+    i: usize,
+    horizon: SimTime,
+    start_epoch_ms: i64,
+    ctx: &mut Ctx<'_>,
+) -> ProducerConfig {
+    let f = format!("producers[{i}]");
+    let name = p.name.clone().unwrap_or_else(|| format!("{}{}", p.kind, i));
+    let start = SimTime(ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO).0);
+    let end = ctx
+        .opt_duration(&format!("{f}.end"), &p.end)
+        .map(|d| SimTime(d.0))
+        .unwrap_or(horizon);
+    let limit = p.limit.map(|l| ctx.count(&format!("{f}.limit"), l));
+    let source = ctx.choice(
+        &format!("{f}.source"),
+        &p.source,
+        Source::Sns,
+        &[("sns", Source::Sns), ("s3", Source::S3)],
+    );
+    let d = p.duplicates.clone().unwrap_or_default();
+    let fd = format!("{f}.duplicates");
+    let duplicates = DuplicateConfig {
+        sns_redelivery: ctx.probability(&format!("{fd}.sns_redelivery"), d.sns_redelivery),
+        producer_retry: ctx.probability(&format!("{fd}.producer_retry"), d.producer_retry),
+        s3_event_duplicate: ctx.probability(&format!("{fd}.s3_event_duplicate"), d.s3_event_duplicate),
+        reupload: ctx.probability(&format!("{fd}.reupload"), d.reupload),
+        delay: ctx.duration(&format!("{fd}.delay"), &d.delay, SimDuration::from_mins(1)),
+    };
+    if source == Source::Sns && duplicates.s3_event_duplicate > 0.0 {
+        ctx.err(
+            format!("{fd}.s3_event_duplicate"),
+            "applies to `source: s3` producers only (R9)",
+        );
+    }
+    let notification_configured_at = ctx
+        .opt_duration(&format!("{f}.notification_configured_at"), &p.notification_configured_at)
+        .map(|d| SimTime(d.0));
+    if notification_configured_at.is_some() && source != Source::S3 {
+        ctx.err(
+            format!("{f}.notification_configured_at"),
+            "applies to `source: s3` producers only (R10)",
+        );
+    }
+    let kind = p.kind.as_str();
+    let process = match kind {
+        "poisson" => {
+            reject_fields(ctx, &f, kind, &[("count", p.count.is_some()), ("size", p.size.is_some()), ("csv", p.csv.is_some())]);
+            ArrivalProcess::Poisson {
+                rate_per_ms: ctx.rate(&format!("{f}.rate"), &p.rate),
+            }
+        }
+        "manifest" => {
+            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("start", p.start.is_some()), ("end", p.end.is_some())]);
+            let count = match p.count {
+                Some(c) => ctx.count(&format!("{f}.count"), c),
+                None => {
+                    ctx.err(format!("{f}.count"), "is required for a manifest producer");
+                    0
+                }
+            };
+            ArrivalProcess::Manifest { count }
+        }
+        "burst" => {
+            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("count", p.count.is_some())]);
+            let size = match p.size {
+                Some(s) => ctx.count(&format!("{f}.size"), s),
+                None => {
+                    ctx.err(format!("{f}.size"), "is required for a burst producer");
+                    0
+                }
+            };
+            let every = match &p.every {
+                Some(_) => ctx.duration(&format!("{f}.every"), &p.every, SimDuration::ZERO),
+                None => SimDuration::ZERO,
+            };
+            if p.every.is_some() && every.0 == 0 {
+                ctx.err(format!("{f}.every"), "must be positive (omit it for a single burst)");
+            }
+            ArrivalProcess::Burst { size, every }
+        }
+        "diurnal" => {
+            if let Some(profile) = &p.profile {
+                if p.mean_rate.is_some() {
+                    ctx.err(format!("{f}.mean_rate"), "give either `mean_rate` (sinusoid) or `profile`, not both");
+                }
+                let mut points = Vec::new();
+                for (j, pt) in profile.iter().enumerate() {
+                    let at = parse_time_of_day(&pt.at.0).unwrap_or_else(|e| {
+                        ctx.err(format!("{f}.profile[{j}].at"), e);
+                        0
+                    });
+                    let rate = ctx.rate(&format!("{f}.profile[{j}].rate"), &Some(pt.rate.clone()));
+                    points.push((at, rate));
+                }
+                points.sort_by_key(|p| p.0);
+                if points.first().is_none_or(|p| p.0 != 0) {
+                    ctx.err(format!("{f}.profile"), "must start with a point `at: \"00:00\"`");
+                }
+                ArrivalProcess::Profile { points }
+            } else {
+                let mean = ctx.rate(&format!("{f}.mean_rate"), &p.mean_rate);
+                let peak_hour = p.peak_hour.unwrap_or(12.0);
+                if !(0.0..24.0).contains(&peak_hour) {
+                    ctx.err(format!("{f}.peak_hour"), format!("{peak_hour} must be in [0, 24)"));
+                }
+                let amplitude = p.amplitude.unwrap_or(0.5);
+                if !(0.0..=1.0).contains(&amplitude) {
+                    ctx.err(format!("{f}.amplitude"), format!("{amplitude} must be in [0, 1]"));
+                }
+                ArrivalProcess::Diurnal {
+                    mean_per_ms: mean,
+                    peak_hour,
+                    amplitude: amplitude.clamp(0.0, 1.0),
+                }
+            }
+        }
+        "trace" => {
+            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("count", p.count.is_some())]);
+            let times = match &p.csv {
+                None => {
+                    ctx.err(format!("{f}.csv"), "is required for a trace producer");
+                    Vec::new()
+                }
+                Some(csv) => {
+                    let column = p.column.as_deref().unwrap_or("timestamp");
+                    match read_csv_column(ctx.base_dir, csv, column) {
+                        Err(e) => {
+                            ctx.err(format!("{f}.csv"), e);
+                            Vec::new()
+                        }
+                        Ok(cells) => {
+                            let mut times = Vec::with_capacity(cells.len());
+                            for (row, cell) in cells {
+                                match parse_trace_time(&cell, start_epoch_ms) {
+                                    Ok(t) => times.push(t),
+                                    Err(e) => {
+                                        ctx.err(format!("{f}.csv"), format!("{csv} row {row}: {e}"));
+                                        break;
+                                    }
+                                }
+                            }
+                            times.sort_unstable();
+                            times
+                        }
+                    }
+                }
+            };
+            ArrivalProcess::Trace { times }
+        }
+        other => {
+            ctx.err(
+                format!("{f}.kind"),
+                format!("`{other}` is not a producer kind; one of: poisson, manifest, burst, diurnal, trace"),
+            );
+            ArrivalProcess::Manifest { count: 0 }
+        }
+    };
+    if !matches!(kind, "trace" | "poisson") {
+        reject_fields(ctx, &f, kind, &[("csv", p.csv.is_some()), ("column", p.column.is_some())]);
+    }
+    ProducerConfig {
+        name,
+        process,
+        start,
+        end,
+        limit,
+        source,
+        duplicates,
+        notification_configured_at,
+    }
+}
+
+/// A trace cell: seconds since job creation, a duration (`1h 5m`), or an
+/// ISO 8601 instant (placed against `start_at`).
+fn parse_trace_time(cell: &str, start_epoch_ms: i64) -> Result<SimTime, String> {
+    let c = cell.trim();
+    if let Ok(s) = c.parse::<f64>() {
+        if s.is_finite() && s >= 0.0 {
+            return Ok(SimTime((s * 1000.0).round() as u64));
+        }
+        return Err(format!("`{c}` is a negative time"));
+    }
+    if c.contains('T') && c.contains('-') {
+        let ms = parse_instant(c)? - start_epoch_ms;
+        if ms < 0 {
+            return Err(format!("`{c}` is before start_at"));
+        }
+        return Ok(SimTime(ms as u64));
+    }
+    parse_duration(c).map(|d| SimTime(d.0))
+}
+
+/// Reads one column of a CSV file with a header row, relative to the
+/// scenario's folder. Returns (1-based data row, cell).
+fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, String)>, String> {
+    let path = base.join(file);
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
+    let idx = headers.iter().position(|h| h.trim() == column).ok_or_else(|| {
+        format!(
+            "{} has no column `{column}` (columns: {})",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(cell) = rec.get(idx) {
+            if !cell.trim().is_empty() {
+                out.push((i + 1, cell.to_string()));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("{} has no values in column `{column}`", path.display()));
+    }
+    Ok(out)
+}
+
+fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
+    let ms = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>| -> f64 {
+        match v {
+            None => {
+                ctx.err(format!("{f}.{key}"), format!("is required for `dist: {}`", d.dist));
+                1.0
+            }
+            Some(t) => match parse_duration(&t.0) {
+                Ok(x) => x.0 as f64,
+                Err(e) => {
+                    ctx.err(format!("{f}.{key}"), e);
+                    1.0
+                }
+            },
+        }
+    };
+    let num = |ctx: &mut Ctx<'_>, key: &str, v: Option<f64>| -> f64 {
+        match v {
+            Some(x) if x.is_finite() && x > 0.0 => x,
+            Some(x) => {
+                ctx.err(format!("{f}.{key}"), format!("{x} must be positive"));
+                1.0
+            }
+            None => {
+                ctx.err(format!("{f}.{key}"), format!("is required for `dist: {}`", d.dist));
+                1.0
+            }
+        }
+    };
+    let built = match d.dist.as_str() {
+        "constant" => Ok(ServiceDist::constant(ms(ctx, "value", &d.value))),
+        "exponential" => {
+            let m = ms(ctx, "mean", &d.mean);
+            if m <= 0.0 {
+                ctx.err(format!("{f}.mean"), "must be positive");
+            }
+            ServiceDist::exponential(m.max(1.0))
+        }
+        "lognormal" => {
+            let median = ms(ctx, "median", &d.median).max(1.0);
+            let sigma = num(ctx, "sigma", d.sigma);
+            ServiceDist::lognormal(median, sigma)
+        }
+        "gamma" => {
+            let mean = ms(ctx, "mean", &d.mean).max(1.0);
+            let cv = num(ctx, "cv", d.cv);
+            ServiceDist::gamma(mean, cv)
+        }
+        "weibull" => {
+            let shape = num(ctx, "shape", d.shape);
+            let scale = ms(ctx, "scale", &d.scale).max(1.0);
+            ServiceDist::weibull(shape, scale)
+        }
+        "uniform" => {
+            let (lo, hi) = (ms(ctx, "min", &d.min), ms(ctx, "max", &d.max));
+            if lo > hi {
+                ctx.err(format!("{f}.min"), "must not exceed max");
+            }
+            ServiceDist::uniform(lo.min(hi), hi.max(lo))
+        }
+        "empirical" => match &d.csv {
+            None => {
+                ctx.err(format!("{f}.csv"), "is required for `dist: empirical`");
+                Ok(ServiceDist::constant(1.0))
+            }
+            Some(csv) => {
+                let column = d.column.as_deref().unwrap_or("service_time");
+                match read_csv_column(ctx.base_dir, csv, column) {
+                    Err(e) => {
+                        ctx.err(format!("{f}.csv"), e);
+                        Ok(ServiceDist::constant(1.0))
+                    }
+                    Ok(cells) => {
+                        let mut values = Vec::with_capacity(cells.len());
+                        for (row, cell) in cells {
+                            let v = match cell.trim().parse::<f64>() {
+                                Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * 1000.0),
+                                Ok(s) => Err(format!("`{s}` is negative")),
+                                Err(_) => parse_duration(&cell).map(|d| d.0 as f64),
+                            };
+                            match v {
+                                Ok(v) => values.push(v),
+                                Err(e) => {
+                                    ctx.err(format!("{f}.csv"), format!("{csv} row {row}: {e}"));
+                                    break;
+                                }
+                            }
+                        }
+                        Ok(ServiceDist::Empirical(values))
+                    }
+                }
+            }
+        },
+        other => {
+            ctx.err(
+                format!("{f}.dist"),
+                format!(
+                    "`{other}` is not a distribution; one of: constant, exponential, lognormal, gamma, weibull, uniform, empirical"
+                ),
+            );
+            Ok(ServiceDist::constant(1.0))
+        }
+    };
+    built.unwrap_or_else(|e| {
+        ctx.err(f, e);
+        ServiceDist::constant(1.0)
+    })
+}
+
+fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConfig {
+    let f = format!("workers[{i}]");
+    let count = ctx.count(&format!("{f}.count"), w.count).min(10_000_000) as u32;
+    let service_time = build_dist(&w.service_time, &format!("{f}.service_time"), ctx);
+    let decline_probability = ctx.probability(&format!("{f}.decline_probability"), w.decline_probability);
+    let decline_time = ctx.duration(&format!("{f}.decline_time"), &w.decline_time, SimDuration::from_secs(10));
+    let tz_offset_ms = match &w.tz_offset {
+        None => 0,
+        Some(t) => {
+            // Accept a bare number of hours too.
+            let parsed = t
+                .0
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|h| h.abs() <= 14.0)
+                .map(|h| (h * MS_PER_H as f64).round() as i64)
+                .map_or_else(|| parse_tz_offset(&t.0), Ok);
+            parsed.unwrap_or_else(|e| {
+                ctx.err(format!("{f}.tz_offset"), e);
+                0
+            })
+        }
+    };
+    let shifts = match &w.shifts {
+        None => ShiftSchedule::Always,
+        Some(ShiftsSpec::Keyword(k)) if k == "always" => ShiftSchedule::Always,
+        Some(ShiftsSpec::Keyword(k)) => {
+            ctx.err(
+                format!("{f}.shifts"),
+                format!("`{k}`: write `always` or a list of {{days: mon-fri, from: \"09:00\", to: \"17:00\"}}"),
+            );
+            ShiftSchedule::Always
+        }
+        Some(ShiftsSpec::List(list)) => {
+            let mut triples = Vec::new();
+            for (j, s) in list.iter().enumerate() {
+                let fs = format!("{f}.shifts[{j}]");
+                let days = parse_days(&s.days).unwrap_or_else(|e| {
+                    ctx.err(format!("{fs}.days"), e);
+                    Vec::new()
+                });
+                let from = parse_time_of_day(&s.from.0).unwrap_or_else(|e| {
+                    ctx.err(format!("{fs}.from"), e);
+                    0
+                });
+                let to = parse_time_of_day(&s.to.0).unwrap_or_else(|e| {
+                    ctx.err(format!("{fs}.to"), e);
+                    0
+                });
+                if from == to {
+                    ctx.err(format!("{fs}.to"), "a shift must not end when it starts");
+                }
+                for d in days {
+                    triples.push((d, from, to));
+                }
+            }
+            ShiftSchedule::weekly(&triples, tz_offset_ms)
+        }
+    };
+    let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);
+    if !(0.0..=3.0).contains(&speed_spread) {
+        ctx.err(format!("{f}.speed.spread"), format!("{speed_spread} must be in [0, 3]"));
+    }
+    WorkerGroupConfig {
+        name: w.name.clone().unwrap_or_else(|| format!("group{i}")),
+        count,
+        service_time,
+        decline_probability,
+        decline_time,
+        shifts,
+        speed_spread: speed_spread.clamp(0.0, 3.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_key_pattern_follows_r11() {
+        assert!(dedup_key_is_valid("source-ref"));
+        assert!(dedup_key_is_valid("$byo-key"));
+        assert!(dedup_key_is_valid("a--b"));
+        assert!(!dedup_key_is_valid("-abc"));
+        assert!(!dedup_key_is_valid("abc-"));
+        assert!(!dedup_key_is_valid("a_b"));
+        assert!(!dedup_key_is_valid(""));
+        assert!(!dedup_key_is_valid(&"a".repeat(141)));
+        assert!(dedup_key_is_valid(&"a".repeat(140)));
+    }
+
+    #[test]
+    fn default_sampling_is_round() {
+        assert_eq!(default_sample_every(SimTime(30 * 86_400_000)), SimDuration::from_hours(1));
+        assert_eq!(default_sample_every(SimTime(3_600_000)), SimDuration::from_mins(5));
+    }
+}

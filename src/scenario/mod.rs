@@ -1,0 +1,201 @@
+//! Scenario files: YAML in, a validated [`Scenario`] out (two stages, as in
+//! ripgrep's configuration): `spec` mirrors the file and checks its shape;
+//! `build` resolves units and defaults and checks every R11 rule. Every
+//! problem is reported with its field's dotted path and line.
+
+mod build;
+pub mod spec;
+pub mod units;
+pub mod yaml;
+
+pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
+
+use crate::model::SimConfig;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The bundled quick-start scenario, run by `labelsim run` with no file.
+pub const BUNDLED_QUICKSTART: &str = include_str!("../../scenarios/quickstart.yaml");
+
+/// How serious a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Structural: the scenario cannot be run as written. Never waived.
+    Error,
+    /// A service limit (R11): an error, a warning under `--lenient`.
+    Limit,
+    /// Worth knowing; the run goes ahead.
+    Warning,
+}
+
+/// One finding about a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Dotted path of the field, e.g. `job.max_concurrent_task_count`.
+    pub field: String,
+    /// 1-based line in the scenario file, where it can be found.
+    pub line: Option<usize>,
+    pub message: String,
+    pub severity: Severity,
+}
+
+impl Problem {
+    /// `file:line: field: message`
+    pub fn render(&self, origin: &str) -> String {
+        let place = match self.line {
+            Some(l) => format!("{origin}:{l}"),
+            None => origin.to_string(),
+        };
+        let tag = match self.severity {
+            Severity::Error => "",
+            Severity::Limit => " [service limit; --lenient makes this a warning]",
+            Severity::Warning => "",
+        };
+        if self.field.is_empty() {
+            format!("{place}: {}{tag}", self.message)
+        } else {
+            format!("{place}: {}: {}{tag}", self.field, self.message)
+        }
+    }
+}
+
+/// A scenario that cannot be run. Fatal for the command; nothing is written.
+#[derive(Clone, Debug)]
+pub struct ScenarioError {
+    /// The file (or `<bundled quickstart>`).
+    pub origin: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{} has {n} problem{}:",
+            self.origin,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  {}", p.render(&self.origin))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Options that change how strictly a scenario is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Turn R11 service-limit errors into warnings (what-if studies).
+    pub lenient: bool,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub sim: SimConfig,
+    /// Warnings (and waived limits) found while loading.
+    pub warnings: Vec<Problem>,
+    /// Where it came from, for messages.
+    pub origin: String,
+    /// The source text, echoed in reports.
+    pub text: String,
+    /// The shape-checked file, for `compare` and `sweep` sections.
+    pub spec: spec::ScenarioSpec,
+    /// Folder that relative paths inside the scenario are resolved against.
+    pub base_dir: PathBuf,
+}
+
+impl Scenario {
+    /// Reads and validates the scenario file at `path`.
+    pub fn load(path: &Path, opts: LoadOptions) -> Result<Scenario, ScenarioError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            origin: origin.clone(),
+            problems: vec![Problem {
+                field: String::new(),
+                line: None,
+                message: format!("cannot read the scenario file: {e}"),
+                severity: Severity::Error,
+            }],
+        })?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Scenario::from_str(&text, &origin, &base, opts)
+    }
+
+    /// The bundled quick-start scenario.
+    pub fn bundled() -> Scenario {
+        Scenario::from_str(
+            BUNDLED_QUICKSTART,
+            "<bundled quickstart>",
+            Path::new("."),
+            LoadOptions::default(),
+        )
+        .expect("the bundled scenario is valid")
+    }
+
+    /// Validates scenario text; relative paths resolve against `base_dir`.
+    pub fn from_str(
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+        opts: LoadOptions,
+    ) -> Result<Scenario, ScenarioError> {
+        let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| ScenarioError {
+            origin: origin.to_string(),
+            problems: vec![Problem {
+                field: field_from_serde_message(&message),
+                line,
+                message,
+                severity: Severity::Error,
+            }],
+        })?;
+        let mut ctx = build::Ctx {
+            problems: Vec::new(),
+            base_dir,
+        };
+        let built = build::build(&spec, &mut ctx);
+        let mut problems = ctx.problems;
+        for p in &mut problems {
+            p.line = yaml::locate(text, &yaml::parse_path(&p.field));
+            if opts.lenient && p.severity == Severity::Limit {
+                p.severity = Severity::Warning;
+                p.message.push_str(" (allowed by --lenient)");
+            }
+        }
+        let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
+            .into_iter()
+            .partition(|p| p.severity != Severity::Warning);
+        if !errors.is_empty() {
+            return Err(ScenarioError {
+                origin: origin.to_string(),
+                problems: errors,
+            });
+        }
+        Ok(Scenario {
+            name: spec.name.clone(),
+            seed: built.seed,
+            replications: built.replications,
+            sim: built.sim,
+            warnings,
+            origin: origin.to_string(),
+            text: text.to_string(),
+            spec,
+            base_dir: base_dir.to_path_buf(),
+        })
+    }
+}
+
+/// serde's messages start with the path of the offending field
+/// (`job: unknown field ...`); keep it as the field name.
+fn field_from_serde_message(msg: &str) -> String {
+    match msg.split_once(": ") {
+        Some((head, _)) if !head.contains(' ') => head.to_string(),
+        _ => String::new(),
+    }
+}

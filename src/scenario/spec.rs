@@ -1,0 +1,189 @@
+//! `ScenarioSpec`: the serde mirror of a scenario file. It only checks shape
+//! (known keys, value types); meaning, units and service limits are checked
+//! in `build`. Unknown keys are rejected everywhere (`deny_unknown_fields`).
+
+use serde::{Deserialize, Deserializer};
+
+/// A scalar kept as text: durations, rates and times may be written as
+/// strings or (mistakenly) bare numbers; `build` explains what unit is missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            I(i64),
+            F(f64),
+            B(bool),
+        }
+        Ok(Text(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::I(i) => i.to_string(),
+            Raw::F(f) => f.to_string(),
+            Raw::B(b) => b.to_string(),
+        }))
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: String,
+    pub seed: Option<u64>,
+    pub horizon: Text,
+    pub replications: Option<u32>,
+    pub start_at: Option<Text>,
+    #[serde(default)]
+    pub job: JobSpec,
+    #[serde(default)]
+    pub producers: Vec<ProducerSpec>,
+    #[serde(default)]
+    pub workers: Vec<WorkerSpec>,
+    pub throttle: Option<ThrottleSpec>,
+    pub metrics: Option<MetricsSpec>,
+    pub output: Option<OutputSpec>,
+    /// Read by `labelsim compare`.
+    pub compare: Option<Vec<serde_yaml::Value>>,
+    /// Read by `labelsim sweep`.
+    pub sweep: Option<serde_yaml::Value>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    pub mode: Option<String>,
+    pub workforce: Option<String>,
+    pub task_type: Option<String>,
+    pub max_concurrent_task_count: Option<i64>,
+    pub workers_per_object: Option<i64>,
+    pub initializing: Option<Text>,
+    pub task_availability_lifetime: Option<Text>,
+    pub task_time_limit: Option<Text>,
+    pub queue_retention: Option<Text>,
+    pub idle_timeout: Option<Text>,
+    pub idle_definition: Option<String>,
+    pub refill_rule: Option<String>,
+    pub on_timeout: Option<String>,
+    pub dedup_key: Option<String>,
+    pub label_attribute_name: Option<String>,
+    pub stop_at: Option<Text>,
+    pub max_runtime: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesSpec {
+    pub sns_redelivery: Option<f64>,
+    pub producer_retry: Option<f64>,
+    pub s3_event_duplicate: Option<f64>,
+    pub reupload: Option<f64>,
+    /// How long after the original a copy arrives (default `1m`).
+    pub delay: Option<Text>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePointSpec {
+    pub at: Text,
+    pub rate: Text,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    pub name: Option<String>,
+    pub kind: String,
+    pub rate: Option<Text>,
+    pub count: Option<i64>,
+    pub size: Option<i64>,
+    pub every: Option<Text>,
+    pub mean_rate: Option<Text>,
+    pub peak_hour: Option<f64>,
+    pub amplitude: Option<f64>,
+    pub profile: Option<Vec<ProfilePointSpec>>,
+    pub csv: Option<String>,
+    pub column: Option<String>,
+    pub start: Option<Text>,
+    pub end: Option<Text>,
+    pub limit: Option<i64>,
+    pub source: Option<String>,
+    pub duplicates: Option<DuplicatesSpec>,
+    pub notification_configured_at: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistSpec {
+    pub dist: String,
+    pub value: Option<Text>,
+    pub mean: Option<Text>,
+    pub median: Option<Text>,
+    pub sigma: Option<f64>,
+    pub cv: Option<f64>,
+    pub shape: Option<f64>,
+    pub scale: Option<Text>,
+    pub min: Option<Text>,
+    pub max: Option<Text>,
+    pub csv: Option<String>,
+    pub column: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftSpec {
+    pub days: String,
+    pub from: Text,
+    pub to: Text,
+}
+
+/// `shifts: always` or a list of weekly shifts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ShiftsSpec {
+    Keyword(String),
+    List(Vec<ShiftSpec>),
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedSpec {
+    /// Lognormal sigma of per-worker speed factors (median 1).
+    pub spread: f64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSpec {
+    pub name: Option<String>,
+    pub count: i64,
+    pub service_time: DistSpec,
+    pub decline_probability: Option<f64>,
+    pub decline_time: Option<Text>,
+    pub shifts: Option<ShiftsSpec>,
+    pub tz_offset: Option<Text>,
+    pub speed: Option<SpeedSpec>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ThrottleSpec {
+    pub policy: String,
+    #[serde(flatten)]
+    pub params: serde_yaml::Mapping,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    pub period: Option<Text>,
+    pub delay: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Time-series sampling period (default: about 720 samples per run).
+    pub timeseries_every: Option<Text>,
+}

@@ -1,0 +1,231 @@
+//! Human units in scenario files (SPEC §1): durations `90s`, `15m`, `4h`,
+//! `14d`, `1d 6h`; rates `N/s`, `N/m`, `N/h`, `N/d`; times of day `09:00`;
+//! ISO 8601 instants; time-zone offsets `+02:00`.
+
+use crate::engine::time::{MS_PER_DAY, MS_PER_H, MS_PER_MIN, MS_PER_S};
+use crate::engine::SimDuration;
+
+/// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
+/// `14d`, `1d 6h`, `250ms`). A bare number is refused: units are required.
+pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration; write e.g. `90s`, `15m`, `4h` or `14d`".into());
+    }
+    if t.parse::<f64>().is_ok() {
+        return Err(format!(
+            "`{t}` has no unit; write e.g. `{t}s`, `{t}m`, `{t}h` or `{t}d`"
+        ));
+    }
+    if t.starts_with('-') {
+        return Err(format!("`{t}` is negative; durations must be non-negative"));
+    }
+    humantime::parse_duration(t)
+        .map(|d| SimDuration(d.as_millis().min(u64::MAX as u128) as u64))
+        .map_err(|e| format!("`{t}` is not a duration ({e}); write e.g. `90s`, `15m`, `4h`, `1d 6h`"))
+}
+
+/// Parses a rate `N/unit` into messages per ms.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let hint = "write e.g. `90/h`, `2/m`, `0.5/s` or `1000/d`";
+    let (num, unit) = t
+        .split_once('/')
+        .ok_or_else(|| format!("`{t}` is not a rate; {hint}"))?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{t}`: `{}` is not a number; {hint}", num.trim()))?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(format!("`{t}` must be a non-negative rate"));
+    }
+    let per_ms = match unit.trim() {
+        "ms" => 1.0,
+        "s" | "sec" | "second" => MS_PER_S as f64,
+        "m" | "min" | "minute" => MS_PER_MIN as f64,
+        "h" | "hour" => MS_PER_H as f64,
+        "d" | "day" => MS_PER_DAY as f64,
+        other => return Err(format!("`{t}`: unknown rate unit `{other}`; {hint}")),
+    };
+    Ok(n / per_ms)
+}
+
+/// Parses `HH:MM` (or `HH:MM:SS`) into ms since midnight; `24:00` allowed.
+pub fn parse_time_of_day(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split(':').collect();
+    let bad = || format!("`{t}` is not a time of day; write e.g. `09:00` or `17:30`");
+    if parts.len() < 2 || parts.len() > 3 {
+        return Err(bad());
+    }
+    let nums: Vec<u64> = parts
+        .iter()
+        .map(|p| p.parse::<u64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let (h, m, sec) = (nums[0], nums[1], nums.get(2).copied().unwrap_or(0));
+    if m >= 60 || sec >= 60 || h > 24 || (h == 24 && (m > 0 || sec > 0)) {
+        return Err(bad());
+    }
+    Ok(h * MS_PER_H + m * MS_PER_MIN + sec * MS_PER_S)
+}
+
+/// Parses a time-zone offset (`+02:00`, `-05:30`, `UTC`, `Z`) into ms.
+pub fn parse_tz_offset(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" {
+        return Ok(0);
+    }
+    let bad = || format!("`{t}` is not a time-zone offset; write e.g. `+02:00`, `-05:30` or `UTC`");
+    let sign = match t.chars().next() {
+        Some('+') => 1,
+        Some('-') => -1,
+        _ => return Err(bad()),
+    };
+    let body = &t[1..];
+    let (h, m) = match body.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (body, "0"),
+    };
+    let h: i64 = h.parse().map_err(|_| bad())?;
+    let m: i64 = m.parse().map_err(|_| bad())?;
+    if h > 14 || m >= 60 {
+        return Err(bad());
+    }
+    Ok(sign * (h * MS_PER_H as i64 + m * MS_PER_MIN as i64))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses an ISO 8601 instant `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` (a
+/// missing offset means UTC) into ms since the Unix epoch.
+pub fn parse_instant(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let bad = || format!("`{t}` is not an ISO 8601 instant; write e.g. `2026-01-05T00:00:00Z`");
+    let (date, rest) = t.split_once(['T', ' ']).unwrap_or((t, "00:00:00Z"));
+    let dp: Vec<&str> = date.split('-').collect();
+    if dp.len() != 3 {
+        return Err(bad());
+    }
+    let y: i64 = dp[0].parse().map_err(|_| bad())?;
+    let mo: u32 = dp[1].parse().map_err(|_| bad())?;
+    let d: u32 = dp[2].parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    let (clock, offset_ms) = if let Some(c) = rest.strip_suffix('Z') {
+        (c, 0)
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        (&rest[..i], parse_tz_offset(&rest[i..])?)
+    } else {
+        (rest, 0)
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let tod = parse_time_of_day(hms)?;
+    let frac_ms = if frac.is_empty() {
+        0
+    } else {
+        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+        digits.parse::<i64>().map_err(|_| bad())?
+    };
+    Ok(days_from_civil(y, mo, d) * MS_PER_DAY as i64 + tod as i64 + frac_ms - offset_ms)
+}
+
+/// Parses a day set: `mon-fri`, `sat,sun`, `mon`, `daily` / `all`. Returns
+/// weekday indices, 0 = Monday.
+pub fn parse_days(s: &str) -> Result<Vec<u8>, String> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = |d: &str| -> Result<u8, String> {
+        let d = d.trim().to_ascii_lowercase();
+        NAMES
+            .iter()
+            .position(|n| d.starts_with(n))
+            .map(|i| i as u8)
+            .ok_or_else(|| format!("`{d}` is not a day; use mon, tue, wed, thu, fri, sat, sun"))
+    };
+    let t = s.trim().to_ascii_lowercase();
+    if t == "daily" || t == "all" || t == "every day" {
+        return Ok((0..7).collect());
+    }
+    let mut out = Vec::new();
+    for part in t.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (day(a)?, day(b)?);
+                let mut i = a;
+                loop {
+                    out.push(i);
+                    if i == b {
+                        break;
+                    }
+                    i = (i + 1) % 7;
+                }
+            }
+            None => out.push(day(part)?),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(parse_duration("90s").unwrap(), SimDuration::from_secs(90));
+        assert_eq!(parse_duration("15m").unwrap(), SimDuration::from_mins(15));
+        assert_eq!(parse_duration("14d").unwrap(), SimDuration::from_days(14));
+        assert_eq!(
+            parse_duration("1d 6h").unwrap(),
+            SimDuration::from_hours(30)
+        );
+        assert_eq!(parse_duration("0s").unwrap(), SimDuration::ZERO);
+        assert!(parse_duration("90").unwrap_err().contains("no unit"));
+        assert!(parse_duration("-5m").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn rates_in_every_unit() {
+        assert_eq!(parse_rate("90/h").unwrap(), 90.0 / 3_600_000.0);
+        assert_eq!(parse_rate("2/s").unwrap(), 0.002);
+        assert_eq!(parse_rate("1440/d").unwrap(), parse_rate("1/m").unwrap());
+        assert!(parse_rate("90").is_err());
+        assert!(parse_rate("-1/h").is_err());
+        assert!(parse_rate("3/fortnight").is_err());
+    }
+
+    #[test]
+    fn instants_and_offsets() {
+        // 2026-01-05T00:00:00Z
+        assert_eq!(parse_instant("2026-01-05T00:00:00Z").unwrap(), 1_767_571_200_000);
+        assert_eq!(
+            parse_instant("2026-01-05T02:00:00+02:00").unwrap(),
+            1_767_571_200_000
+        );
+        assert_eq!(parse_instant("1970-01-01T00:00:00.250Z").unwrap(), 250);
+        assert!(parse_instant("2026-13-01T00:00:00Z").is_err());
+        assert_eq!(parse_tz_offset("-05:30").unwrap(), -(5 * 60 + 30) * 60_000);
+    }
+
+    #[test]
+    fn day_sets() {
+        assert_eq!(parse_days("mon-fri").unwrap(), vec![0, 1, 2, 3, 4]);
+        assert_eq!(parse_days("sat,sun").unwrap(), vec![5, 6]);
+        assert_eq!(parse_days("fri-mon").unwrap(), vec![0, 4, 5, 6]);
+        assert!(parse_days("someday").is_err());
+        assert_eq!(parse_time_of_day("24:00").unwrap(), 86_400_000);
+        assert!(parse_time_of_day("25:00").is_err());
+    }
+}
