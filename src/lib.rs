@@ -21,4 +21,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod plot;
+pub mod report;
+pub mod runner;
 pub mod scenario;

@@ -127,8 +127,14 @@ mod tests {
             DedupNamespace::for_message(Source::Sns, &DedupKey::SnsMessageId),
             DedupNamespace::Publish
         );
-        assert_eq!(DedupNamespace::for_message(Source::Sns, &attr), DedupNamespace::ObjectKey);
-        assert_eq!(DedupNamespace::for_message(Source::S3, &attr), DedupNamespace::Upload);
+        assert_eq!(
+            DedupNamespace::for_message(Source::Sns, &attr),
+            DedupNamespace::ObjectKey
+        );
+        assert_eq!(
+            DedupNamespace::for_message(Source::S3, &attr),
+            DedupNamespace::Upload
+        );
     }
 
     #[test]

@@ -50,7 +50,8 @@ fn violation(invariant: &'static str, details: String) -> Result<(), InvariantVi
 /// Checks every invariant; the first broken one is returned.
 pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
     let s = l.summary;
-    let rhs = s.objects_accepted + s.duplicates_dropped + s.lost_not_in_progress + s.lost_after_stop;
+    let rhs =
+        s.objects_accepted + s.duplicates_dropped + s.lost_not_in_progress + s.lost_after_stop;
     if s.messages_received != rhs {
         return violation(
             "messages_received = objects_accepted + duplicates_dropped + lost_not_in_progress + lost_after_stop",
@@ -90,7 +91,10 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
             Mode::Streaming => "A <= K at all times (streaming)",
             Mode::Batch => "a batch wave holds at most K objects",
         };
-        return violation(what, format!("available_max {} > K {}", s.available_max, l.k));
+        return violation(
+            what,
+            format!("available_max {} > K {}", s.available_max, l.k),
+        );
     }
     if l.distinct_worker_violations > 0 {
         return violation(

@@ -140,7 +140,12 @@ impl RunSummary {
             ("test_events_accepted", C(self.test_events_accepted)),
             (
                 "job_end_state",
-                MetricValue::Text(self.job_end_state.map(|s| s.as_str()).unwrap_or("").to_string()),
+                MetricValue::Text(
+                    self.job_end_state
+                        .map(|s| s.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                ),
             ),
             ("job_end_time_s", R(self.job_end_time_s)),
             ("messages_produced", C(self.messages_produced)),
@@ -154,7 +159,11 @@ impl RunSummary {
 
     /// Metric names in output order.
     pub fn metric_names() -> Vec<&'static str> {
-        RunSummary::default().metrics().into_iter().map(|(k, _)| k).collect()
+        RunSummary::default()
+            .metrics()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
     }
 }
 
@@ -178,11 +187,12 @@ pub struct Sample {
     /// Cumulative lost_not_in_progress + lost_after_stop + stranded_at_stop.
     pub lost_total: u64,
     pub received_total: u64,
+    pub accepted_total: u64,
     pub failed_total: u64,
 }
 
 impl Sample {
-    pub const COLUMNS: [&'static str; 13] = [
+    pub const COLUMNS: [&'static str; 14] = [
         "t_s",
         "backlog",
         "available",
@@ -195,10 +205,11 @@ impl Sample {
         "duplicates_total",
         "lost_total",
         "received_total",
+        "accepted_total",
         "failed_total",
     ];
 
-    pub fn values(&self) -> [f64; 13] {
+    pub fn values(&self) -> [f64; 14] {
         [
             self.t_s,
             self.backlog as f64,
@@ -212,6 +223,7 @@ impl Sample {
             self.duplicates_total as f64,
             self.lost_total as f64,
             self.received_total as f64,
+            self.accepted_total as f64,
             self.failed_total as f64,
         ]
     }

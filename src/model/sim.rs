@@ -867,7 +867,9 @@ impl<'a> Simulation<'a> {
             let pos = if o.touched.is_empty() {
                 Some(0)
             } else {
-                self.free_workers.iter().position(|w| !o.touched.contains(w))
+                self.free_workers
+                    .iter()
+                    .position(|w| !o.touched.contains(w))
             };
             match pos {
                 Some(pos) => {
@@ -899,19 +901,18 @@ impl<'a> Simulation<'a> {
         let g = worker.group as usize;
         let group = &self.cfg.workers[g];
         let rng = &mut self.group_rngs[g];
-        let (outcome, dur) = if group.decline_probability > 0.0
-            && rng.random::<f64>() < group.decline_probability
-        {
-            (Outcome::Decline, group.decline_time)
-        } else {
-            let s = SimDuration::from_ms_f64(group.service_time.sample(rng) / worker.speed);
-            let limit = self.cfg.job.task_time_limit;
-            if s > limit {
-                (Outcome::Timeout, limit)
+        let (outcome, dur) =
+            if group.decline_probability > 0.0 && rng.random::<f64>() < group.decline_probability {
+                (Outcome::Decline, group.decline_time)
             } else {
-                (Outcome::Submit, s)
-            }
-        };
+                let s = SimDuration::from_ms_f64(group.service_time.sample(rng) / worker.speed);
+                let limit = self.cfg.job.task_time_limit;
+                if s > limit {
+                    (Outcome::Timeout, limit)
+                } else {
+                    (Outcome::Submit, s)
+                }
+            };
         let gen = worker.gen;
         self.workers[w as usize].busy = Some(Holding {
             slot: t.slot,
@@ -966,7 +967,9 @@ impl<'a> Simulation<'a> {
                     gen: h.obj_gen,
                     dispatched_at: o.dispatched_at,
                 };
-                let at = self.pool.partition_point(|t| t.dispatched_at <= task.dispatched_at);
+                let at = self
+                    .pool
+                    .partition_point(|t| t.dispatched_at <= task.dispatched_at);
                 self.pool.insert(at, task);
                 self.tasks_waiting += 1;
             }
@@ -1218,6 +1221,7 @@ impl<'a> Simulation<'a> {
             duplicates_total: c.duplicates_dropped,
             lost_total: c.lost_not_in_progress + c.lost_after_stop + c.stranded_at_stop,
             received_total: c.messages_received,
+            accepted_total: c.objects_accepted,
             failed_total: c.objects_failed,
         });
     }
@@ -1228,7 +1232,11 @@ impl<'a> Simulation<'a> {
             self.end_state = Some(EndState::InProgress);
             self.snapshot_end();
         }
-        if self.timeseries.last().is_none_or(|s| s.t_s < horizon.as_secs_f64()) {
+        if self
+            .timeseries
+            .last()
+            .is_none_or(|s| s.t_s < horizon.as_secs_f64())
+        {
             self.record_sample();
         }
         let end = self.end;
@@ -1287,8 +1295,7 @@ impl<'a> Simulation<'a> {
             tasks_open_at_end: self.tasks_waiting + self.tasks_in_hand,
             distinct_worker_violations: c.distinct_worker_violations,
             in_system_area_ms: self.tw_in_system.area_until(horizon),
-            sojourn_ms: self.departed_sojourn_ms
-                + self.in_system as u128 * horizon.0 as u128
+            sojourn_ms: self.departed_sojourn_ms + self.in_system as u128 * horizon.0 as u128
                 - self.in_system_accepted_sum_ms,
         };
         invariants::check(&ledger)?;
@@ -1323,7 +1330,8 @@ fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_ms: i64) -> f64 {
             amplitude,
         } => {
             let h = ms_of_day(t, start_epoch_ms) as f64 / MS_PER_H as f64;
-            mean_per_ms * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
+            mean_per_ms
+                * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
         }
         ArrivalProcess::Profile { points } => {
             let d = ms_of_day(t, start_epoch_ms);

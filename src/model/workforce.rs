@@ -124,8 +124,8 @@ impl ShiftSchedule {
 
     /// Position in the local week of sim time `t` [ms since Monday 00:00].
     fn week_pos(t: SimTime, start_epoch_ms: i64, tz_offset_ms: i64) -> u64 {
-        (start_epoch_ms + tz_offset_ms + t.0 as i64 - MONDAY_ANCHOR_MS).rem_euclid(MS_PER_WEEK as i64)
-            as u64
+        (start_epoch_ms + tz_offset_ms + t.0 as i64 - MONDAY_ANCHOR_MS)
+            .rem_euclid(MS_PER_WEEK as i64) as u64
     }
 
     /// Whether the group is on shift at `t`, and when that next changes.
@@ -171,11 +171,16 @@ mod tests {
     #[test]
     fn nine_to_five_weekdays() {
         let s = ShiftSchedule::weekly(
-            &(0..5).map(|d| (d, 9 * MS_PER_H, 17 * MS_PER_H)).collect::<Vec<_>>(),
+            &(0..5)
+                .map(|d| (d, 9 * MS_PER_H, 17 * MS_PER_H))
+                .collect::<Vec<_>>(),
             0,
         );
         // Monday 00:00: off until 09:00.
-        assert_eq!(s.state_at(SimTime(0), START), (false, Some(SimTime(9 * MS_PER_H))));
+        assert_eq!(
+            s.state_at(SimTime(0), START),
+            (false, Some(SimTime(9 * MS_PER_H)))
+        );
         // Monday 10:00: on until 17:00.
         assert_eq!(
             s.state_at(SimTime(10 * MS_PER_H), START),
@@ -193,19 +198,28 @@ mod tests {
     fn time_zone_shifts_the_calendar() {
         // 09:00-17:00 at UTC+2 is 07:00-15:00 UTC.
         let s = ShiftSchedule::weekly(&[(0, 9 * MS_PER_H, 17 * MS_PER_H)], 2 * MS_PER_H as i64);
-        assert_eq!(s.state_at(SimTime(0), START), (false, Some(SimTime(7 * MS_PER_H))));
+        assert_eq!(
+            s.state_at(SimTime(0), START),
+            (false, Some(SimTime(7 * MS_PER_H)))
+        );
     }
 
     #[test]
     fn overnight_shift_wraps_past_midnight_and_week_end() {
         // Sunday 22:00 to Monday 06:00.
         let s = ShiftSchedule::weekly(&[(6, 22 * MS_PER_H, 6 * MS_PER_H)], 0);
-        assert_eq!(s.state_at(SimTime(0), START), (true, Some(SimTime(6 * MS_PER_H))));
+        assert_eq!(
+            s.state_at(SimTime(0), START),
+            (true, Some(SimTime(6 * MS_PER_H)))
+        );
     }
 
     #[test]
     fn every_day_all_day_is_always() {
-        let s = ShiftSchedule::weekly(&(0..7).map(|d| (d, 0, 24 * MS_PER_H)).collect::<Vec<_>>(), 0);
+        let s = ShiftSchedule::weekly(
+            &(0..7).map(|d| (d, 0, 24 * MS_PER_H)).collect::<Vec<_>>(),
+            0,
+        );
         assert_eq!(s, ShiftSchedule::Always);
     }
 }

@@ -98,7 +98,10 @@ impl Ctx<'_> {
     fn probability(&mut self, field: &str, v: Option<f64>) -> f64 {
         let p = v.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&p) || p.is_nan() {
-            self.err(field, format!("{p} is not a probability; it must be in [0, 1] (R11)"));
+            self.err(
+                field,
+                format!("{p} is not a probability; it must be in [0, 1] (R11)"),
+            );
             return 0.0;
         }
         p
@@ -106,14 +109,23 @@ impl Ctx<'_> {
 
     fn count(&mut self, field: &str, v: i64) -> u64 {
         if v < 0 {
-            self.err(field, format!("{v} is negative; counts must be non-negative (R11)"));
+            self.err(
+                field,
+                format!("{v} is negative; counts must be non-negative (R11)"),
+            );
             0
         } else {
             v as u64
         }
     }
 
-    fn choice<T: Copy>(&mut self, field: &str, v: &Option<String>, default: T, options: &[(&str, T)]) -> T {
+    fn choice<T: Copy>(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        default: T,
+        options: &[(&str, T)],
+    ) -> T {
         match v {
             None => default,
             Some(s) => match options.iter().find(|(name, _)| name == s) {
@@ -184,7 +196,10 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     if spec.name.trim().is_empty() {
         ctx.err("name", "must not be empty");
     } else if spec.name.contains(['/', '\\']) || spec.name == "." || spec.name == ".." {
-        ctx.err("name", "is used as a folder name: it may not contain `/` or `\\`");
+        ctx.err(
+            "name",
+            "is used as a folder name: it may not contain `/` or `\\`",
+        );
     }
     let replications = spec.replications.unwrap_or(1);
     if replications == 0 {
@@ -201,11 +216,18 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     });
 
     let job = build_job(&spec.job, ctx);
-    let task_type = spec.job.task_type.as_deref().unwrap_or("image_classification");
+    let task_type = spec
+        .job
+        .task_type
+        .as_deref()
+        .unwrap_or("image_classification");
     if !TASK_TYPES.contains(&task_type) {
         ctx.err(
             "job.task_type",
-            format!("`{task_type}` is not a known task type; one of: {}", TASK_TYPES.join(", ")),
+            format!(
+                "`{task_type}` is not a known task type; one of: {}",
+                TASK_TYPES.join(", ")
+            ),
         );
     }
     let text_task = TEXT_TASK_TYPES.contains(&task_type);
@@ -216,7 +238,10 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         let f = format!("producers[{i}]");
         let built = build_producer(p, i, horizon, start_at_epoch_ms, ctx);
         if names.contains(&built.name) {
-            ctx.err(format!("{f}.name"), format!("`{}` is used by two producers", built.name));
+            ctx.err(
+                format!("{f}.name"),
+                format!("`{}` is used by two producers", built.name),
+            );
         }
         names.push(built.name.clone());
         if built.source == Source::S3 && text_task {
@@ -243,7 +268,12 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     for (i, w) in spec.workers.iter().enumerate() {
         workers.push(build_workers(w, i, ctx));
     }
-    if workers.iter().map(|w: &WorkerGroupConfig| w.count).sum::<u32>() == 0 {
+    if workers
+        .iter()
+        .map(|w: &WorkerGroupConfig| w.count)
+        .sum::<u32>()
+        == 0
+    {
         ctx.warn("workers", "no workers: nothing will be labeled");
     }
 
@@ -264,11 +294,18 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         ctx.opt_duration("metrics.period", &m.period);
         if let Some(d) = ctx.opt_duration("metrics.delay", &m.delay) {
             if d > SimDuration::from_mins(15) {
-                ctx.warn("metrics.delay", "CloudWatch delivers queue metrics within 15 minutes at worst (R12)");
+                ctx.warn(
+                    "metrics.delay",
+                    "CloudWatch delivers queue metrics within 15 minutes at worst (R12)",
+                );
             }
         }
     }
-    let sample_every = match spec.output.as_ref().and_then(|o| o.timeseries_every.as_ref()) {
+    let sample_every = match spec
+        .output
+        .as_ref()
+        .and_then(|o| o.timeseries_every.as_ref())
+    {
         Some(t) => match parse_duration(&t.0) {
             Ok(d) if d.0 >= MS_PER_S => d,
             Ok(_) => {
@@ -328,14 +365,23 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     if k_raw < 1 {
         ctx.err(f_k, format!("{k_raw} must be at least 1 (R11)"));
     } else if k_raw > 5000 {
-        ctx.limit(f_k, format!("{k_raw} is above the service maximum of 5000 (R11)"));
+        ctx.limit(
+            f_k,
+            format!("{k_raw} is above the service maximum of 5000 (R11)"),
+        );
     } else if k_raw > 1000 {
-        ctx.warn(f_k, format!("{k_raw} is above 1000, which needs a service quota increase (R11)"));
+        ctx.warn(
+            f_k,
+            format!("{k_raw} is above 1000, which needs a service quota increase (R11)"),
+        );
     }
     if n_raw < 1 {
         ctx.err(f_n, format!("{n_raw} must be at least 1 (R11)"));
     } else if n_raw > 9 {
-        ctx.limit(f_n, format!("{n_raw} is above the service maximum of 9 workers per object (R11)"));
+        ctx.limit(
+            f_n,
+            format!("{n_raw} is above the service maximum of 9 workers per object (R11)"),
+        );
     }
     if k_raw >= 1 && n_raw >= 1 && k_raw <= n_raw {
         ctx.err(
@@ -348,7 +394,11 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     let k = k_raw.clamp(1, u32::MAX as i64) as u32;
     let n = n_raw.clamp(1, u32::MAX as i64) as u32;
 
-    let initializing = ctx.duration("job.initializing", &j.initializing, SimDuration::from_mins(5));
+    let initializing = ctx.duration(
+        "job.initializing",
+        &j.initializing,
+        SimDuration::from_mins(5),
+    );
     let lifetime_max = match workforce {
         Workforce::Mturk => SimDuration::from_hours(12),
         _ => SimDuration::from_days(30),
@@ -360,25 +410,44 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     let f = "job.task_availability_lifetime";
     let lifetime = ctx.duration(f, &j.task_availability_lifetime, lifetime_default);
     if lifetime < SimDuration::from_secs(60) {
-        ctx.limit(f, format!("{lifetime} is below the service minimum of 60s (R11)"));
+        ctx.limit(
+            f,
+            format!("{lifetime} is below the service minimum of 60s (R11)"),
+        );
     } else if lifetime > lifetime_max {
-        let w = if workforce == Workforce::Mturk { "12h for mturk" } else { "30d" };
-        ctx.limit(f, format!("{lifetime} is above the service maximum of {w} (R11)"));
+        let w = if workforce == Workforce::Mturk {
+            "12h for mturk"
+        } else {
+            "30d"
+        };
+        ctx.limit(
+            f,
+            format!("{lifetime} is above the service maximum of {w} (R11)"),
+        );
     }
     let f = "job.task_time_limit";
     let task_time_limit = ctx.duration(f, &j.task_time_limit, SimDuration::from_hours(1));
-    if task_time_limit < SimDuration::from_secs(30) || task_time_limit > SimDuration::from_hours(8) {
-        ctx.limit(f, format!("{task_time_limit} is outside the service range 30s..8h (R11)"));
+    if task_time_limit < SimDuration::from_secs(30) || task_time_limit > SimDuration::from_hours(8)
+    {
+        ctx.limit(
+            f,
+            format!("{task_time_limit} is outside the service range 30s..8h (R11)"),
+        );
     }
     let f = "job.queue_retention";
     let queue_retention = ctx.duration(f, &j.queue_retention, SimDuration::from_days(14));
-    if queue_retention > SimDuration::from_days(14) || queue_retention < SimDuration::from_secs(60) {
+    if queue_retention > SimDuration::from_days(14) || queue_retention < SimDuration::from_secs(60)
+    {
         ctx.limit(
             f,
             format!("{queue_retention} is outside the SQS retention range 60s..14d (R6, R11)"),
         );
     }
-    let idle_timeout = ctx.duration("job.idle_timeout", &j.idle_timeout, SimDuration::from_days(10));
+    let idle_timeout = ctx.duration(
+        "job.idle_timeout",
+        &j.idle_timeout,
+        SimDuration::from_days(10),
+    );
     let idle_definition = ctx.choice(
         "job.idle_definition",
         &j.idle_definition,
@@ -419,17 +488,28 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     };
     if let Some(name) = &j.label_attribute_name {
         if name.contains('$') {
-            ctx.err("job.label_attribute_name", format!("`{name}` may not contain `$` (R11)"));
+            ctx.err(
+                "job.label_attribute_name",
+                format!("`{name}` may not contain `$` (R11)"),
+            );
         }
     }
-    let stop_at = ctx.opt_duration("job.stop_at", &j.stop_at).map(|d| SimTime(d.0));
+    let stop_at = ctx
+        .opt_duration("job.stop_at", &j.stop_at)
+        .map(|d| SimTime(d.0));
     let f = "job.max_runtime";
     let max_runtime = ctx.duration(f, &j.max_runtime, SimDuration::from_days(30));
     if max_runtime > SimDuration::from_days(30) {
-        ctx.limit(f, format!("{max_runtime} is above the service's 30-day job limit (R1, R11)"));
+        ctx.limit(
+            f,
+            format!("{max_runtime} is above the service's 30-day job limit (R1, R11)"),
+        );
     }
     if mode == Mode::Streaming && j.max_runtime.is_some() {
-        ctx.warn(f, "applies to batch jobs only (R1); a streaming job runs until stopped");
+        ctx.warn(
+            f,
+            "applies to batch jobs only (R1); a streaming job runs until stopped",
+        );
     }
     JobConfig {
         mode,
@@ -453,7 +533,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
 fn reject_fields(ctx: &mut Ctx<'_>, f: &str, kind: &str, present: &[(&str, bool)]) {
     for (name, is_set) in present {
         if *is_set {
-            ctx.err(format!("{f}.{name}"), format!("does not apply to a `{kind}` producer"));
+            ctx.err(
+                format!("{f}.{name}"),
+                format!("does not apply to a `{kind}` producer"),
+            );
         }
     }
 }
@@ -467,7 +550,10 @@ fn build_producer(
 ) -> ProducerConfig {
     let f = format!("producers[{i}]");
     let name = p.name.clone().unwrap_or_else(|| format!("{}{}", p.kind, i));
-    let start = SimTime(ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO).0);
+    let start = SimTime(
+        ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO)
+            .0,
+    );
     let end = ctx
         .opt_duration(&format!("{f}.end"), &p.end)
         .map(|d| SimTime(d.0))
@@ -484,7 +570,8 @@ fn build_producer(
     let duplicates = DuplicateConfig {
         sns_redelivery: ctx.probability(&format!("{fd}.sns_redelivery"), d.sns_redelivery),
         producer_retry: ctx.probability(&format!("{fd}.producer_retry"), d.producer_retry),
-        s3_event_duplicate: ctx.probability(&format!("{fd}.s3_event_duplicate"), d.s3_event_duplicate),
+        s3_event_duplicate: ctx
+            .probability(&format!("{fd}.s3_event_duplicate"), d.s3_event_duplicate),
         reupload: ctx.probability(&format!("{fd}.reupload"), d.reupload),
         delay: ctx.duration(&format!("{fd}.delay"), &d.delay, SimDuration::from_mins(1)),
     };
@@ -495,7 +582,10 @@ fn build_producer(
         );
     }
     let notification_configured_at = ctx
-        .opt_duration(&format!("{f}.notification_configured_at"), &p.notification_configured_at)
+        .opt_duration(
+            &format!("{f}.notification_configured_at"),
+            &p.notification_configured_at,
+        )
         .map(|d| SimTime(d.0));
     if notification_configured_at.is_some() && source != Source::S3 {
         ctx.err(
@@ -506,13 +596,31 @@ fn build_producer(
     let kind = p.kind.as_str();
     let process = match kind {
         "poisson" => {
-            reject_fields(ctx, &f, kind, &[("count", p.count.is_some()), ("size", p.size.is_some()), ("csv", p.csv.is_some())]);
+            reject_fields(
+                ctx,
+                &f,
+                kind,
+                &[
+                    ("count", p.count.is_some()),
+                    ("size", p.size.is_some()),
+                    ("csv", p.csv.is_some()),
+                ],
+            );
             ArrivalProcess::Poisson {
                 rate_per_ms: ctx.rate(&format!("{f}.rate"), &p.rate),
             }
         }
         "manifest" => {
-            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("start", p.start.is_some()), ("end", p.end.is_some())]);
+            reject_fields(
+                ctx,
+                &f,
+                kind,
+                &[
+                    ("rate", p.rate.is_some()),
+                    ("start", p.start.is_some()),
+                    ("end", p.end.is_some()),
+                ],
+            );
             let count = match p.count {
                 Some(c) => ctx.count(&format!("{f}.count"), c),
                 None => {
@@ -523,7 +631,12 @@ fn build_producer(
             ArrivalProcess::Manifest { count }
         }
         "burst" => {
-            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("count", p.count.is_some())]);
+            reject_fields(
+                ctx,
+                &f,
+                kind,
+                &[("rate", p.rate.is_some()), ("count", p.count.is_some())],
+            );
             let size = match p.size {
                 Some(s) => ctx.count(&format!("{f}.size"), s),
                 None => {
@@ -536,14 +649,20 @@ fn build_producer(
                 None => SimDuration::ZERO,
             };
             if p.every.is_some() && every.0 == 0 {
-                ctx.err(format!("{f}.every"), "must be positive (omit it for a single burst)");
+                ctx.err(
+                    format!("{f}.every"),
+                    "must be positive (omit it for a single burst)",
+                );
             }
             ArrivalProcess::Burst { size, every }
         }
         "diurnal" => {
             if let Some(profile) = &p.profile {
                 if p.mean_rate.is_some() {
-                    ctx.err(format!("{f}.mean_rate"), "give either `mean_rate` (sinusoid) or `profile`, not both");
+                    ctx.err(
+                        format!("{f}.mean_rate"),
+                        "give either `mean_rate` (sinusoid) or `profile`, not both",
+                    );
                 }
                 let mut points = Vec::new();
                 for (j, pt) in profile.iter().enumerate() {
@@ -556,18 +675,27 @@ fn build_producer(
                 }
                 points.sort_by_key(|p| p.0);
                 if points.first().is_none_or(|p| p.0 != 0) {
-                    ctx.err(format!("{f}.profile"), "must start with a point `at: \"00:00\"`");
+                    ctx.err(
+                        format!("{f}.profile"),
+                        "must start with a point `at: \"00:00\"`",
+                    );
                 }
                 ArrivalProcess::Profile { points }
             } else {
                 let mean = ctx.rate(&format!("{f}.mean_rate"), &p.mean_rate);
                 let peak_hour = p.peak_hour.unwrap_or(12.0);
                 if !(0.0..24.0).contains(&peak_hour) {
-                    ctx.err(format!("{f}.peak_hour"), format!("{peak_hour} must be in [0, 24)"));
+                    ctx.err(
+                        format!("{f}.peak_hour"),
+                        format!("{peak_hour} must be in [0, 24)"),
+                    );
                 }
                 let amplitude = p.amplitude.unwrap_or(0.5);
                 if !(0.0..=1.0).contains(&amplitude) {
-                    ctx.err(format!("{f}.amplitude"), format!("{amplitude} must be in [0, 1]"));
+                    ctx.err(
+                        format!("{f}.amplitude"),
+                        format!("{amplitude} must be in [0, 1]"),
+                    );
                 }
                 ArrivalProcess::Diurnal {
                     mean_per_ms: mean,
@@ -577,7 +705,12 @@ fn build_producer(
             }
         }
         "trace" => {
-            reject_fields(ctx, &f, kind, &[("rate", p.rate.is_some()), ("count", p.count.is_some())]);
+            reject_fields(
+                ctx,
+                &f,
+                kind,
+                &[("rate", p.rate.is_some()), ("count", p.count.is_some())],
+            );
             let times = match &p.csv {
                 None => {
                     ctx.err(format!("{f}.csv"), "is required for a trace producer");
@@ -596,7 +729,10 @@ fn build_producer(
                                 match parse_trace_time(&cell, start_epoch_ms) {
                                     Ok(t) => times.push(t),
                                     Err(e) => {
-                                        ctx.err(format!("{f}.csv"), format!("{csv} row {row}: {e}"));
+                                        ctx.err(
+                                            format!("{f}.csv"),
+                                            format!("{csv} row {row}: {e}"),
+                                        );
                                         break;
                                     }
                                 }
@@ -618,7 +754,12 @@ fn build_producer(
         }
     };
     if !matches!(kind, "trace" | "poisson") {
-        reject_fields(ctx, &f, kind, &[("csv", p.csv.is_some()), ("column", p.column.is_some())]);
+        reject_fields(
+            ctx,
+            &f,
+            kind,
+            &[("csv", p.csv.is_some()), ("column", p.column.is_some())],
+        );
     }
     ProducerConfig {
         name,
@@ -656,18 +797,22 @@ fn parse_trace_time(cell: &str, start_epoch_ms: i64) -> Result<SimTime, String> 
 /// scenario's folder. Returns (1-based data row, cell).
 fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, String)>, String> {
     let path = base.join(file);
-    let mut rdr = csv::Reader::from_path(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rdr = csv::Reader::from_path(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers = rdr
         .headers()
         .map_err(|e| format!("{}: {e}", path.display()))?
         .clone();
-    let idx = headers.iter().position(|h| h.trim() == column).ok_or_else(|| {
-        format!(
-            "{} has no column `{column}` (columns: {})",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )
-    })?;
+    let idx = headers
+        .iter()
+        .position(|h| h.trim() == column)
+        .ok_or_else(|| {
+            format!(
+                "{} has no column `{column}` (columns: {})",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )
+        })?;
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
@@ -678,7 +823,10 @@ fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, 
         }
     }
     if out.is_empty() {
-        return Err(format!("{} has no values in column `{column}`", path.display()));
+        return Err(format!(
+            "{} has no values in column `{column}`",
+            path.display()
+        ));
     }
     Ok(out)
 }
@@ -687,7 +835,10 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
     let ms = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>| -> f64 {
         match v {
             None => {
-                ctx.err(format!("{f}.{key}"), format!("is required for `dist: {}`", d.dist));
+                ctx.err(
+                    format!("{f}.{key}"),
+                    format!("is required for `dist: {}`", d.dist),
+                );
                 1.0
             }
             Some(t) => match parse_duration(&t.0) {
@@ -707,7 +858,10 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
                 1.0
             }
             None => {
-                ctx.err(format!("{f}.{key}"), format!("is required for `dist: {}`", d.dist));
+                ctx.err(
+                    format!("{f}.{key}"),
+                    format!("is required for `dist: {}`", d.dist),
+                );
                 1.0
             }
         }
@@ -796,20 +950,24 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
     let f = format!("workers[{i}]");
     let count = ctx.count(&format!("{f}.count"), w.count).min(10_000_000) as u32;
     let service_time = build_dist(&w.service_time, &format!("{f}.service_time"), ctx);
-    let decline_probability = ctx.probability(&format!("{f}.decline_probability"), w.decline_probability);
-    let decline_time = ctx.duration(&format!("{f}.decline_time"), &w.decline_time, SimDuration::from_secs(10));
+    let decline_probability =
+        ctx.probability(&format!("{f}.decline_probability"), w.decline_probability);
+    let decline_time = ctx.duration(
+        &format!("{f}.decline_time"),
+        &w.decline_time,
+        SimDuration::from_secs(10),
+    );
     let tz_offset_ms = match &w.tz_offset {
         None => 0,
         Some(t) => {
             // Accept a bare number of hours too.
-            let parsed = t
-                .0
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|h| h.abs() <= 14.0)
-                .map(|h| (h * MS_PER_H as f64).round() as i64)
-                .map_or_else(|| parse_tz_offset(&t.0), Ok);
+            let parsed =
+                t.0.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|h| h.abs() <= 14.0)
+                    .map(|h| (h * MS_PER_H as f64).round() as i64)
+                    .map_or_else(|| parse_tz_offset(&t.0), Ok);
             parsed.unwrap_or_else(|e| {
                 ctx.err(format!("{f}.tz_offset"), e);
                 0
@@ -854,7 +1012,10 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
     };
     let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);
     if !(0.0..=3.0).contains(&speed_spread) {
-        ctx.err(format!("{f}.speed.spread"), format!("{speed_spread} must be in [0, 3]"));
+        ctx.err(
+            format!("{f}.speed.spread"),
+            format!("{speed_spread} must be in [0, 3]"),
+        );
     }
     WorkerGroupConfig {
         name: w.name.clone().unwrap_or_else(|| format!("group{i}")),
@@ -886,7 +1047,13 @@ mod tests {
 
     #[test]
     fn default_sampling_is_round() {
-        assert_eq!(default_sample_every(SimTime(30 * 86_400_000)), SimDuration::from_hours(1));
-        assert_eq!(default_sample_every(SimTime(3_600_000)), SimDuration::from_mins(5));
+        assert_eq!(
+            default_sample_every(SimTime(30 * 86_400_000)),
+            SimDuration::from_hours(1)
+        );
+        assert_eq!(
+            default_sample_every(SimTime(3_600_000)),
+            SimDuration::from_mins(5)
+        );
     }
 }

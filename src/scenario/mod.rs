@@ -146,15 +146,16 @@ impl Scenario {
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
-        let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| ScenarioError {
-            origin: origin.to_string(),
-            problems: vec![Problem {
-                field: field_from_serde_message(&message),
-                line,
-                message,
-                severity: Severity::Error,
-            }],
-        })?;
+        let spec: spec::ScenarioSpec =
+            yaml::from_str(text).map_err(|(message, line)| ScenarioError {
+                origin: origin.to_string(),
+                problems: vec![Problem {
+                    field: field_from_serde_message(&message),
+                    line,
+                    message,
+                    severity: Severity::Error,
+                }],
+            })?;
         let mut ctx = build::Ctx {
             problems: Vec::new(),
             base_dir,

@@ -22,7 +22,9 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     }
     humantime::parse_duration(t)
         .map(|d| SimDuration(d.as_millis().min(u64::MAX as u128) as u64))
-        .map_err(|e| format!("`{t}` is not a duration ({e}); write e.g. `90s`, `15m`, `4h`, `1d 6h`"))
+        .map_err(|e| {
+            format!("`{t}` is not a duration ({e}); write e.g. `90s`, `15m`, `4h`, `1d 6h`")
+        })
 }
 
 /// Parses a rate `N/unit` into messages per ms.
@@ -209,7 +211,10 @@ mod tests {
     #[test]
     fn instants_and_offsets() {
         // 2026-01-05T00:00:00Z
-        assert_eq!(parse_instant("2026-01-05T00:00:00Z").unwrap(), 1_767_571_200_000);
+        assert_eq!(
+            parse_instant("2026-01-05T00:00:00Z").unwrap(),
+            1_767_571_200_000
+        );
         assert_eq!(
             parse_instant("2026-01-05T02:00:00+02:00").unwrap(),
             1_767_571_200_000

@@ -72,13 +72,11 @@ fn lines(text: &str) -> Vec<Option<Line<'_>>> {
             let mut indent = raw.len() - trimmed.len();
             let mut content = trimmed;
             let mut dash = None;
-            while let Some(after) = content.strip_prefix("- ").or_else(|| {
-                if content == "-" {
-                    Some("")
-                } else {
-                    None
-                }
-            }) {
+            while let Some(after) =
+                content
+                    .strip_prefix("- ")
+                    .or_else(|| if content == "-" { Some("") } else { None })
+            {
                 dash.get_or_insert(indent);
                 let t = after.trim_start();
                 indent += content.len() - t.len();
@@ -101,7 +99,8 @@ fn key_of(content: &str) -> Option<&str> {
 
 fn flow_has_key(content: &str, key: &str) -> bool {
     let pat = format!("{key}:");
-    content.contains('{') && (content.contains(&format!("{{{pat}")) || content.contains(&format!(" {pat}")))
+    content.contains('{')
+        && (content.contains(&format!("{{{pat}")) || content.contains(&format!(" {pat}")))
 }
 
 /// 1-based line of the field at `path`, or of its nearest located ancestor.
@@ -126,16 +125,27 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
                 let hit = (start..end).find(|&i| {
                     ls[i].as_ref().is_some_and(|l| {
                         (l.indent == base && key_of(l.content) == Some(k.as_str()))
-                            || (l.indent >= base && l.dash.is_none() && flow_has_key(l.content, k) && l.indent == base)
+                            || (l.indent >= base
+                                && l.dash.is_none()
+                                && flow_has_key(l.content, k)
+                                && l.indent == base)
                     })
                 });
                 let Some(i) = hit else { break };
                 found = Some(i + 1);
                 let next = (i + 1..end)
-                    .find(|&j| ls[j].as_ref().is_some_and(|l| l.indent <= base && l.dash.is_none_or(|d| d <= base)))
+                    .find(|&j| {
+                        ls[j]
+                            .as_ref()
+                            .is_some_and(|l| l.indent <= base && l.dash.is_none_or(|d| d <= base))
+                    })
                     .unwrap_or(end);
                 let dash_sibling = (i + 1..end)
-                    .find(|&j| ls[j].as_ref().is_some_and(|l| l.dash.is_some_and(|d| d < base)))
+                    .find(|&j| {
+                        ls[j]
+                            .as_ref()
+                            .is_some_and(|l| l.dash.is_some_and(|d| d < base))
+                    })
                     .unwrap_or(end);
                 start = i + 1;
                 end = next.min(dash_sibling);

@@ -1,0 +1,297 @@
+//! What each subcommand does: options → work → exports, in that order.
+
+use crate::cli::{ChartFormat, Cli, Command, RunArgs, ValidateArgs};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use labelsim::model::RunOutput;
+use labelsim::plot::{self, Format};
+use labelsim::report;
+use labelsim::runner::{self, Aggregate};
+use labelsim::scenario::{LoadOptions, Scenario};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Run(args) => run_cmd(args),
+        Command::Validate(args) => validate_cmd(args),
+    }
+}
+
+fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    let scenario = match path {
+        Some(p) => {
+            Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        None => Scenario::bundled(),
+    };
+    for w in &scenario.warnings {
+        eprintln!("warning: {}", w.render(&scenario.origin));
+    }
+    Ok(scenario)
+}
+
+fn validate_cmd(args: ValidateArgs) -> Result<i32> {
+    let s = load(Some(&args.scenario), args.lenient)?;
+    println!(
+        "{}: ok (scenario `{}`, {} producer{}, {} worker{} in {} group{}, horizon {})",
+        s.origin,
+        s.name,
+        s.sim.producers.len(),
+        plural(s.sim.producers.len() as u64),
+        s.sim.total_workers(),
+        plural(s.sim.total_workers()),
+        s.sim.workers.len(),
+        plural(s.sim.workers.len() as u64),
+        s.sim.horizon,
+    );
+    Ok(0)
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// One progress bar style for every long operation; hidden when stderr is
+/// not a terminal or NO_COLOR is set.
+pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    let visible =
+        !quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let pb = ProgressBar::with_draw_target(
+        Some(len),
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn run_cmd(args: RunArgs) -> Result<i32> {
+    let mut scenario = load(args.scenario.as_deref(), args.lenient)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(r) = args.replications {
+        scenario.replications = r;
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let fmt = match args.format {
+        ChartFormat::Png => Format::Png,
+        ChartFormat::Svg => Format::Svg,
+    };
+
+    let pb = progress_bar(scenario.replications as u64, "replications", args.quiet);
+    let started = Instant::now();
+    let runs = runner::run_replications(
+        &scenario.sim,
+        scenario.seed,
+        scenario.replications,
+        args.threads.map(|t| t as usize),
+        &|| pb.inc(1),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let wall_s = started.elapsed().as_secs_f64();
+    pb.finish_and_clear();
+
+    let summaries: Vec<_> = runs.iter().map(|r| r.summary.clone()).collect();
+    let agg = runner::aggregate(&summaries);
+    let events: u64 = summaries.iter().map(|s| s.events).sum();
+    write_run_outputs(&out_dir, &scenario, &runs, &agg, fmt, wall_s, events)?;
+    if !args.quiet {
+        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, fmt);
+    }
+    Ok(0)
+}
+
+/// Writes every output of a run. Charts are drawn into a staging folder
+/// first, so an error leaves no partial results behind.
+fn write_run_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    runs: &[RunOutput],
+    agg: &Aggregate,
+    fmt: Format,
+    wall_s: f64,
+    events: u64,
+) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    let staging = dir.join(format!(".staging-{}", std::process::id()));
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let result = (|| -> Result<Vec<String>> {
+        let mut files = Vec::new();
+        let mut put = |name: &str, bytes: Vec<u8>| -> Result<()> {
+            report::write_atomic(&staging.join(name), &bytes)
+                .with_context(|| format!("cannot write {name}"))?;
+            files.push(name.to_string());
+            Ok(())
+        };
+        put(
+            "summary.json",
+            report::summary_json(&scenario.name, scenario.seed, runs, agg),
+        )?;
+        put("summary.csv", report::summary_csv(runs))?;
+        put("timeseries.csv", report::timeseries_csv(runs))?;
+        put("timing.json", report::timing_json(wall_s, events))?;
+        plot::run_charts(
+            &staging,
+            fmt,
+            runs,
+            scenario.sim.job.max_concurrent_task_count,
+            scenario.sim.horizon.as_secs_f64(),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
+        files.push(format!("throughput.{}", fmt.extension()));
+        files.push(format!("backlog.{}", fmt.extension()));
+        Ok(files)
+    })();
+    match result {
+        Ok(files) => {
+            for f in &files {
+                std::fs::rename(staging.join(f), dir.join(f))
+                    .with_context(|| format!("cannot move {f} into place"))?;
+            }
+            std::fs::remove_dir_all(&staging).ok();
+            Ok(())
+        }
+        Err(e) => {
+            std::fs::remove_dir_all(&staging).ok();
+            Err(e)
+        }
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x.abs() >= 1e6 {
+        format!("{:.3e}", x)
+    } else if (x - x.round()).abs() < 1e-9 {
+        let s = format!("{}", x.round() as i64);
+        // thousands separators
+        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("{sign}{out}")
+    } else if x.abs() >= 100.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{:.3}", x)
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s >= 86_400.0 {
+        format!("{:.2} d", s / 86_400.0)
+    } else if s >= 3_600.0 {
+        format!("{:.2} h", s / 3_600.0)
+    } else if s >= 60.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} s", s)
+    }
+}
+
+fn print_summary(
+    scenario: &Scenario,
+    runs: &[RunOutput],
+    agg: &Aggregate,
+    dir: &Path,
+    wall_s: f64,
+    events: u64,
+    fmt: Format,
+) {
+    let r = runs.len();
+    println!(
+        "labelsim: `{}`, {} replication{}, seed {}, horizon {}",
+        scenario.name,
+        r,
+        plural(r as u64),
+        scenario.seed,
+        scenario.sim.horizon
+    );
+    let rows: [(&str, &str, bool); 16] = [
+        ("messages received", "messages_received", false),
+        ("duplicates dropped (R9)", "duplicates_dropped", false),
+        ("lost: not in progress (R1)", "lost_not_in_progress", false),
+        ("lost: after stop (R1)", "lost_after_stop", false),
+        ("objects accepted", "objects_accepted", false),
+        ("objects labeled", "objects_labeled", false),
+        ("objects failed (no submission)", "objects_failed", false),
+        ("expired in queue (R6, 14d)", "expired_in_queue", false),
+        ("stranded at stop (R1)", "stranded_at_stop", false),
+        ("queued / in progress at end", "queued_at_end", false),
+        ("time to label, mean", "time_to_label_mean_s", true),
+        ("time to label, p95", "time_to_label_p95_s", true),
+        ("queue wait, mean", "queue_wait_mean_s", true),
+        ("backlog, max", "backlog_max", false),
+        ("worker utilization", "worker_utilization", false),
+        ("labeled per hour", "labeled_per_hour", false),
+    ];
+    println!(
+        "  {:<32} {:>14}   {}",
+        "metric", "mean", "95% CI over replications"
+    );
+    for (label, key, is_time) in rows {
+        let m = agg.mean_of(key).unwrap_or(f64::NAN);
+        let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
+        let f = |x: f64| if is_time { fmt_secs(x) } else { fmt_num(x) };
+        let value = if key == "queued_at_end" {
+            format!(
+                "{} / {}",
+                f(m),
+                fmt_num(agg.mean_of("in_progress_at_end").unwrap_or(0.0))
+            )
+        } else {
+            f(m)
+        };
+        let ci = if r > 1 && key != "queued_at_end" {
+            format!("[{}, {}]", f(lo), f(hi))
+        } else {
+            String::new()
+        };
+        println!("  {label:<32} {value:>14}   {ci}");
+    }
+    let mut states: Vec<String> = Vec::new();
+    for run in runs {
+        let s = run.summary.job_end_state.map(|s| s.as_str()).unwrap_or("");
+        let t = fmt_secs(run.summary.job_end_time_s);
+        states.push(format!("{s} at {t}"));
+    }
+    states.dedup();
+    println!("  job end: {}", states.join("; "));
+    println!(
+        "  {} events in {:.2} s ({} events/s)",
+        fmt_num(events as f64),
+        wall_s,
+        fmt_num((events as f64 / wall_s.max(1e-9)).round())
+    );
+    let ext = fmt.extension();
+    println!(
+        "results: {}/ (summary.json, summary.csv, timeseries.csv, throughput.{ext}, backlog.{ext}, timing.json)",
+        dir.display()
+    );
+}

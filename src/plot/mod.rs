@@ -1,0 +1,301 @@
+//! Charts (another export target): PNG or SVG through plotters, with the
+//! bundled DejaVu Sans font (pure-Rust `ab_glyph` text path), so charts have
+//! legible text on any machine without system fonts.
+
+use crate::model::{RunOutput, Sample};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        // Bundled and known-good: failure here is a build defect.
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "invalid bundled font")
+            .expect("bundled DejaVu Sans registers");
+    });
+}
+
+/// Image format of charts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+}
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+
+/// A consistent palette (colour-blind-safe Tableau 10 order).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+];
+pub const ALERT: RGBColor = RGBColor(214, 39, 40);
+
+/// One line on a time chart.
+pub struct Series {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub color: RGBColor,
+    pub width: u32,
+}
+
+/// A horizontal reference line (e.g. K).
+pub struct HLine {
+    pub label: String,
+    pub y: f64,
+    pub color: RGBColor,
+}
+
+pub struct TimeChart<'a> {
+    pub title: &'a str,
+    pub y_label: &'a str,
+    /// Time axis span [s].
+    pub horizon_s: f64,
+    pub series: Vec<Series>,
+    pub hlines: Vec<HLine>,
+}
+
+/// Time unit for the x axis: days for runs of two days or more, else hours.
+fn time_unit(horizon_s: f64) -> (f64, &'static str) {
+    if horizon_s >= 2.0 * 86_400.0 {
+        (86_400.0, "days")
+    } else {
+        (3_600.0, "hours")
+    }
+}
+
+type PlotResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw_time_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    c: &TimeChart<'_>,
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (unit_s, unit) = time_unit(c.horizon_s);
+    let x_max = (c.horizon_s / unit_s).max(1e-9);
+    let y_max_data = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(c.hlines.iter().map(|h| h.y))
+        .fold(0.0f64, f64::max);
+    let y_max = if y_max_data <= 0.0 {
+        1.0
+    } else {
+        y_max_data * 1.08
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(c.title, ("sans-serif", 30))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("time since job creation [{unit}]"))
+        .y_desc(c.y_label)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 21))
+        .light_line_style(RGBColor(235, 235, 235))
+        .x_labels(12)
+        .y_labels(10)
+        .y_label_formatter(&|y| fmt_tick(*y))
+        .x_label_formatter(&|x| fmt_tick(*x))
+        .draw()?;
+    for s in &c.series {
+        let color = s.color;
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().map(|&(t, y)| (t / unit_s, y)),
+                color.stroke_width(s.width),
+            ))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
+    }
+    for h in &c.hlines {
+        let color = h.color;
+        // Dashed: short segments along the line.
+        let n = 120;
+        let seg = x_max / n as f64;
+        chart
+            .draw_series((0..n).step_by(2).map(|i| {
+                let x0 = i as f64 * seg;
+                PathElement::new(vec![(x0, h.y), (x0 + seg, h.y)], color.stroke_width(2))
+            }))?
+            .label(h.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Tick labels without float noise: `1500`, `2.5`, `0.25`, `12k`.
+pub fn fmt_tick(v: f64) -> String {
+    let a = v.abs();
+    if a >= 10_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if a >= 100.0 || (v - v.round()).abs() < 1e-9 {
+        format!("{:.0}", v)
+    } else if a >= 1.0 {
+        format!("{:.1}", v)
+    } else {
+        format!("{:.2}", v)
+    }
+}
+
+/// Renders a time chart to `path` (format by `fmt`).
+pub fn render_time_chart(path: &Path, fmt: Format, chart: &TimeChart<'_>) -> PlotResult {
+    register_font();
+    match fmt {
+        Format::Png => draw_time_chart(
+            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            chart,
+        ),
+        Format::Svg => draw_time_chart(
+            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            chart,
+        ),
+    }
+}
+
+/// Objects labeled per hour, smoothed over a rolling window of about 1/60 of
+/// the run (at least one hour), from the cumulative `labeled_total`.
+pub fn throughput_points(
+    samples: &[Sample],
+    field: fn(&Sample) -> u64,
+    horizon_s: f64,
+) -> Vec<(f64, f64)> {
+    let window_s = (horizon_s / 60.0).max(3_600.0);
+    let mut out = Vec::with_capacity(samples.len());
+    let mut j = 0;
+    for i in 1..samples.len() {
+        while samples[i].t_s - samples[j].t_s > window_s {
+            j += 1;
+        }
+        let (a, b) = (&samples[j], &samples[i]);
+        let dt_h = (b.t_s - a.t_s) / 3_600.0;
+        if dt_h > 0.0 {
+            out.push((b.t_s, (field(b) - field(a)) as f64 / dt_h));
+        }
+    }
+    out
+}
+
+/// The two charts of a run: throughput.png and backlog.png.
+pub fn run_charts(
+    dir: &Path,
+    fmt: Format,
+    runs: &[RunOutput],
+    k: u32,
+    horizon_s: f64,
+) -> PlotResult {
+    const SHOWN: usize = 6;
+    let mut series = Vec::new();
+    if let Some(first) = runs.first() {
+        series.push(Series {
+            label: "accepted per hour (replication 1)".into(),
+            points: throughput_points(&first.timeseries, |s| s.accepted_total, horizon_s),
+            color: RGBColor(170, 170, 170),
+            width: 2,
+        });
+    }
+    for (i, r) in runs.iter().take(SHOWN).enumerate() {
+        series.push(Series {
+            label: format!("labeled per hour, replication {}", i + 1),
+            points: throughput_points(&r.timeseries, |s| s.labeled_total, horizon_s),
+            color: PALETTE[i % PALETTE.len()],
+            width: if i == 0 { 3 } else { 2 },
+        });
+    }
+    render_time_chart(
+        &dir.join(format!("throughput.{}", fmt.extension())),
+        fmt,
+        &TimeChart {
+            title: "Throughput: objects labeled per hour (rolling)",
+            y_label: "objects per hour",
+            horizon_s,
+            series,
+            hlines: vec![],
+        },
+    )?;
+
+    let mut series = Vec::new();
+    for (i, r) in runs.iter().take(SHOWN).enumerate() {
+        let rep = if runs.len() > 1 {
+            format!(", replication {}", i + 1)
+        } else {
+            String::new()
+        };
+        series.push(Series {
+            label: format!("backlog (SQS queue){rep}"),
+            points: r
+                .timeseries
+                .iter()
+                .map(|s| (s.t_s, s.backlog as f64))
+                .collect(),
+            color: PALETTE[(2 * i) % PALETTE.len()],
+            width: if i == 0 { 3 } else { 1 },
+        });
+        series.push(Series {
+            label: format!("available to workers (A){rep}"),
+            points: r
+                .timeseries
+                .iter()
+                .map(|s| (s.t_s, s.available as f64))
+                .collect(),
+            color: PALETTE[(2 * i + 1) % PALETTE.len()],
+            width: if i == 0 { 3 } else { 1 },
+        });
+    }
+    render_time_chart(
+        &dir.join(format!("backlog.{}", fmt.extension())),
+        fmt,
+        &TimeChart {
+            title: "Backlog and objects available to workers",
+            y_label: "objects",
+            horizon_s,
+            series,
+            hlines: vec![HLine {
+                label: format!("K = MaxConcurrentTaskCount ({k})"),
+                y: k as f64,
+                color: ALERT,
+            }],
+        },
+    )?;
+    Ok(())
+}

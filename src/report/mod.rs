@@ -1,0 +1,122 @@
+//! Exporters: summary.json, summary.csv, timeseries.csv, timing.json.
+//! Each serialises to bytes; [`write_atomic`] puts bytes in place via a
+//! temporary file and a rename, so a crash never leaves a half-written file.
+
+use crate::model::{MetricValue, RunOutput, RunSummary, Sample};
+use crate::runner::Aggregate;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::path::Path;
+
+fn metric_json(v: &MetricValue) -> Value {
+    match v {
+        MetricValue::Count(c) => json!(c),
+        MetricValue::Real(r) if r.is_finite() => json!(r),
+        MetricValue::Real(_) => Value::Null,
+        MetricValue::Text(s) => json!(s),
+    }
+}
+
+fn metrics_object(ms: &[(&'static str, MetricValue)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in ms {
+        m.insert((*k).to_string(), metric_json(v));
+    }
+    Value::Object(m)
+}
+
+/// summary.json (SPEC §4).
+pub fn summary_json(name: &str, seed: u64, runs: &[RunOutput], agg: &Aggregate) -> Vec<u8> {
+    let mut ci = Map::new();
+    for (k, (lo, hi)) in &agg.ci95 {
+        ci.insert((*k).to_string(), json!([finite(*lo), finite(*hi)]));
+    }
+    let doc = json!({
+        "scenario": name,
+        "seed": seed,
+        "replications": runs.len(),
+        "runs": runs.iter().map(|r| metrics_object(&r.summary.metrics())).collect::<Vec<_>>(),
+        "mean": metrics_object(&agg.mean),
+        "ci95": Value::Object(ci),
+    });
+    let mut out = serde_json::to_vec_pretty(&doc).expect("JSON serialisation");
+    out.push(b'\n');
+    out
+}
+
+fn finite(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        Value::Null
+    }
+}
+
+fn cell(v: &MetricValue) -> String {
+    match v {
+        MetricValue::Count(c) => c.to_string(),
+        MetricValue::Real(r) => r.to_string(),
+        MetricValue::Text(s) => s.clone(),
+    }
+}
+
+/// summary.csv: a row per replication.
+pub fn summary_csv(runs: &[RunOutput]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["replication"];
+    header.extend(RunSummary::metric_names());
+    w.write_record(&header).expect("in-memory CSV");
+    for (i, r) in runs.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string()];
+        row.extend(r.summary.metrics().iter().map(|(_, v)| cell(v)));
+        w.write_record(&row).expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+/// timeseries.csv: every sample of every replication.
+pub fn timeseries_csv(runs: &[RunOutput]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["replication"];
+    header.extend(Sample::COLUMNS);
+    w.write_record(&header).expect("in-memory CSV");
+    for (i, r) in runs.iter().enumerate() {
+        for s in &r.timeseries {
+            let mut row = vec![(i + 1).to_string()];
+            row.extend(s.values().iter().map(|v| v.to_string()));
+            w.write_record(&row).expect("in-memory CSV");
+        }
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+/// timing.json: the only output allowed to differ between identical runs.
+pub fn timing_json(wall_s: f64, events: u64) -> Vec<u8> {
+    let eps = if wall_s > 0.0 {
+        events as f64 / wall_s
+    } else {
+        0.0
+    };
+    let mut out = serde_json::to_vec_pretty(&json!({
+        "wall_s": wall_s,
+        "events": events,
+        "events_per_s": eps,
+    }))
+    .expect("JSON serialisation");
+    out.push(b'\n');
+    out
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and
+/// a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,92 @@
+//! Runs replications in parallel (rayon). Each replication owns its RNG
+//! streams, derived from (seed, replication), and results are collected in
+//! replication order, so outputs are identical whatever the thread count.
+
+use crate::engine::stats::mean_ci95;
+use crate::engine::StreamSeeds;
+use crate::model::{simulate, InvariantViolation, MetricValue, RunOutput, RunSummary, SimConfig};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Runs `replications` replications of `cfg` seeded from `seed`, on `threads`
+/// threads (None: all cores). `on_done` is called once per finished
+/// replication, from worker threads (progress reporting).
+pub fn run_replications(
+    cfg: &SimConfig,
+    seed: u64,
+    replications: u32,
+    threads: Option<usize>,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<RunOutput>, InvariantViolation> {
+    let work = || {
+        (0..replications as u64)
+            .into_par_iter()
+            .map(|r| {
+                let out = simulate(cfg, StreamSeeds::for_replication(seed, r)).map_err(|mut e| {
+                    e.details = format!("replication {}: {}", r + 1, e.details);
+                    e
+                });
+                on_done();
+                out
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .expect("thread pool")
+            .install(work),
+        None => work(),
+    }
+}
+
+/// Mean and 95% confidence interval of every numeric metric across runs;
+/// for text metrics (`job_end_state`) the most frequent value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aggregate {
+    pub mean: Vec<(&'static str, MetricValue)>,
+    pub ci95: Vec<(&'static str, (f64, f64))>,
+}
+
+pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
+    let per_run: Vec<Vec<(&'static str, MetricValue)>> = runs.iter().map(|r| r.metrics()).collect();
+    let mut mean = Vec::new();
+    let mut ci95 = Vec::new();
+    for (j, name) in RunSummary::metric_names().into_iter().enumerate() {
+        let values: Vec<&MetricValue> = per_run.iter().map(|m| &m[j].1).collect();
+        if let Some(MetricValue::Text(_)) = values.first() {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for v in &values {
+                if let MetricValue::Text(s) = v {
+                    *counts.entry(s.as_str()).or_default() += 1;
+                }
+            }
+            // Most frequent; ties broken by name, for determinism.
+            let mode = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(k, _)| k.to_string())
+                .unwrap_or_default();
+            mean.push((name, MetricValue::Text(mode)));
+            continue;
+        }
+        let xs: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
+        let (m, lo, hi) = mean_ci95(&xs);
+        mean.push((name, MetricValue::Real(m)));
+        ci95.push((name, (lo, hi)));
+    }
+    Aggregate { mean, ci95 }
+}
+
+impl Aggregate {
+    pub fn mean_of(&self, name: &str) -> Option<f64> {
+        self.mean
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.as_f64())
+    }
+    pub fn ci_of(&self, name: &str) -> Option<(f64, f64)> {
+        self.ci95.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+    }
+}
