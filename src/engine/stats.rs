@@ -55,13 +55,18 @@ impl TimeWeighted {
 }
 
 /// Distribution of a non-negative duration [ms].
+///
+/// The first [`EXACT_SAMPLES`] values are kept as they are, so small runs
+/// report exact nearest-rank quantiles; past that, values go into the
+/// histogram (fixed size), whose quantiles are within 0.1%.
 #[derive(Clone, Debug)]
 pub struct Latency {
     count: u64,
     sum_ms: u128,
     min_ms: u64,
     max_ms: u64,
-    hist: Histogram<u64>,
+    exact: Vec<u64>,
+    hist: Option<Histogram<u64>>,
 }
 
 impl Default for Latency {
@@ -70,9 +75,11 @@ impl Default for Latency {
     }
 }
 
-/// Largest value tracked exactly by the histogram (about 35 years in ms);
-/// larger values are clamped into the top bucket (min/max/sum stay exact).
+/// Largest value tracked by the histogram (about 35 years in ms); larger
+/// values are clamped into the top bucket (min/max/sum stay exact).
 const HIST_MAX_MS: u64 = 1 << 40;
+/// Values kept exactly before switching to the histogram (32 KiB).
+pub const EXACT_SAMPLES: usize = 4096;
 
 impl Latency {
     pub fn new() -> Self {
@@ -81,7 +88,8 @@ impl Latency {
             sum_ms: 0,
             min_ms: u64::MAX,
             max_ms: 0,
-            hist: Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("valid histogram bounds"),
+            exact: Vec::new(),
+            hist: None,
         }
     }
 
@@ -91,7 +99,19 @@ impl Latency {
         self.sum_ms += ms as u128;
         self.min_ms = self.min_ms.min(ms);
         self.max_ms = self.max_ms.max(ms);
-        self.hist.saturating_record(ms.clamp(1, HIST_MAX_MS));
+        match &mut self.hist {
+            Some(h) => h.saturating_record(ms.clamp(1, HIST_MAX_MS)),
+            None if self.exact.len() < EXACT_SAMPLES => self.exact.push(ms),
+            None => {
+                let mut h =
+                    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("valid histogram bounds");
+                for &v in self.exact.iter().chain(std::iter::once(&ms)) {
+                    h.saturating_record(v.clamp(1, HIST_MAX_MS));
+                }
+                self.exact = Vec::new();
+                self.hist = Some(h);
+            }
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -107,16 +127,21 @@ impl Latency {
         }
     }
 
-    /// Quantile `q` in [0, 1] [s]; 0 when empty. Within 0.1% of the exact
-    /// sample quantile, clamped to the exact min and max (so a constant
-    /// sample gives its exact value).
+    /// Nearest-rank quantile `q` in [0, 1] [s]: the smallest value with at
+    /// least q·n values at or below it; 0 when empty.
     pub fn quantile_s(&self, q: f64) -> f64 {
         if self.count == 0 {
             return 0.0;
         }
-        let v = self.hist.value_at_quantile(q);
-        let v = if v <= 1 && self.min_ms == 0 { 0 } else { v };
-        v.clamp(self.min_ms, self.max_ms) as f64 / 1000.0
+        let v = match &self.hist {
+            None => {
+                let mut v = self.exact.clone();
+                let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+                *v.select_nth_unstable(rank - 1).1
+            }
+            Some(h) => h.value_at_quantile(q).clamp(self.min_ms, self.max_ms),
+        };
+        v as f64 / 1000.0
     }
 }
 
@@ -179,6 +204,18 @@ mod tests {
         assert_eq!(l.quantile_s(0.5), 360.0);
         assert_eq!(l.quantile_s(0.99), 360.0);
         assert_eq!(l.mean_s(), 360.0);
+    }
+
+    #[test]
+    fn small_samples_give_exact_nearest_rank_quantiles() {
+        let mut l = Latency::new();
+        for v in [5, 1, 4, 2, 3] {
+            l.record(v * 1000);
+        }
+        assert_eq!(l.quantile_s(0.5), 3.0);
+        assert_eq!(l.quantile_s(0.2), 1.0);
+        assert_eq!(l.quantile_s(0.21), 2.0);
+        assert_eq!(l.quantile_s(1.0), 5.0);
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub struct RunSummary {
     pub time_to_label_p99_s: f64,
     pub queue_wait_mean_s: f64,
     pub pool_wait_mean_s: f64,
+    /// Share of dispatched objects whose first task waited for a worker:
+    /// P(wait > 0), Erlang C's quantity for M/M/c.
+    pub pool_wait_positive_fraction: f64,
     pub backlog_max: u64,
     pub backlog_mean: f64,
     pub available_max: u64,
@@ -131,6 +134,10 @@ impl RunSummary {
             ("time_to_label_p99_s", R(self.time_to_label_p99_s)),
             ("queue_wait_mean_s", R(self.queue_wait_mean_s)),
             ("pool_wait_mean_s", R(self.pool_wait_mean_s)),
+            (
+                "pool_wait_positive_fraction",
+                R(self.pool_wait_positive_fraction),
+            ),
             ("backlog_max", C(self.backlog_max)),
             ("backlog_mean", R(self.backlog_mean)),
             ("available_max", C(self.available_max)),
@@ -229,9 +236,67 @@ impl Sample {
     }
 }
 
+/// What happened to an object (or the job) at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceKind {
+    JobInProgress,
+    JobEnded(EndState),
+    LostNotInProgress,
+    LostAfterStop,
+    DuplicateDropped,
+    Accepted,
+    Queued,
+    Dispatched,
+    Taken,
+    Submitted,
+    Declined,
+    TimedOut,
+    LifetimeReached,
+    Labeled,
+    Failed,
+    ExpiredInQueue,
+    Stranded,
+}
+
+impl TraceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceKind::JobInProgress => "job_in_progress",
+            TraceKind::JobEnded(_) => "job_ended",
+            TraceKind::LostNotInProgress => "lost_not_in_progress",
+            TraceKind::LostAfterStop => "lost_after_stop",
+            TraceKind::DuplicateDropped => "duplicate_dropped",
+            TraceKind::Accepted => "accepted",
+            TraceKind::Queued => "queued",
+            TraceKind::Dispatched => "dispatched",
+            TraceKind::Taken => "taken",
+            TraceKind::Submitted => "submitted",
+            TraceKind::Declined => "declined",
+            TraceKind::TimedOut => "timed_out",
+            TraceKind::LifetimeReached => "lifetime_reached",
+            TraceKind::Labeled => "labeled",
+            TraceKind::Failed => "failed",
+            TraceKind::ExpiredInQueue => "expired_in_queue",
+            TraceKind::Stranded => "stranded",
+        }
+    }
+}
+
+/// One line of the event trace. `object` is the 1-based acceptance number
+/// (0 for job-level and rejected-message records).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceRecord {
+    pub t: crate::engine::SimTime,
+    pub object: u64,
+    pub kind: TraceKind,
+    pub worker: Option<u32>,
+}
+
 /// Everything one replication produces.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
     pub summary: RunSummary,
     pub timeseries: Vec<Sample>,
+    /// Empty unless tracing was asked for.
+    pub trace: Vec<TraceRecord>,
 }

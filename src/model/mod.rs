@@ -11,5 +11,5 @@ pub mod workforce;
 
 pub use config::SimConfig;
 pub use invariants::InvariantViolation;
-pub use metrics::{EndState, MetricValue, RunOutput, RunSummary, Sample};
-pub use sim::simulate;
+pub use metrics::{EndState, MetricValue, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
+pub use sim::{simulate, simulate_traced};

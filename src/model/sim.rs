@@ -17,7 +17,7 @@ use super::config::{
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
-use super::metrics::{EndState, RunOutput, RunSummary, Sample};
+use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use crate::engine::stats::{Latency, TimeWeighted};
 use crate::engine::time::{MS_PER_DAY, MS_PER_H};
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
@@ -72,12 +72,14 @@ enum JobState {
 /// An accepted object not yet dispatched.
 #[derive(Clone, Copy, Debug)]
 struct Queued {
+    id: u64,
     accepted_at: SimTime,
 }
 
 /// An object available to workers (R2).
 #[derive(Clone, Debug, Default)]
 struct Obj {
+    id: u64,
     gen: u32,
     accepted_at: SimTime,
     dispatched_at: SimTime,
@@ -230,6 +232,9 @@ pub struct Simulation<'a> {
     in_system: u64,
 
     timeseries: Vec<Sample>,
+    /// Objects whose first task waited in the pool for a worker (> 0 ms).
+    pool_waited: u64,
+    trace: Option<Vec<TraceRecord>>,
 }
 
 impl<'a> Simulation<'a> {
@@ -313,6 +318,26 @@ impl<'a> Simulation<'a> {
             in_system_accepted_sum_ms: 0,
             in_system: 0,
             timeseries: Vec::new(),
+            pool_waited: 0,
+            trace: None,
+        }
+    }
+
+    /// Records every object-level event (for tests and `--trace`).
+    pub fn with_trace(mut self) -> Self {
+        self.trace = Some(Vec::new());
+        self
+    }
+
+    #[inline]
+    fn log(&mut self, object: u64, kind: TraceKind, worker: Option<u32>) {
+        if let Some(t) = &mut self.trace {
+            t.push(TraceRecord {
+                t: self.now,
+                object,
+                kind,
+                worker,
+            });
         }
     }
 
@@ -419,6 +444,7 @@ impl<'a> Simulation<'a> {
             return; // stopped during initialization
         }
         self.state = JobState::InProgress;
+        self.log(0, TraceKind::JobInProgress, None);
         self.last_input = self.now;
         self.empty_since = self.now;
         // R3/R4: the input manifest is handed over at creation and sent when
@@ -442,10 +468,12 @@ impl<'a> Simulation<'a> {
     /// R1: stop, completion or failure. Queued objects are stranded, waiting
     /// tasks withdrawn; tasks in workers' hands finish.
     fn end_job(&mut self, how: EndState) {
+        self.log(0, TraceKind::JobEnded(how), None);
         self.state = JobState::Ended;
         self.end_state = Some(how);
         self.snapshot_end();
         while let Some(q) = self.queue.pop_front() {
+            self.log(q.id, TraceKind::Stranded, None);
             self.c.stranded_at_stop += 1;
             self.leave_system(q.accepted_at);
         }
@@ -651,10 +679,12 @@ impl<'a> Simulation<'a> {
         match self.state {
             JobState::Initializing => {
                 self.c.lost_not_in_progress += 1;
+                self.log(0, TraceKind::LostNotInProgress, None);
                 return;
             }
             JobState::Ended => {
                 self.c.lost_after_stop += 1;
+                self.log(0, TraceKind::LostAfterStop, None);
                 return;
             }
             JobState::InProgress => {}
@@ -664,6 +694,7 @@ impl<'a> Simulation<'a> {
         let ns = DedupNamespace::for_message(self.cfg.producers[p].source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
             self.c.duplicates_dropped += 1;
+            self.log(0, TraceKind::DuplicateDropped, None);
             return;
         }
         if test_event {
@@ -678,8 +709,10 @@ impl<'a> Simulation<'a> {
         self.in_system_accepted_sum_ms += self.now.0 as u128;
         self.tw_in_system.set(self.now, self.in_system);
         let q = Queued {
+            id: self.c.objects_accepted,
             accepted_at: self.now,
         };
+        self.log(q.id, TraceKind::Accepted, None);
         if self.cfg.job.mode == Mode::Batch {
             // R4: manifest objects wait for their wave.
             self.enqueue(q);
@@ -699,6 +732,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn enqueue(&mut self, q: Queued) {
+        self.log(q.id, TraceKind::Queued, None);
         self.queue.push_back(q);
         self.tw_backlog.set(self.now, self.queue.len() as u64);
         if self.cfg.job.mode == Mode::Streaming {
@@ -740,6 +774,7 @@ impl<'a> Simulation<'a> {
         let tail = self.live_tail;
         {
             let o = &mut self.slab[slot as usize];
+            o.id = q.id;
             o.accepted_at = q.accepted_at;
             o.dispatched_at = self.now;
             o.deadline = deadline;
@@ -762,6 +797,7 @@ impl<'a> Simulation<'a> {
         self.available += 1;
         self.tw_available.set(self.now, self.available as u64);
         self.c.objects_dispatched += 1;
+        self.log(q.id, TraceKind::Dispatched, None);
         self.queue_wait.record(self.now.0 - q.accepted_at.0);
         let gen = self.slab[slot as usize].gen;
         for _ in 0..n {
@@ -894,7 +930,11 @@ impl<'a> Simulation<'a> {
         if !o.taken_once {
             o.taken_once = true;
             self.pool_wait.record(now.0 - o.dispatched_at.0);
+            if now > o.dispatched_at {
+                self.pool_waited += 1;
+            }
         }
+        let id = o.id;
         self.tasks_waiting -= 1;
         self.tasks_in_hand += 1;
         let worker = &self.workers[w as usize];
@@ -920,6 +960,7 @@ impl<'a> Simulation<'a> {
             outcome,
         });
         self.tw_busy.set(now, self.tw_busy.level() + 1);
+        self.log(id, TraceKind::Taken, Some(w));
         self.events
             .schedule(now + dur, Event::TaskDone { worker: w, gen });
     }
@@ -947,6 +988,7 @@ impl<'a> Simulation<'a> {
         let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
         let o = &mut self.slab[h.slot as usize];
         o.in_hand -= 1;
+        let id = o.id;
         match h.outcome {
             Outcome::Submit => {
                 o.submitted += 1;
@@ -979,6 +1021,12 @@ impl<'a> Simulation<'a> {
                 self.c.tasks_dropped += 1;
             }
         }
+        let kind = match h.outcome {
+            Outcome::Submit => TraceKind::Submitted,
+            Outcome::Decline => TraceKind::Declined,
+            Outcome::Timeout => TraceKind::TimedOut,
+        };
+        self.log(id, kind, Some(w));
         if self.slab[h.slot as usize].unresolved == 0 {
             self.resolve(h.slot);
         }
@@ -1027,10 +1075,26 @@ impl<'a> Simulation<'a> {
 
     /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
     fn resolve(&mut self, slot: u32) {
-        let (prev, next, accepted_at, labeled, pilot) = {
+        let (prev, next, accepted_at, labeled, pilot, id) = {
             let o = &self.slab[slot as usize];
-            (o.prev, o.next, o.accepted_at, o.submitted > 0, o.pilot)
+            (
+                o.prev,
+                o.next,
+                o.accepted_at,
+                o.submitted > 0,
+                o.pilot,
+                o.id,
+            )
         };
+        self.log(
+            id,
+            if labeled {
+                TraceKind::Labeled
+            } else {
+                TraceKind::Failed
+            },
+            None,
+        );
         {
             let touched = &self.slab[slot as usize].touched;
             for (i, w) in touched.iter().enumerate() {
@@ -1103,6 +1167,7 @@ impl<'a> Simulation<'a> {
                 break;
             }
             let q = self.queue.pop_front().expect("front");
+            self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
             self.leave_system(q.accepted_at);
             expired = true;
@@ -1127,11 +1192,14 @@ impl<'a> Simulation<'a> {
                 return;
             }
             let gen = o.gen;
+            let id = o.id;
             let expired = o.unresolved as u64;
+            let waiting = o.waiting as u64;
+            self.log(id, TraceKind::LifetimeReached, None);
             self.c.tasks_expired += expired;
-            self.tasks_waiting -= o.waiting as u64;
+            self.tasks_waiting -= waiting;
             // Workers holding its tasks are freed.
-            let holders: Vec<u32> = o
+            let holders: Vec<u32> = self.slab[slot as usize]
                 .touched
                 .iter()
                 .copied()
@@ -1268,6 +1336,11 @@ impl<'a> Simulation<'a> {
             time_to_label_p99_s: self.time_to_label.quantile_s(0.99),
             queue_wait_mean_s: self.queue_wait.mean_s(),
             pool_wait_mean_s: self.pool_wait.mean_s(),
+            pool_wait_positive_fraction: if self.pool_wait.count() > 0 {
+                self.pool_waited as f64 / self.pool_wait.count() as f64
+            } else {
+                0.0
+            },
             backlog_max: self.tw_backlog.max(),
             backlog_mean: end.backlog_area as f64 / span,
             available_max: self.tw_available.max(),
@@ -1302,6 +1375,7 @@ impl<'a> Simulation<'a> {
         Ok(RunOutput {
             summary,
             timeseries: self.timeseries,
+            trace: self.trace.unwrap_or_default(),
         })
     }
 }
@@ -1350,4 +1424,12 @@ fn ms_of_day(t: SimTime, start_epoch_ms: i64) -> u64 {
 /// Runs one replication of `cfg`.
 pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, InvariantViolation> {
     Simulation::new(cfg, seeds).run()
+}
+
+/// Runs one replication of `cfg`, recording the object-level event trace.
+pub fn simulate_traced(
+    cfg: &SimConfig,
+    seeds: StreamSeeds,
+) -> Result<RunOutput, InvariantViolation> {
+    Simulation::new(cfg, seeds).with_trace().run()
 }

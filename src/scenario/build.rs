@@ -1053,7 +1053,11 @@ mod tests {
         );
         assert_eq!(
             default_sample_every(SimTime(3_600_000)),
-            SimDuration::from_mins(5)
+            SimDuration::from_mins(1)
+        );
+        assert_eq!(
+            default_sample_every(SimTime(5 * 86_400_000)),
+            SimDuration::from_mins(10)
         );
     }
 }

@@ -1,0 +1,678 @@
+//! One small deterministic scenario per rule of SPEC §2, with expectations
+//! computed by hand (constant service times make every instant predictable).
+//! Each test names the rule it protects; each would fail if the rule broke.
+
+mod common;
+use common::*;
+use labelsim::model::{EndState, TraceKind as K};
+
+const DAY: f64 = 86_400.0;
+const H: f64 = 3_600.0;
+
+// ----- R1 lifecycle ---------------------------------------------------------
+
+#[test]
+fn r1_messages_before_in_progress_are_lost() {
+    // Initializing 5m = 300 s; arrivals at 0, 60, 299, 300, 301 s. The job
+    // becomes InProgress at 300 s before the message of that instant.
+    let out = run(r#"
+name: r1
+horizon: 1h
+job: {initializing: 5m}
+producers:
+  - {name: replay, kind: trace, csv: r1_arrivals.csv, column: timestamp}
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.messages_received, 5);
+    assert_eq!(s.lost_not_in_progress, 3);
+    assert_eq!(s.objects_accepted, 2);
+    assert_eq!(time_of(&out, 1, K::Accepted), Some(300.0));
+}
+
+#[test]
+fn r1_manual_stop_strands_queue_withdraws_waiting_and_finishes_held_tasks() {
+    // K=3, N=1, one worker at 1h per task, 5 objects at t=0: objects 1-3 are
+    // dispatched, 4-5 queued. Object 1 done at 1h (A=2 is not < K-N=2: no
+    // refill); object 2 taken at 1h. Stop at 2h: 4-5 stranded, object 3's
+    // waiting task withdrawn (object failed); object 2, in hand, finishes
+    // at 2h and is labeled. The burst at 3h is lost after the stop.
+    let out = run(r#"
+name: r1stop
+horizon: 4h
+job: {initializing: 0s, max_concurrent_task_count: 3, stop_at: 2h}
+producers:
+  - {name: m, kind: manifest, count: 5}
+  - {name: late, kind: burst, size: 4, start: 3h}
+workers: [{count: 1, service_time: {dist: constant, value: 1h}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.job_end_state, Some(EndState::StoppedManual));
+    assert_eq!(s.job_end_time_s, 2.0 * H);
+    assert_eq!(s.stranded_at_stop, 2);
+    assert_eq!(s.tasks_withdrawn, 1);
+    assert_eq!(s.objects_failed, 1);
+    assert_eq!(s.objects_labeled, 2);
+    assert_eq!(time_of(&out, 2, K::Labeled), Some(2.0 * H));
+    assert_eq!(s.lost_after_stop, 4);
+    assert_eq!(s.objects_dispatched, 3);
+}
+
+#[test]
+fn r1_reaching_the_horizon_ends_the_simulation_not_the_job() {
+    let out = run(r#"
+name: r1h
+horizon: 2h
+producers: [{name: p, kind: burst, size: 3, every: 30m}]
+workers: [{count: 1, service_time: {dist: constant, value: 1h}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.job_end_state, Some(EndState::InProgress));
+    assert_eq!(s.job_end_time_s, 2.0 * H);
+    assert!(s.in_progress_at_end > 0);
+}
+
+// ----- R2 objects and tasks -------------------------------------------------
+
+#[test]
+fn r2_the_n_tasks_of_an_object_go_to_distinct_workers() {
+    // N=3, 3 workers at 10m: object 1 to workers {0,1,2} at 0, object 2 to
+    // the same three (each once) at 10m.
+    let out = run(r#"
+name: r2
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 10, workers_per_object: 3}
+producers: [{name: m, kind: manifest, count: 2}]
+workers: [{count: 3, service_time: {dist: constant, value: 10m}}]
+"#);
+    for id in [1, 2] {
+        let mut w = takers(&out, id);
+        w.sort();
+        assert_eq!(w, vec![0, 1, 2], "object {id}");
+    }
+    assert_eq!(time_of(&out, 2, K::Labeled), Some(1200.0));
+    assert_eq!(out.summary.tasks_submitted, 6);
+    assert_eq!(out.summary.objects_labeled, 2);
+}
+
+#[test]
+fn r2_a_task_no_distinct_worker_can_take_waits_and_expires() {
+    // N=3 but only 2 workers: the third task can never be taken (no worker
+    // works twice on an object); at the 1h lifetime the object resolves
+    // labeled (2 submissions) and the third task expires.
+    let out = run(r#"
+name: r2b
+horizon: 2h
+job: {initializing: 0s, max_concurrent_task_count: 10, workers_per_object: 3, task_availability_lifetime: 1h}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: [{count: 2, service_time: {dist: constant, value: 10m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(takers(&out, 1).len(), 2);
+    assert_eq!(s.tasks_submitted, 2);
+    assert_eq!(s.tasks_expired, 1);
+    assert_eq!(s.objects_labeled, 1);
+    assert_eq!(time_of(&out, 1, K::Labeled), Some(H));
+}
+
+#[test]
+fn r2_an_object_with_no_submission_fails() {
+    let out = run(r#"
+name: r2c
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 10, workers_per_object: 2}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: [{count: 2, decline_probability: 1.0, service_time: {dist: constant, value: 10m}}]
+"#);
+    assert_eq!(out.summary.objects_failed, 1);
+    assert_eq!(out.summary.objects_labeled, 0);
+    assert_eq!(time_of(&out, 1, K::Failed), Some(10.0)); // decline_time 10s
+}
+
+// ----- R3 streaming dispatch ------------------------------------------------
+
+const R3: &str = r#"
+name: r3
+horizon: 2h
+job: {initializing: 0s, max_concurrent_task_count: 5, workers_per_object: 2, refill_rule: RULE}
+producers:
+  - {name: m, kind: manifest, count: 10}
+  - {name: late, kind: burst, size: 1, start: 601s}
+workers: [{count: 10, service_time: {dist: constant, value: 10m}}]
+"#;
+
+#[test]
+fn r3_k5_n2_dispatch_times_follow_the_k_minus_n_refill() {
+    // Objects 1-5 go out at 0 (A < K), 6-10 queue. At 600 s objects 1-5
+    // resolve in turn: A drops 4, 3 (no refill: A < K-N = 3 is false), then
+    // 2 → dispatch 6 (A=3), 2 → 7, 2 → 8. At 1200 s, 6 resolves: A=3 with
+    // the late arrival 11 (dispatched directly at 601 s, A < K) → no refill;
+    // 7 → 9, 8 → 10.
+    let out = run(&R3.replace("RULE", "documented"));
+    let d = |id| time_of(&out, id, K::Dispatched).unwrap();
+    for id in 1..=5 {
+        assert_eq!(d(id), 0.0, "object {id}");
+    }
+    for id in 6..=8 {
+        assert_eq!(d(id), 600.0, "object {id}");
+    }
+    assert_eq!(
+        d(11),
+        601.0,
+        "documented rule: a new arrival overtakes the queue when A < K"
+    );
+    assert_eq!(d(9), 1200.0);
+    assert_eq!(d(10), 1200.0);
+    let s = &out.summary;
+    assert_eq!(s.available_max, 5);
+    assert_eq!(s.backlog_max, 5);
+    assert_eq!(s.objects_labeled, 11);
+}
+
+#[test]
+fn r3_strict_fifo_queues_new_arrivals_behind_the_queue() {
+    let out = run(&R3.replace("RULE", "strict_fifo"));
+    let d = |id| time_of(&out, id, K::Dispatched).unwrap();
+    assert_eq!(
+        d(11),
+        1200.0,
+        "strict_fifo: the arrival waits behind objects 9 and 10"
+    );
+    assert_eq!(d(9), 1200.0);
+    assert!(
+        out.trace
+            .iter()
+            .position(|r| r.object == 9 && r.kind == K::Dispatched)
+            < out
+                .trace
+                .iter()
+                .position(|r| r.object == 11 && r.kind == K::Dispatched)
+    );
+}
+
+#[test]
+fn r3_exact_time_to_label_and_queue_wait_without_late_arrivals() {
+    // Without the late arrival: labels at 600 s (1-5), 1200 s (6-8),
+    // 1800 s (9-10). Mean time to label (5·600 + 3·1200 + 2·1800)/10 = 1020 s;
+    // mean queue wait (3·600 + 2·1200)/10 = 420 s.
+    let yaml = R3
+        .replace("RULE", "documented")
+        .replace("size: 1, start: 601s", "size: 0");
+    let s = run(&yaml).summary;
+    assert_eq!(s.time_to_label_mean_s, 1020.0);
+    assert_eq!(s.queue_wait_mean_s, 420.0);
+    // Nearest rank: the 5th of 10 values is 600 s; the 10th is 1800 s.
+    assert_eq!(s.time_to_label_p50_s, 600.0);
+    assert_eq!(s.time_to_label_p95_s, 1800.0);
+}
+
+#[test]
+fn r3_k_not_above_n_is_rejected() {
+    let err = try_scenario(
+        "name: x\nhorizon: 1d\njob:\n  max_concurrent_task_count: 3\n  workers_per_object: 3\n",
+    )
+    .unwrap_err();
+    let p = &err.problems[0];
+    assert_eq!(p.field, "job.max_concurrent_task_count");
+    assert_eq!(p.line, Some(4));
+}
+
+// ----- R4 batch mode --------------------------------------------------------
+
+const R4: &str = r#"
+name: r4
+horizon: 1d
+job: {mode: batch, initializing: 0s, max_concurrent_task_count: 10, MAXRT}
+producers: [{name: m, kind: manifest, count: 25}]
+workers: [{count: 5, service_time: {dist: constant, value: 1h}}]
+"#;
+
+#[test]
+fn r4_batch_waves_wait_for_the_whole_wave() {
+    // Waves of 10: 1-10 at 0 (5 workers: done at 1h and 2h), 11-20 at 2h
+    // (done 3h, 4h), 21-25 at 4h (done 5h): completed at 5h.
+    let out = run(&R4.replace(", MAXRT", ""));
+    let d = |id| time_of(&out, id, K::Dispatched).unwrap();
+    assert_eq!(d(10), 0.0);
+    assert_eq!(d(11), 2.0 * H, "the second wave waits for all of the first");
+    assert_eq!(d(21), 4.0 * H);
+    let s = &out.summary;
+    assert_eq!(s.job_end_state, Some(EndState::Completed));
+    assert_eq!(s.job_end_time_s, 5.0 * H);
+    assert_eq!(s.objects_labeled, 25);
+    assert_eq!(s.available_max, 10);
+}
+
+#[test]
+fn r4_batch_job_past_max_runtime_fails() {
+    // At 3h objects 11-15 are in hand (finish, labeled), 16-20 wait
+    // (withdrawn: failed), 21-25 never sent (stranded).
+    let s = run(&R4.replace("MAXRT", "max_runtime: 3h")).summary;
+    assert_eq!(s.job_end_state, Some(EndState::Failed));
+    assert_eq!(s.job_end_time_s, 3.0 * H);
+    assert_eq!(s.objects_labeled, 15);
+    assert_eq!(s.objects_failed, 5);
+    assert_eq!(s.stranded_at_stop, 5);
+    assert_eq!(s.tasks_withdrawn, 5);
+}
+
+#[test]
+fn r4_batch_takes_manifest_input_only() {
+    let err = try_scenario(
+        "name: x\nhorizon: 1d\njob: {mode: batch}\nproducers:\n  - {name: p, kind: poisson, rate: 1/h}\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.problems[0].field, "producers[0].kind");
+    assert_eq!(err.problems[0].line, Some(5));
+}
+
+// ----- R5 Mechanical Turk pilot ---------------------------------------------
+
+const R5: &str = r#"
+name: r5
+horizon: 1d
+job: {mode: MODE, workforce: WF, initializing: 0s, max_concurrent_task_count: 30}
+producers: [{name: m, kind: manifest, count: 30}]
+workers: [{count: 100, service_time: {dist: constant, value: 1h}}]
+"#;
+
+#[test]
+fn r5_mturk_batch_sends_a_pilot_of_ten_first() {
+    let mturk = run(&R5.replace("MODE", "batch").replace("WF", "mturk"));
+    assert_eq!(time_of(&mturk, 10, K::Dispatched), Some(0.0));
+    assert_eq!(time_of(&mturk, 11, K::Dispatched), Some(H));
+    assert_eq!(mturk.summary.job_end_time_s, 2.0 * H);
+    let private = run(&R5.replace("MODE", "batch").replace("WF", "private"));
+    assert_eq!(time_of(&private, 30, K::Dispatched), Some(0.0));
+    assert_eq!(private.summary.job_end_time_s, H);
+}
+
+#[test]
+fn r5_mturk_streaming_queues_everything_after_the_pilot_until_it_resolves() {
+    let s = run(&R5.replace("MODE", "streaming").replace("WF", "mturk")).summary;
+    // 20 objects wait 1h each: mean queue wait 20·3600/30 = 2400 s.
+    assert_eq!(s.backlog_max, 20);
+    assert_eq!(s.queue_wait_mean_s, 2400.0);
+    assert_eq!(s.objects_labeled, 30);
+}
+
+// ----- R6 queue expiry ------------------------------------------------------
+
+#[test]
+fn r6_objects_waiting_14_days_in_the_queue_expire_exactly() {
+    // K=2 and no workers: 2 objects stay available, 8 queue at t=0 and
+    // expire at exactly 14d; one more arrives at 1d and expires at 15d.
+    let out = run(r#"
+name: r6
+horizon: 20d
+job: {initializing: 0s, max_concurrent_task_count: 2}
+producers:
+  - {name: m, kind: manifest, count: 10}
+  - {name: late, kind: burst, size: 1, start: 1d}
+workers: []
+"#);
+    let exp = events(&out, K::ExpiredInQueue);
+    assert_eq!(exp.len(), 9);
+    assert!(exp[..8].iter().all(|&(_, t)| t == 14.0 * DAY), "{exp:?}");
+    assert_eq!(exp[8], (11, 15.0 * DAY));
+    let s = &out.summary;
+    assert_eq!(s.expired_in_queue, 9);
+    assert_eq!(s.in_progress_at_end, 2);
+    assert_eq!(s.queued_at_end, 0);
+}
+
+#[test]
+fn r6_retention_is_configurable_and_dispatch_before_expiry_saves_an_object() {
+    // One worker at 8h, K=2, N=1: objects 1-2 go out at 0, object 3 queues.
+    // When object 1 resolves at 8h, A=1 is not < K-N=1, so object 3 would go
+    // out only when A reaches 0 at 16h; with a 10h retention it expires at
+    // 10h first.
+    let out = run(r#"
+name: r6b
+horizon: 3d
+job: {initializing: 0s, max_concurrent_task_count: 2, queue_retention: 10h, task_time_limit: 8h}
+producers: [{name: m, kind: manifest, count: 3}]
+workers: [{count: 1, service_time: {dist: constant, value: 8h}}]
+"#);
+    assert_eq!(time_of(&out, 3, K::ExpiredInQueue), Some(10.0 * H));
+    assert_eq!(out.summary.objects_labeled, 2);
+}
+
+// ----- R7 tasks and workers ---------------------------------------------------
+
+#[test]
+fn r7_declined_tasks_are_not_sent_to_another_worker() {
+    let out = run(r#"
+name: r7d
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 10}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: [{count: 3, decline_probability: 1.0, decline_time: 20s, service_time: {dist: constant, value: 1m}}]
+"#);
+    assert_eq!(takers(&out, 1).len(), 1);
+    assert_eq!(out.summary.tasks_declined, 1);
+    assert_eq!(time_of(&out, 1, K::Failed), Some(20.0));
+}
+
+const R7_TIMEOUT: &str = r#"
+name: r7t
+horizon: 10h
+job: {initializing: 0s, max_concurrent_task_count: 10, task_time_limit: 1h, task_availability_lifetime: 5h, on_timeout: ON}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: [{count: 2, service_time: {dist: constant, value: 2h}}]
+"#;
+
+#[test]
+fn r7_timed_out_task_returns_to_the_pool_for_another_worker() {
+    // Worker 0 times out at 1h; the task returns; worker 1 (not worker 0)
+    // takes it, times out at 2h; nobody else may take it, so it expires at
+    // the 5h lifetime and the object fails.
+    let out = run(&R7_TIMEOUT.replace("ON", "return"));
+    assert_eq!(takers(&out, 1), vec![0, 1]);
+    let timed: Vec<f64> = events(&out, K::TimedOut).iter().map(|e| e.1).collect();
+    assert_eq!(timed, vec![H, 2.0 * H]);
+    let s = &out.summary;
+    assert_eq!(s.tasks_timed_out, 2);
+    assert_eq!(s.tasks_expired, 1);
+    assert_eq!(time_of(&out, 1, K::Failed), Some(5.0 * H));
+}
+
+#[test]
+fn r7_on_timeout_drop_resolves_the_task() {
+    let out = run(&R7_TIMEOUT.replace("ON", "drop"));
+    let s = &out.summary;
+    assert_eq!(s.tasks_timed_out, 1);
+    assert_eq!(s.tasks_dropped, 1);
+    assert_eq!(time_of(&out, 1, K::Failed), Some(H));
+}
+
+#[test]
+fn r7_lifetime_resolves_with_what_was_submitted() {
+    // N=2 and one worker: one submission at 10m, the other task expires at
+    // the 1h lifetime; the object is labeled then.
+    let out = run(r#"
+name: r7l
+horizon: 3h
+job: {initializing: 0s, max_concurrent_task_count: 10, workers_per_object: 2, task_availability_lifetime: 1h}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: [{count: 1, service_time: {dist: constant, value: 10m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.tasks_submitted, 1);
+    assert_eq!(s.tasks_expired, 1);
+    assert_eq!(s.objects_labeled, 1);
+    assert_eq!(s.time_to_label_mean_s, H);
+}
+
+#[test]
+fn r7_lifetime_takes_a_task_out_of_a_workers_hands() {
+    // Service 2h > lifetime 1h: the task in hand expires at 1h and the worker
+    // is free again: it takes the next object at once when it arrives at 1.5h.
+    let out = run(r#"
+name: r7h
+horizon: 4h
+job: {initializing: 0s, max_concurrent_task_count: 10, task_time_limit: 8h, task_availability_lifetime: 1h}
+producers:
+  - {name: m, kind: manifest, count: 1}
+  - {name: late, kind: burst, size: 1, start: 90m}
+workers: [{count: 1, service_time: {dist: constant, value: 2h}}]
+"#);
+    assert_eq!(time_of(&out, 1, K::Failed), Some(H));
+    assert_eq!(time_of(&out, 2, K::Taken), Some(1.5 * H));
+    assert_eq!(out.summary.tasks_expired, 2);
+    assert_eq!(out.summary.tasks_submitted, 0);
+}
+
+#[test]
+fn r7_workers_work_only_on_shift_and_finish_the_task_in_hand() {
+    // Mon-Fri 09:00-17:00 from Monday 00:00. Object 1 (t=0) is taken at
+    // 09:00; object 2 at 16:50 is taken at once and finished at 17:20, after
+    // the shift; object 3 at 16:55 waits for Tuesday 09:00.
+    let out = run(r#"
+name: r7s
+horizon: 3d
+job: {initializing: 0s, max_concurrent_task_count: 10}
+producers:
+  - {name: a, kind: burst, size: 1}
+  - {name: b, kind: burst, size: 1, start: 16h 50m}
+  - {name: c, kind: burst, size: 1, start: 16h 55m}
+workers:
+  - count: 1
+    service_time: {dist: constant, value: 30m}
+    shifts: [{days: mon-fri, from: "09:00", to: "17:00"}]
+"#);
+    let taken: Vec<f64> = events(&out, K::Taken).iter().map(|e| e.1).collect();
+    assert_eq!(taken, vec![9.0 * H, 16.0 * H + 3000.0, 33.0 * H]);
+    assert_eq!(time_of(&out, 2, K::Labeled), Some(17.0 * H + 1200.0));
+}
+
+#[test]
+fn r7_shift_hours_are_in_the_groups_time_zone() {
+    let out = run(r#"
+name: r7z
+horizon: 1d
+job: {initializing: 0s, max_concurrent_task_count: 10}
+producers: [{name: a, kind: burst, size: 1}]
+workers:
+  - count: 1
+    service_time: {dist: constant, value: 30m}
+    shifts: [{days: mon-fri, from: "09:00", to: "17:00"}]
+    tz_offset: "+02:00"
+"#);
+    assert_eq!(time_of(&out, 1, K::Taken), Some(7.0 * H));
+}
+
+#[test]
+fn r7_the_oldest_waiting_task_is_taken_first() {
+    let out = run(r#"
+name: r7o
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 10}
+producers: [{name: m, kind: manifest, count: 4}]
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    let order: Vec<u64> = events(&out, K::Taken).iter().map(|e| e.0).collect();
+    assert_eq!(order, vec![1, 2, 3, 4]);
+}
+
+// ----- R8 idle stop -----------------------------------------------------------
+
+#[test]
+fn r8_idle_stop_at_exactly_last_activity_plus_ten_days() {
+    // Bursts of 5 at 0, 11d, 22d; 5 workers at 1m: all labeled at 60 s, idle
+    // from then; stopped at 60 s + 10d. The later bursts are lost.
+    let out = run(r#"
+name: r8
+horizon: 25d
+job: {initializing: 0s}
+producers: [{name: weekly, kind: burst, size: 5, every: 11d}]
+workers: [{count: 5, service_time: {dist: constant, value: 1m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.job_end_state, Some(EndState::StoppedIdle));
+    assert_eq!(s.job_end_time_s, 60.0 + 10.0 * DAY);
+    assert_eq!(s.lost_after_stop, 10);
+    assert_eq!(s.objects_labeled, 5);
+}
+
+#[test]
+fn r8_activity_within_ten_days_keeps_the_job_alive() {
+    let s = run(r#"
+name: r8b
+horizon: 30d
+job: {initializing: 0s}
+producers: [{name: b, kind: burst, size: 5, every: 9d}]
+workers: [{count: 5, service_time: {dist: constant, value: 1m}}]
+"#)
+    .summary;
+    assert_eq!(s.job_end_state, Some(EndState::InProgress));
+    assert_eq!(s.lost_after_stop, 0);
+}
+
+#[test]
+fn r8_a_message_at_exactly_the_deadline_is_accepted() {
+    // Idle for exactly 10 days is not *more* than 10 days.
+    let s = run(r#"
+name: r8c
+horizon: 15d
+job: {initializing: 0s}
+producers:
+  - {name: a, kind: burst, size: 1}
+  - {name: b, kind: burst, size: 1, start: 10d 60s}
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#)
+    .summary;
+    assert_eq!(s.lost_after_stop, 0);
+    assert_eq!(s.objects_accepted, 2);
+    assert_eq!(s.job_end_state, Some(EndState::InProgress));
+}
+
+const R8_DEF: &str = r#"
+name: r8d
+horizon: 15d
+job: {initializing: 0s, idle_definition: DEF}
+producers: [{name: m, kind: manifest, count: 1}]
+workers: []
+"#;
+
+#[test]
+fn r8_no_input_definition_stops_despite_pending_work() {
+    let s = run(&R8_DEF.replace("DEF", "no_input")).summary;
+    assert_eq!(s.job_end_state, Some(EndState::StoppedIdle));
+    assert_eq!(s.job_end_time_s, 10.0 * DAY);
+    assert_eq!(s.tasks_withdrawn, 1);
+    assert_eq!(s.objects_failed, 1);
+}
+
+#[test]
+fn r8_default_definition_counts_pending_work_as_activity() {
+    let s = run(&R8_DEF.replace("DEF", "no_input_and_no_work")).summary;
+    assert_eq!(s.job_end_state, Some(EndState::InProgress));
+    assert_eq!(s.in_progress_at_end, 1);
+}
+
+#[test]
+fn r8_a_job_that_never_receives_anything_stops_ten_days_after_starting() {
+    let s = run("name: r8e\nhorizon: 20d\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}}]\n").summary;
+    assert_eq!(s.job_end_state, Some(EndState::StoppedIdle));
+    assert_eq!(s.job_end_time_s, 300.0 + 10.0 * DAY);
+}
+
+// ----- R9 deduplication -------------------------------------------------------
+
+fn dedup(source: &str, key: &str, dups: &str) -> labelsim::model::RunSummary {
+    run(&format!(
+        r#"
+name: r9
+horizon: 1h
+job: {{initializing: 0s, dedup_key: {key}}}
+producers: [{{name: p, kind: burst, size: 10, source: {source}, duplicates: {{{dups}}}}}]
+workers: [{{count: 10, service_time: {{dist: constant, value: 1m}}}}]
+"#
+    ))
+    .summary
+}
+
+#[test]
+fn r9_sns_redelivery_repeats_the_message_id_and_is_dropped() {
+    let s = dedup("sns", "sns_message_id", "sns_redelivery: 1.0");
+    assert_eq!(
+        (
+            s.messages_received,
+            s.duplicates_dropped,
+            s.objects_accepted
+        ),
+        (20, 10, 10)
+    );
+    assert_eq!((s.messages_produced, s.redeliveries), (10, 10));
+}
+
+#[test]
+fn r9_producer_retry_is_a_new_message_id_unless_keyed_by_source_ref() {
+    let by_id = dedup("sns", "sns_message_id", "producer_retry: 1.0");
+    assert_eq!((by_id.duplicates_dropped, by_id.objects_accepted), (0, 20));
+    assert_eq!(by_id.messages_produced, 20);
+    let by_ref = dedup("sns", "source-ref", "producer_retry: 1.0");
+    assert_eq!(
+        (by_ref.duplicates_dropped, by_ref.objects_accepted),
+        (10, 10)
+    );
+}
+
+#[test]
+fn r9_s3_duplicate_event_is_caught_but_a_reupload_is_a_new_object() {
+    let dup = dedup("s3", "sns_message_id", "s3_event_duplicate: 1.0");
+    assert_eq!((dup.duplicates_dropped, dup.objects_accepted), (10, 10));
+    // S3 objects are keyed by URI + sequencer whatever dedup_key says.
+    let re = dedup("s3", "source-ref", "reupload: 1.0");
+    assert_eq!((re.duplicates_dropped, re.objects_accepted), (0, 20));
+    let sns_re = dedup("sns", "source-ref", "reupload: 1.0");
+    assert_eq!(
+        (sns_re.duplicates_dropped, sns_re.objects_accepted),
+        (10, 10)
+    );
+}
+
+#[test]
+fn r9_a_copy_of_a_message_lost_before_in_progress_is_accepted() {
+    let s = run(r#"
+name: r9l
+horizon: 1h
+job: {initializing: 5m}
+producers: [{name: p, kind: burst, size: 1, start: 270s, duplicates: {sns_redelivery: 1.0, delay: 1m}}]
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#)
+    .summary;
+    assert_eq!(
+        (
+            s.lost_not_in_progress,
+            s.objects_accepted,
+            s.duplicates_dropped
+        ),
+        (1, 1, 0)
+    );
+}
+
+// ----- R10 S3 test event --------------------------------------------------------
+
+fn r10(at: &str) -> labelsim::model::RunSummary {
+    run(&format!(
+        r#"
+name: r10
+horizon: 1d
+job: {{initializing: 5m}}
+producers: [{{name: bucket, kind: burst, size: 3, start: 2h, source: s3, notification_configured_at: {at}}}]
+workers: [{{count: 1, service_time: {{dist: constant, value: 1m}}}}]
+"#
+    ))
+    .summary
+}
+
+#[test]
+fn r10_a_notification_configured_after_in_progress_becomes_an_object() {
+    let s = r10("1h");
+    assert_eq!(s.test_events_accepted, 1);
+    assert_eq!(s.objects_accepted, 4);
+    assert_eq!(s.objects_labeled, 4);
+}
+
+#[test]
+fn r10_a_notification_configured_during_initialization_is_lost() {
+    let s = r10("2m");
+    assert_eq!(s.test_events_accepted, 0);
+    assert_eq!(s.lost_not_in_progress, 1);
+    assert_eq!(s.objects_accepted, 3);
+}
+
+#[test]
+fn r10_only_s3_producers_have_a_notification() {
+    let err = try_scenario(
+        "name: x\nhorizon: 1d\nproducers:\n  - name: p\n    kind: poisson\n    rate: 1/h\n    notification_configured_at: 1h\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems[0].field,
+        "producers[0].notification_configured_at"
+    );
+    assert_eq!(err.problems[0].line, Some(7));
+}
