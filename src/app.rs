@@ -156,6 +156,7 @@ fn write_run_outputs(
             runs,
             scenario.sim.job.max_concurrent_task_count,
             scenario.sim.horizon.as_secs_f64(),
+            scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
         )
         .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
         files.push(format!("throughput.{}", fmt.extension()));
@@ -275,13 +276,17 @@ fn print_summary(
         };
         println!("  {label:<32} {value:>14}   {ci}");
     }
-    let mut states: Vec<String> = Vec::new();
+    let mut states: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for run in runs {
         let s = run.summary.job_end_state.map(|s| s.as_str()).unwrap_or("");
-        let t = fmt_secs(run.summary.job_end_time_s);
-        states.push(format!("{s} at {t}"));
+        let e = states.entry(s).or_default();
+        e.0 += 1;
+        e.1 += run.summary.job_end_time_s;
     }
-    states.dedup();
+    let states: Vec<String> = states
+        .iter()
+        .map(|(s, (n, t))| format!("{s} in {n} of {r} (mean end {})", fmt_secs(t / *n as f64)))
+        .collect();
     println!("  job end: {}", states.join("; "));
     println!(
         "  {} events in {:.2} s ({} events/s)",

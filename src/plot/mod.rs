@@ -54,10 +54,13 @@ pub const ALERT: RGBColor = RGBColor(214, 39, 40);
 
 /// One line on a time chart.
 pub struct Series {
-    pub label: String,
+    /// Legend text; `None` draws the line without a legend entry.
+    pub label: Option<String>,
     pub points: Vec<(f64, f64)>,
     pub color: RGBColor,
     pub width: u32,
+    /// Opacity in [0, 1]: faint lines for secondary replications.
+    pub alpha: f64,
 }
 
 /// A horizontal reference line (e.g. K).
@@ -100,7 +103,7 @@ where
     let y_max_data = c
         .series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .flat_map(|s| s.points.iter().filter(|p| p.0 <= c.horizon_s).map(|p| p.1))
         .chain(c.hlines.iter().map(|h| h.y))
         .fold(0.0f64, f64::max);
     let y_max = if y_max_data <= 0.0 {
@@ -128,15 +131,20 @@ where
         .draw()?;
     for s in &c.series {
         let color = s.color;
-        chart
-            .draw_series(LineSeries::new(
-                s.points.iter().map(|&(t, y)| (t / unit_s, y)),
-                color.stroke_width(s.width),
-            ))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-            });
+        let style = color.mix(s.alpha).stroke_width(s.width);
+        let drawn = chart.draw_series(LineSeries::new(
+            s.points
+                .iter()
+                .filter(|p| p.0 <= c.horizon_s)
+                .map(|&(t, y)| (t / unit_s, y)),
+            style,
+        ))?;
+        if let Some(label) = &s.label {
+            let legend_style = color.mix(s.alpha.max(0.6)).stroke_width(3);
+            drawn
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], legend_style));
+        }
     }
     for h in &c.hlines {
         let color = h.color;
@@ -216,6 +224,49 @@ pub fn throughput_points(
     out
 }
 
+/// How much of the run to show: up to a little after the latest job end,
+/// when every replication's job ended before the horizon.
+pub fn shown_span_s(runs: &[RunOutput], horizon_s: f64) -> f64 {
+    let latest_end = runs
+        .iter()
+        .map(|r| r.summary.job_end_time_s)
+        .fold(0.0, f64::max);
+    if latest_end > 0.0 && latest_end < horizon_s {
+        (latest_end * 1.1).min(horizon_s)
+    } else {
+        horizon_s
+    }
+}
+
+/// Replication 1 in full colour with a legend entry; the others faint, with
+/// one shared legend entry.
+fn per_replication(
+    runs: &[RunOutput],
+    label: &str,
+    color: RGBColor,
+    points: impl Fn(&RunOutput) -> Vec<(f64, f64)>,
+) -> Vec<Series> {
+    const SHOWN: usize = 20;
+    let mut out = Vec::new();
+    for (i, r) in runs.iter().take(SHOWN).enumerate().rev() {
+        let label = match (i, runs.len()) {
+            (0, 1) => Some(label.to_string()),
+            (0, _) => Some(format!("{label} (replication 1)")),
+            (1, _) => Some(format!("{label} (other replications)")),
+            _ => None,
+        };
+        out.push(Series {
+            label,
+            points: points(r),
+            color,
+            width: if i == 0 { 3 } else { 1 },
+            alpha: if i == 0 { 1.0 } else { 0.35 },
+        });
+    }
+    out.reverse();
+    out
+}
+
 /// The two charts of a run: throughput.png and backlog.png.
 pub fn run_charts(
     dir: &Path,
@@ -223,72 +274,58 @@ pub fn run_charts(
     runs: &[RunOutput],
     k: u32,
     horizon_s: f64,
+    batch: bool,
 ) -> PlotResult {
-    const SHOWN: usize = 6;
-    let mut series = Vec::new();
-    if let Some(first) = runs.first() {
-        series.push(Series {
-            label: "accepted per hour (replication 1)".into(),
-            points: throughput_points(&first.timeseries, |s| s.accepted_total, horizon_s),
-            color: RGBColor(170, 170, 170),
-            width: 2,
-        });
-    }
-    for (i, r) in runs.iter().take(SHOWN).enumerate() {
-        series.push(Series {
-            label: format!("labeled per hour, replication {}", i + 1),
-            points: throughput_points(&r.timeseries, |s| s.labeled_total, horizon_s),
-            color: PALETTE[i % PALETTE.len()],
-            width: if i == 0 { 3 } else { 2 },
-        });
-    }
+    let span = shown_span_s(runs, horizon_s);
+    let mut series = per_replication(runs, "labeled per hour", PALETTE[0], |r| {
+        throughput_points(&r.timeseries, |s| s.labeled_total, span)
+    });
+    series.extend(per_replication(
+        &runs[..runs.len().min(1)],
+        "accepted per hour",
+        RGBColor(150, 150, 150),
+        |r| throughput_points(&r.timeseries, |s| s.accepted_total, span),
+    ));
     render_time_chart(
         &dir.join(format!("throughput.{}", fmt.extension())),
         fmt,
         &TimeChart {
             title: "Throughput: objects labeled per hour (rolling)",
             y_label: "objects per hour",
-            horizon_s,
+            horizon_s: span,
             series,
             hlines: vec![],
         },
     )?;
-
-    let mut series = Vec::new();
-    for (i, r) in runs.iter().take(SHOWN).enumerate() {
-        let rep = if runs.len() > 1 {
-            format!(", replication {}", i + 1)
-        } else {
-            String::new()
-        };
-        series.push(Series {
-            label: format!("backlog (SQS queue){rep}"),
-            points: r
-                .timeseries
-                .iter()
-                .map(|s| (s.t_s, s.backlog as f64))
-                .collect(),
-            color: PALETTE[(2 * i) % PALETTE.len()],
-            width: if i == 0 { 3 } else { 1 },
-        });
-        series.push(Series {
-            label: format!("available to workers (A){rep}"),
-            points: r
-                .timeseries
+    let backlog_label = if batch {
+        "manifest objects not yet sent"
+    } else {
+        "backlog (SQS queue)"
+    };
+    let mut series = per_replication(runs, backlog_label, PALETTE[0], |r| {
+        r.timeseries
+            .iter()
+            .map(|s| (s.t_s, s.backlog as f64))
+            .collect()
+    });
+    series.extend(per_replication(
+        runs,
+        "available to workers (A)",
+        PALETTE[1],
+        |r| {
+            r.timeseries
                 .iter()
                 .map(|s| (s.t_s, s.available as f64))
-                .collect(),
-            color: PALETTE[(2 * i + 1) % PALETTE.len()],
-            width: if i == 0 { 3 } else { 1 },
-        });
-    }
+                .collect()
+        },
+    ));
     render_time_chart(
         &dir.join(format!("backlog.{}", fmt.extension())),
         fmt,
         &TimeChart {
             title: "Backlog and objects available to workers",
             y_label: "objects",
-            horizon_s,
+            horizon_s: span,
             series,
             hlines: vec![HLine {
                 label: format!("K = MaxConcurrentTaskCount ({k})"),
