@@ -146,16 +146,18 @@ impl Scenario {
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
-        let spec: spec::ScenarioSpec =
-            yaml::from_str(text).map_err(|(message, line)| ScenarioError {
+        let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| {
+            let (field, message) = split_serde_message(&message);
+            ScenarioError {
                 origin: origin.to_string(),
                 problems: vec![Problem {
-                    field: field_from_serde_message(&message),
+                    field,
                     line,
                     message,
                     severity: Severity::Error,
                 }],
-            })?;
+            }
+        })?;
         let mut ctx = build::Ctx {
             problems: Vec::new(),
             base_dir,
@@ -193,10 +195,74 @@ impl Scenario {
 }
 
 /// serde's messages start with the path of the offending field
-/// (`job: unknown field ...`); keep it as the field name.
-fn field_from_serde_message(msg: &str) -> String {
-    match msg.split_once(": ") {
-        Some((head, _)) if !head.contains(' ') => head.to_string(),
-        _ => String::new(),
+/// (`job: unknown field ...`): split it off as the field, complete it with an
+/// unknown key's name, and suggest the nearest valid key.
+fn split_serde_message(msg: &str) -> (String, String) {
+    let (mut field, rest) = match msg.split_once(": ") {
+        Some((head, rest)) if !head.contains(' ') => (head.to_string(), rest.to_string()),
+        _ => (String::new(), msg.to_string()),
+    };
+    let mut message = rest.clone();
+    if let Some(after) = rest.strip_prefix("unknown field `") {
+        if let Some((key, tail)) = after.split_once('`') {
+            field = if field.is_empty() || field == "." {
+                key.to_string()
+            } else {
+                format!("{field}.{key}")
+            };
+            let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+            let best = expected
+                .iter()
+                .map(|e| (edit_distance(key, e), *e))
+                .min()
+                .filter(|(d, _)| *d <= 3);
+            message = match best {
+                Some((_, e)) => format!("unknown key `{key}`; did you mean `{e}`?"),
+                None => format!(
+                    "unknown key `{key}`; expected one of: {}",
+                    expected.join(", ")
+                ),
+            };
+        }
+    }
+    (field, message)
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_get_their_full_path_and_a_suggestion() {
+        let (f, m) = split_serde_message(
+            "job: unknown field `max_concurent_task_count`, expected one of `mode`, `max_concurrent_task_count`",
+        );
+        assert_eq!(f, "job.max_concurent_task_count");
+        assert_eq!(
+            m,
+            "unknown key `max_concurent_task_count`; did you mean `max_concurrent_task_count`?"
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
