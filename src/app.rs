@@ -253,8 +253,8 @@ fn print_summary(
         ("labeled per hour", "labeled_per_hour", false),
     ];
     println!(
-        "  {:<32} {:>14}   {}",
-        "metric", "mean", "95% CI over replications"
+        "  {:<32} {:>14}   95% CI over replications",
+        "metric", "mean"
     );
     for (label, key, is_time) in rows {
         let m = agg.mean_of(key).unwrap_or(f64::NAN);

@@ -303,6 +303,6 @@ fn littles_law_holds_on_the_time_series() {
     let lw = lambda * r.summary.time_to_label_mean_s;
     eprintln!("Little: L = {l:.4}, λW = {lw:.4}");
     assert!((l - lw).abs() / lw < 0.03, "L {l} vs λW {lw}");
-    let agg = aggregate(&[r.summary.clone()]);
+    let agg = aggregate(std::slice::from_ref(&r.summary));
     assert!(agg.mean_of("available_mean").unwrap() > 0.0);
 }

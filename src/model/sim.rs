@@ -43,7 +43,7 @@ enum Event {
         produced: bool,
     },
     /// R10: the S3 test event of producer `p`.
-    TestEvent(u16),
+    S3Test(u16),
     /// A worker finishes (submits, declines or times out) its task.
     TaskDone { worker: u32, gen: u32 },
     /// Worker group `g` goes on or off shift.
@@ -376,7 +376,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             if let (Source::S3, Some(t)) = (prod.source, prod.notification_configured_at) {
-                self.events.schedule(t, Event::TestEvent(p as u16));
+                self.events.schedule(t, Event::S3Test(p as u16));
             }
         }
         if let Some(t) = cfg.job.stop_at {
@@ -405,7 +405,7 @@ impl<'a> Simulation<'a> {
                 }
                 self.deliver(producer as usize, ids, false);
             }
-            Event::TestEvent(p) => {
+            Event::S3Test(p) => {
                 // R10: one s3:TestEvent, published by S3, delivered as a message.
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
