@@ -234,7 +234,7 @@ fn print_summary(
         scenario.seed,
         scenario.sim.horizon
     );
-    let rows: [(&str, &str, bool); 16] = [
+    let rows: [(&str, &str, bool); 17] = [
         ("messages received", "messages_received", false),
         ("duplicates dropped (R9)", "duplicates_dropped", false),
         ("lost: not in progress (R1)", "lost_not_in_progress", false),
@@ -247,7 +247,8 @@ fn print_summary(
         ("queued / in progress at end", "queued_at_end", false),
         ("time to label, mean", "time_to_label_mean_s", true),
         ("time to label, p95", "time_to_label_p95_s", true),
-        ("queue wait, mean", "queue_wait_mean_s", true),
+        ("queue wait (SQS), mean", "queue_wait_mean_s", true),
+        ("pool wait (for a worker), mean", "pool_wait_mean_s", true),
         ("backlog, max", "backlog_max", false),
         ("worker utilization", "worker_utilization", false),
         ("labeled per hour", "labeled_per_hour", false),
@@ -270,7 +271,9 @@ fn print_summary(
             f(m)
         };
         let ci = if r > 1 && key != "queued_at_end" {
-            format!("[{}, {}]", f(lo), f(hi))
+            // Every reported quantity is non-negative: show the interval
+            // clipped at 0 (summary.json keeps the raw Student-t bounds).
+            format!("[{}, {}]", f(lo.max(0.0)), f(hi))
         } else {
             String::new()
         };

@@ -66,6 +66,27 @@ impl SimDuration {
     pub fn ms(self) -> u64 {
         self.0
     }
+    /// Compact text in scenario units: `1d 6h`, `90s` (as `1m 30s`), `250ms`.
+    pub fn human(self) -> String {
+        if self.0 == 0 {
+            return "0s".into();
+        }
+        let mut rest = self.0;
+        let mut parts = Vec::new();
+        for (unit, ms) in [
+            ("d", MS_PER_DAY),
+            ("h", MS_PER_H),
+            ("m", MS_PER_MIN),
+            ("s", MS_PER_S),
+            ("ms", 1),
+        ] {
+            if rest >= ms {
+                parts.push(format!("{}{unit}", rest / ms));
+                rest %= ms;
+            }
+        }
+        parts.join(" ")
+    }
 }
 
 impl Add<SimDuration> for SimTime {
@@ -141,6 +162,14 @@ mod tests {
     fn display_shows_days_and_clock() {
         let t = SimTime(0) + SimDuration::from_days(1) + SimDuration::from_hours(6);
         assert_eq!(t.to_string(), "1d 06:00:00.000");
+    }
+
+    #[test]
+    fn human_durations_use_scenario_units() {
+        assert_eq!(SimDuration::from_secs(1).human(), "1s");
+        assert_eq!(SimDuration::from_hours(30).human(), "1d 6h");
+        assert_eq!(SimDuration(250).human(), "250ms");
+        assert_eq!(SimDuration::ZERO.human(), "0s");
     }
 
     #[test]

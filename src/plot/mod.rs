@@ -109,7 +109,7 @@ where
     let y_max = if y_max_data <= 0.0 {
         1.0
     } else {
-        y_max_data * 1.08
+        y_max_data * 1.3
     };
     let mut chart = ChartBuilder::on(&root)
         .caption(c.title, ("sans-serif", 30))

@@ -412,7 +412,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     if lifetime < SimDuration::from_secs(60) {
         ctx.limit(
             f,
-            format!("{lifetime} is below the service minimum of 60s (R11)"),
+            format!(
+                "{} is below the service minimum of 60s (R11)",
+                lifetime.human()
+            ),
         );
     } else if lifetime > lifetime_max {
         let w = if workforce == Workforce::Mturk {
@@ -422,7 +425,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
         };
         ctx.limit(
             f,
-            format!("{lifetime} is above the service maximum of {w} (R11)"),
+            format!(
+                "{} is above the service maximum of {w} (R11)",
+                lifetime.human()
+            ),
         );
     }
     let f = "job.task_time_limit";
@@ -431,7 +437,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     {
         ctx.limit(
             f,
-            format!("{task_time_limit} is outside the service range 30s..8h (R11)"),
+            format!(
+                "{} is outside the service range 30s..8h (R11)",
+                task_time_limit.human()
+            ),
         );
     }
     let f = "job.queue_retention";
@@ -440,7 +449,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     {
         ctx.limit(
             f,
-            format!("{queue_retention} is outside the SQS retention range 60s..14d (R6, R11)"),
+            format!(
+                "{} is outside the SQS retention range 60s..14d (R6, R11)",
+                queue_retention.human()
+            ),
         );
     }
     let idle_timeout = ctx.duration(
@@ -502,7 +514,10 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     if max_runtime > SimDuration::from_days(30) {
         ctx.limit(
             f,
-            format!("{max_runtime} is above the service's 30-day job limit (R1, R11)"),
+            format!(
+                "{} is above the service's 30-day job limit (R1, R11)",
+                max_runtime.human()
+            ),
         );
     }
     if mode == Mode::Streaming && j.max_runtime.is_some() {
