@@ -15,6 +15,28 @@
 //!                                                        object resolves: labeled | failed (label event)
 //! ```
 //!
+//! # Example
+//!
+//! Run one replication of the bundled quick-start scenario:
+//!
+//! ```
+//! use labelsim::engine::StreamSeeds;
+//! use labelsim::model::{simulate, EndState};
+//! use labelsim::scenario::Scenario;
+//!
+//! let s = Scenario::bundled();
+//! let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("invariants hold");
+//! let m = &out.summary;
+//! assert!(m.objects_labeled > 60_000);
+//! assert_eq!(m.job_end_state, Some(EndState::InProgress));
+//! // SPEC §5: every accepted object is accounted for.
+//! assert_eq!(
+//!     m.objects_accepted,
+//!     m.objects_labeled + m.objects_failed + m.expired_in_queue
+//!         + m.stranded_at_stop + m.queued_at_end + m.in_progress_at_end
+//! );
+//! ```
+//!
 //! Data flows one way: `scenario` (YAML → validated [`model::SimConfig`]) →
 //! `engine` + `model` (one replication) → `runner` (replications in
 //! parallel) → `report` / `plot` (files).

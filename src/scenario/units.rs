@@ -7,6 +7,12 @@ use crate::engine::SimDuration;
 
 /// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
 /// `14d`, `1d 6h`, `250ms`). A bare number is refused: units are required.
+///
+/// ```
+/// use labelsim::scenario::units::parse_duration;
+/// assert_eq!(parse_duration("1d 6h").unwrap().ms(), 30 * 3_600_000);
+/// assert!(parse_duration("90").unwrap_err().contains("no unit"));
+/// ```
 pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     let t = s.trim();
     if t.is_empty() {
