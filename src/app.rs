@@ -16,10 +16,12 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run_cmd(args),
         Command::Validate(args) => validate_cmd(args),
+        Command::Sweep(args) => crate::sweep_cmd::sweep(args),
+        Command::Merge(args) => crate::sweep_cmd::merge(args),
     }
 }
 
-fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
     let scenario = match path {
         Some(p) => {
             Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
@@ -49,7 +51,7 @@ fn validate_cmd(args: ValidateArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn plural(n: u64) -> &'static str {
+pub fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -23,6 +23,66 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario without running it; reports every problem with its line.
     Validate(ValidateArgs),
+    /// Run a scenario over a grid (or Latin hypercube) of parameter values.
+    Sweep(SweepArgs),
+    /// Combine the outputs of `sweep --shard i/n` runs into the unsharded result.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (YAML). Omit it to sweep the bundled quick start.
+    pub scenario: Option<PathBuf>,
+    /// PATH=VALUES: a list `a,b,c`, a range `lo..hi:step` (units allowed:
+    /// `30m..2h:30m`, `60/h..120/h:20/h`), or `lo..hi` with --samples.
+    /// Repeat for a grid over several parameters.
+    #[arg(long = "vary", value_name = "PATH=VALUES")]
+    pub vary: Vec<String>,
+    /// Latin-hypercube design with this many points over the `lo..hi` ranges.
+    #[arg(long)]
+    pub samples: Option<u32>,
+    /// Replications per point (overrides the scenario).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Output folder [default: results/<scenario name>/sweep/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only shard i of n (1-based): points p with p mod n = i - 1.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<String>,
+    /// Continue an interrupted sweep in --out, skipping finished runs.
+    #[arg(long)]
+    pub resume: bool,
+    /// Metrics to chart against the parameters [default: a few key ones].
+    #[arg(long = "metric")]
+    pub metrics: Vec<String>,
+    /// Turn service-limit errors (R11) into warnings.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Chart image format.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub format: ChartFormat,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folder for the merged sweep.
+    pub out: PathBuf,
+    /// Folders written by `sweep --shard i/n`.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Chart image format.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub format: ChartFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -47,3 +47,4 @@ pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;

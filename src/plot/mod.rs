@@ -336,3 +336,292 @@ pub fn run_charts(
     )?;
     Ok(())
 }
+
+/// A metric against a swept parameter: mean line with its 95% CI band, and
+/// optional horizontal target lines (for plans).
+pub struct BandChart<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// (x, mean, lo, hi), sorted by x.
+    pub points: Vec<(f64, f64, f64, f64)>,
+    pub hlines: Vec<HLine>,
+    /// A vertical marker (e.g. the planner's answer).
+    pub vline: Option<(f64, String)>,
+}
+
+fn draw_band_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    c: &BandChart<'_>,
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let xs = c.points.iter().map(|p| p.0);
+    let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (x_min, x_max) = if x_min.is_finite() && x_max > x_min {
+        let pad = (x_max - x_min) * 0.03;
+        (x_min - pad, x_max + pad)
+    } else if x_min.is_finite() {
+        (x_min - 1.0, x_max + 1.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let ys = c
+        .points
+        .iter()
+        .flat_map(|p| [p.1, p.2, p.3])
+        .chain(c.hlines.iter().map(|h| h.y))
+        .filter(|y| y.is_finite());
+    let (y_lo, y_hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
+    let (y_lo, y_hi) = if y_lo.is_finite() {
+        let lo = y_lo.min(0.0);
+        let hi = if y_hi > lo {
+            y_hi + (y_hi - lo) * 0.25
+        } else {
+            lo + 1.0
+        };
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(c.title, ("sans-serif", 28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x_min..x_max, y_lo..y_hi)?;
+    chart
+        .configure_mesh()
+        .x_desc(c.x_label)
+        .y_desc(c.y_label)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 21))
+        .light_line_style(RGBColor(235, 235, 235))
+        .y_label_formatter(&|y| fmt_tick(*y))
+        .x_label_formatter(&|x| fmt_tick(*x))
+        .draw()?;
+    let color = PALETTE[0];
+    if c.points.len() > 1 {
+        let mut band: Vec<(f64, f64)> = c.points.iter().map(|p| (p.0, p.3.min(y_hi))).collect();
+        band.extend(c.points.iter().rev().map(|p| (p.0, p.2.max(y_lo))));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?
+            .label("95% confidence interval")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 24, y + 6)], color.mix(0.2).filled())
+            });
+    }
+    chart
+        .draw_series(LineSeries::new(
+            c.points.iter().map(|p| (p.0, p.1)),
+            color.stroke_width(3),
+        ))?
+        .label("mean over replications")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+    chart.draw_series(
+        c.points
+            .iter()
+            .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+    )?;
+    for h in &c.hlines {
+        let hc = h.color;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x_min, h.y), (x_max, h.y)],
+                hc.stroke_width(2),
+            )))?
+            .label(h.label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], hc.stroke_width(2)));
+    }
+    if let Some((x, label)) = &c.vline {
+        let vc = PALETTE[2];
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*x, y_lo), (*x, y_hi)],
+                vc.stroke_width(2),
+            )))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], vc.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+pub fn render_band_chart(path: &Path, fmt: Format, chart: &BandChart<'_>) -> PlotResult {
+    register_font();
+    match fmt {
+        Format::Png => draw_band_chart(
+            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            chart,
+        ),
+        Format::Svg => draw_band_chart(
+            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            chart,
+        ),
+    }
+}
+
+/// A metric over a grid of two parameters.
+pub struct Heatmap<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// Distinct x and y values, sorted.
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    /// (x index, y index, value).
+    pub cells: Vec<(usize, usize, f64)>,
+}
+
+fn heat_color(t: f64) -> RGBColor {
+    // Light yellow → orange → dark red (sequential, readable in grey).
+    let t = t.clamp(0.0, 1.0);
+    let lerp = |a: f64, b: f64, u: f64| (a + (b - a) * u).round() as u8;
+    if t < 0.5 {
+        let u = t * 2.0;
+        RGBColor(
+            lerp(255.0, 253.0, u),
+            lerp(247.0, 141.0, u),
+            lerp(188.0, 60.0, u),
+        )
+    } else {
+        let u = (t - 0.5) * 2.0;
+        RGBColor(
+            lerp(253.0, 165.0, u),
+            lerp(141.0, 15.0, u),
+            lerp(60.0, 21.0, u),
+        )
+    }
+}
+
+fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap<'_>) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (vmin, vmax) = h
+        .cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if vmax > vmin { vmax - vmin } else { 1.0 };
+    let nx = h.xs.len();
+    let ny = h.ys.len();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(h.title, ("sans-serif", 28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)?;
+    let xs = h.xs.clone();
+    let ys = h.ys.clone();
+    // Cells are centred on integer coordinates; label only those.
+    let at = |v: &Vec<f64>, x: f64| -> String {
+        if (x - x.round()).abs() > 1e-6 || x < -0.01 {
+            return String::new();
+        }
+        v.get(x.round() as usize)
+            .map(|t| fmt_tick(*t))
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(h.x_label)
+        .y_desc(h.y_label)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 21))
+        .x_labels(nx.min(24) + 1)
+        .y_labels(ny.min(24) + 1)
+        .x_label_formatter(&|x| at(&xs, *x))
+        .y_label_formatter(&|y| at(&ys, *y))
+        .draw()?;
+    chart.draw_series(h.cells.iter().map(|&(i, j, v)| {
+        let t = if v.is_finite() {
+            (v - vmin) / span
+        } else {
+            0.0
+        };
+        Rectangle::new(
+            [
+                (i as f64 - 0.48, j as f64 - 0.48),
+                (i as f64 + 0.48, j as f64 + 0.48),
+            ],
+            heat_color(t).filled(),
+        )
+    }))?;
+    if nx * ny <= 400 {
+        chart.draw_series(h.cells.iter().map(|&(i, j, v)| {
+            let dark = v.is_finite() && (v - vmin) / span > 0.6;
+            Text::new(
+                fmt_tick(v),
+                (i as f64, j as f64),
+                ("sans-serif", 16)
+                    .into_font()
+                    .color(if dark { &WHITE } else { &BLACK })
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            )
+        }))?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+pub fn render_heatmap(path: &Path, fmt: Format, h: &Heatmap<'_>) -> PlotResult {
+    register_font();
+    match fmt {
+        Format::Png => draw_heatmap(
+            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            h,
+        ),
+        Format::Svg => draw_heatmap(
+            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            h,
+        ),
+    }
+}
+
+/// Axis text for a metric: its name with the unit spelled out.
+pub fn metric_axis_label(metric: &str) -> String {
+    if let Some(base) = metric.strip_suffix("_s") {
+        format!("{} [s]", base.replace('_', " "))
+    } else if metric == "worker_utilization" {
+        "worker utilization [fraction of on-shift time]".into()
+    } else if metric == "labeled_per_hour" {
+        "labeled [objects per hour]".into()
+    } else if metric.starts_with("tasks_") {
+        format!("{} [tasks]", metric.replace('_', " "))
+    } else {
+        format!("{} [objects]", metric.replace('_', " "))
+    }
+}
+
+/// Axis text for a parameter, with the unit charts use (hours, per hour).
+pub fn param_axis_label(path: &str, sample_cell: &str) -> String {
+    if sample_cell.parse::<f64>().is_ok() {
+        path.to_string()
+    } else if sample_cell.contains('/') {
+        format!("{path} [per hour]")
+    } else {
+        format!("{path} [hours]")
+    }
+}

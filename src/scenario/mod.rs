@@ -4,6 +4,7 @@
 //! problem is reported with its field's dotted path and line.
 
 mod build;
+pub mod paths;
 pub mod spec;
 pub mod units;
 pub mod yaml;

@@ -1,0 +1,616 @@
+//! Parameter sweeps: designs (grids and Latin hypercubes over scenario
+//! paths), parallel execution of every (point, replication), and the
+//! `sweep.csv` / `sweep_summary.csv` tables.
+//!
+//! Each (point, replication) draws from its own streams, derived from
+//! (seed, point, replication), and rows are kept sorted by (point,
+//! replication). Results therefore do not depend on the thread count, the
+//! order of completion, sharding or resumption. Rows are stored as the text
+//! written to CSV, and summaries are computed from that text, so a merged or
+//! resumed sweep reproduces the uninterrupted one byte for byte.
+
+use crate::engine::rng::{splitmix64, SimRng};
+use crate::engine::stats::mean_ci95;
+use crate::engine::StreamSeeds;
+use crate::model::{simulate, InvariantViolation, MetricValue, RunSummary, SimConfig};
+use crate::scenario::paths::{value_text, ParamPath};
+use crate::scenario::units::{parse_duration, parse_rate};
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use serde_yaml::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A sweep design: the varied paths and the values at each point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    pub params: Vec<ParamPath>,
+    pub points: Vec<Vec<Value>>,
+}
+
+/// Splits `PATH=VALUES`.
+pub fn parse_vary(arg: &str) -> Result<(ParamPath, String), String> {
+    let (path, values) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("--vary `{arg}`: write PATH=VALUES, e.g. `workers[0].count=5,10,15` or `job.max_concurrent_task_count=100..1000:100`"))?;
+    let path = ParamPath::parse(path).map_err(|e| format!("--vary: {e}"))?;
+    if values.trim().is_empty() {
+        return Err(format!("--vary `{path}`: no values"));
+    }
+    Ok((path, values.trim().to_string()))
+}
+
+/// What kind of quantity a range is over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum RangeKind {
+    Int,
+    Float,
+    /// Milliseconds.
+    Duration,
+    /// Per ms, written per `unit`.
+    Rate {
+        unit_ms: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Range {
+    kind: RangeKind,
+    lo: f64,
+    hi: f64,
+    step: Option<f64>,
+    unit: String,
+}
+
+fn rate_unit(text: &str) -> Option<(String, f64)> {
+    let unit = text.split_once('/')?.1.trim().to_string();
+    let per = parse_rate(&format!("1/{unit}")).ok()?;
+    Some((unit, 1.0 / per))
+}
+
+fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, String> {
+    let Some((lo, rest)) = text.split_once("..") else {
+        return Ok(None);
+    };
+    let (hi, step) = match rest.split_once(':') {
+        Some((h, s)) => (h, Some(s)),
+        None => (rest, None),
+    };
+    let err = |why: String| format!("--vary `{path}={text}`: {why}");
+    let (lo, hi) = (lo.trim(), hi.trim());
+    let step = step.map(str::trim);
+    // Numbers.
+    if let (Ok(l), Ok(h)) = (lo.parse::<f64>(), hi.parse::<f64>()) {
+        let s = match step {
+            Some(s) => Some(
+                s.parse::<f64>()
+                    .map_err(|_| err(format!("step `{s}` is not a number")))?,
+            ),
+            None => None,
+        };
+        let all_int = [lo, hi].iter().all(|x| x.parse::<i64>().is_ok())
+            && step.is_none_or(|s| s.parse::<i64>().is_ok());
+        return Ok(Some(Range {
+            kind: if all_int {
+                RangeKind::Int
+            } else {
+                RangeKind::Float
+            },
+            lo: l,
+            hi: h,
+            step: s,
+            unit: String::new(),
+        }));
+    }
+    // Rates.
+    if lo.contains('/') {
+        let l = parse_rate(lo).map_err(err)?;
+        let h = parse_rate(hi).map_err(err)?;
+        let s = step.map(|s| parse_rate(s).map_err(err)).transpose()?;
+        let (unit, unit_ms) =
+            rate_unit(lo).ok_or_else(|| err(format!("`{lo}` has no rate unit")))?;
+        return Ok(Some(Range {
+            kind: RangeKind::Rate { unit_ms },
+            lo: l,
+            hi: h,
+            step: s,
+            unit,
+        }));
+    }
+    // Durations.
+    let l = parse_duration(lo).map_err(err)?.0 as f64;
+    let h = parse_duration(hi).map_err(err)?.0 as f64;
+    let s = step
+        .map(|s| parse_duration(s).map(|d| d.0 as f64).map_err(err))
+        .transpose()?;
+    Ok(Some(Range {
+        kind: RangeKind::Duration,
+        lo: l,
+        hi: h,
+        step: s,
+        unit: String::new(),
+    }))
+}
+
+/// A float without representation noise (12 significant digits).
+fn clean(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let digits = 12 - x.abs().log10().ceil() as i32;
+    let f = 10f64.powi(digits.clamp(-300, 300));
+    (x * f).round() / f
+}
+
+fn range_value(r: &Range, x: f64) -> Value {
+    match r.kind {
+        RangeKind::Int => Value::from(x.round() as i64),
+        RangeKind::Float => Value::from(clean(x)),
+        RangeKind::Duration => {
+            Value::from(crate::engine::SimDuration(x.round().max(0.0) as u64).human())
+        }
+        RangeKind::Rate { unit_ms } => {
+            let n = clean(x * unit_ms);
+            Value::from(format!("{n}/{}", r.unit))
+        }
+    }
+}
+
+fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, String> {
+    match parse_range(path, text)? {
+        Some(r) => {
+            let step = r.step.ok_or_else(|| {
+                format!("--vary `{path}={text}`: give a step (`lo..hi:step`), or use --samples for a Latin-hypercube design")
+            })?;
+            if step <= 0.0 || r.hi < r.lo {
+                return Err(format!(
+                    "--vary `{path}={text}`: need lo <= hi and a positive step"
+                ));
+            }
+            let n = ((r.hi - r.lo) / step + 1e-9).floor() as usize + 1;
+            if n > 100_000 {
+                return Err(format!(
+                    "--vary `{path}={text}`: {n} values; at most 100,000"
+                ));
+            }
+            Ok((0..n)
+                .map(|i| range_value(&r, r.lo + i as f64 * step))
+                .collect())
+        }
+        None => text
+            .split(',')
+            .map(|item| {
+                let item = item.trim();
+                if item.is_empty() {
+                    return Err(format!("--vary `{path}={text}`: empty value in the list"));
+                }
+                Ok(serde_yaml::from_str::<Value>(item).unwrap_or_else(|_| Value::from(item)))
+            })
+            .collect(),
+    }
+}
+
+/// Builds the design: the full grid of the listed values (first parameter
+/// varying slowest), or with `samples` a Latin hypercube of that many
+/// points over the ranges (seeded from `seed`).
+pub fn design(
+    varies: &[(ParamPath, String)],
+    samples: Option<u32>,
+    seed: u64,
+) -> Result<Design, String> {
+    if varies.is_empty() {
+        return Err("nothing to vary: give at least one --vary PATH=VALUES (or a `sweep: {vary: ...}` section)".into());
+    }
+    for (i, (p, _)) in varies.iter().enumerate() {
+        if varies[..i].iter().any(|(q, _)| q == p) {
+            return Err(format!("--vary `{p}` is given twice"));
+        }
+    }
+    let params: Vec<ParamPath> = varies.iter().map(|(p, _)| p.clone()).collect();
+    if let Some(m) = samples {
+        if m == 0 {
+            return Err("--samples must be at least 1".into());
+        }
+        let mut rng = SimRng::seed_from_u64(splitmix64(seed ^ 0x4C48_5321));
+        let mut columns = Vec::new();
+        for (path, text) in varies {
+            let r = parse_range(path, text)?
+                .filter(|r| r.step.is_none())
+                .ok_or_else(|| format!("--vary `{path}={text}`: a Latin-hypercube design (--samples) takes a range `lo..hi` without a step"))?;
+            // One value per stratum, strata shuffled (Fisher-Yates).
+            let mut col: Vec<Value> = (0..m)
+                .map(|k| {
+                    let u = (k as f64 + rng.random::<f64>()) / m as f64;
+                    range_value(&r, r.lo + u * (r.hi - r.lo))
+                })
+                .collect();
+            for i in (1..col.len()).rev() {
+                let j = rng.random_range(0..=i);
+                col.swap(i, j);
+            }
+            columns.push(col);
+        }
+        let points = (0..m as usize)
+            .map(|k| columns.iter().map(|c| c[k].clone()).collect())
+            .collect();
+        return Ok(Design { params, points });
+    }
+    let lists: Vec<Vec<Value>> = varies
+        .iter()
+        .map(|(p, t)| expand_grid(p, t))
+        .collect::<Result<_, _>>()?;
+    let total: usize = lists.iter().map(Vec::len).product();
+    if total > 10_000_000 {
+        return Err(format!("the grid has {total} points; at most 10 million"));
+    }
+    let mut points = vec![Vec::new()];
+    for list in &lists {
+        points = points
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    Ok(Design { params, points })
+}
+
+/// `--shard i/n` (1-based): which points this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard `{s}`: write i/n with 1 <= i <= n, e.g. 3/8");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Shard { index: i, count: n })
+    }
+    /// Points are dealt round-robin: point p (0-based) is in shard p mod n + 1.
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+/// One finished (point, replication), as the text cells of its CSV row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based.
+    pub point: usize,
+    /// 1-based.
+    pub replication: u32,
+    pub params: Vec<String>,
+    pub metrics: Vec<String>,
+}
+
+/// Text of a metric cell (as in summary.csv).
+pub fn metric_cell(v: &MetricValue) -> String {
+    match v {
+        MetricValue::Count(c) => c.to_string(),
+        MetricValue::Real(r) => r.to_string(),
+        MetricValue::Text(s) => s.clone(),
+    }
+}
+
+pub fn sweep_header(params: &[ParamPath]) -> Vec<String> {
+    let mut h = vec!["point".to_string(), "replication".to_string()];
+    h.extend(params.iter().map(|p| format!("param_{p}")));
+    h.extend(RunSummary::metric_names().into_iter().map(str::to_string));
+    h
+}
+
+/// Runs `jobs` ((point, replication), 0-based) in parallel; each gets its
+/// own RNG streams from (seed, point, replication). Jobs not started when
+/// `cancel` is set are skipped. Results come back in job order.
+pub fn run_jobs(
+    configs: &[SimConfig],
+    jobs: &[(usize, u32)],
+    seed: u64,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Option<RunSummary>>, InvariantViolation> {
+    jobs.par_iter()
+        .map(|&(p, r)| {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let out = simulate(
+                &configs[p],
+                StreamSeeds::for_point(seed, p as u64, r as u64),
+            )
+            .map_err(|mut e| {
+                e.details = format!("point {}, replication {}: {}", p + 1, r + 1, e.details);
+                e
+            })?;
+            on_done();
+            Ok(Some(out.summary))
+        })
+        .collect()
+}
+
+pub fn row_of(design: &Design, point: usize, replication: u32, s: &RunSummary) -> Row {
+    Row {
+        point: point + 1,
+        replication: replication + 1,
+        params: design.points[point].iter().map(value_text).collect(),
+        metrics: s.metrics().iter().map(|(_, v)| metric_cell(v)).collect(),
+    }
+}
+
+pub fn sweep_csv(header: &[String], rows: &[Row]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("in-memory CSV");
+    for r in rows {
+        let mut rec = vec![r.point.to_string(), r.replication.to_string()];
+        rec.extend(r.params.iter().cloned());
+        rec.extend(r.metrics.iter().cloned());
+        w.write_record(&rec).expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+/// Reads a sweep.csv back: its header and rows.
+pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+    let mut rdr = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let n_params = header.iter().filter(|h| h.starts_with("param_")).count();
+    let n_metrics = RunSummary::metric_names().len();
+    if header.len() != 2 + n_params + n_metrics
+        || header[0] != "point"
+        || header[1] != "replication"
+    {
+        return Err("not a labelsim sweep.csv (unexpected columns)".into());
+    }
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
+        let point = cells[0]
+            .parse()
+            .map_err(|_| format!("bad point `{}`", cells[0]))?;
+        let replication = cells[1]
+            .parse()
+            .map_err(|_| format!("bad replication `{}`", cells[1]))?;
+        rows.push(Row {
+            point,
+            replication,
+            params: cells[2..2 + n_params].to_vec(),
+            metrics: cells[2 + n_params..].to_vec(),
+        });
+    }
+    Ok((header, rows))
+}
+
+/// Sorts rows by (point, replication) and checks there are no conflicting
+/// duplicates (identical duplicates, e.g. from overlapping shards, collapse).
+pub fn normalise(rows: &mut Vec<Row>) -> Result<(), String> {
+    rows.sort_by_key(|r| (r.point, r.replication));
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for r in rows.drain(..) {
+        match out.last() {
+            Some(last) if last.point == r.point && last.replication == r.replication => {
+                if *last != r {
+                    return Err(format!(
+                        "point {} replication {} appears twice with different results",
+                        r.point, r.replication
+                    ));
+                }
+            }
+            _ => out.push(r),
+        }
+    }
+    *rows = out;
+    Ok(())
+}
+
+/// Per-point mean and 95% CI of every numeric metric, from sorted rows.
+pub struct PointSummary {
+    pub point: usize,
+    pub params: Vec<String>,
+    /// (mean, lo, hi) per numeric metric, in metric order.
+    pub stats: Vec<(f64, f64, f64)>,
+}
+
+pub fn numeric_metric_names() -> Vec<&'static str> {
+    RunSummary::metric_names()
+        .into_iter()
+        .filter(|m| *m != "job_end_state")
+        .collect()
+}
+
+pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
+    let names = RunSummary::metric_names();
+    let numeric: Vec<usize> = (0..names.len())
+        .filter(|&j| names[j] != "job_end_state")
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i;
+        while j < rows.len() && rows[j].point == rows[i].point {
+            j += 1;
+        }
+        let stats = numeric
+            .iter()
+            .map(|&m| {
+                let xs: Vec<f64> = rows[i..j]
+                    .iter()
+                    .filter_map(|r| r.metrics[m].parse().ok())
+                    .collect();
+                mean_ci95(&xs)
+            })
+            .collect();
+        out.push(PointSummary {
+            point: rows[i].point,
+            params: rows[i].params.clone(),
+            stats,
+        });
+        i = j;
+    }
+    out
+}
+
+pub fn sweep_summary_csv(param_header: &[String], summaries: &[PointSummary]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut h: Vec<String> = vec!["point".into()];
+    h.extend(param_header.iter().cloned());
+    for m in numeric_metric_names() {
+        h.push(format!("{m}_mean"));
+        h.push(format!("{m}_ci95_lo"));
+        h.push(format!("{m}_ci95_hi"));
+    }
+    w.write_record(&h).expect("in-memory CSV");
+    for s in summaries {
+        let mut rec = vec![s.point.to_string()];
+        rec.extend(s.params.iter().cloned());
+        for (m, lo, hi) in &s.stats {
+            rec.push(m.to_string());
+            rec.push(lo.to_string());
+            rec.push(hi.to_string());
+        }
+        w.write_record(&rec).expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+/// A parameter cell as a number for charts: numbers as they are,
+/// durations in hours, rates per hour; None for anything else.
+pub fn numeric_param(cell: &str) -> Option<f64> {
+    if let Ok(x) = cell.parse::<f64>() {
+        return Some(x);
+    }
+    if cell.contains('/') {
+        return parse_rate(cell).ok().map(|r| r * 3_600_000.0);
+    }
+    parse_duration(cell).ok().map(|d| d.0 as f64 / 3_600_000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(arg: &str) -> (ParamPath, String) {
+        parse_vary(arg).unwrap()
+    }
+
+    #[test]
+    fn grids_from_lists_and_ranges_with_units() {
+        let d = design(
+            &[
+                v("workers[0].count=5,10"),
+                v("job.task_time_limit=30m..1h 30m:30m"),
+            ],
+            None,
+            1,
+        )
+        .unwrap();
+        let texts: Vec<Vec<String>> = d
+            .points
+            .iter()
+            .map(|p| p.iter().map(value_text).collect())
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                vec!["5", "30m"],
+                vec!["5", "1h"],
+                vec!["5", "1h 30m"],
+                vec!["10", "30m"],
+                vec!["10", "1h"],
+                vec!["10", "1h 30m"]
+            ]
+        );
+        let d = design(&[v("producers[cams].rate=80/h..120/h:20/h")], None, 1).unwrap();
+        let t: Vec<String> = d.points.iter().map(|p| value_text(&p[0])).collect();
+        assert_eq!(t, vec!["80/h", "100/h", "120/h"]);
+        let d = design(
+            &[v("producers[p].duplicates.sns_redelivery=0..0.3:0.1")],
+            None,
+            1,
+        )
+        .unwrap();
+        let t: Vec<String> = d.points.iter().map(|p| value_text(&p[0])).collect();
+        assert_eq!(t, vec!["0.0", "0.1", "0.2", "0.3"]);
+    }
+
+    #[test]
+    fn latin_hypercube_puts_one_point_in_each_stratum() {
+        let d = design(
+            &[v("job.x=0.0..100.0"), v("job.initializing=0s..100s")],
+            Some(10),
+            7,
+        )
+        .unwrap();
+        assert_eq!(d.points.len(), 10);
+        for col in 0..2 {
+            let mut strata: Vec<u64> = d
+                .points
+                .iter()
+                .map(|p| {
+                    (numeric_param(&value_text(&p[col])).unwrap()
+                        * if col == 1 { 3600.0 } else { 1.0 }
+                        / 10.0) as u64
+                })
+                .collect();
+            strata.sort();
+            assert_eq!(strata, (0..10).collect::<Vec<_>>(), "column {col}");
+        }
+        assert_eq!(
+            d,
+            design(
+                &[v("job.x=0.0..100.0"), v("job.initializing=0s..100s")],
+                Some(10),
+                7
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_vary_arguments_name_the_path() {
+        assert!(parse_vary("workers[0].count")
+            .unwrap_err()
+            .contains("PATH=VALUES"));
+        let e = design(&[v("job.task_time_limit=1h..2h")], None, 1).unwrap_err();
+        assert!(
+            e.contains("job.task_time_limit") && e.contains("step"),
+            "{e}"
+        );
+        let e = design(&[v("job.x=5..1:1")], None, 1).unwrap_err();
+        assert!(e.contains("job.x"), "{e}");
+    }
+
+    #[test]
+    fn shards_deal_points_round_robin() {
+        let s = Shard::parse("2/3").unwrap();
+        let owned: Vec<usize> = (0..7).filter(|&p| s.owns(p)).collect();
+        assert_eq!(owned, vec![1, 4]);
+        assert!(Shard::parse("0/3").is_err());
+        assert!(Shard::parse("4/3").is_err());
+    }
+
+    #[test]
+    fn numeric_params_for_charts() {
+        assert_eq!(numeric_param("12"), Some(12.0));
+        assert_eq!(numeric_param("90m"), Some(1.5));
+        assert_eq!(numeric_param("2/m"), Some(120.0));
+        assert_eq!(numeric_param("documented"), None);
+    }
+}
