@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Validate(args) => validate_cmd(args),
         Command::Sweep(args) => crate::sweep_cmd::sweep(args),
         Command::Merge(args) => crate::sweep_cmd::merge(args),
+        Command::Plan(args) => crate::plan_cmd::plan(args),
     }
 }
 

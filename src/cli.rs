@@ -27,6 +27,48 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the outputs of `sweep --shard i/n` runs into the unsharded result.
     Merge(MergeArgs),
+    /// Find the smallest parameter value that meets every target with 95% confidence.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (YAML). Omit it to plan on the bundled quick start.
+    pub scenario: Option<PathBuf>,
+    /// PATH=VALUES, e.g. `workers[0].count=1..500` (step 1 by default for
+    /// integer ranges). Several only with --minimize.
+    #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
+    pub vary: Vec<String>,
+    /// METRIC OP VALUE, e.g. "time_to_label_p95_s <= 24h", "expired_in_queue == 0".
+    #[arg(long = "target", required = true)]
+    pub targets: Vec<String>,
+    /// Among feasible grid points, return the one with the smallest mean of this metric.
+    #[arg(long)]
+    pub minimize: Option<String>,
+    /// Evaluate every value (and check the monotonicity the search assumes).
+    #[arg(long)]
+    pub exhaustive: bool,
+    /// Replications per value (overrides the scenario; at least 2 for a CI).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Output folder [default: results/<scenario name>/plan/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Turn service-limit errors (R11) into warnings.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Chart image format.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub format: ChartFormat,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod app;
 mod cli;
+mod plan_cmd;
 mod sweep_cmd;
 
 use clap::Parser;

@@ -424,6 +424,7 @@ fn write_summary_and_charts(
                         points: pts,
                         hlines: vec![],
                         vline: None,
+                        y_cap: None,
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;

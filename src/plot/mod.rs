@@ -348,6 +348,9 @@ pub struct BandChart<'a> {
     pub hlines: Vec<HLine>,
     /// A vertical marker (e.g. the planner's answer).
     pub vline: Option<(f64, String)>,
+    /// Cap the y axis here (values above run off the top), to keep a target
+    /// readable next to far-off points.
+    pub y_cap: Option<f64>,
 }
 
 fn draw_band_chart<DB: DrawingBackend>(
@@ -386,7 +389,10 @@ where
         } else {
             lo + 1.0
         };
-        (lo, hi)
+        (
+            lo,
+            c.y_cap.filter(|cap| *cap > lo && *cap < hi).unwrap_or(hi),
+        )
     } else {
         (0.0, 1.0)
     };

@@ -25,19 +25,25 @@ fn metrics_object(ms: &[(&'static str, MetricValue)]) -> Value {
     Value::Object(m)
 }
 
-/// summary.json (SPEC §4).
-pub fn summary_json(name: &str, seed: u64, runs: &[RunOutput], agg: &Aggregate) -> Vec<u8> {
+/// The `mean` and `ci95` objects of an aggregate, as in summary.json.
+pub fn aggregate_json(agg: &Aggregate) -> (Value, Value) {
     let mut ci = Map::new();
     for (k, (lo, hi)) in &agg.ci95 {
         ci.insert((*k).to_string(), json!([finite(*lo), finite(*hi)]));
     }
+    (metrics_object(&agg.mean), Value::Object(ci))
+}
+
+/// summary.json (SPEC §4).
+pub fn summary_json(name: &str, seed: u64, runs: &[RunOutput], agg: &Aggregate) -> Vec<u8> {
+    let (mean, ci) = aggregate_json(agg);
     let doc = json!({
         "scenario": name,
         "seed": seed,
         "replications": runs.len(),
         "runs": runs.iter().map(|r| metrics_object(&r.summary.metrics())).collect::<Vec<_>>(),
-        "mean": metrics_object(&agg.mean),
-        "ci95": Value::Object(ci),
+        "mean": mean,
+        "ci95": ci,
     });
     let mut out = serde_json::to_vec_pretty(&doc).expect("JSON serialisation");
     out.push(b'\n');
