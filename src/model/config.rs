@@ -165,6 +165,74 @@ pub struct SimConfig {
     pub workers: Vec<WorkerGroupConfig>,
     /// Time-series sampling period.
     pub sample_every: SimDuration,
+    pub cost: CostConfig,
+}
+
+/// One price tier: objects up to `up_to` (cumulative; None = no limit) cost
+/// `price` each [USD].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceTier {
+    pub up_to: Option<u64>,
+    pub price: f64,
+}
+
+/// What a run costs [USD].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostConfig {
+    /// Price per labeled object, by cumulative tier.
+    pub per_object: Vec<PriceTier>,
+    /// Price per submitted task (e.g. a Mechanical Turk reward).
+    pub per_task: f64,
+    /// Wage per worker-hour on shift (private and vendor teams).
+    pub wage_per_worker_hour: f64,
+}
+
+impl CostConfig {
+    /// The managed service's published per-object tiers: $0.08 for the first
+    /// 50,000 objects, $0.04 up to 1,000,000, $0.02 beyond (applied to the
+    /// run's cumulative count rather than per calendar month).
+    pub fn service_default() -> Self {
+        CostConfig {
+            per_object: vec![
+                PriceTier {
+                    up_to: Some(50_000),
+                    price: 0.08,
+                },
+                PriceTier {
+                    up_to: Some(1_000_000),
+                    price: 0.04,
+                },
+                PriceTier {
+                    up_to: None,
+                    price: 0.02,
+                },
+            ],
+            per_task: 0.0,
+            wage_per_worker_hour: 0.0,
+        }
+    }
+
+    /// Price of `n` objects under the tiers.
+    pub fn objects_cost(&self, n: u64) -> f64 {
+        let mut cost = 0.0;
+        let mut done = 0u64;
+        for t in &self.per_object {
+            let cap = t.up_to.unwrap_or(u64::MAX).max(done);
+            let here = n.min(cap) - done.min(n);
+            cost += here as f64 * t.price;
+            done = cap;
+            if done >= n {
+                break;
+            }
+        }
+        cost
+    }
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self::service_default()
+    }
 }
 
 impl SimConfig {

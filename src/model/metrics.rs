@@ -101,6 +101,17 @@ pub struct RunSummary {
     pub held_at_end: u64,
     pub held_at_sender_max: u64,
     pub sender_wait_mean_s: f64,
+    /// On-shift worker time over the job's life [worker-hours].
+    pub worker_hours_on_shift: f64,
+    /// Accepted objects that repeat an earlier accepted object (retries or
+    /// re-uploads the deduplication key did not catch): labeled twice.
+    pub duplicate_objects_accepted: u64,
+    pub cost_usd: f64,
+    pub cost_per_labeled_object: f64,
+    /// What the uncaught duplicates cost.
+    pub duplicate_cost_paid_usd: f64,
+    /// What deduplication saved (dropped duplicates at the marginal price).
+    pub duplicate_cost_avoided_usd: f64,
     pub events: u64,
 }
 
@@ -160,6 +171,18 @@ impl RunSummary {
             ("held_at_end", C(self.held_at_end)),
             ("held_at_sender_max", C(self.held_at_sender_max)),
             ("sender_wait_mean_s", R(self.sender_wait_mean_s)),
+            ("worker_hours_on_shift", R(self.worker_hours_on_shift)),
+            (
+                "duplicate_objects_accepted",
+                C(self.duplicate_objects_accepted),
+            ),
+            ("cost_usd", R(self.cost_usd)),
+            ("cost_per_labeled_object", R(self.cost_per_labeled_object)),
+            ("duplicate_cost_paid_usd", R(self.duplicate_cost_paid_usd)),
+            (
+                "duplicate_cost_avoided_usd",
+                R(self.duplicate_cost_avoided_usd),
+            ),
             ("events", C(self.events)),
         ]
     }

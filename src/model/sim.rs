@@ -191,6 +191,9 @@ pub struct Simulation<'a> {
     producers: Vec<ProducerState>,
     ids: IdIssuer,
     seen: SeenIds,
+    /// Object keys of accepted objects, to count uncaught duplicates.
+    accepted_keys: SeenIds,
+    duplicate_objects_accepted: u64,
 
     queue: VecDeque<Queued>,
     slab: Vec<Obj>,
@@ -285,6 +288,8 @@ impl<'a> Simulation<'a> {
             producers,
             ids: IdIssuer::default(),
             seen: SeenIds::default(),
+            accepted_keys: SeenIds::default(),
+            duplicate_objects_accepted: 0,
             queue: VecDeque::new(),
             slab: Vec::new(),
             free_slots: Vec::new(),
@@ -699,6 +704,12 @@ impl<'a> Simulation<'a> {
         }
         if test_event {
             self.c.test_events_accepted += 1;
+        }
+        if self
+            .accepted_keys
+            .check_and_insert(DedupNamespace::ObjectKey, ids)
+        {
+            self.duplicate_objects_accepted += 1;
         }
         self.accept();
     }
@@ -1359,8 +1370,20 @@ impl<'a> Simulation<'a> {
             held_at_end: 0,
             held_at_sender_max: 0,
             sender_wait_mean_s: 0.0,
+            worker_hours_on_shift: end.on_shift_area as f64 / MS_PER_H as f64,
+            duplicate_objects_accepted: self.duplicate_objects_accepted,
+            cost_usd: 0.0,
+            cost_per_labeled_object: 0.0,
+            duplicate_cost_paid_usd: 0.0,
+            duplicate_cost_avoided_usd: 0.0,
             events: self.event_count,
         };
+        let mut summary = summary;
+        apply_costs(
+            &mut summary,
+            &self.cfg.cost,
+            self.cfg.job.workers_per_object,
+        );
         let ledger = invariants::Ledger {
             summary: &summary,
             mode: self.cfg.job.mode,
@@ -1378,6 +1401,30 @@ impl<'a> Simulation<'a> {
             trace: self.trace.unwrap_or_default(),
         })
     }
+}
+
+/// Fills the cost metrics from the counts: tiered per-object price for
+/// labeled objects, per-task price for submitted tasks, wages for on-shift
+/// worker-hours. A duplicate is valued at the average price of an object
+/// plus the reward for its N tasks.
+fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
+    let objects = cost.objects_cost(s.objects_labeled);
+    let tasks = s.tasks_submitted as f64 * cost.per_task;
+    let wages = s.worker_hours_on_shift * cost.wage_per_worker_hour;
+    s.cost_usd = objects + tasks + wages;
+    s.cost_per_labeled_object = if s.objects_labeled > 0 {
+        s.cost_usd / s.objects_labeled as f64
+    } else {
+        0.0
+    };
+    let per_object = if s.objects_labeled > 0 {
+        objects / s.objects_labeled as f64
+    } else {
+        cost.objects_cost(1)
+    };
+    let per_duplicate = per_object + n as f64 * cost.per_task;
+    s.duplicate_cost_paid_usd = s.duplicate_objects_accepted as f64 * per_duplicate;
+    s.duplicate_cost_avoided_usd = s.duplicates_dropped as f64 * per_duplicate;
 }
 
 /// The highest rate a Poisson-type process reaches [messages/ms].

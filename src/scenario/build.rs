@@ -336,8 +336,64 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             producers,
             workers,
             sample_every,
+            cost: build_cost(spec.cost.as_ref(), ctx),
         },
     }
+}
+
+fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
+    let mut cost = CostConfig::service_default();
+    let Some(c) = c else { return cost };
+    let money = |ctx: &mut Ctx<'_>, f: &str, v: f64| -> f64 {
+        if v.is_finite() && v >= 0.0 {
+            v
+        } else {
+            ctx.err(f, format!("{v} must be a non-negative amount [USD]"));
+            0.0
+        }
+    };
+    match &c.per_object {
+        None => {}
+        Some(PerObjectSpec::Flat(p)) => {
+            cost.per_object = vec![PriceTier {
+                up_to: None,
+                price: money(ctx, "cost.per_object", *p),
+            }]
+        }
+        Some(PerObjectSpec::Tiers(tiers)) => {
+            let mut out = Vec::new();
+            let mut last = 0i64;
+            for (i, t) in tiers.iter().enumerate() {
+                let f = format!("cost.per_object[{i}]");
+                let price = money(ctx, &format!("{f}.price"), t.price);
+                match t.up_to {
+                    Some(u) if u <= last => {
+                        ctx.err(format!("{f}.up_to"), "tiers must have increasing `up_to`");
+                    }
+                    None if i + 1 != tiers.len() => {
+                        ctx.err(format!("{f}.up_to"), "only the last tier may omit `up_to`");
+                    }
+                    _ => {}
+                }
+                last = t.up_to.unwrap_or(i64::MAX);
+                out.push(PriceTier {
+                    up_to: t.up_to.map(|u| u.max(0) as u64),
+                    price,
+                });
+            }
+            if out.is_empty() {
+                ctx.err("cost.per_object", "give a price or at least one tier");
+            }
+            cost.per_object = out;
+        }
+    }
+    if let Some(p) = c.per_task {
+        cost.per_task = money(ctx, "cost.per_task", p);
+    }
+    if let Some(w) = c.wage_per_worker_hour {
+        cost.wage_per_worker_hour = money(ctx, "cost.wage_per_worker_hour", w);
+    }
+    cost
 }
 
 fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {

@@ -45,6 +45,7 @@ pub struct ScenarioSpec {
     pub throttle: Option<ThrottleSpec>,
     pub metrics: Option<MetricsSpec>,
     pub output: Option<OutputSpec>,
+    pub cost: Option<CostSpec>,
     /// Read by `labelsim compare`.
     pub compare: Option<Vec<serde_yaml::Value>>,
     /// Read by `labelsim sweep`.
@@ -179,6 +180,29 @@ pub struct ThrottleSpec {
 pub struct MetricsSpec {
     pub period: Option<Text>,
     pub delay: Option<Text>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    pub up_to: Option<i64>,
+    pub price: f64,
+}
+
+/// `per_object: 0.05` (flat) or a list of cumulative tiers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PerObjectSpec {
+    Flat(f64),
+    Tiers(Vec<TierSpec>),
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostSpec {
+    pub per_object: Option<PerObjectSpec>,
+    pub per_task: Option<f64>,
+    pub wage_per_worker_hour: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
