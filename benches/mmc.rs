@@ -110,10 +110,78 @@ fn scaling() {
     }
 }
 
+/// Sweep throughput: 48 points x 2 replications of a 20-day quick-start
+/// variant (workers 5..52), on 1, 2, ... threads.
+fn sweep_scaling() {
+    use labelsim::scenario::paths::ScenarioTemplate;
+    use std::sync::atomic::AtomicBool;
+    let base = Scenario::from_str(
+        &std::fs::read_to_string("scenarios/quickstart.yaml")
+            .expect("run from the repo root")
+            .replace("horizon: 30d", "horizon: 20d"),
+        "quickstart",
+        Path::new("scenarios"),
+        LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let design = labelsim::sweep::design(
+        &[labelsim::sweep::parse_vary("workers[team].count=5..52:1").unwrap()],
+        None,
+        1,
+    )
+    .unwrap();
+    let t = ScenarioTemplate::new(&base, LoadOptions::default()).unwrap();
+    let configs: Vec<_> = design
+        .points
+        .iter()
+        .map(|p| {
+            t.with(&[(design.params[0].clone(), p[0].clone())])
+                .unwrap()
+                .sim
+        })
+        .collect();
+    let jobs: Vec<(usize, u32)> = (0..configs.len())
+        .flat_map(|p| (0..2).map(move |r| (p, r)))
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!();
+    println!("| threads | sweep runs | wall [s] | runs/s | efficiency |");
+    println!("|---|---|---|---|---|");
+    let never = AtomicBool::new(false);
+    let mut base_rate = None;
+    let mut threads = 1;
+    while threads <= cores {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let start = Instant::now();
+        pool.install(|| labelsim::sweep::run_jobs(&configs, &jobs, 1, &never, &|| {}))
+            .unwrap();
+        let wall = start.elapsed().as_secs_f64();
+        let rate = jobs.len() as f64 / wall;
+        let b = *base_rate.get_or_insert(rate);
+        println!(
+            "| {threads} | {} | {wall:.2} | {rate:.1} | {:.0}% |",
+            jobs.len(),
+            100.0 * rate / b / threads as f64
+        );
+        threads = if threads == cores {
+            cores + 1
+        } else {
+            (threads * 2).min(cores)
+        };
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "scaling") {
         scaling();
+        return;
+    }
+    if args.iter().any(|a| a == "sweep") {
+        sweep_scaling();
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "case") {
@@ -136,4 +204,5 @@ fn main() {
         assert!(status.success());
     }
     scaling();
+    sweep_scaling();
 }
