@@ -32,8 +32,11 @@ pub enum StreamKind {
     Arrivals = 1,
     /// Duplicate decisions of producer `i`.
     Duplicates = 2,
-    /// Service, decline and speed draws of worker group `i`.
+    /// Speed draws of worker group `i`.
     Service = 3,
+    /// Per-task service and decline draws, keyed by (object, attempt):
+    /// the same object gets the same draws whatever the policy or order.
+    Tasks = 4,
 }
 
 /// Seeds for one replication: derive every stream from here.
@@ -59,8 +62,12 @@ impl StreamSeeds {
 
     /// The generator for stream `kind` of entity `index`.
     pub fn stream(&self, kind: StreamKind, index: u64) -> SimRng {
-        let s = splitmix64(self.base ^ ((kind as u64) << 56) ^ index.wrapping_mul(0x9E37_79B9));
-        SimRng::seed_from_u64(s)
+        SimRng::seed_from_u64(self.key(kind, index))
+    }
+
+    /// The 64-bit seed of stream `kind` of entity `index`.
+    pub fn key(&self, kind: StreamKind, index: u64) -> u64 {
+        splitmix64(self.base ^ ((kind as u64) << 56) ^ index.wrapping_mul(0x9E37_79B9))
     }
 }
 

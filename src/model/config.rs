@@ -166,6 +166,7 @@ pub struct SimConfig {
     /// Time-series sampling period.
     pub sample_every: SimDuration,
     pub cost: CostConfig,
+    pub throttle: super::throttle::ThrottleConfig,
 }
 
 /// One price tier: objects up to `up_to` (cumulative; None = no limit) cost

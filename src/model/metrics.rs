@@ -101,6 +101,13 @@ pub struct RunSummary {
     pub held_at_end: u64,
     pub held_at_sender_max: u64,
     pub sender_wait_mean_s: f64,
+    /// Heartbeat objects sent by the keep-alive option.
+    pub keepalive_messages: u64,
+    /// From production (the producer's send, before any sender throttling)
+    /// to the label event [s].
+    pub e2e_time_to_label_mean_s: f64,
+    pub e2e_time_to_label_p50_s: f64,
+    pub e2e_time_to_label_p95_s: f64,
     /// On-shift worker time over the job's life [worker-hours].
     pub worker_hours_on_shift: f64,
     /// Accepted objects that repeat an earlier accepted object (retries or
@@ -171,6 +178,10 @@ impl RunSummary {
             ("held_at_end", C(self.held_at_end)),
             ("held_at_sender_max", C(self.held_at_sender_max)),
             ("sender_wait_mean_s", R(self.sender_wait_mean_s)),
+            ("keepalive_messages", C(self.keepalive_messages)),
+            ("e2e_time_to_label_mean_s", R(self.e2e_time_to_label_mean_s)),
+            ("e2e_time_to_label_p50_s", R(self.e2e_time_to_label_p50_s)),
+            ("e2e_time_to_label_p95_s", R(self.e2e_time_to_label_p95_s)),
             ("worker_hours_on_shift", R(self.worker_hours_on_shift)),
             (
                 "duplicate_objects_accepted",

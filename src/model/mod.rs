@@ -7,6 +7,7 @@ pub mod dedup;
 pub mod invariants;
 pub mod metrics;
 pub mod sim;
+pub mod throttle;
 pub mod workforce;
 
 pub use config::SimConfig;

@@ -18,10 +18,13 @@ use super::config::{
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
+use super::throttle::{Decision, Gate, Policy};
+use crate::engine::rng::splitmix64;
 use crate::engine::stats::{Latency, TimeWeighted};
 use crate::engine::time::{MS_PER_DAY, MS_PER_H};
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
+use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, LogNormal};
 use std::collections::VecDeque;
 
@@ -60,6 +63,26 @@ enum Event {
     MaxRuntime,
     /// Time-series sample.
     Sample,
+    /// R12: the sender may release held messages.
+    SenderRelease,
+    /// R12: the queue metric is sampled.
+    MetricSample,
+    /// R12: a sample reaches the sender, `metrics.delay` later.
+    MetricObserved(u64),
+    /// R12: an expiry alarm reaches the sender.
+    AlarmObserved,
+    /// AIMD / PI control step.
+    ControlTick,
+    /// Keep-alive check.
+    Keepalive,
+}
+
+/// A message waiting at the sender (R12).
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    producer: u16,
+    ids: MessageIds,
+    produced_at: SimTime,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,12 +97,17 @@ enum JobState {
 struct Queued {
     id: u64,
     accepted_at: SimTime,
+    produced_at: SimTime,
+    /// Key of the per-task random streams (the SNS message ID at production).
+    key: u64,
 }
 
 /// An object available to workers (R2).
 #[derive(Clone, Debug, Default)]
 struct Obj {
     id: u64,
+    key: u64,
+    produced_at: SimTime,
     gen: u32,
     accepted_at: SimTime,
     dispatched_at: SimTime,
@@ -207,7 +235,6 @@ pub struct Simulation<'a> {
 
     workers: Vec<Worker>,
     free_workers: VecDeque<u32>,
-    group_rngs: Vec<SimRng>,
     group_on_shift: Vec<bool>,
 
     queue_timer: Option<SimTime>,
@@ -235,6 +262,15 @@ pub struct Simulation<'a> {
     in_system: u64,
 
     timeseries: Vec<Sample>,
+    sender: VecDeque<Held>,
+    gate: Gate,
+    release_timer: Option<SimTime>,
+    last_send: SimTime,
+    held_max: u64,
+    sender_wait: Latency,
+    keepalive_messages: u64,
+    e2e: Latency,
+    task_seed: u64,
     /// Objects whose first task waited in the pool for a worker (> 0 ms).
     pool_waited: u64,
     trace: Option<Vec<TraceRecord>>,
@@ -302,7 +338,6 @@ impl<'a> Simulation<'a> {
             group_on_shift: vec![false; cfg.workers.len()],
             workers,
             free_workers: VecDeque::new(),
-            group_rngs,
             queue_timer: None,
             lifetime_timer: None,
             idle_timer: None,
@@ -325,6 +360,15 @@ impl<'a> Simulation<'a> {
             timeseries: Vec::new(),
             pool_waited: 0,
             trace: None,
+            sender: VecDeque::new(),
+            gate: Gate::new(&cfg.throttle.policy),
+            release_timer: None,
+            last_send: SimTime::ZERO,
+            held_max: 0,
+            sender_wait: Latency::new(),
+            keepalive_messages: 0,
+            e2e: Latency::new(),
+            task_seed: seeds.key(StreamKind::Tasks, 0),
         }
     }
 
@@ -392,6 +436,21 @@ impl<'a> Simulation<'a> {
                 .schedule(SimTime::ZERO + cfg.job.max_runtime, Event::MaxRuntime);
         }
         self.events.schedule(SimTime::ZERO, Event::Sample);
+        let t = &cfg.throttle;
+        if matches!(
+            t.policy,
+            Policy::BacklogThreshold { .. } | Policy::Aimd { .. } | Policy::Pi { .. }
+        ) && t.metrics_period.0 > 0
+        {
+            self.events.schedule(SimTime::ZERO, Event::MetricSample);
+        }
+        if let Some(iv) = t.policy.interval().filter(|d| d.0 > 0) {
+            self.events.schedule(SimTime::ZERO + iv, Event::ControlTick);
+        }
+        if let Some(every) = t.keepalive.filter(|d| d.0 > 0) {
+            self.events
+                .schedule(SimTime::ZERO + every, Event::Keepalive);
+        }
     }
 
     fn handle(&mut self, ev: Event) {
@@ -408,13 +467,13 @@ impl<'a> Simulation<'a> {
                 } else {
                     self.c.redeliveries += 1;
                 }
-                self.deliver(producer as usize, ids, false);
+                self.deliver(producer as usize, ids, false, self.now);
             }
             Event::S3Test(p) => {
                 // R10: one s3:TestEvent, published by S3, delivered as a message.
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
-                self.deliver(p as usize, ids, true);
+                self.deliver(p as usize, ids, true, self.now);
             }
             Event::TaskDone { worker, gen } => self.on_task_done(worker, gen),
             Event::ShiftChange(g) => self.on_shift_change(g as usize),
@@ -431,6 +490,40 @@ impl<'a> Simulation<'a> {
                     self.end_job(EndState::Failed);
                 }
             }
+            Event::SenderRelease => {
+                self.release_timer = None;
+                self.pump_sender();
+            }
+            Event::MetricSample => {
+                // ApproximateNumberOfMessagesVisible: the SQS backlog.
+                let t = &self.cfg.throttle;
+                let v = self.queue.len() as u64;
+                self.events
+                    .schedule(self.now + t.metrics_delay, Event::MetricObserved(v));
+                let next = self.now + t.metrics_period;
+                if next <= self.cfg.horizon {
+                    self.events.schedule(next, Event::MetricSample);
+                }
+            }
+            Event::MetricObserved(v) => {
+                self.gate.observe_backlog(v);
+                self.pump_sender();
+            }
+            Event::AlarmObserved => {
+                self.gate.expiry_alarm(self.now);
+                self.pump_sender();
+            }
+            Event::ControlTick => {
+                self.gate.control_tick();
+                self.pump_sender();
+                if let Some(iv) = self.cfg.throttle.policy.interval() {
+                    let next = self.now + iv;
+                    if next <= self.cfg.horizon {
+                        self.events.schedule(next, Event::ControlTick);
+                    }
+                }
+            }
+            Event::Keepalive => self.on_keepalive(),
             Event::Sample => {
                 self.record_sample();
                 let next = self.now + self.cfg.sample_every;
@@ -460,7 +553,7 @@ impl<'a> Simulation<'a> {
                 for _ in 0..n {
                     self.c.messages_produced += 1;
                     let ids = self.ids.fresh();
-                    self.deliver(p, ids, false);
+                    self.deliver(p, ids, false, self.now);
                 }
             }
         }
@@ -594,12 +687,92 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// An original send plus the R9 duplicate copies it gives rise to.
+    /// A producer's original send: through the sender throttle (R12).
     fn send_original(&mut self, p: usize) {
         self.producers[p].sent += 1;
         self.c.messages_produced += 1;
         let ids = self.ids.fresh();
-        self.deliver(p, ids, false);
+        let held = Held {
+            producer: p as u16,
+            ids,
+            produced_at: self.now,
+        };
+        if self.sender.is_empty() && self.cfg.throttle.policy == Policy::None {
+            self.release(held);
+            return;
+        }
+        self.sender.push_back(held);
+        self.held_max = self.held_max.max(self.sender.len() as u64);
+        self.pump_sender();
+    }
+
+    /// Releases held messages while the policy allows.
+    fn pump_sender(&mut self) {
+        while !self.sender.is_empty() {
+            match self.gate.decide(self.now) {
+                Decision::Send => {
+                    self.gate.sent(self.now);
+                    let h = self.sender.pop_front().expect("non-empty");
+                    self.release(h);
+                }
+                Decision::WaitUntil(t) => {
+                    if self.release_timer.is_none_or(|r| r > t) {
+                        self.release_timer = Some(t);
+                        self.events.schedule(t, Event::SenderRelease);
+                    }
+                    return;
+                }
+                Decision::Blocked => return,
+            }
+        }
+    }
+
+    /// Keep-alive: when nothing was sent for `every`, send one held object,
+    /// or a heartbeat object if none is held.
+    fn on_keepalive(&mut self) {
+        let Some(every) = self.cfg.throttle.keepalive else {
+            return;
+        };
+        if self.state == JobState::Ended {
+            return;
+        }
+        if self.now.since(self.last_send) >= every {
+            if let Some(h) = self.sender.pop_front() {
+                self.release(h);
+            } else if let Some(p) = self
+                .cfg
+                .producers
+                .iter()
+                .position(|p| !matches!(p.process, ArrivalProcess::Manifest { .. }))
+            {
+                self.c.messages_produced += 1;
+                self.keepalive_messages += 1;
+                let ids = self.ids.fresh();
+                self.release(Held {
+                    producer: p as u16,
+                    ids,
+                    produced_at: self.now,
+                });
+            }
+        }
+        let next = self.last_send + every;
+        let next = if next <= self.now {
+            self.now + every
+        } else {
+            next
+        };
+        if next <= self.cfg.horizon {
+            self.events.schedule(next, Event::Keepalive);
+        }
+    }
+
+    /// A message leaves the sender: delivered now, plus the R9 duplicate
+    /// copies it gives rise to.
+    fn release(&mut self, h: Held) {
+        let (p, ids) = (h.producer as usize, h.ids);
+        self.sender_wait.record(self.now.0 - h.produced_at.0);
+        self.last_send = self.now;
+        self.deliver(p, ids, false, h.produced_at);
         let cfg = self.cfg;
         let prod = &cfg.producers[p];
         let d = &prod.duplicates;
@@ -679,7 +852,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// A message reaches the job: R1 acceptance, R9 deduplication.
-    fn deliver(&mut self, p: usize, ids: MessageIds, test_event: bool) {
+    fn deliver(&mut self, p: usize, ids: MessageIds, test_event: bool, produced_at: SimTime) {
         self.c.messages_received += 1;
         match self.state {
             JobState::Initializing => {
@@ -711,10 +884,10 @@ impl<'a> Simulation<'a> {
         {
             self.duplicate_objects_accepted += 1;
         }
-        self.accept();
+        self.accept(produced_at, ids.publish);
     }
 
-    fn accept(&mut self) {
+    fn accept(&mut self, produced_at: SimTime, key: u64) {
         self.c.objects_accepted += 1;
         self.in_system += 1;
         self.in_system_accepted_sum_ms += self.now.0 as u128;
@@ -722,6 +895,8 @@ impl<'a> Simulation<'a> {
         let q = Queued {
             id: self.c.objects_accepted,
             accepted_at: self.now,
+            produced_at,
+            key,
         };
         self.log(q.id, TraceKind::Accepted, None);
         if self.cfg.job.mode == Mode::Batch {
@@ -786,6 +961,8 @@ impl<'a> Simulation<'a> {
         {
             let o = &mut self.slab[slot as usize];
             o.id = q.id;
+            o.key = q.key;
+            o.produced_at = q.produced_at;
             o.accepted_at = q.accepted_at;
             o.dispatched_at = self.now;
             o.deadline = deadline;
@@ -948,10 +1125,18 @@ impl<'a> Simulation<'a> {
         let id = o.id;
         self.tasks_waiting -= 1;
         self.tasks_in_hand += 1;
+        let attempt = o.touched.len() as u64;
+        let key = o.key;
         let worker = &self.workers[w as usize];
         let g = worker.group as usize;
         let group = &self.cfg.workers[g];
-        let rng = &mut self.group_rngs[g];
+        // Common random numbers: the draws of an object's k-th task come
+        // from a stream keyed by (object, k), not by the order of events.
+        let rng = &mut SimRng::seed_from_u64(splitmix64(
+            self.task_seed
+                ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ attempt.wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+        ));
         let (outcome, dur) =
             if group.decline_probability > 0.0 && rng.random::<f64>() < group.decline_probability {
                 (Outcome::Decline, group.decline_time)
@@ -1086,7 +1271,7 @@ impl<'a> Simulation<'a> {
 
     /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
     fn resolve(&mut self, slot: u32) {
-        let (prev, next, accepted_at, labeled, pilot, id) = {
+        let (prev, next, accepted_at, labeled, pilot, id, produced_at) = {
             let o = &self.slab[slot as usize];
             (
                 o.prev,
@@ -1095,6 +1280,7 @@ impl<'a> Simulation<'a> {
                 o.submitted > 0,
                 o.pilot,
                 o.id,
+                o.produced_at,
             )
         };
         self.log(
@@ -1134,6 +1320,7 @@ impl<'a> Simulation<'a> {
         if labeled {
             self.c.objects_labeled += 1;
             self.time_to_label.record(self.now.0 - accepted_at.0);
+            self.e2e.record(self.now.0 - produced_at.0);
         } else {
             self.c.objects_failed += 1;
         }
@@ -1180,6 +1367,13 @@ impl<'a> Simulation<'a> {
             let q = self.queue.pop_front().expect("front");
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
+            if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
+                // R12: the alarm reaches the sender after the metrics delay.
+                self.events.schedule(
+                    self.now + self.cfg.throttle.metrics_delay,
+                    Event::AlarmObserved,
+                );
+            }
             self.leave_system(q.accepted_at);
             expired = true;
         }
@@ -1367,9 +1561,13 @@ impl<'a> Simulation<'a> {
             job_end_time_s: end.at.as_secs_f64(),
             messages_produced: c.messages_produced,
             redeliveries: c.redeliveries,
-            held_at_end: 0,
-            held_at_sender_max: 0,
-            sender_wait_mean_s: 0.0,
+            held_at_end: self.sender.len() as u64,
+            held_at_sender_max: self.held_max,
+            sender_wait_mean_s: self.sender_wait.mean_s(),
+            keepalive_messages: self.keepalive_messages,
+            e2e_time_to_label_mean_s: self.e2e.mean_s(),
+            e2e_time_to_label_p50_s: self.e2e.quantile_s(0.50),
+            e2e_time_to_label_p95_s: self.e2e.quantile_s(0.95),
             worker_hours_on_shift: end.on_shift_area as f64 / MS_PER_H as f64,
             duplicate_objects_accepted: self.duplicate_objects_accepted,
             cost_usd: 0.0,

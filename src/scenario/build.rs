@@ -8,6 +8,7 @@ use super::{Problem, Severity};
 use crate::engine::time::{MS_PER_H, MS_PER_S};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::*;
+use crate::model::throttle::ThrottleConfig;
 use crate::model::workforce::{ServiceDist, ShiftSchedule};
 use std::path::Path;
 
@@ -277,19 +278,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         ctx.warn("workers", "no workers: nothing will be labeled");
     }
 
-    if let Some(t) = &spec.throttle {
-        if t.policy != "none" {
-            ctx.err(
-                "throttle.policy",
-                format!(
-                    "`{}`: sender throttling policies are not available in this version yet; use `none`",
-                    t.policy
-                ),
-            );
-        } else if !t.params.is_empty() {
-            ctx.err("throttle", "policy `none` takes no parameters");
-        }
-    }
+    let throttle = build_throttle(spec, ctx);
     if let Some(m) = &spec.metrics {
         ctx.opt_duration("metrics.period", &m.period);
         if let Some(d) = ctx.opt_duration("metrics.delay", &m.delay) {
@@ -337,8 +326,187 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             workers,
             sample_every,
             cost: build_cost(spec.cost.as_ref(), ctx),
+            throttle,
         },
     }
+}
+
+/// R12: `throttle: {policy: NAME, ...params, keepalive: {every: 9d}}` and
+/// `metrics: {period, delay}`.
+fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
+    use crate::model::throttle::Policy;
+    let mut cfg = ThrottleConfig::default();
+    if let Some(m) = &spec.metrics {
+        if let Some(d) = ctx.opt_duration("metrics.period", &m.period) {
+            if d.0 == 0 {
+                ctx.err("metrics.period", "must be positive");
+            } else {
+                cfg.metrics_period = d;
+            }
+        }
+        if let Some(d) = ctx.opt_duration("metrics.delay", &m.delay) {
+            cfg.metrics_delay = d;
+        }
+    }
+    let Some(t) = &spec.throttle else { return cfg };
+    let mut params: Vec<(String, serde_yaml::Value)> = t
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), v.clone()))
+        .collect();
+    let mut take = |name: &str| -> Option<serde_yaml::Value> {
+        let i = params.iter().position(|(k, _)| k == name)?;
+        Some(params.remove(i).1)
+    };
+    let text = |v: &serde_yaml::Value| crate::scenario::paths::value_text(v);
+    // Typed parameter readers; a missing required one is an error.
+    let rate = |ctx: &mut Ctx<'_>,
+                take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                name: &str,
+                default: Option<f64>|
+     -> f64 {
+        match take(name) {
+            Some(v) => parse_rate(&text(&v)).unwrap_or_else(|e| {
+                ctx.err(format!("throttle.{name}"), e);
+                0.0
+            }),
+            None => default.unwrap_or_else(|| {
+                ctx.err(
+                    format!("throttle.{name}"),
+                    format!(
+                        "is required for policy `{}` (a rate such as `120/h`)",
+                        t.policy
+                    ),
+                );
+                0.0
+            }),
+        }
+    };
+    let number = |ctx: &mut Ctx<'_>,
+                  take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                  name: &str,
+                  default: Option<f64>|
+     -> f64 {
+        match take(name) {
+            Some(v) => match v.as_f64() {
+                Some(x) if x.is_finite() && x >= 0.0 => x,
+                _ => {
+                    ctx.err(
+                        format!("throttle.{name}"),
+                        format!("`{}` must be a non-negative number", text(&v)),
+                    );
+                    0.0
+                }
+            },
+            None => default.unwrap_or_else(|| {
+                ctx.err(
+                    format!("throttle.{name}"),
+                    format!("is required for policy `{}`", t.policy),
+                );
+                0.0
+            }),
+        }
+    };
+    let duration = |ctx: &mut Ctx<'_>,
+                    take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                    name: &str,
+                    default: Option<SimDuration>|
+     -> SimDuration {
+        match take(name) {
+            Some(v) => parse_duration(&text(&v)).unwrap_or_else(|e| {
+                ctx.err(format!("throttle.{name}"), e);
+                SimDuration::from_mins(5)
+            }),
+            None => default.unwrap_or_else(|| {
+                ctx.err(
+                    format!("throttle.{name}"),
+                    format!(
+                        "is required for policy `{}` (a duration such as `1h`)",
+                        t.policy
+                    ),
+                );
+                SimDuration::from_mins(5)
+            }),
+        }
+    };
+    let ms_per_h = MS_PER_H as f64;
+    cfg.policy = match t.policy.as_str() {
+        "none" => Policy::None,
+        "fixed_rate" => Policy::FixedRate {
+            rate: rate(ctx, &mut take, "rate", None),
+        },
+        "token_bucket" => Policy::TokenBucket {
+            rate: rate(ctx, &mut take, "rate", None),
+            burst: number(ctx, &mut take, "burst", Some(10.0)).max(1.0),
+        },
+        "backlog_threshold" => {
+            let high = number(ctx, &mut take, "high", None) as u64;
+            let low = number(ctx, &mut take, "low", None) as u64;
+            if low > high {
+                ctx.err(
+                    "throttle.low",
+                    format!("{low} must not exceed high ({high})"),
+                );
+            }
+            Policy::BacklogThreshold { high, low }
+        }
+        "aimd" => {
+            let increase = rate(ctx, &mut take, "increase", None);
+            let decrease_factor = number(ctx, &mut take, "decrease_factor", Some(0.5));
+            if !(0.0..1.0).contains(&decrease_factor) {
+                ctx.err(
+                    "throttle.decrease_factor",
+                    format!("{decrease_factor} must be in [0, 1)"),
+                );
+            }
+            Policy::Aimd {
+                increase,
+                decrease_factor,
+                target_backlog: number(ctx, &mut take, "target_backlog", None) as u64,
+                interval: duration(ctx, &mut take, "interval", Some(SimDuration::from_mins(5))),
+                initial_rate: rate(ctx, &mut take, "initial_rate", Some(increase * 10.0)),
+            }
+        }
+        "pi" => {
+            let base_rate = rate(ctx, &mut take, "base_rate", None);
+            Policy::Pi {
+                target_backlog: number(ctx, &mut take, "target_backlog", None),
+                // Gains are given in (messages/h) per object of error.
+                kp: number(ctx, &mut take, "kp", Some(1.0)) / ms_per_h,
+                ki: number(ctx, &mut take, "ki", Some(0.1)) / ms_per_h,
+                interval: duration(ctx, &mut take, "interval", Some(SimDuration::from_mins(5))),
+                max_rate: rate(ctx, &mut take, "max_rate", Some(base_rate * 10.0)),
+                base_rate,
+            }
+        }
+        "expiry_alarm" => Policy::ExpiryAlarm {
+            pause: duration(ctx, &mut take, "pause", None),
+        },
+        other => {
+            ctx.err(
+                "throttle.policy",
+                format!("`{other}` is not a policy; one of: none, fixed_rate, token_bucket, backlog_threshold, aimd, pi, expiry_alarm"),
+            );
+            Policy::None
+        }
+    };
+    if let Some(k) = take("keepalive") {
+        match k.get("every").map(text) {
+            Some(e) => match parse_duration(&e) {
+                Ok(d) if d.0 > 0 => cfg.keepalive = Some(d),
+                Ok(_) => ctx.err("throttle.keepalive.every", "must be positive"),
+                Err(e) => ctx.err("throttle.keepalive.every", e),
+            },
+            None => ctx.err("throttle.keepalive", "write `keepalive: {every: 9d}`"),
+        }
+    }
+    for (k, _) in params {
+        ctx.err(
+            format!("throttle.{k}"),
+            format!("is not a parameter of policy `{}`", t.policy),
+        );
+    }
+    cfg
 }
 
 fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
