@@ -67,8 +67,9 @@ enum Event {
     SenderRelease,
     /// R12: the queue metric is sampled.
     MetricSample,
-    /// R12: a sample reaches the sender, `metrics.delay` later.
-    MetricObserved(u64),
+    /// R12: a sample reaches the sender, `metrics.delay` later, with the
+    /// sender's send count at sampling time.
+    MetricObserved { backlog: u64, sends: u64 },
     /// R12: an expiry alarm reaches the sender.
     AlarmObserved,
     /// AIMD / PI control step.
@@ -497,16 +498,18 @@ impl<'a> Simulation<'a> {
             Event::MetricSample => {
                 // ApproximateNumberOfMessagesVisible: the SQS backlog.
                 let t = &self.cfg.throttle;
-                let v = self.queue.len() as u64;
-                self.events
-                    .schedule(self.now + t.metrics_delay, Event::MetricObserved(v));
+                let ev = Event::MetricObserved {
+                    backlog: self.queue.len() as u64,
+                    sends: self.gate.sends(),
+                };
+                self.events.schedule(self.now + t.metrics_delay, ev);
                 let next = self.now + t.metrics_period;
                 if next <= self.cfg.horizon {
                     self.events.schedule(next, Event::MetricSample);
                 }
             }
-            Event::MetricObserved(v) => {
-                self.gate.observe_backlog(v);
+            Event::MetricObserved { backlog, sends } => {
+                self.gate.observe_backlog(backlog, sends);
                 self.pump_sender();
             }
             Event::AlarmObserved => {
@@ -738,6 +741,7 @@ impl<'a> Simulation<'a> {
         }
         if self.now.since(self.last_send) >= every {
             if let Some(h) = self.sender.pop_front() {
+                self.gate.sent(self.now);
                 self.release(h);
             } else if let Some(p) = self
                 .cfg

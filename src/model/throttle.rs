@@ -115,6 +115,10 @@ pub struct Gate {
     rate: f64,
     integral: f64,
     observed_backlog: Option<u64>,
+    /// Messages this sender has sent, in all.
+    sends: u64,
+    /// Sends at the sampling time of the latest observation.
+    sends_at_sample: u64,
 }
 
 impl Gate {
@@ -135,6 +139,8 @@ impl Gate {
             rate,
             integral: 0.0,
             observed_backlog: None,
+            sends: 0,
+            sends_at_sample: 0,
         }
     }
 
@@ -173,8 +179,12 @@ impl Gate {
                     Decision::WaitUntil(SimTime(now.0 + wait as u64))
                 }
             }
-            Policy::BacklogThreshold { .. } => {
-                if self.paused {
+            Policy::BacklogThreshold { high, .. } => {
+                // The sender's own estimate: the last reading plus what it
+                // sent after that reading was taken.
+                let since = self.sends - self.sends_at_sample;
+                let estimate = self.observed_backlog.unwrap_or(0) + since;
+                if self.paused || estimate >= high {
                     Decision::Blocked
                 } else {
                     Decision::Send
@@ -196,8 +206,9 @@ impl Gate {
         self.last_refill = now;
     }
 
-    /// Records a send at `now` (after `decide` said Send).
+    /// Records a send at `now` (after `decide` said Send, or a keep-alive).
     pub fn sent(&mut self, now: SimTime) {
+        self.sends += 1;
         match self.policy {
             Policy::FixedRate { .. } | Policy::Aimd { .. } | Policy::Pi { .. } => {
                 let r = self.rate();
@@ -210,9 +221,16 @@ impl Gate {
         }
     }
 
-    /// A (delayed) reading of the queue's visible messages.
-    pub fn observe_backlog(&mut self, value: u64) {
+    /// Messages sent so far (to stamp a metric sample with).
+    pub fn sends(&self) -> u64 {
+        self.sends
+    }
+
+    /// A (delayed) reading of the queue's visible messages, taken when this
+    /// sender had sent `sends_at_sample` messages.
+    pub fn observe_backlog(&mut self, value: u64, sends_at_sample: u64) {
         self.observed_backlog = Some(value);
+        self.sends_at_sample = sends_at_sample;
         if let Policy::BacklogThreshold { high, low } = self.policy {
             if value > high {
                 self.paused = true;
@@ -305,15 +323,30 @@ mod tests {
     fn backlog_threshold_has_hysteresis() {
         let mut g = Gate::new(&Policy::BacklogThreshold { high: 100, low: 50 });
         assert_eq!(g.decide(SimTime(0)), Decision::Send);
-        g.observe_backlog(101);
+        g.observe_backlog(101, 0);
         assert_eq!(g.decide(SimTime(0)), Decision::Blocked);
-        g.observe_backlog(70);
+        g.observe_backlog(70, 0);
         assert_eq!(
             g.decide(SimTime(0)),
             Decision::Blocked,
             "between low and high: stay paused"
         );
-        g.observe_backlog(49);
+        g.observe_backlog(49, 0);
+        assert_eq!(g.decide(SimTime(0)), Decision::Send);
+    }
+
+    #[test]
+    fn backlog_threshold_counts_its_own_sends_since_the_reading() {
+        let mut g = Gate::new(&Policy::BacklogThreshold { high: 100, low: 50 });
+        g.observe_backlog(40, 0);
+        for _ in 0..60 {
+            assert_eq!(g.decide(SimTime(0)), Decision::Send);
+            g.sent(SimTime(0));
+        }
+        // 40 observed + 60 sent since: at the threshold, hold.
+        assert_eq!(g.decide(SimTime(0)), Decision::Blocked);
+        // A later reading that already includes 50 of those sends.
+        g.observe_backlog(60, 50);
         assert_eq!(g.decide(SimTime(0)), Decision::Send);
     }
 
@@ -328,10 +361,10 @@ mod tests {
         });
         g.control_tick();
         assert_eq!(g.rate(), 8.0, "no observation yet: no change");
-        g.observe_backlog(20);
+        g.observe_backlog(20, 0);
         g.control_tick();
         assert_eq!(g.rate(), 4.0);
-        g.observe_backlog(5);
+        g.observe_backlog(5, 0);
         g.control_tick();
         assert_eq!(g.rate(), 5.0);
     }
@@ -346,13 +379,13 @@ mod tests {
             base_rate: 1.0,
             max_rate: 2.0,
         });
-        g.observe_backlog(100);
+        g.observe_backlog(100, 0);
         g.control_tick();
         assert_eq!(g.rate(), 1.0);
-        g.observe_backlog(0);
+        g.observe_backlog(0, 0);
         g.control_tick(); // e = 100: 1 + 1 + 0.1
         assert_eq!(g.rate(), 2.0, "clamped at max_rate");
-        g.observe_backlog(1000);
+        g.observe_backlog(1000, 0);
         g.control_tick();
         assert_eq!(g.rate(), 0.0, "clamped at 0");
     }
