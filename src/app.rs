@@ -19,6 +19,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Sweep(args) => crate::sweep_cmd::sweep(args),
         Command::Merge(args) => crate::sweep_cmd::merge(args),
         Command::Plan(args) => crate::plan_cmd::plan(args),
+        Command::Compare(args) => crate::compare_cmd::compare(args),
     }
 }
 

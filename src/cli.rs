@@ -29,6 +29,38 @@ pub enum Command {
     Merge(MergeArgs),
     /// Find the smallest parameter value that meets every target with 95% confidence.
     Plan(PlanArgs),
+    /// Run the policies under `compare:` side by side on common random numbers.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario file (YAML) with a `compare:` list (or give --policies).
+    pub scenario: Option<PathBuf>,
+    /// A YAML file with the list of policies (each `{name, throttle: {...}, ...overrides}`).
+    #[arg(long)]
+    pub policies: Option<PathBuf>,
+    /// Replications per policy (overrides the scenario).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Output folder [default: results/<scenario name>/compare/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Turn service-limit errors (R11) into warnings.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Chart image format.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub format: ChartFormat,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod app;
 mod cli;
+mod compare_cmd;
 mod plan_cmd;
 mod sweep_cmd;
 

@@ -182,6 +182,34 @@ impl ScenarioTemplate {
     }
 }
 
+impl ScenarioTemplate {
+    /// The scenario with `patch` merged in: mappings merge key by key,
+    /// anything else (and the whole `throttle` section) is replaced.
+    pub fn with_patch(&self, patch: &Value) -> Result<Scenario, OverrideError> {
+        fn merge(base: &mut Value, patch: &Value, top: bool) {
+            match (base, patch) {
+                (Value::Mapping(b), Value::Mapping(p)) => {
+                    for (k, v) in p {
+                        let replace_whole = top && k.as_str() == Some("throttle");
+                        match b.get_mut(k) {
+                            Some(slot) if !replace_whole => merge(slot, v, false),
+                            _ => {
+                                b.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                }
+                (b, p) => *b = p.clone(),
+            }
+        }
+        let mut doc = self.doc.clone();
+        merge(&mut doc, patch, true);
+        let text = serde_yaml::to_string(&doc).expect("a YAML value serialises");
+        Scenario::from_str(&text, &self.origin, Path::new(&self.base_dir), self.opts)
+            .map_err(OverrideError::Invalid)
+    }
+}
+
 /// Why a variant could not be built. Fatal for the command.
 #[derive(Debug)]
 pub enum OverrideError {

@@ -1,0 +1,130 @@
+//! `labelsim compare`: common random numbers, outputs, and the bundled
+//! overload comparison.
+
+use std::process::{Command, Output};
+
+fn labelsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .output()
+        .expect("run labelsim")
+}
+
+fn rows(csv: &str) -> Vec<Vec<String>> {
+    csv.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn two_identical_policies_give_identical_results() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("s.yaml");
+    let text = std::fs::read_to_string("scenarios/quickstart.yaml").unwrap()
+        + "compare:\n  - {name: a, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: b, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: c, throttle: {policy: fixed_rate, rate: 85/h}}\n";
+    std::fs::write(&file, text).unwrap();
+    let out = t.path().join("cmp");
+    let o = labelsim(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    let r = rows(&csv);
+    assert!(r[0].starts_with(&[
+        "policy".to_string(),
+        "replication".to_string(),
+        "messages_received".to_string()
+    ]));
+    let of = |name: &str| -> Vec<Vec<String>> {
+        r.iter()
+            .filter(|row| row[0] == name)
+            .map(|row| row[1..].to_vec())
+            .collect()
+    };
+    let (a, b, c) = (of("a"), of("b"), of("c"));
+    assert_eq!(a.len(), 3);
+    // Identical except the `events` and wall-independent columns are all equal.
+    assert_eq!(
+        a, b,
+        "identical policies on common random numbers must give identical results"
+    );
+    assert_ne!(a, c);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.contains("| a |") && md.contains("Paired differences against `a`"));
+    assert!(
+        out.join("compare_backlog.png").is_file() && out.join("compare_throughput.png").is_file()
+    );
+}
+
+#[test]
+fn bundled_overload_comparison_threshold_expires_less_and_loses_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("cmp");
+    let o = labelsim(&[
+        "compare",
+        "scenarios/overload-expiry.yaml",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    let r = rows(&csv);
+    let col = |name: &str| r[0].iter().position(|h| h == name).unwrap();
+    let (exp, lost, strand, produced) = (
+        col("expired_in_queue"),
+        col("lost_after_stop"),
+        col("stranded_at_stop"),
+        col("messages_produced"),
+    );
+    let get = |policy: &str, c: usize| -> Vec<u64> {
+        r.iter()
+            .filter(|row| row[0] == policy)
+            .map(|row| row[c].parse().unwrap())
+            .collect()
+    };
+    for rep in 0..2 {
+        assert!(get("threshold", exp)[rep] < get("open", exp)[rep]);
+        assert_eq!(
+            get("threshold", lost)[rep] + get("threshold", strand)[rep],
+            0
+        );
+        // Same producer stream under every policy.
+        assert_eq!(get("threshold", produced)[rep], get("open", produced)[rep]);
+    }
+}
+
+#[test]
+fn compare_needs_a_list_and_names_bad_entries() {
+    let t = tempfile::tempdir().unwrap();
+    let o = labelsim(&[
+        "compare",
+        "scenarios/quickstart.yaml",
+        "--out",
+        t.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to compare"));
+    let pol = t.path().join("p.yaml");
+    std::fs::write(&pol, "- {name: ok, throttle: {policy: none}}\n- {name: broken, throttle: {policy: fixed_rate}}\n").unwrap();
+    let o = labelsim(&[
+        "compare",
+        "scenarios/quickstart.yaml",
+        "--policies",
+        pol.to_str().unwrap(),
+        "--out",
+        t.path().join("y").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("compare[1] (broken)") && err.contains("throttle.rate"),
+        "{err}"
+    );
+}
