@@ -91,7 +91,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         }
         None => scenario.spec.compare.clone().unwrap_or_default(),
     };
-    if entries.len() < 1 {
+    if entries.is_empty() {
         bail!("nothing to compare: add a `compare:` list to the scenario (e.g. `- {{name: open, throttle: {{policy: none}}}}`) or give --policies FILE");
     }
     let template = ScenarioTemplate::new(
