@@ -163,8 +163,19 @@ fn write_run_outputs(
             scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
         )
         .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
-        files.push(format!("throughput.{}", fmt.extension()));
-        files.push(format!("backlog.{}", fmt.extension()));
+        for chart in [
+            "throughput",
+            "backlog",
+            "workers",
+            "cumulative",
+            "time_to_label_cdf",
+        ] {
+            files.push(format!("{chart}.{}", fmt.extension()));
+        }
+        let report =
+            run_report(&staging, scenario, agg, fmt).context("cannot write report.html")?;
+        report::write_atomic(&staging.join("report.html"), &report)?;
+        files.push("report.html".to_string());
         Ok(files)
     })();
     match result {
@@ -183,7 +194,154 @@ fn write_run_outputs(
     }
 }
 
-fn fmt_num(x: f64) -> String {
+/// What each rule did, from the mean over replications.
+pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
+    let m = |k: &str| fmt_num(agg.mean_of(k).unwrap_or(0.0));
+    let end = agg
+        .mean
+        .iter()
+        .find(|(k, _)| *k == "job_end_state")
+        .map(|(_, v)| match v {
+            labelsim::model::MetricValue::Text(t) => t.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let row = |r: &str, what: &str, v: String| vec![r.to_string(), what.to_string(), v];
+    vec![
+        row(
+            "R1",
+            "messages lost while the job was initializing",
+            m("lost_not_in_progress"),
+        ),
+        row(
+            "R1",
+            "messages lost after the job stopped",
+            m("lost_after_stop"),
+        ),
+        row(
+            "R1",
+            "objects stranded in the queue at the stop",
+            m("stranded_at_stop"),
+        ),
+        row("R1", "tasks withdrawn at the stop", m("tasks_withdrawn")),
+        row("R1/R8", "how the job ended (most frequent)", end),
+        row("R1/R8", "when the job ended [s]", m("job_end_time_s")),
+        row(
+            "R3",
+            "most objects available to workers at once (A)",
+            m("available_max"),
+        ),
+        row("R3", "longest SQS backlog", m("backlog_max")),
+        row(
+            "R6",
+            "objects expired after waiting in the queue",
+            m("expired_in_queue"),
+        ),
+        row("R7", "tasks declined", m("tasks_declined")),
+        row("R7", "tasks timed out", m("tasks_timed_out")),
+        row(
+            "R7",
+            "tasks expired at the availability lifetime",
+            m("tasks_expired"),
+        ),
+        row(
+            "R2/R7",
+            "objects resolved with no submission (failed)",
+            m("objects_failed"),
+        ),
+        row("R9", "duplicate messages dropped", m("duplicates_dropped")),
+        row(
+            "R9",
+            "duplicates the key did not catch (labeled again)",
+            m("duplicate_objects_accepted"),
+        ),
+        row(
+            "R10",
+            "S3 test events labeled as objects",
+            m("test_events_accepted"),
+        ),
+        row(
+            "R12",
+            "messages held at the sender at the end",
+            m("held_at_end"),
+        ),
+        row("R12", "keep-alive heartbeats sent", m("keepalive_messages")),
+    ]
+}
+
+/// report.html of a run, with the charts found in `dir`.
+fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> Result<Vec<u8>> {
+    use labelsim::report::html;
+    let headers: Vec<String> = ["metric", "mean", "95% CI low", "95% CI high"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = agg
+        .mean
+        .iter()
+        .map(|(k, v)| {
+            let (lo, hi) = agg
+                .ci_of(k)
+                .map(|(a, b)| (fmt_num(a), fmt_num(b)))
+                .unwrap_or_default();
+            let mean = match v {
+                labelsim::model::MetricValue::Text(t) => t.clone(),
+                other => fmt_num(other.as_f64().unwrap_or(f64::NAN)),
+            };
+            vec![k.to_string(), mean, lo, hi]
+        })
+        .collect();
+    let mut charts = String::new();
+    let ext = fmt.extension();
+    for (file, caption) in [
+        (
+            "throughput",
+            "Objects labeled per hour (rolling), with objects accepted per hour.",
+        ),
+        (
+            "backlog",
+            "SQS backlog and objects available to workers (A); K dashed.",
+        ),
+        (
+            "workers",
+            "Tasks waiting and in progress; workers busy and on shift.",
+        ),
+        ("cumulative", "Where objects went, cumulative."),
+        (
+            "time_to_label_cdf",
+            "Time-to-label distribution with p50, p95 and p99.",
+        ),
+    ] {
+        charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+    }
+    let rule_headers: Vec<String> = ["rule", "what happened", "mean per replication"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    Ok(html::page(
+        &format!("labelsim run: {}", scenario.name),
+        &[
+            (
+                "What each rule did".into(),
+                html::table(&rule_headers, &rule_rows(agg)),
+            ),
+            ("Charts".into(), charts),
+            (
+                format!(
+                    "Summary ({} replications, seed {})",
+                    scenario.replications, scenario.seed
+                ),
+                html::table(&headers, &rows),
+            ),
+            (
+                "Scenario".into(),
+                format!("<pre>{}</pre>", html::esc(&scenario.text)),
+            ),
+        ],
+    ))
+}
+
+pub fn fmt_num(x: f64) -> String {
     if !x.is_finite() {
         return "-".into();
     }
@@ -303,7 +461,7 @@ fn print_summary(
     );
     let ext = fmt.extension();
     println!(
-        "results: {}/ (summary.json, summary.csv, timeseries.csv, throughput.{ext}, backlog.{ext}, timing.json)",
+        "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{ext})",
         dir.display()
     );
 }

@@ -311,9 +311,55 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
 
+    // report.html: the same tables, the charts, the scenario.
+    {
+        use labelsim::report::html;
+        let mut sections: Vec<(String, String)> = Vec::new();
+        let mut current: Vec<Vec<String>> = Vec::new();
+        let mut title = "Policies".to_string();
+        let flush =
+            |title: &str, rows: &mut Vec<Vec<String>>, sections: &mut Vec<(String, String)>| {
+                if rows.len() > 1 {
+                    let headers = rows[0].clone();
+                    sections.push((title.to_string(), html::table(&headers, &rows[1..])));
+                }
+                rows.clear();
+            };
+        for line in md.lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                flush(&title, &mut current, &mut sections);
+                title = h.replace('`', "");
+            } else if line.starts_with('|') && !line.starts_with("|---") {
+                current.push(
+                    line.trim_matches('|')
+                        .split(" | ")
+                        .map(|c| c.trim().to_string())
+                        .collect(),
+                );
+            }
+        }
+        flush(&title, &mut current, &mut sections);
+        let mut charts = String::new();
+        for (f, caption) in [
+            ("compare_backlog", "SQS backlog per policy (replication 1)."),
+            (
+                "compare_throughput",
+                "Objects labeled per hour per policy (replication 1).",
+            ),
+        ] {
+            charts.push_str(&html::chart(&out_dir.join(format!("{f}.{ext}")), caption)?);
+        }
+        sections.push(("Charts".into(), charts));
+        sections.push((
+            "Scenario".into(),
+            format!("<pre>{}</pre>", html::esc(&scenario.text)),
+        ));
+        let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
+        write_atomic(&out_dir.join("report.html"), &page)?;
+    }
     if !args.quiet {
         print!("{md}");
-        println!("\nresults: {}/ (compare.csv, compare.md, compare_backlog.{ext}, compare_throughput.{ext})", out_dir.display());
+        println!("\nresults: {}/ (compare.csv, compare.md, report.html, compare_backlog.{ext}, compare_throughput.{ext})", out_dir.display());
     }
     Ok(0)
 }

@@ -276,8 +276,9 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                     y: t.value,
                     color: plot::ALERT,
                 }],
-                vline,
+                vlines: vline.into_iter().collect(),
                 y_cap: cap,
+                line_label: "mean over replications",
             },
         )
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;

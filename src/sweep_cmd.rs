@@ -306,6 +306,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &rows,
         &metrics,
         fmt_of(args.format),
+        &man,
     )?;
     if interrupted {
         eprintln!(
@@ -370,8 +371,81 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
     }
 }
 
-/// sweep_summary.csv and the charts, from the sorted rows.
+/// sweep_summary.csv, the charts and report.html, from the sorted rows.
 fn write_summary_and_charts(
+    dir: &Path,
+    params: &[ParamPath],
+    rows: &[Row],
+    metrics: &[String],
+    fmt: Format,
+    manifest: &serde_json::Value,
+) -> Result<()> {
+    write_tables_and_charts(dir, params, rows, metrics, fmt)?;
+    write_sweep_report(dir, params, rows, metrics, fmt, manifest)
+}
+
+/// report.html of a sweep: the per-point table, the charts, the design.
+/// Built only from the rows and the manifest, so a merge reproduces it.
+fn write_sweep_report(
+    dir: &Path,
+    params: &[ParamPath],
+    rows: &[Row],
+    metrics: &[String],
+    fmt: Format,
+    manifest: &serde_json::Value,
+) -> Result<()> {
+    use labelsim::report::html;
+    let names = sweep::numeric_metric_names();
+    let idx: Vec<usize> = metrics
+        .iter()
+        .filter_map(|m| names.iter().position(|n| n == m))
+        .collect();
+    let mut headers: Vec<String> = vec!["point".into()];
+    headers.extend(params.iter().map(|p| p.to_string()));
+    headers.extend(idx.iter().map(|&i| format!("{} mean [95% CI]", names[i])));
+    let table_rows: Vec<Vec<String>> = sweep::summarise(rows)
+        .iter()
+        .take(2000)
+        .map(|s| {
+            let mut r = vec![s.point.to_string()];
+            r.extend(s.params.iter().cloned());
+            r.extend(idx.iter().map(|&i| {
+                let (m, lo, hi) = s.stats[i];
+                format!("{m:.4} [{lo:.4}, {hi:.4}]")
+            }));
+            r
+        })
+        .collect();
+    let ext = fmt.extension();
+    let mut charts = String::new();
+    let mut files: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with("sweep") && n.ends_with(&format!(".{ext}")))
+        .collect();
+    files.sort();
+    for f in files {
+        charts.push_str(&html::chart(&dir.join(&f), &f)?);
+    }
+    let name = manifest["scenario"].as_str().unwrap_or("sweep");
+    let page = html::page(
+        &format!("labelsim sweep: {name}"),
+        &[
+            ("Points".into(), html::table(&headers, &table_rows)),
+            ("Charts".into(), charts),
+            (
+                "Design".into(),
+                format!(
+                    "<pre>{}</pre>",
+                    html::esc(&serde_json::to_string_pretty(manifest).unwrap_or_default())
+                ),
+            ),
+        ],
+    );
+    write_atomic(&dir.join("report.html"), &page)?;
+    Ok(())
+}
+
+fn write_tables_and_charts(
     dir: &Path,
     params: &[ParamPath],
     rows: &[Row],
@@ -423,8 +497,9 @@ fn write_summary_and_charts(
                         y_label: &y_label,
                         points: pts,
                         hlines: vec![],
-                        vline: None,
+                        vlines: vec![],
                         y_cap: None,
+                        line_label: "mean over replications",
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;
@@ -532,7 +607,14 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
                 .collect()
         })
         .unwrap_or_default();
-    write_summary_and_charts(&args.out, &params, &rows, &metrics, fmt_of(args.format))?;
+    write_summary_and_charts(
+        &args.out,
+        &params,
+        &rows,
+        &metrics,
+        fmt_of(args.format),
+        &manifest,
+    )?;
     println!(
         "merged {} folder{}: {} of {} runs into {}/",
         args.dirs.len(),

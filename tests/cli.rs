@@ -78,6 +78,10 @@ fn check_outputs(dir: &Path, replications: usize) {
         "timing.json",
         "throughput.png",
         "backlog.png",
+        "workers.png",
+        "cumulative.png",
+        "time_to_label_cdf.png",
+        "report.html",
     ] {
         assert!(dir.join(f).is_file(), "{} missing", dir.join(f).display());
     }
@@ -122,6 +126,16 @@ fn check_outputs(dir: &Path, replications: usize) {
         .lines()
         .count();
     assert_eq!(summary_rows, replications + 1);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<img ").count(),
+        5,
+        "report.html embeds every chart"
+    );
+    assert!(
+        !html.contains("src=\"http"),
+        "report.html is self-contained"
+    );
     let png = std::fs::read(dir.join("backlog.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let timing: serde_json::Value =
@@ -220,6 +234,10 @@ fn outputs_are_byte_identical_on_one_and_four_threads() {
         "timeseries.csv",
         "throughput.png",
         "backlog.png",
+        "workers.png",
+        "cumulative.png",
+        "time_to_label_cdf.png",
+        "report.html",
     ] {
         let x = std::fs::read(a.join(f)).unwrap();
         let y = std::fs::read(b.join(f)).unwrap();

@@ -127,6 +127,46 @@ impl Latency {
         }
     }
 
+    /// The empirical CDF as (value [s], fraction ≤ value), at most about
+    /// `max_points` points, for charts.
+    pub fn cdf(&self, max_points: usize) -> Vec<(f64, f64)> {
+        let n = self.count as f64;
+        if self.count == 0 {
+            return Vec::new();
+        }
+        let mut pts: Vec<(f64, f64)> = match &self.hist {
+            None => {
+                let mut v = self.exact.clone();
+                v.sort_unstable();
+                v.iter()
+                    .enumerate()
+                    .map(|(i, &x)| (x as f64 / 1000.0, (i + 1) as f64 / n))
+                    .collect()
+            }
+            Some(h) => {
+                let mut acc = 0u64;
+                h.iter_recorded()
+                    .map(|it| {
+                        acc += it.count_at_value();
+                        (
+                            it.value_iterated_to().min(self.max_ms) as f64 / 1000.0,
+                            acc as f64 / n,
+                        )
+                    })
+                    .collect()
+            }
+        };
+        if pts.len() > max_points {
+            let step = pts.len() as f64 / max_points as f64;
+            let mut thin: Vec<(f64, f64)> = (0..max_points)
+                .map(|k| pts[(k as f64 * step) as usize])
+                .collect();
+            thin.push(*pts.last().expect("non-empty"));
+            pts = thin;
+        }
+        pts
+    }
+
     /// Nearest-rank quantile `q` in [0, 1] [s]: the smallest value with at
     /// least q·n values at or below it; 0 when empty.
     pub fn quantile_s(&self, q: f64) -> f64 {

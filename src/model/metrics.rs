@@ -333,4 +333,8 @@ pub struct RunOutput {
     pub timeseries: Vec<Sample>,
     /// Empty unless tracing was asked for.
     pub trace: Vec<TraceRecord>,
+    /// Time-to-label CDF of labeled objects: (seconds, fraction ≤).
+    pub time_to_label_cdf: Vec<(f64, f64)>,
+    /// The same from production (end-to-end).
+    pub e2e_cdf: Vec<(f64, f64)>,
 }

@@ -1601,6 +1601,8 @@ impl<'a> Simulation<'a> {
             summary,
             timeseries: self.timeseries,
             trace: self.trace.unwrap_or_default(),
+            time_to_label_cdf: self.time_to_label.cdf(400),
+            e2e_cdf: self.e2e.cdf(400),
         })
     }
 }

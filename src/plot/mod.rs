@@ -334,7 +334,102 @@ pub fn run_charts(
             }],
         },
     )?;
+    let Some(first) = runs.first() else {
+        return Ok(());
+    };
+    let line = |label: &str, color: RGBColor, f: &dyn Fn(&Sample) -> u64| Series {
+        label: Some(label.to_string()),
+        points: first
+            .timeseries
+            .iter()
+            .map(|s| (s.t_s, f(s) as f64))
+            .collect(),
+        color,
+        width: 2,
+        alpha: 1.0,
+    };
+    let one = if runs.len() > 1 {
+        " (replication 1)"
+    } else {
+        ""
+    };
+    render_time_chart(
+        &dir.join(format!("workers.{}", fmt.extension())),
+        fmt,
+        &TimeChart {
+            title: &format!("Tasks and workers{one}"),
+            y_label: "tasks / workers",
+            horizon_s: span,
+            series: vec![
+                line("tasks waiting for a worker", PALETTE[0], &|s| {
+                    s.tasks_waiting
+                }),
+                line("tasks in progress", PALETTE[1], &|s| s.tasks_in_progress),
+                line("workers busy", PALETTE[2], &|s| s.workers_busy),
+                line("workers on shift", PALETTE[6], &|s| s.workers_on_shift),
+            ],
+            hlines: vec![],
+        },
+    )?;
+    render_time_chart(
+        &dir.join(format!("cumulative.{}", fmt.extension())),
+        fmt,
+        &TimeChart {
+            title: &format!("Where objects went, cumulative{one}"),
+            y_label: "objects",
+            horizon_s: span,
+            series: vec![
+                line("accepted", RGBColor(150, 150, 150), &|s| s.accepted_total),
+                line("labeled", PALETTE[2], &|s| s.labeled_total),
+                line("failed (no submission)", PALETTE[4], &|s| s.failed_total),
+                line("expired in queue (R6)", ALERT, &|s| s.expired_total),
+                line("lost or stranded (R1)", PALETTE[3], &|s| s.lost_total),
+                line("duplicates dropped (R9)", PALETTE[1], &|s| {
+                    s.duplicates_total
+                }),
+            ],
+            hlines: vec![],
+        },
+    )?;
+    latency_cdf_chart(
+        &dir.join(format!("time_to_label_cdf.{}", fmt.extension())),
+        fmt,
+        &format!("Time to label, distribution{one}"),
+        &first.time_to_label_cdf,
+    )?;
     Ok(())
+}
+
+/// A latency CDF with p50, p95 and p99 marked; time in the unit that suits.
+pub fn latency_cdf_chart(path: &Path, fmt: Format, title: &str, cdf: &[(f64, f64)]) -> PlotResult {
+    let max = cdf.last().map_or(1.0, |p| p.0);
+    let (unit, name) = if max >= 2.0 * 86_400.0 {
+        (86_400.0, "days")
+    } else if max >= 2.0 * 3_600.0 {
+        (3_600.0, "hours")
+    } else {
+        (60.0, "minutes")
+    };
+    let q = |p: f64| cdf.iter().find(|c| c.1 >= p).map_or(0.0, |c| c.0 / unit);
+    let x_label = format!("time from acceptance to label [{name}]");
+    render_band_chart(
+        path,
+        fmt,
+        &BandChart {
+            title,
+            x_label: &x_label,
+            y_label: "fraction of labeled objects",
+            points: cdf.iter().map(|&(x, y)| (x / unit, y, y, y)).collect(),
+            hlines: vec![],
+            vlines: vec![
+                (q(0.50), format!("p50 = {}", fmt_tick(q(0.50)))),
+                (q(0.95), format!("p95 = {}", fmt_tick(q(0.95)))),
+                (q(0.99), format!("p99 = {}", fmt_tick(q(0.99)))),
+            ],
+            y_cap: Some(1.02),
+            line_label: "CDF",
+        },
+    )
 }
 
 /// A metric against a swept parameter: mean line with its 95% CI band, and
@@ -346,11 +441,13 @@ pub struct BandChart<'a> {
     /// (x, mean, lo, hi), sorted by x.
     pub points: Vec<(f64, f64, f64, f64)>,
     pub hlines: Vec<HLine>,
-    /// A vertical marker (e.g. the planner's answer).
-    pub vline: Option<(f64, String)>,
+    /// Vertical markers (e.g. the planner's answer, quantiles).
+    pub vlines: Vec<(f64, String)>,
     /// Cap the y axis here (values above run off the top), to keep a target
     /// readable next to far-off points.
     pub y_cap: Option<f64>,
+    /// Legend text of the line.
+    pub line_label: &'a str,
 }
 
 fn draw_band_chart<DB: DrawingBackend>(
@@ -413,7 +510,8 @@ where
         .x_label_formatter(&|x| fmt_tick(*x))
         .draw()?;
     let color = PALETTE[0];
-    if c.points.len() > 1 {
+    let has_band = c.points.iter().any(|p| p.2 != p.1 || p.3 != p.1);
+    if c.points.len() > 1 && has_band {
         let mut band: Vec<(f64, f64)> = c.points.iter().map(|p| (p.0, p.3.min(y_hi))).collect();
         band.extend(c.points.iter().rev().map(|p| (p.0, p.2.max(y_lo))));
         chart
@@ -428,13 +526,15 @@ where
             c.points.iter().map(|p| (p.0, p.1)),
             color.stroke_width(3),
         ))?
-        .label("mean over replications")
+        .label(c.line_label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
-    chart.draw_series(
-        c.points
-            .iter()
-            .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
-    )?;
+    if c.points.len() <= 200 {
+        chart.draw_series(
+            c.points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+        )?;
+    }
     for h in &c.hlines {
         let hc = h.color;
         chart
@@ -445,8 +545,8 @@ where
             .label(h.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], hc.stroke_width(2)));
     }
-    if let Some((x, label)) = &c.vline {
-        let vc = PALETTE[2];
+    for (k, (x, label)) in c.vlines.iter().enumerate() {
+        let vc = PALETTE[(2 + k) % PALETTE.len()];
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(*x, y_lo), (*x, y_hi)],

@@ -2,6 +2,8 @@
 //! Each serialises to bytes; [`write_atomic`] puts bytes in place via a
 //! temporary file and a rename, so a crash never leaves a half-written file.
 
+pub mod html;
+
 use crate::model::{MetricValue, RunOutput, RunSummary, Sample};
 use crate::runner::Aggregate;
 use serde_json::{json, Map, Value};
