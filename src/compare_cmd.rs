@@ -295,6 +295,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                     .collect()
             }),
             hlines: vec![],
+            x_axis: None,
         },
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
@@ -307,7 +308,67 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             horizon_s: span,
             series: series(&|o| plot::throughput_points(&o.timeseries, |s| s.labeled_total, span)),
             hlines: vec![],
+            x_axis: None,
         },
+    )
+    .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
+
+    // End-to-end latency CDF per policy, and where objects went.
+    let max_latency = per_policy
+        .iter()
+        .filter_map(|runs| runs[0].e2e_cdf.last().map(|p| p.0))
+        .fold(1.0, f64::max);
+    let (unit, unit_name) = if max_latency >= 2.0 * 86_400.0 {
+        (86_400.0, "days")
+    } else if max_latency >= 2.0 * 3_600.0 {
+        (3_600.0, "hours")
+    } else {
+        (60.0, "minutes")
+    };
+    plot::render_time_chart(
+        &out_dir.join(format!("compare_latency_cdf.{ext}")),
+        fmt,
+        &TimeChart {
+            title: "End-to-end time to label (production to label), per policy",
+            y_label: "fraction of labeled objects",
+            horizon_s: max_latency,
+            series: series(&|o| o.e2e_cdf.clone()),
+            hlines: vec![],
+            x_axis: Some((unit, format!("time from production to label [{unit_name}]"))),
+        },
+    )
+    .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
+    let outcome_values: Vec<Vec<f64>> = per_policy
+        .iter()
+        .map(|runs| {
+            let mean = |f: &dyn Fn(&RunSummary) -> u64| {
+                runs.iter().map(|o| f(&o.summary) as f64).sum::<f64>() / runs.len() as f64
+            };
+            vec![
+                mean(&|s| s.objects_labeled),
+                mean(&|s| s.objects_failed),
+                mean(&|s| s.expired_in_queue),
+                mean(&|s| s.lost_after_stop + s.lost_not_in_progress + s.stranded_at_stop),
+                mean(&|s| s.held_at_end),
+                mean(&|s| s.queued_at_end + s.in_progress_at_end),
+            ]
+        })
+        .collect();
+    plot::render_stacked_bars(
+        &out_dir.join(format!("compare_outcomes.{ext}")),
+        fmt,
+        "Where objects went, per policy (mean over replications)",
+        "objects",
+        &names,
+        &[
+            ("labeled", PALETTE[2]),
+            ("failed", PALETTE[4]),
+            ("expired in queue (R6)", plot::ALERT),
+            ("lost or stranded (R1)", PALETTE[3]),
+            ("held at sender (R12)", PALETTE[1]),
+            ("still queued or in progress", PALETTE[6]),
+        ],
+        &outcome_values,
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
 
@@ -359,7 +420,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     }
     if !args.quiet {
         print!("{md}");
-        println!("\nresults: {}/ (compare.csv, compare.md, report.html, compare_backlog.{ext}, compare_throughput.{ext})", out_dir.display());
+        println!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
     }
     Ok(0)
 }

@@ -77,6 +77,9 @@ pub struct TimeChart<'a> {
     pub horizon_s: f64,
     pub series: Vec<Series>,
     pub hlines: Vec<HLine>,
+    /// Another x axis than "time since job creation": (seconds per unit,
+    /// axis text), e.g. for latency distributions.
+    pub x_axis: Option<(f64, String)>,
 }
 
 /// Time unit for the x axis: days for runs of two days or more, else hours.
@@ -98,7 +101,13 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let (unit_s, unit) = time_unit(c.horizon_s);
+    let (unit_s, x_desc) = match &c.x_axis {
+        Some((u, label)) => (*u, label.clone()),
+        None => {
+            let (u, name) = time_unit(c.horizon_s);
+            (u, format!("time since job creation [{name}]"))
+        }
+    };
     let x_max = (c.horizon_s / unit_s).max(1e-9);
     let y_max_data = c
         .series
@@ -119,7 +128,7 @@ where
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
     chart
         .configure_mesh()
-        .x_desc(format!("time since job creation [{unit}]"))
+        .x_desc(x_desc)
         .y_desc(c.y_label)
         .label_style(("sans-serif", 18))
         .axis_desc_style(("sans-serif", 21))
@@ -295,6 +304,7 @@ pub fn run_charts(
             horizon_s: span,
             series,
             hlines: vec![],
+            x_axis: None,
         },
     )?;
     let backlog_label = if batch {
@@ -332,6 +342,7 @@ pub fn run_charts(
                 y: k as f64,
                 color: ALERT,
             }],
+            x_axis: None,
         },
     )?;
     let Some(first) = runs.first() else {
@@ -369,6 +380,7 @@ pub fn run_charts(
                 line("workers on shift", PALETTE[6], &|s| s.workers_on_shift),
             ],
             hlines: vec![],
+            x_axis: None,
         },
     )?;
     render_time_chart(
@@ -389,6 +401,7 @@ pub fn run_charts(
                 }),
             ],
             hlines: vec![],
+            x_axis: None,
         },
     )?;
     latency_cdf_chart(
@@ -730,4 +743,99 @@ pub fn param_axis_label(path: &str, sample_cell: &str) -> String {
     } else {
         format!("{path} [hours]")
     }
+}
+
+/// Stacked bars: one bar per group (e.g. policy), one segment per part.
+pub fn render_stacked_bars(
+    path: &Path,
+    fmt: Format,
+    title: &str,
+    y_label: &str,
+    groups: &[String],
+    parts: &[(&str, RGBColor)],
+    values: &[Vec<f64>],
+) -> PlotResult {
+    register_font();
+    match fmt {
+        Format::Png => draw_stacked_bars(
+            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            title,
+            y_label,
+            groups,
+            parts,
+            values,
+        ),
+        Format::Svg => draw_stacked_bars(
+            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
+            title,
+            y_label,
+            groups,
+            parts,
+            values,
+        ),
+    }
+}
+
+fn draw_stacked_bars<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    groups: &[String],
+    parts: &[(&str, RGBColor)],
+    values: &[Vec<f64>],
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let total = values
+        .iter()
+        .map(|v| v.iter().sum::<f64>())
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let n = groups.len();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..total * 1.3)?;
+    let names = groups.to_vec();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() > 1e-6 || *x < -0.01 {
+                return String::new();
+            }
+            names.get(x.round() as usize).cloned().unwrap_or_default()
+        })
+        .y_desc(y_label)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 21))
+        .y_label_formatter(&|y| fmt_tick(*y))
+        .draw()?;
+    for (k, (label, color)) in parts.iter().enumerate() {
+        let c = *color;
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                let base: f64 = v[..k].iter().sum();
+                Rectangle::new(
+                    [(i as f64 - 0.3, base), (i as f64 + 0.3, base + v[k])],
+                    c.filled(),
+                )
+            }))?
+            .label(*label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()?;
+    root.present()?;
+    Ok(())
 }
