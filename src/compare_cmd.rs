@@ -400,6 +400,24 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             }
         }
         flush(&title, &mut current, &mut sections);
+        // What each rule did, per policy.
+        let per_rules: Vec<Vec<Vec<String>>> = per_policy
+            .iter()
+            .map(|runs| {
+                let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
+                crate::app::rule_rows(&labelsim::runner::aggregate(&summaries))
+            })
+            .collect();
+        let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
+        rule_headers.extend(names.iter().cloned());
+        let rule_table: Vec<Vec<String>> = (0..per_rules[0].len())
+            .map(|i| {
+                let mut row = per_rules[0][i][..2].to_vec();
+                row.extend(per_rules.iter().map(|r| r[i][2].clone()));
+                row
+            })
+            .collect();
+        sections.insert(0, ("What each rule did (mean per replication)".into(), html::table(&rule_headers, &rule_table)));
         let mut charts = String::new();
         for (f, caption) in [
             ("compare_backlog", "SQS backlog per policy (replication 1)."),

@@ -113,12 +113,12 @@ fn fmt_of(f: ChartFormat) -> Format {
 
 /// The manifest that ties shards and resumptions to one design.
 fn manifest(
-    name: &str,
-    seed: u64,
+    scenario: &Scenario,
     replications: u32,
     design: &Design,
     metrics: &[String],
 ) -> serde_json::Value {
+    let (name, seed) = (scenario.name.as_str(), scenario.seed);
     let points: Vec<Vec<String>> = design
         .points
         .iter()
@@ -135,6 +135,7 @@ fn manifest(
         "params": design.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "points": points,
         "chart_metrics": metrics,
+        "scenario_text": scenario.text,
     })
 }
 
@@ -224,8 +225,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params);
     let man = manifest(
-        &scenario.name,
-        scenario.seed,
+        &scenario,
         replications,
         &design,
         &metrics,
@@ -427,10 +427,42 @@ fn write_sweep_report(
         charts.push_str(&html::chart(&dir.join(&f), &f)?);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
+    // What each rule did, per point (means over replications).
+    let rule_metrics = [
+        ("R1 lost after stop", "lost_after_stop"),
+        ("R1 stranded at stop", "stranded_at_stop"),
+        ("R6 expired in queue", "expired_in_queue"),
+        ("R7 tasks expired", "tasks_expired"),
+        ("R7 tasks declined", "tasks_declined"),
+        ("R9 duplicates dropped", "duplicates_dropped"),
+        ("R12 held at sender", "held_at_end"),
+    ];
+    let mut rule_headers: Vec<String> = vec!["point".into()];
+    rule_headers.extend(params.iter().map(|p| p.to_string()));
+    rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));
+    let rule_rows: Vec<Vec<String>> = sweep::summarise(rows)
+        .iter()
+        .take(2000)
+        .map(|s| {
+            let mut r = vec![s.point.to_string()];
+            r.extend(s.params.iter().cloned());
+            r.extend(rule_metrics.iter().map(|(_, m)| {
+                names
+                    .iter()
+                    .position(|n| n == m)
+                    .map(|i| format!("{:.1}", s.stats[i].0))
+                    .unwrap_or_default()
+            }));
+            r
+        })
+        .collect();
+    let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
     let page = html::page(
         &format!("labelsim sweep: {name}"),
         &[
             ("Points".into(), html::table(&headers, &table_rows)),
+            ("What each rule did, per point".into(), html::table(&rule_headers, &rule_rows)),
+            ("Scenario".into(), format!("<pre>{}</pre>", html::esc(&scenario_text))),
             ("Charts".into(), charts),
             (
                 "Design".into(),
