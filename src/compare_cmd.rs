@@ -417,7 +417,13 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                 row
             })
             .collect();
-        sections.insert(0, ("What each rule did (mean per replication)".into(), html::table(&rule_headers, &rule_table)));
+        sections.insert(
+            0,
+            (
+                "What each rule did (mean per replication)".into(),
+                html::table(&rule_headers, &rule_table),
+            ),
+        );
         let mut charts = String::new();
         for (f, caption) in [
             ("compare_backlog", "SQS backlog per policy (replication 1)."),

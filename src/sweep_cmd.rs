@@ -224,12 +224,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params);
-    let man = manifest(
-        &scenario,
-        replications,
-        &design,
-        &metrics,
-    );
+    let man = manifest(&scenario, replications, &design, &metrics);
     let mut rows: Vec<Row> = Vec::new();
     if args.resume {
         let old_man = std::fs::read(out_dir.join("sweep.json"))
@@ -461,8 +456,14 @@ fn write_sweep_report(
         &format!("labelsim sweep: {name}"),
         &[
             ("Points".into(), html::table(&headers, &table_rows)),
-            ("What each rule did, per point".into(), html::table(&rule_headers, &rule_rows)),
-            ("Scenario".into(), format!("<pre>{}</pre>", html::esc(&scenario_text))),
+            (
+                "What each rule did, per point".into(),
+                html::table(&rule_headers, &rule_rows),
+            ),
+            (
+                "Scenario".into(),
+                format!("<pre>{}</pre>", html::esc(&scenario_text)),
+            ),
             ("Charts".into(), charts),
             (
                 "Design".into(),

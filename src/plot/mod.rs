@@ -389,7 +389,8 @@ pub fn run_charts(
         &TimeChart {
             title: &format!("Where objects went, cumulative{one}"),
             y_label: "objects",
-            horizon_s: span,
+            // The whole horizon: messages lost after a stop arrive later.
+            horizon_s,
             series: vec![
                 line("accepted", RGBColor(150, 150, 150), &|s| s.accepted_total),
                 line("labeled", PALETTE[2], &|s| s.labeled_total),
