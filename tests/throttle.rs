@@ -234,3 +234,35 @@ fn bad_throttle_parameters_name_the_field() {
         );
     }
 }
+
+#[test]
+fn a_queue_waking_from_inactivity_reports_late() {
+    // Bursts every 2 days into a slow team: each burst wakes a queue idle for
+    // more than 6 hours, so the readings of its first 15 minutes arrive 15
+    // minutes after the wake-up instead of 2 minutes after sampling, and the
+    // threshold sender waits longer for news that the queue is draining.
+    let base = r#"
+name: wake
+horizon: 8d
+job: {initializing: 0s, max_concurrent_task_count: 20}
+producers: [{name: b, kind: burst, size: 400, every: 2d, start: 1h}]
+workers: [{count: 20, service_time: {dist: constant, value: 3m}}]
+throttle: {policy: backlog_threshold, high: 50, low: 40}
+"#;
+    let prompt =
+        run(&(base.to_string() + "metrics: {period: 1m, delay: 2m, wake_delay: 0s}\n")).summary;
+    let sleepy =
+        run(&(base.to_string()
+            + "metrics: {period: 1m, delay: 2m, wake_delay: 15m, inactivity: 6h}\n"))
+        .summary;
+    assert!(
+        sleepy.sender_wait_mean_s > prompt.sender_wait_mean_s,
+        "sleepy {} vs prompt {}",
+        sleepy.sender_wait_mean_s,
+        prompt.sender_wait_mean_s
+    );
+    assert_eq!(
+        sleepy.objects_labeled, prompt.objects_labeled,
+        "same work done in the end"
+    );
+}

@@ -267,6 +267,9 @@ pub struct Simulation<'a> {
     gate: Gate,
     release_timer: Option<SimTime>,
     last_send: SimTime,
+    /// Last change of the SQS queue, and when it last woke from inactivity.
+    queue_last_activity: SimTime,
+    queue_woke_at: Option<SimTime>,
     held_max: u64,
     sender_wait: Latency,
     keepalive_messages: u64,
@@ -365,6 +368,8 @@ impl<'a> Simulation<'a> {
             gate: Gate::new(&cfg.throttle.policy),
             release_timer: None,
             last_send: SimTime::ZERO,
+            queue_last_activity: SimTime::ZERO,
+            queue_woke_at: None,
             held_max: 0,
             sender_wait: Latency::new(),
             keepalive_messages: 0,
@@ -502,7 +507,14 @@ impl<'a> Simulation<'a> {
                     backlog: self.queue.len() as u64,
                     sends: self.gate.sends(),
                 };
-                self.events.schedule(self.now + t.metrics_delay, ev);
+                // A queue that just woke from inactivity publishes late.
+                let mut at = self.now + t.metrics_delay;
+                if let Some(w) = self.queue_woke_at {
+                    if self.now.since(w) < t.wake_delay {
+                        at = at.max(w + t.wake_delay);
+                    }
+                }
+                self.events.schedule(at, ev);
                 let next = self.now + t.metrics_period;
                 if next <= self.cfg.horizon {
                     self.events.schedule(next, Event::MetricSample);
@@ -921,7 +933,16 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Records activity on the SQS queue (for R12's wake-up delay).
+    fn touch_queue(&mut self) {
+        if self.now.since(self.queue_last_activity) >= self.cfg.throttle.inactivity {
+            self.queue_woke_at = Some(self.now);
+        }
+        self.queue_last_activity = self.now;
+    }
+
     fn enqueue(&mut self, q: Queued) {
+        self.touch_queue();
         self.log(q.id, TraceKind::Queued, None);
         self.queue.push_back(q);
         self.tw_backlog.set(self.now, self.queue.len() as u64);

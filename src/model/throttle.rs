@@ -79,6 +79,11 @@ pub struct ThrottleConfig {
     pub metrics_period: SimDuration,
     /// How late a sample or alarm reaches the sender.
     pub metrics_delay: SimDuration,
+    /// A queue with no activity for `inactivity` "sleeps"; samples taken in
+    /// the first `wake_delay` after it wakes reach the sender only
+    /// `wake_delay` after the wake-up (CloudWatch: up to 15 minutes).
+    pub wake_delay: SimDuration,
+    pub inactivity: SimDuration,
 }
 
 impl Default for ThrottleConfig {
@@ -88,6 +93,8 @@ impl Default for ThrottleConfig {
             keepalive: None,
             metrics_period: SimDuration::from_mins(1),
             metrics_delay: SimDuration::from_mins(2),
+            wake_delay: SimDuration::from_mins(15),
+            inactivity: SimDuration::from_hours(6),
         }
     }
 }

@@ -347,6 +347,12 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         if let Some(d) = ctx.opt_duration("metrics.delay", &m.delay) {
             cfg.metrics_delay = d;
         }
+        if let Some(d) = ctx.opt_duration("metrics.wake_delay", &m.wake_delay) {
+            cfg.wake_delay = d;
+        }
+        if let Some(d) = ctx.opt_duration("metrics.inactivity", &m.inactivity) {
+            cfg.inactivity = d;
+        }
     }
     let Some(t) = &spec.throttle else { return cfg };
     let mut params: Vec<(String, serde_yaml::Value)> = t

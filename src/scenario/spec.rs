@@ -180,6 +180,8 @@ pub struct ThrottleSpec {
 pub struct MetricsSpec {
     pub period: Option<Text>,
     pub delay: Option<Text>,
+    pub wake_delay: Option<Text>,
+    pub inactivity: Option<Text>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
