@@ -9,7 +9,7 @@ use labelsim::plan::{gallop_then_bisect, Target};
 use labelsim::plot::{self, BandChart, Format, HLine};
 use labelsim::report::{aggregate_json, write_atomic};
 use labelsim::runner::{aggregate, Aggregate};
-use labelsim::scenario::paths::{value_text, ParamPath, ScenarioTemplate};
+use labelsim::scenario::paths::{value_text, ScenarioTemplate};
 use labelsim::scenario::LoadOptions;
 use labelsim::sweep;
 use serde_json::json;
@@ -81,23 +81,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         },
     )
     .map_err(|e| anyhow!(e))?;
-    let mut configs = Vec::with_capacity(design.points.len());
-    for (p, values) in design.points.iter().enumerate() {
-        let overrides: Vec<(ParamPath, serde_yaml::Value)> = design
-            .params
-            .iter()
-            .cloned()
-            .zip(values.iter().cloned())
-            .collect();
-        let s = template.with(&overrides).map_err(|e| {
-            let what: Vec<String> = overrides
-                .iter()
-                .map(|(k, v)| format!("{k}={}", value_text(v)))
-                .collect();
-            anyhow!("plan value {} ({}): {e}", p + 1, what.join(", "))
-        })?;
-        configs.push(s.sim);
-    }
+    let configs = sweep::point_configs(&template, &design, "plan value").map_err(|e| anyhow!(e))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0) as usize)
         .build()

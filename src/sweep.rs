@@ -258,6 +258,36 @@ pub fn design(
     Ok(Design { params, points })
 }
 
+/// Builds (and so validates) the scenario of every point of `design`.
+/// An invalid point is an error naming it, e.g. `sweep point 3
+/// (workers[0].count=0): ...`; `what` is "sweep point" or "plan value".
+pub fn point_configs(
+    template: &crate::scenario::paths::ScenarioTemplate,
+    design: &Design,
+    what: &str,
+) -> Result<Vec<SimConfig>, String> {
+    design
+        .points
+        .iter()
+        .enumerate()
+        .map(|(p, values)| {
+            let overrides: Vec<(ParamPath, Value)> = design
+                .params
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect();
+            template.with(&overrides).map(|s| s.sim).map_err(|e| {
+                let at: Vec<String> = overrides
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", value_text(v)))
+                    .collect();
+                format!("{what} {} ({}): {e}", p + 1, at.join(", "))
+            })
+        })
+        .collect()
+}
+
 /// `--shard i/n` (1-based): which points this process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {

@@ -199,25 +199,8 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let owned: Vec<usize> = (0..design.points.len())
         .filter(|&p| shard.is_none_or(|s| s.owns(p)))
         .collect();
-    let mut configs = Vec::with_capacity(design.points.len());
-    for (p, values) in design.points.iter().enumerate() {
-        let overrides: Vec<(ParamPath, serde_yaml::Value)> = design
-            .params
-            .iter()
-            .cloned()
-            .zip(values.iter().cloned())
-            .collect();
-        match template.with(&overrides) {
-            Ok(s) => configs.push(s.sim),
-            Err(e) => {
-                let what: Vec<String> = overrides
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", labelsim::scenario::paths::value_text(v)))
-                    .collect();
-                bail!("sweep point {} ({}): {e}", p + 1, what.join(", "));
-            }
-        }
-    }
+    let configs =
+        sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
 
     let out_dir = args
         .out

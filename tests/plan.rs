@@ -1,6 +1,7 @@
 //! `labelsim plan`: the planner finds the staffing answer Erlang C gives,
 //! with far fewer simulations than the grid; exits 1 when infeasible.
 
+mod common;
 use std::process::{Command, Output};
 
 fn labelsim(args: &[&str]) -> Output {
@@ -18,17 +19,7 @@ workers: [{name: team, count: 10, service_time: {dist: exponential, mean: 6m}}]\
 
 fn erlang_w(c: u32) -> f64 {
     let (lambda, mu) = (80.0 / 3600.0, 1.0 / 360.0);
-    let a: f64 = lambda / mu;
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / k as f64;
-        }
-        sum += term;
-    }
-    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
-    top / (sum + top) / (c as f64 * mu - lambda) + 1.0 / mu
+    common::erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) + 1.0 / mu
 }
 
 fn plan(dir: &std::path::Path, extra: &[&str]) -> (Output, serde_json::Value) {

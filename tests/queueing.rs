@@ -13,24 +13,10 @@
 //! bias (runs begin empty) decays within hours against 100 days: < 0.1%.
 
 mod common;
+use common::erlang_c;
 use labelsim::runner::{aggregate, run_replications};
 use labelsim::scenario::{LoadOptions, Scenario};
 use std::path::Path;
-
-/// Erlang C: probability that an arrival waits, for c servers and offered
-/// load a = λ/μ < c.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / k as f64;
-        }
-        sum += term;
-    }
-    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
-    top / (sum + top)
-}
 
 struct Point {
     lambda_per_h: f64,

@@ -9,6 +9,17 @@ use std::path::Path;
 use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Draws with `$draw(area, args...)` on a PNG or SVG backend at `$path`.
+macro_rules! render_to {
+    ($path:expr, $fmt:expr, $draw:ident($($arg:expr),*)) => {{
+        register_font();
+        match $fmt {
+            Format::Png => $draw(BitMapBackend::new($path, (WIDTH, HEIGHT)).into_drawing_area(), $($arg),*),
+            Format::Svg => $draw(SVGBackend::new($path, (WIDTH, HEIGHT)).into_drawing_area(), $($arg),*),
+        }
+    }};
+}
 static REGISTER: Once = Once::new();
 
 fn register_font() {
@@ -197,17 +208,7 @@ pub fn fmt_tick(v: f64) -> String {
 
 /// Renders a time chart to `path` (format by `fmt`).
 pub fn render_time_chart(path: &Path, fmt: Format, chart: &TimeChart<'_>) -> PlotResult {
-    register_font();
-    match fmt {
-        Format::Png => draw_time_chart(
-            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            chart,
-        ),
-        Format::Svg => draw_time_chart(
-            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            chart,
-        ),
-    }
+    render_to!(path, fmt, draw_time_chart(chart))
 }
 
 /// Objects labeled per hour, smoothed over a rolling window of about 1/60 of
@@ -581,17 +582,7 @@ where
 }
 
 pub fn render_band_chart(path: &Path, fmt: Format, chart: &BandChart<'_>) -> PlotResult {
-    register_font();
-    match fmt {
-        Format::Png => draw_band_chart(
-            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            chart,
-        ),
-        Format::Svg => draw_band_chart(
-            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            chart,
-        ),
-    }
+    render_to!(path, fmt, draw_band_chart(chart))
 }
 
 /// A metric over a grid of two parameters.
@@ -707,17 +698,7 @@ where
 }
 
 pub fn render_heatmap(path: &Path, fmt: Format, h: &Heatmap<'_>) -> PlotResult {
-    register_font();
-    match fmt {
-        Format::Png => draw_heatmap(
-            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            h,
-        ),
-        Format::Svg => draw_heatmap(
-            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            h,
-        ),
-    }
+    render_to!(path, fmt, draw_heatmap(h))
 }
 
 /// Axis text for a metric: its name with the unit spelled out.
@@ -756,25 +737,11 @@ pub fn render_stacked_bars(
     parts: &[(&str, RGBColor)],
     values: &[Vec<f64>],
 ) -> PlotResult {
-    register_font();
-    match fmt {
-        Format::Png => draw_stacked_bars(
-            BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            title,
-            y_label,
-            groups,
-            parts,
-            values,
-        ),
-        Format::Svg => draw_stacked_bars(
-            SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(),
-            title,
-            y_label,
-            groups,
-            parts,
-            values,
-        ),
-    }
+    render_to!(
+        path,
+        fmt,
+        draw_stacked_bars(title, y_label, groups, parts, values)
+    )
 }
 
 fn draw_stacked_bars<DB: DrawingBackend>(

@@ -52,3 +52,18 @@ pub fn takers(out: &RunOutput, id: u64) -> Vec<u32> {
         .filter_map(|r| r.worker)
         .collect()
 }
+
+/// Erlang C: the probability that an arrival waits, for c servers and
+/// offered load a = λ/μ < c.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / k as f64;
+        }
+        sum += term;
+    }
+    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
+    top / (sum + top)
+}
