@@ -541,7 +541,7 @@ fn write_tables_and_charts(
                         )
                     })
                     .collect();
-                let title = format!("{m} (mean over replications)");
+                let title = format!("{m}, mean over replications (darker = higher)");
                 let xl = plot::param_axis_label(&params[0].to_string(), &summaries[0].params[0]);
                 let yl = plot::param_axis_label(&params[1].to_string(), &summaries[0].params[1]);
                 plot::render_heatmap(
