@@ -10,7 +10,7 @@ use std::path::PathBuf;
     about = "Simulate and plan streaming data-labeling jobs (SageMaker Ground Truth-style)",
     long_about = "labelsim runs a YAML scenario of producers, a labeling job and a workforce on \
                   a simulated clock, with replications in parallel, and writes CSV, JSON and charts.\n\n\
-                  Exit codes: 0 success, 1 a planning target not met, 2 error."
+                  Exit codes: 0 success, 1 a planning target not met, 2 error, 130 a sweep interrupted (finished points kept)."
 )]
 pub struct Cli {
     #[command(subcommand)]
