@@ -84,29 +84,34 @@ pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
 }
 
 fn run_cmd(args: RunArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.lenient)?;
-    if let Some(seed) = args.seed {
+    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
+    if let Some(seed) = args.common.seed {
         scenario.seed = seed;
     }
-    if let Some(r) = args.replications {
+    if let Some(r) = args.common.replications {
         scenario.replications = r;
     }
     let out_dir = args
+        .common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    let fmt = match args.format {
+    let fmt = match args.common.format {
         ChartFormat::Png => Format::Png,
         ChartFormat::Svg => Format::Svg,
     };
 
-    let pb = progress_bar(scenario.replications as u64, "replications", args.quiet);
+    let pb = progress_bar(
+        scenario.replications as u64,
+        "replications",
+        args.common.quiet,
+    );
     let started = Instant::now();
     let runs = runner::run_replications(
         &scenario.sim,
         scenario.seed,
         scenario.replications,
-        args.threads.map(|t| t as usize),
+        args.common.threads.map(|t| t as usize),
         &|| pb.inc(1),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -117,7 +122,7 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
     let agg = runner::aggregate(&summaries);
     let events: u64 = summaries.iter().map(|s| s.events).sum();
     write_run_outputs(&out_dir, &scenario, &runs, &agg, fmt, wall_s, events)?;
-    if !args.quiet {
+    if !args.common.quiet {
         print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, fmt);
     }
     Ok(0)

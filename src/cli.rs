@@ -40,27 +40,8 @@ pub struct CompareArgs {
     /// A YAML file with the list of policies (each `{name, throttle: {...}, ...overrides}`).
     #[arg(long)]
     pub policies: Option<PathBuf>,
-    /// Replications per policy (overrides the scenario).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub replications: Option<u32>,
-    /// Output folder [default: results/<scenario name>/compare/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub threads: Option<u32>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Turn service-limit errors (R11) into warnings.
-    #[arg(long)]
-    pub lenient: bool,
-    /// Chart image format.
-    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
-    pub format: ChartFormat,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -80,27 +61,8 @@ pub struct PlanArgs {
     /// Evaluate every value (and check the monotonicity the search assumes).
     #[arg(long)]
     pub exhaustive: bool,
-    /// Replications per value (overrides the scenario; at least 2 for a CI).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub replications: Option<u32>,
-    /// Output folder [default: results/<scenario name>/plan/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub threads: Option<u32>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Turn service-limit errors (R11) into warnings.
-    #[arg(long)]
-    pub lenient: bool,
-    /// Chart image format.
-    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
-    pub format: ChartFormat,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -115,18 +77,6 @@ pub struct SweepArgs {
     /// Latin-hypercube design with this many points over the `lo..hi` ranges.
     #[arg(long)]
     pub samples: Option<u32>,
-    /// Replications per point (overrides the scenario).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub replications: Option<u32>,
-    /// Output folder [default: results/<scenario name>/sweep/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub threads: Option<u32>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Run only shard i of n (1-based): points p with p mod n = i - 1.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<String>,
@@ -136,15 +86,8 @@ pub struct SweepArgs {
     /// Metrics to chart against the parameters [default: a few key ones].
     #[arg(long = "metric")]
     pub metrics: Vec<String>,
-    /// Turn service-limit errors (R11) into warnings.
-    #[arg(long)]
-    pub lenient: bool,
-    /// Chart image format.
-    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
-    pub format: ChartFormat,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -165,17 +108,17 @@ pub enum ChartFormat {
     Svg,
 }
 
+/// Options of every command that runs simulations.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario file (YAML). Omit it to run the bundled quick-start scenario.
-    pub scenario: Option<PathBuf>,
-    /// Output folder [default: results/<scenario name>/].
+pub struct RunOptions {
+    /// Output folder [default: results/<scenario name>/, with sweep/, plan/
+    /// or compare/ below it for those commands].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the scenario's number of replications.
+    /// Replications (per run, point, value or policy); overrides the scenario.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub replications: Option<u32>,
     /// Worker threads [default: all cores]. Results do not depend on it.
@@ -190,6 +133,14 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (YAML). Omit it to run the bundled quick-start scenario.
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: RunOptions,
 }
 
 #[derive(Debug, Args)]

@@ -66,11 +66,15 @@ fn fmt_value(x: f64, time: bool) -> String {
 }
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.lenient)?;
-    if let Some(seed) = args.seed {
+    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
+    if let Some(seed) = args.common.seed {
         scenario.seed = seed;
     }
-    let replications = args.replications.unwrap_or(scenario.replications).max(1);
+    let replications = args
+        .common
+        .replications
+        .unwrap_or(scenario.replications)
+        .max(1);
     let entries: Vec<Value> = match &args.policies {
         Some(f) => {
             let text = std::fs::read_to_string(f)
@@ -97,7 +101,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     let template = ScenarioTemplate::new(
         &scenario,
         LoadOptions {
-            lenient: args.lenient,
+            lenient: args.common.lenient,
         },
     )
     .map_err(|e| anyhow!(e))?;
@@ -128,10 +132,10 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         .flat_map(|p| (0..replications).map(move |r| (p, r)))
         .collect();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0) as usize)
+        .num_threads(args.common.threads.unwrap_or(0) as usize)
         .build()
         .context("thread pool")?;
-    let pb = progress_bar(jobs.len() as u64, "compare runs", args.quiet);
+    let pb = progress_bar(jobs.len() as u64, "compare runs", args.common.quiet);
     let outputs: Vec<RunOutput> = pool
         .install(|| {
             jobs.par_iter()
@@ -242,7 +246,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         }
     }
 
-    let out_dir = args.out.clone().unwrap_or_else(|| {
+    let out_dir = args.common.out.clone().unwrap_or_else(|| {
         PathBuf::from("results")
             .join(&scenario.name)
             .join("compare")
@@ -253,7 +257,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     write_atomic(&out_dir.join("compare.md"), md.as_bytes())?;
 
     // Overlay charts (replication 1 of each policy).
-    let fmt = match args.format {
+    let fmt = match args.common.format {
         ChartFormat::Png => Format::Png,
         ChartFormat::Svg => Format::Svg,
     };
@@ -442,7 +446,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
         write_atomic(&out_dir.join("report.html"), &page)?;
     }
-    if !args.quiet {
+    if !args.common.quiet {
         print!("{md}");
         println!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
     }

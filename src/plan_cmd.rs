@@ -23,11 +23,15 @@ struct Evaluated {
 }
 
 pub fn plan(args: PlanArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.lenient)?;
-    if let Some(seed) = args.seed {
+    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
+    if let Some(seed) = args.common.seed {
         scenario.seed = seed;
     }
-    let replications = args.replications.unwrap_or(scenario.replications).max(1);
+    let replications = args
+        .common
+        .replications
+        .unwrap_or(scenario.replications)
+        .max(1);
     let known = sweep::numeric_metric_names();
     let targets: Vec<Target> = args
         .targets
@@ -71,19 +75,19 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             design.points = idx.into_iter().map(|i| design.points[i].clone()).collect();
         }
     }
-    if replications < 2 && !args.quiet {
+    if replications < 2 && !args.common.quiet {
         eprintln!("warning: with 1 replication there is no confidence interval; the plan uses the single run's values");
     }
     let template = ScenarioTemplate::new(
         &scenario,
         LoadOptions {
-            lenient: args.lenient,
+            lenient: args.common.lenient,
         },
     )
     .map_err(|e| anyhow!(e))?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(|e| anyhow!(e))?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0) as usize)
+        .num_threads(args.common.threads.unwrap_or(0) as usize)
         .build()
         .context("thread pool")?;
     let never = AtomicBool::new(false);
@@ -99,7 +103,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             if jobs.is_empty() {
                 return Ok(());
             }
-            let pb = progress_bar(jobs.len() as u64, "plan runs", args.quiet);
+            let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
             let results = pool
                 .install(|| sweep::run_jobs(&configs, &jobs, scenario.seed, &never, &|| pb.inc(1)))
                 .map_err(|e| anyhow!("{e}"))?;
@@ -195,6 +199,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         "points": points,
     });
     let out_dir = args
+        .common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("plan"));
@@ -205,7 +210,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     write_atomic(&out_dir.join("plan.json"), &bytes)?;
 
     // Chart: the first target's metric against the parameter.
-    let fmt = match args.format {
+    let fmt = match args.common.format {
         ChartFormat::Png => Format::Png,
         ChartFormat::Svg => Format::Svg,
     };
@@ -268,7 +273,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;
     }
 
-    if !args.quiet {
+    if !args.common.quiet {
         match answer {
             Some(i) => {
                 let v: Vec<String> = design.points[i].iter().map(value_text).collect();

@@ -146,12 +146,13 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.lenient)?;
+    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
     let section = sweep_section(&scenario)?;
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.common.seed {
         scenario.seed = seed;
     }
     let replications = args
+        .common
         .replications
         .or(section.replications)
         .unwrap_or(scenario.replications)
@@ -192,7 +193,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let template = ScenarioTemplate::new(
         &scenario,
         LoadOptions {
-            lenient: args.lenient,
+            lenient: args.common.lenient,
         },
     )
     .map_err(|e| anyhow!(e))?;
@@ -203,6 +204,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
 
     let out_dir = args
+        .common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
@@ -225,7 +227,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             rows = r;
             sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
         }
-    } else if out_dir.join("sweep.csv").exists() && !args.quiet {
+    } else if out_dir.join("sweep.csv").exists() && !args.common.quiet {
         eprintln!(
             "note: overwriting the sweep in {} (use --resume to continue it)",
             out_dir.display()
@@ -246,9 +248,9 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .collect();
     let total_runs = owned.len() as u64 * replications as u64;
     install_ctrlc();
-    let pb = progress_bar(total_runs, "sweep runs", args.quiet);
+    let pb = progress_bar(total_runs, "sweep runs", args.common.quiet);
     pb.set_position(total_runs - jobs.len() as u64);
-    let threads = args.threads.map(|t| t as usize);
+    let threads = args.common.threads.map(|t| t as usize);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
@@ -283,7 +285,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &design.params,
         &rows,
         &metrics,
-        fmt_of(args.format),
+        fmt_of(args.common.format),
         &man,
     )?;
     if interrupted {
@@ -295,7 +297,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         );
         return Ok(130);
     }
-    if !args.quiet {
+    if !args.common.quiet {
         let ran = jobs.len();
         println!(
             "labelsim sweep: `{}`, {} point{}{} x {} replication{} = {} runs ({} new) in {:.2} s ({:.1} runs/s)",
