@@ -36,6 +36,19 @@ pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
     Ok(scenario)
 }
 
+/// Loads the scenario and applies the `--seed` and `--replications`
+/// overrides every running command takes.
+pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Scenario> {
+    let mut scenario = load(path, opts.lenient)?;
+    if let Some(seed) = opts.seed {
+        scenario.seed = seed;
+    }
+    if let Some(r) = opts.replications {
+        scenario.replications = r;
+    }
+    Ok(scenario)
+}
+
 fn validate_cmd(args: ValidateArgs) -> Result<i32> {
     let s = load(Some(&args.scenario), args.lenient)?;
     println!(
@@ -84,13 +97,7 @@ pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
 }
 
 fn run_cmd(args: RunArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
-    if let Some(seed) = args.common.seed {
-        scenario.seed = seed;
-    }
-    if let Some(r) = args.common.replications {
-        scenario.replications = r;
-    }
+    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
     let out_dir = args
         .common
         .out

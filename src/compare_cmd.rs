@@ -9,7 +9,7 @@
 //! (object, attempt), so the same object gets the same worker effort under
 //! every policy. Differences come from the policy, not from noise.
 
-use crate::app::{load, progress_bar};
+use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, CompareArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::engine::stats::mean_ci95;
@@ -66,15 +66,8 @@ fn fmt_value(x: f64, time: bool) -> String {
 }
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
-    if let Some(seed) = args.common.seed {
-        scenario.seed = seed;
-    }
-    let replications = args
-        .common
-        .replications
-        .unwrap_or(scenario.replications)
-        .max(1);
+    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
+    let replications = scenario.replications.max(1);
     let entries: Vec<Value> = match &args.policies {
         Some(f) => {
             let text = std::fs::read_to_string(f)

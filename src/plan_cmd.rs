@@ -1,7 +1,7 @@
 //! `labelsim plan`: targets → search over the parameter's grid → answer,
 //! evidence table, plan.json and a chart. Exit 0 feasible, 1 infeasible.
 
-use crate::app::{load, progress_bar};
+use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, PlanArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::model::RunSummary;
@@ -23,15 +23,8 @@ struct Evaluated {
 }
 
 pub fn plan(args: PlanArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
-    if let Some(seed) = args.common.seed {
-        scenario.seed = seed;
-    }
-    let replications = args
-        .common
-        .replications
-        .unwrap_or(scenario.replications)
-        .max(1);
+    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
+    let replications = scenario.replications.max(1);
     let known = sweep::numeric_metric_names();
     let targets: Vec<Target> = args
         .targets

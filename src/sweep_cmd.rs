@@ -1,7 +1,7 @@
 //! `labelsim sweep` and `labelsim merge`: options → design → parallel runs
 //! (rewriting sweep.csv atomically after each chunk) → summary and charts.
 
-use crate::app::{load, progress_bar};
+use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::plot::{self, BandChart, Format, Heatmap};
@@ -146,11 +146,9 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<i32> {
-    let mut scenario = load(args.scenario.as_deref(), args.common.lenient)?;
+    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
     let section = sweep_section(&scenario)?;
-    if let Some(seed) = args.common.seed {
-        scenario.seed = seed;
-    }
+    // --replications beats the `sweep:` section, which beats the scenario.
     let replications = args
         .common
         .replications
