@@ -161,27 +161,30 @@ fn resume_after_a_partial_sweep_gives_the_uninterrupted_output() {
     assert_same_dirs(&full, &part);
 }
 
+/// A sweep long enough (about 3 s on one thread) to be interrupted midway.
+fn long_sweep_args(out: &Path) -> Vec<String> {
+    [
+        "sweep",
+        "scenarios/overload-expiry.yaml",
+        "--vary",
+        "workers[team].count=10..40:1",
+        "--replications",
+        "2",
+        "--threads",
+        "1",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 #[test]
 fn resume_after_a_real_kill_gives_the_uninterrupted_output() {
     let t = tempfile::tempdir().unwrap();
-    let args = |out: &Path| -> Vec<String> {
-        [
-            "sweep",
-            "scenarios/overload-expiry.yaml",
-            "--vary",
-            "workers[team].count=10..40:1",
-            "--replications",
-            "2",
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
+    let args = long_sweep_args;
     let full = t.path().join("full");
     ok(labelsim(
         &args(&full).iter().map(String::as_str).collect::<Vec<_>>(),
@@ -212,21 +215,9 @@ fn resume_after_a_real_kill_gives_the_uninterrupted_output() {
 fn ctrl_c_keeps_finished_points_and_resume_completes_them() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("int");
-    let base = [
-        "sweep",
-        "scenarios/overload-expiry.yaml",
-        "--vary",
-        "workers[team].count=10..40:1",
-        "--replications",
-        "2",
-        "--threads",
-        "1",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let base = long_sweep_args(&out);
     let child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(base)
+        .args(&base)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -251,7 +242,7 @@ fn ctrl_c_keeps_finished_points_and_resume_completes_them() {
             .count();
         assert!(rows > 1 && rows < 1 + 31 * 2, "kept {rows} lines");
     }
-    let mut resume = base.to_vec();
+    let mut resume: Vec<&str> = base.iter().map(String::as_str).collect();
     resume.push("--resume");
     ok(labelsim(&resume));
     let rows = std::fs::read_to_string(out.join("sweep.csv"))
