@@ -73,7 +73,7 @@ fn run_case(c: &Case) {
         m.objects_labeled as f64 / wall / 1e6,
         m.events as f64 / wall / 1e6,
         peak_rss_mib(),
-        m.time_to_label_mean_s,
+        m.time_to_label_mean_s.unwrap(),
     );
 }
 

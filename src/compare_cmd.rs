@@ -47,6 +47,11 @@ fn value_of(s: &RunSummary, metric: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Mean and CI of the values present; NaN (printed `-`) when none.
+fn stat(xs: &[f64]) -> (f64, f64, f64) {
+    mean_ci95(xs).unwrap_or((f64::NAN, f64::NAN, f64::NAN))
+}
+
 fn fmt_value(x: f64, time: bool) -> String {
     if !x.is_finite() {
         "-".into()
@@ -183,7 +188,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         names.len(),
         replications,
         scenario.seed,
-        labelsim::engine::SimDuration(scenario.sim.horizon.0).human()
+        scenario.sim.horizon.elapsed().human()
     )?;
     let mut head = "| policy |".to_string();
     let mut rule = "|---|".to_string();
@@ -195,8 +200,13 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     for (p, runs) in per_policy.iter().enumerate() {
         let mut row = format!("| {} |", names[p]);
         for (m, _, time) in TABLE {
-            let xs: Vec<f64> = runs.iter().map(|o| value_of(&o.summary, m)).collect();
-            let (mean, lo, hi) = mean_ci95(&xs);
+            // SPEC §4a: only the replications that have a value.
+            let xs: Vec<f64> = runs
+                .iter()
+                .map(|o| value_of(&o.summary, m))
+                .filter(|x| x.is_finite())
+                .collect();
+            let (mean, lo, hi) = stat(&xs);
             write!(
                 row,
                 " {} ± {} |",
@@ -221,10 +231,22 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                     .map(|o| value_of(&o.summary, m))
                     .collect();
                 let b: Vec<f64> = runs.iter().map(|o| value_of(&o.summary, m)).collect();
-                let d: Vec<f64> = b.iter().zip(&a).map(|(x, y)| x - y).collect();
-                let (mean, lo, hi) = mean_ci95(&d);
-                let (_, alo, ahi) = mean_ci95(&a);
-                let (_, blo, bhi) = mean_ci95(&b);
+                // Pairs where both policies have a value.
+                let d: Vec<f64> = b
+                    .iter()
+                    .zip(&a)
+                    .map(|(x, y)| x - y)
+                    .filter(|x| x.is_finite())
+                    .collect();
+                let finite = |v: &[f64]| {
+                    v.iter()
+                        .copied()
+                        .filter(|x| x.is_finite())
+                        .collect::<Vec<_>>()
+                };
+                let (mean, lo, hi) = stat(&d);
+                let (_, alo, ahi) = stat(&finite(&a));
+                let (_, blo, bhi) = stat(&finite(&b));
                 let unpaired = (((ahi - alo) / 2.0).powi(2) + ((bhi - blo) / 2.0).powi(2)).sqrt();
                 write!(
                     row,

@@ -65,7 +65,7 @@ impl Target {
             x
         } else {
             parse_duration(raw)
-                .map(|d| d.0 as f64 / 1000.0)
+                .map(|d| d.as_secs_f64())
                 .map_err(|e| format!("--target `{t}`: {e}"))?
         };
         Ok(Target {

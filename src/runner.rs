@@ -46,13 +46,18 @@ pub fn run_replications(
 #[derive(Clone, Debug, PartialEq)]
 pub struct Aggregate {
     pub mean: Vec<(&'static str, MetricValue)>,
-    pub ci95: Vec<(&'static str, (f64, f64))>,
+    /// None where no replication has a value.
+    pub ci95: Vec<(&'static str, Option<(f64, f64)>)>,
+    /// Replications with a value, per numeric metric (SPEC §4a: means and
+    /// intervals use those and say how many).
+    pub n: Vec<(&'static str, usize)>,
 }
 
 pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
     let per_run: Vec<Vec<(&'static str, MetricValue)>> = runs.iter().map(|r| r.metrics()).collect();
     let mut mean = Vec::new();
     let mut ci95 = Vec::new();
+    let mut n = Vec::new();
     for (j, name) in RunSummary::metric_names().into_iter().enumerate() {
         let values: Vec<&MetricValue> = per_run.iter().map(|m| &m[j].1).collect();
         if let Some(MetricValue::Text(_)) = values.first() {
@@ -72,11 +77,12 @@ pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
             continue;
         }
         let xs: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
-        let (m, lo, hi) = mean_ci95(&xs);
-        mean.push((name, MetricValue::Real(m)));
-        ci95.push((name, (lo, hi)));
+        let stat = mean_ci95(&xs);
+        mean.push((name, MetricValue::from_option(stat.map(|s| s.0))));
+        ci95.push((name, stat.map(|s| (s.1, s.2))));
+        n.push((name, xs.len()));
     }
-    Aggregate { mean, ci95 }
+    Aggregate { mean, ci95, n }
 }
 
 impl Aggregate {
@@ -87,6 +93,16 @@ impl Aggregate {
             .and_then(|(_, v)| v.as_f64())
     }
     pub fn ci_of(&self, name: &str) -> Option<(f64, f64)> {
-        self.ci95.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+        self.ci95
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| *v)
+    }
+    /// Replications with a value of `name`.
+    pub fn n_of(&self, name: &str) -> usize {
+        self.n
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(0, |(_, v)| *v)
     }
 }

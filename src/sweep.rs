@@ -11,6 +11,7 @@
 
 use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
+use crate::engine::time::US_PER_H;
 use crate::engine::StreamSeeds;
 use crate::model::{simulate, InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
@@ -44,11 +45,11 @@ pub fn parse_vary(arg: &str) -> Result<(ParamPath, String), String> {
 enum RangeKind {
     Int,
     Float,
-    /// Milliseconds.
+    /// Microseconds (the clock's tick).
     Duration,
-    /// Per ms, written per `unit`.
+    /// Per µs, written per `unit`.
     Rate {
-        unit_ms: f64,
+        unit_ticks: f64,
     },
 }
 
@@ -106,10 +107,10 @@ fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, String> {
         let l = parse_rate(lo).map_err(err)?;
         let h = parse_rate(hi).map_err(err)?;
         let s = step.map(|s| parse_rate(s).map_err(err)).transpose()?;
-        let (unit, unit_ms) =
+        let (unit, unit_ticks) =
             rate_unit(lo).ok_or_else(|| err(format!("`{lo}` has no rate unit")))?;
         return Ok(Some(Range {
-            kind: RangeKind::Rate { unit_ms },
+            kind: RangeKind::Rate { unit_ticks },
             lo: l,
             hi: h,
             step: s,
@@ -117,10 +118,10 @@ fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, String> {
         }));
     }
     // Durations.
-    let l = parse_duration(lo).map_err(err)?.0 as f64;
-    let h = parse_duration(hi).map_err(err)?.0 as f64;
+    let l = parse_duration(lo).map_err(err)?.as_micros() as f64;
+    let h = parse_duration(hi).map_err(err)?.as_micros() as f64;
     let s = step
-        .map(|s| parse_duration(s).map(|d| d.0 as f64).map_err(err))
+        .map(|s| parse_duration(s).map(|d| d.as_micros() as f64).map_err(err))
         .transpose()?;
     Ok(Some(Range {
         kind: RangeKind::Duration,
@@ -145,11 +146,9 @@ fn range_value(r: &Range, x: f64) -> Value {
     match r.kind {
         RangeKind::Int => Value::from(x.round() as i64),
         RangeKind::Float => Value::from(clean(x)),
-        RangeKind::Duration => {
-            Value::from(crate::engine::SimDuration(x.round().max(0.0) as u64).human())
-        }
-        RangeKind::Rate { unit_ms } => {
-            let n = clean(x * unit_ms);
+        RangeKind::Duration => Value::from(crate::engine::SimDuration::from_micros_f64(x).human()),
+        RangeKind::Rate { unit_ticks } => {
+            let n = clean(x * unit_ticks);
             Value::from(format!("{n}/{}", r.unit))
         }
     }
@@ -331,6 +330,7 @@ pub fn metric_cell(v: &MetricValue) -> String {
         MetricValue::Count(c) => c.to_string(),
         MetricValue::Real(r) => r.to_string(),
         MetricValue::Text(s) => s.clone(),
+        MetricValue::Missing => String::new(),
     }
 }
 
@@ -454,8 +454,11 @@ pub fn normalise(rows: &mut Vec<Row>) -> Result<(), String> {
 pub struct PointSummary {
     pub point: usize,
     pub params: Vec<String>,
-    /// (mean, lo, hi) per numeric metric, in metric order.
-    pub stats: Vec<(f64, f64, f64)>,
+    /// (mean, lo, hi) per numeric metric, in metric order; none when no
+    /// replication of the point has a value (SPEC §4a).
+    pub stats: Vec<Option<(f64, f64, f64)>>,
+    /// How many replications have a value, per numeric metric.
+    pub counts: Vec<usize>,
 }
 
 pub fn numeric_metric_names() -> Vec<&'static str> {
@@ -477,20 +480,21 @@ pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
         while j < rows.len() && rows[j].point == rows[i].point {
             j += 1;
         }
-        let stats = numeric
+        let (stats, counts) = numeric
             .iter()
             .map(|&m| {
                 let xs: Vec<f64> = rows[i..j]
                     .iter()
                     .filter_map(|r| r.metrics[m].parse().ok())
                     .collect();
-                mean_ci95(&xs)
+                (mean_ci95(&xs), xs.len())
             })
-            .collect();
+            .unzip();
         out.push(PointSummary {
             point: rows[i].point,
             params: rows[i].params.clone(),
             stats,
+            counts,
         });
         i = j;
     }
@@ -501,19 +505,30 @@ pub fn sweep_summary_csv(param_header: &[String], summaries: &[PointSummary]) ->
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut h: Vec<String> = vec!["point".into()];
     h.extend(param_header.iter().cloned());
-    for m in numeric_metric_names() {
+    let names = numeric_metric_names();
+    for m in &names {
         h.push(format!("{m}_mean"));
         h.push(format!("{m}_ci95_lo"));
         h.push(format!("{m}_ci95_hi"));
+        if RunSummary::may_be_empty(m) {
+            h.push(format!("{m}_n"));
+        }
     }
     w.write_record(&h).expect("in-memory CSV");
     for s in summaries {
         let mut rec = vec![s.point.to_string()];
         rec.extend(s.params.iter().cloned());
-        for (m, lo, hi) in &s.stats {
-            rec.push(m.to_string());
-            rec.push(lo.to_string());
-            rec.push(hi.to_string());
+        for ((m, stat), n) in names.iter().zip(&s.stats).zip(&s.counts) {
+            // SPEC §4a: no value is an empty cell, never 0.
+            match stat {
+                Some((mean, lo, hi)) => {
+                    rec.extend([mean.to_string(), lo.to_string(), hi.to_string()])
+                }
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
+            if RunSummary::may_be_empty(m) {
+                rec.push(n.to_string());
+            }
         }
         w.write_record(&rec).expect("in-memory CSV");
     }
@@ -527,9 +542,9 @@ pub fn numeric_param(cell: &str) -> Option<f64> {
         return Some(x);
     }
     if cell.contains('/') {
-        return parse_rate(cell).ok().map(|r| r * 3_600_000.0);
+        return parse_rate(cell).ok().map(|r| r * US_PER_H as f64);
     }
-    parse_duration(cell).ok().map(|d| d.0 as f64 / 3_600_000.0)
+    parse_duration(cell).ok().map(|d| d.as_hours_f64())
 }
 
 #[cfg(test)]

@@ -331,13 +331,10 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
     println!("  {}", head.join(" | "));
     for s in summaries.iter().take(40) {
         let mut cells = s.params.clone();
-        cells.extend(idx.iter().map(|&i| {
-            let (m, lo, hi) = s.stats[i];
-            if lo == hi {
-                format!("{m:.4}")
-            } else {
-                format!("{m:.4} [{lo:.4}, {hi:.4}]")
-            }
+        cells.extend(idx.iter().map(|&i| match s.stats[i] {
+            None => "-".to_string(),
+            Some((m, lo, hi)) if lo == hi => format!("{m:.4}"),
+            Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
         }));
         println!("  {}", cells.join(" | "));
     }
@@ -387,9 +384,9 @@ fn write_sweep_report(
         .map(|s| {
             let mut r = vec![s.point.to_string()];
             r.extend(s.params.iter().cloned());
-            r.extend(idx.iter().map(|&i| {
-                let (m, lo, hi) = s.stats[i];
-                format!("{m:.4} [{lo:.4}, {hi:.4}]")
+            r.extend(idx.iter().map(|&i| match s.stats[i] {
+                Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+                None => "-".to_string(),
             }));
             r
         })
@@ -428,7 +425,8 @@ fn write_sweep_report(
                 names
                     .iter()
                     .position(|n| n == m)
-                    .map(|i| format!("{:.1}", s.stats[i].0))
+                    .and_then(|i| s.stats[i])
+                    .map(|st| format!("{:.1}", st.0))
                     .unwrap_or_default()
             }));
             r
@@ -498,7 +496,7 @@ fn write_tables_and_charts(
                 let mut pts: Vec<(f64, f64, f64, f64)> = summaries
                     .iter()
                     .zip(&xs)
-                    .map(|(s, x)| (x[0], s.stats[mi].0, s.stats[mi].1, s.stats[mi].2))
+                    .filter_map(|(s, x)| s.stats[mi].map(|(m, lo, hi)| (x[0], m, lo, hi)))
                     .collect();
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
                 let title = format!("{m} against {}", params[0]);
@@ -537,7 +535,7 @@ fn write_tables_and_charts(
                         (
                             ux.iter().position(|v| *v == x[0]).unwrap_or(0),
                             uy.iter().position(|v| *v == x[1]).unwrap_or(0),
-                            s.stats[mi].0,
+                            s.stats[mi].map_or(f64::NAN, |st| st.0),
                         )
                     })
                     .collect();

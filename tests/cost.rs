@@ -32,7 +32,7 @@ cost: {per_object: 0.10, per_task: 0.50, wage_per_worker_hour: 20}
     .summary;
     assert_eq!(s.worker_hours_on_shift, 48.0);
     assert!((s.cost_usd - 966.0).abs() < 1e-9, "{}", s.cost_usd);
-    assert!((s.cost_per_labeled_object - 96.6).abs() < 1e-9);
+    assert!((s.cost_per_labeled_object.unwrap() - 96.6).abs() < 1e-9);
 }
 
 #[test]

@@ -30,7 +30,7 @@ throttle: {policy: fixed_rate, rate: 60/h}
         assert_eq!(*x, 60.0 * i as f64);
     }
     let s = &out.summary;
-    assert_eq!(s.sender_wait_mean_s, 49.5 * 60.0);
+    assert_eq!(s.sender_wait_mean_s.unwrap(), 49.5 * 60.0);
     assert_eq!(s.held_at_sender_max, 99);
     assert_eq!(s.held_at_end, 0);
 }
@@ -130,7 +130,9 @@ fn backlog_threshold_beats_none_on_the_bundled_overload_scenario() {
     assert_eq!(none.messages_produced, throttled.messages_produced);
     // Throughput is capacity either way.
     assert!(
-        (throttled.labeled_per_hour - none.labeled_per_hour).abs() / none.labeled_per_hour < 0.02
+        (throttled.labeled_per_hour.unwrap() - none.labeled_per_hour.unwrap()).abs()
+            / none.labeled_per_hour.unwrap()
+            < 0.02
     );
 }
 
@@ -148,7 +150,7 @@ fn aimd_and_pi_hold_the_backlog_near_their_target() {
         let late: Vec<f64> = out.timeseries.iter().filter(|x| x.t_s > 5.0 * DAY).map(|x| x.backlog as f64).collect();
         let mean = late.iter().sum::<f64>() / late.len() as f64;
         assert!((200.0..1000.0).contains(&mean), "{policy}: mean backlog {mean}");
-        assert!(s.labeled_per_hour > 95.0, "{policy}: workers kept busy ({})", s.labeled_per_hour);
+        assert!(s.labeled_per_hour.unwrap() > 95.0, "{policy}: workers kept busy ({})", s.labeled_per_hour.unwrap());
     }
 }
 
@@ -256,10 +258,10 @@ throttle: {policy: backlog_threshold, high: 50, low: 40}
             + "metrics: {period: 1m, delay: 2m, wake_delay: 15m, inactivity: 6h}\n"))
         .summary;
     assert!(
-        sleepy.sender_wait_mean_s > prompt.sender_wait_mean_s,
+        sleepy.sender_wait_mean_s.unwrap() > prompt.sender_wait_mean_s.unwrap(),
         "sleepy {} vs prompt {}",
-        sleepy.sender_wait_mean_s,
-        prompt.sender_wait_mean_s
+        sleepy.sender_wait_mean_s.unwrap(),
+        prompt.sender_wait_mean_s.unwrap()
     );
     assert_eq!(
         sleepy.objects_labeled, prompt.objects_labeled,

@@ -112,10 +112,10 @@ mod tests {
     #[test]
     fn equal_times_come_out_in_scheduling_order() {
         let mut q = EventQueue::new();
-        q.schedule(SimTime(10), 'b');
-        q.schedule(SimTime(5), 'a');
-        q.schedule(SimTime(10), 'c');
-        q.schedule(SimTime(10), 'd');
+        q.schedule(SimTime::from_micros(10), 'b');
+        q.schedule(SimTime::from_micros(5), 'a');
+        q.schedule(SimTime::from_micros(10), 'c');
+        q.schedule(SimTime::from_micros(10), 'd');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
     }
@@ -123,8 +123,8 @@ mod tests {
     #[test]
     fn end_of_instant_phase_runs_after_later_scheduled_normal_events() {
         let mut q = EventQueue::new();
-        q.schedule_in_phase(SimTime(10), Phase::EndOfInstant, "idle");
-        q.schedule(SimTime(10), "arrival");
+        q.schedule_in_phase(SimTime::from_micros(10), Phase::EndOfInstant, "idle");
+        q.schedule(SimTime::from_micros(10), "arrival");
         assert_eq!(q.pop().unwrap().1, "arrival");
         assert_eq!(q.pop().unwrap().1, "idle");
     }

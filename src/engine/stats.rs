@@ -7,7 +7,7 @@
 //!   allocated once (bounded by the trackable range), never per sample.
 //! - [`mean_ci95`]: Student-t 95% confidence interval across replications.
 
-use super::time::SimTime;
+use super::time::{SimDuration, SimTime, US_PER_S};
 use hdrhistogram::Histogram;
 
 /// Integral of a level that changes at event times.
@@ -16,7 +16,7 @@ pub struct TimeWeighted {
     level: u64,
     max: u64,
     last_change: u64,
-    /// ∫ level dt [level·ms]
+    /// ∫ level dt [level·µs]
     area: u128,
 }
 
@@ -24,8 +24,9 @@ impl TimeWeighted {
     /// Sets the level at `now`; the previous level is integrated up to `now`.
     #[inline]
     pub fn set(&mut self, now: SimTime, level: u64) {
-        self.area += self.level as u128 * (now.0 - self.last_change) as u128;
-        self.last_change = now.0;
+        let now = now.as_micros();
+        self.area += self.level as u128 * (now - self.last_change) as u128;
+        self.last_change = now;
         self.level = level;
         if level > self.max {
             self.max = level;
@@ -40,21 +41,21 @@ impl TimeWeighted {
         self.max
     }
 
-    /// ∫ level dt over [0, until] [level·ms]; `until` must not precede the last change.
+    /// ∫ level dt over [0, until] [level·µs]; `until` must not precede the last change.
     pub fn area_until(&self, until: SimTime) -> u128 {
-        self.area + self.level as u128 * until.0.saturating_sub(self.last_change) as u128
+        self.area + self.level as u128 * until.as_micros().saturating_sub(self.last_change) as u128
     }
 
     /// Time-weighted mean over [0, until].
     pub fn mean_until(&self, until: SimTime) -> f64 {
-        if until.0 == 0 {
+        if until == SimTime::ZERO {
             return self.level as f64;
         }
-        self.area_until(until) as f64 / until.0 as f64
+        self.area_until(until) as f64 / until.as_micros() as f64
     }
 }
 
-/// Distribution of a non-negative duration [ms].
+/// Distribution of a non-negative duration [µs].
 ///
 /// The first [`EXACT_SAMPLES`] values are kept as they are, so small runs
 /// report exact nearest-rank quantiles; past that, values go into the
@@ -62,9 +63,9 @@ impl TimeWeighted {
 #[derive(Clone, Debug)]
 pub struct Latency {
     count: u64,
-    sum_ms: u128,
-    min_ms: u64,
-    max_ms: u64,
+    sum_us: u128,
+    min_us: u64,
+    max_us: u64,
     exact: Vec<u64>,
     hist: Option<Histogram<u64>>,
 }
@@ -75,9 +76,9 @@ impl Default for Latency {
     }
 }
 
-/// Largest value tracked by the histogram (about 35 years in ms); larger
+/// Largest value tracked by the histogram (about 35 years in µs); larger
 /// values are clamped into the top bucket (min/max/sum stay exact).
-const HIST_MAX_MS: u64 = 1 << 40;
+const HIST_MAX_US: u64 = 1 << 50;
 /// Values kept exactly before switching to the histogram (32 KiB).
 pub const EXACT_SAMPLES: usize = 4096;
 
@@ -85,28 +86,29 @@ impl Latency {
     pub fn new() -> Self {
         Latency {
             count: 0,
-            sum_ms: 0,
-            min_ms: u64::MAX,
-            max_ms: 0,
+            sum_us: 0,
+            min_us: u64::MAX,
+            max_us: 0,
             exact: Vec::new(),
             hist: None,
         }
     }
 
     #[inline]
-    pub fn record(&mut self, ms: u64) {
+    pub fn record(&mut self, d: SimDuration) {
+        let us = d.as_micros();
         self.count += 1;
-        self.sum_ms += ms as u128;
-        self.min_ms = self.min_ms.min(ms);
-        self.max_ms = self.max_ms.max(ms);
+        self.sum_us += us as u128;
+        self.min_us = self.min_us.min(us);
+        self.max_us = self.max_us.max(us);
         match &mut self.hist {
-            Some(h) => h.saturating_record(ms.clamp(1, HIST_MAX_MS)),
-            None if self.exact.len() < EXACT_SAMPLES => self.exact.push(ms),
+            Some(h) => h.saturating_record(us.clamp(1, HIST_MAX_US)),
+            None if self.exact.len() < EXACT_SAMPLES => self.exact.push(us),
             None => {
                 let mut h =
-                    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("valid histogram bounds");
-                for &v in self.exact.iter().chain(std::iter::once(&ms)) {
-                    h.saturating_record(v.clamp(1, HIST_MAX_MS));
+                    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds");
+                for &v in self.exact.iter().chain(std::iter::once(&us)) {
+                    h.saturating_record(v.clamp(1, HIST_MAX_US));
                 }
                 self.exact = Vec::new();
                 self.hist = Some(h);
@@ -118,13 +120,9 @@ impl Latency {
         self.count
     }
 
-    /// Mean [s]; 0 when empty.
-    pub fn mean_s(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum_ms as f64 / self.count as f64 / 1000.0
-        }
+    /// Mean [s]; none when empty (SPEC §4a: an empty sample has no value).
+    pub fn mean_s(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_us as f64 / self.count as f64 / US_PER_S as f64)
     }
 
     /// The empirical CDF as (value [s], fraction ≤ value), at most about
@@ -140,7 +138,7 @@ impl Latency {
                 v.sort_unstable();
                 v.iter()
                     .enumerate()
-                    .map(|(i, &x)| (x as f64 / 1000.0, (i + 1) as f64 / n))
+                    .map(|(i, &x)| (x as f64 / US_PER_S as f64, (i + 1) as f64 / n))
                     .collect()
             }
             Some(h) => {
@@ -149,7 +147,7 @@ impl Latency {
                     .map(|it| {
                         acc += it.count_at_value();
                         (
-                            it.value_iterated_to().min(self.max_ms) as f64 / 1000.0,
+                            it.value_iterated_to().min(self.max_us) as f64 / US_PER_S as f64,
                             acc as f64 / n,
                         )
                     })
@@ -168,10 +166,10 @@ impl Latency {
     }
 
     /// Nearest-rank quantile `q` in [0, 1] [s]: the smallest value with at
-    /// least q·n values at or below it; 0 when empty.
-    pub fn quantile_s(&self, q: f64) -> f64 {
+    /// least q·n values at or below it; none when empty.
+    pub fn quantile_s(&self, q: f64) -> Option<f64> {
         if self.count == 0 {
-            return 0.0;
+            return None;
         }
         let v = match &self.hist {
             None => {
@@ -179,9 +177,9 @@ impl Latency {
                 let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
                 *v.select_nth_unstable(rank - 1).1
             }
-            Some(h) => h.value_at_quantile(q).clamp(self.min_ms, self.max_ms),
+            Some(h) => h.value_at_quantile(q).clamp(self.min_us, self.max_us),
         };
-        v as f64 / 1000.0
+        Some(v as f64 / US_PER_S as f64)
     }
 }
 
@@ -206,19 +204,20 @@ pub fn t_975(df: usize) -> f64 {
 }
 
 /// Mean and 95% confidence interval of `xs` (Student t, n − 1 df). With a
-/// single value the interval collapses to the value itself.
-pub fn mean_ci95(xs: &[f64]) -> (f64, f64, f64) {
+/// single value the interval collapses to the value itself; with none there
+/// is no mean (SPEC §4a).
+pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64, f64)> {
     let n = xs.len();
     if n == 0 {
-        return (0.0, 0.0, 0.0);
+        return None;
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return (mean, mean, mean);
+        return Some((mean, mean, mean));
     }
     let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
     let half = t_975(n - 1) * (var / n as f64).sqrt();
-    (mean, mean - half, mean + half)
+    Some((mean, mean - half, mean + half))
 }
 
 #[cfg(test)]
@@ -228,10 +227,10 @@ mod tests {
     #[test]
     fn time_weighted_mean_is_exact() {
         let mut tw = TimeWeighted::default();
-        tw.set(SimTime(0), 2);
-        tw.set(SimTime(10), 4);
-        // 2 for 10 ms, 4 for 30 ms: (20 + 120) / 40 = 3.5
-        assert_eq!(tw.mean_until(SimTime(40)), 3.5);
+        tw.set(SimTime::ZERO, 2);
+        tw.set(SimTime::from_micros(10), 4);
+        // 2 for 10 µs, 4 for 30 µs: (20 + 120) / 40 = 3.5
+        assert_eq!(tw.mean_until(SimTime::from_micros(40)), 3.5);
         assert_eq!(tw.max(), 4);
     }
 
@@ -239,38 +238,47 @@ mod tests {
     fn latency_quantiles_of_constant_sample_are_exact() {
         let mut l = Latency::new();
         for _ in 0..100 {
-            l.record(360_000);
+            l.record(SimDuration::from_secs(360));
         }
-        assert_eq!(l.quantile_s(0.5), 360.0);
-        assert_eq!(l.quantile_s(0.99), 360.0);
-        assert_eq!(l.mean_s(), 360.0);
+        assert_eq!(l.quantile_s(0.5), Some(360.0));
+        assert_eq!(l.quantile_s(0.99), Some(360.0));
+        assert_eq!(l.mean_s(), Some(360.0));
     }
 
     #[test]
     fn small_samples_give_exact_nearest_rank_quantiles() {
         let mut l = Latency::new();
         for v in [5, 1, 4, 2, 3] {
-            l.record(v * 1000);
+            l.record(SimDuration::from_secs(v));
         }
-        assert_eq!(l.quantile_s(0.5), 3.0);
-        assert_eq!(l.quantile_s(0.2), 1.0);
-        assert_eq!(l.quantile_s(0.21), 2.0);
-        assert_eq!(l.quantile_s(1.0), 5.0);
+        assert_eq!(l.quantile_s(0.5), Some(3.0));
+        assert_eq!(l.quantile_s(0.2), Some(1.0));
+        assert_eq!(l.quantile_s(0.21), Some(2.0));
+        assert_eq!(l.quantile_s(1.0), Some(5.0));
     }
 
     #[test]
     fn latency_quantiles_are_within_a_thousandth() {
         let mut l = Latency::new();
         for v in 1..=100_000u64 {
-            l.record(v * 10);
+            l.record(SimDuration::from_millis(v * 10));
         }
-        let p95 = l.quantile_s(0.95);
+        let p95 = l.quantile_s(0.95).unwrap();
         assert!((p95 - 950.0).abs() / 950.0 < 1e-3, "p95 {p95}");
     }
 
     #[test]
+    fn an_empty_latency_sample_has_no_value() {
+        let l = Latency::new();
+        assert_eq!(l.mean_s(), None);
+        assert_eq!(l.quantile_s(0.95), None);
+        assert!(l.cdf(10).is_empty());
+    }
+
+    #[test]
     fn ci_uses_student_t() {
-        let (m, lo, hi) = mean_ci95(&[1.0, 2.0, 3.0]);
+        assert_eq!(mean_ci95(&[]), None, "an empty sample has no mean");
+        let (m, lo, hi) = mean_ci95(&[1.0, 2.0, 3.0]).unwrap();
         assert_eq!(m, 2.0);
         // s = 1, n = 3: half-width = 4.303 / sqrt(3)
         assert!((hi - m - 4.303 / 3f64.sqrt()).abs() < 1e-12);

@@ -1,35 +1,51 @@
-//! Simulated time: integer milliseconds since job creation.
+//! Simulated time: integer microseconds since job creation.
 //!
 //! Integer ticks make comparisons such as "idle for more than 10 days" exact
 //! (SPEC §1); floats appear only at the edges (reports, distribution draws).
+//! A microsecond resolves sub-millisecond request latencies and rates of
+//! millions of messages per hour; a `u64` of them spans 584,000 years.
+//! Both types are opaque: build them from a unit (`from_secs`, `from_micros`)
+//! and read them back the same way, so no call site depends on the tick.
 
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub};
+use std::ops::{Add, AddAssign, Mul, Sub};
 
-/// Milliseconds per unit, for readability at call sites.
-pub const MS_PER_S: u64 = 1_000;
-pub const MS_PER_MIN: u64 = 60 * MS_PER_S;
-pub const MS_PER_H: u64 = 60 * MS_PER_MIN;
-pub const MS_PER_DAY: u64 = 24 * MS_PER_H;
-pub const MS_PER_WEEK: u64 = 7 * MS_PER_DAY;
+/// Ticks [µs] per unit.
+pub const US_PER_MS: u64 = 1_000;
+pub const US_PER_S: u64 = 1_000 * US_PER_MS;
+pub const US_PER_MIN: u64 = 60 * US_PER_S;
+pub const US_PER_H: u64 = 60 * US_PER_MIN;
+pub const US_PER_DAY: u64 = 24 * US_PER_H;
+pub const US_PER_WEEK: u64 = 7 * US_PER_DAY;
 
-/// An instant on the simulated clock [ms since job creation].
+/// An instant on the simulated clock [µs since job creation].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct SimTime(pub u64);
+pub struct SimTime(u64);
 
-/// A span of simulated time [ms].
+/// A span of simulated time [µs].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct SimDuration(pub u64);
+pub struct SimDuration(u64);
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const MAX: SimTime = SimTime(u64::MAX);
 
-    pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_S as f64
+    pub const fn from_micros(us: u64) -> Self {
+        SimTime(us)
     }
-    pub fn ms(self) -> u64 {
+    /// The instant `d` after job creation.
+    pub const fn after(d: SimDuration) -> Self {
+        SimTime(d.0)
+    }
+    pub const fn as_micros(self) -> u64 {
         self.0
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / US_PER_S as f64
+    }
+    /// Time since job creation.
+    pub const fn elapsed(self) -> SimDuration {
+        SimDuration(self.0)
     }
     /// Span from `earlier` to `self`, zero if `earlier` is later.
     pub fn since(self, earlier: SimTime) -> SimDuration {
@@ -39,50 +55,71 @@ impl SimTime {
 
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
+    pub const MAX: SimDuration = SimDuration(u64::MAX);
 
-    pub fn from_secs(s: u64) -> Self {
-        SimDuration(s * MS_PER_S)
+    pub const fn from_micros(us: u64) -> Self {
+        SimDuration(us)
     }
-    pub fn from_mins(m: u64) -> Self {
-        SimDuration(m * MS_PER_MIN)
+    pub const fn from_millis(ms: u64) -> Self {
+        SimDuration(ms.saturating_mul(US_PER_MS))
     }
-    pub fn from_hours(h: u64) -> Self {
-        SimDuration(h * MS_PER_H)
+    pub const fn from_secs(s: u64) -> Self {
+        SimDuration(s.saturating_mul(US_PER_S))
     }
-    pub fn from_days(d: u64) -> Self {
-        SimDuration(d * MS_PER_DAY)
+    pub const fn from_mins(m: u64) -> Self {
+        SimDuration(m.saturating_mul(US_PER_MIN))
     }
-    /// Rounds a non-negative float number of milliseconds to the nearest tick.
-    pub fn from_ms_f64(ms: f64) -> Self {
-        if ms.is_finite() && ms > 0.0 {
-            SimDuration(ms.round().min(u64::MAX as f64 / 2.0) as u64)
+    pub const fn from_hours(h: u64) -> Self {
+        SimDuration(h.saturating_mul(US_PER_H))
+    }
+    pub const fn from_days(d: u64) -> Self {
+        SimDuration(d.saturating_mul(US_PER_DAY))
+    }
+    /// Rounds a non-negative float number of microseconds to the nearest
+    /// tick; NaN and negatives give zero, huge values saturate.
+    pub fn from_micros_f64(us: f64) -> Self {
+        if us.is_finite() && us > 0.0 {
+            SimDuration(us.round().min(u64::MAX as f64 / 2.0) as u64)
+        } else if us == f64::INFINITY {
+            SimDuration(u64::MAX / 2)
         } else {
             SimDuration(0)
         }
     }
-    pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_S as f64
+    pub fn from_secs_f64(s: f64) -> Self {
+        Self::from_micros_f64(s * US_PER_S as f64)
     }
-    pub fn ms(self) -> u64 {
+    pub const fn as_micros(self) -> u64 {
         self.0
     }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / US_PER_S as f64
+    }
+    pub fn as_hours_f64(self) -> f64 {
+        self.0 as f64 / US_PER_H as f64
+    }
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
     /// Compact text in scenario units: `1d 6h`, `90s` (as `1m 30s`), `250ms`.
+    /// Sub-millisecond remainders print as `us`, never silently dropped.
     pub fn human(self) -> String {
         if self.0 == 0 {
             return "0s".into();
         }
         let mut rest = self.0;
         let mut parts = Vec::new();
-        for (unit, ms) in [
-            ("d", MS_PER_DAY),
-            ("h", MS_PER_H),
-            ("m", MS_PER_MIN),
-            ("s", MS_PER_S),
-            ("ms", 1),
+        for (unit, us) in [
+            ("d", US_PER_DAY),
+            ("h", US_PER_H),
+            ("m", US_PER_MIN),
+            ("s", US_PER_S),
+            ("ms", US_PER_MS),
+            ("us", 1),
         ] {
-            if rest >= ms {
-                parts.push(format!("{}{unit}", rest / ms));
-                rest %= ms;
+            if rest >= us {
+                parts.push(format!("{}{unit}", rest / us));
+                rest %= us;
             }
         }
         parts.join(" ")
@@ -116,41 +153,61 @@ impl Add for SimDuration {
     }
 }
 
-/// Writes `1d 06:00:00.000`-style text, for messages and debugging.
-fn fmt_ms(ms: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let days = ms / MS_PER_DAY;
-    let rem = ms % MS_PER_DAY;
-    let (h, m, s, milli) = (
-        rem / MS_PER_H,
-        rem % MS_PER_H / MS_PER_MIN,
-        rem % MS_PER_MIN / MS_PER_S,
-        rem % MS_PER_S,
+impl Sub for SimDuration {
+    type Output = SimDuration;
+    /// Saturating: never below zero.
+    fn sub(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(d.0))
+    }
+}
+
+impl Mul<u64> for SimDuration {
+    type Output = SimDuration;
+    fn mul(self, k: u64) -> SimDuration {
+        SimDuration(self.0.saturating_mul(k))
+    }
+}
+
+/// Writes `1d 06:00:00.000`-style text (with `.000123` when a time has
+/// sub-millisecond ticks), for messages and debugging.
+fn fmt_us(us: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let days = us / US_PER_DAY;
+    let rem = us % US_PER_DAY;
+    let (h, m, s, frac) = (
+        rem / US_PER_H,
+        rem % US_PER_H / US_PER_MIN,
+        rem % US_PER_MIN / US_PER_S,
+        rem % US_PER_S,
     );
     if days > 0 {
         write!(f, "{days}d ")?;
     }
-    write!(f, "{h:02}:{m:02}:{s:02}.{milli:03}")
+    if frac % US_PER_MS == 0 {
+        write!(f, "{h:02}:{m:02}:{s:02}.{:03}", frac / US_PER_MS)
+    } else {
+        write!(f, "{h:02}:{m:02}:{s:02}.{frac:06}")
+    }
 }
 
 impl fmt::Debug for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t=")?;
-        fmt_ms(self.0, f)
+        fmt_us(self.0, f)
     }
 }
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_ms(self.0, f)
+        fmt_us(self.0, f)
     }
 }
 impl fmt::Debug for SimDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_ms(self.0, f)
+        fmt_us(self.0, f)
     }
 }
 impl fmt::Display for SimDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_ms(self.0, f)
+        fmt_us(self.0, f)
     }
 }
 
@@ -160,20 +217,32 @@ mod tests {
 
     #[test]
     fn display_shows_days_and_clock() {
-        let t = SimTime(0) + SimDuration::from_days(1) + SimDuration::from_hours(6);
+        let t = SimTime::ZERO + SimDuration::from_days(1) + SimDuration::from_hours(6);
         assert_eq!(t.to_string(), "1d 06:00:00.000");
+        assert_eq!(SimTime::from_micros(1_500).to_string(), "00:00:00.001500");
     }
 
     #[test]
     fn human_durations_use_scenario_units() {
         assert_eq!(SimDuration::from_secs(1).human(), "1s");
         assert_eq!(SimDuration::from_hours(30).human(), "1d 6h");
-        assert_eq!(SimDuration(250).human(), "250ms");
+        assert_eq!(SimDuration::from_millis(250).human(), "250ms");
+        assert_eq!(SimDuration::from_micros(250).human(), "250us");
         assert_eq!(SimDuration::ZERO.human(), "0s");
     }
 
     #[test]
     fn subtraction_saturates() {
-        assert_eq!(SimTime(5) - SimTime(9), SimDuration(0));
+        assert_eq!(
+            SimTime::from_micros(5) - SimTime::from_micros(9),
+            SimDuration::ZERO
+        );
+    }
+
+    #[test]
+    fn the_tick_is_a_microsecond() {
+        assert_eq!(SimDuration::from_secs(1).as_micros(), 1_000_000);
+        assert_eq!(SimDuration::from_secs_f64(0.0000015).as_micros(), 2);
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
     }
 }

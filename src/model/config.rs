@@ -1,6 +1,6 @@
 //! The validated, unit-resolved description of one simulated job: what the
 //! engine runs. Built from a scenario file by `scenario::build`; never seen as
-//! raw YAML here. Times are [`SimTime`]/[`SimDuration`] (ms), rates are per ms.
+//! raw YAML here. Times are [`SimTime`]/[`SimDuration`] (µs ticks), rates are per µs.
 
 use super::workforce::{ServiceDist, ShiftSchedule};
 use crate::engine::{SimDuration, SimTime};
@@ -106,8 +106,8 @@ pub struct DuplicateConfig {
 /// When a producer sends.
 #[derive(Clone, Debug)]
 pub enum ArrivalProcess {
-    /// Homogeneous Poisson [messages/ms].
-    Poisson { rate_per_ms: f64 },
+    /// Homogeneous Poisson [messages/µs].
+    Poisson { rate_per_us: f64 },
     /// `count` objects in the input manifest, received when the job starts.
     Manifest { count: u64 },
     /// `size` messages at once, every `every`, from `start`.
@@ -115,11 +115,11 @@ pub enum ArrivalProcess {
     /// Poisson with a sinusoidal daily rate peaking at `peak_hour` (UTC of
     /// the calendar), λ(t) = mean · (1 + amplitude · cos(2π (h − peak)/24)).
     Diurnal {
-        mean_per_ms: f64,
+        mean_per_us: f64,
         peak_hour: f64,
         amplitude: f64,
     },
-    /// Poisson with a piecewise-constant daily rate: (ms of day, rate per ms),
+    /// Poisson with a piecewise-constant daily rate: (µs of day, rate per µs),
     /// sorted, first at 0.
     Profile { points: Vec<(u64, f64)> },
     /// Replayed arrival instants, sorted.
@@ -158,8 +158,8 @@ pub struct WorkerGroupConfig {
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub horizon: SimTime,
-    /// Calendar instant of t = 0 [ms since the Unix epoch, UTC].
-    pub start_at_epoch_ms: i64,
+    /// Calendar instant of t = 0 [µs since the Unix epoch, UTC].
+    pub start_at_epoch_us: i64,
     pub job: JobConfig,
     pub producers: Vec<ProducerConfig>,
     pub workers: Vec<WorkerGroupConfig>,

@@ -36,11 +36,11 @@ pub struct Ledger<'a> {
     pub tasks_open_at_end: u64,
     /// Times a worker was handed a second task of one object (R2).
     pub distinct_worker_violations: u64,
-    /// ∫ (objects in system) dt over the run [object·ms].
-    pub in_system_area_ms: u128,
+    /// ∫ (objects in system) dt over the run [object·µs].
+    pub in_system_area_us: u128,
     /// Σ over accepted objects of their time in the system, truncated at the
-    /// end of the run [ms].
-    pub sojourn_ms: u128,
+    /// end of the run [µs].
+    pub sojourn_us: u128,
 }
 
 fn violation(invariant: &'static str, details: String) -> Result<(), InvariantViolation> {
@@ -103,11 +103,11 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
         );
     }
     // Little's law on the run's own sample path: the area under the number
-    // in system equals the summed time in system. Exact in integer ms.
-    if l.in_system_area_ms != l.sojourn_ms {
+    // in system equals the summed time in system. Exact in integer µs.
+    if l.in_system_area_us != l.sojourn_us {
         return violation(
             "Little's law (area under objects-in-system = summed time in system)",
-            format!("{} != {} object·ms", l.in_system_area_ms, l.sojourn_ms),
+            format!("{} != {} object·µs", l.in_system_area_us, l.sojourn_us),
         );
     }
     let task_rhs = s.tasks_submitted
@@ -163,8 +163,8 @@ mod tests {
             k: 10,
             tasks_open_at_end: 0,
             distinct_worker_violations: 0,
-            in_system_area_ms: 0,
-            sojourn_ms: 0,
+            in_system_area_us: 0,
+            sojourn_us: 0,
         }
     }
 
@@ -196,7 +196,7 @@ mod tests {
     fn littles_law_mismatch_is_caught() {
         let s = RunSummary::default();
         let mut l = ledger(&s);
-        l.in_system_area_ms = 5;
+        l.in_system_area_us = 5;
         assert!(check(&l).unwrap_err().invariant.contains("Little"));
     }
 

@@ -41,6 +41,9 @@ pub enum MetricValue {
     Count(u64),
     Real(f64),
     Text(String),
+    /// A statistic of an empty sample (SPEC §4a): `null` in JSON, an empty
+    /// CSV cell, never 0.
+    Missing,
 }
 
 impl MetricValue {
@@ -48,8 +51,13 @@ impl MetricValue {
         match self {
             MetricValue::Count(c) => Some(*c as f64),
             MetricValue::Real(r) => Some(*r),
-            MetricValue::Text(_) => None,
+            MetricValue::Text(_) | MetricValue::Missing => None,
         }
+    }
+
+    /// A real statistic that may have no value.
+    pub fn from_option(x: Option<f64>) -> MetricValue {
+        x.map_or(MetricValue::Missing, MetricValue::Real)
     }
 }
 
@@ -78,21 +86,21 @@ pub struct RunSummary {
     pub tasks_withdrawn: u64,
     /// Timed-out tasks not returned (`on_timeout: drop`, or after a stop).
     pub tasks_dropped: u64,
-    pub time_to_label_mean_s: f64,
-    pub time_to_label_p50_s: f64,
-    pub time_to_label_p95_s: f64,
-    pub time_to_label_p99_s: f64,
-    pub queue_wait_mean_s: f64,
-    pub pool_wait_mean_s: f64,
+    pub time_to_label_mean_s: Option<f64>,
+    pub time_to_label_p50_s: Option<f64>,
+    pub time_to_label_p95_s: Option<f64>,
+    pub time_to_label_p99_s: Option<f64>,
+    pub queue_wait_mean_s: Option<f64>,
+    pub pool_wait_mean_s: Option<f64>,
     /// Share of dispatched objects whose first task waited for a worker:
     /// P(wait > 0), Erlang C's quantity for M/M/c.
-    pub pool_wait_positive_fraction: f64,
+    pub pool_wait_positive_fraction: Option<f64>,
     pub backlog_max: u64,
     pub backlog_mean: f64,
     pub available_max: u64,
     pub available_mean: f64,
-    pub worker_utilization: f64,
-    pub labeled_per_hour: f64,
+    pub worker_utilization: Option<f64>,
+    pub labeled_per_hour: Option<f64>,
     pub test_events_accepted: u64,
     pub job_end_state: Option<EndState>,
     pub job_end_time_s: f64,
@@ -100,21 +108,21 @@ pub struct RunSummary {
     pub redeliveries: u64,
     pub held_at_end: u64,
     pub held_at_sender_max: u64,
-    pub sender_wait_mean_s: f64,
+    pub sender_wait_mean_s: Option<f64>,
     /// Heartbeat objects sent by the keep-alive option.
     pub keepalive_messages: u64,
     /// From production (the producer's send, before any sender throttling)
     /// to the label event [s].
-    pub e2e_time_to_label_mean_s: f64,
-    pub e2e_time_to_label_p50_s: f64,
-    pub e2e_time_to_label_p95_s: f64,
+    pub e2e_time_to_label_mean_s: Option<f64>,
+    pub e2e_time_to_label_p50_s: Option<f64>,
+    pub e2e_time_to_label_p95_s: Option<f64>,
     /// On-shift worker time over the job's life [worker-hours].
     pub worker_hours_on_shift: f64,
     /// Accepted objects that repeat an earlier accepted object (retries or
     /// re-uploads the deduplication key did not catch): labeled twice.
     pub duplicate_objects_accepted: u64,
     pub cost_usd: f64,
-    pub cost_per_labeled_object: f64,
+    pub cost_per_labeled_object: Option<f64>,
     /// What the uncaught duplicates cost.
     pub duplicate_cost_paid_usd: f64,
     /// What deduplication saved (dropped duplicates at the marginal price).
@@ -126,6 +134,7 @@ impl RunSummary {
     /// Every metric, in the stable output order.
     pub fn metrics(&self) -> Vec<(&'static str, MetricValue)> {
         use MetricValue::{Count as C, Real as R};
+        let opt = MetricValue::from_option;
         vec![
             ("messages_received", C(self.messages_received)),
             ("duplicates_dropped", C(self.duplicates_dropped)),
@@ -146,22 +155,22 @@ impl RunSummary {
             ("tasks_expired", C(self.tasks_expired)),
             ("tasks_withdrawn", C(self.tasks_withdrawn)),
             ("tasks_dropped", C(self.tasks_dropped)),
-            ("time_to_label_mean_s", R(self.time_to_label_mean_s)),
-            ("time_to_label_p50_s", R(self.time_to_label_p50_s)),
-            ("time_to_label_p95_s", R(self.time_to_label_p95_s)),
-            ("time_to_label_p99_s", R(self.time_to_label_p99_s)),
-            ("queue_wait_mean_s", R(self.queue_wait_mean_s)),
-            ("pool_wait_mean_s", R(self.pool_wait_mean_s)),
+            ("time_to_label_mean_s", opt(self.time_to_label_mean_s)),
+            ("time_to_label_p50_s", opt(self.time_to_label_p50_s)),
+            ("time_to_label_p95_s", opt(self.time_to_label_p95_s)),
+            ("time_to_label_p99_s", opt(self.time_to_label_p99_s)),
+            ("queue_wait_mean_s", opt(self.queue_wait_mean_s)),
+            ("pool_wait_mean_s", opt(self.pool_wait_mean_s)),
             (
                 "pool_wait_positive_fraction",
-                R(self.pool_wait_positive_fraction),
+                opt(self.pool_wait_positive_fraction),
             ),
             ("backlog_max", C(self.backlog_max)),
             ("backlog_mean", R(self.backlog_mean)),
             ("available_max", C(self.available_max)),
             ("available_mean", R(self.available_mean)),
-            ("worker_utilization", R(self.worker_utilization)),
-            ("labeled_per_hour", R(self.labeled_per_hour)),
+            ("worker_utilization", opt(self.worker_utilization)),
+            ("labeled_per_hour", opt(self.labeled_per_hour)),
             ("test_events_accepted", C(self.test_events_accepted)),
             (
                 "job_end_state",
@@ -177,18 +186,21 @@ impl RunSummary {
             ("redeliveries", C(self.redeliveries)),
             ("held_at_end", C(self.held_at_end)),
             ("held_at_sender_max", C(self.held_at_sender_max)),
-            ("sender_wait_mean_s", R(self.sender_wait_mean_s)),
+            ("sender_wait_mean_s", opt(self.sender_wait_mean_s)),
             ("keepalive_messages", C(self.keepalive_messages)),
-            ("e2e_time_to_label_mean_s", R(self.e2e_time_to_label_mean_s)),
-            ("e2e_time_to_label_p50_s", R(self.e2e_time_to_label_p50_s)),
-            ("e2e_time_to_label_p95_s", R(self.e2e_time_to_label_p95_s)),
+            (
+                "e2e_time_to_label_mean_s",
+                opt(self.e2e_time_to_label_mean_s),
+            ),
+            ("e2e_time_to_label_p50_s", opt(self.e2e_time_to_label_p50_s)),
+            ("e2e_time_to_label_p95_s", opt(self.e2e_time_to_label_p95_s)),
             ("worker_hours_on_shift", R(self.worker_hours_on_shift)),
             (
                 "duplicate_objects_accepted",
                 C(self.duplicate_objects_accepted),
             ),
             ("cost_usd", R(self.cost_usd)),
-            ("cost_per_labeled_object", R(self.cost_per_labeled_object)),
+            ("cost_per_labeled_object", opt(self.cost_per_labeled_object)),
             ("duplicate_cost_paid_usd", R(self.duplicate_cost_paid_usd)),
             (
                 "duplicate_cost_avoided_usd",
@@ -196,6 +208,15 @@ impl RunSummary {
             ),
             ("events", C(self.events)),
         ]
+    }
+
+    /// Whether a metric is a statistic of a sample that can be empty (then
+    /// it has no value, SPEC §4a).
+    pub fn may_be_empty(name: &str) -> bool {
+        RunSummary::default()
+            .metrics()
+            .iter()
+            .any(|(k, v)| *k == name && *v == MetricValue::Missing)
     }
 
     /// Metric names in output order.

@@ -21,7 +21,7 @@ use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRe
 use super::throttle::{Decision, Gate, Policy};
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::{Latency, TimeWeighted};
-use crate::engine::time::{MS_PER_DAY, MS_PER_H};
+use crate::engine::time::{US_PER_DAY, US_PER_H};
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
 use rand::SeedableRng;
@@ -161,6 +161,10 @@ struct ProducerState {
     duplicates: SimRng,
     sent: u64,
     next_index: usize,
+    /// Exact instant of the last candidate arrival of a Poisson-type
+    /// process [µs, fractional]: gaps are added here, never to the rounded
+    /// tick, so no rounding accumulates (SPEC §4a).
+    poisson_clock: f64,
 }
 
 /// R5 pilot bookkeeping.
@@ -256,10 +260,10 @@ pub struct Simulation<'a> {
     tw_in_system: TimeWeighted,
     tw_busy: TimeWeighted,
     tw_on_shift: TimeWeighted,
-    /// Σ (departure − acceptance) of objects that left the system [ms].
-    departed_sojourn_ms: u128,
-    /// Σ acceptance time of objects in the system [ms].
-    in_system_accepted_sum_ms: u128,
+    /// Σ (departure − acceptance) of objects that left the system [µs].
+    departed_sojourn_us: u128,
+    /// Σ acceptance time of objects in the system [µs].
+    in_system_accepted_sum_us: u128,
     in_system: u64,
 
     timeseries: Vec<Sample>,
@@ -289,6 +293,7 @@ impl<'a> Simulation<'a> {
                 duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
                 sent: 0,
                 next_index: 0,
+                poisson_clock: 0.0,
             })
             .collect();
         let mut group_rngs: Vec<SimRng> = (0..cfg.workers.len())
@@ -358,8 +363,8 @@ impl<'a> Simulation<'a> {
             tw_in_system: TimeWeighted::default(),
             tw_busy: TimeWeighted::default(),
             tw_on_shift: TimeWeighted::default(),
-            departed_sojourn_ms: 0,
-            in_system_accepted_sum_ms: 0,
+            departed_sojourn_us: 0,
+            in_system_accepted_sum_us: 0,
             in_system: 0,
             timeseries: Vec::new(),
             pool_waited: 0,
@@ -418,7 +423,7 @@ impl<'a> Simulation<'a> {
         self.events
             .schedule(SimTime::ZERO + cfg.job.initializing, Event::JobInProgress);
         for (g, group) in cfg.workers.iter().enumerate() {
-            let (on, next) = group.shifts.state_at(SimTime::ZERO, cfg.start_at_epoch_ms);
+            let (on, next) = group.shifts.state_at(SimTime::ZERO, cfg.start_at_epoch_us);
             self.set_group_shift(g, on);
             if let Some(t) = next {
                 self.events.schedule(t, Event::ShiftChange(g as u16));
@@ -446,14 +451,14 @@ impl<'a> Simulation<'a> {
         if matches!(
             t.policy,
             Policy::BacklogThreshold { .. } | Policy::Aimd { .. } | Policy::Pi { .. }
-        ) && t.metrics_period.0 > 0
+        ) && !t.metrics_period.is_zero()
         {
             self.events.schedule(SimTime::ZERO, Event::MetricSample);
         }
-        if let Some(iv) = t.policy.interval().filter(|d| d.0 > 0) {
+        if let Some(iv) = t.policy.interval().filter(|d| !d.is_zero()) {
             self.events.schedule(SimTime::ZERO + iv, Event::ControlTick);
         }
-        if let Some(every) = t.keepalive.filter(|d| d.0 > 0) {
+        if let Some(every) = t.keepalive.filter(|d| !d.is_zero()) {
             self.events
                 .schedule(SimTime::ZERO + every, Event::Keepalive);
         }
@@ -542,7 +547,7 @@ impl<'a> Simulation<'a> {
             Event::Sample => {
                 self.record_sample();
                 let next = self.now + self.cfg.sample_every;
-                if next <= self.cfg.horizon && self.cfg.sample_every.0 > 0 {
+                if next <= self.cfg.horizon && !self.cfg.sample_every.is_zero() {
                     self.events.schedule(next, Event::Sample);
                 }
             }
@@ -634,14 +639,19 @@ impl<'a> Simulation<'a> {
                 self.producers[p].next_index = i;
                 times.get(i).copied()
             }
-            _ => self.next_poisson_time(p, prod.start),
+            _ => {
+                self.producers[p].poisson_clock = prod.start.as_micros() as f64;
+                self.next_poisson_time(p)
+            }
         }
         .filter(|&t| t < prod.end)
     }
 
-    /// Next event of a (possibly non-homogeneous) Poisson process after
-    /// `from`, by thinning against the process's peak rate (Lewis–Shedler).
-    fn next_poisson_time(&mut self, p: usize, from: SimTime) -> Option<SimTime> {
+    /// Next event of a (possibly non-homogeneous) Poisson process after the
+    /// producer's previous candidate, by thinning against the process's peak
+    /// rate (Lewis–Shedler). The exact (fractional) instant is kept and the
+    /// event fires at its tick (floor), so gaps never accumulate rounding.
+    fn next_poisson_time(&mut self, p: usize) -> Option<SimTime> {
         let cfg = self.cfg;
         let prod = &cfg.producers[p];
         let peak = peak_rate(&prod.process);
@@ -650,16 +660,17 @@ impl<'a> Simulation<'a> {
         }
         let exp = Exp::new(peak).expect("positive rate");
         let homogeneous = matches!(prod.process, ArrivalProcess::Poisson { .. });
-        let rng = &mut self.producers[p].arrivals;
-        let mut t = from.0 as f64;
+        let end = prod.end.as_micros() as f64;
+        let state = &mut self.producers[p];
         loop {
-            t += exp.sample(rng);
-            if t >= prod.end.0 as f64 {
+            state.poisson_clock += exp.sample(&mut state.arrivals);
+            if state.poisson_clock >= end {
                 return None;
             }
-            let st = SimTime(t.round() as u64);
+            let st = SimTime::from_micros(state.poisson_clock as u64);
             if homogeneous
-                || rng.random::<f64>() * peak < rate_at(&prod.process, st, cfg.start_at_epoch_ms)
+                || state.arrivals.random::<f64>() * peak
+                    < rate_at(&prod.process, st, cfg.start_at_epoch_us)
             {
                 return Some(st);
             }
@@ -677,7 +688,7 @@ impl<'a> Simulation<'a> {
                     self.send_original(p);
                 }
                 let next = self.now + *every;
-                if every.0 > 0 && next < prod.end && self.producers[p].sent < limit {
+                if !every.is_zero() && next < prod.end && self.producers[p].sent < limit {
                     self.events.schedule(next, Event::ProducerNext(p as u16));
                 }
             }
@@ -694,7 +705,7 @@ impl<'a> Simulation<'a> {
             _ => {
                 self.send_original(p);
                 if self.producers[p].sent < limit {
-                    if let Some(t) = self.next_poisson_time(p, self.now) {
+                    if let Some(t) = self.next_poisson_time(p) {
                         self.events.schedule(t, Event::ProducerNext(p as u16));
                     }
                 }
@@ -786,7 +797,7 @@ impl<'a> Simulation<'a> {
     /// copies it gives rise to.
     fn release(&mut self, h: Held) {
         let (p, ids) = (h.producer as usize, h.ids);
-        self.sender_wait.record(self.now.0 - h.produced_at.0);
+        self.sender_wait.record(self.now - h.produced_at);
         self.last_send = self.now;
         self.deliver(p, ids, false, h.produced_at);
         let cfg = self.cfg;
@@ -906,7 +917,7 @@ impl<'a> Simulation<'a> {
     fn accept(&mut self, produced_at: SimTime, key: u64) {
         self.c.objects_accepted += 1;
         self.in_system += 1;
-        self.in_system_accepted_sum_ms += self.now.0 as u128;
+        self.in_system_accepted_sum_us += self.now.as_micros() as u128;
         self.tw_in_system.set(self.now, self.in_system);
         let q = Queued {
             id: self.c.objects_accepted,
@@ -953,8 +964,8 @@ impl<'a> Simulation<'a> {
 
     fn leave_system(&mut self, accepted_at: SimTime) {
         self.in_system -= 1;
-        self.in_system_accepted_sum_ms -= accepted_at.0 as u128;
-        self.departed_sojourn_ms += (self.now.0 - accepted_at.0) as u128;
+        self.in_system_accepted_sum_us -= accepted_at.as_micros() as u128;
+        self.departed_sojourn_us += (self.now - accepted_at).as_micros() as u128;
         self.tw_in_system.set(self.now, self.in_system);
     }
 
@@ -1011,7 +1022,7 @@ impl<'a> Simulation<'a> {
         self.tw_available.set(self.now, self.available as u64);
         self.c.objects_dispatched += 1;
         self.log(q.id, TraceKind::Dispatched, None);
-        self.queue_wait.record(self.now.0 - q.accepted_at.0);
+        self.queue_wait.record(self.now - q.accepted_at);
         let gen = self.slab[slot as usize].gen;
         for _ in 0..n {
             self.pool.push_back(PoolTask {
@@ -1142,7 +1153,7 @@ impl<'a> Simulation<'a> {
         o.in_hand += 1;
         if !o.taken_once {
             o.taken_once = true;
-            self.pool_wait.record(now.0 - o.dispatched_at.0);
+            self.pool_wait.record(now - o.dispatched_at);
             if now > o.dispatched_at {
                 self.pool_waited += 1;
             }
@@ -1166,7 +1177,7 @@ impl<'a> Simulation<'a> {
             if group.decline_probability > 0.0 && rng.random::<f64>() < group.decline_probability {
                 (Outcome::Decline, group.decline_time)
             } else {
-                let s = SimDuration::from_ms_f64(group.service_time.sample(rng) / worker.speed);
+                let s = SimDuration::from_micros_f64(group.service_time.sample(rng) / worker.speed);
                 let limit = self.cfg.job.task_time_limit;
                 if s > limit {
                     (Outcome::Timeout, limit)
@@ -1278,7 +1289,7 @@ impl<'a> Simulation<'a> {
     fn on_shift_change(&mut self, g: usize) {
         let (on, next) = self.cfg.workers[g]
             .shifts
-            .state_at(self.now, self.cfg.start_at_epoch_ms);
+            .state_at(self.now, self.cfg.start_at_epoch_us);
         if on != self.group_on_shift[g] {
             self.set_group_shift(g, on);
         }
@@ -1344,8 +1355,8 @@ impl<'a> Simulation<'a> {
         self.tw_available.set(self.now, self.available as u64);
         if labeled {
             self.c.objects_labeled += 1;
-            self.time_to_label.record(self.now.0 - accepted_at.0);
-            self.e2e.record(self.now.0 - produced_at.0);
+            self.time_to_label.record(self.now - accepted_at);
+            self.e2e.record(self.now - produced_at);
         } else {
             self.c.objects_failed += 1;
         }
@@ -1538,7 +1549,7 @@ impl<'a> Simulation<'a> {
             self.record_sample();
         }
         let end = self.end;
-        let span = end.at.0.max(1) as f64;
+        let span = end.at.as_micros().max(1) as f64;
         let c = &self.c;
         let summary = RunSummary {
             messages_received: c.messages_received,
@@ -1566,21 +1577,15 @@ impl<'a> Simulation<'a> {
             time_to_label_p99_s: self.time_to_label.quantile_s(0.99),
             queue_wait_mean_s: self.queue_wait.mean_s(),
             pool_wait_mean_s: self.pool_wait.mean_s(),
-            pool_wait_positive_fraction: if self.pool_wait.count() > 0 {
-                self.pool_waited as f64 / self.pool_wait.count() as f64
-            } else {
-                0.0
-            },
+            pool_wait_positive_fraction: (self.pool_wait.count() > 0)
+                .then(|| self.pool_waited as f64 / self.pool_wait.count() as f64),
             backlog_max: self.tw_backlog.max(),
             backlog_mean: end.backlog_area as f64 / span,
             available_max: self.tw_available.max(),
             available_mean: end.available_area as f64 / span,
-            worker_utilization: if end.on_shift_area > 0 {
-                end.busy_area as f64 / end.on_shift_area as f64
-            } else {
-                0.0
-            },
-            labeled_per_hour: c.objects_labeled as f64 / (span / MS_PER_H as f64),
+            worker_utilization: (end.on_shift_area > 0)
+                .then(|| end.busy_area as f64 / end.on_shift_area as f64),
+            labeled_per_hour: Some(c.objects_labeled as f64 / (span / US_PER_H as f64)),
             test_events_accepted: c.test_events_accepted,
             job_end_state: self.end_state,
             job_end_time_s: end.at.as_secs_f64(),
@@ -1593,10 +1598,10 @@ impl<'a> Simulation<'a> {
             e2e_time_to_label_mean_s: self.e2e.mean_s(),
             e2e_time_to_label_p50_s: self.e2e.quantile_s(0.50),
             e2e_time_to_label_p95_s: self.e2e.quantile_s(0.95),
-            worker_hours_on_shift: end.on_shift_area as f64 / MS_PER_H as f64,
+            worker_hours_on_shift: end.on_shift_area as f64 / US_PER_H as f64,
             duplicate_objects_accepted: self.duplicate_objects_accepted,
             cost_usd: 0.0,
-            cost_per_labeled_object: 0.0,
+            cost_per_labeled_object: None,
             duplicate_cost_paid_usd: 0.0,
             duplicate_cost_avoided_usd: 0.0,
             events: self.event_count,
@@ -1613,9 +1618,10 @@ impl<'a> Simulation<'a> {
             k: self.cfg.job.max_concurrent_task_count,
             tasks_open_at_end: self.tasks_waiting + self.tasks_in_hand,
             distinct_worker_violations: c.distinct_worker_violations,
-            in_system_area_ms: self.tw_in_system.area_until(horizon),
-            sojourn_ms: self.departed_sojourn_ms + self.in_system as u128 * horizon.0 as u128
-                - self.in_system_accepted_sum_ms,
+            in_system_area_us: self.tw_in_system.area_until(horizon),
+            sojourn_us: self.departed_sojourn_us
+                + self.in_system as u128 * horizon.as_micros() as u128
+                - self.in_system_accepted_sum_us,
         };
         invariants::check(&ledger)?;
         Ok(RunOutput {
@@ -1637,11 +1643,8 @@ fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
     let tasks = s.tasks_submitted as f64 * cost.per_task;
     let wages = s.worker_hours_on_shift * cost.wage_per_worker_hour;
     s.cost_usd = objects + tasks + wages;
-    s.cost_per_labeled_object = if s.objects_labeled > 0 {
-        s.cost_usd / s.objects_labeled as f64
-    } else {
-        0.0
-    };
+    s.cost_per_labeled_object =
+        (s.objects_labeled > 0).then(|| s.cost_usd / s.objects_labeled as f64);
     let per_object = if s.objects_labeled > 0 {
         objects / s.objects_labeled as f64
     } else {
@@ -1652,35 +1655,35 @@ fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
     s.duplicate_cost_avoided_usd = s.duplicates_dropped as f64 * per_duplicate;
 }
 
-/// The highest rate a Poisson-type process reaches [messages/ms].
+/// The highest rate a Poisson-type process reaches [messages/µs].
 fn peak_rate(process: &ArrivalProcess) -> f64 {
     match process {
-        ArrivalProcess::Poisson { rate_per_ms } => *rate_per_ms,
+        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
         ArrivalProcess::Diurnal {
-            mean_per_ms,
+            mean_per_us,
             amplitude,
             ..
-        } => mean_per_ms * (1.0 + amplitude),
+        } => mean_per_us * (1.0 + amplitude),
         ArrivalProcess::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
         _ => 0.0,
     }
 }
 
-/// The rate of a Poisson-type process at `t` [messages/ms].
-fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_ms: i64) -> f64 {
+/// The rate of a Poisson-type process at `t` [messages/µs].
+fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_us: i64) -> f64 {
     match process {
-        ArrivalProcess::Poisson { rate_per_ms } => *rate_per_ms,
+        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
         ArrivalProcess::Diurnal {
-            mean_per_ms,
+            mean_per_us,
             peak_hour,
             amplitude,
         } => {
-            let h = ms_of_day(t, start_epoch_ms) as f64 / MS_PER_H as f64;
-            mean_per_ms
+            let h = us_of_day(t, start_epoch_us) as f64 / US_PER_H as f64;
+            mean_per_us
                 * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
         }
         ArrivalProcess::Profile { points } => {
-            let d = ms_of_day(t, start_epoch_ms);
+            let d = us_of_day(t, start_epoch_us);
             let i = points.partition_point(|&(at, _)| at <= d);
             points[i.saturating_sub(1)].1
         }
@@ -1688,9 +1691,9 @@ fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_ms: i64) -> f64 {
     }
 }
 
-/// Milliseconds since midnight UTC of the calendar at sim time `t`.
-fn ms_of_day(t: SimTime, start_epoch_ms: i64) -> u64 {
-    (start_epoch_ms + t.0 as i64).rem_euclid(MS_PER_DAY as i64) as u64
+/// Microseconds since midnight UTC of the calendar at sim time `t`.
+fn us_of_day(t: SimTime, start_epoch_us: i64) -> u64 {
+    (start_epoch_us + t.as_micros() as i64).rem_euclid(US_PER_DAY as i64) as u64
 }
 
 /// Runs one replication of `cfg`.

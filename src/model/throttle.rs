@@ -10,7 +10,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 
-/// A throttling policy. Rates are per ms.
+/// A throttling policy. Rates are per µs (the clock's tick).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Policy {
     /// Send at once.
@@ -151,7 +151,7 @@ impl Gate {
         }
     }
 
-    /// The current sending rate of rate-based policies [per ms].
+    /// The current sending rate of rate-based policies [per µs].
     pub fn rate(&self) -> f64 {
         match self.policy {
             Policy::FixedRate { rate } => rate,
@@ -169,10 +169,10 @@ impl Gate {
                 if r <= 0.0 {
                     return Decision::Blocked;
                 }
-                if now.0 as f64 >= self.next_free {
+                if now.as_micros() as f64 >= self.next_free {
                     Decision::Send
                 } else {
-                    Decision::WaitUntil(SimTime(self.next_free.ceil() as u64))
+                    Decision::WaitUntil(SimTime::from_micros(self.next_free.ceil() as u64))
                 }
             }
             Policy::TokenBucket { rate, burst } => {
@@ -183,7 +183,7 @@ impl Gate {
                     Decision::Blocked
                 } else {
                     let wait = ((1.0 - self.tokens) / rate).ceil().max(1.0);
-                    Decision::WaitUntil(SimTime(now.0 + wait as u64))
+                    Decision::WaitUntil(now + SimDuration::from_micros(wait as u64))
                 }
             }
             Policy::BacklogThreshold { high, .. } => {
@@ -208,7 +208,7 @@ impl Gate {
     }
 
     fn refill(&mut self, now: SimTime, rate: f64, burst: f64) {
-        let dt = now.0.saturating_sub(self.last_refill.0) as f64;
+        let dt = now.since(self.last_refill).as_micros() as f64;
         self.tokens = (self.tokens + dt * rate).min(burst);
         self.last_refill = now;
     }
@@ -220,7 +220,7 @@ impl Gate {
             Policy::FixedRate { .. } | Policy::Aimd { .. } | Policy::Pi { .. } => {
                 let r = self.rate();
                 if r > 0.0 {
-                    self.next_free = (now.0 as f64).max(self.next_free) + 1.0 / r;
+                    self.next_free = (now.as_micros() as f64).max(self.next_free) + 1.0 / r;
                 }
             }
             Policy::TokenBucket { .. } => self.tokens -= 1.0,
@@ -304,12 +304,18 @@ mod tests {
     #[test]
     fn fixed_rate_spaces_sends_evenly() {
         let mut g = Gate::new(&Policy::FixedRate { rate: 1.0 / 1000.0 });
-        assert_eq!(g.decide(SimTime(0)), Decision::Send);
-        g.sent(SimTime(0));
-        assert_eq!(g.decide(SimTime(10)), Decision::WaitUntil(SimTime(1000)));
-        assert_eq!(g.decide(SimTime(1000)), Decision::Send);
-        g.sent(SimTime(1000));
-        assert_eq!(g.decide(SimTime(1000)), Decision::WaitUntil(SimTime(2000)));
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
+        g.sent(SimTime::from_micros(0));
+        assert_eq!(
+            g.decide(SimTime::from_micros(10)),
+            Decision::WaitUntil(SimTime::from_micros(1000))
+        );
+        assert_eq!(g.decide(SimTime::from_micros(1000)), Decision::Send);
+        g.sent(SimTime::from_micros(1000));
+        assert_eq!(
+            g.decide(SimTime::from_micros(1000)),
+            Decision::WaitUntil(SimTime::from_micros(2000))
+        );
     }
 
     #[test]
@@ -319,27 +325,30 @@ mod tests {
             burst: 3.0,
         });
         for _ in 0..3 {
-            assert_eq!(g.decide(SimTime(0)), Decision::Send);
-            g.sent(SimTime(0));
+            assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
+            g.sent(SimTime::from_micros(0));
         }
-        assert_eq!(g.decide(SimTime(0)), Decision::WaitUntil(SimTime(1000)));
-        assert_eq!(g.decide(SimTime(1000)), Decision::Send);
+        assert_eq!(
+            g.decide(SimTime::from_micros(0)),
+            Decision::WaitUntil(SimTime::from_micros(1000))
+        );
+        assert_eq!(g.decide(SimTime::from_micros(1000)), Decision::Send);
     }
 
     #[test]
     fn backlog_threshold_has_hysteresis() {
         let mut g = Gate::new(&Policy::BacklogThreshold { high: 100, low: 50 });
-        assert_eq!(g.decide(SimTime(0)), Decision::Send);
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
         g.observe_backlog(101, 0);
-        assert_eq!(g.decide(SimTime(0)), Decision::Blocked);
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Blocked);
         g.observe_backlog(70, 0);
         assert_eq!(
-            g.decide(SimTime(0)),
+            g.decide(SimTime::from_micros(0)),
             Decision::Blocked,
             "between low and high: stay paused"
         );
         g.observe_backlog(49, 0);
-        assert_eq!(g.decide(SimTime(0)), Decision::Send);
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
     }
 
     #[test]
@@ -347,14 +356,14 @@ mod tests {
         let mut g = Gate::new(&Policy::BacklogThreshold { high: 100, low: 50 });
         g.observe_backlog(40, 0);
         for _ in 0..60 {
-            assert_eq!(g.decide(SimTime(0)), Decision::Send);
-            g.sent(SimTime(0));
+            assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
+            g.sent(SimTime::from_micros(0));
         }
         // 40 observed + 60 sent since: at the threshold, hold.
-        assert_eq!(g.decide(SimTime(0)), Decision::Blocked);
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Blocked);
         // A later reading that already includes 50 of those sends.
         g.observe_backlog(60, 50);
-        assert_eq!(g.decide(SimTime(0)), Decision::Send);
+        assert_eq!(g.decide(SimTime::from_micros(0)), Decision::Send);
     }
 
     #[test]
@@ -402,11 +411,14 @@ mod tests {
         let mut g = Gate::new(&Policy::ExpiryAlarm {
             pause: SimDuration::from_hours(1),
         });
-        g.expiry_alarm(SimTime(1000));
+        g.expiry_alarm(SimTime::from_micros(1000));
         assert_eq!(
-            g.decide(SimTime(2000)),
-            Decision::WaitUntil(SimTime(1000 + 3_600_000))
+            g.decide(SimTime::from_micros(2000)),
+            Decision::WaitUntil(SimTime::from_micros(1000 + 3_600_000_000))
         );
-        assert_eq!(g.decide(SimTime(1000 + 3_600_000)), Decision::Send);
+        assert_eq!(
+            g.decide(SimTime::from_micros(1000 + 3_600_000_000)),
+            Decision::Send
+        );
     }
 }

@@ -16,6 +16,7 @@ fn metric_json(v: &MetricValue) -> Value {
         MetricValue::Real(r) if r.is_finite() => json!(r),
         MetricValue::Real(_) => Value::Null,
         MetricValue::Text(s) => json!(s),
+        MetricValue::Missing => Value::Null,
     }
 }
 
@@ -30,10 +31,26 @@ fn metrics_object(ms: &[(&'static str, MetricValue)]) -> Value {
 /// The `mean` and `ci95` objects of an aggregate, as in summary.json.
 pub fn aggregate_json(agg: &Aggregate) -> (Value, Value) {
     let mut ci = Map::new();
-    for (k, (lo, hi)) in &agg.ci95 {
-        ci.insert((*k).to_string(), json!([finite(*lo), finite(*hi)]));
+    for (k, v) in &agg.ci95 {
+        let v = match v {
+            Some((lo, hi)) => json!([finite(*lo), finite(*hi)]),
+            None => Value::Null,
+        };
+        ci.insert((*k).to_string(), v);
     }
     (metrics_object(&agg.mean), Value::Object(ci))
+}
+
+/// How many replications have a value, for every metric that can be empty
+/// (SPEC §4a: means and intervals say over how many they were taken).
+pub fn counts_json(agg: &Aggregate) -> Value {
+    let mut m = Map::new();
+    for (k, n) in &agg.n {
+        if RunSummary::may_be_empty(k) {
+            m.insert((*k).to_string(), json!(n));
+        }
+    }
+    Value::Object(m)
 }
 
 /// summary.json (SPEC §4).
@@ -46,6 +63,7 @@ pub fn summary_json(name: &str, seed: u64, runs: &[RunOutput], agg: &Aggregate) 
         "runs": runs.iter().map(|r| metrics_object(&r.summary.metrics())).collect::<Vec<_>>(),
         "mean": mean,
         "ci95": ci,
+        "n": counts_json(agg),
     });
     let mut out = serde_json::to_vec_pretty(&doc).expect("JSON serialisation");
     out.push(b'\n');
@@ -65,6 +83,7 @@ fn cell(v: &MetricValue) -> String {
         MetricValue::Count(c) => c.to_string(),
         MetricValue::Real(r) => r.to_string(),
         MetricValue::Text(s) => s.clone(),
+        MetricValue::Missing => String::new(),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::spec::*;
 use super::units::*;
 use super::{Problem, Severity};
-use crate::engine::time::{MS_PER_H, MS_PER_S};
+use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::*;
 use crate::model::throttle::ThrottleConfig;
@@ -167,13 +167,13 @@ pub fn dedup_key_is_valid(key: &str) -> bool {
 /// A sampling period giving about 720 samples over `horizon`, on a round step.
 pub fn default_sample_every(horizon: SimTime) -> SimDuration {
     const STEPS_MIN: [u64; 11] = [1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440];
-    let target = horizon.0 / 720;
+    let target = horizon.as_micros() / 720;
     let step = STEPS_MIN
         .iter()
-        .map(|m| m * 60_000)
-        .find(|&ms| ms >= target)
-        .unwrap_or(1440 * 60_000);
-    SimDuration(step)
+        .map(|m| m * US_PER_MIN)
+        .find(|&us| us >= target)
+        .unwrap_or(1440 * US_PER_MIN);
+    SimDuration::from_micros(step)
 }
 
 pub(super) struct Built {
@@ -184,14 +184,14 @@ pub(super) struct Built {
 
 pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     let horizon = match parse_duration(&spec.horizon.0) {
-        Ok(d) if d.0 > 0 => SimTime(d.0),
+        Ok(d) if !d.is_zero() => SimTime::after(d),
         Ok(_) => {
             ctx.err("horizon", "must be positive (R11)");
-            SimTime(1)
+            SimTime::from_micros(1)
         }
         Err(e) => {
             ctx.err("horizon", e);
-            SimTime(1)
+            SimTime::from_micros(1)
         }
     };
     if spec.name.trim().is_empty() {
@@ -211,7 +211,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         .as_ref()
         .map(|t| t.0.as_str())
         .unwrap_or(DEFAULT_START_AT);
-    let start_at_epoch_ms = parse_instant(start_at).unwrap_or_else(|e| {
+    let start_at_epoch_us = parse_instant(start_at).unwrap_or_else(|e| {
         ctx.err("start_at", e);
         0
     });
@@ -237,7 +237,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     let mut names: Vec<String> = Vec::new();
     for (i, p) in spec.producers.iter().enumerate() {
         let f = format!("producers[{i}]");
-        let built = build_producer(p, i, horizon, start_at_epoch_ms, ctx);
+        let built = build_producer(p, i, horizon, start_at_epoch_us, ctx);
         if names.contains(&built.name) {
             ctx.err(
                 format!("{f}.name"),
@@ -296,7 +296,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         .and_then(|o| o.timeseries_every.as_ref())
     {
         Some(t) => match parse_duration(&t.0) {
-            Ok(d) if d.0 >= MS_PER_S => d,
+            Ok(d) if d >= SimDuration::from_secs(1) => d,
             Ok(_) => {
                 ctx.err("output.timeseries_every", "must be at least 1s");
                 default_sample_every(horizon)
@@ -308,7 +308,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         },
         None => default_sample_every(horizon),
     };
-    if horizon.0 / sample_every.0.max(1) > 2_000_000 {
+    if horizon.as_micros() / sample_every.as_micros().max(1) > 2_000_000 {
         ctx.err(
             "output.timeseries_every",
             "would write over 2 million samples per replication; choose a longer period",
@@ -320,7 +320,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         replications,
         sim: SimConfig {
             horizon,
-            start_at_epoch_ms,
+            start_at_epoch_us,
             job,
             producers,
             workers,
@@ -338,7 +338,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
     let mut cfg = ThrottleConfig::default();
     if let Some(m) = &spec.metrics {
         if let Some(d) = ctx.opt_duration("metrics.period", &m.period) {
-            if d.0 == 0 {
+            if d.is_zero() {
                 ctx.err("metrics.period", "must be positive");
             } else {
                 cfg.metrics_period = d;
@@ -435,7 +435,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
             }),
         }
     };
-    let ms_per_h = MS_PER_H as f64;
+    let us_per_h = US_PER_H as f64;
     cfg.policy = match t.policy.as_str() {
         "none" => Policy::None,
         "fixed_rate" => Policy::FixedRate {
@@ -478,8 +478,8 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
             Policy::Pi {
                 target_backlog: number(ctx, &mut take, "target_backlog", None),
                 // Gains are given in (messages/h) per object of error.
-                kp: number(ctx, &mut take, "kp", Some(1.0)) / ms_per_h,
-                ki: number(ctx, &mut take, "ki", Some(0.1)) / ms_per_h,
+                kp: number(ctx, &mut take, "kp", Some(1.0)) / us_per_h,
+                ki: number(ctx, &mut take, "ki", Some(0.1)) / us_per_h,
                 interval: duration(ctx, &mut take, "interval", Some(SimDuration::from_mins(5))),
                 max_rate: rate(ctx, &mut take, "max_rate", Some(base_rate * 10.0)),
                 base_rate,
@@ -499,7 +499,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
     if let Some(k) = take("keepalive") {
         match k.get("every").map(text) {
             Some(e) => match parse_duration(&e) {
-                Ok(d) if d.0 > 0 => cfg.keepalive = Some(d),
+                Ok(d) if !d.is_zero() => cfg.keepalive = Some(d),
                 Ok(_) => ctx.err("throttle.keepalive.every", "must be positive"),
                 Err(e) => ctx.err("throttle.keepalive.every", e),
             },
@@ -738,7 +738,7 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     }
     let stop_at = ctx
         .opt_duration("job.stop_at", &j.stop_at)
-        .map(|d| SimTime(d.0));
+        .map(SimTime::after);
     let f = "job.max_runtime";
     let max_runtime = ctx.duration(f, &j.max_runtime, SimDuration::from_days(30));
     if max_runtime > SimDuration::from_days(30) {
@@ -790,18 +790,15 @@ fn build_producer(
     p: &ProducerSpec,
     i: usize,
     horizon: SimTime,
-    start_epoch_ms: i64,
+    start_epoch_us: i64,
     ctx: &mut Ctx<'_>,
 ) -> ProducerConfig {
     let f = format!("producers[{i}]");
     let name = p.name.clone().unwrap_or_else(|| format!("{}{}", p.kind, i));
-    let start = SimTime(
-        ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO)
-            .0,
-    );
+    let start = SimTime::after(ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO));
     let end = ctx
         .opt_duration(&format!("{f}.end"), &p.end)
-        .map(|d| SimTime(d.0))
+        .map(SimTime::after)
         .unwrap_or(horizon);
     let limit = p.limit.map(|l| ctx.count(&format!("{f}.limit"), l));
     let source = ctx.choice(
@@ -831,7 +828,7 @@ fn build_producer(
             &format!("{f}.notification_configured_at"),
             &p.notification_configured_at,
         )
-        .map(|d| SimTime(d.0));
+        .map(SimTime::after);
     if notification_configured_at.is_some() && source != Source::S3 {
         ctx.err(
             format!("{f}.notification_configured_at"),
@@ -852,7 +849,7 @@ fn build_producer(
                 ],
             );
             ArrivalProcess::Poisson {
-                rate_per_ms: ctx.rate(&format!("{f}.rate"), &p.rate),
+                rate_per_us: ctx.rate(&format!("{f}.rate"), &p.rate),
             }
         }
         "manifest" => {
@@ -893,7 +890,7 @@ fn build_producer(
                 Some(_) => ctx.duration(&format!("{f}.every"), &p.every, SimDuration::ZERO),
                 None => SimDuration::ZERO,
             };
-            if p.every.is_some() && every.0 == 0 {
+            if p.every.is_some() && every.is_zero() {
                 ctx.err(
                     format!("{f}.every"),
                     "must be positive (omit it for a single burst)",
@@ -943,7 +940,7 @@ fn build_producer(
                     );
                 }
                 ArrivalProcess::Diurnal {
-                    mean_per_ms: mean,
+                    mean_per_us: mean,
                     peak_hour,
                     amplitude: amplitude.clamp(0.0, 1.0),
                 }
@@ -971,7 +968,7 @@ fn build_producer(
                         Ok(cells) => {
                             let mut times = Vec::with_capacity(cells.len());
                             for (row, cell) in cells {
-                                match parse_trace_time(&cell, start_epoch_ms) {
+                                match parse_trace_time(&cell, start_epoch_us) {
                                     Ok(t) => times.push(t),
                                     Err(e) => {
                                         ctx.err(
@@ -1020,22 +1017,22 @@ fn build_producer(
 
 /// A trace cell: seconds since job creation, a duration (`1h 5m`), or an
 /// ISO 8601 instant (placed against `start_at`).
-fn parse_trace_time(cell: &str, start_epoch_ms: i64) -> Result<SimTime, String> {
+fn parse_trace_time(cell: &str, start_epoch_us: i64) -> Result<SimTime, String> {
     let c = cell.trim();
     if let Ok(s) = c.parse::<f64>() {
         if s.is_finite() && s >= 0.0 {
-            return Ok(SimTime((s * 1000.0).round() as u64));
+            return Ok(SimTime::after(SimDuration::from_secs_f64(s)));
         }
         return Err(format!("`{c}` is a negative time"));
     }
     if c.contains('T') && c.contains('-') {
-        let ms = parse_instant(c)? - start_epoch_ms;
-        if ms < 0 {
+        let us = parse_instant(c)? - start_epoch_us;
+        if us < 0 {
             return Err(format!("`{c}` is before start_at"));
         }
-        return Ok(SimTime(ms as u64));
+        return Ok(SimTime::from_micros(us as u64));
     }
-    parse_duration(c).map(|d| SimTime(d.0))
+    parse_duration(c).map(SimTime::after)
 }
 
 /// Reads one column of a CSV file with a header row, relative to the
@@ -1077,7 +1074,7 @@ fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, 
 }
 
 fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
-    let ms = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>| -> f64 {
+    let us = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>| -> f64 {
         match v {
             None => {
                 ctx.err(
@@ -1087,7 +1084,7 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
                 1.0
             }
             Some(t) => match parse_duration(&t.0) {
-                Ok(x) => x.0 as f64,
+                Ok(x) => x.as_micros() as f64,
                 Err(e) => {
                     ctx.err(format!("{f}.{key}"), e);
                     1.0
@@ -1112,31 +1109,31 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
         }
     };
     let built = match d.dist.as_str() {
-        "constant" => Ok(ServiceDist::constant(ms(ctx, "value", &d.value))),
+        "constant" => Ok(ServiceDist::constant(us(ctx, "value", &d.value))),
         "exponential" => {
-            let m = ms(ctx, "mean", &d.mean);
+            let m = us(ctx, "mean", &d.mean);
             if m <= 0.0 {
                 ctx.err(format!("{f}.mean"), "must be positive");
             }
             ServiceDist::exponential(m.max(1.0))
         }
         "lognormal" => {
-            let median = ms(ctx, "median", &d.median).max(1.0);
+            let median = us(ctx, "median", &d.median).max(1.0);
             let sigma = num(ctx, "sigma", d.sigma);
             ServiceDist::lognormal(median, sigma)
         }
         "gamma" => {
-            let mean = ms(ctx, "mean", &d.mean).max(1.0);
+            let mean = us(ctx, "mean", &d.mean).max(1.0);
             let cv = num(ctx, "cv", d.cv);
             ServiceDist::gamma(mean, cv)
         }
         "weibull" => {
             let shape = num(ctx, "shape", d.shape);
-            let scale = ms(ctx, "scale", &d.scale).max(1.0);
+            let scale = us(ctx, "scale", &d.scale).max(1.0);
             ServiceDist::weibull(shape, scale)
         }
         "uniform" => {
-            let (lo, hi) = (ms(ctx, "min", &d.min), ms(ctx, "max", &d.max));
+            let (lo, hi) = (us(ctx, "min", &d.min), us(ctx, "max", &d.max));
             if lo > hi {
                 ctx.err(format!("{f}.min"), "must not exceed max");
             }
@@ -1158,9 +1155,9 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
                         let mut values = Vec::with_capacity(cells.len());
                         for (row, cell) in cells {
                             let v = match cell.trim().parse::<f64>() {
-                                Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * 1000.0),
+                                Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * US_PER_S as f64),
                                 Ok(s) => Err(format!("`{s}` is negative")),
-                                Err(_) => parse_duration(&cell).map(|d| d.0 as f64),
+                                Err(_) => parse_duration(&cell).map(|d| d.as_micros() as f64),
                             };
                             match v {
                                 Ok(v) => values.push(v),
@@ -1202,7 +1199,7 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         &w.decline_time,
         SimDuration::from_secs(10),
     );
-    let tz_offset_ms = match &w.tz_offset {
+    let tz_offset_us = match &w.tz_offset {
         None => 0,
         Some(t) => {
             // Accept a bare number of hours too.
@@ -1211,7 +1208,7 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
                     .parse::<f64>()
                     .ok()
                     .filter(|h| h.abs() <= 14.0)
-                    .map(|h| (h * MS_PER_H as f64).round() as i64)
+                    .map(|h| (h * US_PER_H as f64).round() as i64)
                     .map_or_else(|| parse_tz_offset(&t.0), Ok);
             parsed.unwrap_or_else(|e| {
                 ctx.err(format!("{f}.tz_offset"), e);
@@ -1252,7 +1249,7 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
                     triples.push((d, from, to));
                 }
             }
-            ShiftSchedule::weekly(&triples, tz_offset_ms)
+            ShiftSchedule::weekly(&triples, tz_offset_us)
         }
     };
     let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);
@@ -1293,15 +1290,15 @@ mod tests {
     #[test]
     fn default_sampling_is_round() {
         assert_eq!(
-            default_sample_every(SimTime(30 * 86_400_000)),
+            default_sample_every(SimTime::after(SimDuration::from_days(30))),
             SimDuration::from_hours(1)
         );
         assert_eq!(
-            default_sample_every(SimTime(3_600_000)),
+            default_sample_every(SimTime::after(SimDuration::from_hours(1))),
             SimDuration::from_mins(1)
         );
         assert_eq!(
-            default_sample_every(SimTime(5 * 86_400_000)),
+            default_sample_every(SimTime::after(SimDuration::from_days(5))),
             SimDuration::from_mins(10)
         );
     }

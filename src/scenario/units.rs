@@ -2,7 +2,7 @@
 //! `14d`, `1d 6h`; rates `N/s`, `N/m`, `N/h`, `N/d`; times of day `09:00`;
 //! ISO 8601 instants; time-zone offsets `+02:00`.
 
-use crate::engine::time::{MS_PER_DAY, MS_PER_H, MS_PER_MIN, MS_PER_S};
+use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_MS, US_PER_S};
 use crate::engine::SimDuration;
 
 /// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
@@ -10,7 +10,7 @@ use crate::engine::SimDuration;
 ///
 /// ```
 /// use labelsim::scenario::units::parse_duration;
-/// assert_eq!(parse_duration("1d 6h").unwrap().ms(), 30 * 3_600_000);
+/// assert_eq!(parse_duration("1d 6h").unwrap().as_secs_f64(), 30.0 * 3600.0);
 /// assert!(parse_duration("90").unwrap_err().contains("no unit"));
 /// ```
 pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
@@ -27,13 +27,13 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         return Err(format!("`{t}` is negative; durations must be non-negative"));
     }
     humantime::parse_duration(t)
-        .map(|d| SimDuration(d.as_millis().min(u64::MAX as u128) as u64))
+        .map(|d| SimDuration::from_micros(d.as_micros().min(u64::MAX as u128) as u64))
         .map_err(|e| {
             format!("`{t}` is not a duration ({e}); write e.g. `90s`, `15m`, `4h`, `1d 6h`")
         })
 }
 
-/// Parses a rate `N/unit` into messages per ms.
+/// Parses a rate `N/unit` into messages per µs (the clock's tick).
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let hint = "write e.g. `90/h`, `2/m`, `0.5/s` or `1000/d`";
@@ -47,18 +47,18 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     if !n.is_finite() || n < 0.0 {
         return Err(format!("`{t}` must be a non-negative rate"));
     }
-    let per_ms = match unit.trim() {
-        "ms" => 1.0,
-        "s" | "sec" | "second" => MS_PER_S as f64,
-        "m" | "min" | "minute" => MS_PER_MIN as f64,
-        "h" | "hour" => MS_PER_H as f64,
-        "d" | "day" => MS_PER_DAY as f64,
+    let ticks = match unit.trim() {
+        "ms" => US_PER_MS as f64,
+        "s" | "sec" | "second" => US_PER_S as f64,
+        "m" | "min" | "minute" => US_PER_MIN as f64,
+        "h" | "hour" => US_PER_H as f64,
+        "d" | "day" => US_PER_DAY as f64,
         other => return Err(format!("`{t}`: unknown rate unit `{other}`; {hint}")),
     };
-    Ok(n / per_ms)
+    Ok(n / ticks)
 }
 
-/// Parses `HH:MM` (or `HH:MM:SS`) into ms since midnight; `24:00` allowed.
+/// Parses `HH:MM` (or `HH:MM:SS`) into µs since midnight; `24:00` allowed.
 pub fn parse_time_of_day(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let parts: Vec<&str> = t.split(':').collect();
@@ -74,10 +74,10 @@ pub fn parse_time_of_day(s: &str) -> Result<u64, String> {
     if m >= 60 || sec >= 60 || h > 24 || (h == 24 && (m > 0 || sec > 0)) {
         return Err(bad());
     }
-    Ok(h * MS_PER_H + m * MS_PER_MIN + sec * MS_PER_S)
+    Ok(h * US_PER_H + m * US_PER_MIN + sec * US_PER_S)
 }
 
-/// Parses a time-zone offset (`+02:00`, `-05:30`, `UTC`, `Z`) into ms.
+/// Parses a time-zone offset (`+02:00`, `-05:30`, `UTC`, `Z`) into µs.
 pub fn parse_tz_offset(s: &str) -> Result<i64, String> {
     let t = s.trim();
     if t.eq_ignore_ascii_case("utc") || t == "Z" {
@@ -99,7 +99,7 @@ pub fn parse_tz_offset(s: &str) -> Result<i64, String> {
     if h > 14 || m >= 60 {
         return Err(bad());
     }
-    Ok(sign * (h * MS_PER_H as i64 + m * MS_PER_MIN as i64))
+    Ok(sign * (h * US_PER_H as i64 + m * US_PER_MIN as i64))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -114,7 +114,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// Parses an ISO 8601 instant `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` (a
-/// missing offset means UTC) into ms since the Unix epoch.
+/// missing offset means UTC) into µs since the Unix epoch.
 pub fn parse_instant(s: &str) -> Result<i64, String> {
     let t = s.trim();
     let bad = || format!("`{t}` is not an ISO 8601 instant; write e.g. `2026-01-05T00:00:00Z`");
@@ -129,7 +129,7 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return Err(bad());
     }
-    let (clock, offset_ms) = if let Some(c) = rest.strip_suffix('Z') {
+    let (clock, offset_us) = if let Some(c) = rest.strip_suffix('Z') {
         (c, 0)
     } else if let Some(i) = rest.rfind(['+', '-']) {
         (&rest[..i], parse_tz_offset(&rest[i..])?)
@@ -138,13 +138,16 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     };
     let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
     let tod = parse_time_of_day(hms)?;
-    let frac_ms = if frac.is_empty() {
+    let frac_us = if frac.is_empty() {
         0
     } else {
-        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+        let digits: String = frac.chars().chain("000000".chars()).take(6).collect();
         digits.parse::<i64>().map_err(|_| bad())?
     };
-    Ok(days_from_civil(y, mo, d) * MS_PER_DAY as i64 + tod as i64 + frac_ms - offset_ms)
+    days_from_civil(y, mo, d)
+        .checked_mul(US_PER_DAY as i64)
+        .and_then(|t| t.checked_add(tod as i64 + frac_us - offset_us))
+        .ok_or_else(|| format!("`{t}` is too far from 1970 to place on the clock"))
 }
 
 /// Parses a day set: `mon-fri`, `sat,sun`, `mon`, `daily` / `all`. Returns
@@ -206,8 +209,8 @@ mod tests {
 
     #[test]
     fn rates_in_every_unit() {
-        assert_eq!(parse_rate("90/h").unwrap(), 90.0 / 3_600_000.0);
-        assert_eq!(parse_rate("2/s").unwrap(), 0.002);
+        assert_eq!(parse_rate("90/h").unwrap(), 90.0 / 3_600_000_000.0);
+        assert_eq!(parse_rate("2/s").unwrap(), 0.000_002);
         assert_eq!(parse_rate("1440/d").unwrap(), parse_rate("1/m").unwrap());
         assert!(parse_rate("90").is_err());
         assert!(parse_rate("-1/h").is_err());
@@ -219,15 +222,18 @@ mod tests {
         // 2026-01-05T00:00:00Z
         assert_eq!(
             parse_instant("2026-01-05T00:00:00Z").unwrap(),
-            1_767_571_200_000
+            1_767_571_200_000_000
         );
         assert_eq!(
             parse_instant("2026-01-05T02:00:00+02:00").unwrap(),
-            1_767_571_200_000
+            1_767_571_200_000_000
         );
-        assert_eq!(parse_instant("1970-01-01T00:00:00.250Z").unwrap(), 250);
+        assert_eq!(parse_instant("1970-01-01T00:00:00.250Z").unwrap(), 250_000);
         assert!(parse_instant("2026-13-01T00:00:00Z").is_err());
-        assert_eq!(parse_tz_offset("-05:30").unwrap(), -(5 * 60 + 30) * 60_000);
+        assert_eq!(
+            parse_tz_offset("-05:30").unwrap(),
+            -(5 * 60 + 30) * 60_000_000
+        );
     }
 
     #[test]
@@ -236,7 +242,7 @@ mod tests {
         assert_eq!(parse_days("sat,sun").unwrap(), vec![5, 6]);
         assert_eq!(parse_days("fri-mon").unwrap(), vec![0, 4, 5, 6]);
         assert!(parse_days("someday").is_err());
-        assert_eq!(parse_time_of_day("24:00").unwrap(), 86_400_000);
+        assert_eq!(parse_time_of_day("24:00").unwrap(), 86_400_000_000);
         assert!(parse_time_of_day("25:00").is_err());
     }
 }
