@@ -245,15 +245,39 @@ fn r4_batch_waves_wait_for_the_whole_wave() {
 
 #[test]
 fn r4_batch_job_past_max_runtime_fails() {
-    // At 3h objects 11-15 are in hand (finish, labeled), 16-20 wait
-    // (withdrawn: failed), 21-25 never sent (stranded).
-    let s = run(&R4.replace("MAXRT", "max_runtime: 3h")).summary;
+    // At 2h30m objects 11-15 are in hand (finish at 3h, labeled), 16-20
+    // wait (withdrawn: failed), 21-25 never sent (stranded).
+    let s = run(&R4.replace("MAXRT", "max_runtime: 2h 30m")).summary;
     assert_eq!(s.job_end_state, Some(EndState::Failed));
-    assert_eq!(s.job_end_time_s, 3.0 * H);
+    assert_eq!(s.job_end_time_s, 2.5 * H);
     assert_eq!(s.objects_labeled, 15);
     assert_eq!(s.objects_failed, 5);
     assert_eq!(s.stranded_at_stop, 5);
     assert_eq!(s.tasks_withdrawn, 5);
+}
+
+#[test]
+fn tie_order_work_finishing_at_max_runtime_counts_before_the_deadline() {
+    // SPEC §1: at 3h objects 11-15 are submitted (ordinary events) before
+    // R1's max_runtime (a deadline) fires, and the freed workers take 16-20
+    // at that instant: in hand, they finish at 4h. Nothing is withdrawn.
+    let s = run(&R4.replace("MAXRT", "max_runtime: 3h")).summary;
+    assert_eq!(s.job_end_state, Some(EndState::Failed));
+    assert_eq!(s.job_end_time_s, 3.0 * H);
+    assert_eq!(s.objects_labeled, 20);
+    assert_eq!(s.objects_failed, 0);
+    assert_eq!(s.tasks_withdrawn, 0);
+    assert_eq!(s.stranded_at_stop, 5);
+}
+
+#[test]
+fn tie_order_a_batch_job_completing_exactly_at_max_runtime_completed() {
+    // Waves as above end at 5h; with max_runtime 5h the last submissions
+    // (ordinary) come before the deadline: the job completed.
+    let s = run(&R4.replace("MAXRT", "max_runtime: 5h")).summary;
+    assert_eq!(s.job_end_state, Some(EndState::Completed));
+    assert_eq!(s.job_end_time_s, 5.0 * H);
+    assert_eq!(s.objects_labeled, 25);
 }
 
 #[test]
@@ -675,4 +699,253 @@ fn r10_only_s3_producers_have_a_notification() {
         "producers[0].notification_configured_at"
     );
     assert_eq!(err.problems[0].line, Some(7));
+}
+
+// ----- SPEC §1: one tie order for every instant ------------------------------
+
+#[test]
+fn tie_order_identical_objects_submitting_exactly_at_their_lifetime_are_both_labeled() {
+    // Two objects, 10 s apart, each taken at dispatch by its own worker and
+    // submitted after exactly the 1m lifetime. The submission (ordinary)
+    // precedes the R7 deadline of the same instant for both, whichever
+    // object the lifetime timer was armed for first.
+    let out = run(r#"
+name: tie_lifetime
+horizon: 1h
+job: {initializing: 0s, task_availability_lifetime: 1m}
+producers: [{name: p, kind: burst, size: 1, every: 10s, limit: 2}]
+workers: [{count: 2, service_time: {dist: constant, value: 1m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.objects_labeled, 2);
+    assert_eq!(s.objects_failed, 0);
+    assert_eq!(s.tasks_expired, 0);
+    assert_eq!(time_of(&out, 1, K::Labeled), Some(60.0));
+    assert_eq!(time_of(&out, 2, K::Labeled), Some(70.0));
+}
+
+#[test]
+fn tie_order_a_queued_object_whose_retention_ends_as_a_slot_opens_is_dispatched() {
+    // K=2, N=1, two workers at 10m; manifest of 3 at 0: objects 1-2
+    // dispatched and taken, object 3 queued with retention 10m. At 10m both
+    // finish; the second completion makes A=0 < K−N, so object 3 is
+    // dispatched at 10m, before its R6 deadline of that instant.
+    let out = run(r#"
+name: tie_retention
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 2, queue_retention: 10m}
+producers: [{name: m, kind: manifest, count: 3}]
+workers: [{count: 2, service_time: {dist: constant, value: 10m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.expired_in_queue, 0);
+    assert_eq!(time_of(&out, 3, K::Dispatched), Some(600.0));
+    assert_eq!(s.objects_labeled, 3);
+}
+
+#[test]
+fn tie_order_a_queued_object_expires_at_its_retention_when_no_slot_opens() {
+    // The same with one worker: at 10m only object 1 finishes (A=1, no
+    // refill), so object 3 expires exactly at 10m (R6).
+    let out = run(r#"
+name: tie_retention_expires
+horizon: 1h
+job: {initializing: 0s, max_concurrent_task_count: 2, queue_retention: 10m}
+producers: [{name: m, kind: manifest, count: 3}]
+workers: [{count: 1, service_time: {dist: constant, value: 10m}}]
+"#);
+    assert_eq!(out.summary.expired_in_queue, 1);
+    assert_eq!(time_of(&out, 3, K::ExpiredInQueue), Some(600.0));
+}
+
+#[test]
+fn tie_order_a_burst_at_exactly_stop_at_is_lost_after_the_stop() {
+    // R1 + SPEC §1: the manual stop precedes everything else of its instant,
+    // including a producer's first send.
+    let out = run(r#"
+name: tie_stop
+horizon: 2h
+job: {initializing: 0s, stop_at: 1h}
+producers: [{name: b, kind: burst, size: 5, start: 1h}]
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.lost_after_stop, 5);
+    assert_eq!(s.objects_accepted, 0);
+}
+
+#[test]
+fn tie_order_in_progress_precedes_the_messages_of_its_instant() {
+    let out = run(r#"
+name: tie_start
+horizon: 1h
+job: {initializing: 5m}
+producers: [{name: b, kind: burst, size: 3, start: 5m}]
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    assert_eq!(out.summary.objects_accepted, 3);
+    assert_eq!(out.summary.lost_not_in_progress, 0);
+}
+
+#[test]
+fn r1_a_stop_during_initializing_strands_the_manifest() {
+    // Stop at 2m, InProgress would be at 5m: the 7 manifest objects are
+    // counted as received, accepted and stranded; the stream sent at 1m is
+    // lost (not in progress).
+    let out = run(r#"
+name: stop_init
+horizon: 1h
+job: {initializing: 5m, stop_at: 2m}
+producers:
+  - {name: m, kind: manifest, count: 7}
+  - {name: b, kind: burst, size: 2, start: 1m}
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    let s = &out.summary;
+    assert_eq!(s.job_end_state, Some(EndState::StoppedManual));
+    assert_eq!(s.job_end_time_s, 120.0);
+    assert_eq!(s.messages_received, 9);
+    assert_eq!(s.lost_not_in_progress, 2);
+    assert_eq!(s.objects_accepted, 7);
+    assert_eq!(s.stranded_at_stop, 7);
+    assert_eq!(s.objects_dispatched, 0);
+    assert_eq!(s.labeled_per_hour, None, "the job never ran");
+}
+
+#[test]
+fn r1_a_stop_at_the_instant_of_in_progress_strands_the_manifest() {
+    // The stop precedes InProgress at the same instant (SPEC §1).
+    let out = run(r#"
+name: stop_at_start
+horizon: 1h
+job: {initializing: 5m, stop_at: 5m}
+producers: [{name: m, kind: manifest, count: 4}]
+workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
+"#);
+    assert_eq!(out.summary.stranded_at_stop, 4);
+    assert_eq!(out.summary.objects_dispatched, 0);
+}
+
+#[test]
+fn limit_zero_sends_nothing_for_every_producer_kind() {
+    for p in [
+        "{name: p, kind: poisson, rate: 100/h, limit: 0}",
+        "{name: p, kind: trace, csv: r1_arrivals.csv, column: timestamp, limit: 0}",
+        "{name: p, kind: burst, size: 5, every: 10m, limit: 0}",
+        "{name: p, kind: manifest, count: 5, limit: 0}",
+        "{name: p, kind: diurnal, mean_rate: 100/h, limit: 0}",
+    ] {
+        let out = run(&format!(
+            "name: limit0\nhorizon: 1h\njob: {{initializing: 0s}}\nproducers: [{p}]\nworkers: [{{count: 1, service_time: {{dist: constant, value: 1m}}}}]\n"
+        ));
+        assert_eq!(out.summary.messages_produced, 0, "{p}");
+        assert_eq!(out.summary.messages_received, 0, "{p}");
+    }
+}
+
+#[test]
+fn r7_lifetime_timers_do_not_pile_up_events_grow_linearly_with_the_horizon() {
+    // Overload with the 6h Mechanical Turk lifetime (K=1000, capacity
+    // 100/h against 200/h): objects keep reaching their lifetime while the
+    // queue refills the pool. Each lifetime event once re-armed an extra
+    // timer chain per refill (8.0 M events for 4 days, 39 M for 8); now
+    // doubling the horizon about doubles the events (42 k, 84 k).
+    let yaml = |days: u32| {
+        format!(
+            "name: mturk_overload\nhorizon: {days}d\nseed: 3\njob: {{workforce: mturk, initializing: 0s}}\n\
+             producers: [{{name: p, kind: poisson, rate: 200/h}}]\n\
+             workers: [{{count: 10, service_time: {{dist: exponential, mean: 6m}}}}]\n"
+        )
+    };
+    let e4 = run(&yaml(4)).summary.events as f64;
+    let e8 = run(&yaml(8)).summary.events as f64;
+    assert!(e8 / e4 < 2.2, "events {e4} for 4 days, {e8} for 8 days");
+    assert!(e8 < 20.0 * 200.0 * 24.0 * 8.0, "events {e8}");
+}
+
+// ----- SPEC §4a metric definitions -------------------------------------------
+
+#[test]
+fn utilization_counts_overtime_and_never_exceeds_one() {
+    // One worker on 09:00-17:00 (Monday), 20 objects of 50 minutes at 0:
+    // tasks start at 9:00 + 50k min; the 10th starts at 16:30 and ends at
+    // 17:20. Busy 500 min = on shift 480 + overtime 20: utilization exactly
+    // 1 (it read 500/480 = 1.04 when overtime was left out).
+    let s = run(r#"
+name: overtime
+horizon: 1d
+job: {initializing: 0s}
+producers: [{name: m, kind: manifest, count: 20}]
+workers: [{count: 1, service_time: {dist: constant, value: 50m}, shifts: [{days: mon, from: "09:00", to: "17:00"}]}]
+"#)
+    .summary;
+    assert_eq!(s.objects_labeled, 10);
+    assert_eq!(s.worker_hours_on_shift, 8.0);
+    assert!((s.worker_hours_overtime - 20.0 / 60.0).abs() < 1e-12);
+    assert_eq!(s.worker_utilization, Some(1.0));
+}
+
+#[test]
+fn labeled_per_hour_counts_only_labels_made_during_the_job() {
+    // 10 one-hour tasks taken at 0, stop at 30m: the tasks in hand finish
+    // at 1h, after the stop. None of the labels was made during the job's
+    // life, so the rate is 0 (it read 20/h: 10 labels over 30 minutes).
+    let s = run(r#"
+name: lph
+horizon: 2h
+job: {initializing: 0s, stop_at: 30m}
+producers: [{name: m, kind: manifest, count: 10}]
+workers: [{count: 10, service_time: {dist: constant, value: 1h}}]
+"#)
+    .summary;
+    assert_eq!(s.objects_labeled, 10);
+    assert_eq!(s.labeled_per_hour, Some(0.0));
+}
+
+#[test]
+fn an_empty_sample_has_no_value() {
+    // Nothing is ever labeled or taken: every latency statistic is absent,
+    // never 0 (SPEC §4a).
+    let s = run(r#"
+name: empty
+horizon: 1h
+job: {initializing: 0s}
+producers: [{name: m, kind: manifest, count: 3}]
+workers: [{count: 0, service_time: {dist: constant, value: 1m}}]
+"#)
+    .summary;
+    assert_eq!(s.objects_labeled, 0);
+    assert_eq!(s.time_to_label_mean_s, None);
+    assert_eq!(s.time_to_label_p95_s, None);
+    assert_eq!(s.pool_wait_mean_s, None);
+    assert_eq!(s.worker_utilization, None, "no worker time at all");
+    assert_eq!(s.cost_per_labeled_object, None);
+    assert_eq!(s.queue_wait_mean_s, Some(0.0), "dispatched directly");
+}
+
+#[test]
+fn r2_n_above_the_workforce_warns_and_each_object_gets_every_worker_once() {
+    // N=3 with 2 workers: each object's third task can never be taken; it
+    // waits until the 1h lifetime (R7) while the first two are submitted.
+    let yaml = r#"
+name: n_over_w
+horizon: 1d
+job: {initializing: 0s, workers_per_object: 3, task_availability_lifetime: 1h}
+producers: [{name: m, kind: manifest, count: 50}]
+workers: [{count: 2, service_time: {dist: constant, value: 1m}}]
+"#;
+    let sc = scenario(yaml);
+    assert!(
+        sc.warnings
+            .iter()
+            .any(|w| w.message.contains("exceeds the 2 workers")),
+        "{:?}",
+        sc.warnings
+    );
+    let s = run(yaml).summary;
+    // 50 objects × 2 minutes of the pair's time each: all 100 possible
+    // submissions within 50 minutes, before the first lifetime (1h).
+    assert_eq!(s.tasks_submitted, 100);
+    assert_eq!(s.tasks_expired, 50);
+    assert_eq!(s.objects_labeled, 50);
 }

@@ -1,23 +1,33 @@
 //! The future-event list: a binary heap keyed by (time, phase, sequence).
 //!
-//! Events at equal times come out in a fixed order (SPEC §1): first by
-//! [`Phase`] (normal events before end-of-instant checks), then first-in,
-//! first-out by the order in which they were scheduled. Push and pop cost
-//! O(log n) in the number of pending events; the heap's storage is reused, so
-//! the hot path does not allocate once it has grown to its working size.
+//! Events at equal times come out in one fixed order (SPEC §1): first by
+//! [`Phase`] (lifecycle transitions, then ordinary events, then deadlines in
+//! their fixed rank, then observations), then first-in, first-out by the
+//! order in which they were scheduled. Push and pop cost O(log n) in the
+//! number of pending events; the heap's storage is reused, so the hot path
+//! does not allocate once it has grown to its working size.
 
 use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// Where an event sits among the events of one instant.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+/// Where an event sits among the events of one instant. The derived order
+/// is the tie order: every `Lifecycle` before every `Normal`, then every
+/// `Deadline`, then `Observe`; within `Lifecycle` and `Deadline` by rank.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
 pub enum Phase {
-    /// Ordinary events, first-in first-out by scheduling sequence.
-    Normal = 0,
-    /// Checks that must see everything else that happens at that instant
-    /// (the R8 idle stop: "idle for *more* than" the timeout).
-    EndOfInstant = 1,
+    /// State changes that must precede everything else of their instant,
+    /// by rank (the model's lifecycle transitions).
+    Lifecycle(u8),
+    /// Ordinary events (arrivals, completions, shift changes), first-in
+    /// first-out by scheduling sequence.
+    Normal,
+    /// Deadlines, by rank: they see all the work of their instant, so work
+    /// finishing exactly at a deadline counts before it. Each kind has its
+    /// own rank, so a deadline never depends on which timer was armed first.
+    Deadline(u8),
+    /// Observations (time-series samples): the instant's final state.
+    Observe,
 }
 
 struct Entry<E> {
@@ -70,7 +80,7 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Schedules `event` at `time` in the normal phase.
+    /// Schedules `event` at `time` in the normal phase (FIFO among equals).
     pub fn schedule(&mut self, time: SimTime, event: E) {
         self.schedule_in_phase(time, Phase::Normal, event);
     }
@@ -121,11 +131,28 @@ mod tests {
     }
 
     #[test]
-    fn end_of_instant_phase_runs_after_later_scheduled_normal_events() {
+    fn one_tie_order_whatever_the_scheduling_order() {
+        let t = SimTime::from_micros(10);
         let mut q = EventQueue::new();
-        q.schedule_in_phase(SimTime::from_micros(10), Phase::EndOfInstant, "idle");
-        q.schedule(SimTime::from_micros(10), "arrival");
-        assert_eq!(q.pop().unwrap().1, "arrival");
-        assert_eq!(q.pop().unwrap().1, "idle");
+        q.schedule_in_phase(t, Phase::Observe, "sample");
+        q.schedule_in_phase(t, Phase::Deadline(3), "idle");
+        q.schedule_in_phase(t, Phase::Deadline(0), "retention");
+        q.schedule(t, "arrival");
+        q.schedule_in_phase(t, Phase::Lifecycle(1), "in_progress");
+        q.schedule_in_phase(t, Phase::Lifecycle(0), "stop");
+        q.schedule(t, "completion");
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(
+            order,
+            [
+                "stop",
+                "in_progress",
+                "arrival",
+                "completion",
+                "retention",
+                "idle",
+                "sample"
+            ]
+        );
     }
 }

@@ -36,11 +36,20 @@ pub struct Ledger<'a> {
     pub tasks_open_at_end: u64,
     /// Times a worker was handed a second task of one object (R2).
     pub distinct_worker_violations: u64,
-    /// ∫ (objects in system) dt over the run [object·µs].
+    /// ∫ (queue level + A level) dt over the run, from the level
+    /// trackers [object·µs].
     pub in_system_area_us: u128,
     /// Σ over accepted objects of their time in the system, truncated at the
-    /// end of the run [µs].
+    /// end of the run, from acceptance and departure instants [µs].
     pub sojourn_us: u128,
+    /// ∫ busy workers dt over the run, from the level tracker [worker·µs].
+    pub busy_area_us: u128,
+    /// Σ over tasks of their time in a worker's hands, from each holding's
+    /// start and end instants, truncated at the end of the run [µs].
+    pub held_us: u128,
+    /// Labels made and tasks submitted during the job's life.
+    pub labeled_in_life: u64,
+    pub submitted_in_life: u64,
 }
 
 fn violation(invariant: &'static str, details: String) -> Result<(), InvariantViolation> {
@@ -102,12 +111,36 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
             format!("{} repeated assignments", l.distinct_worker_violations),
         );
     }
-    // Little's law on the run's own sample path: the area under the number
-    // in system equals the summed time in system. Exact in integer µs.
+    // Little's law on the run's own sample path: the area under the queue
+    // and A levels equals the summed time in system of the objects. Exact in
+    // integer µs; the two sides are computed along independent paths.
     if l.in_system_area_us != l.sojourn_us {
         return violation(
-            "Little's law (area under objects-in-system = summed time in system)",
+            "Little's law (area under queue + available levels = summed time in system)",
             format!("{} != {} object·µs", l.in_system_area_us, l.sojourn_us),
+        );
+    }
+    // The same for workers: the busy level's area equals the summed holding
+    // times of the tasks.
+    if l.busy_area_us != l.held_us {
+        return violation(
+            "busy worker-time (level) = summed task holding times",
+            format!("{} != {} worker·µs", l.busy_area_us, l.held_us),
+        );
+    }
+    // Physical bounds (SPEC §5).
+    if let Some(u) = s.worker_utilization {
+        if !(0.0..=1.0).contains(&u) {
+            return violation(
+                "worker_utilization <= 1 (busy time within on-shift time + overtime)",
+                format!("worker_utilization {u}"),
+            );
+        }
+    }
+    if l.labeled_in_life > l.submitted_in_life {
+        return violation(
+            "labels made during the job's life <= tasks submitted in it (each label needs a submission by the team)",
+            format!("{} labels > {} submissions", l.labeled_in_life, l.submitted_in_life),
         );
     }
     let task_rhs = s.tasks_submitted
@@ -165,6 +198,10 @@ mod tests {
             distinct_worker_violations: 0,
             in_system_area_us: 0,
             sojourn_us: 0,
+            busy_area_us: 0,
+            held_us: 0,
+            labeled_in_life: 0,
+            submitted_in_life: 0,
         }
     }
 

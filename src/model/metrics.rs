@@ -118,6 +118,9 @@ pub struct RunSummary {
     pub e2e_time_to_label_p95_s: Option<f64>,
     /// On-shift worker time over the job's life [worker-hours].
     pub worker_hours_on_shift: f64,
+    /// Busy worker time outside shifts over the job's life: tasks in hand
+    /// at a shift's end are finished (R7) [worker-hours]; paid as wages.
+    pub worker_hours_overtime: f64,
     /// Accepted objects that repeat an earlier accepted object (retries or
     /// re-uploads the deduplication key did not catch): labeled twice.
     pub duplicate_objects_accepted: u64,
@@ -195,6 +198,7 @@ impl RunSummary {
             ("e2e_time_to_label_p50_s", opt(self.e2e_time_to_label_p50_s)),
             ("e2e_time_to_label_p95_s", opt(self.e2e_time_to_label_p95_s)),
             ("worker_hours_on_shift", R(self.worker_hours_on_shift)),
+            ("worker_hours_overtime", R(self.worker_hours_overtime)),
             (
                 "duplicate_objects_accepted",
                 C(self.duplicate_objects_accepted),

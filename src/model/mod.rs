@@ -10,6 +10,9 @@ pub mod sim;
 pub mod throttle;
 pub mod workforce;
 
+#[cfg(test)]
+mod fault_tests;
+
 pub use config::SimConfig;
 pub use invariants::InvariantViolation;
 pub use metrics::{EndState, MetricValue, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};

@@ -26,6 +26,7 @@ use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind,
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, LogNormal};
+use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 
 /// R2: at most 9 workers per object, each a distinct worker.
@@ -78,6 +79,27 @@ enum Event {
     Keepalive,
 }
 
+impl Event {
+    /// SPEC §1, one tie order for every instant: (1) lifecycle — the manual
+    /// stop before anything else, InProgress before the messages of its
+    /// instant; (2) ordinary events in scheduling order; (3) deadlines last,
+    /// in a fixed rank: R6 retention, R7 lifetime, R1 `max_runtime`, R8
+    /// idle; then time-series samples, which only observe. The phase belongs
+    /// to the event kind, so no timer's arming history can change the order.
+    fn phase(&self) -> Phase {
+        match self {
+            Event::ManualStop => Phase::Lifecycle(0),
+            Event::JobInProgress => Phase::Lifecycle(1),
+            Event::QueueExpiry => Phase::Deadline(0),
+            Event::Lifetime => Phase::Deadline(1),
+            Event::MaxRuntime => Phase::Deadline(2),
+            Event::IdleCheck => Phase::Deadline(3),
+            Event::Sample => Phase::Observe,
+            _ => Phase::Normal,
+        }
+    }
+}
+
 /// A message waiting at the sender (R12).
 #[derive(Clone, Copy, Debug)]
 struct Held {
@@ -120,6 +142,8 @@ struct Obj {
     submitted: u32,
     taken_once: bool,
     pilot: bool,
+    /// Tasks taken so far (the key of the k-th task's random stream).
+    attempts: u32,
     /// Workers who have taken one of its tasks (R2: never twice).
     touched: Vec<u32>,
     prev: u32,
@@ -145,6 +169,39 @@ struct Holding {
     slot: u32,
     obj_gen: u32,
     outcome: Outcome,
+    started_at: SimTime,
+}
+
+/// A deliberate model defect, for the tests proving that each SPEC §5
+/// invariant can fail. Only unit tests can set one; release builds compile
+/// every check of it away.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A dropped duplicate is not counted.
+    UncountedDuplicate,
+    /// A labeled object is not counted as labeled.
+    UncountedLabel,
+    /// A dispatch is not counted.
+    UncountedDispatch,
+    /// A declined task is not counted.
+    UncountedDecline,
+    /// The sender loses a message without counting it.
+    LostAtSender,
+    /// Direct dispatch while A < K + 1 (one object too many).
+    DispatchPastK,
+    /// The R2 distinct-worker filter is skipped.
+    SkipDistinctFilter,
+    /// An object's list of workers is not kept (the filter fails open).
+    ForgetTouched,
+    /// A resolution does not lower the level of available objects.
+    StaleAvailableLevel,
+    /// A freed worker does not lower the busy level.
+    StaleBusyLevel,
+    /// Busy time outside shifts is not counted as overtime.
+    NoOvertime,
+    /// An object with nothing submitted is labeled.
+    LabelWithoutSubmission,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +266,11 @@ struct EndSnapshot {
     available_area: u128,
     busy_area: u128,
     on_shift_area: u128,
+    /// Busy worker-time outside shifts (a task in hand at shift end).
+    overtime_area: u128,
+    /// Labels made and tasks submitted during the job's life.
+    labeled: u64,
+    submitted: u64,
 }
 
 /// One replication in progress.
@@ -239,6 +301,7 @@ pub struct Simulation<'a> {
     tasks_in_hand: u64,
 
     workers: Vec<Worker>,
+    total_workers: u64,
     free_workers: VecDeque<u32>,
     group_on_shift: Vec<bool>,
 
@@ -257,9 +320,19 @@ pub struct Simulation<'a> {
     pool_wait: Latency,
     tw_backlog: TimeWeighted,
     tw_available: TimeWeighted,
-    tw_in_system: TimeWeighted,
     tw_busy: TimeWeighted,
     tw_on_shift: TimeWeighted,
+    /// Busy workers off shift (SPEC §4a overtime).
+    tw_overtime: TimeWeighted,
+    /// When the job became InProgress (R1), if it did.
+    in_progress_at: Option<SimTime>,
+    /// Σ per task of (end − start) of every holding that ended [µs]; with
+    /// the open ones at the end, equals ∫ busy level dt (SPEC §5, two paths).
+    held_us: u128,
+    /// (object, worker) pairs of the available objects' tasks taken so far:
+    /// the R2 check, independent of the `touched` list the filter uses.
+    taken_pairs: FxHashSet<u64>,
+    fault: Option<Fault>,
     /// Σ (departure − acceptance) of objects that left the system [µs].
     departed_sojourn_us: u128,
     /// Σ acceptance time of objects in the system [µs].
@@ -346,6 +419,7 @@ impl<'a> Simulation<'a> {
             tasks_in_hand: 0,
             group_on_shift: vec![false; cfg.workers.len()],
             workers,
+            total_workers: cfg.total_workers(),
             free_workers: VecDeque::new(),
             queue_timer: None,
             lifetime_timer: None,
@@ -360,9 +434,13 @@ impl<'a> Simulation<'a> {
             pool_wait: Latency::new(),
             tw_backlog: TimeWeighted::default(),
             tw_available: TimeWeighted::default(),
-            tw_in_system: TimeWeighted::default(),
             tw_busy: TimeWeighted::default(),
             tw_on_shift: TimeWeighted::default(),
+            tw_overtime: TimeWeighted::default(),
+            in_progress_at: None,
+            held_us: 0,
+            taken_pairs: FxHashSet::default(),
+            fault: None,
             departed_sojourn_us: 0,
             in_system_accepted_sum_us: 0,
             in_system: 0,
@@ -381,6 +459,25 @@ impl<'a> Simulation<'a> {
             e2e: Latency::new(),
             task_seed: seeds.key(StreamKind::Tasks, 0),
         }
+    }
+
+    /// Breaks the model on purpose (tests of the invariants only).
+    #[cfg(test)]
+    pub(crate) fn with_fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// Whether `f` is the injected defect; always false outside unit tests.
+    #[inline(always)]
+    fn faulty(&self, f: Fault) -> bool {
+        cfg!(test) && self.fault == Some(f)
+    }
+
+    /// Schedules `ev` at `at` in its kind's phase (SPEC §1).
+    #[inline]
+    fn schedule(&mut self, at: SimTime, ev: Event) {
+        self.events.schedule_in_phase(at, ev.phase(), ev);
     }
 
     /// Records every object-level event (for tests and `--trace`).
@@ -420,47 +517,44 @@ impl<'a> Simulation<'a> {
 
     fn schedule_initial(&mut self) {
         let cfg = self.cfg;
-        self.events
-            .schedule(SimTime::ZERO + cfg.job.initializing, Event::JobInProgress);
+        self.schedule(SimTime::ZERO + cfg.job.initializing, Event::JobInProgress);
         for (g, group) in cfg.workers.iter().enumerate() {
             let (on, next) = group.shifts.state_at(SimTime::ZERO, cfg.start_at_epoch_us);
             self.set_group_shift(g, on);
             if let Some(t) = next {
-                self.events.schedule(t, Event::ShiftChange(g as u16));
+                self.schedule(t, Event::ShiftChange(g as u16));
             }
         }
         for (p, prod) in cfg.producers.iter().enumerate() {
             if !matches!(prod.process, ArrivalProcess::Manifest { .. }) {
                 if let Some(t) = self.first_send_time(p) {
-                    self.events.schedule(t, Event::ProducerNext(p as u16));
+                    self.schedule(t, Event::ProducerNext(p as u16));
                 }
             }
             if let (Source::S3, Some(t)) = (prod.source, prod.notification_configured_at) {
-                self.events.schedule(t, Event::S3Test(p as u16));
+                self.schedule(t, Event::S3Test(p as u16));
             }
         }
         if let Some(t) = cfg.job.stop_at {
-            self.events.schedule(t, Event::ManualStop);
+            self.schedule(t, Event::ManualStop);
         }
         if cfg.job.mode == Mode::Batch {
-            self.events
-                .schedule(SimTime::ZERO + cfg.job.max_runtime, Event::MaxRuntime);
+            self.schedule(SimTime::ZERO + cfg.job.max_runtime, Event::MaxRuntime);
         }
-        self.events.schedule(SimTime::ZERO, Event::Sample);
+        self.schedule(SimTime::ZERO, Event::Sample);
         let t = &cfg.throttle;
         if matches!(
             t.policy,
             Policy::BacklogThreshold { .. } | Policy::Aimd { .. } | Policy::Pi { .. }
         ) && !t.metrics_period.is_zero()
         {
-            self.events.schedule(SimTime::ZERO, Event::MetricSample);
+            self.schedule(SimTime::ZERO, Event::MetricSample);
         }
         if let Some(iv) = t.policy.interval().filter(|d| !d.is_zero()) {
-            self.events.schedule(SimTime::ZERO + iv, Event::ControlTick);
+            self.schedule(SimTime::ZERO + iv, Event::ControlTick);
         }
         if let Some(every) = t.keepalive.filter(|d| !d.is_zero()) {
-            self.events
-                .schedule(SimTime::ZERO + every, Event::Keepalive);
+            self.schedule(SimTime::ZERO + every, Event::Keepalive);
         }
     }
 
@@ -519,10 +613,10 @@ impl<'a> Simulation<'a> {
                         at = at.max(w + t.wake_delay);
                     }
                 }
-                self.events.schedule(at, ev);
+                self.schedule(at, ev);
                 let next = self.now + t.metrics_period;
                 if next <= self.cfg.horizon {
-                    self.events.schedule(next, Event::MetricSample);
+                    self.schedule(next, Event::MetricSample);
                 }
             }
             Event::MetricObserved { backlog, sends } => {
@@ -539,7 +633,7 @@ impl<'a> Simulation<'a> {
                 if let Some(iv) = self.cfg.throttle.policy.interval() {
                     let next = self.now + iv;
                     if next <= self.cfg.horizon {
-                        self.events.schedule(next, Event::ControlTick);
+                        self.schedule(next, Event::ControlTick);
                     }
                 }
             }
@@ -548,7 +642,7 @@ impl<'a> Simulation<'a> {
                 self.record_sample();
                 let next = self.now + self.cfg.sample_every;
                 if next <= self.cfg.horizon && !self.cfg.sample_every.is_zero() {
-                    self.events.schedule(next, Event::Sample);
+                    self.schedule(next, Event::Sample);
                 }
             }
         }
@@ -562,19 +656,17 @@ impl<'a> Simulation<'a> {
             return; // stopped during initialization
         }
         self.state = JobState::InProgress;
+        self.in_progress_at = Some(self.now);
         self.log(0, TraceKind::JobInProgress, None);
         self.last_input = self.now;
         self.empty_since = self.now;
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
-            if let ArrivalProcess::Manifest { count } = self.cfg.producers[p].process {
-                let n = self.cfg.producers[p].limit.map_or(count, |l| l.min(count));
-                for _ in 0..n {
-                    self.c.messages_produced += 1;
-                    let ids = self.ids.fresh();
-                    self.deliver(p, ids, false, self.now);
-                }
+            for _ in 0..self.manifest_size(p) {
+                self.c.messages_produced += 1;
+                let ids = self.ids.fresh();
+                self.deliver(p, ids, false, self.now);
             }
         }
         if self.cfg.job.mode == Mode::Batch {
@@ -587,6 +679,20 @@ impl<'a> Simulation<'a> {
     /// tasks withdrawn; tasks in workers' hands finish.
     fn end_job(&mut self, how: EndState) {
         self.log(0, TraceKind::JobEnded(how), None);
+        if self.state == JobState::Initializing {
+            // R1: a stop during Initializing strands the manifest: its
+            // objects were handed over at creation, so they are counted
+            // (received, accepted, stranded), never dropped from the ledgers.
+            for p in 0..self.cfg.producers.len() {
+                for _ in 0..self.manifest_size(p) {
+                    self.c.messages_produced += 1;
+                    self.c.messages_received += 1;
+                    let ids = self.ids.fresh();
+                    let q = self.admit(self.now, ids.publish);
+                    self.enqueue(q);
+                }
+            }
+        }
         self.state = JobState::Ended;
         self.end_state = Some(how);
         self.snapshot_end();
@@ -596,25 +702,27 @@ impl<'a> Simulation<'a> {
             self.leave_system(q.accepted_at);
         }
         self.tw_backlog.set(self.now, 0);
-        let mut withdrawn_from: Vec<u32> = Vec::new();
-        while let Some(t) = self.pool.pop_front() {
-            if self.slab[t.slot as usize].gen != t.gen {
-                continue;
-            }
-            let o = &mut self.slab[t.slot as usize];
-            o.waiting -= 1;
-            o.unresolved -= 1;
-            self.c.tasks_withdrawn += 1;
-            withdrawn_from.push(t.slot);
+        // Every waiting task is withdrawn, in the pool or parked (no worker
+        // left who may take it); objects with nothing in a worker's hands
+        // resolve now, in dispatch order.
+        let mut live = Vec::new();
+        let mut slot = self.live_head;
+        while slot != NONE {
+            live.push(slot);
+            slot = self.slab[slot as usize].next;
         }
-        self.tasks_waiting = 0;
-        withdrawn_from.sort_unstable();
-        withdrawn_from.dedup();
-        for slot in withdrawn_from {
-            if self.slab[slot as usize].unresolved == 0 && self.is_live(slot) {
+        for slot in live {
+            let o = &mut self.slab[slot as usize];
+            let waiting = o.waiting;
+            o.waiting = 0;
+            o.unresolved -= waiting;
+            self.c.tasks_withdrawn += waiting as u64;
+            if o.unresolved == 0 {
                 self.resolve(slot);
             }
         }
+        self.pool.clear();
+        self.tasks_waiting = 0;
     }
 
     fn snapshot_end(&mut self) {
@@ -624,6 +732,9 @@ impl<'a> Simulation<'a> {
             available_area: self.tw_available.area_until(self.now),
             busy_area: self.tw_busy.area_until(self.now),
             on_shift_area: self.tw_on_shift.area_until(self.now),
+            overtime_area: self.tw_overtime.area_until(self.now),
+            labeled: self.c.objects_labeled,
+            submitted: self.c.tasks_submitted,
         };
     }
 
@@ -632,6 +743,9 @@ impl<'a> Simulation<'a> {
     fn first_send_time(&mut self, p: usize) -> Option<SimTime> {
         let cfg = self.cfg;
         let prod = &cfg.producers[p];
+        if prod.limit == Some(0) {
+            return None; // SPEC §4a: `limit: 0` sends nothing, for every kind.
+        }
         match &prod.process {
             ArrivalProcess::Burst { .. } => Some(prod.start),
             ArrivalProcess::Trace { times } => {
@@ -689,7 +803,7 @@ impl<'a> Simulation<'a> {
                 }
                 let next = self.now + *every;
                 if !every.is_zero() && next < prod.end && self.producers[p].sent < limit {
-                    self.events.schedule(next, Event::ProducerNext(p as u16));
+                    self.schedule(next, Event::ProducerNext(p as u16));
                 }
             }
             ArrivalProcess::Trace { times } => {
@@ -698,7 +812,7 @@ impl<'a> Simulation<'a> {
                 self.producers[p].next_index = i;
                 if let Some(&t) = times.get(i) {
                     if t < prod.end && self.producers[p].sent < limit {
-                        self.events.schedule(t, Event::ProducerNext(p as u16));
+                        self.schedule(t, Event::ProducerNext(p as u16));
                     }
                 }
             }
@@ -706,7 +820,7 @@ impl<'a> Simulation<'a> {
                 self.send_original(p);
                 if self.producers[p].sent < limit {
                     if let Some(t) = self.next_poisson_time(p) {
-                        self.events.schedule(t, Event::ProducerNext(p as u16));
+                        self.schedule(t, Event::ProducerNext(p as u16));
                     }
                 }
             }
@@ -744,7 +858,7 @@ impl<'a> Simulation<'a> {
                 Decision::WaitUntil(t) => {
                     if self.release_timer.is_none_or(|r| r > t) {
                         self.release_timer = Some(t);
-                        self.events.schedule(t, Event::SenderRelease);
+                        self.schedule(t, Event::SenderRelease);
                     }
                     return;
                 }
@@ -789,7 +903,7 @@ impl<'a> Simulation<'a> {
             next
         };
         if next <= self.cfg.horizon {
-            self.events.schedule(next, Event::Keepalive);
+            self.schedule(next, Event::Keepalive);
         }
     }
 
@@ -799,6 +913,9 @@ impl<'a> Simulation<'a> {
         let (p, ids) = (h.producer as usize, h.ids);
         self.sender_wait.record(self.now - h.produced_at);
         self.last_send = self.now;
+        if self.faulty(Fault::LostAtSender) {
+            return;
+        }
         self.deliver(p, ids, false, h.produced_at);
         let cfg = self.cfg;
         let prod = &cfg.producers[p];
@@ -817,7 +934,7 @@ impl<'a> Simulation<'a> {
         let producer = p as u16;
         if redeliver {
             // Same SNS message delivered again.
-            self.events.schedule(
+            self.schedule(
                 at,
                 Event::Deliver {
                     producer,
@@ -836,7 +953,7 @@ impl<'a> Simulation<'a> {
                     Source::Sns => ids.upload,
                 },
             };
-            self.events.schedule(
+            self.schedule(
                 at,
                 Event::Deliver {
                     producer,
@@ -851,7 +968,7 @@ impl<'a> Simulation<'a> {
                 publish: self.ids.new_publish(),
                 ..ids
             };
-            self.events.schedule(
+            self.schedule(
                 at,
                 Event::Deliver {
                     producer,
@@ -867,7 +984,7 @@ impl<'a> Simulation<'a> {
                 object_key: ids.object_key,
                 upload: self.ids.new_upload(),
             };
-            self.events.schedule(
+            self.schedule(
                 at,
                 Event::Deliver {
                     producer,
@@ -898,7 +1015,9 @@ impl<'a> Simulation<'a> {
         self.last_input = self.now;
         let ns = DedupNamespace::for_message(self.cfg.producers[p].source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
-            self.c.duplicates_dropped += 1;
+            if !self.faulty(Fault::UncountedDuplicate) {
+                self.c.duplicates_dropped += 1;
+            }
             self.log(0, TraceKind::DuplicateDropped, None);
             return;
         }
@@ -914,11 +1033,21 @@ impl<'a> Simulation<'a> {
         self.accept(produced_at, ids.publish);
     }
 
-    fn accept(&mut self, produced_at: SimTime, key: u64) {
+    /// Objects in producer `p`'s input manifest (its `limit` applies).
+    fn manifest_size(&self, p: usize) -> u64 {
+        match self.cfg.producers[p].process {
+            ArrivalProcess::Manifest { count } => {
+                self.cfg.producers[p].limit.map_or(count, |l| l.min(count))
+            }
+            _ => 0,
+        }
+    }
+
+    /// Counts an object in (accepted, in the system) and names it.
+    fn admit(&mut self, produced_at: SimTime, key: u64) -> Queued {
         self.c.objects_accepted += 1;
         self.in_system += 1;
         self.in_system_accepted_sum_us += self.now.as_micros() as u128;
-        self.tw_in_system.set(self.now, self.in_system);
         let q = Queued {
             id: self.c.objects_accepted,
             accepted_at: self.now,
@@ -926,13 +1055,18 @@ impl<'a> Simulation<'a> {
             key,
         };
         self.log(q.id, TraceKind::Accepted, None);
+        q
+    }
+
+    fn accept(&mut self, produced_at: SimTime, key: u64) {
+        let q = self.admit(produced_at, key);
         if self.cfg.job.mode == Mode::Batch {
             // R4: manifest objects wait for their wave.
             self.enqueue(q);
             return;
         }
         // R3: direct dispatch or the SQS queue.
-        let k = self.cfg.job.max_concurrent_task_count;
+        let k = self.cfg.job.max_concurrent_task_count + self.faulty(Fault::DispatchPastK) as u32;
         let direct = match self.cfg.job.refill_rule {
             RefillRule::Documented => self.available < k,
             RefillRule::StrictFifo => self.queue.is_empty() && self.available < k,
@@ -966,7 +1100,6 @@ impl<'a> Simulation<'a> {
         self.in_system -= 1;
         self.in_system_accepted_sum_us -= accepted_at.as_micros() as u128;
         self.departed_sojourn_us += (self.now - accepted_at).as_micros() as u128;
-        self.tw_in_system.set(self.now, self.in_system);
     }
 
     // ----- R3/R4/R5 dispatch ----------------------------------------------
@@ -1008,6 +1141,7 @@ impl<'a> Simulation<'a> {
             o.submitted = 0;
             o.taken_once = false;
             o.pilot = is_pilot;
+            o.attempts = 0;
             o.touched.clear();
             o.prev = tail;
             o.next = NONE;
@@ -1020,7 +1154,9 @@ impl<'a> Simulation<'a> {
         self.live_tail = slot;
         self.available += 1;
         self.tw_available.set(self.now, self.available as u64);
-        self.c.objects_dispatched += 1;
+        if !self.faulty(Fault::UncountedDispatch) {
+            self.c.objects_dispatched += 1;
+        }
         self.log(q.id, TraceKind::Dispatched, None);
         self.queue_wait.record(self.now - q.accepted_at);
         let gen = self.slab[slot as usize].gen;
@@ -1033,10 +1169,7 @@ impl<'a> Simulation<'a> {
         }
         self.c.tasks_created += n as u64;
         self.tasks_waiting += n as u64;
-        if self.lifetime_timer.is_none() {
-            self.lifetime_timer = Some(deadline);
-            self.events.schedule(deadline, Event::Lifetime);
-        }
+        self.arm_lifetime_timer();
     }
 
     /// R3 refill after an object resolves (streaming).
@@ -1124,7 +1257,15 @@ impl<'a> Simulation<'a> {
                 self.pool.remove(i);
                 continue;
             }
-            let pos = if o.touched.is_empty() {
+            if o.touched.len() as u64 >= self.total_workers {
+                // R2: every worker has had one of this object's tasks, so
+                // nobody may take this one. It stays waiting (for R7's
+                // lifetime or the stop) but leaves the pool, so the scan
+                // stays fast when N exceeds the workforce.
+                self.pool.remove(i);
+                continue;
+            }
+            let pos = if o.touched.is_empty() || self.faulty(Fault::SkipDistinctFilter) {
                 Some(0)
             } else {
                 self.free_workers
@@ -1144,11 +1285,15 @@ impl<'a> Simulation<'a> {
 
     fn start_task(&mut self, w: u32, t: PoolTask) {
         let now = self.now;
+        let forget_touched = self.faulty(Fault::ForgetTouched);
         let o = &mut self.slab[t.slot as usize];
-        if o.touched.contains(&w) {
+        // R2 check on its own path: a set of (object, worker) pairs.
+        if !self.taken_pairs.insert(pair_key(o.id, w)) {
             self.c.distinct_worker_violations += 1;
         }
-        o.touched.push(w);
+        if !forget_touched {
+            o.touched.push(w);
+        }
         o.waiting -= 1;
         o.in_hand += 1;
         if !o.taken_once {
@@ -1161,7 +1306,8 @@ impl<'a> Simulation<'a> {
         let id = o.id;
         self.tasks_waiting -= 1;
         self.tasks_in_hand += 1;
-        let attempt = o.touched.len() as u64;
+        o.attempts += 1;
+        let attempt = o.attempts as u64;
         let key = o.key;
         let worker = &self.workers[w as usize];
         let g = worker.group as usize;
@@ -1190,22 +1336,31 @@ impl<'a> Simulation<'a> {
             slot: t.slot,
             obj_gen: t.gen,
             outcome,
+            started_at: now,
         });
         self.tw_busy.set(now, self.tw_busy.level() + 1);
         self.log(id, TraceKind::Taken, Some(w));
-        self.events
-            .schedule(now + dur, Event::TaskDone { worker: w, gen });
+        self.schedule(now + dur, Event::TaskDone { worker: w, gen });
     }
 
     /// The worker is done with its task (or had it taken away): free it.
     fn release_worker(&mut self, w: u32) {
+        let stale_busy = self.faulty(Fault::StaleBusyLevel);
+        let no_overtime = self.faulty(Fault::NoOvertime);
         let worker = &mut self.workers[w as usize];
-        worker.busy = None;
+        if let Some(h) = worker.busy.take() {
+            self.held_us += (self.now - h.started_at).as_micros() as u128;
+        }
         worker.gen = worker.gen.wrapping_add(1);
         self.tasks_in_hand -= 1;
-        self.tw_busy.set(self.now, self.tw_busy.level() - 1);
+        if !stale_busy {
+            self.tw_busy.set(self.now, self.tw_busy.level() - 1);
+        }
         if worker.on_shift {
             self.free_workers.push_back(w);
+        } else if !no_overtime {
+            // Overtime ends: the task in hand at shift end is done (R7).
+            self.tw_overtime.set(self.now, self.tw_overtime.level() - 1);
         }
     }
 
@@ -1218,6 +1373,7 @@ impl<'a> Simulation<'a> {
         debug_assert_eq!(self.slab[h.slot as usize].gen, h.obj_gen);
         self.release_worker(w);
         let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
+        let uncounted_decline = self.faulty(Fault::UncountedDecline);
         let o = &mut self.slab[h.slot as usize];
         o.in_hand -= 1;
         let id = o.id;
@@ -1230,7 +1386,9 @@ impl<'a> Simulation<'a> {
             Outcome::Decline => {
                 // R7: a declined task is resolved and not sent to another worker.
                 o.unresolved -= 1;
-                self.c.tasks_declined += 1;
+                if !uncounted_decline {
+                    self.c.tasks_declined += 1;
+                }
             }
             Outcome::Timeout if returns => {
                 // R7: the task returns to the pool for another worker.
@@ -1267,6 +1425,7 @@ impl<'a> Simulation<'a> {
     fn set_group_shift(&mut self, g: usize, on: bool) {
         self.group_on_shift[g] = on;
         let mut on_shift_delta: i64 = 0;
+        let mut overtime_delta: i64 = 0;
         for (w, worker) in self.workers.iter_mut().enumerate() {
             if worker.group as usize != g || worker.on_shift == on {
                 continue;
@@ -1276,6 +1435,14 @@ impl<'a> Simulation<'a> {
             if on && worker.busy.is_none() {
                 self.free_workers.push_back(w as u32);
             }
+            if worker.busy.is_some() {
+                // A task in hand at shift end is finished on overtime.
+                overtime_delta += if on { -1 } else { 1 };
+            }
+        }
+        if overtime_delta != 0 && !self.faulty(Fault::NoOvertime) {
+            let level = (self.tw_overtime.level() as i64 + overtime_delta) as u64;
+            self.tw_overtime.set(self.now, level);
         }
         if !on {
             let workers = &self.workers;
@@ -1294,16 +1461,11 @@ impl<'a> Simulation<'a> {
             self.set_group_shift(g, on);
         }
         if let Some(t) = next {
-            self.events.schedule(t, Event::ShiftChange(g as u16));
+            self.schedule(t, Event::ShiftChange(g as u16));
         }
     }
 
     // ----- resolution, R6, R7 lifetime -------------------------------------
-
-    fn is_live(&self, slot: u32) -> bool {
-        let o = &self.slab[slot as usize];
-        o.prev != NONE || self.live_head == slot
-    }
 
     /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
     fn resolve(&mut self, slot: u32) {
@@ -1313,7 +1475,7 @@ impl<'a> Simulation<'a> {
                 o.prev,
                 o.next,
                 o.accepted_at,
-                o.submitted > 0,
+                o.submitted > 0 || self.faulty(Fault::LabelWithoutSubmission),
                 o.pilot,
                 o.id,
                 o.produced_at,
@@ -1328,13 +1490,8 @@ impl<'a> Simulation<'a> {
             },
             None,
         );
-        {
-            let touched = &self.slab[slot as usize].touched;
-            for (i, w) in touched.iter().enumerate() {
-                if touched[..i].contains(w) {
-                    self.c.distinct_worker_violations += 1;
-                }
-            }
+        for &w in &self.slab[slot as usize].touched {
+            self.taken_pairs.remove(&pair_key(id, w));
         }
         if prev == NONE {
             self.live_head = next;
@@ -1352,9 +1509,13 @@ impl<'a> Simulation<'a> {
         o.next = NONE;
         self.free_slots.push(slot);
         self.available -= 1;
-        self.tw_available.set(self.now, self.available as u64);
+        if !self.faulty(Fault::StaleAvailableLevel) {
+            self.tw_available.set(self.now, self.available as u64);
+        }
         if labeled {
-            self.c.objects_labeled += 1;
+            if !self.faulty(Fault::UncountedLabel) {
+                self.c.objects_labeled += 1;
+            }
             self.time_to_label.record(self.now - accepted_at);
             self.e2e.record(self.now - produced_at);
         } else {
@@ -1383,7 +1544,7 @@ impl<'a> Simulation<'a> {
             if let Some(head) = self.queue.front() {
                 let at = head.accepted_at + self.cfg.job.queue_retention;
                 self.queue_timer = Some(at);
-                self.events.schedule(at, Event::QueueExpiry);
+                self.schedule(at, Event::QueueExpiry);
             }
         }
     }
@@ -1405,7 +1566,7 @@ impl<'a> Simulation<'a> {
             self.c.expired_in_queue += 1;
             if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
                 // R12: the alarm reaches the sender after the metrics delay.
-                self.events.schedule(
+                self.schedule(
                     self.now + self.cfg.throttle.metrics_delay,
                     Event::AlarmObserved,
                 );
@@ -1420,17 +1581,29 @@ impl<'a> Simulation<'a> {
         self.arm_queue_timer();
     }
 
+    /// R7: one pending timer, at the deadline of the oldest available
+    /// object (deadlines follow dispatch order, the lifetime being one
+    /// constant). Every object's deadline fires in the deadline phase of its
+    /// instant (SPEC §1), whichever object the timer was armed for.
+    fn arm_lifetime_timer(&mut self) {
+        if self.lifetime_timer.is_none() && self.live_head != NONE {
+            let at = self.slab[self.live_head as usize].deadline;
+            self.lifetime_timer = Some(at);
+            self.schedule(at, Event::Lifetime);
+        }
+    }
+
     /// R7: an object whose task availability lifetime has passed resolves
     /// with what was submitted; its other tasks expire.
     fn on_lifetime(&mut self) {
-        self.lifetime_timer = None;
+        // Objects dispatched while this runs (refills) must not arm a second
+        // timer: one chain of lifetime events, linear in objects.
+        self.lifetime_timer = Some(self.now);
         while self.live_head != NONE {
             let slot = self.live_head;
             let o = &self.slab[slot as usize];
             if o.deadline > self.now {
-                self.lifetime_timer = Some(o.deadline);
-                self.events.schedule(o.deadline, Event::Lifetime);
-                return;
+                break;
             }
             let gen = o.gen;
             let id = o.id;
@@ -1459,6 +1632,8 @@ impl<'a> Simulation<'a> {
             o.unresolved = 0;
             self.resolve(slot);
         }
+        self.lifetime_timer = None;
+        self.arm_lifetime_timer();
     }
 
     // ----- R8 idle stop -----------------------------------------------------
@@ -1496,8 +1671,7 @@ impl<'a> Simulation<'a> {
         if self.idle_timer.is_none() {
             if let Some(at) = self.idle_deadline() {
                 self.idle_timer = Some(at);
-                self.events
-                    .schedule_in_phase(at, Phase::EndOfInstant, Event::IdleCheck);
+                self.schedule(at, Event::IdleCheck);
             }
         }
     }
@@ -1583,9 +1757,15 @@ impl<'a> Simulation<'a> {
             backlog_mean: end.backlog_area as f64 / span,
             available_max: self.tw_available.max(),
             available_mean: end.available_area as f64 / span,
-            worker_utilization: (end.on_shift_area > 0)
-                .then(|| end.busy_area as f64 / end.on_shift_area as f64),
-            labeled_per_hour: Some(c.objects_labeled as f64 / (span / US_PER_H as f64)),
+            // SPEC §4a: busy / (on-shift + overtime) worker-time, so a task
+            // run past the shift end counts on both sides.
+            worker_utilization: (end.on_shift_area + end.overtime_area > 0)
+                .then(|| end.busy_area as f64 / (end.on_shift_area + end.overtime_area) as f64),
+            // SPEC §4a: labels made during [InProgress, job end] per hour of it.
+            labeled_per_hour: self
+                .in_progress_at
+                .filter(|&t0| end.at > t0)
+                .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
             test_events_accepted: c.test_events_accepted,
             job_end_state: self.end_state,
             job_end_time_s: end.at.as_secs_f64(),
@@ -1599,6 +1779,7 @@ impl<'a> Simulation<'a> {
             e2e_time_to_label_p50_s: self.e2e.quantile_s(0.50),
             e2e_time_to_label_p95_s: self.e2e.quantile_s(0.95),
             worker_hours_on_shift: end.on_shift_area as f64 / US_PER_H as f64,
+            worker_hours_overtime: end.overtime_area as f64 / US_PER_H as f64,
             duplicate_objects_accepted: self.duplicate_objects_accepted,
             cost_usd: 0.0,
             cost_per_labeled_object: None,
@@ -1618,10 +1799,23 @@ impl<'a> Simulation<'a> {
             k: self.cfg.job.max_concurrent_task_count,
             tasks_open_at_end: self.tasks_waiting + self.tasks_in_hand,
             distinct_worker_violations: c.distinct_worker_violations,
-            in_system_area_us: self.tw_in_system.area_until(horizon),
+            // Little's law on two paths: the level trackers of the queue and
+            // of A against the per-object sojourns (acceptance → departure).
+            in_system_area_us: self.tw_backlog.area_until(horizon)
+                + self.tw_available.area_until(horizon),
             sojourn_us: self.departed_sojourn_us
                 + self.in_system as u128 * horizon.as_micros() as u128
                 - self.in_system_accepted_sum_us,
+            busy_area_us: self.tw_busy.area_until(horizon),
+            held_us: self.held_us
+                + self
+                    .workers
+                    .iter()
+                    .filter_map(|w| w.busy)
+                    .map(|h| (horizon - h.started_at).as_micros() as u128)
+                    .sum::<u128>(),
+            labeled_in_life: end.labeled,
+            submitted_in_life: end.submitted,
         };
         invariants::check(&ledger)?;
         Ok(RunOutput {
@@ -1641,7 +1835,8 @@ impl<'a> Simulation<'a> {
 fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
     let objects = cost.objects_cost(s.objects_labeled);
     let tasks = s.tasks_submitted as f64 * cost.per_task;
-    let wages = s.worker_hours_on_shift * cost.wage_per_worker_hour;
+    // Overtime (a task finished after the shift end) is paid too (SPEC §4a).
+    let wages = (s.worker_hours_on_shift + s.worker_hours_overtime) * cost.wage_per_worker_hour;
     s.cost_usd = objects + tasks + wages;
     s.cost_per_labeled_object =
         (s.objects_labeled > 0).then(|| s.cost_usd / s.objects_labeled as f64);
@@ -1694,6 +1889,13 @@ fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_us: i64) -> f64 {
 /// Microseconds since midnight UTC of the calendar at sim time `t`.
 fn us_of_day(t: SimTime, start_epoch_us: i64) -> u64 {
     (start_epoch_us + t.as_micros() as i64).rem_euclid(US_PER_DAY as i64) as u64
+}
+
+/// Key of an (object, worker) pair: object numbers below 2^40, workers
+/// below 2^24 (validation caps groups at 10^7 workers).
+#[inline]
+fn pair_key(object: u64, worker: u32) -> u64 {
+    (object << 24) ^ worker as u64
 }
 
 /// Runs one replication of `cfg`.

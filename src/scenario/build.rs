@@ -269,13 +269,20 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     for (i, w) in spec.workers.iter().enumerate() {
         workers.push(build_workers(w, i, ctx));
     }
-    if workers
+    let total_workers: u64 = workers
         .iter()
-        .map(|w: &WorkerGroupConfig| w.count)
-        .sum::<u32>()
-        == 0
-    {
+        .map(|w: &WorkerGroupConfig| w.count as u64)
+        .sum();
+    if total_workers == 0 {
         ctx.warn("workers", "no workers: nothing will be labeled");
+    } else if (job.workers_per_object as u64) > total_workers {
+        ctx.warn(
+            "job.workers_per_object",
+            format!(
+                "N = {} exceeds the {total_workers} workers: an object's N tasks go to N distinct workers (R2), so at most {total_workers} of them can ever be taken; the rest wait until the task lifetime (R7) or the stop",
+                job.workers_per_object
+            ),
+        );
     }
 
     let throttle = build_throttle(spec, ctx);
