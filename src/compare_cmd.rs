@@ -168,7 +168,11 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     // compare.csv
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["policy".to_string(), "replication".to_string()];
-    header.extend(RunSummary::metric_names().into_iter().map(str::to_string));
+    header.extend(
+        RunSummary::metric_names_for(&scenario.sim.sla)
+            .into_iter()
+            .map(str::to_string),
+    );
     w.write_record(&header)?;
     for (p, runs) in per_policy.iter().enumerate() {
         for (r, o) in runs.iter().enumerate() {

@@ -58,7 +58,13 @@ pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
     let mut mean = Vec::new();
     let mut ci95 = Vec::new();
     let mut n = Vec::new();
-    for (j, name) in RunSummary::metric_names().into_iter().enumerate() {
+    // Names from the runs themselves: they include the scenario's service
+    // levels (`labeled_within_<d>`) after the fixed metrics.
+    let names: Vec<&'static str> = match per_run.first() {
+        Some(m) => m.iter().map(|(k, _)| *k).collect(),
+        None => RunSummary::metric_names(),
+    };
+    for (j, name) in names.into_iter().enumerate() {
         let values: Vec<&MetricValue> = per_run.iter().map(|m| &m[j].1).collect();
         if let Some(MetricValue::Text(_)) = values.first() {
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();

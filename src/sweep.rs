@@ -13,6 +13,7 @@ use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::US_PER_H;
 use crate::engine::StreamSeeds;
+use crate::model::config::Sla;
 use crate::model::{simulate, InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
 use crate::scenario::units::{parse_duration, parse_rate};
@@ -334,11 +335,29 @@ pub fn metric_cell(v: &MetricValue) -> String {
     }
 }
 
-pub fn sweep_header(params: &[ParamPath]) -> Vec<String> {
+/// sweep.csv's columns; a scenario's service levels (`labeled_within_<d>`)
+/// come after the fixed metrics.
+pub fn sweep_header(params: &[ParamPath], sla: &[Sla]) -> Vec<String> {
     let mut h = vec!["point".to_string(), "replication".to_string()];
     h.extend(params.iter().map(|p| format!("param_{p}")));
-    h.extend(RunSummary::metric_names().into_iter().map(str::to_string));
+    h.extend(
+        RunSummary::metric_names_for(sla)
+            .into_iter()
+            .map(str::to_string),
+    );
     h
+}
+
+/// The numeric metric columns of a sweep.csv header beyond the fixed
+/// metrics (the scenario's service levels).
+pub fn extra_metric_names(header: &[String]) -> Vec<String> {
+    let fixed = RunSummary::metric_names();
+    header
+        .iter()
+        .skip_while(|h| *h != fixed[0])
+        .skip(fixed.len())
+        .cloned()
+        .collect()
 }
 
 /// Runs `jobs` ((point, replication), 0-based) in parallel; each gets its
@@ -402,9 +421,7 @@ pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
         .collect();
     let n_params = header.iter().filter(|h| h.starts_with("param_")).count();
     let n_metrics = RunSummary::metric_names().len();
-    if header.len() != 2 + n_params + n_metrics
-        || header[0] != "point"
-        || header[1] != "replication"
+    if header.len() < 2 + n_params + n_metrics || header[0] != "point" || header[1] != "replication"
     {
         return Err("not a labelsim sweep.csv (unexpected columns)".into());
     }
@@ -461,6 +478,15 @@ pub struct PointSummary {
     pub counts: Vec<usize>,
 }
 
+/// Numeric metrics of a scenario: the fixed ones and its service levels
+/// (valid in targets and `--metric`).
+pub fn numeric_metric_names_for(sla: &[Sla]) -> Vec<&'static str> {
+    RunSummary::metric_names_for(sla)
+        .into_iter()
+        .filter(|m| *m != "job_end_state")
+        .collect()
+}
+
 pub fn numeric_metric_names() -> Vec<&'static str> {
     RunSummary::metric_names()
         .into_iter()
@@ -470,8 +496,11 @@ pub fn numeric_metric_names() -> Vec<&'static str> {
 
 pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
     let names = RunSummary::metric_names();
-    let numeric: Vec<usize> = (0..names.len())
-        .filter(|&j| names[j] != "job_end_state")
+    let width = rows.first().map_or(names.len(), |r| r.metrics.len());
+    // Every column but the end state; service levels come after the fixed
+    // metrics, so a fixed metric's index is the same in every scenario.
+    let numeric: Vec<usize> = (0..width)
+        .filter(|&j| names.get(j) != Some(&"job_end_state"))
         .collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -501,11 +530,18 @@ pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
     out
 }
 
-pub fn sweep_summary_csv(param_header: &[String], summaries: &[PointSummary]) -> Vec<u8> {
+pub fn sweep_summary_csv(
+    param_header: &[String],
+    summaries: &[PointSummary],
+    extra: &[String],
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut h: Vec<String> = vec!["point".into()];
     h.extend(param_header.iter().cloned());
-    let names = numeric_metric_names();
+    let names: Vec<&str> = numeric_metric_names()
+        .into_iter()
+        .chain(extra.iter().map(String::as_str))
+        .collect();
     for m in &names {
         h.push(format!("{m}_mean"));
         h.push(format!("{m}_ci95_lo"));

@@ -177,7 +177,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     } else {
         DEFAULT_METRICS.iter().map(|s| s.to_string()).collect()
     };
-    let known = sweep::numeric_metric_names();
+    let known = sweep::numeric_metric_names_for(&scenario.sim.sla);
     for m in &metrics {
         if !known.contains(&m.as_str()) {
             bail!(
@@ -206,7 +206,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
-    let header = sweep::sweep_header(&design.params);
+    let header = sweep::sweep_header(&design.params, &scenario.sim.sla);
     let man = manifest(&scenario, replications, &design, &metrics);
     let mut rows: Vec<Row> = Vec::new();
     if args.resume {
@@ -282,6 +282,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &out_dir,
         &design.params,
         &rows,
+        &header,
         &metrics,
         fmt_of(args.common.format),
         &man,
@@ -351,11 +352,12 @@ fn write_summary_and_charts(
     dir: &Path,
     params: &[ParamPath],
     rows: &[Row],
+    header: &[String],
     metrics: &[String],
     fmt: Format,
     manifest: &serde_json::Value,
 ) -> Result<()> {
-    write_tables_and_charts(dir, params, rows, metrics, fmt)?;
+    write_tables_and_charts(dir, params, rows, header, metrics, fmt)?;
     write_sweep_report(dir, params, rows, metrics, fmt, manifest)
 }
 
@@ -463,6 +465,7 @@ fn write_tables_and_charts(
     dir: &Path,
     params: &[ParamPath],
     rows: &[Row],
+    header: &[String],
     metrics: &[String],
     fmt: Format,
 ) -> Result<()> {
@@ -470,7 +473,11 @@ fn write_tables_and_charts(
     let summaries = sweep::summarise(rows);
     write_atomic(
         &dir.join("sweep_summary.csv"),
-        &sweep::sweep_summary_csv(&param_header, &summaries),
+        &sweep::sweep_summary_csv(
+            &param_header,
+            &summaries,
+            &sweep::extra_metric_names(header),
+        ),
     )?;
     let names = sweep::numeric_metric_names();
     let numeric_params: Option<Vec<Vec<f64>>> = summaries
@@ -625,6 +632,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         &args.out,
         &params,
         &rows,
+        &header,
         &metrics,
         fmt_of(args.format),
         &manifest,

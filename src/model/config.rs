@@ -165,8 +165,34 @@ pub struct SimConfig {
     pub workers: Vec<WorkerGroupConfig>,
     /// Time-series sampling period.
     pub sample_every: SimDuration,
+    /// SPEC §4a: the start-up transient left out of the statistics.
+    pub warmup: Warmup,
+    /// SPEC §4a: service levels reported as `labeled_within_<d>`.
+    pub sla: Vec<Sla>,
     pub cost: CostConfig,
     pub throttle: super::throttle::ThrottleConfig,
+}
+
+/// How much of the start is left out of latency statistics and
+/// time-weighted means (SPEC §4a `output.warmup`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Warmup {
+    #[default]
+    None,
+    /// Objects accepted before this instant are left out.
+    Fixed(SimDuration),
+    /// Chosen per replication by MSER-5 on the number of objects in the
+    /// system (queue + available), sampled every `sample_every`.
+    Auto,
+}
+
+/// A service level: the share of objects labeled within `within` of their
+/// acceptance, among those accepted at least that long before the end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sla {
+    /// `labeled_within_<d>`, `<d>` as written in the scenario.
+    pub name: &'static str,
+    pub within: SimDuration,
 }
 
 /// One price tier: objects up to `up_to` (cumulative; None = no limit) cost

@@ -2,6 +2,21 @@
 
 use std::fmt;
 
+/// A metric name made at run time (`labeled_within_24h`), kept for the
+/// life of the process: each distinct name is stored once.
+pub fn intern(name: String) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(name.as_str()) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 /// How a job ended (SPEC §4 `job_end_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndState {
@@ -96,9 +111,9 @@ pub struct RunSummary {
     /// P(wait > 0), Erlang C's quantity for M/M/c.
     pub pool_wait_positive_fraction: Option<f64>,
     pub backlog_max: u64,
-    pub backlog_mean: f64,
+    pub backlog_mean: Option<f64>,
     pub available_max: u64,
-    pub available_mean: f64,
+    pub available_mean: Option<f64>,
     pub worker_utilization: Option<f64>,
     pub labeled_per_hour: Option<f64>,
     pub test_events_accepted: u64,
@@ -130,7 +145,13 @@ pub struct RunSummary {
     pub duplicate_cost_paid_usd: f64,
     /// What deduplication saved (dropped duplicates at the marginal price).
     pub duplicate_cost_avoided_usd: f64,
+    /// SPEC §4a: the warm-up left out of latency statistics and
+    /// time-weighted means (fixed, or chosen by MSER-5) [s].
+    pub warmup_s: f64,
     pub events: u64,
+    /// SPEC §4a `labeled_within_<d>`: per service level of the scenario, the
+    /// share of eligible objects labeled within it; none if none eligible.
+    pub sla: Vec<(&'static str, Option<f64>)>,
 }
 
 impl RunSummary {
@@ -169,9 +190,9 @@ impl RunSummary {
                 opt(self.pool_wait_positive_fraction),
             ),
             ("backlog_max", C(self.backlog_max)),
-            ("backlog_mean", R(self.backlog_mean)),
+            ("backlog_mean", opt(self.backlog_mean)),
             ("available_max", C(self.available_max)),
-            ("available_mean", R(self.available_mean)),
+            ("available_mean", opt(self.available_mean)),
             ("worker_utilization", opt(self.worker_utilization)),
             ("labeled_per_hour", opt(self.labeled_per_hour)),
             ("test_events_accepted", C(self.test_events_accepted)),
@@ -210,8 +231,12 @@ impl RunSummary {
                 "duplicate_cost_avoided_usd",
                 R(self.duplicate_cost_avoided_usd),
             ),
+            ("warmup_s", R(self.warmup_s)),
             ("events", C(self.events)),
         ]
+        .into_iter()
+        .chain(self.sla.iter().map(|&(k, v)| (k, opt(v))))
+        .collect()
     }
 
     /// Whether a metric is a statistic of a sample that can be empty (then
@@ -221,6 +246,15 @@ impl RunSummary {
             .metrics()
             .iter()
             .any(|(k, v)| *k == name && *v == MetricValue::Missing)
+            || name.starts_with("labeled_within_")
+    }
+
+    /// Metric names in output order for a scenario with these service
+    /// levels (their `labeled_within_<d>` come last).
+    pub fn metric_names_for(sla: &[super::config::Sla]) -> Vec<&'static str> {
+        let mut names = RunSummary::metric_names();
+        names.extend(sla.iter().map(|s| s.name));
+        names
     }
 
     /// Metric names in output order.

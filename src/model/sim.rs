@@ -13,7 +13,8 @@
 //! - `free_workers`: on-shift idle workers, longest idle first.
 
 use super::config::{
-    ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Workforce,
+    ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup,
+    Workforce,
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
@@ -64,6 +65,8 @@ enum Event {
     MaxRuntime,
     /// Time-series sample.
     Sample,
+    /// SPEC §4a: the warm-up ends; time-weighted means start here.
+    WarmupEnd,
     /// R12: the sender may release held messages.
     SenderRelease,
     /// R12: the queue metric is sampled.
@@ -94,7 +97,7 @@ impl Event {
             Event::Lifetime => Phase::Deadline(1),
             Event::MaxRuntime => Phase::Deadline(2),
             Event::IdleCheck => Phase::Deadline(3),
-            Event::Sample => Phase::Observe,
+            Event::Sample | Event::WarmupEnd => Phase::Observe,
             _ => Phase::Normal,
         }
     }
@@ -333,6 +336,14 @@ pub struct Simulation<'a> {
     /// the R2 check, independent of the `touched` list the filter uses.
     taken_pairs: FxHashSet<u64>,
     fault: Option<Fault>,
+    /// SPEC §4a: objects accepted before this are left out of latency
+    /// statistics; time-weighted means start here.
+    warmup_end: SimTime,
+    /// Areas of the queue and A levels at the warm-up's end [object·µs].
+    warm_areas: (u128, u128),
+    /// Per service level: objects eligible, and those labeled within it.
+    sla_eligible: Vec<u64>,
+    sla_met: Vec<u64>,
     /// Σ (departure − acceptance) of objects that left the system [µs].
     departed_sojourn_us: u128,
     /// Σ acceptance time of objects in the system [µs].
@@ -441,6 +452,13 @@ impl<'a> Simulation<'a> {
             held_us: 0,
             taken_pairs: FxHashSet::default(),
             fault: None,
+            warmup_end: match cfg.warmup {
+                Warmup::Fixed(d) => SimTime::after(d),
+                _ => SimTime::ZERO,
+            },
+            warm_areas: (0, 0),
+            sla_eligible: vec![0; cfg.sla.len()],
+            sla_met: vec![0; cfg.sla.len()],
             departed_sojourn_us: 0,
             in_system_accepted_sum_us: 0,
             in_system: 0,
@@ -542,6 +560,9 @@ impl<'a> Simulation<'a> {
             self.schedule(SimTime::ZERO + cfg.job.max_runtime, Event::MaxRuntime);
         }
         self.schedule(SimTime::ZERO, Event::Sample);
+        if self.warmup_end > SimTime::ZERO && self.warmup_end <= cfg.horizon {
+            self.schedule(self.warmup_end, Event::WarmupEnd);
+        }
         let t = &cfg.throttle;
         if matches!(
             t.policy,
@@ -638,6 +659,12 @@ impl<'a> Simulation<'a> {
                 }
             }
             Event::Keepalive => self.on_keepalive(),
+            Event::WarmupEnd => {
+                self.warm_areas = (
+                    self.tw_backlog.area_until(self.now),
+                    self.tw_available.area_until(self.now),
+                );
+            }
             Event::Sample => {
                 self.record_sample();
                 let next = self.now + self.cfg.sample_every;
@@ -1055,6 +1082,15 @@ impl<'a> Simulation<'a> {
             key,
         };
         self.log(q.id, TraceKind::Accepted, None);
+        if self.now >= self.warmup_end {
+            // SPEC §4a: eligible for a service level when accepted at least
+            // that long before the simulation's end.
+            for (i, sla) in self.cfg.sla.iter().enumerate() {
+                if self.now + sla.within <= self.cfg.horizon {
+                    self.sla_eligible[i] += 1;
+                }
+            }
+        }
         q
     }
 
@@ -1158,7 +1194,9 @@ impl<'a> Simulation<'a> {
             self.c.objects_dispatched += 1;
         }
         self.log(q.id, TraceKind::Dispatched, None);
-        self.queue_wait.record(self.now - q.accepted_at);
+        if q.accepted_at >= self.warmup_end {
+            self.queue_wait.record(self.now - q.accepted_at);
+        }
         let gen = self.slab[slot as usize].gen;
         for _ in 0..n {
             self.pool.push_back(PoolTask {
@@ -1298,9 +1336,11 @@ impl<'a> Simulation<'a> {
         o.in_hand += 1;
         if !o.taken_once {
             o.taken_once = true;
-            self.pool_wait.record(now - o.dispatched_at);
-            if now > o.dispatched_at {
-                self.pool_waited += 1;
+            if o.accepted_at >= self.warmup_end {
+                self.pool_wait.record(now - o.dispatched_at);
+                if now > o.dispatched_at {
+                    self.pool_waited += 1;
+                }
             }
         }
         let id = o.id;
@@ -1516,8 +1556,16 @@ impl<'a> Simulation<'a> {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
             }
-            self.time_to_label.record(self.now - accepted_at);
-            self.e2e.record(self.now - produced_at);
+            if accepted_at >= self.warmup_end {
+                let ttl = self.now - accepted_at;
+                self.time_to_label.record(ttl);
+                self.e2e.record(self.now - produced_at);
+                for (i, sla) in self.cfg.sla.iter().enumerate() {
+                    if ttl <= sla.within && accepted_at + sla.within <= self.cfg.horizon {
+                        self.sla_met[i] += 1;
+                    }
+                }
+            }
         } else {
             self.c.objects_failed += 1;
         }
@@ -1723,7 +1771,14 @@ impl<'a> Simulation<'a> {
             self.record_sample();
         }
         let end = self.end;
-        let span = end.at.as_micros().max(1) as f64;
+        // Time-weighted means over [warm-up end, job end] (SPEC §4a).
+        let window =
+            (end.at > self.warmup_end).then(|| (end.at - self.warmup_end).as_micros() as f64);
+        let (warm_backlog, warm_available) = if end.at > self.warmup_end {
+            self.warm_areas
+        } else {
+            (0, 0)
+        };
         let c = &self.c;
         let summary = RunSummary {
             messages_received: c.messages_received,
@@ -1754,9 +1809,9 @@ impl<'a> Simulation<'a> {
             pool_wait_positive_fraction: (self.pool_wait.count() > 0)
                 .then(|| self.pool_waited as f64 / self.pool_wait.count() as f64),
             backlog_max: self.tw_backlog.max(),
-            backlog_mean: end.backlog_area as f64 / span,
+            backlog_mean: window.map(|w| (end.backlog_area - warm_backlog) as f64 / w),
             available_max: self.tw_available.max(),
-            available_mean: end.available_area as f64 / span,
+            available_mean: window.map(|w| (end.available_area - warm_available) as f64 / w),
             // SPEC §4a: busy / (on-shift + overtime) worker-time, so a task
             // run past the shift end counts on both sides.
             worker_utilization: (end.on_shift_area + end.overtime_area > 0)
@@ -1785,7 +1840,18 @@ impl<'a> Simulation<'a> {
             cost_per_labeled_object: None,
             duplicate_cost_paid_usd: 0.0,
             duplicate_cost_avoided_usd: 0.0,
+            warmup_s: self.warmup_end.as_secs_f64(),
             events: self.event_count,
+            sla: self
+                .cfg
+                .sla
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let n = self.sla_eligible[i];
+                    (s.name, (n > 0).then(|| self.sla_met[i] as f64 / n as f64))
+                })
+                .collect(),
         };
         let mut summary = summary;
         apply_costs(
@@ -1899,8 +1965,69 @@ fn pair_key(object: u64, worker: u32) -> u64 {
 }
 
 /// Runs one replication of `cfg`.
+///
+/// With `output.warmup: auto` the replication runs twice on the same
+/// streams (so the same sample path): once to read its objects-in-system
+/// series and pick the warm-up by MSER-5, once with that warm-up.
 pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, InvariantViolation> {
-    Simulation::new(cfg, seeds).run()
+    match resolve_warmup(cfg, seeds)? {
+        Some(fixed) => Simulation::new(&fixed, seeds).run(),
+        None => Simulation::new(cfg, seeds).run(),
+    }
+}
+
+/// For `warmup: auto`, the configuration with the warm-up MSER-5 picks
+/// for this replication; None when the warm-up is not automatic.
+fn resolve_warmup(
+    cfg: &SimConfig,
+    seeds: StreamSeeds,
+) -> Result<Option<SimConfig>, InvariantViolation> {
+    if cfg.warmup != Warmup::Auto {
+        return Ok(None);
+    }
+    let mut pilot = cfg.clone();
+    pilot.warmup = Warmup::None;
+    let first = Simulation::new(&pilot, seeds).run()?;
+    let levels: Vec<f64> = first
+        .timeseries
+        .iter()
+        .map(|s| (s.backlog + s.available) as f64)
+        .collect();
+    let batches = mser5_truncation(&levels);
+    pilot.warmup = Warmup::Fixed(cfg.sample_every * (5 * batches as u64));
+    Ok(Some(pilot))
+}
+
+/// MSER-5 (White 1997; Franklin & White 2008): the series is cut into
+/// batches of 5 observations, and the number d of leading batches to drop
+/// minimises the marginal standard error Σ_{i≥d} (Y_i − Ȳ_d)² / (n − d)²
+/// of the batch means Y, searched over d ≤ n/2. Returns d (0 when the
+/// series is too short to judge).
+pub fn mser5_truncation(series: &[f64]) -> usize {
+    let means: Vec<f64> = series
+        .chunks_exact(5)
+        .map(|c| c.iter().sum::<f64>() / 5.0)
+        .collect();
+    let n = means.len();
+    if n < 4 {
+        return 0;
+    }
+    // Suffix sums make each d O(1).
+    let (mut sum, mut sq) = (vec![0.0; n + 1], vec![0.0; n + 1]);
+    for i in (0..n).rev() {
+        sum[i] = sum[i + 1] + means[i];
+        sq[i] = sq[i + 1] + means[i] * means[i];
+    }
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..=n / 2 {
+        let m = (n - d) as f64;
+        let ss = (sq[d] - sum[d] * sum[d] / m).max(0.0);
+        let mser = ss / (m * m);
+        if mser < best.0 {
+            best = (mser, d);
+        }
+    }
+    best.1
 }
 
 /// Runs one replication of `cfg`, recording the object-level event trace.
@@ -1908,5 +2035,26 @@ pub fn simulate_traced(
     cfg: &SimConfig,
     seeds: StreamSeeds,
 ) -> Result<RunOutput, InvariantViolation> {
-    Simulation::new(cfg, seeds).with_trace().run()
+    match resolve_warmup(cfg, seeds)? {
+        Some(fixed) => Simulation::new(&fixed, seeds).with_trace().run(),
+        None => Simulation::new(cfg, seeds).with_trace().run(),
+    }
+}
+
+#[cfg(test)]
+mod mser_tests {
+    use super::mser5_truncation;
+
+    #[test]
+    fn mser5_cuts_a_start_up_transient_and_keeps_a_stationary_series() {
+        // 100 observations decaying from 100, then 400 around 5: the cut
+        // lands at the end of the transient (in batches of 5).
+        let mut xs: Vec<f64> = (0..100).map(|i| 100.0 - i as f64).collect();
+        xs.extend((0..400).map(|i| 5.0 + (i % 3) as f64));
+        let d = mser5_truncation(&xs);
+        assert!((18..=22).contains(&d), "cut {d} batches");
+        let flat: Vec<f64> = (0..500).map(|i| (i % 7) as f64).collect();
+        assert!(mser5_truncation(&flat) < 10);
+        assert_eq!(mser5_truncation(&[1.0; 12]), 0, "too short to judge");
+    }
 }

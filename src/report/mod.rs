@@ -91,7 +91,10 @@ fn cell(v: &MetricValue) -> String {
 pub fn summary_csv(runs: &[RunOutput]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["replication"];
-    header.extend(RunSummary::metric_names());
+    match runs.first() {
+        Some(r) => header.extend(r.summary.metrics().iter().map(|(k, _)| *k)),
+        None => header.extend(RunSummary::metric_names()),
+    }
     w.write_record(&header).expect("in-memory CSV");
     for (i, r) in runs.iter().enumerate() {
         let mut row = vec![(i + 1).to_string()];

@@ -322,6 +322,56 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         );
     }
 
+    let output = spec.output.as_ref();
+    let warmup = match output.and_then(|o| o.warmup.as_ref()) {
+        None => Warmup::None,
+        Some(t) if t.0.trim() == "auto" => Warmup::Auto,
+        Some(t) => match parse_duration(&t.0) {
+            Ok(d) if d.is_zero() => Warmup::None,
+            Ok(d) => {
+                if SimTime::after(d) >= horizon {
+                    ctx.warn(
+                        "output.warmup",
+                        format!(
+                            "{} is not before the horizon ({}): every latency statistic will be empty",
+                            d.human(),
+                            horizon.elapsed().human()
+                        ),
+                    );
+                }
+                Warmup::Fixed(d)
+            }
+            Err(e) => {
+                ctx.err("output.warmup", format!("{e}, or `auto`"));
+                Warmup::None
+            }
+        },
+    };
+    let mut sla = Vec::new();
+    for (i, t) in output
+        .and_then(|o| o.sla.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let f = format!("output.sla[{i}]");
+        match parse_duration(&t.0) {
+            Ok(d) if d.is_zero() => ctx.err(f, "must be positive"),
+            Ok(d) => {
+                let name = crate::model::metrics::intern(format!(
+                    "labeled_within_{}",
+                    t.0.trim().replace(' ', "")
+                ));
+                if sla.iter().any(|s: &Sla| s.name == name) {
+                    ctx.err(f, format!("`{}` is listed twice", t.0.trim()));
+                } else {
+                    sla.push(Sla { name, within: d });
+                }
+            }
+            Err(e) => ctx.err(f, e),
+        }
+    }
+
     Built {
         seed: spec.seed.unwrap_or(1),
         replications,
@@ -332,6 +382,8 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             producers,
             workers,
             sample_every,
+            warmup,
+            sla,
             cost: build_cost(spec.cost.as_ref(), ctx),
             throttle,
         },

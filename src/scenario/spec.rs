@@ -212,4 +212,9 @@ pub struct CostSpec {
 pub struct OutputSpec {
     /// Time-series sampling period (default: about 720 samples per run).
     pub timeseries_every: Option<Text>,
+    /// SPEC §4a: `DURATION` or `auto` (MSER-5); objects accepted before it
+    /// are left out of latency statistics.
+    pub warmup: Option<Text>,
+    /// SPEC §4a: durations for the `labeled_within_<d>` service levels.
+    pub sla: Option<Vec<Text>>,
 }
