@@ -387,12 +387,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             match at.and_then(|e| e.agg.mean_of(metric)) {
                 Some(m) => {
                     let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
-                    println!(
-                        "  {metric}: {} [95% CI {}, {}] (the smallest value within the best mean's interval)",
-                        num(m),
-                        num(lo),
-                        num(hi)
-                    );
+                    println!("  {metric}: {} [95% CI {}, {}]", num(m), num(lo), num(hi));
+                    if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
+                        let v: Vec<String> = design.points[best].iter().map(value_text).collect();
+                        println!(
+                            "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
+                            v.join(", ")
+                        );
+                    }
                 }
                 None if answer.is_some() => {
                     println!("  warning: {metric} has no value at any feasible point; the answer is the first feasible one")
@@ -431,7 +433,12 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             "offered load".into(),
             "utilization".into(),
         ];
-        head.extend(targets.iter().map(|t| format!("{} [95% CI]", t.metric)));
+        // The targets' metrics, then the minimized one.
+        let mut columns: Vec<&str> = targets.iter().map(|t| t.metric.as_str()).collect();
+        if let Some(m) = &args.minimize {
+            columns.push(m);
+        }
+        head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
         println!("  {}", head.join(" | "));
         for (i, e) in &cache {
             let mut row = vec![
@@ -451,8 +458,8 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                     .mean_of("worker_utilization")
                     .map_or("-".into(), |u| format!("{u:.3}")),
             ];
-            for t in &targets {
-                row.push(match (e.agg.mean_of(&t.metric), e.agg.ci_of(&t.metric)) {
+            for m in &columns {
+                row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
                     (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", num(m), num(lo), num(hi)),
                     _ => "-".into(),
                 });
