@@ -228,6 +228,19 @@ fn bad_plan_arguments_are_clear_errors() {
             ],
             "METRIC OP VALUE",
         ),
+        (
+            vec![
+                "--vary",
+                "workers[team].count=1..5",
+                "--target",
+                "expired_in_queue == 0",
+                "--replications",
+                "5",
+                "--max-replications",
+                "3",
+            ],
+            "--max-replications 3 is below the 5 replications",
+        ),
     ] {
         let (o, _) = plan(t.path(), &extra);
         let err = String::from_utf8_lossy(&o.stderr);
