@@ -55,12 +55,23 @@ pub struct PlanArgs {
     /// METRIC OP VALUE, e.g. "time_to_label_p95_s <= 24h", "expired_in_queue == 0".
     #[arg(long = "target", required = true)]
     pub targets: Vec<String>,
-    /// Among feasible grid points, return the one with the smallest mean of this metric.
+    /// Among feasible grid points, return the smallest parameter whose mean
+    /// of this metric is within the best point's 95% interval.
     #[arg(long)]
     pub minimize: Option<String>,
     /// Evaluate every value (and check the monotonicity the search assumes).
     #[arg(long)]
     pub exhaustive: bool,
+    /// Judge the targets on the horizon as simulated, even where a
+    /// stationary stream's offered load is 1 or more (by default such a
+    /// value is unstable and never meets a target).
+    #[arg(long)]
+    pub finite_horizon: bool,
+    /// Replications per value at most: a value whose 95% interval straddles
+    /// a target gets more (doubling from the scenario's count, at least 2)
+    /// up to this.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_replications: u32,
     #[command(flatten)]
     pub common: RunOptions,
 }

@@ -1,13 +1,23 @@
 //! `labelsim plan`: targets → search over the parameter's grid → answer,
 //! evidence table, plan.json and a chart. Exit 0 feasible, 1 infeasible.
+//!
+//! Each value evaluated starts with the scenario's replications (at least
+//! 2) and gets more, doubling up to `--max-replications`, while a target's
+//! 95% interval straddles its value. A value whose stationary input offers
+//! load ≥ 1 (`model::load`) is unstable and never meets, unless
+//! `--finite-horizon`.
 
 use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, PlanArgs};
 use anyhow::{anyhow, bail, Context, Result};
+use labelsim::model::load;
 use labelsim::model::RunSummary;
-use labelsim::plan::{gallop_then_bisect, Target};
+use labelsim::plan::{
+    choose_minimum, gallop_then_bisect, is_flat, next_replications, Estimate, PointStatus, Target,
+    Verdict,
+};
 use labelsim::plot::{self, BandChart, Format, HLine};
-use labelsim::report::{aggregate_json, write_atomic};
+use labelsim::report::{aggregate_json, counts_json, write_atomic};
 use labelsim::runner::{aggregate, Aggregate};
 use labelsim::scenario::paths::{value_text, ScenarioTemplate};
 use labelsim::scenario::LoadOptions;
@@ -17,14 +27,27 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+/// One value's replications and what they decide.
 struct Evaluated {
+    runs: Vec<RunSummary>,
     agg: Aggregate,
-    meets: bool,
+    verdicts: Vec<Verdict>,
+    status: PointStatus,
+    /// ρ of the value's configuration (`model::load`); None when the input
+    /// is not a stationary stream.
+    offered_load: Option<f64>,
 }
 
 pub fn plan(args: PlanArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
-    let replications = scenario.replications.max(1);
+    // A 95% interval needs two replications.
+    let initial = scenario.replications.max(2);
+    let cap = args.max_replications;
+    if cap < initial {
+        bail!(
+            "--max-replications {cap} is below the {initial} replications each value starts with; raise it, or lower --replications"
+        );
+    }
     let known = sweep::numeric_metric_names();
     let targets: Vec<Target> = args
         .targets
@@ -55,21 +78,28 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         varies.push((p, t));
     }
     let mut design = sweep::design(&varies, None, scenario.seed).map_err(|e| anyhow!(e))?;
-    if design.params.len() == 1 {
-        // Search order: ascending value when numeric.
-        let keys: Option<Vec<f64>> = design
-            .points
-            .iter()
-            .map(|p| sweep::numeric_param(&value_text(&p[0])))
-            .collect();
-        if let Some(keys) = keys {
-            let mut idx: Vec<usize> = (0..keys.len()).collect();
-            idx.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
-            design.points = idx.into_iter().map(|i| design.points[i].clone()).collect();
-        }
-    }
-    if replications < 2 && !args.common.quiet {
-        eprintln!("warning: with 1 replication there is no confidence interval; the plan uses the single run's values");
+    // Search order: ascending values (lexicographic over several
+    // parameters) when all are numeric; otherwise the order given.
+    let keys: Option<Vec<Vec<f64>>> = design
+        .points
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|v| sweep::numeric_param(&value_text(v)))
+                .collect()
+        })
+        .collect();
+    if let Some(keys) = keys {
+        let mut idx: Vec<usize> = (0..keys.len()).collect();
+        idx.sort_by(|&a, &b| {
+            keys[a]
+                .iter()
+                .zip(&keys[b])
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        design.points = idx.into_iter().map(|i| design.points[i].clone()).collect();
     }
     let template = ScenarioTemplate::new(
         &scenario,
@@ -86,12 +116,32 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     let never = AtomicBool::new(false);
     let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
     let mut simulations = 0u64;
-    let evaluate =
-        |indices: &[usize], cache: &mut BTreeMap<usize, Evaluated>, sims: &mut u64| -> Result<()> {
-            let jobs: Vec<(usize, u32)> = indices
+    // Evaluates `indices` in rounds: every value starts with `initial`
+    // replications; each round doubles those still undecided, up to `cap`.
+    // Replication r of value i always draws the streams of (seed, i, r), and
+    // which values get more depends only on results, so the outcome does not
+    // depend on the thread count.
+    let evaluate = |indices: &[usize],
+                    cache: &mut BTreeMap<usize, Evaluated>,
+                    sims: &mut u64|
+     -> Result<()> {
+        let mut pending: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|i| cache.get(i).is_none_or(|e| !e.status.decided()))
+            .collect();
+        loop {
+            let jobs: Vec<(usize, u32)> = pending
                 .iter()
-                .filter(|i| !cache.contains_key(i))
-                .flat_map(|&i| (0..replications).map(move |r| (i, r)))
+                .flat_map(|&i| {
+                    let have = cache.get(&i).map_or(0, |e| e.runs.len() as u32);
+                    let want = if have == 0 {
+                        initial
+                    } else {
+                        next_replications(have, cap)
+                    };
+                    (have..want).map(move |r| (i, r))
+                })
                 .collect();
             if jobs.is_empty() {
                 return Ok(());
@@ -102,52 +152,86 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 .map_err(|e| anyhow!("{e}"))?;
             pb.finish_and_clear();
             *sims += jobs.len() as u64;
-            let mut by_point: BTreeMap<usize, Vec<RunSummary>> = BTreeMap::new();
             for (&(i, _), s) in jobs.iter().zip(results) {
-                by_point
+                let offered_load = || load::offered_load(&configs[i]);
+                cache
                     .entry(i)
-                    .or_default()
+                    .or_insert_with(|| Evaluated {
+                        runs: Vec::new(),
+                        agg: aggregate(&[]),
+                        verdicts: Vec::new(),
+                        status: PointStatus::Undecided,
+                        offered_load: offered_load(),
+                    })
+                    .runs
                     .push(s.expect("not cancelled"));
             }
-            for (i, runs) in by_point {
-                let agg = aggregate(&runs);
-                let meets = targets.iter().all(|t| {
-                    let (lo, hi) = agg.ci_of(&t.metric).unwrap_or((f64::NAN, f64::NAN));
-                    t.met_by(lo, hi)
-                });
-                cache.insert(i, Evaluated { agg, meets });
+            for &i in &pending {
+                let e = cache.get_mut(&i).expect("just run");
+                e.agg = aggregate(&e.runs);
+                let runs = e.runs.len();
+                e.verdicts = targets
+                    .iter()
+                    .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
+                    .collect();
+                let unstable = !args.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
+                e.status = PointStatus::of(&e.verdicts, unstable);
             }
-            Ok(())
-        };
+            pending.retain(|i| {
+                let e = &cache[i];
+                !e.status.decided() && (e.runs.len() as u32) < cap
+            });
+        }
+    };
 
     let n = design.points.len();
     let mut monotone: Option<bool> = None;
+    // --minimize: (best point, minimized metric flat over the feasible points).
+    let mut minimized: Option<(Option<usize>, bool)> = None;
     let answer: Option<usize> = if let Some(metric) = &args.minimize {
         let all: Vec<usize> = (0..n).collect();
         evaluate(&all, &mut cache, &mut simulations)?;
-        cache
+        let feasible: Vec<(usize, Estimate)> = cache
             .iter()
-            .filter(|(_, e)| e.meets)
-            .min_by(|a, b| {
-                let (x, y) = (
-                    a.1.agg.mean_of(metric).unwrap_or(f64::INFINITY),
-                    b.1.agg.mean_of(metric).unwrap_or(f64::INFINITY),
-                );
-                x.total_cmp(&y).then(a.0.cmp(b.0))
+            .filter(|(_, e)| e.status == PointStatus::Meets)
+            .filter_map(|(&i, e)| {
+                let mean = e.agg.mean_of(metric)?;
+                let (lo, hi) = e.agg.ci_of(metric)?;
+                Some((i, Estimate { mean, lo, hi }))
             })
-            .map(|(i, _)| *i)
+            .collect();
+        let flat = is_flat(&feasible.iter().map(|p| p.1).collect::<Vec<_>>());
+        match choose_minimum(&feasible) {
+            Some((chosen, best)) => {
+                minimized = Some((Some(best), flat));
+                Some(chosen)
+            }
+            None => {
+                // Feasible points without a value of the metric: the first.
+                minimized = Some((None, false));
+                cache
+                    .iter()
+                    .find(|(_, e)| e.status == PointStatus::Meets)
+                    .map(|(i, _)| *i)
+            }
+        }
     } else if args.exhaustive {
         let all: Vec<usize> = (0..n).collect();
         evaluate(&all, &mut cache, &mut simulations)?;
-        let first = cache.iter().find(|(_, e)| e.meets).map(|(i, _)| *i);
-        monotone = Some(first.is_none_or(|f| cache.range(f..).all(|(_, e)| e.meets)));
+        let meets = |e: &Evaluated| e.status == PointStatus::Meets;
+        let first = cache.iter().find(|(_, e)| meets(e)).map(|(i, _)| *i);
+        monotone = Some(first.is_none_or(|f| cache.range(f..).all(|(_, e)| meets(e))));
         first
     } else {
         gallop_then_bisect(n, &mut |i| -> Result<bool> {
             evaluate(&[i], &mut cache, &mut simulations)?;
-            Ok(cache[&i].meets)
+            Ok(cache[&i].status == PointStatus::Meets)
         })?
     };
+    let undecided = cache
+        .values()
+        .filter(|e| e.status == PointStatus::Undecided)
+        .count();
 
     let param_name = design
         .params
@@ -155,17 +239,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         .map(|p| p.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let answer_json = answer.map(|i| {
-        if design.params.len() == 1 {
-            json!(design.points[i][0])
-        } else {
-            let mut m = serde_json::Map::new();
-            for (p, v) in design.params.iter().zip(&design.points[i]) {
-                m.insert(p.to_string(), json!(v));
-            }
-            serde_json::Value::Object(m)
-        }
-    });
+    let answer_json = answer.map(|i| value_json(&design, i));
     let points: Vec<serde_json::Value> = cache
         .iter()
         .map(|(i, e)| {
@@ -175,19 +249,51 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             } else {
                 json!(design.points[*i])
             };
-            json!({"value": value, "meets": e.meets, "mean": mean, "ci95": ci})
+            let verdicts: serde_json::Map<String, serde_json::Value> = targets
+                .iter()
+                .zip(&e.verdicts)
+                .map(|(t, v)| (t.text.clone(), json!(v.as_str())))
+                .collect();
+            json!({
+                "value": value,
+                "meets": e.status == PointStatus::Meets,
+                "decided": e.status.decided(),
+                "unstable": e.status == PointStatus::Unstable,
+                "offered_load": load_json(e.offered_load),
+                "replications": e.runs.len(),
+                "targets": verdicts,
+                "mean": mean,
+                "ci95": ci,
+                "n": counts_json(&e.agg),
+            })
         })
         .collect();
+    let minimize_json = args.minimize.as_ref().map(|metric| {
+        let at = answer.and_then(|i| cache.get(&i));
+        json!({
+            "metric": metric,
+            "mean": at.and_then(|e| e.agg.mean_of(metric)),
+            "ci95": at.and_then(|e| e.agg.ci_of(metric)).map(|(lo, hi)| json!([lo, hi])),
+            "best": minimized
+                .and_then(|m| m.0)
+                .map(|b| value_json(&design, b)),
+            "flat": minimized.is_some_and(|m| m.1),
+        })
+    });
     let doc = json!({
         "parameter": param_name,
         "answer": answer_json,
         "feasible": answer.is_some(),
         "targets": targets.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
         "minimize": args.minimize,
-        "replications": replications,
+        "minimized": minimize_json,
+        "finite_horizon": args.finite_horizon,
+        "replications": initial,
+        "max_replications": cap,
         "grid_size": n,
         "simulations": simulations,
-        "simulations_full_grid": n as u64 * replications as u64,
+        "simulations_full_grid": n as u64 * initial as u64,
+        "undecided": undecided,
         "monotone": monotone,
         "points": points,
     });
@@ -276,19 +382,63 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 println!("infeasible: no value of {param_name} in the range meets every target")
             }
         }
+        if let Some(metric) = &args.minimize {
+            let at = answer.and_then(|i| cache.get(&i));
+            match at.and_then(|e| e.agg.mean_of(metric)) {
+                Some(m) => {
+                    let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
+                    println!("  {metric}: {} [95% CI {}, {}]", num(m), num(lo), num(hi));
+                    if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
+                        let v: Vec<String> = design.points[best].iter().map(value_text).collect();
+                        println!(
+                            "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
+                            v.join(", ")
+                        );
+                    }
+                }
+                None if answer.is_some() => {
+                    println!("  warning: {metric} has no value at any feasible point; the answer is the first feasible one")
+                }
+                None => {}
+            }
+            if minimized.is_some_and(|m| m.1) {
+                println!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference");
+            }
+        }
         println!(
-            "  {} of {} values evaluated, {} simulations (a full grid needs {}), {} replications each",
+            "  {} of {} values evaluated, {} simulations ({} replications per value, more up to {} where an interval straddles a target)",
             cache.len(),
             n,
             simulations,
-            n as u64 * replications as u64,
-            replications
+            initial,
+            cap
         );
+        let unstable = cache
+            .values()
+            .filter(|e| e.status == PointStatus::Unstable)
+            .count();
+        if unstable > 0 {
+            println!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)");
+        }
+        if undecided > 0 {
+            println!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)");
+        }
         if monotone == Some(false) {
             println!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them");
         }
-        let mut head = vec![param_name.clone(), "meets".into()];
-        head.extend(targets.iter().map(|t| format!("{} [95% CI]", t.metric)));
+        let mut head = vec![
+            param_name.clone(),
+            "meets".into(),
+            "reps".into(),
+            "offered load".into(),
+            "utilization".into(),
+        ];
+        // The targets' metrics, then the minimized one.
+        let mut columns: Vec<&str> = targets.iter().map(|t| t.metric.as_str()).collect();
+        if let Some(m) = &args.minimize {
+            columns.push(m);
+        }
+        head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
         println!("  {}", head.join(" | "));
         for (i, e) in &cache {
             let mut row = vec![
@@ -297,12 +447,22 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                     .map(value_text)
                     .collect::<Vec<_>>()
                     .join(", "),
-                if e.meets { "yes".into() } else { "no".into() },
+                e.status.as_str().into(),
+                e.runs.len().to_string(),
+                match e.offered_load {
+                    Some(r) if r.is_finite() => format!("{r:.3}"),
+                    Some(_) => "inf".into(),
+                    None => "-".into(),
+                },
+                e.agg
+                    .mean_of("worker_utilization")
+                    .map_or("-".into(), |u| format!("{u:.3}")),
             ];
-            for t in &targets {
-                let m = e.agg.mean_of(&t.metric).unwrap_or(f64::NAN);
-                let (lo, hi) = e.agg.ci_of(&t.metric).unwrap_or((m, m));
-                row.push(format!("{m:.4} [{lo:.4}, {hi:.4}]"));
+            for m in &columns {
+                row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
+                    (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", num(m), num(lo), num(hi)),
+                    _ => "-".into(),
+                });
             }
             println!("  {}", row.join(" | "));
         }
@@ -313,4 +473,37 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         );
     }
     Ok(if answer.is_some() { 0 } else { 1 })
+}
+
+/// A point's value(s) in plan.json: the value for one parameter, else
+/// `{path: value}`.
+fn value_json(design: &sweep::Design, i: usize) -> serde_json::Value {
+    if design.params.len() == 1 {
+        json!(design.points[i][0])
+    } else {
+        let mut m = serde_json::Map::new();
+        for (p, v) in design.params.iter().zip(&design.points[i]) {
+            m.insert(p.to_string(), json!(v));
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// ρ in plan.json: a number, `"inf"` when no worker is ever on shift, null
+/// when the input is not a stationary stream.
+fn load_json(rho: Option<f64>) -> serde_json::Value {
+    match rho {
+        Some(r) if r.is_finite() => json!(r),
+        Some(_) => json!("inf"),
+        None => serde_json::Value::Null,
+    }
+}
+
+/// A figure for the evidence table: 4 decimals below 10, 1 above.
+fn num(x: f64) -> String {
+    if x.abs() < 10.0 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.1}")
+    }
 }

@@ -1,5 +1,8 @@
 //! `labelsim plan`: the planner finds the staffing answer Erlang C gives,
-//! with far fewer simulations than the grid; exits 1 when infeasible.
+//! with far fewer simulations than the grid; exits 1 when infeasible; never
+//! answers an unstable staffing (offered load >= 1); adds replications only
+//! where an interval straddles a target; treats a metric with no value as
+//! not met.
 
 mod common;
 use std::process::{Command, Output};
@@ -96,7 +99,25 @@ fn exhaustive_search_agrees_and_confirms_monotonicity() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(doc["answer"], 11);
     assert_eq!(doc["monotone"], true);
-    assert_eq!(doc["simulations"], 25 * 4);
+    assert_eq!(doc["simulations"].as_u64(), Some(reps_used(&doc)));
+    assert!(reps_used(&doc) >= 25 * 4);
+    // c <= 8 serves at most 80/h of 80/h offered.
+    for p in doc["points"].as_array().unwrap() {
+        let c = p["value"].as_u64().unwrap();
+        assert_eq!(p["unstable"], c <= 8, "c = {c}");
+        let rho = p["offered_load"].as_f64().unwrap();
+        assert!((rho - 8.0 / c as f64).abs() < 1e-12, "c = {c}: {rho}");
+    }
+}
+
+/// Replications over every point of a plan.json.
+fn reps_used(doc: &serde_json::Value) -> u64 {
+    doc["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["replications"].as_u64().unwrap())
+        .sum()
 }
 
 #[test]
@@ -169,7 +190,11 @@ fn minimize_over_a_grid_returns_the_best_feasible_point() {
     );
     // Lowest utilization among feasible points: the most workers.
     assert_eq!(doc["answer"]["workers[team].count"], 14);
-    assert_eq!(doc["simulations"], 8 * 4);
+    assert_eq!(doc["simulations"].as_u64(), Some(reps_used(&doc)));
+    assert_eq!(doc["minimized"]["metric"], "worker_utilization");
+    assert_eq!(doc["minimized"]["flat"], false);
+    let (m, ci) = (&doc["minimized"]["mean"], &doc["minimized"]["ci95"]);
+    assert!(ci[0].as_f64() <= m.as_f64() && m.as_f64() <= ci[1].as_f64());
 }
 
 #[test]
@@ -203,10 +228,285 @@ fn bad_plan_arguments_are_clear_errors() {
             ],
             "METRIC OP VALUE",
         ),
+        (
+            vec![
+                "--vary",
+                "workers[team].count=1..5",
+                "--target",
+                "expired_in_queue == 0",
+                "--replications",
+                "5",
+                "--max-replications",
+                "3",
+            ],
+            "--max-replications 3 is below the 5 replications",
+        ),
     ] {
         let (o, _) = plan(t.path(), &extra);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains(needle), "{needle}: {err}");
     }
+}
+
+/// Runs `plan` on the bundled quick start (not quiet: the tests read stdout).
+fn quickstart_plan(dir: &std::path::Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    let out = dir.join("plan");
+    let mut args = vec![
+        "plan",
+        "scenarios/quickstart.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = labelsim(&args);
+    let doc = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    (o, doc)
+}
+
+fn point(doc: &serde_json::Value, value: u64) -> &serde_json::Value {
+    doc["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["value"] == value)
+        .unwrap_or_else(|| panic!("value {value} not evaluated"))
+}
+
+const README_EXAMPLE: [&str; 6] = [
+    "--vary",
+    "workers[team].count=1..500",
+    "--target",
+    "time_to_label_p95_s <= 24h",
+    "--target",
+    "expired_in_queue == 0",
+];
+
+#[test]
+fn readme_quickstart_plan_does_not_answer_a_saturated_team() {
+    // 9 workers serve 9 × 10/h = 90/h, exactly the Poisson input: the queue
+    // is a null-recurrent random walk; only the 30-day horizon hides it.
+    let t = tempfile::tempdir().unwrap();
+    let (o, doc) = quickstart_plan(t.path(), &README_EXAMPLE);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        doc["answer"].as_u64().unwrap() >= 10,
+        "answer {}",
+        doc["answer"]
+    );
+    let nine = point(&doc, 9);
+    assert_eq!(nine["unstable"], true);
+    assert_eq!(nine["meets"], false);
+    assert!((nine["offered_load"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    let ten = point(&doc, 10);
+    assert_eq!(
+        (ten["unstable"].clone(), ten["meets"].clone()),
+        (false.into(), true.into())
+    );
+    assert!((ten["offered_load"].as_f64().unwrap() - 0.9).abs() < 1e-12);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("| unstable |"), "{stdout}");
+    assert!(stdout.contains("offered load | utilization"), "{stdout}");
+}
+
+#[test]
+fn finite_horizon_judges_a_saturated_team_on_the_simulated_horizon() {
+    let t = tempfile::tempdir().unwrap();
+    let mut args = README_EXAMPLE.to_vec();
+    args.push("--finite-horizon");
+    let (o, doc) = quickstart_plan(t.path(), &args);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(doc["finite_horizon"], true);
+    assert_eq!(doc["answer"], 9);
+    assert_eq!(point(&doc, 9)["unstable"], false);
+    assert_eq!(point(&doc, 9)["meets"], true);
+}
+
+#[test]
+fn minimize_warns_when_the_metric_is_flat_and_takes_the_smallest_value() {
+    // Wages default to 0: cost is the per-object price of what gets labeled,
+    // the same whatever the team size, up to noise.
+    let t = tempfile::tempdir().unwrap();
+    let (o, doc) = quickstart_plan(
+        t.path(),
+        &[
+            "--vary",
+            "workers[team].count=10..16",
+            "--target",
+            "expired_in_queue == 0",
+            "--minimize",
+            "cost_usd",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert_eq!(doc["minimized"]["flat"], true);
+    assert_eq!(
+        doc["answer"], 10,
+        "the smallest value within the best interval"
+    );
+    assert!(stdout.contains("cost_usd: "), "{stdout}");
+    assert!(stdout.contains("does not vary significantly"), "{stdout}");
+}
+
+/// M/M/c where only P(wait) is asked: Poisson 80/h, exponential 6 min, a short
+/// horizon so that 2 replications leave wide intervals.
+const MMC_WAIT: &str = "name: mmc-wait\nseed: 11\nhorizon: 3d\nreplications: 2\n\
+job: {initializing: 0s, max_concurrent_task_count: 1000, task_time_limit: 8h}\n\
+producers: [{name: p, kind: poisson, rate: 80/h}]\n\
+workers: [{name: team, count: 10, service_time: {dist: exponential, mean: 6m}}]\n";
+
+fn mmc_wait_plan(dir: &std::path::Path, name: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let file = dir.join("mmc-wait.yaml");
+    std::fs::write(&file, MMC_WAIT).unwrap();
+    let out = dir.join(name);
+    let mut args = vec![
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--target",
+        "pool_wait_positive_fraction <= 0.45",
+    ];
+    args.extend(extra);
+    let o = labelsim(&args);
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    (o, doc)
+}
+
+#[test]
+fn adaptive_replications_find_the_erlang_c_answer_exactly() {
+    // P(wait) = C(c, 8): C(9) = 0.653, C(10) = 0.409, C(11) = 0.245.
+    let truth = (9..40).find(|&c| common::erlang_c(c, 8.0) <= 0.45).unwrap();
+    assert_eq!(truth, 10);
+    let t = tempfile::tempdir().unwrap();
+    let (o, doc) = mmc_wait_plan(t.path(), "plan", &["--vary", "workers[team].count=1..200"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(doc["answer"], truth);
+    let at = point(&doc, 10);
+    assert!(
+        at["replications"].as_u64().unwrap() > 2,
+        "10 needed more than 2 replications"
+    );
+    assert!(
+        at["ci95"]["pool_wait_positive_fraction"][1]
+            .as_f64()
+            .unwrap()
+            <= 0.45
+    );
+    assert_eq!(doc["simulations"].as_u64(), Some(reps_used(&doc)));
+    // Same answer, byte for byte, on one thread.
+    let (_, one) = mmc_wait_plan(
+        t.path(),
+        "plan1",
+        &["--vary", "workers[team].count=1..200", "--threads", "1"],
+    );
+    assert_eq!(
+        std::fs::read(t.path().join("plan/plan.json")).unwrap(),
+        std::fs::read(t.path().join("plan1/plan.json")).unwrap()
+    );
+    assert_eq!(one["answer"], truth);
+}
+
+#[test]
+fn replications_are_added_only_where_an_interval_straddles_a_target() {
+    // With the cap at the initial 2, plan.json shows which values the first
+    // 2 replications leave undecided; replication r of a value draws the same
+    // streams in both runs, so exactly those get more when the cap is 50.
+    let t = tempfile::tempdir().unwrap();
+    let grid = ["--vary", "workers[team].count=7..14", "--exhaustive"];
+    let (_, two) = mmc_wait_plan(
+        t.path(),
+        "two",
+        &[&grid[..], &["--max-replications", "2"]].concat(),
+    );
+    let (_, adaptive) = mmc_wait_plan(t.path(), "adaptive", &grid);
+    let mut straddled = 0;
+    for c in 7..=14u64 {
+        let (a, b) = (point(&two, c), point(&adaptive, c));
+        assert_eq!(a["replications"], 2);
+        let more = b["replications"].as_u64().unwrap() > 2;
+        assert_eq!(more, a["decided"] == false, "c = {c}: {a} vs {b}");
+        assert_eq!(b["decided"], true, "c = {c} decided within 50 replications");
+        if a["decided"] == true {
+            assert_eq!(a["ci95"], b["ci95"], "c = {c}: the same 2 replications");
+        }
+        straddled += more as u32;
+    }
+    assert!(
+        straddled > 0,
+        "some value must straddle with 2 replications"
+    );
+    assert!(two["undecided"].as_u64().unwrap() > 0);
+    assert_eq!(adaptive["answer"], 10);
+}
+
+#[test]
+fn a_target_on_a_metric_with_no_value_is_not_met() {
+    // 0 workers label nothing, so time_to_label_p95_s has no value (SPEC §4a).
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("batch.yaml");
+    std::fs::write(
+        &file,
+        "name: batch-missing\nseed: 5\nhorizon: 2d\nreplications: 2\n\
+         job: {mode: batch, initializing: 0s}\n\
+         producers: [{name: manifest, kind: manifest, count: 100}]\n\
+         workers: [{name: team, count: 1, service_time: {dist: constant, value: 1m}}]\n",
+    )
+    .unwrap();
+    let out = t.path().join("plan");
+    let o = labelsim(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--vary",
+        "workers[team].count=0..3",
+        "--target",
+        "time_to_label_p95_s <= 1h",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    // 100 one-minute tasks: 1 worker needs 100 min, 2 workers 50.
+    assert_eq!(doc["answer"], 2);
+    let zero = point(&doc, 0);
+    assert_eq!(zero["meets"], false);
+    assert_eq!(zero["targets"]["time_to_label_p95_s <= 1h"], "no value");
+    assert!(
+        zero["offered_load"].is_null(),
+        "a batch is not a stationary stream"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("0 | no |") && l.ends_with("| -")),
+        "{stdout}"
+    );
+    // Streaming, 0 workers: unstable at infinite load, and still no value.
+    let (_, doc) = mmc_wait_plan(
+        t.path(),
+        "stream",
+        &["--vary", "workers[team].count=0..3", "--exhaustive"],
+    );
+    let zero = point(&doc, 0);
+    assert_eq!(zero["offered_load"], "inf");
+    assert_eq!(zero["unstable"], true);
+    assert_eq!(
+        zero["targets"]["pool_wait_positive_fraction <= 0.45"],
+        "no value"
+    );
+    assert!(doc["answer"].is_null());
 }
