@@ -48,7 +48,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             "--max-replications {cap} is below the {initial} replications each value starts with; raise it, or lower --replications"
         );
     }
-    let known = sweep::numeric_metric_names();
+    let known = sweep::numeric_metric_names_for(&scenario.sim.sla);
     let targets: Vec<Target> = args
         .targets
         .iter()
@@ -489,13 +489,13 @@ fn value_json(design: &sweep::Design, i: usize) -> serde_json::Value {
     }
 }
 
-/// ρ in plan.json: a number, `"inf"` when no worker is ever on shift, null
-/// when the input is not a stationary stream.
+/// ρ in plan.json: a number; null when the input is not a stationary
+/// stream, or when no worker is ever on shift (ρ infinite: the point is
+/// then marked `unstable`), so the field stays numeric.
 fn load_json(rho: Option<f64>) -> serde_json::Value {
     match rho {
         Some(r) if r.is_finite() => json!(r),
-        Some(_) => json!("inf"),
-        None => serde_json::Value::Null,
+        _ => serde_json::Value::Null,
     }
 }
 
