@@ -431,8 +431,34 @@ fn print_summary(
         "  {:<32} {:>14}   95% CI over replications",
         "metric", "mean"
     );
+    let sla_rows: Vec<(String, &str, bool)> = scenario
+        .sim
+        .sla
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "labeled within {}",
+                    s.name.trim_start_matches("labeled_within_")
+                ),
+                s.name,
+                false,
+            )
+        })
+        .collect();
+    let warmup_row = (scenario.sim.warmup != labelsim::model::config::Warmup::None)
+        .then(|| ("warm-up left out".to_string(), "warmup_s", true));
+    let rows = rows
+        .iter()
+        .map(|&(l, k, t)| (l.to_string(), k, t))
+        .chain(warmup_row)
+        .chain(sla_rows);
     for (label, key, is_time) in rows {
-        let m = agg.mean_of(key).unwrap_or(f64::NAN);
+        let Some(m) = agg.mean_of(key) else {
+            // SPEC §4a: an empty sample has no value.
+            println!("  {label:<32} {:>14}   no value in any replication", "-");
+            continue;
+        };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
         let f = |x: f64| if is_time { fmt_secs(x) } else { fmt_num(x) };
         let value = if key == "queued_at_end" {

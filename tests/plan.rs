@@ -502,7 +502,10 @@ fn a_target_on_a_metric_with_no_value_is_not_met() {
         &["--vary", "workers[team].count=0..3", "--exhaustive"],
     );
     let zero = point(&doc, 0);
-    assert!(zero["offered_load"].is_null(), "infinite load stays numeric: null");
+    assert!(
+        zero["offered_load"].is_null(),
+        "infinite load stays numeric: null"
+    );
     assert_eq!(zero["unstable"], true);
     assert_eq!(
         zero["targets"]["pool_wait_positive_fraction <= 0.45"],
