@@ -513,3 +513,39 @@ fn a_target_on_a_metric_with_no_value_is_not_met() {
     );
     assert!(doc["answer"].is_null());
 }
+
+#[test]
+fn a_service_level_is_a_planning_target() {
+    // SPEC §4a: `output.sla` adds labeled_within_<d>, usable in --target.
+    // M/M/c at 80/h with 6-minute tasks: with 9 workers (ρ = 0.89) nearly
+    // every object is labeled within 4h, with 8 (ρ = 1) not; the answer is
+    // the first stable team that meets it.
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("sla.yaml");
+    std::fs::write(
+        &file,
+        MMC.replace("horizon: 60d", "horizon: 20d") + "output: {sla: [4h]}\n",
+    )
+    .unwrap();
+    let out = t.path().join("plan");
+    let o = labelsim(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--vary",
+        "workers[team].count=6..14",
+        "--target",
+        "labeled_within_4h >= 99%",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(doc["answer"], 9, "{doc}");
+}
