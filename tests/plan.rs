@@ -26,8 +26,13 @@ fn erlang_w(c: u32) -> f64 {
 }
 
 fn plan(dir: &std::path::Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    plan_yaml(dir, MMC, extra)
+}
+
+/// Plans scenario `yaml` (written to `dir`) with `extra` arguments.
+fn plan_yaml(dir: &std::path::Path, yaml: &str, extra: &[&str]) -> (Output, serde_json::Value) {
     let file = dir.join("mmc.yaml");
-    std::fs::write(&file, MMC).unwrap();
+    std::fs::write(&file, yaml).unwrap();
     let out = dir.join("plan");
     let mut args = vec![
         "plan",
@@ -521,31 +526,22 @@ fn a_service_level_is_a_planning_target() {
     // every object is labeled within 4h, with 8 (ρ = 1) not; the answer is
     // the first stable team that meets it.
     let t = tempfile::tempdir().unwrap();
-    let file = t.path().join("sla.yaml");
-    std::fs::write(
-        &file,
-        MMC.replace("horizon: 60d", "horizon: 20d") + "output: {sla: [4h]}\n",
-    )
-    .unwrap();
-    let out = t.path().join("plan");
-    let o = labelsim(&[
-        "plan",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--vary",
-        "workers[team].count=6..14",
-        "--target",
-        "labeled_within_4h >= 99%",
-    ]);
+    let yaml = MMC.replace("horizon: 60d", "horizon: 20d") + "output: {sla: [4h]}\n";
+    let (o, doc) = plan_yaml(
+        t.path(),
+        &yaml,
+        &[
+            "--vary",
+            "workers[team].count=6..14",
+            "--target",
+            "labeled_within_4h >= 99%",
+        ],
+    );
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
     assert_eq!(doc["answer"], 9, "{doc}");
 }
