@@ -4,6 +4,7 @@ use crate::cli::{ChartFormat, Cli, Command, RunArgs, ValidateArgs};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelsim::model::RunOutput;
+use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format};
 use labelsim::report;
 use labelsim::runner::{self, Aggregate};
@@ -51,7 +52,7 @@ pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Sc
 
 fn validate_cmd(args: ValidateArgs) -> Result<i32> {
     let s = load(Some(&args.scenario), args.lenient)?;
-    println!(
+    outln!(
         "{}: ok (scenario `{}`, {} producer{}, {} worker{} in {} group{}, horizon {})",
         s.origin,
         s.name,
@@ -108,6 +109,11 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
         ChartFormat::Svg => Format::Svg,
     };
 
+    // Open (create, lock, stage) the output folder before the work, so a
+    // bad --out fails in the first second.
+    let mut out = open_output(&out_dir, args.common.quiet)?;
+    crate::signals::install();
+
     let pb = progress_bar(
         scenario.replications as u64,
         "replications",
@@ -124,21 +130,39 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let wall_s = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
+    crate::signals::check()?;
 
     let summaries: Vec<_> = runs.iter().map(|r| r.summary.clone()).collect();
     let agg = runner::aggregate(&summaries);
     let events: u64 = summaries.iter().map(|s| s.events).sum();
-    write_run_outputs(&out_dir, &scenario, &runs, &agg, fmt, wall_s, events)?;
+    write_run_outputs(&mut out, &scenario, &runs, &agg, fmt, wall_s, events)?;
+    crate::signals::check()?;
+    out.commit()?;
     if !args.common.quiet {
         print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, fmt);
     }
     Ok(0)
 }
 
-/// Writes every output of a run. Charts are drawn into a staging folder
-/// first, so an error leaves no partial results behind.
+/// Opens an output folder for a command (see [`OutputDir`]), saying when
+/// leftovers of a killed run were removed.
+pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
+    let out = OutputDir::open(dir)?;
+    if !quiet {
+        for p in out.cleaned() {
+            eprintln!(
+                "note: removed {}, left by an interrupted labelsim",
+                p.display()
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Stages every output of a run; nothing is in place until the caller
+/// commits, so an error or a signal leaves no partial results behind.
 fn write_run_outputs(
-    dir: &Path,
+    out: &mut OutputDir,
     scenario: &Scenario,
     runs: &[RunOutput],
     agg: &Aggregate,
@@ -146,65 +170,53 @@ fn write_run_outputs(
     wall_s: f64,
     events: u64,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-    let staging = dir.join(format!(".staging-{}", std::process::id()));
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let result = (|| -> Result<Vec<String>> {
-        let mut files = Vec::new();
-        let mut put = |name: &str, bytes: Vec<u8>| -> Result<()> {
-            report::write_atomic(&staging.join(name), &bytes)
-                .with_context(|| format!("cannot write {name}"))?;
-            files.push(name.to_string());
-            Ok(())
-        };
-        put(
-            "summary.json",
-            report::summary_json(&scenario.name, scenario.seed, runs, agg),
-        )?;
-        put("summary.csv", report::summary_csv(runs))?;
-        put("timeseries.csv", report::timeseries_csv(runs))?;
-        put("timing.json", report::timing_json(wall_s, events))?;
-        plot::run_charts(
-            &staging,
-            fmt,
-            runs,
-            scenario.sim.job.max_concurrent_task_count,
-            scenario.sim.horizon.as_secs_f64(),
-            scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
-        )
-        .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
-        for chart in [
-            "throughput",
-            "backlog",
-            "workers",
-            "cumulative",
-            "time_to_label_cdf",
-        ] {
-            files.push(format!("{chart}.{}", fmt.extension()));
-        }
-        let report =
-            run_report(&staging, scenario, agg, fmt).context("cannot write report.html")?;
-        report::write_atomic(&staging.join("report.html"), &report)?;
-        files.push("report.html".to_string());
-        Ok(files)
-    })();
-    match result {
-        Ok(files) => {
-            for f in &files {
-                std::fs::rename(staging.join(f), dir.join(f))
-                    .with_context(|| format!("cannot move {f} into place"))?;
-            }
-            std::fs::remove_dir_all(&staging).ok();
-            Ok(())
-        }
-        Err(e) => {
-            std::fs::remove_dir_all(&staging).ok();
-            Err(e)
-        }
+    out.put(
+        "summary.json",
+        &report::summary_json(&scenario.name, scenario.seed, runs, agg),
+    )?;
+    out.put("summary.csv", &report::summary_csv(runs))?;
+    out.put("timeseries.csv", &report::timeseries_csv(runs))?;
+    out.put("timing.json", &report::timing_json(wall_s, events))?;
+    crate::signals::check()?;
+    plot::run_charts(
+        out.staging_dir(),
+        fmt,
+        runs,
+        scenario.sim.job.max_concurrent_task_count,
+        scenario.sim.horizon.as_secs_f64(),
+        scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
+    for chart in RUN_CHARTS {
+        out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
     }
+    crate::signals::check()?;
+    let report =
+        run_report(out.staging_dir(), scenario, agg, fmt).context("cannot write report.html")?;
+    out.put("report.html", &report)?;
+    Ok(())
 }
+
+/// The charts of a run, with their captions in report.html.
+const RUN_CHARTS: [(&str, &str); 5] = [
+    (
+        "throughput",
+        "Objects labeled per hour (rolling), with objects accepted per hour.",
+    ),
+    (
+        "backlog",
+        "SQS backlog and objects available to workers (A); K dashed.",
+    ),
+    (
+        "workers",
+        "Tasks waiting and in progress; workers busy and on shift.",
+    ),
+    ("cumulative", "Where objects went, cumulative."),
+    (
+        "time_to_label_cdf",
+        "Time-to-label distribution with p50, p95 and p99.",
+    ),
+];
 
 /// What each rule did, from the mean over replications.
 pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
@@ -305,25 +317,7 @@ fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> 
         .collect();
     let mut charts = String::new();
     let ext = fmt.extension();
-    for (file, caption) in [
-        (
-            "throughput",
-            "Objects labeled per hour (rolling), with objects accepted per hour.",
-        ),
-        (
-            "backlog",
-            "SQS backlog and objects available to workers (A); K dashed.",
-        ),
-        (
-            "workers",
-            "Tasks waiting and in progress; workers busy and on shift.",
-        ),
-        ("cumulative", "Where objects went, cumulative."),
-        (
-            "time_to_label_cdf",
-            "Time-to-label distribution with p50, p95 and p99.",
-        ),
-    ] {
+    for (file, caption) in RUN_CHARTS {
         charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
     }
     let rule_headers: Vec<String> = ["rule", "what happened", "mean per replication"]
@@ -400,7 +394,7 @@ fn print_summary(
     fmt: Format,
 ) {
     let r = runs.len();
-    println!(
+    outln!(
         "labelsim: `{}`, {} replication{}, seed {}, horizon {}",
         scenario.name,
         r,
@@ -427,9 +421,10 @@ fn print_summary(
         ("worker utilization", "worker_utilization", false),
         ("labeled per hour", "labeled_per_hour", false),
     ];
-    println!(
+    outln!(
         "  {:<32} {:>14}   95% CI over replications",
-        "metric", "mean"
+        "metric",
+        "mean"
     );
     let sla_rows: Vec<(String, &str, bool)> = scenario
         .sim
@@ -456,7 +451,7 @@ fn print_summary(
     for (label, key, is_time) in rows {
         let Some(m) = agg.mean_of(key) else {
             // SPEC §4a: an empty sample has no value.
-            println!("  {label:<32} {:>14}   no value in any replication", "-");
+            outln!("  {label:<32} {:>14}   no value in any replication", "-");
             continue;
         };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
@@ -477,7 +472,7 @@ fn print_summary(
         } else {
             String::new()
         };
-        println!("  {label:<32} {value:>14}   {ci}");
+        outln!("  {label:<32} {value:>14}   {ci}");
     }
     let mut states: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for run in runs {
@@ -490,15 +485,15 @@ fn print_summary(
         .iter()
         .map(|(s, (n, t))| format!("{s} in {n} of {r} (mean end {})", fmt_secs(t / *n as f64)))
         .collect();
-    println!("  job end: {}", states.join("; "));
-    println!(
+    outln!("  job end: {}", states.join("; "));
+    outln!(
         "  {} events in {:.2} s ({} events/s)",
         fmt_num(events as f64),
         wall_s,
         fmt_num((events as f64 / wall_s.max(1e-9)).round())
     );
     let ext = fmt.extension();
-    println!(
+    outln!(
         "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{ext})",
         dir.display()
     );

@@ -111,6 +111,10 @@ pub struct MergeArgs {
     /// Chart image format.
     #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
     pub format: ChartFormat,
+    /// Merge even if runs are missing (a shard not run or unfinished);
+    /// without it, missing runs are an error and nothing is written.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,7 +16,6 @@ use labelsim::engine::stats::mean_ci95;
 use labelsim::engine::StreamSeeds;
 use labelsim::model::{simulate, RunOutput, RunSummary};
 use labelsim::plot::{self, Format, Series, TimeChart, PALETTE};
-use labelsim::report::write_atomic;
 use labelsim::scenario::paths::ScenarioTemplate;
 use labelsim::scenario::LoadOptions;
 use labelsim::sweep::metric_cell;
@@ -69,6 +68,14 @@ fn fmt_value(x: f64, time: bool) -> String {
         format!("{x:.2}")
     }
 }
+
+/// The charts `compare` draws, without their extension.
+const COMPARE_CHARTS: [&str; 4] = [
+    "compare_backlog",
+    "compare_throughput",
+    "compare_latency_cdf",
+    "compare_outcomes",
+];
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
@@ -129,10 +136,16 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     let jobs: Vec<(usize, u32)> = (0..configs.len())
         .flat_map(|p| (0..replications).map(move |r| (p, r)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.common.threads.unwrap_or(0) as usize)
-        .build()
-        .context("thread pool")?;
+    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
+        .map_err(|e| anyhow!(e))?;
+    // The output folder is opened (created, locked) before the work.
+    let out_dir = args.common.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results")
+            .join(&scenario.name)
+            .join("compare")
+    });
+    let mut out = crate::app::open_output(&out_dir, args.common.quiet)?;
+    crate::signals::install();
     let pb = progress_bar(jobs.len() as u64, "compare runs", args.common.quiet);
     let outputs: Vec<RunOutput> = pool
         .install(|| {
@@ -265,15 +278,8 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         }
     }
 
-    let out_dir = args.common.out.clone().unwrap_or_else(|| {
-        PathBuf::from("results")
-            .join(&scenario.name)
-            .join("compare")
-    });
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    write_atomic(&out_dir.join("compare.csv"), &csv_bytes)?;
-    write_atomic(&out_dir.join("compare.md"), md.as_bytes())?;
+    out.put("compare.csv", &csv_bytes)?;
+    out.put("compare.md", md.as_bytes())?;
 
     // Overlay charts (replication 1 of each policy).
     let fmt = match args.common.format {
@@ -305,7 +311,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     };
     let ext = fmt.extension();
     plot::render_time_chart(
-        &out_dir.join(format!("compare_backlog.{ext}")),
+        &out.staging_path(&format!("compare_backlog.{ext}"))?,
         fmt,
         &TimeChart {
             title: "SQS backlog per policy (replication 1)",
@@ -323,7 +329,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
     plot::render_time_chart(
-        &out_dir.join(format!("compare_throughput.{ext}")),
+        &out.staging_path(&format!("compare_throughput.{ext}"))?,
         fmt,
         &TimeChart {
             title: "Objects labeled per hour per policy (replication 1, rolling)",
@@ -349,7 +355,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         (60.0, "minutes")
     };
     plot::render_time_chart(
-        &out_dir.join(format!("compare_latency_cdf.{ext}")),
+        &out.staging_path(&format!("compare_latency_cdf.{ext}"))?,
         fmt,
         &TimeChart {
             title: "End-to-end time to label (production to label), per policy",
@@ -378,7 +384,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         })
         .collect();
     plot::render_stacked_bars(
-        &out_dir.join(format!("compare_outcomes.{ext}")),
+        &out.staging_path(&format!("compare_outcomes.{ext}"))?,
         fmt,
         "Where objects went, per policy (mean over replications)",
         "objects",
@@ -394,6 +400,10 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         &outcome_values,
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
+
+    for f in COMPARE_CHARTS {
+        out.staged_by_path(&format!("{f}.{ext}"))?;
+    }
 
     // report.html: the same tables, the charts, the scenario.
     {
@@ -455,7 +465,10 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                 "Objects labeled per hour per policy (replication 1).",
             ),
         ] {
-            charts.push_str(&html::chart(&out_dir.join(format!("{f}.{ext}")), caption)?);
+            charts.push_str(&html::chart(
+                &out.staging_path(&format!("{f}.{ext}"))?,
+                caption,
+            )?);
         }
         sections.push(("Charts".into(), charts));
         sections.push((
@@ -463,11 +476,13 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             format!("<pre>{}</pre>", html::esc(&scenario.text)),
         ));
         let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
-        write_atomic(&out_dir.join("report.html"), &page)?;
+        out.put("report.html", &page)?;
     }
+    crate::signals::check()?;
+    out.commit()?;
     if !args.common.quiet {
-        print!("{md}");
-        println!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
+        out!("{md}");
+        outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
     }
     Ok(0)
 }

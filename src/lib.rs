@@ -43,6 +43,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod plot;
 pub mod report;

@@ -9,7 +9,7 @@
 
 use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, PlanArgs};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use labelsim::model::load;
 use labelsim::model::RunSummary;
 use labelsim::plan::{
@@ -17,7 +17,7 @@ use labelsim::plan::{
     Verdict,
 };
 use labelsim::plot::{self, BandChart, Format, HLine};
-use labelsim::report::{aggregate_json, counts_json, write_atomic};
+use labelsim::report::{aggregate_json, counts_json};
 use labelsim::runner::{aggregate, Aggregate};
 use labelsim::scenario::paths::{value_text, ScenarioTemplate};
 use labelsim::scenario::LoadOptions;
@@ -40,6 +40,11 @@ struct Evaluated {
 
 pub fn plan(args: PlanArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
+    let out_dir = args
+        .common
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("plan"));
     // A 95% interval needs two replications.
     let initial = scenario.replications.max(2);
     let cap = args.max_replications;
@@ -109,10 +114,11 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     )
     .map_err(|e| anyhow!(e))?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(|e| anyhow!(e))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.common.threads.unwrap_or(0) as usize)
-        .build()
-        .context("thread pool")?;
+    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
+        .map_err(|e| anyhow!(e))?;
+    // The output folder is opened (created, locked) before the work.
+    let mut out = crate::app::open_output(&out_dir, args.common.quiet)?;
+    crate::signals::install();
     let never = AtomicBool::new(false);
     let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
     let mut simulations = 0u64;
@@ -297,16 +303,9 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         "monotone": monotone,
         "points": points,
     });
-    let out_dir = args
-        .common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("plan"));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
-    write_atomic(&out_dir.join("plan.json"), &bytes)?;
+    out.put("plan.json", &bytes)?;
 
     // Chart: the first target's metric against the parameter.
     let fmt = match args.common.format {
@@ -351,8 +350,9 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             let x = sweep::numeric_param(&value_text(&design.points[i][0])).unwrap_or(0.0);
             (x, format!("answer: {}", value_text(&design.points[i][0])))
         });
+        let file = format!("plan.{}", fmt.extension());
         plot::render_band_chart(
-            &out_dir.join(format!("plan.{}", fmt.extension())),
+            &out.staging_path(&file)?,
             fmt,
             &BandChart {
                 title: &title,
@@ -370,16 +370,19 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             },
         )
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;
+        out.staged_by_path(&file)?;
     }
+    crate::signals::check()?;
+    out.commit()?;
 
     if !args.common.quiet {
         match answer {
             Some(i) => {
                 let v: Vec<String> = design.points[i].iter().map(value_text).collect();
-                println!("answer: {param_name} = {}", v.join(", "));
+                outln!("answer: {param_name} = {}", v.join(", "));
             }
             None => {
-                println!("infeasible: no value of {param_name} in the range meets every target")
+                outln!("infeasible: no value of {param_name} in the range meets every target")
             }
         }
         if let Some(metric) = &args.minimize {
@@ -387,25 +390,25 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             match at.and_then(|e| e.agg.mean_of(metric)) {
                 Some(m) => {
                     let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
-                    println!("  {metric}: {} [95% CI {}, {}]", num(m), num(lo), num(hi));
+                    outln!("  {metric}: {} [95% CI {}, {}]", num(m), num(lo), num(hi));
                     if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
                         let v: Vec<String> = design.points[best].iter().map(value_text).collect();
-                        println!(
+                        outln!(
                             "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
                             v.join(", ")
                         );
                     }
                 }
                 None if answer.is_some() => {
-                    println!("  warning: {metric} has no value at any feasible point; the answer is the first feasible one")
+                    outln!("  warning: {metric} has no value at any feasible point; the answer is the first feasible one")
                 }
                 None => {}
             }
             if minimized.is_some_and(|m| m.1) {
-                println!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference");
+                outln!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference");
             }
         }
-        println!(
+        outln!(
             "  {} of {} values evaluated, {} simulations ({} replications per value, more up to {} where an interval straddles a target)",
             cache.len(),
             n,
@@ -418,13 +421,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             .filter(|e| e.status == PointStatus::Unstable)
             .count();
         if unstable > 0 {
-            println!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)");
+            outln!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)");
         }
         if undecided > 0 {
-            println!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)");
+            outln!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)");
         }
         if monotone == Some(false) {
-            println!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them");
+            outln!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them");
         }
         let mut head = vec![
             param_name.clone(),
@@ -439,7 +442,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             columns.push(m);
         }
         head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
-        println!("  {}", head.join(" | "));
+        outln!("  {}", head.join(" | "));
         for (i, e) in &cache {
             let mut row = vec![
                 design.points[*i]
@@ -464,9 +467,9 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                     _ => "-".into(),
                 });
             }
-            println!("  {}", row.join(" | "));
+            outln!("  {}", row.join(" | "));
         }
-        println!(
+        outln!(
             "results: {}/ (plan.json, plan.{})",
             out_dir.display(),
             fmt.extension()

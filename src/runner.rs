@@ -18,27 +18,35 @@ pub fn run_replications(
     threads: Option<usize>,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunOutput>, InvariantViolation> {
+    let one = |r: u64| {
+        let out = simulate(cfg, StreamSeeds::for_replication(seed, r)).map_err(|mut e| {
+            e.details = format!("replication {}: {}", r + 1, e.details);
+            e
+        });
+        on_done();
+        out
+    };
     let work = || {
         (0..replications as u64)
             .into_par_iter()
-            .map(|r| {
-                let out = simulate(cfg, StreamSeeds::for_replication(seed, r)).map_err(|mut e| {
-                    e.details = format!("replication {}: {}", r + 1, e.details);
-                    e
-                });
-                on_done();
-                out
-            })
+            .map(one)
             .collect::<Result<Vec<_>, _>>()
     };
-    match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .expect("thread pool")
-            .install(work),
-        None => work(),
+    match thread_pool(threads) {
+        Ok(pool) => pool.install(work),
+        // No thread could be started (a process limit): the same results,
+        // computed on this thread.
+        Err(_) => (0..replications as u64).map(one).collect(),
     }
+}
+
+/// The one thread-pool constructor: `threads` workers (None: one per core).
+/// If that many threads cannot be started (a process limit), tries one.
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let build = |n: usize| rayon::ThreadPoolBuilder::new().num_threads(n).build();
+    build(threads.unwrap_or(0))
+        .or_else(|_| build(1))
+        .map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
 /// Mean and 95% confidence interval of every numeric metric across runs;

@@ -4,31 +4,81 @@
 use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
 use anyhow::{anyhow, bail, Context, Result};
+use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
-use labelsim::report::write_atomic;
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
 use labelsim::scenario::{LoadOptions, Scenario};
 use labelsim::sweep::{self, Design, Row, Shard};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 
-static CANCEL: AtomicBool = AtomicBool::new(false);
-static HANDLER: Once = Once::new();
+/// Outputs a sweep owns in its folder: a new sweep removes them first, so a
+/// folder never holds one sweep's data beside another's summary or charts.
+fn is_sweep_output(name: &str) -> bool {
+    matches!(name, "sweep.csv" | "sweep_summary.csv" | "report.html") || is_sweep_chart(name)
+}
 
-/// Ctrl-C asks the sweep to stop after the runs in flight; a second Ctrl-C
-/// exits at once.
-fn install_ctrlc() {
-    HANDLER.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if CANCEL.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupted: finishing the runs in flight and keeping every finished point (Ctrl-C again to quit now)");
-        });
-    });
+fn is_sweep_chart(name: &str) -> bool {
+    name.starts_with("sweep_") && (name.ends_with(".png") || name.ends_with(".svg"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Fingerprints of what the runs depend on: the scenario text, and the
+/// configuration it resolves to, which holds every trace and empirical CSV
+/// it read. `--resume` and `merge` refuse to mix runs made from other inputs.
+fn fingerprints(scenario: &Scenario) -> serde_json::Value {
+    json!({
+        "scenario": sha256_hex(scenario.text.as_bytes()),
+        "inputs": sha256_hex(format!("{:?}", scenario.sim).as_bytes()),
+    })
+}
+
+/// Why two manifests do not describe the same sweep, in a user's words.
+fn manifest_difference(old: &serde_json::Value, new: &serde_json::Value) -> String {
+    let fp = |m: &serde_json::Value, k: &str| m["fingerprints"][k].clone();
+    if fp(old, "scenario") != fp(new, "scenario") {
+        "the scenario file changed since those runs were made".into()
+    } else if fp(old, "inputs") != fp(new, "inputs") {
+        "a file the scenario reads (a trace or empirical CSV) changed since those runs were made"
+            .into()
+    } else {
+        let differ: Vec<&str> = ["seed", "replications", "params", "points", "chart_metrics"]
+            .into_iter()
+            .filter(|k| old[*k] != new[*k])
+            .collect();
+        if differ.is_empty() {
+            "the sweep's description differs".into()
+        } else {
+            format!("they differ in {}", differ.join(", "))
+        }
+    }
+}
+
+/// Reads `name` from a sweep folder if it is there, refusing anything but a
+/// regular file (a link planted there is not followed).
+fn read_sweep_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
+    let path = dir.join(name);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+        Ok(m) if !m.file_type().is_file() => bail!(
+            "{} is not a regular file (a link or a device?); refusing to read it",
+            path.display()
+        ),
+        Ok(_) => {
+            Ok(Some(std::fs::read(&path).with_context(|| {
+                format!("cannot read {}", path.display())
+            })?))
+        }
+    }
 }
 
 /// Metrics charted by default.
@@ -136,6 +186,7 @@ fn manifest(
         "points": points,
         "chart_metrics": metrics,
         "scenario_text": scenario.text,
+        "fingerprints": fingerprints(scenario),
     })
 }
 
@@ -208,15 +259,21 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params, &scenario.sim.sla);
     let man = manifest(&scenario, replications, &design, &metrics);
+    let out = crate::app::open_output(&out_dir, args.common.quiet)?;
     let mut rows: Vec<Row> = Vec::new();
     if args.resume {
-        let old_man = std::fs::read(out_dir.join("sweep.json"))
-            .with_context(|| format!("--resume: no sweep.json in {}", out_dir.display()))?;
-        let old_man: serde_json::Value = serde_json::from_slice(&old_man)?;
+        let old_man = read_sweep_file(&out_dir, "sweep.json")?
+            .ok_or_else(|| anyhow!("--resume: no sweep.json in {}", out_dir.display()))?;
+        let old_man: serde_json::Value = serde_json::from_slice(&old_man)
+            .with_context(|| format!("--resume: {}/sweep.json", out_dir.display()))?;
         if old_man != man {
-            bail!("--resume: {} holds a different sweep (scenario, seed, replications or design differ)", out_dir.display());
+            bail!(
+                "--resume: {} holds a different sweep: {}; run without --resume to start over",
+                out_dir.display(),
+                manifest_difference(&old_man, &man)
+            );
         }
-        if let Ok(bytes) = std::fs::read(out_dir.join("sweep.csv")) {
+        if let Some(bytes) = read_sweep_file(&out_dir, "sweep.csv")? {
             let (h, r) =
                 sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("--resume: sweep.csv: {e}"))?;
             if h != header {
@@ -225,15 +282,17 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             rows = r;
             sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
         }
-    } else if out_dir.join("sweep.csv").exists() && !args.common.quiet {
-        eprintln!(
-            "note: overwriting the sweep in {} (use --resume to continue it)",
-            out_dir.display()
-        );
+    } else {
+        let old = out.existing(is_sweep_output);
+        if old.iter().any(|n| n == "sweep.csv") && !args.common.quiet {
+            eprintln!(
+                "note: replacing the sweep in {} (use --resume to continue it)",
+                out_dir.display()
+            );
+        }
+        out.remove(&old)?;
     }
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    write_atomic(&out_dir.join("sweep.json"), &json_bytes(&man))?;
+    out.write_now("sweep.json", &json_bytes(&man))?;
 
     let done: BTreeSet<(usize, u32)> = rows
         .iter()
@@ -245,20 +304,25 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .filter(|j| !done.contains(j))
         .collect();
     let total_runs = owned.len() as u64 * replications as u64;
-    install_ctrlc();
+    crate::signals::install();
     let pb = progress_bar(total_runs, "sweep runs", args.common.quiet);
     pb.set_position(total_runs - jobs.len() as u64);
     let threads = args.common.threads.map(|t| t as usize);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .context("thread pool")?;
+    let pool = labelsim::runner::thread_pool(threads).map_err(|e| anyhow!(e))?;
     let chunk = (pool.current_num_threads() * 16).max(32);
     let started = std::time::Instant::now();
     let mut interrupted = false;
     for part in jobs.chunks(chunk) {
         let results = pool
-            .install(|| sweep::run_jobs(&configs, part, scenario.seed, &CANCEL, &|| pb.inc(1)))
+            .install(|| {
+                sweep::run_jobs(
+                    &configs,
+                    part,
+                    scenario.seed,
+                    &crate::signals::CANCEL,
+                    &|| pb.inc(1),
+                )
+            })
             .map_err(|e| anyhow!("{e}"))?;
         for (&(p, r), res) in part.iter().zip(results) {
             match res {
@@ -267,11 +331,8 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             }
         }
         sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
-        write_atomic(
-            &out_dir.join("sweep.csv"),
-            &sweep::sweep_csv(&header, &rows),
-        )?;
-        if CANCEL.load(Ordering::SeqCst) {
+        out.write_now("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
+        if crate::signals::cancelled() {
             interrupted = true;
             break;
         }
@@ -279,7 +340,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     pb.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     write_summary_and_charts(
-        &out_dir,
+        out,
         &design.params,
         &rows,
         &header,
@@ -298,7 +359,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     }
     if !args.common.quiet {
         let ran = jobs.len();
-        println!(
+        outln!(
             "labelsim sweep: `{}`, {} point{}{} x {} replication{} = {} runs ({} new) in {:.2} s ({:.1} runs/s)",
             scenario.name,
             owned.len(),
@@ -312,7 +373,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             ran as f64 / wall.max(1e-9)
         );
         print_point_table(&design.params, &rows, &metrics);
-        println!(
+        outln!(
             "results: {}/ (sweep.csv, sweep_summary.csv, sweep.json, charts)",
             out_dir.display()
         );
@@ -329,7 +390,7 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
         .collect();
     let mut head: Vec<String> = params.iter().map(|p| p.to_string()).collect();
     head.extend(idx.iter().map(|&i| names[i].to_string()));
-    println!("  {}", head.join(" | "));
+    outln!("  {}", head.join(" | "));
     for s in summaries.iter().take(40) {
         let mut cells = s.params.clone();
         cells.extend(idx.iter().map(|&i| match s.stats[i] {
@@ -337,19 +398,21 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
             Some((m, lo, hi)) if lo == hi => format!("{m:.4}"),
             Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
         }));
-        println!("  {}", cells.join(" | "));
+        outln!("  {}", cells.join(" | "));
     }
     if summaries.len() > 40 {
-        println!(
+        outln!(
             "  ... {} more points in sweep_summary.csv",
             summaries.len() - 40
         );
     }
 }
 
-/// sweep_summary.csv, the charts and report.html, from the sorted rows.
+/// sweep_summary.csv, the charts and report.html, from the sorted rows:
+/// staged, then moved into place together; charts of an earlier sweep that
+/// this one did not draw are removed.
 fn write_summary_and_charts(
-    dir: &Path,
+    mut out: OutputDir,
     params: &[ParamPath],
     rows: &[Row],
     header: &[String],
@@ -357,18 +420,26 @@ fn write_summary_and_charts(
     fmt: Format,
     manifest: &serde_json::Value,
 ) -> Result<()> {
-    write_tables_and_charts(dir, params, rows, header, metrics, fmt)?;
-    write_sweep_report(dir, params, rows, metrics, fmt, manifest)
+    let charts = write_tables_and_charts(&mut out, params, rows, header, metrics, fmt)?;
+    write_sweep_report(&mut out, &charts, params, rows, metrics, manifest)?;
+    let stale: Vec<String> = out
+        .existing(is_sweep_chart)
+        .into_iter()
+        .filter(|n| !charts.contains(n))
+        .collect();
+    out.remove(&stale)?;
+    out.commit()?;
+    Ok(())
 }
 
 /// report.html of a sweep: the per-point table, the charts, the design.
 /// Built only from the rows and the manifest, so a merge reproduces it.
 fn write_sweep_report(
-    dir: &Path,
+    out: &mut OutputDir,
+    charts_drawn: &[String],
     params: &[ParamPath],
     rows: &[Row],
     metrics: &[String],
-    fmt: Format,
     manifest: &serde_json::Value,
 ) -> Result<()> {
     use labelsim::report::html;
@@ -393,15 +464,10 @@ fn write_sweep_report(
             r
         })
         .collect();
-    let ext = fmt.extension();
+    // Exactly the charts this command drew, from staging.
     let mut charts = String::new();
-    let mut files: Vec<String> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.starts_with("sweep") && n.ends_with(&format!(".{ext}")))
-        .collect();
-    files.sort();
-    for f in files {
-        charts.push_str(&html::chart(&dir.join(&f), &f)?);
+    for f in charts_drawn {
+        charts.push_str(&html::chart(&out.staging_path(f)?, f)?);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
     // What each rule did, per point (means over replications).
@@ -457,22 +523,25 @@ fn write_sweep_report(
             ),
         ],
     );
-    write_atomic(&dir.join("report.html"), &page)?;
+    out.put("report.html", &page)?;
     Ok(())
 }
 
+/// Stages sweep_summary.csv and the charts; returns the chart files drawn,
+/// in drawing order.
 fn write_tables_and_charts(
-    dir: &Path,
+    out: &mut OutputDir,
     params: &[ParamPath],
     rows: &[Row],
     header: &[String],
     metrics: &[String],
     fmt: Format,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let param_header: Vec<String> = params.iter().map(|p| format!("param_{p}")).collect();
     let summaries = sweep::summarise(rows);
-    write_atomic(
-        &dir.join("sweep_summary.csv"),
+    let mut drawn = Vec::new();
+    out.put(
+        "sweep_summary.csv",
         &sweep::sweep_summary_csv(
             &param_header,
             &summaries,
@@ -490,7 +559,7 @@ fn write_tables_and_charts(
         })
         .collect();
     let (Some(xs), false) = (numeric_params, summaries.is_empty()) else {
-        return Ok(()); // categorical parameters: tables only
+        return Ok(drawn); // categorical parameters: tables only
     };
     let ext = fmt.extension();
     for m in metrics {
@@ -509,8 +578,9 @@ fn write_tables_and_charts(
                 let title = format!("{m} against {}", params[0]);
                 let x_label =
                     plot::param_axis_label(&params[0].to_string(), &summaries[0].params[0]);
+                let file = format!("sweep_{m}.{ext}");
                 plot::render_band_chart(
-                    &dir.join(format!("sweep_{m}.{ext}")),
+                    &out.staging_path(&file)?,
                     fmt,
                     &BandChart {
                         title: &title,
@@ -524,6 +594,8 @@ fn write_tables_and_charts(
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;
+                out.staged_by_path(&file)?;
+                drawn.push(file);
             }
             2 => {
                 let mut ux: Vec<f64> = xs.iter().map(|x| x[0]).collect();
@@ -549,8 +621,9 @@ fn write_tables_and_charts(
                 let title = format!("{m}, mean over replications (darker = higher)");
                 let xl = plot::param_axis_label(&params[0].to_string(), &summaries[0].params[0]);
                 let yl = plot::param_axis_label(&params[1].to_string(), &summaries[0].params[1]);
+                let file = format!("sweep_heatmap_{m}.{ext}");
                 plot::render_heatmap(
-                    &dir.join(format!("sweep_heatmap_{m}.{ext}")),
+                    &out.staging_path(&file)?,
                     fmt,
                     &Heatmap {
                         title: &title,
@@ -562,34 +635,37 @@ fn write_tables_and_charts(
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw heatmap: {e}"))?;
+                out.staged_by_path(&file)?;
+                drawn.push(file);
             }
             _ => {}
         }
     }
-    Ok(())
+    Ok(drawn)
 }
 
 pub fn merge(args: MergeArgs) -> Result<i32> {
+    let mut out = crate::app::open_output(&args.out, false)?;
     let mut manifest: Option<serde_json::Value> = None;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for d in &args.dirs {
-        let m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(d.join("sweep.json")).with_context(|| {
-                format!("{}: no sweep.json (not a sweep output folder)", d.display())
-            })?)
+        let bytes = read_sweep_file(d, "sweep.json")?
+            .ok_or_else(|| anyhow!("{}: no sweep.json (not a sweep output folder)", d.display()))?;
+        let m: serde_json::Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{}/sweep.json", d.display()))?;
         match &manifest {
             None => manifest = Some(m),
             Some(first) if *first != m => bail!(
-                "{} belongs to a different sweep than {}",
+                "{} belongs to a different sweep than {}: {}",
                 d.display(),
-                args.dirs[0].display()
+                args.dirs[0].display(),
+                manifest_difference(first, &m)
             ),
             _ => {}
         }
-        let bytes = std::fs::read(d.join("sweep.csv"))
-            .with_context(|| format!("{}: no sweep.csv", d.display()))?;
+        let bytes = read_sweep_file(d, "sweep.csv")?
+            .ok_or_else(|| anyhow!("{}: no sweep.csv", d.display()))?;
         let (h, r) =
             sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("{}/sweep.csv: {e}", d.display()))?;
         match &header {
@@ -611,15 +687,37 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
                 .collect()
         })
         .unwrap_or_default();
-    let expected = manifest["points"].as_array().map_or(0, |p| p.len())
-        * manifest["replications"].as_u64().unwrap_or(0) as usize;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    write_atomic(&args.out.join("sweep.json"), &json_bytes(&manifest))?;
-    write_atomic(
-        &args.out.join("sweep.csv"),
-        &sweep::sweep_csv(&header, &rows),
-    )?;
+    let points = manifest["points"].as_array().map_or(0, |p| p.len());
+    let replications = manifest["replications"].as_u64().unwrap_or(0) as usize;
+    let expected = points * replications;
+    if rows.len() < expected {
+        let have: BTreeSet<usize> = rows.iter().map(|r| r.point).collect();
+        let short: Vec<String> = (1..=points)
+            .filter(|p| rows.iter().filter(|r| r.point == *p).count() < replications)
+            .take(10)
+            .map(|p| {
+                if have.contains(&p) {
+                    format!("{p} (unfinished)")
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        let msg = format!(
+            "{} of {expected} runs are missing (a shard not run or not finished?); points without all their replications: {}{}",
+            expected - rows.len(),
+            short.join(", "),
+            if short.len() == 10 { ", ..." } else { "" }
+        );
+        if !args.allow_partial {
+            bail!("{msg}; nothing written (pass --allow-partial to merge what is there)");
+        }
+        eprintln!("warning: {msg}");
+    }
+    let old = out.existing(is_sweep_output);
+    out.remove(&old)?;
+    out.put("sweep.json", &json_bytes(&manifest))?;
+    out.put("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
     let metrics: Vec<String> = manifest["chart_metrics"]
         .as_array()
         .map(|ms| {
@@ -629,7 +727,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         })
         .unwrap_or_default();
     write_summary_and_charts(
-        &args.out,
+        out,
         &params,
         &rows,
         &header,
@@ -637,7 +735,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         fmt_of(args.format),
         &manifest,
     )?;
-    println!(
+    outln!(
         "merged {} folder{}: {} of {} runs into {}/",
         args.dirs.len(),
         crate::app::plural(args.dirs.len() as u64),
@@ -645,11 +743,5 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         expected,
         args.out.display()
     );
-    if rows.len() < expected {
-        eprintln!(
-            "warning: {} runs are missing (a shard not run or not finished?)",
-            expected - rows.len()
-        );
-    }
     Ok(0)
 }

@@ -1,14 +1,12 @@
 //! Exporters: summary.json, summary.csv, timeseries.csv, timing.json.
-//! Each serialises to bytes; [`write_atomic`] puts bytes in place via a
-//! temporary file and a rename, so a crash never leaves a half-written file.
+//! Each serialises to bytes; [`crate::output::OutputDir`] puts them in
+//! place, so a crash never leaves a half-written file.
 
 pub mod html;
 
 use crate::model::{MetricValue, RunOutput, RunSummary, Sample};
 use crate::runner::Aggregate;
 use serde_json::{json, Map, Value};
-use std::io::Write;
-use std::path::Path;
 
 fn metric_json(v: &MetricValue) -> Value {
     match v {
@@ -135,18 +133,4 @@ pub fn timing_json(wall_s: f64, events: u64) -> Vec<u8> {
     .expect("JSON serialisation");
     out.push(b'\n');
     out
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and
-/// a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
 }

@@ -1,0 +1,476 @@
+//! The output folder as an adversary or an accident would find it: links
+//! planted under output names, stale charts of an earlier sweep, a second
+//! process writing the same folder, a signal in the middle of a command, a
+//! reader that closes the pipe, shards missing at merge, inputs that changed
+//! under `--resume`. Nothing outside the folder is written, nothing partial
+//! is left, and the exit codes are the documented ones.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn labelsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .output()
+        .expect("run labelsim")
+}
+
+fn ok(o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every entry of `dir`, hidden ones included.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Plants a link named `name` in `dir` pointing at `victim`.
+#[cfg(unix)]
+fn plant(dir: &Path, name: &str, victim: &Path) {
+    std::os::unix::fs::symlink(victim, dir.join(name)).unwrap();
+}
+
+/// Every planted name is now a regular file and the victim is untouched.
+fn assert_links_replaced(dir: &Path, names: &[String], victim: &Path) {
+    assert_eq!(std::fs::read(victim).unwrap(), b"precious");
+    for n in names {
+        let m = std::fs::symlink_metadata(dir.join(n)).unwrap();
+        assert!(m.file_type().is_file(), "{n} is not a regular file");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn no_command_writes_through_a_link_planted_in_its_output_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let victim = t.path().join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let cases: Vec<(Vec<String>, Vec<String>)> = vec![
+        (
+            names(&[
+                "run",
+                "scenarios/quickstart.yaml",
+                "--replications",
+                "2",
+                "-q",
+            ]),
+            names(&[
+                "summary.json",
+                "summary.csv",
+                "timeseries.csv",
+                "timing.json",
+                "report.html",
+                "throughput.png",
+                "backlog.png",
+                "workers.png",
+                "cumulative.png",
+                "time_to_label_cdf.png",
+            ]),
+        ),
+        (
+            names(&[
+                "sweep",
+                "scenarios/quickstart.yaml",
+                "--vary",
+                "workers[team].count=8,10",
+                "--replications",
+                "2",
+                "-q",
+            ]),
+            names(&[
+                "sweep.json",
+                "sweep.csv",
+                "sweep_summary.csv",
+                "report.html",
+                "sweep_time_to_label_p95_s.png",
+                "sweep_objects_labeled.png",
+            ]),
+        ),
+        (
+            names(&[
+                "compare",
+                "scenarios/reference.yaml",
+                "--replications",
+                "2",
+                "-q",
+            ]),
+            names(&[
+                "compare.csv",
+                "compare.md",
+                "report.html",
+                "compare_backlog.png",
+                "compare_throughput.png",
+                "compare_latency_cdf.png",
+                "compare_outcomes.png",
+            ]),
+        ),
+        (
+            names(&[
+                "plan",
+                "scenarios/quickstart.yaml",
+                "--vary",
+                "workers[team].count=8..12",
+                "--target",
+                "expired_in_queue == 0",
+                "--replications",
+                "2",
+                "--max-replications",
+                "2",
+                "-q",
+            ]),
+            names(&["plan.json", "plan.png"]),
+        ),
+    ];
+    for (i, (args, outputs)) in cases.iter().enumerate() {
+        let dir = t.path().join(format!("out{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        for n in outputs {
+            plant(&dir, n, &victim);
+        }
+        let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+        a.extend(["--out", s(&dir)]);
+        let o = labelsim(&a);
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_links_replaced(&dir, outputs, &victim);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sweep_report_embeds_exactly_the_charts_that_sweep_drew() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    // A stale chart of an earlier sweep, and a link to a picture elsewhere.
+    let png = t.path().join("elsewhere.png");
+    std::fs::write(&png, b"\x89PNG stale").unwrap();
+    std::fs::copy(&png, dir.join("sweep_stale_metric.png")).unwrap();
+    std::os::unix::fs::symlink(&png, dir.join("sweep_linked.png")).unwrap();
+    ok(labelsim(&[
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "workers[team].count=8,10",
+        "--metric",
+        "objects_labeled",
+        "--replications",
+        "2",
+        "-q",
+        "--out",
+        s(&dir),
+    ]));
+    let files = entries(&dir);
+    assert!(!files.contains(&"sweep_stale_metric.png".to_string()));
+    assert!(!files.contains(&"sweep_linked.png".to_string()));
+    assert!(png.exists());
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_eq!(report.matches("<img").count(), 1, "one chart drawn");
+    assert!(report.contains("sweep_objects_labeled.png"));
+}
+
+/// Waits until `dir` holds a staging folder (the command has opened it).
+fn wait_for_staging(dir: &Path) {
+    let start = Instant::now();
+    while !entries(dir)
+        .iter()
+        .any(|n| n.starts_with(".labelsim-staging-"))
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn long_run(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_labelsim"));
+    c.args([
+        "run",
+        "scenarios/quickstart.yaml",
+        "--replications",
+        "400",
+        "--threads",
+        "1",
+        "-q",
+        "--out",
+        s(dir),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn a_second_process_writing_the_same_folder_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    let mut first = long_run(&dir).spawn().unwrap();
+    wait_for_staging(&dir);
+    let o = labelsim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--replications",
+        "1",
+        "--out",
+        s(&dir),
+    ]);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("in use by another labelsim"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminated_run_leaves_nothing_behind() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    let child = long_run(&dir).spawn().unwrap();
+    wait_for_staging(&dir);
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let o = child.wait_with_output().unwrap();
+    if o.status.success() {
+        return; // finished before the signal: nothing to check
+    }
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(entries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn leftovers_of_a_killed_run_are_removed_by_the_next_command() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    let mut child = long_run(&dir).spawn().unwrap();
+    wait_for_staging(&dir);
+    let _ = child.kill(); // SIGKILL: it cannot clean up
+    let _ = child.wait();
+    let o = ok(labelsim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--replications",
+        "1",
+        "--out",
+        s(&dir),
+    ]));
+    assert!(stderr(&o).contains("left by an interrupted labelsim"));
+    assert!(!entries(&dir).iter().any(|n| n.starts_with('.')));
+}
+
+#[test]
+fn a_new_sweep_never_sits_beside_the_old_sweeps_summary() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    ok(labelsim(&[
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "workers[team].count=8,10",
+        "--replications",
+        "2",
+        "-q",
+        "--out",
+        s(&dir),
+    ]));
+    assert!(dir.join("sweep_summary.csv").exists());
+    // A new sweep of another parameter, killed as soon as it has started.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args([
+            "sweep",
+            "scenarios/overload-expiry.yaml",
+            "--vary",
+            "job.max_concurrent_task_count=10..400:1",
+            "--replications",
+            "4",
+            "--threads",
+            "1",
+            "-q",
+            "--out",
+            s(&dir),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let json = std::fs::read_to_string(dir.join("sweep.json")).unwrap_or_default();
+        if json.contains("\"job.max_concurrent_task_count\"") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Whatever is there belongs to the new sweep.
+    for f in ["sweep_summary.csv", "sweep.csv"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(f)) {
+            assert!(
+                !text.contains("workers[team].count"),
+                "{f} of the old sweep"
+            );
+        }
+    }
+    assert!(
+        !dir.join("sweep_time_to_label_p95_s.png").exists() || {
+            // drawn by the new sweep only if it finished
+            std::fs::read_to_string(dir.join("sweep_summary.csv"))
+                .is_ok_and(|t| t.contains("max_concurrent_task_count"))
+        }
+    );
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    let t = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args([
+            "sweep",
+            "scenarios/quickstart.yaml",
+            "--vary",
+            "workers[team].count=8..12:1",
+            "--replications",
+            "1",
+            "--out",
+            s(&t.path().join("out")),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| head -0`
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+fn shard(dir: &Path, i: u32) -> Output {
+    labelsim(&[
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "workers[team].count=8..11:1",
+        "--replications",
+        "2",
+        "--shard",
+        &format!("{i}/2"),
+        "-q",
+        "--out",
+        s(dir),
+    ])
+}
+
+#[test]
+fn merge_with_a_missing_shard_fails_and_writes_nothing_unless_allowed() {
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    ok(shard(&a, 1));
+    let merged = t.path().join("merged");
+    let o = labelsim(&["merge", s(&merged), s(&a)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("4 of 8 runs are missing"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--allow-partial"));
+    assert_eq!(entries(&merged), Vec::<String>::new());
+    let o = ok(labelsim(&["merge", s(&merged), s(&a), "--allow-partial"]));
+    assert!(stderr(&o).contains("warning"));
+    assert!(merged.join("sweep_summary.csv").exists());
+}
+
+/// A copy of the trace-replay scenario and its CSV files in `dir`.
+fn trace_scenario(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("traces")).unwrap();
+    for f in ["traces/arrivals.csv", "traces/service_times.csv"] {
+        std::fs::copy(Path::new("scenarios").join(f), dir.join(f)).unwrap();
+    }
+    let p = dir.join("trace-replay.yaml");
+    std::fs::copy("scenarios/trace-replay.yaml", &p).unwrap();
+    p
+}
+
+#[test]
+fn resume_and_merge_refuse_runs_made_from_an_input_that_changed() {
+    let t = tempfile::tempdir().unwrap();
+    let scen = trace_scenario(t.path());
+    let sweep = |out: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "sweep",
+            s(&scen),
+            "--vary",
+            "workers[office].count=6,8",
+            "--replications",
+            "1",
+            "-q",
+            "--out",
+            s(out),
+        ];
+        a.extend(extra);
+        labelsim(&a)
+    };
+    let (one, two) = (t.path().join("one"), t.path().join("two"));
+    ok(sweep(&one, &["--shard", "1/2"]));
+    // The service-time data the scenario reads changes between the shards.
+    let csv = t.path().join("traces/service_times.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let changed: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 1 {
+                "1".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&csv, changed.join("\n") + "\n").unwrap();
+    ok(sweep(&two, &["--shard", "2/2"]));
+    let o = labelsim(&["merge", s(&t.path().join("m")), s(&one), s(&two)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("trace or empirical CSV) changed"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sweep(&one, &["--shard", "1/2", "--resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("trace or empirical CSV) changed"),
+        "{}",
+        stderr(&o)
+    );
+}
