@@ -694,6 +694,7 @@ impl<'a> Simulation<'a> {
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
                 self.deliver(p, ids, false, self.now);
+                self.spawn_duplicates(p, ids);
             }
         }
         if self.cfg.job.mode == Mode::Batch {
@@ -750,6 +751,15 @@ impl<'a> Simulation<'a> {
         }
         self.pool.clear();
         self.tasks_waiting = 0;
+    }
+
+    /// After the job ended, at the very instant it ended: a label or a
+    /// submission made then (an object resolved by the withdrawal at the
+    /// stop, or a task finishing at the stop instant, which the tie order
+    /// runs after the stop) still falls in the job's life
+    /// `[InProgress, job_end_time_s]` (SPEC §4a).
+    fn at_end_instant(&self) -> bool {
+        self.state == JobState::Ended && self.now == self.end.at
     }
 
     fn snapshot_end(&mut self) {
@@ -944,6 +954,12 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.deliver(p, ids, false, h.produced_at);
+        self.spawn_duplicates(p, ids);
+    }
+
+    /// R9: the duplicate copies a message gives rise to, each arriving
+    /// `duplicates.delay` after it (every producer kind, the manifest too).
+    fn spawn_duplicates(&mut self, p: usize, ids: MessageIds) {
         let cfg = self.cfg;
         let prod = &cfg.producers[p];
         let d = &prod.duplicates;
@@ -1422,6 +1438,9 @@ impl<'a> Simulation<'a> {
                 o.submitted += 1;
                 o.unresolved -= 1;
                 self.c.tasks_submitted += 1;
+                if self.at_end_instant() {
+                    self.end.submitted += 1;
+                }
             }
             Outcome::Decline => {
                 // R7: a declined task is resolved and not sent to another worker.
@@ -1555,6 +1574,9 @@ impl<'a> Simulation<'a> {
         if labeled {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
+                if self.at_end_instant() {
+                    self.end.labeled += 1;
+                }
             }
             if accepted_at >= self.warmup_end {
                 let ttl = self.now - accepted_at;
@@ -1967,8 +1989,8 @@ fn pair_key(object: u64, worker: u32) -> u64 {
 /// Runs one replication of `cfg`.
 ///
 /// With `output.warmup: auto` the replication runs twice on the same
-/// streams (so the same sample path): once to read its objects-in-system
-/// series and pick the warm-up by MSER-5, once with that warm-up.
+/// streams (so the same sample path): once to read its SQS backlog series
+/// and pick the warm-up by MSER-5 (SPEC §4a), once with that warm-up.
 pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, InvariantViolation> {
     match resolve_warmup(cfg, seeds)? {
         Some(fixed) => Simulation::new(&fixed, seeds).run(),
@@ -1988,11 +2010,9 @@ fn resolve_warmup(
     let mut pilot = cfg.clone();
     pilot.warmup = Warmup::None;
     let first = Simulation::new(&pilot, seeds).run()?;
-    let levels: Vec<f64> = first
-        .timeseries
-        .iter()
-        .map(|s| (s.backlog + s.available) as f64)
-        .collect();
+    // SPEC §4a, literally: the backlog series (the SQS queue). A transient
+    // held in A (objects available to workers, below K) does not show in it.
+    let levels: Vec<f64> = first.timeseries.iter().map(|s| s.backlog as f64).collect();
     let batches = mser5_truncation(&levels);
     pilot.warmup = Warmup::Fixed(cfg.sample_every * (5 * batches as u64));
     Ok(Some(pilot))
