@@ -24,23 +24,36 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
-    let scenario = match path {
+/// Reads and validates a scenario file (the bundled quick start for none),
+/// without printing its warnings.
+fn load_quietly(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    Ok(match path {
         Some(p) => {
             Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
         }
         None => Scenario::bundled(),
-    };
+    })
+}
+
+fn print_warnings(scenario: &Scenario) {
     for w in &scenario.warnings {
         eprintln!("warning: {}", w.render(&scenario.origin));
     }
+}
+
+pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    let scenario = load_quietly(path, lenient)?;
+    print_warnings(&scenario);
     Ok(scenario)
 }
 
-/// Loads the scenario and applies the `--seed` and `--replications`
-/// overrides every running command takes.
+/// Loads the scenario and applies the `--set`, `--seed` and
+/// `--replications` overrides every running command takes.
 pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Scenario> {
-    let mut scenario = load(path, opts.lenient)?;
+    let lenient = opts.lenient;
+    let scenario = load_quietly(path, lenient)?;
+    let mut scenario = crate::commands::set::apply(scenario, &opts.set, LoadOptions { lenient })?;
+    print_warnings(&scenario);
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
     }

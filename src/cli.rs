@@ -148,6 +148,11 @@ pub struct RunOptions {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Override one scenario field, e.g. `workers[team].count=9` or
+    /// `job.max_concurrent_task_count=50` (the paths of --vary; the value is
+    /// YAML). Repeat for several.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,3 @@
+//! Helpers shared by the subcommands: `--set` overrides.
+
+pub mod set;
