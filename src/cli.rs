@@ -159,6 +159,10 @@ pub struct RunOptions {
 pub struct RunArgs {
     /// Scenario file (YAML). Omit it to run the bundled quick-start scenario.
     pub scenario: Option<PathBuf>,
+    /// Print the summary (the document written to summary.json) on standard
+    /// output instead of the table.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
     #[command(flatten)]
     pub common: RunOptions,
 }

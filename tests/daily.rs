@@ -1,5 +1,5 @@
-//! The everyday conveniences, end to end: `--set` overrides on every
-//! command that runs simulations.
+//! The everyday conveniences, end to end: `--set` overrides, `run --json`
+//! and costs in the run summary.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,6 +9,10 @@ fn labelsim(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run labelsim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn stderr(o: &Output) -> String {
@@ -135,4 +139,50 @@ fn set_applies_to_sweep_and_compare_too() {
         manifest.contains("max_concurrent_task_count: 50"),
         "{manifest}"
     );
+}
+
+#[test]
+fn run_json_prints_the_summary_document() {
+    let t = tempfile::tempdir().unwrap();
+    let base = write(t.path(), "base.yaml", SMALL);
+    let dir = t.path().join("r");
+    let o = ok(labelsim(&["run", s(&base), "--json", "--out", s(&dir)]));
+    assert_eq!(stdout(&o), read(&dir.join("summary.json")));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["replications"], 3);
+    let o = labelsim(&["run", s(&base), "--json", "-q", "--out", s(&dir)]);
+    assert_eq!(o.status.code(), Some(2), "--json with --quiet");
+}
+
+#[test]
+fn run_prints_costs_when_the_scenario_has_a_cost_section() {
+    let t = tempfile::tempdir().unwrap();
+    let plain = write(t.path(), "plain.yaml", SMALL);
+    let priced = write(
+        t.path(),
+        "priced.yaml",
+        &format!("{SMALL}cost: {{per_object: 0.10, wage_per_worker_hour: 20}}\n"),
+    );
+    let o = ok(labelsim(&[
+        "run",
+        s(&plain),
+        "--out",
+        s(&t.path().join("p")),
+    ]));
+    assert!(!stdout(&o).contains("cost [USD]"), "{}", stdout(&o));
+    let o = ok(labelsim(&[
+        "run",
+        s(&priced),
+        "--out",
+        s(&t.path().join("c")),
+    ]));
+    let text = stdout(&o);
+    // 6 always-on workers for 48 h at $20: $5,760 in wages alone.
+    let line = text
+        .lines()
+        .find(|l| l.contains("cost [USD]"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("$5,") || line.contains("$6,"), "{line}");
+    assert!(text.contains("cost per labeled object [USD]"), "{text}");
+    assert!(text.contains("worker-hours on shift"), "{text}");
 }
