@@ -29,17 +29,23 @@ pub enum Command {
     Merge(MergeArgs),
     /// Find the smallest parameter value that meets every target with 95% confidence.
     Plan(PlanArgs),
-    /// Run the policies under `compare:` side by side on common random numbers.
+    /// Run the policies under `compare:` (or several scenario files) side by
+    /// side on common random numbers.
     Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Scenario file (YAML) with a `compare:` list (or give --policies).
-    pub scenario: Option<PathBuf>,
+    /// Scenario file (YAML) with a `compare:` list (or give --policies); or
+    /// two or more scenario files, compared with one another.
+    pub scenarios: Vec<PathBuf>,
     /// A YAML file with the list of policies (each `{name, throttle: {...}, ...overrides}`).
     #[arg(long)]
     pub policies: Option<PathBuf>,
+    /// Metrics in the comparison tables [default: labeled, expired, lost to
+    /// stop, held at sender, end-to-end p50 and p95, cost]. Repeat for several.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
     #[command(flatten)]
     pub common: RunOptions,
 }

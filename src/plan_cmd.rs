@@ -63,8 +63,12 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     if let Some(m) = &args.minimize {
         if !known.contains(&m.as_str()) {
             bail!(
-                "--minimize `{m}` is not a numeric summary metric; one of: {}",
-                known.join(", ")
+                "--minimize `{m}` is not a numeric summary metric{}",
+                crate::commands::suggest::did_you_mean(
+                    m,
+                    &known,
+                    "docs/model.md (Metrics) and summary.json"
+                )
             );
         }
     } else if args.vary.len() > 1 {

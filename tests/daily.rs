@@ -1,5 +1,7 @@
-//! The everyday conveniences, end to end: `--set` overrides, `run --json`
-//! and costs in the run summary.
+//! The everyday conveniences, end to end: `--set` overrides, `run --json`,
+//! costs in the run summary, `compare` of scenario files and its merging
+//! of list items by name, and `compare --metric` and `plan --minimize` with
+//! their "did you mean".
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -139,6 +141,18 @@ fn set_applies_to_sweep_and_compare_too() {
         manifest.contains("max_concurrent_task_count: 50"),
         "{manifest}"
     );
+
+    let o = labelsim(&[
+        "compare",
+        s(&base),
+        s(&base),
+        "--set",
+        "workers[nobody].count=1",
+        "--out",
+        s(&t.path().join("c")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("workers[nobody]"), "{}", stderr(&o));
 }
 
 #[test]
@@ -185,4 +199,180 @@ fn run_prints_costs_when_the_scenario_has_a_cost_section() {
     assert!(line.contains("$5,") || line.contains("$6,"), "{line}");
     assert!(text.contains("cost per labeled object [USD]"), "{text}");
     assert!(text.contains("worker-hours on shift"), "{text}");
+}
+
+/// compare.csv as rows of cells.
+fn csv_rows(p: &Path) -> Vec<Vec<String>> {
+    read(p)
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn rows_of(rows: &[Vec<String>], name: &str) -> Vec<Vec<String>> {
+    rows.iter()
+        .filter(|r| r[0] == name)
+        .map(|r| r[1..].to_vec())
+        .collect()
+}
+
+#[test]
+fn compare_runs_scenario_files_side_by_side_on_common_random_numbers() {
+    let t = tempfile::tempdir().unwrap();
+    let a = write(t.path(), "a.yaml", SMALL);
+    let twin = write(
+        t.path(),
+        "twin.yaml",
+        &SMALL.replace("name: small", "name: twin"),
+    );
+    let bigger = write(
+        t.path(),
+        "bigger.yaml",
+        &SMALL
+            .replace("name: small", "name: bigger")
+            .replace("count: 5", "count: 8"),
+    );
+    let out = t.path().join("cmp");
+    let o = ok(labelsim(&[
+        "compare",
+        s(&a),
+        s(&twin),
+        s(&bigger),
+        "--out",
+        s(&out),
+    ]));
+    let md = stdout(&o);
+    assert!(md.contains("3 scenarios x 3 replications"), "{md}");
+    assert!(md.contains("| scenario |"), "{md}");
+    assert!(md.contains("Paired differences against `small`"), "{md}");
+    let rows = csv_rows(&out.join("compare.csv"));
+    assert_eq!(rows[0][0], "scenario");
+    let (x, y, z) = (
+        rows_of(&rows, "small"),
+        rows_of(&rows, "twin"),
+        rows_of(&rows, "bigger"),
+    );
+    assert_eq!(x.len(), 3);
+    assert_eq!(x, y, "the same scenario on the same random numbers");
+    assert_ne!(x, z);
+    // Same arrivals in every scenario (common random numbers).
+    let col = rows[0]
+        .iter()
+        .position(|h| h == "messages_received")
+        .unwrap()
+        - 1;
+    for r in 0..3 {
+        assert_eq!(x[r][col], z[r][col]);
+    }
+    let html = read(&out.join("report.html"));
+    for name in ["small", "twin", "bigger"] {
+        assert!(
+            html.contains(&format!("Scenario {name} (")),
+            "report.html: {name}"
+        );
+    }
+    // --policies belongs to one scenario.
+    let o = labelsim(&["compare", s(&a), s(&twin), "--policies", s(&a)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--policies"), "{}", stderr(&o));
+}
+
+#[test]
+fn compare_entries_merge_list_items_by_name() {
+    let t = tempfile::tempdir().unwrap();
+    let file = write(
+        t.path(),
+        "s.yaml",
+        &format!(
+            "{SMALL}compare:\n  - {{name: base}}\n  - {{name: bigger, workers: [{{name: team, count: 11}}]}}\n  - {{name: solo, workers: [{{count: 2, service_time: {{dist: constant, value: 5m}}}}]}}\n"
+        ),
+    );
+    let out = t.path().join("cmp");
+    ok(labelsim(&["compare", s(&file), "--out", s(&out), "-q"]));
+    let rows = csv_rows(&out.join("compare.csv"));
+    let col = rows[0]
+        .iter()
+        .position(|h| h == "worker_hours_on_shift")
+        .unwrap()
+        - 1;
+    let hours = |name: &str| -> f64 { rows_of(&rows, name)[0][col].parse().unwrap() };
+    // Always-on workers over 48 h: 5 + 1, then 11 + 1 (the night group
+    // kept), then a list without names replacing the scenario's: 2.
+    assert_eq!(hours("base"), 6.0 * 48.0);
+    assert_eq!(hours("bigger"), 12.0 * 48.0);
+    assert_eq!(hours("solo"), 2.0 * 48.0);
+}
+
+#[test]
+fn compare_metric_picks_the_columns_and_suggests_on_a_typo() {
+    let t = tempfile::tempdir().unwrap();
+    let a = write(t.path(), "a.yaml", SMALL);
+    let b = write(
+        t.path(),
+        "b.yaml",
+        &SMALL
+            .replace("name: small", "name: b")
+            .replace("count: 5", "count: 6"),
+    );
+    let out = t.path().join("cmp");
+    let o = ok(labelsim(&[
+        "compare",
+        s(&a),
+        s(&b),
+        "--metric",
+        "objects_labeled",
+        "--metric",
+        "time_to_label_p95_s",
+        "--replications",
+        "2",
+        "--out",
+        s(&out),
+    ]));
+    let md = stdout(&o);
+    assert!(
+        md.contains("| scenario | labeled | time_to_label_p95_s |"),
+        "{md}"
+    );
+    assert!(!md.contains("cost"), "{md}");
+    let o = labelsim(&[
+        "compare",
+        s(&a),
+        s(&b),
+        "--metric",
+        "objects_labled",
+        "--out",
+        s(&t.path().join("never")),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did you mean `objects_labeled`?"), "{err}");
+    assert!(
+        !err.contains("messages_received"),
+        "lists every metric: {err}"
+    );
+    assert!(!t.path().join("never").exists());
+}
+
+#[test]
+fn plan_minimize_suggests_on_a_typo() {
+    let t = tempfile::tempdir().unwrap();
+    let file = write(t.path(), "s.yaml", SMALL);
+    let o = labelsim(&[
+        "plan",
+        s(&file),
+        "--vary",
+        "workers[team].count=1..12",
+        "--target",
+        "time_to_label_mean_s <= 1h",
+        "--minimize",
+        "cost_usdd",
+        "--out",
+        s(&t.path().join("never")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `cost_usd`?"),
+        "{}",
+        stderr(&o)
+    );
 }

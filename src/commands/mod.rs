@@ -1,3 +1,5 @@
-//! Helpers shared by the subcommands: `--set` overrides.
+//! Helpers shared by the subcommands: `--set` overrides and "did you
+//! mean" hints.
 
 pub mod set;
+pub mod suggest;
