@@ -1,7 +1,7 @@
 //! The everyday conveniences, end to end: `--set` overrides, `run --json`,
 //! costs in the run summary, `compare` of scenario files and its merging
-//! of list items by name, and `compare --metric` and `plan --minimize` with
-//! their "did you mean".
+//! of list items by name, `compare --metric` and `plan --minimize` with
+//! their "did you mean", and plan's report.html.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -351,6 +351,35 @@ fn compare_metric_picks_the_columns_and_suggests_on_a_typo() {
         "lists every metric: {err}"
     );
     assert!(!t.path().join("never").exists());
+}
+
+#[test]
+fn plan_writes_a_report_with_the_answer_the_table_and_the_chart() {
+    let t = tempfile::tempdir().unwrap();
+    let file = write(t.path(), "s.yaml", SMALL);
+    let out = t.path().join("plan");
+    let o = ok(labelsim(&[
+        "plan",
+        s(&file),
+        "--vary",
+        "workers[team].count=1..12",
+        "--target",
+        "time_to_label_mean_s <= 1h",
+        "--out",
+        s(&out),
+    ]));
+    assert!(stdout(&o).contains("report.html"), "{}", stdout(&o));
+    let doc: serde_json::Value = serde_json::from_str(&read(&out.join("plan.json"))).unwrap();
+    let answer = doc["answer"].as_u64().unwrap();
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains(&format!("answer: workers[team].count = {answer}")),
+        "report.html lacks the answer"
+    );
+    assert!(html.contains("time_to_label_mean_s mean"));
+    assert!(html.contains("time_to_label_mean_s 95% CI"));
+    assert_eq!(html.matches("<img ").count(), 1, "the plan chart");
+    assert!(html.contains("name: small"), "the scenario");
 }
 
 #[test]
