@@ -118,6 +118,8 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
     let fmt = chart_format(args.common.format);
+    // None: --no-charts.
+    let charts = (!args.common.no_charts).then_some(fmt);
 
     // Open (create, lock, stage) the output folder before the work, so a
     // bad --out fails in the first second.
@@ -152,7 +154,7 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
         &runs,
         &agg,
         &summary_json,
-        fmt,
+        charts,
         wall_s,
         events,
     )?;
@@ -161,7 +163,7 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
     if args.json {
         out!("{}", String::from_utf8_lossy(&summary_json));
     } else if !args.common.quiet {
-        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, fmt);
+        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, charts);
     }
     Ok(0)
 }
@@ -173,6 +175,10 @@ pub fn chart_format(f: ChartFormat) -> Format {
         ChartFormat::Svg => Format::Svg,
     }
 }
+
+/// What report.html says in place of the charts under `--no-charts`.
+pub const CHARTS_SKIPPED: &str =
+    "<p class=\"meta\">Charts were skipped (<code>--no-charts</code>).</p>";
 
 /// Opens an output folder for a command (see [`OutputDir`]), saying when
 /// leftovers of a killed run were removed.
@@ -189,8 +195,9 @@ pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
     Ok(out)
 }
 
-/// Stages every output of a run; nothing is in place until the caller
-/// commits, so an error or a signal leaves no partial results behind.
+/// Stages every output of a run (charts in `charts`' format, none for
+/// None); nothing is in place until the caller commits, so an error or a
+/// signal leaves no partial results behind.
 #[allow(clippy::too_many_arguments)]
 fn write_run_outputs(
     out: &mut OutputDir,
@@ -198,7 +205,7 @@ fn write_run_outputs(
     runs: &[RunOutput],
     agg: &Aggregate,
     summary_json: &[u8],
-    fmt: Format,
+    charts: Option<Format>,
     wall_s: f64,
     events: u64,
 ) -> Result<()> {
@@ -207,9 +214,11 @@ fn write_run_outputs(
     out.put("timeseries.csv", &report::timeseries_csv(runs))?;
     out.put("timing.json", &report::timing_json(wall_s, events))?;
     crate::signals::check()?;
-    write_run_charts(out, scenario, runs, fmt)?;
+    if let Some(fmt) = charts {
+        write_run_charts(out, scenario, runs, fmt)?;
+    }
     let report =
-        run_report(out.staging_dir(), scenario, agg, fmt).context("cannot write report.html")?;
+        run_report(out.staging_dir(), scenario, agg, charts).context("cannot write report.html")?;
     out.put("report.html", &report)?;
     Ok(())
 }
@@ -333,8 +342,13 @@ pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
     ]
 }
 
-/// report.html of a run, with the charts found in `dir`.
-fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> Result<Vec<u8>> {
+/// report.html of a run, with the charts found in `dir` (None: skipped).
+fn run_report(
+    dir: &Path,
+    scenario: &Scenario,
+    agg: &Aggregate,
+    fmt: Option<Format>,
+) -> Result<Vec<u8>> {
     use labelsim::report::html;
     let headers: Vec<String> = ["metric", "mean", "95% CI low", "95% CI high"]
         .iter()
@@ -356,9 +370,14 @@ fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> 
         })
         .collect();
     let mut charts = String::new();
-    let ext = fmt.extension();
-    for (file, caption) in RUN_CHARTS {
-        charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+    match fmt {
+        Some(fmt) => {
+            let ext = fmt.extension();
+            for (file, caption) in RUN_CHARTS {
+                charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+            }
+        }
+        None => charts.push_str(CHARTS_SKIPPED),
     }
     let rule_headers: Vec<String> = ["rule", "what happened", "mean per replication"]
         .iter()
@@ -431,7 +450,7 @@ fn print_summary(
     dir: &Path,
     wall_s: f64,
     events: u64,
-    fmt: Format,
+    charts: Option<Format>,
 ) {
     let r = runs.len();
     outln!(
@@ -558,11 +577,17 @@ fn print_summary(
         wall_s,
         fmt_num((events as f64 / wall_s.max(1e-9)).round())
     );
-    outln!(
-        "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{})",
-        dir.display(),
-        fmt.extension()
-    );
+    match charts {
+        Some(fmt) => outln!(
+            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{})",
+            dir.display(),
+            fmt.extension()
+        ),
+        None => outln!(
+            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json; charts skipped)",
+            dir.display()
+        ),
+    }
 }
 
 /// How a summary row is printed.

@@ -159,6 +159,9 @@ pub struct RunOptions {
     /// YAML). Repeat for several.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Draw no charts (faster); report.html says they were skipped.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]

@@ -514,7 +514,9 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     // Overlay charts (replication 1 of each contender).
     let fmt = crate::app::chart_format(args.common.format);
     let ext = fmt.extension();
-    draw_charts(&mut out, fmt, names, configs, &per_policy)?;
+    if !args.common.no_charts {
+        draw_charts(&mut out, fmt, names, configs, &per_policy)?;
+    }
 
     // report.html: the same tables, the charts, the scenario.
     {
@@ -574,18 +576,22 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             ),
         );
         let mut charts = String::new();
-        for (f, caption) in [
-            ("compare_backlog", "SQS backlog per policy (replication 1)."),
-            (
-                "compare_throughput",
-                "Objects labeled per hour per policy (replication 1).",
-            ),
-        ] {
-            let caption = caption.replace("policy", what);
-            charts.push_str(&html::chart(
-                &out.staging_path(&format!("{f}.{ext}"))?,
-                &caption,
-            )?);
+        if args.common.no_charts {
+            charts.push_str(crate::app::CHARTS_SKIPPED);
+        } else {
+            for (f, caption) in [
+                ("compare_backlog", "SQS backlog per policy (replication 1)."),
+                (
+                    "compare_throughput",
+                    "Objects labeled per hour per policy (replication 1).",
+                ),
+            ] {
+                let caption = caption.replace("policy", what);
+                charts.push_str(&html::chart(
+                    &out.staging_path(&format!("{f}.{ext}"))?,
+                    &caption,
+                )?);
+            }
         }
         sections.push(("Charts".into(), charts));
         for (title, text) in &contenders.texts {
@@ -598,7 +604,14 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     out.commit()?;
     if !args.common.quiet {
         out!("{md}");
-        outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
+        if args.common.no_charts {
+            outln!(
+                "\nresults: {}/ (compare.csv, compare.md, report.html; charts skipped)",
+                out_dir.display()
+            );
+        } else {
+            outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
+        }
     }
     Ok(0)
 }

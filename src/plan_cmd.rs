@@ -322,10 +322,10 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     } else {
         None
     };
-    // The chart drawn (file, title); none for several parameters or a
-    // categorical one.
+    // The chart drawn (file, title); none under --no-charts, or for several
+    // parameters or a categorical one.
     let mut chart: Option<(String, String)> = None;
-    if let (Some(xs), Some(t)) = (numeric, targets.first()) {
+    if let (Some(xs), Some(t), false) = (numeric, targets.first(), args.common.no_charts) {
         let pts: Vec<(f64, f64, f64, f64)> = cache
             .values()
             .zip(&xs)
@@ -509,6 +509,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         answer_html.push_str("</ul>");
         let chart_html = match &chart {
             Some((file, title)) => html::chart(&out.staging_path(file)?, title)?,
+            None if args.common.no_charts => crate::app::CHARTS_SKIPPED.to_string(),
             None => {
                 "<p class=\"meta\">No chart: it is drawn for one numeric parameter.</p>".to_string()
             }
@@ -550,11 +551,18 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             }
             outln!("  {}", row.join(" | "));
         }
-        outln!(
-            "results: {}/ (plan.json, report.html, plan.{})",
-            out_dir.display(),
-            fmt.extension()
-        );
+        if args.common.no_charts {
+            outln!(
+                "results: {}/ (plan.json, report.html; charts skipped)",
+                out_dir.display()
+            );
+        } else {
+            outln!(
+                "results: {}/ (plan.json, report.html, plan.{})",
+                out_dir.display(),
+                fmt.extension()
+            );
+        }
     }
     Ok(if answer.is_some() { 0 } else { 1 })
 }

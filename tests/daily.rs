@@ -1,7 +1,7 @@
 //! The everyday conveniences, end to end: `--set` overrides, `run --json`,
-//! costs in the run summary, `compare` of scenario files and its merging
-//! of list items by name, `compare --metric` and `plan --minimize` with
-//! their "did you mean", and plan's report.html.
+//! `--no-charts`, costs in the run summary, `compare` of scenario files and
+//! its merging of list items by name, `compare --metric` and `plan
+//! --minimize` with their "did you mean", and plan's report.html.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -48,6 +48,16 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    v.sort();
+    v
 }
 
 fn read(p: &Path) -> String {
@@ -132,6 +142,7 @@ fn set_applies_to_sweep_and_compare_too() {
         "workers[team].count=4,6",
         "--replications",
         "2",
+        "--no-charts",
         "--out",
         s(&out),
         "-q",
@@ -141,6 +152,13 @@ fn set_applies_to_sweep_and_compare_too() {
         manifest.contains("max_concurrent_task_count: 50"),
         "{manifest}"
     );
+    // No chart drawn; the report says so.
+    assert!(
+        !files(&out).iter().any(|f| f.ends_with(".png")),
+        "{:?}",
+        files(&out)
+    );
+    assert!(read(&out.join("report.html")).contains("Charts were skipped"));
 
     let o = labelsim(&[
         "compare",
@@ -166,6 +184,30 @@ fn run_json_prints_the_summary_document() {
     assert_eq!(doc["replications"], 3);
     let o = labelsim(&["run", s(&base), "--json", "-q", "--out", s(&dir)]);
     assert_eq!(o.status.code(), Some(2), "--json with --quiet");
+}
+
+#[test]
+fn run_no_charts_draws_none_and_the_report_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let base = write(t.path(), "base.yaml", SMALL);
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    let o = ok(labelsim(&["run", s(&base), "--no-charts", "--out", s(&a)]));
+    assert!(stdout(&o).contains("charts skipped"), "{}", stdout(&o));
+    assert_eq!(
+        files(&a),
+        [
+            "report.html",
+            "summary.csv",
+            "summary.json",
+            "timeseries.csv",
+            "timing.json"
+        ]
+    );
+    let html = read(&a.join("report.html"));
+    assert!(html.contains("Charts were skipped") && !html.contains("<img"));
+    // The data do not depend on it.
+    ok(labelsim(&["run", s(&base), "--out", s(&b), "-q"]));
+    assert_eq!(read(&a.join("summary.json")), read(&b.join("summary.json")));
 }
 
 #[test]
@@ -288,7 +330,14 @@ fn compare_entries_merge_list_items_by_name() {
         ),
     );
     let out = t.path().join("cmp");
-    ok(labelsim(&["compare", s(&file), "--out", s(&out), "-q"]));
+    ok(labelsim(&[
+        "compare",
+        s(&file),
+        "--out",
+        s(&out),
+        "-q",
+        "--no-charts",
+    ]));
     let rows = csv_rows(&out.join("compare.csv"));
     let col = rows[0]
         .iter()
@@ -301,6 +350,8 @@ fn compare_entries_merge_list_items_by_name() {
     assert_eq!(hours("base"), 6.0 * 48.0);
     assert_eq!(hours("bigger"), 12.0 * 48.0);
     assert_eq!(hours("solo"), 2.0 * 48.0);
+    assert!(!files(&out).iter().any(|f| f.ends_with(".png")));
+    assert!(read(&out.join("report.html")).contains("Charts were skipped"));
 }
 
 #[test]
@@ -325,6 +376,7 @@ fn compare_metric_picks_the_columns_and_suggests_on_a_typo() {
         "time_to_label_p95_s",
         "--replications",
         "2",
+        "--no-charts",
         "--out",
         s(&out),
     ]));
@@ -380,6 +432,23 @@ fn plan_writes_a_report_with_the_answer_the_table_and_the_chart() {
     assert!(html.contains("time_to_label_mean_s 95% CI"));
     assert_eq!(html.matches("<img ").count(), 1, "the plan chart");
     assert!(html.contains("name: small"), "the scenario");
+
+    let bare = t.path().join("bare");
+    ok(labelsim(&[
+        "plan",
+        s(&file),
+        "--vary",
+        "workers[team].count=1..12",
+        "--target",
+        "time_to_label_mean_s <= 1h",
+        "--no-charts",
+        "--out",
+        s(&bare),
+        "-q",
+    ]));
+    assert_eq!(files(&bare), ["plan.json", "report.html"]);
+    assert_eq!(read(&bare.join("plan.json")), read(&out.join("plan.json")));
+    assert!(read(&bare.join("report.html")).contains("Charts were skipped"));
 }
 
 #[test]
