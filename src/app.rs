@@ -21,6 +21,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Merge(args) => crate::sweep_cmd::merge(args),
         Command::Plan(args) => crate::plan_cmd::plan(args),
         Command::Compare(args) => crate::compare_cmd::compare(args),
+        Command::Completions(args) => crate::commands::docs::completions(args),
+        Command::Man(args) => crate::commands::docs::man(args),
     }
 }
 

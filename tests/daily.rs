@@ -1,7 +1,8 @@
-//! The everyday conveniences, end to end: `--set` overrides, `run --json`,
-//! `--no-charts`, costs in the run summary, `compare` of scenario files and
-//! its merging of list items by name, `compare --metric` and `plan
-//! --minimize` with their "did you mean", and plan's report.html.
+//! The everyday conveniences, end to end: shell completions and man pages,
+//! examples in `--help`, `--set` overrides, `run --json`, `--no-charts`,
+//! costs in the run summary, `compare` of scenario files and its merging of
+//! list items by name, `compare --metric` with its "did you mean", and
+//! plan's report.html.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,6 +63,42 @@ fn files(dir: &Path) -> Vec<String> {
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = ok(labelsim(&["completions", shell]));
+        let script = stdout(&o);
+        for word in ["labelsim", "compare", "completions", "no-charts"] {
+            assert!(script.contains(word), "{shell} script lacks `{word}`");
+        }
+    }
+    let page = stdout(&ok(labelsim(&["man"])));
+    assert!(page.contains(".TH labelsim 1"), "{page}");
+    assert!(page.contains("compare"), "{page}");
+    let page = stdout(&ok(labelsim(&["man", "run"])));
+    assert!(page.contains(".TH labelsim-run 1"), "{page}");
+    assert!(page.contains("set"), "{page}");
+    let o = labelsim(&["man", "runn"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a labelsim command"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn help_shows_examples_for_the_main_commands() {
+    for cmd in ["run", "sweep", "plan", "compare", "validate"] {
+        let help = stdout(&ok(labelsim(&[cmd, "--help"])));
+        assert!(help.contains("Examples:"), "{cmd} --help: {help}");
+        assert!(
+            help.contains(&format!("labelsim {cmd} ")),
+            "{cmd} --help: {help}"
+        );
+    }
 }
 
 #[test]
