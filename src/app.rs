@@ -21,26 +21,41 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Merge(args) => crate::sweep_cmd::merge(args),
         Command::Plan(args) => crate::plan_cmd::plan(args),
         Command::Compare(args) => crate::compare_cmd::compare(args),
+        Command::Completions(args) => crate::commands::docs::completions(args),
+        Command::Man(args) => crate::commands::docs::man(args),
     }
 }
 
-pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
-    let scenario = match path {
+/// Reads and validates a scenario file (the bundled quick start for none),
+/// without printing its warnings.
+fn load_quietly(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    Ok(match path {
         Some(p) => {
             Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
         }
         None => Scenario::bundled(),
-    };
+    })
+}
+
+fn print_warnings(scenario: &Scenario) {
     for w in &scenario.warnings {
         eprintln!("warning: {}", w.render(&scenario.origin));
     }
+}
+
+pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    let scenario = load_quietly(path, lenient)?;
+    print_warnings(&scenario);
     Ok(scenario)
 }
 
-/// Loads the scenario and applies the `--seed` and `--replications`
-/// overrides every running command takes.
+/// Loads the scenario and applies the `--set`, `--seed` and
+/// `--replications` overrides every running command takes.
 pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Scenario> {
-    let mut scenario = load(path, opts.lenient)?;
+    let lenient = opts.lenient;
+    let scenario = load_quietly(path, lenient)?;
+    let mut scenario = crate::commands::set::apply(scenario, &opts.set, LoadOptions { lenient })?;
+    print_warnings(&scenario);
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
     }
@@ -104,10 +119,9 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    let fmt = match args.common.format {
-        ChartFormat::Png => Format::Png,
-        ChartFormat::Svg => Format::Svg,
-    };
+    let fmt = chart_format(args.common.format);
+    // None: --no-charts.
+    let charts = (!args.common.no_charts).then_some(fmt);
 
     // Open (create, lock, stage) the output folder before the work, so a
     // bad --out fails in the first second.
@@ -135,14 +149,38 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
     let summaries: Vec<_> = runs.iter().map(|r| r.summary.clone()).collect();
     let agg = runner::aggregate(&summaries);
     let events: u64 = summaries.iter().map(|s| s.events).sum();
-    write_run_outputs(&mut out, &scenario, &runs, &agg, fmt, wall_s, events)?;
+    let summary_json = report::summary_json(&scenario.name, scenario.seed, &runs, &agg);
+    write_run_outputs(
+        &mut out,
+        &scenario,
+        &runs,
+        &agg,
+        &summary_json,
+        charts,
+        wall_s,
+        events,
+    )?;
     crate::signals::check()?;
     out.commit()?;
-    if !args.common.quiet {
-        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, fmt);
+    if args.json {
+        out!("{}", String::from_utf8_lossy(&summary_json));
+    } else if !args.common.quiet {
+        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, charts);
     }
     Ok(0)
 }
+
+/// The chart format of `--format`.
+pub fn chart_format(f: ChartFormat) -> Format {
+    match f {
+        ChartFormat::Png => Format::Png,
+        ChartFormat::Svg => Format::Svg,
+    }
+}
+
+/// What report.html says in place of the charts under `--no-charts`.
+pub const CHARTS_SKIPPED: &str =
+    "<p class=\"meta\">Charts were skipped (<code>--no-charts</code>).</p>";
 
 /// Opens an output folder for a command (see [`OutputDir`]), saying when
 /// leftovers of a killed run were removed.
@@ -159,25 +197,41 @@ pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
     Ok(out)
 }
 
-/// Stages every output of a run; nothing is in place until the caller
-/// commits, so an error or a signal leaves no partial results behind.
+/// Stages every output of a run (charts in `charts`' format, none for
+/// None); nothing is in place until the caller commits, so an error or a
+/// signal leaves no partial results behind.
+#[allow(clippy::too_many_arguments)]
 fn write_run_outputs(
     out: &mut OutputDir,
     scenario: &Scenario,
     runs: &[RunOutput],
     agg: &Aggregate,
-    fmt: Format,
+    summary_json: &[u8],
+    charts: Option<Format>,
     wall_s: f64,
     events: u64,
 ) -> Result<()> {
-    out.put(
-        "summary.json",
-        &report::summary_json(&scenario.name, scenario.seed, runs, agg),
-    )?;
+    out.put("summary.json", summary_json)?;
     out.put("summary.csv", &report::summary_csv(runs))?;
     out.put("timeseries.csv", &report::timeseries_csv(runs))?;
     out.put("timing.json", &report::timing_json(wall_s, events))?;
     crate::signals::check()?;
+    if let Some(fmt) = charts {
+        write_run_charts(out, scenario, runs, fmt)?;
+    }
+    let report =
+        run_report(out.staging_dir(), scenario, agg, charts).context("cannot write report.html")?;
+    out.put("report.html", &report)?;
+    Ok(())
+}
+
+/// Draws the charts of a run into staging.
+fn write_run_charts(
+    out: &mut OutputDir,
+    scenario: &Scenario,
+    runs: &[RunOutput],
+    fmt: Format,
+) -> Result<()> {
     plot::run_charts(
         out.staging_dir(),
         fmt,
@@ -191,9 +245,6 @@ fn write_run_outputs(
         out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
     }
     crate::signals::check()?;
-    let report =
-        run_report(out.staging_dir(), scenario, agg, fmt).context("cannot write report.html")?;
-    out.put("report.html", &report)?;
     Ok(())
 }
 
@@ -293,8 +344,13 @@ pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
     ]
 }
 
-/// report.html of a run, with the charts found in `dir`.
-fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> Result<Vec<u8>> {
+/// report.html of a run, with the charts found in `dir` (None: skipped).
+fn run_report(
+    dir: &Path,
+    scenario: &Scenario,
+    agg: &Aggregate,
+    fmt: Option<Format>,
+) -> Result<Vec<u8>> {
     use labelsim::report::html;
     let headers: Vec<String> = ["metric", "mean", "95% CI low", "95% CI high"]
         .iter()
@@ -316,9 +372,14 @@ fn run_report(dir: &Path, scenario: &Scenario, agg: &Aggregate, fmt: Format) -> 
         })
         .collect();
     let mut charts = String::new();
-    let ext = fmt.extension();
-    for (file, caption) in RUN_CHARTS {
-        charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+    match fmt {
+        Some(fmt) => {
+            let ext = fmt.extension();
+            for (file, caption) in RUN_CHARTS {
+                charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+            }
+        }
+        None => charts.push_str(CHARTS_SKIPPED),
     }
     let rule_headers: Vec<String> = ["rule", "what happened", "mean per replication"]
         .iter()
@@ -391,7 +452,7 @@ fn print_summary(
     dir: &Path,
     wall_s: f64,
     events: u64,
-    fmt: Format,
+    charts: Option<Format>,
 ) {
     let r = runs.len();
     outln!(
@@ -402,31 +463,52 @@ fn print_summary(
         scenario.seed,
         scenario.sim.horizon
     );
-    let rows: [(&str, &str, bool); 17] = [
-        ("messages received", "messages_received", false),
-        ("duplicates dropped (R9)", "duplicates_dropped", false),
-        ("lost: not in progress (R1)", "lost_not_in_progress", false),
-        ("lost: after stop (R1)", "lost_after_stop", false),
-        ("objects accepted", "objects_accepted", false),
-        ("objects labeled", "objects_labeled", false),
-        ("objects failed (no submission)", "objects_failed", false),
-        ("expired in queue (R6, 14d)", "expired_in_queue", false),
-        ("stranded at stop (R1)", "stranded_at_stop", false),
-        ("queued / in progress at end", "queued_at_end", false),
-        ("time to label, mean", "time_to_label_mean_s", true),
-        ("time to label, p95", "time_to_label_p95_s", true),
-        ("queue wait (SQS), mean", "queue_wait_mean_s", true),
-        ("pool wait (for a worker), mean", "pool_wait_mean_s", true),
-        ("backlog, max", "backlog_max", false),
-        ("worker utilization", "worker_utilization", false),
-        ("labeled per hour", "labeled_per_hour", false),
+    use Unit::{Count, Time, Usd};
+    let rows: [(&str, &str, Unit); 17] = [
+        ("messages received", "messages_received", Count),
+        ("duplicates dropped (R9)", "duplicates_dropped", Count),
+        ("lost: not in progress (R1)", "lost_not_in_progress", Count),
+        ("lost: after stop (R1)", "lost_after_stop", Count),
+        ("objects accepted", "objects_accepted", Count),
+        ("objects labeled", "objects_labeled", Count),
+        ("objects failed (no submission)", "objects_failed", Count),
+        ("expired in queue (R6, 14d)", "expired_in_queue", Count),
+        ("stranded at stop (R1)", "stranded_at_stop", Count),
+        ("queued / in progress at end", "queued_at_end", Count),
+        ("time to label, mean", "time_to_label_mean_s", Time),
+        ("time to label, p95", "time_to_label_p95_s", Time),
+        ("queue wait (SQS), mean", "queue_wait_mean_s", Time),
+        ("pool wait (for a worker), mean", "pool_wait_mean_s", Time),
+        ("backlog, max", "backlog_max", Count),
+        ("worker utilization", "worker_utilization", Count),
+        ("labeled per hour", "labeled_per_hour", Count),
     ];
+    // With a `cost:` section, what the run cost (model/metrics.rs).
+    let cost_rows: &[(&str, &str, Unit)] = if scenario.spec.cost.is_some() {
+        &[
+            ("worker-hours on shift", "worker_hours_on_shift", Count),
+            ("cost [USD]", "cost_usd", Usd),
+            (
+                "cost per labeled object [USD]",
+                "cost_per_labeled_object",
+                Usd,
+            ),
+            ("duplicates paid for [USD]", "duplicate_cost_paid_usd", Usd),
+            (
+                "duplicates avoided (R9) [USD]",
+                "duplicate_cost_avoided_usd",
+                Usd,
+            ),
+        ]
+    } else {
+        &[]
+    };
     outln!(
         "  {:<32} {:>14}   95% CI over replications",
         "metric",
         "mean"
     );
-    let sla_rows: Vec<(String, &str, bool)> = scenario
+    let sla_rows: Vec<(String, &str, Unit)> = scenario
         .sim
         .sla
         .iter()
@@ -437,25 +519,30 @@ fn print_summary(
                     s.name.trim_start_matches("labeled_within_")
                 ),
                 s.name,
-                false,
+                Count,
             )
         })
         .collect();
     let warmup_row = (scenario.sim.warmup != labelsim::model::config::Warmup::None)
-        .then(|| ("warm-up left out".to_string(), "warmup_s", true));
+        .then(|| ("warm-up left out".to_string(), "warmup_s", Time));
     let rows = rows
         .iter()
         .map(|&(l, k, t)| (l.to_string(), k, t))
         .chain(warmup_row)
-        .chain(sla_rows);
-    for (label, key, is_time) in rows {
+        .chain(sla_rows)
+        .chain(cost_rows.iter().map(|&(l, k, t)| (l.to_string(), k, t)));
+    for (label, key, unit) in rows {
         let Some(m) = agg.mean_of(key) else {
             // SPEC §4a: an empty sample has no value.
             outln!("  {label:<32} {:>14}   no value in any replication", "-");
             continue;
         };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
-        let f = |x: f64| if is_time { fmt_secs(x) } else { fmt_num(x) };
+        let f = |x: f64| match unit {
+            Count => fmt_num(x),
+            Time => fmt_secs(x),
+            Usd => fmt_usd(x),
+        };
         let value = if key == "queued_at_end" {
             format!(
                 "{} / {}",
@@ -492,9 +579,63 @@ fn print_summary(
         wall_s,
         fmt_num((events as f64 / wall_s.max(1e-9)).round())
     );
-    let ext = fmt.extension();
-    outln!(
-        "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{ext})",
-        dir.display()
-    );
+    match charts {
+        Some(fmt) => outln!(
+            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{})",
+            dir.display(),
+            fmt.extension()
+        ),
+        None => outln!(
+            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json; charts skipped)",
+            dir.display()
+        ),
+    }
+}
+
+/// How a summary row is printed.
+#[derive(Clone, Copy)]
+enum Unit {
+    Count,
+    /// Seconds, printed in the largest fitting unit.
+    Time,
+    Usd,
+}
+
+/// Dollars: cents above $1 (with thousands separators), four decimals below.
+fn fmt_usd(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x == 0.0 {
+        return "$0.00".into();
+    }
+    if x.abs() < 1.0 {
+        return format!("${x:.4}");
+    }
+    let cents = format!("{:.2}", x.abs());
+    let (whole, frac) = cents.split_once('.').expect("two decimals");
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}${grouped}.{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_have_cents_and_separators() {
+        assert_eq!(fmt_usd(966.0), "$966.00");
+        assert_eq!(fmt_usd(4_400.5), "$4,400.50");
+        assert_eq!(fmt_usd(1_234_567.0), "$1,234,567.00");
+        assert_eq!(fmt_usd(0.08), "$0.0800");
+        assert_eq!(fmt_usd(0.0), "$0.00");
+        assert_eq!(fmt_usd(f64::NAN), "-");
+    }
 }

@@ -20,26 +20,109 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario (the bundled quick start if none is given) and write results.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Check a scenario without running it; reports every problem with its line.
+    #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
     /// Run a scenario over a grid (or Latin hypercube) of parameter values.
+    #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
     /// Combine the outputs of `sweep --shard i/n` runs into the unsharded result.
     Merge(MergeArgs),
     /// Find the smallest parameter value that meets every target with 95% confidence.
+    #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
-    /// Run the policies under `compare:` side by side on common random numbers.
+    /// Run the policies under `compare:` (or several scenario files) side by
+    /// side on common random numbers.
+    #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...) on standard output.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of labelsim, or of one of its commands.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  labelsim run                                   # the bundled quick start
+  labelsim run scenarios/quickstart.yaml --replications 10 --out results/qs
+  labelsim run scenarios/quickstart.yaml --set 'workers[team].count=9'
+  labelsim run scenarios/quickstart.yaml --set job.max_concurrent_task_count=50 --json
+  labelsim run scenarios/overload-expiry.yaml --no-charts -q";
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  labelsim validate scenarios/quickstart.yaml
+  labelsim validate my-scenario.yaml --lenient   # service limits (R11) as warnings";
+
+const SWEEP_EXAMPLES: &str = "\
+Examples:
+  labelsim sweep scenarios/quickstart.yaml --vary 'workers[team].count=8,10,12'
+  labelsim sweep scenarios/quickstart.yaml --vary 'workers[0].count=8..14:2' \\
+      --vary job.max_concurrent_task_count=100,1000 --replications 5
+  labelsim sweep scenarios/quickstart.yaml --vary 'producers[cameras].rate=60/h..120/h' --samples 20
+  labelsim sweep scenarios/quickstart.yaml --vary 'workers[0].count=5..40:1' --shard 2/4 --out s2";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  labelsim plan scenarios/quickstart.yaml --vary 'workers[team].count=1..500' \\
+      --target 'time_to_label_p95_s <= 24h' --target 'expired_in_queue == 0'
+  labelsim plan scenarios/quickstart.yaml --vary 'workers[team].count=9..14' \\
+      --vary job.max_concurrent_task_count=100,1000 \\
+      --target 'time_to_label_mean_s <= 30m' --minimize cost_usd
+Exit status: 0 a value meets every target, 1 none does, 2 error.";
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  labelsim compare scenarios/overload-expiry.yaml          # its `compare:` list
+  labelsim compare scenarios/quickstart.yaml --policies policies.yaml
+  labelsim compare before.yaml after.yaml                   # two scenario files
+  labelsim compare scenarios/overload-expiry.yaml --metric objects_labeled --metric cost_usd
+
+An entry of `compare:` overrides sections of the scenario; a list item with
+the `name` of one of the scenario's items is merged into it key by key:
+  compare: [{name: bigger, workers: [{name: team, count: 11}]}]";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  labelsim completions bash > ~/.local/share/bash-completion/completions/labelsim
+  labelsim completions zsh > ~/.zfunc/_labelsim     # with fpath+=(~/.zfunc) before compinit
+  labelsim completions fish > ~/.config/fish/completions/labelsim.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  labelsim man > ~/.local/share/man/man1/labelsim.1
+  labelsim man run > ~/.local/share/man/man1/labelsim-run.1
+  labelsim man | man -l -";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (run, sweep, ...) for its own page, `labelsim-<command>(1)`.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Scenario file (YAML) with a `compare:` list (or give --policies).
-    pub scenario: Option<PathBuf>,
+    /// Scenario file (YAML) with a `compare:` list (or give --policies); or
+    /// two or more scenario files, compared with one another.
+    pub scenarios: Vec<PathBuf>,
     /// A YAML file with the list of policies (each `{name, throttle: {...}, ...overrides}`).
     #[arg(long)]
     pub policies: Option<PathBuf>,
+    /// Metrics in the comparison tables [default: labeled, expired, lost to
+    /// stop, held at sender, end-to-end p50 and p95, cost]. Repeat for several.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
     #[command(flatten)]
     pub common: RunOptions,
 }
@@ -148,12 +231,24 @@ pub struct RunOptions {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Override one scenario field, e.g. `workers[team].count=9` or
+    /// `job.max_concurrent_task_count=50` (the paths of --vary; the value is
+    /// YAML). Repeat for several.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Draw no charts (faster); report.html says they were skipped.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (YAML). Omit it to run the bundled quick-start scenario.
     pub scenario: Option<PathBuf>,
+    /// Print the summary (the document written to summary.json) on standard
+    /// output instead of the table.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
     #[command(flatten)]
     pub common: RunOptions,
 }

@@ -1,7 +1,7 @@
-//! `labelsim compare`: every policy of the `compare:` list, each
-//! replication on the same random numbers (common random numbers), side by
-//! side: compare.csv, compare.md with paired differences against the first
-//! policy, and overlay charts.
+//! `labelsim compare`: every policy of the `compare:` list (or every
+//! scenario file given), each replication on the same random numbers
+//! (common random numbers), side by side: compare.csv, compare.md with
+//! paired differences against the first, overlay charts and report.html.
 //!
 //! Common random numbers: replication r of every policy uses the streams of
 //! (seed, r). Arrivals and duplicate decisions are per-producer streams, and
@@ -10,21 +10,22 @@
 //! every policy. Differences come from the policy, not from noise.
 
 use crate::app::{load_for, progress_bar};
-use crate::cli::{ChartFormat, CompareArgs};
+use crate::cli::CompareArgs;
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::engine::stats::mean_ci95;
 use labelsim::engine::StreamSeeds;
-use labelsim::model::{simulate, RunOutput, RunSummary};
+use labelsim::model::{simulate, RunOutput, RunSummary, SimConfig};
+use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format, Series, TimeChart, PALETTE};
 use labelsim::scenario::paths::ScenarioTemplate;
-use labelsim::scenario::LoadOptions;
+use labelsim::scenario::{LoadOptions, Scenario};
 use labelsim::sweep::metric_cell;
 use rayon::prelude::*;
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// Metrics in the comparison table: (metric, label, is a time).
+/// Metrics in the comparison tables by default: (metric, label, is a time).
 const TABLE: &[(&str, &str, bool)] = &[
     ("objects_labeled", "labeled", false),
     ("expired_in_queue", "expired (R6)", false),
@@ -77,9 +78,31 @@ const COMPARE_CHARTS: [&str; 4] = [
     "compare_outcomes",
 ];
 
-pub fn compare(args: CompareArgs) -> Result<i32> {
-    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
-    let replications = scenario.replications.max(1);
+/// The contenders of a comparison: the policies of one scenario, or
+/// several scenario files.
+struct Contenders {
+    /// "policy" or "scenario", for headers and messages.
+    what: &'static str,
+    names: Vec<String>,
+    configs: Vec<SimConfig>,
+    /// (name, text) of each scenario file shown in report.html: the one
+    /// scenario for policies, every file for scenarios.
+    texts: Vec<(String, String)>,
+}
+
+impl Contenders {
+    fn what_plural(&self) -> &'static str {
+        if self.what == "policy" {
+            "policies"
+        } else {
+            "scenarios"
+        }
+    }
+}
+
+/// The policies of the `compare:` list (or of `--policies FILE`), each the
+/// scenario with the entry merged in.
+fn policies(scenario: &Scenario, args: &CompareArgs) -> Result<Contenders> {
     let entries: Vec<Value> = match &args.policies {
         Some(f) => {
             let text = std::fs::read_to_string(f)
@@ -101,15 +124,17 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         None => scenario.spec.compare.clone().unwrap_or_default(),
     };
     if entries.is_empty() {
-        bail!("nothing to compare: add a `compare:` list to the scenario (e.g. `- {{name: open, throttle: {{policy: none}}}}`) or give --policies FILE");
+        bail!("nothing to compare: add a `compare:` list to the scenario (e.g. `- {{name: open, throttle: {{policy: none}}}}`), give --policies FILE, or give two or more scenario files");
     }
     let template = ScenarioTemplate::new(
-        &scenario,
+        scenario,
         LoadOptions {
             lenient: args.common.lenient,
         },
     )
     .map_err(|e| anyhow!(e))?;
+    let base: Value =
+        labelsim::scenario::yaml::from_str(&scenario.text).map_err(|(m, _)| anyhow!(m))?;
     let mut names = Vec::new();
     let mut configs = Vec::new();
     for (i, e) in entries.iter().enumerate() {
@@ -126,12 +151,192 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         }
         let mut patch = map.clone();
         patch.remove("name");
+        let patch = merge_named_items(&base, &Value::Mapping(patch), true);
         let s = template
-            .with_patch(&Value::Mapping(patch))
+            .with_patch(&patch)
             .map_err(|err| anyhow!("compare[{i}] ({name}): {err}"))?;
         names.push(name);
         configs.push(s.sim);
     }
+    Ok(Contenders {
+        what: "policy",
+        names,
+        configs,
+        texts: vec![("Scenario".into(), scenario.text.clone())],
+    })
+}
+
+/// Two or more scenario files, each as written (with the command's
+/// overrides), run on the first one's seed and replications.
+fn scenario_files(first: &Scenario, args: &CompareArgs) -> Result<Contenders> {
+    let mut scenarios = vec![first.clone()];
+    for path in &args.scenarios[1..] {
+        let s = load_for(Some(path), &args.common)?;
+        if s.seed != first.seed && !args.common.quiet {
+            eprintln!(
+                "note: {} runs on {}'s seed {} (not its own {}), so that every scenario's replication r uses the same random numbers",
+                s.origin, first.origin, first.seed, s.seed
+            );
+        }
+        scenarios.push(s);
+    }
+    // Each side is named by its scenario's `name`, or by its file where
+    // two share one.
+    let shared = |s: &Scenario| scenarios.iter().filter(|t| t.name == s.name).count() > 1;
+    let names: Vec<String> = scenarios
+        .iter()
+        .zip(&args.scenarios)
+        .map(|(s, path)| {
+            if shared(s) {
+                path.file_stem()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string())
+            } else {
+                s.name.clone()
+            }
+        })
+        .collect();
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            bail!(
+                "two scenarios are both called `{n}` (by name and by file name): rename one, so the tables can tell them apart"
+            );
+        }
+    }
+    Ok(Contenders {
+        what: "scenario",
+        texts: names
+            .iter()
+            .zip(&scenarios)
+            .map(|(n, s)| (format!("Scenario {n} ({})", s.origin), s.text.clone()))
+            .collect(),
+        names,
+        configs: scenarios.into_iter().map(|s| s.sim).collect(),
+    })
+}
+
+/// Merges an entry's lists into the scenario's by item `name`, so that
+/// [`ScenarioTemplate::with_patch`] (which replaces lists whole) sees the
+/// merged list: a list item whose `name` matches an item of the scenario's
+/// list is merged into it key by key (recursively, by the same rule), the
+/// scenario's other items stay, and items with new names are added. A list
+/// none of whose items names a scenario item replaces the scenario's, as
+/// does any list at all under the top-level `throttle`. Returns the patch
+/// with only its own keys, its named lists expanded.
+fn merge_named_items(base: &Value, patch: &Value, top: bool) -> Value {
+    match (base, patch) {
+        (Value::Mapping(b), Value::Mapping(p)) => {
+            let mut out = Mapping::new();
+            for (k, v) in p {
+                let whole = top && k.as_str() == Some("throttle");
+                let merged = match b.get(k) {
+                    Some(bv) if !whole => merge_named_items(bv, v, false),
+                    _ => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Mapping(out)
+        }
+        (Value::Sequence(b), Value::Sequence(p)) => {
+            let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+            let matches = p
+                .iter()
+                .filter_map(name)
+                .any(|n| b.iter().any(|x| name(x).as_deref() == Some(n.as_str())));
+            if !matches {
+                return patch.clone();
+            }
+            let mut list = b.clone();
+            for item in p {
+                let slot = name(item)
+                    .and_then(|n| list.iter().position(|x| name(x).as_deref() == Some(&n)));
+                match slot {
+                    Some(i) => list[i] = merged(&list[i], item),
+                    None => list.push(item.clone()),
+                }
+            }
+            Value::Sequence(list)
+        }
+        _ => patch.clone(),
+    }
+}
+
+/// `patch` merged into `base` in full: mappings key by key, lists by item
+/// name as in [`merge_named_items`], anything else replaced.
+fn merged(base: &Value, patch: &Value) -> Value {
+    match (base, patch) {
+        (Value::Mapping(b), Value::Mapping(p)) => {
+            let mut out = b.clone();
+            for (k, v) in p {
+                let m = match b.get(k) {
+                    Some(bv) => merged(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), m);
+            }
+            Value::Mapping(out)
+        }
+        (Value::Sequence(_), Value::Sequence(_)) => merge_named_items(base, patch, false),
+        _ => patch.clone(),
+    }
+}
+
+/// The metrics of the tables: `--metric` (with `lost_to_stop`), checked
+/// against the metrics every contender has, or [`TABLE`].
+fn table_metrics(asked: &[String], c: &Contenders) -> Result<Vec<(String, String, bool)>> {
+    if asked.is_empty() {
+        return Ok(TABLE
+            .iter()
+            .map(|&(m, l, t)| (m.to_string(), l.to_string(), t))
+            .collect());
+    }
+    let mut known = vec!["lost_to_stop"];
+    for cfg in &c.configs {
+        for m in labelsim::sweep::numeric_metric_names_for(&cfg.sla) {
+            if !known.contains(&m) {
+                known.push(m);
+            }
+        }
+    }
+    let mut out: Vec<(String, String, bool)> = Vec::new();
+    for m in asked {
+        if !known.contains(&m.as_str()) {
+            bail!(
+                "--metric `{m}` is not a numeric summary metric{}",
+                crate::commands::suggest::did_you_mean(
+                    m,
+                    &known,
+                    "docs/model.md (Metrics) and summary.json"
+                )
+            );
+        }
+        if out.iter().any(|(n, _, _)| n == m) {
+            bail!("--metric `{m}` is given twice");
+        }
+        let label = TABLE
+            .iter()
+            .find(|(n, _, _)| n == m)
+            .map_or(m.as_str(), |(_, l, _)| l);
+        out.push((m.clone(), label.to_string(), m.ends_with("_s")));
+    }
+    Ok(out)
+}
+
+pub fn compare(args: CompareArgs) -> Result<i32> {
+    if args.scenarios.len() >= 2 && args.policies.is_some() {
+        bail!("--policies compares policies on one scenario: give one scenario file with it (with several files, each file is one side of the comparison)");
+    }
+    let scenario = load_for(args.scenarios.first().map(PathBuf::as_path), &args.common)?;
+    let replications = scenario.replications.max(1);
+    let contenders = if args.scenarios.len() >= 2 {
+        scenario_files(&scenario, &args)?
+    } else {
+        policies(&scenario, &args)?
+    };
+    let metrics = table_metrics(&args.metrics, &contenders)?;
+    let what = contenders.what;
+    let names = &contenders.names;
+    let configs = &contenders.configs;
 
     let jobs: Vec<(usize, u32)> = (0..configs.len())
         .flat_map(|p| (0..replications).map(move |r| (p, r)))
@@ -151,7 +356,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         .install(|| {
             jobs.par_iter()
                 .map(|&(p, r)| {
-                    // CRN: every policy's replication r uses the streams of (seed, r).
+                    // CRN: every contender's replication r uses the streams of (seed, r).
                     let out = simulate(
                         &configs[p],
                         StreamSeeds::for_replication(scenario.seed, r as u64),
@@ -159,7 +364,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                     pb.inc(1);
                     out.map_err(|mut e| {
                         e.details =
-                            format!("policy {}, replication {}: {}", names[p], r + 1, e.details);
+                            format!("{what} {}, replication {}: {}", names[p], r + 1, e.details);
                         e
                     })
                 })
@@ -178,45 +383,70 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         })
         .collect();
 
-    // compare.csv
+    // compare.csv: the first's metrics, then service levels only others have.
+    let mut metric_names = RunSummary::metric_names_for(&configs[0].sla);
+    for c in &configs[1..] {
+        for m in RunSummary::metric_names_for(&c.sla) {
+            if !metric_names.contains(&m) {
+                metric_names.push(m);
+            }
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["policy".to_string(), "replication".to_string()];
-    header.extend(
-        RunSummary::metric_names_for(&scenario.sim.sla)
-            .into_iter()
-            .map(str::to_string),
-    );
+    let mut header = vec![what.to_string(), "replication".to_string()];
+    header.extend(metric_names.iter().map(|m| m.to_string()));
     w.write_record(&header)?;
     for (p, runs) in per_policy.iter().enumerate() {
         for (r, o) in runs.iter().enumerate() {
             let mut row = vec![names[p].clone(), (r + 1).to_string()];
-            row.extend(o.summary.metrics().iter().map(|(_, v)| metric_cell(v)));
+            let values = o.summary.metrics();
+            row.extend(metric_names.iter().map(|m| {
+                values
+                    .iter()
+                    .find(|(k, _)| k == m)
+                    .map(|(_, v)| metric_cell(v))
+                    .unwrap_or_default()
+            }));
             w.write_record(&row)?;
         }
     }
     let csv_bytes = w.into_inner().map_err(|e| anyhow!("{e}"))?;
 
     // compare.md
+    let horizons: Vec<String> = configs
+        .iter()
+        .map(|c| c.horizon.elapsed().human().to_string())
+        .collect();
+    let horizon = if horizons.iter().all(|h| *h == horizons[0]) {
+        format!("horizon {}", horizons[0])
+    } else {
+        let each: Vec<String> = names
+            .iter()
+            .zip(&horizons)
+            .map(|(n, h)| format!("{n} {h}"))
+            .collect();
+        format!("horizons {}", each.join(", "))
+    };
     let mut md = String::new();
     writeln!(md, "# labelsim compare: `{}`\n", scenario.name)?;
     writeln!(
         md,
-        "{} policies x {} replications, seed {}, horizon {}. Mean ± half-width of the 95% CI over replications; every policy's replication r uses the same random numbers.\n",
+        "{} {} x {} replications, seed {}, {horizon}. Mean ± half-width of the 95% CI over replications; every {what}'s replication r uses the same random numbers.\n",
         names.len(),
+        contenders.what_plural(),
         replications,
         scenario.seed,
-        scenario.sim.horizon.elapsed().human()
     )?;
-    let mut head = "| policy |".to_string();
+    let mut head = format!("| {what} |");
     let mut rule = "|---|".to_string();
-    for (_, label, _) in TABLE {
+    for (_, label, _) in &metrics {
         write!(head, " {label} |")?;
         rule.push_str("---|");
     }
     writeln!(md, "{head}\n{rule}")?;
     for (p, runs) in per_policy.iter().enumerate() {
         let mut row = format!("| {} |", names[p]);
-        for (m, _, time) in TABLE {
+        for (m, _, time) in &metrics {
             // SPEC §4a: only the replications that have a value.
             let xs: Vec<f64> = runs
                 .iter()
@@ -236,13 +466,13 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     if names.len() > 1 {
         writeln!(
             md,
-            "\n## Paired differences against `{}`\n\nEach cell: mean of (policy − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.\n",
+            "\n## Paired differences against `{}`\n\nEach cell: mean of ({what} − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.\n",
             names[0], names[0]
         )?;
         writeln!(md, "{head}\n{rule}")?;
         for (p, runs) in per_policy.iter().enumerate().skip(1) {
             let mut row = format!("| {} |", names[p]);
-            for (m, _, time) in TABLE {
+            for (m, _, time) in &metrics {
                 let a: Vec<f64> = per_policy[0]
                     .iter()
                     .map(|o| value_of(&o.summary, m))
@@ -281,18 +511,127 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     out.put("compare.csv", &csv_bytes)?;
     out.put("compare.md", md.as_bytes())?;
 
-    // Overlay charts (replication 1 of each policy).
-    let fmt = match args.common.format {
-        ChartFormat::Png => Format::Png,
-        ChartFormat::Svg => Format::Svg,
-    };
-    let horizon_s = scenario.sim.horizon.as_secs_f64();
+    // Overlay charts (replication 1 of each contender).
+    let fmt = crate::app::chart_format(args.common.format);
+    let ext = fmt.extension();
+    if !args.common.no_charts {
+        draw_charts(&mut out, fmt, names, configs, &per_policy)?;
+    }
+
+    // report.html: the same tables, the charts, the scenario.
+    {
+        use labelsim::report::html;
+        let mut sections: Vec<(String, String)> = Vec::new();
+        let mut current: Vec<Vec<String>> = Vec::new();
+        let mut title = if what == "policy" {
+            "Policies"
+        } else {
+            "Scenarios"
+        }
+        .to_string();
+        let flush =
+            |title: &str, rows: &mut Vec<Vec<String>>, sections: &mut Vec<(String, String)>| {
+                if rows.len() > 1 {
+                    let headers = rows[0].clone();
+                    sections.push((title.to_string(), html::table(&headers, &rows[1..])));
+                }
+                rows.clear();
+            };
+        for line in md.lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                flush(&title, &mut current, &mut sections);
+                title = h.replace('`', "");
+            } else if line.starts_with('|') && !line.starts_with("|---") {
+                current.push(
+                    line.trim_matches('|')
+                        .split(" | ")
+                        .map(|c| c.trim().to_string())
+                        .collect(),
+                );
+            }
+        }
+        flush(&title, &mut current, &mut sections);
+        // What each rule did, per policy.
+        let per_rules: Vec<Vec<Vec<String>>> = per_policy
+            .iter()
+            .map(|runs| {
+                let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
+                crate::app::rule_rows(&labelsim::runner::aggregate(&summaries))
+            })
+            .collect();
+        let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
+        rule_headers.extend(names.iter().cloned());
+        let rule_table: Vec<Vec<String>> = (0..per_rules[0].len())
+            .map(|i| {
+                let mut row = per_rules[0][i][..2].to_vec();
+                row.extend(per_rules.iter().map(|r| r[i][2].clone()));
+                row
+            })
+            .collect();
+        sections.insert(
+            0,
+            (
+                "What each rule did (mean per replication)".into(),
+                html::table(&rule_headers, &rule_table),
+            ),
+        );
+        let mut charts = String::new();
+        if args.common.no_charts {
+            charts.push_str(crate::app::CHARTS_SKIPPED);
+        } else {
+            for (f, caption) in [
+                ("compare_backlog", "SQS backlog per policy (replication 1)."),
+                (
+                    "compare_throughput",
+                    "Objects labeled per hour per policy (replication 1).",
+                ),
+            ] {
+                let caption = caption.replace("policy", what);
+                charts.push_str(&html::chart(
+                    &out.staging_path(&format!("{f}.{ext}"))?,
+                    &caption,
+                )?);
+            }
+        }
+        sections.push(("Charts".into(), charts));
+        for (title, text) in &contenders.texts {
+            sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
+        }
+        let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
+        out.put("report.html", &page)?;
+    }
+    crate::signals::check()?;
+    out.commit()?;
+    if !args.common.quiet {
+        out!("{md}");
+        if args.common.no_charts {
+            outln!(
+                "\nresults: {}/ (compare.csv, compare.md, report.html; charts skipped)",
+                out_dir.display()
+            );
+        } else {
+            outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
+        }
+    }
+    Ok(0)
+}
+
+/// The overlay charts (replication 1 of each contender) and where objects
+/// went, staged in `out`.
+fn draw_charts(
+    out: &mut OutputDir,
+    fmt: Format,
+    names: &[String],
+    configs: &[SimConfig],
+    per_policy: &[Vec<&RunOutput>],
+) -> Result<()> {
     let span = per_policy
         .iter()
-        .map(|runs| {
+        .zip(configs)
+        .map(|(runs, c)| {
             plot::shown_span_s(
                 &runs.iter().map(|o| (*o).clone()).collect::<Vec<_>>(),
-                horizon_s,
+                c.horizon.as_secs_f64(),
             )
         })
         .fold(0.0, f64::max);
@@ -388,7 +727,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         fmt,
         "Where objects went, per policy (mean over replications)",
         "objects",
-        &names,
+        names,
         &[
             ("labeled", PALETTE[2]),
             ("failed", PALETTE[4]),
@@ -404,85 +743,5 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     for f in COMPARE_CHARTS {
         out.staged_by_path(&format!("{f}.{ext}"))?;
     }
-
-    // report.html: the same tables, the charts, the scenario.
-    {
-        use labelsim::report::html;
-        let mut sections: Vec<(String, String)> = Vec::new();
-        let mut current: Vec<Vec<String>> = Vec::new();
-        let mut title = "Policies".to_string();
-        let flush =
-            |title: &str, rows: &mut Vec<Vec<String>>, sections: &mut Vec<(String, String)>| {
-                if rows.len() > 1 {
-                    let headers = rows[0].clone();
-                    sections.push((title.to_string(), html::table(&headers, &rows[1..])));
-                }
-                rows.clear();
-            };
-        for line in md.lines() {
-            if let Some(h) = line.strip_prefix("## ") {
-                flush(&title, &mut current, &mut sections);
-                title = h.replace('`', "");
-            } else if line.starts_with('|') && !line.starts_with("|---") {
-                current.push(
-                    line.trim_matches('|')
-                        .split(" | ")
-                        .map(|c| c.trim().to_string())
-                        .collect(),
-                );
-            }
-        }
-        flush(&title, &mut current, &mut sections);
-        // What each rule did, per policy.
-        let per_rules: Vec<Vec<Vec<String>>> = per_policy
-            .iter()
-            .map(|runs| {
-                let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
-                crate::app::rule_rows(&labelsim::runner::aggregate(&summaries))
-            })
-            .collect();
-        let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
-        rule_headers.extend(names.iter().cloned());
-        let rule_table: Vec<Vec<String>> = (0..per_rules[0].len())
-            .map(|i| {
-                let mut row = per_rules[0][i][..2].to_vec();
-                row.extend(per_rules.iter().map(|r| r[i][2].clone()));
-                row
-            })
-            .collect();
-        sections.insert(
-            0,
-            (
-                "What each rule did (mean per replication)".into(),
-                html::table(&rule_headers, &rule_table),
-            ),
-        );
-        let mut charts = String::new();
-        for (f, caption) in [
-            ("compare_backlog", "SQS backlog per policy (replication 1)."),
-            (
-                "compare_throughput",
-                "Objects labeled per hour per policy (replication 1).",
-            ),
-        ] {
-            charts.push_str(&html::chart(
-                &out.staging_path(&format!("{f}.{ext}"))?,
-                caption,
-            )?);
-        }
-        sections.push(("Charts".into(), charts));
-        sections.push((
-            "Scenario".into(),
-            format!("<pre>{}</pre>", html::esc(&scenario.text)),
-        ));
-        let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
-        out.put("report.html", &page)?;
-    }
-    crate::signals::check()?;
-    out.commit()?;
-    if !args.common.quiet {
-        out!("{md}");
-        outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
-    }
-    Ok(0)
+    Ok(())
 }

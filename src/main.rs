@@ -15,6 +15,7 @@ macro_rules! out {
 
 mod app;
 mod cli;
+mod commands;
 mod compare_cmd;
 mod plan_cmd;
 mod signals;

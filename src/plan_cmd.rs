@@ -1,5 +1,6 @@
 //! `labelsim plan`: targets → search over the parameter's grid → answer,
-//! evidence table, plan.json and a chart. Exit 0 feasible, 1 infeasible.
+//! evidence table, plan.json, a chart and report.html. Exit 0 feasible, 1
+//! infeasible.
 //!
 //! Each value evaluated starts with the scenario's replications (at least
 //! 2) and gets more, doubling up to `--max-replications`, while a target's
@@ -8,7 +9,7 @@
 //! `--finite-horizon`.
 
 use crate::app::{load_for, progress_bar};
-use crate::cli::{ChartFormat, PlanArgs};
+use crate::cli::PlanArgs;
 use anyhow::{anyhow, bail, Result};
 use labelsim::model::load;
 use labelsim::model::RunSummary;
@@ -16,7 +17,7 @@ use labelsim::plan::{
     choose_minimum, gallop_then_bisect, is_flat, next_replications, Estimate, PointStatus, Target,
     Verdict,
 };
-use labelsim::plot::{self, BandChart, Format, HLine};
+use labelsim::plot::{self, BandChart, HLine};
 use labelsim::report::{aggregate_json, counts_json};
 use labelsim::runner::{aggregate, Aggregate};
 use labelsim::scenario::paths::{value_text, ScenarioTemplate};
@@ -63,8 +64,12 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     if let Some(m) = &args.minimize {
         if !known.contains(&m.as_str()) {
             bail!(
-                "--minimize `{m}` is not a numeric summary metric; one of: {}",
-                known.join(", ")
+                "--minimize `{m}` is not a numeric summary metric{}",
+                crate::commands::suggest::did_you_mean(
+                    m,
+                    &known,
+                    "docs/model.md (Metrics) and summary.json"
+                )
             );
         }
     } else if args.vary.len() > 1 {
@@ -308,10 +313,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     out.put("plan.json", &bytes)?;
 
     // Chart: the first target's metric against the parameter.
-    let fmt = match args.common.format {
-        ChartFormat::Png => Format::Png,
-        ChartFormat::Svg => Format::Svg,
-    };
+    let fmt = crate::app::chart_format(args.common.format);
     let numeric: Option<Vec<f64>> = if design.params.len() == 1 {
         cache
             .keys()
@@ -320,7 +322,10 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     } else {
         None
     };
-    if let (Some(xs), Some(t)) = (numeric, targets.first()) {
+    // The chart drawn (file, title); none under --no-charts, or for several
+    // parameters or a categorical one.
+    let mut chart: Option<(String, String)> = None;
+    if let (Some(xs), Some(t), false) = (numeric, targets.first(), args.common.no_charts) {
         let pts: Vec<(f64, f64, f64, f64)> = cache
             .values()
             .zip(&xs)
@@ -371,96 +376,173 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         )
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;
         out.staged_by_path(&file)?;
+        chart = Some((file, title));
+    }
+
+    // What the plan found, in lines printed as they are and shown in
+    // report.html.
+    let mut found: Vec<String> = Vec::new();
+    match answer {
+        Some(i) => {
+            let v: Vec<String> = design.points[i].iter().map(value_text).collect();
+            found.push(format!("answer: {param_name} = {}", v.join(", ")));
+        }
+        None => found.push(format!(
+            "infeasible: no value of {param_name} in the range meets every target"
+        )),
+    }
+    if let Some(metric) = &args.minimize {
+        let at = answer.and_then(|i| cache.get(&i));
+        match at.and_then(|e| e.agg.mean_of(metric)) {
+            Some(m) => {
+                let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
+                found.push(format!(
+                    "  {metric}: {} [95% CI {}, {}]",
+                    num(m),
+                    num(lo),
+                    num(hi)
+                ));
+                if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
+                    let v: Vec<String> = design.points[best].iter().map(value_text).collect();
+                    found.push(format!(
+                        "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
+                        v.join(", ")
+                    ));
+                }
+            }
+            None if answer.is_some() => found.push(format!(
+                "  warning: {metric} has no value at any feasible point; the answer is the first feasible one"
+            )),
+            None => {}
+        }
+        if minimized.is_some_and(|m| m.1) {
+            found.push(format!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference"));
+        }
+    }
+    found.push(format!(
+        "  {} of {} values evaluated, {} simulations ({} replications per value, more up to {} where an interval straddles a target)",
+        cache.len(),
+        n,
+        simulations,
+        initial,
+        cap
+    ));
+    let unstable = cache
+        .values()
+        .filter(|e| e.status == PointStatus::Unstable)
+        .count();
+    if unstable > 0 {
+        found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));
+    }
+    if undecided > 0 {
+        found.push(format!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)"));
+    }
+    if monotone == Some(false) {
+        found.push(format!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them"));
+    }
+
+    // The evidence: per value evaluated, the targets' metrics (then the
+    // minimized one) with their 95% intervals.
+    let mut columns: Vec<&str> = targets.iter().map(|t| t.metric.as_str()).collect();
+    if let Some(m) = &args.minimize {
+        columns.push(m);
+    }
+    let value_cells = |i: usize, e: &Evaluated| -> Vec<String> {
+        vec![
+            design.points[i]
+                .iter()
+                .map(value_text)
+                .collect::<Vec<_>>()
+                .join(", "),
+            e.status.as_str().into(),
+            e.runs.len().to_string(),
+            match e.offered_load {
+                Some(r) if r.is_finite() => format!("{r:.3}"),
+                Some(_) => "inf".into(),
+                None => "-".into(),
+            },
+            e.agg
+                .mean_of("worker_utilization")
+                .map_or("-".into(), |u| format!("{u:.3}")),
+        ]
+    };
+    let first_head = vec![
+        param_name.clone(),
+        "meets".into(),
+        "reps".into(),
+        "offered load".into(),
+        "utilization".into(),
+    ];
+
+    {
+        use labelsim::report::html;
+        let mut head = first_head.clone();
+        for m in &columns {
+            head.push(format!("{m} mean"));
+            head.push(format!("{m} 95% CI"));
+        }
+        let rows: Vec<Vec<String>> = cache
+            .iter()
+            .map(|(&i, e)| {
+                let mut row = value_cells(i, e);
+                for m in &columns {
+                    match (e.agg.mean_of(m), e.agg.ci_of(m)) {
+                        (Some(m), Some((lo, hi))) => {
+                            row.push(num(m));
+                            row.push(format!("[{}, {}]", num(lo), num(hi)));
+                        }
+                        (Some(m), None) => row.extend([num(m), "-".into()]),
+                        _ => row.extend(["-".into(), "-".into()]),
+                    }
+                }
+                row
+            })
+            .collect();
+        let mut answer_html = String::new();
+        for line in &found {
+            answer_html.push_str(&format!("<p>{}</p>", html::esc(line.trim_start())));
+        }
+        answer_html.push_str("<p>Targets, each met with 95% confidence:</p><ul>");
+        for t in &targets {
+            answer_html.push_str(&format!("<li><code>{}</code></li>", html::esc(&t.text)));
+        }
+        answer_html.push_str("</ul>");
+        let chart_html = match &chart {
+            Some((file, title)) => html::chart(&out.staging_path(file)?, title)?,
+            None if args.common.no_charts => crate::app::CHARTS_SKIPPED.to_string(),
+            None => {
+                "<p class=\"meta\">No chart: it is drawn for one numeric parameter.</p>".to_string()
+            }
+        };
+        let page = html::page(
+            &format!("labelsim plan: {}", scenario.name),
+            &[
+                ("Answer".into(), answer_html),
+                (
+                    "Values evaluated (mean and 95% CI over replications)".into(),
+                    html::table(&head, &rows),
+                ),
+                ("Chart".into(), chart_html),
+                (
+                    "Scenario".into(),
+                    format!("<pre>{}</pre>", html::esc(&scenario.text)),
+                ),
+            ],
+        );
+        out.put("report.html", &page)?;
     }
     crate::signals::check()?;
     out.commit()?;
 
     if !args.common.quiet {
-        match answer {
-            Some(i) => {
-                let v: Vec<String> = design.points[i].iter().map(value_text).collect();
-                outln!("answer: {param_name} = {}", v.join(", "));
-            }
-            None => {
-                outln!("infeasible: no value of {param_name} in the range meets every target")
-            }
+        for line in &found {
+            outln!("{line}");
         }
-        if let Some(metric) = &args.minimize {
-            let at = answer.and_then(|i| cache.get(&i));
-            match at.and_then(|e| e.agg.mean_of(metric)) {
-                Some(m) => {
-                    let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
-                    outln!("  {metric}: {} [95% CI {}, {}]", num(m), num(lo), num(hi));
-                    if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
-                        let v: Vec<String> = design.points[best].iter().map(value_text).collect();
-                        outln!(
-                            "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
-                            v.join(", ")
-                        );
-                    }
-                }
-                None if answer.is_some() => {
-                    outln!("  warning: {metric} has no value at any feasible point; the answer is the first feasible one")
-                }
-                None => {}
-            }
-            if minimized.is_some_and(|m| m.1) {
-                outln!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference");
-            }
-        }
-        outln!(
-            "  {} of {} values evaluated, {} simulations ({} replications per value, more up to {} where an interval straddles a target)",
-            cache.len(),
-            n,
-            simulations,
-            initial,
-            cap
-        );
-        let unstable = cache
-            .values()
-            .filter(|e| e.status == PointStatus::Unstable)
-            .count();
-        if unstable > 0 {
-            outln!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)");
-        }
-        if undecided > 0 {
-            outln!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)");
-        }
-        if monotone == Some(false) {
-            outln!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them");
-        }
-        let mut head = vec![
-            param_name.clone(),
-            "meets".into(),
-            "reps".into(),
-            "offered load".into(),
-            "utilization".into(),
-        ];
-        // The targets' metrics, then the minimized one.
-        let mut columns: Vec<&str> = targets.iter().map(|t| t.metric.as_str()).collect();
-        if let Some(m) = &args.minimize {
-            columns.push(m);
-        }
+        let mut head = first_head;
         head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
         outln!("  {}", head.join(" | "));
-        for (i, e) in &cache {
-            let mut row = vec![
-                design.points[*i]
-                    .iter()
-                    .map(value_text)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                e.status.as_str().into(),
-                e.runs.len().to_string(),
-                match e.offered_load {
-                    Some(r) if r.is_finite() => format!("{r:.3}"),
-                    Some(_) => "inf".into(),
-                    None => "-".into(),
-                },
-                e.agg
-                    .mean_of("worker_utilization")
-                    .map_or("-".into(), |u| format!("{u:.3}")),
-            ];
+        for (&i, e) in &cache {
+            let mut row = value_cells(i, e);
             for m in &columns {
                 row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
                     (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", num(m), num(lo), num(hi)),
@@ -469,11 +551,18 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             }
             outln!("  {}", row.join(" | "));
         }
-        outln!(
-            "results: {}/ (plan.json, plan.{})",
-            out_dir.display(),
-            fmt.extension()
-        );
+        if args.common.no_charts {
+            outln!(
+                "results: {}/ (plan.json, report.html; charts skipped)",
+                out_dir.display()
+            );
+        } else {
+            outln!(
+                "results: {}/ (plan.json, report.html, plan.{})",
+                out_dir.display(),
+                fmt.extension()
+            );
+        }
     }
     Ok(if answer.is_some() { 0 } else { 1 })
 }

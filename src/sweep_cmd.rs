@@ -345,7 +345,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &rows,
         &header,
         &metrics,
-        fmt_of(args.common.format),
+        (!args.common.no_charts).then(|| fmt_of(args.common.format)),
         &man,
     )?;
     if interrupted {
@@ -408,20 +408,29 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
     }
 }
 
-/// sweep_summary.csv, the charts and report.html, from the sorted rows:
-/// staged, then moved into place together; charts of an earlier sweep that
-/// this one did not draw are removed.
+/// sweep_summary.csv, the charts (none for `fmt` None: --no-charts) and
+/// report.html, from the sorted rows: staged, then moved into place
+/// together; charts of an earlier sweep that this one did not draw are
+/// removed.
 fn write_summary_and_charts(
     mut out: OutputDir,
     params: &[ParamPath],
     rows: &[Row],
     header: &[String],
     metrics: &[String],
-    fmt: Format,
+    fmt: Option<Format>,
     manifest: &serde_json::Value,
 ) -> Result<()> {
     let charts = write_tables_and_charts(&mut out, params, rows, header, metrics, fmt)?;
-    write_sweep_report(&mut out, &charts, params, rows, metrics, manifest)?;
+    write_sweep_report(
+        &mut out,
+        &charts,
+        fmt.is_none(),
+        params,
+        rows,
+        metrics,
+        manifest,
+    )?;
     let stale: Vec<String> = out
         .existing(is_sweep_chart)
         .into_iter()
@@ -437,6 +446,7 @@ fn write_summary_and_charts(
 fn write_sweep_report(
     out: &mut OutputDir,
     charts_drawn: &[String],
+    charts_skipped: bool,
     params: &[ParamPath],
     rows: &[Row],
     metrics: &[String],
@@ -468,6 +478,9 @@ fn write_sweep_report(
     let mut charts = String::new();
     for f in charts_drawn {
         charts.push_str(&html::chart(&out.staging_path(f)?, f)?);
+    }
+    if charts_skipped {
+        charts.push_str(crate::app::CHARTS_SKIPPED);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
     // What each rule did, per point (means over replications).
@@ -535,7 +548,7 @@ fn write_tables_and_charts(
     rows: &[Row],
     header: &[String],
     metrics: &[String],
-    fmt: Format,
+    fmt: Option<Format>,
 ) -> Result<Vec<String>> {
     let param_header: Vec<String> = params.iter().map(|p| format!("param_{p}")).collect();
     let summaries = sweep::summarise(rows);
@@ -558,8 +571,8 @@ fn write_tables_and_charts(
                 .collect::<Option<Vec<f64>>>()
         })
         .collect();
-    let (Some(xs), false) = (numeric_params, summaries.is_empty()) else {
-        return Ok(drawn); // categorical parameters: tables only
+    let (Some(xs), false, Some(fmt)) = (numeric_params, summaries.is_empty(), fmt) else {
+        return Ok(drawn); // categorical parameters or --no-charts: tables only
     };
     let ext = fmt.extension();
     for m in metrics {
@@ -732,7 +745,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         &rows,
         &header,
         &metrics,
-        fmt_of(args.format),
+        Some(fmt_of(args.format)),
         &manifest,
     )?;
     outln!(

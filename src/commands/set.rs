@@ -1,0 +1,192 @@
+//! `--set PATH=VALUE`: override scenario fields from the command line, with
+//! the path grammar of `--vary` (`job.max_concurrent_task_count`,
+//! `workers[0].count`, `producers[cameras].rate`). The overridden document is
+//! validated like a scenario file, so a value set here gets the same checks
+//! and messages as one written in the file. Every command that runs
+//! simulations takes it (through [`crate::app::load_for`]).
+
+use anyhow::{anyhow, Result};
+use labelsim::scenario::paths::{value_text, OverrideError, ParamPath, ScenarioTemplate};
+use labelsim::scenario::{LoadOptions, Problem, Scenario};
+use serde_yaml::Value;
+
+/// One parsed `--set`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub path: ParamPath,
+    pub value: Value,
+}
+
+impl Setting {
+    /// Parses `PATH=VALUE`; VALUE is read as YAML (`9`, `2h`, `80/h`,
+    /// `{dist: constant, value: 1m}`), and taken as text if it is not YAML.
+    pub fn parse(arg: &str) -> Result<Setting, String> {
+        let (path, value) = arg.split_once('=').ok_or_else(|| {
+            format!("--set `{arg}`: write PATH=VALUE, e.g. `workers[team].count=9` or `job.max_concurrent_task_count=50`")
+        })?;
+        let path = ParamPath::parse(path).map_err(|e| format!("--set: {e}"))?;
+        let text = value.trim();
+        if text.is_empty() {
+            return Err(format!("--set `{path}=`: no value"));
+        }
+        let value = serde_yaml::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text));
+        Ok(Setting { path, value })
+    }
+
+    fn text(&self) -> String {
+        format!("{}={}", self.path, value_text(&self.value))
+    }
+}
+
+/// `scenario` with every `--set` of `args` applied, in order, and validated.
+/// Without any, the scenario is returned untouched (its text included, so
+/// outputs stay byte-identical). The new scenario's text is the overridden
+/// document, headed by a comment naming the overrides; its warnings are the
+/// original's (with their lines) plus any the overrides brought.
+pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<Scenario> {
+    if args.is_empty() {
+        return Ok(scenario);
+    }
+    let settings: Vec<Setting> = args
+        .iter()
+        .map(|a| Setting::parse(a))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow!(e))?;
+    for (i, s) in settings.iter().enumerate() {
+        if settings[..i].iter().any(|t| t.path == s.path) {
+            return Err(anyhow!("--set `{}` is given twice", s.path));
+        }
+    }
+    let template = ScenarioTemplate::new(&scenario, opts).map_err(|e| anyhow!(e))?;
+    let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
+        ss.iter()
+            .map(|s| (s.path.clone(), s.value.clone()))
+            .collect()
+    };
+    let all: Vec<&Setting> = settings.iter().collect();
+    let mut patched = match template.with(&overrides(&all)) {
+        Ok(s) => s,
+        // The message of a path that leads nowhere names the path.
+        Err(OverrideError::Path(m)) => return Err(anyhow!("--set {m}")),
+        Err(e @ OverrideError::Invalid(_)) => {
+            // Name the settings that make the scenario invalid on their own;
+            // if none does alone, it is their combination.
+            let alone: Vec<&Setting> = if all.len() > 1 {
+                all.iter()
+                    .copied()
+                    .filter(|s| template.with(&overrides(&[s])).is_err())
+                    .collect()
+            } else {
+                all.clone()
+            };
+            let blamed = if alone.is_empty() { &all } else { &alone };
+            let names: Vec<String> = blamed.iter().map(|s| format!("`{}`", s.text())).collect();
+            return Err(anyhow!(
+                "--set {}: the scenario {} is then invalid: {e}",
+                names.join(" "),
+                scenario.origin
+            ));
+        }
+    };
+    let mut warnings = scenario.warnings.clone();
+    for w in &patched.warnings {
+        if !warnings
+            .iter()
+            .any(|o| o.field == w.field && o.message == w.message)
+        {
+            // Its line would be one of the rewritten document, not the file's.
+            warnings.push(Problem {
+                line: None,
+                ..w.clone()
+            });
+        }
+    }
+    patched.warnings = warnings;
+    let names: Vec<String> = settings
+        .iter()
+        .map(|s| format!("--set {}", s.text()))
+        .collect();
+    patched.text = format!(
+        "# {} with {}\n{}",
+        scenario.origin,
+        names.join(" "),
+        patched.text
+    );
+    Ok(patched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_yaml() {
+        let s = Setting::parse("workers[team].count=9").unwrap();
+        assert_eq!(s.path.to_string(), "workers[team].count");
+        assert_eq!(s.value, Value::from(9));
+        let s = Setting::parse("job.task_time_limit=2h").unwrap();
+        assert_eq!(s.value, Value::from("2h"));
+        let s = Setting::parse("workers[0].service_time={dist: constant, value: 1m}").unwrap();
+        assert!(s.value.is_mapping());
+        assert!(Setting::parse("workers[0].count")
+            .unwrap_err()
+            .contains("PATH=VALUE"));
+        assert!(Setting::parse("workers[0].count=")
+            .unwrap_err()
+            .contains("no value"));
+    }
+
+    fn quickstart() -> Scenario {
+        Scenario::bundled()
+    }
+
+    #[test]
+    fn overrides_apply_and_name_the_path_when_they_fail() {
+        let s = apply(
+            quickstart(),
+            &[
+                "workers[team].count=12".into(),
+                "job.max_concurrent_task_count=50".into(),
+            ],
+            LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.sim.total_workers(), 12);
+        assert_eq!(s.sim.job.max_concurrent_task_count, 50);
+        assert!(s
+            .text
+            .starts_with("# <bundled quickstart> with --set workers[team].count=12"));
+        let e = apply(
+            quickstart(),
+            &["workers[night].count=3".into()],
+            LoadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("workers[night].count") && e.contains("no item named `night`"),
+            "{e}"
+        );
+        let e = apply(
+            quickstart(),
+            &[
+                "workers[team].count=12".into(),
+                "job.max_concurrent_task_count=0".into(),
+            ],
+            LoadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("--set `job.max_concurrent_task_count=0`"),
+            "{e}"
+        );
+        assert!(!e.contains("workers[team]"), "{e}");
+    }
+
+    #[test]
+    fn no_setting_leaves_the_scenario_untouched() {
+        let s = apply(quickstart(), &[], LoadOptions::default()).unwrap();
+        assert_eq!(s.text, quickstart().text);
+    }
+}

@@ -1,0 +1,126 @@
+//! "Did you mean" hints for misspelt names: the nearest known names by edit
+//! distance, instead of a list of fifty.
+
+/// Levenshtein distance between `a` and `b` (characters, not bytes).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The known names closest to `name`, at most three: those at the smallest
+/// edit distance if it is small for the name's length (at most 3, or a
+/// third of it); else those that contain `name`, are contained in it, or
+/// have all its words (between `_`); else those with a word within 2 edits
+/// of `name`.
+pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let closest = |dist: &dyn Fn(&str) -> usize, limit: usize| -> Vec<&'a str> {
+        let Some(best) = known.iter().map(|k| dist(k)).min().filter(|d| *d <= limit) else {
+            return Vec::new();
+        };
+        known.iter().copied().filter(|k| dist(k) == best).collect()
+    };
+    let mut out = closest(
+        &|k: &str| edit_distance(&lower, k),
+        (lower.chars().count() / 3).max(3),
+    );
+    if out.is_empty() && lower.len() >= 3 {
+        let words: Vec<&str> = lower.split('_').filter(|w| !w.is_empty()).collect();
+        out = known
+            .iter()
+            .copied()
+            .filter(|k| {
+                k.contains(&lower)
+                    || lower.contains(*k)
+                    || words.iter().all(|w| k.split('_').any(|kw| kw == *w))
+            })
+            .collect();
+    }
+    if out.is_empty() && lower.len() >= 3 {
+        let word_distance = |k: &str| {
+            k.split('_')
+                .map(|w| edit_distance(&lower, w))
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        out = closest(&word_distance, 2);
+    }
+    out.truncate(3);
+    out
+}
+
+/// The end of an "unknown name" message: `; did you mean `x`?` or a pointer
+/// to where the names are listed.
+pub fn did_you_mean(name: &str, known: &[&str], listed_where: &str) -> String {
+    let near = nearest(name, known);
+    match near.as_slice() {
+        [] => format!("; the names are listed in {listed_where}"),
+        [one] => format!("; did you mean `{one}`?"),
+        many => {
+            let quoted: Vec<String> = many.iter().map(|m| format!("`{m}`")).collect();
+            format!("; did you mean one of {}?", quoted.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KNOWN: &[&str] = &[
+        "objects_labeled",
+        "objects_failed",
+        "time_to_label_p95_s",
+        "time_to_label_p99_s",
+        "cost_usd",
+        "cost_per_labeled_object",
+        "expired_in_queue",
+    ];
+
+    #[test]
+    fn a_typo_gets_the_nearest_name() {
+        assert_eq!(nearest("objects_labled", KNOWN), vec!["objects_labeled"]);
+        assert_eq!(nearest("expired_in_qeue", KNOWN), vec!["expired_in_queue"]);
+        assert_eq!(
+            nearest("time_to_label_p90_s", KNOWN),
+            vec!["time_to_label_p95_s", "time_to_label_p99_s"]
+        );
+    }
+
+    #[test]
+    fn a_fragment_gets_the_names_containing_it() {
+        assert_eq!(
+            nearest("cost_per_object", KNOWN),
+            vec!["cost_per_labeled_object"]
+        );
+        assert_eq!(nearest("p99", KNOWN), vec!["time_to_label_p99_s"]);
+        assert!(nearest("zzzzzzzzzzzz", KNOWN).is_empty());
+    }
+
+    #[test]
+    fn the_hint_never_lists_everything() {
+        let h = did_you_mean("labled", KNOWN, "docs/model.md");
+        assert_eq!(
+            h,
+            "; did you mean one of `objects_labeled`, `cost_per_labeled_object`?"
+        );
+        let h = did_you_mean("qqqqqqqqqqqqqqq", KNOWN, "docs/model.md");
+        assert_eq!(h, "; the names are listed in docs/model.md");
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
