@@ -2,6 +2,9 @@
 //! bundled DejaVu Sans font (pure-Rust `ab_glyph` text path), so charts have
 //! legible text on any machine without system fonts.
 
+pub mod axis;
+pub mod frame;
+
 use crate::model::{RunOutput, Sample};
 use plotters::coord::Shift;
 use plotters::prelude::*;
