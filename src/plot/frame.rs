@@ -182,7 +182,7 @@ impl Entry {
 const GLYPH_W: i32 = 28;
 const GAP: i32 = 8;
 /// Widest a legend column gets [px]; longer entries wrap.
-pub const LEGEND_MAX_W: u32 = 330;
+pub const LEGEND_MAX_W: u32 = 360;
 
 /// Width of the column a legend with these entries needs.
 pub fn legend_width<DB: DrawingBackend>(area: &Area<DB>, entries: &[Entry]) -> u32
