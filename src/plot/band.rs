@@ -187,10 +187,13 @@ where
         band.extend(points.iter().rev().map(|p| (p.0, y_axis.clamp(p.2))));
         chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
     }
-    chart.draw_series(LineSeries::new(
+    frame::stroke(
+        &root,
+        chart.plotting_area(),
         points.iter().map(|p| (p.0, p.1)),
-        color.stroke_width(3),
-    ))?;
+        color.to_rgba(),
+        3,
+    )?;
     if points.len() <= 200 {
         chart.draw_series(
             points

@@ -110,10 +110,13 @@ where
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()?;
     for c in curves {
-        chart.draw_series(LineSeries::new(
+        frame::stroke(
+            &root,
+            chart.plotting_area(),
             c.cdf.iter().copied(),
-            c.color.stroke_width(3),
-        ))?;
+            c.color.to_rgba(),
+            3,
+        )?;
     }
     for (v, c) in vlines {
         chart.draw_series(DashedLineSeries::new(

@@ -418,3 +418,51 @@ where
     }
     Ok(())
 }
+
+/// Pixel offsets of the 1-px passes that make a line `width` px wide.
+fn passes(width: u32) -> &'static [(i32, i32)] {
+    match width {
+        0 | 1 => &[(0, 0)],
+        2 => &[(0, 0), (1, 0), (0, 1), (1, 1)],
+        _ => &[(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (1, 1), (-1, -1)],
+    }
+}
+
+/// Draws a polyline through `points` (in `plot`'s coordinates) `width` px
+/// wide, as 1-px passes side by side on `root` (the whole canvas). Plotters
+/// draws a wider path as one polygon, which sprouts spikes where dense,
+/// noisy data turns sharply; thin passes have no joins to go wrong. A
+/// translucent line gets one pass, so its colour does not build up.
+pub fn stroke<DB, CT>(
+    root: &Area<DB>,
+    plot: &DrawingArea<DB, CT>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    color: RGBAColor,
+    width: u32,
+) -> PlotResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+{
+    let mut px: Vec<(i32, i32)> = points
+        .into_iter()
+        .map(|p| plot.map_coordinate(&p))
+        .collect();
+    px.dedup();
+    if px.len() < 2 {
+        return Ok(());
+    }
+    let offsets = if color.3 < 1.0 {
+        passes(1)
+    } else {
+        passes(width)
+    };
+    for (dx, dy) in offsets {
+        root.draw(&PathElement::new(
+            px.iter().map(|p| (p.0 + dx, p.1 + dy)).collect::<Vec<_>>(),
+            color.stroke_width(1),
+        ))?;
+    }
+    Ok(())
+}

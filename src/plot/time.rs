@@ -265,11 +265,13 @@ where
             }
         }
         for s in &p.series {
-            let style = s.color.mix(s.alpha).stroke_width(s.width);
-            chart.draw_series(LineSeries::new(
+            frame::stroke(
+                &root,
+                chart.plotting_area(),
                 s.points.iter().copied().filter(|q| q.0 <= fig.span_s),
-                style,
-            ))?;
+                s.color.mix(s.alpha),
+                s.width,
+            )?;
         }
         for m in &fig.marks {
             match *m {
@@ -694,15 +696,36 @@ pub fn run_charts(
     let backlog_max = shown_values(&backlog, span).into_iter().fold(0.0, f64::max);
     let a_max = shown_values(&available, span)
         .into_iter()
-        .fold(k as f64, f64::max);
-    let panels = if backlog_max > 4.0 * a_max {
-        let mut a = Panel::new("objects", available);
-        a.hlines.push(k_line);
-        vec![Panel::new("objects", backlog), a]
+        .fold(0.0, f64::max);
+    // K far above everything would flatten the data instead: then the
+    // legend states it.
+    let data_max = backlog_max.max(a_max);
+    let k_far = k as f64 > 4.0 * data_max && data_max > 0.0;
+    let with_k = |mut p: Panel| {
+        if k_far {
+            p.notes.push(format!(
+                "K = MaxConcurrentTaskCount ({k}) lies above this axis: A reached {}",
+                fmt_value(a_max)
+            ));
+        } else {
+            p.hlines.push(HLine {
+                label: k_line.label.clone(),
+                y: k_line.y,
+                color: k_line.color,
+            });
+        }
+        p
+    };
+    let panels = if backlog_max > 4.0 * a_max.max(k as f64) {
+        vec![
+            Panel::new("objects", backlog),
+            with_k(Panel::new("objects", available)),
+        ]
     } else {
-        let mut one = Panel::new("objects", backlog.into_iter().chain(available).collect());
-        one.hlines.push(k_line);
-        vec![one]
+        vec![with_k(Panel::new(
+            "objects",
+            backlog.into_iter().chain(available).collect(),
+        ))]
     };
     render_figure(
         &dir.join(format!("backlog.{ext}")),
