@@ -135,7 +135,17 @@ where
     let pinned = points.iter().any(|p| p.1 > y_hi);
     let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
     let x_axis = param_axis(&xs);
-    let (y_axis, y_desc) = metric_axis(q, c.y_label, y_lo, y_hi, 9);
+    let (mut y_axis, mut y_desc) = metric_axis(q, c.y_label, y_lo, y_hi, 9);
+    if !pinned {
+        // End on a tick.
+        if let [a, b, ..] = y_axis.major() {
+            let step = b - a;
+            let top = a + ((y_hi - a) / step).ceil() * step;
+            if top > y_hi && top - y_hi < step {
+                (y_axis, y_desc) = metric_axis(q, c.y_label, y_lo, top, 9);
+            }
+        }
+    }
 
     let color = PALETTE[0];
     let has_band = points.iter().any(|p| p.2 != p.1 || p.3 != p.1);

@@ -325,11 +325,12 @@ impl ColorScale {
             (0.0, 1.0)
         } else if hi > lo {
             (lo, hi)
+        } else if lo >= 0.0 {
+            // All equal: from 0, so the cells take the palest colour when
+            // the value is 0.
+            (0.0, (2.0 * lo).max(1.0))
         } else {
-            (
-                lo - 0.5_f64.max(lo.abs() * 0.1),
-                hi + 0.5_f64.max(hi.abs() * 0.1),
-            )
+            (2.0 * lo, 0.0)
         };
         ColorScale {
             axis: format_axis(lo, hi),

@@ -501,23 +501,42 @@ fn quantile(mut v: Vec<f64>, q: f64) -> f64 {
     v[k - 1]
 }
 
-/// Bursts of messages lost at the door (R1) in a run: (first sample time
-/// [s], messages), one per stretch of samples in which `lost_total` grew.
-fn lost_bursts(samples: &[Sample]) -> Vec<(f64, u64)> {
-    let mut out: Vec<(f64, u64)> = Vec::new();
-    let mut open = false;
+/// Messages lost at the door (R1) in one stretch of samples.
+#[derive(Debug, PartialEq)]
+struct Burst {
+    /// The first and last sample [s] by which `lost_total` grew.
+    from_s: f64,
+    to_s: f64,
+    messages: u64,
+}
+
+/// The stretches of samples in which `lost_total` grew, in a run.
+fn lost_bursts(samples: &[Sample]) -> Vec<Burst> {
+    let mut out: Vec<Burst> = Vec::new();
+    if let Some(first) = samples.first().filter(|s| s.lost_total > 0) {
+        out.push(Burst {
+            from_s: first.t_s,
+            to_s: first.t_s,
+            messages: first.lost_total,
+        });
+    }
+    let mut open = !out.is_empty();
     for w in samples.windows(2) {
         let d = w[1].lost_total.saturating_sub(w[0].lost_total);
         if d > 0 {
             match (open, out.last_mut()) {
-                (true, Some(last)) => last.1 += d,
-                _ => out.push((w[1].t_s, d)),
+                (true, Some(last)) => {
+                    last.messages += d;
+                    last.to_s = w[1].t_s;
+                }
+                _ => out.push(Burst {
+                    from_s: w[1].t_s,
+                    to_s: w[1].t_s,
+                    messages: d,
+                }),
             }
         }
         open = d > 0;
-    }
-    if let Some(first) = samples.first().filter(|s| s.lost_total > 0) {
-        out.insert(0, (first.t_s, first.lost_total));
     }
     out
 }
@@ -544,7 +563,7 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
     let end = first.summary.job_end_time_s;
     let what = match first.summary.job_end_state {
         Some(EndState::Completed) => Some("batch job completed (R4)"),
-        Some(EndState::StoppedManual) => Some("job stopped at stop_at (R1)"),
+        Some(EndState::StoppedManual) => Some("job stopped (stop_at, R1)"),
         Some(EndState::StoppedIdle) => Some("job stopped: idle (R8)"),
         Some(EndState::Failed) => Some("job failed: max_runtime (R4)"),
         Some(EndState::InProgress) | None => None,
@@ -560,11 +579,22 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
     let bursts = lost_bursts(&first.timeseries);
     let mut span_end: f64 = 0.0;
     if !bursts.is_empty() {
-        let total: u64 = bursts.iter().map(|b| b.1).sum();
+        let total: u64 = bursts.iter().map(|b| b.messages).sum();
         let text = if bursts.len() <= 2 {
             let at: Vec<String> = bursts
                 .iter()
-                .map(|(t, n)| format!("{} at {}", fmt_count(*n), fmt_duration(*t)))
+                .map(|b| {
+                    if b.to_s > b.from_s {
+                        format!(
+                            "{} from {} to {}",
+                            fmt_count(b.messages),
+                            fmt_duration(b.from_s),
+                            fmt_duration(b.to_s)
+                        )
+                    } else {
+                        format!("{} at {}", fmt_count(b.messages), fmt_duration(b.from_s))
+                    }
+                })
                 .collect();
             format!("lost or stranded (R1): {}{rep}", at.join(", "))
         } else {
@@ -575,10 +605,13 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
             )
         };
         entries.push(Entry::marker(text, LOST_COLOR));
-        for (t, _) in bursts.iter().take(200) {
-            marks.push(Mark::Lost { t_s: *t });
+        for b in bursts.iter().take(200) {
+            marks.push(Mark::Lost { t_s: b.from_s });
+            if b.to_s > b.from_s {
+                marks.push(Mark::Lost { t_s: b.to_s });
+            }
         }
-        span_end = bursts.last().map_or(0.0, |b| b.0);
+        span_end = bursts.last().map_or(0.0, |b| b.to_s);
     }
     (marks, entries, span_end)
 }
@@ -858,7 +891,15 @@ mod tests {
             .enumerate()
             .map(|(i, n)| sample(i as f64 * 60.0, *n))
             .collect();
-        assert_eq!(lost_bursts(&s), vec![(120.0, 9), (360.0, 3)]);
+        let b = |from_s, to_s, messages| Burst {
+            from_s,
+            to_s,
+            messages,
+        };
+        assert_eq!(
+            lost_bursts(&s),
+            vec![b(120.0, 180.0, 9), b(360.0, 360.0, 3)]
+        );
     }
 
     #[test]
