@@ -219,6 +219,9 @@ enum Labels {
     Number { scale: f64, format: NumberFormat },
     /// Round durations with their unit (`10 min`); values in seconds.
     Duration,
+    /// Each value on its own, `k`/`M` for thousands and millions (a log
+    /// axis, whose ticks span decades): `200`, `1k`, `20k`.
+    Compact,
     /// Names of integer positions (heatmap cells).
     Names(Vec<String>),
 }
@@ -415,21 +418,15 @@ impl Axis {
             .flat_map(|e| (1..10).map(move |m| m as f64 * 10f64.powi(e)))
             .filter(inside)
             .collect();
-        let max_abs = major.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let min_tick = major.first().copied().unwrap_or(1.0);
         Axis {
             lo,
             hi,
             log: true,
             major,
             minor,
-            labels: Labels::Number {
-                scale: 1.0,
-                format: NumberFormat::for_ticks(min_tick, max_abs),
-            },
+            labels: Labels::Compact,
         }
     }
-
     /// Named positions 0..n (cells), at most `max_ticks` of them labelled.
     pub fn names(names: Vec<String>, max_ticks: usize) -> Self {
         let n = names.len();
@@ -486,6 +483,16 @@ impl Axis {
         match &self.labels {
             Labels::Number { scale, format } => format.format(v / scale),
             Labels::Duration => fmt_round_duration(v),
+            Labels::Compact => {
+                let a = v.abs();
+                if a >= 1e6 {
+                    format!("{}M", trim_number(v / 1e6))
+                } else if a >= 1e3 {
+                    format!("{}k", trim_number(v / 1e3))
+                } else {
+                    trim_number(v)
+                }
+            }
             Labels::Names(names) => {
                 if (v - v.round()).abs() > 1e-6 || v < -0.01 {
                     String::new()
@@ -612,6 +619,13 @@ mod tests {
         let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
         assert_eq!(labels, ["1 min", "10 min", "1 h", "6 h", "1 d"]);
         assert!(a.fraction(1.0) == 0.0 && a.fraction(1e9) == 1.0);
+    }
+
+    #[test]
+    fn log_number_axes_print_each_tick_compactly() {
+        let a = Axis::log_number(150.0, 25_000.0);
+        let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
+        assert_eq!(labels, ["200", "500", "1k", "2k", "5k", "10k", "20k"]);
     }
 
     #[test]
