@@ -473,9 +473,9 @@ fn per_replication(
     for (i, r) in runs.iter().take(SHOWN).enumerate().rev() {
         let label = match (i, shown) {
             (0, 1) => Some(label.to_string()),
-            (0, _) => Some(format!("{label}, replication 1")),
-            (1, 2) => Some(format!("{label}, replication 2")),
-            (1, _) => Some(format!("{label}, replications 2\u{2013}{shown}")),
+            (0, _) => Some(format!("{label}, replication\u{a0}1")),
+            (1, 2) => Some(format!("{label}, replication\u{a0}2")),
+            (1, _) => Some(format!("{label}, replications\u{a0}2\u{2013}{shown}")),
             _ => None,
         };
         out.push(Series {
@@ -559,7 +559,7 @@ fn fmt_count(n: u64) -> String {
 fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Vec<Entry>, f64) {
     let mut marks = Vec::new();
     let mut entries = Vec::new();
-    let rep = if several { ", replication 1" } else { "" };
+    let rep = if several { ", replication\u{a0}1" } else { "" };
     let end = first.summary.job_end_time_s;
     let what = match first.summary.job_end_state {
         Some(EndState::Completed) => Some("batch job completed (R4)"),
@@ -673,7 +673,7 @@ pub fn run_charts(
     series.push(Series {
         label: Some(format!(
             "accepted per hour{}",
-            if several { ", replication 1" } else { "" }
+            if several { ", replication\u{a0}1" } else { "" }
         )),
         points: accepted,
         color: RGBColor(150, 150, 150),
