@@ -2,8 +2,10 @@
 //! applied, every R11 rule checked. Every problem is collected (not just the
 //! first) with the dotted path of its field; `mod.rs` adds line numbers.
 
+use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
 use super::spec::*;
 use super::units::*;
+use super::MAX_CSV_BYTES;
 use super::{Problem, Severity};
 use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
@@ -1019,25 +1021,14 @@ fn build_producer(
                 }
                 Some(csv) => {
                     let column = p.column.as_deref().unwrap_or("timestamp");
-                    match read_csv_column(ctx.base_dir, csv, column) {
+                    let times = read_csv_column(ctx.base_dir, csv, column)
+                        .and_then(|col| col.parse(|cell| parse_trace_time(cell, start_epoch_us)));
+                    match times {
                         Err(e) => {
                             ctx.err(format!("{f}.csv"), e);
                             Vec::new()
                         }
-                        Ok(cells) => {
-                            let mut times = Vec::with_capacity(cells.len());
-                            for (row, cell) in cells {
-                                match parse_trace_time(&cell, start_epoch_us) {
-                                    Ok(t) => times.push(t),
-                                    Err(e) => {
-                                        ctx.err(
-                                            format!("{f}.csv"),
-                                            format!("{csv} row {row}: {e}"),
-                                        );
-                                        break;
-                                    }
-                                }
-                            }
+                        Ok(mut times) => {
                             times.sort_unstable();
                             times
                         }
@@ -1094,42 +1085,115 @@ fn parse_trace_time(cell: &str, start_epoch_us: i64) -> Result<SimTime, String> 
     parse_duration(c).map(SimTime::after)
 }
 
+/// One column of a CSV file, as read by [`read_csv_column`].
+struct CsvColumn {
+    /// The file, for messages (bounded).
+    file: String,
+    /// The column's name, for messages (bounded).
+    column: String,
+    /// (1-based line in the file, cell) of every non-empty cell.
+    cells: Vec<(u64, String)>,
+}
+
+impl CsvColumn {
+    /// Converts every cell with `parse`; reports the first bad cell by line
+    /// and column (quoting it only if it looks like a value at all, see
+    /// [`looks_like_value`]) and how many more there are.
+    fn parse<T>(&self, mut parse: impl FnMut(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        let mut first_error = None;
+        let mut more = 0usize;
+        for (line, cell) in &self.cells {
+            match parse(cell) {
+                Ok(v) => out.push(v),
+                Err(_) if first_error.is_some() => more += 1,
+                Err(why) => {
+                    let why = if looks_like_value(cell) {
+                        why
+                    } else {
+                        format!(
+                            "not a number, duration or time ({} characters, not shown)",
+                            cell.chars().count()
+                        )
+                    };
+                    first_error = Some(format!(
+                        "{} line {line}, column `{}`: {why}",
+                        self.file, self.column
+                    ));
+                }
+            }
+        }
+        match first_error {
+            None => Ok(out),
+            Some(e) if more > 0 => Err(format!(
+                "{e} (and {more} more bad cell{})",
+                if more == 1 { "" } else { "s" }
+            )),
+            Some(e) => Err(e),
+        }
+    }
+}
+
 /// Reads one column of a CSV file with a header row, relative to the
-/// scenario's folder. Returns (1-based data row, cell).
-fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, String)>, String> {
+/// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
+/// name the file, line and column, never the file's content.
+fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<CsvColumn, String> {
     let path = base.join(file);
-    let mut rdr = csv::Reader::from_path(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
+    let name = excerpt_n(&path.display().to_string(), 200);
+    let column_name = excerpt(column);
+    let input = InputFile::open(&path, MAX_CSV_BYTES)
+        .map_err(|why| format!("cannot read {name}: {why}"))?;
+    let mut rdr = csv::Reader::from_reader(input);
+    let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
     let idx = headers
         .iter()
         .position(|h| h.trim() == column)
         .ok_or_else(|| {
-            format!(
-                "{} has no column `{column}` (columns: {})",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            )
+            if headers.len() <= 20 && looks_like_names(headers.iter()) {
+                format!(
+                    "{name} has no column `{column_name}` (columns: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                format!(
+                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                )
+            }
         })?;
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut cells = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(&name, &e))?;
         if let Some(cell) = rec.get(idx) {
             if !cell.trim().is_empty() {
-                out.push((i + 1, cell.to_string()));
+                let line = rec.position().map_or(0, |p| p.line());
+                cells.push((line, cell.to_string()));
             }
         }
     }
-    if out.is_empty() {
-        return Err(format!(
-            "{} has no values in column `{column}`",
-            path.display()
-        ));
+    if cells.is_empty() {
+        return Err(format!("{name} has no values in column `{column_name}`"));
     }
-    Ok(out)
+    Ok(CsvColumn {
+        file: name,
+        column: column_name,
+        cells,
+    })
+}
+
+/// A CSV reading error in words, with its line; never the content.
+fn csv_error(name: &str, e: &csv::Error) -> String {
+    let at = e
+        .position()
+        .map(|p| format!(" line {}", p.line()))
+        .unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read {name}: {io}"),
+        csv::ErrorKind::Utf8 { .. } => format!("{name}{at}: not UTF-8 text"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{name}{at}: {len} fields where the first line has {expected_len}"),
+        _ => format!("{name}{at}: not a readable CSV file"),
+    }
 }
 
 fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
@@ -1205,29 +1269,19 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             }
             Some(csv) => {
                 let column = d.column.as_deref().unwrap_or("service_time");
-                match read_csv_column(ctx.base_dir, csv, column) {
+                let values = read_csv_column(ctx.base_dir, csv, column).and_then(|col| {
+                    col.parse(|cell| match cell.trim().parse::<f64>() {
+                        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * US_PER_S as f64),
+                        Ok(s) => Err(format!("`{s}` is negative")),
+                        Err(_) => parse_duration(cell).map(|d| d.as_micros() as f64),
+                    })
+                });
+                match values {
                     Err(e) => {
                         ctx.err(format!("{f}.csv"), e);
                         Ok(ServiceDist::constant(1.0))
                     }
-                    Ok(cells) => {
-                        let mut values = Vec::with_capacity(cells.len());
-                        for (row, cell) in cells {
-                            let v = match cell.trim().parse::<f64>() {
-                                Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * US_PER_S as f64),
-                                Ok(s) => Err(format!("`{s}` is negative")),
-                                Err(_) => parse_duration(&cell).map(|d| d.as_micros() as f64),
-                            };
-                            match v {
-                                Ok(v) => values.push(v),
-                                Err(e) => {
-                                    ctx.err(format!("{f}.csv"), format!("{csv} row {row}: {e}"));
-                                    break;
-                                }
-                            }
-                        }
-                        Ok(ServiceDist::Empirical(values))
-                    }
+                    Ok(values) => Ok(ServiceDist::Empirical(values)),
                 }
             }
         },

@@ -4,12 +4,14 @@
 //! problem is reported with its field's dotted path and line.
 
 mod build;
+pub mod input;
 pub mod paths;
 pub mod spec;
 pub mod units;
 pub mod yaml;
 
 pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
+pub use input::{read_input_file, MAX_CSV_BYTES, MAX_SCENARIO_BYTES};
 
 use crate::model::SimConfig;
 use std::fmt;
@@ -113,17 +115,28 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Reads and validates the scenario file at `path`.
+    /// Reads and validates the scenario file at `path`: a regular file of at
+    /// most [`MAX_SCENARIO_BYTES`] of UTF-8 text.
     pub fn load(path: &Path, opts: LoadOptions) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let fail = |line: Option<usize>, message: String| ScenarioError {
             origin: origin.clone(),
             problems: vec![Problem {
                 field: String::new(),
-                line: None,
-                message: format!("cannot read the scenario file: {e}"),
+                line,
+                message,
                 severity: Severity::Error,
             }],
+        };
+        let bytes = input::read_limited(path, MAX_SCENARIO_BYTES)
+            .map_err(|why| fail(None, format!("cannot read the scenario file: {why}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = input::line_of(e.as_bytes(), at);
+            fail(
+                Some(line),
+                "is not UTF-8 text (a scenario is a YAML text file)".to_string(),
+            )
         })?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Scenario::from_str(&text, &origin, &base, opts)
@@ -147,17 +160,29 @@ impl Scenario {
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
+        let fail = |field: String, line: Option<usize>, message: String| ScenarioError {
+            origin: origin.to_string(),
+            problems: vec![Problem {
+                field,
+                line,
+                message,
+                severity: Severity::Error,
+            }],
+        };
+        let doc: yaml::Value = yaml::from_str(text).map_err(|(message, line)| {
+            let (field, message) = split_serde_message(&message);
+            fail(field, line, message)
+        })?;
+        if !doc.is_mapping() {
+            // A CSV or README opened by mistake: say so, quote nothing.
+            return Err(fail(String::new(), None, format!(
+                "is not a scenario: a scenario is YAML `key: value` lines such as `name: ...` and `horizon: ...`, but this file is {}",
+                yaml::describe_kind(&doc)
+            )));
+        }
         let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| {
             let (field, message) = split_serde_message(&message);
-            ScenarioError {
-                origin: origin.to_string(),
-                problems: vec![Problem {
-                    field,
-                    line,
-                    message,
-                    severity: Severity::Error,
-                }],
-            }
+            fail(field, line, message)
         })?;
         let mut ctx = build::Ctx {
             problems: Vec::new(),

@@ -6,10 +6,28 @@
 //! errors find their field's line by walking the source text's block
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
 
+use super::input::{excerpt, excerpt_n};
 use serde::de::DeserializeOwned;
 use serde_yaml as yaml_impl;
 
+/// A YAML document or node, as parsed (no positions).
+pub use serde_yaml::{Mapping, Value};
+
+/// What kind of node `v` is, in words (`a list`, `text`), never its content.
+pub fn describe_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a section (key: value pairs)",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
 /// Parses `text` into `T`; on error returns the message and 1-based line.
+/// The message quotes the input only in bounded excerpts ([`bound_quotes`]).
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<usize>)> {
     yaml_impl::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
@@ -19,8 +37,43 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<us
             Some(i) => msg[..i].to_string(),
             None => msg,
         };
-        (msg, line)
+        (bound_quotes(&msg), line)
     })
+}
+
+/// serde's messages quote the offending value in full (`invalid type: string
+/// "...the whole file..."`): cut every quoted part (`"..."` or `` `...` ``)
+/// to a bounded excerpt, and the message itself to a few lines' worth.
+pub fn bound_quotes(msg: &str) -> String {
+    const MAX_MESSAGE_CHARS: usize = 300;
+    let mut out = String::new();
+    let mut chars = msg.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' && c != '`' {
+            out.push(c);
+            continue;
+        }
+        let mut quoted = String::new();
+        let mut closed = false;
+        while let Some(q) = chars.next() {
+            if q == c {
+                closed = true;
+                break;
+            }
+            quoted.push(q);
+            if c == '"' && q == '\\' {
+                if let Some(escaped) = chars.next() {
+                    quoted.push(escaped);
+                }
+            }
+        }
+        out.push(c);
+        out.push_str(&excerpt(&quoted));
+        if closed {
+            out.push(c);
+        }
+    }
+    excerpt_n(&out, MAX_MESSAGE_CHARS)
 }
 
 /// One step of a field path: a mapping key or a list index.
@@ -223,5 +276,19 @@ workers:
     fn parse_errors_carry_lines() {
         let err = from_str::<serde_yaml::Value>("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.1.is_some());
+    }
+
+    #[test]
+    fn quoted_input_in_messages_is_cut_short() {
+        let long = "x".repeat(500);
+        let msg = bound_quotes(&format!(
+            "invalid type: string \"{long}\", expected a `{long}`"
+        ));
+        assert!(msg.chars().count() < 140, "{msg}");
+        assert!(msg.starts_with("invalid type: string \"xxx"), "{msg}");
+        assert_eq!(
+            bound_quotes("unknown field `sevice_time`"),
+            "unknown field `sevice_time`"
+        );
     }
 }

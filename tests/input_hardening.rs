@@ -1,0 +1,238 @@
+//! Adversarial input: the scenario loader and the files it reads must never
+//! echo what they read beyond a short excerpt, never read what is not a
+//! regular file, never take quadratic time or unbounded memory, never change
+//! a value silently, and report every problem at once. Each test here
+//! reproduces a finding of a probe of the release binary.
+
+use labelsim::scenario::{LoadOptions, Scenario, ScenarioError};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const DATA: &str = "tests/data/input";
+
+/// Runs the binary; kills it (and fails) if it has not finished within
+/// `limit` (a hang or a runaway read is a finding too).
+fn labelsim_within(limit: Duration, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run labelsim");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("labelsim {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn validate(file: &Path) -> Output {
+    labelsim_within(
+        Duration::from_secs(20),
+        &["validate", file.to_str().unwrap()],
+        &[],
+    )
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn load(text: &str, base: &Path) -> Result<Scenario, ScenarioError> {
+    Scenario::from_str(text, "t.yaml", base, LoadOptions::default())
+}
+
+fn load_err(text: &str) -> String {
+    match load(text, Path::new(DATA)) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// No line of a message may be long: a bounded excerpt plus our own words.
+fn assert_bounded(msg: &str) {
+    for line in msg.lines() {
+        assert!(
+            line.chars().count() <= 400,
+            "a {}-character line: {line}",
+            line.chars().count()
+        );
+    }
+}
+
+fn with_trace(csv: &str) -> String {
+    format!(
+        "name: t\nhorizon: 1d\nproducers:\n  - {{name: r, kind: trace, csv: \"{csv}\", column: timestamp}}\n"
+    )
+}
+
+fn with_empirical(csv: &str, column: &str) -> String {
+    format!(
+        "name: t\nhorizon: 1d\nworkers:\n  - count: 1\n    service_time: {{dist: empirical, csv: \"{csv}\", column: {column}}}\n"
+    )
+}
+
+// ---- 1. Files: never echo them, read only regular files, and not too much.
+
+#[test]
+fn a_csv_header_that_is_not_column_names_is_not_printed() {
+    let err = load_err(&with_trace("secret_header.csv"));
+    assert!(err.contains("has no column `timestamp`"), "{err}");
+    assert!(!err.contains("sk-live"), "{err}");
+    assert_bounded(&err);
+}
+
+#[test]
+fn a_bad_csv_cell_is_named_by_line_and_column_and_not_printed() {
+    let err = load_err(&with_trace("secret_cell.csv"));
+    assert!(!err.contains("sk-live"), "{err}");
+    assert!(err.contains("secret_cell.csv line 4"), "{err}");
+    assert!(err.contains("column `timestamp`"), "{err}");
+    assert_bounded(&err);
+}
+
+#[test]
+fn a_bad_csv_cell_that_looks_like_a_value_is_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "timestamp\n0\n-5\n").unwrap();
+    let err = load(&with_trace("t.csv"), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("t.csv line 3, column `timestamp`"), "{err}");
+    assert!(err.contains("`-5`"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_environment_is_never_printed_through_a_csv_path() {
+    let dir = tempfile::tempdir().unwrap();
+    for (what, text) in [
+        ("trace", with_trace("/proc/self/environ")),
+        ("empirical", with_empirical("/proc/self/environ", "x")),
+    ] {
+        let file = dir.path().join("env.yaml");
+        std::fs::write(&file, text).unwrap();
+        let o = labelsim_within(
+            Duration::from_secs(20),
+            &["validate", file.to_str().unwrap()],
+            &[("LABELSIM_PROBE_SECRET", "hunter2-canary")],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(!err.contains("hunter2-canary"), "{what}: {err}");
+        assert!(err.contains("not a regular file"), "{what}: {err}");
+        assert_bounded(&err);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_folders_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.csv");
+    let have_fifo = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut cases = vec![
+        ("/dev/zero".to_string(), "not a regular file"),
+        (dir.path().display().to_string(), "folder"),
+    ];
+    if have_fifo {
+        cases.push((fifo.display().to_string(), "not a regular file"));
+    }
+    for (path, why) in cases {
+        for text in [with_trace(&path), with_empirical(&path, "seconds")] {
+            let file = dir.path().join("dev.yaml");
+            std::fs::write(&file, text).unwrap();
+            let o = validate(&file);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+            assert!(err.contains(why), "{path}: {err}");
+        }
+        // The scenario itself, too.
+        let o = validate(Path::new(&path));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(why), "{path}: {err}");
+    }
+}
+
+#[test]
+fn a_csv_larger_than_the_cap_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // A sparse file: 1 GiB + 1 byte of zeros, taking no disk space.
+    let big = std::fs::File::create(dir.path().join("big.csv")).unwrap();
+    big.set_len((1 << 30) + 1).unwrap();
+    drop(big);
+    let file = dir.path().join("big.yaml");
+    std::fs::write(&file, with_trace("big.csv")).unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 1 GiB is read"), "{err}");
+}
+
+#[test]
+fn a_scenario_larger_than_the_cap_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.yaml");
+    let mut text = String::from("name: big\nhorizon: 1d\n");
+    while text.len() <= 4 << 20 {
+        text.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 4 MiB is read"), "{err}");
+}
+
+#[test]
+fn a_csv_or_readme_opened_as_the_scenario_is_not_printed() {
+    for (file, marker) in [
+        ("secret_cell.csv", "sk-live"),
+        ("not_a_scenario.md", "PRIVATE-MARKER"),
+    ] {
+        let o = validate(&Path::new(DATA).join(file));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(!err.contains(marker), "{file}: {err}");
+        assert_bounded(&err);
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_utf8_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bin.yaml");
+    std::fs::write(&file, b"name: x\nhorizon: 1d\nseed: \xff\xfe\n").unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bin.yaml:3"), "{err}");
+    assert!(err.contains("UTF-8"), "{err}");
+}
+
+#[test]
+fn the_input_file_helper_refuses_what_it_must() {
+    use labelsim::scenario::read_input_file;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("p.yaml");
+    std::fs::write(&f, "- {name: open}\n").unwrap();
+    assert_eq!(read_input_file(&f, 100).unwrap(), b"- {name: open}\n");
+    let err = read_input_file(&f, 4).unwrap_err();
+    assert!(
+        err.contains("p.yaml") && err.contains("at most 4 bytes"),
+        "{err}"
+    );
+    let err = read_input_file(dir.path(), 100).unwrap_err();
+    assert!(err.contains("folder"), "{err}");
+}
