@@ -236,3 +236,62 @@ fn the_input_file_helper_refuses_what_it_must() {
     let err = read_input_file(dir.path(), 100).unwrap_err();
     assert!(err.contains("folder"), "{err}");
 }
+
+// ---- 2. Nesting and expansion: refused before the YAML parser sees them.
+
+fn validate_text(text: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deep.yaml");
+    std::fs::write(&file, text).unwrap();
+    labelsim_within(
+        Duration::from_secs(10),
+        &["validate", file.to_str().unwrap()],
+        &[],
+    )
+}
+
+#[test]
+fn deeply_nested_flow_collections_are_refused_at_once() {
+    let n = 100_000;
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let text = format!(
+            "name: deep\nhorizon: 1d\nsweep: {}{}\n",
+            open.repeat(n),
+            close.repeat(n)
+        );
+        let o = validate_text(&text);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("deep.yaml:3"), "{err}");
+        assert!(err.contains("nested deeper than 64 levels"), "{err}");
+        assert_bounded(&err);
+    }
+}
+
+#[test]
+fn deeply_indented_blocks_are_refused_with_their_line() {
+    let mut text = String::from("name: deep\nhorizon: 1d\nsweep:\n");
+    for i in 0..200 {
+        text.push_str(&format!("{}k{i}:\n", " ".repeat(2 * (i + 1))));
+    }
+    let o = validate_text(&text);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("nested deeper than 64 levels"), "{err}");
+    // `sweep` is level 1, its k0 level 2, ... k63 is level 65, on line 67.
+    assert!(err.contains("deep.yaml:67:"), "{err}");
+}
+
+#[test]
+fn aliases_that_expand_beyond_reason_are_refused() {
+    let n = 200_000;
+    let text = format!(
+        "name: bomb\nhorizon: 1d\nsweep:\n  a: &a [{}]\n  b: [{}]\n",
+        "0,".repeat(n),
+        "*a,".repeat(n)
+    );
+    let o = validate_text(&text);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 1000000 values"), "{err}");
+}

@@ -180,10 +180,11 @@ impl Scenario {
                 yaml::describe_kind(&doc)
             )));
         }
-        let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| {
-            let (field, message) = split_serde_message(&message);
-            fail(field, line, message)
-        })?;
+        let spec: spec::ScenarioSpec =
+            yaml::from_checked_str(text).map_err(|(message, line)| {
+                let (field, message) = split_serde_message(&message);
+                fail(field, line, message)
+            })?;
         let mut ctx = build::Ctx {
             problems: Vec::new(),
             base_dir,
