@@ -295,3 +295,232 @@ fn aliases_that_expand_beyond_reason_are_refused() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("more than 1000000 values"), "{err}");
 }
+
+// ---- 3. Numbers: a value out of range is refused with its range, never
+// changed silently.
+
+fn in_dir(files: &[(&str, &str)], text: &str) -> Result<Scenario, ScenarioError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    load(text, dir.path())
+}
+
+fn base(extra: &str) -> String {
+    format!("name: t\nhorizon: 1d\n{extra}")
+}
+
+#[test]
+fn an_empirical_time_beyond_the_clock_is_refused_not_zeroed() {
+    for cell in ["1e308", "4000000000", "40000d"] {
+        let err = in_dir(
+            &[("e.csv", &format!("seconds\n1\n{cell}\n"))],
+            &with_empirical("e.csv", "seconds"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("e.csv line 3, column `seconds`"), "{err}");
+        assert!(err.contains("100 years"), "{cell}: {err}");
+    }
+}
+
+#[test]
+fn trace_times_beyond_the_clock_or_with_huge_years_are_refused() {
+    for cell in [
+        "99999999999-01-01T00:00:00Z",
+        "9223372036854775807-01-01T00:00:00Z",
+        "1e300",
+        "2200-01-01T00:00:00Z",
+    ] {
+        let err = in_dir(
+            &[("t.csv", &format!("timestamp\n{cell}\n"))],
+            &with_trace("t.csv"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("t.csv line 2, column `timestamp`"), "{err}");
+        assert!(
+            err.contains("year must be from 1 to 9999") || err.contains("100 years"),
+            "{cell}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_date_that_does_not_exist_is_refused_not_moved() {
+    let err = in_dir(
+        &[("t.csv", "timestamp\n2026-02-31T00:00:00Z\n")],
+        &with_trace("t.csv"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("February 2026 has 28 days"), "{err}");
+    let err = load_err(&base("start_at: 2026-04-31T00:00:00Z\n"));
+    assert!(
+        err.contains("start_at: ") && err.contains("April 2026 has 30 days"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_worker_count_beyond_the_maximum_is_refused_not_clamped() {
+    let err = load_err(&base(
+        "workers:\n  - count: 1000000000\n    service_time: {dist: constant, value: 1m}\n",
+    ));
+    assert!(
+        err.contains("t.yaml:4: workers[0].count: 1000000000 is above the maximum of 10000000 workers in a group"),
+        "{err}"
+    );
+}
+
+#[test]
+fn k_and_n_beyond_the_counters_are_refused_even_when_lenient() {
+    for (key, field) in [
+        (
+            "max_concurrent_task_count: 10000000000",
+            "job.max_concurrent_task_count",
+        ),
+        (
+            "workers_per_object: 10000000000\n  max_concurrent_task_count: 5000",
+            "job.workers_per_object",
+        ),
+    ] {
+        let text = base(&format!("job:\n  {key}\n"));
+        let err = Scenario::from_str(
+            &text,
+            "t.yaml",
+            Path::new(DATA),
+            LoadOptions { lenient: true },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(field) && err.contains("at most 4294967295"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn nan_and_infinity_are_called_what_they_are() {
+    let cases = [
+        ("workers[0].decline_probability", "workers:\n  - count: 1\n    decline_probability: .nan\n    service_time: {dist: constant, value: 1m}\n"),
+        ("workers[0].service_time.sigma", "workers:\n  - count: 1\n    service_time: {dist: lognormal, median: 1m, sigma: .nan}\n"),
+        ("workers[0].speed.spread", "workers:\n  - count: 1\n    service_time: {dist: constant, value: 1m}\n    speed: {spread: .nan}\n"),
+        ("producers[0].duplicates.sns_redelivery", "producers:\n  - {kind: poisson, rate: 1/h, duplicates: {sns_redelivery: .inf}}\n"),
+        ("producers[0].peak_hour", "producers:\n  - {kind: diurnal, mean_rate: 1/h, peak_hour: .nan}\n"),
+        ("producers[0].amplitude", "producers:\n  - {kind: diurnal, mean_rate: 1/h, amplitude: -.inf}\n"),
+        ("producers[0].rate", "producers:\n  - {kind: poisson, rate: nan/h}\n"),
+        ("cost.per_task", "cost: {per_task: .nan}\n"),
+        ("throttle.high", "throttle: {policy: backlog_threshold, high: .nan, low: 1}\n"),
+    ];
+    for (field, extra) in cases {
+        let err = load_err(&base(extra));
+        assert!(
+            err.contains(&format!("{field}: must be a finite number")),
+            "{field}: {err}"
+        );
+        assert!(!err.contains("negative"), "{field}: {err}");
+    }
+    let err = in_dir(
+        &[("e.csv", "seconds\nNaN\n")],
+        &with_empirical("e.csv", "seconds"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("must be a finite number") && !err.contains("negative"),
+        "{err}"
+    );
+}
+
+#[test]
+fn durations_beyond_a_hundred_years_are_refused() {
+    for extra in [
+        "job:\n  stop_at: 36526d\n",
+        "job:\n  idle_timeout: 9999999999999999999s\n",
+        "metrics: {period: 200000000000h}\n",
+    ] {
+        let err = load_err(&base(extra));
+        assert!(err.contains("longer than 100 years"), "{extra}: {err}");
+    }
+    let err = load_err("name: t\nhorizon: 36526d\n");
+    assert!(
+        err.contains("t.yaml:2: horizon: ") && err.contains("longer than 100 years"),
+        "{err}"
+    );
+}
+
+#[test]
+fn throttle_thresholds_are_whole_and_a_bucket_holds_a_message() {
+    let err = load_err(&base(
+        "throttle: {policy: backlog_threshold, high: 2.5, low: 1e30}\n",
+    ));
+    assert!(
+        err.contains("throttle.high: must be a whole number, got 2.5"),
+        "{err}"
+    );
+    assert!(
+        err.contains("throttle.low: ") && err.contains("too large"),
+        "{err}"
+    );
+    let err = load_err(&base(
+        "throttle: {policy: token_bucket, rate: 1/s, burst: 0.5}\n",
+    ));
+    assert!(
+        err.contains("throttle.burst: 0.5 must be at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_zero_scale_is_refused_not_raised_to_a_microsecond() {
+    for (dist, key) in [
+        ("{dist: lognormal, median: 0s, sigma: 1}", "median"),
+        ("{dist: gamma, mean: 0s, cv: 1}", "mean"),
+        ("{dist: weibull, shape: 1, scale: 0s}", "scale"),
+    ] {
+        let err = load_err(&base(&format!(
+            "workers:\n  - count: 1\n    service_time: {dist}\n"
+        )));
+        assert!(
+            err.contains(&format!("workers[0].service_time.{key}: must be positive")),
+            "{dist}: {err}"
+        );
+    }
+}
+
+#[test]
+fn rates_faster_than_the_clock_are_refused() {
+    let err = load_err(&base("producers:\n  - {kind: poisson, rate: 2000000/s}\n"));
+    assert!(
+        err.contains("producers[0].rate") && err.contains("at most 1000000/s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn more_producers_or_worker_groups_than_the_model_can_index_are_refused() {
+    let n = 65_536;
+    let text = base(&format!(
+        "producers: [&p {{kind: manifest, count: 0}}{}]\nworkers: [&w {{count: 0, service_time: {{dist: constant, value: 1m}}}}{}]\n",
+        ",*p".repeat(n - 1),
+        ",*w".repeat(n - 1)
+    ));
+    let start = Instant::now();
+    let err = load_err(&text);
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        err.contains("t.yaml:3: producers: 65536 producers; at most 65535"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.yaml:4: workers: 65536 worker groups; at most 65535"),
+        "{err}"
+    );
+}

@@ -160,7 +160,7 @@ pub fn looks_like_value(cell: &str) -> bool {
     !c.is_empty()
         && c.chars().count() <= EXCERPT_CHARS
         && c.chars().all(|ch| {
-            ch.is_ascii_digit() || " .:+-TZE".contains(ch) || "nsecumilhordaywkt".contains(ch)
+            ch.is_ascii_digit() || " .:+-TZEIN".contains(ch) || "nsecumilhordaywkt".contains(ch)
         })
 }
 

@@ -6,6 +6,7 @@
 //! any scenario, so a swept value gets the same checks (and messages) as one
 //! written in the file.
 
+use super::input::excerpt;
 use super::{LoadOptions, Scenario, ScenarioError};
 use serde_yaml::{Mapping, Value};
 use std::fmt;
@@ -126,7 +127,8 @@ impl ParamPath {
                         .ok_or_else(|| format!("{}: `[{name}]` needs a list", so_far()))?;
                     let names: Vec<String> = list
                         .iter()
-                        .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                        .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(excerpt))
+                        .take(20)
                         .collect();
                     let item = list
                         .iter_mut()
