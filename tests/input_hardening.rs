@@ -524,3 +524,157 @@ fn more_producers_or_worker_groups_than_the_model_can_index_are_refused() {
         "{err}"
     );
 }
+
+// ---- 4. Every structural problem at once, each with its field and line,
+// in words a user knows.
+
+/// serde's and the YAML library's words, which a user should never see.
+const JARGON: &[&str] = &[
+    "invalid type",
+    "expected i64",
+    "expected u64",
+    "expected u32",
+    "expected f64",
+    "a sequence",
+    "a map",
+    "untagged enum",
+    "unit value",
+    "struct ",
+];
+
+fn assert_plain_words(err: &str) {
+    for j in JARGON {
+        assert!(!err.contains(j), "`{j}` in: {err}");
+    }
+}
+
+#[test]
+fn every_misspelled_key_is_reported_with_a_suggestion() {
+    let err = load_err(
+        "name: t\nhorizon: 1d\njob:\n  max_concurent_task_count: 10\nworkers:\n  - count: 2\n    sevice_time: {dist: constant, value: 1m}\nmetrics: {perod: 1m}\n",
+    );
+    assert!(err.contains("has 3 problems"), "{err}");
+    for want in [
+        "t.yaml:4: job.max_concurent_task_count: unknown key `max_concurent_task_count`; did you mean `max_concurrent_task_count`?",
+        "t.yaml:7: workers[0].sevice_time: unknown key `sevice_time`; did you mean `service_time`?",
+        "t.yaml:8: metrics.perod: unknown key `perod`; did you mean `period`?",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn type_errors_are_reported_all_at_once_in_plain_words() {
+    let text = "\
+name: t
+seed: -1
+horizon: 1d
+replications: 2.5
+job:
+  max_concurrent_task_count: [1]
+producers:
+  - {kind: poisson, rate: 1/h, duplicates: 0.5}
+workers:
+  - count: ten
+    decline_probability: low
+    service_time: {dist: constant, value: 1m}
+output: {sla: 10m}
+";
+    let err = load_err(text);
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml:2: seed: must be a whole number from 0 to 18446744073709551615, got -1",
+        "t.yaml:4: replications: must be a whole number, got 2.5",
+        "t.yaml:6: job.max_concurrent_task_count: must be a whole number, got a list",
+        "t.yaml:8: producers[0].duplicates: must be a section (key: value pairs), got 0.5",
+        "t.yaml:10: workers[0].count: must be a whole number, got \"ten\"",
+        "t.yaml:11: workers[0].decline_probability: must be a number, got \"low\"",
+        "t.yaml:13: output.sla: must be a list, got \"10m\"",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+    assert!(err.contains("has 7 problems"), "{err}");
+}
+
+#[test]
+fn structural_and_semantic_problems_are_reported_together() {
+    let err = load_err(
+        "name: t\nhorizon: 1d\njob:\n  max_concurrent_task_count: 0\n  refil_rule: lifo\n  task_time_limit: forever\nproducers:\n  - {kind: poisson, rat: 10/h}\n",
+    );
+    for want in [
+        "t.yaml:4: job.max_concurrent_task_count: 0 must be at least 1",
+        "t.yaml:5: job.refil_rule: unknown key `refil_rule`; did you mean `refill_rule`?",
+        "t.yaml:6: job.task_time_limit: `forever` is not a duration",
+        "t.yaml:8: producers[0].rat: unknown key `rat`; did you mean `rate`?",
+        "t.yaml:8: producers[0].rate: is required",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn every_missing_required_field_is_named() {
+    let err = load_err(
+        "horizon: 1d\nproducers:\n  - {rate: 1/h}\nworkers:\n  - {service_time: {mean: 1m}}\n",
+    );
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml: name: is required",
+        "t.yaml:3: producers[0].kind: is required",
+        "t.yaml:5: workers[0].count: is required",
+        "t.yaml:5: workers[0].service_time.dist: is required",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn odd_shapes_are_explained_not_reported_as_serde_types() {
+    let text = "\
+name: t
+horizon: [1d]
+workers:
+  - count: 1
+    service_time: {dist: constant, value: 1m}
+    shifts: {days: mon}
+throttle: fixed_rate
+cost: {per_object: cheap}
+start_at: !when 2026-01-05T00:00:00Z
+";
+    let err = load_err(text);
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml:2: horizon: must be a single value such as `90s`, `10/h` or `09:00`, got a list",
+        "t.yaml:6: workers[0].shifts: must be `always` or a list of shifts",
+        "t.yaml:7: throttle: must be a section (key: value pairs), got \"fixed_rate\"",
+        "t.yaml:8: cost.per_object: must be a price or a list of tiers",
+        "t.yaml:9: start_at: YAML tags such as `!when` are not used by labelsim",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn the_number_of_reported_problems_is_bounded() {
+    let mut text = String::from("name: t\nhorizon: 1d\n");
+    for i in 0..5000 {
+        text.push_str(&format!("unknown_{i}: 1\n"));
+    }
+    let start = Instant::now();
+    let err = load_err(&text);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(err.contains("has 5000 problems"), "{}", &err[..200]);
+    assert!(err.contains("and 4950 more"), "{}", &err[err.len() - 300..]);
+    assert!(err.lines().count() < 60);
+}
+
+#[test]
+fn a_key_given_twice_is_named_with_its_section() {
+    let err = load_err("name: t\nhorizon: 1d\njob:\n  mode: batch\n  mode: streaming\n");
+    assert!(err.contains("job.mode: is given twice; keep one"), "{err}");
+    assert_plain_words(&err);
+}

@@ -5,6 +5,7 @@
 use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
 use super::spec::*;
 use super::units::*;
+use super::yaml::Value;
 use super::MAX_CSV_BYTES;
 use super::{Problem, Severity};
 use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
@@ -469,19 +470,19 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         }
     }
     let Some(t) = &spec.throttle else { return cfg };
-    let mut params: Vec<(String, serde_yaml::Value)> = t
+    let mut params: Vec<(String, Value)> = t
         .params
         .iter()
         .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), v.clone()))
         .collect();
-    let mut take = |name: &str| -> Option<serde_yaml::Value> {
+    let mut take = |name: &str| -> Option<Value> {
         let i = params.iter().position(|(k, _)| k == name)?;
         Some(params.remove(i).1)
     };
-    let text = |v: &serde_yaml::Value| crate::scenario::paths::value_text(v);
+    let text = |v: &Value| crate::scenario::paths::value_text(v);
     // Typed parameter readers; a missing required one is an error.
     let rate = |ctx: &mut Ctx<'_>,
-                take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                take: &mut dyn FnMut(&str) -> Option<Value>,
                 name: &str,
                 default: Option<f64>|
      -> f64 {
@@ -503,7 +504,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         }
     };
     let number = |ctx: &mut Ctx<'_>,
-                  take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                  take: &mut dyn FnMut(&str) -> Option<Value>,
                   name: &str,
                   default: Option<f64>|
      -> f64 {
@@ -533,7 +534,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
     };
     // A count of messages: a whole number, exactly as written.
     let whole = |ctx: &mut Ctx<'_>,
-                 take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                 take: &mut dyn FnMut(&str) -> Option<Value>,
                  name: &str,
                  default: Option<u64>|
      -> u64 {
@@ -553,7 +554,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         }
     };
     let duration = |ctx: &mut Ctx<'_>,
-                    take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                    take: &mut dyn FnMut(&str) -> Option<Value>,
                     name: &str,
                     default: Option<SimDuration>|
      -> SimDuration {
@@ -667,7 +668,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
 
 /// A YAML number that is a whole, non-negative count (`2000`, or `2000.0`
 /// written as a float), exactly; anything else is refused with a reason.
-fn whole_number(v: &serde_yaml::Value) -> Result<u64, String> {
+fn whole_number(v: &Value) -> Result<u64, String> {
     // 2^53: above it, floats no longer hold every whole number.
     const EXACT: f64 = 9_007_199_254_740_992.0;
     if let Some(n) = v.as_u64() {

@@ -49,6 +49,16 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<us
     from_checked_str(text)
 }
 
+/// Reads a parsed document into `T`; on error returns the message (bounded).
+pub fn from_value<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    yaml_impl::from_value(v).map_err(|e| error_parts(&e).0)
+}
+
+/// A document as YAML text.
+pub fn to_string(v: &Value) -> Result<String, String> {
+    yaml_impl::to_string(v).map_err(|e| error_parts(&e).0)
+}
+
 /// [`from_str`] for text that has passed its checks already.
 pub(crate) fn from_checked_str<T: DeserializeOwned>(
     text: &str,
@@ -430,7 +440,27 @@ fn flow_has_key(content: &str, key: &str) -> bool {
 
 /// 1-based line of the field at `path`, or of its nearest located ancestor.
 pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
-    let ls = lines(text);
+    Locator::new(text).locate(path)
+}
+
+/// Finds the lines of many fields of one text, splitting it into lines once.
+pub struct Locator<'a> {
+    lines: Vec<Option<Line<'a>>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Locator { lines: lines(text) }
+    }
+
+    /// 1-based line of the field at `path`, or of its nearest located
+    /// ancestor.
+    pub fn locate(&self, path: &[Seg]) -> Option<usize> {
+        locate_in(&self.lines, path)
+    }
+}
+
+fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
     // Region: [start, end) of line indices and the indent of its entries.
     let (mut start, mut end) = (0usize, ls.len());
     let mut found: Option<usize> = None;
