@@ -457,7 +457,14 @@ impl Walk {
             let key_text = scalar_text(k).unwrap_or_else(|| got(k));
             let field = join(path, &excerpt(&key_text));
             let Some(spec) = fields.iter().find(|f| f.name == key_text) else {
-                let hint = match did_you_mean(&key_text, fields) {
+                // Only the first problems are listed: spare the hints of the rest.
+                let listed = self.problems.len() < super::MAX_REPORTED;
+                let nearest = if listed {
+                    did_you_mean(&key_text, fields)
+                } else {
+                    None
+                };
+                let hint = match nearest {
                     Some(name) => {
                         suggested.push(name);
                         format!("did you mean `{name}`?")
