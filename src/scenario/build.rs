@@ -2,14 +2,18 @@
 //! applied, every R11 rule checked. Every problem is collected (not just the
 //! first) with the dotted path of its field; `mod.rs` adds line numbers.
 
+use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
 use super::spec::*;
 use super::units::*;
+use super::yaml::Value;
+use super::MAX_CSV_BYTES;
 use super::{Problem, Severity};
 use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::*;
 use crate::model::throttle::ThrottleConfig;
 use crate::model::workforce::{ServiceDist, ShiftSchedule};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Default calendar origin: a Monday (SPEC §1).
@@ -98,7 +102,11 @@ impl Ctx<'_> {
 
     fn probability(&mut self, field: &str, v: Option<f64>) -> f64 {
         let p = v.unwrap_or(0.0);
-        if !(0.0..=1.0).contains(&p) || p.is_nan() {
+        if !p.is_finite() {
+            self.err(field, not_finite(p));
+            return 0.0;
+        }
+        if !(0.0..=1.0).contains(&p) {
             self.err(
                 field,
                 format!("{p} is not a probability; it must be in [0, 1] (R11)"),
@@ -133,13 +141,31 @@ impl Ctx<'_> {
                 Some((_, t)) => *t,
                 None => {
                     let names: Vec<&str> = options.iter().map(|o| o.0).collect();
-                    self.err(field, format!("`{s}` is not one of: {}", names.join(", ")));
+                    self.err(
+                        field,
+                        format!("`{}` is not one of: {}", excerpt(s), names.join(", ")),
+                    );
                     default
                 }
             },
         }
     }
 }
+
+/// The message for NaN or an infinity where a number is expected.
+fn not_finite(x: f64) -> String {
+    format!("must be a finite number, got {x}")
+}
+
+/// Most producers, and most worker groups, in a scenario (the model numbers
+/// them with 16 bits).
+pub const MAX_PRODUCERS: usize = u16::MAX as usize;
+
+/// Most service levels (`output.sla`), each a metric of every run.
+pub const MAX_SERVICE_LEVELS: usize = 100;
+
+/// Largest worker group (memory grows with the number of workers).
+pub const MAX_WORKERS_PER_GROUP: u64 = 10_000_000;
 
 /// R11: `^[$a-zA-Z0-9](-*[a-zA-Z0-9])*`, matched against the whole key.
 pub fn dedup_key_is_valid(key: &str) -> bool {
@@ -226,25 +252,35 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         ctx.err(
             "job.task_type",
             format!(
-                "`{task_type}` is not a known task type; one of: {}",
+                "`{}` is not a known task type; one of: {}",
+                excerpt(task_type),
                 TASK_TYPES.join(", ")
             ),
         );
     }
     let text_task = TEXT_TASK_TYPES.contains(&task_type);
 
+    // The model numbers producers and worker groups with 16 bits.
+    if spec.producers.len() > MAX_PRODUCERS {
+        ctx.err(
+            "producers",
+            format!(
+                "{} producers; at most {MAX_PRODUCERS}",
+                spec.producers.len()
+            ),
+        );
+    }
     let mut producers = Vec::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: HashSet<String> = HashSet::new();
     for (i, p) in spec.producers.iter().enumerate() {
         let f = format!("producers[{i}]");
         let built = build_producer(p, i, horizon, start_at_epoch_us, ctx);
-        if names.contains(&built.name) {
+        if !names.insert(built.name.clone()) {
             ctx.err(
                 format!("{f}.name"),
-                format!("`{}` is used by two producers", built.name),
+                format!("`{}` is used by two producers", excerpt(&built.name)),
             );
         }
-        names.push(built.name.clone());
         if built.source == Source::S3 && text_task {
             ctx.err(
                 format!("{f}.source"),
@@ -265,6 +301,15 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         ctx.warn("producers", "no producers: nothing will be sent to the job");
     }
 
+    if spec.workers.len() > MAX_PRODUCERS {
+        ctx.err(
+            "workers",
+            format!(
+                "{} worker groups; at most {MAX_PRODUCERS}",
+                spec.workers.len()
+            ),
+        );
+    }
     let mut workers = Vec::new();
     for (i, w) in spec.workers.iter().enumerate() {
         workers.push(build_workers(w, i, ctx));
@@ -273,6 +318,12 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         .iter()
         .map(|w: &WorkerGroupConfig| w.count as u64)
         .sum();
+    if total_workers > u32::MAX as u64 {
+        ctx.err(
+            "workers",
+            format!("{total_workers} workers in all; at most 4294967295"),
+        );
+    }
     if total_workers == 0 {
         ctx.warn("workers", "no workers: nothing will be labeled");
     } else if (job.workers_per_object as u64) > total_workers {
@@ -348,12 +399,17 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         },
     };
     let mut sla = Vec::new();
-    for (i, t) in output
-        .and_then(|o| o.sla.as_ref())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    let sla_list = output.and_then(|o| o.sla.as_deref()).unwrap_or_default();
+    if sla_list.len() > MAX_SERVICE_LEVELS {
+        ctx.err(
+            "output.sla",
+            format!(
+                "{} service levels; at most {MAX_SERVICE_LEVELS}",
+                sla_list.len()
+            ),
+        );
+    }
+    for (i, t) in sla_list.iter().take(MAX_SERVICE_LEVELS).enumerate() {
         let f = format!("output.sla[{i}]");
         match parse_duration(&t.0) {
             Ok(d) if d.is_zero() => ctx.err(f, "must be positive"),
@@ -363,7 +419,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                     t.0.trim().replace(' ', "")
                 ));
                 if sla.iter().any(|s: &Sla| s.name == name) {
-                    ctx.err(f, format!("`{}` is listed twice", t.0.trim()));
+                    ctx.err(f, format!("`{}` is listed twice", excerpt(t.0.trim())));
                 } else {
                     sla.push(Sla { name, within: d });
                 }
@@ -414,19 +470,19 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         }
     }
     let Some(t) = &spec.throttle else { return cfg };
-    let mut params: Vec<(String, serde_yaml::Value)> = t
+    let mut params: Vec<(String, Value)> = t
         .params
         .iter()
         .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), v.clone()))
         .collect();
-    let mut take = |name: &str| -> Option<serde_yaml::Value> {
+    let mut take = |name: &str| -> Option<Value> {
         let i = params.iter().position(|(k, _)| k == name)?;
         Some(params.remove(i).1)
     };
-    let text = |v: &serde_yaml::Value| crate::scenario::paths::value_text(v);
+    let text = |v: &Value| crate::scenario::paths::value_text(v);
     // Typed parameter readers; a missing required one is an error.
     let rate = |ctx: &mut Ctx<'_>,
-                take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                take: &mut dyn FnMut(&str) -> Option<Value>,
                 name: &str,
                 default: Option<f64>|
      -> f64 {
@@ -448,17 +504,21 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         }
     };
     let number = |ctx: &mut Ctx<'_>,
-                  take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                  take: &mut dyn FnMut(&str) -> Option<Value>,
                   name: &str,
                   default: Option<f64>|
      -> f64 {
         match take(name) {
             Some(v) => match v.as_f64() {
                 Some(x) if x.is_finite() && x >= 0.0 => x,
+                Some(x) if !x.is_finite() => {
+                    ctx.err(format!("throttle.{name}"), not_finite(x));
+                    0.0
+                }
                 _ => {
                     ctx.err(
                         format!("throttle.{name}"),
-                        format!("`{}` must be a non-negative number", text(&v)),
+                        format!("`{}` must be a non-negative number", excerpt(&text(&v))),
                     );
                     0.0
                 }
@@ -472,8 +532,29 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
             }),
         }
     };
+    // A count of messages: a whole number, exactly as written.
+    let whole = |ctx: &mut Ctx<'_>,
+                 take: &mut dyn FnMut(&str) -> Option<Value>,
+                 name: &str,
+                 default: Option<u64>|
+     -> u64 {
+        let field = format!("throttle.{name}");
+        match take(name) {
+            Some(v) => match whole_number(&v) {
+                Ok(n) => n,
+                Err(e) => {
+                    ctx.err(field, e);
+                    0
+                }
+            },
+            None => default.unwrap_or_else(|| {
+                ctx.err(field, format!("is required for policy `{}`", t.policy));
+                0
+            }),
+        }
+    };
     let duration = |ctx: &mut Ctx<'_>,
-                    take: &mut dyn FnMut(&str) -> Option<serde_yaml::Value>,
+                    take: &mut dyn FnMut(&str) -> Option<Value>,
                     name: &str,
                     default: Option<SimDuration>|
      -> SimDuration {
@@ -500,13 +581,24 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         "fixed_rate" => Policy::FixedRate {
             rate: rate(ctx, &mut take, "rate", None),
         },
-        "token_bucket" => Policy::TokenBucket {
-            rate: rate(ctx, &mut take, "rate", None),
-            burst: number(ctx, &mut take, "burst", Some(10.0)).max(1.0),
-        },
+        "token_bucket" => {
+            Policy::TokenBucket {
+                rate: rate(ctx, &mut take, "rate", None),
+                burst: {
+                    let burst = number(ctx, &mut take, "burst", Some(10.0));
+                    if burst < 1.0 {
+                        ctx.err(
+                        "throttle.burst",
+                        format!("{burst} must be at least 1 (the bucket holds at least one message)"),
+                    );
+                    }
+                    burst.max(1.0)
+                },
+            }
+        }
         "backlog_threshold" => {
-            let high = number(ctx, &mut take, "high", None) as u64;
-            let low = number(ctx, &mut take, "low", None) as u64;
+            let high = whole(ctx, &mut take, "high", None);
+            let low = whole(ctx, &mut take, "low", None);
             if low > high {
                 ctx.err(
                     "throttle.low",
@@ -527,7 +619,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
             Policy::Aimd {
                 increase,
                 decrease_factor,
-                target_backlog: number(ctx, &mut take, "target_backlog", None) as u64,
+                target_backlog: whole(ctx, &mut take, "target_backlog", None),
                 interval: duration(ctx, &mut take, "interval", Some(SimDuration::from_mins(5))),
                 initial_rate: rate(ctx, &mut take, "initial_rate", Some(increase * 10.0)),
             }
@@ -550,7 +642,7 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
         other => {
             ctx.err(
                 "throttle.policy",
-                format!("`{other}` is not a policy; one of: none, fixed_rate, token_bucket, backlog_threshold, aimd, pi, expiry_alarm"),
+                format!("`{}` is not a policy; one of: none, fixed_rate, token_bucket, backlog_threshold, aimd, pi, expiry_alarm", excerpt(other)),
             );
             Policy::None
         }
@@ -567,11 +659,40 @@ fn build_throttle(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> ThrottleConfig {
     }
     for (k, _) in params {
         ctx.err(
-            format!("throttle.{k}"),
-            format!("is not a parameter of policy `{}`", t.policy),
+            format!("throttle.{}", excerpt(&k)),
+            format!("is not a parameter of policy `{}`", excerpt(&t.policy)),
         );
     }
     cfg
+}
+
+/// A YAML number that is a whole, non-negative count (`2000`, or `2000.0`
+/// written as a float), exactly; anything else is refused with a reason.
+fn whole_number(v: &Value) -> Result<u64, String> {
+    // 2^53: above it, floats no longer hold every whole number.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if let Some(n) = v.as_u64() {
+        return Ok(n);
+    }
+    if v.as_i64().is_some() {
+        return Err(format!(
+            "must not be negative, got {}",
+            v.as_i64().unwrap_or(0)
+        ));
+    }
+    match v.as_f64() {
+        Some(x) if !x.is_finite() => Err(not_finite(x)),
+        Some(x) if x < 0.0 => Err(format!("must not be negative, got {x}")),
+        Some(x) if x.fract() != 0.0 => Err(format!("must be a whole number, got {x}")),
+        Some(x) if x > EXACT => Err(format!(
+            "{x} is too large; write it as a whole number up to 18446744073709551615"
+        )),
+        Some(x) => Ok(x as u64),
+        None => Err(format!(
+            "must be a whole number, got `{}`",
+            excerpt(&crate::scenario::paths::value_text(v))
+        )),
+    }
 }
 
 fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
@@ -580,6 +701,9 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
     let money = |ctx: &mut Ctx<'_>, f: &str, v: f64| -> f64 {
         if v.is_finite() && v >= 0.0 {
             v
+        } else if !v.is_finite() {
+            ctx.err(f, not_finite(v));
+            0.0
         } else {
             ctx.err(f, format!("{v} must be a non-negative amount [USD]"));
             0.0
@@ -600,6 +724,9 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
                 let f = format!("cost.per_object[{i}]");
                 let price = money(ctx, &format!("{f}.price"), t.price);
                 match t.up_to {
+                    Some(u) if u < 1 => {
+                        ctx.err(format!("{f}.up_to"), format!("{u} must be at least 1"));
+                    }
                     Some(u) if u <= last => {
                         ctx.err(format!("{f}.up_to"), "tiers must have increasing `up_to`");
                     }
@@ -610,7 +737,8 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
                 }
                 last = t.up_to.unwrap_or(i64::MAX);
                 out.push(PriceTier {
-                    up_to: t.up_to.map(|u| u.max(0) as u64),
+                    // A negative `up_to` was reported above.
+                    up_to: t.up_to.map(|u| u64::try_from(u).unwrap_or(0)),
                     price,
                 });
             }
@@ -653,6 +781,11 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     let f_n = "job.workers_per_object";
     if k_raw < 1 {
         ctx.err(f_k, format!("{k_raw} must be at least 1 (R11)"));
+    } else if k_raw > u32::MAX as i64 {
+        ctx.err(
+            f_k,
+            format!("{k_raw} is too large: at most 4294967295, even under --lenient (the service maximum is 5000, R11)"),
+        );
     } else if k_raw > 5000 {
         ctx.limit(
             f_k,
@@ -666,6 +799,11 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     }
     if n_raw < 1 {
         ctx.err(f_n, format!("{n_raw} must be at least 1 (R11)"));
+    } else if n_raw > u32::MAX as i64 {
+        ctx.err(
+            f_n,
+            format!("{n_raw} is too large: at most 4294967295, even under --lenient (the service maximum is 9, R11)"),
+        );
     } else if n_raw > 9 {
         ctx.limit(
             f_n,
@@ -680,8 +818,9 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
             ),
         );
     }
-    let k = k_raw.clamp(1, u32::MAX as i64) as u32;
-    let n = n_raw.clamp(1, u32::MAX as i64) as u32;
+    // Out-of-range values were reported above; these only keep going.
+    let k = u32::try_from(k_raw).unwrap_or(1).max(1);
+    let n = u32::try_from(n_raw).unwrap_or(1).max(1);
 
     let initializing = ctx.duration(
         "job.initializing",
@@ -780,7 +919,8 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
                 ctx.limit(
                     "job.dedup_key",
                     format!(
-                        "`{k}` is not a valid deduplication key: at most 140 characters matching ^[$a-zA-Z0-9](-*[a-zA-Z0-9])* (R11)"
+                        "`{}` is not a valid deduplication key: at most 140 characters matching ^[$a-zA-Z0-9](-*[a-zA-Z0-9])* (R11)",
+                        excerpt(k)
                     ),
                 );
             }
@@ -791,7 +931,7 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
         if name.contains('$') {
             ctx.err(
                 "job.label_attribute_name",
-                format!("`{name}` may not contain `$` (R11)"),
+                format!("`{}` may not contain `$` (R11)", excerpt(name)),
             );
         }
     }
@@ -985,14 +1125,18 @@ fn build_producer(
             } else {
                 let mean = ctx.rate(&format!("{f}.mean_rate"), &p.mean_rate);
                 let peak_hour = p.peak_hour.unwrap_or(12.0);
-                if !(0.0..24.0).contains(&peak_hour) {
+                if !peak_hour.is_finite() {
+                    ctx.err(format!("{f}.peak_hour"), not_finite(peak_hour));
+                } else if !(0.0..24.0).contains(&peak_hour) {
                     ctx.err(
                         format!("{f}.peak_hour"),
                         format!("{peak_hour} must be in [0, 24)"),
                     );
                 }
                 let amplitude = p.amplitude.unwrap_or(0.5);
-                if !(0.0..=1.0).contains(&amplitude) {
+                if !amplitude.is_finite() {
+                    ctx.err(format!("{f}.amplitude"), not_finite(amplitude));
+                } else if !(0.0..=1.0).contains(&amplitude) {
                     ctx.err(
                         format!("{f}.amplitude"),
                         format!("{amplitude} must be in [0, 1]"),
@@ -1001,7 +1145,12 @@ fn build_producer(
                 ArrivalProcess::Diurnal {
                     mean_per_us: mean,
                     peak_hour,
-                    amplitude: amplitude.clamp(0.0, 1.0),
+                    // Out-of-range values were reported above.
+                    amplitude: if (0.0..=1.0).contains(&amplitude) {
+                        amplitude
+                    } else {
+                        0.0
+                    },
                 }
             }
         }
@@ -1019,25 +1168,14 @@ fn build_producer(
                 }
                 Some(csv) => {
                     let column = p.column.as_deref().unwrap_or("timestamp");
-                    match read_csv_column(ctx.base_dir, csv, column) {
+                    let times = read_csv_column(ctx.base_dir, csv, column)
+                        .and_then(|col| col.parse(|cell| parse_trace_time(cell, start_epoch_us)));
+                    match times {
                         Err(e) => {
                             ctx.err(format!("{f}.csv"), e);
                             Vec::new()
                         }
-                        Ok(cells) => {
-                            let mut times = Vec::with_capacity(cells.len());
-                            for (row, cell) in cells {
-                                match parse_trace_time(&cell, start_epoch_us) {
-                                    Ok(t) => times.push(t),
-                                    Err(e) => {
-                                        ctx.err(
-                                            format!("{f}.csv"),
-                                            format!("{csv} row {row}: {e}"),
-                                        );
-                                        break;
-                                    }
-                                }
-                            }
+                        Ok(mut times) => {
                             times.sort_unstable();
                             times
                         }
@@ -1049,7 +1187,10 @@ fn build_producer(
         other => {
             ctx.err(
                 format!("{f}.kind"),
-                format!("`{other}` is not a producer kind; one of: poisson, manifest, burst, diurnal, trace"),
+                format!(
+                    "`{}` is not a producer kind; one of: poisson, manifest, burst, diurnal, trace",
+                    excerpt(other)
+                ),
             );
             ArrivalProcess::Manifest { count: 0 }
         }
@@ -1074,62 +1215,157 @@ fn build_producer(
     }
 }
 
+/// A CSV cell that is a number of seconds. `None` if the cell is not a
+/// number; an error if it is not finite, negative, or past [`MAX_DURATION`]
+/// (100 years), never a changed value.
+fn parse_seconds(cell: &str) -> Option<Result<f64, String>> {
+    let c = cell.trim();
+    let s = c.parse::<f64>().ok()?;
+    let q = excerpt(c);
+    Some(if !s.is_finite() {
+        Err(format!("must be a finite number, got `{q}`"))
+    } else if s < 0.0 {
+        Err(format!("`{q}` is negative"))
+    } else if s > MAX_DURATION.as_secs_f64() {
+        Err(too_long(&format!("{q} s")))
+    } else {
+        Ok(s)
+    })
+}
+
 /// A trace cell: seconds since job creation, a duration (`1h 5m`), or an
-/// ISO 8601 instant (placed against `start_at`).
+/// ISO 8601 instant (placed against `start_at`); at most 100 years after
+/// job creation.
 fn parse_trace_time(cell: &str, start_epoch_us: i64) -> Result<SimTime, String> {
     let c = cell.trim();
-    if let Ok(s) = c.parse::<f64>() {
-        if s.is_finite() && s >= 0.0 {
-            return Ok(SimTime::after(SimDuration::from_secs_f64(s)));
-        }
-        return Err(format!("`{c}` is a negative time"));
+    if let Some(secs) = parse_seconds(c) {
+        return secs.map(|s| SimTime::after(SimDuration::from_secs_f64(s)));
     }
     if c.contains('T') && c.contains('-') {
+        let q = excerpt(c);
         let us = parse_instant(c)? - start_epoch_us;
         if us < 0 {
-            return Err(format!("`{c}` is before start_at"));
+            return Err(format!("`{q}` is before start_at"));
+        }
+        if us as u64 > MAX_DURATION.as_micros() {
+            return Err(format!(
+                "`{q}` is more than 100 years after start_at, the latest time labelsim accepts"
+            ));
         }
         return Ok(SimTime::from_micros(us as u64));
     }
     parse_duration(c).map(SimTime::after)
 }
 
+/// One column of a CSV file, as read by [`read_csv_column`].
+struct CsvColumn {
+    /// The file, for messages (bounded).
+    file: String,
+    /// The column's name, for messages (bounded).
+    column: String,
+    /// (1-based line in the file, cell) of every non-empty cell.
+    cells: Vec<(u64, String)>,
+}
+
+impl CsvColumn {
+    /// Converts every cell with `parse`; reports the first bad cell by line
+    /// and column (quoting it only if it looks like a value at all, see
+    /// [`looks_like_value`]) and how many more there are.
+    fn parse<T>(&self, mut parse: impl FnMut(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        let mut first_error = None;
+        let mut more = 0usize;
+        for (line, cell) in &self.cells {
+            match parse(cell) {
+                Ok(v) => out.push(v),
+                Err(_) if first_error.is_some() => more += 1,
+                Err(why) => {
+                    let why = if looks_like_value(cell) {
+                        why
+                    } else {
+                        format!(
+                            "not a number, duration or time ({} characters, not shown)",
+                            cell.chars().count()
+                        )
+                    };
+                    first_error = Some(format!(
+                        "{} line {line}, column `{}`: {why}",
+                        self.file, self.column
+                    ));
+                }
+            }
+        }
+        match first_error {
+            None => Ok(out),
+            Some(e) if more > 0 => Err(format!(
+                "{e} (and {more} more bad cell{})",
+                if more == 1 { "" } else { "s" }
+            )),
+            Some(e) => Err(e),
+        }
+    }
+}
+
 /// Reads one column of a CSV file with a header row, relative to the
-/// scenario's folder. Returns (1-based data row, cell).
-fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<Vec<(usize, String)>, String> {
+/// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
+/// name the file, line and column, never the file's content.
+fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<CsvColumn, String> {
     let path = base.join(file);
-    let mut rdr = csv::Reader::from_path(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
+    let name = excerpt_n(&path.display().to_string(), 200);
+    let column_name = excerpt(column);
+    let input = InputFile::open(&path, MAX_CSV_BYTES)
+        .map_err(|why| format!("cannot read {name}: {why}"))?;
+    let mut rdr = csv::Reader::from_reader(input);
+    let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
     let idx = headers
         .iter()
         .position(|h| h.trim() == column)
         .ok_or_else(|| {
-            format!(
-                "{} has no column `{column}` (columns: {})",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            )
+            if headers.len() <= 20 && looks_like_names(headers.iter()) {
+                format!(
+                    "{name} has no column `{column_name}` (columns: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                format!(
+                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                )
+            }
         })?;
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut cells = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(&name, &e))?;
         if let Some(cell) = rec.get(idx) {
             if !cell.trim().is_empty() {
-                out.push((i + 1, cell.to_string()));
+                let line = rec.position().map_or(0, |p| p.line());
+                cells.push((line, cell.to_string()));
             }
         }
     }
-    if out.is_empty() {
-        return Err(format!(
-            "{} has no values in column `{column}`",
-            path.display()
-        ));
+    if cells.is_empty() {
+        return Err(format!("{name} has no values in column `{column_name}`"));
     }
-    Ok(out)
+    Ok(CsvColumn {
+        file: name,
+        column: column_name,
+        cells,
+    })
+}
+
+/// A CSV reading error in words, with its line; never the content.
+fn csv_error(name: &str, e: &csv::Error) -> String {
+    let at = e
+        .position()
+        .map(|p| format!(" line {}", p.line()))
+        .unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read {name}: {io}"),
+        csv::ErrorKind::Utf8 { .. } => format!("{name}{at}: not UTF-8 text"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{name}{at}: {len} fields where the first line has {expected_len}"),
+        _ => format!("{name}{at}: not a readable CSV file"),
+    }
 }
 
 fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
@@ -1151,9 +1387,22 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             },
         }
     };
+    // A positive time: zero would be raised to one tick, silently.
+    let positive_us = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>| -> f64 {
+        let x = us(ctx, key, v);
+        if x <= 0.0 {
+            ctx.err(format!("{f}.{key}"), "must be positive");
+            return 1.0;
+        }
+        x
+    };
     let num = |ctx: &mut Ctx<'_>, key: &str, v: Option<f64>| -> f64 {
         match v {
             Some(x) if x.is_finite() && x > 0.0 => x,
+            Some(x) if !x.is_finite() => {
+                ctx.err(format!("{f}.{key}"), not_finite(x));
+                1.0
+            }
             Some(x) => {
                 ctx.err(format!("{f}.{key}"), format!("{x} must be positive"));
                 1.0
@@ -1169,26 +1418,20 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
     };
     let built = match d.dist.as_str() {
         "constant" => Ok(ServiceDist::constant(us(ctx, "value", &d.value))),
-        "exponential" => {
-            let m = us(ctx, "mean", &d.mean);
-            if m <= 0.0 {
-                ctx.err(format!("{f}.mean"), "must be positive");
-            }
-            ServiceDist::exponential(m.max(1.0))
-        }
+        "exponential" => ServiceDist::exponential(positive_us(ctx, "mean", &d.mean)),
         "lognormal" => {
-            let median = us(ctx, "median", &d.median).max(1.0);
+            let median = positive_us(ctx, "median", &d.median);
             let sigma = num(ctx, "sigma", d.sigma);
             ServiceDist::lognormal(median, sigma)
         }
         "gamma" => {
-            let mean = us(ctx, "mean", &d.mean).max(1.0);
+            let mean = positive_us(ctx, "mean", &d.mean);
             let cv = num(ctx, "cv", d.cv);
             ServiceDist::gamma(mean, cv)
         }
         "weibull" => {
             let shape = num(ctx, "shape", d.shape);
-            let scale = us(ctx, "scale", &d.scale).max(1.0);
+            let scale = positive_us(ctx, "scale", &d.scale);
             ServiceDist::weibull(shape, scale)
         }
         "uniform" => {
@@ -1205,29 +1448,18 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             }
             Some(csv) => {
                 let column = d.column.as_deref().unwrap_or("service_time");
-                match read_csv_column(ctx.base_dir, csv, column) {
+                let values = read_csv_column(ctx.base_dir, csv, column).and_then(|col| {
+                    col.parse(|cell| match parse_seconds(cell) {
+                        Some(secs) => secs.map(|s| s * US_PER_S as f64),
+                        None => parse_duration(cell).map(|d| d.as_micros() as f64),
+                    })
+                });
+                match values {
                     Err(e) => {
                         ctx.err(format!("{f}.csv"), e);
                         Ok(ServiceDist::constant(1.0))
                     }
-                    Ok(cells) => {
-                        let mut values = Vec::with_capacity(cells.len());
-                        for (row, cell) in cells {
-                            let v = match cell.trim().parse::<f64>() {
-                                Ok(s) if s.is_finite() && s >= 0.0 => Ok(s * US_PER_S as f64),
-                                Ok(s) => Err(format!("`{s}` is negative")),
-                                Err(_) => parse_duration(&cell).map(|d| d.as_micros() as f64),
-                            };
-                            match v {
-                                Ok(v) => values.push(v),
-                                Err(e) => {
-                                    ctx.err(format!("{f}.csv"), format!("{csv} row {row}: {e}"));
-                                    break;
-                                }
-                            }
-                        }
-                        Ok(ServiceDist::Empirical(values))
-                    }
+                    Ok(values) => Ok(ServiceDist::Empirical(values)),
                 }
             }
         },
@@ -1235,7 +1467,8 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             ctx.err(
                 format!("{f}.dist"),
                 format!(
-                    "`{other}` is not a distribution; one of: constant, exponential, lognormal, gamma, weibull, uniform, empirical"
+                    "`{}` is not a distribution; one of: constant, exponential, lognormal, gamma, weibull, uniform, empirical",
+                    excerpt(other)
                 ),
             );
             Ok(ServiceDist::constant(1.0))
@@ -1249,7 +1482,15 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
 
 fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConfig {
     let f = format!("workers[{i}]");
-    let count = ctx.count(&format!("{f}.count"), w.count).min(10_000_000) as u32;
+    let count = ctx.count(&format!("{f}.count"), w.count);
+    if count > MAX_WORKERS_PER_GROUP {
+        ctx.err(
+            format!("{f}.count"),
+            format!("{count} is above the maximum of {MAX_WORKERS_PER_GROUP} workers in a group; split them into groups if you need more"),
+        );
+    }
+    // Out-of-range counts were reported above; this only keeps going.
+    let count = u32::try_from(count.min(MAX_WORKERS_PER_GROUP)).unwrap_or(0);
     let service_time = build_dist(&w.service_time, &format!("{f}.service_time"), ctx);
     let decline_probability =
         ctx.probability(&format!("{f}.decline_probability"), w.decline_probability);
@@ -1281,7 +1522,7 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         Some(ShiftsSpec::Keyword(k)) => {
             ctx.err(
                 format!("{f}.shifts"),
-                format!("`{k}`: write `always` or a list of {{days: mon-fri, from: \"09:00\", to: \"17:00\"}}"),
+                format!("`{}`: write `always` or a list of {{days: mon-fri, from: \"09:00\", to: \"17:00\"}}", excerpt(k)),
             );
             ShiftSchedule::Always
         }
@@ -1312,7 +1553,9 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         }
     };
     let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);
-    if !(0.0..=3.0).contains(&speed_spread) {
+    if !speed_spread.is_finite() {
+        ctx.err(format!("{f}.speed.spread"), not_finite(speed_spread));
+    } else if !(0.0..=3.0).contains(&speed_spread) {
         ctx.err(
             format!("{f}.speed.spread"),
             format!("{speed_spread} must be in [0, 3]"),
@@ -1325,7 +1568,12 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         decline_probability,
         decline_time,
         shifts,
-        speed_spread: speed_spread.clamp(0.0, 3.0),
+        // Out-of-range values were reported above; this only keeps going.
+        speed_spread: if (0.0..=3.0).contains(&speed_spread) {
+            speed_spread
+        } else {
+            0.0
+        },
     }
 }
 

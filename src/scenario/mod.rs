@@ -1,15 +1,24 @@
 //! Scenario files: YAML in, a validated [`Scenario`] out (two stages, as in
-//! ripgrep's configuration): `spec` mirrors the file and checks its shape;
-//! `build` resolves units and defaults and checks every R11 rule. Every
-//! problem is reported with its field's dotted path and line.
+//! ripgrep's configuration): `schema` checks the file's shape (keys, kinds
+//! of values) and `spec` mirrors it; `build` resolves units and defaults and
+//! checks every R11 rule. Every problem is reported at once, with its
+//! field's dotted path and line.
+//!
+//! The input is not trusted: `input` reads only regular files of bounded
+//! size and quotes them only in short excerpts; `yaml` refuses text nested
+//! too deeply or expanding too far before parsing it; numbers out of range
+//! are refused with their range, never changed.
 
 mod build;
+pub mod input;
 pub mod paths;
+mod schema;
 pub mod spec;
 pub mod units;
 pub mod yaml;
 
 pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
+pub use input::{read_input_file, MAX_CSV_BYTES, MAX_SCENARIO_BYTES};
 
 use crate::model::SimConfig;
 use std::fmt;
@@ -65,12 +74,25 @@ impl Problem {
 pub struct ScenarioError {
     /// The file (or `<bundled quickstart>`).
     pub origin: String,
+    /// The problems, at most [`MAX_REPORTED`] of them, in line order.
     pub problems: Vec<Problem>,
+    /// How many more problems were found and not listed.
+    pub omitted: usize,
+}
+
+impl ScenarioError {
+    pub fn new(origin: &str, problems: Vec<Problem>) -> ScenarioError {
+        ScenarioError {
+            origin: origin.to_string(),
+            problems,
+            omitted: 0,
+        }
+    }
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
+        let n = self.problems.len() + self.omitted;
         writeln!(
             f,
             "{} has {n} problem{}:",
@@ -79,6 +101,13 @@ impl fmt::Display for ScenarioError {
         )?;
         for p in &self.problems {
             writeln!(f, "  {}", p.render(&self.origin))?;
+        }
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "  ... and {} more, not listed (fix these first)",
+                self.omitted
+            )?;
         }
         Ok(())
     }
@@ -113,17 +142,30 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Reads and validates the scenario file at `path`.
+    /// Reads and validates the scenario file at `path`: a regular file of at
+    /// most [`MAX_SCENARIO_BYTES`] of UTF-8 text.
     pub fn load(path: &Path, opts: LoadOptions) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            origin: origin.clone(),
-            problems: vec![Problem {
-                field: String::new(),
-                line: None,
-                message: format!("cannot read the scenario file: {e}"),
-                severity: Severity::Error,
-            }],
+        let fail = |line: Option<usize>, message: String| {
+            ScenarioError::new(
+                &origin,
+                vec![Problem {
+                    field: String::new(),
+                    line,
+                    message,
+                    severity: Severity::Error,
+                }],
+            )
+        };
+        let bytes = input::read_limited(path, MAX_SCENARIO_BYTES)
+            .map_err(|why| fail(None, format!("cannot read the scenario file: {why}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = input::line_of(e.as_bytes(), at);
+            fail(
+                Some(line),
+                "is not UTF-8 text (a scenario is a YAML text file)".to_string(),
+            )
         })?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Scenario::from_str(&text, &origin, &base, opts)
@@ -141,46 +183,99 @@ impl Scenario {
     }
 
     /// Validates scenario text; relative paths resolve against `base_dir`.
+    ///
+    /// Every problem is reported, not just the first: the shape of the file
+    /// (unknown keys, wrong types, missing keys; `schema`) and what its
+    /// values mean (units, service limits; `build`) are checked in one go,
+    /// the latter on what remains of the file once the values of the wrong
+    /// shape are left out.
     pub fn from_str(
         text: &str,
         origin: &str,
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
-        let spec: spec::ScenarioSpec = yaml::from_str(text).map_err(|(message, line)| {
-            let (field, message) = split_serde_message(&message);
-            ScenarioError {
-                origin: origin.to_string(),
-                problems: vec![Problem {
-                    field,
-                    line,
-                    message,
-                    severity: Severity::Error,
-                }],
-            }
-        })?;
-        let mut ctx = build::Ctx {
-            problems: Vec::new(),
-            base_dir,
+        let error = |field: String, line: Option<usize>, message: String| Problem {
+            field,
+            line,
+            message,
+            severity: Severity::Error,
         };
-        let built = build::build(&spec, &mut ctx);
-        let mut problems = ctx.problems;
+        let fail = |problems: Vec<Problem>| ScenarioError::new(origin, problems);
+        let doc: yaml::Value = yaml::from_str(text).map_err(|(message, line)| {
+            let (field, message) = split_serde_message(&message);
+            fail(vec![error(field, line, message)])
+        })?;
+        if !doc.is_mapping() {
+            // A CSV or README opened by mistake: say so, quote nothing.
+            return Err(fail(vec![error(String::new(), None, format!(
+                "is not a scenario: a scenario is YAML `key: value` lines such as `name: ...` and `horizon: ...`, but this file is {}",
+                yaml::describe_kind(&doc)
+            ))]));
+        }
+        let checked = schema::check(&doc);
+        let mut problems: Vec<Problem> = checked
+            .problems
+            .into_iter()
+            .map(|(field, message)| error(field, None, message))
+            .collect();
+        let spec: Option<spec::ScenarioSpec> = if problems.is_empty() {
+            // The file as written, read as it always was.
+            match yaml::from_checked_str(text) {
+                Ok(spec) => Some(spec),
+                Err((message, line)) => {
+                    let (field, message) = split_serde_message(&message);
+                    problems.push(error(field, line, message));
+                    None
+                }
+            }
+        } else {
+            checked.pruned.and_then(|v| yaml::from_value(v).ok())
+        };
+        let built = spec.as_ref().map(|spec| {
+            let mut ctx = build::Ctx {
+                problems: Vec::new(),
+                base_dir,
+            };
+            let built = build::build(spec, &mut ctx);
+            // A value left out was reported; what `build` says of it repeats that.
+            problems.extend(ctx.problems.into_iter().filter(|p| {
+                !checked.removed.iter().any(|r| {
+                    p.field == *r
+                        || p.field.starts_with(&format!("{r}."))
+                        || p.field.starts_with(&format!("{r}["))
+                })
+            }));
+            built
+        });
         for p in &mut problems {
-            p.line = yaml::locate(text, &yaml::parse_path(&p.field));
             if opts.lenient && p.severity == Severity::Limit {
                 p.severity = Severity::Warning;
                 p.message.push_str(" (allowed by --lenient)");
             }
         }
-        let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
+        let (errors, mut warnings): (Vec<Problem>, Vec<Problem>) = problems
             .into_iter()
             .partition(|p| p.severity != Severity::Warning);
-        if !errors.is_empty() {
-            return Err(ScenarioError {
-                origin: origin.to_string(),
-                problems: errors,
-            });
-        }
+        let locator = yaml::Locator::new(text);
+        let place = |list: &mut Vec<Problem>| {
+            for p in list.iter_mut() {
+                if p.line.is_none() {
+                    p.line = locator.locate(&yaml::parse_path(&p.field));
+                }
+            }
+            list.sort_by_key(|p| p.line.unwrap_or(0));
+        };
+        let (Some(spec), Some(built), true) = (spec, built, errors.is_empty()) else {
+            let total = errors.len();
+            let mut shown: Vec<Problem> = errors.into_iter().take(MAX_REPORTED).collect();
+            place(&mut shown);
+            let mut e = fail(shown);
+            e.omitted = total - e.problems.len();
+            return Err(e);
+        };
+        warnings.truncate(MAX_REPORTED);
+        place(&mut warnings);
         Ok(Scenario {
             name: spec.name.clone(),
             seed: built.seed,
@@ -195,26 +290,38 @@ impl Scenario {
     }
 }
 
-/// serde's messages start with the path of the offending field
-/// (`job: unknown field ...`): split it off as the field, complete it with an
-/// unknown key's name, and suggest the nearest valid key.
+/// Most problems listed for one scenario; the rest are counted. (A file
+/// with thousands is most likely not a scenario at all.)
+pub const MAX_REPORTED: usize = 50;
+
+/// serde's messages (the fallback, for a file that passed `schema` and
+/// still failed serde) start with the path of the offending field (`job:
+/// unknown field ...`): split it off as the field, complete it with an
+/// unknown or missing key's name, and put serde's words (`i64`, `a map`)
+/// into the user's.
 fn split_serde_message(msg: &str) -> (String, String) {
     let (mut field, rest) = match msg.split_once(": ") {
         Some((head, rest)) if !head.contains(' ') => (head.to_string(), rest.to_string()),
         _ => (String::new(), msg.to_string()),
     };
+    if field == "." {
+        field.clear();
+    }
+    let with_key = |field: &str, key: &str| {
+        if field.is_empty() {
+            key.to_string()
+        } else {
+            format!("{field}.{key}")
+        }
+    };
     let mut message = rest.clone();
     if let Some(after) = rest.strip_prefix("unknown field `") {
         if let Some((key, tail)) = after.split_once('`') {
-            field = if field.is_empty() || field == "." {
-                key.to_string()
-            } else {
-                format!("{field}.{key}")
-            };
+            field = with_key(&field, key);
             let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
             let best = expected
                 .iter()
-                .map(|e| (edit_distance(key, e), *e))
+                .map(|e| (schema::edit_distance(key, e), *e))
                 .min()
                 .filter(|(d, _)| *d <= 3);
             message = match best {
@@ -225,24 +332,72 @@ fn split_serde_message(msg: &str) -> (String, String) {
                 ),
             };
         }
+    } else if let Some((key, _)) = rest
+        .strip_prefix("missing field `")
+        .and_then(|a| a.split_once('`'))
+    {
+        field = with_key(&field, key);
+        message = "is required".into();
+    } else if let Some((got, expected)) = rest
+        .strip_prefix("invalid type: ")
+        .or_else(|| rest.strip_prefix("invalid value: "))
+        .and_then(|a| a.split_once(", expected "))
+    {
+        message = format!(
+            "must be {}, got {}",
+            expected_words(expected),
+            got_words(got)
+        );
+    } else if let Some(key) = rest.strip_prefix("duplicate entry with key ") {
+        field = with_key(&field, key.trim_matches('"'));
+        message = "is given twice; keep one".into();
+    } else if rest.starts_with("data did not match any variant of untagged enum") {
+        message = "has a value of the wrong shape; see the scenario keys in README".into();
     }
     (field, message)
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
+/// serde's name of what it expected, in the user's words.
+fn expected_words(e: &str) -> String {
+    let integer = [
+        "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "usize",
+    ];
+    if integer.contains(&e) || e == "an integer" {
+        "a whole number".into()
+    } else if e == "f64" || e == "f32" {
+        "a number".into()
+    } else if e == "a sequence" {
+        "a list".into()
+    } else if e == "a map" || e.starts_with("struct ") {
+        "a section (key: value pairs)".into()
+    } else if e == "a string" {
+        "text".into()
+    } else if e == "a boolean" {
+        "true or false".into()
+    } else {
+        e.into()
     }
-    prev[b.len()]
+}
+
+/// serde's description of what it found, in the user's words.
+fn got_words(g: &str) -> String {
+    let inner = |s: &str| s.trim_matches('`').to_string();
+    if let Some(s) = g.strip_prefix("string ") {
+        s.to_string()
+    } else if let Some(s) = g
+        .strip_prefix("integer ")
+        .or_else(|| g.strip_prefix("floating point "))
+        .or_else(|| g.strip_prefix("boolean "))
+    {
+        inner(s.split(" as ").next().unwrap_or(s))
+    } else {
+        match g {
+            "sequence" => "a list".into(),
+            "map" => "a section".into(),
+            "unit value" => "nothing".into(),
+            other => other.into(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -262,8 +417,21 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
+    fn serde_words_become_the_users() {
+        assert_eq!(
+            split_serde_message("workers[0].count: invalid type: string \"ten\", expected i64"),
+            (
+                "workers[0].count".to_string(),
+                "must be a whole number, got \"ten\"".to_string()
+            )
+        );
+        assert_eq!(
+            split_serde_message("job: invalid type: sequence, expected struct JobSpec").1,
+            "must be a section (key: value pairs), got a list"
+        );
+        assert_eq!(
+            split_serde_message("producers[0]: missing field `kind`"),
+            ("producers[0].kind".to_string(), "is required".to_string())
+        );
     }
 }

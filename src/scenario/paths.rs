@@ -6,8 +6,9 @@
 //! any scenario, so a swept value gets the same checks (and messages) as one
 //! written in the file.
 
+use super::input::excerpt;
+use super::yaml::{self, Mapping, Value};
 use super::{LoadOptions, Scenario, ScenarioError};
-use serde_yaml::{Mapping, Value};
 use std::fmt;
 use std::path::Path;
 
@@ -126,7 +127,8 @@ impl ParamPath {
                         .ok_or_else(|| format!("{}: `[{name}]` needs a list", so_far()))?;
                     let names: Vec<String> = list
                         .iter()
-                        .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                        .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(excerpt))
+                        .take(20)
                         .collect();
                     let item = list
                         .iter_mut()
@@ -161,7 +163,7 @@ pub struct ScenarioTemplate {
 
 impl ScenarioTemplate {
     pub fn new(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, String> {
-        let doc: Value = super::yaml::from_str(&scenario.text).map_err(|(m, _)| m)?;
+        let doc: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| m)?;
         Ok(ScenarioTemplate {
             doc,
             origin: scenario.origin.clone(),
@@ -176,7 +178,12 @@ impl ScenarioTemplate {
         for (path, v) in overrides {
             path.set(&mut doc, v.clone()).map_err(OverrideError::Path)?;
         }
-        let text = serde_yaml::to_string(&doc).expect("a YAML value serialises");
+        self.validate(&doc)
+    }
+
+    /// Validates a variant's document like a scenario file.
+    fn validate(&self, doc: &Value) -> Result<Scenario, OverrideError> {
+        let text = yaml::to_string(doc).map_err(OverrideError::Path)?;
         Scenario::from_str(&text, &self.origin, Path::new(&self.base_dir), self.opts)
             .map_err(OverrideError::Invalid)
     }
@@ -204,9 +211,7 @@ impl ScenarioTemplate {
         }
         let mut doc = self.doc.clone();
         merge(&mut doc, patch, true);
-        let text = serde_yaml::to_string(&doc).expect("a YAML value serialises");
-        Scenario::from_str(&text, &self.origin, Path::new(&self.base_dir), self.opts)
-            .map_err(OverrideError::Invalid)
+        self.validate(&doc)
     }
 }
 
@@ -248,7 +253,7 @@ pub fn value_text(v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
-        other => serde_yaml::to_string(other)
+        other => yaml::to_string(other)
             .unwrap_or_default()
             .trim()
             .to_string(),

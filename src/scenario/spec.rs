@@ -2,6 +2,7 @@
 //! (known keys, value types); meaning, units and service limits are checked
 //! in `build`. Unknown keys are rejected everywhere (`deny_unknown_fields`).
 
+use super::yaml::{Mapping, Value};
 use serde::{Deserialize, Deserializer};
 
 /// A scalar kept as text: durations, rates and times may be written as
@@ -47,9 +48,9 @@ pub struct ScenarioSpec {
     pub output: Option<OutputSpec>,
     pub cost: Option<CostSpec>,
     /// Read by `labelsim compare`.
-    pub compare: Option<Vec<serde_yaml::Value>>,
+    pub compare: Option<Vec<Value>>,
     /// Read by `labelsim sweep`.
-    pub sweep: Option<serde_yaml::Value>,
+    pub sweep: Option<Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -172,7 +173,7 @@ pub struct WorkerSpec {
 pub struct ThrottleSpec {
     pub policy: String,
     #[serde(flatten)]
-    pub params: serde_yaml::Mapping,
+    pub params: Mapping,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

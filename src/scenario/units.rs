@@ -4,48 +4,83 @@
 
 use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_MS, US_PER_S};
 use crate::engine::SimDuration;
+use crate::scenario::input::excerpt;
+
+/// The longest duration (and latest time) a scenario may give: 100 years.
+/// The µs clock would hold 5,800 times more; nothing a labeling job does
+/// takes a century, so a longer value is a mistake, refused rather than
+/// carried into the simulation.
+pub const MAX_DURATION: SimDuration = SimDuration::from_days(36_525);
+
+/// The fastest rate a scenario may give [per µs]: one per tick of the clock
+/// (1,000,000/s); faster arrivals could not be told apart in time.
+pub const MAX_RATE_PER_US: f64 = 1.0;
 
 /// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
 /// `14d`, `1d 6h`, `250ms`). A bare number is refused: units are required.
+/// So is anything longer than [`MAX_DURATION`] (100 years). A remainder
+/// below a microsecond (`1500ns`) is cut to the clock's tick.
 ///
 /// ```
 /// use labelsim::scenario::units::parse_duration;
 /// assert_eq!(parse_duration("1d 6h").unwrap().as_secs_f64(), 30.0 * 3600.0);
 /// assert!(parse_duration("90").unwrap_err().contains("no unit"));
+/// assert!(parse_duration("36526d").unwrap_err().contains("100 years"));
 /// ```
 pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     let t = s.trim();
+    let q = excerpt(t);
     if t.is_empty() {
         return Err("empty duration; write e.g. `90s`, `15m`, `4h` or `14d`".into());
     }
-    if t.parse::<f64>().is_ok() {
+    if let Ok(x) = t.parse::<f64>() {
+        if !x.is_finite() {
+            return Err(format!(
+                "must be a finite number, got `{q}`; write a duration such as `90s`"
+            ));
+        }
         return Err(format!(
-            "`{t}` has no unit; write e.g. `{t}s`, `{t}m`, `{t}h` or `{t}d`"
+            "`{q}` has no unit; write e.g. `{q}s`, `{q}m`, `{q}h` or `{q}d`"
         ));
     }
     if t.starts_with('-') {
-        return Err(format!("`{t}` is negative; durations must be non-negative"));
+        return Err(format!("`{q}` is negative; durations must be non-negative"));
     }
-    humantime::parse_duration(t)
-        .map(|d| SimDuration::from_micros(d.as_micros().min(u64::MAX as u128) as u64))
-        .map_err(|e| {
-            format!("`{t}` is not a duration ({e}); write e.g. `90s`, `15m`, `4h`, `1d 6h`")
-        })
+    let d = humantime::parse_duration(t).map_err(|e| {
+        format!(
+            "`{q}` is not a duration ({}); write e.g. `90s`, `15m`, `4h`, `1d 6h`",
+            excerpt(&e.to_string())
+        )
+    })?;
+    match u64::try_from(d.as_micros()) {
+        Ok(us) if us <= MAX_DURATION.as_micros() => Ok(SimDuration::from_micros(us)),
+        _ => Err(too_long(&q)),
+    }
 }
 
-/// Parses a rate `N/unit` into messages per µs (the clock's tick).
+/// The message for a duration or time past [`MAX_DURATION`].
+pub(crate) fn too_long(what: &str) -> String {
+    format!("`{what}` is longer than 100 years (36525d), the longest time labelsim accepts")
+}
+
+/// Parses a rate `N/unit` into messages per µs (the clock's tick); at most
+/// one per µs ([`MAX_RATE_PER_US`]).
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let t = s.trim();
+    let q = excerpt(t);
     let hint = "write e.g. `90/h`, `2/m`, `0.5/s` or `1000/d`";
     let (num, unit) = t
         .split_once('/')
-        .ok_or_else(|| format!("`{t}` is not a rate; {hint}"))?;
+        .ok_or_else(|| format!("`{q}` is not a rate; {hint}"))?;
     let n: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("`{t}`: `{}` is not a number; {hint}", num.trim()))?;
-    if !n.is_finite() || n < 0.0 {
-        return Err(format!("`{t}` must be a non-negative rate"));
+        .map_err(|_| format!("`{q}`: `{}` is not a number; {hint}", excerpt(num.trim())))?;
+    if !n.is_finite() {
+        return Err(format!("must be a finite number, got `{q}`; {hint}"));
+    }
+    if n < 0.0 {
+        return Err(format!("`{q}` must be a non-negative rate"));
     }
     let ticks = match unit.trim() {
         "ms" => US_PER_MS as f64,
@@ -53,16 +88,32 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         "m" | "min" | "minute" => US_PER_MIN as f64,
         "h" | "hour" => US_PER_H as f64,
         "d" | "day" => US_PER_DAY as f64,
-        other => return Err(format!("`{t}`: unknown rate unit `{other}`; {hint}")),
+        other => {
+            return Err(format!(
+                "`{q}`: unknown rate unit `{}`; {hint}",
+                excerpt(other)
+            ))
+        }
     };
-    Ok(n / ticks)
+    let per_us = n / ticks;
+    if per_us > MAX_RATE_PER_US {
+        return Err(format!(
+            "`{q}` is faster than one per microsecond, the clock's tick: at most 1000000/s"
+        ));
+    }
+    Ok(per_us)
 }
 
 /// Parses `HH:MM` (or `HH:MM:SS`) into µs since midnight; `24:00` allowed.
 pub fn parse_time_of_day(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let parts: Vec<&str> = t.split(':').collect();
-    let bad = || format!("`{t}` is not a time of day; write e.g. `09:00` or `17:30`");
+    let bad = || {
+        format!(
+            "`{}` is not a time of day; write e.g. `09:00` or `17:30`",
+            excerpt(t)
+        )
+    };
     if parts.len() < 2 || parts.len() > 3 {
         return Err(bad());
     }
@@ -83,7 +134,12 @@ pub fn parse_tz_offset(s: &str) -> Result<i64, String> {
     if t.eq_ignore_ascii_case("utc") || t == "Z" {
         return Ok(0);
     }
-    let bad = || format!("`{t}` is not a time-zone offset; write e.g. `+02:00`, `-05:30` or `UTC`");
+    let bad = || {
+        format!(
+            "`{}` is not a time-zone offset; write e.g. `+02:00`, `-05:30` or `UTC`",
+            excerpt(t)
+        )
+    };
     let sign = match t.chars().next() {
         Some('+') => 1,
         Some('-') => -1,
@@ -113,11 +169,39 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Days in month `m` (1..=12) of year `y` (proleptic Gregorian).
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// Parses an ISO 8601 instant `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` (a
-/// missing offset means UTC) into µs since the Unix epoch.
+/// missing offset means UTC) into µs since the Unix epoch. Years 1..=9999;
+/// a date that does not exist (`02-31`) is refused, never moved; digits
+/// below a microsecond are cut to the clock's tick.
 pub fn parse_instant(s: &str) -> Result<i64, String> {
     let t = s.trim();
-    let bad = || format!("`{t}` is not an ISO 8601 instant; write e.g. `2026-01-05T00:00:00Z`");
+    let q = excerpt(t);
+    let bad = || format!("`{q}` is not an ISO 8601 instant; write e.g. `2026-01-05T00:00:00Z`");
     let (date, rest) = t.split_once(['T', ' ']).unwrap_or((t, "00:00:00Z"));
     let dp: Vec<&str> = date.split('-').collect();
     if dp.len() != 3 {
@@ -126,8 +210,18 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     let y: i64 = dp[0].parse().map_err(|_| bad())?;
     let mo: u32 = dp[1].parse().map_err(|_| bad())?;
     let d: u32 = dp[2].parse().map_err(|_| bad())?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+    if !(1..=9999).contains(&y) {
+        return Err(format!("`{q}`: the year must be from 1 to 9999"));
+    }
+    if !(1..=12).contains(&mo) || d < 1 {
         return Err(bad());
+    }
+    let month_days = days_in_month(y, mo);
+    if d > month_days {
+        return Err(format!(
+            "`{q}`: {} {y} has {month_days} days",
+            MONTHS[mo as usize - 1]
+        ));
     }
     let (clock, offset_us) = if let Some(c) = rest.strip_suffix('Z') {
         (c, 0)
@@ -138,16 +232,17 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     };
     let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
     let tod = parse_time_of_day(hms)?;
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let frac_us = if frac.is_empty() {
         0
     } else {
         let digits: String = frac.chars().chain("000000".chars()).take(6).collect();
         digits.parse::<i64>().map_err(|_| bad())?
     };
-    days_from_civil(y, mo, d)
-        .checked_mul(US_PER_DAY as i64)
-        .and_then(|t| t.checked_add(tod as i64 + frac_us - offset_us))
-        .ok_or_else(|| format!("`{t}` is too far from 1970 to place on the clock"))
+    // Years 1..=9999 are ±3·10^17 µs from 1970: no overflow below.
+    Ok(days_from_civil(y, mo, d) * US_PER_DAY as i64 + tod as i64 + frac_us - offset_us)
 }
 
 /// Parses a day set: `mon-fri`, `sat,sun`, `mon`, `daily` / `all`. Returns
@@ -160,7 +255,12 @@ pub fn parse_days(s: &str) -> Result<Vec<u8>, String> {
             .iter()
             .position(|n| d.starts_with(n))
             .map(|i| i as u8)
-            .ok_or_else(|| format!("`{d}` is not a day; use mon, tue, wed, thu, fri, sat, sun"))
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not a day; use mon, tue, wed, thu, fri, sat, sun",
+                    excerpt(&d)
+                )
+            })
     };
     let t = s.trim().to_ascii_lowercase();
     if t == "daily" || t == "all" || t == "every day" {
@@ -205,6 +305,11 @@ mod tests {
         assert!(parse_duration("90").unwrap_err().contains("no unit"));
         assert!(parse_duration("-5m").is_err());
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("36525d").unwrap(), MAX_DURATION);
+        assert!(parse_duration("36525d 1us")
+            .unwrap_err()
+            .contains("100 years"));
+        assert!(parse_duration("NaN").unwrap_err().contains("finite"));
     }
 
     #[test]
@@ -215,6 +320,9 @@ mod tests {
         assert!(parse_rate("90").is_err());
         assert!(parse_rate("-1/h").is_err());
         assert!(parse_rate("3/fortnight").is_err());
+        assert!(parse_rate("1000000/s").is_ok());
+        assert!(parse_rate("1000001/s").is_err());
+        assert!(parse_rate("inf/h").unwrap_err().contains("finite"));
     }
 
     #[test]
@@ -230,6 +338,18 @@ mod tests {
         );
         assert_eq!(parse_instant("1970-01-01T00:00:00.250Z").unwrap(), 250_000);
         assert!(parse_instant("2026-13-01T00:00:00Z").is_err());
+        assert!(parse_instant("2024-02-29T00:00:00Z").is_ok());
+        assert!(parse_instant("2023-02-29T00:00:00Z")
+            .unwrap_err()
+            .contains("February 2023 has 28 days"));
+        assert!(parse_instant("99999999999-01-01T00:00:00Z")
+            .unwrap_err()
+            .contains("year"));
+        assert!(parse_instant("2026-01-05T00:00:00.12x4Z").is_err());
+        assert_eq!(
+            parse_instant("9999-12-31T23:59:59.999999Z").unwrap(),
+            253_402_300_799_999_999
+        );
         assert_eq!(
             parse_tz_offset("-05:30").unwrap(),
             -(5 * 60 + 30) * 60_000_000

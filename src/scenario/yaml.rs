@@ -6,21 +6,356 @@
 //! errors find their field's line by walking the source text's block
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
 
-use serde::de::DeserializeOwned;
+use super::input::{excerpt, excerpt_n, human_bytes, MAX_SCENARIO_BYTES};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
 use serde_yaml as yaml_impl;
+use std::cell::Cell;
+
+/// A YAML document or node, as parsed (no positions).
+pub use serde_yaml::{Mapping, Value};
+
+/// What kind of node `v` is, in words (`a list`, `text`), never its content.
+pub fn describe_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a section (key: value pairs)",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Deepest nesting of collections a scenario may have; a real one needs 6.
+pub const MAX_DEPTH: usize = 64;
+/// Most values (scalars and collections) a scenario may hold once its
+/// aliases are expanded; a real one holds a few hundred.
+pub const MAX_VALUES: usize = 1_000_000;
 
 /// Parses `text` into `T`; on error returns the message and 1-based line.
+/// The message quotes the input only in bounded excerpts ([`bound_quotes`]).
+/// Text over [`MAX_SCENARIO_BYTES`], nested deeper than [`MAX_DEPTH`] or
+/// expanding to more than [`MAX_VALUES`] values is refused before it is
+/// parsed: the parser's time grows with the square of the depth, and aliases
+/// can make a small file expand without bound.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<usize>)> {
-    yaml_impl::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        // serde_yaml appends " at line L column C"; we print the line ourselves.
-        let msg = e.to_string();
-        let msg = match msg.find(" at line ") {
-            Some(i) => msg[..i].to_string(),
-            None => msg,
-        };
-        (msg, line)
-    })
+    check_size(text)?;
+    check_nesting(text)?;
+    check_expansion(text)?;
+    from_checked_str(text)
+}
+
+/// Reads a parsed document into `T`; on error returns the message (bounded).
+pub fn from_value<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    yaml_impl::from_value(v).map_err(|e| error_parts(&e).0)
+}
+
+/// A document as YAML text.
+pub fn to_string(v: &Value) -> Result<String, String> {
+    yaml_impl::to_string(v).map_err(|e| error_parts(&e).0)
+}
+
+/// [`from_str`] for text that has passed its checks already.
+pub(crate) fn from_checked_str<T: DeserializeOwned>(
+    text: &str,
+) -> Result<T, (String, Option<usize>)> {
+    yaml_impl::from_str(text).map_err(|e| error_parts(&e))
+}
+
+/// Message (bounded, without serde_yaml's " at line L column C") and line.
+fn error_parts(e: &yaml_impl::Error) -> (String, Option<usize>) {
+    let line = e.location().map(|l| l.line());
+    let msg = e.to_string();
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    (bound_quotes(&msg), line)
+}
+
+fn check_size(text: &str) -> Result<(), (String, Option<usize>)> {
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err((
+            format!(
+                "it is {}; at most {} is read",
+                human_bytes(text.len() as u64),
+                human_bytes(MAX_SCENARIO_BYTES)
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Where a scalar may begin (a quote there opens a quoted scalar), inside
+/// one (a quote or bracket there is text), or past one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    Start,
+    Plain,
+    Other,
+}
+
+/// A cheap, linear pre-scan of the nesting depth: block nesting by
+/// indentation (and `- ` items on one line), flow nesting by `[` and `{`
+/// outside quoted scalars, comments and block scalars (`|`, `>`). It may
+/// over-count odd but valid text (a plain scalar continued on deeper lines),
+/// never under-count what the parser will nest.
+fn check_nesting(text: &str) -> Result<(), (String, Option<usize>)> {
+    let too_deep = |line: usize| {
+        Err((
+            format!("nested deeper than {MAX_DEPTH} levels; a scenario needs a handful"),
+            Some(line),
+        ))
+    };
+    let mut flow = 0usize;
+    let mut block: Vec<usize> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut at = At::Start;
+    let mut block_scalar_parent: Option<usize> = None;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line_no = i + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let mut rest = &line[indent..];
+        if let Some(parent) = block_scalar_parent {
+            if rest.trim().is_empty() || indent > parent {
+                continue;
+            }
+            block_scalar_parent = None;
+        }
+        if quote.is_none() && flow == 0 {
+            // A new line of block structure.
+            if rest.is_empty() || rest.starts_with('#') || (indent == 0 && rest.starts_with('%')) {
+                continue;
+            }
+            if indent == 0
+                && (rest == "---"
+                    || rest == "..."
+                    || rest.starts_with("--- ")
+                    || rest.starts_with("... "))
+            {
+                block.clear();
+                rest = &rest[3..];
+            } else {
+                while block.last().is_some_and(|&c| c >= indent) {
+                    block.pop();
+                }
+                block.push(indent);
+                let mut col = indent;
+                while let Some(after) = ["- ", "? "].iter().find_map(|p| rest.strip_prefix(p)) {
+                    let t = after.trim_start_matches(' ');
+                    col += rest.len() - t.len();
+                    rest = t;
+                    block.push(col);
+                }
+            }
+            if block.len() > MAX_DEPTH {
+                return too_deep(line_no);
+            }
+            at = At::Start;
+        }
+        let mut prev_space = true;
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if let Some(q) = quote {
+                if q == '\'' && c == '\'' {
+                    if chars.peek() == Some(&'\'') {
+                        chars.next();
+                    } else {
+                        quote = None;
+                        at = At::Other;
+                    }
+                } else if q == '"' && c == '\\' {
+                    chars.next();
+                } else if q == '"' && c == '"' {
+                    quote = None;
+                    at = At::Other;
+                }
+                prev_space = false;
+                continue;
+            }
+            let next = chars.peek().copied();
+            let ends_token =
+                next.is_none_or(|n| n == ' ' || n == '\t' || (flow > 0 && ",]}".contains(n)));
+            match c {
+                ' ' | '\t' => {
+                    prev_space = true;
+                    continue;
+                }
+                '#' if prev_space => break,
+                '\'' | '"' if at == At::Start => quote = Some(c),
+                '[' | '{' if at == At::Start || flow > 0 => {
+                    flow += 1;
+                    if block.len() + flow > MAX_DEPTH {
+                        return too_deep(line_no);
+                    }
+                    at = At::Start;
+                }
+                ']' | '}' if flow > 0 => {
+                    flow -= 1;
+                    at = At::Other;
+                }
+                ',' if flow > 0 => at = At::Start,
+                ':' if ends_token => at = At::Start,
+                '-' | '?' if at == At::Start && ends_token => {}
+                '|' | '>' if at == At::Start && flow == 0 => {
+                    block_scalar_parent = Some(indent);
+                    break;
+                }
+                '&' | '!' if at == At::Start => {
+                    // An anchor or tag: a scalar may still start after it.
+                    while chars.peek().is_some_and(|&n| n != ' ' && n != '\t') {
+                        chars.next();
+                    }
+                }
+                _ => {
+                    if at != At::Plain {
+                        at = At::Plain;
+                    }
+                }
+            }
+            prev_space = false;
+        }
+    }
+    Ok(())
+}
+
+/// Counts the values the parser will build, aliases expanded, and stops at
+/// [`MAX_VALUES`] (it stores nothing, so the count costs no memory).
+fn check_expansion(text: &str) -> Result<(), (String, Option<usize>)> {
+    let left = Cell::new(MAX_VALUES);
+    match Count(&left).deserialize(yaml_impl::Deserializer::from_str(text)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.to_string().contains(TOO_MANY) => Err((
+            format!(
+                "expands to more than {MAX_VALUES} values (aliases `*name` repeat what they point to); a scenario holds a few hundred"
+            ),
+            None,
+        )),
+        Err(e) => Err(error_parts(&e)),
+    }
+}
+
+const TOO_MANY: &str = "labelsim: too many values";
+
+/// A visitor that counts every value against a budget and keeps nothing.
+#[derive(Clone, Copy)]
+struct Count<'a>(&'a Cell<usize>);
+
+impl Count<'_> {
+    fn take<E: de::Error>(self) -> Result<(), E> {
+        match self.0.get() {
+            0 => Err(E::custom(TOO_MANY)),
+            n => {
+                self.0.set(n - 1);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Count<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Count<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.take()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.take()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.take()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        // A tagged value (`!tag value`): the tag, then the value.
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
+/// serde's messages quote the offending value in full (`invalid type: string
+/// "...the whole file..."`): cut every quoted part (`"..."` or `` `...` ``)
+/// to a bounded excerpt, and the message itself to a few lines' worth.
+pub fn bound_quotes(msg: &str) -> String {
+    const MAX_MESSAGE_CHARS: usize = 300;
+    let mut out = String::new();
+    let mut chars = msg.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' && c != '`' {
+            out.push(c);
+            continue;
+        }
+        let mut quoted = String::new();
+        let mut closed = false;
+        while let Some(q) = chars.next() {
+            if q == c {
+                closed = true;
+                break;
+            }
+            quoted.push(q);
+            if c == '"' && q == '\\' {
+                if let Some(escaped) = chars.next() {
+                    quoted.push(escaped);
+                }
+            }
+        }
+        out.push(c);
+        out.push_str(&excerpt(&quoted));
+        if closed {
+            out.push(c);
+        }
+    }
+    excerpt_n(&out, MAX_MESSAGE_CHARS)
 }
 
 /// One step of a field path: a mapping key or a list index.
@@ -105,7 +440,27 @@ fn flow_has_key(content: &str, key: &str) -> bool {
 
 /// 1-based line of the field at `path`, or of its nearest located ancestor.
 pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
-    let ls = lines(text);
+    Locator::new(text).locate(path)
+}
+
+/// Finds the lines of many fields of one text, splitting it into lines once.
+pub struct Locator<'a> {
+    lines: Vec<Option<Line<'a>>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Locator { lines: lines(text) }
+    }
+
+    /// 1-based line of the field at `path`, or of its nearest located
+    /// ancestor.
+    pub fn locate(&self, path: &[Seg]) -> Option<usize> {
+        locate_in(&self.lines, path)
+    }
+}
+
+fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
     // Region: [start, end) of line indices and the indent of its entries.
     let (mut start, mut end) = (0usize, ls.len());
     let mut found: Option<usize> = None;
@@ -223,5 +578,86 @@ workers:
     fn parse_errors_carry_lines() {
         let err = from_str::<serde_yaml::Value>("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.1.is_some());
+    }
+
+    fn nesting(text: &str) -> Result<(), Option<usize>> {
+        check_nesting(text).map_err(|(_, line)| line)
+    }
+
+    #[test]
+    fn nesting_counts_flow_and_block_levels() {
+        let deep = |n: usize| format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert_eq!(nesting(&deep(63)), Ok(()));
+        assert_eq!(nesting(&deep(64)), Err(Some(1)));
+        let deep_map = format!("a: {}1{}\n", "{k: ".repeat(100), "}".repeat(100));
+        assert_eq!(nesting(&deep_map), Err(Some(1)));
+        let mut block = String::new();
+        for i in 0..70 {
+            block.push_str(&format!("{}k:\n", " ".repeat(i)));
+        }
+        assert_eq!(nesting(&block), Err(Some(65)));
+        let dashes = format!("{}x\n", "- ".repeat(70));
+        assert_eq!(nesting(&dashes), Err(Some(1)));
+        // Split over lines inside a flow collection.
+        let lines = format!("a: {}\n{}\n", "[\n".repeat(70), "]\n".repeat(70));
+        assert!(nesting(&lines).is_err());
+    }
+
+    #[test]
+    fn brackets_in_text_do_not_count() {
+        let b = "[".repeat(100);
+        for text in [
+            format!("a: '{b}'\n"),
+            format!("a: \"{b}\\\"{b}\"\n"),
+            format!("a: 'it''s {b}'\n"),
+            format!("a: x{b}\n"),
+            format!("a: it's {b}\n"),
+            format!("a: 1 # {b}\n"),
+            format!("# {b}\n"),
+            format!("a: |\n  {b}\n  more {b}\nb: 1\n"),
+            format!("a: >-\n    {b}\n\n    {b}\nb: 1\n"),
+            format!("a: \"multi\n  line {b}\"\nb: 1\n"),
+            format!("a: &anchor '{b}'\nb: !tag '{b}'\n"),
+            format!("- [x, '{b}', \"{b}\"]\n- {{k: '{b}'}}\n"),
+        ] {
+            assert_eq!(nesting(&text), Ok(()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_closing_bracket_in_text_does_not_hide_what_follows() {
+        let text = format!("a: x]]]]]]\nb: {}\n", "[".repeat(70));
+        assert_eq!(nesting(&text), Err(Some(2)));
+        // After a block scalar ends, counting resumes.
+        let text = format!("a: |\n  text\nb: {}\n", "[".repeat(70));
+        assert_eq!(nesting(&text), Err(Some(3)));
+    }
+
+    #[test]
+    fn expansion_is_counted_with_aliases() {
+        assert!(check_expansion("a: &a [1, 2]\nb: *a\n").is_ok());
+        let bomb = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            "0,".repeat(2000),
+            "*a,".repeat(1000)
+        );
+        let (msg, _) = check_expansion(&bomb).unwrap_err();
+        assert!(msg.contains("more than 1000000 values"), "{msg}");
+        let (msg, line) = check_expansion("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(line.is_some() && !msg.is_empty());
+    }
+
+    #[test]
+    fn quoted_input_in_messages_is_cut_short() {
+        let long = "x".repeat(500);
+        let msg = bound_quotes(&format!(
+            "invalid type: string \"{long}\", expected a `{long}`"
+        ));
+        assert!(msg.chars().count() < 140, "{msg}");
+        assert!(msg.starts_with("invalid type: string \"xxx"), "{msg}");
+        assert_eq!(
+            bound_quotes("unknown field `sevice_time`"),
+            "unknown field `sevice_time`"
+        );
     }
 }

@@ -1,0 +1,221 @@
+//! Reading what a user hands us, whatever it is: the scenario file, trace
+//! and empirical CSV files, a `--policies` file.
+//!
+//! Two rules hold for every input. First, only a regular file is read, and at
+//! most a stated number of bytes of it: a device (`/dev/zero`), a FIFO, a
+//! folder or a pseudo-file (`/proc/self/environ`) is refused before it can
+//! block the program or fill its memory. Second, a message never repeats the
+//! input beyond a short excerpt ([`excerpt`]): a file that is not what it
+//! was meant to be (a README opened as a scenario, the environment opened as
+//! a trace) must not be printed to a terminal or a CI log.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Largest scenario file read [bytes] (4 MiB; real scenarios are a few KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+/// Largest CSV file read (traces, empirical distributions) [bytes] (1 GiB).
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+/// Longest excerpt of the input quoted in a message [characters].
+pub const EXCERPT_CHARS: usize = 40;
+
+/// `4 MiB`, `1 GiB`, `512 bytes`: a byte count as a person reads it.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size {
+            return if n % size == 0 {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{:.1} {unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// An input file opened for reading: a regular file of at most `limit`
+/// bytes. Reading fails (with a message that says why) once more bytes come
+/// than the file had when it was opened, or than `limit`.
+pub struct InputFile {
+    inner: io::Take<File>,
+    /// Bytes read so far.
+    read: u64,
+    /// The file's size when opened.
+    size: u64,
+}
+
+impl InputFile {
+    /// Opens `path`, refusing anything but a regular file of at most `limit`
+    /// bytes. The error is the reason alone, without the path.
+    pub fn open(path: &Path, limit: u64) -> Result<InputFile, String> {
+        // Look before opening: opening a FIFO blocks until someone writes.
+        let before = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        check_kind(&before)?;
+        let file = File::open(path).map_err(|e| e.to_string())?;
+        // And look again at what was opened (it may have been swapped).
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        check_kind(&meta)?;
+        let size = meta.len();
+        if size > limit {
+            return Err(format!(
+                "it is {}; at most {} is read",
+                human_bytes(size),
+                human_bytes(limit)
+            ));
+        }
+        Ok(InputFile {
+            // One byte more than the size, to notice a file that grows.
+            inner: file.take(size.saturating_add(1)),
+            read: 0,
+            size,
+        })
+    }
+}
+
+fn check_kind(meta: &std::fs::Metadata) -> Result<(), String> {
+    let t = meta.file_type();
+    if t.is_file() {
+        Ok(())
+    } else if t.is_dir() {
+        Err("it is a folder, not a file".into())
+    } else {
+        Err(
+            "it is not a regular file (a device, FIFO or socket); only regular files are read"
+                .into(),
+        )
+    }
+}
+
+impl Read for InputFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.size {
+            // `/proc` files report size 0 and still have content.
+            return Err(io::Error::other(
+                "it changed size while being read, or is not a regular file (such as those under /proc)",
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Reads the whole of `path`, a regular file of at most `limit` bytes (see
+/// the module doc). For every file a command reads on the user's behalf
+/// (e.g. `compare --policies FILE`); the error names the file and says why,
+/// and never quotes its content.
+pub fn read_input_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    read_limited(path, limit).map_err(|why| format!("cannot read {}: {why}", path.display()))
+}
+
+/// [`read_input_file`] without the path in the message.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let mut f = InputFile::open(path, limit)?;
+    let mut out = Vec::with_capacity(f.size.min(limit) as usize);
+    f.read_to_end(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// 1-based line of byte offset `at` in `bytes`.
+pub(crate) fn line_of(bytes: &[u8], at: usize) -> usize {
+    1 + bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// At most `max` characters of `s`, control and invisible formatting
+/// characters escaped, `…` where it was cut: safe to put in a message.
+pub fn excerpt_n(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if invisible {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`excerpt_n`] with the standard bound ([`EXCERPT_CHARS`]).
+pub fn excerpt(s: &str) -> String {
+    excerpt_n(s, EXCERPT_CHARS)
+}
+
+/// Does a CSV cell look like a number, a duration or an instant (digits,
+/// signs, `.:` separators, spaces and the letters of time units), short
+/// enough to quote? Only such cells are quoted in messages: a cell of a file
+/// that is not a trace at all is described, never shown.
+pub fn looks_like_value(cell: &str) -> bool {
+    let c = cell.trim();
+    !c.is_empty()
+        && c.chars().count() <= EXCERPT_CHARS
+        && c.chars().all(|ch| {
+            ch.is_ascii_digit() || " .:+-TZEIN".contains(ch) || "nsecumilhordaywkt".contains(ch)
+        })
+}
+
+/// Does a CSV header look like column names (short words)? Only then are
+/// they listed in a message.
+pub fn looks_like_names<'a>(headers: impl IntoIterator<Item = &'a str>) -> bool {
+    headers.into_iter().all(|h| {
+        h.chars().count() <= EXCERPT_CHARS
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || " _-.()[]/%#".contains(c))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_bounded_and_escaped() {
+        assert_eq!(excerpt("90s"), "90s");
+        assert_eq!(excerpt("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        let long = "x".repeat(1000);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn only_value_like_cells_are_quoted() {
+        assert!(looks_like_value("12.5"));
+        assert!(looks_like_value("2026-01-05T00:00:00Z"));
+        assert!(looks_like_value("1h 5m"));
+        assert!(looks_like_value("nan"));
+        assert!(!looks_like_value("AKIAIOSFODNN7EXAMPLE"));
+        assert!(!looks_like_value("HOME=/root"));
+        assert!(!looks_like_value(&"1".repeat(41)));
+        assert!(looks_like_names(["timestamp", "id", "service time (s)"]));
+        assert!(!looks_like_names(["PATH=/usr/bin\0HOME=/root"]));
+    }
+
+    #[test]
+    fn byte_counts_read_naturally() {
+        assert_eq!(human_bytes(MAX_SCENARIO_BYTES), "4 MiB");
+        assert_eq!(human_bytes(MAX_CSV_BYTES), "1 GiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(12), "12 bytes");
+    }
+
+    #[test]
+    fn folders_and_devices_are_refused() {
+        let dir = std::env::temp_dir();
+        assert!(read_limited(&dir, 10).unwrap_err().contains("folder"));
+        #[cfg(unix)]
+        assert!(read_limited(Path::new("/dev/zero"), 10)
+            .unwrap_err()
+            .contains("not a regular file"));
+    }
+}

@@ -1,0 +1,694 @@
+//! The shape of a scenario file: each section's keys and what kind of value
+//! each key takes. It is checked on the parsed YAML before serde reads the
+//! file into `spec`, because serde stops at the first problem and speaks of
+//! `i64` and `a map`; here every unknown key, wrong type and missing key is
+//! collected, with its dotted path, in words a user knows ("must be a whole
+//! number, got \"ten\""). Values are quoted only as bounded excerpts.
+//!
+//! A unit test keeps these tables in step with the serde mirror in `spec`
+//! (same keys per section), so a key added there must be added here.
+
+use super::input::excerpt;
+use super::yaml::{Mapping, Value};
+
+/// What a key takes.
+#[derive(Debug)]
+pub(super) enum Kind {
+    /// A whole number in `min..=max` (an `i64`, `u64` or `u32` in `spec`).
+    Whole { min: i128, max: i128 },
+    /// A finite number (`f64`).
+    Number,
+    /// A duration, rate, time or instant written with units: any scalar.
+    Units,
+    /// A name or a choice: any scalar, read as text.
+    Word,
+    /// A section of known keys.
+    Section(&'static [Field]),
+    /// A list of one kind of item.
+    List(&'static Kind),
+    /// `always` or a list of shifts.
+    Shifts,
+    /// A flat price or a list of tiers.
+    PerObject,
+    /// `{policy: NAME, ...parameters}`; `build` checks the parameters.
+    Throttle,
+    /// Anything (`sweep`, `compare` entries: checked where they are used).
+    Any,
+}
+
+/// One key of a section.
+#[derive(Debug)]
+pub(super) struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+const fn req(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const I64: Kind = Kind::Whole {
+    min: i64::MIN as i128,
+    max: i64::MAX as i128,
+};
+const U64: Kind = Kind::Whole {
+    min: 0,
+    max: u64::MAX as i128,
+};
+const U32: Kind = Kind::Whole {
+    min: 0,
+    max: u32::MAX as i128,
+};
+
+pub(super) const SCENARIO: &[Field] = &[
+    req("name", Kind::Word),
+    opt("seed", U64),
+    req("horizon", Kind::Units),
+    opt("replications", U32),
+    opt("start_at", Kind::Units),
+    opt("job", Kind::Section(JOB)),
+    opt("producers", Kind::List(&Kind::Section(PRODUCER))),
+    opt("workers", Kind::List(&Kind::Section(WORKER))),
+    opt("throttle", Kind::Throttle),
+    opt("metrics", Kind::Section(METRICS)),
+    opt("output", Kind::Section(OUTPUT)),
+    opt("cost", Kind::Section(COST)),
+    opt("compare", Kind::List(&Kind::Any)),
+    opt("sweep", Kind::Any),
+];
+
+pub(super) const JOB: &[Field] = &[
+    opt("mode", Kind::Word),
+    opt("workforce", Kind::Word),
+    opt("task_type", Kind::Word),
+    opt("max_concurrent_task_count", I64),
+    opt("workers_per_object", I64),
+    opt("initializing", Kind::Units),
+    opt("task_availability_lifetime", Kind::Units),
+    opt("task_time_limit", Kind::Units),
+    opt("queue_retention", Kind::Units),
+    opt("idle_timeout", Kind::Units),
+    opt("idle_definition", Kind::Word),
+    opt("refill_rule", Kind::Word),
+    opt("on_timeout", Kind::Word),
+    opt("dedup_key", Kind::Word),
+    opt("label_attribute_name", Kind::Word),
+    opt("stop_at", Kind::Units),
+    opt("max_runtime", Kind::Units),
+];
+
+pub(super) const DUPLICATES: &[Field] = &[
+    opt("sns_redelivery", Kind::Number),
+    opt("producer_retry", Kind::Number),
+    opt("s3_event_duplicate", Kind::Number),
+    opt("reupload", Kind::Number),
+    opt("delay", Kind::Units),
+];
+
+pub(super) const PROFILE_POINT: &[Field] = &[req("at", Kind::Units), req("rate", Kind::Units)];
+
+pub(super) const PRODUCER: &[Field] = &[
+    opt("name", Kind::Word),
+    req("kind", Kind::Word),
+    opt("rate", Kind::Units),
+    opt("count", I64),
+    opt("size", I64),
+    opt("every", Kind::Units),
+    opt("mean_rate", Kind::Units),
+    opt("peak_hour", Kind::Number),
+    opt("amplitude", Kind::Number),
+    opt("profile", Kind::List(&Kind::Section(PROFILE_POINT))),
+    opt("csv", Kind::Word),
+    opt("column", Kind::Word),
+    opt("start", Kind::Units),
+    opt("end", Kind::Units),
+    opt("limit", I64),
+    opt("source", Kind::Word),
+    opt("duplicates", Kind::Section(DUPLICATES)),
+    opt("notification_configured_at", Kind::Units),
+];
+
+pub(super) const DIST: &[Field] = &[
+    req("dist", Kind::Word),
+    opt("value", Kind::Units),
+    opt("mean", Kind::Units),
+    opt("median", Kind::Units),
+    opt("sigma", Kind::Number),
+    opt("cv", Kind::Number),
+    opt("shape", Kind::Number),
+    opt("scale", Kind::Units),
+    opt("min", Kind::Units),
+    opt("max", Kind::Units),
+    opt("csv", Kind::Word),
+    opt("column", Kind::Word),
+];
+
+pub(super) const SHIFT: &[Field] = &[
+    req("days", Kind::Word),
+    req("from", Kind::Units),
+    req("to", Kind::Units),
+];
+
+pub(super) const SPEED: &[Field] = &[req("spread", Kind::Number)];
+
+pub(super) const WORKER: &[Field] = &[
+    opt("name", Kind::Word),
+    req("count", I64),
+    req("service_time", Kind::Section(DIST)),
+    opt("decline_probability", Kind::Number),
+    opt("decline_time", Kind::Units),
+    opt("shifts", Kind::Shifts),
+    opt("tz_offset", Kind::Units),
+    opt("speed", Kind::Section(SPEED)),
+];
+
+pub(super) const METRICS: &[Field] = &[
+    opt("period", Kind::Units),
+    opt("delay", Kind::Units),
+    opt("wake_delay", Kind::Units),
+    opt("inactivity", Kind::Units),
+];
+
+pub(super) const TIER: &[Field] = &[opt("up_to", I64), req("price", Kind::Number)];
+
+pub(super) const COST: &[Field] = &[
+    opt("per_object", Kind::PerObject),
+    opt("per_task", Kind::Number),
+    opt("wage_per_worker_hour", Kind::Number),
+];
+
+pub(super) const OUTPUT: &[Field] = &[
+    opt("timeseries_every", Kind::Units),
+    opt("warmup", Kind::Units),
+    opt("sla", Kind::List(&Kind::Units)),
+];
+
+/// What [`check`] found.
+pub(super) struct Checked {
+    /// (dotted field path, message) of every problem, in document order.
+    pub problems: Vec<(String, String)>,
+    /// The document with every offending value left out (a required one
+    /// replaced by a stand-in): validating it finds the problems of meaning
+    /// too. `None` if it still cannot be read.
+    pub pruned: Option<Value>,
+    /// Paths of the values left out of `pruned`: a later problem about one
+    /// of them repeats one already reported.
+    pub removed: Vec<String>,
+}
+
+/// Checks a parsed scenario against [`SCENARIO`].
+pub(super) fn check(doc: &Value) -> Checked {
+    let mut w = Walk {
+        problems: Vec::new(),
+        removed: Vec::new(),
+    };
+    let pruned = w.section(doc, SCENARIO, "");
+    Checked {
+        problems: w.problems,
+        pruned,
+        removed: w.removed,
+    }
+}
+
+struct Walk {
+    problems: Vec<(String, String)>,
+    removed: Vec<String>,
+}
+
+/// A stand-in for a required value that is missing or wrong, so that the
+/// rest of the document can still be read and checked. Problems `build`
+/// finds in it are dropped (its path is among the removed ones).
+fn stand_in(kind: &Kind) -> Value {
+    match kind {
+        Kind::Whole { .. } => Value::from(0),
+        Kind::Number => Value::from(0.0),
+        Kind::Units => Value::from("1d"),
+        Kind::Word => Value::from(""),
+        Kind::Section(fields) => {
+            let mut m = Mapping::new();
+            for f in fields.iter().filter(|f| f.required) {
+                m.insert(Value::from(f.name), stand_in(&f.kind));
+            }
+            Value::Mapping(m)
+        }
+        Kind::List(_) => Value::Sequence(Vec::new()),
+        Kind::Shifts => Value::from("always"),
+        Kind::PerObject => Value::from(0.0),
+        Kind::Throttle => {
+            let mut m = Mapping::new();
+            m.insert(Value::from("policy"), Value::from("none"));
+            Value::Mapping(m)
+        }
+        Kind::Any => Value::Null,
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A value, as a message quotes it: strings as a bounded excerpt in quotes,
+/// numbers and booleans as written, collections by kind.
+fn got(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => excerpt(&n.to_string()),
+        Value::String(s) => format!("\"{}\"", excerpt(s)),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a section".into(),
+        Value::Tagged(t) => format!("a value tagged `{}`", excerpt(&t.tag.to_string())),
+    }
+}
+
+/// Text of a scalar key or value (`5` for the number 5).
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl Walk {
+    fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push((field.to_string(), message.into()));
+    }
+
+    /// A value of the wrong kind: reported, and left out.
+    fn wrong(&mut self, field: &str, message: String) -> Option<Value> {
+        self.problem(field, message);
+        self.removed.push(field.to_string());
+        None
+    }
+
+    /// Checks `v` against `kind`; returns the value to keep (scalars read as
+    /// text become strings, as serde reads them from the file), or `None`
+    /// when it was reported and must be left out.
+    fn value(&mut self, v: &Value, kind: &Kind, field: &str) -> Option<Value> {
+        if let Value::Tagged(t) = v {
+            if !matches!(kind, Kind::Any) {
+                return self.wrong(
+                    field,
+                    format!(
+                        "YAML tags such as `{}` are not used by labelsim; remove the tag",
+                        excerpt(&t.tag.to_string())
+                    ),
+                );
+            }
+        }
+        match kind {
+            Kind::Any => Some(v.clone()),
+            Kind::Whole { min, max } => self.whole(v, *min, *max, field),
+            Kind::Number => match v {
+                Value::Number(n) => match n.as_f64() {
+                    Some(x) if x.is_finite() => Some(v.clone()),
+                    Some(x) => self.wrong(field, format!("must be a finite number, got {x}")),
+                    None => self.wrong(field, format!("must be a number, got {}", got(v))),
+                },
+                _ => self.wrong(field, format!("must be a number, got {}", got(v))),
+            },
+            Kind::Units => match v {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => Some(v.clone()),
+                _ => self.wrong(
+                    field,
+                    format!(
+                        "must be a single value such as `90s`, `10/h` or `09:00`, got {}",
+                        got(v)
+                    ),
+                ),
+            },
+            Kind::Word => match scalar_text(v) {
+                Some(s) => Some(Value::String(s)),
+                None => self.wrong(field, format!("must be a word or text, got {}", got(v))),
+            },
+            Kind::Section(fields) => match v {
+                Value::Mapping(_) => self.section(v, fields, field),
+                _ => self.wrong(
+                    field,
+                    format!("must be a section (key: value pairs), got {}", got(v)),
+                ),
+            },
+            Kind::List(item) => match v {
+                Value::Sequence(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, it) in items.iter().enumerate() {
+                        // A bad item is stood in for: dropping it would
+                        // renumber the rest.
+                        let x = self.value(it, item, &format!("{field}[{i}]"));
+                        out.push(x.unwrap_or_else(|| stand_in(item)));
+                    }
+                    Some(Value::Sequence(out))
+                }
+                _ => self.wrong(
+                    field,
+                    format!(
+                        "must be a list, got {}; write items as `- item` lines or `[a, b]`",
+                        got(v)
+                    ),
+                ),
+            },
+            Kind::Shifts => match v {
+                Value::Sequence(_) => self.value(v, &Kind::List(&Kind::Section(SHIFT)), field),
+                Value::String(_) => Some(v.clone()),
+                _ => {
+                    self.wrong(
+                        field,
+                        format!(
+                            "must be `always` or a list of shifts such as {{days: mon-fri, from: \"09:00\", to: \"17:00\"}}, got {}",
+                            got(v)
+                        ),
+                    )
+                }
+            },
+            Kind::PerObject => match v {
+                Value::Number(_) => self.value(v, &Kind::Number, field),
+                Value::Sequence(_) => self.value(v, &Kind::List(&Kind::Section(TIER)), field),
+                _ => self.wrong(
+                    field,
+                    format!(
+                        "must be a price or a list of tiers such as {{up_to: 1000, price: 0.08}}, got {}",
+                        got(v)
+                    ),
+                ),
+            },
+            Kind::Throttle => match v {
+                Value::Mapping(m) => {
+                    let mut out = Mapping::new();
+                    let policy = Value::String("policy".into());
+                    let f = join(field, "policy");
+                    let p = match m.get(&policy) {
+                        None | Some(Value::Null) => {
+                            self.problem(
+                                &f,
+                                "is required (one of: none, fixed_rate, token_bucket, backlog_threshold, aimd, pi, expiry_alarm)",
+                            );
+                            None
+                        }
+                        Some(p) => self.value(p, &Kind::Word, &f),
+                    };
+                    if p.is_none() {
+                        // Its parameters would be reported against `none`.
+                        self.removed.push(field.to_string());
+                    }
+                    out.insert(policy.clone(), p.unwrap_or_else(|| Value::from("none")));
+                    for (k, v) in m {
+                        if k != &policy {
+                            out.insert(k.clone(), v.clone());
+                        }
+                    }
+                    Some(Value::Mapping(out))
+                }
+                _ => self.wrong(
+                    field,
+                    format!("must be a section (key: value pairs), got {}", got(v)),
+                ),
+            },
+        }
+    }
+
+    fn whole(&mut self, v: &Value, min: i128, max: i128, field: &str) -> Option<Value> {
+        let Value::Number(n) = v else {
+            return self.wrong(field, format!("must be a whole number, got {}", got(v)));
+        };
+        let x: Option<i128> = n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from));
+        match x {
+            Some(x) if (min..=max).contains(&x) => Some(v.clone()),
+            Some(x) => self.wrong(
+                field,
+                format!("must be a whole number from {min} to {max}, got {x}"),
+            ),
+            None => self.wrong(field, format!("must be a whole number, got {}", got(v))),
+        }
+    }
+
+    /// A section: every key known, every required key present.
+    fn section(&mut self, v: &Value, fields: &'static [Field], path: &str) -> Option<Value> {
+        let Value::Mapping(map) = v else {
+            return self.wrong(
+                path,
+                format!("must be a section (key: value pairs), got {}", got(v)),
+            );
+        };
+        let mut out = Mapping::new();
+        let mut suggested: Vec<&str> = Vec::new();
+        for (k, val) in map {
+            let key_text = scalar_text(k).unwrap_or_else(|| got(k));
+            let field = join(path, &excerpt(&key_text));
+            let Some(spec) = fields.iter().find(|f| f.name == key_text) else {
+                // Only the first problems are listed: spare the hints of the rest.
+                let listed = self.problems.len() < super::MAX_REPORTED;
+                let nearest = if listed {
+                    did_you_mean(&key_text, fields)
+                } else {
+                    None
+                };
+                let hint = match nearest {
+                    Some(name) => {
+                        suggested.push(name);
+                        format!("did you mean `{name}`?")
+                    }
+                    None => format!(
+                        "expected one of: {}",
+                        fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                self.problem(
+                    &field,
+                    format!("unknown key `{}`; {hint}", excerpt(&key_text)),
+                );
+                self.removed.push(field);
+                continue;
+            };
+            if val.is_null() {
+                if spec.required {
+                    self.problem(&field, "needs a value");
+                    self.removed.push(field);
+                    out.insert(k.clone(), stand_in(&spec.kind));
+                }
+                // An optional key with no value is the same as no key.
+                continue;
+            }
+            match self.value(val, &spec.kind, &field) {
+                Some(x) => {
+                    out.insert(k.clone(), x);
+                }
+                None if spec.required => {
+                    out.insert(k.clone(), stand_in(&spec.kind));
+                }
+                None => {}
+            }
+        }
+        for f in fields.iter().filter(|f| f.required) {
+            let key = Value::String(f.name.into());
+            if !map.contains_key(&key) {
+                let field = join(path, f.name);
+                // A misspelling of it has been reported with this name.
+                if !suggested.contains(&f.name) {
+                    self.problem(&field, "is required");
+                }
+                self.removed.push(field);
+                out.insert(key, stand_in(&f.kind));
+            }
+        }
+        Some(Value::Mapping(out))
+    }
+}
+
+/// The known key nearest to `key`, if it is a likely misspelling.
+fn did_you_mean(key: &str, fields: &[Field]) -> Option<&'static str> {
+    fields
+        .iter()
+        .map(|f| (edit_distance(key, f.name), f.name))
+        .min()
+        .filter(|&(d, name)| d <= 2 || (d <= 3 && name.len() >= 10))
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    // Keys are short; a long one is no misspelling of them.
+    if a.len() > 4 * b.len() + 8 {
+        return usize::MAX;
+    }
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::spec::*;
+    use super::*;
+    use serde::de::{self, Deserialize, Visitor};
+    use std::fmt;
+
+    /// The keys serde's derive gives a struct: asked for through a
+    /// deserializer that only records them.
+    fn keys_of<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
+        #[derive(Debug)]
+        struct Keys(&'static [&'static str]);
+        impl fmt::Display for Keys {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Keys {}
+        impl de::Error for Keys {
+            fn custom<M: fmt::Display>(_: M) -> Self {
+                Keys(&[])
+            }
+        }
+        struct Probe;
+        impl<'de> de::Deserializer<'de> for Probe {
+            type Error = Keys;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Keys> {
+                Err(Keys(&[]))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Keys> {
+                Err(Keys(fields))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+                bytes byte_buf option unit unit_struct newtype_struct seq tuple
+                tuple_struct map enum identifier ignored_any
+            }
+        }
+        let keys = match T::deserialize(Probe) {
+            Ok(_) => &[],
+            Err(Keys(keys)) => keys,
+        };
+        assert!(
+            !keys.is_empty(),
+            "no keys for {}",
+            std::any::type_name::<T>()
+        );
+        keys.to_vec()
+    }
+
+    fn names(fields: &[Field]) -> Vec<&'static str> {
+        fields.iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    fn the_tables_have_the_keys_of_the_serde_mirror() {
+        assert_eq!(names(SCENARIO), keys_of::<ScenarioSpec>());
+        assert_eq!(names(JOB), keys_of::<JobSpec>());
+        assert_eq!(names(DUPLICATES), keys_of::<DuplicatesSpec>());
+        assert_eq!(names(PROFILE_POINT), keys_of::<ProfilePointSpec>());
+        assert_eq!(names(PRODUCER), keys_of::<ProducerSpec>());
+        assert_eq!(names(DIST), keys_of::<DistSpec>());
+        assert_eq!(names(SHIFT), keys_of::<ShiftSpec>());
+        assert_eq!(names(SPEED), keys_of::<SpeedSpec>());
+        assert_eq!(names(WORKER), keys_of::<WorkerSpec>());
+        assert_eq!(names(METRICS), keys_of::<MetricsSpec>());
+        assert_eq!(names(TIER), keys_of::<TierSpec>());
+        assert_eq!(names(COST), keys_of::<CostSpec>());
+        assert_eq!(names(OUTPUT), keys_of::<OutputSpec>());
+    }
+
+    fn problems(yaml: &str) -> Vec<(String, String)> {
+        let doc: Value = serde_yaml::from_str(yaml).unwrap();
+        check(&doc).problems
+    }
+
+    #[test]
+    fn a_valid_document_has_no_problems_and_is_kept() {
+        let yaml = "name: x\nhorizon: 1d\njob: {max_concurrent_task_count: 10}\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}, shifts: always}]\n";
+        let doc: Value = serde_yaml::from_str(yaml).unwrap();
+        let c = check(&doc);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert!(c.pruned.is_some());
+    }
+
+    #[test]
+    fn optional_values_are_pruned_required_ones_stood_in_for() {
+        let doc: Value =
+            serde_yaml::from_str("name: x\nhorizon: 1d\nseed: lots\nbogus: 1\n").unwrap();
+        let c = check(&doc);
+        assert_eq!(c.problems.len(), 2);
+        assert_eq!(c.removed, vec!["seed".to_string(), "bogus".to_string()]);
+        let pruned = c.pruned.unwrap();
+        assert!(pruned.get("seed").is_none() && pruned.get("bogus").is_none());
+        let doc: Value = serde_yaml::from_str("horizon: [1d]\nworkers: [5, {count: 1}]\n").unwrap();
+        let c = check(&doc);
+        let spec: ScenarioSpec = serde_yaml::from_value(c.pruned.unwrap()).unwrap();
+        assert_eq!(spec.workers.len(), 2, "items keep their numbers");
+        assert_eq!(
+            c.removed,
+            ["horizon", "workers[0]", "workers[1].service_time", "name"]
+        );
+    }
+
+    #[test]
+    fn a_required_key_misspelled_is_reported_once() {
+        let p = problems("name: x\nhorizn: 1d\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].1, "unknown key `horizn`; did you mean `horizon`?");
+    }
+
+    #[test]
+    fn shifts_are_a_keyword_or_a_list_and_prices_a_number_or_tiers() {
+        let p = problems("name: x\nhorizon: 1d\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}, shifts: 5}]\ncost: {per_object: '0.05'}\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].1.starts_with("must be `always` or a list of shifts"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].1.starts_with("must be a price or a list of tiers"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn unlike_keys_list_the_known_ones() {
+        let p = problems("name: x\nhorizon: 1d\nmetrics: {zzz: 1}\n");
+        assert_eq!(
+            p[0].1,
+            "unknown key `zzz`; expected one of: period, delay, wake_delay, inactivity"
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance(&"x".repeat(10_000), "abc"), usize::MAX);
+    }
+}

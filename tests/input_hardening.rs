@@ -1,0 +1,680 @@
+//! Adversarial input: the scenario loader and the files it reads must never
+//! echo what they read beyond a short excerpt, never read what is not a
+//! regular file, never take quadratic time or unbounded memory, never change
+//! a value silently, and report every problem at once. Each test here
+//! reproduces a finding of a probe of the release binary.
+
+use labelsim::scenario::{LoadOptions, Scenario, ScenarioError};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const DATA: &str = "tests/data/input";
+
+/// Runs the binary; kills it (and fails) if it has not finished within
+/// `limit` (a hang or a runaway read is a finding too).
+fn labelsim_within(limit: Duration, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run labelsim");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("labelsim {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn validate(file: &Path) -> Output {
+    labelsim_within(
+        Duration::from_secs(20),
+        &["validate", file.to_str().unwrap()],
+        &[],
+    )
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn load(text: &str, base: &Path) -> Result<Scenario, ScenarioError> {
+    Scenario::from_str(text, "t.yaml", base, LoadOptions::default())
+}
+
+fn load_err(text: &str) -> String {
+    match load(text, Path::new(DATA)) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// No line of a message may be long: a bounded excerpt plus our own words.
+fn assert_bounded(msg: &str) {
+    for line in msg.lines() {
+        assert!(
+            line.chars().count() <= 400,
+            "a {}-character line: {line}",
+            line.chars().count()
+        );
+    }
+}
+
+fn with_trace(csv: &str) -> String {
+    format!(
+        "name: t\nhorizon: 1d\nproducers:\n  - {{name: r, kind: trace, csv: \"{csv}\", column: timestamp}}\n"
+    )
+}
+
+fn with_empirical(csv: &str, column: &str) -> String {
+    format!(
+        "name: t\nhorizon: 1d\nworkers:\n  - count: 1\n    service_time: {{dist: empirical, csv: \"{csv}\", column: {column}}}\n"
+    )
+}
+
+// ---- 1. Files: never echo them, read only regular files, and not too much.
+
+#[test]
+fn a_csv_header_that_is_not_column_names_is_not_printed() {
+    let err = load_err(&with_trace("secret_header.csv"));
+    assert!(err.contains("has no column `timestamp`"), "{err}");
+    assert!(!err.contains("sk-live"), "{err}");
+    assert_bounded(&err);
+}
+
+#[test]
+fn a_bad_csv_cell_is_named_by_line_and_column_and_not_printed() {
+    let err = load_err(&with_trace("secret_cell.csv"));
+    assert!(!err.contains("sk-live"), "{err}");
+    assert!(err.contains("secret_cell.csv line 4"), "{err}");
+    assert!(err.contains("column `timestamp`"), "{err}");
+    assert_bounded(&err);
+}
+
+#[test]
+fn a_bad_csv_cell_that_looks_like_a_value_is_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "timestamp\n0\n-5\n").unwrap();
+    let err = load(&with_trace("t.csv"), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("t.csv line 3, column `timestamp`"), "{err}");
+    assert!(err.contains("`-5`"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_environment_is_never_printed_through_a_csv_path() {
+    let dir = tempfile::tempdir().unwrap();
+    for (what, text) in [
+        ("trace", with_trace("/proc/self/environ")),
+        ("empirical", with_empirical("/proc/self/environ", "x")),
+    ] {
+        let file = dir.path().join("env.yaml");
+        std::fs::write(&file, text).unwrap();
+        let o = labelsim_within(
+            Duration::from_secs(20),
+            &["validate", file.to_str().unwrap()],
+            &[("LABELSIM_PROBE_SECRET", "hunter2-canary")],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(!err.contains("hunter2-canary"), "{what}: {err}");
+        assert!(err.contains("not a regular file"), "{what}: {err}");
+        assert_bounded(&err);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_folders_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.csv");
+    let have_fifo = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut cases = vec![
+        ("/dev/zero".to_string(), "not a regular file"),
+        (dir.path().display().to_string(), "folder"),
+    ];
+    if have_fifo {
+        cases.push((fifo.display().to_string(), "not a regular file"));
+    }
+    for (path, why) in cases {
+        for text in [with_trace(&path), with_empirical(&path, "seconds")] {
+            let file = dir.path().join("dev.yaml");
+            std::fs::write(&file, text).unwrap();
+            let o = validate(&file);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+            assert!(err.contains(why), "{path}: {err}");
+        }
+        // The scenario itself, too.
+        let o = validate(Path::new(&path));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(why), "{path}: {err}");
+    }
+}
+
+#[test]
+fn a_csv_larger_than_the_cap_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // A sparse file: 1 GiB + 1 byte of zeros, taking no disk space.
+    let big = std::fs::File::create(dir.path().join("big.csv")).unwrap();
+    big.set_len((1 << 30) + 1).unwrap();
+    drop(big);
+    let file = dir.path().join("big.yaml");
+    std::fs::write(&file, with_trace("big.csv")).unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 1 GiB is read"), "{err}");
+}
+
+#[test]
+fn a_scenario_larger_than_the_cap_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.yaml");
+    let mut text = String::from("name: big\nhorizon: 1d\n");
+    while text.len() <= 4 << 20 {
+        text.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 4 MiB is read"), "{err}");
+}
+
+#[test]
+fn a_csv_or_readme_opened_as_the_scenario_is_not_printed() {
+    for (file, marker) in [
+        ("secret_cell.csv", "sk-live"),
+        ("not_a_scenario.md", "PRIVATE-MARKER"),
+    ] {
+        let o = validate(&Path::new(DATA).join(file));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(!err.contains(marker), "{file}: {err}");
+        assert_bounded(&err);
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_utf8_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bin.yaml");
+    std::fs::write(&file, b"name: x\nhorizon: 1d\nseed: \xff\xfe\n").unwrap();
+    let o = validate(&file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bin.yaml:3"), "{err}");
+    assert!(err.contains("UTF-8"), "{err}");
+}
+
+#[test]
+fn the_input_file_helper_refuses_what_it_must() {
+    use labelsim::scenario::read_input_file;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("p.yaml");
+    std::fs::write(&f, "- {name: open}\n").unwrap();
+    assert_eq!(read_input_file(&f, 100).unwrap(), b"- {name: open}\n");
+    let err = read_input_file(&f, 4).unwrap_err();
+    assert!(
+        err.contains("p.yaml") && err.contains("at most 4 bytes"),
+        "{err}"
+    );
+    let err = read_input_file(dir.path(), 100).unwrap_err();
+    assert!(err.contains("folder"), "{err}");
+}
+
+// ---- 2. Nesting and expansion: refused before the YAML parser sees them.
+
+fn validate_text(text: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deep.yaml");
+    std::fs::write(&file, text).unwrap();
+    labelsim_within(
+        Duration::from_secs(10),
+        &["validate", file.to_str().unwrap()],
+        &[],
+    )
+}
+
+#[test]
+fn deeply_nested_flow_collections_are_refused_at_once() {
+    let n = 100_000;
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let text = format!(
+            "name: deep\nhorizon: 1d\nsweep: {}{}\n",
+            open.repeat(n),
+            close.repeat(n)
+        );
+        let o = validate_text(&text);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("deep.yaml:3"), "{err}");
+        assert!(err.contains("nested deeper than 64 levels"), "{err}");
+        assert_bounded(&err);
+    }
+}
+
+#[test]
+fn deeply_indented_blocks_are_refused_with_their_line() {
+    let mut text = String::from("name: deep\nhorizon: 1d\nsweep:\n");
+    for i in 0..200 {
+        text.push_str(&format!("{}k{i}:\n", " ".repeat(2 * (i + 1))));
+    }
+    let o = validate_text(&text);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("nested deeper than 64 levels"), "{err}");
+    // `sweep` is level 1, its k0 level 2, ... k63 is level 65, on line 67.
+    assert!(err.contains("deep.yaml:67:"), "{err}");
+}
+
+#[test]
+fn aliases_that_expand_beyond_reason_are_refused() {
+    let n = 200_000;
+    let text = format!(
+        "name: bomb\nhorizon: 1d\nsweep:\n  a: &a [{}]\n  b: [{}]\n",
+        "0,".repeat(n),
+        "*a,".repeat(n)
+    );
+    let o = validate_text(&text);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 1000000 values"), "{err}");
+}
+
+// ---- 3. Numbers: a value out of range is refused with its range, never
+// changed silently.
+
+fn in_dir(files: &[(&str, &str)], text: &str) -> Result<Scenario, ScenarioError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    load(text, dir.path())
+}
+
+fn base(extra: &str) -> String {
+    format!("name: t\nhorizon: 1d\n{extra}")
+}
+
+#[test]
+fn an_empirical_time_beyond_the_clock_is_refused_not_zeroed() {
+    for cell in ["1e308", "4000000000", "40000d"] {
+        let err = in_dir(
+            &[("e.csv", &format!("seconds\n1\n{cell}\n"))],
+            &with_empirical("e.csv", "seconds"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("e.csv line 3, column `seconds`"), "{err}");
+        assert!(err.contains("100 years"), "{cell}: {err}");
+    }
+}
+
+#[test]
+fn trace_times_beyond_the_clock_or_with_huge_years_are_refused() {
+    for cell in [
+        "99999999999-01-01T00:00:00Z",
+        "9223372036854775807-01-01T00:00:00Z",
+        "1e300",
+        "2200-01-01T00:00:00Z",
+    ] {
+        let err = in_dir(
+            &[("t.csv", &format!("timestamp\n{cell}\n"))],
+            &with_trace("t.csv"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("t.csv line 2, column `timestamp`"), "{err}");
+        assert!(
+            err.contains("year must be from 1 to 9999") || err.contains("100 years"),
+            "{cell}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_date_that_does_not_exist_is_refused_not_moved() {
+    let err = in_dir(
+        &[("t.csv", "timestamp\n2026-02-31T00:00:00Z\n")],
+        &with_trace("t.csv"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("February 2026 has 28 days"), "{err}");
+    let err = load_err(&base("start_at: 2026-04-31T00:00:00Z\n"));
+    assert!(
+        err.contains("start_at: ") && err.contains("April 2026 has 30 days"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_worker_count_beyond_the_maximum_is_refused_not_clamped() {
+    let err = load_err(&base(
+        "workers:\n  - count: 1000000000\n    service_time: {dist: constant, value: 1m}\n",
+    ));
+    assert!(
+        err.contains("t.yaml:4: workers[0].count: 1000000000 is above the maximum of 10000000 workers in a group"),
+        "{err}"
+    );
+}
+
+#[test]
+fn k_and_n_beyond_the_counters_are_refused_even_when_lenient() {
+    for (key, field) in [
+        (
+            "max_concurrent_task_count: 10000000000",
+            "job.max_concurrent_task_count",
+        ),
+        (
+            "workers_per_object: 10000000000\n  max_concurrent_task_count: 5000",
+            "job.workers_per_object",
+        ),
+    ] {
+        let text = base(&format!("job:\n  {key}\n"));
+        let err = Scenario::from_str(
+            &text,
+            "t.yaml",
+            Path::new(DATA),
+            LoadOptions { lenient: true },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(field) && err.contains("at most 4294967295"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn nan_and_infinity_are_called_what_they_are() {
+    let cases = [
+        ("workers[0].decline_probability", "workers:\n  - count: 1\n    decline_probability: .nan\n    service_time: {dist: constant, value: 1m}\n"),
+        ("workers[0].service_time.sigma", "workers:\n  - count: 1\n    service_time: {dist: lognormal, median: 1m, sigma: .nan}\n"),
+        ("workers[0].speed.spread", "workers:\n  - count: 1\n    service_time: {dist: constant, value: 1m}\n    speed: {spread: .nan}\n"),
+        ("producers[0].duplicates.sns_redelivery", "producers:\n  - {kind: poisson, rate: 1/h, duplicates: {sns_redelivery: .inf}}\n"),
+        ("producers[0].peak_hour", "producers:\n  - {kind: diurnal, mean_rate: 1/h, peak_hour: .nan}\n"),
+        ("producers[0].amplitude", "producers:\n  - {kind: diurnal, mean_rate: 1/h, amplitude: -.inf}\n"),
+        ("producers[0].rate", "producers:\n  - {kind: poisson, rate: nan/h}\n"),
+        ("cost.per_task", "cost: {per_task: .nan}\n"),
+        ("throttle.high", "throttle: {policy: backlog_threshold, high: .nan, low: 1}\n"),
+    ];
+    for (field, extra) in cases {
+        let err = load_err(&base(extra));
+        assert!(
+            err.contains(&format!("{field}: must be a finite number")),
+            "{field}: {err}"
+        );
+        assert!(!err.contains("negative"), "{field}: {err}");
+    }
+    let err = in_dir(
+        &[("e.csv", "seconds\nNaN\n")],
+        &with_empirical("e.csv", "seconds"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("must be a finite number") && !err.contains("negative"),
+        "{err}"
+    );
+}
+
+#[test]
+fn durations_beyond_a_hundred_years_are_refused() {
+    for extra in [
+        "job:\n  stop_at: 36526d\n",
+        "job:\n  idle_timeout: 9999999999999999999s\n",
+        "metrics: {period: 200000000000h}\n",
+    ] {
+        let err = load_err(&base(extra));
+        assert!(err.contains("longer than 100 years"), "{extra}: {err}");
+    }
+    let err = load_err("name: t\nhorizon: 36526d\n");
+    assert!(
+        err.contains("t.yaml:2: horizon: ") && err.contains("longer than 100 years"),
+        "{err}"
+    );
+}
+
+#[test]
+fn throttle_thresholds_are_whole_and_a_bucket_holds_a_message() {
+    let err = load_err(&base(
+        "throttle: {policy: backlog_threshold, high: 2.5, low: 1e30}\n",
+    ));
+    assert!(
+        err.contains("throttle.high: must be a whole number, got 2.5"),
+        "{err}"
+    );
+    assert!(
+        err.contains("throttle.low: ") && err.contains("too large"),
+        "{err}"
+    );
+    let err = load_err(&base(
+        "throttle: {policy: token_bucket, rate: 1/s, burst: 0.5}\n",
+    ));
+    assert!(
+        err.contains("throttle.burst: 0.5 must be at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_zero_scale_is_refused_not_raised_to_a_microsecond() {
+    for (dist, key) in [
+        ("{dist: lognormal, median: 0s, sigma: 1}", "median"),
+        ("{dist: gamma, mean: 0s, cv: 1}", "mean"),
+        ("{dist: weibull, shape: 1, scale: 0s}", "scale"),
+    ] {
+        let err = load_err(&base(&format!(
+            "workers:\n  - count: 1\n    service_time: {dist}\n"
+        )));
+        assert!(
+            err.contains(&format!("workers[0].service_time.{key}: must be positive")),
+            "{dist}: {err}"
+        );
+    }
+}
+
+#[test]
+fn rates_faster_than_the_clock_are_refused() {
+    let err = load_err(&base("producers:\n  - {kind: poisson, rate: 2000000/s}\n"));
+    assert!(
+        err.contains("producers[0].rate") && err.contains("at most 1000000/s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn more_producers_or_worker_groups_than_the_model_can_index_are_refused() {
+    let n = 65_536;
+    let text = base(&format!(
+        "producers: [&p {{kind: manifest, count: 0}}{}]\nworkers: [&w {{count: 0, service_time: {{dist: constant, value: 1m}}}}{}]\n",
+        ",*p".repeat(n - 1),
+        ",*w".repeat(n - 1)
+    ));
+    let start = Instant::now();
+    let err = load_err(&text);
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        err.contains("t.yaml:3: producers: 65536 producers; at most 65535"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.yaml:4: workers: 65536 worker groups; at most 65535"),
+        "{err}"
+    );
+}
+
+// ---- 4. Every structural problem at once, each with its field and line,
+// in words a user knows.
+
+/// serde's and the YAML library's words, which a user should never see.
+const JARGON: &[&str] = &[
+    "invalid type",
+    "expected i64",
+    "expected u64",
+    "expected u32",
+    "expected f64",
+    "a sequence",
+    "a map",
+    "untagged enum",
+    "unit value",
+    "struct ",
+];
+
+fn assert_plain_words(err: &str) {
+    for j in JARGON {
+        assert!(!err.contains(j), "`{j}` in: {err}");
+    }
+}
+
+#[test]
+fn every_misspelled_key_is_reported_with_a_suggestion() {
+    let err = load_err(
+        "name: t\nhorizon: 1d\njob:\n  max_concurent_task_count: 10\nworkers:\n  - count: 2\n    sevice_time: {dist: constant, value: 1m}\nmetrics: {perod: 1m}\n",
+    );
+    assert!(err.contains("has 3 problems"), "{err}");
+    for want in [
+        "t.yaml:4: job.max_concurent_task_count: unknown key `max_concurent_task_count`; did you mean `max_concurrent_task_count`?",
+        "t.yaml:7: workers[0].sevice_time: unknown key `sevice_time`; did you mean `service_time`?",
+        "t.yaml:8: metrics.perod: unknown key `perod`; did you mean `period`?",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn type_errors_are_reported_all_at_once_in_plain_words() {
+    let text = "\
+name: t
+seed: -1
+horizon: 1d
+replications: 2.5
+job:
+  max_concurrent_task_count: [1]
+producers:
+  - {kind: poisson, rate: 1/h, duplicates: 0.5}
+workers:
+  - count: ten
+    decline_probability: low
+    service_time: {dist: constant, value: 1m}
+output: {sla: 10m}
+";
+    let err = load_err(text);
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml:2: seed: must be a whole number from 0 to 18446744073709551615, got -1",
+        "t.yaml:4: replications: must be a whole number, got 2.5",
+        "t.yaml:6: job.max_concurrent_task_count: must be a whole number, got a list",
+        "t.yaml:8: producers[0].duplicates: must be a section (key: value pairs), got 0.5",
+        "t.yaml:10: workers[0].count: must be a whole number, got \"ten\"",
+        "t.yaml:11: workers[0].decline_probability: must be a number, got \"low\"",
+        "t.yaml:13: output.sla: must be a list, got \"10m\"",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+    assert!(err.contains("has 7 problems"), "{err}");
+}
+
+#[test]
+fn structural_and_semantic_problems_are_reported_together() {
+    let err = load_err(
+        "name: t\nhorizon: 1d\njob:\n  max_concurrent_task_count: 0\n  refil_rule: lifo\n  task_time_limit: forever\nproducers:\n  - {kind: poisson, rat: 10/h}\n",
+    );
+    for want in [
+        "t.yaml:4: job.max_concurrent_task_count: 0 must be at least 1",
+        "t.yaml:5: job.refil_rule: unknown key `refil_rule`; did you mean `refill_rule`?",
+        "t.yaml:6: job.task_time_limit: `forever` is not a duration",
+        "t.yaml:8: producers[0].rat: unknown key `rat`; did you mean `rate`?",
+        "t.yaml:8: producers[0].rate: is required",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn every_missing_required_field_is_named() {
+    let err = load_err(
+        "horizon: 1d\nproducers:\n  - {rate: 1/h}\nworkers:\n  - {service_time: {mean: 1m}}\n",
+    );
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml: name: is required",
+        "t.yaml:3: producers[0].kind: is required",
+        "t.yaml:5: workers[0].count: is required",
+        "t.yaml:5: workers[0].service_time.dist: is required",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn odd_shapes_are_explained_not_reported_as_serde_types() {
+    let text = "\
+name: t
+horizon: [1d]
+workers:
+  - count: 1
+    service_time: {dist: constant, value: 1m}
+    shifts: {days: mon}
+throttle: fixed_rate
+cost: {per_object: cheap}
+start_at: !when 2026-01-05T00:00:00Z
+";
+    let err = load_err(text);
+    assert_plain_words(&err);
+    for want in [
+        "t.yaml:2: horizon: must be a single value such as `90s`, `10/h` or `09:00`, got a list",
+        "t.yaml:6: workers[0].shifts: must be `always` or a list of shifts",
+        "t.yaml:7: throttle: must be a section (key: value pairs), got \"fixed_rate\"",
+        "t.yaml:8: cost.per_object: must be a price or a list of tiers",
+        "t.yaml:9: start_at: YAML tags such as `!when` are not used by labelsim",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in: {err}");
+    }
+}
+
+#[test]
+fn the_number_of_reported_problems_is_bounded() {
+    let mut text = String::from("name: t\nhorizon: 1d\n");
+    for i in 0..5000 {
+        text.push_str(&format!("unknown_{i}: 1\n"));
+    }
+    let start = Instant::now();
+    let err = load_err(&text);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(err.contains("has 5000 problems"), "{}", &err[..200]);
+    assert!(err.contains("and 4950 more"), "{}", &err[err.len() - 300..]);
+    assert!(err.lines().count() < 60);
+}
+
+#[test]
+fn a_key_given_twice_is_named_with_its_section() {
+    let err = load_err("name: t\nhorizon: 1d\njob:\n  mode: batch\n  mode: streaming\n");
+    assert!(err.contains("job.mode: is given twice; keep one"), "{err}");
+    assert_plain_words(&err);
+}
