@@ -11,7 +11,7 @@
 
 use crate::app::{load_for, progress_bar};
 use crate::cli::CompareArgs;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use labelsim::engine::stats::mean_ci95;
 use labelsim::engine::StreamSeeds;
 use labelsim::model::{simulate, RunOutput, RunSummary, SimConfig};
@@ -105,10 +105,20 @@ impl Contenders {
 fn policies(scenario: &Scenario, args: &CompareArgs) -> Result<Contenders> {
     let entries: Vec<Value> = match &args.policies {
         Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read {}", f.display()))?;
-            let v: Value =
-                serde_yaml::from_str(&text).map_err(|e| anyhow!("{}: {e}", f.display()))?;
+            // The scenario's rules for a file read: regular, bounded, never
+            // echoed; YAML depth and size checked before parsing.
+            let bytes =
+                labelsim::scenario::read_input_file(f, labelsim::scenario::MAX_SCENARIO_BYTES)
+                    .map_err(|e| anyhow!(e))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow!("{}: is not UTF-8 text", f.display()))?;
+            let v: Value = labelsim::scenario::yaml::from_str(&text).map_err(|(m, line)| {
+                anyhow!(
+                    "{}{}: {m}",
+                    f.display(),
+                    line.map(|l| format!(":{l}")).unwrap_or_default()
+                )
+            })?;
             match v {
                 Value::Sequence(s) => s,
                 Value::Mapping(m) => match m.get("compare") {
@@ -667,11 +677,11 @@ fn draw_charts(
         },
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
-    plot::render_time_chart(
+    plot::render_rate_chart(
         &out.staging_path(&format!("compare_throughput.{ext}"))?,
         fmt,
         &TimeChart {
-            title: "Objects labeled per hour per policy (replication 1, rolling)",
+            title: "Objects labeled per hour per policy (replication 1)",
             y_label: "objects per hour",
             horizon_s: span,
             series: series(&|o| plot::throughput_points(&o.timeseries, |s| s.labeled_total, span)),
@@ -682,28 +692,21 @@ fn draw_charts(
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
 
     // End-to-end latency CDF per policy, and where objects went.
-    let max_latency = per_policy
+    let curves: Vec<plot::Curve> = per_policy
         .iter()
-        .filter_map(|runs| runs[0].e2e_cdf.last().map(|p| p.0))
-        .fold(1.0, f64::max);
-    let (unit, unit_name) = if max_latency >= 2.0 * 86_400.0 {
-        (86_400.0, "days")
-    } else if max_latency >= 2.0 * 3_600.0 {
-        (3_600.0, "hours")
-    } else {
-        (60.0, "minutes")
-    };
-    plot::render_time_chart(
+        .enumerate()
+        .map(|(p, runs)| plot::Curve {
+            label: names[p].clone(),
+            color: PALETTE[p % PALETTE.len()],
+            cdf: &runs[0].e2e_cdf,
+        })
+        .collect();
+    plot::render_latency_cdfs(
         &out.staging_path(&format!("compare_latency_cdf.{ext}"))?,
         fmt,
-        &TimeChart {
-            title: "End-to-end time to label (production to label), per policy",
-            y_label: "fraction of labeled objects",
-            horizon_s: max_latency,
-            series: series(&|o| o.e2e_cdf.clone()),
-            hlines: vec![],
-            x_axis: Some((unit, format!("time from production to label [{unit_name}]"))),
-        },
+        "End-to-end time to label (production to label), per policy (replication 1)",
+        "time from production to label",
+        &curves,
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
     let outcome_values: Vec<Vec<f64>> = per_policy

@@ -82,6 +82,23 @@ impl ParamPath {
         })
     }
 
+    /// The path's text before segment `end`, e.g. `producers[0]`.
+    fn prefix(&self, end: usize) -> String {
+        let mut text = String::new();
+        for seg in &self.segs[..end] {
+            match seg {
+                PathSeg::Key(k) if text.is_empty() => text.push_str(k),
+                PathSeg::Key(k) => {
+                    text.push('.');
+                    text.push_str(k);
+                }
+                PathSeg::Index(n) => text.push_str(&format!("[{n}]")),
+                PathSeg::Name(n) => text.push_str(&format!("[{n}]")),
+            }
+        }
+        text
+    }
+
     /// Sets the field at this path in `doc` to `value`; mappings on the way
     /// are created when missing, list items must exist.
     pub fn set(&self, doc: &mut Value, value: Value) -> Result<(), String> {
@@ -93,6 +110,18 @@ impl ParamPath {
                 PathSeg::Key(k) => {
                     if cur.is_null() {
                         *cur = Value::Mapping(Mapping::new());
+                    }
+                    if let Value::Sequence(items) = cur {
+                        let list = self.prefix(i);
+                        let by_name = items
+                            .iter()
+                            .find_map(|v| v.get("name").and_then(Value::as_str))
+                            .map(|n| format!(" or {list}[{n}]"))
+                            .unwrap_or_default();
+                        return Err(format!(
+                            "{}: {list} is a list: use {list}[0]{by_name}",
+                            so_far()
+                        ));
                     }
                     let map = cur
                         .as_mapping_mut()
@@ -315,5 +344,13 @@ mod tests {
             .set(&mut doc, Value::from(1))
             .unwrap_err();
         assert!(err.contains("no item named `b`"), "{err}");
+        let err = ParamPath::parse("workers.count")
+            .unwrap()
+            .set(&mut doc, Value::from(1))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "`workers.count`: workers is a list: use workers[0] or workers[a]"
+        );
     }
 }
