@@ -544,6 +544,7 @@ fn config_bytes(cfg: &SimConfig) -> f64 {
 ///        + 2 · horizon / metrics.period               R12 (backlog policies)
 ///        + horizon / throttle.interval, / keepalive   control
 ///        + shift changes · workers / 16               (each visits every worker)
+///        + objects · 2 · service levels / 8           (`output.sla`, per object)
 /// ```
 ///
 /// where objects = originals + copies, N' = min(N, workers), attempts =
@@ -716,6 +717,18 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             "throttle.policy".into(),
             "sender releases (one per throttled message)".into(),
             originals,
+        );
+    }
+    if !cfg.sla.is_empty() {
+        // Each acceptance and each label visit every service level.
+        push(
+            &mut events,
+            "output.sla".into(),
+            format!(
+                "{} service levels checked per object (≈ 1/8 event each)",
+                cfg.sla.len()
+            ),
+            objects * 2.0 * cfg.sla.len() as f64 / 8.0,
         );
     }
     let weeks = horizon / US_PER_WEEK as f64;
