@@ -46,32 +46,40 @@ use std::time::Duration;
 /// count (see `tests/budget.rs`); this small margin keeps the estimate on
 /// the safe side without hiding a real excess.
 pub const EXTRA_EVENTS_PER_OBJECT: f64 = 0.1;
-/// Bytes of one queued or held object (`Queued` 32 B, `Held` 40 B) with the
-/// slack of a doubling `VecDeque`.
-const BYTES_PER_LIVE_OBJECT: f64 = 80.0;
+// Memory constants are resident bytes, measured with `labelsim run` and
+// `/usr/bin/time` (peak RSS) on cases where each term dominates (see the
+// report of `tests/budget.rs`). Resident, not reserved: the unused half of
+// a doubled `Vec` is never touched, and glibc grows large blocks with
+// `mremap`, so growth costs little beyond the data itself.
+
+/// One queued or held object (`Queued` 32 B, `Held` 40 B) with the R9 bits
+/// and some slack. Measured: 40 B per object (48 million objects queued
+/// by a `every: 7s` slip: 1.8 GiB).
+const BYTES_PER_LIVE_OBJECT: f64 = 48.0;
 /// The R9 "seen" sets: a bit per message in its namespace and a bit per
 /// object key, in doubling bitsets.
 const BYTES_PER_MESSAGE: f64 = 0.5;
 /// A pending event in the binary heap (time, phase, sequence, event), with
 /// the heap's doubling slack.
 const BYTES_PER_PENDING_EVENT: f64 = 128.0;
-/// A worker (`Worker`, the free list) and its share of the slab.
+/// A worker (`Worker` 48 B, the free list). Measured: 44 B (5 million
+/// workers: 232 MiB).
 const BYTES_PER_WORKER: f64 = 64.0;
-/// Fixed memory of one run in flight: five latency histograms (1 µs..2^50
-/// µs, 3 significant digits: about 330 KiB each), the slab of at most K
-/// objects, counters.
+/// Fixed memory of one run in flight: latency histograms (1 µs..2^50 µs,
+/// 3 significant digits), the slab of at most K objects, counters.
 const BYTES_PER_RUN: f64 = 2.0 * 1024.0 * 1024.0;
-/// One time-series sample (14 × 8 B) with the slack of a growing `Vec`.
-const BYTES_PER_SAMPLE: f64 = 112.0 * 1.5;
-/// One `timeseries.csv` row: 15 numbers. Measured on the bundled
-/// scenarios: 45–75 B; large counters make it longer.
-const CSV_BYTES_PER_SAMPLE: f64 = 80.0;
+/// One time-series sample (14 × 8 B) and a little slack.
+const BYTES_PER_SAMPLE: f64 = 112.0 * 1.1;
+/// One `timeseries.csv` row: 15 numbers. Measured: 49 B on a 5-day
+/// per-second series of the quick start; larger counters make it longer.
+const CSV_BYTES_PER_SAMPLE: f64 = 64.0;
 /// A run's summary (JSON and CSV rows, CDFs kept for charts).
 const BYTES_PER_SUMMARY: f64 = 24.0 * 1024.0;
 /// One `sweep.csv` row (about 90 metrics) and the row kept in memory.
 const BYTES_PER_SWEEP_ROW: f64 = 2.0 * 1024.0;
-/// The process itself, charts and their fonts.
-const BYTES_PER_COMMAND: f64 = 64.0 * 1024.0 * 1024.0;
+/// The process itself and the chart fonts. Measured: a quick-start run
+/// peaks at 12 MiB.
+const BYTES_PER_COMMAND: f64 = 16.0 * 1024.0 * 1024.0;
 /// Charts written by `run` (a few PNGs).
 const CHART_BYTES: f64 = 1024.0 * 1024.0;
 
@@ -779,7 +787,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             resource: Resource::Memory,
             setting: "workers[].count".into(),
             what: format!("{} workers", fmt_count(total_workers)),
-            amount: total_workers * (BYTES_PER_WORKER + BYTES_PER_PENDING_EVENT),
+            amount: total_workers * BYTES_PER_WORKER,
         });
     }
     live.push(Part {
@@ -838,7 +846,7 @@ pub struct Limits {
     /// million events per second per thread (M/M/c bench, `mmc-2M`: 9.5–9.7
     /// M/s on one core), so this is about 3.5 minutes on one core and under
     /// a minute on a few — long enough for every bundled scenario with room
-    /// to spare (the largest, `overload-expiry`, is ≈ 2·10^5 events per
+    /// to spare (the largest, `overload-expiry`, is ≈ 4·10^5 events per
     /// replication; the 10-million-object, 90-day bench stream ≈ 2·10^7),
     /// short of a unit slip (a producer `every: 7s` for `7d` sends 86,400
     /// times more).
