@@ -13,7 +13,8 @@
 //! 2. if valid, estimate it (`budget::estimate_run`, `estimate_points`,
 //!    `check`, their messages: none may panic) and skip it if the budget
 //!    refuses it (with the fuzzer's own, smaller limits);
-//! 3. otherwise run one replication on a capped horizon under a
+//! 3. otherwise run one replication (on a capped horizon unless the whole
+//!    one fits the budget) under a
 //!    `RunGuard` with an event budget: it must not panic or break an
 //!    invariant, must end within a time bound (the guard is stopped when
 //!    the bound passes; a run that does not stop then is a hang) and must
@@ -314,6 +315,23 @@ const KEY_LINES: &[&str] = &[
     "- {name: y, kind: manifest, count: 1000000000000}",
     "- {name: z, kind: poisson, rate: 1e9/s}",
     "- {count: 10000000, service_time: {dist: constant, value: 1ms}}",
+    // Near the clock's ends (2^63 µs ≈ 106,751 days) and the calendar's.
+    "horizon: 106751d",
+    "horizon: 106752d",
+    "horizon: 1us",
+    "start_at: 9999-12-31T23:59:59Z",
+    "start_at: 0001-01-01T00:00:00Z",
+    "start_at: 1969-12-31T23:59:59Z",
+    "tz_offset: \"+23:59\"",
+    "tz_offset: \"-23:59\"",
+    "stop_at: 106751d",
+    "start: 106751d",
+    "end: 106751d",
+    "idle_timeout: 106751d",
+    "max_runtime: 106751d",
+    "queue_retention: 106751d",
+    "task_availability_lifetime: 106751d",
+    "delay: 106751d",
 ];
 
 struct Mutator<'a> {
@@ -593,6 +611,11 @@ fn process(text: &str, lenient: bool, bounds: &Bounds, guard: &RunGuard) -> Outc
         let _ = format!("{full} {sweep}");
         if let Err(e) = check(&sweep, &Limits::default()) {
             let _ = e.to_string();
+        }
+        // The whole horizon when it fits the budget, else a capped one.
+        let whole = estimate_run(&s.sim, 1, 1);
+        if check(&whole, &bounds.limits).is_ok() {
+            return (s.sim.clone(), whole);
         }
         let mut cfg = s.sim.clone();
         cfg.horizon = cfg
