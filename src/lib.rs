@@ -41,6 +41,7 @@
 //! `engine` + `model` (one replication) → `runner` (replications in
 //! parallel) → `report` / `plot` (files).
 
+pub mod budget;
 pub mod engine;
 pub mod model;
 pub mod output;

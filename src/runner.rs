@@ -2,8 +2,10 @@
 //! streams, derived from (seed, replication), and results are collected in
 //! replication order, so outputs are identical whatever the thread count.
 
+use crate::budget::{RunError, RunGuard};
 use crate::engine::stats::mean_ci95;
 use crate::engine::StreamSeeds;
+use crate::model::sim::simulate_guarded;
 use crate::model::{simulate, InvariantViolation, MetricValue, RunOutput, RunSummary, SimConfig};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -26,17 +28,54 @@ pub fn run_replications(
         on_done();
         out
     };
-    let work = || {
+    in_pool(threads, || {
         (0..replications as u64)
             .into_par_iter()
             .map(one)
             .collect::<Result<Vec<_>, _>>()
-    };
+    })
+}
+
+/// As [`run_replications`], every replication under one shared `guard`
+/// (its event budget is for all of them together): the first replication
+/// stopped stops the others within 4,096 events, and the command gets
+/// [`RunError::Stopped`] naming it instead of results.
+pub fn run_replications_guarded(
+    cfg: &SimConfig,
+    seed: u64,
+    replications: u32,
+    threads: Option<usize>,
+    guard: &RunGuard,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<RunOutput>, RunError> {
+    in_pool(threads, || {
+        (0..replications as u64)
+            .into_par_iter()
+            .map(|r| {
+                let out = simulate_guarded(cfg, StreamSeeds::for_replication(seed, r), guard)
+                    .map_err(|e| match e {
+                        RunError::Invariant(mut e) => {
+                            e.details = format!("replication {}: {}", r + 1, e.details);
+                            RunError::Invariant(e)
+                        }
+                        RunError::Stopped(mut s) => {
+                            s.context = format!("replication {}", r + 1);
+                            RunError::Stopped(s)
+                        }
+                    });
+                on_done();
+                out
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+}
+
+/// Runs `work` on [`thread_pool`]; if no thread can be started (a process
+/// limit), on the calling thread and the global pool, never a panic here.
+fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> T {
     match thread_pool(threads) {
         Ok(pool) => pool.install(work),
-        // No thread could be started (a process limit): the same results,
-        // computed on this thread.
-        Err(_) => (0..replications as u64).map(one).collect(),
+        Err(_) => work(),
     }
 }
 

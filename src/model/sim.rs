@@ -20,6 +20,7 @@ use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::throttle::{Decision, Gate, Policy};
+use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::{Latency, TimeWeighted};
 use crate::engine::time::{US_PER_DAY, US_PER_H};
@@ -285,6 +286,15 @@ pub struct Simulation<'a> {
     end_state: Option<EndState>,
     end: EndSnapshot,
     event_count: u64,
+    /// The run's guard (budget and stop switch), if any.
+    guard: Option<&'a RunGuard>,
+    /// `event_count` at which the guard is next consulted (u64::MAX: never):
+    /// the only per-event cost of the guard is this comparison.
+    check_at: u64,
+    /// Events already charged to the guard.
+    charged: u64,
+    /// A bulk loop stopped on the guard's word; the run ends.
+    halted: bool,
 
     producers: Vec<ProducerState>,
     ids: IdIssuer,
@@ -414,6 +424,10 @@ impl<'a> Simulation<'a> {
             end_state: None,
             end: EndSnapshot::default(),
             event_count: 0,
+            guard: None,
+            check_at: u64::MAX,
+            charged: 0,
+            halted: false,
             producers,
             ids: IdIssuer::default(),
             seen: SeenIds::default(),
@@ -517,20 +531,100 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs to the horizon, checks the SPEC §5 invariants and reports.
-    pub fn run(mut self) -> Result<RunOutput, InvariantViolation> {
+    pub fn run(self) -> Result<RunOutput, InvariantViolation> {
+        match self.run_loop() {
+            Ok(out) => Ok(out),
+            Err(RunError::Invariant(e)) => Err(e),
+            Err(RunError::Stopped(_)) => unreachable!("a run without a guard never stops early"),
+        }
+    }
+
+    /// As [`Simulation::run`], consulting `guard` every
+    /// [`RunGuard::CHECK_EVERY`] events: stops with [`RunError::Stopped`]
+    /// when its event budget is spent or it is stopped.
+    pub fn run_guarded(mut self, guard: &'a RunGuard) -> Result<RunOutput, RunError> {
+        self.guard = Some(guard);
+        self.check_at = 0;
+        self.run_loop()
+    }
+
+    fn run_loop(mut self) -> Result<RunOutput, RunError> {
         self.schedule_initial();
         let horizon = self.cfg.horizon;
         while let Some(t) = self.events.peek_time() {
             if t > horizon {
                 break;
             }
+            if self.event_count >= self.check_at {
+                if let Some(stop) = self.consult_guard() {
+                    return Err(stop.into());
+                }
+            }
             let (t, ev) = self.events.pop().expect("peeked");
             self.now = t;
             self.event_count += 1;
             self.handle(ev);
         }
+        if self.halted {
+            return Err(self.stopped().into());
+        }
+        if let Some(g) = self.guard {
+            g.record(self.event_count - self.charged);
+        }
         self.now = horizon;
-        self.finish()
+        Ok(self.finish()?)
+    }
+
+    /// Charges the events since the last look to the guard; Some when the
+    /// run must stop before its next event.
+    #[cold]
+    fn consult_guard(&mut self) -> Option<Stopped> {
+        let g = self.guard?;
+        if self.halted {
+            return Some(self.stopped());
+        }
+        match g.spend(self.event_count - self.charged) {
+            Some(more) => {
+                self.charged = self.event_count;
+                self.check_at = self.event_count + more;
+                None
+            }
+            None => {
+                self.charged = self.event_count;
+                Some(self.stopped())
+            }
+        }
+    }
+
+    /// In a loop sending `sent` messages within one event (a burst, a
+    /// manifest): every 4,096 messages, whether the guard lets it go on.
+    /// When not, the run halts after the current event.
+    #[inline]
+    fn bulk_may_continue(&mut self, sent: u64) -> bool {
+        let Some(g) = self.guard else {
+            return true;
+        };
+        if sent % RunGuard::CHECK_EVERY != 0 || self.halted {
+            return !self.halted;
+        }
+        if g.allows(self.event_count - self.charged + sent) {
+            return true;
+        }
+        self.halted = true;
+        self.check_at = 0;
+        false
+    }
+
+    fn stopped(&self) -> Stopped {
+        let g = self.guard.expect("only a guarded run stops");
+        Stopped {
+            events: g.events_spent(),
+            at: self.now,
+            reason: g.reason().unwrap_or(StopReason::MaxEvents {
+                limit: g.max_events(),
+            }),
+            context: String::new(),
+        }
     }
 
     fn schedule_initial(&mut self) {
@@ -690,7 +784,10 @@ impl<'a> Simulation<'a> {
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
-            for _ in 0..self.manifest_size(p) {
+            for i in 0..self.manifest_size(p) {
+                if !self.bulk_may_continue(i) {
+                    return;
+                }
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
                 self.deliver(p, ids, false, self.now);
@@ -712,7 +809,10 @@ impl<'a> Simulation<'a> {
             // objects were handed over at creation, so they are counted
             // (received, accepted, stranded), never dropped from the ledgers.
             for p in 0..self.cfg.producers.len() {
-                for _ in 0..self.manifest_size(p) {
+                for i in 0..self.manifest_size(p) {
+                    if !self.bulk_may_continue(i) {
+                        return;
+                    }
                     self.c.messages_produced += 1;
                     self.c.messages_received += 1;
                     let ids = self.ids.fresh();
@@ -835,7 +935,10 @@ impl<'a> Simulation<'a> {
         match &prod.process {
             ArrivalProcess::Burst { size, every } => {
                 let n = (*size).min(limit - self.producers[p].sent);
-                for _ in 0..n {
+                for i in 0..n {
+                    if !self.bulk_may_continue(i) {
+                        return;
+                    }
                     self.send_original(p);
                 }
                 let next = self.now + *every;
@@ -1992,9 +2095,27 @@ fn pair_key(object: u64, worker: u32) -> u64 {
 /// streams (so the same sample path): once to read its SQS backlog series
 /// and pick the warm-up by MSER-5 (SPEC §4a), once with that warm-up.
 pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, InvariantViolation> {
-    match resolve_warmup(cfg, seeds)? {
-        Some(fixed) => Simulation::new(&fixed, seeds).run(),
-        None => Simulation::new(cfg, seeds).run(),
+    match resolve_warmup(cfg, seeds, None) {
+        Ok(Some(fixed)) => Simulation::new(&fixed, seeds).run(),
+        Ok(None) => Simulation::new(cfg, seeds).run(),
+        Err(RunError::Invariant(e)) => Err(e),
+        Err(RunError::Stopped(_)) => unreachable!("a run without a guard never stops early"),
+    }
+}
+
+/// Runs one replication of `cfg` under `guard` (see
+/// [`crate::budget::RunGuard`]): as [`simulate`], but ends with
+/// [`RunError::Stopped`] when the guard's event budget is spent or it is
+/// stopped (Ctrl-C, the memory watchdog). With `warmup: auto` both passes
+/// count against the budget.
+pub fn simulate_guarded(
+    cfg: &SimConfig,
+    seeds: StreamSeeds,
+    guard: &RunGuard,
+) -> Result<RunOutput, RunError> {
+    match resolve_warmup(cfg, seeds, Some(guard))? {
+        Some(fixed) => Simulation::new(&fixed, seeds).run_guarded(guard),
+        None => Simulation::new(cfg, seeds).run_guarded(guard),
     }
 }
 
@@ -2003,13 +2124,17 @@ pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, Invari
 fn resolve_warmup(
     cfg: &SimConfig,
     seeds: StreamSeeds,
-) -> Result<Option<SimConfig>, InvariantViolation> {
+    guard: Option<&RunGuard>,
+) -> Result<Option<SimConfig>, RunError> {
     if cfg.warmup != Warmup::Auto {
         return Ok(None);
     }
     let mut pilot = cfg.clone();
     pilot.warmup = Warmup::None;
-    let first = Simulation::new(&pilot, seeds).run()?;
+    let first = match guard {
+        Some(g) => Simulation::new(&pilot, seeds).run_guarded(g)?,
+        None => Simulation::new(&pilot, seeds).run()?,
+    };
     // SPEC §4a, literally: the backlog series (the SQS queue). A transient
     // held in A (objects available to workers, below K) does not show in it.
     let levels: Vec<f64> = first.timeseries.iter().map(|s| s.backlog as f64).collect();
@@ -2055,9 +2180,11 @@ pub fn simulate_traced(
     cfg: &SimConfig,
     seeds: StreamSeeds,
 ) -> Result<RunOutput, InvariantViolation> {
-    match resolve_warmup(cfg, seeds)? {
-        Some(fixed) => Simulation::new(&fixed, seeds).with_trace().run(),
-        None => Simulation::new(cfg, seeds).with_trace().run(),
+    match resolve_warmup(cfg, seeds, None) {
+        Ok(Some(fixed)) => Simulation::new(&fixed, seeds).with_trace().run(),
+        Ok(None) => Simulation::new(cfg, seeds).with_trace().run(),
+        Err(RunError::Invariant(e)) => Err(e),
+        Err(RunError::Stopped(_)) => unreachable!("a run without a guard never stops early"),
     }
 }
 

@@ -1,0 +1,338 @@
+//! The work budget (`labelsim::budget`): the estimate against real runs of
+//! the bundled scenarios, refusals of the inputs an adversarial probe found
+//! (unit slips, huge bursts, fine metric periods, huge sweeps), and the
+//! runtime guard that stops a run cleanly.
+
+mod common;
+
+use labelsim::budget::{
+    check, estimate_points, estimate_run, Limits, MemoryWatchdog, Resource, RunError, RunGuard,
+    StopReason,
+};
+use labelsim::engine::StreamSeeds;
+use labelsim::model::sim::simulate_guarded;
+use labelsim::model::simulate;
+use labelsim::runner::run_replications_guarded;
+use labelsim::scenario::{LoadOptions, Scenario};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn bundled() -> Vec<(PathBuf, Scenario)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 8, "bundled scenarios: {paths:?}");
+    paths
+        .into_iter()
+        .map(|p| {
+            let s = Scenario::load(&p, LoadOptions::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, s)
+        })
+        .collect()
+}
+
+/// The estimate's events are within 0.25×–4× of a real run's, for every
+/// bundled scenario (measured: see the printed table).
+#[test]
+fn estimated_events_are_within_a_factor_of_four_on_every_bundled_scenario() {
+    for (path, s) in bundled() {
+        let est = estimate_run(&s.sim, 1, 1);
+        let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("runs");
+        let actual = out.summary.events as f64;
+        let objects = out.summary.objects_accepted as f64;
+        let ratio = actual / est.events;
+        println!(
+            "{:<40} events {:>9} estimate {:>11.0} ratio {:.2}  events/object {:.2}  samples {}",
+            path.display(),
+            actual,
+            est.events,
+            ratio,
+            actual / objects.max(1.0),
+            out.timeseries.len()
+        );
+        assert!(
+            (0.25..=4.0).contains(&ratio),
+            "{}: {actual} events against an estimate of {:.0}",
+            path.display(),
+            est.events
+        );
+    }
+}
+
+/// Every bundled scenario, with its own replications on 16 threads, fits
+/// the default limits.
+#[test]
+fn every_bundled_scenario_passes_the_default_limits() {
+    for (path, s) in bundled() {
+        let est = estimate_run(&s.sim, s.replications, 16);
+        if let Err(e) = check(&est, &Limits::default()) {
+            panic!("{}: {e}", path.display());
+        }
+        assert!(
+            est.memory_bytes < 256.0 * 1024.0 * 1024.0,
+            "{}: {est}",
+            path.display()
+        );
+    }
+}
+
+fn quickstart_with(find: &str, replace: &str) -> Scenario {
+    let text = std::fs::read_to_string("scenarios/reference.yaml").expect("reference");
+    assert!(text.contains(find), "reference.yaml has `{find}`");
+    let text = text.replacen(find, replace, 1);
+    Scenario::from_str(
+        &text,
+        "probe.yaml",
+        Path::new("scenarios"),
+        LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("the probe scenario is valid: {e}"))
+}
+
+fn refused(s: &Scenario, replications: u32) -> String {
+    let est = estimate_run(&s.sim, replications, 16);
+    match check(&est, &Limits::default()) {
+        Ok(()) => panic!("not refused: {est}"),
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.contains("--force"), "{msg}");
+            msg
+        }
+    }
+}
+
+#[test]
+fn a_seven_second_period_meant_as_seven_days_is_refused_and_named() {
+    // reference.yaml: `{name: weekly, kind: burst, size: 2000, every: 7d, start: 1h}`.
+    let s = quickstart_with("every: 7d", "every: 7s");
+    let msg = refused(&s, 1);
+    assert!(msg.contains("producers[2].every"), "{msg}");
+    assert!(msg.contains("memory"), "{msg}");
+}
+
+#[test]
+fn a_burst_of_a_trillion_objects_is_refused() {
+    let s = quickstart_with("size: 2000", "size: 1000000000000");
+    let msg = refused(&s, 1);
+    assert!(msg.contains("producers[2].size"), "{msg}");
+    assert!(msg.contains("events"), "{msg}");
+    let s = quickstart_with("count: 500", "count: 1000000000000");
+    let msg = refused(&s, 1);
+    assert!(msg.contains("producers[1].count"), "{msg}");
+}
+
+#[test]
+fn a_one_millisecond_metrics_period_over_thirty_days_is_refused() {
+    // reference.yaml: 30 days, backlog_threshold throttle (reads the metric).
+    let s = quickstart_with("metrics: {period: 1m", "metrics: {period: 1ms");
+    let msg = refused(&s, 1);
+    assert!(msg.contains("`metrics.period`"), "{msg}");
+}
+
+#[test]
+fn per_second_time_series_over_many_replications_are_refused() {
+    // 20 days of 1 s samples: 1.7 million rows per replication, × 16.
+    let s = quickstart_with(
+        "horizon: 30d",
+        "horizon: 20d\noutput: {timeseries_every: 1s}",
+    );
+    let one = estimate_run(&s.sim, 1, 16);
+    assert!(
+        check(&one, &Limits::default()).is_ok(),
+        "one replication: {one}"
+    );
+    let msg = refused(&s, 16);
+    assert!(msg.contains("`output.timeseries_every`"), "{msg}");
+    assert!(msg.contains("output"), "{msg}");
+}
+
+#[test]
+fn huge_sweeps_are_refused_before_their_design_is_built() {
+    let s = &bundled()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("quickstart.yaml"))
+        .expect("quickstart")
+        .1;
+    let per_point = estimate_run(&s.sim, s.replications, 16);
+    // A modest sweep passes.
+    assert!(check(&estimate_points(&per_point, 48), &Limits::default()).is_ok());
+    // `--samples 4294967295`
+    let est = estimate_points(&per_point, u32::MAX as u64);
+    let e = check(&est, &Limits::default()).expect_err("refused");
+    assert!(
+        e.exceeded.iter().any(|x| x.resource == Resource::Memory),
+        "{e}"
+    );
+    assert!(e.to_string().contains("--samples"), "{e}");
+    // A 3 × 1000 × 1000 grid.
+    let est = estimate_points(&per_point, 3_000_000);
+    assert_eq!(est.runs, 3_000_000 * s.replications as u64);
+    assert!(check(&est, &Limits::default()).is_err(), "{est}");
+}
+
+#[test]
+fn the_estimate_renders_in_human_units() {
+    let s = quickstart_with(
+        "horizon: 30d",
+        "horizon: 20d\noutput: {timeseries_every: 1s}",
+    );
+    let text = estimate_run(&s.sim, 16, 16).to_string();
+    assert!(text.starts_with("≈ "), "{text}");
+    assert!(text.contains("events in 16 runs"), "{text}");
+    assert!(text.contains("GiB of memory"), "{text}");
+    assert!(text.contains("GiB of output"), "{text}");
+}
+
+// ----- the runtime guard ---------------------------------------------------
+
+fn quickstart() -> Scenario {
+    Scenario::bundled()
+}
+
+#[test]
+fn a_guarded_run_stops_at_exactly_its_event_limit() {
+    let s = quickstart();
+    for limit in [1, 4095, 4096, 4097, 10_000] {
+        let guard = RunGuard::new(Some(limit));
+        match simulate_guarded(&s.sim, StreamSeeds::for_replication(s.seed, 0), &guard) {
+            Err(RunError::Stopped(stop)) => {
+                assert_eq!(stop.events, limit);
+                assert_eq!(stop.reason, StopReason::MaxEvents { limit });
+                assert_eq!(
+                    stop.to_string().split(" (").next().unwrap(),
+                    format!("stopped after {limit} events: --max-events {limit} reached")
+                );
+            }
+            other => panic!("limit {limit}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_guard_with_room_changes_nothing_and_counts_every_event() {
+    let s = quickstart();
+    let seeds = StreamSeeds::for_replication(s.seed, 0);
+    let plain = simulate(&s.sim, seeds).expect("runs");
+    let guard = RunGuard::new(Some(plain.summary.events));
+    let guarded = simulate_guarded(&s.sim, seeds, &guard).expect("fits exactly");
+    assert_eq!(guarded.summary, plain.summary);
+    assert_eq!(guarded.timeseries, plain.timeseries);
+    assert_eq!(guard.events_spent(), plain.summary.events);
+    assert!(!guard.is_stopped());
+    // One event fewer is too few.
+    let guard = RunGuard::new(Some(plain.summary.events - 1));
+    assert!(matches!(
+        simulate_guarded(&s.sim, seeds, &guard),
+        Err(RunError::Stopped(_))
+    ));
+}
+
+#[test]
+fn a_stopped_guard_stops_the_run_before_its_first_event() {
+    let s = quickstart();
+    let guard = RunGuard::new(None);
+    guard.stop(StopReason::Requested("interrupted (Ctrl-C)".into()));
+    match simulate_guarded(&s.sim, StreamSeeds::for_replication(s.seed, 0), &guard) {
+        Err(RunError::Stopped(stop)) => {
+            assert_eq!(stop.events, 0);
+            assert!(stop
+                .to_string()
+                .starts_with("stopped after 0 events: interrupted (Ctrl-C)"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bursts_and_manifests_sent_within_one_event_are_guarded_too() {
+    for (find, replace) in [
+        ("size: 2000", "size: 1000000000000"),
+        ("count: 500", "count: 1000000000000"),
+    ] {
+        let s = quickstart_with(find, replace);
+        let guard = RunGuard::new(Some(100_000));
+        let started = Instant::now();
+        let out = simulate_guarded(&s.sim, StreamSeeds::for_replication(s.seed, 0), &guard);
+        assert!(started.elapsed() < Duration::from_secs(60));
+        match out {
+            Err(RunError::Stopped(stop)) => {
+                assert_eq!(stop.reason, StopReason::MaxEvents { limit: 100_000 });
+            }
+            other => panic!("{replace}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn replications_share_one_budget_and_the_error_names_the_replication() {
+    let s = quickstart();
+    let guard = RunGuard::new(Some(150_000));
+    match run_replications_guarded(&s.sim, s.seed, 4, Some(2), &guard, &|| {}) {
+        Err(RunError::Stopped(stop)) => {
+            assert!(stop.context.starts_with("replication "), "{stop}");
+            // Two threads: each may pass the shared limit by one check's worth.
+            assert!(
+                stop.events >= 150_000 && stop.events <= 150_000 + 2 * 4096,
+                "{stop}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // With room, the same results as the unguarded runner.
+    let guard = RunGuard::new(Some(10_000_000));
+    let guarded = run_replications_guarded(&s.sim, s.seed, 2, Some(2), &guard, &|| {}).expect("ok");
+    let plain = labelsim::runner::run_replications(&s.sim, s.seed, 2, Some(2), &|| {}).expect("ok");
+    assert_eq!(guarded.len(), 2);
+    for (a, b) in guarded.iter().zip(&plain) {
+        assert_eq!(a.summary, b.summary);
+    }
+    let total: u64 = plain.iter().map(|r| r.summary.events).sum();
+    assert_eq!(guard.events_spent(), total);
+}
+
+#[test]
+fn automatic_warm_up_runs_twice_under_one_guard() {
+    let s = quickstart_with("horizon: 30d", "horizon: 30d\noutput: {warmup: auto}");
+    let seeds = StreamSeeds::for_replication(s.seed, 0);
+    let plain = simulate(&s.sim, seeds).expect("runs");
+    let guard = RunGuard::new(None);
+    let guarded = simulate_guarded(&s.sim, seeds, &guard).expect("runs");
+    assert_eq!(guarded.summary, plain.summary);
+    assert!(
+        guard.events_spent() > plain.summary.events,
+        "both passes count"
+    );
+}
+
+#[test]
+fn the_memory_watchdog_stops_the_guard_past_its_limit() {
+    if labelsim::budget::resident_bytes().is_none() {
+        return; // not Linux: the watchdog does nothing
+    }
+    let guard = Arc::new(RunGuard::new(None));
+    let dog = MemoryWatchdog::spawn_with_period(guard.clone(), 1, Duration::from_millis(5));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !guard.is_stopped() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(dog.peak_bytes() > 1);
+    drop(dog);
+    match guard.reason() {
+        Some(StopReason::Memory {
+            limit_bytes: 1,
+            rss_bytes,
+        }) => assert!(rss_bytes > 1),
+        other => panic!("{other:?}"),
+    }
+    // A generous limit never fires.
+    let guard = Arc::new(RunGuard::new(None));
+    let dog = MemoryWatchdog::spawn_with_period(guard.clone(), u64::MAX, Duration::from_millis(5));
+    std::thread::sleep(Duration::from_millis(30));
+    drop(dog);
+    assert!(!guard.is_stopped());
+}
