@@ -1,0 +1,244 @@
+//! P8: the search index. Documents are buffered and sent as bulk requests
+//! (by size B or F after the oldest buffered document, at most C in
+//! flight); a document is searchable at the first refresh (a multiple of R)
+//! at or after its bulk request completes. The document ID is the S3 key +
+//! sequencer ([`ObjectRef::doc_id`]): a second write overwrites.
+
+use super::config::IndexConfig;
+use super::{LabelPath, ObjectRef, Outcome, PipeEvent, Schedule, ALL};
+use crate::engine::stats::Latency;
+use crate::engine::{SimDuration, SimRng, SimTime};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug)]
+struct Doc {
+    object: ObjectRef,
+    path: LabelPath,
+    /// Probability that the label is correct (P6: a machine label's
+    /// confidence; 1 or 0 for a human label).
+    p_correct: f32,
+    buffered_at: SimTime,
+    /// The document's first write (set when its bulk completes).
+    first: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct DocState {
+    p_correct: f32,
+}
+
+/// Counters, each incremented where its event happens (P9).
+#[derive(Clone, Debug, Default)]
+pub(super) struct IndexCounters {
+    /// Documents handed to the index (machine and human labels).
+    pub writes: u64,
+    pub bulk_requests: u64,
+    /// Writes whose bulk request completed.
+    pub completed: u64,
+    /// Distinct documents written.
+    pub indexed_documents: u64,
+    pub overwrites: u64,
+}
+
+pub(super) struct IndexState {
+    cfg: IndexConfig,
+    rng: SimRng,
+    buffer: VecDeque<Doc>,
+    bulks: Vec<Vec<Doc>>,
+    free_bulks: Vec<u32>,
+    in_flight: u32,
+    flush_timer: Option<SimTime>,
+    awaiting: Vec<Doc>,
+    refresh_timer: Option<SimTime>,
+    docs: FxHashMap<u64, DocState>,
+    pub c: IndexCounters,
+    /// Σ over distinct documents of their current label's probability of
+    /// being correct.
+    pub correct_sum: f64,
+}
+
+impl IndexState {
+    pub(super) fn new(cfg: IndexConfig, rng: SimRng) -> Self {
+        IndexState {
+            cfg,
+            rng,
+            buffer: VecDeque::new(),
+            bulks: Vec::new(),
+            free_bulks: Vec::new(),
+            in_flight: 0,
+            flush_timer: None,
+            awaiting: Vec::new(),
+            refresh_timer: None,
+            docs: FxHashMap::default(),
+            c: IndexCounters::default(),
+            correct_sum: 0.0,
+        }
+    }
+
+    /// A document to index at `now`.
+    pub(super) fn add<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        object: ObjectRef,
+        path: LabelPath,
+        p_correct: f64,
+        sched: &mut S,
+    ) {
+        self.c.writes += 1;
+        self.buffer.push_back(Doc {
+            object,
+            path,
+            p_correct: p_correct as f32,
+            buffered_at: now,
+            first: false,
+        });
+        self.pump(now, sched);
+    }
+
+    /// Sends what is due while a request slot is free; arms the flush timer.
+    fn pump<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        let (b, f) = (self.cfg.bulk_size.max(1) as usize, self.cfg.flush_interval);
+        while self.in_flight < self.cfg.concurrency.max(1) {
+            let Some(oldest) = self.buffer.front() else {
+                break;
+            };
+            if self.buffer.len() < b && oldest.buffered_at + f > now {
+                break;
+            }
+            self.send_bulk(now, b, sched);
+        }
+        if let Some(oldest) = self.buffer.front() {
+            let at = oldest.buffered_at + f;
+            if at > now && self.flush_timer.is_none_or(|t| t > at || t < now) {
+                self.flush_timer = Some(at);
+                sched.schedule(at, PipeEvent::IndexFlush);
+            }
+        }
+    }
+
+    fn send_bulk<S: Schedule>(&mut self, now: SimTime, b: usize, sched: &mut S) {
+        let slot = match self.free_bulks.pop() {
+            Some(s) => s,
+            None => {
+                self.bulks.push(Vec::with_capacity(b.min(1024)));
+                (self.bulks.len() - 1) as u32
+            }
+        };
+        let k = b.min(self.buffer.len());
+        let bulk = &mut self.bulks[slot as usize];
+        bulk.extend(self.buffer.drain(..k));
+        self.c.bulk_requests += 1;
+        self.in_flight += 1;
+        let us = self.cfg.bulk_latency.sample(&mut self.rng);
+        sched.schedule(
+            now + SimDuration::from_micros_f64(us),
+            PipeEvent::BulkDone { bulk: slot },
+        );
+    }
+
+    pub(super) fn on_flush<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        if self.flush_timer.is_some_and(|t| t <= now) {
+            self.flush_timer = None;
+        }
+        self.pump(now, sched);
+    }
+
+    /// A bulk request completes: its documents are written (new or
+    /// overwritten) and wait for the next refresh.
+    pub(super) fn on_bulk_done<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        overwrite_as_new: bool,
+        sched: &mut S,
+    ) {
+        let mut bulk = std::mem::take(&mut self.bulks[slot as usize]);
+        for mut doc in bulk.drain(..) {
+            self.c.completed += 1;
+            match self.docs.get_mut(&doc.object.doc_id()) {
+                Some(s) => {
+                    if overwrite_as_new {
+                        self.c.indexed_documents += 1;
+                    } else {
+                        self.c.overwrites += 1;
+                    }
+                    self.correct_sum += doc.p_correct as f64 - s.p_correct as f64;
+                    s.p_correct = doc.p_correct;
+                }
+                None => {
+                    self.docs.insert(
+                        doc.object.doc_id(),
+                        DocState {
+                            p_correct: doc.p_correct,
+                        },
+                    );
+                    self.c.indexed_documents += 1;
+                    self.correct_sum += doc.p_correct as f64;
+                    doc.first = true;
+                }
+            }
+            self.awaiting.push(doc);
+        }
+        self.bulks[slot as usize] = bulk;
+        self.free_bulks.push(slot);
+        self.in_flight -= 1;
+        // The first multiple of R at or after now.
+        let r = self.cfg.refresh_interval.as_micros();
+        let at = if r == 0 {
+            now
+        } else {
+            SimTime::from_micros(now.as_micros().div_ceil(r) * r)
+        };
+        if self.refresh_timer.is_none_or(|t| t < now) {
+            self.refresh_timer = Some(at);
+            sched.schedule(at, PipeEvent::Refresh);
+        }
+        self.pump(now, sched);
+    }
+
+    /// A refresh: documents written since become searchable; each object's
+    /// first time counts (P8 latency from its first send or upload).
+    pub(super) fn on_refresh(
+        &mut self,
+        now: SimTime,
+        searchable: &mut [Latency; 3],
+        out: &mut Vec<Outcome>,
+    ) {
+        if self.refresh_timer.is_some_and(|t| t <= now) {
+            self.refresh_timer = None;
+        }
+        for doc in self.awaiting.drain(..) {
+            if !doc.first {
+                continue;
+            }
+            let d = now.since(doc.object.origin);
+            searchable[ALL].record(d);
+            searchable[path_index(doc.path)].record(d);
+            out.push(Outcome::Searchable {
+                object: doc.object,
+                path: doc.path,
+                at: now,
+            });
+        }
+    }
+
+    /// P9 walk: documents buffered, in bulk requests in flight, written but
+    /// not yet refreshed; distinct documents in the index.
+    pub(super) fn walk(&self) -> (u64, u64, u64, u64) {
+        let in_flight = self.bulks.iter().map(|b| b.len() as u64).sum::<u64>();
+        (
+            self.buffer.len() as u64,
+            in_flight,
+            self.awaiting.len() as u64,
+            self.docs.len() as u64,
+        )
+    }
+}
+
+pub(super) fn path_index(path: LabelPath) -> usize {
+    match path {
+        LabelPath::Machine => 1,
+        LabelPath::Human => 2,
+    }
+}
