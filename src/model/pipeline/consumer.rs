@@ -10,6 +10,7 @@ use super::{
 use crate::engine::rng::splitmix64;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rand::RngExt;
+use std::collections::VecDeque;
 
 impl ConsumerConfig {
     /// The queue's visibility lane of this consumer's receives.
@@ -148,6 +149,10 @@ pub(super) struct ConsumerState {
     pub busy_us: u128,
     /// Σ confidence of machine labels (their expected correct count).
     pub machine_confidence_sum: f64,
+    /// P2: long polls under way, (end of wait, poller, epoch) in start
+    /// order; entries of pollers served meanwhile are skipped lazily.
+    waits: VecDeque<(SimTime, u32, u32)>,
+    wait_timer: Option<SimTime>,
 }
 
 impl ConsumerState {
@@ -165,6 +170,8 @@ impl ConsumerState {
             c: ConsumerCounters::default(),
             busy_us: 0,
             machine_confidence_sum: 0.0,
+            waits: VecDeque::new(),
+            wait_timer: None,
         }
     }
 
@@ -227,7 +234,17 @@ impl Pipeline {
                 poller.phase = PollerPhase::Waiting;
                 let epoch = poller.epoch;
                 self.queues[q].waiters.push_back(p);
-                sched.schedule(now + wait, PipeEvent::LongPollTimeout { poller: p, epoch });
+                let cons = &mut self.consumers[ci];
+                cons.waits.push_back((now + wait, p, epoch));
+                if cons.wait_timer.is_none_or(|t| now + wait < t) {
+                    cons.wait_timer = Some(now + wait);
+                    sched.schedule(
+                        now + wait,
+                        PipeEvent::LongPollTimeout {
+                            consumer: ci as u16,
+                        },
+                    );
+                }
             }
             Polling::Short { poll_interval } => {
                 self.queues[q].c.empty_receives += 1;
@@ -261,27 +278,48 @@ impl Pipeline {
         sched.schedule(now + latency, PipeEvent::ReceiveDone { poller: p });
     }
 
+    /// P2: long polls of pool `ci` whose `wait` has ended come back empty.
     pub(super) fn on_long_poll_timeout<S: Schedule>(
         &mut self,
         now: SimTime,
-        p: u32,
-        epoch: u32,
+        ci: usize,
         sched: &mut S,
     ) {
-        let poller = &mut self.pollers[p as usize];
-        if poller.phase != PollerPhase::Waiting || poller.epoch != epoch {
-            return;
+        let cons = &mut self.consumers[ci];
+        if cons.wait_timer.is_some_and(|t| t <= now) {
+            cons.wait_timer = None;
         }
-        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        poller.phase = PollerPhase::Sleeping;
-        let waiters = &mut self.queues[q].waiters;
-        if let Some(i) = waiters.iter().position(|&w| w == p) {
-            waiters.remove(i);
-        }
-        self.queues[q].c.empty_receives += 1;
-        self.consumers[ci].c.empty_receives += 1;
         let latency = self.cfg.consumers[ci].request_latency;
-        sched.schedule(now + latency, PipeEvent::Poll { poller: p });
+        while let Some(&(end, p, epoch)) = self.consumers[ci].waits.front() {
+            let poller = &mut self.pollers[p as usize];
+            let cons = &mut self.consumers[ci];
+            if poller.phase != PollerPhase::Waiting || poller.epoch != epoch {
+                cons.waits.pop_front();
+                continue;
+            }
+            if end > now {
+                if cons.wait_timer.is_none_or(|t| end < t) {
+                    cons.wait_timer = Some(end);
+                    sched.schedule(
+                        end,
+                        PipeEvent::LongPollTimeout {
+                            consumer: ci as u16,
+                        },
+                    );
+                }
+                break;
+            }
+            cons.waits.pop_front();
+            poller.phase = PollerPhase::Sleeping;
+            let q = poller.queue as usize;
+            let waiters = &mut self.queues[q].waiters;
+            if let Some(i) = waiters.iter().position(|&w| w == p) {
+                waiters.remove(i);
+            }
+            self.queues[q].c.empty_receives += 1;
+            cons.c.empty_receives += 1;
+            sched.schedule(now + latency, PipeEvent::Poll { poller: p });
+        }
     }
 
     pub(super) fn on_receive_done<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {

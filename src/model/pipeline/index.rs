@@ -23,9 +23,64 @@ struct Doc {
     first: bool,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct DocState {
-    p_correct: f32,
+/// The index's documents: each one's probability of a correct label.
+/// Document IDs are the host's dense counters (R9 `IdIssuer`), so most live
+/// in a vector indexed by ID (4 bytes each, no hashing); an ID far beyond
+/// the documents held goes to a hash map instead, so sparse IDs cannot
+/// blow the vector up.
+#[derive(Clone, Debug, Default)]
+struct DocTable {
+    /// NaN: absent.
+    dense: Vec<f32>,
+    sparse: FxHashMap<u64, f32>,
+    len: u64,
+}
+
+impl DocTable {
+    /// The slot of document `id`, created absent (NaN) if need be.
+    fn slot(&mut self, id: u64) -> &mut f32 {
+        if id >= self.dense.len() as u64 && id <= 2 * self.len + 65_536 {
+            let new_len = (id as usize + 1).max(self.dense.len() * 2);
+            let old_len = self.dense.len();
+            self.dense.resize(new_len, f32::NAN);
+            if !self.sparse.is_empty() {
+                // Bring the sparse entries the vector now covers into it.
+                let moved: Vec<(u64, f32)> = self
+                    .sparse
+                    .iter()
+                    .filter(|(&k, _)| k >= old_len as u64 && k < new_len as u64)
+                    .map(|(&k, &v)| (k, v))
+                    .collect();
+                for (k, v) in moved {
+                    self.sparse.remove(&k);
+                    self.dense[k as usize] = v;
+                }
+            }
+        }
+        if id < self.dense.len() as u64 {
+            &mut self.dense[id as usize]
+        } else {
+            self.sparse.entry(id).or_insert(f32::NAN)
+        }
+    }
+
+    /// Sets document `id`'s value; its previous one if it existed.
+    fn put(&mut self, id: u64, p: f32) -> Option<f32> {
+        let slot = self.slot(id);
+        let old = std::mem::replace(slot, p);
+        if old.is_nan() {
+            self.len += 1;
+            None
+        } else {
+            Some(old)
+        }
+    }
+
+    /// Documents held, counted by walking the storage (P9).
+    fn walk_len(&self) -> u64 {
+        self.dense.iter().filter(|p| !p.is_nan()).count() as u64
+            + self.sparse.values().filter(|p| !p.is_nan()).count() as u64
+    }
 }
 
 /// Counters, each incremented where its event happens (P9).
@@ -51,7 +106,7 @@ pub(super) struct IndexState {
     flush_timer: Option<SimTime>,
     awaiting: Vec<Doc>,
     refresh_timer: Option<SimTime>,
-    docs: FxHashMap<u64, DocState>,
+    docs: DocTable,
     pub c: IndexCounters,
     /// Σ over distinct documents of their current label's probability of
     /// being correct.
@@ -70,7 +125,7 @@ impl IndexState {
             flush_timer: None,
             awaiting: Vec::new(),
             refresh_timer: None,
-            docs: FxHashMap::default(),
+            docs: DocTable::default(),
             c: IndexCounters::default(),
             correct_sum: 0.0,
         }
@@ -156,23 +211,16 @@ impl IndexState {
         let mut bulk = std::mem::take(&mut self.bulks[slot as usize]);
         for mut doc in bulk.drain(..) {
             self.c.completed += 1;
-            match self.docs.get_mut(&doc.object.doc_id()) {
-                Some(s) => {
+            match self.docs.put(doc.object.doc_id(), doc.p_correct) {
+                Some(old) => {
                     if overwrite_as_new {
                         self.c.indexed_documents += 1;
                     } else {
                         self.c.overwrites += 1;
                     }
-                    self.correct_sum += doc.p_correct as f64 - s.p_correct as f64;
-                    s.p_correct = doc.p_correct;
+                    self.correct_sum += doc.p_correct as f64 - old as f64;
                 }
                 None => {
-                    self.docs.insert(
-                        doc.object.doc_id(),
-                        DocState {
-                            p_correct: doc.p_correct,
-                        },
-                    );
                     self.c.indexed_documents += 1;
                     self.correct_sum += doc.p_correct as f64;
                     doc.first = true;
@@ -231,7 +279,7 @@ impl IndexState {
             self.buffer.len() as u64,
             in_flight,
             self.awaiting.len() as u64,
-            self.docs.len() as u64,
+            self.docs.walk_len(),
         )
     }
 }
@@ -240,5 +288,29 @@ pub(super) fn path_index(path: LabelPath) -> usize {
     match path {
         LabelPath::Machine => 1,
         LabelPath::Human => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocTable;
+
+    #[test]
+    fn doc_table_takes_dense_and_sparse_ids() {
+        let mut t = DocTable::default();
+        assert_eq!(t.put(1, 0.5), None);
+        assert_eq!(t.put(1, 0.7), Some(0.5), "a second write overwrites");
+        // Far beyond the documents held: a sparse entry, no huge vector.
+        assert_eq!(t.put(1 << 40, 0.9), None);
+        assert!(t.dense.len() < 1 << 20);
+        // A sparse entry the vector later covers moves into it.
+        assert_eq!(t.put(100_000, 0.1), None);
+        for id in 2..70_000 {
+            t.put(id, 1.0);
+        }
+        assert_eq!(t.put(100_000, 0.2), Some(0.1));
+        assert_eq!(t.put(1 << 40, 0.3), Some(0.9));
+        assert_eq!(t.walk_len(), t.len);
+        assert_eq!(t.len, 70_001);
     }
 }

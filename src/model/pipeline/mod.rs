@@ -80,8 +80,9 @@ pub enum PipeEvent {
     Poll { poller: u32 },
     /// P2: a receive's answer (with messages) reaches the poller.
     ReceiveDone { poller: u32 },
-    /// P2: a long poll's `wait` ends with nothing received.
-    LongPollTimeout { poller: u32, epoch: u32 },
+    /// P2: the oldest long poll of a consumer pool may reach its `wait`
+    /// (one timer per pool: waits of a pool end in the order they began).
+    LongPollTimeout { consumer: u16 },
     /// P5: a message's processing ends.
     ProcessingDone { poller: u32 },
     /// P5: a delete's answer reaches the poller.
@@ -515,8 +516,8 @@ impl Pipeline {
         match ev {
             PipeEvent::Poll { poller } => self.poll(now, poller, sched),
             PipeEvent::ReceiveDone { poller } => self.on_receive_done(now, poller, sched),
-            PipeEvent::LongPollTimeout { poller, epoch } => {
-                self.on_long_poll_timeout(now, poller, epoch, sched)
+            PipeEvent::LongPollTimeout { consumer } => {
+                self.on_long_poll_timeout(now, consumer as usize, sched)
             }
             PipeEvent::ProcessingDone { poller } => {
                 self.on_processing_done(now, poller, sched, out)
