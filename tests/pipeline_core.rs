@@ -955,3 +955,47 @@ fn consumers_with_batch_one_and_no_latency_are_an_m_m_c_queue() {
     let theory = erlang_c(10, 8.0) / 2.0;
     assert!((wq - theory).abs() / theory < 0.10, "Wq {wq} vs {theory}");
 }
+
+#[test]
+fn p1_queue_levels_are_sampled_on_request() {
+    // Two messages at 0, one poller processing 30 s, visibility 12 h.
+    // Samples (after the instant's events): at 0 one in flight, one visible,
+    // oldest 0 s old; at 10 the same, 10 s; at 30 the first is deleted and
+    // the second received: one in flight, 30 s old; at 60 both gone.
+    let mut q = QueueConfig::standard("incoming");
+    q.visibility_timeout = SimDuration::from_hours(12);
+    let opts = Options {
+        sample_every: Some(s(10.0)),
+        ..Options::until(at(60.0))
+    };
+    let r = run_opts(
+        &pipeline(q, vec![consumer(1, 30.0)]),
+        &sends(&[0.0, 0.0]),
+        opts,
+    );
+    let row = |t: f64| {
+        let l = r.timeseries.iter().find(|l| l.t == at(t)).unwrap();
+        (l.visible, l.in_flight, l.delayed, l.oldest_age_s)
+    };
+    assert_eq!(row(0.0), (1, 1, 0, Some(0.0)));
+    assert_eq!(row(10.0), (1, 1, 0, Some(10.0)));
+    assert_eq!(row(30.0), (0, 1, 0, Some(30.0)));
+    assert_eq!(row(60.0), (0, 0, 0, None));
+    // The waiting poller takes the first message the instant it is sent,
+    // so at most one is ever visible: 1 for 30 s, then 0: mean 30 / 60.
+    assert_eq!(r.get("incoming.visible_max"), Some(1.0));
+    assert_eq!(r.get("incoming.visible_mean"), Some(0.5));
+}
+
+#[test]
+fn p3_s3_notifications_cannot_target_a_fifo_queue() {
+    let cfg = pipeline(fifo(1), vec![consumer(1, 1.0)]);
+    let e = standalone::run(
+        &cfg,
+        &[Arrival::new(at(0.0), 0, ArrivalKind::Upload)],
+        &Options::until(at(10.0)),
+        StreamSeeds::for_replication(1, 0),
+    )
+    .unwrap_err();
+    assert!(e.contains("standard queue"), "{e}");
+}

@@ -375,6 +375,25 @@ impl PipelineConfig {
                     c.name
                 ));
             }
+            match c.polling {
+                Polling::Long { wait } if wait.is_zero() => {
+                    return Err(format!(
+                        "pipeline.consumers[{}].wait: long polling needs 1s..20s (0s is \
+                         short polling)",
+                        c.name
+                    ));
+                }
+                Polling::Short { poll_interval }
+                    if (poll_interval + c.request_latency).is_zero() =>
+                {
+                    return Err(format!(
+                        "pipeline.consumers[{}].poll_interval: short polling with 0 ms \
+                         requests needs a poll_interval > 0",
+                        c.name
+                    ));
+                }
+                _ => {}
+            }
             if let ConfidenceDist::Empirical(v) = &c.confidence {
                 if v.is_empty() {
                     return Err(format!(

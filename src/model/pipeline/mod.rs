@@ -31,10 +31,53 @@
 //!   [`Pipeline::s3_upload`] again with the same identities); the pipeline
 //!   draws each delivery's notification delay, so copies arrive in no
 //!   guaranteed order.
-//! - Request timing (P2): the queue acts on a request when it is issued;
-//!   the caller has its answer `request_latency` later.
+//! - Request timing (P2): the queue acts on a consumer's request when it is
+//!   issued; the consumer has its answer `request_latency` later. A
+//!   producer's send (or an S3 notification) is enqueued at its time; the
+//!   producer's own wait for the answer is not modelled.
+//! - Counting: `requests` counts the requests a queue admitted (sends,
+//!   receives, deletes; a long poll is one request however long it waits);
+//!   a request refused by the P4 throughput limit is counted in
+//!   `throttled_requests` only, and retried after `throttle_backoff`.
 //! - Statistics: [`Pipeline::metrics`] gives flat `<stage>.<metric>` keys and
 //!   the unprefixed totals of SPEC §6; [`Pipeline::check_ledgers`] checks P9.
+//!
+//! # Example: a host embedding the pipeline's events
+//!
+//! ```
+//! use labelsim::engine::{EventQueue, Phase, SimDuration, SimTime, StreamSeeds};
+//! use labelsim::model::dedup::IdIssuer;
+//! use labelsim::model::pipeline::*;
+//! use labelsim::model::workforce::ServiceDist;
+//!
+//! #[derive(Clone, Copy)]
+//! enum Event { Pipe(PipeEvent) /* , the host's own events */ }
+//! impl Event {
+//!     fn phase(&self) -> Phase {
+//!         match self { Event::Pipe(p) => p.phase() }
+//!     }
+//! }
+//!
+//! let mut cfg = PipelineConfig::default();
+//! cfg.queues.push(QueueConfig::standard("incoming"));
+//! cfg.consumers.push(ConsumerConfig::new("classifier", 0, ServiceDist::constant(400e3)));
+//! let mut pipe = Pipeline::new(&cfg, StreamSeeds::for_replication(7, 0));
+//! let mut events: EventQueue<Event> = EventQueue::new();
+//! let mut out = Vec::new();
+//! let mut sched = Embed { queue: &mut events, wrap: Event::Pipe };
+//! pipe.start(SimTime::ZERO, &mut sched);
+//! let object = ObjectRef { ids: IdIssuer::default().fresh(), origin: SimTime::ZERO };
+//! pipe.send(SimTime::ZERO, 0, PipeMessage::data(object), &mut sched);
+//! let horizon = SimTime::after(SimDuration::from_secs(10));
+//! while events.peek_time().is_some_and(|t| t <= horizon) {
+//!     let (now, Event::Pipe(ev)) = events.pop().expect("peeked");
+//!     let mut sched = Embed { queue: &mut events, wrap: Event::Pipe };
+//!     pipe.handle(now, ev, &mut sched, &mut out);
+//!     // The host acts on out.drain(..): ToHumans → publish to the job.
+//! }
+//! assert!(out.iter().any(|o| matches!(o, Outcome::Searchable { .. })));
+//! pipe.check_ledgers().expect("P9");
+//! ```
 //!
 //! Storage is flat and reused (slabs with free lists, lazy deletion from
 //! heaps and lists), so the hot path does not allocate once warm.

@@ -184,6 +184,18 @@ fn check_arrivals(cfg: &PipelineConfig, arrivals: &[Arrival]) -> Result<(), Stri
         if i > 0 && a.at < arrivals[i - 1].at {
             return Err(format!("arrival {i}: arrivals must be sorted by time"));
         }
+        let s3 = matches!(
+            a.kind,
+            ArrivalKind::Upload
+                | ArrivalKind::TestEvent
+                | ArrivalKind::S3Duplicate { .. }
+                | ArrivalKind::Reupload { .. }
+        );
+        if s3 && cfg.queues[a.queue].is_fifo() {
+            return Err(format!(
+                "arrival {i}: P3: an S3 event notification can only target a standard queue"
+            ));
+        }
         if let ArrivalKind::Retry { of }
         | ArrivalKind::Redelivery { of }
         | ArrivalKind::S3Duplicate { of }
