@@ -7,6 +7,7 @@ pub mod dedup;
 pub mod invariants;
 pub mod load;
 pub mod metrics;
+pub mod pipeline;
 pub mod sim;
 pub mod throttle;
 pub mod workforce;

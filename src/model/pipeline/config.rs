@@ -1,0 +1,414 @@
+//! Validated pipeline configuration (SPEC §6): plain Rust values, durations
+//! as [`SimDuration`], distributions built. The scenario layer maps YAML
+//! onto these types; nothing here parses or reports field lines.
+//!
+//! Defaults follow SPEC §6 (P1–P8); where the spec names none, the choice is
+//! stated on the field.
+
+use crate::engine::SimDuration;
+use crate::engine::SimRng;
+use crate::model::workforce::ServiceDist;
+use rand_distr::{Beta, Distribution, Uniform};
+
+/// P1–P4: one SQS queue.
+#[derive(Clone, Debug)]
+pub struct QueueConfig {
+    /// Stage name, unique across queues and consumers (metric prefix).
+    pub name: String,
+    /// P3 standard or P4 FIFO, with the parameters of that kind.
+    pub kind: QueueKind,
+    /// P1: 60s..14d, default 4d, counted from the original enqueue.
+    pub retention: SimDuration,
+    /// P1/P2: 0s..12h, default 30s.
+    pub visibility_timeout: SimDuration,
+    /// P1: 0s..15m, default 0: a sent message is invisible that long.
+    pub delay: SimDuration,
+    /// P1: optional redrive to the queue's dead-letter queue.
+    pub dead_letter: Option<DeadLetter>,
+    /// P7: delay of an S3 event notification to this queue, used by
+    /// [`super::Pipeline::s3_upload`] (the host may draw its own delay and
+    /// call [`super::Pipeline::s3_upload_after`]). Default lognormal,
+    /// median 1s, sigma 1 [µs].
+    pub notification_delay: ServiceDist,
+}
+
+/// P1: `dead_letter: {max_receive_count}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// 1..1000: a message that becomes visible again after this many
+    /// receives moves to the dead-letter queue instead.
+    pub max_receive_count: u32,
+}
+
+/// P3 / P4.
+#[derive(Clone, Debug)]
+pub enum QueueKind {
+    Standard(StandardQueue),
+    Fifo(FifoQueue),
+}
+
+/// P3: at-least-once delivery, best-effort order.
+#[derive(Clone, Copy, Debug)]
+pub struct StandardQueue {
+    /// After a successful delete a copy survives with this probability and
+    /// becomes visible again at once (default 0).
+    pub duplicate_probability: f64,
+    /// A receive takes each message uniformly among the oldest
+    /// `reorder_window` visible ones (default 1: oldest first).
+    pub reorder_window: u32,
+}
+
+impl Default for StandardQueue {
+    fn default() -> Self {
+        StandardQueue {
+            duplicate_probability: 0.0,
+            reorder_window: 1,
+        }
+    }
+}
+
+/// P4: message groups, strict order within a group, deduplication and a
+/// throughput limit.
+#[derive(Clone, Debug)]
+pub struct FifoQueue {
+    /// Objects without a producer-set group get one uniformly among `groups`
+    /// (a hash of the object, so copies of one object share a group).
+    pub groups: u32,
+    /// Which ID deduplicates sends within the 5-minute window.
+    pub deduplication: FifoDedup,
+    /// Whom the throughput limit applies to.
+    pub throughput_scope: ThroughputScope,
+    /// Requests per second per API action (default 300).
+    pub throughput_per_s: u32,
+    /// Throttled requests are retried this much later (default 100ms).
+    pub throttle_backoff: SimDuration,
+    /// The deduplication interval (5 minutes in SQS).
+    pub dedup_window: SimDuration,
+}
+
+impl Default for FifoQueue {
+    fn default() -> Self {
+        FifoQueue {
+            groups: 1,
+            deduplication: FifoDedup::MessageId,
+            throughput_scope: ThroughputScope::PerQueue,
+            throughput_per_s: 300,
+            throttle_backoff: SimDuration::from_millis(100),
+            dedup_window: SimDuration::from_mins(5),
+        }
+    }
+}
+
+/// P4 `deduplication:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FifoDedup {
+    /// The sender sets the object's identity (S3 key + sequencer) as the
+    /// MessageDeduplicationId: copies and retries of one object repeat it.
+    MessageId,
+    /// A hash of the body ([`super::PipeMessage::body`]): equal bodies are
+    /// one message, whatever the object.
+    Content,
+}
+
+/// P4 `high_throughput:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThroughputScope {
+    /// `high_throughput: false`: the limit is per queue and API action.
+    PerQueue,
+    /// `high_throughput: true`: sends and deletes are limited per message
+    /// group; receives (which span groups) are not limited.
+    PerGroup,
+}
+
+impl QueueConfig {
+    /// A standard queue with SPEC §6 defaults.
+    pub fn standard(name: &str) -> Self {
+        QueueConfig {
+            name: name.to_string(),
+            kind: QueueKind::Standard(StandardQueue::default()),
+            retention: SimDuration::from_days(4),
+            visibility_timeout: SimDuration::from_secs(30),
+            delay: SimDuration::ZERO,
+            dead_letter: None,
+            notification_delay: default_notification_delay(),
+        }
+    }
+
+    /// A FIFO queue with SPEC §6 defaults.
+    pub fn fifo(name: &str) -> Self {
+        QueueConfig {
+            kind: QueueKind::Fifo(FifoQueue::default()),
+            ..Self::standard(name)
+        }
+    }
+
+    pub fn is_fifo(&self) -> bool {
+        matches!(self.kind, QueueKind::Fifo(_))
+    }
+}
+
+/// P7 default: lognormal, median 1s, sigma 1 [µs].
+pub fn default_notification_delay() -> ServiceDist {
+    ServiceDist::lognormal(1e6, 1.0).expect("valid lognormal")
+}
+
+/// P2: how a poller receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Polling {
+    /// `wait` 1s..20s: return as soon as a message is visible, else empty
+    /// when `wait` ends.
+    Long { wait: SimDuration },
+    /// `wait: 0s`: return at once; an empty receive is followed by
+    /// `poll_interval` of sleep (default 1s).
+    Short { poll_interval: SimDuration },
+}
+
+/// P5 `delete:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteMode {
+    /// One DeleteMessage right after each processing.
+    PerMessage,
+    /// One DeleteMessageBatch after the batch's last processing.
+    Batch,
+}
+
+/// P5 `extend_visibility:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// `extend_visibility: false`: the queue's visibility timeout applies.
+    Fixed,
+    /// `extend_visibility: true`: heartbeats keep a message invisible from
+    /// its receive until its delete, at most [`MAX_VISIBILITY`] after the
+    /// receive. A failed processing stops the heartbeats: the message is
+    /// visible again at `max(receive + visibility_timeout, failure)`.
+    Extend,
+}
+
+/// P5: ChangeMessageVisibility cannot keep a message beyond 12 h.
+pub const MAX_VISIBILITY: SimDuration = SimDuration::from_hours(12);
+
+/// P6: a confidence distribution on [0, 1].
+#[derive(Clone, Debug)]
+pub enum ConfidenceDist {
+    Beta(Beta<f64>),
+    Uniform(Uniform<f64>),
+    Constant(f64),
+    /// Bootstrap resampling of observed confidences.
+    Empirical(Vec<f64>),
+}
+
+impl ConfidenceDist {
+    pub fn beta(a: f64, b: f64) -> Result<Self, String> {
+        Beta::new(a, b)
+            .map(ConfidenceDist::Beta)
+            .map_err(|e| e.to_string())
+    }
+    pub fn uniform(min: f64, max: f64) -> Result<Self, String> {
+        Uniform::new_inclusive(min, max)
+            .map(ConfidenceDist::Uniform)
+            .map_err(|e| e.to_string())
+    }
+
+    /// One draw, clamped to [0, 1].
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> f64 {
+        let x = match self {
+            ConfidenceDist::Beta(d) => d.sample(rng),
+            ConfidenceDist::Uniform(d) => d.sample(rng),
+            ConfidenceDist::Constant(v) => *v,
+            ConfidenceDist::Empirical(v) => {
+                v[Uniform::new(0, v.len()).expect("non-empty").sample(rng)]
+            }
+        };
+        x.clamp(0.0, 1.0)
+    }
+}
+
+/// P6 `route: {threshold, sample}`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Route {
+    /// θ: confidence ≥ θ is indexed as a machine label; below θ goes to
+    /// the humans.
+    pub threshold: f64,
+    /// s: share of the confident results also sent to the humans (audit).
+    pub sample: f64,
+}
+
+/// P2, P5, P6: a pool of identical pollers on one queue.
+#[derive(Clone, Debug)]
+pub struct ConsumerConfig {
+    /// Stage name, unique across queues and consumers (metric prefix).
+    pub name: String,
+    /// Index into [`PipelineConfig::queues`].
+    pub queue: usize,
+    /// Pollers.
+    pub count: u32,
+    /// P2: messages per ReceiveMessage, 1..10.
+    pub batch: u32,
+    pub polling: Polling,
+    /// P2: round trip of every API request (default 20ms). The queue acts
+    /// when a request is issued; the caller has its answer this much later.
+    pub request_latency: SimDuration,
+    /// P5: download + inference, per message [µs]. No default in SPEC:
+    /// the constructor takes it.
+    pub processing_time: ServiceDist,
+    /// P5: transient failure probability of a processing.
+    pub failure_probability: f64,
+    /// P5: probability that an object is poison (every processing fails).
+    pub poison_probability: f64,
+    pub delete: DeleteMode,
+    pub visibility: Visibility,
+    /// P6. No default in SPEC; `Constant(1.0)` here.
+    pub confidence: ConfidenceDist,
+    /// P6: without a route every result is indexed as a machine label.
+    pub route: Option<Route>,
+}
+
+impl ConsumerConfig {
+    /// A consumer with SPEC §6 defaults: 1 poller, batch 1, long polling
+    /// 20s, 20ms requests, per-message deletes, no failures, confidence 1.
+    pub fn new(name: &str, queue: usize, processing_time: ServiceDist) -> Self {
+        ConsumerConfig {
+            name: name.to_string(),
+            queue,
+            count: 1,
+            batch: 1,
+            polling: Polling::Long {
+                wait: SimDuration::from_secs(20),
+            },
+            request_latency: SimDuration::from_millis(20),
+            processing_time,
+            failure_probability: 0.0,
+            poison_probability: 0.0,
+            delete: DeleteMode::PerMessage,
+            visibility: Visibility::Fixed,
+            confidence: ConfidenceDist::Constant(1.0),
+            route: None,
+        }
+    }
+}
+
+/// P8: the search index (Elasticsearch bulk API).
+#[derive(Clone, Debug)]
+pub struct IndexConfig {
+    /// B: a bulk request is sent when B documents are buffered (default 500).
+    pub bulk_size: u32,
+    /// F: ... or F after the oldest buffered document (default 1s).
+    pub flush_interval: SimDuration,
+    /// Bulk request latency [µs] (default lognormal, median 50ms; the spec
+    /// names no sigma: 0.5 here).
+    pub bulk_latency: ServiceDist,
+    /// C: bulk requests in flight at most (default 1).
+    pub concurrency: u32,
+    /// R: a document is searchable at the first multiple of R at or after
+    /// its bulk request completes (default 1s; 0 = at once).
+    pub refresh_interval: SimDuration,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            bulk_size: 500,
+            flush_interval: SimDuration::from_secs(1),
+            bulk_latency: ServiceDist::lognormal(50_000.0, 0.5).expect("valid lognormal"),
+            concurrency: 1,
+            refresh_interval: SimDuration::from_secs(1),
+        }
+    }
+}
+
+/// The whole pipeline: queues, consumer pools and the index.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineConfig {
+    pub queues: Vec<QueueConfig>,
+    pub consumers: Vec<ConsumerConfig>,
+    pub index: IndexConfig,
+}
+
+impl PipelineConfig {
+    /// Structural checks the scenario layer should already have made; a
+    /// second line of defence with plain messages naming the field.
+    pub fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for q in &self.queues {
+            if !names.insert(q.name.as_str()) {
+                return Err(format!("pipeline: stage name `{}` is used twice", q.name));
+            }
+            if let QueueKind::Fifo(f) = &q.kind {
+                if f.groups == 0 {
+                    return Err(format!("pipeline.queues[{}].groups must be ≥ 1", q.name));
+                }
+                if f.throughput_per_s == 0 {
+                    return Err(format!(
+                        "pipeline.queues[{}].throughput must be > 0",
+                        q.name
+                    ));
+                }
+            }
+            if let QueueKind::Standard(s) = &q.kind {
+                if s.reorder_window == 0 {
+                    return Err(format!(
+                        "pipeline.queues[{}].reorder_window must be ≥ 1",
+                        q.name
+                    ));
+                }
+            }
+            if let Some(d) = q.dead_letter {
+                if !(1..=1000).contains(&d.max_receive_count) {
+                    return Err(format!(
+                        "pipeline.queues[{}].dead_letter.max_receive_count must be in 1..1000",
+                        q.name
+                    ));
+                }
+            }
+        }
+        for c in &self.consumers {
+            if !names.insert(c.name.as_str()) {
+                return Err(format!("pipeline: stage name `{}` is used twice", c.name));
+            }
+            if c.queue >= self.queues.len() {
+                return Err(format!("pipeline.consumers[{}].queue is unknown", c.name));
+            }
+            if !(1..=10).contains(&c.batch) {
+                return Err(format!(
+                    "pipeline.consumers[{}].batch must be in 1..10",
+                    c.name
+                ));
+            }
+            match c.polling {
+                Polling::Long { wait } if wait.is_zero() => {
+                    return Err(format!(
+                        "pipeline.consumers[{}].wait: long polling needs 1s..20s (0s is \
+                         short polling)",
+                        c.name
+                    ));
+                }
+                Polling::Short { poll_interval }
+                    if (poll_interval + c.request_latency).is_zero() =>
+                {
+                    return Err(format!(
+                        "pipeline.consumers[{}].poll_interval: short polling with 0 ms \
+                         requests needs a poll_interval > 0",
+                        c.name
+                    ));
+                }
+                _ => {}
+            }
+            if let ConfidenceDist::Empirical(v) = &c.confidence {
+                if v.is_empty() {
+                    return Err(format!(
+                        "pipeline.consumers[{}].confidence: empirical sample is empty",
+                        c.name
+                    ));
+                }
+            }
+        }
+        if names.contains("index") {
+            return Err("pipeline: `index` is reserved for the index's metrics".into());
+        }
+        if self.index.bulk_size == 0 || self.index.concurrency == 0 {
+            return Err("pipeline.index: bulk_size and concurrency must be ≥ 1".into());
+        }
+        Ok(())
+    }
+}

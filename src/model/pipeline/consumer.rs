@@ -1,0 +1,577 @@
+//! P2, P5, P6: consumer pools. Each poller is a loop — receive, process the
+//! batch's messages one at a time, delete — driven by its own events; the
+//! routing of results (P6) is its own small function.
+
+use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Route, Visibility};
+use super::queue::{Action, Msg, MsgState};
+use super::{
+    unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PipeEvent, Pipeline, Schedule,
+};
+use crate::engine::rng::splitmix64;
+use crate::engine::{SimDuration, SimRng, SimTime};
+use rand::RngExt;
+use std::collections::VecDeque;
+
+impl ConsumerConfig {
+    /// The queue's visibility lane of this consumer's receives.
+    pub(super) fn lane(&self) -> usize {
+        match self.visibility {
+            Visibility::Fixed => 0,
+            Visibility::Extend => 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TakenState {
+    /// Not processed yet.
+    Pending,
+    /// Processed with a result (or a discarded test event): to delete.
+    Done,
+    Failed,
+    /// P4: behind a failed message of its group; left to time out.
+    Skipped,
+}
+
+/// A received message as the poller holds it (a copy of the body: the
+/// queue may expire the message meanwhile).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Taken {
+    pub slot: u32,
+    pub handle: u32,
+    pub group: u32,
+    pub object: ObjectRef,
+    pub kind: MessageKind,
+    pub state: TakenState,
+}
+
+impl Taken {
+    pub(super) fn new(slot: u32, m: &Msg) -> Self {
+        Taken {
+            slot,
+            handle: m.handle,
+            group: m.group,
+            object: m.object,
+            kind: m.kind,
+            state: TakenState::Pending,
+        }
+    }
+    fn empty() -> Self {
+        Taken {
+            slot: 0,
+            handle: 0,
+            group: 0,
+            object: ObjectRef {
+                ids: crate::model::dedup::MessageIds {
+                    publish: 0,
+                    object_key: 0,
+                    upload: 0,
+                },
+                origin: SimTime::ZERO,
+            },
+            kind: MessageKind::Data,
+            state: TakenState::Pending,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum PollerPhase {
+    Idle,
+    /// A receive's answer is on its way.
+    Receiving,
+    /// Long polling, waiting at the queue.
+    Waiting,
+    Processing,
+    Deleting,
+    /// Short polling after an empty receive, or a throttled request.
+    Sleeping,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Poller {
+    pub consumer: u16,
+    pub queue: u16,
+    pub phase: PollerPhase,
+    /// Long-poll token: a timeout of an earlier wait is stale.
+    epoch: u32,
+    len: u8,
+    pos: u8,
+    pub batch: [Taken; 10],
+    busy_since: SimTime,
+}
+
+impl Poller {
+    pub(super) fn new(consumer: u16, queue: u16) -> Self {
+        Poller {
+            consumer,
+            queue,
+            phase: PollerPhase::Idle,
+            epoch: 0,
+            len: 0,
+            pos: 0,
+            batch: [Taken::empty(); 10],
+            busy_since: SimTime::ZERO,
+        }
+    }
+}
+
+/// Per consumer pool, each incremented where its event happens (P9).
+#[derive(Clone, Debug, Default)]
+pub(super) struct ConsumerCounters {
+    pub processed: u64,
+    pub results: u64,
+    pub failures: u64,
+    pub poison_failures: u64,
+    pub machine_labeled: u64,
+    pub routed_to_humans: u64,
+    pub audited: u64,
+    pub test_events_discarded: u64,
+    pub requests: u64,
+    pub receive_requests: u64,
+    pub delete_requests: u64,
+    pub empty_receives: u64,
+    pub delete_failures: u64,
+    pub throttled_requests: u64,
+    /// Messages received (one per message per receive).
+    pub received: u64,
+    /// P4: messages left unprocessed behind a failed one of their group.
+    pub skipped: u64,
+}
+
+pub(super) struct ConsumerState {
+    processing_rng: SimRng,
+    failure_rng: SimRng,
+    confidence_rng: SimRng,
+    audit_rng: SimRng,
+    pub c: ConsumerCounters,
+    /// Σ processing time of finished processings [µs].
+    pub busy_us: u128,
+    /// Σ confidence of machine labels (their expected correct count).
+    pub machine_confidence_sum: f64,
+    /// P2: long polls under way, (end of wait, poller, epoch) in start
+    /// order; entries of pollers served meanwhile are skipped lazily.
+    waits: VecDeque<(SimTime, u32, u32)>,
+    wait_timer: Option<SimTime>,
+}
+
+impl ConsumerState {
+    pub(super) fn new(
+        processing_rng: SimRng,
+        failure_rng: SimRng,
+        confidence_rng: SimRng,
+        audit_rng: SimRng,
+    ) -> Self {
+        ConsumerState {
+            processing_rng,
+            failure_rng,
+            confidence_rng,
+            audit_rng,
+            c: ConsumerCounters::default(),
+            busy_us: 0,
+            machine_confidence_sum: 0.0,
+            waits: VecDeque::new(),
+            wait_timer: None,
+        }
+    }
+
+    /// Busy time including processings under way at `now` [µs].
+    pub(super) fn busy_until(&self, ci: usize, pollers: &[Poller], now: SimTime) -> u128 {
+        self.busy_us
+            + pollers
+                .iter()
+                .filter(|p| p.consumer as usize == ci && p.phase == PollerPhase::Processing)
+                .map(|p| now.since(p.busy_since).as_micros() as u128)
+                .sum::<u128>()
+    }
+}
+
+impl Pipeline {
+    fn throughput(&self, q: usize) -> Option<SimDuration> {
+        match &self.cfg.queues[q].kind {
+            QueueKind::Fifo(f) => Some(f.throttle_backoff),
+            QueueKind::Standard(_) => None,
+        }
+    }
+
+    /// P2: the poller issues ReceiveMessage.
+    pub(super) fn poll<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        if let Some(backoff) = self.throughput(q) {
+            let f = self.queues[q].fifo.as_mut().expect("fifo");
+            if !f.admit(now, Action::Receive, 0) {
+                self.queues[q].c.throttled_requests += 1;
+                self.consumers[ci].c.throttled_requests += 1;
+                self.pollers[p as usize].phase = PollerPhase::Sleeping;
+                sched.schedule(now + backoff, PipeEvent::Poll { poller: p });
+                return;
+            }
+        }
+        let queue = &mut self.queues[q];
+        queue.c.requests += 1;
+        queue.c.receive_requests += 1;
+        let cons = &mut self.consumers[ci].c;
+        cons.requests += 1;
+        cons.receive_requests += 1;
+        let cfg = &self.cfg.consumers[ci];
+        let (max, lane, polling, latency) = (
+            cfg.batch as usize,
+            cfg.lane(),
+            cfg.polling,
+            cfg.request_latency,
+        );
+        let mut batch = self.pollers[p as usize].batch;
+        let n = self.take(now, q, max, lane, &mut batch);
+        if n > 0 {
+            self.receive_answered(now, p, batch, n, sched);
+            return;
+        }
+        let poller = &mut self.pollers[p as usize];
+        match polling {
+            Polling::Long { wait } => {
+                poller.epoch = poller.epoch.wrapping_add(1);
+                poller.phase = PollerPhase::Waiting;
+                let epoch = poller.epoch;
+                self.queues[q].waiters.push_back(p);
+                let cons = &mut self.consumers[ci];
+                cons.waits.push_back((now + wait, p, epoch));
+                if cons.wait_timer.is_none_or(|t| now + wait < t) {
+                    cons.wait_timer = Some(now + wait);
+                    sched.schedule(
+                        now + wait,
+                        PipeEvent::LongPollTimeout {
+                            consumer: ci as u16,
+                        },
+                    );
+                }
+            }
+            Polling::Short { poll_interval } => {
+                self.queues[q].c.empty_receives += 1;
+                self.consumers[ci].c.empty_receives += 1;
+                poller.phase = PollerPhase::Sleeping;
+                sched.schedule(now + latency + poll_interval, PipeEvent::Poll { poller: p });
+            }
+        }
+    }
+
+    /// A receive took `n` messages for poller `p`; its answer arrives one
+    /// request latency later.
+    pub(super) fn receive_answered<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        p: u32,
+        batch: [super::consumer::Taken; 10],
+        n: usize,
+        sched: &mut S,
+    ) {
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        poller.batch = batch;
+        poller.len = n as u8;
+        poller.pos = 0;
+        poller.epoch = poller.epoch.wrapping_add(1);
+        poller.phase = PollerPhase::Receiving;
+        self.consumers[ci].c.received += n as u64;
+        self.queues[q].arm_lanes(sched);
+        let latency = self.cfg.consumers[ci].request_latency;
+        sched.schedule(now + latency, PipeEvent::ReceiveDone { poller: p });
+    }
+
+    /// P2: long polls of pool `ci` whose `wait` has ended come back empty.
+    pub(super) fn on_long_poll_timeout<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        sched: &mut S,
+    ) {
+        let cons = &mut self.consumers[ci];
+        if cons.wait_timer.is_some_and(|t| t <= now) {
+            cons.wait_timer = None;
+        }
+        let latency = self.cfg.consumers[ci].request_latency;
+        while let Some(&(end, p, epoch)) = self.consumers[ci].waits.front() {
+            let poller = &mut self.pollers[p as usize];
+            let cons = &mut self.consumers[ci];
+            if poller.phase != PollerPhase::Waiting || poller.epoch != epoch {
+                cons.waits.pop_front();
+                continue;
+            }
+            if end > now {
+                if cons.wait_timer.is_none_or(|t| end < t) {
+                    cons.wait_timer = Some(end);
+                    sched.schedule(
+                        end,
+                        PipeEvent::LongPollTimeout {
+                            consumer: ci as u16,
+                        },
+                    );
+                }
+                break;
+            }
+            cons.waits.pop_front();
+            poller.phase = PollerPhase::Sleeping;
+            let q = poller.queue as usize;
+            let waiters = &mut self.queues[q].waiters;
+            if let Some(i) = waiters.iter().position(|&w| w == p) {
+                waiters.remove(i);
+            }
+            self.queues[q].c.empty_receives += 1;
+            cons.c.empty_receives += 1;
+            sched.schedule(now + latency, PipeEvent::Poll { poller: p });
+        }
+    }
+
+    pub(super) fn on_receive_done<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        self.process_next(now, p, sched);
+    }
+
+    /// P5: starts the next message of the batch, or finishes the batch.
+    fn process_next<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        loop {
+            let poller = &mut self.pollers[p as usize];
+            let ci = poller.consumer as usize;
+            if poller.pos >= poller.len {
+                self.finish_batch(now, p, sched);
+                return;
+            }
+            let pos = poller.pos as usize;
+            let t = &mut poller.batch[pos];
+            match t.state {
+                TakenState::Skipped => {
+                    poller.pos += 1;
+                    continue;
+                }
+                _ if t.kind == MessageKind::TestEvent => {
+                    // P7 / R10: the consumer discards the test event.
+                    t.state = TakenState::Done;
+                    self.consumers[ci].c.test_events_discarded += 1;
+                    if self.cfg.consumers[ci].delete == DeleteMode::PerMessage {
+                        self.issue_delete(now, p, sched);
+                        return;
+                    }
+                    poller.pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            poller.phase = PollerPhase::Processing;
+            poller.busy_since = now;
+            let us = self.cfg.consumers[ci]
+                .processing_time
+                .sample(&mut self.consumers[ci].processing_rng);
+            let at = now + SimDuration::from_micros_f64(us);
+            sched.schedule(at, PipeEvent::ProcessingDone { poller: p });
+            return;
+        }
+    }
+
+    fn finish_batch<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let any_done = poller.batch[..poller.len as usize]
+            .iter()
+            .any(|t| t.state == TakenState::Done);
+        if self.cfg.consumers[ci].delete == DeleteMode::Batch && any_done {
+            self.issue_delete(now, p, sched);
+        } else {
+            self.poll(now, p, sched);
+        }
+    }
+
+    /// P5: a processing ends: a result (routed by P6) or a failure.
+    pub(super) fn on_processing_done<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        p: u32,
+        sched: &mut S,
+        out: &mut Vec<Outcome>,
+    ) {
+        let emits_anyway = self.faulty(Fault::FailureEmitsResult);
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let pos = poller.pos as usize;
+        let t = poller.batch[pos];
+        poller.phase = PollerPhase::Idle;
+        let cfg = &self.cfg.consumers[ci];
+        let cons = &mut self.consumers[ci];
+        cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
+        cons.c.processed += 1;
+        let draw = cons.failure_rng.random::<f64>();
+        // P5: poison is per object (a hash of its document ID), so every
+        // processing of it fails, whichever copy.
+        let poison = cfg.poison_probability > 0.0
+            && unit(splitmix64(
+                self.traits_key.rotate_left(17) ^ t.object.doc_id(),
+            )) < cfg.poison_probability;
+        if poison || draw < cfg.failure_probability {
+            cons.c.failures += 1;
+            cons.c.poison_failures += poison as u64;
+            if emits_anyway {
+                cons.c.results += 1;
+            }
+            poller.batch[pos].state = TakenState::Failed;
+            let extend = cfg.visibility == Visibility::Extend;
+            let mut give_up = [0u32; 10];
+            let mut k = 0;
+            if extend {
+                give_up[k] = pos as u32;
+                k += 1;
+            }
+            if self.queues[q].fifo.is_some() {
+                // P4: order within a group is strict: the group's later
+                // messages of this batch are not processed.
+                for (i, later) in poller.batch[..poller.len as usize]
+                    .iter_mut()
+                    .enumerate()
+                    .skip(pos + 1)
+                {
+                    if later.group == t.group && later.state == TakenState::Pending {
+                        later.state = TakenState::Skipped;
+                        cons.c.skipped += 1;
+                        if extend {
+                            give_up[k] = i as u32;
+                            k += 1;
+                        }
+                    }
+                }
+            }
+            for &i in &give_up[..k] {
+                // Extended visibility: the heartbeats of a message given up
+                // stop; it is visible again once the timeout since its
+                // receive (or now) has passed.
+                let g = poller.batch[i as usize];
+                let queue = &self.queues[q];
+                let m = &queue.slab[g.slot as usize];
+                if m.handle == g.handle && m.state == MsgState::InFlight {
+                    let at = (m.received_at + queue.visibility).max(now);
+                    sched.schedule(
+                        at,
+                        PipeEvent::VisibilityOne {
+                            queue: q as u16,
+                            slot: g.slot,
+                            handle: g.handle,
+                        },
+                    );
+                }
+            }
+            poller.pos += 1;
+            self.process_next(now, p, sched);
+            return;
+        }
+        cons.c.results += 1;
+        poller.batch[pos].state = TakenState::Done;
+        let per_message = cfg.delete == DeleteMode::PerMessage;
+        self.classify(now, ci, t.object, sched, out);
+        if per_message {
+            self.issue_delete(now, p, sched);
+        } else {
+            self.pollers[p as usize].pos += 1;
+            self.process_next(now, p, sched);
+        }
+    }
+
+    /// P6: confidence, routing and the machine label's way to the index.
+    fn classify<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        object: ObjectRef,
+        sched: &mut S,
+        out: &mut Vec<Outcome>,
+    ) {
+        let not_routed = self.faulty(Fault::AuditNotRouted);
+        let cfg = &self.cfg.consumers[ci];
+        let cons = &mut self.consumers[ci];
+        let confidence = cfg.confidence.sample(&mut cons.confidence_rng);
+        let machine = match cfg.route {
+            None => true,
+            Some(Route { threshold, sample }) => {
+                if confidence >= threshold {
+                    if sample > 0.0 && cons.audit_rng.random::<f64>() < sample {
+                        cons.c.audited += 1;
+                        if !not_routed {
+                            cons.c.routed_to_humans += 1;
+                        }
+                        out.push(Outcome::ToHumans {
+                            object,
+                            at: now,
+                            audit: true,
+                        });
+                    }
+                    true
+                } else {
+                    cons.c.routed_to_humans += 1;
+                    out.push(Outcome::ToHumans {
+                        object,
+                        at: now,
+                        audit: false,
+                    });
+                    false
+                }
+            }
+        };
+        if machine {
+            cons.c.machine_labeled += 1;
+            cons.machine_confidence_sum += confidence;
+            self.index
+                .add(now, object, LabelPath::Machine, confidence, sched);
+        }
+    }
+
+    /// P5: DeleteMessage (one message) or DeleteMessageBatch (the batch's
+    /// processed messages).
+    pub(super) fn issue_delete<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let cfg = &self.cfg.consumers[ci];
+        let per_message = cfg.delete == DeleteMode::PerMessage;
+        let latency = cfg.request_latency;
+        let (lo, hi) = if per_message {
+            (poller.pos as usize, poller.pos as usize + 1)
+        } else {
+            (0, poller.len as usize)
+        };
+        let first_group = poller.batch[lo].group;
+        if let Some(backoff) = self.throughput(q) {
+            let f = self.queues[q].fifo.as_mut().expect("fifo");
+            // Per-group limits: a batch delete counts against its first
+            // message's group.
+            if !f.admit(now, Action::Delete, first_group) {
+                self.queues[q].c.throttled_requests += 1;
+                self.consumers[ci].c.throttled_requests += 1;
+                self.pollers[p as usize].phase = PollerPhase::Sleeping;
+                sched.schedule(now + backoff, PipeEvent::DeleteRetry { poller: p });
+                return;
+            }
+        }
+        let queue = &mut self.queues[q];
+        queue.c.requests += 1;
+        queue.c.delete_requests += 1;
+        self.consumers[ci].c.requests += 1;
+        self.consumers[ci].c.delete_requests += 1;
+        for i in lo..hi {
+            let t = self.pollers[p as usize].batch[i];
+            if t.state != TakenState::Done {
+                continue;
+            }
+            if !self.delete_message(now, q, t.slot, t.handle) {
+                self.consumers[ci].c.delete_failures += 1;
+            }
+        }
+        self.pollers[p as usize].phase = PollerPhase::Deleting;
+        sched.schedule(now + latency, PipeEvent::DeleteDone { poller: p });
+        // A delete may free a FIFO group or leave a copy visible.
+        self.serve_waiters(now, q, sched);
+    }
+
+    pub(super) fn on_delete_done<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let ci = self.pollers[p as usize].consumer as usize;
+        if self.cfg.consumers[ci].delete == DeleteMode::PerMessage {
+            self.pollers[p as usize].pos += 1;
+            self.process_next(now, p, sched);
+        } else {
+            self.poll(now, p, sched);
+        }
+    }
+}

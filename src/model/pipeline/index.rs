@@ -1,0 +1,316 @@
+//! P8: the search index. Documents are buffered and sent as bulk requests
+//! (by size B or F after the oldest buffered document, at most C in
+//! flight); a document is searchable at the first refresh (a multiple of R)
+//! at or after its bulk request completes. The document ID is the S3 key +
+//! sequencer ([`ObjectRef::doc_id`]): a second write overwrites.
+
+use super::config::IndexConfig;
+use super::{LabelPath, ObjectRef, Outcome, PipeEvent, Schedule, ALL};
+use crate::engine::stats::Latency;
+use crate::engine::{SimDuration, SimRng, SimTime};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug)]
+struct Doc {
+    object: ObjectRef,
+    path: LabelPath,
+    /// Probability that the label is correct (P6: a machine label's
+    /// confidence; 1 or 0 for a human label).
+    p_correct: f32,
+    buffered_at: SimTime,
+    /// The document's first write (set when its bulk completes).
+    first: bool,
+}
+
+/// The index's documents: each one's probability of a correct label.
+/// Document IDs are the host's dense counters (R9 `IdIssuer`), so most live
+/// in a vector indexed by ID (4 bytes each, no hashing); an ID far beyond
+/// the documents held goes to a hash map instead, so sparse IDs cannot
+/// blow the vector up.
+#[derive(Clone, Debug, Default)]
+struct DocTable {
+    /// NaN: absent.
+    dense: Vec<f32>,
+    sparse: FxHashMap<u64, f32>,
+    len: u64,
+}
+
+impl DocTable {
+    /// The slot of document `id`, created absent (NaN) if need be.
+    fn slot(&mut self, id: u64) -> &mut f32 {
+        if id >= self.dense.len() as u64 && id <= 2 * self.len + 65_536 {
+            let new_len = (id as usize + 1).max(self.dense.len() * 2);
+            let old_len = self.dense.len();
+            self.dense.resize(new_len, f32::NAN);
+            if !self.sparse.is_empty() {
+                // Bring the sparse entries the vector now covers into it.
+                let moved: Vec<(u64, f32)> = self
+                    .sparse
+                    .iter()
+                    .filter(|(&k, _)| k >= old_len as u64 && k < new_len as u64)
+                    .map(|(&k, &v)| (k, v))
+                    .collect();
+                for (k, v) in moved {
+                    self.sparse.remove(&k);
+                    self.dense[k as usize] = v;
+                }
+            }
+        }
+        if id < self.dense.len() as u64 {
+            &mut self.dense[id as usize]
+        } else {
+            self.sparse.entry(id).or_insert(f32::NAN)
+        }
+    }
+
+    /// Sets document `id`'s value; its previous one if it existed.
+    fn put(&mut self, id: u64, p: f32) -> Option<f32> {
+        let slot = self.slot(id);
+        let old = std::mem::replace(slot, p);
+        if old.is_nan() {
+            self.len += 1;
+            None
+        } else {
+            Some(old)
+        }
+    }
+
+    /// Documents held, counted by walking the storage (P9).
+    fn walk_len(&self) -> u64 {
+        self.dense.iter().filter(|p| !p.is_nan()).count() as u64
+            + self.sparse.values().filter(|p| !p.is_nan()).count() as u64
+    }
+}
+
+/// Counters, each incremented where its event happens (P9).
+#[derive(Clone, Debug, Default)]
+pub(super) struct IndexCounters {
+    /// Documents handed to the index (machine and human labels).
+    pub writes: u64,
+    pub bulk_requests: u64,
+    /// Writes whose bulk request completed.
+    pub completed: u64,
+    /// Distinct documents written.
+    pub indexed_documents: u64,
+    pub overwrites: u64,
+}
+
+pub(super) struct IndexState {
+    cfg: IndexConfig,
+    rng: SimRng,
+    buffer: VecDeque<Doc>,
+    bulks: Vec<Vec<Doc>>,
+    free_bulks: Vec<u32>,
+    in_flight: u32,
+    flush_timer: Option<SimTime>,
+    awaiting: Vec<Doc>,
+    refresh_timer: Option<SimTime>,
+    docs: DocTable,
+    pub c: IndexCounters,
+    /// Σ over distinct documents of their current label's probability of
+    /// being correct.
+    pub correct_sum: f64,
+}
+
+impl IndexState {
+    pub(super) fn new(cfg: IndexConfig, rng: SimRng) -> Self {
+        IndexState {
+            cfg,
+            rng,
+            buffer: VecDeque::new(),
+            bulks: Vec::new(),
+            free_bulks: Vec::new(),
+            in_flight: 0,
+            flush_timer: None,
+            awaiting: Vec::new(),
+            refresh_timer: None,
+            docs: DocTable::default(),
+            c: IndexCounters::default(),
+            correct_sum: 0.0,
+        }
+    }
+
+    /// A document to index at `now`.
+    pub(super) fn add<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        object: ObjectRef,
+        path: LabelPath,
+        p_correct: f64,
+        sched: &mut S,
+    ) {
+        self.c.writes += 1;
+        self.buffer.push_back(Doc {
+            object,
+            path,
+            p_correct: p_correct as f32,
+            buffered_at: now,
+            first: false,
+        });
+        self.pump(now, sched);
+    }
+
+    /// Sends what is due while a request slot is free; arms the flush timer.
+    fn pump<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        let (b, f) = (self.cfg.bulk_size.max(1) as usize, self.cfg.flush_interval);
+        while self.in_flight < self.cfg.concurrency.max(1) {
+            let Some(oldest) = self.buffer.front() else {
+                break;
+            };
+            if self.buffer.len() < b && oldest.buffered_at + f > now {
+                break;
+            }
+            self.send_bulk(now, b, sched);
+        }
+        if let Some(oldest) = self.buffer.front() {
+            let at = oldest.buffered_at + f;
+            if at > now && self.flush_timer.is_none_or(|t| t > at || t < now) {
+                self.flush_timer = Some(at);
+                sched.schedule(at, PipeEvent::IndexFlush);
+            }
+        }
+    }
+
+    fn send_bulk<S: Schedule>(&mut self, now: SimTime, b: usize, sched: &mut S) {
+        let slot = match self.free_bulks.pop() {
+            Some(s) => s,
+            None => {
+                self.bulks.push(Vec::with_capacity(b.min(1024)));
+                (self.bulks.len() - 1) as u32
+            }
+        };
+        let k = b.min(self.buffer.len());
+        let bulk = &mut self.bulks[slot as usize];
+        bulk.extend(self.buffer.drain(..k));
+        self.c.bulk_requests += 1;
+        self.in_flight += 1;
+        let us = self.cfg.bulk_latency.sample(&mut self.rng);
+        sched.schedule(
+            now + SimDuration::from_micros_f64(us),
+            PipeEvent::BulkDone { bulk: slot },
+        );
+    }
+
+    pub(super) fn on_flush<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        if self.flush_timer.is_some_and(|t| t <= now) {
+            self.flush_timer = None;
+        }
+        self.pump(now, sched);
+    }
+
+    /// A bulk request completes: its documents are written (new or
+    /// overwritten) and wait for the next refresh.
+    pub(super) fn on_bulk_done<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        overwrite_as_new: bool,
+        sched: &mut S,
+    ) {
+        let mut bulk = std::mem::take(&mut self.bulks[slot as usize]);
+        for mut doc in bulk.drain(..) {
+            self.c.completed += 1;
+            match self.docs.put(doc.object.doc_id(), doc.p_correct) {
+                Some(old) => {
+                    if overwrite_as_new {
+                        self.c.indexed_documents += 1;
+                    } else {
+                        self.c.overwrites += 1;
+                    }
+                    self.correct_sum += doc.p_correct as f64 - old as f64;
+                }
+                None => {
+                    self.c.indexed_documents += 1;
+                    self.correct_sum += doc.p_correct as f64;
+                    doc.first = true;
+                }
+            }
+            self.awaiting.push(doc);
+        }
+        self.bulks[slot as usize] = bulk;
+        self.free_bulks.push(slot);
+        self.in_flight -= 1;
+        // The first multiple of R at or after now.
+        let r = self.cfg.refresh_interval.as_micros();
+        let at = if r == 0 {
+            now
+        } else {
+            SimTime::from_micros(now.as_micros().div_ceil(r) * r)
+        };
+        if self.refresh_timer.is_none_or(|t| t < now) {
+            self.refresh_timer = Some(at);
+            sched.schedule(at, PipeEvent::Refresh);
+        }
+        self.pump(now, sched);
+    }
+
+    /// A refresh: documents written since become searchable; each object's
+    /// first time counts (P8 latency from its first send or upload).
+    pub(super) fn on_refresh(
+        &mut self,
+        now: SimTime,
+        searchable: &mut [Latency; 3],
+        out: &mut Vec<Outcome>,
+    ) {
+        if self.refresh_timer.is_some_and(|t| t <= now) {
+            self.refresh_timer = None;
+        }
+        for doc in self.awaiting.drain(..) {
+            if !doc.first {
+                continue;
+            }
+            let d = now.since(doc.object.origin);
+            searchable[ALL].record(d);
+            searchable[path_index(doc.path)].record(d);
+            out.push(Outcome::Searchable {
+                object: doc.object,
+                path: doc.path,
+                at: now,
+            });
+        }
+    }
+
+    /// P9 walk: documents buffered, in bulk requests in flight, written but
+    /// not yet refreshed; distinct documents in the index.
+    pub(super) fn walk(&self) -> (u64, u64, u64, u64) {
+        let in_flight = self.bulks.iter().map(|b| b.len() as u64).sum::<u64>();
+        (
+            self.buffer.len() as u64,
+            in_flight,
+            self.awaiting.len() as u64,
+            self.docs.walk_len(),
+        )
+    }
+}
+
+pub(super) fn path_index(path: LabelPath) -> usize {
+    match path {
+        LabelPath::Machine => 1,
+        LabelPath::Human => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocTable;
+
+    #[test]
+    fn doc_table_takes_dense_and_sparse_ids() {
+        let mut t = DocTable::default();
+        assert_eq!(t.put(1, 0.5), None);
+        assert_eq!(t.put(1, 0.7), Some(0.5), "a second write overwrites");
+        // Far beyond the documents held: a sparse entry, no huge vector.
+        assert_eq!(t.put(1 << 40, 0.9), None);
+        assert!(t.dense.len() < 1 << 20);
+        // A sparse entry the vector later covers moves into it.
+        assert_eq!(t.put(100_000, 0.1), None);
+        for id in 2..70_000 {
+            t.put(id, 1.0);
+        }
+        assert_eq!(t.put(100_000, 0.2), Some(0.1));
+        assert_eq!(t.put(1 << 40, 0.3), Some(0.9));
+        assert_eq!(t.walk_len(), t.len);
+        assert_eq!(t.len, 70_001);
+    }
+}

@@ -1,0 +1,202 @@
+//! SPEC §6 pipeline metrics: flat `<stage>.<metric>` keys per queue,
+//! consumer and the index, then the unprefixed totals. A statistic of an
+//! empty sample is `None` (SPEC §4a), never 0.
+
+use super::index::path_index;
+use super::{LabelPath, Pipeline, ALL};
+use crate::engine::stats::Latency;
+use crate::engine::SimTime;
+
+/// P1 time series: one queue's levels at one instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueueLevels {
+    pub queue: usize,
+    pub t: SimTime,
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+    /// In the queue's dead-letter queue.
+    pub dead_letter: u64,
+    /// Age of the oldest message in the queue (delayed, visible or in
+    /// flight) [s]; none when empty.
+    pub oldest_age_s: Option<f64>,
+}
+
+struct Out<'a> {
+    v: &'a mut Vec<(String, Option<f64>)>,
+    prefix: String,
+}
+
+impl Out<'_> {
+    fn n(&mut self, key: &str, x: u64) {
+        self.v
+            .push((format!("{}{key}", self.prefix), Some(x as f64)));
+    }
+    fn x(&mut self, key: &str, x: Option<f64>) {
+        self.v.push((format!("{}{key}", self.prefix), x));
+    }
+    /// `<key>_{mean,p50,p95,p99}_s`.
+    fn latency(&mut self, key: &str, l: &Latency) {
+        self.x(&format!("{key}_mean_s"), l.mean_s());
+        for (q, name) in [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")] {
+            self.x(&format!("{key}_{name}_s"), l.quantile_s(q));
+        }
+    }
+}
+
+fn ratio(a: f64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a / b as f64)
+}
+
+impl Pipeline {
+    /// Every pipeline metric at `now` (the end of the run, usually).
+    pub fn metrics(&self, now: SimTime) -> Vec<(String, Option<f64>)> {
+        let mut v = Vec::new();
+        for (qc, q) in self.cfg.queues.iter().zip(&self.queues) {
+            let mut o = Out {
+                v: &mut v,
+                prefix: format!("{}.", qc.name),
+            };
+            let c = &q.c;
+            o.n("sent", c.sent);
+            o.n("fifo_deduplicated", c.fifo_deduplicated);
+            o.n("enqueued", c.enqueued);
+            o.n("duplicates_delivered", c.duplicates_delivered);
+            o.n("received", c.received);
+            o.n("deleted", c.deleted);
+            o.n("delete_failures", c.delete_failures);
+            o.n("expired", c.expired);
+            o.n("dead_lettered", c.dead_lettered);
+            o.n("dead_letter_expired", c.dead_letter_expired);
+            o.n("dead_letter_at_end", q.n_dead);
+            o.n("visible_at_end", q.n_visible);
+            o.n("in_flight_at_end", q.n_in_flight);
+            o.n("delayed_at_end", q.n_delayed);
+            o.n("send_pending_at_end", q.n_sending);
+            o.n("requests", c.requests);
+            o.n("send_requests", c.send_requests);
+            o.n("receive_requests", c.receive_requests);
+            o.n("delete_requests", c.delete_requests);
+            o.n("empty_receives", c.empty_receives);
+            o.n("throttled_requests", c.throttled_requests);
+            if q.fifo.is_some() {
+                o.n("order_violations", c.order_violations);
+            }
+            o.x("visible_mean", Some(q.tw_visible.mean_until(now)));
+            o.n("visible_max", q.tw_visible.max());
+            o.x("in_flight_mean", Some(q.tw_in_flight.mean_until(now)));
+            o.n("in_flight_max", q.tw_in_flight.max());
+            o.latency("queue_wait", &q.queue_wait);
+        }
+        for (ci, (cc, cs)) in self.cfg.consumers.iter().zip(&self.consumers).enumerate() {
+            let mut o = Out {
+                v: &mut v,
+                prefix: format!("{}.", cc.name),
+            };
+            let c = &cs.c;
+            o.n("received", c.received);
+            o.n("processed", c.processed);
+            o.n("results", c.results);
+            o.n("failures", c.failures);
+            o.n("poison_failures", c.poison_failures);
+            o.n("skipped", c.skipped);
+            o.n("machine_labeled", c.machine_labeled);
+            o.n("routed_to_humans", c.routed_to_humans);
+            o.n("audited", c.audited);
+            o.n("test_events_discarded", c.test_events_discarded);
+            o.n("requests", c.requests);
+            o.n("receive_requests", c.receive_requests);
+            o.n("delete_requests", c.delete_requests);
+            o.n("empty_receives", c.empty_receives);
+            o.n("delete_failures", c.delete_failures);
+            o.n("throttled_requests", c.throttled_requests);
+            let capacity = cc.count as u128 * now.as_micros() as u128;
+            o.x(
+                "utilization",
+                (capacity > 0)
+                    .then(|| cs.busy_until(ci, &self.pollers, now) as f64 / capacity as f64),
+            );
+            o.x(
+                "accuracy_machine",
+                ratio(cs.machine_confidence_sum, c.machine_labeled),
+            );
+        }
+        let (buffered, in_flight, awaiting, _) = self.index.walk();
+        let ic = &self.index.c;
+        {
+            let mut o = Out {
+                v: &mut v,
+                prefix: "index.".into(),
+            };
+            o.n("writes", ic.writes);
+            o.n("bulk_requests", ic.bulk_requests);
+            o.n("completed", ic.completed);
+            o.n("indexed_documents", ic.indexed_documents);
+            o.n("index_overwrites", ic.overwrites);
+            o.n("buffered_at_end", buffered);
+            o.n("in_flight_at_end", in_flight);
+            o.n("awaiting_refresh_at_end", awaiting);
+        }
+        let mut o = Out {
+            v: &mut v,
+            prefix: String::new(),
+        };
+        let qsum = |f: &dyn Fn(&super::queue::QueueCounters) -> u64| {
+            self.queues.iter().map(|q| f(&q.c)).sum::<u64>()
+        };
+        let csum = |f: &dyn Fn(&super::consumer::ConsumerCounters) -> u64| {
+            self.consumers.iter().map(|c| f(&c.c)).sum::<u64>()
+        };
+        o.n("sent", qsum(&|c| c.sent));
+        o.n("enqueued", qsum(&|c| c.enqueued));
+        o.n("fifo_deduplicated", qsum(&|c| c.fifo_deduplicated));
+        o.n("duplicates_delivered", qsum(&|c| c.duplicates_delivered));
+        o.n("deleted", qsum(&|c| c.deleted));
+        o.n("expired", qsum(&|c| c.expired));
+        o.n("dead_lettered", qsum(&|c| c.dead_lettered));
+        o.n("requests", qsum(&|c| c.requests));
+        o.n("empty_receives", qsum(&|c| c.empty_receives));
+        o.n("throttled_requests", qsum(&|c| c.throttled_requests));
+        o.n("order_violations", qsum(&|c| c.order_violations));
+        o.n("processed", csum(&|c| c.processed));
+        o.n("results", csum(&|c| c.results));
+        o.n("failures", csum(&|c| c.failures));
+        let machine = csum(&|c| c.machine_labeled);
+        o.n("machine_labeled", machine);
+        o.n("routed_to_humans", csum(&|c| c.routed_to_humans));
+        o.n("audited", csum(&|c| c.audited));
+        o.n("human_labeled", self.human_labeled);
+        o.n("test_events_discarded", csum(&|c| c.test_events_discarded));
+        o.n("indexed_documents", ic.indexed_documents);
+        o.n("index_overwrites", ic.overwrites);
+        o.n("s3_uploads", self.s3_uploads);
+        o.n(
+            "s3_events_pending_at_end",
+            self.s3_uploads - self.s3_delivered,
+        );
+        o.latency("searchable_latency", &self.searchable[ALL]);
+        o.latency(
+            "searchable_latency_machine",
+            &self.searchable[path_index(LabelPath::Machine)],
+        );
+        o.latency(
+            "searchable_latency_human",
+            &self.searchable[path_index(LabelPath::Human)],
+        );
+        let conf: f64 = self
+            .consumers
+            .iter()
+            .map(|c| c.machine_confidence_sum)
+            .sum();
+        o.x("accuracy_machine", ratio(conf, machine));
+        o.x(
+            "accuracy_human",
+            ratio(self.human_correct as f64, self.human_labeled),
+        );
+        o.x(
+            "accuracy_overall",
+            ratio(self.index.correct_sum, ic.indexed_documents),
+        );
+        v
+    }
+}

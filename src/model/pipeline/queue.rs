@@ -1,0 +1,1037 @@
+//! P1, P3, P4: one SQS queue's messages and their timers.
+//!
+//! Messages live in a slab (slots recycled through a free list; a slot's
+//! generation changes when it is freed, and its receipt-handle counter only
+//! ever grows, so a stale reference never matches a later message). Every
+//! other structure refers to slots and is cleaned lazily:
+//! - `visible` (standard queues): a min-heap on the enqueue sequence, so
+//!   the oldest visible message comes first whatever its history (a message
+//!   back from a visibility timeout keeps its place). O(log n).
+//! - FIFO groups: each group's messages in send order, an in-flight count,
+//!   and a heap of the groups that can be served, by their head's sequence.
+//! - Deadlines: retention is the same for every message of a queue and
+//!   enqueues are in time order, so deadlines come in list order: one timer
+//!   for the list's head (the phase is the deadline's, so the tie order does
+//!   not depend on which timer was armed). The same holds for delays and for
+//!   each visibility lane (fixed timeout, or the 12 h cap of extended
+//!   visibility).
+
+use super::config::{FifoDedup, FifoQueue, QueueConfig, QueueKind, StandardQueue, ThroughputScope};
+use super::consumer::Taken;
+use super::metrics::QueueLevels;
+use super::{
+    Fault, MessageKind, ObjectRef, PipeEvent, PipeMessage, Pipeline, Schedule, MAX_VISIBILITY,
+};
+use crate::engine::rng::splitmix64;
+use crate::engine::stats::{Latency, TimeWeighted};
+use crate::engine::time::US_PER_S;
+use crate::engine::{SimDuration, SimRng, SimTime};
+use rand::RngExt;
+use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MsgState {
+    Free,
+    /// P4: a throttled send waiting for its retry (not yet sent).
+    Sending,
+    /// P1: sent, invisible for the queue's `delay`.
+    Delayed,
+    Visible,
+    InFlight,
+    /// P1: moved to the queue's dead-letter queue (until its retention).
+    DeadLetter,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Msg {
+    pub object: ObjectRef,
+    body: u64,
+    pub enqueued_at: SimTime,
+    pub received_at: SimTime,
+    /// Enqueue order within the queue (a surviving copy keeps it).
+    seq: u64,
+    pub group: u32,
+    /// Position in its FIFO group's send order.
+    group_seq: u32,
+    gen: u32,
+    /// Receipt-handle counter of the slot: grows at every enqueue and
+    /// receive, never reset.
+    pub handle: u32,
+    pub receive_count: u32,
+    pub state: MsgState,
+    pub kind: MessageKind,
+    /// Not received yet since its enqueue (queue-wait sample pending).
+    fresh: bool,
+}
+
+impl Msg {
+    fn empty() -> Self {
+        Msg {
+            object: ObjectRef {
+                ids: crate::model::dedup::MessageIds {
+                    publish: 0,
+                    object_key: 0,
+                    upload: 0,
+                },
+                origin: SimTime::ZERO,
+            },
+            body: 0,
+            enqueued_at: SimTime::ZERO,
+            received_at: SimTime::ZERO,
+            seq: 0,
+            group: 0,
+            group_seq: 0,
+            gen: 0,
+            handle: 0,
+            receive_count: 0,
+            state: MsgState::Free,
+            kind: MessageKind::Data,
+            fresh: false,
+        }
+    }
+}
+
+/// Counters, each incremented where its event happens (P9).
+#[derive(Clone, Debug, Default)]
+pub(super) struct QueueCounters {
+    /// SendMessage calls (producers and S3 notifications), before throttling.
+    pub send_attempts: u64,
+    /// Sends the queue accepted (P9 `sent`).
+    pub sent: u64,
+    pub fifo_deduplicated: u64,
+    pub enqueued: u64,
+    pub duplicates_delivered: u64,
+    /// Message receives (one per message per receive).
+    pub received: u64,
+    pub deleted: u64,
+    /// Deletes refused: outdated receipt handle, message gone, or (FIFO)
+    /// after the visibility timeout.
+    pub delete_failures: u64,
+    pub expired: u64,
+    pub dead_lettered: u64,
+    pub dead_letter_expired: u64,
+    pub requests: u64,
+    pub send_requests: u64,
+    pub receive_requests: u64,
+    pub delete_requests: u64,
+    pub empty_receives: u64,
+    pub throttled_requests: u64,
+    /// P4 check, at each receive: a message delivered out of its group's
+    /// send order.
+    pub order_violations: u64,
+    /// P4/P9 check, at each receive: a group served while one of its
+    /// messages was in flight.
+    pub group_conflicts: u64,
+}
+
+/// P4: requests admitted in the current one-second window (windows are
+/// aligned on whole seconds of simulated time).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct RateWindow {
+    second: u64,
+    count: u32,
+}
+
+impl RateWindow {
+    fn admit(&mut self, now: SimTime, limit: u32) -> bool {
+        let s = now.as_micros() / US_PER_S;
+        if s != self.second {
+            self.second = s;
+            self.count = 0;
+        }
+        if self.count < limit {
+            self.count += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// P4 API actions with their own throughput limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Action {
+    Send = 0,
+    Receive = 1,
+    Delete = 2,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Group {
+    /// (slot, generation) in send order; entries of removed messages are
+    /// skipped lazily.
+    msgs: VecDeque<(u32, u32)>,
+    /// Messages of the group in flight (the mechanism's count).
+    inflight: u32,
+    next_seq: u32,
+    /// Head sequence under which the group sits in the ready heap.
+    ready_seq: Option<u64>,
+    windows: [RateWindow; 3],
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct FifoState {
+    pub cfg: FifoQueue,
+    groups: Vec<Group>,
+    /// Groups with no message in flight and a visible head, by head sequence.
+    ready: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Deduplication ID → time it was last enqueued (within the window).
+    dedup: FxHashMap<u64, SimTime>,
+    dedup_log: VecDeque<(SimTime, u64)>,
+    windows: [RateWindow; 3],
+    /// Independent check counters, kept by message state changes only:
+    /// messages of each group in flight, and removed for good.
+    chk_inflight: Vec<u32>,
+    chk_removed: Vec<u32>,
+}
+
+impl FifoState {
+    fn group_mut(&mut self, g: u32) -> &mut Group {
+        let g = g as usize;
+        if g >= self.groups.len() {
+            self.groups.resize_with(g + 1, Group::default);
+            self.chk_inflight.resize(g + 1, 0);
+            self.chk_removed.resize(g + 1, 0);
+        }
+        &mut self.groups[g]
+    }
+
+    /// P4 throughput: whether a request of `action` (for `group`) fits in
+    /// this second's limit.
+    pub(super) fn admit(&mut self, now: SimTime, action: Action, group: u32) -> bool {
+        let limit = self.cfg.throughput_per_s;
+        match (self.cfg.throughput_scope, action) {
+            (ThroughputScope::PerQueue, a) => self.windows[a as usize].admit(now, limit),
+            (ThroughputScope::PerGroup, Action::Receive) => true,
+            (ThroughputScope::PerGroup, a) => {
+                self.group_mut(group).windows[a as usize].admit(now, limit)
+            }
+        }
+    }
+}
+
+pub(super) struct QueueState {
+    idx: u16,
+    pub retention: SimDuration,
+    pub visibility: SimDuration,
+    delay: SimDuration,
+    max_receives: Option<u32>,
+    std: StandardQueue,
+    pub fifo: Option<FifoState>,
+    pub slab: Vec<Msg>,
+    free: Vec<u32>,
+    visible: BinaryHeap<Reverse<(u64, u32)>>,
+    delayed: VecDeque<(SimTime, u32, u32)>,
+    delay_timer: Option<SimTime>,
+    /// In-flight messages by receive order: lane 0 the fixed visibility
+    /// timeout, lane 1 the 12 h cap of extended visibility. (deadline, slot,
+    /// handle).
+    lanes: [VecDeque<(SimTime, u32, u32)>; 2],
+    lane_timers: [Option<SimTime>; 2],
+    /// Every enqueued message not yet gone, in enqueue order (slot, gen).
+    retention_list: VecDeque<(u32, u32)>,
+    retention_timer: Option<SimTime>,
+    /// Long-polling pollers waiting, first come first served.
+    pub waiters: VecDeque<u32>,
+    next_seq: u64,
+    pub n_visible: u64,
+    pub n_in_flight: u64,
+    pub n_delayed: u64,
+    pub n_dead: u64,
+    pub n_sending: u64,
+    pub tw_visible: TimeWeighted,
+    pub tw_in_flight: TimeWeighted,
+    pub c: QueueCounters,
+    /// From enqueue to first receive.
+    pub queue_wait: Latency,
+    order_rng: SimRng,
+    copy_rng: SimRng,
+    scratch: Vec<(u64, u32)>,
+}
+
+impl QueueState {
+    pub(super) fn new(idx: u16, cfg: &QueueConfig, order_rng: SimRng, copy_rng: SimRng) -> Self {
+        let (std, fifo) = match &cfg.kind {
+            QueueKind::Standard(s) => (*s, None),
+            QueueKind::Fifo(f) => (
+                StandardQueue::default(),
+                Some(FifoState {
+                    cfg: f.clone(),
+                    groups: Vec::new(),
+                    ready: BinaryHeap::new(),
+                    dedup: FxHashMap::default(),
+                    dedup_log: VecDeque::new(),
+                    windows: Default::default(),
+                    chk_inflight: Vec::new(),
+                    chk_removed: Vec::new(),
+                }),
+            ),
+        };
+        QueueState {
+            idx,
+            retention: cfg.retention,
+            visibility: cfg.visibility_timeout,
+            delay: cfg.delay,
+            max_receives: cfg.dead_letter.map(|d| d.max_receive_count),
+            std,
+            fifo,
+            slab: Vec::new(),
+            free: Vec::new(),
+            visible: BinaryHeap::new(),
+            delayed: VecDeque::new(),
+            delay_timer: None,
+            lanes: [VecDeque::new(), VecDeque::new()],
+            lane_timers: [None, None],
+            retention_list: VecDeque::new(),
+            retention_timer: None,
+            waiters: VecDeque::new(),
+            next_seq: 0,
+            n_visible: 0,
+            n_in_flight: 0,
+            n_delayed: 0,
+            n_dead: 0,
+            n_sending: 0,
+            tw_visible: TimeWeighted::default(),
+            tw_in_flight: TimeWeighted::default(),
+            c: QueueCounters::default(),
+            queue_wait: Latency::new(),
+            order_rng,
+            copy_rng,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The one place a message changes state: level counters, their time
+    /// integrals and the FIFO check counters follow it.
+    fn set_state(&mut self, slot: u32, new: MsgState, now: SimTime) {
+        let m = &mut self.slab[slot as usize];
+        let old = std::mem::replace(&mut m.state, new);
+        let group = m.group;
+        for (s, d) in [(old, u64::MAX), (new, 1)] {
+            // d: +1 for the new state, −1 (wrapping) for the old one.
+            let level = match s {
+                MsgState::Free => continue,
+                MsgState::Sending => &mut self.n_sending,
+                MsgState::Delayed => &mut self.n_delayed,
+                MsgState::Visible => &mut self.n_visible,
+                MsgState::InFlight => &mut self.n_in_flight,
+                MsgState::DeadLetter => &mut self.n_dead,
+            };
+            *level = level.wrapping_add(d);
+        }
+        if old == MsgState::Visible || new == MsgState::Visible {
+            self.tw_visible.set(now, self.n_visible);
+        }
+        if old == MsgState::InFlight || new == MsgState::InFlight {
+            self.tw_in_flight.set(now, self.n_in_flight);
+        }
+        if let Some(f) = &mut self.fifo {
+            let g = group as usize;
+            if old == MsgState::InFlight {
+                f.chk_inflight[g] -= 1;
+            }
+            if new == MsgState::InFlight {
+                f.chk_inflight[g] += 1;
+            }
+            let in_group = |s| {
+                matches!(
+                    s,
+                    MsgState::Delayed | MsgState::Visible | MsgState::InFlight
+                )
+            };
+            if in_group(old) && !in_group(new) {
+                f.chk_removed[g] += 1;
+            }
+        }
+    }
+
+    fn alloc(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slab.push(Msg::empty());
+                (self.slab.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32, now: SimTime) {
+        self.set_state(slot, MsgState::Free, now);
+        self.slab[slot as usize].gen = self.slab[slot as usize].gen.wrapping_add(1);
+        self.free.push(slot);
+    }
+
+    #[inline]
+    fn gen_ok(&self, slot: u32, gen: u32) -> bool {
+        let m = &self.slab[slot as usize];
+        m.gen == gen && m.state != MsgState::Free
+    }
+
+    /// Drops stale entries at the heads of the retention list and lanes.
+    fn trim(&mut self) {
+        while let Some(&(slot, gen)) = self.retention_list.front() {
+            if self.gen_ok(slot, gen) {
+                break;
+            }
+            self.retention_list.pop_front();
+        }
+        for lane in 0..2 {
+            while let Some(&(_, slot, handle)) = self.lanes[lane].front() {
+                if self.in_flight_with(slot, handle) {
+                    break;
+                }
+                self.lanes[lane].pop_front();
+            }
+        }
+    }
+
+    #[inline]
+    fn in_flight_with(&self, slot: u32, handle: u32) -> bool {
+        let m = &self.slab[slot as usize];
+        m.handle == handle && m.state == MsgState::InFlight
+    }
+
+    /// P4: pushes group `g` on the ready heap if it can be served.
+    fn refresh_group(&mut self, g: u32, fault_stays_available: bool) {
+        let Some(f) = &mut self.fifo else { return };
+        let grp = &mut f.groups[g as usize];
+        if grp.inflight > 0 && !fault_stays_available {
+            return;
+        }
+        while let Some(&(slot, gen)) = grp.msgs.front() {
+            let m = &self.slab[slot as usize];
+            if m.gen == gen
+                && matches!(
+                    m.state,
+                    MsgState::Delayed | MsgState::Visible | MsgState::InFlight
+                )
+            {
+                break;
+            }
+            grp.msgs.pop_front();
+        }
+        // The first message a receive could take: the head (or, under the
+        // fault, the first visible message behind in-flight ones).
+        let mut head = None;
+        for &(slot, gen) in grp.msgs.iter() {
+            let m = &self.slab[slot as usize];
+            if m.gen != gen {
+                continue;
+            }
+            match m.state {
+                MsgState::Visible => {
+                    head = Some(m.seq);
+                    break;
+                }
+                MsgState::InFlight if fault_stays_available => continue,
+                _ => break,
+            }
+        }
+        if let Some(seq) = head {
+            if grp.ready_seq != Some(seq) {
+                grp.ready_seq = Some(seq);
+                f.ready.push(Reverse((seq, g)));
+            }
+        }
+    }
+
+    /// Whether a receive might find something (may be a false positive for
+    /// FIFO, whose ready heap is cleaned lazily).
+    pub(super) fn may_have_visible(&self) -> bool {
+        match &self.fifo {
+            None => self.n_visible > 0,
+            Some(f) => self.n_visible > 0 && !f.ready.is_empty(),
+        }
+    }
+
+    /// P1 time series at `now`.
+    pub(super) fn levels(&mut self, now: SimTime) -> QueueLevels {
+        self.trim();
+        let oldest = self
+            .retention_list
+            .iter()
+            .map(|&(slot, gen)| (&self.slab[slot as usize], gen))
+            .find(|(m, gen)| {
+                m.gen == *gen && !matches!(m.state, MsgState::Free | MsgState::DeadLetter)
+            })
+            .map(|(m, _)| now.since(m.enqueued_at).as_secs_f64());
+        QueueLevels {
+            queue: self.idx as usize,
+            t: now,
+            visible: self.n_visible,
+            in_flight: self.n_in_flight,
+            delayed: self.n_delayed,
+            dead_letter: self.n_dead,
+            oldest_age_s: oldest,
+        }
+    }
+
+    /// P9: the levels at the end, counted by walking the slab (independent
+    /// of the counters kept at each state change).
+    pub(super) fn walk(&self) -> [u64; 6] {
+        let mut n = [0u64; 6];
+        for m in &self.slab {
+            n[m.state as usize] += 1;
+        }
+        n
+    }
+
+    /// P4, walked at the end: the in-flight messages of each FIFO group
+    /// came from one receive (one receive may take several consecutive
+    /// messages of a group; a second receive may not).
+    pub(super) fn groups_in_flight_from_one_receive(&self) -> bool {
+        let mut first: FxHashMap<u32, SimTime> = FxHashMap::default();
+        self.slab
+            .iter()
+            .filter(|m| m.state == MsgState::InFlight)
+            .all(|m| *first.entry(m.group).or_insert(m.received_at) == m.received_at)
+    }
+}
+
+fn arm<S: Schedule>(timer: &mut Option<SimTime>, at: SimTime, ev: PipeEvent, sched: &mut S) {
+    if timer.is_none_or(|t| at < t) {
+        *timer = Some(at);
+        sched.schedule(at, ev);
+    }
+}
+
+impl Pipeline {
+    fn group_of(&self, q: usize, msg: &PipeMessage) -> u32 {
+        match &self.queues[q].fifo {
+            None => 0,
+            Some(f) => msg.group.unwrap_or_else(|| {
+                (splitmix64(self.traits_key ^ msg.object.doc_id()) % f.cfg.groups as u64) as u32
+            }),
+        }
+    }
+
+    /// P2/P4: a SendMessage request.
+    pub(super) fn send_request<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        msg: PipeMessage,
+        sched: &mut S,
+    ) {
+        self.queues[q].c.send_attempts += 1;
+        let group = self.group_of(q, &msg);
+        let queue = &mut self.queues[q];
+        if let Some(f) = &mut queue.fifo {
+            if !f.admit(now, Action::Send, group) {
+                // P4: throttled; the message waits at the sender.
+                let backoff = f.cfg.throttle_backoff;
+                queue.c.throttled_requests += 1;
+                let slot = queue.alloc();
+                let m = &mut queue.slab[slot as usize];
+                m.object = msg.object;
+                m.body = msg.body;
+                m.kind = msg.kind;
+                m.group = group;
+                let gen = m.gen;
+                queue.set_state(slot, MsgState::Sending, now);
+                sched.schedule(
+                    now + backoff,
+                    PipeEvent::SendRetry {
+                        queue: q as u16,
+                        slot,
+                        gen,
+                    },
+                );
+                return;
+            }
+        }
+        queue.c.requests += 1;
+        queue.c.send_requests += 1;
+        self.accept(now, q, msg, group, None, sched);
+    }
+
+    pub(super) fn on_send_retry<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        slot: u32,
+        gen: u32,
+        sched: &mut S,
+    ) {
+        let queue = &mut self.queues[q];
+        let m = queue.slab[slot as usize];
+        if m.gen != gen || m.state != MsgState::Sending {
+            return;
+        }
+        let f = queue.fifo.as_mut().expect("only FIFO sends are throttled");
+        if !f.admit(now, Action::Send, m.group) {
+            let backoff = f.cfg.throttle_backoff;
+            queue.c.throttled_requests += 1;
+            sched.schedule(
+                now + backoff,
+                PipeEvent::SendRetry {
+                    queue: q as u16,
+                    slot,
+                    gen,
+                },
+            );
+            return;
+        }
+        queue.c.requests += 1;
+        queue.c.send_requests += 1;
+        let msg = PipeMessage {
+            object: m.object,
+            body: m.body,
+            group: Some(m.group),
+            kind: m.kind,
+        };
+        self.accept(now, q, msg, m.group, Some(slot), sched);
+    }
+
+    /// A send the queue accepted: P4 deduplication, then enqueue.
+    fn accept<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        msg: PipeMessage,
+        group: u32,
+        slot: Option<u32>,
+        sched: &mut S,
+    ) {
+        let uncounted_dedup = self.faulty(Fault::UncountedFifoDedup);
+        let queue = &mut self.queues[q];
+        queue.c.sent += 1;
+        if let Some(f) = &mut queue.fifo {
+            let id = match f.cfg.deduplication {
+                FifoDedup::MessageId => msg.object.doc_id(),
+                FifoDedup::Content => msg.body,
+            };
+            // Forget IDs enqueued a full window ago or earlier: a send
+            // exactly `dedup_window` later is enqueued.
+            while let Some(&(t, old)) = f.dedup_log.front() {
+                if t + f.cfg.dedup_window > now {
+                    break;
+                }
+                f.dedup_log.pop_front();
+                if f.dedup.get(&old) == Some(&t) {
+                    f.dedup.remove(&old);
+                }
+            }
+            if f.dedup.contains_key(&id) {
+                if !uncounted_dedup {
+                    queue.c.fifo_deduplicated += 1;
+                }
+                if let Some(s) = slot {
+                    queue.release(s, now);
+                }
+                return;
+            }
+            f.dedup.insert(id, now);
+            f.dedup_log.push_back((now, id));
+        }
+        let slot = slot.unwrap_or_else(|| queue.alloc());
+        queue.c.enqueued += 1;
+        let seq = queue.next_seq;
+        queue.next_seq += 1;
+        let m = &mut queue.slab[slot as usize];
+        m.object = msg.object;
+        m.body = msg.body;
+        m.kind = msg.kind;
+        m.group = group;
+        m.enqueued_at = now;
+        m.seq = seq;
+        m.handle = m.handle.wrapping_add(1);
+        m.receive_count = 0;
+        m.fresh = true;
+        let gen = m.gen;
+        queue.retention_list.push_back((slot, gen));
+        let at = now + queue.retention;
+        arm(
+            &mut queue.retention_timer,
+            at,
+            PipeEvent::Retention { queue: q as u16 },
+            sched,
+        );
+        if let Some(f) = &mut queue.fifo {
+            let grp = f.group_mut(group);
+            queue.slab[slot as usize].group_seq = grp.next_seq;
+            grp.next_seq = grp.next_seq.wrapping_add(1);
+            grp.msgs.push_back((slot, gen));
+        }
+        if queue.delay.is_zero() {
+            self.make_visible(now, q, slot);
+            self.serve_waiters(now, q, sched);
+        } else {
+            queue.set_state(slot, MsgState::Delayed, now);
+            queue.delayed.push_back((now + queue.delay, slot, gen));
+            let at = now + queue.delay;
+            arm(
+                &mut queue.delay_timer,
+                at,
+                PipeEvent::DelayEnd { queue: q as u16 },
+                sched,
+            );
+        }
+    }
+
+    fn make_visible(&mut self, now: SimTime, q: usize, slot: u32) {
+        let stays = self.faulty(Fault::FifoGroupStaysAvailable);
+        let queue = &mut self.queues[q];
+        queue.set_state(slot, MsgState::Visible, now);
+        let m = &queue.slab[slot as usize];
+        if queue.fifo.is_some() {
+            let g = m.group;
+            queue.refresh_group(g, stays);
+        } else {
+            queue.visible.push(Reverse((m.seq, slot)));
+        }
+    }
+
+    pub(super) fn on_delay_end<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
+        let queue = &mut self.queues[q];
+        if queue.delay_timer.is_some_and(|t| t <= now) {
+            queue.delay_timer = None;
+        }
+        while let Some(&(at, slot, gen)) = self.queues[q].delayed.front() {
+            let queue = &mut self.queues[q];
+            if !queue.gen_ok(slot, gen) || queue.slab[slot as usize].state != MsgState::Delayed {
+                queue.delayed.pop_front();
+                continue;
+            }
+            if at > now {
+                arm(
+                    &mut queue.delay_timer,
+                    at,
+                    PipeEvent::DelayEnd { queue: q as u16 },
+                    sched,
+                );
+                break;
+            }
+            queue.delayed.pop_front();
+            self.make_visible(now, q, slot);
+        }
+        self.serve_waiters(now, q, sched);
+    }
+
+    /// P2: a receive at `now` takes up to `max` messages into `out`;
+    /// `lane` 1 for extended visibility. Returns how many.
+    pub(super) fn take(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        max: usize,
+        lane: usize,
+        out: &mut [Taken; 10],
+    ) -> usize {
+        let stays = self.faulty(Fault::FifoGroupStaysAvailable);
+        let skip_head = self.faulty(Fault::FifoSkipsHead);
+        let queue = &mut self.queues[q];
+        let mut n = 0;
+        if queue.fifo.is_none() {
+            let w = queue.std.reorder_window.max(1) as usize;
+            while n < max && queue.n_visible > 0 {
+                // P3: uniformly among the oldest `w` visible messages.
+                queue.scratch.clear();
+                while queue.scratch.len() < w {
+                    let Some(Reverse((seq, slot))) = queue.visible.pop() else {
+                        break;
+                    };
+                    let m = &queue.slab[slot as usize];
+                    if m.state == MsgState::Visible && m.seq == seq {
+                        queue.scratch.push((seq, slot));
+                    }
+                }
+                if queue.scratch.is_empty() {
+                    break;
+                }
+                let pick = if queue.scratch.len() == 1 {
+                    0
+                } else {
+                    queue.order_rng.random_range(0..queue.scratch.len())
+                };
+                let (_, slot) = queue.scratch.swap_remove(pick);
+                for &e in &queue.scratch {
+                    queue.visible.push(Reverse(e));
+                }
+                out[n] = receive(queue, slot, lane, now);
+                n += 1;
+            }
+            return n;
+        }
+        while n < max {
+            let f = queue.fifo.as_mut().expect("fifo");
+            let Some(Reverse((seq, g))) = f.ready.pop() else {
+                break;
+            };
+            let grp = &mut f.groups[g as usize];
+            if grp.ready_seq == Some(seq) {
+                grp.ready_seq = None;
+            }
+            if grp.inflight > 0 && !stays {
+                continue;
+            }
+            // The messages this receive takes from the group, in order.
+            let mut run = [0u32; 10];
+            let mut k = 0;
+            let mut skipped = false;
+            for &(slot, gen) in grp.msgs.iter() {
+                let m = &queue.slab[slot as usize];
+                if m.gen != gen {
+                    continue;
+                }
+                match m.state {
+                    MsgState::Visible if n + k < max => {
+                        if skip_head && !skipped {
+                            skipped = true;
+                            continue;
+                        }
+                        run[k] = slot;
+                        k += 1;
+                    }
+                    MsgState::InFlight if stays => continue,
+                    MsgState::DeadLetter | MsgState::Free => continue,
+                    _ => break,
+                }
+            }
+            if k == 0 || (!stays && queue.slab[run[0] as usize].seq != seq && !skip_head) {
+                continue;
+            }
+            // P4 checks, by the state-change counters: no message of the
+            // group in flight, and the run starts right after the group's
+            // removed messages.
+            if f.chk_inflight[g as usize] > 0 {
+                queue.c.group_conflicts += 1;
+            }
+            for (i, &slot) in run[..k].iter().enumerate() {
+                let expect = f.chk_removed[g as usize].wrapping_add(i as u32);
+                if queue.slab[slot as usize].group_seq != expect {
+                    queue.c.order_violations += 1;
+                }
+            }
+            if !stays {
+                f.groups[g as usize].inflight += k as u32;
+            }
+            for &slot in &run[..k] {
+                out[n] = receive(queue, slot, lane, now);
+                n += 1;
+            }
+            if stays {
+                queue.refresh_group(g, true);
+            }
+        }
+        n
+    }
+
+    /// Wakes long-polling pollers while there are messages for them.
+    pub(super) fn serve_waiters<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
+        while let Some(&p) = self.queues[q].waiters.front() {
+            if !self.queues[q].may_have_visible() {
+                break;
+            }
+            let c = self.pollers[p as usize].consumer as usize;
+            let cfg = &self.cfg.consumers[c];
+            let (max, lane) = (cfg.batch as usize, cfg.lane());
+            let mut batch = self.pollers[p as usize].batch;
+            let n = self.take(now, q, max, lane, &mut batch);
+            if n == 0 {
+                break;
+            }
+            self.queues[q].waiters.pop_front();
+            self.receive_answered(now, p, batch, n, sched);
+        }
+    }
+
+    /// P2: a message returns to view after its visibility timeout — or moves
+    /// to the dead-letter queue after its `max_receive_count`-th receive.
+    fn return_visible(&mut self, now: SimTime, q: usize, slot: u32) {
+        let lost = self.faulty(Fault::LostOnVisibilityTimeout);
+        let queue = &mut self.queues[q];
+        let m = queue.slab[slot as usize];
+        if let Some(f) = &mut queue.fifo {
+            f.groups[m.group as usize].inflight -= 1;
+        }
+        if lost {
+            queue.release(slot, now);
+        } else if queue.max_receives.is_some_and(|max| m.receive_count >= max) {
+            queue.c.dead_lettered += 1;
+            queue.set_state(slot, MsgState::DeadLetter, now);
+            queue.refresh_group(m.group, false);
+        } else {
+            self.make_visible(now, q, slot);
+        }
+    }
+
+    pub(super) fn on_visibility_timeout<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        lane: usize,
+        sched: &mut S,
+    ) {
+        let queue = &mut self.queues[q];
+        if queue.lane_timers[lane].is_some_and(|t| t <= now) {
+            queue.lane_timers[lane] = None;
+        }
+        while let Some(&(at, slot, handle)) = self.queues[q].lanes[lane].front() {
+            let queue = &mut self.queues[q];
+            if !queue.in_flight_with(slot, handle) {
+                queue.lanes[lane].pop_front();
+                continue;
+            }
+            if at > now {
+                arm(
+                    &mut queue.lane_timers[lane],
+                    at,
+                    PipeEvent::VisibilityTimeout {
+                        queue: q as u16,
+                        lane: lane as u8,
+                    },
+                    sched,
+                );
+                break;
+            }
+            queue.lanes[lane].pop_front();
+            self.return_visible(now, q, slot);
+        }
+        self.serve_waiters(now, q, sched);
+    }
+
+    pub(super) fn on_visibility_one<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        slot: u32,
+        handle: u32,
+        sched: &mut S,
+    ) {
+        if self.queues[q].in_flight_with(slot, handle) {
+            self.return_visible(now, q, slot);
+            self.serve_waiters(now, q, sched);
+        }
+    }
+
+    /// P1: retention from the original enqueue, whatever the message's
+    /// state (delayed, visible, in flight, dead-lettered).
+    pub(super) fn on_retention<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
+        let uncounted = self.faulty(Fault::UncountedExpiry);
+        let queue = &mut self.queues[q];
+        if queue.retention_timer.is_some_and(|t| t <= now) {
+            queue.retention_timer = None;
+        }
+        while let Some(&(slot, gen)) = queue.retention_list.front() {
+            if !queue.gen_ok(slot, gen) {
+                queue.retention_list.pop_front();
+                continue;
+            }
+            let m = queue.slab[slot as usize];
+            let at = m.enqueued_at + queue.retention;
+            if at > now {
+                arm(
+                    &mut queue.retention_timer,
+                    at,
+                    PipeEvent::Retention { queue: q as u16 },
+                    sched,
+                );
+                break;
+            }
+            queue.retention_list.pop_front();
+            match m.state {
+                MsgState::DeadLetter => queue.c.dead_letter_expired += 1,
+                _ if uncounted => {}
+                _ => queue.c.expired += 1,
+            }
+            if let Some(f) = &mut queue.fifo {
+                if m.state == MsgState::InFlight {
+                    f.groups[m.group as usize].inflight -= 1;
+                }
+            }
+            queue.release(slot, now);
+            queue.refresh_group(m.group, false);
+        }
+        self.serve_waiters(now, q, sched);
+    }
+
+    /// P5: DeleteMessage with receipt handle `handle`; whether it deleted.
+    pub(super) fn delete_message(
+        &mut self,
+        now: SimTime,
+        q: usize,
+        slot: u32,
+        handle: u32,
+    ) -> bool {
+        let uncounted_copy = self.faulty(Fault::UncountedCopy);
+        let queue = &mut self.queues[q];
+        let m = queue.slab[slot as usize];
+        let current = m.handle == handle
+            && match queue.fifo {
+                // P5: on a FIFO queue a delete after the visibility timeout
+                // ended fails.
+                Some(_) => m.state == MsgState::InFlight,
+                // Standard: valid until the message is received again.
+                None => matches!(m.state, MsgState::InFlight | MsgState::Visible),
+            };
+        if !current {
+            queue.c.delete_failures += 1;
+            return false;
+        }
+        queue.c.deleted += 1;
+        let p = queue.std.duplicate_probability;
+        if queue.fifo.is_none() && p > 0.0 && queue.copy_rng.random::<f64>() < p {
+            // P3: a copy survives and is visible again at once.
+            if !uncounted_copy {
+                queue.c.duplicates_delivered += 1;
+            }
+            let m = &mut queue.slab[slot as usize];
+            m.receive_count = 0;
+            m.handle = m.handle.wrapping_add(1);
+            if m.state == MsgState::InFlight {
+                self.make_visible(now, q, slot);
+            }
+        } else {
+            if let Some(f) = &mut queue.fifo {
+                f.groups[m.group as usize].inflight -= 1;
+            }
+            queue.release(slot, now);
+            queue.refresh_group(m.group, false);
+        }
+        self.queues[q].trim();
+        true
+    }
+}
+
+/// Marks `slot` received at `now` (P2: invisible for the visibility
+/// timeout, a fresh receipt handle, receive count + 1).
+fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Taken {
+    queue.set_state(slot, MsgState::InFlight, now);
+    queue.c.received += 1;
+    let m = &mut queue.slab[slot as usize];
+    m.handle = m.handle.wrapping_add(1);
+    m.receive_count += 1;
+    m.received_at = now;
+    let first = std::mem::replace(&mut m.fresh, false);
+    let t = Taken::new(slot, m);
+    let wait = now.since(m.enqueued_at);
+    let deadline = now
+        + if lane == 0 {
+            queue.visibility
+        } else {
+            MAX_VISIBILITY
+        };
+    if first {
+        queue.queue_wait.record(wait);
+    }
+    queue.lanes[lane].push_back((deadline, slot, t.handle));
+    t
+}
+
+impl QueueState {
+    /// Arms the lane timers after receives (called by the consumer).
+    pub(super) fn arm_lanes<S: Schedule>(&mut self, sched: &mut S) {
+        for lane in 0..2 {
+            if let Some(&(at, _, _)) = self.lanes[lane].front() {
+                let ev = PipeEvent::VisibilityTimeout {
+                    queue: self.idx,
+                    lane: lane as u8,
+                };
+                arm(&mut self.lane_timers[lane], at, ev, sched);
+            }
+        }
+    }
+}
