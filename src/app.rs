@@ -1,6 +1,7 @@
 //! What each subcommand does: options → work → exports, in that order.
 
 use crate::cli::{ChartFormat, Cli, Command, RunArgs, ValidateArgs};
+use crate::commands::budget::Budget;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelsim::model::RunOutput;
@@ -123,10 +124,17 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
     // None: --no-charts.
     let charts = (!args.common.no_charts).then_some(fmt);
 
+    // The work is estimated before anything runs or is written.
+    let budget = Budget::of(&args.common)?;
+    budget.check(&labelsim::budget::estimate_run(
+        &scenario.sim,
+        scenario.replications,
+        crate::commands::budget::threads(&args.common),
+    ))?;
     // Open (create, lock, stage) the output folder before the work, so a
     // bad --out fails in the first second.
     let mut out = open_output(&out_dir, args.common.quiet)?;
-    crate::signals::install();
+    let guard = budget.guard();
 
     let pb = progress_bar(
         scenario.replications as u64,
@@ -134,14 +142,15 @@ fn run_cmd(args: RunArgs) -> Result<i32> {
         args.common.quiet,
     );
     let started = Instant::now();
-    let runs = runner::run_replications(
+    let runs = runner::run_replications_guarded(
         &scenario.sim,
         scenario.seed,
         scenario.replications,
         args.common.threads.map(|t| t as usize),
+        &guard.guard,
         &|| pb.inc(1),
     )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(crate::commands::budget::stopped)?;
     let wall_s = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
     crate::signals::check()?;

@@ -239,6 +239,18 @@ pub struct RunOptions {
     /// Draw no charts (faster); report.html says they were skipped.
     #[arg(long)]
     pub no_charts: bool,
+    /// Run even if the work estimated before running exceeds the limits
+    /// (2e9 events, 4 GiB of memory, 1 GiB of output per command).
+    #[arg(long)]
+    pub force: bool,
+    /// Stop cleanly (nothing written) after this many simulated events in
+    /// all; also allows an estimate up to it.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Stop cleanly (nothing written) when resident memory passes this
+    /// size, e.g. 2GiB; also allows an estimate up to it.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 #[derive(Debug, Args)]

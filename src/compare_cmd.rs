@@ -347,6 +347,11 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     let what = contenders.what;
     let names = &contenders.names;
     let configs = &contenders.configs;
+    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+        &configs.iter().collect::<Vec<_>>(),
+        replications,
+        &args.common,
+    )?;
 
     let jobs: Vec<(usize, u32)> = (0..configs.len())
         .flat_map(|p| (0..replications).map(move |r| (p, r)))

@@ -119,6 +119,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     )
     .map_err(|e| anyhow!(e))?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(|e| anyhow!(e))?;
+    // What the search costs at least: every value at its first
+    // replications (a bisection evaluates fewer values; straddling values
+    // get more, up to --max-replications).
+    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+        &configs.iter().collect::<Vec<_>>(),
+        initial,
+        &args.common,
+    )?;
     let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
         .map_err(|e| anyhow!(e))?;
     // The output folder is opened (created, locked) before the work.

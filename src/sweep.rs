@@ -192,6 +192,10 @@ fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, String> {
 /// Builds the design: the full grid of the listed values (first parameter
 /// varying slowest), or with `samples` a Latin hypercube of that many
 /// points over the ranges (seeded from `seed`).
+/// Points one design may have: beyond this the designs and per-point
+/// configurations alone take gigabytes, before any run.
+pub const MAX_POINTS: usize = 1_000_000;
+
 pub fn design(
     varies: &[(ParamPath, String)],
     samples: Option<u32>,
@@ -209,6 +213,11 @@ pub fn design(
     if let Some(m) = samples {
         if m == 0 {
             return Err("--samples must be at least 1".into());
+        }
+        if m as usize > MAX_POINTS {
+            return Err(format!(
+                "--samples {m}: at most {MAX_POINTS} points in one sweep (split it into shards or runs)"
+            ));
         }
         let mut rng = SimRng::seed_from_u64(splitmix64(seed ^ 0x4C48_5321));
         let mut columns = Vec::new();
@@ -238,9 +247,14 @@ pub fn design(
         .iter()
         .map(|(p, t)| expand_grid(p, t))
         .collect::<Result<_, _>>()?;
-    let total: usize = lists.iter().map(Vec::len).product();
-    if total > 10_000_000 {
-        return Err(format!("the grid has {total} points; at most 10 million"));
+    let total = lists
+        .iter()
+        .map(Vec::len)
+        .fold(1usize, |a, n| a.saturating_mul(n));
+    if total > MAX_POINTS {
+        return Err(format!(
+            "the grid has {total} points; at most {MAX_POINTS} in one sweep (coarsen a step, or split it into runs)"
+        ));
     }
     let mut points = vec![Vec::new()];
     for list in &lists {

@@ -251,6 +251,11 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .collect();
     let configs =
         sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
+    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+        &owned.iter().map(|&p| &configs[p]).collect::<Vec<_>>(),
+        replications,
+        &args.common,
+    )?;
 
     let out_dir = args
         .common

@@ -1,6 +1,7 @@
-//! Helpers shared by the subcommands: `--set` overrides, "did you mean"
+//! Helpers shared by the subcommands: the work budget, `--set` overrides, "did you mean"
 //! hints, and the generated shell completions and man pages.
 
+pub mod budget;
 pub mod docs;
 pub mod set;
 pub mod suggest;
