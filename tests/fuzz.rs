@@ -987,12 +987,12 @@ fn regression_corpus_is_refused_or_runs_cleanly() {
     }
 }
 
-/// Open findings in `src/scenario/` (owned elsewhere), kept as
-/// reproducers in `tests/data/fuzz/scenario/`: run them once the loader
-/// bounds what it reads. Each file's header says what it shows.
+/// Findings of the fuzzer in the scenario loader, kept as reproducers in
+/// `tests/data/fuzz/scenario/` (e.g. `csv: /dev/zero`, which read forever
+/// until the loader refused non-regular files). Each file's header says
+/// what it shows.
 #[test]
-#[ignore = "open findings in the scenario loader; see tests/data/fuzz/scenario/"]
-fn open_scenario_loader_findings() {
+fn scenario_loader_findings_stay_fixed() {
     let mut failed = Vec::new();
     for (path, text) in saved_inputs("tests/data/fuzz/scenario") {
         if let Some(what) = replay(&text, Bounds::quick()) {
