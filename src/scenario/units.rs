@@ -46,6 +46,20 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     if t.starts_with('-') {
         return Err(format!("`{q}` is negative; durations must be non-negative"));
     }
+    // humantime also reads months (`M`) and years (`y`), whose length is
+    // ambiguous: `initializing: 5M` would be five months. Only these units.
+    for unit in t
+        .split(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        .filter(|u| !u.is_empty())
+    {
+        if !DURATION_UNITS.contains(&unit) {
+            return Err(format!(
+                "`{q}`: unknown unit `{}`; durations take {} (no months or years: their length is ambiguous)",
+                excerpt(unit),
+                DURATION_UNITS_TEXT
+            ));
+        }
+    }
     let d = humantime::parse_duration(t).map_err(|e| {
         format!(
             "`{q}` is not a duration ({}); write e.g. `90s`, `15m`, `4h`, `1d 6h`",
@@ -58,6 +72,15 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     }
 }
 
+/// Units a duration may use (humantime's, less months and years).
+const DURATION_UNITS: &[&str] = &[
+    "ns", "nsec", "us", "usec", "ms", "msec", "s", "sec", "secs", "second", "seconds", "m", "min",
+    "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "w",
+    "week", "weeks",
+];
+const DURATION_UNITS_TEXT: &str =
+    "ms, s (sec, second), m (min, minute), h (hr, hour), d (day), w (week), and their plurals";
+
 /// The message for a duration or time past [`MAX_DURATION`].
 pub(crate) fn too_long(what: &str) -> String {
     format!("`{what}` is longer than 100 years (36525d), the longest time labelsim accepts")
@@ -68,7 +91,7 @@ pub(crate) fn too_long(what: &str) -> String {
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let q = excerpt(t);
-    let hint = "write e.g. `90/h`, `2/m`, `0.5/s` or `1000/d`";
+    let hint = "write e.g. `90/h`, `2/m`, `0.5/s` or `1000/d`; units: ms, s (sec, second), m (min, minute), h (hr, hour), d (day), w (week), and their plurals";
     let (num, unit) = t
         .split_once('/')
         .ok_or_else(|| format!("`{q}` is not a rate; {hint}"))?;
@@ -83,11 +106,12 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         return Err(format!("`{q}` must be a non-negative rate"));
     }
     let ticks = match unit.trim() {
-        "ms" => US_PER_MS as f64,
-        "s" | "sec" | "second" => US_PER_S as f64,
-        "m" | "min" | "minute" => US_PER_MIN as f64,
-        "h" | "hour" => US_PER_H as f64,
-        "d" | "day" => US_PER_DAY as f64,
+        "ms" | "msec" => US_PER_MS as f64,
+        "s" | "sec" | "secs" | "second" | "seconds" => US_PER_S as f64,
+        "m" | "min" | "mins" | "minute" | "minutes" => US_PER_MIN as f64,
+        "h" | "hr" | "hrs" | "hour" | "hours" => US_PER_H as f64,
+        "d" | "day" | "days" => US_PER_DAY as f64,
+        "w" | "week" | "weeks" => 7.0 * US_PER_DAY as f64,
         other => {
             return Err(format!(
                 "`{q}`: unknown rate unit `{}`; {hint}",
@@ -291,6 +315,34 @@ pub fn parse_days(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_month_or_year_units_and_rates_take_the_duration_words() {
+        // `5M` is five months to humantime; `initializing: 5M` would lose
+        // every message of a month-long run.
+        for bad in ["5M", "1y", "2months", "1 year", "3 fortnights"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("no months or years"), "{bad}: {e}");
+        }
+        assert_eq!(parse_duration("2w").unwrap(), SimDuration::from_days(14));
+        assert_eq!(
+            parse_duration("1hr 30mins").unwrap(),
+            SimDuration::from_mins(90)
+        );
+        let per_h = parse_rate("90/h").unwrap();
+        for same in [
+            "90/hr",
+            "90/hour",
+            "90/hours",
+            "1.5/min",
+            "2160/day",
+            "15120/week",
+        ] {
+            assert!((parse_rate(same).unwrap() - per_h).abs() < 1e-15, "{same}");
+        }
+        let e = parse_rate("3/month").unwrap_err();
+        assert!(e.contains("units: ms, s"), "{e}");
+    }
 
     #[test]
     fn durations_need_units() {
