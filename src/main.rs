@@ -13,13 +13,9 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::out_write(format_args!($($arg)*)) };
 }
 
-mod app;
 mod cli;
 mod commands;
-mod compare_cmd;
-mod plan_cmd;
 mod signals;
-mod sweep_cmd;
 
 use clap::Parser;
 
@@ -37,7 +33,7 @@ fn out_write(args: std::fmt::Arguments<'_>) {
 
 fn main() {
     let cli = cli::Cli::parse();
-    match app::run(cli) {
+    match commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) if e.is::<signals::Interrupted>() => {
             eprintln!("{e}");

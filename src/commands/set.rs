@@ -3,7 +3,7 @@
 //! `workers[0].count`, `producers[cameras].rate`). The overridden document is
 //! validated like a scenario file, so a value set here gets the same checks
 //! and messages as one written in the file. Every command that runs
-//! simulations takes it (through [`crate::app::load_for`]).
+//! simulations takes it (through [`crate::commands::common::load_for`]).
 
 use anyhow::{anyhow, Result};
 use labelsim::scenario::paths::{value_text, OverrideError, ParamPath, ScenarioTemplate};

@@ -9,8 +9,8 @@
 //! (object, attempt), so the same object gets the same worker effort under
 //! every policy. Differences come from the policy, not from noise.
 
-use crate::app::{load_for, progress_bar};
 use crate::cli::CompareArgs;
+use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
 use labelsim::engine::stats::mean_ci95;
 use labelsim::engine::StreamSeeds;
@@ -364,7 +364,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             .join(&scenario.name)
             .join("compare")
     });
-    let mut out = crate::app::open_output(&out_dir, args.common.quiet)?;
+    let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     crate::signals::install();
     let pb = progress_bar(jobs.len() as u64, "compare runs", args.common.quiet);
     let outputs: Vec<RunOutput> = pool
@@ -527,7 +527,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     out.put("compare.md", md.as_bytes())?;
 
     // Overlay charts (replication 1 of each contender).
-    let fmt = crate::app::chart_format(args.common.format);
+    let fmt = crate::commands::common::chart_format(args.common.format);
     let ext = fmt.extension();
     if !args.common.no_charts {
         draw_charts(&mut out, fmt, names, configs, &per_policy)?;
@@ -571,7 +571,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             .iter()
             .map(|runs| {
                 let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
-                crate::app::rule_rows(&labelsim::runner::aggregate(&summaries))
+                crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries))
             })
             .collect();
         let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
@@ -592,7 +592,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         );
         let mut charts = String::new();
         if args.common.no_charts {
-            charts.push_str(crate::app::CHARTS_SKIPPED);
+            charts.push_str(crate::commands::common::CHARTS_SKIPPED);
         } else {
             for (f, caption) in [
                 ("compare_backlog", "SQS backlog per policy (replication 1)."),

@@ -8,8 +8,8 @@
 //! load ≥ 1 (`model::load`) is unstable and never meets, unless
 //! `--finite-horizon`.
 
-use crate::app::{load_for, progress_bar};
 use crate::cli::PlanArgs;
+use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
 use labelsim::model::load;
 use labelsim::model::RunSummary;
@@ -130,7 +130,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
         .map_err(|e| anyhow!(e))?;
     // The output folder is opened (created, locked) before the work.
-    let mut out = crate::app::open_output(&out_dir, args.common.quiet)?;
+    let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     crate::signals::install();
     let never = AtomicBool::new(false);
     let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
@@ -321,7 +321,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     out.put("plan.json", &bytes)?;
 
     // Chart: the first target's metric against the parameter.
-    let fmt = crate::app::chart_format(args.common.format);
+    let fmt = crate::commands::common::chart_format(args.common.format);
     let numeric: Option<Vec<f64>> = if design.params.len() == 1 {
         cache
             .keys()
@@ -517,7 +517,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         answer_html.push_str("</ul>");
         let chart_html = match &chart {
             Some((file, title)) => html::chart(&out.staging_path(file)?, title)?,
-            None if args.common.no_charts => crate::app::CHARTS_SKIPPED.to_string(),
+            None if args.common.no_charts => crate::commands::common::CHARTS_SKIPPED.to_string(),
             None => {
                 "<p class=\"meta\">No chart: it is drawn for one numeric parameter.</p>".to_string()
             }

@@ -1,8 +1,8 @@
 //! `labelsim sweep` and `labelsim merge`: options → design → parallel runs
 //! (rewriting sweep.csv atomically after each chunk) → summary and charts.
 
-use crate::app::{load_for, progress_bar};
 use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
+use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
@@ -264,7 +264,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params, &scenario.sim.sla);
     let man = manifest(&scenario, replications, &design, &metrics);
-    let out = crate::app::open_output(&out_dir, args.common.quiet)?;
+    let out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     let mut rows: Vec<Row> = Vec::new();
     if args.resume {
         let old_man = read_sweep_file(&out_dir, "sweep.json")?
@@ -368,10 +368,10 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             "labelsim sweep: `{}`, {} point{}{} x {} replication{} = {} runs ({} new) in {:.2} s ({:.1} runs/s)",
             scenario.name,
             owned.len(),
-            crate::app::plural(owned.len() as u64),
+            crate::commands::common::plural(owned.len() as u64),
             shard.map(|s| format!(" (shard {}/{} of {})", s.index, s.count, design.points.len())).unwrap_or_default(),
             replications,
-            crate::app::plural(replications as u64),
+            crate::commands::common::plural(replications as u64),
             total_runs,
             ran,
             wall,
@@ -485,7 +485,7 @@ fn write_sweep_report(
         charts.push_str(&html::chart(&out.staging_path(f)?, f)?);
     }
     if charts_skipped {
-        charts.push_str(crate::app::CHARTS_SKIPPED);
+        charts.push_str(crate::commands::common::CHARTS_SKIPPED);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
     // What each rule did, per point (means over replications).
@@ -663,7 +663,7 @@ fn write_tables_and_charts(
 }
 
 pub fn merge(args: MergeArgs) -> Result<i32> {
-    let mut out = crate::app::open_output(&args.out, false)?;
+    let mut out = crate::commands::common::open_output(&args.out, false)?;
     let mut manifest: Option<serde_json::Value> = None;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
@@ -756,7 +756,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     outln!(
         "merged {} folder{}: {} of {} runs into {}/",
         args.dirs.len(),
-        crate::app::plural(args.dirs.len() as u64),
+        crate::commands::common::plural(args.dirs.len() as u64),
         rows.len(),
         expected,
         args.out.display()

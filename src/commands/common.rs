@@ -1,0 +1,209 @@
+//! What every subcommand shares: loading a scenario with the overrides of
+//! the command line, progress bars, the output folder, number formats and
+//! the "what each rule did" rows.
+
+use crate::cli::ChartFormat;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use labelsim::output::OutputDir;
+use labelsim::plot::Format;
+use labelsim::runner::Aggregate;
+use labelsim::scenario::{LoadOptions, Scenario};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Reads and validates a scenario file (the bundled quick start for none),
+/// without printing its warnings.
+fn load_quietly(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    Ok(match path {
+        Some(p) => {
+            Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        None => Scenario::bundled(),
+    })
+}
+
+fn print_warnings(scenario: &Scenario) {
+    for w in &scenario.warnings {
+        eprintln!("warning: {}", w.render(&scenario.origin));
+    }
+}
+
+pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+    let scenario = load_quietly(path, lenient)?;
+    print_warnings(&scenario);
+    Ok(scenario)
+}
+
+/// Loads the scenario and applies the `--set`, `--seed` and
+/// `--replications` overrides every running command takes.
+pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Scenario> {
+    let lenient = opts.lenient;
+    let scenario = load_quietly(path, lenient)?;
+    let mut scenario = crate::commands::set::apply(scenario, &opts.set, LoadOptions { lenient })?;
+    print_warnings(&scenario);
+    if let Some(seed) = opts.seed {
+        scenario.seed = seed;
+    }
+    if let Some(r) = opts.replications {
+        scenario.replications = r;
+    }
+    Ok(scenario)
+}
+
+pub fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// One progress bar style for every long operation; hidden when stderr is
+/// not a terminal or NO_COLOR is set.
+pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    let visible =
+        !quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let pb = ProgressBar::with_draw_target(
+        Some(len),
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// The chart format of `--format`.
+pub fn chart_format(f: ChartFormat) -> Format {
+    match f {
+        ChartFormat::Png => Format::Png,
+        ChartFormat::Svg => Format::Svg,
+    }
+}
+
+/// What report.html says in place of the charts under `--no-charts`.
+pub const CHARTS_SKIPPED: &str =
+    "<p class=\"meta\">Charts were skipped (<code>--no-charts</code>).</p>";
+
+/// Opens an output folder for a command (see [`OutputDir`]), saying when
+/// leftovers of a killed run were removed.
+pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
+    let out = OutputDir::open(dir)?;
+    if !quiet {
+        for p in out.cleaned() {
+            eprintln!(
+                "note: removed {}, left by an interrupted labelsim",
+                p.display()
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// What each rule did, from the mean over replications.
+pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
+    let m = |k: &str| fmt_num(agg.mean_of(k).unwrap_or(0.0));
+    let end = agg
+        .mean
+        .iter()
+        .find(|(k, _)| *k == "job_end_state")
+        .map(|(_, v)| match v {
+            labelsim::model::MetricValue::Text(t) => t.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let row = |r: &str, what: &str, v: String| vec![r.to_string(), what.to_string(), v];
+    vec![
+        row(
+            "R1",
+            "messages lost while the job was initializing",
+            m("lost_not_in_progress"),
+        ),
+        row(
+            "R1",
+            "messages lost after the job stopped",
+            m("lost_after_stop"),
+        ),
+        row(
+            "R1",
+            "objects stranded in the queue at the stop",
+            m("stranded_at_stop"),
+        ),
+        row("R1", "tasks withdrawn at the stop", m("tasks_withdrawn")),
+        row("R1/R8", "how the job ended (most frequent)", end),
+        row("R1/R8", "when the job ended [s]", m("job_end_time_s")),
+        row(
+            "R3",
+            "most objects available to workers at once (A)",
+            m("available_max"),
+        ),
+        row("R3", "longest SQS backlog", m("backlog_max")),
+        row(
+            "R6",
+            "objects expired after waiting in the queue",
+            m("expired_in_queue"),
+        ),
+        row("R7", "tasks declined", m("tasks_declined")),
+        row("R7", "tasks timed out", m("tasks_timed_out")),
+        row(
+            "R7",
+            "tasks expired at the availability lifetime",
+            m("tasks_expired"),
+        ),
+        row(
+            "R2/R7",
+            "objects resolved with no submission (failed)",
+            m("objects_failed"),
+        ),
+        row("R9", "duplicate messages dropped", m("duplicates_dropped")),
+        row(
+            "R9",
+            "duplicates the key did not catch (labeled again)",
+            m("duplicate_objects_accepted"),
+        ),
+        row(
+            "R10",
+            "S3 test events labeled as objects",
+            m("test_events_accepted"),
+        ),
+        row(
+            "R12",
+            "messages held at the sender at the end",
+            m("held_at_end"),
+        ),
+        row("R12", "keep-alive heartbeats sent", m("keepalive_messages")),
+    ]
+}
+
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x.abs() >= 1e6 {
+        format!("{:.3e}", x)
+    } else if (x - x.round()).abs() < 1e-9 {
+        let s = format!("{}", x.round() as i64);
+        // thousands separators
+        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("{sign}{out}")
+    } else if x.abs() >= 100.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{:.3}", x)
+    }
+}
