@@ -9,18 +9,19 @@
 //! written to CSV, and summaries are computed from that text, so a merged or
 //! resumed sweep reproduces the uninterrupted one byte for byte.
 
+use crate::budget::{RunError, RunGuard};
 use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::US_PER_H;
 use crate::engine::StreamSeeds;
 use crate::model::config::Sla;
-use crate::model::{simulate, InvariantViolation, MetricValue, RunSummary, SimConfig};
+use crate::model::sim::simulate_guarded;
+use crate::model::{InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
 use crate::scenario::units::{parse_duration, parse_rate};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use serde_yaml::Value;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A sweep design: the varied paths and the values at each point.
 #[derive(Clone, Debug, PartialEq)]
@@ -375,30 +376,37 @@ pub fn extra_metric_names(header: &[String]) -> Vec<String> {
 }
 
 /// Runs `jobs` ((point, replication), 0-based) in parallel; each gets its
-/// own RNG streams from (seed, point, replication). Jobs not started when
-/// `cancel` is set are skipped. Results come back in job order.
+/// own RNG streams from (seed, point, replication), all under one `guard`.
+/// A job not started, or stopped, when the guard stops (an event budget,
+/// the memory watchdog, a signal) comes back None. Results come back in job
+/// order.
 pub fn run_jobs(
     configs: &[SimConfig],
     jobs: &[(usize, u32)],
     seed: u64,
-    cancel: &AtomicBool,
+    guard: &RunGuard,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Option<RunSummary>>, InvariantViolation> {
     jobs.par_iter()
         .map(|&(p, r)| {
-            if cancel.load(Ordering::Relaxed) {
+            if guard.is_stopped() {
                 return Ok(None);
             }
-            let out = simulate(
+            match simulate_guarded(
                 &configs[p],
                 StreamSeeds::for_point(seed, p as u64, r as u64),
-            )
-            .map_err(|mut e| {
-                e.details = format!("point {}, replication {}: {}", p + 1, r + 1, e.details);
-                e
-            })?;
-            on_done();
-            Ok(Some(out.summary))
+                guard,
+            ) {
+                Ok(out) => {
+                    on_done();
+                    Ok(Some(out.summary))
+                }
+                Err(RunError::Stopped(_)) => Ok(None),
+                Err(RunError::Invariant(mut e)) => {
+                    e.details = format!("point {}, replication {}: {}", p + 1, r + 1, e.details);
+                    Err(e)
+                }
+            }
         })
         .collect()
 }

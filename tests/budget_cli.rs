@@ -143,3 +143,61 @@ fn a_sweep_whose_runs_add_up_past_the_limit_is_refused() {
     assert!(stderr(&o).contains("would take too much"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+#[test]
+fn max_events_stops_sweep_plan_and_compare_cleanly() {
+    let t = tempfile::tempdir().unwrap();
+    // A sweep keeps the runs that finished (resumable), exit 2.
+    let out = t.path().join("sweep");
+    let o = labelsim(&[
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "workers[team].count=8..12:1",
+        "--threads",
+        "1",
+        "--max-events",
+        "500000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--max-events 500000 reached"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+    // Plan and compare write nothing.
+    for (cmd, extra) in [
+        (
+            "plan",
+            vec![
+                "--vary",
+                "workers[team].count=8..12",
+                "--target",
+                "expired_in_queue == 0",
+            ],
+        ),
+        ("compare", vec![]),
+    ] {
+        let out = t.path().join(cmd);
+        let scen = if cmd == "plan" {
+            "scenarios/quickstart.yaml"
+        } else {
+            "scenarios/reference.yaml"
+        };
+        let mut a = vec![cmd, scen, "--max-events", "100000", "--out"];
+        a.push(out.to_str().unwrap());
+        a.extend(extra);
+        let o = labelsim(&a);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("--max-events 100000 reached"),
+            "{}",
+            stderr(&o)
+        );
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "{cmd}: {left:?}");
+    }
+}

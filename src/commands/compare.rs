@@ -12,9 +12,11 @@
 use crate::cli::CompareArgs;
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
+use labelsim::budget::RunError;
 use labelsim::engine::stats::mean_ci95;
 use labelsim::engine::StreamSeeds;
-use labelsim::model::{simulate, RunOutput, RunSummary, SimConfig};
+use labelsim::model::sim::simulate_guarded;
+use labelsim::model::{RunOutput, RunSummary, SimConfig};
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format, Series, TimeChart, PALETTE};
 use labelsim::scenario::paths::ScenarioTemplate;
@@ -347,7 +349,8 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     let what = contenders.what;
     let names = &contenders.names;
     let configs = &contenders.configs;
-    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+    let budget = crate::commands::budget::Budget::of(&args.common)?;
+    budget.check_configs(
         &configs.iter().collect::<Vec<_>>(),
         replications,
         &args.common,
@@ -365,27 +368,35 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
             .join("compare")
     });
     let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
-    crate::signals::install();
+    let guard = budget.guard();
     let pb = progress_bar(jobs.len() as u64, "compare runs", args.common.quiet);
     let outputs: Vec<RunOutput> = pool
         .install(|| {
             jobs.par_iter()
                 .map(|&(p, r)| {
                     // CRN: every contender's replication r uses the streams of (seed, r).
-                    let out = simulate(
+                    let out = simulate_guarded(
                         &configs[p],
                         StreamSeeds::for_replication(scenario.seed, r as u64),
+                        &guard.guard,
                     );
                     pb.inc(1);
-                    out.map_err(|mut e| {
-                        e.details =
-                            format!("{what} {}, replication {}: {}", names[p], r + 1, e.details);
-                        e
+                    out.map_err(|e| match e {
+                        RunError::Invariant(mut e) => {
+                            e.details = format!(
+                                "{what} {}, replication {}: {}",
+                                names[p],
+                                r + 1,
+                                e.details
+                            );
+                            RunError::Invariant(e)
+                        }
+                        stopped => stopped,
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
-        .map_err(|e| anyhow!("{e}"))?;
+        .map_err(crate::commands::budget::stopped)?;
     pb.finish_and_clear();
     let per_policy: Vec<Vec<&RunOutput>> = (0..configs.len())
         .map(|p| {

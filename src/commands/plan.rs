@@ -26,7 +26,6 @@ use labelsim::sweep;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 /// One value's replications and what they decide.
 struct Evaluated {
@@ -132,7 +131,8 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     // The output folder is opened (created, locked) before the work.
     let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     crate::signals::install();
-    let never = AtomicBool::new(false);
+    let budget = crate::commands::budget::Budget::of(&args.common)?;
+    let guard = budget.guard();
     let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
     let mut simulations = 0u64;
     // Evaluates `indices` in rounds: every value starts with `initial`
@@ -140,68 +140,78 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     // Replication r of value i always draws the streams of (seed, i, r), and
     // which values get more depends only on results, so the outcome does not
     // depend on the thread count.
-    let evaluate = |indices: &[usize],
-                    cache: &mut BTreeMap<usize, Evaluated>,
-                    sims: &mut u64|
-     -> Result<()> {
-        let mut pending: Vec<usize> = indices
-            .iter()
-            .copied()
-            .filter(|i| cache.get(i).is_none_or(|e| !e.status.decided()))
-            .collect();
-        loop {
-            let jobs: Vec<(usize, u32)> = pending
+    let evaluate =
+        |indices: &[usize], cache: &mut BTreeMap<usize, Evaluated>, sims: &mut u64| -> Result<()> {
+            let mut pending: Vec<usize> = indices
                 .iter()
-                .flat_map(|&i| {
-                    let have = cache.get(&i).map_or(0, |e| e.runs.len() as u32);
-                    let want = if have == 0 {
-                        initial
-                    } else {
-                        next_replications(have, cap)
-                    };
-                    (have..want).map(move |r| (i, r))
-                })
+                .copied()
+                .filter(|i| cache.get(i).is_none_or(|e| !e.status.decided()))
                 .collect();
-            if jobs.is_empty() {
-                return Ok(());
-            }
-            let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
-            let results = pool
-                .install(|| sweep::run_jobs(&configs, &jobs, scenario.seed, &never, &|| pb.inc(1)))
-                .map_err(|e| anyhow!("{e}"))?;
-            pb.finish_and_clear();
-            *sims += jobs.len() as u64;
-            for (&(i, _), s) in jobs.iter().zip(results) {
-                let offered_load = || load::offered_load(&configs[i]);
-                cache
-                    .entry(i)
-                    .or_insert_with(|| Evaluated {
-                        runs: Vec::new(),
-                        agg: aggregate(&[]),
-                        verdicts: Vec::new(),
-                        status: PointStatus::Undecided,
-                        offered_load: offered_load(),
-                    })
-                    .runs
-                    .push(s.expect("not cancelled"));
-            }
-            for &i in &pending {
-                let e = cache.get_mut(&i).expect("just run");
-                e.agg = aggregate(&e.runs);
-                let runs = e.runs.len();
-                e.verdicts = targets
+            loop {
+                let jobs: Vec<(usize, u32)> = pending
                     .iter()
-                    .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
+                    .flat_map(|&i| {
+                        let have = cache.get(&i).map_or(0, |e| e.runs.len() as u32);
+                        let want = if have == 0 {
+                            initial
+                        } else {
+                            next_replications(have, cap)
+                        };
+                        (have..want).map(move |r| (i, r))
+                    })
                     .collect();
-                let unstable = !args.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
-                e.status = PointStatus::of(&e.verdicts, unstable);
+                if jobs.is_empty() {
+                    return Ok(());
+                }
+                let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
+                let results = pool
+                    .install(|| {
+                        sweep::run_jobs(&configs, &jobs, scenario.seed, &guard.guard, &|| pb.inc(1))
+                    })
+                    .map_err(|e| anyhow!("{e}"))?;
+                pb.finish_and_clear();
+                if guard.guard.is_stopped() {
+                    // A signal, --max-events or --max-memory: no answer from
+                    // part of the evidence; nothing is written.
+                    return Err(match guard.guard.reason() {
+                        Some(r) if !crate::signals::cancelled() => {
+                            anyhow!("plan stopped ({r}); nothing was written")
+                        }
+                        _ => anyhow::Error::new(crate::signals::Interrupted),
+                    });
+                }
+                *sims += jobs.len() as u64;
+                for (&(i, _), s) in jobs.iter().zip(results) {
+                    let offered_load = || load::offered_load(&configs[i]);
+                    cache
+                        .entry(i)
+                        .or_insert_with(|| Evaluated {
+                            runs: Vec::new(),
+                            agg: aggregate(&[]),
+                            verdicts: Vec::new(),
+                            status: PointStatus::Undecided,
+                            offered_load: offered_load(),
+                        })
+                        .runs
+                        .push(s.expect("not cancelled"));
+                }
+                for &i in &pending {
+                    let e = cache.get_mut(&i).expect("just run");
+                    e.agg = aggregate(&e.runs);
+                    let runs = e.runs.len();
+                    e.verdicts = targets
+                        .iter()
+                        .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
+                        .collect();
+                    let unstable = !args.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
+                    e.status = PointStatus::of(&e.verdicts, unstable);
+                }
+                pending.retain(|i| {
+                    let e = &cache[i];
+                    !e.status.decided() && (e.runs.len() as u32) < cap
+                });
             }
-            pending.retain(|i| {
-                let e = &cache[i];
-                !e.status.decided() && (e.runs.len() as u32) < cap
-            });
-        }
-    };
+        };
 
     let n = design.points.len();
     let mut monotone: Option<bool> = None;

@@ -251,7 +251,8 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .collect();
     let configs =
         sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
-    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+    let budget = crate::commands::budget::Budget::of(&args.common)?;
+    budget.check_configs(
         &owned.iter().map(|&p| &configs[p]).collect::<Vec<_>>(),
         replications,
         &args.common,
@@ -309,7 +310,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .filter(|j| !done.contains(j))
         .collect();
     let total_runs = owned.len() as u64 * replications as u64;
-    crate::signals::install();
+    let guard = budget.guard();
     let pb = progress_bar(total_runs, "sweep runs", args.common.quiet);
     pb.set_position(total_runs - jobs.len() as u64);
     let threads = args.common.threads.map(|t| t as usize);
@@ -319,15 +320,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let mut interrupted = false;
     for part in jobs.chunks(chunk) {
         let results = pool
-            .install(|| {
-                sweep::run_jobs(
-                    &configs,
-                    part,
-                    scenario.seed,
-                    &crate::signals::CANCEL,
-                    &|| pb.inc(1),
-                )
-            })
+            .install(|| sweep::run_jobs(&configs, part, scenario.seed, &guard.guard, &|| pb.inc(1)))
             .map_err(|e| anyhow!("{e}"))?;
         for (&(p, r), res) in part.iter().zip(results) {
             match res {
@@ -337,7 +330,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         }
         sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
         out.write_now("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
-        if crate::signals::cancelled() {
+        if guard.guard.is_stopped() {
             interrupted = true;
             break;
         }
@@ -354,13 +347,21 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &man,
     )?;
     if interrupted {
+        // A signal: exit 130. An event budget or the memory watchdog: the
+        // command did not finish, exit 2; either way the finished runs are
+        // kept and --resume continues.
+        let signal = crate::signals::cancelled();
+        let why = match guard.guard.reason() {
+            Some(r) if !signal => format!("stopped ({r})"),
+            _ => "interrupted".to_string(),
+        };
         eprintln!(
-            "sweep interrupted: {} of {} runs finished and kept in {}; continue with --resume",
+            "sweep {why}: {} of {} runs finished and kept in {}; continue with --resume",
             rows.len(),
             total_runs,
             out_dir.display()
         );
-        return Ok(130);
+        return Ok(if signal { 130 } else { 2 });
     }
     if !args.common.quiet {
         let ran = jobs.len();
