@@ -147,7 +147,7 @@ fn sweep_scaling() {
     println!();
     println!("| threads | sweep runs | wall [s] | runs/s | efficiency |");
     println!("|---|---|---|---|---|");
-    let never = AtomicBool::new(false);
+    let never = labelsim::budget::RunGuard::new(None);
     let mut base_rate = None;
     let mut threads = 1;
     while threads <= cores {
