@@ -114,7 +114,6 @@ fn scaling() {
 /// variant (workers 5..52), on 1, 2, ... threads.
 fn sweep_scaling() {
     use labelsim::scenario::paths::ScenarioTemplate;
-    use std::sync::atomic::AtomicBool;
     let base = Scenario::from_str(
         &std::fs::read_to_string("scenarios/quickstart.yaml")
             .expect("run from the repo root")
