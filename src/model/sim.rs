@@ -604,7 +604,7 @@ impl<'a> Simulation<'a> {
         let Some(g) = self.guard else {
             return true;
         };
-        if sent % RunGuard::CHECK_EVERY != 0 || self.halted {
+        if !sent.is_multiple_of(RunGuard::CHECK_EVERY) || self.halted {
             return !self.halted;
         }
         if g.allows(self.event_count - self.charged + sent) {
