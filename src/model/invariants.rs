@@ -197,6 +197,15 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+/// SPEC §6 P9: the pipeline's ledgers (per queue and consumer), checked at
+/// the end of every run like the job's invariants.
+pub fn check_pipeline(p: &super::pipeline::Pipeline) -> Result<(), InvariantViolation> {
+    p.check_ledgers().map_err(|details| InvariantViolation {
+        invariant: "P9 pipeline ledgers",
+        details,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,13 +275,4 @@ mod tests {
         };
         check(&ledger(&s)).unwrap();
     }
-}
-
-/// SPEC §6 P9: the pipeline's ledgers (per queue and consumer), checked at
-/// the end of every run like the job's invariants.
-pub fn check_pipeline(p: &super::pipeline::Pipeline) -> Result<(), InvariantViolation> {
-    p.check_ledgers().map_err(|details| InvariantViolation {
-        invariant: "P9 pipeline ledgers",
-        details,
-    })
 }

@@ -727,7 +727,7 @@ impl<'a> Simulation<'a> {
                 if self.cfg.producers[producer as usize].to.is_some() {
                     // R9 copies into a pipeline: an s3_event_duplicate is
                     // the same upload announced again (P7).
-                    self.to_pipeline(producer as usize, ids, false, self.now);
+                    self.send_to_pipeline(producer as usize, ids, false, self.now);
                 } else {
                     self.deliver(producer as usize, ids, false, self.now);
                 }
@@ -737,7 +737,7 @@ impl<'a> Simulation<'a> {
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
                 if self.cfg.producers[p as usize].to.is_some() {
-                    self.to_pipeline(p as usize, ids, true, self.now);
+                    self.send_to_pipeline(p as usize, ids, true, self.now);
                 } else {
                     self.deliver(p as usize, ids, true, self.now);
                 }
@@ -1105,7 +1105,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         if self.cfg.producers[p].to.is_some() {
-            self.to_pipeline(p, ids, false, h.produced_at);
+            self.send_to_pipeline(p, ids, false, h.produced_at);
         } else {
             self.deliver(p, ids, false, h.produced_at);
         }
@@ -1115,7 +1115,7 @@ impl<'a> Simulation<'a> {
     /// SPEC §6: producer `p` (with `to:`) sends to its pipeline queue: a
     /// SendMessage at once (`source: sns`), or an S3 upload whose event
     /// notification arrives after `notification_delay` (P7).
-    fn to_pipeline(&mut self, p: usize, ids: MessageIds, test_event: bool, origin: SimTime) {
+    fn send_to_pipeline(&mut self, p: usize, ids: MessageIds, test_event: bool, origin: SimTime) {
         let prod = &self.cfg.producers[p];
         let queue = prod.to.expect("a pipeline producer");
         self.c.sent_to_pipeline += 1;
