@@ -243,7 +243,10 @@ fn a_scenario_without_a_pipeline_is_unchanged() {
 #[test]
 fn validation_names_the_field() {
     let bad = |yaml: &str, needle: &str| {
-        let e = try_scenario(yaml).err().expect("invalid").to_string();
+        let e = match try_scenario(yaml) {
+            Ok(_) => panic!("valid: {yaml}"),
+            Err(e) => e.to_string(),
+        };
         assert!(e.contains(needle), "{needle} not in: {e}");
     };
     let head = "name: x\nhorizon: 1h\n";
