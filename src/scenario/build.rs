@@ -382,7 +382,9 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             format!("{total_workers} workers in all; at most 4294967295"),
         );
     }
-    if total_workers == 0 && !no_job && !routed {
+    if total_workers == 0 && (no_job || routed) {
+        // SPEC §6: a pipeline without a job (or `workers` reported above).
+    } else if total_workers == 0 {
         ctx.warn("workers", "no workers: nothing will be labeled");
     } else if (job.workers_per_object as u64) > total_workers {
         ctx.warn(
