@@ -289,3 +289,18 @@ fn validation_names_the_field() {
         "workers",
     );
 }
+
+#[test]
+fn metric_names_for_a_pipeline_scenario_match_its_runs() {
+    let s = scenario(&std::fs::read_to_string("scenarios/pipeline-hybrid.yaml").unwrap());
+    let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).unwrap();
+    let names: Vec<&str> = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, RunSummary::metric_names_for_config(&s.sim));
+    for k in [
+        "incoming.dead_lettered",
+        "classifier.processed",
+        "accuracy_overall",
+    ] {
+        assert!(names.contains(&k), "{k}");
+    }
+}

@@ -274,6 +274,24 @@ impl RunSummary {
         names
     }
 
+    /// Metric names in output order for a scenario: its service levels,
+    /// then its pipeline's `<stage>.<metric>` keys and totals (SPEC §6).
+    /// Sweeps, plans and comparisons of pipeline scenarios need these (the
+    /// `sla`-only [`Self::metric_names_for`] leaves the pipeline out).
+    pub fn metric_names_for_config(cfg: &super::config::SimConfig) -> Vec<&'static str> {
+        let mut names = RunSummary::metric_names_for(&cfg.sla);
+        if let Some(p) = &cfg.pipeline {
+            let seeds = crate::engine::StreamSeeds::for_replication(0, 0);
+            let pipe = super::pipeline::Pipeline::new(p, seeds);
+            names.extend(
+                pipe.metrics(crate::engine::SimTime::ZERO)
+                    .into_iter()
+                    .map(|(k, _)| intern(k)),
+            );
+        }
+        names
+    }
+
     /// Metric names in output order.
     pub fn metric_names() -> Vec<&'static str> {
         RunSummary::default()
