@@ -658,6 +658,36 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             amount,
         );
     }
+    if let Some(pc) = &cfg.pipeline {
+        // SPEC §6: a message sent to a pipeline costs about six events
+        // (notification, receive and its answer, processing, delete, index);
+        // each poller's long polls (or short-poll sleeps) two per `wait`.
+        let piped: f64 = volumes
+            .iter()
+            .zip(&cfg.producers)
+            .filter(|(_, p)| p.to.is_some())
+            .map(|(v, _)| v.originals + v.copies)
+            .sum();
+        let polls: f64 = pc
+            .consumers
+            .iter()
+            .map(|c| {
+                let every = match c.polling {
+                    crate::model::pipeline::Polling::Long { wait } => wait,
+                    crate::model::pipeline::Polling::Short { poll_interval } => {
+                        poll_interval + c.request_latency
+                    }
+                };
+                2.0 * c.count as f64 * horizon / (every.as_micros().max(1) as f64)
+            })
+            .sum();
+        push(
+            &mut events,
+            "pipeline".into(),
+            format!("pipeline: {} messages and polls", fmt_count(piped)),
+            6.0 * piped + polls,
+        );
+    }
     if attempts > 1.5 {
         if let Some(e) = events
             .iter_mut()

@@ -139,6 +139,12 @@ pub struct ProducerConfig {
     pub duplicates: DuplicateConfig,
     /// R10: when an S3 producer's bucket notification was configured.
     pub notification_configured_at: Option<SimTime>,
+    /// SPEC §6: `to: QUEUE`, the index of a pipeline queue (none: the job).
+    pub to: Option<usize>,
+    /// P4 `group_by: producer`: the FIFO message group of its messages.
+    pub group: Option<u32>,
+    /// P7: the producer's `notification_delay` (none: the queue's default).
+    pub notification_delay: Option<ServiceDist>,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +158,8 @@ pub struct WorkerGroupConfig {
     /// Per-worker speed factors are lognormal with median 1 and this sigma
     /// (0 = identical workers); a worker's service time is a draw / its speed.
     pub speed_spread: f64,
+    /// P6: a submitted task is correct with this probability (default 1).
+    pub accuracy: f64,
 }
 
 /// Everything one replication needs.
@@ -171,6 +179,11 @@ pub struct SimConfig {
     pub sla: Vec<Sla>,
     pub cost: CostConfig,
     pub throttle: super::throttle::ThrottleConfig,
+    /// SPEC §6: the pipeline in front of (or instead of) the job.
+    pub pipeline: Option<super::pipeline::PipelineConfig>,
+    /// SPEC §6: no `job:`, no workers, no route and no producer sending to
+    /// the job: the run has no labeling job (`job_end_state` none).
+    pub no_job: bool,
 }
 
 /// How much of the start is left out of latency statistics and

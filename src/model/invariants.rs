@@ -50,6 +50,10 @@ pub struct Ledger<'a> {
     /// Labels made and tasks submitted during the job's life.
     pub labeled_in_life: u64,
     pub submitted_in_life: u64,
+    /// SPEC §6: messages producers sent to a pipeline queue instead of the
+    /// job, and messages the pipeline routed to the job (P6).
+    pub sent_to_pipeline: u64,
+    pub routed_from_pipeline: u64,
 }
 
 fn violation(invariant: &'static str, details: String) -> Result<(), InvariantViolation> {
@@ -164,12 +168,20 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
             ),
         );
     }
-    if s.messages_produced + s.redeliveries != s.messages_received + s.held_at_end {
+    // SPEC §6: a pipeline takes producers' messages and routes some to the job.
+    if s.messages_produced + s.redeliveries + l.routed_from_pipeline
+        != s.messages_received + s.held_at_end + l.sent_to_pipeline
+    {
         return violation(
             "messages_produced + redeliveries = messages_received + held_at_end",
             format!(
-                "{} + {} != {} + {}",
-                s.messages_produced, s.redeliveries, s.messages_received, s.held_at_end
+                "{} + {} (+ {} routed by the pipeline) != {} + {} (+ {} sent to the pipeline)",
+                s.messages_produced,
+                s.redeliveries,
+                l.routed_from_pipeline,
+                s.messages_received,
+                s.held_at_end,
+                l.sent_to_pipeline
             ),
         );
     }
@@ -183,6 +195,15 @@ pub fn check(l: &Ledger<'_>) -> Result<(), InvariantViolation> {
         );
     }
     Ok(())
+}
+
+/// SPEC §6 P9: the pipeline's ledgers (per queue and consumer), checked at
+/// the end of every run like the job's invariants.
+pub fn check_pipeline(p: &super::pipeline::Pipeline) -> Result<(), InvariantViolation> {
+    p.check_ledgers().map_err(|details| InvariantViolation {
+        invariant: "P9 pipeline ledgers",
+        details,
+    })
 }
 
 #[cfg(test)]
@@ -202,6 +223,8 @@ mod tests {
             held_us: 0,
             labeled_in_life: 0,
             submitted_in_life: 0,
+            sent_to_pipeline: 0,
+            routed_from_pipeline: 0,
         }
     }
 

@@ -152,6 +152,18 @@ pub struct RunSummary {
     /// SPEC §4a `labeled_within_<d>`: per service level of the scenario, the
     /// share of eligible objects labeled within it; none if none eligible.
     pub sla: Vec<(&'static str, Option<f64>)>,
+    /// SPEC §6: the pipeline's flat `<stage>.<metric>` keys and unprefixed
+    /// totals (interned), in the pipeline's order; empty without one.
+    pub pipeline: Vec<(&'static str, Option<f64>)>,
+}
+
+/// Whether a pipeline metric is a count (not a mean, time, share or
+/// accuracy).
+fn pipeline_count(name: &str) -> bool {
+    !(name.ends_with("_s")
+        || name.ends_with("_mean")
+        || name.contains("utilization")
+        || name.contains("accuracy"))
 }
 
 impl RunSummary {
@@ -236,6 +248,11 @@ impl RunSummary {
         ]
         .into_iter()
         .chain(self.sla.iter().map(|&(k, v)| (k, opt(v))))
+        .chain(self.pipeline.iter().map(|&(k, v)| match v {
+            // Counts print as whole numbers, like the job's.
+            Some(x) if pipeline_count(k) && x >= 0.0 && x.fract() == 0.0 => (k, C(x as u64)),
+            _ => (k, opt(v)),
+        }))
         .collect()
     }
 
@@ -254,6 +271,24 @@ impl RunSummary {
     pub fn metric_names_for(sla: &[super::config::Sla]) -> Vec<&'static str> {
         let mut names = RunSummary::metric_names();
         names.extend(sla.iter().map(|s| s.name));
+        names
+    }
+
+    /// Metric names in output order for a scenario: its service levels,
+    /// then its pipeline's `<stage>.<metric>` keys and totals (SPEC §6).
+    /// Sweeps, plans and comparisons of pipeline scenarios need these (the
+    /// `sla`-only [`Self::metric_names_for`] leaves the pipeline out).
+    pub fn metric_names_for_config(cfg: &super::config::SimConfig) -> Vec<&'static str> {
+        let mut names = RunSummary::metric_names_for(&cfg.sla);
+        if let Some(p) = &cfg.pipeline {
+            let seeds = crate::engine::StreamSeeds::for_replication(0, 0);
+            let pipe = super::pipeline::Pipeline::new(p, seeds);
+            names.extend(
+                pipe.metrics(crate::engine::SimTime::ZERO)
+                    .into_iter()
+                    .map(|(k, _)| intern(k)),
+            );
+        }
         names
     }
 

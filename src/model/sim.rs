@@ -19,6 +19,7 @@ use super::config::{
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
+use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::{Decision, Gate, Policy};
 use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
@@ -28,7 +29,7 @@ use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind,
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, LogNormal};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
 /// R2: at most 9 workers per object, each a distinct worker.
@@ -81,6 +82,8 @@ enum Event {
     ControlTick,
     /// Keep-alive check.
     Keepalive,
+    /// SPEC §6: an event of the pipeline (P1–P8), handed to it.
+    Pipe(PipeEvent),
 }
 
 impl Event {
@@ -99,6 +102,8 @@ impl Event {
             Event::MaxRuntime => Phase::Deadline(2),
             Event::IdleCheck => Phase::Deadline(3),
             Event::Sample | Event::WarmupEnd => Phase::Observe,
+            // P1 retention and visibility deadlines rank after the job's.
+            Event::Pipe(p) => p.phase(),
             _ => Phase::Normal,
         }
     }
@@ -146,6 +151,12 @@ struct Obj {
     submitted: u32,
     taken_once: bool,
     pilot: bool,
+    /// P6: routed here by the pipeline; its human label is indexed.
+    piped: bool,
+    /// P6: correct submitted tasks, and whether the first was correct
+    /// (majority label, ties to the first submission).
+    correct: u16,
+    first_correct: Option<bool>,
     /// Tasks taken so far (the key of the k-th task's random stream).
     attempts: u32,
     /// Workers who have taken one of its tasks (R2: never twice).
@@ -174,6 +185,9 @@ struct Holding {
     obj_gen: u32,
     outcome: Outcome,
     started_at: SimTime,
+    /// P6: whether the submission is correct (worker `accuracy`; drawn for
+    /// pipeline objects only).
+    correct: bool,
 }
 
 /// A deliberate model defect, for the tests proving that each SPEC §5
@@ -260,6 +274,9 @@ struct Counters {
     redeliveries: u64,
     /// A task handed to a worker who already had one of the object's (R2).
     distinct_worker_violations: u64,
+    /// SPEC §6: messages sent to a pipeline queue; messages it routed here.
+    sent_to_pipeline: u64,
+    routed_from_pipeline: u64,
 }
 
 /// Snapshot of integrals at the job's end, for job-life averages.
@@ -376,6 +393,13 @@ pub struct Simulation<'a> {
     /// Objects whose first task waited in the pool for a worker (> 0 ms).
     pool_waited: u64,
     trace: Option<Vec<TraceRecord>>,
+    /// SPEC §6: the pipeline, if the scenario has one.
+    pipeline: Option<Pipeline>,
+    pipe_out: Vec<PipeOutcome>,
+    /// P6: job objects routed by the pipeline, by their key (the publish).
+    routed: FxHashMap<u64, ObjectRef>,
+    /// P7: draws of producers' own `notification_delay`.
+    notify_rng: SimRng,
 }
 
 impl<'a> Simulation<'a> {
@@ -490,6 +514,12 @@ impl<'a> Simulation<'a> {
             keepalive_messages: 0,
             e2e: Latency::new(),
             task_seed: seeds.key(StreamKind::Tasks, 0),
+            // The pipeline's streams are its own (a tag of `Tasks` the job
+            // never uses): the job's draws are the same with or without it.
+            pipeline: cfg.pipeline.as_ref().map(|p| Pipeline::new(p, seeds)),
+            pipe_out: Vec::new(),
+            routed: FxHashMap::default(),
+            notify_rng: seeds.stream(StreamKind::Tasks, u64::from_be_bytes(*b"P7NOTIFY")),
         }
     }
 
@@ -671,6 +701,13 @@ impl<'a> Simulation<'a> {
         if let Some(every) = t.keepalive.filter(|d| !d.is_zero()) {
             self.schedule(SimTime::ZERO + every, Event::Keepalive);
         }
+        if let Some(pipe) = &mut self.pipeline {
+            let mut sched = Embed {
+                queue: &mut self.events,
+                wrap: Event::Pipe,
+            };
+            pipe.start(SimTime::ZERO, &mut sched);
+        }
     }
 
     fn handle(&mut self, ev: Event) {
@@ -687,14 +724,25 @@ impl<'a> Simulation<'a> {
                 } else {
                     self.c.redeliveries += 1;
                 }
-                self.deliver(producer as usize, ids, false, self.now);
+                if self.cfg.producers[producer as usize].to.is_some() {
+                    // R9 copies into a pipeline: an s3_event_duplicate is
+                    // the same upload announced again (P7).
+                    self.send_to_pipeline(producer as usize, ids, false, self.now);
+                } else {
+                    self.deliver(producer as usize, ids, false, self.now);
+                }
             }
             Event::S3Test(p) => {
                 // R10: one s3:TestEvent, published by S3, delivered as a message.
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
-                self.deliver(p as usize, ids, true, self.now);
+                if self.cfg.producers[p as usize].to.is_some() {
+                    self.send_to_pipeline(p as usize, ids, true, self.now);
+                } else {
+                    self.deliver(p as usize, ids, true, self.now);
+                }
             }
+            Event::Pipe(ev) => self.on_pipe(ev),
             Event::TaskDone { worker, gen } => self.on_task_done(worker, gen),
             Event::ShiftChange(g) => self.on_shift_change(g as usize),
             Event::QueueExpiry => self.on_queue_expiry(),
@@ -1056,8 +1104,86 @@ impl<'a> Simulation<'a> {
         if self.faulty(Fault::LostAtSender) {
             return;
         }
-        self.deliver(p, ids, false, h.produced_at);
+        if self.cfg.producers[p].to.is_some() {
+            self.send_to_pipeline(p, ids, false, h.produced_at);
+        } else {
+            self.deliver(p, ids, false, h.produced_at);
+        }
         self.spawn_duplicates(p, ids);
+    }
+
+    /// SPEC §6: producer `p` (with `to:`) sends to its pipeline queue: a
+    /// SendMessage at once (`source: sns`), or an S3 upload whose event
+    /// notification arrives after `notification_delay` (P7).
+    fn send_to_pipeline(&mut self, p: usize, ids: MessageIds, test_event: bool, origin: SimTime) {
+        let prod = &self.cfg.producers[p];
+        let queue = prod.to.expect("a pipeline producer");
+        self.c.sent_to_pipeline += 1;
+        let object = ObjectRef { ids, origin };
+        let mut msg = if test_event {
+            PipeMessage::test_event(object)
+        } else {
+            PipeMessage::data(object)
+        };
+        msg.group = prod.group;
+        let now = self.now;
+        let delay = match (prod.source, &prod.notification_delay) {
+            (Source::S3, Some(d)) if !test_event => Some(Some(SimDuration::from_micros_f64(
+                d.sample(&mut self.notify_rng),
+            ))),
+            (Source::S3, None) if !test_event => Some(None),
+            _ => None,
+        };
+        let pipe = self.pipeline.as_mut().expect("a pipeline");
+        let mut sched = Embed {
+            queue: &mut self.events,
+            wrap: Event::Pipe,
+        };
+        match delay {
+            Some(Some(d)) => pipe.s3_upload_after(now, queue, msg, d, &mut sched),
+            Some(None) => pipe.s3_upload(now, queue, msg, &mut sched),
+            None => pipe.send(now, queue, msg, &mut sched),
+        }
+    }
+
+    /// A pipeline event: handed to the pipeline; objects it routes to the
+    /// humans are published to the job's SNS input (P6).
+    fn on_pipe(&mut self, ev: PipeEvent) {
+        let now = self.now;
+        let mut out = std::mem::take(&mut self.pipe_out);
+        {
+            let pipe = self.pipeline.as_mut().expect("a pipeline event");
+            let mut sched = Embed {
+                queue: &mut self.events,
+                wrap: Event::Pipe,
+            };
+            pipe.handle(now, ev, &mut sched, &mut out);
+        }
+        for o in out.drain(..) {
+            if let PipeOutcome::ToHumans { object, .. } = o {
+                self.route_to_humans(object);
+            }
+            // Outcome::Searchable is recorded by the pipeline itself (P8).
+        }
+        self.pipe_out = out;
+    }
+
+    /// P6: the consumer publishes the object to the job's SNS input: a new
+    /// SNS message (fresh publish ID) about the same object and upload, so
+    /// R1/R9 apply — with the default dedup key a message processed twice is
+    /// two objects; with `dedup_key: source-ref` the second is dropped.
+    fn route_to_humans(&mut self, object: ObjectRef) {
+        let ids = MessageIds {
+            publish: self.ids.new_publish(),
+            ..object.ids
+        };
+        let before = self.c.objects_accepted;
+        self.c.routed_from_pipeline += 1;
+        self.routed.insert(ids.publish, object);
+        self.deliver_as(Source::Sns, ids, false, object.origin);
+        if self.c.objects_accepted == before {
+            self.routed.remove(&ids.publish);
+        }
     }
 
     /// R9: the duplicate copies a message gives rise to, each arriving
@@ -1143,6 +1269,18 @@ impl<'a> Simulation<'a> {
 
     /// A message reaches the job: R1 acceptance, R9 deduplication.
     fn deliver(&mut self, p: usize, ids: MessageIds, test_event: bool, produced_at: SimTime) {
+        self.deliver_as(self.cfg.producers[p].source, ids, test_event, produced_at);
+    }
+
+    /// [`Self::deliver`] for a message from a `source` (a producer's, or
+    /// SNS for the pipeline's routed objects).
+    fn deliver_as(
+        &mut self,
+        source: Source,
+        ids: MessageIds,
+        test_event: bool,
+        produced_at: SimTime,
+    ) {
         self.c.messages_received += 1;
         match self.state {
             JobState::Initializing => {
@@ -1159,7 +1297,7 @@ impl<'a> Simulation<'a> {
         }
         // R8: any message received is input.
         self.last_input = self.now;
-        let ns = DedupNamespace::for_message(self.cfg.producers[p].source, &self.cfg.job.dedup_key);
+        let ns = DedupNamespace::for_message(source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
             if !self.faulty(Fault::UncountedDuplicate) {
                 self.c.duplicates_dropped += 1;
@@ -1296,6 +1434,9 @@ impl<'a> Simulation<'a> {
             o.submitted = 0;
             o.taken_once = false;
             o.pilot = is_pilot;
+            o.piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
+            o.correct = 0;
+            o.first_correct = None;
             o.attempts = 0;
             o.touched.clear();
             o.prev = tail;
@@ -1468,6 +1609,7 @@ impl<'a> Simulation<'a> {
         o.attempts += 1;
         let attempt = o.attempts as u64;
         let key = o.key;
+        let piped = o.piped;
         let worker = &self.workers[w as usize];
         let g = worker.group as usize;
         let group = &self.cfg.workers[g];
@@ -1490,12 +1632,16 @@ impl<'a> Simulation<'a> {
                     (Outcome::Submit, s)
                 }
             };
+        // P6: the task's correctness, drawn after its other draws from its
+        // own stream (pipeline objects only: the job's draws are unchanged).
+        let correct = piped && outcome == Outcome::Submit && rng.random::<f64>() < group.accuracy;
         let gen = worker.gen;
         self.workers[w as usize].busy = Some(Holding {
             slot: t.slot,
             obj_gen: t.gen,
             outcome,
             started_at: now,
+            correct,
         });
         self.tw_busy.set(now, self.tw_busy.level() + 1);
         self.log(id, TraceKind::Taken, Some(w));
@@ -1540,6 +1686,10 @@ impl<'a> Simulation<'a> {
             Outcome::Submit => {
                 o.submitted += 1;
                 o.unresolved -= 1;
+                if o.piped {
+                    o.correct += h.correct as u16;
+                    o.first_correct.get_or_insert(h.correct);
+                }
                 self.c.tasks_submitted += 1;
                 if self.at_end_instant() {
                     self.end.submitted += 1;
@@ -1631,6 +1781,17 @@ impl<'a> Simulation<'a> {
 
     /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
     fn resolve(&mut self, slot: u32) {
+        let human_label = {
+            let o = &self.slab[slot as usize];
+            // P6: the majority of the submitted tasks; ties to the first.
+            let wrong = o.submitted.saturating_sub(o.correct as u32);
+            let correct = match (o.correct as u32).cmp(&wrong) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => o.first_correct.unwrap_or(false),
+            };
+            (o.piped, o.key, o.submitted > 0, correct)
+        };
         let (prev, next, accepted_at, labeled, pilot, id, produced_at) = {
             let o = &self.slab[slot as usize];
             (
@@ -1693,6 +1854,20 @@ impl<'a> Simulation<'a> {
             }
         } else {
             self.c.objects_failed += 1;
+        }
+        if let (true, key, submitted, correct) = human_label {
+            // R2 → P6/P8: the human label is indexed.
+            if let Some(object) = self.routed.remove(&key) {
+                if labeled && submitted {
+                    let now = self.now;
+                    let pipe = self.pipeline.as_mut().expect("a pipeline");
+                    let mut sched = Embed {
+                        queue: &mut self.events,
+                        wrap: Event::Pipe,
+                    };
+                    pipe.human_labeled(now, object, correct, &mut sched);
+                }
+            }
         }
         self.leave_system(accepted_at);
         if pilot {
@@ -1947,7 +2122,12 @@ impl<'a> Simulation<'a> {
                 .filter(|&t0| end.at > t0)
                 .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
             test_events_accepted: c.test_events_accepted,
-            job_end_state: self.end_state,
+            // SPEC §6: a pipeline without a labeling job has no end state.
+            job_end_state: if self.cfg.no_job {
+                None
+            } else {
+                self.end_state
+            },
             job_end_time_s: end.at.as_secs_f64(),
             messages_produced: c.messages_produced,
             redeliveries: c.redeliveries,
@@ -1977,6 +2157,16 @@ impl<'a> Simulation<'a> {
                     (s.name, (n > 0).then(|| self.sla_met[i] as f64 / n as f64))
                 })
                 .collect(),
+            pipeline: self
+                .pipeline
+                .as_ref()
+                .map(|p| {
+                    p.metrics(horizon)
+                        .into_iter()
+                        .map(|(k, v)| (super::metrics::intern(k), v))
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         let mut summary = summary;
         apply_costs(
@@ -2007,8 +2197,13 @@ impl<'a> Simulation<'a> {
                     .sum::<u128>(),
             labeled_in_life: end.labeled,
             submitted_in_life: end.submitted,
+            sent_to_pipeline: c.sent_to_pipeline,
+            routed_from_pipeline: c.routed_from_pipeline,
         };
         invariants::check(&ledger)?;
+        if let Some(p) = &self.pipeline {
+            invariants::check_pipeline(p)?;
+        }
         Ok(RunOutput {
             summary,
             timeseries: self.timeseries,

@@ -11,6 +11,10 @@ use super::{Problem, Severity};
 use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::*;
+use crate::model::pipeline::{
+    ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, PipelineConfig,
+    Polling, QueueConfig, QueueKind, Route, StandardQueue, ThroughputScope, Visibility,
+};
 use crate::model::throttle::ThrottleConfig;
 use crate::model::workforce::{ServiceDist, ShiftSchedule};
 use std::collections::HashSet;
@@ -297,7 +301,61 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         }
         producers.push(built);
     }
-    if producers.is_empty() {
+    let pipeline = spec.pipeline.as_ref().map(|p| build_pipeline(p, ctx));
+    let queue_names: Vec<&str> = spec
+        .pipeline
+        .iter()
+        .flat_map(|p| p.queues.iter().map(|q| q.name.as_str()))
+        .collect();
+    for (i, (p, built)) in spec.producers.iter().zip(producers.iter_mut()).enumerate() {
+        let Some(to) = &p.to else { continue };
+        let f = format!("producers[{i}].to");
+        match queue_names.iter().position(|q| q == to) {
+            None if spec.pipeline.is_none() => ctx.err(
+                f,
+                format!(
+                    "`{}`: there is no `pipeline:` section with queues",
+                    excerpt(to)
+                ),
+            ),
+            None => ctx.err(
+                f,
+                format!(
+                    "`{}` is not a pipeline queue; one of: {}",
+                    excerpt(to),
+                    queue_names.join(", ")
+                ),
+            ),
+            Some(q) => {
+                let fifo = pipeline
+                    .as_ref()
+                    .and_then(|pc| pc.queues.get(q))
+                    .is_some_and(|qc| qc.is_fifo());
+                if fifo && built.source == Source::S3 {
+                    ctx.err(
+                        f,
+                        format!(
+                            "an S3 event notification can only target a standard queue; `{}` is FIFO (P3)",
+                            excerpt(to)
+                        ),
+                    );
+                }
+                built.to = Some(q);
+            }
+        }
+    }
+    let routed = pipeline
+        .as_ref()
+        .is_some_and(|p| p.consumers.iter().any(|c| c.route.is_some()));
+    let to_job = spec.producers.iter().any(|p| p.to.is_none());
+    let no_job = pipeline.is_some() && !routed && !to_job && spec.workers.is_empty();
+    if routed && spec.workers.is_empty() {
+        ctx.err(
+            "workers",
+            "a consumer's `route` sends objects to the humans (P6): the scenario needs `workers:`",
+        );
+    }
+    if producers.is_empty() && !no_job {
         ctx.warn("producers", "no producers: nothing will be sent to the job");
     }
 
@@ -324,7 +382,9 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             format!("{total_workers} workers in all; at most 4294967295"),
         );
     }
-    if total_workers == 0 {
+    if total_workers == 0 && (no_job || routed) {
+        // SPEC §6: a pipeline without a job (or `workers` reported above).
+    } else if total_workers == 0 {
         ctx.warn("workers", "no workers: nothing will be labeled");
     } else if (job.workers_per_object as u64) > total_workers {
         ctx.warn(
@@ -442,7 +502,438 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             sla,
             cost: build_cost(spec.cost.as_ref(), ctx),
             throttle,
+            pipeline,
+            no_job,
         },
+    }
+}
+
+/// SPEC §6 `pipeline:` (P1–P8). Ranges are SPEC §6's; errors name the
+/// field, as everywhere.
+fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
+    let mut cfg = PipelineConfig::default();
+    let mut stages: HashSet<&str> = HashSet::new();
+    let stage = |ctx: &mut Ctx<'_>, f: String, v: &str| {
+        if v.trim().is_empty() {
+            ctx.err(f, "must not be empty");
+        } else if v == "index" {
+            ctx.err(
+                f,
+                "`index` is reserved for the index's metrics; choose another name",
+            );
+        } else if v.contains(['.', '[', ']']) {
+            ctx.err(
+                f,
+                format!(
+                    "`{}`: a stage name is a metric prefix; no `.`, `[` or `]`",
+                    excerpt(v)
+                ),
+            );
+        }
+    };
+    let within = |ctx: &mut Ctx<'_>, f: &str, d: SimDuration, lo: SimDuration, hi: SimDuration| {
+        if d < lo || d > hi {
+            ctx.err(
+                f,
+                format!(
+                    "{} is out of range; it must be in {}..{} (P1)",
+                    d.human(),
+                    lo.human(),
+                    hi.human()
+                ),
+            );
+        }
+    };
+    if p.queues.is_empty() {
+        ctx.err("pipeline.queues", "a pipeline needs at least one queue");
+    }
+    for (i, q) in p.queues.iter().enumerate() {
+        let f = format!("pipeline.queues[{i}]");
+        stage(ctx, format!("{f}.name"), &q.name);
+        if !stages.insert(q.name.as_str()) {
+            ctx.err(
+                format!("{f}.name"),
+                format!(
+                    "`{}` is used twice; stage names are unique across queues and consumers",
+                    excerpt(&q.name)
+                ),
+            );
+        }
+        let fifo = ctx.choice(
+            &format!("{f}.type"),
+            &q.kind,
+            false,
+            &[("standard", false), ("fifo", true)],
+        );
+        let mut qc = if fifo {
+            QueueConfig::fifo(&q.name)
+        } else {
+            QueueConfig::standard(&q.name)
+        };
+        let rf = format!("{f}.retention");
+        qc.retention = ctx.duration(&rf, &q.retention, qc.retention);
+        within(
+            ctx,
+            &rf,
+            qc.retention,
+            SimDuration::from_secs(60),
+            SimDuration::from_days(14),
+        );
+        let vf = format!("{f}.visibility_timeout");
+        qc.visibility_timeout = ctx.duration(&vf, &q.visibility_timeout, qc.visibility_timeout);
+        within(
+            ctx,
+            &vf,
+            qc.visibility_timeout,
+            SimDuration::ZERO,
+            SimDuration::from_hours(12),
+        );
+        let df = format!("{f}.delay");
+        qc.delay = ctx.duration(&df, &q.delay, qc.delay);
+        within(
+            ctx,
+            &df,
+            qc.delay,
+            SimDuration::ZERO,
+            SimDuration::from_mins(15),
+        );
+        if let Some(d) = &q.dead_letter {
+            let m = d.max_receive_count;
+            if !(1..=1000).contains(&m) {
+                ctx.err(
+                    format!("{f}.dead_letter.max_receive_count"),
+                    format!("{m} is out of range; it must be in 1..1000 (P1)"),
+                );
+            } else {
+                qc.dead_letter = Some(DeadLetter {
+                    max_receive_count: m as u32,
+                });
+            }
+        }
+        if fifo {
+            reject_keys(
+                ctx,
+                &f,
+                "does not apply to a FIFO queue (P3 keys; see P4)",
+                &[
+                    ("duplicate_probability", q.duplicate_probability.is_some()),
+                    ("reorder_window", q.reorder_window.is_some()),
+                ],
+            );
+            let mut fq = FifoQueue::default();
+            if let Some(g) = q.groups {
+                if !(1..=1_000_000).contains(&g) {
+                    ctx.err(
+                        format!("{f}.groups"),
+                        format!("{g} must be in 1..1000000 (P4)"),
+                    );
+                } else {
+                    fq.groups = g as u32;
+                }
+            }
+            if q.high_throughput == Some(true) {
+                fq.throughput_scope = ThroughputScope::PerGroup;
+            }
+            if q.throughput.is_some() {
+                let per_s = ctx.rate(&format!("{f}.throughput"), &q.throughput) * 1e6;
+                if (1.0..=1e6).contains(&per_s) {
+                    fq.throughput_per_s = per_s.round() as u32;
+                } else if per_s > 0.0 {
+                    ctx.err(format!("{f}.throughput"), "must be at least 1/s (P4)");
+                }
+            }
+            fq.throttle_backoff = ctx.duration(
+                &format!("{f}.throttle_backoff"),
+                &q.throttle_backoff,
+                fq.throttle_backoff,
+            );
+            fq.deduplication = ctx.choice(
+                &format!("{f}.deduplication"),
+                &q.deduplication,
+                FifoDedup::MessageId,
+                &[
+                    ("message_id", FifoDedup::MessageId),
+                    ("content", FifoDedup::Content),
+                ],
+            );
+            qc.kind = QueueKind::Fifo(fq);
+        } else {
+            reject_keys(
+                ctx,
+                &f,
+                "applies to a FIFO queue only (`type: fifo`, P4)",
+                &[
+                    ("groups", q.groups.is_some()),
+                    ("high_throughput", q.high_throughput.is_some()),
+                    ("throughput", q.throughput.is_some()),
+                    ("throttle_backoff", q.throttle_backoff.is_some()),
+                    ("deduplication", q.deduplication.is_some()),
+                ],
+            );
+            let mut sq = StandardQueue {
+                duplicate_probability: ctx.probability(
+                    &format!("{f}.duplicate_probability"),
+                    q.duplicate_probability,
+                ),
+                ..StandardQueue::default()
+            };
+            if let Some(w) = q.reorder_window {
+                if !(1..=1_000_000).contains(&w) {
+                    ctx.err(
+                        format!("{f}.reorder_window"),
+                        format!("{w} must be in 1..1000000 (P3)"),
+                    );
+                } else {
+                    sq.reorder_window = w as u32;
+                }
+            }
+            qc.kind = QueueKind::Standard(sq);
+        }
+        cfg.queues.push(qc);
+    }
+    for (i, c) in p.consumers.iter().enumerate() {
+        let f = format!("pipeline.consumers[{i}]");
+        stage(ctx, format!("{f}.name"), &c.name);
+        if !stages.insert(c.name.as_str()) {
+            ctx.err(
+                format!("{f}.name"),
+                format!(
+                    "`{}` is used twice; stage names are unique across queues and consumers",
+                    excerpt(&c.name)
+                ),
+            );
+        }
+        let queue = match p.queues.iter().position(|q| q.name == c.queue) {
+            Some(q) => q,
+            None => {
+                let names: Vec<&str> = p.queues.iter().map(|q| q.name.as_str()).collect();
+                ctx.err(
+                    format!("{f}.queue"),
+                    format!(
+                        "`{}` is not a pipeline queue; one of: {}",
+                        excerpt(&c.queue),
+                        names.join(", ")
+                    ),
+                );
+                0
+            }
+        };
+        let processing = build_dist(&c.processing_time, &format!("{f}.processing_time"), ctx);
+        let mut cc = ConsumerConfig::new(&c.name, queue, processing);
+        if let Some(n) = c.count {
+            if !(0..=100_000).contains(&n) {
+                ctx.err(
+                    format!("{f}.count"),
+                    format!("{n} must be in 0..100000 (P5)"),
+                );
+            } else {
+                cc.count = n as u32;
+            }
+        }
+        if let Some(b) = c.batch {
+            if !(1..=10).contains(&b) {
+                ctx.err(format!("{f}.batch"), format!("{b} must be in 1..10 (P2)"));
+            } else {
+                cc.batch = b as u32;
+            }
+        }
+        let wf = format!("{f}.wait");
+        let wait = ctx.duration(&wf, &c.wait, SimDuration::from_secs(20));
+        within(
+            ctx,
+            &wf,
+            wait,
+            SimDuration::ZERO,
+            SimDuration::from_secs(20),
+        );
+        let pf = format!("{f}.poll_interval");
+        let poll_interval = ctx.duration(&pf, &c.poll_interval, SimDuration::from_secs(1));
+        cc.polling = if wait.is_zero() {
+            Polling::Short { poll_interval }
+        } else {
+            if c.poll_interval.is_some() {
+                ctx.err(pf.clone(), "applies to short polling only (`wait: 0s`, P2)");
+            }
+            if wait < SimDuration::from_secs(1) {
+                ctx.err(wf, "long polling waits 1s..20s; `0s` is short polling (P2)");
+            }
+            Polling::Long { wait }
+        };
+        cc.request_latency = ctx.duration(
+            &format!("{f}.request_latency"),
+            &c.request_latency,
+            cc.request_latency,
+        );
+        if let Polling::Short { poll_interval } = cc.polling {
+            if (poll_interval + cc.request_latency).is_zero() {
+                ctx.err(
+                    pf,
+                    "short polling with 0 ms requests needs a poll_interval > 0 (P2)",
+                );
+            }
+        }
+        cc.failure_probability =
+            ctx.probability(&format!("{f}.failure_probability"), c.failure_probability);
+        cc.poison_probability =
+            ctx.probability(&format!("{f}.poison_probability"), c.poison_probability);
+        cc.delete = ctx.choice(
+            &format!("{f}.delete"),
+            &c.delete,
+            DeleteMode::PerMessage,
+            &[
+                ("message", DeleteMode::PerMessage),
+                ("batch", DeleteMode::Batch),
+            ],
+        );
+        if c.extend_visibility == Some(true) {
+            cc.visibility = Visibility::Extend;
+        }
+        if let Some(k) = &c.confidence {
+            cc.confidence = build_confidence(k, &format!("{f}.confidence"), ctx);
+        }
+        if let Some(r) = &c.route {
+            let rf = format!("{f}.route");
+            let threshold = r.threshold;
+            if !(0.0..=1.0).contains(&threshold) {
+                ctx.err(
+                    format!("{rf}.threshold"),
+                    format!("{threshold} must be in [0, 1] (P6)"),
+                );
+            }
+            let sample = ctx.probability(&format!("{rf}.sample"), r.sample);
+            cc.route = Some(Route {
+                threshold: threshold.clamp(0.0, 1.0),
+                sample,
+            });
+        }
+        cfg.consumers.push(cc);
+    }
+    if let Some(x) = &p.index {
+        let f = "pipeline.index";
+        if let Some(b) = x.bulk_size {
+            if !(1..=100_000).contains(&b) {
+                ctx.err(
+                    format!("{f}.bulk_size"),
+                    format!("{b} must be in 1..100000 (P8)"),
+                );
+            } else {
+                cfg.index.bulk_size = b as u32;
+            }
+        }
+        if let Some(c) = x.concurrency {
+            if !(1..=1000).contains(&c) {
+                ctx.err(
+                    format!("{f}.concurrency"),
+                    format!("{c} must be in 1..1000 (P8)"),
+                );
+            } else {
+                cfg.index.concurrency = c as u32;
+            }
+        }
+        cfg.index.flush_interval = ctx.duration(
+            &format!("{f}.flush_interval"),
+            &x.flush_interval,
+            cfg.index.flush_interval,
+        );
+        cfg.index.refresh_interval = ctx.duration(
+            &format!("{f}.refresh_interval"),
+            &x.refresh_interval,
+            cfg.index.refresh_interval,
+        );
+        if let Some(d) = &x.bulk_latency {
+            cfg.index.bulk_latency = build_dist(d, &format!("{f}.bulk_latency"), ctx);
+        }
+    }
+    cfg
+}
+
+/// P6: a confidence distribution on [0, 1].
+fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> ConfidenceDist {
+    let unit = |ctx: &mut Ctx<'_>, key: &str, v: Option<f64>| -> f64 {
+        match v {
+            None => {
+                ctx.err(
+                    format!("{f}.{key}"),
+                    format!("is required for `dist: {}`", k.dist),
+                );
+                0.5
+            }
+            Some(x) if (0.0..=1.0).contains(&x) => x,
+            Some(x) => {
+                ctx.err(format!("{f}.{key}"), format!("{x} must be in [0, 1] (P6)"));
+                0.5
+            }
+        }
+    };
+    let given = |name: &str| match name {
+        "a" => k.a.is_some(),
+        "b" => k.b.is_some(),
+        "min" => k.min.is_some(),
+        "max" => k.max.is_some(),
+        "value" => k.value.is_some(),
+        _ => k.values.is_some(),
+    };
+    let allowed: &[&str] = match k.dist.as_str() {
+        "beta" => &["a", "b"],
+        "uniform" => &["min", "max"],
+        "constant" => &["value"],
+        "empirical" => &["values"],
+        other => {
+            ctx.err(
+                format!("{f}.dist"),
+                format!("`{}` is not a confidence distribution; one of: beta, uniform, constant, empirical", excerpt(other)),
+            );
+            return ConfidenceDist::Constant(1.0);
+        }
+    };
+    for key in ["a", "b", "min", "max", "value", "values"] {
+        if given(key) && !allowed.contains(&key) {
+            ctx.err(
+                format!("{f}.{key}"),
+                format!("does not apply to `dist: {}`", k.dist),
+            );
+        }
+    }
+    match k.dist.as_str() {
+        "beta" => {
+            let pos = |ctx: &mut Ctx<'_>, key: &str, v: Option<f64>| match v {
+                Some(x) if x > 0.0 && x.is_finite() => x,
+                Some(x) => {
+                    ctx.err(format!("{f}.{key}"), format!("{x} must be positive"));
+                    1.0
+                }
+                None => {
+                    ctx.err(format!("{f}.{key}"), "is required for `dist: beta`");
+                    1.0
+                }
+            };
+            let (a, b) = (pos(ctx, "a", k.a), pos(ctx, "b", k.b));
+            ConfidenceDist::beta(a, b).unwrap_or(ConfidenceDist::Constant(1.0))
+        }
+        "uniform" => {
+            let (lo, hi) = (unit(ctx, "min", k.min), unit(ctx, "max", k.max));
+            if lo > hi {
+                ctx.err(format!("{f}.max"), "must be at least `min`");
+                return ConfidenceDist::Constant(1.0);
+            }
+            ConfidenceDist::uniform(lo, hi).unwrap_or(ConfidenceDist::Constant(1.0))
+        }
+        "constant" => ConfidenceDist::Constant(unit(ctx, "value", k.value)),
+        _ => {
+            let v = k.values.clone().unwrap_or_default();
+            if v.is_empty() {
+                ctx.err(
+                    format!("{f}.values"),
+                    "is required for `dist: empirical`: a non-empty list of confidences",
+                );
+                return ConfidenceDist::Constant(1.0);
+            }
+            if let Some(x) = v.iter().find(|x| !(0.0..=1.0).contains(*x)) {
+                ctx.err(format!("{f}.values"), format!("{x} must be in [0, 1] (P6)"));
+                return ConfidenceDist::Constant(1.0);
+            }
+            ConfidenceDist::Empirical(v)
+        }
     }
 }
 
@@ -974,6 +1465,15 @@ fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {
     }
 }
 
+/// Each key of `present` that is set is an error: `why` says so.
+fn reject_keys(ctx: &mut Ctx<'_>, f: &str, why: &str, present: &[(&str, bool)]) {
+    for (name, is_set) in present {
+        if *is_set {
+            ctx.err(format!("{f}.{name}"), why.to_string());
+        }
+    }
+}
+
 fn reject_fields(ctx: &mut Ctx<'_>, f: &str, kind: &str, present: &[(&str, bool)]) {
     for (name, is_set) in present {
         if *is_set {
@@ -1203,6 +1703,34 @@ fn build_producer(
             &[("csv", p.csv.is_some()), ("column", p.column.is_some())],
         );
     }
+    let notification_delay = p
+        .notification_delay
+        .as_ref()
+        .map(|d| build_dist(d, &format!("{f}.notification_delay"), ctx));
+    if p.to.is_none() {
+        reject_keys(
+            ctx,
+            &f,
+            "applies only to a producer with `to:` (a pipeline queue, SPEC §6)",
+            &[
+                ("notification_delay", p.notification_delay.is_some()),
+                ("group_by", p.group_by.is_some()),
+            ],
+        );
+    } else if notification_delay.is_some() && source != Source::S3 {
+        ctx.err(
+            format!("{f}.notification_delay"),
+            "only an S3 producer's events are notifications (P7); add `source: s3`",
+        );
+    }
+    let group = ctx
+        .choice(
+            &format!("{f}.group_by"),
+            &p.group_by,
+            false,
+            &[("producer", true)],
+        )
+        .then_some(i as u32);
     ProducerConfig {
         name,
         process,
@@ -1212,6 +1740,10 @@ fn build_producer(
         source,
         duplicates,
         notification_configured_at,
+        // Resolved against `pipeline.queues` in `build`.
+        to: None,
+        group,
+        notification_delay,
     }
 }
 
@@ -1561,7 +2093,9 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
             format!("{speed_spread} must be in [0, 3]"),
         );
     }
+    let accuracy = ctx.probability(&format!("{f}.accuracy"), w.accuracy.or(Some(1.0)));
     WorkerGroupConfig {
+        accuracy,
         name: w.name.clone().unwrap_or_else(|| format!("group{i}")),
         count,
         service_time,

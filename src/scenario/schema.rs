@@ -22,6 +22,8 @@ pub(super) enum Kind {
     Units,
     /// A name or a choice: any scalar, read as text.
     Word,
+    /// `true` or `false`.
+    Bool,
     /// A section of known keys.
     Section(&'static [Field]),
     /// A list of one kind of item.
@@ -86,6 +88,7 @@ pub(super) const SCENARIO: &[Field] = &[
     opt("metrics", Kind::Section(METRICS)),
     opt("output", Kind::Section(OUTPUT)),
     opt("cost", Kind::Section(COST)),
+    opt("pipeline", Kind::Section(PIPELINE)),
     opt("compare", Kind::List(&Kind::Any)),
     opt("sweep", Kind::Any),
 ];
@@ -139,6 +142,9 @@ pub(super) const PRODUCER: &[Field] = &[
     opt("source", Kind::Word),
     opt("duplicates", Kind::Section(DUPLICATES)),
     opt("notification_configured_at", Kind::Units),
+    opt("to", Kind::Word),
+    opt("notification_delay", Kind::Section(DIST)),
+    opt("group_by", Kind::Word),
 ];
 
 pub(super) const DIST: &[Field] = &[
@@ -173,6 +179,7 @@ pub(super) const WORKER: &[Field] = &[
     opt("shifts", Kind::Shifts),
     opt("tz_offset", Kind::Units),
     opt("speed", Kind::Section(SPEED)),
+    opt("accuracy", Kind::Number),
 ];
 
 pub(super) const METRICS: &[Field] = &[
@@ -194,6 +201,67 @@ pub(super) const OUTPUT: &[Field] = &[
     opt("timeseries_every", Kind::Units),
     opt("warmup", Kind::Units),
     opt("sla", Kind::List(&Kind::Units)),
+];
+
+pub(super) const PIPELINE: &[Field] = &[
+    opt("queues", Kind::List(&Kind::Section(QUEUE))),
+    opt("consumers", Kind::List(&Kind::Section(CONSUMER))),
+    opt("index", Kind::Section(INDEX)),
+];
+
+pub(super) const DEAD_LETTER: &[Field] = &[req("max_receive_count", I64)];
+
+pub(super) const QUEUE: &[Field] = &[
+    req("name", Kind::Word),
+    opt("type", Kind::Word),
+    opt("retention", Kind::Units),
+    opt("visibility_timeout", Kind::Units),
+    opt("delay", Kind::Units),
+    opt("dead_letter", Kind::Section(DEAD_LETTER)),
+    opt("duplicate_probability", Kind::Number),
+    opt("reorder_window", I64),
+    opt("groups", I64),
+    opt("high_throughput", Kind::Bool),
+    opt("throughput", Kind::Units),
+    opt("throttle_backoff", Kind::Units),
+    opt("deduplication", Kind::Word),
+];
+
+pub(super) const CONFIDENCE: &[Field] = &[
+    req("dist", Kind::Word),
+    opt("a", Kind::Number),
+    opt("b", Kind::Number),
+    opt("min", Kind::Number),
+    opt("max", Kind::Number),
+    opt("value", Kind::Number),
+    opt("values", Kind::List(&Kind::Number)),
+];
+
+pub(super) const ROUTE: &[Field] = &[req("threshold", Kind::Number), opt("sample", Kind::Number)];
+
+pub(super) const CONSUMER: &[Field] = &[
+    req("name", Kind::Word),
+    req("queue", Kind::Word),
+    opt("count", I64),
+    opt("batch", I64),
+    opt("wait", Kind::Units),
+    opt("poll_interval", Kind::Units),
+    opt("request_latency", Kind::Units),
+    req("processing_time", Kind::Section(DIST)),
+    opt("failure_probability", Kind::Number),
+    opt("poison_probability", Kind::Number),
+    opt("delete", Kind::Word),
+    opt("extend_visibility", Kind::Bool),
+    opt("confidence", Kind::Section(CONFIDENCE)),
+    opt("route", Kind::Section(ROUTE)),
+];
+
+pub(super) const INDEX: &[Field] = &[
+    opt("bulk_size", I64),
+    opt("flush_interval", Kind::Units),
+    opt("bulk_latency", Kind::Section(DIST)),
+    opt("concurrency", I64),
+    opt("refresh_interval", Kind::Units),
 ];
 
 /// What [`check`] found.
@@ -237,6 +305,7 @@ fn stand_in(kind: &Kind) -> Value {
         Kind::Number => Value::from(0.0),
         Kind::Units => Value::from("1d"),
         Kind::Word => Value::from(""),
+        Kind::Bool => Value::from(false),
         Kind::Section(fields) => {
             let mut m = Mapping::new();
             for f in fields.iter().filter(|f| f.required) {
@@ -339,6 +408,10 @@ impl Walk {
             Kind::Word => match scalar_text(v) {
                 Some(s) => Some(Value::String(s)),
                 None => self.wrong(field, format!("must be a word or text, got {}", got(v))),
+            },
+            Kind::Bool => match v {
+                Value::Bool(_) => Some(v.clone()),
+                _ => self.wrong(field, format!("must be true or false, got {}", got(v))),
             },
             Kind::Section(fields) => match v {
                 Value::Mapping(_) => self.section(v, fields, field),
@@ -620,6 +693,13 @@ mod tests {
         assert_eq!(names(TIER), keys_of::<TierSpec>());
         assert_eq!(names(COST), keys_of::<CostSpec>());
         assert_eq!(names(OUTPUT), keys_of::<OutputSpec>());
+        assert_eq!(names(PIPELINE), keys_of::<PipelineSpec>());
+        assert_eq!(names(DEAD_LETTER), keys_of::<DeadLetterSpec>());
+        assert_eq!(names(QUEUE), keys_of::<QueueSpec>());
+        assert_eq!(names(CONFIDENCE), keys_of::<ConfidenceSpec>());
+        assert_eq!(names(ROUTE), keys_of::<RouteSpec>());
+        assert_eq!(names(CONSUMER), keys_of::<ConsumerSpec>());
+        assert_eq!(names(INDEX), keys_of::<IndexSpec>());
     }
 
     fn problems(yaml: &str) -> Vec<(String, String)> {

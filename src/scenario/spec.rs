@@ -47,6 +47,8 @@ pub struct ScenarioSpec {
     pub metrics: Option<MetricsSpec>,
     pub output: Option<OutputSpec>,
     pub cost: Option<CostSpec>,
+    /// SPEC §6: queues, consumers and the index (P1–P9).
+    pub pipeline: Option<PipelineSpec>,
     /// Read by `labelsim compare`.
     pub compare: Option<Vec<Value>>,
     /// Read by `labelsim sweep`.
@@ -114,6 +116,12 @@ pub struct ProducerSpec {
     pub source: Option<String>,
     pub duplicates: Option<DuplicatesSpec>,
     pub notification_configured_at: Option<Text>,
+    /// SPEC §6: a pipeline queue instead of the labeling job.
+    pub to: Option<String>,
+    /// P7: delay of an S3 event notification.
+    pub notification_delay: Option<DistSpec>,
+    /// P4: `producer` puts the producer's messages in one FIFO group.
+    pub group_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -167,6 +175,8 @@ pub struct WorkerSpec {
     pub shifts: Option<ShiftsSpec>,
     pub tz_offset: Option<Text>,
     pub speed: Option<SpeedSpec>,
+    /// P6: a submitted task is correct with this probability (default 1).
+    pub accuracy: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -218,4 +228,93 @@ pub struct OutputSpec {
     pub warmup: Option<Text>,
     /// SPEC §4a: durations for the `labeled_within_<d>` service levels.
     pub sla: Option<Vec<Text>>,
+}
+
+/// SPEC §6 `pipeline:`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    #[serde(default)]
+    pub queues: Vec<QueueSpec>,
+    #[serde(default)]
+    pub consumers: Vec<ConsumerSpec>,
+    pub index: Option<IndexSpec>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterSpec {
+    pub max_receive_count: i64,
+}
+
+/// P1–P4: one queue.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub retention: Option<Text>,
+    pub visibility_timeout: Option<Text>,
+    pub delay: Option<Text>,
+    pub dead_letter: Option<DeadLetterSpec>,
+    pub duplicate_probability: Option<f64>,
+    pub reorder_window: Option<i64>,
+    pub groups: Option<i64>,
+    pub high_throughput: Option<bool>,
+    pub throughput: Option<Text>,
+    pub throttle_backoff: Option<Text>,
+    pub deduplication: Option<String>,
+}
+
+/// P6 `confidence:`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidenceSpec {
+    pub dist: String,
+    pub a: Option<f64>,
+    pub b: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub value: Option<f64>,
+    pub values: Option<Vec<f64>>,
+}
+
+/// P6 `route:`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    pub threshold: f64,
+    pub sample: Option<f64>,
+}
+
+/// P2, P5, P6: a consumer pool.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    pub name: String,
+    pub queue: String,
+    pub count: Option<i64>,
+    pub batch: Option<i64>,
+    pub wait: Option<Text>,
+    pub poll_interval: Option<Text>,
+    pub request_latency: Option<Text>,
+    pub processing_time: DistSpec,
+    pub failure_probability: Option<f64>,
+    pub poison_probability: Option<f64>,
+    pub delete: Option<String>,
+    pub extend_visibility: Option<bool>,
+    pub confidence: Option<ConfidenceSpec>,
+    pub route: Option<RouteSpec>,
+}
+
+/// P8 `index:`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    pub bulk_size: Option<i64>,
+    pub flush_interval: Option<Text>,
+    pub bulk_latency: Option<DistSpec>,
+    pub concurrency: Option<i64>,
+    pub refresh_interval: Option<Text>,
 }

@@ -1,0 +1,306 @@
+//! SPEC §6 pipelines through the scenario file: the `pipeline:` section,
+//! producers' `to:`, routing to the labeling job and back to the index,
+//! and outputs (P1–P9). Counts are traced by hand in the comments.
+
+mod common;
+
+use common::{run, scenario, try_scenario};
+use labelsim::engine::StreamSeeds;
+use labelsim::model::{simulate, RunOutput, RunSummary};
+
+/// A metric of the run by name (pipeline metrics included).
+fn get(out: &RunOutput, name: &str) -> Option<f64> {
+    out.summary
+        .metrics()
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .unwrap_or_else(|| panic!("no metric `{name}`"))
+        .1
+        .as_f64()
+}
+
+fn count(out: &RunOutput, name: &str) -> u64 {
+    get(out, name).unwrap_or_else(|| panic!("`{name}` has no value")) as u64
+}
+
+/// One message at 0 into `incoming` (visibility 30 s), two pollers
+/// processing 45 s each, 0 ms requests, an index that writes at once.
+/// `extra` is appended to the consumer; `tail` to the document.
+fn trap(extra: &str, tail: &str) -> String {
+    format!(
+        r#"
+name: trap
+horizon: 100s
+producers:
+  - {{name: one, kind: burst, size: 1, every: 1d, to: incoming}}
+pipeline:
+  queues:
+    - {{name: incoming, type: standard, visibility_timeout: 30s}}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: 2
+      batch: 1
+      wait: 20s
+      request_latency: 0ms
+      processing_time: {{dist: constant, value: 45s}}
+{extra}
+  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
+          concurrency: 1, refresh_interval: 0s}}
+{tail}
+"#
+    )
+}
+
+#[test]
+fn p1_p5_processing_past_the_visibility_timeout_is_processed_twice() {
+    // 0  p0 receives it (handle 1); p1 waits
+    // 20 p1's long poll ends empty, p1 polls again
+    // 30 visibility timeout: p1 receives it (handle 2)
+    // 45 p0 done: result 1; its delete (handle 1) fails; p0 polls
+    // 60 visibility timeout: p0 receives it (handle 3)
+    // 75 p1 done: result 2; delete fails; p1 polls
+    // 90 visibility timeout: p1 receives it (handle 4)
+    // 100 horizon: 4 receives, 2 processings, 0 deletes, 1 in flight.
+    let out = run(&trap("", ""));
+    assert_eq!(count(&out, "incoming.received"), 4);
+    assert_eq!(count(&out, "classifier.processed"), 2);
+    assert_eq!(count(&out, "classifier.results"), 2, "P5");
+    assert_eq!(count(&out, "incoming.deleted"), 0);
+    assert_eq!(count(&out, "incoming.delete_failures"), 2);
+    assert_eq!(count(&out, "incoming.in_flight_at_end"), 1);
+    assert_eq!(count(&out, "incoming.empty_receives"), 1);
+    // 1 send + 5 receives + 2 deletes.
+    assert_eq!(count(&out, "requests"), 8);
+    // P8: one object written twice.
+    assert_eq!(count(&out, "indexed_documents"), 1);
+    assert_eq!(count(&out, "index_overwrites"), 1);
+    // SPEC §6: no job, no workers, no route: no job end state.
+    assert_eq!(out.summary.job_end_state, None);
+    assert_eq!(out.summary.messages_received, 0);
+}
+
+#[test]
+fn p5_extend_visibility_fixes_the_trap() {
+    // p0 holds the message from 0 to its delete at 45; p1 never sees it.
+    // Empty receives: p1 at 20, 40, 60, 80, 100; p0 (from 45) at 65, 85.
+    let out = run(&trap("      extend_visibility: true", ""));
+    assert_eq!(count(&out, "incoming.received"), 1);
+    assert_eq!(count(&out, "classifier.processed"), 1);
+    assert_eq!(count(&out, "incoming.deleted"), 1);
+    assert_eq!(count(&out, "incoming.delete_failures"), 0);
+    assert_eq!(count(&out, "incoming.empty_receives"), 7);
+    assert_eq!(count(&out, "index_overwrites"), 0);
+}
+
+/// The trap with every result routed to one human (confidence 0.5 < 0.9).
+fn routed(dedup: &str) -> RunOutput {
+    run(&trap(
+        "      confidence: {dist: constant, value: 0.5}\n      route: {threshold: 0.9}",
+        &format!(
+            "job: {{initializing: 0s, workers_per_object: 1{dedup}}}\n\
+             workers:\n  - {{name: team, count: 1, service_time: {{dist: constant, value: 1s}}}}"
+        ),
+    ))
+}
+
+#[test]
+fn p6_r9_a_message_processed_twice_is_two_objects_with_the_default_dedup_key() {
+    // Results at 45 and 75 are each published to the job's SNS input as a
+    // new SNS message: with the default key (the SNS message ID) both are
+    // objects; each is labeled 1 s later and indexed on the human path.
+    let out = routed("");
+    assert_eq!(count(&out, "classifier.routed_to_humans"), 2);
+    assert_eq!(out.summary.messages_received, 2);
+    assert_eq!(out.summary.objects_accepted, 2);
+    assert_eq!(out.summary.duplicates_dropped, 0);
+    assert_eq!(out.summary.objects_labeled, 2);
+    assert_eq!(count(&out, "human_labeled"), 2);
+    // P8: one document (the S3 key + sequencer), written twice.
+    assert_eq!(count(&out, "indexed_documents"), 1);
+    assert_eq!(count(&out, "index_overwrites"), 1);
+    assert_eq!(count(&out, "machine_labeled"), 0);
+}
+
+#[test]
+fn p6_r9_with_dedup_key_source_ref_the_second_result_is_dropped() {
+    let out = routed(", dedup_key: source-ref");
+    assert_eq!(count(&out, "classifier.routed_to_humans"), 2);
+    assert_eq!(out.summary.messages_received, 2);
+    assert_eq!(out.summary.objects_accepted, 1);
+    assert_eq!(out.summary.duplicates_dropped, 1);
+    assert_eq!(out.summary.objects_labeled, 1);
+    assert_eq!(count(&out, "human_labeled"), 1);
+    assert_eq!(count(&out, "indexed_documents"), 1);
+    assert_eq!(count(&out, "index_overwrites"), 0);
+}
+
+/// Every result routed; two tasks per object, one by an always-right
+/// worker and one by an always-wrong one; `right_s`/`wrong_s` their
+/// service times (the first submission breaks the 1–1 tie).
+fn majority(right_s: u32, wrong_s: u32, n: u32) -> RunOutput {
+    run(&format!(
+        r#"
+name: majority
+horizon: 2m
+producers:
+  - {{name: one, kind: burst, size: 1, every: 1d, to: incoming}}
+pipeline:
+  queues:
+    - {{name: incoming}}
+  consumers:
+    - name: classifier
+      queue: incoming
+      request_latency: 0ms
+      processing_time: {{dist: constant, value: 1s}}
+      confidence: {{dist: constant, value: 0.1}}
+      route: {{threshold: 0.5}}
+  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
+          refresh_interval: 0s}}
+job: {{initializing: 0s, workers_per_object: {n}}}
+workers:
+  - {{name: right, count: 1, service_time: {{dist: constant, value: {right_s}s}}, accuracy: 1}}
+  - {{name: wrong, count: 1, service_time: {{dist: constant, value: {wrong_s}s}}, accuracy: 0}}
+  - {{name: right2, count: {extra}, service_time: {{dist: constant, value: 9s}}, accuracy: 1}}
+"#,
+        extra = (n == 3) as u32
+    ))
+}
+
+#[test]
+fn p6_the_human_label_is_the_majority_ties_to_the_first_submission() {
+    // 1–1, the right worker first: correct.
+    let out = majority(1, 2, 2);
+    assert_eq!(count(&out, "human_labeled"), 1);
+    assert_eq!(get(&out, "accuracy_human"), Some(1.0));
+    // 1–1, the wrong worker first: wrong.
+    let out = majority(2, 1, 2);
+    assert_eq!(count(&out, "human_labeled"), 1);
+    assert_eq!(get(&out, "accuracy_human"), Some(0.0));
+    // 2–1 with the wrong worker first: the majority is right.
+    let out = majority(2, 1, 3);
+    assert_eq!(count(&out, "human_labeled"), 1);
+    assert_eq!(get(&out, "accuracy_human"), Some(1.0));
+}
+
+#[test]
+fn a_pipeline_only_run_has_no_job_and_its_ledgers_hold() {
+    let yaml = r#"
+name: seed
+horizon: 1h
+replications: 2
+producers:
+  - {name: uploads, kind: poisson, rate: 2000/h, source: s3, to: incoming,
+     duplicates: {s3_event_duplicate: 0.01}}
+pipeline:
+  queues:
+    - {name: incoming, visibility_timeout: 30s, duplicate_probability: 0.01,
+       dead_letter: {max_receive_count: 3}}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: 2
+      batch: 10
+      processing_time: {dist: lognormal, median: 400ms, sigma: 0.5}
+      failure_probability: 0.01
+      poison_probability: 0.001
+      confidence: {dist: beta, a: 8, b: 2}
+"#;
+    let s = scenario(yaml);
+    assert!(s.sim.no_job);
+    for r in 0..2 {
+        // P9 is checked inside (a violation is an error).
+        let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, r)).expect("P9 holds");
+        assert_eq!(out.summary.job_end_state, None);
+        assert!(count(&out, "classifier.processed") > 1500);
+        assert_eq!(
+            count(&out, "machine_labeled"),
+            count(&out, "classifier.results"),
+            "P6: without a route every result is a machine label"
+        );
+        assert!(get(&out, "searchable_latency_mean_s").is_some());
+        assert_eq!(get(&out, "searchable_latency_human_mean_s"), None);
+    }
+}
+
+#[test]
+fn a_scenario_without_a_pipeline_is_unchanged() {
+    // Worker accuracy is drawn only for pipeline objects: the job's numbers
+    // are the same with or without it, and no pipeline metric appears.
+    let base = std::fs::read_to_string("scenarios/quickstart.yaml").unwrap();
+    let with_accuracy = base.replace("service_time:", "accuracy: 0.5\n    service_time:");
+    assert_ne!(base, with_accuracy);
+    let a = scenario(&base);
+    let b = scenario(&with_accuracy);
+    assert!(a.sim.pipeline.is_none() && !a.sim.no_job);
+    let ra = simulate(&a.sim, StreamSeeds::for_replication(a.seed, 0)).unwrap();
+    let rb = simulate(&b.sim, StreamSeeds::for_replication(b.seed, 0)).unwrap();
+    assert_eq!(ra.summary, rb.summary);
+    let names: Vec<&str> = ra.summary.metrics().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, RunSummary::metric_names_for(&a.sim.sla));
+}
+
+#[test]
+fn validation_names_the_field() {
+    let bad = |yaml: &str, needle: &str| {
+        let e = match try_scenario(yaml) {
+            Ok(_) => panic!("valid: {yaml}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(needle), "{needle} not in: {e}");
+    };
+    let head = "name: x\nhorizon: 1h\n";
+    // P3: an S3 notification cannot target a FIFO queue.
+    bad(
+        &format!("{head}producers:\n  - {{kind: poisson, rate: 1/h, source: s3, to: q}}\npipeline:\n  queues: [{{name: q, type: fifo}}]\n"),
+        "producers[0].to",
+    );
+    // Unknown queue.
+    bad(
+        &format!("{head}producers:\n  - {{kind: poisson, rate: 1/h, to: nope}}\npipeline:\n  queues: [{{name: q}}]\n"),
+        "`nope` is not a pipeline queue",
+    );
+    // Stage names are unique across queues and consumers.
+    bad(
+        &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: q, queue: q, processing_time: {{dist: constant, value: 1s}}}}\n"),
+        "pipeline.consumers[0].name",
+    );
+    // P1 ranges.
+    bad(
+        &format!(
+            "{head}pipeline:\n  queues: [{{name: q, retention: 30s, visibility_timeout: 13h}}]\n"
+        ),
+        "pipeline.queues[0].retention",
+    );
+    bad(
+        &format!(
+            "{head}pipeline:\n  queues: [{{name: q, dead_letter: {{max_receive_count: 0}}}}]\n"
+        ),
+        "max_receive_count",
+    );
+    // P2: batch 1..10.
+    bad(
+        &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, batch: 11, processing_time: {{dist: constant, value: 1s}}}}\n"),
+        "pipeline.consumers[0].batch",
+    );
+    // P6: a route needs workers.
+    bad(
+        &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, route: {{threshold: 0.8}}, processing_time: {{dist: constant, value: 1s}}}}\n"),
+        "workers",
+    );
+}
+
+#[test]
+fn metric_names_for_a_pipeline_scenario_match_its_runs() {
+    let s = scenario(&std::fs::read_to_string("scenarios/pipeline-hybrid.yaml").unwrap());
+    let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).unwrap();
+    let names: Vec<&str> = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, RunSummary::metric_names_for_config(&s.sim));
+    for k in [
+        "incoming.dead_lettered",
+        "classifier.processed",
+        "accuracy_overall",
+    ] {
+        assert!(names.contains(&k), "{k}");
+    }
+}
