@@ -14,7 +14,6 @@ use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::US_PER_H;
 use crate::engine::StreamSeeds;
-use crate::model::config::Sla;
 use crate::model::sim::simulate_guarded;
 use crate::model::{InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
@@ -351,12 +350,12 @@ pub fn metric_cell(v: &MetricValue) -> String {
 }
 
 /// sweep.csv's columns; a scenario's service levels (`labeled_within_<d>`)
-/// come after the fixed metrics.
-pub fn sweep_header(params: &[ParamPath], sla: &[Sla]) -> Vec<String> {
+/// and pipeline metrics come after the fixed metrics.
+pub fn sweep_header(params: &[ParamPath], cfg: &SimConfig) -> Vec<String> {
     let mut h = vec!["point".to_string(), "replication".to_string()];
     h.extend(params.iter().map(|p| format!("param_{p}")));
     h.extend(
-        RunSummary::metric_names_for(sla)
+        RunSummary::metric_names_for_config(cfg)
             .into_iter()
             .map(str::to_string),
     );
@@ -373,6 +372,18 @@ pub fn extra_metric_names(header: &[String]) -> Vec<String> {
         .skip(fixed.len())
         .cloned()
         .collect()
+}
+
+/// Names of a point summary's statistics, in [`summarise`]'s order: the
+/// fixed numeric metrics, then the header's service levels and pipeline
+/// metrics.
+pub fn stat_names(header: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = numeric_metric_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    names.extend(extra_metric_names(header));
+    names
 }
 
 /// Runs `jobs` ((point, replication), 0-based) in parallel; each gets its
@@ -500,10 +511,10 @@ pub struct PointSummary {
     pub counts: Vec<usize>,
 }
 
-/// Numeric metrics of a scenario: the fixed ones and its service levels
-/// (valid in targets and `--metric`).
-pub fn numeric_metric_names_for(sla: &[Sla]) -> Vec<&'static str> {
-    RunSummary::metric_names_for(sla)
+/// Numeric metrics of a scenario: the fixed ones, its service levels and
+/// its pipeline's (valid in targets and `--metric`).
+pub fn numeric_metric_names_for(cfg: &SimConfig) -> Vec<&'static str> {
+    RunSummary::metric_names_for_config(cfg)
         .into_iter()
         .filter(|m| *m != "job_end_state")
         .collect()

@@ -304,7 +304,7 @@ fn table_metrics(asked: &[String], c: &Contenders) -> Result<Vec<(String, String
     }
     let mut known = vec!["lost_to_stop"];
     for cfg in &c.configs {
-        for m in labelsim::sweep::numeric_metric_names_for(&cfg.sla) {
+        for m in labelsim::sweep::numeric_metric_names_for(cfg) {
             if !known.contains(&m) {
                 known.push(m);
             }
@@ -410,9 +410,9 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         .collect();
 
     // compare.csv: the first's metrics, then service levels only others have.
-    let mut metric_names = RunSummary::metric_names_for(&configs[0].sla);
+    let mut metric_names = RunSummary::metric_names_for_config(&configs[0]);
     for c in &configs[1..] {
-        for m in RunSummary::metric_names_for(&c.sla) {
+        for m in RunSummary::metric_names_for_config(c) {
             if !metric_names.contains(&m) {
                 metric_names.push(m);
             }

@@ -53,7 +53,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             "--max-replications {cap} is below the {initial} replications each value starts with; raise it, or lower --replications"
         );
     }
-    let known = sweep::numeric_metric_names_for(&scenario.sim.sla);
+    let known = sweep::numeric_metric_names_for(&scenario.sim);
     let targets: Vec<Target> = args
         .targets
         .iter()

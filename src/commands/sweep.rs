@@ -228,7 +228,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     } else {
         DEFAULT_METRICS.iter().map(|s| s.to_string()).collect()
     };
-    let known = sweep::numeric_metric_names_for(&scenario.sim.sla);
+    let known = sweep::numeric_metric_names_for(&scenario.sim);
     for m in &metrics {
         if !known.contains(&m.as_str()) {
             bail!(
@@ -263,7 +263,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
-    let header = sweep::sweep_header(&design.params, &scenario.sim.sla);
+    let header = sweep::sweep_header(&design.params, &scenario.sim);
     let man = manifest(&scenario, replications, &design, &metrics);
     let out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     let mut rows: Vec<Row> = Vec::new();
@@ -378,7 +378,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             wall,
             ran as f64 / wall.max(1e-9)
         );
-        print_point_table(&design.params, &rows, &metrics);
+        print_point_table(&design.params, &rows, &header, &metrics);
         outln!(
             "results: {}/ (sweep.csv, sweep_summary.csv, sweep.json, charts)",
             out_dir.display()
@@ -387,9 +387,9 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn print_point_table(params: &[ParamPath], rows: &[Row], metrics: &[String]) {
+fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metrics: &[String]) {
     let summaries = sweep::summarise(rows);
-    let names = sweep::numeric_metric_names();
+    let names = sweep::stat_names(header);
     let idx: Vec<usize> = metrics
         .iter()
         .filter_map(|m| names.iter().position(|n| n == m))
@@ -434,6 +434,7 @@ fn write_summary_and_charts(
         fmt.is_none(),
         params,
         rows,
+        header,
         metrics,
         manifest,
     )?;
@@ -455,11 +456,12 @@ fn write_sweep_report(
     charts_skipped: bool,
     params: &[ParamPath],
     rows: &[Row],
+    header: &[String],
     metrics: &[String],
     manifest: &serde_json::Value,
 ) -> Result<()> {
     use labelsim::report::html;
-    let names = sweep::numeric_metric_names();
+    let names = sweep::stat_names(header);
     let idx: Vec<usize> = metrics
         .iter()
         .filter_map(|m| names.iter().position(|n| n == m))
@@ -567,7 +569,7 @@ fn write_tables_and_charts(
             &sweep::extra_metric_names(header),
         ),
     )?;
-    let names = sweep::numeric_metric_names();
+    let names = sweep::stat_names(header);
     let numeric_params: Option<Vec<Vec<f64>>> = summaries
         .iter()
         .map(|s| {

@@ -42,7 +42,9 @@ use crate::engine::time::US_PER_DAY;
 /// mode (R4) or when no producer is stationary, and +∞ when work arrives but
 /// no worker is ever on shift.
 pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
-    if cfg.job.mode == Mode::Batch {
+    // A pipeline (SPEC §6) decides what reaches the job (routing by
+    // confidence, copies, failures): no closed form here, so no verdict.
+    if cfg.job.mode == Mode::Batch || cfg.no_job || cfg.pipeline.is_some() {
         return None;
     }
     let rates: Vec<f64> = cfg

@@ -48,9 +48,11 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     }
     // humantime also reads months (`M`) and years (`y`), whose length is
     // ambiguous: `initializing: 5M` would be five months. Only these units.
+    // (Only where there is a number: `forever` is simply not a duration.)
+    let has_number = t.contains(|c: char| c.is_ascii_digit());
     for unit in t
         .split(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
-        .filter(|u| !u.is_empty())
+        .filter(|u| has_number && !u.is_empty())
     {
         if !DURATION_UNITS.contains(&unit) {
             return Err(format!(
