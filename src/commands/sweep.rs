@@ -450,6 +450,7 @@ fn write_summary_and_charts(
 
 /// report.html of a sweep: the per-point table, the charts, the design.
 /// Built only from the rows and the manifest, so a merge reproduces it.
+#[allow(clippy::too_many_arguments)]
 fn write_sweep_report(
     out: &mut OutputDir,
     charts_drawn: &[String],
