@@ -116,6 +116,12 @@ pub fn metric_axis_label(metric: &str) -> String {
         format!("{} [s]", base.replace('_', " "))
     } else if metric == "worker_utilization" {
         "worker utilization [fraction of on-shift time]".into()
+    } else if metric.contains("accuracy") {
+        format!("{words} [fraction of indexed objects]")
+    } else if metric.ends_with("utilization") {
+        format!("{words} [fraction of time]")
+    } else if metric.ends_with("requests") || metric.ends_with("receives") {
+        format!("{words} [requests]")
     } else if metric == "pool_wait_positive_fraction" {
         "objects that waited for a worker [fraction of objects]".into()
     } else if let Some(d) = metric.strip_prefix("labeled_within_") {
