@@ -24,7 +24,7 @@
 //! It exists to catch the orders of magnitude.
 
 use crate::engine::rng::SimRng;
-use crate::engine::time::{US_PER_DAY, US_PER_WEEK};
+use crate::engine::time::US_PER_WEEK;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::{ArrivalProcess, Mode, OnTimeout, ProducerConfig, Source, Warmup};
 use crate::model::load::offered_load;
@@ -356,7 +356,7 @@ fn producer_volume(i: usize, p: &ProducerConfig, cfg: &SimConfig, window_us: f64
             format!("producer `{name}` (diurnal)"),
         ),
         ArrivalProcess::Profile { points } => {
-            let mean = profile_mean_per_us(points);
+            let mean = crate::model::load::profile_mean_per_us(points);
             let peak_rate = points.iter().map(|p| p.1).fold(0.0, f64::max);
             (
                 mean * active,
@@ -463,19 +463,6 @@ fn producer_volume(i: usize, p: &ProducerConfig, cfg: &SimConfig, window_us: f64
         setting,
         what,
     }
-}
-
-/// Time average over a day of a piecewise-constant daily rate [per µs].
-fn profile_mean_per_us(points: &[(u64, f64)]) -> f64 {
-    let mut area = 0.0;
-    for (i, &(at, rate)) in points.iter().enumerate() {
-        let next = points
-            .get(i + 1)
-            .map_or(US_PER_DAY, |p| p.0)
-            .min(US_PER_DAY);
-        area += rate * next.saturating_sub(at) as f64;
-    }
-    area / US_PER_DAY as f64
 }
 
 /// Per worker group: the share of tasks that time out, and the expected

@@ -1,21 +1,7 @@
 //! "Did you mean" hints for misspelt names: the nearest known names by edit
 //! distance, instead of a list of fifty.
 
-/// Levenshtein distance between `a` and `b` (characters, not bytes).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use labelsim::scenario::edit_distance;
 
 /// The known names closest to `name`, at most three: those at the smallest
 /// edit distance if it is small for the name's length (at most 3, or a

@@ -110,7 +110,7 @@ fn stationary_rate_per_us(p: &ProducerConfig, cfg: &SimConfig) -> Option<f64> {
 }
 
 /// Time average over a day of a piecewise-constant daily rate [per µs].
-fn profile_mean_per_us(points: &[(u64, f64)]) -> f64 {
+pub(crate) fn profile_mean_per_us(points: &[(u64, f64)]) -> f64 {
     let mut area = 0.0;
     for (i, &(at, rate)) in points.iter().enumerate() {
         let next = points

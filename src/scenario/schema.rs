@@ -599,8 +599,8 @@ fn did_you_mean(key: &str, fields: &[Field]) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance (characters), for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     // Keys are short; a long one is no misspelling of them.
     if a.len() > 4 * b.len() + 8 {
         return usize::MAX;
