@@ -304,3 +304,37 @@ fn metric_names_for_a_pipeline_scenario_match_its_runs() {
         assert!(names.contains(&k), "{k}");
     }
 }
+
+#[test]
+fn pipeline_costs_sqs_requests_consumer_hours_and_cost_per_correct_label() {
+    // SPEC §6 cost: requests at the queue's price per million (0.40
+    // standard, or the scenario's), consumers paid per hour over the
+    // horizon, and the whole cost per expected correct indexed label.
+    let text = std::fs::read_to_string("scenarios/pipeline-seed.yaml").unwrap();
+    let base = run(&text);
+    let requests = get(&base, "requests").unwrap();
+    assert!(requests > 0.0);
+    let sqs = get(&base, "sqs_cost_usd").unwrap();
+    assert!(
+        (sqs - requests * 0.40 / 1e6).abs() < 1e-12,
+        "{sqs} for {requests} requests"
+    );
+    assert_eq!(get(&base, "consumer_cost_usd"), Some(0.0));
+    let priced = run(&format!(
+        "{text}\ncost: {{sqs_per_million_requests: 1.0, consumer_per_hour: 0.5}}\n"
+    ));
+    let horizon_h = scenario(&text).sim.horizon.as_secs_f64() / 3600.0;
+    let consumers = get(&priced, "consumer_cost_usd").unwrap();
+    assert!(
+        (consumers - 4.0 * horizon_h * 0.5).abs() < 1e-9,
+        "{consumers}"
+    );
+    let sqs = get(&priced, "sqs_cost_usd").unwrap();
+    assert!((sqs - get(&priced, "requests").unwrap() / 1e6).abs() < 1e-12);
+    let cost = priced.summary.cost_usd;
+    assert!((cost - (sqs + consumers)).abs() < 1e-9, "no people: {cost}");
+    let correct =
+        get(&priced, "indexed_documents").unwrap() * get(&priced, "accuracy_overall").unwrap();
+    let per = get(&priced, "cost_per_correct_label").unwrap();
+    assert!((per - cost / correct).abs() < 1e-12, "{per}");
+}

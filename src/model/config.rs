@@ -225,6 +225,11 @@ pub struct CostConfig {
     pub per_task: f64,
     /// Wage per worker-hour on shift (private and vendor teams).
     pub wage_per_worker_hour: f64,
+    /// SQS price per million requests (SPEC §6); None: the published
+    /// prices, 0.40 for a standard queue and 0.50 for a FIFO queue.
+    pub sqs_per_million_requests: Option<f64>,
+    /// Price per consumer (poller) hour, over the whole horizon.
+    pub consumer_per_hour: f64,
 }
 
 impl CostConfig {
@@ -249,6 +254,8 @@ impl CostConfig {
             ],
             per_task: 0.0,
             wage_per_worker_hour: 0.0,
+            sqs_per_million_requests: None,
+            consumer_per_hour: 0.0,
         }
     }
 

@@ -157,6 +157,15 @@ pub struct RunSummary {
     pub pipeline: Vec<(&'static str, Option<f64>)>,
 }
 
+/// The pipeline's cost metrics (SPEC §6), after its other metrics: SQS
+/// requests, consumer hours, and the run's whole cost (`cost_usd`, people
+/// included) per expected correct indexed label.
+pub const PIPELINE_COST_METRICS: [&str; 3] = [
+    "sqs_cost_usd",
+    "consumer_cost_usd",
+    "cost_per_correct_label",
+];
+
 /// Whether a pipeline metric is a count (not a mean, time, share or
 /// accuracy).
 fn pipeline_count(name: &str) -> bool {
@@ -288,6 +297,7 @@ impl RunSummary {
                     .into_iter()
                     .map(|(k, _)| intern(k)),
             );
+            names.extend(PIPELINE_COST_METRICS);
         }
         names
     }

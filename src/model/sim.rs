@@ -2174,6 +2174,9 @@ impl<'a> Simulation<'a> {
             &self.cfg.cost,
             self.cfg.job.workers_per_object,
         );
+        if let Some(p) = &self.cfg.pipeline {
+            apply_pipeline_costs(&mut summary, p, &self.cfg.cost, horizon);
+        }
         let ledger = invariants::Ledger {
             summary: &summary,
             mode: self.cfg.job.mode,
@@ -2234,6 +2237,50 @@ fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
     let per_duplicate = per_object + n as f64 * cost.per_task;
     s.duplicate_cost_paid_usd = s.duplicate_objects_accepted as f64 * per_duplicate;
     s.duplicate_cost_avoided_usd = s.duplicates_dropped as f64 * per_duplicate;
+}
+
+/// SPEC §6 costs: SQS requests per queue at its price (standard or FIFO),
+/// consumer hours over the horizon, added to `cost_usd`; and the whole cost
+/// per expected correct indexed label (indexed documents × the expected
+/// share correct, `accuracy_overall`), None when no label is indexed.
+fn apply_pipeline_costs(
+    s: &mut RunSummary,
+    p: &super::pipeline::PipelineConfig,
+    cost: &super::config::CostConfig,
+    horizon: SimTime,
+) {
+    let get = |key: &str| -> Option<f64> {
+        s.pipeline
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| *v)
+    };
+    let sqs: f64 = p
+        .queues
+        .iter()
+        .map(|q| {
+            let price =
+                cost.sqs_per_million_requests
+                    .unwrap_or(if q.is_fifo() { 0.50 } else { 0.40 });
+            get(&format!("{}.requests", q.name)).unwrap_or(0.0) * price / 1e6
+        })
+        .sum();
+    let hours = horizon.as_secs_f64() / 3600.0;
+    let consumers: f64 = p
+        .consumers
+        .iter()
+        .map(|c| c.count as f64 * hours * cost.consumer_per_hour)
+        .sum();
+    s.cost_usd += sqs + consumers;
+    let correct = match (get("indexed_documents"), get("accuracy_overall")) {
+        (Some(n), Some(a)) if n * a > 0.0 => Some(n * a),
+        _ => None,
+    };
+    let per_correct = correct.map(|c| s.cost_usd / c);
+    let names = super::metrics::PIPELINE_COST_METRICS;
+    s.pipeline.push((names[0], Some(sqs)));
+    s.pipeline.push((names[1], Some(consumers)));
+    s.pipeline.push((names[2], per_correct));
 }
 
 /// The highest rate a Poisson-type process reaches [messages/µs].

@@ -1245,6 +1245,12 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
     if let Some(w) = c.wage_per_worker_hour {
         cost.wage_per_worker_hour = money(ctx, "cost.wage_per_worker_hour", w);
     }
+    if let Some(p) = c.sqs_per_million_requests {
+        cost.sqs_per_million_requests = Some(money(ctx, "cost.sqs_per_million_requests", p));
+    }
+    if let Some(p) = c.consumer_per_hour {
+        cost.consumer_per_hour = money(ctx, "cost.consumer_per_hour", p);
+    }
     cost
 }
 

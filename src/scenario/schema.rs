@@ -195,6 +195,8 @@ pub(super) const COST: &[Field] = &[
     opt("per_object", Kind::PerObject),
     opt("per_task", Kind::Number),
     opt("wage_per_worker_hour", Kind::Number),
+    opt("sqs_per_million_requests", Kind::Number),
+    opt("consumer_per_hour", Kind::Number),
 ];
 
 pub(super) const OUTPUT: &[Field] = &[

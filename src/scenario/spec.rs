@@ -216,6 +216,8 @@ pub struct CostSpec {
     pub per_object: Option<PerObjectSpec>,
     pub per_task: Option<f64>,
     pub wage_per_worker_hour: Option<f64>,
+    pub sqs_per_million_requests: Option<f64>,
+    pub consumer_per_hour: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
