@@ -1061,3 +1061,22 @@ fn r9_a_manifest_producer_gets_its_duplicate_copies_too() {
     assert_eq!(s.duplicates_dropped, 0);
     assert_eq!(s.objects_labeled, 10);
 }
+
+#[test]
+fn almost_certain_mistakes_are_warnings_and_the_run_goes_ahead() {
+    // Valid, but nothing useful can come of it: initializing as long as the
+    // horizon (R1: every message lost), a stop after the horizon, a
+    // producer that starts after it.
+    let s = scenario(
+        "name: x\nhorizon: 1d\njob: {initializing: 1d, stop_at: 2d}\nproducers:\n  - {name: p, kind: poisson, rate: 1/h}\n  - {name: late, kind: poisson, rate: 1/h, start: 3d}\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}}]\n",
+    );
+    let fields: Vec<&str> = s.warnings.iter().map(|w| w.field.as_str()).collect();
+    for f in ["job.initializing", "job.stop_at", "producers[1].start"] {
+        assert!(fields.contains(&f), "{f} not warned: {:?}", s.warnings);
+    }
+    // The ordinary case warns about none of them.
+    let s = scenario(
+        "name: x\nhorizon: 1d\njob: {initializing: 5m, stop_at: 12h}\nproducers:\n  - {name: p, kind: poisson, rate: 1/h, start: 1h}\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}}]\n",
+    );
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}

@@ -247,6 +247,27 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     });
 
     let job = build_job(&spec.job, ctx);
+    // Valid, but almost surely a mistake: say so (the run goes ahead).
+    if spec.job.initializing.is_some() && SimTime::after(job.initializing) >= horizon {
+        ctx.warn(
+            "job.initializing",
+            format!(
+                "{} is not shorter than the horizon ({}): the job never reaches InProgress and every message is lost (R1)",
+                job.initializing.human(),
+                horizon.since(SimTime::ZERO).human()
+            ),
+        );
+    }
+    if let Some(stop) = job.stop_at.filter(|s| *s > horizon) {
+        ctx.warn(
+            "job.stop_at",
+            format!(
+                "{} is after the horizon ({}): the stop never happens",
+                stop.since(SimTime::ZERO).human(),
+                horizon.since(SimTime::ZERO).human()
+            ),
+        );
+    }
     let task_type = spec
         .job
         .task_type
@@ -1501,6 +1522,16 @@ fn build_producer(
     let f = format!("producers[{i}]");
     let name = p.name.clone().unwrap_or_else(|| format!("{}{}", p.kind, i));
     let start = SimTime::after(ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO));
+    if start >= horizon && p.start.is_some() {
+        ctx.warn(
+            format!("{f}.start"),
+            format!(
+                "{} is not before the horizon ({}): this producer sends nothing",
+                start.since(SimTime::ZERO).human(),
+                horizon.since(SimTime::ZERO).human()
+            ),
+        );
+    }
     let end = ctx
         .opt_duration(&format!("{f}.end"), &p.end)
         .map(SimTime::after)
