@@ -5,6 +5,7 @@
 pub mod config;
 pub mod dedup;
 pub mod invariants;
+mod job;
 pub mod load;
 pub mod metrics;
 pub mod pipeline;

@@ -18,17 +18,18 @@ use super::config::{
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
+use super::job::producers::{manifest_size, Producers};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::{Decision, Gate, Policy};
 use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::{Latency, TimeWeighted};
-use crate::engine::time::{US_PER_DAY, US_PER_H};
+use crate::engine::time::US_PER_H;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
 use rand::SeedableRng;
-use rand_distr::{Distribution, Exp, LogNormal};
+use rand_distr::{Distribution, LogNormal};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
@@ -231,17 +232,6 @@ struct Worker {
     busy: Option<Holding>,
 }
 
-struct ProducerState {
-    arrivals: SimRng,
-    duplicates: SimRng,
-    sent: u64,
-    next_index: usize,
-    /// Exact instant of the last candidate arrival of a Poisson-type
-    /// process [µs, fractional]: gaps are added here, never to the rounded
-    /// tick, so no rounding accumulates (SPEC §4a).
-    poisson_clock: f64,
-}
-
 /// R5 pilot bookkeeping.
 #[derive(Clone, Copy, Debug)]
 struct Pilot {
@@ -313,7 +303,7 @@ pub struct Simulation<'a> {
     /// A bulk loop stopped on the guard's word; the run ends.
     halted: bool,
 
-    producers: Vec<ProducerState>,
+    producers: Producers,
     ids: IdIssuer,
     seen: SeenIds,
     /// Object keys of accepted objects, to count uncaught duplicates.
@@ -405,15 +395,6 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
     pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
-        let producers = (0..cfg.producers.len())
-            .map(|i| ProducerState {
-                arrivals: seeds.stream(StreamKind::Arrivals, i as u64),
-                duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
-                sent: 0,
-                next_index: 0,
-                poisson_clock: 0.0,
-            })
-            .collect();
         let mut group_rngs: Vec<SimRng> = (0..cfg.workers.len())
             .map(|g| seeds.stream(StreamKind::Service, g as u64))
             .collect();
@@ -452,7 +433,7 @@ impl<'a> Simulation<'a> {
             check_at: u64::MAX,
             charged: 0,
             halted: false,
-            producers,
+            producers: Producers::new(cfg, seeds),
             ids: IdIssuer::default(),
             seen: SeenIds::default(),
             accepted_keys: SeenIds::default(),
@@ -668,10 +649,8 @@ impl<'a> Simulation<'a> {
             }
         }
         for (p, prod) in cfg.producers.iter().enumerate() {
-            if !matches!(prod.process, ArrivalProcess::Manifest { .. }) {
-                if let Some(t) = self.first_send_time(p) {
-                    self.schedule(t, Event::ProducerNext(p as u16));
-                }
+            if let Some(t) = self.producers.first_send_time(cfg, p) {
+                self.schedule(t, Event::ProducerNext(p as u16));
             }
             if let (Source::S3, Some(t)) = (prod.source, prod.notification_configured_at) {
                 self.schedule(t, Event::S3Test(p as u16));
@@ -832,7 +811,7 @@ impl<'a> Simulation<'a> {
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
-            for i in 0..self.manifest_size(p) {
+            for i in 0..manifest_size(self.cfg, p) {
                 if !self.bulk_may_continue(i) {
                     return;
                 }
@@ -857,7 +836,7 @@ impl<'a> Simulation<'a> {
             // objects were handed over at creation, so they are counted
             // (received, accepted, stranded), never dropped from the ledgers.
             for p in 0..self.cfg.producers.len() {
-                for i in 0..self.manifest_size(p) {
+                for i in 0..manifest_size(self.cfg, p) {
                     if !self.bulk_may_continue(i) {
                         return;
                     }
@@ -925,99 +904,21 @@ impl<'a> Simulation<'a> {
 
     // ----- producers and messages ----------------------------------------
 
-    fn first_send_time(&mut self, p: usize) -> Option<SimTime> {
-        let cfg = self.cfg;
-        let prod = &cfg.producers[p];
-        if prod.limit == Some(0) {
-            return None; // SPEC §4a: `limit: 0` sends nothing, for every kind.
-        }
-        match &prod.process {
-            ArrivalProcess::Burst { .. } => Some(prod.start),
-            ArrivalProcess::Trace { times } => {
-                let i = times.partition_point(|&t| t < prod.start);
-                self.producers[p].next_index = i;
-                times.get(i).copied()
-            }
-            _ => {
-                self.producers[p].poisson_clock = prod.start.as_micros() as f64;
-                self.next_poisson_time(p)
-            }
-        }
-        .filter(|&t| t < prod.end)
-    }
-
-    /// Next event of a (possibly non-homogeneous) Poisson process after the
-    /// producer's previous candidate, by thinning against the process's peak
-    /// rate (Lewis–Shedler). The exact (fractional) instant is kept and the
-    /// event fires at its tick (floor), so gaps never accumulate rounding.
-    fn next_poisson_time(&mut self, p: usize) -> Option<SimTime> {
-        let cfg = self.cfg;
-        let prod = &cfg.producers[p];
-        let peak = peak_rate(&prod.process);
-        if peak <= 0.0 {
-            return None;
-        }
-        let exp = Exp::new(peak).expect("positive rate");
-        let homogeneous = matches!(prod.process, ArrivalProcess::Poisson { .. });
-        let end = prod.end.as_micros() as f64;
-        let state = &mut self.producers[p];
-        loop {
-            state.poisson_clock += exp.sample(&mut state.arrivals);
-            if state.poisson_clock >= end {
-                return None;
-            }
-            let st = SimTime::from_micros(state.poisson_clock as u64);
-            if homogeneous
-                || state.arrivals.random::<f64>() * peak
-                    < rate_at(&prod.process, st, cfg.start_at_epoch_us)
-            {
-                return Some(st);
-            }
-        }
-    }
-
     fn on_producer_next(&mut self, p: usize) {
         let cfg = self.cfg;
-        let prod = &cfg.producers[p];
-        let limit = prod.limit.unwrap_or(u64::MAX);
-        match &prod.process {
-            ArrivalProcess::Burst { size, every } => {
-                let n = (*size).min(limit - self.producers[p].sent);
-                for i in 0..n {
-                    if !self.bulk_may_continue(i) {
-                        return;
-                    }
-                    self.send_original(p);
-                }
-                let next = self.now + *every;
-                if !every.is_zero() && next < prod.end && self.producers[p].sent < limit {
-                    self.schedule(next, Event::ProducerNext(p as u16));
-                }
+        for i in 0..self.producers.due(cfg, p) {
+            if !self.bulk_may_continue(i) {
+                return;
             }
-            ArrivalProcess::Trace { times } => {
-                self.send_original(p);
-                let i = self.producers[p].next_index + 1;
-                self.producers[p].next_index = i;
-                if let Some(&t) = times.get(i) {
-                    if t < prod.end && self.producers[p].sent < limit {
-                        self.schedule(t, Event::ProducerNext(p as u16));
-                    }
-                }
-            }
-            _ => {
-                self.send_original(p);
-                if self.producers[p].sent < limit {
-                    if let Some(t) = self.next_poisson_time(p) {
-                        self.schedule(t, Event::ProducerNext(p as u16));
-                    }
-                }
-            }
+            self.send_original(p);
+        }
+        if let Some(t) = self.producers.next_send_time(cfg, p, self.now) {
+            self.schedule(t, Event::ProducerNext(p as u16));
         }
     }
 
     /// A producer's original send: through the sender throttle (R12).
     fn send_original(&mut self, p: usize) {
-        self.producers[p].sent += 1;
         self.c.messages_produced += 1;
         let ids = self.ids.fresh();
         let held = Held {
@@ -1189,81 +1090,15 @@ impl<'a> Simulation<'a> {
     /// R9: the duplicate copies a message gives rise to, each arriving
     /// `duplicates.delay` after it (every producer kind, the manifest too).
     fn spawn_duplicates(&mut self, p: usize, ids: MessageIds) {
-        let cfg = self.cfg;
-        let prod = &cfg.producers[p];
-        let d = &prod.duplicates;
-        if d.sns_redelivery + d.producer_retry + d.s3_event_duplicate + d.reupload <= 0.0 {
-            return;
-        }
-        let at = self.now + d.delay;
-        let rng = &mut self.producers[p].duplicates;
-        let (redeliver, retry, s3dup, reupload) = (
-            rng.random::<f64>() < d.sns_redelivery,
-            rng.random::<f64>() < d.producer_retry,
-            rng.random::<f64>() < d.s3_event_duplicate,
-            rng.random::<f64>() < d.reupload,
-        );
+        let at = self.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
-        if redeliver {
-            // Same SNS message delivered again.
-            self.schedule(
-                at,
-                Event::Deliver {
-                    producer,
-                    ids,
-                    produced: false,
-                },
-            );
-        }
-        if retry {
-            // A new publish of the same object; from S3, a new PUT.
-            let retry_ids = MessageIds {
-                publish: self.ids.new_publish(),
-                object_key: ids.object_key,
-                upload: match prod.source {
-                    Source::S3 => self.ids.new_upload(),
-                    Source::Sns => ids.upload,
-                },
+        for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
+            let ev = Event::Deliver {
+                producer,
+                ids: copy.ids,
+                produced: copy.produced,
             };
-            self.schedule(
-                at,
-                Event::Deliver {
-                    producer,
-                    ids: retry_ids,
-                    produced: true,
-                },
-            );
-        }
-        if s3dup && prod.source == Source::S3 {
-            // S3 delivers the same event again: same URI + sequencer.
-            let dup_ids = MessageIds {
-                publish: self.ids.new_publish(),
-                ..ids
-            };
-            self.schedule(
-                at,
-                Event::Deliver {
-                    producer,
-                    ids: dup_ids,
-                    produced: false,
-                },
-            );
-        }
-        if reupload {
-            // The same key uploaded (or sent) again: new sequencer, new publish.
-            let re_ids = MessageIds {
-                publish: self.ids.new_publish(),
-                object_key: ids.object_key,
-                upload: self.ids.new_upload(),
-            };
-            self.schedule(
-                at,
-                Event::Deliver {
-                    producer,
-                    ids: re_ids,
-                    produced: true,
-                },
-            );
+            self.events.schedule_in_phase(at, ev.phase(), ev);
         }
     }
 
@@ -1315,16 +1150,6 @@ impl<'a> Simulation<'a> {
             self.duplicate_objects_accepted += 1;
         }
         self.accept(produced_at, ids.publish);
-    }
-
-    /// Objects in producer `p`'s input manifest (its `limit` applies).
-    fn manifest_size(&self, p: usize) -> u64 {
-        match self.cfg.producers[p].process {
-            ArrivalProcess::Manifest { count } => {
-                self.cfg.producers[p].limit.map_or(count, |l| l.min(count))
-            }
-            _ => 0,
-        }
     }
 
     /// Counts an object in (accepted, in the system) and names it.
@@ -2281,47 +2106,6 @@ fn apply_pipeline_costs(
     s.pipeline.push((names[0], Some(sqs)));
     s.pipeline.push((names[1], Some(consumers)));
     s.pipeline.push((names[2], per_correct));
-}
-
-/// The highest rate a Poisson-type process reaches [messages/µs].
-fn peak_rate(process: &ArrivalProcess) -> f64 {
-    match process {
-        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
-        ArrivalProcess::Diurnal {
-            mean_per_us,
-            amplitude,
-            ..
-        } => mean_per_us * (1.0 + amplitude),
-        ArrivalProcess::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
-        _ => 0.0,
-    }
-}
-
-/// The rate of a Poisson-type process at `t` [messages/µs].
-fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_us: i64) -> f64 {
-    match process {
-        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
-        ArrivalProcess::Diurnal {
-            mean_per_us,
-            peak_hour,
-            amplitude,
-        } => {
-            let h = us_of_day(t, start_epoch_us) as f64 / US_PER_H as f64;
-            mean_per_us
-                * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
-        }
-        ArrivalProcess::Profile { points } => {
-            let d = us_of_day(t, start_epoch_us);
-            let i = points.partition_point(|&(at, _)| at <= d);
-            points[i.saturating_sub(1)].1
-        }
-        _ => 0.0,
-    }
-}
-
-/// Microseconds since midnight UTC of the calendar at sim time `t`.
-fn us_of_day(t: SimTime, start_epoch_us: i64) -> u64 {
-    (start_epoch_us + t.as_micros() as i64).rem_euclid(US_PER_DAY as i64) as u64
 }
 
 /// Key of an (object, worker) pair: object numbers below 2^40, workers

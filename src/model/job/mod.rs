@@ -1,0 +1,6 @@
+//! The labeling job's components (SPEC §2), each owning its state: the
+//! simulation in [`super::sim`] wires them together on the event engine.
+//!
+//! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
+
+pub(crate) mod producers;

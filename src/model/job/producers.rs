@@ -1,0 +1,263 @@
+//! Producers: when each sends its original messages (SPEC §3 producer kinds,
+//! R9's duplicate copies). The component owns each producer's random
+//! streams and position; the simulation asks it what is due and sends.
+
+use crate::engine::time::{US_PER_DAY, US_PER_H};
+use crate::engine::{SimRng, SimTime, StreamKind, StreamSeeds};
+use crate::model::config::{ArrivalProcess, SimConfig, Source};
+use crate::model::dedup::{IdIssuer, MessageIds};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+
+/// One producer's position and streams.
+struct State {
+    arrivals: SimRng,
+    duplicates: SimRng,
+    sent: u64,
+    next_index: usize,
+    /// Exact instant of the last candidate arrival of a Poisson-type
+    /// process [µs, fractional]: gaps are added here, never to the rounded
+    /// tick, so no rounding accumulates (SPEC §4a).
+    poisson_clock: f64,
+}
+
+/// A copy of a message that R9 delivers `duplicates.delay` after it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Copy {
+    pub ids: MessageIds,
+    /// A new production of the object (a retry or re-upload), as opposed to
+    /// the same message delivered again.
+    pub produced: bool,
+}
+
+/// Every producer of the scenario.
+pub(crate) struct Producers {
+    states: Vec<State>,
+}
+
+impl Producers {
+    pub fn new(cfg: &SimConfig, seeds: StreamSeeds) -> Self {
+        let states = (0..cfg.producers.len())
+            .map(|i| State {
+                arrivals: seeds.stream(StreamKind::Arrivals, i as u64),
+                duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
+                sent: 0,
+                next_index: 0,
+                poisson_clock: 0.0,
+            })
+            .collect();
+        Producers { states }
+    }
+
+    /// The instant of producer `p`'s first send, if it sends at all
+    /// (manifests are sent by the job at its start instead, R3/R4).
+    pub fn first_send_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
+        let prod = &cfg.producers[p];
+        if prod.limit == Some(0) {
+            return None; // SPEC §4a: `limit: 0` sends nothing, for every kind.
+        }
+        match &prod.process {
+            ArrivalProcess::Manifest { .. } => None,
+            ArrivalProcess::Burst { .. } => Some(prod.start),
+            ArrivalProcess::Trace { times } => {
+                let i = times.partition_point(|&t| t < prod.start);
+                self.states[p].next_index = i;
+                times.get(i).copied()
+            }
+            _ => {
+                self.states[p].poisson_clock = prod.start.as_micros() as f64;
+                self.next_poisson_time(cfg, p)
+            }
+        }
+        .filter(|&t| t < prod.end)
+    }
+
+    /// At one of producer `p`'s send instants: how many original messages
+    /// it sends now (a burst's size, else 1, within its `limit`). They are
+    /// counted as sent.
+    pub fn due(&mut self, cfg: &SimConfig, p: usize) -> u64 {
+        let prod = &cfg.producers[p];
+        let limit = prod.limit.unwrap_or(u64::MAX);
+        let state = &mut self.states[p];
+        let n = match &prod.process {
+            ArrivalProcess::Burst { size, .. } => (*size).min(limit - state.sent),
+            _ => 1,
+        };
+        state.sent += n;
+        n
+    }
+
+    /// After the messages [`Self::due`] at `now` were sent: producer `p`'s
+    /// next send instant, if any.
+    pub fn next_send_time(&mut self, cfg: &SimConfig, p: usize, now: SimTime) -> Option<SimTime> {
+        let prod = &cfg.producers[p];
+        let limit = prod.limit.unwrap_or(u64::MAX);
+        if self.states[p].sent >= limit {
+            return None;
+        }
+        match &prod.process {
+            ArrivalProcess::Burst { every, .. } => {
+                let next = now + *every;
+                (!every.is_zero() && next < prod.end).then_some(next)
+            }
+            ArrivalProcess::Trace { times } => {
+                let state = &mut self.states[p];
+                state.next_index += 1;
+                times
+                    .get(state.next_index)
+                    .copied()
+                    .filter(|&t| t < prod.end)
+            }
+            _ => self.next_poisson_time(cfg, p),
+        }
+    }
+
+    /// Next event of a (possibly non-homogeneous) Poisson process after the
+    /// producer's previous candidate, by thinning against the process's peak
+    /// rate (Lewis–Shedler). The exact (fractional) instant is kept and the
+    /// event fires at its tick (floor), so gaps never accumulate rounding.
+    fn next_poisson_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
+        let prod = &cfg.producers[p];
+        let peak = peak_rate(&prod.process);
+        if peak <= 0.0 {
+            return None;
+        }
+        let exp = Exp::new(peak).expect("positive rate");
+        let homogeneous = matches!(prod.process, ArrivalProcess::Poisson { .. });
+        let end = prod.end.as_micros() as f64;
+        let state = &mut self.states[p];
+        loop {
+            state.poisson_clock += exp.sample(&mut state.arrivals);
+            if state.poisson_clock >= end {
+                return None;
+            }
+            let st = SimTime::from_micros(state.poisson_clock as u64);
+            if homogeneous
+                || state.arrivals.random::<f64>() * peak
+                    < rate_at(&prod.process, st, cfg.start_at_epoch_us)
+            {
+                return Some(st);
+            }
+        }
+    }
+
+    /// R9: the copies message `ids` of producer `p` gives rise to (every
+    /// producer kind, the manifest too), in a fixed order: the same SNS
+    /// message redelivered, a producer retry (a new publish of the object;
+    /// from S3 a new PUT), the same S3 event delivered again (same URI and
+    /// sequencer), a re-upload of the key (new sequencer, new publish).
+    /// Each source is one draw from the producer's duplicate stream.
+    pub fn duplicates(
+        &mut self,
+        cfg: &SimConfig,
+        p: usize,
+        ids: MessageIds,
+        issuer: &mut IdIssuer,
+    ) -> impl Iterator<Item = Copy> {
+        let prod = &cfg.producers[p];
+        let d = &prod.duplicates;
+        let mut copies: [Option<Copy>; 4] = [None; 4];
+        if d.sns_redelivery + d.producer_retry + d.s3_event_duplicate + d.reupload <= 0.0 {
+            return copies.into_iter().flatten();
+        }
+        let rng = &mut self.states[p].duplicates;
+        let (redeliver, retry, s3dup, reupload) = (
+            rng.random::<f64>() < d.sns_redelivery,
+            rng.random::<f64>() < d.producer_retry,
+            rng.random::<f64>() < d.s3_event_duplicate,
+            rng.random::<f64>() < d.reupload,
+        );
+        if redeliver {
+            copies[0] = Some(Copy {
+                ids,
+                produced: false,
+            });
+        }
+        if retry {
+            let retry_ids = MessageIds {
+                publish: issuer.new_publish(),
+                object_key: ids.object_key,
+                upload: match prod.source {
+                    Source::S3 => issuer.new_upload(),
+                    Source::Sns => ids.upload,
+                },
+            };
+            copies[1] = Some(Copy {
+                ids: retry_ids,
+                produced: true,
+            });
+        }
+        if s3dup && prod.source == Source::S3 {
+            copies[2] = Some(Copy {
+                ids: MessageIds {
+                    publish: issuer.new_publish(),
+                    ..ids
+                },
+                produced: false,
+            });
+        }
+        if reupload {
+            copies[3] = Some(Copy {
+                ids: MessageIds {
+                    publish: issuer.new_publish(),
+                    object_key: ids.object_key,
+                    upload: issuer.new_upload(),
+                },
+                produced: true,
+            });
+        }
+        copies.into_iter().flatten()
+    }
+}
+
+/// Objects in producer `p`'s input manifest (its `limit` applies); 0 for
+/// other kinds.
+pub(crate) fn manifest_size(cfg: &SimConfig, p: usize) -> u64 {
+    match cfg.producers[p].process {
+        ArrivalProcess::Manifest { count } => {
+            cfg.producers[p].limit.map_or(count, |l| l.min(count))
+        }
+        _ => 0,
+    }
+}
+
+/// The highest rate a Poisson-type process reaches [messages/µs].
+fn peak_rate(process: &ArrivalProcess) -> f64 {
+    match process {
+        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
+        ArrivalProcess::Diurnal {
+            mean_per_us,
+            amplitude,
+            ..
+        } => mean_per_us * (1.0 + amplitude),
+        ArrivalProcess::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
+        _ => 0.0,
+    }
+}
+
+/// The rate of a Poisson-type process at `t` [messages/µs].
+fn rate_at(process: &ArrivalProcess, t: SimTime, start_epoch_us: i64) -> f64 {
+    match process {
+        ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
+        ArrivalProcess::Diurnal {
+            mean_per_us,
+            peak_hour,
+            amplitude,
+        } => {
+            let h = us_of_day(t, start_epoch_us) as f64 / US_PER_H as f64;
+            mean_per_us
+                * (1.0 + amplitude * (2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0).cos())
+        }
+        ArrivalProcess::Profile { points } => {
+            let d = us_of_day(t, start_epoch_us);
+            let i = points.partition_point(|&(at, _)| at <= d);
+            points[i.saturating_sub(1)].1
+        }
+        _ => 0.0,
+    }
+}
+
+/// Microseconds since midnight UTC of the calendar at sim time `t`.
+fn us_of_day(t: SimTime, start_epoch_us: i64) -> u64 {
+    (start_epoch_us + t.as_micros() as i64).rem_euclid(US_PER_DAY as i64) as u64
+}
