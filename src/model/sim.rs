@@ -19,9 +19,10 @@ use super::config::{
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
 use super::job::producers::{manifest_size, Producers};
+use super::job::sender::{Held, Poll, Sender, SenderEvent};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
-use super::throttle::{Decision, Gate, Policy};
+use super::throttle::Policy;
 use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::{Latency, TimeWeighted};
@@ -70,19 +71,8 @@ enum Event {
     Sample,
     /// SPEC §4a: the warm-up ends; time-weighted means start here.
     WarmupEnd,
-    /// R12: the sender may release held messages.
-    SenderRelease,
-    /// R12: the queue metric is sampled.
-    MetricSample,
-    /// R12: a sample reaches the sender, `metrics.delay` later, with the
-    /// sender's send count at sampling time.
-    MetricObserved { backlog: u64, sends: u64 },
-    /// R12: an expiry alarm reaches the sender.
-    AlarmObserved,
-    /// AIMD / PI control step.
-    ControlTick,
-    /// Keep-alive check.
-    Keepalive,
+    /// R12: an event of the sender, handed to it.
+    Sender(SenderEvent),
     /// SPEC §6: an event of the pipeline (P1–P8), handed to it.
     Pipe(PipeEvent),
 }
@@ -108,14 +98,6 @@ impl Event {
             _ => Phase::Normal,
         }
     }
-}
-
-/// A message waiting at the sender (R12).
-#[derive(Clone, Copy, Debug)]
-struct Held {
-    producer: u16,
-    ids: MessageIds,
-    produced_at: SimTime,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -368,16 +350,10 @@ pub struct Simulation<'a> {
     in_system: u64,
 
     timeseries: Vec<Sample>,
-    sender: VecDeque<Held>,
-    gate: Gate,
-    release_timer: Option<SimTime>,
-    last_send: SimTime,
+    sender: Sender,
     /// Last change of the SQS queue, and when it last woke from inactivity.
     queue_last_activity: SimTime,
     queue_woke_at: Option<SimTime>,
-    held_max: u64,
-    sender_wait: Latency,
-    keepalive_messages: u64,
     e2e: Latency,
     task_seed: u64,
     /// Objects whose first task waited in the pool for a worker (> 0 ms).
@@ -484,15 +460,9 @@ impl<'a> Simulation<'a> {
             timeseries: Vec::new(),
             pool_waited: 0,
             trace: None,
-            sender: VecDeque::new(),
-            gate: Gate::new(&cfg.throttle.policy),
-            release_timer: None,
-            last_send: SimTime::ZERO,
+            sender: Sender::new(&cfg.throttle),
             queue_last_activity: SimTime::ZERO,
             queue_woke_at: None,
-            held_max: 0,
-            sender_wait: Latency::new(),
-            keepalive_messages: 0,
             e2e: Latency::new(),
             task_seed: seeds.key(StreamKind::Tasks, 0),
             // The pipeline's streams are its own (a tag of `Tasks` the job
@@ -666,19 +636,8 @@ impl<'a> Simulation<'a> {
         if self.warmup_end > SimTime::ZERO && self.warmup_end <= cfg.horizon {
             self.schedule(self.warmup_end, Event::WarmupEnd);
         }
-        let t = &cfg.throttle;
-        if matches!(
-            t.policy,
-            Policy::BacklogThreshold { .. } | Policy::Aimd { .. } | Policy::Pi { .. }
-        ) && !t.metrics_period.is_zero()
-        {
-            self.schedule(SimTime::ZERO, Event::MetricSample);
-        }
-        if let Some(iv) = t.policy.interval().filter(|d| !d.is_zero()) {
-            self.schedule(SimTime::ZERO + iv, Event::ControlTick);
-        }
-        if let Some(every) = t.keepalive.filter(|d| !d.is_zero()) {
-            self.schedule(SimTime::ZERO + every, Event::Keepalive);
+        for (at, ev) in Sender::initial_events(&cfg.throttle) {
+            self.schedule(at, Event::Sender(ev));
         }
         if let Some(pipe) = &mut self.pipeline {
             let mut sched = Embed {
@@ -737,49 +696,7 @@ impl<'a> Simulation<'a> {
                     self.end_job(EndState::Failed);
                 }
             }
-            Event::SenderRelease => {
-                self.release_timer = None;
-                self.pump_sender();
-            }
-            Event::MetricSample => {
-                // ApproximateNumberOfMessagesVisible: the SQS backlog.
-                let t = &self.cfg.throttle;
-                let ev = Event::MetricObserved {
-                    backlog: self.queue.len() as u64,
-                    sends: self.gate.sends(),
-                };
-                // A queue that just woke from inactivity publishes late.
-                let mut at = self.now + t.metrics_delay;
-                if let Some(w) = self.queue_woke_at {
-                    if self.now.since(w) < t.wake_delay {
-                        at = at.max(w + t.wake_delay);
-                    }
-                }
-                self.schedule(at, ev);
-                let next = self.now + t.metrics_period;
-                if next <= self.cfg.horizon {
-                    self.schedule(next, Event::MetricSample);
-                }
-            }
-            Event::MetricObserved { backlog, sends } => {
-                self.gate.observe_backlog(backlog, sends);
-                self.pump_sender();
-            }
-            Event::AlarmObserved => {
-                self.gate.expiry_alarm(self.now);
-                self.pump_sender();
-            }
-            Event::ControlTick => {
-                self.gate.control_tick();
-                self.pump_sender();
-                if let Some(iv) = self.cfg.throttle.policy.interval() {
-                    let next = self.now + iv;
-                    if next <= self.cfg.horizon {
-                        self.schedule(next, Event::ControlTick);
-                    }
-                }
-            }
-            Event::Keepalive => self.on_keepalive(),
+            Event::Sender(ev) => self.on_sender(ev),
             Event::WarmupEnd => {
                 self.warm_areas = (
                     self.tw_backlog.area_until(self.now),
@@ -926,33 +843,65 @@ impl<'a> Simulation<'a> {
             ids,
             produced_at: self.now,
         };
-        if self.sender.is_empty() && self.cfg.throttle.policy == Policy::None {
-            self.release(held);
-            return;
+        if let Some(h) = self.sender.offer(held) {
+            self.release(h);
+        } else {
+            self.pump_sender();
         }
-        self.sender.push_back(held);
-        self.held_max = self.held_max.max(self.sender.len() as u64);
-        self.pump_sender();
     }
 
     /// Releases held messages while the policy allows.
     fn pump_sender(&mut self) {
-        while !self.sender.is_empty() {
-            match self.gate.decide(self.now) {
-                Decision::Send => {
-                    self.gate.sent(self.now);
-                    let h = self.sender.pop_front().expect("non-empty");
-                    self.release(h);
-                }
-                Decision::WaitUntil(t) => {
-                    if self.release_timer.is_none_or(|r| r > t) {
-                        self.release_timer = Some(t);
-                        self.schedule(t, Event::SenderRelease);
-                    }
+        loop {
+            match self.sender.poll(self.now) {
+                Poll::Send(h) => self.release(h),
+                Poll::WakeAt(t) => {
+                    self.schedule(t, Event::Sender(SenderEvent::Release));
                     return;
                 }
-                Decision::Blocked => return,
+                Poll::Wait => return,
             }
+        }
+    }
+
+    /// R12: an event of the sender.
+    fn on_sender(&mut self, ev: SenderEvent) {
+        let t = &self.cfg.throttle;
+        match ev {
+            SenderEvent::Release => {
+                self.sender.release_timer_fired();
+                self.pump_sender();
+            }
+            SenderEvent::MetricSample => {
+                // ApproximateNumberOfMessagesVisible: the SQS backlog.
+                let (at, ev) =
+                    self.sender
+                        .sample(t, self.now, self.queue.len() as u64, self.queue_woke_at);
+                self.schedule(at, Event::Sender(ev));
+                let next = self.now + t.metrics_period;
+                if next <= self.cfg.horizon {
+                    self.schedule(next, Event::Sender(SenderEvent::MetricSample));
+                }
+            }
+            SenderEvent::MetricObserved { backlog, sends } => {
+                self.sender.observe_backlog(backlog, sends);
+                self.pump_sender();
+            }
+            SenderEvent::AlarmObserved => {
+                self.sender.expiry_alarm(self.now);
+                self.pump_sender();
+            }
+            SenderEvent::ControlTick => {
+                self.sender.control_tick();
+                self.pump_sender();
+                if let Some(iv) = t.policy.interval() {
+                    let next = self.now + iv;
+                    if next <= self.cfg.horizon {
+                        self.schedule(next, Event::Sender(SenderEvent::ControlTick));
+                    }
+                }
+            }
+            SenderEvent::Keepalive => self.on_keepalive(),
         }
     }
 
@@ -965,34 +914,30 @@ impl<'a> Simulation<'a> {
         if self.state == JobState::Ended {
             return;
         }
-        if self.now.since(self.last_send) >= every {
-            if let Some(h) = self.sender.pop_front() {
-                self.gate.sent(self.now);
-                self.release(h);
-            } else if let Some(p) = self
-                .cfg
-                .producers
-                .iter()
-                .position(|p| !matches!(p.process, ArrivalProcess::Manifest { .. }))
-            {
-                self.c.messages_produced += 1;
-                self.keepalive_messages += 1;
-                let ids = self.ids.fresh();
-                self.release(Held {
-                    producer: p as u16,
-                    ids,
-                    produced_at: self.now,
-                });
+        match self.sender.keepalive_due(self.now, every) {
+            Some(Some(h)) => self.release(h),
+            Some(None) => {
+                if let Some(p) = self
+                    .cfg
+                    .producers
+                    .iter()
+                    .position(|p| !matches!(p.process, ArrivalProcess::Manifest { .. }))
+                {
+                    self.c.messages_produced += 1;
+                    self.sender.count_heartbeat();
+                    let ids = self.ids.fresh();
+                    self.release(Held {
+                        producer: p as u16,
+                        ids,
+                        produced_at: self.now,
+                    });
+                }
             }
+            None => {}
         }
-        let next = self.last_send + every;
-        let next = if next <= self.now {
-            self.now + every
-        } else {
-            next
-        };
+        let next = self.sender.next_keepalive(self.now, every);
         if next <= self.cfg.horizon {
-            self.schedule(next, Event::Keepalive);
+            self.schedule(next, Event::Sender(SenderEvent::Keepalive));
         }
     }
 
@@ -1000,8 +945,7 @@ impl<'a> Simulation<'a> {
     /// copies it gives rise to.
     fn release(&mut self, h: Held) {
         let (p, ids) = (h.producer as usize, h.ids);
-        self.sender_wait.record(self.now - h.produced_at);
-        self.last_send = self.now;
+        self.sender.sent(self.now, &h);
         if self.faulty(Fault::LostAtSender) {
             return;
         }
@@ -1741,7 +1685,7 @@ impl<'a> Simulation<'a> {
                 // R12: the alarm reaches the sender after the metrics delay.
                 self.schedule(
                     self.now + self.cfg.throttle.metrics_delay,
-                    Event::AlarmObserved,
+                    Event::Sender(SenderEvent::AlarmObserved),
                 );
             }
             self.leave_system(q.accepted_at);
@@ -1956,10 +1900,10 @@ impl<'a> Simulation<'a> {
             job_end_time_s: end.at.as_secs_f64(),
             messages_produced: c.messages_produced,
             redeliveries: c.redeliveries,
-            held_at_end: self.sender.len() as u64,
-            held_at_sender_max: self.held_max,
-            sender_wait_mean_s: self.sender_wait.mean_s(),
-            keepalive_messages: self.keepalive_messages,
+            held_at_end: self.sender.held(),
+            held_at_sender_max: self.sender.held_max(),
+            sender_wait_mean_s: self.sender.wait().mean_s(),
+            keepalive_messages: self.sender.keepalive_messages(),
             e2e_time_to_label_mean_s: self.e2e.mean_s(),
             e2e_time_to_label_p50_s: self.e2e.quantile_s(0.50),
             e2e_time_to_label_p95_s: self.e2e.quantile_s(0.95),

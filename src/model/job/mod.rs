@@ -2,5 +2,7 @@
 //! simulation in [`super::sim`] wires them together on the event engine.
 //!
 //! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
+//! - [`sender`]: R12, the producers' throttle and what it observes.
 
 pub(crate) mod producers;
+pub(crate) mod sender;
