@@ -19,6 +19,7 @@ use super::config::{
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
 use super::job::producers::{manifest_size, Producers};
+use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
@@ -105,16 +106,6 @@ enum JobState {
     Initializing,
     InProgress,
     Ended,
-}
-
-/// An accepted object not yet dispatched.
-#[derive(Clone, Copy, Debug)]
-struct Queued {
-    id: u64,
-    accepted_at: SimTime,
-    produced_at: SimTime,
-    /// Key of the per-task random streams (the SNS message ID at production).
-    key: u64,
 }
 
 /// An object available to workers (R2).
@@ -292,7 +283,8 @@ pub struct Simulation<'a> {
     accepted_keys: SeenIds,
     duplicate_objects_accepted: u64,
 
-    queue: VecDeque<Queued>,
+    /// R3/R6: the SQS queue.
+    queue: JobQueue,
     slab: Vec<Obj>,
     free_slots: Vec<u32>,
     live_head: u32,
@@ -307,7 +299,6 @@ pub struct Simulation<'a> {
     free_workers: VecDeque<u32>,
     group_on_shift: Vec<bool>,
 
-    queue_timer: Option<SimTime>,
     lifetime_timer: Option<SimTime>,
     idle_timer: Option<SimTime>,
     last_input: SimTime,
@@ -320,7 +311,6 @@ pub struct Simulation<'a> {
     time_to_label: Latency,
     queue_wait: Latency,
     pool_wait: Latency,
-    tw_backlog: TimeWeighted,
     tw_available: TimeWeighted,
     tw_busy: TimeWeighted,
     tw_on_shift: TimeWeighted,
@@ -351,9 +341,6 @@ pub struct Simulation<'a> {
 
     timeseries: Vec<Sample>,
     sender: Sender,
-    /// Last change of the SQS queue, and when it last woke from inactivity.
-    queue_last_activity: SimTime,
-    queue_woke_at: Option<SimTime>,
     e2e: Latency,
     task_seed: u64,
     /// Objects whose first task waited in the pool for a worker (> 0 ms).
@@ -414,7 +401,7 @@ impl<'a> Simulation<'a> {
             seen: SeenIds::default(),
             accepted_keys: SeenIds::default(),
             duplicate_objects_accepted: 0,
-            queue: VecDeque::new(),
+            queue: JobQueue::default(),
             slab: Vec::new(),
             free_slots: Vec::new(),
             live_head: NONE,
@@ -427,7 +414,6 @@ impl<'a> Simulation<'a> {
             workers,
             total_workers: cfg.total_workers(),
             free_workers: VecDeque::new(),
-            queue_timer: None,
             lifetime_timer: None,
             idle_timer: None,
             last_input: SimTime::ZERO,
@@ -438,7 +424,6 @@ impl<'a> Simulation<'a> {
             time_to_label: Latency::new(),
             queue_wait: Latency::new(),
             pool_wait: Latency::new(),
-            tw_backlog: TimeWeighted::default(),
             tw_available: TimeWeighted::default(),
             tw_busy: TimeWeighted::default(),
             tw_on_shift: TimeWeighted::default(),
@@ -461,8 +446,6 @@ impl<'a> Simulation<'a> {
             pool_waited: 0,
             trace: None,
             sender: Sender::new(&cfg.throttle),
-            queue_last_activity: SimTime::ZERO,
-            queue_woke_at: None,
             e2e: Latency::new(),
             task_seed: seeds.key(StreamKind::Tasks, 0),
             // The pipeline's streams are its own (a tag of `Tasks` the job
@@ -699,7 +682,7 @@ impl<'a> Simulation<'a> {
             Event::Sender(ev) => self.on_sender(ev),
             Event::WarmupEnd => {
                 self.warm_areas = (
-                    self.tw_backlog.area_until(self.now),
+                    self.queue.level().area_until(self.now),
                     self.tw_available.area_until(self.now),
                 );
             }
@@ -768,12 +751,12 @@ impl<'a> Simulation<'a> {
         self.state = JobState::Ended;
         self.end_state = Some(how);
         self.snapshot_end();
-        while let Some(q) = self.queue.pop_front() {
+        while let Some(q) = self.queue.pop() {
             self.log(q.id, TraceKind::Stranded, None);
             self.c.stranded_at_stop += 1;
             self.leave_system(q.accepted_at);
         }
-        self.tw_backlog.set(self.now, 0);
+        self.queue.sync_level(self.now);
         // Every waiting task is withdrawn, in the pool or parked (no worker
         // left who may take it); objects with nothing in a worker's hands
         // resolve now, in dispatch order.
@@ -809,7 +792,7 @@ impl<'a> Simulation<'a> {
     fn snapshot_end(&mut self) {
         self.end = EndSnapshot {
             at: self.now,
-            backlog_area: self.tw_backlog.area_until(self.now),
+            backlog_area: self.queue.level().area_until(self.now),
             available_area: self.tw_available.area_until(self.now),
             busy_area: self.tw_busy.area_until(self.now),
             on_shift_area: self.tw_on_shift.area_until(self.now),
@@ -876,7 +859,7 @@ impl<'a> Simulation<'a> {
                 // ApproximateNumberOfMessagesVisible: the SQS backlog.
                 let (at, ev) =
                     self.sender
-                        .sample(t, self.now, self.queue.len() as u64, self.queue_woke_at);
+                        .sample(t, self.now, self.queue.len(), self.queue.woke_at());
                 self.schedule(at, Event::Sender(ev));
                 let next = self.now + t.metrics_period;
                 if next <= self.cfg.horizon {
@@ -1140,19 +1123,9 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Records activity on the SQS queue (for R12's wake-up delay).
-    fn touch_queue(&mut self) {
-        if self.now.since(self.queue_last_activity) >= self.cfg.throttle.inactivity {
-            self.queue_woke_at = Some(self.now);
-        }
-        self.queue_last_activity = self.now;
-    }
-
     fn enqueue(&mut self, q: Queued) {
-        self.touch_queue();
         self.log(q.id, TraceKind::Queued, None);
-        self.queue.push_back(q);
-        self.tw_backlog.set(self.now, self.queue.len() as u64);
+        self.queue.push(self.now, q, self.cfg.throttle.inactivity);
         if self.cfg.job.mode == Mode::Streaming {
             self.arm_queue_timer();
         }
@@ -1248,34 +1221,34 @@ impl<'a> Simulation<'a> {
                 // R5: still in the pilot: queued objects wait unless the
                 // pilot has room.
                 while self.pilot_allows_dispatch() && self.available < k {
-                    match self.queue.pop_front() {
+                    match self.queue.pop() {
                         Some(q) => self.dispatch(q),
                         None => break,
                     }
                 }
-                self.tw_backlog.set(self.now, self.queue.len() as u64);
+                self.queue.sync_level(self.now);
                 return;
             }
             // R5: pilot done; normal dispatch begins as at job start (A < K).
             self.pilot = None;
             while self.available < k {
-                match self.queue.pop_front() {
+                match self.queue.pop() {
                     Some(q) => self.dispatch(q),
                     None => break,
                 }
             }
-            self.tw_backlog.set(self.now, self.queue.len() as u64);
+            self.queue.sync_level(self.now);
             self.arm_queue_timer();
             return;
         }
         // R3: whenever A < K − N, dispatch the oldest queued object.
         while self.available + n < k {
-            match self.queue.pop_front() {
+            match self.queue.pop() {
                 Some(q) => self.dispatch(q),
                 None => break,
             }
         }
-        self.tw_backlog.set(self.now, self.queue.len() as u64);
+        self.queue.sync_level(self.now);
         self.arm_queue_timer();
     }
 
@@ -1300,7 +1273,7 @@ impl<'a> Simulation<'a> {
             None => self.cfg.job.max_concurrent_task_count,
         };
         for _ in 0..size {
-            match self.queue.pop_front() {
+            match self.queue.pop() {
                 Some(q) => {
                     self.dispatch(q);
                     self.wave_outstanding += 1;
@@ -1308,7 +1281,7 @@ impl<'a> Simulation<'a> {
                 None => break,
             }
         }
-        self.tw_backlog.set(self.now, self.queue.len() as u64);
+        self.queue.sync_level(self.now);
     }
 
     // ----- R7 workers -----------------------------------------------------
@@ -1657,28 +1630,20 @@ impl<'a> Simulation<'a> {
     }
 
     fn arm_queue_timer(&mut self) {
-        if self.queue_timer.is_none() {
-            if let Some(head) = self.queue.front() {
-                let at = head.accepted_at + self.cfg.job.queue_retention;
-                self.queue_timer = Some(at);
-                self.schedule(at, Event::QueueExpiry);
-            }
+        if let Some(at) = self.queue.arm_timer(self.cfg.job.queue_retention) {
+            self.schedule(at, Event::QueueExpiry);
         }
     }
 
     /// R6: objects that waited `queue_retention` in the queue expire.
     fn on_queue_expiry(&mut self) {
-        self.queue_timer = None;
+        self.queue.timer_fired();
         if self.cfg.job.mode != Mode::Streaming {
             return;
         }
         let retention = self.cfg.job.queue_retention;
         let mut expired = false;
-        while let Some(head) = self.queue.front() {
-            if head.accepted_at + retention > self.now {
-                break;
-            }
-            let q = self.queue.pop_front().expect("front");
+        while let Some(q) = self.queue.pop_expired(self.now, retention) {
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
             if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
@@ -1692,7 +1657,7 @@ impl<'a> Simulation<'a> {
             expired = true;
         }
         if expired {
-            self.tw_backlog.set(self.now, self.queue.len() as u64);
+            self.queue.sync_level(self.now);
             self.note_maybe_idle();
         }
         self.arm_queue_timer();
@@ -1810,7 +1775,7 @@ impl<'a> Simulation<'a> {
         let c = &self.c;
         self.timeseries.push(Sample {
             t_s: self.now.as_secs_f64(),
-            backlog: self.queue.len() as u64,
+            backlog: self.queue.len(),
             available: self.available as u64,
             tasks_waiting: self.tasks_waiting,
             tasks_in_progress: self.tasks_in_hand,
@@ -1860,7 +1825,7 @@ impl<'a> Simulation<'a> {
             objects_failed: c.objects_failed,
             expired_in_queue: c.expired_in_queue,
             stranded_at_stop: c.stranded_at_stop,
-            queued_at_end: self.queue.len() as u64,
+            queued_at_end: self.queue.len(),
             in_progress_at_end: self.available as u64,
             tasks_created: c.tasks_created,
             tasks_submitted: c.tasks_submitted,
@@ -1877,7 +1842,7 @@ impl<'a> Simulation<'a> {
             pool_wait_mean_s: self.pool_wait.mean_s(),
             pool_wait_positive_fraction: (self.pool_wait.count() > 0)
                 .then(|| self.pool_waited as f64 / self.pool_wait.count() as f64),
-            backlog_max: self.tw_backlog.max(),
+            backlog_max: self.queue.level().max(),
             backlog_mean: window.map(|w| (end.backlog_area - warm_backlog) as f64 / w),
             available_max: self.tw_available.max(),
             available_mean: window.map(|w| (end.available_area - warm_available) as f64 / w),
@@ -1954,7 +1919,7 @@ impl<'a> Simulation<'a> {
             distinct_worker_violations: c.distinct_worker_violations,
             // Little's law on two paths: the level trackers of the queue and
             // of A against the per-object sojourns (acceptance → departure).
-            in_system_area_us: self.tw_backlog.area_until(horizon)
+            in_system_area_us: self.queue.level().area_until(horizon)
                 + self.tw_available.area_until(horizon),
             sojourn_us: self.departed_sojourn_us
                 + self.in_system as u128 * horizon.as_micros() as u128

@@ -2,7 +2,9 @@
 //! simulation in [`super::sim`] wires them together on the event engine.
 //!
 //! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
+//! - [`queue`]: the job's SQS queue, R6 retention.
 //! - [`sender`]: R12, the producers' throttle and what it observes.
 
 pub(crate) mod producers;
+pub(crate) mod queue;
 pub(crate) mod sender;
