@@ -18,6 +18,7 @@ use super::config::{
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
+use super::job::available::Available;
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
@@ -35,8 +36,6 @@ use rand_distr::{Distribution, LogNormal};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
-/// R2: at most 9 workers per object, each a distinct worker.
-const NONE: u32 = u32::MAX;
 /// R5: the Mechanical Turk pilot batch.
 pub const MTURK_PILOT_OBJECTS: u32 = 10;
 
@@ -106,37 +105,6 @@ enum JobState {
     Initializing,
     InProgress,
     Ended,
-}
-
-/// An object available to workers (R2).
-#[derive(Clone, Debug, Default)]
-struct Obj {
-    id: u64,
-    key: u64,
-    produced_at: SimTime,
-    gen: u32,
-    accepted_at: SimTime,
-    dispatched_at: SimTime,
-    deadline: SimTime,
-    /// Tasks not yet resolved (waiting + in hand).
-    unresolved: u32,
-    waiting: u32,
-    in_hand: u32,
-    submitted: u32,
-    taken_once: bool,
-    pilot: bool,
-    /// P6: routed here by the pipeline; its human label is indexed.
-    piped: bool,
-    /// P6: correct submitted tasks, and whether the first was correct
-    /// (majority label, ties to the first submission).
-    correct: u16,
-    first_correct: Option<bool>,
-    /// Tasks taken so far (the key of the k-th task's random stream).
-    attempts: u32,
-    /// Workers who have taken one of its tasks (R2: never twice).
-    touched: Vec<u32>,
-    prev: u32,
-    next: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -285,11 +253,8 @@ pub struct Simulation<'a> {
 
     /// R3/R6: the SQS queue.
     queue: JobQueue,
-    slab: Vec<Obj>,
-    free_slots: Vec<u32>,
-    live_head: u32,
-    live_tail: u32,
-    available: u32,
+    /// R2/R7: the objects available to workers.
+    avail: Available,
     pool: VecDeque<PoolTask>,
     tasks_waiting: u64,
     tasks_in_hand: u64,
@@ -299,7 +264,6 @@ pub struct Simulation<'a> {
     free_workers: VecDeque<u32>,
     group_on_shift: Vec<bool>,
 
-    lifetime_timer: Option<SimTime>,
     idle_timer: Option<SimTime>,
     last_input: SimTime,
     empty_since: SimTime,
@@ -311,7 +275,6 @@ pub struct Simulation<'a> {
     time_to_label: Latency,
     queue_wait: Latency,
     pool_wait: Latency,
-    tw_available: TimeWeighted,
     tw_busy: TimeWeighted,
     tw_on_shift: TimeWeighted,
     /// Busy workers off shift (SPEC §4a overtime).
@@ -402,11 +365,7 @@ impl<'a> Simulation<'a> {
             accepted_keys: SeenIds::default(),
             duplicate_objects_accepted: 0,
             queue: JobQueue::default(),
-            slab: Vec::new(),
-            free_slots: Vec::new(),
-            live_head: NONE,
-            live_tail: NONE,
-            available: 0,
+            avail: Available::default(),
             pool: VecDeque::new(),
             tasks_waiting: 0,
             tasks_in_hand: 0,
@@ -414,7 +373,6 @@ impl<'a> Simulation<'a> {
             workers,
             total_workers: cfg.total_workers(),
             free_workers: VecDeque::new(),
-            lifetime_timer: None,
             idle_timer: None,
             last_input: SimTime::ZERO,
             empty_since: SimTime::ZERO,
@@ -424,7 +382,6 @@ impl<'a> Simulation<'a> {
             time_to_label: Latency::new(),
             queue_wait: Latency::new(),
             pool_wait: Latency::new(),
-            tw_available: TimeWeighted::default(),
             tw_busy: TimeWeighted::default(),
             tw_on_shift: TimeWeighted::default(),
             tw_overtime: TimeWeighted::default(),
@@ -683,7 +640,7 @@ impl<'a> Simulation<'a> {
             Event::WarmupEnd => {
                 self.warm_areas = (
                     self.queue.level().area_until(self.now),
-                    self.tw_available.area_until(self.now),
+                    self.avail.level().area_until(self.now),
                 );
             }
             Event::Sample => {
@@ -760,14 +717,8 @@ impl<'a> Simulation<'a> {
         // Every waiting task is withdrawn, in the pool or parked (no worker
         // left who may take it); objects with nothing in a worker's hands
         // resolve now, in dispatch order.
-        let mut live = Vec::new();
-        let mut slot = self.live_head;
-        while slot != NONE {
-            live.push(slot);
-            slot = self.slab[slot as usize].next;
-        }
-        for slot in live {
-            let o = &mut self.slab[slot as usize];
+        for slot in self.avail.slots() {
+            let o = self.avail.obj_mut(slot);
             let waiting = o.waiting;
             o.waiting = 0;
             o.unresolved -= waiting;
@@ -793,7 +744,7 @@ impl<'a> Simulation<'a> {
         self.end = EndSnapshot {
             at: self.now,
             backlog_area: self.queue.level().area_until(self.now),
-            available_area: self.tw_available.area_until(self.now),
+            available_area: self.avail.level().area_until(self.now),
             busy_area: self.tw_busy.area_until(self.now),
             on_shift_area: self.tw_on_shift.area_until(self.now),
             overtime_area: self.tw_overtime.area_until(self.now),
@@ -1113,8 +1064,8 @@ impl<'a> Simulation<'a> {
         // R3: direct dispatch or the SQS queue.
         let k = self.cfg.job.max_concurrent_task_count + self.faulty(Fault::DispatchPastK) as u32;
         let direct = match self.cfg.job.refill_rule {
-            RefillRule::Documented => self.available < k,
-            RefillRule::StrictFifo => self.queue.is_empty() && self.available < k,
+            RefillRule::Documented => self.avail.count() < k,
+            RefillRule::StrictFifo => self.queue.is_empty() && self.avail.count() < k,
         };
         if direct && self.pilot_allows_dispatch() {
             self.dispatch(q);
@@ -1146,13 +1097,6 @@ impl<'a> Simulation<'a> {
     fn dispatch(&mut self, q: Queued) {
         let cfg = self.cfg;
         let n = cfg.job.workers_per_object;
-        let slot = match self.free_slots.pop() {
-            Some(s) => s,
-            None => {
-                self.slab.push(Obj::default());
-                (self.slab.len() - 1) as u32
-            }
-        };
         let is_pilot = match &mut self.pilot {
             Some(p) => {
                 p.dispatched += 1;
@@ -1160,15 +1104,15 @@ impl<'a> Simulation<'a> {
             }
             None => false,
         };
-        let deadline = self.now + cfg.job.task_availability_lifetime;
-        let tail = self.live_tail;
-        {
-            let o = &mut self.slab[slot as usize];
+        let now = self.now;
+        let deadline = now + cfg.job.task_availability_lifetime;
+        let piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
+        let slot = self.avail.add(now, |o| {
             o.id = q.id;
             o.key = q.key;
             o.produced_at = q.produced_at;
             o.accepted_at = q.accepted_at;
-            o.dispatched_at = self.now;
+            o.dispatched_at = now;
             o.deadline = deadline;
             o.unresolved = n;
             o.waiting = n;
@@ -1176,22 +1120,12 @@ impl<'a> Simulation<'a> {
             o.submitted = 0;
             o.taken_once = false;
             o.pilot = is_pilot;
-            o.piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
+            o.piped = piped;
             o.correct = 0;
             o.first_correct = None;
             o.attempts = 0;
             o.touched.clear();
-            o.prev = tail;
-            o.next = NONE;
-        }
-        if tail == NONE {
-            self.live_head = slot;
-        } else {
-            self.slab[tail as usize].next = slot;
-        }
-        self.live_tail = slot;
-        self.available += 1;
-        self.tw_available.set(self.now, self.available as u64);
+        });
         if !self.faulty(Fault::UncountedDispatch) {
             self.c.objects_dispatched += 1;
         }
@@ -1199,7 +1133,7 @@ impl<'a> Simulation<'a> {
         if q.accepted_at >= self.warmup_end {
             self.queue_wait.record(self.now - q.accepted_at);
         }
-        let gen = self.slab[slot as usize].gen;
+        let gen = self.avail.obj(slot).gen;
         for _ in 0..n {
             self.pool.push_back(PoolTask {
                 slot,
@@ -1220,7 +1154,7 @@ impl<'a> Simulation<'a> {
             if p.dispatched < p.size || p.resolved < p.size {
                 // R5: still in the pilot: queued objects wait unless the
                 // pilot has room.
-                while self.pilot_allows_dispatch() && self.available < k {
+                while self.pilot_allows_dispatch() && self.avail.count() < k {
                     match self.queue.pop() {
                         Some(q) => self.dispatch(q),
                         None => break,
@@ -1231,7 +1165,7 @@ impl<'a> Simulation<'a> {
             }
             // R5: pilot done; normal dispatch begins as at job start (A < K).
             self.pilot = None;
-            while self.available < k {
+            while self.avail.count() < k {
                 match self.queue.pop() {
                     Some(q) => self.dispatch(q),
                     None => break,
@@ -1242,7 +1176,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         // R3: whenever A < K − N, dispatch the oldest queued object.
-        while self.available + n < k {
+        while self.avail.count() + n < k {
             match self.queue.pop() {
                 Some(q) => self.dispatch(q),
                 None => break,
@@ -1258,7 +1192,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         if self.queue.is_empty() {
-            if self.available == 0 {
+            if self.avail.count() == 0 {
                 self.end_job(EndState::Completed);
             }
             return;
@@ -1292,7 +1226,7 @@ impl<'a> Simulation<'a> {
         let mut i = 0;
         while i < self.pool.len() && !self.free_workers.is_empty() && self.tasks_waiting > 0 {
             let t = self.pool[i];
-            let o = &self.slab[t.slot as usize];
+            let o = self.avail.obj(t.slot);
             if o.gen != t.gen {
                 self.pool.remove(i);
                 continue;
@@ -1326,7 +1260,7 @@ impl<'a> Simulation<'a> {
     fn start_task(&mut self, w: u32, t: PoolTask) {
         let now = self.now;
         let forget_touched = self.faulty(Fault::ForgetTouched);
-        let o = &mut self.slab[t.slot as usize];
+        let o = self.avail.obj_mut(t.slot);
         // R2 check on its own path: a set of (object, worker) pairs.
         if !self.taken_pairs.insert(pair_key(o.id, w)) {
             self.c.distinct_worker_violations += 1;
@@ -1417,11 +1351,11 @@ impl<'a> Simulation<'a> {
             return; // the task was taken away (R7 lifetime)
         }
         let h = worker.busy.expect("a current task");
-        debug_assert_eq!(self.slab[h.slot as usize].gen, h.obj_gen);
+        debug_assert_eq!(self.avail.obj(h.slot).gen, h.obj_gen);
         self.release_worker(w);
         let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
         let uncounted_decline = self.faulty(Fault::UncountedDecline);
-        let o = &mut self.slab[h.slot as usize];
+        let o = self.avail.obj_mut(h.slot);
         o.in_hand -= 1;
         let id = o.id;
         match h.outcome {
@@ -1471,7 +1405,7 @@ impl<'a> Simulation<'a> {
             Outcome::Timeout => TraceKind::TimedOut,
         };
         self.log(id, kind, Some(w));
-        if self.slab[h.slot as usize].unresolved == 0 {
+        if self.avail.obj(h.slot).unresolved == 0 {
             self.resolve(h.slot);
         }
     }
@@ -1524,7 +1458,7 @@ impl<'a> Simulation<'a> {
     /// R2: all tasks resolved (or R7 lifetime reached): emit the label event.
     fn resolve(&mut self, slot: u32) {
         let human_label = {
-            let o = &self.slab[slot as usize];
+            let o = self.avail.obj(slot);
             // P6: the majority of the submitted tasks; ties to the first.
             let wrong = o.submitted.saturating_sub(o.correct as u32);
             let correct = match (o.correct as u32).cmp(&wrong) {
@@ -1534,11 +1468,9 @@ impl<'a> Simulation<'a> {
             };
             (o.piped, o.key, o.submitted > 0, correct)
         };
-        let (prev, next, accepted_at, labeled, pilot, id, produced_at) = {
-            let o = &self.slab[slot as usize];
+        let (accepted_at, labeled, pilot, id, produced_at) = {
+            let o = self.avail.obj(slot);
             (
-                o.prev,
-                o.next,
                 o.accepted_at,
                 o.submitted > 0 || self.faulty(Fault::LabelWithoutSubmission),
                 o.pilot,
@@ -1555,28 +1487,11 @@ impl<'a> Simulation<'a> {
             },
             None,
         );
-        for &w in &self.slab[slot as usize].touched {
+        for &w in &self.avail.obj(slot).touched {
             self.taken_pairs.remove(&pair_key(id, w));
         }
-        if prev == NONE {
-            self.live_head = next;
-        } else {
-            self.slab[prev as usize].next = next;
-        }
-        if next == NONE {
-            self.live_tail = prev;
-        } else {
-            self.slab[next as usize].prev = prev;
-        }
-        let o = &mut self.slab[slot as usize];
-        o.gen = o.gen.wrapping_add(1);
-        o.prev = NONE;
-        o.next = NONE;
-        self.free_slots.push(slot);
-        self.available -= 1;
-        if !self.faulty(Fault::StaleAvailableLevel) {
-            self.tw_available.set(self.now, self.available as u64);
-        }
+        let stale = self.faulty(Fault::StaleAvailableLevel);
+        self.avail.remove(self.now, slot, stale);
         if labeled {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
@@ -1668,9 +1583,7 @@ impl<'a> Simulation<'a> {
     /// constant). Every object's deadline fires in the deadline phase of its
     /// instant (SPEC §1), whichever object the timer was armed for.
     fn arm_lifetime_timer(&mut self) {
-        if self.lifetime_timer.is_none() && self.live_head != NONE {
-            let at = self.slab[self.live_head as usize].deadline;
-            self.lifetime_timer = Some(at);
+        if let Some(at) = self.avail.arm_timer() {
             self.schedule(at, Event::Lifetime);
         }
     }
@@ -1680,10 +1593,9 @@ impl<'a> Simulation<'a> {
     fn on_lifetime(&mut self) {
         // Objects dispatched while this runs (refills) must not arm a second
         // timer: one chain of lifetime events, linear in objects.
-        self.lifetime_timer = Some(self.now);
-        while self.live_head != NONE {
-            let slot = self.live_head;
-            let o = &self.slab[slot as usize];
+        self.avail.hold_timer(self.now);
+        while let Some(slot) = self.avail.oldest() {
+            let o = self.avail.obj(slot);
             if o.deadline > self.now {
                 break;
             }
@@ -1695,7 +1607,9 @@ impl<'a> Simulation<'a> {
             self.c.tasks_expired += expired;
             self.tasks_waiting -= waiting;
             // Workers holding its tasks are freed.
-            let holders: Vec<u32> = self.slab[slot as usize]
+            let holders: Vec<u32> = self
+                .avail
+                .obj(slot)
                 .touched
                 .iter()
                 .copied()
@@ -1708,20 +1622,20 @@ impl<'a> Simulation<'a> {
             for w in holders {
                 self.release_worker(w);
             }
-            let o = &mut self.slab[slot as usize];
+            let o = self.avail.obj_mut(slot);
             o.waiting = 0;
             o.in_hand = 0;
             o.unresolved = 0;
             self.resolve(slot);
         }
-        self.lifetime_timer = None;
+        self.avail.timer_done();
         self.arm_lifetime_timer();
     }
 
     // ----- R8 idle stop -----------------------------------------------------
 
     fn system_empty(&self) -> bool {
-        self.queue.is_empty() && self.available == 0
+        self.queue.is_empty() && self.avail.count() == 0
     }
 
     fn note_maybe_idle(&mut self) {
@@ -1776,7 +1690,7 @@ impl<'a> Simulation<'a> {
         self.timeseries.push(Sample {
             t_s: self.now.as_secs_f64(),
             backlog: self.queue.len(),
-            available: self.available as u64,
+            available: self.avail.count() as u64,
             tasks_waiting: self.tasks_waiting,
             tasks_in_progress: self.tasks_in_hand,
             workers_busy: self.tw_busy.level(),
@@ -1826,7 +1740,7 @@ impl<'a> Simulation<'a> {
             expired_in_queue: c.expired_in_queue,
             stranded_at_stop: c.stranded_at_stop,
             queued_at_end: self.queue.len(),
-            in_progress_at_end: self.available as u64,
+            in_progress_at_end: self.avail.count() as u64,
             tasks_created: c.tasks_created,
             tasks_submitted: c.tasks_submitted,
             tasks_declined: c.tasks_declined,
@@ -1844,7 +1758,7 @@ impl<'a> Simulation<'a> {
                 .then(|| self.pool_waited as f64 / self.pool_wait.count() as f64),
             backlog_max: self.queue.level().max(),
             backlog_mean: window.map(|w| (end.backlog_area - warm_backlog) as f64 / w),
-            available_max: self.tw_available.max(),
+            available_max: self.avail.level().max(),
             available_mean: window.map(|w| (end.available_area - warm_available) as f64 / w),
             // SPEC §4a: busy / (on-shift + overtime) worker-time, so a task
             // run past the shift end counts on both sides.
@@ -1920,7 +1834,7 @@ impl<'a> Simulation<'a> {
             // Little's law on two paths: the level trackers of the queue and
             // of A against the per-object sojourns (acceptance → departure).
             in_system_area_us: self.queue.level().area_until(horizon)
-                + self.tw_available.area_until(horizon),
+                + self.avail.level().area_until(horizon),
             sojourn_us: self.departed_sojourn_us
                 + self.in_system as u128 * horizon.as_micros() as u128
                 - self.in_system_accepted_sum_us,
