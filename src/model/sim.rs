@@ -22,17 +22,18 @@ use super::job::available::Available;
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
+use super::job::workers::{Holding, Outcome, Workers};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::Policy;
 use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
-use crate::engine::stats::{Latency, TimeWeighted};
+use crate::engine::stats::Latency;
 use crate::engine::time::US_PER_H;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
 use rand::SeedableRng;
-use rand_distr::{Distribution, LogNormal};
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
@@ -114,24 +115,6 @@ struct PoolTask {
     dispatched_at: SimTime,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    Submit,
-    Decline,
-    Timeout,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Holding {
-    slot: u32,
-    obj_gen: u32,
-    outcome: Outcome,
-    started_at: SimTime,
-    /// P6: whether the submission is correct (worker `accuracy`; drawn for
-    /// pipeline objects only).
-    correct: bool,
-}
-
 /// A deliberate model defect, for the tests proving that each SPEC §5
 /// invariant can fail. Only unit tests can set one; release builds compile
 /// every check of it away.
@@ -162,15 +145,6 @@ pub enum Fault {
     NoOvertime,
     /// An object with nothing submitted is labeled.
     LabelWithoutSubmission,
-}
-
-#[derive(Clone, Debug)]
-struct Worker {
-    group: u16,
-    speed: f64,
-    on_shift: bool,
-    gen: u32,
-    busy: Option<Holding>,
 }
 
 /// R5 pilot bookkeeping.
@@ -259,10 +233,8 @@ pub struct Simulation<'a> {
     tasks_waiting: u64,
     tasks_in_hand: u64,
 
-    workers: Vec<Worker>,
-    total_workers: u64,
-    free_workers: VecDeque<u32>,
-    group_on_shift: Vec<bool>,
+    /// R2/R7: the workers.
+    workforce: Workers,
 
     idle_timer: Option<SimTime>,
     last_input: SimTime,
@@ -275,15 +247,8 @@ pub struct Simulation<'a> {
     time_to_label: Latency,
     queue_wait: Latency,
     pool_wait: Latency,
-    tw_busy: TimeWeighted,
-    tw_on_shift: TimeWeighted,
-    /// Busy workers off shift (SPEC §4a overtime).
-    tw_overtime: TimeWeighted,
     /// When the job became InProgress (R1), if it did.
     in_progress_at: Option<SimTime>,
-    /// Σ per task of (end − start) of every holding that ended [µs]; with
-    /// the open ones at the end, equals ∫ busy level dt (SPEC §5, two paths).
-    held_us: u128,
     /// (object, worker) pairs of the available objects' tasks taken so far:
     /// the R2 check, independent of the `touched` list the filter uses.
     taken_pairs: FxHashSet<u64>,
@@ -321,27 +286,6 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
     pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
-        let mut group_rngs: Vec<SimRng> = (0..cfg.workers.len())
-            .map(|g| seeds.stream(StreamKind::Service, g as u64))
-            .collect();
-        let mut workers = Vec::with_capacity(cfg.total_workers() as usize);
-        for (g, group) in cfg.workers.iter().enumerate() {
-            let speed_dist = LogNormal::new(0.0, group.speed_spread.max(0.0)).expect("sigma ≥ 0");
-            for _ in 0..group.count {
-                let speed = if group.speed_spread > 0.0 {
-                    speed_dist.sample(&mut group_rngs[g])
-                } else {
-                    1.0
-                };
-                workers.push(Worker {
-                    group: g as u16,
-                    speed,
-                    on_shift: false,
-                    gen: 0,
-                    busy: None,
-                });
-            }
-        }
         let pilot = (cfg.job.workforce == Workforce::Mturk).then(|| Pilot {
             size: MTURK_PILOT_OBJECTS.min(cfg.job.max_concurrent_task_count),
             dispatched: 0,
@@ -369,10 +313,7 @@ impl<'a> Simulation<'a> {
             pool: VecDeque::new(),
             tasks_waiting: 0,
             tasks_in_hand: 0,
-            group_on_shift: vec![false; cfg.workers.len()],
-            workers,
-            total_workers: cfg.total_workers(),
-            free_workers: VecDeque::new(),
+            workforce: Workers::new(cfg, seeds),
             idle_timer: None,
             last_input: SimTime::ZERO,
             empty_since: SimTime::ZERO,
@@ -382,11 +323,7 @@ impl<'a> Simulation<'a> {
             time_to_label: Latency::new(),
             queue_wait: Latency::new(),
             pool_wait: Latency::new(),
-            tw_busy: TimeWeighted::default(),
-            tw_on_shift: TimeWeighted::default(),
-            tw_overtime: TimeWeighted::default(),
             in_progress_at: None,
-            held_us: 0,
             taken_pairs: FxHashSet::default(),
             fault: None,
             warmup_end: match cfg.warmup {
@@ -745,9 +682,9 @@ impl<'a> Simulation<'a> {
             at: self.now,
             backlog_area: self.queue.level().area_until(self.now),
             available_area: self.avail.level().area_until(self.now),
-            busy_area: self.tw_busy.area_until(self.now),
-            on_shift_area: self.tw_on_shift.area_until(self.now),
-            overtime_area: self.tw_overtime.area_until(self.now),
+            busy_area: self.workforce.busy().area_until(self.now),
+            on_shift_area: self.workforce.on_shift().area_until(self.now),
+            overtime_area: self.workforce.overtime().area_until(self.now),
             labeled: self.c.objects_labeled,
             submitted: self.c.tasks_submitted,
         };
@@ -1224,14 +1161,14 @@ impl<'a> Simulation<'a> {
     /// longest-idle free worker who has not worked on that object (R2, R7).
     fn match_pool(&mut self) {
         let mut i = 0;
-        while i < self.pool.len() && !self.free_workers.is_empty() && self.tasks_waiting > 0 {
+        while i < self.pool.len() && self.workforce.any_free() && self.tasks_waiting > 0 {
             let t = self.pool[i];
             let o = self.avail.obj(t.slot);
             if o.gen != t.gen {
                 self.pool.remove(i);
                 continue;
             }
-            if o.touched.len() as u64 >= self.total_workers {
+            if o.touched.len() as u64 >= self.workforce.total() {
                 // R2: every worker has had one of this object's tasks, so
                 // nobody may take this one. It stays waiting (for R7's
                 // lifetime or the stop) but leaves the pool, so the scan
@@ -1239,16 +1176,9 @@ impl<'a> Simulation<'a> {
                 self.pool.remove(i);
                 continue;
             }
-            let pos = if o.touched.is_empty() || self.faulty(Fault::SkipDistinctFilter) {
-                Some(0)
-            } else {
-                self.free_workers
-                    .iter()
-                    .position(|w| !o.touched.contains(w))
-            };
-            match pos {
-                Some(pos) => {
-                    let w = self.free_workers.remove(pos).expect("position in range");
+            let anyone = self.faulty(Fault::SkipDistinctFilter);
+            match self.workforce.take_free(&o.touched, anyone) {
+                Some(w) => {
                     self.pool.remove(i);
                     self.start_task(w, t);
                 }
@@ -1286,7 +1216,7 @@ impl<'a> Simulation<'a> {
         let attempt = o.attempts as u64;
         let key = o.key;
         let piped = o.piped;
-        let worker = &self.workers[w as usize];
+        let worker = self.workforce.worker(w);
         let g = worker.group as usize;
         let group = &self.cfg.workers[g];
         // Common random numbers: the draws of an object's k-th task come
@@ -1311,15 +1241,14 @@ impl<'a> Simulation<'a> {
         // P6: the task's correctness, drawn after its other draws from its
         // own stream (pipeline objects only: the job's draws are unchanged).
         let correct = piped && outcome == Outcome::Submit && rng.random::<f64>() < group.accuracy;
-        let gen = worker.gen;
-        self.workers[w as usize].busy = Some(Holding {
+        let task = Holding {
             slot: t.slot,
             obj_gen: t.gen,
             outcome,
             started_at: now,
             correct,
-        });
-        self.tw_busy.set(now, self.tw_busy.level() + 1);
+        };
+        let gen = self.workforce.start(now, w, task);
         self.log(id, TraceKind::Taken, Some(w));
         self.schedule(now + dur, Event::TaskDone { worker: w, gen });
     }
@@ -1328,29 +1257,14 @@ impl<'a> Simulation<'a> {
     fn release_worker(&mut self, w: u32) {
         let stale_busy = self.faulty(Fault::StaleBusyLevel);
         let no_overtime = self.faulty(Fault::NoOvertime);
-        let worker = &mut self.workers[w as usize];
-        if let Some(h) = worker.busy.take() {
-            self.held_us += (self.now - h.started_at).as_micros() as u128;
-        }
-        worker.gen = worker.gen.wrapping_add(1);
+        self.workforce.release(self.now, w, stale_busy, no_overtime);
         self.tasks_in_hand -= 1;
-        if !stale_busy {
-            self.tw_busy.set(self.now, self.tw_busy.level() - 1);
-        }
-        if worker.on_shift {
-            self.free_workers.push_back(w);
-        } else if !no_overtime {
-            // Overtime ends: the task in hand at shift end is done (R7).
-            self.tw_overtime.set(self.now, self.tw_overtime.level() - 1);
-        }
     }
 
     fn on_task_done(&mut self, w: u32, gen: u32) {
-        let worker = &self.workers[w as usize];
-        if worker.gen != gen {
+        let Some(h) = self.workforce.current(w, gen) else {
             return; // the task was taken away (R7 lifetime)
-        }
-        let h = worker.busy.expect("a current task");
+        };
         debug_assert_eq!(self.avail.obj(h.slot).gen, h.obj_gen);
         self.release_worker(w);
         let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
@@ -1411,41 +1325,15 @@ impl<'a> Simulation<'a> {
     }
 
     fn set_group_shift(&mut self, g: usize, on: bool) {
-        self.group_on_shift[g] = on;
-        let mut on_shift_delta: i64 = 0;
-        let mut overtime_delta: i64 = 0;
-        for (w, worker) in self.workers.iter_mut().enumerate() {
-            if worker.group as usize != g || worker.on_shift == on {
-                continue;
-            }
-            worker.on_shift = on;
-            on_shift_delta += if on { 1 } else { -1 };
-            if on && worker.busy.is_none() {
-                self.free_workers.push_back(w as u32);
-            }
-            if worker.busy.is_some() {
-                // A task in hand at shift end is finished on overtime.
-                overtime_delta += if on { -1 } else { 1 };
-            }
-        }
-        if overtime_delta != 0 && !self.faulty(Fault::NoOvertime) {
-            let level = (self.tw_overtime.level() as i64 + overtime_delta) as u64;
-            self.tw_overtime.set(self.now, level);
-        }
-        if !on {
-            let workers = &self.workers;
-            self.free_workers
-                .retain(|&w| workers[w as usize].group as usize != g);
-        }
-        let level = (self.tw_on_shift.level() as i64 + on_shift_delta) as u64;
-        self.tw_on_shift.set(self.now, level);
+        let no_overtime = self.faulty(Fault::NoOvertime);
+        self.workforce.set_group_shift(self.now, g, on, no_overtime);
     }
 
     fn on_shift_change(&mut self, g: usize) {
         let (on, next) = self.cfg.workers[g]
             .shifts
             .state_at(self.now, self.cfg.start_at_epoch_us);
-        if on != self.group_on_shift[g] {
+        if on != self.workforce.group_on_shift(g) {
             self.set_group_shift(g, on);
         }
         if let Some(t) = next {
@@ -1613,11 +1501,7 @@ impl<'a> Simulation<'a> {
                 .touched
                 .iter()
                 .copied()
-                .filter(|&w| {
-                    self.workers[w as usize]
-                        .busy
-                        .is_some_and(|h| h.slot == slot && h.obj_gen == gen)
-                })
+                .filter(|&w| self.workforce.holds(w, slot, gen))
                 .collect();
             for w in holders {
                 self.release_worker(w);
@@ -1693,8 +1577,8 @@ impl<'a> Simulation<'a> {
             available: self.avail.count() as u64,
             tasks_waiting: self.tasks_waiting,
             tasks_in_progress: self.tasks_in_hand,
-            workers_busy: self.tw_busy.level(),
-            workers_on_shift: self.tw_on_shift.level(),
+            workers_busy: self.workforce.busy().level(),
+            workers_on_shift: self.workforce.on_shift().level(),
             labeled_total: c.objects_labeled,
             expired_total: c.expired_in_queue,
             duplicates_total: c.duplicates_dropped,
@@ -1838,14 +1722,8 @@ impl<'a> Simulation<'a> {
             sojourn_us: self.departed_sojourn_us
                 + self.in_system as u128 * horizon.as_micros() as u128
                 - self.in_system_accepted_sum_us,
-            busy_area_us: self.tw_busy.area_until(horizon),
-            held_us: self.held_us
-                + self
-                    .workers
-                    .iter()
-                    .filter_map(|w| w.busy)
-                    .map(|h| (horizon - h.started_at).as_micros() as u128)
-                    .sum::<u128>(),
+            busy_area_us: self.workforce.busy().area_until(horizon),
+            held_us: self.workforce.held_us_until(horizon),
             labeled_in_life: end.labeled,
             submitted_in_life: end.submitted,
             sent_to_pipeline: c.sent_to_pipeline,

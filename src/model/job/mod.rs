@@ -5,8 +5,10 @@
 //! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
 //! - [`queue`]: the job's SQS queue, R6 retention.
 //! - [`sender`]: R12, the producers' throttle and what it observes.
+//! - [`workers`]: the workforce, shifts and who is free (R2, R7).
 
 pub(crate) mod available;
 pub(crate) mod producers;
 pub(crate) mod queue;
 pub(crate) mod sender;
+pub(crate) mod workers;
