@@ -1,16 +1,20 @@
-//! One replication of a labeling job: the rules R1–R10 of SPEC §2 on the
-//! event engine.
+//! One replication of a labeling job: the rules R1–R10 and R12 of SPEC §2
+//! on the event engine, wiring the job's components together.
 //!
-//! State lives in flat, reused structures so the hot path does not allocate
-//! and memory follows the objects *in the system*, not those ever seen:
-//! - `queue`: accepted, undispatched objects (the SQS queue; in batch mode the
-//!   manifest not yet sent), FIFO by acceptance. Head-only R6 expiry timer.
-//! - `slab`: objects available to workers, slots recycled through a free list
-//!   and a generation counter; an intrusive list in dispatch order gives the
-//!   next R7 lifetime deadline in O(1).
-//! - `pool`: waiting tasks, oldest dispatch first; entries of resolved
-//!   objects are skipped lazily (generation mismatch).
-//! - `free_workers`: on-shift idle workers, longest idle first.
+//! Each component owns its state and answers through return values and its
+//! own nested events (see [`super::job`]):
+//! - producers (SPEC §3, R9 copies) → the sender (R12 throttle) → the
+//!   job's SNS input (R1 acceptance, R9 deduplication, here);
+//! - the SQS queue (R3, R6) → dispatch (R3–R5, here) → the available
+//!   objects (R2, R7) ↔ the workforce (R7 matching, here);
+//! - the lifecycle (R1, R8 idle stop, R4 waves) and resolution (R2) are
+//!   this file's own; accounts take every latency and service level;
+//! - the pipeline (SPEC §6, P1–P9) is one more component, fed by producers
+//!   with `to:` and feeding the SNS input with what it routes to people.
+//!
+//! The simulation owns the clock and the event loop; the tie order of one
+//! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
+//! system*, not those ever seen, and the hot path does not allocate.
 
 use super::config::{
     ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup,
@@ -18,6 +22,7 @@ use super::config::{
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::invariants::{self, InvariantViolation};
+use super::job::accounts::Accounts;
 use super::job::available::Available;
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
@@ -28,7 +33,6 @@ use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeM
 use super::throttle::Policy;
 use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
-use crate::engine::stats::Latency;
 use crate::engine::time::US_PER_H;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
@@ -244,9 +248,8 @@ pub struct Simulation<'a> {
     wave_outstanding: u32,
 
     c: Counters,
-    time_to_label: Latency,
-    queue_wait: Latency,
-    pool_wait: Latency,
+    /// SPEC §4a: latencies, service levels, the in-system ledger.
+    acct: Accounts,
     /// When the job became InProgress (R1), if it did.
     in_progress_at: Option<SimTime>,
     /// (object, worker) pairs of the available objects' tasks taken so far:
@@ -258,21 +261,10 @@ pub struct Simulation<'a> {
     warmup_end: SimTime,
     /// Areas of the queue and A levels at the warm-up's end [object·µs].
     warm_areas: (u128, u128),
-    /// Per service level: objects eligible, and those labeled within it.
-    sla_eligible: Vec<u64>,
-    sla_met: Vec<u64>,
-    /// Σ (departure − acceptance) of objects that left the system [µs].
-    departed_sojourn_us: u128,
-    /// Σ acceptance time of objects in the system [µs].
-    in_system_accepted_sum_us: u128,
-    in_system: u64,
 
     timeseries: Vec<Sample>,
     sender: Sender,
-    e2e: Latency,
     task_seed: u64,
-    /// Objects whose first task waited in the pool for a worker (> 0 ms).
-    pool_waited: u64,
     trace: Option<Vec<TraceRecord>>,
     /// SPEC §6: the pipeline, if the scenario has one.
     pipeline: Option<Pipeline>,
@@ -320,9 +312,7 @@ impl<'a> Simulation<'a> {
             pilot,
             wave_outstanding: 0,
             c: Counters::default(),
-            time_to_label: Latency::new(),
-            queue_wait: Latency::new(),
-            pool_wait: Latency::new(),
+            acct: Accounts::new(cfg),
             in_progress_at: None,
             taken_pairs: FxHashSet::default(),
             fault: None,
@@ -331,16 +321,9 @@ impl<'a> Simulation<'a> {
                 _ => SimTime::ZERO,
             },
             warm_areas: (0, 0),
-            sla_eligible: vec![0; cfg.sla.len()],
-            sla_met: vec![0; cfg.sla.len()],
-            departed_sojourn_us: 0,
-            in_system_accepted_sum_us: 0,
-            in_system: 0,
             timeseries: Vec::new(),
-            pool_waited: 0,
             trace: None,
             sender: Sender::new(&cfg.throttle),
-            e2e: Latency::new(),
             task_seed: seeds.key(StreamKind::Tasks, 0),
             // The pipeline's streams are its own (a tag of `Tasks` the job
             // never uses): the job's draws are the same with or without it.
@@ -970,8 +953,8 @@ impl<'a> Simulation<'a> {
     /// Counts an object in (accepted, in the system) and names it.
     fn admit(&mut self, produced_at: SimTime, key: u64) -> Queued {
         self.c.objects_accepted += 1;
-        self.in_system += 1;
-        self.in_system_accepted_sum_us += self.now.as_micros() as u128;
+        self.acct
+            .enter(self.cfg, self.now, self.now >= self.warmup_end);
         let q = Queued {
             id: self.c.objects_accepted,
             accepted_at: self.now,
@@ -979,15 +962,6 @@ impl<'a> Simulation<'a> {
             key,
         };
         self.log(q.id, TraceKind::Accepted, None);
-        if self.now >= self.warmup_end {
-            // SPEC §4a: eligible for a service level when accepted at least
-            // that long before the simulation's end.
-            for (i, sla) in self.cfg.sla.iter().enumerate() {
-                if self.now + sla.within <= self.cfg.horizon {
-                    self.sla_eligible[i] += 1;
-                }
-            }
-        }
         q
     }
 
@@ -1020,9 +994,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn leave_system(&mut self, accepted_at: SimTime) {
-        self.in_system -= 1;
-        self.in_system_accepted_sum_us -= accepted_at.as_micros() as u128;
-        self.departed_sojourn_us += (self.now - accepted_at).as_micros() as u128;
+        self.acct.leave(self.now, accepted_at);
     }
 
     // ----- R3/R4/R5 dispatch ----------------------------------------------
@@ -1068,7 +1040,7 @@ impl<'a> Simulation<'a> {
         }
         self.log(q.id, TraceKind::Dispatched, None);
         if q.accepted_at >= self.warmup_end {
-            self.queue_wait.record(self.now - q.accepted_at);
+            self.acct.queue_wait.record(self.now - q.accepted_at);
         }
         let gen = self.avail.obj(slot).gen;
         for _ in 0..n {
@@ -1203,9 +1175,9 @@ impl<'a> Simulation<'a> {
         if !o.taken_once {
             o.taken_once = true;
             if o.accepted_at >= self.warmup_end {
-                self.pool_wait.record(now - o.dispatched_at);
+                self.acct.pool_wait.record(now - o.dispatched_at);
                 if now > o.dispatched_at {
-                    self.pool_waited += 1;
+                    self.acct.pool_waited += 1;
                 }
             }
         }
@@ -1388,14 +1360,8 @@ impl<'a> Simulation<'a> {
                 }
             }
             if accepted_at >= self.warmup_end {
-                let ttl = self.now - accepted_at;
-                self.time_to_label.record(ttl);
-                self.e2e.record(self.now - produced_at);
-                for (i, sla) in self.cfg.sla.iter().enumerate() {
-                    if ttl <= sla.within && accepted_at + sla.within <= self.cfg.horizon {
-                        self.sla_met[i] += 1;
-                    }
-                }
+                self.acct
+                    .labeled(self.cfg, self.now, accepted_at, produced_at);
             }
         } else {
             self.c.objects_failed += 1;
@@ -1632,14 +1598,14 @@ impl<'a> Simulation<'a> {
             tasks_expired: c.tasks_expired,
             tasks_withdrawn: c.tasks_withdrawn,
             tasks_dropped: c.tasks_dropped,
-            time_to_label_mean_s: self.time_to_label.mean_s(),
-            time_to_label_p50_s: self.time_to_label.quantile_s(0.50),
-            time_to_label_p95_s: self.time_to_label.quantile_s(0.95),
-            time_to_label_p99_s: self.time_to_label.quantile_s(0.99),
-            queue_wait_mean_s: self.queue_wait.mean_s(),
-            pool_wait_mean_s: self.pool_wait.mean_s(),
-            pool_wait_positive_fraction: (self.pool_wait.count() > 0)
-                .then(|| self.pool_waited as f64 / self.pool_wait.count() as f64),
+            time_to_label_mean_s: self.acct.time_to_label.mean_s(),
+            time_to_label_p50_s: self.acct.time_to_label.quantile_s(0.50),
+            time_to_label_p95_s: self.acct.time_to_label.quantile_s(0.95),
+            time_to_label_p99_s: self.acct.time_to_label.quantile_s(0.99),
+            queue_wait_mean_s: self.acct.queue_wait.mean_s(),
+            pool_wait_mean_s: self.acct.pool_wait.mean_s(),
+            pool_wait_positive_fraction: (self.acct.pool_wait.count() > 0)
+                .then(|| self.acct.pool_waited as f64 / self.acct.pool_wait.count() as f64),
             backlog_max: self.queue.level().max(),
             backlog_mean: window.map(|w| (end.backlog_area - warm_backlog) as f64 / w),
             available_max: self.avail.level().max(),
@@ -1667,9 +1633,9 @@ impl<'a> Simulation<'a> {
             held_at_sender_max: self.sender.held_max(),
             sender_wait_mean_s: self.sender.wait().mean_s(),
             keepalive_messages: self.sender.keepalive_messages(),
-            e2e_time_to_label_mean_s: self.e2e.mean_s(),
-            e2e_time_to_label_p50_s: self.e2e.quantile_s(0.50),
-            e2e_time_to_label_p95_s: self.e2e.quantile_s(0.95),
+            e2e_time_to_label_mean_s: self.acct.e2e.mean_s(),
+            e2e_time_to_label_p50_s: self.acct.e2e.quantile_s(0.50),
+            e2e_time_to_label_p95_s: self.acct.e2e.quantile_s(0.95),
             worker_hours_on_shift: end.on_shift_area as f64 / US_PER_H as f64,
             worker_hours_overtime: end.overtime_area as f64 / US_PER_H as f64,
             duplicate_objects_accepted: self.duplicate_objects_accepted,
@@ -1679,16 +1645,7 @@ impl<'a> Simulation<'a> {
             duplicate_cost_avoided_usd: 0.0,
             warmup_s: self.warmup_end.as_secs_f64(),
             events: self.event_count,
-            sla: self
-                .cfg
-                .sla
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let n = self.sla_eligible[i];
-                    (s.name, (n > 0).then(|| self.sla_met[i] as f64 / n as f64))
-                })
-                .collect(),
+            sla: self.acct.sla_shares(self.cfg),
             pipeline: self
                 .pipeline
                 .as_ref()
@@ -1719,9 +1676,7 @@ impl<'a> Simulation<'a> {
             // of A against the per-object sojourns (acceptance → departure).
             in_system_area_us: self.queue.level().area_until(horizon)
                 + self.avail.level().area_until(horizon),
-            sojourn_us: self.departed_sojourn_us
-                + self.in_system as u128 * horizon.as_micros() as u128
-                - self.in_system_accepted_sum_us,
+            sojourn_us: self.acct.sojourn_us_until(horizon),
             busy_area_us: self.workforce.busy().area_until(horizon),
             held_us: self.workforce.held_us_until(horizon),
             labeled_in_life: end.labeled,
@@ -1737,8 +1692,8 @@ impl<'a> Simulation<'a> {
             summary,
             timeseries: self.timeseries,
             trace: self.trace.unwrap_or_default(),
-            time_to_label_cdf: self.time_to_label.cdf(400),
-            e2e_cdf: self.e2e.cdf(400),
+            time_to_label_cdf: self.acct.time_to_label.cdf(400),
+            e2e_cdf: self.acct.e2e.cdf(400),
         })
     }
 }

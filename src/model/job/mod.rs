@@ -1,12 +1,14 @@
 //! The labeling job's components (SPEC §2), each owning its state: the
 //! simulation in [`super::sim`] wires them together on the event engine.
 //!
+//! - [`accounts`]: latencies, service levels, the in-system ledger.
 //! - [`available`]: objects available to workers, R7's lifetime.
 //! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
 //! - [`queue`]: the job's SQS queue, R6 retention.
 //! - [`sender`]: R12, the producers' throttle and what it observes.
 //! - [`workers`]: the workforce, shifts and who is free (R2, R7).
 
+pub(crate) mod accounts;
 pub(crate) mod available;
 pub(crate) mod producers;
 pub(crate) mod queue;

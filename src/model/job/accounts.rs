@@ -1,0 +1,108 @@
+//! The job's accounts (SPEC §4a): latencies, service levels and the
+//! in-system ledger behind Little's law. Every other component reports
+//! here; nothing here changes what happens.
+//!
+//! Latencies count objects accepted at or after the warm-up's end; a
+//! service level counts an object only when it was accepted at least that
+//! long before the horizon (so every eligible object had its chance).
+
+use crate::engine::stats::Latency;
+use crate::engine::SimTime;
+use crate::model::config::SimConfig;
+
+/// Latency samples and the in-system ledger.
+pub(crate) struct Accounts {
+    /// Acceptance → label, and production → label (end to end).
+    pub time_to_label: Latency,
+    pub e2e: Latency,
+    /// Acceptance → dispatch, and dispatch → first task taken.
+    pub queue_wait: Latency,
+    pub pool_wait: Latency,
+    /// Objects whose first task waited in the pool for a worker (> 0 ms).
+    pub pool_waited: u64,
+    /// Per service level: objects eligible, and those labeled within it.
+    sla_eligible: Vec<u64>,
+    sla_met: Vec<u64>,
+    /// Σ (departure − acceptance) of objects that left the system [µs].
+    departed_sojourn_us: u128,
+    /// Σ acceptance time of objects in the system [µs].
+    in_system_accepted_sum_us: u128,
+    in_system: u64,
+}
+
+impl Accounts {
+    pub fn new(cfg: &SimConfig) -> Self {
+        Accounts {
+            time_to_label: Latency::new(),
+            e2e: Latency::new(),
+            queue_wait: Latency::new(),
+            pool_wait: Latency::new(),
+            pool_waited: 0,
+            sla_eligible: vec![0; cfg.sla.len()],
+            sla_met: vec![0; cfg.sla.len()],
+            departed_sojourn_us: 0,
+            in_system_accepted_sum_us: 0,
+            in_system: 0,
+        }
+    }
+
+    /// An object enters the system at `now`; `warm`: after the warm-up.
+    pub fn enter(&mut self, cfg: &SimConfig, now: SimTime, warm: bool) {
+        self.in_system += 1;
+        self.in_system_accepted_sum_us += now.as_micros() as u128;
+        if warm {
+            // Eligible for a service level when accepted at least that long
+            // before the simulation's end.
+            for (i, sla) in cfg.sla.iter().enumerate() {
+                if now + sla.within <= cfg.horizon {
+                    self.sla_eligible[i] += 1;
+                }
+            }
+        }
+    }
+
+    /// An object accepted at `accepted_at` leaves the system at `now`.
+    pub fn leave(&mut self, now: SimTime, accepted_at: SimTime) {
+        self.in_system -= 1;
+        self.in_system_accepted_sum_us -= accepted_at.as_micros() as u128;
+        self.departed_sojourn_us += (now - accepted_at).as_micros() as u128;
+    }
+
+    /// A (warm) object accepted at `accepted_at`, produced at
+    /// `produced_at`, is labeled at `now`.
+    pub fn labeled(
+        &mut self,
+        cfg: &SimConfig,
+        now: SimTime,
+        accepted_at: SimTime,
+        produced_at: SimTime,
+    ) {
+        let ttl = now - accepted_at;
+        self.time_to_label.record(ttl);
+        self.e2e.record(now - produced_at);
+        for (i, sla) in cfg.sla.iter().enumerate() {
+            if ttl <= sla.within && accepted_at + sla.within <= cfg.horizon {
+                self.sla_met[i] += 1;
+            }
+        }
+    }
+
+    /// Each service level's share met, None for one with no eligible object.
+    pub fn sla_shares(&self, cfg: &SimConfig) -> Vec<(&'static str, Option<f64>)> {
+        cfg.sla
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let n = self.sla_eligible[i];
+                (s.name, (n > 0).then(|| self.sla_met[i] as f64 / n as f64))
+            })
+            .collect()
+    }
+
+    /// Σ of every object's time in the system until `horizon` [µs] (those
+    /// still in it counted to the horizon): Little's law's other side.
+    pub fn sojourn_us_until(&self, horizon: SimTime) -> u128 {
+        self.departed_sojourn_us + self.in_system as u128 * horizon.as_micros() as u128
+            - self.in_system_accepted_sum_us
+    }
+}

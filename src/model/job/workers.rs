@@ -1,0 +1,238 @@
+//! The workforce (R2, R7): the workers, who is on shift, who is free, and
+//! what each holds. The group calendars and service-time distributions are
+//! in [`crate::model::workforce`]; this component owns the people.
+//!
+//! Free workers wait in a line, longest idle first; a worker whose group
+//! goes off shift leaves it, and one holding a task at the shift's end
+//! finishes it on overtime (SPEC §4a).
+
+use crate::engine::stats::TimeWeighted;
+use crate::engine::{SimRng, SimTime, StreamKind, StreamSeeds};
+use crate::model::config::SimConfig;
+use rand_distr::{Distribution, LogNormal};
+use std::collections::VecDeque;
+
+/// How a task in a worker's hands ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Submit,
+    Decline,
+    Timeout,
+}
+
+/// A task in a worker's hands.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holding {
+    /// The object's slot and generation (see [`super::available`]).
+    pub slot: u32,
+    pub obj_gen: u32,
+    pub outcome: Outcome,
+    pub started_at: SimTime,
+    /// P6: whether the submission is correct (worker `accuracy`; drawn for
+    /// pipeline objects only).
+    pub correct: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Worker {
+    pub group: u16,
+    /// The worker's speed factor: service times are divided by it.
+    pub speed: f64,
+    on_shift: bool,
+    /// Bumped each time the worker is freed: a finish event naming an
+    /// older generation is stale (the task was taken away).
+    gen: u32,
+    busy: Option<Holding>,
+}
+
+/// Every worker of the scenario.
+pub(crate) struct Workers {
+    workers: Vec<Worker>,
+    /// On-shift idle workers, longest idle first.
+    free: VecDeque<u32>,
+    group_on_shift: Vec<bool>,
+    busy: TimeWeighted,
+    on_shift: TimeWeighted,
+    /// Busy workers off shift (SPEC §4a overtime).
+    overtime: TimeWeighted,
+    /// Σ per task of (end − start) of every holding that ended [µs]; with
+    /// the open ones at the end, equals ∫ busy level dt (SPEC §5, two paths).
+    held_us: u128,
+}
+
+impl Workers {
+    /// The workers of every group, each with a speed drawn from the group's
+    /// `speed_spread` (lognormal, median 1) on the group's service stream.
+    pub fn new(cfg: &SimConfig, seeds: StreamSeeds) -> Self {
+        let mut workers = Vec::with_capacity(cfg.total_workers() as usize);
+        for (g, group) in cfg.workers.iter().enumerate() {
+            let mut rng: SimRng = seeds.stream(StreamKind::Service, g as u64);
+            let speed_dist = LogNormal::new(0.0, group.speed_spread.max(0.0)).expect("sigma ≥ 0");
+            for _ in 0..group.count {
+                let speed = if group.speed_spread > 0.0 {
+                    speed_dist.sample(&mut rng)
+                } else {
+                    1.0
+                };
+                workers.push(Worker {
+                    group: g as u16,
+                    speed,
+                    on_shift: false,
+                    gen: 0,
+                    busy: None,
+                });
+            }
+        }
+        Workers {
+            workers,
+            free: VecDeque::new(),
+            group_on_shift: vec![false; cfg.workers.len()],
+            busy: TimeWeighted::default(),
+            on_shift: TimeWeighted::default(),
+            overtime: TimeWeighted::default(),
+            held_us: 0,
+        }
+    }
+
+    /// Workers in all.
+    #[inline]
+    pub fn total(&self) -> u64 {
+        self.workers.len() as u64
+    }
+
+    #[inline]
+    pub fn worker(&self, w: u32) -> &Worker {
+        &self.workers[w as usize]
+    }
+
+    /// Whether some worker is free.
+    #[inline]
+    pub fn any_free(&self) -> bool {
+        !self.free.is_empty()
+    }
+
+    /// R2/R7: takes the longest-idle free worker who is not in `touched`
+    /// (or the longest-idle of all when `anyone`) out of the free line.
+    #[inline]
+    pub fn take_free(&mut self, touched: &[u32], anyone: bool) -> Option<u32> {
+        let pos = if touched.is_empty() || anyone {
+            Some(0)
+        } else {
+            self.free.iter().position(|w| !touched.contains(w))
+        }?;
+        self.free.remove(pos)
+    }
+
+    /// Worker `w` starts `task` at `now`; returns the generation its finish
+    /// event must carry.
+    pub fn start(&mut self, now: SimTime, w: u32, task: Holding) -> u32 {
+        let worker = &mut self.workers[w as usize];
+        worker.busy = Some(task);
+        self.busy.set(now, self.busy.level() + 1);
+        worker.gen
+    }
+
+    /// The task worker `w` holds, if its generation is still `gen`.
+    pub fn current(&self, w: u32, gen: u32) -> Option<Holding> {
+        let worker = &self.workers[w as usize];
+        if worker.gen != gen {
+            return None;
+        }
+        worker.busy
+    }
+
+    /// Whether worker `w` holds a task of the object in `slot`, generation
+    /// `obj_gen`.
+    pub fn holds(&self, w: u32, slot: u32, obj_gen: u32) -> bool {
+        self.workers[w as usize]
+            .busy
+            .is_some_and(|h| h.slot == slot && h.obj_gen == obj_gen)
+    }
+
+    /// Worker `w` is done with its task (or had it taken away) at `now`:
+    /// it is freed, back in the free line if on shift. The flags break the
+    /// model on purpose (invariant tests only): `stale_busy` leaves the busy
+    /// level as it was, `no_overtime` forgets the overtime.
+    pub fn release(&mut self, now: SimTime, w: u32, stale_busy: bool, no_overtime: bool) {
+        let worker = &mut self.workers[w as usize];
+        if let Some(h) = worker.busy.take() {
+            self.held_us += (now - h.started_at).as_micros() as u128;
+        }
+        worker.gen = worker.gen.wrapping_add(1);
+        if !stale_busy {
+            self.busy.set(now, self.busy.level() - 1);
+        }
+        if worker.on_shift {
+            self.free.push_back(w);
+        } else if !no_overtime {
+            // Overtime ends: the task in hand at shift end is done (R7).
+            self.overtime.set(now, self.overtime.level() - 1);
+        }
+    }
+
+    /// Whether group `g` is on shift.
+    pub fn group_on_shift(&self, g: usize) -> bool {
+        self.group_on_shift[g]
+    }
+
+    /// Group `g` goes on or off shift at `now`. A worker going off shift
+    /// with a task in hand finishes it on overtime (`no_overtime`: the
+    /// deliberate defect of the invariant tests).
+    pub fn set_group_shift(&mut self, now: SimTime, g: usize, on: bool, no_overtime: bool) {
+        self.group_on_shift[g] = on;
+        let mut on_shift_delta: i64 = 0;
+        let mut overtime_delta: i64 = 0;
+        for (w, worker) in self.workers.iter_mut().enumerate() {
+            if worker.group as usize != g || worker.on_shift == on {
+                continue;
+            }
+            worker.on_shift = on;
+            on_shift_delta += if on { 1 } else { -1 };
+            if on && worker.busy.is_none() {
+                self.free.push_back(w as u32);
+            }
+            if worker.busy.is_some() {
+                // A task in hand at shift end is finished on overtime.
+                overtime_delta += if on { -1 } else { 1 };
+            }
+        }
+        if overtime_delta != 0 && !no_overtime {
+            let level = (self.overtime.level() as i64 + overtime_delta) as u64;
+            self.overtime.set(now, level);
+        }
+        if !on {
+            let workers = &self.workers;
+            self.free
+                .retain(|&w| workers[w as usize].group as usize != g);
+        }
+        let level = (self.on_shift.level() as i64 + on_shift_delta) as u64;
+        self.on_shift.set(now, level);
+    }
+
+    /// Busy workers over time.
+    pub fn busy(&self) -> &TimeWeighted {
+        &self.busy
+    }
+
+    /// On-shift workers over time.
+    pub fn on_shift(&self) -> &TimeWeighted {
+        &self.on_shift
+    }
+
+    /// Busy workers off shift over time.
+    pub fn overtime(&self) -> &TimeWeighted {
+        &self.overtime
+    }
+
+    /// Σ of every task's holding time until `horizon`, open ones included
+    /// [µs]: the per-task path to the busy area (SPEC §5).
+    pub fn held_us_until(&self, horizon: SimTime) -> u128 {
+        self.held_us
+            + self
+                .workers
+                .iter()
+                .filter_map(|w| w.busy)
+                .map(|h| (horizon - h.started_at).as_micros() as u128)
+                .sum::<u128>()
+    }
+}
