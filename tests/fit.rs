@@ -120,6 +120,35 @@ fn ranking_picks_the_family_that_drew_a_large_sample() {
     }
 }
 
+#[test]
+fn speed_spread_is_recovered_from_many_workers() {
+    // 200 workers with lognormal speeds (sigma 0.5), 30 tasks each, draws
+    // lognormal with sigma 0.6, as labelsim simulates them (draw / speed).
+    let (sigma, workers, tasks) = (0.5, 200, 30);
+    let speeds = draw(LogNormal::new(0.0, sigma).unwrap(), 10, workers);
+    let per_worker: Vec<Vec<f64>> = speeds
+        .iter()
+        .enumerate()
+        .map(|(w, s)| {
+            draw(
+                LogNormal::new(120f64.ln(), 0.6).unwrap(),
+                100 + w as u64,
+                tasks,
+            )
+            .into_iter()
+            .map(|x| x / s)
+            .collect()
+        })
+        .collect();
+    let e = labelsim::fit::spread::estimate(&per_worker, 5).unwrap();
+    // V = σ² + noise ≈ 0.25 + (π/2)(0.36)/30 = 0.269; SE(V̂) = V √(2/(W−1))
+    // and SE(σ̂) = SE(V̂) / (2σ) ≈ 0.027.
+    let v = sigma * sigma + std::f64::consts::FRAC_PI_2 * 0.36 / tasks as f64;
+    let se = v * (2.0 / (workers as f64 - 1.0)).sqrt() / (2.0 * sigma);
+    within_4se("speed spread", e.sigma, sigma, se);
+    assert_eq!(e.workers_used, workers);
+}
+
 // ---- the command ----
 
 fn labelsim(args: &[&str]) -> Output {
