@@ -29,6 +29,7 @@ use crate::scenario::input::{
     excerpt, excerpt_n, line_of, looks_like_names, looks_like_value, read_limited, MAX_CSV_BYTES,
 };
 use crate::scenario::units::{parse_duration, parse_instant};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Most worker-response files read from one folder.
@@ -170,7 +171,7 @@ pub fn read(path: &Path, column: Option<&str>) -> Result<Durations, DataError> {
                 header: None,
             };
             let mut bad = BadDurations::default();
-            read_response_file(path, &bytes, measure, &mut d, &mut bad)?;
+            read_response_file(path, &bytes, measure, &mut d, &mut bad, &mut HashMap::new())?;
             finish_responses(d, bad)
         }
         Some(_) => read_csv(path, &bytes, column),
@@ -414,10 +415,11 @@ fn read_responses(
         header: None,
     };
     let mut bad = BadDurations::default();
+    let mut index = HashMap::new();
     for f in files {
         let bytes =
             read_limited(f, MAX_CSV_BYTES).map_err(|why| DataError::Read { file: show(f), why })?;
-        read_response_file(f, &bytes, measure, &mut d, &mut bad)?;
+        read_response_file(f, &bytes, measure, &mut d, &mut bad, &mut index)?;
     }
     finish_responses(d, bad)
 }
@@ -455,6 +457,8 @@ fn read_response_file(
     measure: Measure,
     d: &mut Durations,
     bad: &mut BadDurations,
+    // Worker ID → its place in `d.per_worker`.
+    index: &mut HashMap<String, usize>,
 ) -> Result<(), DataError> {
     use serde_json::Value;
     let file = show(path);
@@ -535,9 +539,12 @@ fn read_response_file(
         }
         d.seconds.push(x);
         if let Some(w) = a.get("workerId").and_then(|w| w.as_str()) {
-            match d.per_worker.iter_mut().find(|(id, _)| id == w) {
-                Some((_, v)) => v.push(x),
-                None => d.per_worker.push((w.to_string(), vec![x])),
+            match index.get(w) {
+                Some(&i) => d.per_worker[i].1.push(x),
+                None => {
+                    index.insert(w.to_string(), d.per_worker.len());
+                    d.per_worker.push((w.to_string(), vec![x]));
+                }
             }
         }
     }
@@ -622,6 +629,7 @@ mod tests {
                 Measure::Held,
                 &mut d,
                 &mut bad,
+                &mut HashMap::new(),
             )
             .unwrap();
             assert_eq!(d.seconds.len(), n);
@@ -635,6 +643,7 @@ mod tests {
                 Measure::Active,
                 &mut d2,
                 &mut bad,
+                &mut HashMap::new(),
             )
             .unwrap();
             assert_eq!(d2.seconds[0], 40.543);
