@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates what README.md shows from the program itself:
 #   - every chart under docs/img/ that README references, from the bundled
-#     scenarios, with the commands README gives for them;
+#     scenarios (and `fit`'s from tests/data/fit/), with the commands README
+#     gives for them;
 #   - the quick-start sample output, between the lines
 #     `<!-- quickstart-output:start ... -->` and `<!-- quickstart-output:end -->`,
 #     from `labelsim run scenarios/quickstart.yaml` (the output folder is shown
@@ -44,6 +45,7 @@ declare -A chart=(
     [sweep-heatmap-p95.png]=sweep2/sweep_heatmap_time_to_label_p95_s.png
     [plan.png]=plan/plan.png
     [compare-outcomes.png]=compare/compare_outcomes.png
+    [fit-durations.png]=fit/fit.png
 )
 
 referenced=$(grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md | sed 's|docs/img/||' | sort -u)
@@ -66,6 +68,7 @@ sim sweep scenarios/quickstart.yaml --vary 'workers[team].count=8..14:1' \
 sim plan scenarios/quickstart.yaml --vary 'workers[team].count=1..500' \
     --target 'time_to_label_p95_s <= 24h' --target 'expired_in_queue == 0' --out "$work/plan"
 sim compare scenarios/overload-expiry.yaml --out "$work/compare"
+sim fit tests/data/fit/durations.csv --out "$work/fit"
 
 mkdir -p docs/img
 for img in $referenced; do

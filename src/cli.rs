@@ -37,6 +37,11 @@ pub enum Command {
     /// side on common random numbers.
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Fit service-time distributions to observed task durations (a CSV
+    /// column, or Ground Truth worker responses) and print the best as a
+    /// `service_time:` line.
+    #[command(after_help = FIT_EXAMPLES, long_about = FIT_ABOUT)]
+    Fit(FitArgs),
     /// Print a shell completion script (bash, zsh, fish, ...) on standard output.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -85,6 +90,39 @@ Examples:
 An entry of `compare:` overrides sections of the scenario; a list item with
 the `name` of one of the scenario's items is merged into it key by key:
   compare: [{name: bigger, workers: [{name: team, count: 11}]}]";
+
+const FIT_ABOUT: &str = "\
+Fit every service-time distribution labelsim supports (exponential, lognormal, gamma, \
+weibull, uniform; constant when all values are equal) to observed task durations by \
+maximum likelihood, rank them by AIC (lower is better) with the Kolmogorov-Smirnov \
+distance beside it, and print the best as a `service_time:` line in scenario syntax. \
+Writes fit.json (every fit: parameters, log-likelihood, AIC, KS) and fit.png \
+(histogram with the fitted densities) to the output folder.
+
+Input: a CSV file (one column of seconds or durations such as 2m30s; a header row is \
+optional), or SageMaker Ground Truth worker-response JSON files \
+(annotations/worker-response/..., `{\"answers\": [...]}`), one file or a folder searched \
+recursively. A worker answer's duration is submissionTime - acceptanceTime (how long the \
+worker held the task), or timeSpentInSeconds with `--column timeSpentInSeconds`.
+
+Worker speeds (worker responses only): labelsim's `speed: {spread: S}` gives each worker \
+a lognormal speed with median 1 and log-sigma S. S is estimated from the median log \
+duration of each worker with at least --min-tasks-per-worker tasks: the variance of those \
+medians across workers, less the part sampling noise explains ((pi/2) x the pooled \
+within-worker variance of log durations / tasks of the worker, averaged), square-rooted. \
+The service time to use with that spread is fitted to the durations with each worker's \
+speed divided out (the pooled durations already contain the spread).
+
+Fewer than 10 durations fit with a warning. Zero, negative or non-finite durations are \
+an error that names the file and line; nothing is written then.";
+
+const FIT_EXAMPLES: &str = "\
+Examples:
+  labelsim fit durations.csv                      # the only numeric column
+  labelsim fit tasks.csv --column seconds --out results/fit-tasks
+  labelsim fit s3-copy/my-job/annotations/worker-response/   # a folder of worker responses
+  labelsim fit responses/ --column timeSpentInSeconds --min-tasks-per-worker 10
+  labelsim fit durations.csv --json | jq -r .best.service_time";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -263,6 +301,35 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub common: RunOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// A CSV file of task durations, a Ground Truth worker-response JSON
+    /// file, or a folder of worker-response files.
+    pub file: PathBuf,
+    /// The CSV column to fit [default: the only numeric column]. For worker
+    /// responses: `timeSpentInSeconds` to fit the active time instead of
+    /// submissionTime - acceptanceTime.
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+    /// Output folder [default: results/fit/<file name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Chart image format.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub format: ChartFormat,
+    /// Print the document written to fit.json on standard output instead of
+    /// the table.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+    /// Worker responses: tasks a worker needs to count in the speed-spread
+    /// estimate (fewer give a median dominated by chance).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
+    pub min_tasks_per_worker: u32,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,7 @@
 
 pub mod budget;
 pub mod engine;
+pub mod fit;
 pub mod model;
 pub mod output;
 pub mod plan;

@@ -1,5 +1,5 @@
 //! One file per subcommand (run, validate, sweep and merge, plan, compare,
-//! completions and man), and what they share: `common`, the work budget,
+//! fit, completions and man), and what they share: `common`, the work budget,
 //! `--set` overrides, "did you mean"
 //! hints, and the generated shell completions and man pages.
 
@@ -7,6 +7,7 @@ pub mod budget;
 pub mod common;
 pub mod compare;
 pub mod docs;
+pub mod fit;
 pub mod plan;
 pub mod run;
 pub mod set;
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Merge(args) => sweep::merge(args),
         Command::Plan(args) => plan::plan(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Fit(args) => fit::fit(args),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }

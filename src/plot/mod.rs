@@ -34,6 +34,7 @@ pub mod axis;
 pub mod band;
 pub mod bars;
 pub mod cdf;
+pub mod fit;
 pub mod frame;
 pub mod heatmap;
 pub mod time;
