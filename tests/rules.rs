@@ -1080,3 +1080,82 @@ fn almost_certain_mistakes_are_warnings_and_the_run_goes_ahead() {
     );
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
+
+/// The value of metric `name` in a run's summary, as a number.
+fn metric(s: &labelsim::model::RunSummary, name: &str) -> Option<f64> {
+    s.metrics()
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| match v {
+            labelsim::model::MetricValue::Count(c) => Some(c as f64),
+            labelsim::model::MetricValue::Real(x) => Some(x),
+            _ => None,
+        })
+}
+
+#[test]
+fn per_group_utilization_and_per_producer_time_to_label_are_hand_traced() {
+    // SPEC §4a per group and per producer. Two manifests of one object each
+    // reach the job at 0 in producer order; the free line holds group a's
+    // worker first (longest idle), so m1's object goes to a (20 min) and
+    // m2's to b (50 min; both within the 1 h task time limit). Over the
+    // job's 10 h life: a busy 20 of 600 min → 1/30, b 50 of 600 → 1/12, all
+    // workers 70 of 1200 → 7/120; m1 labeled in 20 min, m2 in 50 min.
+    let s = run(r#"
+name: breakdown
+horizon: 10h
+job: {initializing: 0s}
+producers: [{name: m1, kind: manifest, count: 1}, {name: m2, kind: manifest, count: 1}]
+workers:
+  - {name: a, count: 1, service_time: {dist: constant, value: 20m}}
+  - {name: b, count: 1, service_time: {dist: constant, value: 50m}}
+"#)
+    .summary;
+    assert_eq!(s.objects_labeled, 2);
+    assert_eq!(s.worker_utilization, Some(7.0 / 120.0));
+    assert_eq!(metric(&s, "workers.a.utilization"), Some(1.0 / 30.0));
+    assert_eq!(metric(&s, "workers.b.utilization"), Some(1.0 / 12.0));
+    assert_eq!(
+        metric(&s, "producers.m1.time_to_label_mean_s"),
+        Some(1200.0)
+    );
+    assert_eq!(
+        metric(&s, "producers.m2.time_to_label_mean_s"),
+        Some(3000.0)
+    );
+    // p95 of one value is that value (histogram precision: 0.1%).
+    let p95 = metric(&s, "producers.m2.time_to_label_p95_s").unwrap();
+    assert!((p95 / 3000.0 - 1.0).abs() < 1e-3, "{p95}");
+}
+
+#[test]
+fn one_group_and_one_producer_add_no_breakdown_and_an_empty_producer_has_no_value() {
+    let one = run(r#"
+name: one
+horizon: 10h
+job: {initializing: 0s}
+producers: [{name: m1, kind: manifest, count: 1}]
+workers: [{name: a, count: 1, service_time: {dist: constant, value: 1h}}]
+"#)
+    .summary;
+    assert!(one.breakdown.is_empty());
+    // A producer that sends nothing: its sample is empty, so no value.
+    let s = run(r#"
+name: empty
+horizon: 10h
+job: {initializing: 0s}
+producers: [{name: m1, kind: manifest, count: 1}, {name: none, kind: manifest, count: 0}]
+workers: [{name: a, count: 1, service_time: {dist: constant, value: 1h}}]
+"#)
+    .summary;
+    assert_eq!(
+        metric(&s, "producers.m1.time_to_label_mean_s"),
+        Some(3600.0)
+    );
+    let none = s
+        .metrics()
+        .into_iter()
+        .find(|(k, _)| *k == "producers.none.time_to_label_mean_s")
+        .map(|(_, v)| v);
+    assert_eq!(none, Some(labelsim::model::MetricValue::Missing));
+}

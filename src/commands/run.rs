@@ -308,6 +308,23 @@ fn print_summary(
             )
         })
         .collect();
+    // Per group and per producer (SPEC §4a), when there are several.
+    let breakdown_rows: Vec<(String, &str, Unit)> =
+        labelsim::model::metrics::breakdown_names(&scenario.sim)
+            .into_iter()
+            .filter_map(|k| {
+                let (who, what) = k.rsplit_once('.')?;
+                let (kind, name) = who.split_once('.')?;
+                let label = match (kind, what) {
+                    ("workers", "utilization") => format!("utilization: {name}"),
+                    (_, "time_to_label_mean_s") => format!("time to label, mean: {name}"),
+                    (_, "time_to_label_p95_s") => format!("time to label, p95: {name}"),
+                    _ => return None,
+                };
+                let unit = if what == "utilization" { Count } else { Time };
+                Some((label, k, unit))
+            })
+            .collect();
     let warmup_row = (scenario.sim.warmup != labelsim::model::config::Warmup::None)
         .then(|| ("warm-up left out".to_string(), "warmup_s", Time));
     let rows = rows
@@ -315,6 +332,7 @@ fn print_summary(
         .map(|&(l, k, t)| (l.to_string(), k, t))
         .chain(warmup_row)
         .chain(sla_rows)
+        .chain(breakdown_rows)
         .chain(cost_rows.iter().map(|&(l, k, t)| (l.to_string(), k, t)));
     for (label, key, unit) in rows {
         let Some(m) = agg.mean_of(key) else {

@@ -152,6 +152,11 @@ pub struct RunSummary {
     /// SPEC §4a `labeled_within_<d>`: per service level of the scenario, the
     /// share of eligible objects labeled within it; none if none eligible.
     pub sla: Vec<(&'static str, Option<f64>)>,
+    /// SPEC §4a per group and per producer: `workers.<group>.utilization`
+    /// when there are several groups, `producers.<name>.time_to_label_mean_s`
+    /// and `_p95_s` when several producers send to the job (see
+    /// [`breakdown_names`]).
+    pub breakdown: Vec<(&'static str, Option<f64>)>,
     /// SPEC §6: the pipeline's flat `<stage>.<metric>` keys and unprefixed
     /// totals (interned), in the pipeline's order; empty without one.
     pub pipeline: Vec<(&'static str, Option<f64>)>,
@@ -257,6 +262,7 @@ impl RunSummary {
         ]
         .into_iter()
         .chain(self.sla.iter().map(|&(k, v)| (k, opt(v))))
+        .chain(self.breakdown.iter().map(|&(k, v)| (k, opt(v))))
         .chain(self.pipeline.iter().map(|&(k, v)| match v {
             // Counts print as whole numbers, like the job's.
             Some(x) if pipeline_count(k) && x >= 0.0 && x.fract() == 0.0 => (k, C(x as u64)),
@@ -273,6 +279,8 @@ impl RunSummary {
             .iter()
             .any(|(k, v)| *k == name && *v == MetricValue::Missing)
             || name.starts_with("labeled_within_")
+            || name.starts_with("workers.")
+            || name.starts_with("producers.")
     }
 
     /// Metric names in output order for a scenario with these service
@@ -289,6 +297,7 @@ impl RunSummary {
     /// `sla`-only [`Self::metric_names_for`] leaves the pipeline out).
     pub fn metric_names_for_config(cfg: &super::config::SimConfig) -> Vec<&'static str> {
         let mut names = RunSummary::metric_names_for(&cfg.sla);
+        names.extend(breakdown_names(cfg));
         if let Some(p) = &cfg.pipeline {
             let seeds = crate::engine::StreamSeeds::for_replication(0, 0);
             let pipe = super::pipeline::Pipeline::new(p, seeds);
@@ -310,6 +319,28 @@ impl RunSummary {
             .map(|(k, _)| k)
             .collect()
     }
+}
+
+/// The per-group and per-producer metric names of a scenario, in output
+/// order: `workers.<group>.utilization` for each worker group when there
+/// are several; `producers.<name>.time_to_label_mean_s` and `_p95_s` for
+/// each producer sending to the job when several do (SPEC §4a: the same
+/// definitions as the totals, over that group's worker-time or that
+/// producer's objects).
+pub fn breakdown_names(cfg: &super::config::SimConfig) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if cfg.workers.len() > 1 {
+        for g in &cfg.workers {
+            names.push(intern(format!("workers.{}.utilization", g.name)));
+        }
+    }
+    if super::job::accounts::job_bound_producers(cfg) > 1 {
+        for p in cfg.producers.iter().filter(|p| p.to.is_none()) {
+            names.push(intern(format!("producers.{}.time_to_label_mean_s", p.name)));
+            names.push(intern(format!("producers.{}.time_to_label_p95_s", p.name)));
+        }
+    }
+    names
 }
 
 /// One time-series sample (SPEC §4 timeseries.csv).

@@ -27,7 +27,7 @@ use super::job::available::Available;
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
-use super::job::workers::{Holding, Outcome, Workers};
+use super::job::workers::{GroupAreas, Holding, Outcome, Workers};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::Policy;
@@ -43,6 +43,8 @@ use std::collections::VecDeque;
 
 /// R5: the Mechanical Turk pilot batch.
 pub const MTURK_PILOT_OBJECTS: u32 = 10;
+/// The producer of an object the pipeline routed to the job (P6).
+const NO_PRODUCER: u16 = u16::MAX;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -189,7 +191,7 @@ struct Counters {
 }
 
 /// Snapshot of integrals at the job's end, for job-life averages.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct EndSnapshot {
     at: SimTime,
     backlog_area: u128,
@@ -201,6 +203,8 @@ struct EndSnapshot {
     /// Labels made and tasks submitted during the job's life.
     labeled: u64,
     submitted: u64,
+    /// Each worker group's worker-time.
+    groups: Vec<GroupAreas>,
 }
 
 /// One replication in progress.
@@ -620,7 +624,7 @@ impl<'a> Simulation<'a> {
                     self.c.messages_produced += 1;
                     self.c.messages_received += 1;
                     let ids = self.ids.fresh();
-                    let q = self.admit(self.now, ids.publish);
+                    let q = self.admit(self.now, ids.publish, p as u16);
                     self.enqueue(q);
                 }
             }
@@ -670,6 +674,7 @@ impl<'a> Simulation<'a> {
             overtime_area: self.workforce.overtime().area_until(self.now),
             labeled: self.c.objects_labeled,
             submitted: self.c.tasks_submitted,
+            groups: self.workforce.group_areas(self.now),
         };
     }
 
@@ -677,8 +682,11 @@ impl<'a> Simulation<'a> {
 
     fn on_producer_next(&mut self, p: usize) {
         let cfg = self.cfg;
+        // A burst is many sends in one event, so the guard is consulted
+        // within it; a single send is an ordinary event.
+        let bulk = matches!(cfg.producers[p].process, ArrivalProcess::Burst { .. });
         for i in 0..self.producers.due(cfg, p) {
-            if !self.bulk_may_continue(i) {
+            if bulk && !self.bulk_may_continue(i) {
                 return;
             }
             self.send_original(p);
@@ -879,7 +887,7 @@ impl<'a> Simulation<'a> {
         let before = self.c.objects_accepted;
         self.c.routed_from_pipeline += 1;
         self.routed.insert(ids.publish, object);
-        self.deliver_as(Source::Sns, ids, false, object.origin);
+        self.deliver_as(Source::Sns, NO_PRODUCER, ids, false, object.origin);
         if self.c.objects_accepted == before {
             self.routed.remove(&ids.publish);
         }
@@ -902,7 +910,8 @@ impl<'a> Simulation<'a> {
 
     /// A message reaches the job: R1 acceptance, R9 deduplication.
     fn deliver(&mut self, p: usize, ids: MessageIds, test_event: bool, produced_at: SimTime) {
-        self.deliver_as(self.cfg.producers[p].source, ids, test_event, produced_at);
+        let source = self.cfg.producers[p].source;
+        self.deliver_as(source, p as u16, ids, test_event, produced_at);
     }
 
     /// [`Self::deliver`] for a message from a `source` (a producer's, or
@@ -910,6 +919,7 @@ impl<'a> Simulation<'a> {
     fn deliver_as(
         &mut self,
         source: Source,
+        producer: u16,
         ids: MessageIds,
         test_event: bool,
         produced_at: SimTime,
@@ -947,11 +957,11 @@ impl<'a> Simulation<'a> {
         {
             self.duplicate_objects_accepted += 1;
         }
-        self.accept(produced_at, ids.publish);
+        self.accept(produced_at, ids.publish, producer);
     }
 
     /// Counts an object in (accepted, in the system) and names it.
-    fn admit(&mut self, produced_at: SimTime, key: u64) -> Queued {
+    fn admit(&mut self, produced_at: SimTime, key: u64, producer: u16) -> Queued {
         self.c.objects_accepted += 1;
         self.acct
             .enter(self.cfg, self.now, self.now >= self.warmup_end);
@@ -960,13 +970,14 @@ impl<'a> Simulation<'a> {
             accepted_at: self.now,
             produced_at,
             key,
+            producer,
         };
         self.log(q.id, TraceKind::Accepted, None);
         q
     }
 
-    fn accept(&mut self, produced_at: SimTime, key: u64) {
-        let q = self.admit(produced_at, key);
+    fn accept(&mut self, produced_at: SimTime, key: u64, producer: u16) {
+        let q = self.admit(produced_at, key, producer);
         if self.cfg.job.mode == Mode::Batch {
             // R4: manifest objects wait for their wave.
             self.enqueue(q);
@@ -1020,6 +1031,7 @@ impl<'a> Simulation<'a> {
             o.id = q.id;
             o.key = q.key;
             o.produced_at = q.produced_at;
+            o.producer = q.producer;
             o.accepted_at = q.accepted_at;
             o.dispatched_at = now;
             o.deadline = deadline;
@@ -1328,7 +1340,7 @@ impl<'a> Simulation<'a> {
             };
             (o.piped, o.key, o.submitted > 0, correct)
         };
-        let (accepted_at, labeled, pilot, id, produced_at) = {
+        let (accepted_at, labeled, pilot, id, produced_at, producer) = {
             let o = self.avail.obj(slot);
             (
                 o.accepted_at,
@@ -1336,6 +1348,7 @@ impl<'a> Simulation<'a> {
                 o.pilot,
                 o.id,
                 o.produced_at,
+                o.producer,
             )
         };
         self.log(
@@ -1361,7 +1374,7 @@ impl<'a> Simulation<'a> {
             }
             if accepted_at >= self.warmup_end {
                 self.acct
-                    .labeled(self.cfg, self.now, accepted_at, produced_at);
+                    .labeled(self.cfg, self.now, accepted_at, produced_at, producer);
             }
         } else {
             self.c.objects_failed += 1;
@@ -1555,6 +1568,23 @@ impl<'a> Simulation<'a> {
         });
     }
 
+    /// SPEC §4a per group and per producer (names from
+    /// [`super::metrics::breakdown_names`], in its order): each worker
+    /// group's utilization over the job's life, when there are several;
+    /// each job-bound producer's time to label, when there are several.
+    fn breakdown(&self, end: &EndSnapshot) -> Vec<(&'static str, Option<f64>)> {
+        let names = super::metrics::breakdown_names(self.cfg);
+        let mut values = Vec::with_capacity(names.len());
+        if self.cfg.workers.len() > 1 {
+            values.extend(end.groups.iter().map(GroupAreas::utilization));
+        }
+        for l in self.acct.by_producer.iter().flatten() {
+            values.push(l.mean_s());
+            values.push(l.quantile_s(0.95));
+        }
+        names.into_iter().zip(values).collect()
+    }
+
     fn finish(mut self) -> Result<RunOutput, InvariantViolation> {
         let horizon = self.cfg.horizon;
         if self.end_state.is_none() {
@@ -1568,7 +1598,7 @@ impl<'a> Simulation<'a> {
         {
             self.record_sample();
         }
-        let end = self.end;
+        let end = std::mem::take(&mut self.end);
         // Time-weighted means over [warm-up end, job end] (SPEC §4a).
         let window =
             (end.at > self.warmup_end).then(|| (end.at - self.warmup_end).as_micros() as f64);
@@ -1646,6 +1676,7 @@ impl<'a> Simulation<'a> {
             warmup_s: self.warmup_end.as_secs_f64(),
             events: self.event_count,
             sla: self.acct.sla_shares(self.cfg),
+            breakdown: self.breakdown(&end),
             pipeline: self
                 .pipeline
                 .as_ref()

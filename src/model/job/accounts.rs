@@ -28,6 +28,9 @@ pub(crate) struct Accounts {
     /// Σ acceptance time of objects in the system [µs].
     in_system_accepted_sum_us: u128,
     in_system: u64,
+    /// Acceptance → label per producer, for the job-bound producers when
+    /// there are several (None for one sending to a pipeline).
+    pub by_producer: Vec<Option<Latency>>,
 }
 
 impl Accounts {
@@ -43,6 +46,14 @@ impl Accounts {
             departed_sojourn_us: 0,
             in_system_accepted_sum_us: 0,
             in_system: 0,
+            by_producer: if job_bound_producers(cfg) > 1 {
+                cfg.producers
+                    .iter()
+                    .map(|p| p.to.is_none().then(Latency::new))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -76,9 +87,13 @@ impl Accounts {
         now: SimTime,
         accepted_at: SimTime,
         produced_at: SimTime,
+        producer: u16,
     ) {
         let ttl = now - accepted_at;
         self.time_to_label.record(ttl);
+        if let Some(Some(l)) = self.by_producer.get_mut(producer as usize) {
+            l.record(ttl);
+        }
         self.e2e.record(now - produced_at);
         for (i, sla) in cfg.sla.iter().enumerate() {
             if ttl <= sla.within && accepted_at + sla.within <= cfg.horizon {
@@ -105,4 +120,9 @@ impl Accounts {
         self.departed_sojourn_us + self.in_system as u128 * horizon.as_micros() as u128
             - self.in_system_accepted_sum_us
     }
+}
+
+/// Producers sending to the job (not to a pipeline queue).
+pub(crate) fn job_bound_producers(cfg: &SimConfig) -> usize {
+    cfg.producers.iter().filter(|p| p.to.is_none()).count()
 }

@@ -17,6 +17,8 @@ pub(crate) struct Obj {
     pub id: u64,
     pub key: u64,
     pub produced_at: SimTime,
+    /// The producer it came from (`u16::MAX`: routed by the pipeline).
+    pub producer: u16,
     /// Bumped when the slot is freed: tasks and holdings naming an older
     /// generation are stale.
     pub gen: u32,

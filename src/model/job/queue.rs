@@ -18,6 +18,8 @@ pub(crate) struct Queued {
     pub produced_at: SimTime,
     /// Key of the per-task random streams (the SNS message ID at production).
     pub key: u64,
+    /// The producer it came from (`u16::MAX`: routed by the pipeline).
+    pub producer: u16,
 }
 
 /// The queue, its R6 timer and the activity R12's wake-up delay reads.

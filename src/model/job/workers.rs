@@ -58,6 +58,33 @@ pub(crate) struct Workers {
     /// Σ per task of (end − start) of every holding that ended [µs]; with
     /// the open ones at the end, equals ∫ busy level dt (SPEC §5, two paths).
     held_us: u128,
+    /// The same three levels per group (for per-group utilization).
+    groups: Vec<Levels>,
+}
+
+/// Busy, on-shift and overtime levels of one group.
+#[derive(Default)]
+struct Levels {
+    busy: TimeWeighted,
+    on_shift: TimeWeighted,
+    overtime: TimeWeighted,
+}
+
+/// A group's worker-time until some instant [worker·µs].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct GroupAreas {
+    pub busy: u128,
+    pub on_shift: u128,
+    pub overtime: u128,
+}
+
+impl GroupAreas {
+    /// SPEC §4a: busy / (on-shift + overtime) worker-time; None when the
+    /// group never worked.
+    pub fn utilization(&self) -> Option<f64> {
+        let available = self.on_shift + self.overtime;
+        (available > 0).then(|| self.busy as f64 / available as f64)
+    }
 }
 
 impl Workers {
@@ -91,6 +118,7 @@ impl Workers {
             on_shift: TimeWeighted::default(),
             overtime: TimeWeighted::default(),
             held_us: 0,
+            groups: (0..cfg.workers.len()).map(|_| Levels::default()).collect(),
         }
     }
 
@@ -129,6 +157,8 @@ impl Workers {
         let worker = &mut self.workers[w as usize];
         worker.busy = Some(task);
         self.busy.set(now, self.busy.level() + 1);
+        let g = &mut self.groups[worker.group as usize];
+        g.busy.set(now, g.busy.level() + 1);
         worker.gen
     }
 
@@ -159,14 +189,17 @@ impl Workers {
             self.held_us += (now - h.started_at).as_micros() as u128;
         }
         worker.gen = worker.gen.wrapping_add(1);
+        let g = &mut self.groups[worker.group as usize];
         if !stale_busy {
             self.busy.set(now, self.busy.level() - 1);
+            g.busy.set(now, g.busy.level() - 1);
         }
         if worker.on_shift {
             self.free.push_back(w);
         } else if !no_overtime {
             // Overtime ends: the task in hand at shift end is done (R7).
             self.overtime.set(now, self.overtime.level() - 1);
+            g.overtime.set(now, g.overtime.level() - 1);
         }
     }
 
@@ -196,10 +229,15 @@ impl Workers {
                 overtime_delta += if on { -1 } else { 1 };
             }
         }
+        let levels = &mut self.groups[g];
         if overtime_delta != 0 && !no_overtime {
             let level = (self.overtime.level() as i64 + overtime_delta) as u64;
             self.overtime.set(now, level);
+            let level = (levels.overtime.level() as i64 + overtime_delta) as u64;
+            levels.overtime.set(now, level);
         }
+        let level = (levels.on_shift.level() as i64 + on_shift_delta) as u64;
+        levels.on_shift.set(now, level);
         if !on {
             let workers = &self.workers;
             self.free
@@ -207,6 +245,18 @@ impl Workers {
         }
         let level = (self.on_shift.level() as i64 + on_shift_delta) as u64;
         self.on_shift.set(now, level);
+    }
+
+    /// Each group's worker-time until `until`.
+    pub fn group_areas(&self, until: SimTime) -> Vec<GroupAreas> {
+        self.groups
+            .iter()
+            .map(|l| GroupAreas {
+                busy: l.busy.area_until(until),
+                on_shift: l.on_shift.area_until(until),
+                overtime: l.overtime.area_until(until),
+            })
+            .collect()
     }
 
     /// Busy workers over time.
