@@ -487,3 +487,26 @@ fn the_budget_estimate_covers_counts_weekly_profiles_and_scaled_traces() {
         assert!((0.5..=2.0).contains(&ratio), "ratio {ratio}");
     }
 }
+
+#[test]
+fn the_bundled_counts_replay_sends_its_files_total_times_its_scale() {
+    let s = Scenario::load(
+        std::path::Path::new("scenarios/counts-replay.yaml"),
+        LoadOptions::default(),
+    )
+    .unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    // `start_at: auto`: the file's first row, 2026-03-02 00:00:00 UTC.
+    assert_eq!(
+        s.sim.start_at_epoch_us,
+        (MAR2_9H - 9 * 3600) as i64 * 1_000_000
+    );
+    let csv = std::fs::read_to_string("scenarios/traces/sqs_sent_5m.csv").unwrap();
+    let total: f64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(total, 31_301.0, "the comment's figure");
+    within_poisson("counts-replay", accepted(&s).len(), 1.3 * total);
+}
