@@ -26,7 +26,9 @@
 use crate::engine::rng::SimRng;
 use crate::engine::time::US_PER_WEEK;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::config::{ArrivalProcess, Mode, OnTimeout, ProducerConfig, Source, Warmup};
+use crate::model::config::{
+    ArrivalProcess, Mode, OnTimeout, ProducerConfig, RateSchedule, Source, Warmup,
+};
 use crate::model::load::offered_load;
 use crate::model::throttle::Policy;
 use crate::model::workforce::ShiftSchedule;
@@ -415,12 +417,46 @@ fn producer_volume(i: usize, p: &ProducerConfig, cfg: &SimConfig, window_us: f64
             let lo = times.partition_point(|&t| t < p.start);
             let hi = times.partition_point(|&t| (t.as_micros() as f64) < stop);
             let n = hi.saturating_sub(lo) as f64;
+            // Issue 11: `scale` s gives s messages per instant on average,
+            // sent at the instants that give at least one.
+            let s = p.trace_scale;
+            if s == 1.0 {
+                (
+                    n,
+                    f64::NAN,
+                    n,
+                    format!("producers[{i}].csv"),
+                    format!("producer `{name}` (trace)"),
+                )
+            } else {
+                (
+                    n * s,
+                    (n * s.min(1.0)).min(limit),
+                    n * s,
+                    format!("producers[{i}].csv` or `producers[{i}].scale"),
+                    format!("producer `{name}` (trace, scale {s})"),
+                )
+            }
+        }
+    };
+    // Issue 11: a weekly profile or replayed counts; `process` is then only
+    // a stand-in at its mean rate.
+    let (raw, send_events, peak, setting, what) = match &p.schedule {
+        None => (raw, send_events, peak, setting, what),
+        Some(schedule) => {
+            let (setting, kind) = match schedule {
+                RateSchedule::Weekly { .. } => {
+                    (format!("producers[{i}].profile"), "weekly profile")
+                }
+                RateSchedule::Timeline { .. } => (format!("producers[{i}].csv"), "counts"),
+            };
+            let stop_at = SimTime::from_micros(stop.max(0.0) as u64);
             (
-                n,
+                schedule.expected_between(p.start, stop_at, cfg.start_at_epoch_us),
                 f64::NAN,
-                n,
-                format!("producers[{i}].csv"),
-                format!("producer `{name}` (trace)"),
+                schedule.peak_per_us() * window_us.min(active),
+                setting,
+                format!("producer `{name}` ({kind})"),
             )
         }
     };
@@ -448,6 +484,7 @@ fn producer_volume(i: usize, p: &ProducerConfig, cfg: &SimConfig, window_us: f64
     };
     let stationary = p.limit.is_none()
         && p.end >= cfg.horizon
+        && !matches!(p.schedule, Some(RateSchedule::Timeline { .. }))
         && match &p.process {
             ArrivalProcess::Burst { every, .. } => !every.is_zero(),
             ArrivalProcess::Manifest { .. } | ArrivalProcess::Trace { .. } => false,
@@ -506,6 +543,10 @@ fn config_bytes(cfg: &SimConfig) -> f64 {
             ArrivalProcess::Trace { times } => times.len() * 8,
             ArrivalProcess::Profile { points } => points.len() * 16,
             _ => 0,
+        } + match &p.schedule {
+            Some(RateSchedule::Weekly { points }) => points.len() * 16,
+            Some(RateSchedule::Timeline { steps }) => steps.len() * 16,
+            None => 0,
         })
         .sum();
     let empirical: usize = cfg

@@ -126,10 +126,108 @@ pub enum ArrivalProcess {
     Trace { times: Vec<SimTime> },
 }
 
+/// A Poisson rate that follows the week or the calendar (issue 11): what
+/// [`ArrivalProcess`]'s daily shapes cannot say.
+///
+/// A producer with a schedule is a non-homogeneous Poisson stream of this
+/// rate; its `process` is then `Poisson` at the schedule's long-run mean
+/// (the week's mean, or the counts' expected arrivals over the horizon per
+/// µs of it), which is what closed-form estimates such as the offered load
+/// (`model::load`) read. Only the producers component reads the schedule.
+#[derive(Clone, Debug)]
+pub enum RateSchedule {
+    /// Piecewise-constant weekly rate: (µs since Monday 00:00 UTC of the
+    /// calendar, rate per µs), sorted, first at 0, all below a week.
+    Weekly { points: Vec<(u64, f64)> },
+    /// Piecewise-constant rate over the simulated clock (replayed
+    /// aggregated counts): from each step's instant until the next step's,
+    /// the step's rate [per µs]. The rate is 0 before the first step; the
+    /// last step is the end of the data, rate 0. Sorted, instants distinct.
+    Timeline { steps: Vec<(SimTime, f64)> },
+}
+
+impl RateSchedule {
+    /// The highest rate it reaches [per µs].
+    pub fn peak_per_us(&self) -> f64 {
+        let rates: Box<dyn Iterator<Item = f64> + '_> = match self {
+            RateSchedule::Weekly { points } => Box::new(points.iter().map(|p| p.1)),
+            RateSchedule::Timeline { steps } => Box::new(steps.iter().map(|s| s.1)),
+        };
+        rates.fold(0.0, f64::max)
+    }
+
+    /// Expected arrivals in [from, to) of the simulated clock, for a
+    /// calendar starting at `start_epoch_us` (the weekly rate's place).
+    pub fn expected_between(&self, from: SimTime, to: SimTime, start_epoch_us: i64) -> f64 {
+        let (a, b) = (from.as_micros(), to.as_micros());
+        if b <= a {
+            return 0.0;
+        }
+        match self {
+            RateSchedule::Timeline { steps } => steps
+                .iter()
+                .zip(steps.iter().skip(1))
+                .map(|(s, next)| {
+                    let lo = s.0.as_micros().max(a);
+                    let hi = next.0.as_micros().min(b);
+                    s.1 * hi.saturating_sub(lo) as f64
+                })
+                .sum(),
+            RateSchedule::Weekly { points } => {
+                // Whole weeks, then the rest, walked point by point.
+                let week = crate::engine::time::US_PER_WEEK;
+                let span = b - a;
+                let mean = weekly_mean_per_us(points);
+                let whole = (span / week) as f64 * week as f64 * mean;
+                let mut t = a + span / week * week;
+                let mut area = 0.0;
+                while t < b {
+                    let pos = week_position(SimTime::from_micros(t), start_epoch_us);
+                    let i = points.partition_point(|p| p.0 <= pos) - 1;
+                    let next = points.get(i + 1).map_or(week, |p| p.0);
+                    let len = (next - pos).min(b - t);
+                    area += points[i].1 * len as f64;
+                    t += len;
+                }
+                whole + area
+            }
+        }
+    }
+}
+
+/// µs since Monday 00:00 UTC of the calendar at sim time `t`, for a
+/// calendar starting at `start_epoch_us` (1970-01-05 was a Monday).
+pub fn week_position(t: SimTime, start_epoch_us: i64) -> u64 {
+    use crate::engine::time::{US_PER_DAY, US_PER_WEEK};
+    (start_epoch_us + t.as_micros() as i64 - 4 * US_PER_DAY as i64).rem_euclid(US_PER_WEEK as i64)
+        as u64
+}
+
+/// Time average over a week of a piecewise-constant weekly rate [per µs].
+pub fn weekly_mean_per_us(points: &[(u64, f64)]) -> f64 {
+    let week = crate::engine::time::US_PER_WEEK;
+    let area: f64 = points
+        .iter()
+        .enumerate()
+        .map(|(i, &(at, rate))| {
+            let next = points.get(i + 1).map_or(week, |p| p.0).min(week);
+            rate * next.saturating_sub(at) as f64
+        })
+        .sum();
+    area / week as f64
+}
+
 #[derive(Clone, Debug)]
 pub struct ProducerConfig {
     pub name: String,
     pub process: ArrivalProcess,
+    /// A weekly or calendar rate (issue 11); `process` is then its
+    /// stationary stand-in (see [`RateSchedule`]).
+    pub schedule: Option<RateSchedule>,
+    /// `scale` of a `trace` producer (issue 11): each replayed arrival
+    /// gives ⌊s⌋ messages, plus one more with probability s − ⌊s⌋, at its
+    /// instant. 1 for every other kind, whose rates have `scale` folded in.
+    pub trace_scale: f64,
     pub start: SimTime,
     /// No original message is sent at or after `end`.
     pub end: SimTime,

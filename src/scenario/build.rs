@@ -3,12 +3,13 @@
 //! first) with the dotted path of its field; `mod.rs` adds line numbers.
 
 use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
+use super::replay::{self, Rows, TimeFormat, EPOCH_LOOKALIKE_S};
 use super::spec::*;
 use super::units::*;
 use super::yaml::Value;
 use super::MAX_CSV_BYTES;
 use super::{Problem, Severity};
-use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_S};
+use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_S, US_PER_WEEK};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::config::*;
 use crate::model::pipeline::{
@@ -239,12 +240,47 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     let start_at = spec
         .start_at
         .as_ref()
-        .map(|t| t.0.as_str())
+        .map(|t| t.0.trim())
         .unwrap_or(DEFAULT_START_AT);
-    let start_at_epoch_us = parse_instant(start_at).unwrap_or_else(|e| {
-        ctx.err("start_at", e);
-        0
-    });
+    // Issue 11: trace and counts files are read before the calendar is
+    // known, since `start_at: auto` is taken from them.
+    let mut rows: Vec<Option<Rows>> = spec
+        .producers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| read_producer_rows(p, &format!("producers[{i}]"), ctx))
+        .collect();
+    let auto_start = start_at == "auto";
+    let start_at_epoch_us = if auto_start {
+        match rows
+            .iter()
+            .flatten()
+            .filter_map(Rows::earliest_instant)
+            .min()
+        {
+            Some(first) => first,
+            None => {
+                // Files that could not be read were reported already.
+                let unread = spec
+                    .producers
+                    .iter()
+                    .zip(&rows)
+                    .any(|(p, r)| matches!(p.kind.as_str(), "trace" | "counts") && r.is_none());
+                if !unread {
+                    ctx.err(
+                        "start_at",
+                        "`auto` starts the calendar at the earliest timestamp of the trace and counts files, but none has calendar timestamps (ISO 8601, SQL or epoch times); give an instant such as 2026-01-05T00:00:00Z",
+                    );
+                }
+                parse_instant(DEFAULT_START_AT).expect("the default is an instant")
+            }
+        }
+    } else {
+        parse_instant(start_at).unwrap_or_else(|e| {
+            ctx.err("start_at", format!("{e}, or `auto`"));
+            0
+        })
+    };
 
     let job = build_job(&spec.job, ctx);
     // Valid, but almost surely a mistake: say so (the run goes ahead).
@@ -265,6 +301,15 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                 "{} is after the horizon ({}): the stop never happens",
                 stop.since(SimTime::ZERO).human(),
                 horizon.since(SimTime::ZERO).human()
+            ),
+        );
+    }
+    if auto_start && !job.initializing.is_zero() {
+        ctx.warn(
+            "start_at",
+            format!(
+                "`auto` puts the first timestamp at job creation, while the job is initializing ({}): the arrivals of that time are lost (R1); set `job.initializing: 0s` to keep them",
+                job.initializing.human()
             ),
         );
     }
@@ -299,7 +344,12 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     let mut names: HashSet<String> = HashSet::new();
     for (i, p) in spec.producers.iter().enumerate() {
         let f = format!("producers[{i}]");
-        let built = build_producer(p, i, horizon, start_at_epoch_us, ctx);
+        let at = Calendar {
+            horizon,
+            start_epoch_us: start_at_epoch_us,
+            auto: auto_start,
+        };
+        let built = build_producer(p, i, &at, rows[i].take(), ctx);
         if !names.insert(built.name.clone()) {
             ctx.err(
                 format!("{f}.name"),
@@ -1512,13 +1562,191 @@ fn reject_fields(ctx: &mut Ctx<'_>, f: &str, kind: &str, present: &[(&str, bool)
     }
 }
 
+/// Where a producer's times are placed: the horizon and the calendar.
+struct Calendar {
+    horizon: SimTime,
+    /// `start_at` [µs since the Unix epoch].
+    start_epoch_us: i64,
+    /// `start_at: auto` (taken from the trace and counts files).
+    auto: bool,
+}
+
+/// Issue 11: the rows of a `trace` or `counts` producer's file, read
+/// before the calendar is known; None for other kinds, or when the file
+/// could not be read (reported).
+fn read_producer_rows(p: &ProducerSpec, f: &str, ctx: &mut Ctx<'_>) -> Option<Rows> {
+    let counts = match p.kind.as_str() {
+        "trace" => false,
+        "counts" => true,
+        _ => return None,
+    };
+    let format = ctx.choice(
+        &format!("{f}.time_format"),
+        &p.time_format,
+        TimeFormat::Auto,
+        replay::TIME_FORMATS,
+    );
+    let csv = p.csv.as_ref()?;
+    let column = p.column.as_deref().unwrap_or("timestamp");
+    let count_column = counts.then(|| p.count_column.as_deref().unwrap_or("count"));
+    match replay::read_rows(ctx.base_dir, csv, column, count_column, format) {
+        Ok(rows) => {
+            let lookalike = rows
+                .smallest_seconds
+                .filter(|&s| format == TimeFormat::Auto && s >= EPOCH_LOOKALIKE_S);
+            if let Some(s) = lookalike {
+                ctx.warn(
+                    format!("{f}.csv"),
+                    format!(
+                        "the numbers in column `{}` start at {s} s, over 31 years after job creation: they look like Unix epoch seconds ({}), but are read as seconds since job creation; add `time_format: epoch_s` (and `start_at: auto` to start the calendar at the first)",
+                        excerpt(column),
+                        format_instant((s * 1e6) as i64)
+                    ),
+                );
+            }
+            Some(rows)
+        }
+        Err(e) => {
+            ctx.err(format!("{f}.csv"), e);
+            None
+        }
+    }
+}
+
+/// A producer that sends nothing because its whole file lies outside the
+/// window it may send in: a warning naming the producer, the file's span
+/// and the window (issue 11: never a silent empty run).
+fn warn_outside(
+    ctx: &mut Ctx<'_>,
+    f: &str,
+    name: &str,
+    what: &str,
+    span: Option<(SimTime, SimTime)>,
+    window: (SimTime, SimTime),
+    cal: &Calendar,
+) {
+    let Some((first, last)) = span else { return };
+    let hint = if cal.auto {
+        "check `start`, `end` and the horizon"
+    } else {
+        "check `start_at`, or set `start_at: auto` to start the calendar at the first timestamp"
+    };
+    ctx.warn(
+        format!("{f}.csv"),
+        format!(
+            "producer `{}`: its {}, but it sends only from {} to {} (the horizon is {}): it sends nothing; {hint}",
+            excerpt(name),
+            replay::span_words(what, first, last, cal.start_epoch_us),
+            window.0.elapsed().human(),
+            window.1.elapsed().human(),
+            cal.horizon.elapsed().human()
+        ),
+    );
+}
+
+/// `scale` (issue 11): finite and non-negative, else reported (and 1).
+fn build_scale(p: &ProducerSpec, f: &str, ctx: &mut Ctx<'_>) -> f64 {
+    match p.scale {
+        None => 1.0,
+        Some(s) if !s.is_finite() => {
+            ctx.err(format!("{f}.scale"), not_finite(s));
+            1.0
+        }
+        Some(s) if s < 0.0 => {
+            ctx.err(
+                format!("{f}.scale"),
+                format!("{s} is negative; a scale is 0 or more (1.3: 30% more traffic)"),
+            );
+            1.0
+        }
+        Some(s) => s,
+    }
+}
+
+/// A rate-based producer's highest rate once scaled must stay within the
+/// clock's tick ([`MAX_RATE_PER_US`]).
+fn check_scaled_rate(ctx: &mut Ctx<'_>, f: &str, p: &ProducerSpec, peak_per_us: f64) {
+    if p.scale.is_some() && peak_per_us > MAX_RATE_PER_US {
+        ctx.err(
+            format!("{f}.scale"),
+            format!(
+                "makes the rate {:.0}/s, faster than one per microsecond, the clock's tick: at most 1000000/s",
+                peak_per_us * US_PER_S as f64
+            ),
+        );
+    }
+}
+
+/// A weekly profile (issue 11): points with `days`, each day of the set
+/// getting the point; the rate holds until the week's next point.
+fn build_weekly_profile(
+    profile: &[ProfilePointSpec],
+    f: &str,
+    scale: f64,
+    ctx: &mut Ctx<'_>,
+) -> Vec<(u64, f64)> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut points: Vec<(u64, f64, usize)> = Vec::new();
+    for (j, pt) in profile.iter().enumerate() {
+        let fj = format!("{f}.profile[{j}]");
+        let at = parse_time_of_day(&pt.at.0).unwrap_or_else(|e| {
+            ctx.err(format!("{fj}.at"), e);
+            0
+        });
+        let rate = ctx.rate(&format!("{fj}.rate"), &Some(pt.rate.clone())) * scale;
+        match &pt.days {
+            None => ctx.err(
+                fj,
+                "has no `days`, but other points of this profile have: give `days` on every point (a weekly profile) or on none (a daily one)",
+            ),
+            Some(d) => match parse_days(d) {
+                Ok(days) => {
+                    for day in days {
+                        let pos = (day as u64 * US_PER_DAY + at) % US_PER_WEEK;
+                        points.push((pos, rate, j));
+                    }
+                }
+                Err(e) => ctx.err(format!("{fj}.days"), e),
+            },
+        }
+    }
+    points.sort_by_key(|p| (p.0, p.2));
+    for w in points.windows(2).filter(|w| w[0].0 == w[1].0) {
+        let pos = w[0].0;
+        ctx.err(
+            format!("{f}.profile[{}]", w[1].2),
+            format!(
+                "{} {:02}:{:02} is also given by profile[{}]: one rate per instant of the week",
+                DAYS[(pos / US_PER_DAY) as usize],
+                pos % US_PER_DAY / US_PER_H,
+                pos % US_PER_H / US_PER_MIN,
+                w[0].2
+            ),
+        );
+    }
+    if points.first().is_none_or(|p| p.0 != 0) {
+        ctx.err(
+            format!("{f}.profile"),
+            "a weekly profile must have a point on mon at \"00:00\" (e.g. `{days: mon, at: \"00:00\", rate: 10/h}`): its rate is the week's first",
+        );
+    }
+    let mut out: Vec<(u64, f64)> = points.into_iter().map(|p| (p.0, p.1)).collect();
+    out.dedup_by_key(|p| p.0);
+    if out.first().is_none_or(|p| p.0 != 0) {
+        out.insert(0, (0, 0.0)); // reported above; keeps the model's invariant
+    }
+    out
+}
+
 fn build_producer(
     p: &ProducerSpec,
     i: usize,
-    horizon: SimTime,
-    start_epoch_us: i64,
+    cal: &Calendar,
+    rows: Option<Rows>,
     ctx: &mut Ctx<'_>,
 ) -> ProducerConfig {
+    let horizon = cal.horizon;
+    let start_epoch_us = cal.start_epoch_us;
     let f = format!("producers[{i}]");
     let name = p.name.clone().unwrap_or_else(|| format!("{}{}", p.kind, i));
     let start = SimTime::after(ctx.duration(&format!("{f}.start"), &p.start, SimDuration::ZERO));
@@ -1532,10 +1760,13 @@ fn build_producer(
             ),
         );
     }
-    let end = ctx
+    let mut end = ctx
         .opt_duration(&format!("{f}.end"), &p.end)
         .map(SimTime::after)
         .unwrap_or(horizon);
+    let scale = build_scale(p, &f, ctx);
+    let mut schedule = None;
+    let mut trace_scale = 1.0;
     let limit = p.limit.map(|l| ctx.count(&format!("{f}.limit"), l));
     let source = ctx.choice(
         &format!("{f}.source"),
@@ -1584,9 +1815,9 @@ fn build_producer(
                     ("csv", p.csv.is_some()),
                 ],
             );
-            ArrivalProcess::Poisson {
-                rate_per_us: ctx.rate(&format!("{f}.rate"), &p.rate),
-            }
+            let rate_per_us = ctx.rate(&format!("{f}.rate"), &p.rate) * scale;
+            check_scaled_rate(ctx, &f, p, rate_per_us);
+            ArrivalProcess::Poisson { rate_per_us }
         }
         "manifest" => {
             reject_fields(
@@ -1599,6 +1830,12 @@ fn build_producer(
                     ("end", p.end.is_some()),
                 ],
             );
+            if p.scale.is_some() {
+                ctx.err(
+                    format!("{f}.scale"),
+                    "does not apply to a `manifest` producer; change its `count`",
+                );
+            }
             let count = match p.count {
                 Some(c) => ctx.count(&format!("{f}.count"), c),
                 None => {
@@ -1615,6 +1852,12 @@ fn build_producer(
                 kind,
                 &[("rate", p.rate.is_some()), ("count", p.count.is_some())],
             );
+            if p.scale.is_some() {
+                ctx.err(
+                    format!("{f}.scale"),
+                    "does not apply to a `burst` producer; change its `size` or `every`",
+                );
+            }
             let size = match p.size {
                 Some(s) => ctx.count(&format!("{f}.size"), s),
                 None => {
@@ -1642,25 +1885,39 @@ fn build_producer(
                         "give either `mean_rate` (sinusoid) or `profile`, not both",
                     );
                 }
-                let mut points = Vec::new();
-                for (j, pt) in profile.iter().enumerate() {
-                    let at = parse_time_of_day(&pt.at.0).unwrap_or_else(|e| {
-                        ctx.err(format!("{f}.profile[{j}].at"), e);
-                        0
-                    });
-                    let rate = ctx.rate(&format!("{f}.profile[{j}].rate"), &Some(pt.rate.clone()));
-                    points.push((at, rate));
+                if profile.iter().any(|pt| pt.days.is_some()) {
+                    let points = build_weekly_profile(profile, &f, scale, ctx);
+                    let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
+                    check_scaled_rate(ctx, &f, p, peak);
+                    let mean = weekly_mean_per_us(&points);
+                    schedule = Some(RateSchedule::Weekly { points });
+                    ArrivalProcess::Poisson { rate_per_us: mean }
+                } else {
+                    let mut points = Vec::new();
+                    for (j, pt) in profile.iter().enumerate() {
+                        let at = parse_time_of_day(&pt.at.0).unwrap_or_else(|e| {
+                            ctx.err(format!("{f}.profile[{j}].at"), e);
+                            0
+                        });
+                        let rate = ctx
+                            .rate(&format!("{f}.profile[{j}].rate"), &Some(pt.rate.clone()))
+                            * scale;
+                        points.push((at, rate));
+                    }
+                    let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
+                    check_scaled_rate(ctx, &f, p, peak);
+                    points.sort_by_key(|p| p.0);
+                    if points.first().is_none_or(|p| p.0 != 0) {
+                        ctx.err(
+                            format!("{f}.profile"),
+                            "must start with a point `at: \"00:00\"`",
+                        );
+                    }
+                    ArrivalProcess::Profile { points }
                 }
-                points.sort_by_key(|p| p.0);
-                if points.first().is_none_or(|p| p.0 != 0) {
-                    ctx.err(
-                        format!("{f}.profile"),
-                        "must start with a point `at: \"00:00\"`",
-                    );
-                }
-                ArrivalProcess::Profile { points }
             } else {
-                let mean = ctx.rate(&format!("{f}.mean_rate"), &p.mean_rate);
+                let mean = ctx.rate(&format!("{f}.mean_rate"), &p.mean_rate) * scale;
+                check_scaled_rate(ctx, &f, p, mean);
                 let peak_hour = p.peak_hour.unwrap_or(12.0);
                 if !peak_hour.is_finite() {
                     ctx.err(format!("{f}.peak_hour"), not_finite(peak_hour));
@@ -1698,46 +1955,165 @@ fn build_producer(
                 kind,
                 &[("rate", p.rate.is_some()), ("count", p.count.is_some())],
             );
-            let times = match &p.csv {
-                None => {
-                    ctx.err(format!("{f}.csv"), "is required for a trace producer");
+            if p.csv.is_none() {
+                ctx.err(format!("{f}.csv"), "is required for a trace producer");
+            }
+            let times = match rows.map(|r| r.resolve(start_epoch_us)) {
+                None => Vec::new(), // reported
+                Some(Err(e)) => {
+                    ctx.err(format!("{f}.csv"), e);
                     Vec::new()
                 }
-                Some(csv) => {
-                    let column = p.column.as_deref().unwrap_or("timestamp");
-                    let times = read_csv_column(ctx.base_dir, csv, column)
-                        .and_then(|col| col.parse(|cell| parse_trace_time(cell, start_epoch_us)));
-                    match times {
-                        Err(e) => {
-                            ctx.err(format!("{f}.csv"), e);
-                            Vec::new()
-                        }
-                        Ok(mut times) => {
-                            times.sort_unstable();
-                            times
-                        }
-                    }
+                Some(Ok(rows)) => {
+                    let mut times: Vec<SimTime> = rows.into_iter().map(|r| r.1).collect();
+                    times.sort_unstable();
+                    times
                 }
             };
+            let stop = end.min(horizon);
+            if !times.is_empty() && !times.iter().any(|&t| t >= start && t < stop) {
+                let span = Some((times[0], times[times.len() - 1]));
+                let what = format!("{} arrivals", times.len());
+                warn_outside(ctx, &f, &name, &what, span, (start, stop), cal);
+            }
+            trace_scale = scale;
             ArrivalProcess::Trace { times }
+        }
+        "counts" => {
+            reject_fields(
+                ctx,
+                &f,
+                kind,
+                &[
+                    ("rate", p.rate.is_some()),
+                    ("count", p.count.is_some()),
+                    ("size", p.size.is_some()),
+                    ("every", p.every.is_some()),
+                    ("mean_rate", p.mean_rate.is_some()),
+                    ("profile", p.profile.is_some()),
+                ],
+            );
+            if p.csv.is_none() {
+                ctx.err(
+                    format!("{f}.csv"),
+                    "is required for a counts producer (a CSV of `timestamp, count` rows)",
+                );
+            }
+            let period = match &p.period {
+                None => None,
+                Some(t) => match parse_duration(&t.0) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        ctx.err(format!("{f}.period"), e);
+                        None
+                    }
+                },
+            };
+            let resolved = match rows.map(|r| r.resolve(start_epoch_us)) {
+                None => None,
+                Some(Err(e)) => {
+                    ctx.err(format!("{f}.csv"), e);
+                    None
+                }
+                Some(Ok(rows)) => Some(rows),
+            };
+            let file = p.csv.as_deref().map(excerpt).unwrap_or_default();
+            let counts = resolved.and_then(|mut rows| {
+                match replay::counts_steps(&mut rows, period, scale, &file) {
+                    Ok(c) => Some(c),
+                    Err((key, e)) => {
+                        ctx.err(format!("{f}.{key}"), e);
+                        None
+                    }
+                }
+            });
+            let steps = match counts {
+                None => Vec::new(),
+                Some(c) => {
+                    if let Some(gap) = c.sparse {
+                        ctx.warn(
+                            format!("{f}.period"),
+                            format!(
+                                "{}: the rows of {file} are at least {} apart, so each row's count is sent within its {} and none in the rest of the gap; is the period {}?",
+                                c.period.human(),
+                                gap.human(),
+                                c.period.human(),
+                                gap.human()
+                            ),
+                        );
+                    }
+                    c.steps
+                }
+            };
+            let peak = steps.iter().map(|s| s.1).fold(0.0, f64::max);
+            if peak > MAX_RATE_PER_US {
+                ctx.err(
+                    format!("{f}.csv"),
+                    format!(
+                        "a period's count makes a rate of {:.0}/s, faster than one per microsecond, the clock's tick: at most 1000000/s",
+                        peak * US_PER_S as f64
+                    ),
+                );
+            }
+            let stop = end.min(horizon);
+            let schedule_here = RateSchedule::Timeline { steps };
+            let expected = schedule_here.expected_between(start, stop, start_epoch_us);
+            if let RateSchedule::Timeline { steps } = &schedule_here {
+                if let (Some(first), Some(last)) = (steps.first(), steps.last()) {
+                    // No arrival after the data's last period.
+                    end = end.min(last.0);
+                    if expected == 0.0 && !steps.iter().all(|s| s.1 == 0.0) {
+                        let what =
+                            format!("{} periods", steps.iter().filter(|s| s.1 > 0.0).count());
+                        let window = (start, stop);
+                        warn_outside(ctx, &f, &name, &what, Some((first.0, last.0)), window, cal);
+                    }
+                }
+            }
+            let active = end
+                .min(horizon)
+                .as_micros()
+                .saturating_sub(start.as_micros());
+            schedule = Some(schedule_here);
+            ArrivalProcess::Poisson {
+                rate_per_us: if active > 0 {
+                    expected / active as f64
+                } else {
+                    0.0
+                },
+            }
         }
         other => {
             ctx.err(
                 format!("{f}.kind"),
                 format!(
-                    "`{}` is not a producer kind; one of: poisson, manifest, burst, diurnal, trace",
+                    "`{}` is not a producer kind; one of: poisson, manifest, burst, diurnal, trace, counts",
                     excerpt(other)
                 ),
             );
             ArrivalProcess::Manifest { count: 0 }
         }
     };
-    if !matches!(kind, "trace" | "poisson") {
+    if !matches!(kind, "trace" | "poisson" | "counts") {
         reject_fields(
             ctx,
             &f,
             kind,
             &[("csv", p.csv.is_some()), ("column", p.column.is_some())],
+        );
+    }
+    if !matches!(kind, "trace" | "counts") {
+        reject_fields(ctx, &f, kind, &[("time_format", p.time_format.is_some())]);
+    }
+    if kind != "counts" {
+        reject_fields(
+            ctx,
+            &f,
+            kind,
+            &[
+                ("count_column", p.count_column.is_some()),
+                ("period", p.period.is_some()),
+            ],
         );
     }
     let notification_delay = p
@@ -1771,6 +2147,8 @@ fn build_producer(
     ProducerConfig {
         name,
         process,
+        schedule,
+        trace_scale,
         start,
         end,
         limit,
@@ -1800,30 +2178,6 @@ fn parse_seconds(cell: &str) -> Option<Result<f64, String>> {
     } else {
         Ok(s)
     })
-}
-
-/// A trace cell: seconds since job creation, a duration (`1h 5m`), or an
-/// ISO 8601 instant (placed against `start_at`); at most 100 years after
-/// job creation.
-fn parse_trace_time(cell: &str, start_epoch_us: i64) -> Result<SimTime, String> {
-    let c = cell.trim();
-    if let Some(secs) = parse_seconds(c) {
-        return secs.map(|s| SimTime::after(SimDuration::from_secs_f64(s)));
-    }
-    if c.contains('T') && c.contains('-') {
-        let q = excerpt(c);
-        let us = parse_instant(c)? - start_epoch_us;
-        if us < 0 {
-            return Err(format!("`{q}` is before start_at"));
-        }
-        if us as u64 > MAX_DURATION.as_micros() {
-            return Err(format!(
-                "`{q}` is more than 100 years after start_at, the latest time labelsim accepts"
-            ));
-        }
-        return Ok(SimTime::from_micros(us as u64));
-    }
-    parse_duration(c).map(SimTime::after)
 }
 
 /// One column of a CSV file, as read by [`read_csv_column`].
@@ -1879,45 +2233,88 @@ impl CsvColumn {
 /// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
 /// name the file, line and column, never the file's content.
 fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<CsvColumn, String> {
+    let table = read_csv_columns(base, file, &[column])?;
+    let cells: Vec<(u64, String)> = table
+        .rows
+        .into_iter()
+        .filter_map(|(line, mut cells)| {
+            let cell = cells.swap_remove(0);
+            (!cell.trim().is_empty()).then_some((line, cell))
+        })
+        .collect();
+    let column_name = excerpt(column);
+    if cells.is_empty() {
+        return Err(format!(
+            "{} has no values in column `{column_name}`",
+            table.file
+        ));
+    }
+    Ok(CsvColumn {
+        file: table.file,
+        column: column_name,
+        cells,
+    })
+}
+
+/// Some columns of a CSV file, as read by [`read_csv_columns`].
+pub(super) struct CsvTable {
+    /// The file, for messages (bounded).
+    pub file: String,
+    /// The columns' names, for messages (bounded).
+    pub columns: Vec<String>,
+    /// (1-based line in the file, the row's cells of those columns), every
+    /// row, empty cells included.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads some columns of a CSV file with a header row, relative to the
+/// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
+/// name the file, line and column, never the file's content.
+pub(super) fn read_csv_columns(
+    base: &Path,
+    file: &str,
+    columns: &[&str],
+) -> Result<CsvTable, String> {
     let path = base.join(file);
     let name = excerpt_n(&path.display().to_string(), 200);
-    let column_name = excerpt(column);
     let input = InputFile::open(&path, MAX_CSV_BYTES)
         .map_err(|why| format!("cannot read {name}: {why}"))?;
     let mut rdr = csv::Reader::from_reader(input);
     let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
-    let idx = headers
-        .iter()
-        .position(|h| h.trim() == column)
-        .ok_or_else(|| {
-            if headers.len() <= 20 && looks_like_names(headers.iter()) {
-                format!(
-                    "{name} has no column `{column_name}` (columns: {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                )
-            } else {
-                format!(
-                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
-                )
-            }
-        })?;
-    let mut cells = Vec::new();
+    let mut idx = Vec::with_capacity(columns.len());
+    for column in columns {
+        let column_name = excerpt(column);
+        let i = headers
+            .iter()
+            .position(|h| h.trim() == *column)
+            .ok_or_else(|| {
+                if headers.len() <= 20 && looks_like_names(headers.iter()) {
+                    format!(
+                        "{name} has no column `{column_name}` (columns: {})",
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    )
+                } else {
+                    format!(
+                        "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                    )
+                }
+            })?;
+        idx.push(i);
+    }
+    let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_error(&name, &e))?;
-        if let Some(cell) = rec.get(idx) {
-            if !cell.trim().is_empty() {
-                let line = rec.position().map_or(0, |p| p.line());
-                cells.push((line, cell.to_string()));
-            }
-        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let cells = idx
+            .iter()
+            .map(|&i| rec.get(i).unwrap_or("").to_string())
+            .collect();
+        rows.push((line, cells));
     }
-    if cells.is_empty() {
-        return Err(format!("{name} has no values in column `{column_name}`"));
-    }
-    Ok(CsvColumn {
+    Ok(CsvTable {
         file: name,
-        column: column_name,
-        cells,
+        columns: columns.iter().map(|c| excerpt(c)).collect(),
+        rows,
     })
 }
 

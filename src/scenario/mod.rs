@@ -12,6 +12,7 @@
 mod build;
 pub mod input;
 pub mod paths;
+mod replay;
 mod schema;
 pub mod spec;
 pub mod units;

@@ -121,7 +121,11 @@ pub(super) const DUPLICATES: &[Field] = &[
     opt("delay", Kind::Units),
 ];
 
-pub(super) const PROFILE_POINT: &[Field] = &[req("at", Kind::Units), req("rate", Kind::Units)];
+pub(super) const PROFILE_POINT: &[Field] = &[
+    req("at", Kind::Units),
+    req("rate", Kind::Units),
+    opt("days", Kind::Word),
+];
 
 pub(super) const PRODUCER: &[Field] = &[
     opt("name", Kind::Word),
@@ -136,6 +140,10 @@ pub(super) const PRODUCER: &[Field] = &[
     opt("profile", Kind::List(&Kind::Section(PROFILE_POINT))),
     opt("csv", Kind::Word),
     opt("column", Kind::Word),
+    opt("time_format", Kind::Word),
+    opt("count_column", Kind::Word),
+    opt("period", Kind::Units),
+    opt("scale", Kind::Number),
     opt("start", Kind::Units),
     opt("end", Kind::Units),
     opt("limit", I64),

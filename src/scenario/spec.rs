@@ -93,6 +93,8 @@ pub struct DuplicatesSpec {
 pub struct ProfilePointSpec {
     pub at: Text,
     pub rate: Text,
+    /// Issue 11: days of the week (`mon-fri`): the profile is weekly.
+    pub days: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -110,6 +112,14 @@ pub struct ProducerSpec {
     pub profile: Option<Vec<ProfilePointSpec>>,
     pub csv: Option<String>,
     pub column: Option<String>,
+    /// Issue 11: how a trace's or counts file's timestamps are written.
+    pub time_format: Option<String>,
+    /// Issue 11: the counts file's column of counts (default `count`).
+    pub count_column: Option<String>,
+    /// Issue 11: the counts' period (default: inferred from the spacing).
+    pub period: Option<Text>,
+    /// Issue 11: multiplies the traffic (rates; a trace's arrivals).
+    pub scale: Option<f64>,
     pub start: Option<Text>,
     pub end: Option<Text>,
     pub limit: Option<i64>,

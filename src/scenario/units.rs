@@ -271,6 +271,109 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     Ok(days_from_civil(y, mo, d) * US_PER_DAY as i64 + tod as i64 + frac_us - offset_us)
 }
 
+/// Calendar date of a day count since 1970-01-01 (H. Hinnant's algorithm,
+/// the inverse of [`days_from_civil`]).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// An instant [µs since the Unix epoch] as ISO 8601 in UTC, to the second
+/// (`2026-01-05T00:00:00Z`), with `.ffffff` only when it has a fraction.
+///
+/// ```
+/// use labelsim::scenario::units::format_instant;
+/// assert_eq!(format_instant(1_767_571_200_000_000), "2026-01-05T00:00:00Z");
+/// assert_eq!(format_instant(250_000), "1970-01-01T00:00:00.250000Z");
+/// ```
+pub fn format_instant(epoch_us: i64) -> String {
+    let day = epoch_us.div_euclid(US_PER_DAY as i64);
+    let in_day = epoch_us.rem_euclid(US_PER_DAY as i64) as u64;
+    let (y, m, d) = civil_from_days(day);
+    let (h, min, s, us) = (
+        in_day / US_PER_H,
+        in_day % US_PER_H / US_PER_MIN,
+        in_day % US_PER_MIN / US_PER_S,
+        in_day % US_PER_S,
+    );
+    let frac = if us == 0 {
+        String::new()
+    } else {
+        format!(".{us:06}")
+    };
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}{frac}Z")
+}
+
+/// Parses a Unix epoch time, a decimal number of `unit_us`-long units since
+/// 1970-01-01T00:00:00Z (`1767571200`, `1767571200.5` for seconds with
+/// `unit_us` = 1,000,000; `1767571200500` for milliseconds with 1,000), into
+/// µs since the epoch. Read digit by digit, never through a float: every
+/// microsecond is exact. Digits below a microsecond are cut to the tick;
+/// years past 9999 are refused.
+///
+/// ```
+/// use labelsim::scenario::units::parse_epoch;
+/// assert_eq!(parse_epoch("1767571200", 1_000_000).unwrap(), 1_767_571_200_000_000);
+/// assert_eq!(parse_epoch("1767571200123.5", 1_000).unwrap(), 1_767_571_200_123_500);
+/// assert!(parse_epoch("2026-01-05", 1_000_000).is_err());
+/// ```
+pub fn parse_epoch(s: &str, unit_us: u64) -> Result<i64, String> {
+    let t = s.trim();
+    let q = excerpt(t);
+    let unit = if unit_us == 1_000 {
+        "milliseconds"
+    } else {
+        "seconds"
+    };
+    let bad = || {
+        format!("`{q}` is not a Unix epoch time (a number of {unit} since 1970-01-01T00:00:00Z)")
+    };
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    // The latest instant accepted: 9999-12-31T23:59:59.999999Z.
+    const LATEST_US: i128 = 253_402_300_799_999_999;
+    let too_late = || format!("`{q}` is after the year 9999");
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else if whole.trim_start_matches('0').len() > 20 {
+        return Err(too_late());
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    // Fraction digits down to the microsecond (unit_us is a power of ten).
+    let places = unit_us.ilog10() as usize;
+    let frac_digits: String = frac.chars().chain("000000".chars()).take(places).collect();
+    let frac_us: i128 = if places == 0 {
+        0
+    } else {
+        frac_digits.parse().map_err(|_| bad())?
+    };
+    let us = whole * unit_us as i128 + frac_us;
+    if us > LATEST_US {
+        return Err(too_late());
+    }
+    if neg {
+        return Err(format!("`{q}` is before 1970-01-01T00:00:00Z"));
+    }
+    Ok(us as i64)
+}
+
 /// Parses a day set: `mon-fri`, `sat,sun`, `mon`, `daily` / `all`. Returns
 /// weekday indices, 0 = Monday.
 pub fn parse_days(s: &str) -> Result<Vec<u8>, String> {
@@ -408,6 +511,47 @@ mod tests {
             parse_tz_offset("-05:30").unwrap(),
             -(5 * 60 + 30) * 60_000_000
         );
+    }
+
+    #[test]
+    fn epoch_times_are_exact_and_instants_print_back() {
+        // 2026-01-05T00:00:00Z, a Monday.
+        let monday = 1_767_571_200_000_000;
+        assert_eq!(parse_epoch("1767571200", US_PER_S).unwrap(), monday);
+        assert_eq!(
+            parse_epoch("1767571200.000001", US_PER_S).unwrap(),
+            monday + 1
+        );
+        assert_eq!(parse_epoch("1767571200000", US_PER_MS).unwrap(), monday);
+        assert_eq!(
+            parse_epoch("1767571200000.25", US_PER_MS).unwrap(),
+            monday + 250
+        );
+        assert_eq!(parse_epoch(" 0 ", US_PER_S).unwrap(), 0);
+        assert!(parse_epoch("-1", US_PER_S)
+            .unwrap_err()
+            .contains("before 1970"));
+        assert!(parse_epoch("1e9", US_PER_S).is_err());
+        assert!(parse_epoch("", US_PER_S).is_err());
+        assert!(parse_epoch("253402300800", US_PER_S)
+            .unwrap_err()
+            .contains("9999"));
+        assert!(parse_epoch(&"9".repeat(40), US_PER_S)
+            .unwrap_err()
+            .contains("9999"));
+        assert_eq!(format_instant(monday), "2026-01-05T00:00:00Z");
+        assert_eq!(
+            format_instant(monday + 90_061_000_001),
+            "2026-01-06T01:01:01.000001Z"
+        );
+        assert_eq!(format_instant(-(US_PER_DAY as i64)), "1969-12-31T00:00:00Z");
+        for s in [
+            "2024-02-29T23:59:59Z",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert_eq!(format_instant(parse_instant(s).unwrap()), s);
+        }
     }
 
     #[test]

@@ -4,10 +4,10 @@
 
 use crate::engine::time::{US_PER_DAY, US_PER_H};
 use crate::engine::{SimRng, SimTime, StreamKind, StreamSeeds};
-use crate::model::config::{ArrivalProcess, SimConfig, Source};
+use crate::model::config::{week_position, ArrivalProcess, RateSchedule, SimConfig, Source};
 use crate::model::dedup::{IdIssuer, MessageIds};
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
+use rand_distr::{Distribution, Exp, Exp1};
 
 /// One producer's position and streams.
 struct State {
@@ -19,6 +19,11 @@ struct State {
     /// process [µs, fractional]: gaps are added here, never to the rounded
     /// tick, so no rounding accumulates (SPEC §4a).
     poisson_clock: f64,
+    /// Original messages due at the current trace instant (its `scale`'s
+    /// copies; 1 without a scale).
+    pending: u64,
+    /// Index of the timeline step that holds `poisson_clock`.
+    step: usize,
 }
 
 /// A copy of a message that R9 delivers `duplicates.delay` after it.
@@ -44,6 +49,8 @@ impl Producers {
                 sent: 0,
                 next_index: 0,
                 poisson_clock: 0.0,
+                pending: 1,
+                step: 0,
             })
             .collect();
         Producers { states }
@@ -61,8 +68,11 @@ impl Producers {
             ArrivalProcess::Burst { .. } => Some(prod.start),
             ArrivalProcess::Trace { times } => {
                 let i = times.partition_point(|&t| t < prod.start);
-                self.states[p].next_index = i;
-                times.get(i).copied()
+                self.next_trace_time(cfg, p, i, times)
+            }
+            _ if prod.schedule.is_some() => {
+                self.states[p].poisson_clock = prod.start.as_micros() as f64;
+                self.next_scheduled_time(cfg, p)
             }
             _ => {
                 self.states[p].poisson_clock = prod.start.as_micros() as f64;
@@ -81,6 +91,7 @@ impl Producers {
         let state = &mut self.states[p];
         let n = match &prod.process {
             ArrivalProcess::Burst { size, .. } => (*size).min(limit - state.sent),
+            ArrivalProcess::Trace { .. } => state.pending.min(limit - state.sent),
             _ => 1,
         };
         state.sent += n;
@@ -101,15 +112,96 @@ impl Producers {
                 (!every.is_zero() && next < prod.end).then_some(next)
             }
             ArrivalProcess::Trace { times } => {
-                let state = &mut self.states[p];
-                state.next_index += 1;
-                times
-                    .get(state.next_index)
-                    .copied()
+                let i = self.states[p].next_index + 1;
+                self.next_trace_time(cfg, p, i, times)
                     .filter(|&t| t < prod.end)
             }
+            _ if prod.schedule.is_some() => self.next_scheduled_time(cfg, p),
             _ => self.next_poisson_time(cfg, p),
         }
+    }
+
+    /// The first instant of producer `p`'s trace from index `i` on at which
+    /// it sends, and how many (`pending`). Without a scale, every instant
+    /// sends one. With `scale` s, each instant sends ⌊s⌋, plus one with
+    /// probability s − ⌊s⌋ (one draw from the producer's arrival stream,
+    /// made only when s is not whole); an instant that sends none is skipped.
+    fn next_trace_time(
+        &mut self,
+        cfg: &SimConfig,
+        p: usize,
+        mut i: usize,
+        times: &[SimTime],
+    ) -> Option<SimTime> {
+        let scale = cfg.producers[p].trace_scale;
+        let whole = scale.floor();
+        let fraction = scale - whole;
+        let state = &mut self.states[p];
+        loop {
+            let t = times.get(i).copied();
+            state.next_index = i;
+            if t.is_none() || scale == 1.0 {
+                return t;
+            }
+            let extra = fraction > 0.0 && state.arrivals.random::<f64>() < fraction;
+            state.pending = whole as u64 + u64::from(extra);
+            if state.pending > 0 {
+                return t;
+            }
+            i += 1;
+        }
+    }
+
+    /// Next event of a Poisson process whose rate follows producer `p`'s
+    /// schedule. A timeline (counts) is sampled exactly by inversion: one
+    /// unit exponential draw is spent across the steps' rates, so spiky
+    /// data costs no rejected candidates. A weekly profile is thinned like
+    /// a daily one.
+    fn next_scheduled_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
+        let prod = &cfg.producers[p];
+        let Some(RateSchedule::Timeline { steps }) = &prod.schedule else {
+            return self.next_poisson_time(cfg, p);
+        };
+        if steps.is_empty() {
+            return None;
+        }
+        let end = prod.end.as_micros() as f64;
+        let state = &mut self.states[p];
+        let at = |i: usize| {
+            steps
+                .get(i)
+                .map_or(f64::INFINITY, |s| s.0.as_micros() as f64)
+        };
+        if state.poisson_clock < at(0) {
+            state.poisson_clock = at(0);
+        }
+        while at(state.step + 1) <= state.poisson_clock {
+            state.step += 1;
+        }
+        let mut need: f64 = Exp1.sample(&mut state.arrivals);
+        loop {
+            let i = state.step;
+            let &(_, rate) = steps.get(i)?;
+            let to = at(i + 1);
+            if to.is_infinite() && rate <= 0.0 {
+                return None;
+            }
+            let room = rate * (to - state.poisson_clock);
+            if rate > 0.0 && room > need {
+                state.poisson_clock += need / rate;
+                break;
+            }
+            need -= room;
+            state.poisson_clock = to;
+            state.step += 1;
+            if state.poisson_clock >= end {
+                return None;
+            }
+        }
+        if state.poisson_clock >= end {
+            return None;
+        }
+        Some(SimTime::from_micros(state.poisson_clock as u64))
     }
 
     /// Next event of a (possibly non-homogeneous) Poisson process after the
@@ -118,12 +210,16 @@ impl Producers {
     /// event fires at its tick (floor), so gaps never accumulate rounding.
     fn next_poisson_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
         let prod = &cfg.producers[p];
-        let peak = peak_rate(&prod.process);
+        let peak = match &prod.schedule {
+            Some(s) => s.peak_per_us(),
+            None => peak_rate(&prod.process),
+        };
         if peak <= 0.0 {
             return None;
         }
         let exp = Exp::new(peak).expect("positive rate");
-        let homogeneous = matches!(prod.process, ArrivalProcess::Poisson { .. });
+        let homogeneous =
+            prod.schedule.is_none() && matches!(prod.process, ArrivalProcess::Poisson { .. });
         let end = prod.end.as_micros() as f64;
         let state = &mut self.states[p];
         loop {
@@ -134,7 +230,13 @@ impl Producers {
             let st = SimTime::from_micros(state.poisson_clock as u64);
             if homogeneous
                 || state.arrivals.random::<f64>() * peak
-                    < rate_at(&prod.process, st, cfg.start_at_epoch_us)
+                    < match &prod.schedule {
+                        Some(RateSchedule::Weekly { points }) => {
+                            let w = week_position(st, cfg.start_at_epoch_us);
+                            points[points.partition_point(|&(at, _)| at <= w) - 1].1
+                        }
+                        _ => rate_at(&prod.process, st, cfg.start_at_epoch_us),
+                    }
             {
                 return Some(st);
             }
