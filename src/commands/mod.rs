@@ -10,7 +10,6 @@ pub mod docs;
 pub mod plan;
 pub mod run;
 pub mod set;
-pub mod suggest;
 pub mod sweep;
 pub mod validate;
 

@@ -64,7 +64,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         if !known.contains(&m.as_str()) {
             bail!(
                 "--minimize `{m}` is not a numeric summary metric{}",
-                crate::commands::suggest::did_you_mean(
+                labelsim::suggest::did_you_mean(
                     m,
                     &known,
                     "docs/model.md (Metrics) and summary.json"

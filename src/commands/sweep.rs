@@ -98,60 +98,29 @@ struct SweepSection {
 }
 
 fn sweep_section(s: &Scenario) -> Result<SweepSection> {
-    let mut out = SweepSection {
-        vary: Vec::new(),
-        samples: None,
-        replications: None,
-        metrics: Vec::new(),
+    let Some(section) = &s.spec.sweep else {
+        return Ok(SweepSection {
+            vary: Vec::new(),
+            samples: None,
+            replications: None,
+            metrics: Vec::new(),
+        });
     };
-    let Some(v) = &s.spec.sweep else {
-        return Ok(out);
-    };
-    let map = v
-        .as_mapping()
-        .ok_or_else(|| anyhow!("{}: sweep: must be a mapping with `vary:`", s.origin))?;
-    for (k, val) in map {
-        let key = k.as_str().unwrap_or("");
-        match key {
-            "vary" => {
-                let m = val
-                    .as_mapping()
-                    .ok_or_else(|| anyhow!("{}: sweep.vary: must map PATH to VALUES", s.origin))?;
-                for (p, vals) in m {
-                    let path = p.as_str().unwrap_or("");
-                    let text = match vals {
-                        serde_yaml::Value::Sequence(items) => items
-                            .iter()
-                            .map(labelsim::scenario::paths::value_text)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        other => labelsim::scenario::paths::value_text(other),
-                    };
-                    out.vary.push(
-                        sweep::parse_vary(&format!("{path}={text}"))
-                            .map_err(|e| anyhow!("{}: sweep.vary: {e}", s.origin))?,
-                    );
-                }
-            }
-            "samples" => out.samples = val.as_u64().map(|x| x as u32),
-            "replications" => out.replications = val.as_u64().map(|x| x as u32),
-            "metrics" => {
-                out.metrics = val
-                    .as_sequence()
-                    .map(|xs| {
-                        xs.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            }
-            other => bail!(
-                "{}: sweep.{other}: unknown key (expected vary, samples, replications, metrics)",
-                s.origin
-            ),
-        }
-    }
-    Ok(out)
+    let vary = section
+        .vary
+        .0
+        .iter()
+        .map(|(path, values)| {
+            sweep::parse_vary(&format!("{path}={values}"))
+                .map_err(|e| anyhow!("{}: sweep.vary: {e}", s.origin))
+        })
+        .collect::<Result<_>>()?;
+    Ok(SweepSection {
+        vary,
+        samples: section.samples,
+        replications: section.replications,
+        metrics: section.metrics.clone().unwrap_or_default(),
+    })
 }
 
 fn fmt_of(f: ChartFormat) -> Format {

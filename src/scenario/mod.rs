@@ -13,6 +13,7 @@ mod build;
 pub mod input;
 pub mod paths;
 mod schema;
+mod sections;
 pub mod spec;
 pub mod units;
 pub mod yaml;
@@ -20,6 +21,7 @@ pub mod yaml;
 pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
 pub use input::{read_input_file, MAX_CSV_BYTES, MAX_SCENARIO_BYTES};
 pub use schema::edit_distance;
+pub use sections::load_policies;
 
 use crate::model::SimConfig;
 use std::fmt;
@@ -136,7 +138,8 @@ pub struct Scenario {
     pub origin: String,
     /// The source text, echoed in reports.
     pub text: String,
-    /// The shape-checked file, for `compare` and `sweep` sections.
+    /// The shape-checked file; commands read its `compare` and `sweep`
+    /// sections.
     pub spec: spec::ScenarioSpec,
     /// Folder that relative paths inside the scenario are resolved against.
     pub base_dir: PathBuf,
@@ -239,6 +242,7 @@ impl Scenario {
                 base_dir,
             };
             let built = build::build(spec, &mut ctx);
+            ctx.problems.extend(sections::check(spec, &built.sim, &doc));
             // A value left out was reported; what `build` says of it repeats that.
             problems.extend(ctx.problems.into_iter().filter(|p| {
                 !checked.removed.iter().any(|r| {
