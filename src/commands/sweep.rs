@@ -8,7 +8,7 @@ use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
 use labelsim::scenario::{LoadOptions, Scenario};
-use labelsim::sweep::{self, Design, Row, Shard};
+use labelsim::sweep::{self, Design, Row, Shard, SweepError};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -81,6 +81,27 @@ fn read_sweep_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// A library error in the command's words: with the flag it concerns.
+/// Shared with `plan`, whose grid is a sweep's design.
+pub fn cli_error(e: SweepError) -> anyhow::Error {
+    match e {
+        SweepError::VaryForm(_)
+        | SweepError::Path(_)
+        | SweepError::PathLeadsNowhere(_)
+        | SweepError::NoValues(_)
+        | SweepError::Values(..)
+        | SweepError::VaryTwice(_) => anyhow!("--vary {e}"),
+        SweepError::NoStep(_) => anyhow!("--vary {e} (--samples M)"),
+        SweepError::NothingToVary => anyhow!(
+            "nothing to vary: give at least one --vary PATH=VALUES (or a `sweep: {{vary: ...}}` section)"
+        ),
+        SweepError::ZeroSamples => anyhow!("--samples must be at least 1"),
+        SweepError::TooManySamples(_) => anyhow!("--samples {e}"),
+        SweepError::Shard(_) => anyhow!("--shard {e}"),
+        e => anyhow!(e),
+    }
+}
+
 /// Metrics charted by default.
 const DEFAULT_METRICS: &[&str] = &[
     "time_to_label_p95_s",
@@ -111,8 +132,14 @@ fn sweep_section(s: &Scenario) -> Result<SweepSection> {
         .0
         .iter()
         .map(|(path, values)| {
-            sweep::parse_vary(&format!("{path}={values}"))
-                .map_err(|e| anyhow!("{}: sweep.vary: {e}", s.origin))
+            sweep::parse_vary(&format!("{path}={values}")).map_err(|e| {
+                let line = labelsim::scenario::yaml::locate(
+                    &s.text,
+                    &labelsim::scenario::yaml::parse_path("sweep.vary"),
+                );
+                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+                anyhow!("{}{at}: sweep.vary: {e}", s.origin)
+            })
         })
         .collect::<Result<_>>()?;
     Ok(SweepSection {
@@ -178,18 +205,18 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     // CLI --vary replaces the scenario's entry for the same path.
     let mut varies = section.vary;
     for v in &args.vary {
-        let (p, t) = sweep::parse_vary(v).map_err(|e| anyhow!(e))?;
+        let (p, t) = sweep::parse_vary(v).map_err(cli_error)?;
         varies.retain(|(q, _)| *q != p);
         varies.push((p, t));
     }
     let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
-        .map_err(|e| anyhow!(e))?;
+        .map_err(cli_error)?;
     let shard = args
         .shard
         .as_deref()
         .map(Shard::parse)
         .transpose()
-        .map_err(|e| anyhow!(e))?;
+        .map_err(cli_error)?;
     let metrics: Vec<String> = if !args.metrics.is_empty() {
         args.metrics.clone()
     } else if !section.metrics.is_empty() {
@@ -199,12 +226,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     };
     let known = sweep::numeric_metric_names_for(&scenario.sim);
     for m in &metrics {
-        if !known.contains(&m.as_str()) {
-            bail!(
-                "--metric `{m}` is not a numeric summary metric; one of: {}",
-                known.join(", ")
-            );
-        }
+        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
     }
 
     // Build (and so validate) every point's scenario before running anything.
@@ -218,8 +240,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let owned: Vec<usize> = (0..design.points.len())
         .filter(|&p| shard.is_none_or(|s| s.owns(p)))
         .collect();
-    let configs =
-        sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
+    let configs = sweep::point_configs(&template, &design, "sweep point").map_err(cli_error)?;
     let budget = crate::commands::budget::Budget::of(&args.common)?;
     budget.check_configs(
         &owned.iter().map(|&p| &configs[p]).collect::<Vec<_>>(),
@@ -255,7 +276,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
                 bail!("--resume: sweep.csv has other columns than this sweep");
             }
             rows = r;
-            sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+            sweep::normalise(&mut rows).map_err(cli_error)?;
         }
     } else {
         let old = out.existing(is_sweep_output);
@@ -297,7 +318,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
                 None => interrupted = true,
             }
         }
-        sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+        sweep::normalise(&mut rows).map_err(cli_error)?;
         out.write_now("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
         if guard.guard.is_stopped() {
             interrupted = true;
@@ -668,7 +689,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     }
     let manifest = manifest.expect("at least one folder");
     let header = header.expect("at least one folder");
-    sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+    sweep::normalise(&mut rows).map_err(cli_error)?;
     let params: Vec<ParamPath> = manifest["params"]
         .as_array()
         .map(|ps| {

@@ -201,6 +201,12 @@ impl ScenarioTemplate {
         })
     }
 
+    /// Whether `path` leads to a field of this scenario (a list item that
+    /// exists, no list addressed as a mapping), whatever the value.
+    pub fn check_path(&self, path: &ParamPath) -> Result<(), String> {
+        path.set(&mut self.doc.clone(), Value::Null)
+    }
+
     /// The scenario with `overrides` applied, validated.
     pub fn with(&self, overrides: &[(ParamPath, Value)]) -> Result<Scenario, OverrideError> {
         let mut doc = self.doc.clone();

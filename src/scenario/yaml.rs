@@ -54,6 +54,12 @@ pub fn from_value<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     yaml_impl::from_value(v).map_err(|e| error_parts(&e).0)
 }
 
+/// A value as `--set PATH=VALUE` and `--vary PATH=VALUES` write it: YAML
+/// where it parses (`9`, `2h`, `{dist: constant, value: 1m}`), else the text.
+pub fn value_from_arg(text: &str) -> Value {
+    yaml_impl::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text))
+}
+
 /// A document as YAML text.
 pub fn to_string(v: &Value) -> Result<String, String> {
     yaml_impl::to_string(v).map_err(|e| error_parts(&e).0)
