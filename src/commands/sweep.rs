@@ -135,7 +135,7 @@ fn sweep_section(s: &Scenario) -> Result<SweepSection> {
             sweep::parse_vary(&format!("{path}={values}")).map_err(|e| {
                 let line = labelsim::scenario::yaml::locate(
                     &s.text,
-                    &labelsim::scenario::yaml::parse_path("sweep.vary"),
+                    &labelsim::scenario::paths::parse_lenient("sweep.vary"),
                 );
                 let at = line.map(|l| format!(":{l}")).unwrap_or_default();
                 anyhow!("{}{at}: sweep.vary: {e}", s.origin)

@@ -266,7 +266,7 @@ impl Scenario {
         let place = |list: &mut Vec<Problem>| {
             for p in list.iter_mut() {
                 if p.line.is_none() {
-                    p.line = locator.locate(&yaml::parse_path(&p.field));
+                    p.line = locator.locate(&paths::parse_lenient(&p.field));
                 }
             }
             list.sort_by_key(|p| p.line.unwrap_or(0));

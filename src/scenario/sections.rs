@@ -95,7 +95,7 @@ pub fn load_policies(path: &Path) -> Result<Vec<PolicySpec>, ScenarioError> {
         let mut problems: Vec<Problem> = problems
             .into_iter()
             .map(|(field, message)| Problem {
-                line: locator.locate(&yaml::parse_path(&field)),
+                line: locator.locate(&super::paths::parse_lenient(&field)),
                 field,
                 message,
                 severity: Severity::Error,
