@@ -248,46 +248,12 @@ fn merged(base: &Value, patch: &Value) -> Value {
     }
 }
 
-/// The kind of quantity a metric is, for printing it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quantity {
-    /// Seconds (`*_s`).
-    Duration,
-    /// US dollars (`cost_usd`, `cost_per_*`, `*_usd`).
-    Money,
-    /// A fraction of 1 (utilization, accuracy, fractions).
-    Share,
-    /// Anything else: counts, rates.
-    Plain,
-}
-
-impl Quantity {
-    /// What a metric measures, from its name.
-    pub fn of(metric: &str) -> Quantity {
-        if metric.ends_with("_s") {
-            Quantity::Duration
-        } else if metric.ends_with("_usd") || metric.starts_with("cost_per_") {
-            Quantity::Money
-        } else if metric.ends_with("_utilization")
-            || metric.ends_with("_fraction")
-            || metric.starts_with("accuracy")
-            || metric.ends_with("_share")
-        {
-            Quantity::Share
-        } else {
-            Quantity::Plain
-        }
-    }
-}
-
 /// One column of the comparison tables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableMetric {
     pub metric: String,
     /// The column header.
     pub label: String,
-    /// A time in seconds.
-    pub time: bool,
 }
 
 /// Metrics in the comparison tables by default: (metric, label).
@@ -313,7 +279,6 @@ pub fn table_metrics(
     let column = |m: &str, label: &str| TableMetric {
         metric: m.to_string(),
         label: label.to_string(),
-        time: m.ends_with("_s"),
     };
     if asked.is_empty() {
         return Ok(DEFAULT_TABLE.iter().map(|&(m, l)| column(m, l)).collect());
@@ -523,16 +488,6 @@ pub fn compare_csv(contenders: &Contenders, runs: &[Vec<RunOutput>]) -> Vec<u8> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities_follow_the_metric_names() {
-        assert_eq!(Quantity::of("time_to_label_p95_s"), Quantity::Duration);
-        assert_eq!(Quantity::of("cost_usd"), Quantity::Money);
-        assert_eq!(Quantity::of("cost_per_labeled_object"), Quantity::Money);
-        assert_eq!(Quantity::of("worker_utilization"), Quantity::Share);
-        assert_eq!(Quantity::of("accuracy_overall"), Quantity::Share);
-        assert_eq!(Quantity::of("objects_labeled"), Quantity::Plain);
-    }
 
     #[test]
     fn a_misspelt_table_metric_gets_a_suggestion() {

@@ -46,11 +46,13 @@
 //! [`sweep`] (designs, parallel sweeps, their tables), [`plan`] (targets and
 //! the search for the smallest value meeting them), [`compare`] (policies or
 //! scenarios on common random numbers, paired differences). [`suggest`]
-//! gives their "did you mean" for metric names.
+//! gives their "did you mean" for metric names, [`human`] the units of every
+//! printed table.
 
 pub mod budget;
 pub mod compare;
 pub mod engine;
+pub mod human;
 pub mod model;
 pub mod output;
 pub mod plan;

@@ -9,30 +9,13 @@ use crate::cli::CompareArgs;
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
 use labelsim::compare::{self, CompareError, Contenders, Interval, TableMetric};
+use labelsim::human::Quantity;
 use labelsim::model::{RunOutput, RunSummary, SimConfig};
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format, Series, TimeChart, PALETTE};
 use labelsim::scenario::LoadOptions;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-
-fn fmt_value(x: f64, time: bool) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else if time {
-        if x >= 86_400.0 {
-            format!("{:.2} d", x / 86_400.0)
-        } else if x >= 3_600.0 {
-            format!("{:.2} h", x / 3_600.0)
-        } else {
-            format!("{:.1} min", x / 60.0)
-        }
-    } else if x.abs() >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
-}
 
 /// The charts `compare` draws, without their extension.
 const COMPARE_CHARTS: [&str; 4] = [
@@ -81,13 +64,9 @@ fn contenders(args: &CompareArgs) -> Result<(labelsim::scenario::Scenario, Conte
     Ok((scenario, c))
 }
 
-/// `mean ± half-width`.
-fn estimate_cell(e: &Interval, time: bool) -> String {
-    format!(
-        "{} ± {}",
-        fmt_value(e.mean, time),
-        fmt_value(e.half_width(), time)
-    )
+/// `mean ± half-width`, in the metric's units.
+fn estimate_cell(e: &Interval, q: Quantity) -> String {
+    format!("{} ± {}", q.format(e.mean), q.format(e.half_width()))
 }
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
@@ -245,8 +224,8 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// compare.md: the estimates per contender, then the paired differences
-/// against the first.
+/// compare.md (also printed): the estimates per contender, then the paired
+/// differences against the first, in the metrics' units.
 fn markdown(
     scenario: &labelsim::scenario::Scenario,
     contenders: &Contenders,
@@ -291,7 +270,7 @@ fn markdown(
     for (p, row_stats) in table.estimates.iter().enumerate() {
         let mut row = format!("| {} |", names[p]);
         for (m, e) in metrics.iter().zip(row_stats) {
-            write!(row, " {} |", estimate_cell(e, m.time))?;
+            write!(row, " {} |", estimate_cell(e, Quantity::of(&m.metric)))?;
         }
         writeln!(md, "{row}")?;
     }
@@ -305,14 +284,14 @@ fn markdown(
         for (p, diffs) in table.differences.iter().enumerate() {
             let mut row = format!("| {} |", names[p + 1]);
             for (m, d) in metrics.iter().zip(diffs) {
-                let e = &d.difference;
+                let (e, q) = (&d.difference, Quantity::of(&m.metric));
                 write!(
                     row,
                     " {} [{}, {}] (unpaired ±{}) |",
-                    fmt_value(e.mean, m.time),
-                    fmt_value(e.lo, m.time),
-                    fmt_value(e.hi, m.time),
-                    fmt_value(d.unpaired_half_width, m.time)
+                    q.format(e.mean),
+                    q.format(e.lo),
+                    q.format(e.hi),
+                    q.format(d.unpaired_half_width)
                 )?;
             }
             writeln!(md, "{row}")?;

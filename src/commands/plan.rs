@@ -322,7 +322,8 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     if let Some(m) = &args.minimize {
         columns.push(m);
     }
-    let value_cells = |i: usize, e: &Evaluated| -> Vec<String> {
+    // `printed`: the table printed (utilization as a share); else report.html's.
+    let value_cells = |i: usize, e: &Evaluated, printed: bool| -> Vec<String> {
         vec![
             design.points[i]
                 .iter()
@@ -336,9 +337,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 Some(_) => "inf".into(),
                 None => "-".into(),
             },
-            e.agg
-                .mean_of("worker_utilization")
-                .map_or("-".into(), |u| format!("{u:.3}")),
+            e.agg.mean_of("worker_utilization").map_or("-".into(), |u| {
+                if printed {
+                    labelsim::human::share(u)
+                } else {
+                    format!("{u:.3}")
+                }
+            }),
         ]
     };
     let first_head = vec![
@@ -359,7 +364,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         let rows: Vec<Vec<String>> = cache
             .iter()
             .map(|(&i, e)| {
-                let mut row = value_cells(i, e);
+                let mut row = value_cells(i, e, false);
                 for m in &columns {
                     match (e.agg.mean_of(m), e.agg.ci_of(m)) {
                         (Some(m), Some((lo, hi))) => {
@@ -417,10 +422,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
         outln!("  {}", head.join(" | "));
         for (&i, e) in cache {
-            let mut row = value_cells(i, e);
+            let mut row = value_cells(i, e, true);
             for m in &columns {
+                let q = labelsim::human::Quantity::of(m);
                 row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
-                    (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", num(m), num(lo), num(hi)),
+                    (Some(m), Some((lo, hi))) => {
+                        format!("{} [{}, {}]", q.format(m), q.format(lo), q.format(hi))
+                    }
                     _ => "-".into(),
                 });
             }

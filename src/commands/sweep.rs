@@ -4,6 +4,7 @@
 use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Context, Result};
+use labelsim::human::Quantity;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
@@ -377,6 +378,8 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The per-point table printed: means and 95% intervals in the metrics'
+/// units (sweep_summary.csv keeps the raw numbers).
 fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metrics: &[String]) {
     let summaries = sweep::summarise(rows);
     let names = sweep::stat_names(header);
@@ -389,10 +392,15 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
     outln!("  {}", head.join(" | "));
     for s in summaries.iter().take(40) {
         let mut cells = s.params.clone();
-        cells.extend(idx.iter().map(|&i| match s.stats[i] {
-            None => "-".to_string(),
-            Some((m, lo, hi)) if lo == hi => format!("{m:.4}"),
-            Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+        cells.extend(idx.iter().map(|&i| {
+            let q = Quantity::of(&names[i]);
+            match s.stats[i] {
+                None => "-".to_string(),
+                Some((m, lo, hi)) if lo == hi => q.format(m),
+                Some((m, lo, hi)) => {
+                    format!("{} [{}, {}]", q.format(m), q.format(lo), q.format(hi))
+                }
+            }
         }));
         outln!("  {}", cells.join(" | "));
     }
