@@ -40,10 +40,20 @@
 //! Data flows one way: `scenario` (YAML → validated [`model::SimConfig`]) →
 //! `engine` + `model` (one replication) → `runner` (replications in
 //! parallel) → `report` / `plot` (files).
+//!
+//! Studies over many runs are library modules too, with typed results and
+//! errors; the binary's commands only read arguments, print and write:
+//! [`sweep`] (designs, parallel sweeps, their tables), [`plan`] (targets and
+//! the search for the smallest value meeting them), [`compare`] (policies or
+//! scenarios on common random numbers, paired differences). [`suggest`]
+//! gives their "did you mean" for metric names, [`human`] the units of every
+//! printed table.
 
 pub mod budget;
+pub mod compare;
 pub mod engine;
 pub mod fit;
+pub mod human;
 pub mod model;
 pub mod output;
 pub mod plan;
@@ -51,4 +61,5 @@ pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod suggest;
 pub mod sweep;

@@ -7,10 +7,44 @@
 //! value), a [`PointStatus`] per point (a stationary stream at offered load
 //! ≥ 1 is [`PointStatus::Unstable`] whatever the finite run shows), and the
 //! choice of the point that minimizes a metric ([`choose_minimum`]). The
-//! planner adds replications at a point while its status is undecided.
+//! planner ([`search`]) adds replications at a point while its status is
+//! undecided, and walks the grid in one of three ways ([`Search`]).
+//!
+//! `labelsim plan` (in `commands/plan.rs`) reads the arguments, runs the
+//! simulations the search asks for, prints and writes.
 
+use crate::model::{load, RunSummary, SimConfig};
+use crate::runner::{aggregate, Aggregate};
+use crate::scenario::paths::value_text;
 use crate::scenario::units::parse_duration;
+use crate::suggest::{check_metric, UnknownMetric};
+use crate::sweep::{numeric_param, Design};
+use std::collections::BTreeMap;
 use std::fmt;
+
+/// A target that cannot be read. Fatal for the command. Messages quote the
+/// target as written, not the flag it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetError {
+    /// Not `METRIC OP VALUE`.
+    Form(String),
+    /// The metric is not one of the scenario's numeric metrics.
+    Metric(String, UnknownMetric),
+    /// The value is neither a number, a percentage nor a duration.
+    Value(String, String),
+}
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetError::Form(t) => write!(f, "`{t}`: write METRIC OP VALUE with OP one of <=, <, >=, >, ==, e.g. \"time_to_label_p95_s <= 24h\""),
+            TargetError::Metric(t, e) => write!(f, "`{t}`: {e}"),
+            TargetError::Value(t, why) => write!(f, "`{t}`: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
 
 /// A comparison in a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +75,7 @@ impl fmt::Display for Target {
 impl Target {
     /// Parses a target. Values may carry units: durations (`24h`, converted
     /// to seconds) and percentages (`0.5%` → 0.005).
-    pub fn parse(text: &str, known_metrics: &[&str]) -> Result<Target, String> {
+    pub fn parse(text: &str, known_metrics: &[&str]) -> Result<Target, TargetError> {
         let t = text.trim();
         let ops = [
             ("<=", Op::Le),
@@ -54,26 +88,20 @@ impl Target {
             .iter()
             .filter_map(|(s, o)| t.find(s).map(|i| (i, *s, *o)))
             .min_by_key(|x| x.0)
-            .ok_or_else(|| format!("--target `{t}`: write METRIC OP VALUE with OP one of <=, <, >=, >, ==, e.g. \"time_to_label_p95_s <= 24h\""))?;
+            .ok_or_else(|| TargetError::Form(t.to_string()))?;
         let metric = t[..i].trim().to_string();
         let raw = t[i + sym.len()..].trim();
-        if !known_metrics.contains(&metric.as_str()) {
-            return Err(format!(
-                "--target `{t}`: `{metric}` is not a numeric summary metric; one of: {}",
-                known_metrics.join(", ")
-            ));
-        }
+        check_metric(&metric, known_metrics).map_err(|e| TargetError::Metric(t.to_string(), e))?;
         let value = if let Some(p) = raw.strip_suffix('%') {
-            p.trim()
-                .parse::<f64>()
-                .map(|x| x / 100.0)
-                .map_err(|_| format!("--target `{t}`: `{raw}` is not a percentage"))?
+            p.trim().parse::<f64>().map(|x| x / 100.0).map_err(|_| {
+                TargetError::Value(t.to_string(), format!("`{raw}` is not a percentage"))
+            })?
         } else if let Ok(x) = raw.parse::<f64>() {
             x
         } else {
             parse_duration(raw)
                 .map(|d| d.as_secs_f64())
-                .map_err(|e| format!("--target `{t}`: {e}"))?
+                .map_err(|e| TargetError::Value(t.to_string(), e))?
         };
         Ok(Target {
             metric,
@@ -245,6 +273,260 @@ pub fn is_flat(estimates: &[Estimate]) -> bool {
     lo <= hi
 }
 
+/// How the planner walks the grid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// The targets are monotone in the parameter: gallop, then bisect
+    /// ([`gallop_then_bisect`]); O(log n) values evaluated.
+    Monotone,
+    /// Every value, and a check that the answer is monotone.
+    Exhaustive,
+    /// Every value; among the feasible ones, the smallest not
+    /// significantly worse than the one with the smallest mean of this
+    /// metric ([`choose_minimum`]).
+    Minimize(String),
+}
+
+/// What the planner is asked.
+#[derive(Clone, Debug)]
+pub struct PlanSettings {
+    pub targets: Vec<Target>,
+    pub search: Search,
+    /// Replications every value starts with (at least 2: an interval needs two).
+    pub initial: u32,
+    /// Most replications a value gets while a target's interval straddles it.
+    pub cap: u32,
+    /// Judge every value on the horizon simulated, even at offered load ≥ 1.
+    pub finite_horizon: bool,
+}
+
+/// One value's replications and what they decide.
+#[derive(Clone, Debug)]
+pub struct Evaluated {
+    pub runs: Vec<RunSummary>,
+    pub agg: Aggregate,
+    /// One per target, in order.
+    pub verdicts: Vec<Verdict>,
+    pub status: PointStatus,
+    /// ρ of the value's configuration (`model::load`); None when the input
+    /// is not a stationary stream.
+    pub offered_load: Option<f64>,
+}
+
+/// `Search::Minimize`'s finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Minimized {
+    /// The value with the smallest mean; None when no feasible value has
+    /// a value of the metric (the answer is then the first feasible one).
+    pub best: Option<usize>,
+    /// The metric does not differ significantly over the feasible values.
+    pub flat: bool,
+}
+
+/// What the planner found.
+#[derive(Clone, Debug)]
+pub struct PlanOutcome {
+    /// Every value evaluated (index into the design's points), in order.
+    pub evaluated: BTreeMap<usize, Evaluated>,
+    /// The smallest value (index) meeting every target; None: infeasible.
+    pub answer: Option<usize>,
+    /// `Search::Exhaustive`: whether every value after the first feasible
+    /// one is feasible too.
+    pub monotone: Option<bool>,
+    pub minimized: Option<Minimized>,
+    /// Simulations run.
+    pub simulations: u64,
+}
+
+impl PlanOutcome {
+    /// Values still undecided after the most replications (counted as not met).
+    pub fn undecided(&self) -> usize {
+        self.count(PointStatus::Undecided)
+    }
+
+    /// Values at offered load ≥ 1 on a stationary stream.
+    pub fn unstable(&self) -> usize {
+        self.count(PointStatus::Unstable)
+    }
+
+    fn count(&self, status: PointStatus) -> usize {
+        self.evaluated
+            .values()
+            .filter(|e| e.status == status)
+            .count()
+    }
+}
+
+/// Searches the values of `configs` (one per point of the design, in
+/// ascending order) for the smallest meeting every target. `run` runs
+/// simulations: given (value, replication) pairs (0-based), it returns
+/// their summaries in the same order; replication r of value i must always
+/// draw the same streams (e.g. [`crate::sweep::run_jobs`]'s), and which
+/// values get more replications depends only on results, so the outcome
+/// does not depend on the thread count. An error of `run` stops the search.
+pub fn search<E>(
+    configs: &[SimConfig],
+    settings: &PlanSettings,
+    mut run: impl FnMut(&[(usize, u32)]) -> Result<Vec<RunSummary>, E>,
+) -> Result<PlanOutcome, E> {
+    let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
+    let mut simulations = 0u64;
+    // Evaluates `indices` in rounds: every value starts with `initial`
+    // replications; each round doubles those still undecided, up to `cap`.
+    let mut evaluate = |indices: &[usize],
+                        cache: &mut BTreeMap<usize, Evaluated>,
+                        sims: &mut u64|
+     -> Result<(), E> {
+        let mut pending: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|i| cache.get(i).is_none_or(|e| !e.status.decided()))
+            .collect();
+        loop {
+            let jobs: Vec<(usize, u32)> = pending
+                .iter()
+                .flat_map(|&i| {
+                    let have = cache.get(&i).map_or(0, |e| e.runs.len() as u32);
+                    let want = if have == 0 {
+                        settings.initial
+                    } else {
+                        next_replications(have, settings.cap)
+                    };
+                    (have..want).map(move |r| (i, r))
+                })
+                .collect();
+            if jobs.is_empty() {
+                return Ok(());
+            }
+            let results = run(&jobs)?;
+            *sims += jobs.len() as u64;
+            for (&(i, _), s) in jobs.iter().zip(results) {
+                cache
+                    .entry(i)
+                    .or_insert_with(|| Evaluated {
+                        runs: Vec::new(),
+                        agg: aggregate(&[]),
+                        verdicts: Vec::new(),
+                        status: PointStatus::Undecided,
+                        offered_load: load::offered_load(&configs[i]),
+                    })
+                    .runs
+                    .push(s);
+            }
+            for &i in &pending {
+                let e = cache.get_mut(&i).expect("just run");
+                e.agg = aggregate(&e.runs);
+                let runs = e.runs.len();
+                e.verdicts = settings
+                    .targets
+                    .iter()
+                    .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
+                    .collect();
+                let unstable = !settings.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
+                e.status = PointStatus::of(&e.verdicts, unstable);
+            }
+            pending.retain(|i| {
+                let e = &cache[i];
+                !e.status.decided() && (e.runs.len() as u32) < settings.cap
+            });
+        }
+    };
+
+    let n = configs.len();
+    let mut monotone: Option<bool> = None;
+    let mut minimized: Option<Minimized> = None;
+    let answer: Option<usize> = match &settings.search {
+        Search::Minimize(metric) => {
+            let all: Vec<usize> = (0..n).collect();
+            evaluate(&all, &mut cache, &mut simulations)?;
+            let feasible: Vec<(usize, Estimate)> = cache
+                .iter()
+                .filter(|(_, e)| e.status == PointStatus::Meets)
+                .filter_map(|(&i, e)| {
+                    let mean = e.agg.mean_of(metric)?;
+                    let (lo, hi) = e.agg.ci_of(metric)?;
+                    Some((i, Estimate { mean, lo, hi }))
+                })
+                .collect();
+            let flat = is_flat(&feasible.iter().map(|p| p.1).collect::<Vec<_>>());
+            match choose_minimum(&feasible) {
+                Some((chosen, best)) => {
+                    minimized = Some(Minimized {
+                        best: Some(best),
+                        flat,
+                    });
+                    Some(chosen)
+                }
+                None => {
+                    // Feasible points without a value of the metric: the first.
+                    minimized = Some(Minimized {
+                        best: None,
+                        flat: false,
+                    });
+                    cache
+                        .iter()
+                        .find(|(_, e)| e.status == PointStatus::Meets)
+                        .map(|(i, _)| *i)
+                }
+            }
+        }
+        Search::Exhaustive => {
+            let all: Vec<usize> = (0..n).collect();
+            evaluate(&all, &mut cache, &mut simulations)?;
+            let meets = |e: &Evaluated| e.status == PointStatus::Meets;
+            let first = cache.iter().find(|(_, e)| meets(e)).map(|(i, _)| *i);
+            monotone = Some(first.is_none_or(|f| cache.range(f..).all(|(_, e)| meets(e))));
+            first
+        }
+        Search::Monotone => gallop_then_bisect(n, &mut |i| -> Result<bool, E> {
+            evaluate(&[i], &mut cache, &mut simulations)?;
+            Ok(cache[&i].status == PointStatus::Meets)
+        })?,
+    };
+    Ok(PlanOutcome {
+        evaluated: cache,
+        answer,
+        monotone,
+        minimized,
+        simulations,
+    })
+}
+
+/// A `--vary` of the planner: an integer range without a step steps by 1
+/// (`1..500` is `1..500:1`).
+pub fn with_default_step(values: &str) -> String {
+    if values.contains("..") && !values.contains(':') {
+        let (lo, hi) = values.split_once("..").expect("contains ..");
+        if lo.trim().parse::<i64>().is_ok() && hi.trim().parse::<i64>().is_ok() {
+            return format!("{values}:1");
+        }
+    }
+    values.to_string()
+}
+
+/// Puts the design's points in the search order: ascending values
+/// (lexicographic over several parameters) when all are numeric; otherwise
+/// the order given.
+pub fn sort_ascending(design: &mut Design) {
+    let keys: Option<Vec<Vec<f64>>> = design
+        .points
+        .iter()
+        .map(|p| p.iter().map(|v| numeric_param(&value_text(v))).collect())
+        .collect();
+    if let Some(keys) = keys {
+        let mut idx: Vec<usize> = (0..keys.len()).collect();
+        idx.sort_by(|&a, &b| {
+            keys[a]
+                .iter()
+                .zip(&keys[b])
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        design.points = idx.into_iter().map(|i| design.points[i].clone()).collect();
+    }
+}
+
 /// Smallest index in `0..n` for which `meets` holds, assuming it is
 /// monotone (false…false true…true): gallop from 0 with doubling steps, then
 /// bisect. `meets` is called O(log n) times.
@@ -306,7 +588,16 @@ mod tests {
         );
         assert!(Target::parse("nonsense <= 3", M)
             .unwrap_err()
+            .to_string()
             .contains("not a numeric summary metric"));
+        assert_eq!(
+            Target::parse("expired_in_quee == 0", M)
+                .unwrap_err()
+                .to_string(),
+            "`expired_in_quee == 0`: `expired_in_quee` is not a numeric summary metric; did you mean `expired_in_queue`?"
+        );
+        assert_eq!(with_default_step("1..500"), "1..500:1");
+        assert_eq!(with_default_step("1h..2h"), "1h..2h");
         assert!(Target::parse("expired_in_queue 3", M).is_err());
     }
 

@@ -17,10 +17,102 @@ use crate::engine::StreamSeeds;
 use crate::model::sim::simulate_guarded;
 use crate::model::{InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
+use crate::scenario::paths::{OverrideError, ScenarioTemplate};
 use crate::scenario::units::{parse_duration, parse_rate};
+use crate::scenario::yaml::{self, Value};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
-use serde_yaml::Value;
+use std::fmt;
+
+/// Why a sweep (or a plan's grid) cannot be made or read back. Fatal for
+/// the command; nothing has been run. Messages name the path and values
+/// as written (`workers[0].count=5..1:1`), not the flag they came from:
+/// the commands add that.
+#[derive(Debug)]
+pub enum SweepError {
+    /// Not `PATH=VALUES`.
+    VaryForm(String),
+    /// A path outside the path grammar (the parser's message).
+    Path(String),
+    /// A path that leads nowhere in the scenario (e.g. a list addressed
+    /// without an index).
+    PathLeadsNowhere(String),
+    /// `PATH=` with nothing after it.
+    NoValues(String),
+    /// Values that cannot be read: (`PATH=VALUES`, why).
+    Values(String, String),
+    /// A range without a step outside a Latin-hypercube design.
+    NoStep(String),
+    /// No parameter at all.
+    NothingToVary,
+    /// The same path varied twice.
+    VaryTwice(String),
+    /// A Latin-hypercube design of no samples.
+    ZeroSamples,
+    /// More samples than [`MAX_POINTS`].
+    TooManySamples(u32),
+    /// A grid of more than [`MAX_POINTS`].
+    TooManyPoints(usize),
+    /// A point whose scenario is invalid: what it is ("sweep point",
+    /// "plan value"), its 1-based number, its values, why.
+    Point {
+        what: &'static str,
+        number: usize,
+        at: String,
+        error: OverrideError,
+    },
+    /// Not `i/n` with 1 <= i <= n.
+    Shard(String),
+    /// A sweep.csv that cannot be read back.
+    Csv(String),
+    /// One (point, replication) twice with different results.
+    Conflict { point: usize, replication: u32 },
+}
+
+impl fmt::Display for SweepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SweepError::VaryForm(arg) => write!(f, "`{arg}`: write PATH=VALUES, e.g. `workers[0].count=5,10,15` or `job.max_concurrent_task_count=100..1000:100`"),
+            SweepError::Path(m) | SweepError::PathLeadsNowhere(m) | SweepError::Csv(m) => {
+                f.write_str(m)
+            }
+            SweepError::NoValues(p) => write!(f, "`{p}`: no values"),
+            SweepError::Values(vary, why) => write!(f, "`{vary}`: {why}"),
+            SweepError::NoStep(vary) => write!(
+                f,
+                "`{vary}`: give a step (`lo..hi:step`), or sample the range in a Latin-hypercube design"
+            ),
+            SweepError::NothingToVary => {
+                f.write_str("nothing to vary: give at least one parameter and its values")
+            }
+            SweepError::VaryTwice(p) => write!(f, "`{p}` is varied twice"),
+            SweepError::ZeroSamples => {
+                f.write_str("a Latin-hypercube design needs at least 1 sample")
+            }
+            SweepError::TooManySamples(m) => write!(
+                f,
+                "{m} samples: at most {MAX_POINTS} points in one sweep (split it into shards or runs)"
+            ),
+            SweepError::TooManyPoints(total) => write!(
+                f,
+                "the grid has {total} points; at most {MAX_POINTS} in one sweep (coarsen a step, or split it into runs)"
+            ),
+            SweepError::Point {
+                what,
+                number,
+                at,
+                error,
+            } => write!(f, "{what} {number} ({at}): {error}"),
+            SweepError::Shard(s) => write!(f, "`{s}`: write i/n with 1 <= i <= n, e.g. 3/8"),
+            SweepError::Conflict { point, replication } => write!(
+                f,
+                "point {point} replication {replication} appears twice with different results"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SweepError {}
 
 /// A sweep design: the varied paths and the values at each point.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,13 +122,13 @@ pub struct Design {
 }
 
 /// Splits `PATH=VALUES`.
-pub fn parse_vary(arg: &str) -> Result<(ParamPath, String), String> {
+pub fn parse_vary(arg: &str) -> Result<(ParamPath, String), SweepError> {
     let (path, values) = arg
         .split_once('=')
-        .ok_or_else(|| format!("--vary `{arg}`: write PATH=VALUES, e.g. `workers[0].count=5,10,15` or `job.max_concurrent_task_count=100..1000:100`"))?;
-    let path = ParamPath::parse(path).map_err(|e| format!("--vary: {e}"))?;
+        .ok_or_else(|| SweepError::VaryForm(arg.to_string()))?;
+    let path = ParamPath::parse(path).map_err(|e| SweepError::Path(e.to_string()))?;
     if values.trim().is_empty() {
-        return Err(format!("--vary `{path}`: no values"));
+        return Err(SweepError::NoValues(path.to_string()));
     }
     Ok((path, values.trim().to_string()))
 }
@@ -69,7 +161,7 @@ fn rate_unit(text: &str) -> Option<(String, f64)> {
     Some((unit, 1.0 / per))
 }
 
-fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, String> {
+fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, SweepError> {
     let Some((lo, rest)) = text.split_once("..") else {
         return Ok(None);
     };
@@ -77,7 +169,7 @@ fn parse_range(path: &ParamPath, text: &str) -> Result<Option<Range>, String> {
         Some((h, s)) => (h, Some(s)),
         None => (rest, None),
     };
-    let err = |why: String| format!("--vary `{path}={text}`: {why}");
+    let err = |why: String| SweepError::Values(format!("{path}={text}"), why);
     let (lo, hi) = (lo.trim(), hi.trim());
     let step = step.map(str::trim);
     // Numbers.
@@ -155,22 +247,19 @@ fn range_value(r: &Range, x: f64) -> Value {
     }
 }
 
-fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, String> {
+fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, SweepError> {
+    let err = |why: String| SweepError::Values(format!("{path}={text}"), why);
     match parse_range(path, text)? {
         Some(r) => {
-            let step = r.step.ok_or_else(|| {
-                format!("--vary `{path}={text}`: give a step (`lo..hi:step`), or use --samples for a Latin-hypercube design")
-            })?;
+            let step = r
+                .step
+                .ok_or_else(|| SweepError::NoStep(format!("{path}={text}")))?;
             if step <= 0.0 || r.hi < r.lo {
-                return Err(format!(
-                    "--vary `{path}={text}`: need lo <= hi and a positive step"
-                ));
+                return Err(err("need lo <= hi and a positive step".into()));
             }
             let n = ((r.hi - r.lo) / step + 1e-9).floor() as usize + 1;
             if n > 100_000 {
-                return Err(format!(
-                    "--vary `{path}={text}`: {n} values; at most 100,000"
-                ));
+                return Err(err(format!("{n} values; at most 100,000")));
             }
             Ok((0..n)
                 .map(|i| range_value(&r, r.lo + i as f64 * step))
@@ -181,9 +270,9 @@ fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, String> {
             .map(|item| {
                 let item = item.trim();
                 if item.is_empty() {
-                    return Err(format!("--vary `{path}={text}`: empty value in the list"));
+                    return Err(err("empty value in the list".into()));
                 }
-                Ok(serde_yaml::from_str::<Value>(item).unwrap_or_else(|_| Value::from(item)))
+                Ok(yaml::value_from_arg(item))
             })
             .collect(),
     }
@@ -200,31 +289,34 @@ pub fn design(
     varies: &[(ParamPath, String)],
     samples: Option<u32>,
     seed: u64,
-) -> Result<Design, String> {
+) -> Result<Design, SweepError> {
     if varies.is_empty() {
-        return Err("nothing to vary: give at least one --vary PATH=VALUES (or a `sweep: {vary: ...}` section)".into());
+        return Err(SweepError::NothingToVary);
     }
     for (i, (p, _)) in varies.iter().enumerate() {
         if varies[..i].iter().any(|(q, _)| q == p) {
-            return Err(format!("--vary `{p}` is given twice"));
+            return Err(SweepError::VaryTwice(p.to_string()));
         }
     }
     let params: Vec<ParamPath> = varies.iter().map(|(p, _)| p.clone()).collect();
     if let Some(m) = samples {
         if m == 0 {
-            return Err("--samples must be at least 1".into());
+            return Err(SweepError::ZeroSamples);
         }
         if m as usize > MAX_POINTS {
-            return Err(format!(
-                "--samples {m}: at most {MAX_POINTS} points in one sweep (split it into shards or runs)"
-            ));
+            return Err(SweepError::TooManySamples(m));
         }
         let mut rng = SimRng::seed_from_u64(splitmix64(seed ^ 0x4C48_5321));
         let mut columns = Vec::new();
         for (path, text) in varies {
             let r = parse_range(path, text)?
                 .filter(|r| r.step.is_none())
-                .ok_or_else(|| format!("--vary `{path}={text}`: a Latin-hypercube design (--samples) takes a range `lo..hi` without a step"))?;
+                .ok_or_else(|| {
+                    SweepError::Values(
+                        format!("{path}={text}"),
+                        "a Latin-hypercube design takes a range `lo..hi` without a step".into(),
+                    )
+                })?;
             // One value per stratum, strata shuffled (Fisher-Yates).
             let mut col: Vec<Value> = (0..m)
                 .map(|k| {
@@ -252,9 +344,7 @@ pub fn design(
         .map(Vec::len)
         .fold(1usize, |a, n| a.saturating_mul(n));
     if total > MAX_POINTS {
-        return Err(format!(
-            "the grid has {total} points; at most {MAX_POINTS} in one sweep (coarsen a step, or split it into runs)"
-        ));
+        return Err(SweepError::TooManyPoints(total));
     }
     let mut points = vec![Vec::new()];
     for list in &lists {
@@ -273,13 +363,19 @@ pub fn design(
 }
 
 /// Builds (and so validates) the scenario of every point of `design`.
-/// An invalid point is an error naming it, e.g. `sweep point 3
-/// (workers[0].count=0): ...`; `what` is "sweep point" or "plan value".
+/// A path that leads nowhere is an error naming the path; an invalid point
+/// is an error naming it, e.g. `sweep point 3 (workers[0].count=0): ...`;
+/// `what` is "sweep point" or "plan value".
 pub fn point_configs(
-    template: &crate::scenario::paths::ScenarioTemplate,
+    template: &ScenarioTemplate,
     design: &Design,
-    what: &str,
-) -> Result<Vec<SimConfig>, String> {
+    what: &'static str,
+) -> Result<Vec<SimConfig>, SweepError> {
+    for p in &design.params {
+        template
+            .check_path(p)
+            .map_err(|e| SweepError::PathLeadsNowhere(e.to_string()))?;
+    }
     design
         .points
         .iter()
@@ -291,12 +387,17 @@ pub fn point_configs(
                 .cloned()
                 .zip(values.iter().cloned())
                 .collect();
-            template.with(&overrides).map(|s| s.sim).map_err(|e| {
+            template.with(&overrides).map(|s| s.sim).map_err(|error| {
                 let at: Vec<String> = overrides
                     .iter()
                     .map(|(k, v)| format!("{k}={}", value_text(v)))
                     .collect();
-                format!("{what} {} ({}): {e}", p + 1, at.join(", "))
+                SweepError::Point {
+                    what,
+                    number: p + 1,
+                    at: at.join(", "),
+                    error,
+                }
             })
         })
         .collect()
@@ -310,8 +411,8 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub fn parse(s: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard `{s}`: write i/n with 1 <= i <= n, e.g. 3/8");
+    pub fn parse(s: &str) -> Result<Shard, SweepError> {
+        let bad = || SweepError::Shard(s.to_string());
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let (i, n): (u32, u32) = (
             i.trim().parse().map_err(|_| bad())?,
@@ -444,11 +545,11 @@ pub fn sweep_csv(header: &[String], rows: &[Row]) -> Vec<u8> {
 }
 
 /// Reads a sweep.csv back: its header and rows.
-pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), SweepError> {
     let mut rdr = csv::Reader::from_reader(bytes);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| SweepError::Csv(e.to_string()))?
         .iter()
         .map(str::to_string)
         .collect();
@@ -456,18 +557,20 @@ pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
     let n_metrics = RunSummary::metric_names().len();
     if header.len() < 2 + n_params + n_metrics || header[0] != "point" || header[1] != "replication"
     {
-        return Err("not a labelsim sweep.csv (unexpected columns)".into());
+        return Err(SweepError::Csv(
+            "not a labelsim sweep.csv (unexpected columns)".into(),
+        ));
     }
     let mut rows = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+        let rec = rec.map_err(|e| SweepError::Csv(e.to_string()))?;
         let cells: Vec<String> = rec.iter().map(str::to_string).collect();
         let point = cells[0]
             .parse()
-            .map_err(|_| format!("bad point `{}`", cells[0]))?;
+            .map_err(|_| SweepError::Csv(format!("bad point `{}`", cells[0])))?;
         let replication = cells[1]
             .parse()
-            .map_err(|_| format!("bad replication `{}`", cells[1]))?;
+            .map_err(|_| SweepError::Csv(format!("bad replication `{}`", cells[1])))?;
         rows.push(Row {
             point,
             replication,
@@ -480,17 +583,17 @@ pub fn read_sweep_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
 
 /// Sorts rows by (point, replication) and checks there are no conflicting
 /// duplicates (identical duplicates, e.g. from overlapping shards, collapse).
-pub fn normalise(rows: &mut Vec<Row>) -> Result<(), String> {
+pub fn normalise(rows: &mut Vec<Row>) -> Result<(), SweepError> {
     rows.sort_by_key(|r| (r.point, r.replication));
     let mut out: Vec<Row> = Vec::with_capacity(rows.len());
     for r in rows.drain(..) {
         match out.last() {
             Some(last) if last.point == r.point && last.replication == r.replication => {
                 if *last != r {
-                    return Err(format!(
-                        "point {} replication {} appears twice with different results",
-                        r.point, r.replication
-                    ));
+                    return Err(SweepError::Conflict {
+                        point: r.point,
+                        replication: r.replication,
+                    });
                 }
             }
             _ => out.push(r),
@@ -511,14 +614,7 @@ pub struct PointSummary {
     pub counts: Vec<usize>,
 }
 
-/// Numeric metrics of a scenario: the fixed ones, its service levels and
-/// its pipeline's (valid in targets and `--metric`).
-pub fn numeric_metric_names_for(cfg: &SimConfig) -> Vec<&'static str> {
-    RunSummary::metric_names_for_config(cfg)
-        .into_iter()
-        .filter(|m| *m != "job_end_state")
-        .collect()
-}
+pub use crate::suggest::numeric_metric_names_for;
 
 pub fn numeric_metric_names() -> Vec<&'static str> {
     RunSummary::metric_names()
@@ -701,14 +797,20 @@ mod tests {
     fn bad_vary_arguments_name_the_path() {
         assert!(parse_vary("workers[0].count")
             .unwrap_err()
+            .to_string()
             .contains("PATH=VALUES"));
-        let e = design(&[v("job.task_time_limit=1h..2h")], None, 1).unwrap_err();
+        let e = design(&[v("job.task_time_limit=1h..2h")], None, 1)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("job.task_time_limit") && e.contains("step"),
             "{e}"
         );
-        let e = design(&[v("job.x=5..1:1")], None, 1).unwrap_err();
-        assert!(e.contains("job.x"), "{e}");
+        let e = design(&[v("job.x=5..1:1")], None, 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "`job.x=5..1:1`: need lo <= hi and a positive step");
+        assert!(!e.contains("--"), "library messages name no flag: {e}");
     }
 
     #[test]

@@ -128,3 +128,45 @@ fn compare_needs_a_list_and_names_bad_entries() {
         "{err}"
     );
 }
+
+#[test]
+fn a_misspelt_metric_or_policy_key_gets_a_hint() {
+    let t = tempfile::tempdir().unwrap();
+    let o = labelsim(&[
+        "compare",
+        "scenarios/reference.yaml",
+        "--metric",
+        "objects_labled",
+        "--out",
+        t.path().join("x").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        "Error: --metric `objects_labled` is not a numeric summary metric; did you mean `objects_labeled`?"
+    );
+    let pol = t.path().join("p.yaml");
+    std::fs::write(
+        &pol,
+        "- {name: a, throttle: {policy: none}}\n- name: b\n  thrttle: {policy: none}\n",
+    )
+    .unwrap();
+    let o = labelsim(&[
+        "compare",
+        "scenarios/quickstart.yaml",
+        "--policies",
+        pol.to_str().unwrap(),
+        "--out",
+        t.path().join("y").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = pol.to_str().unwrap();
+    assert!(
+        err.contains(&format!(
+            "{f}:3: [1].thrttle: unknown key `thrttle`; did you mean `throttle`?"
+        )),
+        "{err}"
+    );
+}

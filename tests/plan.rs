@@ -545,3 +545,37 @@ fn a_service_level_is_a_planning_target() {
     );
     assert_eq!(doc["answer"], 9, "{doc}");
 }
+
+#[test]
+fn a_misspelt_target_metric_gets_a_hint_not_the_list() {
+    let t = tempfile::tempdir().unwrap();
+    let (o, _) = plan(
+        t.path(),
+        &[
+            "--vary",
+            "workers[team].count=1..5",
+            "--target",
+            "expired_in_quee == 0",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        "Error: --target `expired_in_quee == 0`: `expired_in_quee` is not a numeric summary metric; did you mean `expired_in_queue`?"
+    );
+    let (o, _) = plan(
+        t.path(),
+        &[
+            "--vary",
+            "workers.count=1..5",
+            "--target",
+            "expired_in_queue == 0",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim(),
+        "Error: --vary `workers.count`: workers is a list: use workers[0] or workers[team]"
+    );
+}

@@ -329,3 +329,54 @@ fn latin_hypercube_and_scenario_sweep_section() {
     let csv = std::fs::read_to_string(lhs.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 6);
 }
+
+#[test]
+fn a_misspelt_metric_or_a_list_addressed_as_a_section_gets_a_hint_not_a_list() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("never");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            "scenarios/quickstart.yaml",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = labelsim(&args);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(!out.exists(), "output written");
+        String::from_utf8_lossy(&o.stderr).trim().to_string()
+    };
+    assert_eq!(
+        run(&["--vary", "workers[team].count=8,9", "--metric", "objects_labled"]),
+        "Error: --metric `objects_labled` is not a numeric summary metric; did you mean `objects_labeled`?"
+    );
+    assert_eq!(
+        run(&["--vary", "workers.count=8"]),
+        "Error: --vary `workers.count`: workers is a list: use workers[0] or workers[team]"
+    );
+}
+
+#[test]
+fn a_bad_sweep_section_reports_every_problem_with_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("s.yaml");
+    let text = std::fs::read_to_string("scenarios/quickstart.yaml").unwrap();
+    let lines = text.lines().count();
+    std::fs::write(
+        &file,
+        text + "sweep:\n  vary:\n    workers.count: [9, 11]\n  sampels: 3\n  metrics: [cost_usd, objects_labled]\n",
+    )
+    .unwrap();
+    let o = labelsim(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = file.to_str().unwrap();
+    for needle in [
+        format!("{f}:{}: sweep.vary: `workers.count`: workers is a list: use workers[0] or workers[team]", lines + 2),
+        format!("{f}:{}: sweep.sampels: unknown key `sampels`; did you mean `samples`?", lines + 4),
+        format!("{f}:{}: sweep.metrics[1]: `objects_labled` is not a numeric summary metric; did you mean `objects_labeled`?", lines + 5),
+    ] {
+        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
+    }
+}

@@ -183,27 +183,7 @@ pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
     ]
 }
 
+/// A plain number as the printed tables show it (see [`labelsim::human`]).
 pub fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    if x.abs() >= 1e6 {
-        format!("{:.3e}", x)
-    } else if (x - x.round()).abs() < 1e-9 {
-        let s = format!("{}", x.round() as i64);
-        // thousands separators
-        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-        let mut out = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        format!("{sign}{out}")
-    } else if x.abs() >= 100.0 {
-        format!("{:.1}", x)
-    } else {
-        format!("{:.3}", x)
-    }
+    labelsim::human::number(x)
 }

@@ -11,7 +11,6 @@ pub mod fit;
 pub mod plan;
 pub mod run;
 pub mod set;
-pub mod suggest;
 pub mod sweep;
 pub mod validate;
 

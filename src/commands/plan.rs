@@ -10,33 +10,16 @@
 
 use crate::cli::PlanArgs;
 use crate::commands::common::{load_for, progress_bar};
+use crate::commands::sweep::cli_error;
 use anyhow::{anyhow, bail, Result};
-use labelsim::model::load;
-use labelsim::model::RunSummary;
-use labelsim::plan::{
-    choose_minimum, gallop_then_bisect, is_flat, next_replications, Estimate, PointStatus, Target,
-    Verdict,
-};
+use labelsim::plan::{self, Evaluated, PlanSettings, PointStatus, Search, Target};
 use labelsim::plot::{self, BandChart, HLine};
 use labelsim::report::{aggregate_json, counts_json};
-use labelsim::runner::{aggregate, Aggregate};
 use labelsim::scenario::paths::{value_text, ScenarioTemplate};
 use labelsim::scenario::LoadOptions;
 use labelsim::sweep;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// One value's replications and what they decide.
-struct Evaluated {
-    runs: Vec<RunSummary>,
-    agg: Aggregate,
-    verdicts: Vec<Verdict>,
-    status: PointStatus,
-    /// ρ of the value's configuration (`model::load`); None when the input
-    /// is not a stationary stream.
-    offered_load: Option<f64>,
-}
 
 pub fn plan(args: PlanArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
@@ -59,57 +42,24 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         .iter()
         .map(|t| Target::parse(t, &known))
         .collect::<Result<_, _>>()
-        .map_err(|e| anyhow!(e))?;
-    if let Some(m) = &args.minimize {
-        if !known.contains(&m.as_str()) {
-            bail!(
-                "--minimize `{m}` is not a numeric summary metric{}",
-                crate::commands::suggest::did_you_mean(
-                    m,
-                    &known,
-                    "docs/model.md (Metrics) and summary.json"
-                )
-            );
-        }
+        .map_err(|e| anyhow!("--target {e}"))?;
+    let search = if let Some(m) = &args.minimize {
+        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--minimize {e}"))?;
+        Search::Minimize(m.clone())
     } else if args.vary.len() > 1 {
         bail!("the monotone search takes one --vary; to search a grid of several parameters, add --minimize METRIC");
-    }
-    // Integer ranges without a step default to step 1.
+    } else if args.exhaustive {
+        Search::Exhaustive
+    } else {
+        Search::Monotone
+    };
     let mut varies = Vec::new();
     for v in &args.vary {
-        let (p, mut t) = sweep::parse_vary(v).map_err(|e| anyhow!(e))?;
-        if t.contains("..") && !t.contains(':') {
-            let (lo, hi) = t.split_once("..").expect("contains ..");
-            if lo.trim().parse::<i64>().is_ok() && hi.trim().parse::<i64>().is_ok() {
-                t = format!("{t}:1");
-            }
-        }
-        varies.push((p, t));
+        let (p, t) = sweep::parse_vary(v).map_err(cli_error)?;
+        varies.push((p, plan::with_default_step(&t)));
     }
-    let mut design = sweep::design(&varies, None, scenario.seed).map_err(|e| anyhow!(e))?;
-    // Search order: ascending values (lexicographic over several
-    // parameters) when all are numeric; otherwise the order given.
-    let keys: Option<Vec<Vec<f64>>> = design
-        .points
-        .iter()
-        .map(|p| {
-            p.iter()
-                .map(|v| sweep::numeric_param(&value_text(v)))
-                .collect()
-        })
-        .collect();
-    if let Some(keys) = keys {
-        let mut idx: Vec<usize> = (0..keys.len()).collect();
-        idx.sort_by(|&a, &b| {
-            keys[a]
-                .iter()
-                .zip(&keys[b])
-                .map(|(x, y)| x.total_cmp(y))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        design.points = idx.into_iter().map(|i| design.points[i].clone()).collect();
-    }
+    let mut design = sweep::design(&varies, None, scenario.seed).map_err(cli_error)?;
+    plan::sort_ascending(&mut design);
     let template = ScenarioTemplate::new(
         &scenario,
         LoadOptions {
@@ -117,7 +67,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         },
     )
     .map_err(|e| anyhow!(e))?;
-    let configs = sweep::point_configs(&template, &design, "plan value").map_err(|e| anyhow!(e))?;
+    let configs = sweep::point_configs(&template, &design, "plan value").map_err(cli_error)?;
     // What the search costs at least: every value at its first
     // replications (a bisection evaluates fewer values; straddling values
     // get more, up to --max-replications).
@@ -133,134 +83,44 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     crate::signals::install();
     let budget = crate::commands::budget::Budget::of(&args.common)?;
     let guard = budget.guard();
-    let mut cache: BTreeMap<usize, Evaluated> = BTreeMap::new();
-    let mut simulations = 0u64;
-    // Evaluates `indices` in rounds: every value starts with `initial`
-    // replications; each round doubles those still undecided, up to `cap`.
-    // Replication r of value i always draws the streams of (seed, i, r), and
-    // which values get more depends only on results, so the outcome does not
-    // depend on the thread count.
-    let evaluate =
-        |indices: &[usize], cache: &mut BTreeMap<usize, Evaluated>, sims: &mut u64| -> Result<()> {
-            let mut pending: Vec<usize> = indices
-                .iter()
-                .copied()
-                .filter(|i| cache.get(i).is_none_or(|e| !e.status.decided()))
-                .collect();
-            loop {
-                let jobs: Vec<(usize, u32)> = pending
-                    .iter()
-                    .flat_map(|&i| {
-                        let have = cache.get(&i).map_or(0, |e| e.runs.len() as u32);
-                        let want = if have == 0 {
-                            initial
-                        } else {
-                            next_replications(have, cap)
-                        };
-                        (have..want).map(move |r| (i, r))
-                    })
-                    .collect();
-                if jobs.is_empty() {
-                    return Ok(());
-                }
-                let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
-                let results = pool
-                    .install(|| {
-                        sweep::run_jobs(&configs, &jobs, scenario.seed, &guard.guard, &|| pb.inc(1))
-                    })
-                    .map_err(|e| anyhow!("{e}"))?;
-                pb.finish_and_clear();
-                if guard.guard.is_stopped() {
-                    // A signal, --max-events or --max-memory: no answer from
-                    // part of the evidence; nothing is written.
-                    return Err(match guard.guard.reason() {
-                        Some(r) if !crate::signals::cancelled() => {
-                            anyhow!("plan stopped ({r}); nothing was written")
-                        }
-                        _ => anyhow::Error::new(crate::signals::Interrupted),
-                    });
-                }
-                *sims += jobs.len() as u64;
-                for (&(i, _), s) in jobs.iter().zip(results) {
-                    let offered_load = || load::offered_load(&configs[i]);
-                    cache
-                        .entry(i)
-                        .or_insert_with(|| Evaluated {
-                            runs: Vec::new(),
-                            agg: aggregate(&[]),
-                            verdicts: Vec::new(),
-                            status: PointStatus::Undecided,
-                            offered_load: offered_load(),
-                        })
-                        .runs
-                        .push(s.expect("not cancelled"));
-                }
-                for &i in &pending {
-                    let e = cache.get_mut(&i).expect("just run");
-                    e.agg = aggregate(&e.runs);
-                    let runs = e.runs.len();
-                    e.verdicts = targets
-                        .iter()
-                        .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
-                        .collect();
-                    let unstable = !args.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
-                    e.status = PointStatus::of(&e.verdicts, unstable);
-                }
-                pending.retain(|i| {
-                    let e = &cache[i];
-                    !e.status.decided() && (e.runs.len() as u32) < cap
-                });
-            }
-        };
-
-    let n = design.points.len();
-    let mut monotone: Option<bool> = None;
-    // --minimize: (best point, minimized metric flat over the feasible points).
-    let mut minimized: Option<(Option<usize>, bool)> = None;
-    let answer: Option<usize> = if let Some(metric) = &args.minimize {
-        let all: Vec<usize> = (0..n).collect();
-        evaluate(&all, &mut cache, &mut simulations)?;
-        let feasible: Vec<(usize, Estimate)> = cache
-            .iter()
-            .filter(|(_, e)| e.status == PointStatus::Meets)
-            .filter_map(|(&i, e)| {
-                let mean = e.agg.mean_of(metric)?;
-                let (lo, hi) = e.agg.ci_of(metric)?;
-                Some((i, Estimate { mean, lo, hi }))
-            })
-            .collect();
-        let flat = is_flat(&feasible.iter().map(|p| p.1).collect::<Vec<_>>());
-        match choose_minimum(&feasible) {
-            Some((chosen, best)) => {
-                minimized = Some((Some(best), flat));
-                Some(chosen)
-            }
-            None => {
-                // Feasible points without a value of the metric: the first.
-                minimized = Some((None, false));
-                cache
-                    .iter()
-                    .find(|(_, e)| e.status == PointStatus::Meets)
-                    .map(|(i, _)| *i)
-            }
-        }
-    } else if args.exhaustive {
-        let all: Vec<usize> = (0..n).collect();
-        evaluate(&all, &mut cache, &mut simulations)?;
-        let meets = |e: &Evaluated| e.status == PointStatus::Meets;
-        let first = cache.iter().find(|(_, e)| meets(e)).map(|(i, _)| *i);
-        monotone = Some(first.is_none_or(|f| cache.range(f..).all(|(_, e)| meets(e))));
-        first
-    } else {
-        gallop_then_bisect(n, &mut |i| -> Result<bool> {
-            evaluate(&[i], &mut cache, &mut simulations)?;
-            Ok(cache[&i].status == PointStatus::Meets)
-        })?
+    let settings = PlanSettings {
+        targets,
+        search,
+        initial,
+        cap,
+        finite_horizon: args.finite_horizon,
     };
-    let undecided = cache
-        .values()
-        .filter(|e| e.status == PointStatus::Undecided)
-        .count();
+    // Replication r of value i draws the streams of (seed, i, r).
+    let mut run = |jobs: &[(usize, u32)]| -> Result<Vec<labelsim::model::RunSummary>> {
+        let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
+        let results = pool
+            .install(|| sweep::run_jobs(&configs, jobs, scenario.seed, &guard.guard, &|| pb.inc(1)))
+            .map_err(|e| anyhow!("{e}"))?;
+        pb.finish_and_clear();
+        if guard.guard.is_stopped() {
+            // A signal, --max-events or --max-memory: no answer from
+            // part of the evidence; nothing is written.
+            return Err(match guard.guard.reason() {
+                Some(r) if !crate::signals::cancelled() => {
+                    anyhow!("plan stopped ({r}); nothing was written")
+                }
+                _ => anyhow::Error::new(crate::signals::Interrupted),
+            });
+        }
+        Ok(results
+            .into_iter()
+            .map(|s| s.expect("not cancelled"))
+            .collect())
+    };
+    let outcome = plan::search(&configs, &settings, &mut run)?;
+    let targets = &settings.targets;
+    let cache = &outcome.evaluated;
+    let answer = outcome.answer;
+    let monotone = outcome.monotone;
+    let minimized = outcome.minimized.map(|m| (m.best, m.flat));
+    let simulations = outcome.simulations;
+    let undecided = outcome.undecided();
+    let n = design.points.len();
 
     let param_name = design
         .params
@@ -445,10 +305,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         initial,
         cap
     ));
-    let unstable = cache
-        .values()
-        .filter(|e| e.status == PointStatus::Unstable)
-        .count();
+    let unstable = outcome.unstable();
     if unstable > 0 {
         found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));
     }
@@ -465,7 +322,8 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     if let Some(m) = &args.minimize {
         columns.push(m);
     }
-    let value_cells = |i: usize, e: &Evaluated| -> Vec<String> {
+    // `printed`: the table printed (utilization as a share); else report.html's.
+    let value_cells = |i: usize, e: &Evaluated, printed: bool| -> Vec<String> {
         vec![
             design.points[i]
                 .iter()
@@ -479,9 +337,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 Some(_) => "inf".into(),
                 None => "-".into(),
             },
-            e.agg
-                .mean_of("worker_utilization")
-                .map_or("-".into(), |u| format!("{u:.3}")),
+            e.agg.mean_of("worker_utilization").map_or("-".into(), |u| {
+                if printed {
+                    labelsim::human::share(u)
+                } else {
+                    format!("{u:.3}")
+                }
+            }),
         ]
     };
     let first_head = vec![
@@ -502,7 +364,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         let rows: Vec<Vec<String>> = cache
             .iter()
             .map(|(&i, e)| {
-                let mut row = value_cells(i, e);
+                let mut row = value_cells(i, e, false);
                 for m in &columns {
                     match (e.agg.mean_of(m), e.agg.ci_of(m)) {
                         (Some(m), Some((lo, hi))) => {
@@ -521,7 +383,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             answer_html.push_str(&format!("<p>{}</p>", html::esc(line.trim_start())));
         }
         answer_html.push_str("<p>Targets, each met with 95% confidence:</p><ul>");
-        for t in &targets {
+        for t in targets {
             answer_html.push_str(&format!("<li><code>{}</code></li>", html::esc(&t.text)));
         }
         answer_html.push_str("</ul>");
@@ -559,11 +421,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         let mut head = first_head;
         head.extend(columns.iter().map(|m| format!("{m} [95% CI]")));
         outln!("  {}", head.join(" | "));
-        for (&i, e) in &cache {
-            let mut row = value_cells(i, e);
+        for (&i, e) in cache {
+            let mut row = value_cells(i, e, true);
             for m in &columns {
+                let q = labelsim::human::Quantity::of(m);
                 row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
-                    (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", num(m), num(lo), num(hi)),
+                    (Some(m), Some((lo, hi))) => {
+                        format!("{} [{}, {}]", q.format(m), q.format(lo), q.format(hi))
+                    }
                     _ => "-".into(),
                 });
             }

@@ -218,18 +218,6 @@ fn run_report(
     ))
 }
 
-fn fmt_secs(s: f64) -> String {
-    if s >= 86_400.0 {
-        format!("{:.2} d", s / 86_400.0)
-    } else if s >= 3_600.0 {
-        format!("{:.2} h", s / 3_600.0)
-    } else if s >= 60.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{:.1} s", s)
-    }
-}
-
 fn print_summary(
     scenario: &Scenario,
     runs: &[RunOutput],
@@ -343,8 +331,8 @@ fn print_summary(
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
         let f = |x: f64| match unit {
             Count => fmt_num(x),
-            Time => fmt_secs(x),
-            Usd => fmt_usd(x),
+            Time => labelsim::human::duration(x),
+            Usd => labelsim::human::money(x),
         };
         let value = if key == "queued_at_end" {
             format!(
@@ -373,7 +361,12 @@ fn print_summary(
     }
     let states: Vec<String> = states
         .iter()
-        .map(|(s, (n, t))| format!("{s} in {n} of {r} (mean end {})", fmt_secs(t / *n as f64)))
+        .map(|(s, (n, t))| {
+            format!(
+                "{s} in {n} of {r} (mean end {})",
+                labelsim::human::duration(t / *n as f64)
+            )
+        })
         .collect();
     outln!("  job end: {}", states.join("; "));
     outln!(
@@ -402,43 +395,4 @@ enum Unit {
     /// Seconds, printed in the largest fitting unit.
     Time,
     Usd,
-}
-
-/// Dollars: cents above $1 (with thousands separators), four decimals below.
-fn fmt_usd(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    if x == 0.0 {
-        return "$0.00".into();
-    }
-    if x.abs() < 1.0 {
-        return format!("${x:.4}");
-    }
-    let cents = format!("{:.2}", x.abs());
-    let (whole, frac) = cents.split_once('.').expect("two decimals");
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}${grouped}.{frac}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dollars_have_cents_and_separators() {
-        assert_eq!(fmt_usd(966.0), "$966.00");
-        assert_eq!(fmt_usd(4_400.5), "$4,400.50");
-        assert_eq!(fmt_usd(1_234_567.0), "$1,234,567.00");
-        assert_eq!(fmt_usd(0.08), "$0.0800");
-        assert_eq!(fmt_usd(0.0), "$0.00");
-        assert_eq!(fmt_usd(f64::NAN), "-");
-    }
 }

@@ -7,8 +7,8 @@
 
 use anyhow::{anyhow, Result};
 use labelsim::scenario::paths::{value_text, OverrideError, ParamPath, ScenarioTemplate};
+use labelsim::scenario::yaml::Value;
 use labelsim::scenario::{LoadOptions, Problem, Scenario};
-use serde_yaml::Value;
 
 /// One parsed `--set`.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +29,7 @@ impl Setting {
         if text.is_empty() {
             return Err(format!("--set `{path}=`: no value"));
         }
-        let value = serde_yaml::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text));
+        let value = labelsim::scenario::yaml::value_from_arg(text);
         Ok(Setting { path, value })
     }
 

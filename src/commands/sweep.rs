@@ -4,11 +4,12 @@
 use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Context, Result};
+use labelsim::human::Quantity;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
 use labelsim::scenario::{LoadOptions, Scenario};
-use labelsim::sweep::{self, Design, Row, Shard};
+use labelsim::sweep::{self, Design, Row, Shard, SweepError};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -81,6 +82,27 @@ fn read_sweep_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// A library error in the command's words: with the flag it concerns.
+/// Shared with `plan`, whose grid is a sweep's design.
+pub fn cli_error(e: SweepError) -> anyhow::Error {
+    match e {
+        SweepError::VaryForm(_)
+        | SweepError::Path(_)
+        | SweepError::PathLeadsNowhere(_)
+        | SweepError::NoValues(_)
+        | SweepError::Values(..)
+        | SweepError::VaryTwice(_) => anyhow!("--vary {e}"),
+        SweepError::NoStep(_) => anyhow!("--vary {e} (--samples M)"),
+        SweepError::NothingToVary => anyhow!(
+            "nothing to vary: give at least one --vary PATH=VALUES (or a `sweep: {{vary: ...}}` section)"
+        ),
+        SweepError::ZeroSamples => anyhow!("--samples must be at least 1"),
+        SweepError::TooManySamples(_) => anyhow!("--samples {e}"),
+        SweepError::Shard(_) => anyhow!("--shard {e}"),
+        e => anyhow!(e),
+    }
+}
+
 /// Metrics charted by default.
 const DEFAULT_METRICS: &[&str] = &[
     "time_to_label_p95_s",
@@ -98,60 +120,35 @@ struct SweepSection {
 }
 
 fn sweep_section(s: &Scenario) -> Result<SweepSection> {
-    let mut out = SweepSection {
-        vary: Vec::new(),
-        samples: None,
-        replications: None,
-        metrics: Vec::new(),
+    let Some(section) = &s.spec.sweep else {
+        return Ok(SweepSection {
+            vary: Vec::new(),
+            samples: None,
+            replications: None,
+            metrics: Vec::new(),
+        });
     };
-    let Some(v) = &s.spec.sweep else {
-        return Ok(out);
-    };
-    let map = v
-        .as_mapping()
-        .ok_or_else(|| anyhow!("{}: sweep: must be a mapping with `vary:`", s.origin))?;
-    for (k, val) in map {
-        let key = k.as_str().unwrap_or("");
-        match key {
-            "vary" => {
-                let m = val
-                    .as_mapping()
-                    .ok_or_else(|| anyhow!("{}: sweep.vary: must map PATH to VALUES", s.origin))?;
-                for (p, vals) in m {
-                    let path = p.as_str().unwrap_or("");
-                    let text = match vals {
-                        serde_yaml::Value::Sequence(items) => items
-                            .iter()
-                            .map(labelsim::scenario::paths::value_text)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        other => labelsim::scenario::paths::value_text(other),
-                    };
-                    out.vary.push(
-                        sweep::parse_vary(&format!("{path}={text}"))
-                            .map_err(|e| anyhow!("{}: sweep.vary: {e}", s.origin))?,
-                    );
-                }
-            }
-            "samples" => out.samples = val.as_u64().map(|x| x as u32),
-            "replications" => out.replications = val.as_u64().map(|x| x as u32),
-            "metrics" => {
-                out.metrics = val
-                    .as_sequence()
-                    .map(|xs| {
-                        xs.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            }
-            other => bail!(
-                "{}: sweep.{other}: unknown key (expected vary, samples, replications, metrics)",
-                s.origin
-            ),
-        }
-    }
-    Ok(out)
+    let vary = section
+        .vary
+        .0
+        .iter()
+        .map(|(path, values)| {
+            sweep::parse_vary(&format!("{path}={values}")).map_err(|e| {
+                let line = labelsim::scenario::yaml::locate(
+                    &s.text,
+                    &labelsim::scenario::paths::parse_lenient("sweep.vary"),
+                );
+                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+                anyhow!("{}{at}: sweep.vary: {e}", s.origin)
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(SweepSection {
+        vary,
+        samples: section.samples,
+        replications: section.replications,
+        metrics: section.metrics.clone().unwrap_or_default(),
+    })
 }
 
 fn fmt_of(f: ChartFormat) -> Format {
@@ -209,18 +206,18 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     // CLI --vary replaces the scenario's entry for the same path.
     let mut varies = section.vary;
     for v in &args.vary {
-        let (p, t) = sweep::parse_vary(v).map_err(|e| anyhow!(e))?;
+        let (p, t) = sweep::parse_vary(v).map_err(cli_error)?;
         varies.retain(|(q, _)| *q != p);
         varies.push((p, t));
     }
     let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
-        .map_err(|e| anyhow!(e))?;
+        .map_err(cli_error)?;
     let shard = args
         .shard
         .as_deref()
         .map(Shard::parse)
         .transpose()
-        .map_err(|e| anyhow!(e))?;
+        .map_err(cli_error)?;
     let metrics: Vec<String> = if !args.metrics.is_empty() {
         args.metrics.clone()
     } else if !section.metrics.is_empty() {
@@ -230,12 +227,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     };
     let known = sweep::numeric_metric_names_for(&scenario.sim);
     for m in &metrics {
-        if !known.contains(&m.as_str()) {
-            bail!(
-                "--metric `{m}` is not a numeric summary metric; one of: {}",
-                known.join(", ")
-            );
-        }
+        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
     }
 
     // Build (and so validate) every point's scenario before running anything.
@@ -249,8 +241,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let owned: Vec<usize> = (0..design.points.len())
         .filter(|&p| shard.is_none_or(|s| s.owns(p)))
         .collect();
-    let configs =
-        sweep::point_configs(&template, &design, "sweep point").map_err(|e| anyhow!(e))?;
+    let configs = sweep::point_configs(&template, &design, "sweep point").map_err(cli_error)?;
     let budget = crate::commands::budget::Budget::of(&args.common)?;
     budget.check_configs(
         &owned.iter().map(|&p| &configs[p]).collect::<Vec<_>>(),
@@ -286,7 +277,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
                 bail!("--resume: sweep.csv has other columns than this sweep");
             }
             rows = r;
-            sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+            sweep::normalise(&mut rows).map_err(cli_error)?;
         }
     } else {
         let old = out.existing(is_sweep_output);
@@ -328,7 +319,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
                 None => interrupted = true,
             }
         }
-        sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+        sweep::normalise(&mut rows).map_err(cli_error)?;
         out.write_now("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
         if guard.guard.is_stopped() {
             interrupted = true;
@@ -387,6 +378,8 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The per-point table printed: means and 95% intervals in the metrics'
+/// units (sweep_summary.csv keeps the raw numbers).
 fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metrics: &[String]) {
     let summaries = sweep::summarise(rows);
     let names = sweep::stat_names(header);
@@ -399,10 +392,15 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
     outln!("  {}", head.join(" | "));
     for s in summaries.iter().take(40) {
         let mut cells = s.params.clone();
-        cells.extend(idx.iter().map(|&i| match s.stats[i] {
-            None => "-".to_string(),
-            Some((m, lo, hi)) if lo == hi => format!("{m:.4}"),
-            Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+        cells.extend(idx.iter().map(|&i| {
+            let q = Quantity::of(&names[i]);
+            match s.stats[i] {
+                None => "-".to_string(),
+                Some((m, lo, hi)) if lo == hi => q.format(m),
+                Some((m, lo, hi)) => {
+                    format!("{} [{}, {}]", q.format(m), q.format(lo), q.format(hi))
+                }
+            }
         }));
         outln!("  {}", cells.join(" | "));
     }
@@ -699,7 +697,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     }
     let manifest = manifest.expect("at least one folder");
     let header = header.expect("at least one folder");
-    sweep::normalise(&mut rows).map_err(|e| anyhow!(e))?;
+    sweep::normalise(&mut rows).map_err(cli_error)?;
     let params: Vec<ParamPath> = manifest["params"]
         .as_array()
         .map(|ps| {

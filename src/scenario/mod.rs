@@ -14,6 +14,7 @@ pub mod input;
 pub mod paths;
 mod replay;
 mod schema;
+mod sections;
 pub mod spec;
 pub mod units;
 pub mod yaml;
@@ -21,6 +22,7 @@ pub mod yaml;
 pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
 pub use input::{read_input_file, MAX_CSV_BYTES, MAX_SCENARIO_BYTES};
 pub use schema::edit_distance;
+pub use sections::load_policies;
 
 use crate::model::SimConfig;
 use std::fmt;
@@ -137,7 +139,8 @@ pub struct Scenario {
     pub origin: String,
     /// The source text, echoed in reports.
     pub text: String,
-    /// The shape-checked file, for `compare` and `sweep` sections.
+    /// The shape-checked file; commands read its `compare` and `sweep`
+    /// sections.
     pub spec: spec::ScenarioSpec,
     /// Folder that relative paths inside the scenario are resolved against.
     pub base_dir: PathBuf,
@@ -240,6 +243,7 @@ impl Scenario {
                 base_dir,
             };
             let built = build::build(spec, &mut ctx);
+            ctx.problems.extend(sections::check(spec, &built.sim, &doc));
             // A value left out was reported; what `build` says of it repeats that.
             problems.extend(ctx.problems.into_iter().filter(|p| {
                 !checked.removed.iter().any(|r| {
@@ -263,7 +267,7 @@ impl Scenario {
         let place = |list: &mut Vec<Problem>| {
             for p in list.iter_mut() {
                 if p.line.is_none() {
-                    p.line = locator.locate(&yaml::parse_path(&p.field));
+                    p.line = locator.locate(&paths::parse_lenient(&p.field));
                 }
             }
             list.sort_by_key(|p| p.line.unwrap_or(0));

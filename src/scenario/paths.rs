@@ -2,6 +2,11 @@
 //! `job.max_concurrent_task_count`, `workers[0].count`,
 //! `producers[cameras].rate` (a list item by index or by `name`).
 //!
+//! This is the one path grammar: `--set`, `--vary` and `sweep.vary` paths
+//! are parsed strictly ([`ParamPath::parse`]); the field paths of problems
+//! (`workers[0].service_time.mean`) leniently ([`parse_lenient`]), to find
+//! their line (`yaml::Locator`).
+//!
 //! Overrides are applied to the YAML document, which is then validated like
 //! any scenario, so a swept value gets the same checks (and messages) as one
 //! written in the file.
@@ -12,7 +17,7 @@ use super::{LoadOptions, Scenario, ScenarioError};
 use std::fmt;
 use std::path::Path;
 
-/// One step of a parameter path.
+/// One step of a path: a mapping key, a list index, or a list item by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PathSeg {
     Key(String),
@@ -181,6 +186,36 @@ impl ParamPath {
     }
 }
 
+/// Splits a field path as problems name it (`workers[0].service_time.mean`,
+/// `[1].name`, a key with any characters) into segments, never failing:
+/// what is not a segment is skipped. For user input, [`ParamPath::parse`].
+pub fn parse_lenient(path: &str) -> Vec<PathSeg> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                out.push(PathSeg::Key(rest[..i].to_string()));
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let close = stripped.find(']').unwrap_or(stripped.len());
+                let inner = stripped[..close].trim();
+                if !inner.is_empty() {
+                    out.push(match inner.parse() {
+                        Ok(n) => PathSeg::Index(n),
+                        Err(_) => PathSeg::Name(inner.to_string()),
+                    });
+                }
+                rest = stripped.get(close + 1..).unwrap_or("");
+            }
+        } else if !rest.is_empty() {
+            out.push(PathSeg::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
 /// A scenario's YAML document, from which variants are built.
 #[derive(Clone, Debug)]
 pub struct ScenarioTemplate {
@@ -199,6 +234,12 @@ impl ScenarioTemplate {
             base_dir: scenario.base_dir.clone(),
             opts,
         })
+    }
+
+    /// Whether `path` leads to a field of this scenario (a list item that
+    /// exists, no list addressed as a mapping), whatever the value.
+    pub fn check_path(&self, path: &ParamPath) -> Result<(), String> {
+        path.set(&mut self.doc.clone(), Value::Null)
     }
 
     /// The scenario with `overrides` applied, validated.
@@ -311,6 +352,35 @@ mod tests {
         );
         assert!(ParamPath::parse("workers[0").is_err());
         assert!(ParamPath::parse("job..k").is_err());
+    }
+
+    #[test]
+    fn one_grammar_strict_for_input_lenient_for_problem_fields() {
+        for text in [
+            "workers[team].count",
+            "pipeline.consumers[classifier].route.threshold",
+            "producers[0].duplicates.sns_redelivery",
+        ] {
+            assert_eq!(
+                parse_lenient(text),
+                ParamPath::parse(text).unwrap().segs,
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_lenient("[1].name"),
+            vec![PathSeg::Index(1), PathSeg::Key("name".into())]
+        );
+        assert_eq!(
+            parse_lenient("job.sevice time"),
+            vec![
+                PathSeg::Key("job".into()),
+                PathSeg::Key("sevice time".into())
+            ]
+        );
+        assert!(ParamPath::parse("job.sevice time").is_err());
+        assert!(ParamPath::parse("workers[]").is_err());
+        assert!(ParamPath::parse("workers[0]x").is_err());
     }
 
     #[test]

@@ -34,8 +34,12 @@ pub(super) enum Kind {
     PerObject,
     /// `{policy: NAME, ...parameters}`; `build` checks the parameters.
     Throttle,
-    /// Anything (`sweep`, `compare` entries: checked where they are used).
-    Any,
+    /// `compare:` entries: `{name, ...scenario sections}`, names unique.
+    /// The sections are checked when a policy is merged into the scenario.
+    Policies,
+    /// `sweep.vary`: `PATH: VALUES` (a scalar, or a list of scalars), each
+    /// PATH in the grammar of `--vary`.
+    Vary,
 }
 
 /// One key of a section.
@@ -89,9 +93,31 @@ pub(super) const SCENARIO: &[Field] = &[
     opt("output", Kind::Section(OUTPUT)),
     opt("cost", Kind::Section(COST)),
     opt("pipeline", Kind::Section(PIPELINE)),
-    opt("compare", Kind::List(&Kind::Any)),
-    opt("sweep", Kind::Any),
+    opt("compare", Kind::Policies),
+    opt("sweep", Kind::Section(SWEEP)),
 ];
+
+pub(super) const SWEEP: &[Field] = &[
+    opt("vary", Kind::Vary),
+    opt(
+        "samples",
+        Kind::Whole {
+            min: 1,
+            max: u32::MAX as i128,
+        },
+    ),
+    opt("replications", U32),
+    opt("metrics", Kind::List(&Kind::Word)),
+];
+
+/// Keys a `compare:` entry may override: the scenario's sections, but not
+/// its name and not the `compare:` and `sweep:` sections themselves.
+fn policy_keys() -> impl Iterator<Item = &'static str> {
+    SCENARIO
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| !matches!(*n, "name" | "compare" | "sweep"))
+}
 
 pub(super) const JOB: &[Field] = &[
     opt("mode", Kind::Word),
@@ -301,6 +327,20 @@ pub(super) fn check(doc: &Value) -> Checked {
     }
 }
 
+/// Checks a list of policies (`compare:`, or a policies file) on its own;
+/// `field` is where the list is (`compare`, or empty for a file that is
+/// one list). Returns the problems and the list as serde reads it.
+pub(super) fn check_policies(list: &Value, field: &str) -> (Vec<(String, String)>, Value) {
+    let mut w = Walk {
+        problems: Vec::new(),
+        removed: Vec::new(),
+    };
+    let kept = w
+        .policies(list, field)
+        .unwrap_or_else(|| Value::Sequence(Vec::new()));
+    (w.problems, kept)
+}
+
 struct Walk {
     problems: Vec<(String, String)>,
     removed: Vec<String>,
@@ -331,7 +371,8 @@ fn stand_in(kind: &Kind) -> Value {
             m.insert(Value::from("policy"), Value::from("none"));
             Value::Mapping(m)
         }
-        Kind::Any => Value::Null,
+        Kind::Vary => Value::Null,
+        Kind::Policies => Value::Sequence(Vec::new()),
     }
 }
 
@@ -384,18 +425,17 @@ impl Walk {
     /// when it was reported and must be left out.
     fn value(&mut self, v: &Value, kind: &Kind, field: &str) -> Option<Value> {
         if let Value::Tagged(t) = v {
-            if !matches!(kind, Kind::Any) {
-                return self.wrong(
-                    field,
-                    format!(
-                        "YAML tags such as `{}` are not used by labelsim; remove the tag",
-                        excerpt(&t.tag.to_string())
-                    ),
-                );
-            }
+            return self.wrong(
+                field,
+                format!(
+                    "YAML tags such as `{}` are not used by labelsim; remove the tag",
+                    excerpt(&t.tag.to_string())
+                ),
+            );
         }
         match kind {
-            Kind::Any => Some(v.clone()),
+            Kind::Policies => self.policies(v, field),
+            Kind::Vary => self.vary(v, field),
             Kind::Whole { min, max } => self.whole(v, *min, *max, field),
             Kind::Number => match v {
                 Value::Number(n) => match n.as_f64() {
@@ -506,6 +546,126 @@ impl Walk {
                 ),
             },
         }
+    }
+
+    /// `compare:`: a list of `{name, ...sections}` with unique names.
+    fn policies(&mut self, v: &Value, field: &str) -> Option<Value> {
+        let Value::Sequence(items) = v else {
+            return self.wrong(
+                field,
+                format!(
+                    "must be a list of policies such as `- {{name: open, throttle: {{policy: none}}}}`, got {}",
+                    got(v)
+                ),
+            );
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let Value::Mapping(map) = item else {
+                // Dropped, not stood in for: a stand-in has no name.
+                self.wrong(
+                    &at,
+                    format!(
+                        "must be a policy `{{name: NAME, throttle: {{...}}, ...}}`, got {}",
+                        got(item)
+                    ),
+                );
+                continue;
+            };
+            let mut kept = Mapping::new();
+            for (k, val) in map {
+                let key = scalar_text(k).unwrap_or_else(|| got(k));
+                let f = join(&at, &excerpt(&key));
+                if key == "name" {
+                    if let Some(Value::String(n)) = self.value(val, &Kind::Word, &f) {
+                        match names.iter().find(|(m, _)| *m == n) {
+                            Some((_, j)) => {
+                                self.problem(
+                                    &f,
+                                    format!(
+                                        "the name `{}` is used twice (also {field}[{j}]); each policy needs its own",
+                                        excerpt(&n)
+                                    ),
+                                );
+                            }
+                            None => names.push((n.clone(), i)),
+                        }
+                        kept.insert(k.clone(), Value::String(n));
+                    }
+                } else if policy_keys().any(|p| p == key) {
+                    kept.insert(k.clone(), val.clone());
+                } else {
+                    let near = policy_keys()
+                        .map(|p| (edit_distance(&key, p), p))
+                        .min()
+                        .filter(|&(d, p)| d <= 2 || (d <= 3 && p.len() >= 10));
+                    let hint = match near {
+                        Some((_, p)) => format!("did you mean `{p}`?"),
+                        None => format!(
+                            "a policy has a `name` and overrides scenario sections: {}",
+                            policy_keys().collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    self.problem(&f, format!("unknown key `{}`; {hint}", excerpt(&key)));
+                    self.removed.push(f);
+                }
+            }
+            if !map.contains_key("name") {
+                self.problem(
+                    &join(&at, "name"),
+                    "is required: each policy is named in the tables",
+                );
+                self.removed.push(at.clone());
+                continue;
+            }
+            out.push(Value::Mapping(kept));
+        }
+        Some(Value::Sequence(out))
+    }
+
+    /// `sweep.vary`: `PATH: VALUES`, a path of `--vary`'s grammar each.
+    fn vary(&mut self, v: &Value, field: &str) -> Option<Value> {
+        let Value::Mapping(map) = v else {
+            return self.wrong(
+                field,
+                format!(
+                    "must map each PATH to its VALUES, e.g. `workers[team].count: [8, 10]` or `job.max_concurrent_task_count: 100..1000:100`, got {}",
+                    got(v)
+                ),
+            );
+        };
+        let mut out = Mapping::new();
+        for (k, vals) in map {
+            let Some(path) = scalar_text(k) else {
+                self.wrong(field, format!("a path must be text, got {}", got(k)));
+                continue;
+            };
+            if let Err(e) = super::paths::ParamPath::parse(&path) {
+                self.wrong(field, e.to_string());
+                continue;
+            }
+            let scalar =
+                |x: &Value| matches!(x, Value::String(_) | Value::Number(_) | Value::Bool(_));
+            let ok = match vals {
+                Value::Sequence(items) => !items.is_empty() && items.iter().all(scalar),
+                other => scalar(other),
+            };
+            if !ok {
+                self.wrong(
+                    field,
+                    format!(
+                        "`{}`: the values must be a list of single values such as `[8, 10, 12]` or a range such as `8..14:2`, got {}",
+                        excerpt(&path),
+                        if matches!(vals, Value::Sequence(s) if s.is_empty()) { "an empty list".to_string() } else { got(vals) }
+                    ),
+                );
+                continue;
+            }
+            out.insert(k.clone(), vals.clone());
+        }
+        Some(Value::Mapping(out))
     }
 
     fn whole(&mut self, v: &Value, min: i128, max: i128, field: &str) -> Option<Value> {
@@ -710,6 +870,7 @@ mod tests {
         assert_eq!(names(ROUTE), keys_of::<RouteSpec>());
         assert_eq!(names(CONSUMER), keys_of::<ConsumerSpec>());
         assert_eq!(names(INDEX), keys_of::<IndexSpec>());
+        assert_eq!(names(SWEEP), keys_of::<SweepSpec>());
     }
 
     fn problems(yaml: &str) -> Vec<(String, String)> {

@@ -50,9 +50,83 @@ pub struct ScenarioSpec {
     /// SPEC §6: queues, consumers and the index (P1–P9).
     pub pipeline: Option<PipelineSpec>,
     /// Read by `labelsim compare`.
-    pub compare: Option<Vec<Value>>,
+    pub compare: Option<Vec<PolicySpec>>,
     /// Read by `labelsim sweep`.
-    pub sweep: Option<Value>,
+    pub sweep: Option<SweepSpec>,
+}
+
+/// One entry of `compare:` (or of `compare --policies FILE`): a name, and
+/// the scenario sections it overrides (`throttle: {...}`, `job: {...}`),
+/// merged into the scenario when the policy is run. `schema` has checked
+/// that every key is a scenario section and the names are unique; the
+/// merged scenario is validated like any other.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicySpec {
+    pub name: String,
+    /// The entry without its `name`.
+    pub overrides: Mapping,
+}
+
+impl<'de> Deserialize<'de> for PolicySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut overrides = Mapping::deserialize(d)?;
+        let name = match overrides.remove("name") {
+            Some(Value::String(s)) => s,
+            Some(_) => return Err(serde::de::Error::custom("name: must be text")),
+            None => return Err(serde::de::Error::missing_field("name")),
+        };
+        Ok(PolicySpec { name, overrides })
+    }
+}
+
+/// `sweep:`: what `labelsim sweep` varies when no `--vary` says otherwise.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    #[serde(default)]
+    pub vary: VarySpec,
+    pub samples: Option<u32>,
+    pub replications: Option<u32>,
+    pub metrics: Option<Vec<String>>,
+}
+
+/// `sweep.vary`: `PATH: VALUES` pairs in the file's order, VALUES as the
+/// text `--vary PATH=VALUES` takes (a list is joined with commas).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VarySpec(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for VarySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Mapping::deserialize(d)?;
+        let mut out = Vec::with_capacity(map.len());
+        for (k, v) in map {
+            let path = scalar_text(&k)
+                .ok_or_else(|| serde::de::Error::custom("vary: a path must be text"))?;
+            let values = match &v {
+                Value::Sequence(items) => items
+                    .iter()
+                    .map(|x| scalar_text(x).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => scalar_text(other).ok_or_else(|| {
+                    serde::de::Error::custom("vary: values must be a list or a range")
+                })?,
+            };
+            out.push((path, values));
+        }
+        Ok(VarySpec(out))
+    }
+}
+
+/// A scalar's text as written (`5`, `0.1`, `2h`, `true`); None for a
+/// collection or nothing.
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -7,6 +7,7 @@
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
 
 use super::input::{excerpt, excerpt_n, human_bytes, MAX_SCENARIO_BYTES};
+use super::paths::PathSeg;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
     VariantAccess, Visitor,
@@ -52,6 +53,12 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<us
 /// Reads a parsed document into `T`; on error returns the message (bounded).
 pub fn from_value<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     yaml_impl::from_value(v).map_err(|e| error_parts(&e).0)
+}
+
+/// A value as `--set PATH=VALUE` and `--vary PATH=VALUES` write it: YAML
+/// where it parses (`9`, `2h`, `{dist: constant, value: 1m}`), else the text.
+pub fn value_from_arg(text: &str) -> Value {
+    yaml_impl::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text))
 }
 
 /// A document as YAML text.
@@ -358,37 +365,6 @@ pub fn bound_quotes(msg: &str) -> String {
     excerpt_n(&out, MAX_MESSAGE_CHARS)
 }
 
-/// One step of a field path: a mapping key or a list index.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Splits `workers[0].service_time.mean` into segments.
-pub fn parse_path(path: &str) -> Vec<Seg> {
-    let mut out = Vec::new();
-    for part in path.split('.') {
-        let mut rest = part;
-        if let Some(i) = rest.find('[') {
-            if i > 0 {
-                out.push(Seg::Key(rest[..i].to_string()));
-            }
-            rest = &rest[i..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let close = stripped.find(']').unwrap_or(stripped.len());
-                if let Ok(n) = stripped[..close].parse() {
-                    out.push(Seg::Index(n));
-                }
-                rest = stripped.get(close + 1..).unwrap_or("");
-            }
-        } else if !rest.is_empty() {
-            out.push(Seg::Key(rest.to_string()));
-        }
-    }
-    out
-}
-
 struct Line<'a> {
     /// Column where the line's mapping content starts (after any `- `).
     indent: usize,
@@ -438,8 +414,9 @@ fn flow_has_key(content: &str, key: &str) -> bool {
         && (content.contains(&format!("{{{pat}")) || content.contains(&format!(" {pat}")))
 }
 
-/// 1-based line of the field at `path`, or of its nearest located ancestor.
-pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
+/// 1-based line of the field at `path` (segments of the one path grammar,
+/// [`super::paths`]), or of its nearest located ancestor.
+pub fn locate(text: &str, path: &[PathSeg]) -> Option<usize> {
     Locator::new(text).locate(path)
 }
 
@@ -455,12 +432,35 @@ impl<'a> Locator<'a> {
 
     /// 1-based line of the field at `path`, or of its nearest located
     /// ancestor.
-    pub fn locate(&self, path: &[Seg]) -> Option<usize> {
+    pub fn locate(&self, path: &[PathSeg]) -> Option<usize> {
         locate_in(&self.lines, path)
     }
 }
 
-fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
+/// The `name:` of the list item on lines `[start, end)` whose content
+/// starts at column `indent`: `name: x` on its own line, or in a flow
+/// mapping `{name: x, ...}`.
+fn item_name<'a>(ls: &[Option<Line<'a>>], start: usize, end: usize) -> Option<&'a str> {
+    let indent = ls[start].as_ref()?.indent;
+    let unquote = |v: &'a str| v.trim().trim_matches(['"', '\'']);
+    for l in ls[start..end].iter().flatten() {
+        if l.indent == indent && key_of(l.content) == Some("name") && !l.content.starts_with('{') {
+            return l.content.split_once(':').map(|(_, v)| unquote(v));
+        }
+        if let Some(flow) = l.content.strip_prefix('{') {
+            for part in flow.trim_end_matches('}').split(',') {
+                if let Some((k, v)) = part.split_once(':') {
+                    if k.trim() == "name" {
+                        return Some(unquote(v));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn locate_in(ls: &[Option<Line<'_>>], path: &[PathSeg]) -> Option<usize> {
     // Region: [start, end) of line indices and the indent of its entries.
     let (mut start, mut end) = (0usize, ls.len());
     let mut found: Option<usize> = None;
@@ -468,7 +468,7 @@ fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
         let base = (start..end).find_map(|i| ls[i].as_ref().map(|l| l.indent));
         let Some(base) = base else { break };
         match seg {
-            Seg::Key(k) => {
+            PathSeg::Key(k) => {
                 // Inline flow mapping on the current line holds deeper keys.
                 if let Some(f) = found {
                     if let Some(l) = &ls[f - 1] {
@@ -513,16 +513,27 @@ fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
                     }
                 }
             }
-            Seg::Index(n) => {
+            PathSeg::Index(_) | PathSeg::Name(_) => {
                 let dash_col = (start..end).find_map(|i| ls[i].as_ref().and_then(|l| l.dash));
                 let Some(dash_col) = dash_col else { break };
                 let items: Vec<usize> = (start..end)
                     .filter(|&i| ls[i].as_ref().is_some_and(|l| l.dash == Some(dash_col)))
                     .collect();
-                let Some(&i) = items.get(*n) else { break };
+                let item_end = |k: usize| items.get(k + 1).copied().unwrap_or(end);
+                let k = match seg {
+                    PathSeg::Index(n) => *n,
+                    PathSeg::Name(name) => {
+                        let by_name = (0..items.len())
+                            .find(|&k| item_name(ls, items[k], item_end(k)) == Some(name));
+                        let Some(k) = by_name else { break };
+                        k
+                    }
+                    PathSeg::Key(_) => unreachable!("matched above"),
+                };
+                let Some(&i) = items.get(k) else { break };
                 found = Some(i + 1);
                 start = i;
-                end = items.get(n + 1).copied().unwrap_or(end);
+                end = item_end(k);
             }
         }
     }
@@ -531,6 +542,7 @@ fn locate_in(ls: &[Option<Line<'_>>], path: &[Seg]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::paths::parse_lenient;
     use super::*;
 
     const DOC: &str = "\
@@ -551,7 +563,7 @@ workers:
 ";
 
     fn at(path: &str) -> Option<usize> {
-        locate(DOC, &parse_path(path))
+        locate(DOC, &parse_lenient(path))
     }
 
     #[test]
@@ -566,6 +578,14 @@ workers:
         assert_eq!(at("producers[1].count"), Some(10));
         assert_eq!(at("producers[0].duplicates.sns_redelivery"), Some(9));
         assert_eq!(at("workers[0].service_time.mean"), Some(14));
+    }
+
+    #[test]
+    fn finds_list_items_by_name() {
+        assert_eq!(at("workers[team].count"), Some(13));
+        assert_eq!(at("producers[backfill].count"), Some(10));
+        assert_eq!(at("producers[cams].duplicates.sns_redelivery"), Some(9));
+        assert_eq!(at("producers[nobody].rate"), Some(5), "the list's line");
     }
 
     #[test]

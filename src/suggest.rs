@@ -1,7 +1,61 @@
 //! "Did you mean" hints for misspelt names: the nearest known names by edit
-//! distance, instead of a list of fifty.
+//! distance, instead of a list of fifty. Used for metric names (`sweep
+//! --metric`, `compare --metric`, `plan --target`, `sweep.metrics`); scenario
+//! keys have their own, stricter hint in `scenario::schema`.
 
-pub use labelsim::scenario::edit_distance;
+use crate::model::{RunSummary, SimConfig};
+pub use crate::scenario::edit_distance;
+use std::fmt;
+
+/// Where the metric names are listed, for a name with no near match.
+pub const METRICS_LISTED: &str = "docs/model.md (Metrics) and summary.json";
+
+/// A metric name that is not one of a scenario's numeric summary metrics.
+/// Fatal for the command that was given it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownMetric {
+    pub name: String,
+    /// The nearest known names (at most three; none when nothing is near).
+    pub nearest: Vec<String>,
+}
+
+impl fmt::Display for UnknownMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let near: Vec<&str> = self.nearest.iter().map(String::as_str).collect();
+        write!(
+            f,
+            "`{}` is not a numeric summary metric{}",
+            self.name,
+            hint(&near, METRICS_LISTED)
+        )
+    }
+}
+
+impl std::error::Error for UnknownMetric {}
+
+/// Numeric summary metrics of a scenario: the fixed ones, its service
+/// levels and its pipeline's (valid in targets, `--metric` and
+/// `sweep.metrics`).
+pub fn numeric_metric_names_for(cfg: &SimConfig) -> Vec<&'static str> {
+    RunSummary::metric_names_for_config(cfg)
+        .into_iter()
+        .filter(|m| *m != "job_end_state")
+        .collect()
+}
+
+/// `name` if it is one of `known`, else the error with the nearest names.
+pub fn check_metric(name: &str, known: &[&str]) -> Result<(), UnknownMetric> {
+    if known.contains(&name) {
+        return Ok(());
+    }
+    Err(UnknownMetric {
+        name: name.to_string(),
+        nearest: nearest(name, known)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    })
+}
 
 /// The known names closest to `name`, at most three: those at the smallest
 /// edit distance if it is small for the name's length (at most 3, or a
@@ -48,8 +102,11 @@ pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
 /// The end of an "unknown name" message: `; did you mean `x`?` or a pointer
 /// to where the names are listed.
 pub fn did_you_mean(name: &str, known: &[&str], listed_where: &str) -> String {
-    let near = nearest(name, known);
-    match near.as_slice() {
+    hint(&nearest(name, known), listed_where)
+}
+
+fn hint(near: &[&str], listed_where: &str) -> String {
+    match near {
         [] => format!("; the names are listed in {listed_where}"),
         [one] => format!("; did you mean `{one}`?"),
         many => {
@@ -105,8 +162,17 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
+    fn an_unknown_metric_names_the_nearest_not_the_whole_list() {
+        let e = check_metric("objects_labled", KNOWN).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`objects_labled` is not a numeric summary metric; did you mean `objects_labeled`?"
+        );
+        let e = check_metric("zzzzzzzzzzzzzzz", KNOWN).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`zzzzzzzzzzzzzzz` is not a numeric summary metric; the names are listed in docs/model.md (Metrics) and summary.json"
+        );
+        assert!(check_metric("cost_usd", KNOWN).is_ok());
     }
 }

@@ -1,0 +1,531 @@
+//! Comparing policies (or scenario files) on common random numbers: every
+//! contender's replication r runs on the streams of (seed, r), and the
+//! tables give each contender's mean and 95% interval per metric and its
+//! paired differences against the first.
+//!
+//! Common random numbers: arrivals and duplicate decisions are
+//! per-producer streams, and each task's service and decline draws come from
+//! a stream keyed by (object, attempt), so the same object gets the same
+//! worker effort under every policy. Differences come from the policy, not
+//! from noise; [`PairedDifference::unpaired_half_width`] says how wide the
+//! interval would be without the pairing.
+//!
+//! `labelsim compare` (in `commands/compare.rs`) reads the arguments,
+//! prints and writes; the work is here: [`policies`] / [`scenario_files`]
+//! build the contenders, [`run`] runs them, [`compare`] computes the tables,
+//! [`compare_csv`] gives compare.csv.
+
+use crate::budget::{RunError, RunGuard};
+use crate::engine::stats::mean_ci95;
+use crate::engine::StreamSeeds;
+use crate::model::sim::simulate_guarded;
+use crate::model::{RunOutput, RunSummary, SimConfig};
+use crate::scenario::paths::{OverrideError, ScenarioTemplate};
+use crate::scenario::spec::PolicySpec;
+use crate::scenario::yaml::{self, Mapping, Value};
+use crate::scenario::{LoadOptions, Scenario};
+use crate::suggest::{check_metric, numeric_metric_names_for, UnknownMetric};
+use crate::sweep::metric_cell;
+use rayon::prelude::*;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why a comparison cannot be made. Every variant is fatal for the command;
+/// nothing has been run.
+#[derive(Debug)]
+pub enum CompareError {
+    /// No policies and no second scenario.
+    NothingToCompare,
+    /// The scenario's own text could not be read back as a template.
+    Template(String),
+    /// A policy makes the scenario invalid (`index` 0-based).
+    Policy {
+        index: usize,
+        name: String,
+        error: OverrideError,
+    },
+    /// Two scenario files would have the same name in the tables.
+    SameName(String),
+    /// A table metric that is not a numeric summary metric.
+    Metric(UnknownMetric),
+    /// A table metric asked for twice.
+    MetricTwice(String),
+}
+
+impl fmt::Display for CompareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompareError::NothingToCompare => f.write_str(
+                "nothing to compare: the scenario has no `compare:` list of policies (e.g. `- {name: open, throttle: {policy: none}}`)",
+            ),
+            CompareError::Template(m) => f.write_str(m),
+            CompareError::Policy { index, name, error } => {
+                write!(f, "compare[{index}] ({name}): {error}")
+            }
+            CompareError::SameName(n) => write!(
+                f,
+                "two scenarios are both called `{n}` (by name and by file name): rename one, so the tables can tell them apart"
+            ),
+            CompareError::Metric(e) => e.fmt(f),
+            CompareError::MetricTwice(m) => write!(f, "`{m}` is given twice"),
+        }
+    }
+}
+
+impl std::error::Error for CompareError {}
+
+/// What is compared: the policies of one scenario, or scenario files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Policy,
+    Scenario,
+}
+
+impl Side {
+    /// "policy" or "scenario", for headers and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Policy => "policy",
+            Side::Scenario => "scenario",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            Side::Policy => "policies",
+            Side::Scenario => "scenarios",
+        }
+    }
+}
+
+/// The contenders of a comparison.
+#[derive(Clone, Debug)]
+pub struct Contenders {
+    pub side: Side,
+    pub names: Vec<String>,
+    pub configs: Vec<SimConfig>,
+    /// (title, text) of each scenario file shown in a report: the one
+    /// scenario for policies, every file for scenarios.
+    pub texts: Vec<(String, String)>,
+}
+
+/// The policies `entries` (the scenario's `compare:` list, or a policies
+/// file), each the scenario with the entry merged in (see
+/// [`merge_named_items`]) and validated.
+pub fn policies(
+    scenario: &Scenario,
+    entries: &[PolicySpec],
+    opts: LoadOptions,
+) -> Result<Contenders, CompareError> {
+    if entries.is_empty() {
+        return Err(CompareError::NothingToCompare);
+    }
+    let template = ScenarioTemplate::new(scenario, opts).map_err(CompareError::Template)?;
+    let base: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| CompareError::Template(m))?;
+    let mut names = Vec::new();
+    let mut configs = Vec::new();
+    for (index, e) in entries.iter().enumerate() {
+        let patch = merge_named_items(&base, &Value::Mapping(e.overrides.clone()), true);
+        let s = template
+            .with_patch(&patch)
+            .map_err(|error| CompareError::Policy {
+                index,
+                name: e.name.clone(),
+                error,
+            })?;
+        names.push(e.name.clone());
+        configs.push(s.sim);
+    }
+    Ok(Contenders {
+        side: Side::Policy,
+        names,
+        configs,
+        texts: vec![("Scenario".into(), scenario.text.clone())],
+    })
+}
+
+/// Scenario files side by side, as loaded from `files` (the first is the
+/// reference of the paired differences). Each is named by its scenario's
+/// `name`, or by its file where two share one.
+pub fn scenario_files(
+    scenarios: Vec<Scenario>,
+    files: &[PathBuf],
+) -> Result<Contenders, CompareError> {
+    let shared = |s: &Scenario| scenarios.iter().filter(|t| t.name == s.name).count() > 1;
+    let names: Vec<String> = scenarios
+        .iter()
+        .zip(files)
+        .map(|(s, path)| {
+            if shared(s) {
+                path.file_stem()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string())
+            } else {
+                s.name.clone()
+            }
+        })
+        .collect();
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(CompareError::SameName(n.clone()));
+        }
+    }
+    Ok(Contenders {
+        side: Side::Scenario,
+        texts: names
+            .iter()
+            .zip(&scenarios)
+            .map(|(n, s)| (format!("Scenario {n} ({})", s.origin), s.text.clone()))
+            .collect(),
+        names,
+        configs: scenarios.into_iter().map(|s| s.sim).collect(),
+    })
+}
+
+/// Merges an entry's lists into the scenario's by item `name`, so that
+/// [`ScenarioTemplate::with_patch`] (which replaces lists whole) sees the
+/// merged list: a list item whose `name` matches an item of the scenario's
+/// list is merged into it key by key (recursively, by the same rule), the
+/// scenario's other items stay, and items with new names are added. A list
+/// none of whose items names a scenario item replaces the scenario's, as
+/// does any list at all under the top-level `throttle`. Returns the patch
+/// with only its own keys, its named lists expanded.
+pub fn merge_named_items(base: &Value, patch: &Value, top: bool) -> Value {
+    match (base, patch) {
+        (Value::Mapping(b), Value::Mapping(p)) => {
+            let mut out = Mapping::new();
+            for (k, v) in p {
+                let whole = top && k.as_str() == Some("throttle");
+                let merged = match b.get(k) {
+                    Some(bv) if !whole => merge_named_items(bv, v, false),
+                    _ => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Mapping(out)
+        }
+        (Value::Sequence(b), Value::Sequence(p)) => {
+            let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+            let matches = p
+                .iter()
+                .filter_map(name)
+                .any(|n| b.iter().any(|x| name(x).as_deref() == Some(n.as_str())));
+            if !matches {
+                return patch.clone();
+            }
+            let mut list = b.clone();
+            for item in p {
+                let slot = name(item)
+                    .and_then(|n| list.iter().position(|x| name(x).as_deref() == Some(&n)));
+                match slot {
+                    Some(i) => list[i] = merged(&list[i], item),
+                    None => list.push(item.clone()),
+                }
+            }
+            Value::Sequence(list)
+        }
+        _ => patch.clone(),
+    }
+}
+
+/// `patch` merged into `base` in full: mappings key by key, lists by item
+/// name as in [`merge_named_items`], anything else replaced.
+fn merged(base: &Value, patch: &Value) -> Value {
+    match (base, patch) {
+        (Value::Mapping(b), Value::Mapping(p)) => {
+            let mut out = b.clone();
+            for (k, v) in p {
+                let m = match b.get(k) {
+                    Some(bv) => merged(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), m);
+            }
+            Value::Mapping(out)
+        }
+        (Value::Sequence(_), Value::Sequence(_)) => merge_named_items(base, patch, false),
+        _ => patch.clone(),
+    }
+}
+
+/// One column of the comparison tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableMetric {
+    pub metric: String,
+    /// The column header.
+    pub label: String,
+}
+
+/// Metrics in the comparison tables by default: (metric, label).
+pub const DEFAULT_TABLE: &[(&str, &str)] = &[
+    ("objects_labeled", "labeled"),
+    ("expired_in_queue", "expired (R6)"),
+    ("lost_to_stop", "lost to stop"),
+    ("held_at_end", "held at sender"),
+    ("e2e_time_to_label_p50_s", "e2e p50"),
+    ("e2e_time_to_label_p95_s", "e2e p95"),
+    ("cost_usd", "cost [USD]"),
+];
+
+/// `lost_after_stop + stranded_at_stop`: a table metric of its own.
+pub const LOST_TO_STOP: &str = "lost_to_stop";
+
+/// The table's metrics: `asked` (checked against the metrics every
+/// contender has, and [`LOST_TO_STOP`]), or [`DEFAULT_TABLE`].
+pub fn table_metrics(
+    asked: &[String],
+    configs: &[SimConfig],
+) -> Result<Vec<TableMetric>, CompareError> {
+    let column = |m: &str, label: &str| TableMetric {
+        metric: m.to_string(),
+        label: label.to_string(),
+    };
+    if asked.is_empty() {
+        return Ok(DEFAULT_TABLE.iter().map(|&(m, l)| column(m, l)).collect());
+    }
+    let mut known = vec![LOST_TO_STOP];
+    for cfg in configs {
+        for m in numeric_metric_names_for(cfg) {
+            if !known.contains(&m) {
+                known.push(m);
+            }
+        }
+    }
+    let mut out: Vec<TableMetric> = Vec::new();
+    for m in asked {
+        check_metric(m, &known).map_err(CompareError::Metric)?;
+        if out.iter().any(|c| c.metric == *m) {
+            return Err(CompareError::MetricTwice(m.clone()));
+        }
+        let label = DEFAULT_TABLE
+            .iter()
+            .find(|(n, _)| n == m)
+            .map_or(m.as_str(), |(_, l)| l);
+        out.push(column(m, label));
+    }
+    Ok(out)
+}
+
+/// Runs every contender `replications` times on common random numbers,
+/// in parallel (on the current rayon pool) under `guard`; `on_done` is
+/// called after each run. Returns the runs per contender, in replication
+/// order. An invariant violation names the contender and replication.
+pub fn run(
+    contenders: &Contenders,
+    replications: u32,
+    seed: u64,
+    guard: &RunGuard,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Vec<RunOutput>>, RunError> {
+    let jobs: Vec<(usize, u32)> = (0..contenders.configs.len())
+        .flat_map(|p| (0..replications).map(move |r| (p, r)))
+        .collect();
+    let what = contenders.side.as_str();
+    let outputs = jobs
+        .par_iter()
+        .map(|&(p, r)| {
+            // CRN: every contender's replication r uses the streams of (seed, r).
+            let out = simulate_guarded(
+                &contenders.configs[p],
+                StreamSeeds::for_replication(seed, r as u64),
+                guard,
+            );
+            on_done();
+            out.map_err(|e| match e {
+                RunError::Invariant(mut e) => {
+                    e.details = format!(
+                        "{what} {}, replication {}: {}",
+                        contenders.names[p],
+                        r + 1,
+                        e.details
+                    );
+                    RunError::Invariant(e)
+                }
+                stopped => stopped,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut per: Vec<Vec<RunOutput>> = vec![Vec::new(); contenders.configs.len()];
+    for (o, (p, _)) in outputs.into_iter().zip(jobs) {
+        per[p].push(o);
+    }
+    Ok(per)
+}
+
+/// A metric's value in one run; NaN where the run has none.
+pub fn metric_value(s: &RunSummary, metric: &str) -> f64 {
+    if metric == LOST_TO_STOP {
+        return (s.lost_after_stop + s.stranded_at_stop) as f64;
+    }
+    s.metrics()
+        .into_iter()
+        .find(|(k, _)| *k == metric)
+        .and_then(|(_, v)| v.as_f64())
+        .unwrap_or(f64::NAN)
+}
+
+/// A mean and its 95% interval; NaN everywhere when no value was present.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Interval {
+    /// Mean and 95% interval of the finite values of `xs` (SPEC §4a: only
+    /// the replications that have a value).
+    fn of(xs: &[f64]) -> Interval {
+        let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+        let (mean, lo, hi) = mean_ci95(&finite).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+        Interval { mean, lo, hi }
+    }
+
+    pub fn half_width(&self) -> f64 {
+        (self.hi - self.lo) / 2.0
+    }
+}
+
+/// One contender against the first, for one metric.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairedDifference {
+    /// Mean and 95% interval of (contender − first) over the replications
+    /// where both have a value.
+    pub difference: Interval,
+    /// The interval's half-width had the runs been independent: the
+    /// variance reduction common random numbers buy.
+    pub unpaired_half_width: f64,
+}
+
+/// The comparison tables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// `[contender][metric]`.
+    pub estimates: Vec<Vec<Interval>>,
+    /// `[contender − 1][metric]`: every contender but the first against it.
+    pub differences: Vec<Vec<PairedDifference>>,
+}
+
+/// Estimates and paired differences of `metrics` from the runs of
+/// [`run`].
+pub fn compare(runs: &[Vec<RunOutput>], metrics: &[TableMetric]) -> Comparison {
+    let values = |p: usize, m: &str| -> Vec<f64> {
+        runs[p]
+            .iter()
+            .map(|o| metric_value(&o.summary, m))
+            .collect()
+    };
+    let estimates = (0..runs.len())
+        .map(|p| {
+            metrics
+                .iter()
+                .map(|m| Interval::of(&values(p, &m.metric)))
+                .collect()
+        })
+        .collect();
+    let differences = (1..runs.len())
+        .map(|p| {
+            metrics
+                .iter()
+                .map(|m| {
+                    let a = values(0, &m.metric);
+                    let b = values(p, &m.metric);
+                    // Pairs where both contenders have a value.
+                    let d: Vec<f64> = b.iter().zip(&a).map(|(x, y)| x - y).collect();
+                    let (ia, ib) = (Interval::of(&a), Interval::of(&b));
+                    PairedDifference {
+                        difference: Interval::of(&d),
+                        unpaired_half_width: (ia.half_width().powi(2) + ib.half_width().powi(2))
+                            .sqrt(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Comparison {
+        estimates,
+        differences,
+    }
+}
+
+/// compare.csv: one row per (contender, replication) with every metric of
+/// the first contender's scenario, then the service levels only others
+/// have; raw numbers.
+pub fn compare_csv(contenders: &Contenders, runs: &[Vec<RunOutput>]) -> Vec<u8> {
+    let configs = &contenders.configs;
+    let mut metric_names = RunSummary::metric_names_for_config(&configs[0]);
+    for c in &configs[1..] {
+        for m in RunSummary::metric_names_for_config(c) {
+            if !metric_names.contains(&m) {
+                metric_names.push(m);
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        contenders.side.as_str().to_string(),
+        "replication".to_string(),
+    ];
+    header.extend(metric_names.iter().map(|m| m.to_string()));
+    w.write_record(&header).expect("in-memory CSV");
+    for (p, runs) in runs.iter().enumerate() {
+        for (r, o) in runs.iter().enumerate() {
+            let mut row = vec![contenders.names[p].clone(), (r + 1).to_string()];
+            let values = o.summary.metrics();
+            row.extend(metric_names.iter().map(|m| {
+                values
+                    .iter()
+                    .find(|(k, _)| k == m)
+                    .map(|(_, v)| metric_cell(v))
+                    .unwrap_or_default()
+            }));
+            w.write_record(&row).expect("in-memory CSV");
+        }
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_table_metric_gets_a_suggestion() {
+        let cfg = Scenario::bundled().sim;
+        let e = table_metrics(&["objects_labled".into()], std::slice::from_ref(&cfg)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`objects_labled` is not a numeric summary metric; did you mean `objects_labeled`?"
+        );
+        let e = table_metrics(&["cost_usd".into(), "cost_usd".into()], &[cfg]).unwrap_err();
+        assert!(matches!(e, CompareError::MetricTwice(_)), "{e}");
+    }
+
+    #[test]
+    fn paired_differences_of_identical_contenders_are_zero() {
+        let s = Scenario::bundled();
+        let mut cfg = s.sim.clone();
+        cfg.horizon = crate::engine::SimTime::after(crate::engine::SimDuration::from_hours(24));
+        let c = Contenders {
+            side: Side::Policy,
+            names: vec!["a".into(), "b".into()],
+            configs: vec![cfg.clone(), cfg],
+            texts: vec![],
+        };
+        let guard = RunGuard::default();
+        let runs = run(&c, 3, 7, &guard, &|| {}).unwrap();
+        let metrics = table_metrics(&[], &c.configs).unwrap();
+        let t = compare(&runs, &metrics);
+        assert_eq!(t.estimates[0], t.estimates[1]);
+        let labeled = t.differences[0][0];
+        assert_eq!(
+            (
+                labeled.difference.mean,
+                labeled.difference.lo,
+                labeled.difference.hi
+            ),
+            (0.0, 0.0, 0.0)
+        );
+        assert!(labeled.unpaired_half_width > 0.0);
+    }
+}

@@ -1,0 +1,190 @@
+//! Numbers as people read them, for the tables commands print: durations
+//! (`1h 23m`, `45 s`), money (`$1,234.50`), shares (`91.3%`) and counts
+//! (`65,469`). One formatter for every printed table (`run`'s summary,
+//! `sweep`, `plan`, `compare`); CSV and JSON keep raw numbers.
+//!
+//! What a metric measures is read from its name ([`Quantity::of`]): `_s`
+//! seconds, `_usd` and `cost_per_` dollars, utilization, accuracy and
+//! fractions shares of 1.
+
+/// The kind of quantity a metric is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// Seconds (`*_s`).
+    Duration,
+    /// US dollars (`*_usd`, `cost_per_*`).
+    Money,
+    /// A fraction of 1 (utilization, accuracy, `*_fraction`).
+    Share,
+    /// Anything else: counts, rates.
+    Plain,
+}
+
+impl Quantity {
+    /// What a metric measures, from its name.
+    pub fn of(metric: &str) -> Quantity {
+        if metric.ends_with("_s") {
+            Quantity::Duration
+        } else if metric.ends_with("_usd") || metric.starts_with("cost_per_") {
+            Quantity::Money
+        } else if metric.ends_with("_utilization")
+            || metric.ends_with("_fraction")
+            || metric.starts_with("accuracy")
+        {
+            Quantity::Share
+        } else {
+            Quantity::Plain
+        }
+    }
+
+    /// `x` in this quantity's units; `-` for no value (NaN).
+    pub fn format(self, x: f64) -> String {
+        match self {
+            Quantity::Duration => duration(x),
+            Quantity::Money => money(x),
+            Quantity::Share => share(x),
+            Quantity::Plain => number(x),
+        }
+    }
+}
+
+/// `metric`'s value `x` in its units.
+pub fn metric(metric: &str, x: f64) -> String {
+    Quantity::of(metric).format(x)
+}
+
+/// Seconds in the two largest units: `2.50 s` (below 10 s), `45 s`,
+/// `8m 36s`, `1h 23m`, `5d 6h`; negative with a leading `-`.
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "-".into();
+    }
+    if secs < 0.0 {
+        return format!("-{}", duration(-secs));
+    }
+    if secs < 9.995 {
+        return format!("{secs:.2} s");
+    }
+    if secs < 59.5 {
+        return format!("{secs:.0} s");
+    }
+    let two = |big: u64, small: u64, s: f64, units: (&str, &str)| {
+        let n = (s / small as f64).round() as u64;
+        let per = big / small;
+        format!("{}{} {}{}", n / per, units.0, n % per, units.1)
+    };
+    if secs < 3_600.0 - 0.5 {
+        two(60, 1, secs, ("m", "s"))
+    } else if secs < 86_400.0 - 30.0 {
+        two(3_600, 60, secs, ("h", "m"))
+    } else {
+        two(86_400, 3_600, secs, ("d", "h"))
+    }
+}
+
+/// Dollars: cents at $1 and above (with thousands separators), four
+/// decimals below.
+pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x == 0.0 {
+        return "$0.00".into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    if x.abs() < 1.0 {
+        return format!("{sign}${:.4}", x.abs());
+    }
+    let cents = format!("{:.2}", x.abs());
+    let (whole, frac) = cents.split_once('.').expect("two decimals");
+    format!("{sign}${}.{frac}", group(whole))
+}
+
+/// A share of 1 as a percentage with two decimals: `91.30%`.
+pub fn share(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    format!("{:.2}%", x * 100.0)
+}
+
+/// A plain number: whole numbers with thousands separators (`65,469`),
+/// others with 1 decimal from 100 up and 3 below, 4 significant digits in
+/// scientific notation from a million up.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x.abs() >= 1e6 {
+        format!("{:.3e}", x)
+    } else if (x - x.round()).abs() < 1e-9 {
+        let s = format!("{}", x.round() as i64);
+        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+        format!("{sign}{}", group(digits))
+    } else if x.abs() >= 100.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{:.3}", x)
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn group(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_use_the_two_largest_units() {
+        assert_eq!(duration(2.5), "2.50 s");
+        assert_eq!(duration(45.2), "45 s");
+        assert_eq!(duration(516.0), "8m 36s");
+        assert_eq!(duration(4_980.0), "1h 23m");
+        assert_eq!(duration(3_599.8), "1h 0m");
+        assert_eq!(duration(86_399.0), "1d 0h");
+        assert_eq!(duration(453_600.0), "5d 6h");
+        assert_eq!(duration(-90.0), "-1m 30s");
+        assert_eq!(duration(f64::NAN), "-");
+    }
+
+    #[test]
+    fn dollars_have_cents_and_separators() {
+        assert_eq!(money(966.0), "$966.00");
+        assert_eq!(money(1_234.5), "$1,234.50");
+        assert_eq!(money(1_234_567.0), "$1,234,567.00");
+        assert_eq!(money(0.08), "$0.0800");
+        assert_eq!(money(-13.28), "-$13.28");
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(money(f64::NAN), "-");
+    }
+
+    #[test]
+    fn shares_are_percent_and_counts_are_grouped() {
+        assert_eq!(share(0.913), "91.30%");
+        assert_eq!(number(65_469.0), "65,469");
+        assert_eq!(number(-1_234.0), "-1,234");
+        assert_eq!(number(90.94), "90.940");
+        assert_eq!(number(3.1e9), "3.100e9");
+    }
+
+    #[test]
+    fn quantities_follow_the_metric_names() {
+        assert_eq!(Quantity::of("time_to_label_p95_s"), Quantity::Duration);
+        assert_eq!(Quantity::of("cost_usd"), Quantity::Money);
+        assert_eq!(Quantity::of("cost_per_labeled_object"), Quantity::Money);
+        assert_eq!(Quantity::of("worker_utilization"), Quantity::Share);
+        assert_eq!(Quantity::of("accuracy_overall"), Quantity::Share);
+        assert_eq!(Quantity::of("objects_labeled"), Quantity::Plain);
+        assert_eq!(metric("cost_usd", 4_618.8), "$4,618.80");
+    }
+}
