@@ -237,7 +237,7 @@ fn a_scenario_without_a_pipeline_is_unchanged() {
     let rb = simulate(&b.sim, StreamSeeds::for_replication(b.seed, 0)).unwrap();
     assert_eq!(ra.summary, rb.summary);
     let names: Vec<&str> = ra.summary.metrics().into_iter().map(|(k, _)| k).collect();
-    assert_eq!(names, RunSummary::metric_names_for(&a.sim.sla));
+    assert_eq!(names, RunSummary::metric_names_for_config(&a.sim));
 }
 
 #[test]
