@@ -2055,6 +2055,9 @@ impl<'a> Simulation<'a> {
             accepted_total: c.objects_accepted,
             failed_total: c.objects_failed,
         });
+        if let Some(p) = &mut self.pipeline {
+            p.record_sample(self.now);
+        }
     }
 
     fn finish(mut self) -> Result<RunOutput, InvariantViolation> {
@@ -2213,6 +2216,7 @@ impl<'a> Simulation<'a> {
             trace: self.trace.unwrap_or_default(),
             time_to_label_cdf: self.time_to_label.cdf(400),
             e2e_cdf: self.e2e.cdf(400),
+            pipeline: self.pipeline.as_mut().map(|p| p.output()),
         })
     }
 }
