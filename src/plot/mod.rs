@@ -5,6 +5,8 @@
 //! One file per kind of chart: [`time`] (the run's charts over simulated
 //! time), [`cdf`] (latency distributions), [`band`] (a metric against one
 //! parameter), [`heatmap`] (against two), [`bars`] (stacked outcomes).
+//! [`pipeline`] draws a pipeline run's queues, consumers, latencies and
+//! message outcomes.
 //! [`axis`] chooses ticks and units for all of them; [`frame`] draws titles,
 //! legends beside the plotting area (never over data) and colour bars.
 
@@ -36,6 +38,7 @@ pub mod bars;
 pub mod cdf;
 pub mod frame;
 pub mod heatmap;
+pub mod pipeline;
 pub mod time;
 
 pub use band::{render_band_chart, BandChart};
