@@ -98,3 +98,46 @@ fn a_run_without_a_pipeline_draws_no_pipeline_chart() {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(report.matches("<img").count(), 5);
 }
+
+#[test]
+fn a_sweep_over_a_routing_threshold_draws_the_trade_off_chart() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("sweep");
+    labelsim(&[
+        "sweep",
+        "scenarios/pipeline-hybrid.yaml",
+        "--vary",
+        "pipeline.consumers[classifier].route.threshold=0.7,0.9",
+        "--metric",
+        "accuracy_overall",
+        "--replications",
+        "2",
+        "-q",
+        "--out",
+        s(&out),
+    ]);
+    let png = std::fs::read(out.join("sweep_threshold_tradeoff.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        report.matches("<img").count(),
+        2,
+        "the metric and the trade-off"
+    );
+    assert!(report.contains("against the routing threshold, cost per correct label"));
+
+    // Another parameter: no trade-off chart.
+    let other = t.path().join("other");
+    labelsim(&[
+        "sweep",
+        "scenarios/pipeline-hybrid.yaml",
+        "--vary",
+        "pipeline.consumers[classifier].count=2,4",
+        "--metric",
+        "accuracy_overall",
+        "-q",
+        "--out",
+        s(&other),
+    ]);
+    assert!(!other.join("sweep_threshold_tradeoff.png").exists());
+}
