@@ -75,6 +75,14 @@ const BYTES_PER_SAMPLE: f64 = 112.0 * 1.1;
 /// One `timeseries.csv` row: 15 numbers. Measured: 49 B on a 5-day
 /// per-second series of the quick start; larger counters make it longer.
 const CSV_BYTES_PER_SAMPLE: f64 = 64.0;
+/// One pipeline column of a sample (issue 10: per queue visible, in flight,
+/// delayed, oldest age; per consumer pool busy, busy time), an f64.
+const BYTES_PER_PIPELINE_VALUE: f64 = 8.0;
+/// The same in `timeseries.csv`: counts are short, ages and busy times
+/// print with their microseconds (`3599.999876`). Measured: 3.8 to 5.3 B
+/// per column over the bundled pipeline scenarios (seed 7); longer runs
+/// print longer busy times.
+const CSV_BYTES_PER_PIPELINE_VALUE: f64 = 8.0;
 /// A run's summary (JSON and CSV rows, CDFs kept for charts).
 const BYTES_PER_SUMMARY: f64 = 24.0 * 1024.0;
 /// One `sweep.csv` row (about 90 metrics) and the row kept in memory.
@@ -855,7 +863,13 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         amount: BYTES_PER_RUN + config_bytes(cfg),
     });
 
-    // Kept per run until written, and written.
+    // Kept per run until written, and written. A pipeline adds columns
+    // (model::pipeline::series).
+    let pipe_cols = cfg.pipeline.as_ref().map_or(0.0, |p| {
+        (p.queues.len() * crate::model::pipeline::series::QUEUE_COLUMNS.len()
+            + p.consumers.len() * crate::model::pipeline::series::CONSUMER_COLUMNS.len())
+            as f64
+    });
     let kept = vec![
         Part {
             resource: Resource::Memory,
@@ -865,7 +879,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
                 fmt_count(samples),
                 cfg.sample_every.human()
             ),
-            amount: samples * BYTES_PER_SAMPLE,
+            amount: samples * (BYTES_PER_SAMPLE + pipe_cols * BYTES_PER_PIPELINE_VALUE),
         },
         Part {
             resource: Resource::Memory,
@@ -882,7 +896,8 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             fmt_count(samples),
             cfg.sample_every.human()
         ),
-        amount: samples * CSV_BYTES_PER_SAMPLE + BYTES_PER_SUMMARY / 4.0,
+        amount: samples * (CSV_BYTES_PER_SAMPLE + pipe_cols * CSV_BYTES_PER_PIPELINE_VALUE)
+            + BYTES_PER_SUMMARY / 4.0,
     }];
     Basis {
         events,

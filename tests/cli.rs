@@ -146,10 +146,24 @@ fn check_outputs(dir: &Path, replications: usize) {
         .lines()
         .count();
     assert_eq!(summary_rows, replications + 1);
+    // A pipeline scenario adds `<stage>.<quantity>` columns and five
+    // charts (issue 10).
+    let pipeline = header.iter().any(|c| c.contains('.'));
+    if pipeline {
+        for chart in [
+            "queue_depth",
+            "queue_age",
+            "consumer_utilization",
+            "searchable_latency_cdf",
+            "queue_outcomes",
+        ] {
+            assert!(dir.join(format!("{chart}.png")).exists(), "{chart}.png");
+        }
+    }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(
         html.matches("<img ").count(),
-        5,
+        if pipeline { 10 } else { 5 },
         "report.html embeds every chart"
     );
     assert!(

@@ -338,3 +338,126 @@ fn pipeline_costs_sqs_requests_consumer_hours_and_cost_per_correct_label() {
     let per = get(&priced, "cost_per_correct_label").unwrap();
     assert!((per - cost / correct).abs() < 1e-12, "{per}");
 }
+
+/// A pipeline column of the run's time series at `t_s` (None: no value).
+fn series_at(out: &RunOutput, column: &str, t_s: f64) -> Option<f64> {
+    let p = out.pipeline.as_ref().expect("a pipeline run");
+    let i = out
+        .timeseries
+        .iter()
+        .position(|s| s.t_s == t_s)
+        .unwrap_or_else(|| panic!("no sample at {t_s} s"));
+    let v = p.series.row(i)[p.series.column(column).expect(column)];
+    (!v.is_nan()).then_some(v)
+}
+
+#[test]
+fn issue10_queue_series_follow_the_visibility_trap() {
+    // The trap sampled every 10 s: the one message (enqueued at 0) is in
+    // flight at every sample from 10 s on; p0 processes over [0, 45) and
+    // [60, 105), p1 over [30, 75) and [90, 135).
+    let out = run(&format!(
+        "{}\noutput: {{timeseries_every: 10s}}\n",
+        trap("", "")
+    ));
+    let at = |c: &str, t: f64| series_at(&out, c, t);
+    for t in [10.0, 20.0, 40.0, 50.0, 70.0, 80.0, 100.0] {
+        assert_eq!(at("incoming.visible", t), Some(0.0), "{t}");
+        assert_eq!(at("incoming.in_flight", t), Some(1.0), "{t}");
+        assert_eq!(at("incoming.delayed", t), Some(0.0), "{t}");
+        assert_eq!(at("incoming.oldest_age_s", t), Some(t), "{t}");
+    }
+    let busy = [
+        (10.0, 1.0),
+        (20.0, 1.0),
+        (40.0, 2.0),
+        (50.0, 1.0),
+        (70.0, 2.0),
+        (80.0, 1.0),
+        (100.0, 2.0),
+    ];
+    for (t, n) in busy {
+        assert_eq!(at("classifier.busy", t), Some(n), "{t}");
+    }
+    // Busy poller-time so far: 40 + 10 at 40 s; 45 + 20 at 50 s; 45 + 45 +
+    // 40 + 10 at the horizon.
+    assert_eq!(at("classifier.busy_time_s", 40.0), Some(50.0));
+    assert_eq!(at("classifier.busy_time_s", 50.0), Some(65.0));
+    assert_eq!(at("classifier.busy_time_s", 100.0), Some(140.0));
+}
+
+#[test]
+fn issue10_queue_series_delayed_visible_and_an_empty_queue() {
+    // Three messages at 0, delayed 5 s; one poller, 10 s each:
+    // 5 all visible, the first received (processing [5, 15)); then [15, 25)
+    // and [25, 35); empty from 35 on.
+    let out = run(r#"
+name: delayed
+horizon: 40s
+producers:
+  - {name: three, kind: burst, size: 3, every: 1d, to: incoming}
+pipeline:
+  queues:
+    - {name: incoming, type: standard, visibility_timeout: 60s, delay: 5s}
+  consumers:
+    - {name: classifier, queue: incoming, count: 1, batch: 1, wait: 20s,
+       request_latency: 0ms, processing_time: {dist: constant, value: 10s}}
+  index: {bulk_size: 1, flush_interval: 0s, bulk_latency: {dist: constant, value: 0ms},
+          concurrency: 1, refresh_interval: 0s}
+output: {timeseries_every: 2s}
+"#);
+    let at = |c: &str, t: f64| series_at(&out, c, t);
+    let levels = |t: f64| {
+        [
+            "incoming.delayed",
+            "incoming.visible",
+            "incoming.in_flight",
+            "incoming.oldest_age_s",
+            "classifier.busy",
+            "classifier.busy_time_s",
+        ]
+        .map(|c| at(c, t))
+    };
+    let s = Some;
+    assert_eq!(
+        levels(2.0),
+        [s(3.0), s(0.0), s(0.0), s(2.0), s(0.0), s(0.0)]
+    );
+    assert_eq!(
+        levels(10.0),
+        [s(0.0), s(2.0), s(1.0), s(10.0), s(1.0), s(5.0)]
+    );
+    assert_eq!(
+        levels(20.0),
+        [s(0.0), s(1.0), s(1.0), s(20.0), s(1.0), s(15.0)]
+    );
+    assert_eq!(
+        levels(30.0),
+        [s(0.0), s(0.0), s(1.0), s(30.0), s(1.0), s(25.0)]
+    );
+    // Empty: the oldest age has no value (an empty CSV cell).
+    assert_eq!(
+        levels(40.0),
+        [s(0.0), s(0.0), s(0.0), None, s(0.0), s(30.0)]
+    );
+    let csv =
+        String::from_utf8(labelsim::report::timeseries_csv(std::slice::from_ref(&out))).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(
+        ",failed_total,incoming.visible,incoming.in_flight,incoming.delayed,\
+         incoming.oldest_age_s,classifier.busy,classifier.busy_time_s"
+    ));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("1,10,") && l.ends_with(",2,1,0,10,1,5")));
+    assert!(csv.lines().last().unwrap().ends_with(",0,0,0,,0,30"));
+}
+
+#[test]
+fn issue10_a_run_without_a_pipeline_has_no_pipeline_columns() {
+    let out = run("name: plain\nhorizon: 1h\nproducers:\n  - {name: p, kind: poisson, rate: 10/h}\nworkers:\n  - {name: w, count: 1, service_time: {dist: constant, value: 1m}}\n");
+    assert!(out.pipeline.is_none());
+    let csv =
+        String::from_utf8(labelsim::report::timeseries_csv(std::slice::from_ref(&out))).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",failed_total"));
+}

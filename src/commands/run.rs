@@ -129,8 +129,31 @@ fn write_run_charts(
     for chart in RUN_CHARTS {
         out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
     }
+    if let Some(p) = &scenario.sim.pipeline {
+        let drawn = plot::pipeline::pipeline_charts(
+            out.staging_dir(),
+            fmt,
+            runs,
+            p,
+            scenario.sim.horizon.as_secs_f64(),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot draw pipeline charts: {e}"))?;
+        for chart in drawn {
+            out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
+        }
+    }
     crate::signals::check()?;
     Ok(())
+}
+
+/// The charts of a run of this scenario (file stem, caption): the job's,
+/// then, with a pipeline, the pipeline's.
+fn run_charts_of(scenario: &Scenario) -> Vec<(&'static str, &'static str)> {
+    let mut charts = RUN_CHARTS.to_vec();
+    if scenario.sim.pipeline.is_some() {
+        charts.extend(plot::pipeline::PIPELINE_CHARTS);
+    }
+    charts
 }
 
 /// The charts of a run, with their captions in report.html.
@@ -185,7 +208,7 @@ fn run_report(
     match fmt {
         Some(fmt) => {
             let ext = fmt.extension();
-            for (file, caption) in RUN_CHARTS {
+            for (file, caption) in run_charts_of(scenario) {
                 charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
             }
         }
@@ -377,8 +400,13 @@ fn print_summary(
     );
     match charts {
         Some(fmt) => outln!(
-            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: throughput, backlog, workers, cumulative, time_to_label_cdf .{})",
+            "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: {} .{})",
             dir.display(),
+            run_charts_of(scenario)
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+                .join(", "),
             fmt.extension()
         ),
         None => outln!(

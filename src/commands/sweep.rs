@@ -484,7 +484,16 @@ fn write_sweep_report(
     // Exactly the charts this command drew, from staging.
     let mut charts = String::new();
     for f in charts_drawn {
-        charts.push_str(&html::chart(&out.staging_path(f)?, f)?);
+        let caption = if f.starts_with(TRADEOFF_CHART) {
+            format!(
+                "{f}: against the routing threshold, cost per correct label, accuracy_overall, \
+                 and the humans' load (share of results routed to them, and their utilization); \
+                 bands are 95% confidence intervals over replications"
+            )
+        } else {
+            f.clone()
+        };
+        charts.push_str(&html::chart(&out.staging_path(f)?, &caption)?);
     }
     if charts_skipped {
         charts.push_str(crate::commands::common::CHARTS_SKIPPED);
@@ -661,7 +670,109 @@ fn write_tables_and_charts(
             _ => {}
         }
     }
+    if let Some(file) = threshold_tradeoff(out, params, &summaries, &xs, &names, fmt)? {
+        drawn.push(file);
+    }
     Ok(drawn)
+}
+
+/// The chart of a sweep over one consumer pool's routing threshold.
+pub const TRADEOFF_CHART: &str = "sweep_threshold_tradeoff";
+
+/// Issue 10: when the sweep varies only `pipeline.consumers[X].route.threshold`,
+/// cost per correct label, accuracy and the humans' load against the
+/// threshold, in three aligned panels (`sweep_threshold_tradeoff`).
+fn threshold_tradeoff(
+    out: &mut OutputDir,
+    params: &[ParamPath],
+    summaries: &[sweep::PointSummary],
+    xs: &[Vec<f64>],
+    names: &[String],
+    fmt: Format,
+) -> Result<Option<String>> {
+    let path = match params {
+        [p] => p.to_string(),
+        _ => return Ok(None),
+    };
+    if !(path.starts_with("pipeline.consumers[") && path.ends_with("].route.threshold")) {
+        return Ok(None);
+    }
+    let stat = |metric: &str| -> Vec<(f64, f64, f64, f64)> {
+        let Some(i) = names.iter().position(|n| n == metric) else {
+            return Vec::new();
+        };
+        let mut v: Vec<_> = summaries
+            .iter()
+            .zip(xs)
+            .filter_map(|(s, x)| s.stats[i].map(|(m, lo, hi)| (x[0], m, lo, hi)))
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    };
+    // Share of results sent to the humans: a ratio of the means (no band).
+    let routed = stat("routed_to_humans");
+    let results = stat("results");
+    let share: Vec<(f64, f64, f64, f64)> = routed
+        .iter()
+        .filter_map(|r| {
+            let n = results.iter().find(|q| q.0 == r.0)?.1;
+            (n > 0.0).then(|| (r.0, r.1 / n, r.1 / n, r.1 / n))
+        })
+        .collect();
+    let line = |label: &str, k: usize, points| plot::BandLine {
+        label: label.to_string(),
+        color: plot::PALETTE[k],
+        points,
+    };
+    let panels = vec![
+        plot::BandPanel {
+            y_label: "cost [USD]".into(),
+            from_zero: true,
+            lines: vec![line(
+                "cost_per_correct_label [USD]: people, SQS and consumers per expected correct indexed label",
+                0,
+                stat("cost_per_correct_label"),
+            )],
+        },
+        plot::BandPanel {
+            y_label: "accuracy [fraction]".into(),
+            from_zero: false,
+            lines: vec![line(
+                "accuracy_overall: expected share of indexed labels that are correct",
+                2,
+                stat("accuracy_overall"),
+            )],
+        },
+        plot::BandPanel {
+            y_label: "human load [fraction]".into(),
+            from_zero: true,
+            lines: vec![
+                line(
+                    "routed_to_humans / results (ratio of the means)",
+                    1,
+                    share,
+                ),
+                line(
+                    "worker_utilization: the human workers' busy share",
+                    3,
+                    stat("worker_utilization"),
+                ),
+            ],
+        },
+    ];
+    let file = format!("{TRADEOFF_CHART}.{}", fmt.extension());
+    plot::render_panels_chart(
+        &out.staging_path(&file)?,
+        fmt,
+        &plot::PanelsChart {
+            title: "Routing threshold: cost, accuracy and human load (means over replications)",
+            x_label: &path,
+            panels,
+        },
+    )
+    .map_err(|e| anyhow!("cannot draw the threshold trade-off chart: {e}"))?;
+    out.staged_by_path(&file)?;
+    Ok(Some(file))
 }
 
 pub fn merge(args: MergeArgs) -> Result<i32> {

@@ -472,4 +472,7 @@ pub struct RunOutput {
     pub time_to_label_cdf: Vec<(f64, f64)>,
     /// The same from production (end-to-end).
     pub e2e_cdf: Vec<(f64, f64)>,
+    /// SPEC §6: the pipeline's time series (rows aligned with
+    /// `timeseries`) and searchable-latency CDFs; None without a pipeline.
+    pub pipeline: Option<super::pipeline::PipelineOutput>,
 }

@@ -1566,6 +1566,9 @@ impl<'a> Simulation<'a> {
             accepted_total: c.objects_accepted,
             failed_total: c.objects_failed,
         });
+        if let Some(p) = &mut self.pipeline {
+            p.record_sample(self.now);
+        }
     }
 
     /// SPEC §4a per group and per producer (names from
@@ -1725,6 +1728,7 @@ impl<'a> Simulation<'a> {
             trace: self.trace.unwrap_or_default(),
             time_to_label_cdf: self.acct.time_to_label.cdf(400),
             e2e_cdf: self.acct.e2e.cdf(400),
+            pipeline: self.pipeline.as_mut().map(|p| p.output()),
         })
     }
 }

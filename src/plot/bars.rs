@@ -21,7 +21,26 @@ pub fn render_stacked_bars(
     render_to!(
         path,
         fmt,
-        draw_stacked_bars(title, y_label, groups, parts, values)
+        draw_stacked_bars(title, y_label, groups, parts, values, &[])
+    )
+}
+
+/// The same with lines of text after the legend (`notes`).
+#[allow(clippy::too_many_arguments)]
+pub fn render_stacked_bars_with_notes(
+    path: &Path,
+    fmt: Format,
+    title: &str,
+    y_label: &str,
+    groups: &[String],
+    parts: &[(&str, RGBColor)],
+    values: &[Vec<f64>],
+    notes: &[String],
+) -> PlotResult {
+    render_to!(
+        path,
+        fmt,
+        draw_stacked_bars(title, y_label, groups, parts, values, notes)
     )
 }
 
@@ -32,6 +51,7 @@ fn draw_stacked_bars<DB: DrawingBackend>(
     groups: &[String],
     parts: &[(&str, RGBColor)],
     values: &[Vec<f64>],
+    notes: &[String],
 ) -> PlotResult
 where
     DB::ErrorType: 'static,
@@ -49,6 +69,7 @@ where
         .iter()
         .rev()
         .map(|(label, c)| Entry::patch(*label, c.to_rgba()))
+        .chain(notes.iter().map(|n| Entry::note(n.clone())))
         .collect();
     let side_w = frame::legend_width(&body, &entries);
     let (w, _) = body.dim_in_pixel();

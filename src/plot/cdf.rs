@@ -46,10 +46,24 @@ fn time_axis(curves: &[Curve<'_>]) -> Axis {
     Axis::log_duration(lo, max * 1.5)
 }
 
+/// What a CDF chart's axes and empty legend say.
+#[derive(Clone, Copy)]
+pub struct CdfText<'a> {
+    /// The latency measured (the x axis).
+    pub x_desc: &'a str,
+    /// What the fraction is of (the y axis).
+    pub y_desc: &'a str,
+    /// The legend's note when no curve has a point.
+    pub empty: &'a str,
+}
+
+const LABELED: &str = "fraction of labeled objects";
+const NONE_LABELED: &str = "no object was labeled";
+
 fn draw_cdfs<DB: DrawingBackend>(
     root: Area<DB>,
     title: &str,
-    x_desc: &str,
+    text: CdfText<'_>,
     curves: &[Curve<'_>],
     marked: Option<&Quantiles>,
 ) -> PlotResult
@@ -87,12 +101,13 @@ where
         }
     }
     if curves.iter().all(|c| c.cdf.is_empty()) {
-        entries.push(Entry::note("no object was labeled"));
+        entries.push(Entry::note(text.empty));
     }
     let side_w = frame::legend_width(&body, &entries);
     let (w, _) = body.dim_in_pixel();
     let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
     let x_axis = time_axis(curves);
+    let (x_lo, x_hi) = (x_axis.lo(), x_axis.hi());
     let y_axis = Axis::linear(0.0, 1.0, 10);
     let mut chart = ChartBuilder::on(&plot)
         .margin(MARGIN)
@@ -102,21 +117,29 @@ where
         .build_cartesian_2d(x_axis, y_axis)?;
     chart
         .configure_mesh()
-        .x_desc(format!("{x_desc} (log scale)"))
-        .y_desc("fraction of labeled objects")
+        .x_desc(format!("{} (log scale)", text.x_desc))
+        .y_desc(text.y_desc)
         .label_style((frame::FONT, SMALL))
         .axis_desc_style((frame::FONT, MEDIUM))
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()?;
     for c in curves {
-        frame::stroke(
-            &root,
-            chart.plotting_area(),
-            c.cdf.iter().copied(),
-            c.color.to_rgba(),
-            3,
-        )?;
+        // A curve of one or two objects is drawn as steps across the
+        // axis (as a line it would be a point, or nothing).
+        let points: Vec<(f64, f64)> = if (1..3).contains(&c.cdf.len()) {
+            let mut v = vec![(x_lo, 0.0)];
+            let mut prev = 0.0;
+            for &(x, f) in c.cdf {
+                v.extend([(x, prev), (x, f)]);
+                prev = f;
+            }
+            v.push((x_hi, prev));
+            v
+        } else {
+            c.cdf.to_vec()
+        };
+        frame::stroke(&root, chart.plotting_area(), points, c.color.to_rgba(), 3)?;
     }
     for (v, c) in vlines {
         chart.draw_series(DashedLineSeries::new(
@@ -157,7 +180,16 @@ pub fn latency_cdf_chart_with(
     render_to!(
         path,
         fmt,
-        draw_cdfs(title, X_DESC, &curves, Some(quantiles))
+        draw_cdfs(
+            title,
+            CdfText {
+                x_desc: X_DESC,
+                y_desc: LABELED,
+                empty: NONE_LABELED
+            },
+            &curves,
+            Some(quantiles)
+        )
     )
 }
 
@@ -170,5 +202,22 @@ pub fn render_latency_cdfs(
     x_desc: &str,
     curves: &[Curve<'_>],
 ) -> PlotResult {
-    render_to!(path, fmt, draw_cdfs(title, x_desc, curves, None))
+    let text = CdfText {
+        x_desc,
+        y_desc: LABELED,
+        empty: NONE_LABELED,
+    };
+    render_to!(path, fmt, draw_cdfs(title, text, curves, None))
+}
+
+/// Several latency CDFs with the axis and legend texts given (e.g. the
+/// searchable latency of indexed objects, per path).
+pub fn render_latency_cdfs_with(
+    path: &Path,
+    fmt: Format,
+    title: &str,
+    text: CdfText<'_>,
+    curves: &[Curve<'_>],
+) -> PlotResult {
+    render_to!(path, fmt, draw_cdfs(title, text, curves, None))
 }

@@ -5,6 +5,9 @@
 //! One file per kind of chart: [`time`] (the run's charts over simulated
 //! time), [`cdf`] (latency distributions), [`band`] (a metric against one
 //! parameter), [`heatmap`] (against two), [`bars`] (stacked outcomes).
+//! [`pipeline`] draws a pipeline run's queues, consumers, latencies and
+//! message outcomes; [`tradeoff`] several metrics against one parameter in
+//! aligned panels.
 //! [`axis`] chooses ticks and units for all of them; [`frame`] draws titles,
 //! legends beside the plotting area (never over data) and colour bars.
 
@@ -37,7 +40,9 @@ pub mod cdf;
 pub mod fit;
 pub mod frame;
 pub mod heatmap;
+pub mod pipeline;
 pub mod time;
+pub mod tradeoff;
 
 pub use band::{render_band_chart, BandChart};
 pub use bars::render_stacked_bars;
@@ -47,6 +52,7 @@ pub use time::{
     render_rate_chart, render_time_chart, run_charts, shown_span_s, throughput_points, HLine,
     Series, TimeChart,
 };
+pub use tradeoff::{render_panels_chart, BandLine, BandPanel, PanelsChart};
 
 static REGISTER: Once = Once::new();
 

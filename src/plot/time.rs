@@ -43,54 +43,70 @@ pub struct TimeChart<'a> {
     pub x_axis: Option<(f64, String)>,
 }
 
+/// A shaded range around a line (e.g. the spread over replications).
+pub(super) struct Band {
+    pub label: String,
+    /// (t, low, high), in time order.
+    pub points: Vec<(f64, f64, f64)>,
+    pub color: RGBColor,
+    pub alpha: f64,
+}
+
 /// One panel of a figure: lines against one y axis.
-struct Panel {
-    y_label: String,
+pub(super) struct Panel {
+    pub y_label: String,
     /// Drawn first, filled down to 0 (e.g. workers on shift).
-    areas: Vec<Series>,
-    series: Vec<Series>,
-    hlines: Vec<HLine>,
+    pub areas: Vec<Series>,
+    /// Drawn after the areas, under the lines.
+    pub bands: Vec<Band>,
+    pub series: Vec<Series>,
+    pub hlines: Vec<HLine>,
     /// Top of the y axis when set from a quantile: values above are drawn
     /// on the top edge, and `notes` say so.
-    y_top: Option<f64>,
+    pub y_top: Option<f64>,
     /// Whole-number ticks (counts of workers).
-    integer: bool,
+    pub integer: bool,
+    /// Values are durations [s]: the axis ticks in this unit (the label
+    /// names it).
+    pub time_unit: Option<TimeUnit>,
     /// Lines of text at the end of the legend.
-    notes: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 impl Panel {
-    fn new(y_label: impl Into<String>, series: Vec<Series>) -> Self {
+    pub(super) fn new(y_label: impl Into<String>, series: Vec<Series>) -> Self {
         Panel {
             y_label: y_label.into(),
             areas: vec![],
+            bands: vec![],
             series,
             hlines: vec![],
             y_top: None,
             integer: false,
+            time_unit: None,
             notes: vec![],
         }
     }
 }
 
 /// An event on the time axis, drawn on every panel.
-enum Mark {
+pub(super) enum Mark {
     /// The job's end: a dashed vertical line.
     Stop { t_s: f64 },
     /// Messages lost at the door: a triangle on the top edge.
     Lost { t_s: f64 },
 }
 
-struct TimeFigure<'a> {
-    title: &'a str,
+pub(super) struct TimeFigure<'a> {
+    pub title: &'a str,
     /// The time axis runs over [0, span_s].
-    span_s: f64,
+    pub span_s: f64,
     /// (seconds per unit, axis text); None: time since job creation.
-    x_axis: Option<(f64, String)>,
-    panels: Vec<Panel>,
-    marks: Vec<Mark>,
+    pub x_axis: Option<(f64, String)>,
+    pub panels: Vec<Panel>,
+    pub marks: Vec<Mark>,
     /// Legend entries of the marks (shown with the first panel).
-    mark_entries: Vec<Entry>,
+    pub mark_entries: Vec<Entry>,
 }
 
 const STOP_COLOR: RGBColor = RGBColor(40, 40, 40);
@@ -132,11 +148,24 @@ fn y_axis_of(p: &Panel, span_s: f64) -> Axis {
         .iter()
         .chain(&p.areas)
         .flat_map(|s| s.points.iter().filter(|q| q.0 <= span_s).map(|q| q.1))
+        .chain(
+            p.bands
+                .iter()
+                .flat_map(|b| b.points.iter().filter(|q| q.0 <= span_s).map(|q| q.2)),
+        )
         .chain(p.hlines.iter().map(|h| h.y))
         .filter(|v| v.is_finite());
     let (lo, hi) = values.fold((0.0f64, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
+    if let Some(unit) = p.time_unit {
+        let hi = if hi > lo { hi } else { lo + unit.secs() };
+        let top = match p.y_top {
+            Some(top) if top > lo => top,
+            _ => hi + (hi - lo) * 0.04,
+        };
+        return Axis::time(lo, top, unit, 8);
+    }
     let top = match p.y_top {
         Some(top) if top > lo => top,
         _ => {
@@ -160,6 +189,9 @@ fn panel_entries(p: &Panel) -> Vec<Entry> {
         if let Some(label) = &s.label {
             out.push(Entry::patch(label.clone(), s.color.mix(s.alpha)));
         }
+    }
+    for b in &p.bands {
+        out.push(Entry::patch(b.label.clone(), b.color.mix(b.alpha)));
     }
     for s in &p.series {
         if let Some(label) = &s.label {
@@ -264,6 +296,19 @@ where
                 )))?;
             }
         }
+        for b in &p.bands {
+            let shown: Vec<&(f64, f64, f64)> =
+                b.points.iter().filter(|q| q.0 <= fig.span_s).collect();
+            if shown.len() > 1 {
+                let mut outline: Vec<(f64, f64)> =
+                    shown.iter().map(|q| (q.0, y_axis.clamp(q.2))).collect();
+                outline.extend(shown.iter().rev().map(|q| (q.0, y_axis.clamp(q.1))));
+                chart.draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    b.color.mix(b.alpha).filled(),
+                )))?;
+            }
+        }
         for s in &p.series {
             frame::stroke(
                 &root,
@@ -297,7 +342,7 @@ where
     Ok(())
 }
 
-fn render_figure(path: &Path, fmt: Format, fig: &TimeFigure<'_>) -> PlotResult {
+pub(super) fn render_figure(path: &Path, fmt: Format, fig: &TimeFigure<'_>) -> PlotResult {
     render_to!(path, fmt, draw_time_figure(fig))
 }
 
@@ -461,7 +506,7 @@ pub fn shown_span_s(runs: &[RunOutput], horizon_s: f64) -> f64 {
 
 /// Replication 1 in full colour with a legend entry; the others faint, with
 /// one shared legend entry.
-fn per_replication(
+pub(super) fn per_replication(
     runs: &[RunOutput],
     label: &str,
     color: RGBColor,

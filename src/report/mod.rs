@@ -102,16 +102,35 @@ pub fn summary_csv(runs: &[RunOutput]) -> Vec<u8> {
     w.into_inner().expect("in-memory CSV")
 }
 
-/// timeseries.csv: every sample of every replication.
+/// timeseries.csv: every sample of every replication. A pipeline run adds
+/// its columns (`<queue>.visible`, ..., `<consumer>.busy_time_s`, see
+/// [`crate::model::pipeline::series`]) after the job's; a quantity with no
+/// value (the oldest age of an empty queue) is an empty cell.
 pub fn timeseries_csv(runs: &[RunOutput]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["replication"];
     header.extend(Sample::COLUMNS);
+    let pipe_columns = runs
+        .first()
+        .and_then(|r| r.pipeline.as_ref())
+        .map(|p| p.series.columns.as_slice())
+        .unwrap_or_default();
+    header.extend(pipe_columns.iter().map(String::as_str));
     w.write_record(&header).expect("in-memory CSV");
     for (i, r) in runs.iter().enumerate() {
-        for s in &r.timeseries {
+        let series = r.pipeline.as_ref().map(|p| &p.series);
+        for (k, s) in r.timeseries.iter().enumerate() {
             let mut row = vec![(i + 1).to_string()];
             row.extend(s.values().iter().map(|v| v.to_string()));
+            if let Some(series) = series.filter(|s| !s.columns.is_empty()) {
+                row.extend(series.row(k).iter().map(|v| {
+                    if v.is_nan() {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    }
+                }));
+            }
             w.write_record(&row).expect("in-memory CSV");
         }
     }

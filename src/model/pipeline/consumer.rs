@@ -98,7 +98,7 @@ pub(super) struct Poller {
     len: u8,
     pos: u8,
     pub batch: [Taken; 10],
-    busy_since: SimTime,
+    pub busy_since: SimTime,
 }
 
 impl Poller {

@@ -88,6 +88,7 @@ mod index;
 mod ledger;
 mod metrics;
 mod queue;
+pub mod series;
 pub mod standalone;
 #[cfg(test)]
 mod tests;
@@ -98,6 +99,7 @@ pub use config::{
     Visibility, MAX_VISIBILITY,
 };
 pub use metrics::QueueLevels;
+pub use series::{PipelineOutput, PipelineSeries};
 
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::Latency;
@@ -375,6 +377,8 @@ pub struct Pipeline {
     human_labeled: u64,
     human_correct: u64,
     searchable: [Latency; 3],
+    /// Issue 10: queue levels and busy pollers at each host sample.
+    series: PipelineSeries,
     started: bool,
     events: u64,
     fault: Option<Fault>,
@@ -432,6 +436,10 @@ impl Pipeline {
             human_labeled: 0,
             human_correct: 0,
             searchable: [Latency::new(), Latency::new(), Latency::new()],
+            series: PipelineSeries::new(
+                cfg.queues.iter().map(|q| q.name.as_str()),
+                cfg.consumers.iter().map(|c| c.name.as_str()),
+            ),
             started: false,
             events: 0,
             fault: None,
