@@ -1,7 +1,9 @@
 //! Worker groups: service-time distributions and weekly shift calendars (R7).
 
-use crate::engine::time::{US_PER_DAY, US_PER_WEEK};
+use crate::engine::time::{US_PER_DAY, US_PER_S, US_PER_WEEK};
 use crate::engine::{SimDuration, SimRng, SimTime};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::Timestamp;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform, Weibull};
 
 /// A service-time distribution; samples are in µs. Each variant keeps its
@@ -111,6 +113,17 @@ fn gamma_fn(x: f64) -> f64 {
     (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
 }
 
+/// The zone a weekly calendar's local times are in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShiftZone {
+    /// A fixed offset, local time minus UTC [µs] (`tz_offset:`).
+    Fixed { offset_us: i64 },
+    /// An IANA zone such as `America/New_York` (`tz:`), from the tz database
+    /// bundled with `jiff`: its offset follows daylight saving, so shift
+    /// boundaries move by an hour in UTC across a transition.
+    Named(TimeZone),
+}
+
 /// When a worker group is on shift: always, or a set of weekly intervals in
 /// the group's local time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,18 +133,39 @@ pub enum ShiftSchedule {
         /// Disjoint, sorted [from, to) intervals in µs since Monday 00:00
         /// local time, within one week.
         intervals: Vec<(u64, u64)>,
-        /// Local time minus UTC [µs].
-        tz_offset_us: i64,
+        /// The zone of the local times.
+        zone: ShiftZone,
     },
 }
 
 /// 1970-01-05 was a Monday: the anchor of the week grid [µs since epoch].
 const MONDAY_ANCHOR_US: i64 = 4 * US_PER_DAY as i64;
 
+/// How many local weeks a named-zone lookup looks ahead for the next
+/// boundary: the following week always has one unless every shift of it
+/// falls in a daylight-saving gap.
+const WEEKS_AHEAD: i64 = 3;
+
 impl ShiftSchedule {
     /// Builds a schedule from local (day-of-week 0 = Monday, from, to) triples
-    /// in µs of day; `to` ≤ `from` means the shift runs past midnight.
+    /// in µs of day, at a fixed offset (local minus UTC [µs]); `to` ≤ `from`
+    /// means the shift runs past midnight.
     pub fn weekly(days_and_hours: &[(u8, u64, u64)], tz_offset_us: i64) -> Self {
+        Self::weekly_in(
+            days_and_hours,
+            ShiftZone::Fixed {
+                offset_us: tz_offset_us,
+            },
+        )
+    }
+
+    /// As [`ShiftSchedule::weekly`], in the wall-clock time of an IANA zone
+    /// (see [`ShiftSchedule::state_at`] for daylight-saving gaps and folds).
+    pub fn weekly_in_zone(days_and_hours: &[(u8, u64, u64)], zone: TimeZone) -> Self {
+        Self::weekly_in(days_and_hours, ShiftZone::Named(zone))
+    }
+
+    fn weekly_in(days_and_hours: &[(u8, u64, u64)], zone: ShiftZone) -> Self {
         let mut raw = Vec::new();
         for &(day, from, to) in days_and_hours {
             let start = day as u64 * US_PER_DAY + from;
@@ -160,12 +194,13 @@ impl ShiftSchedule {
         }
         ShiftSchedule::Weekly {
             intervals: merged,
-            tz_offset_us,
+            zone,
         }
     }
 
-    /// Share of the week the group is on shift, in [0, 1] (the time zone
-    /// does not change it).
+    /// Share of the local week the group is on shift, in [0, 1] (the time
+    /// zone does not change it; a week with a daylight-saving transition is
+    /// an hour shorter or longer in UTC, which this ignores).
     pub fn on_shift_fraction(&self) -> f64 {
         match self {
             ShiftSchedule::Always => 1.0,
@@ -182,41 +217,143 @@ impl ShiftSchedule {
     }
 
     /// Whether the group is on shift at `t`, and when that next changes.
+    ///
+    /// In a named zone, each boundary is a local wall-clock time of a given
+    /// day converted to an instant: a time in the repeated hour of a
+    /// fall-back fold is its earlier occurrence; a time in the skipped hour
+    /// of a spring-forward gap is the first instant after the gap (02:30 on
+    /// a New York spring-forward day is 03:00 EDT), so a shift lying wholly
+    /// in a gap does not happen that day. Cost: O(intervals) conversions,
+    /// each a binary search in the zone's transitions; called at each shift
+    /// change only.
     pub fn state_at(&self, t: SimTime, start_epoch_us: i64) -> (bool, Option<SimTime>) {
         match self {
             ShiftSchedule::Always => (true, None),
+            ShiftSchedule::Weekly { intervals, .. } if intervals.is_empty() => (false, None),
             ShiftSchedule::Weekly {
                 intervals,
-                tz_offset_us,
+                zone: ShiftZone::Fixed { offset_us },
+            } => Self::fixed_state_at(intervals, *offset_us, t, start_epoch_us),
+            ShiftSchedule::Weekly {
+                intervals,
+                zone: ShiftZone::Named(zone),
             } => {
-                if intervals.is_empty() {
-                    return (false, None);
-                }
-                let pos = Self::week_pos(t, start_epoch_us, *tz_offset_us);
-                for &(s, e) in intervals {
-                    if pos < s {
-                        return (false, Some(t + SimDuration::from_micros(s - pos)));
-                    }
-                    if pos < e {
-                        // A shift ending at the week's end may continue into
-                        // one starting at 0 of the next week.
-                        if e == US_PER_WEEK && intervals[0].0 == 0 {
-                            return (
-                                true,
-                                Some(t + SimDuration::from_micros((e - pos) + intervals[0].1)),
-                            );
-                        }
-                        return (true, Some(t + SimDuration::from_micros(e - pos)));
-                    }
-                }
-                let first = intervals[0].0;
-                (
-                    false,
-                    Some(t + SimDuration::from_micros((US_PER_WEEK - pos) + first)),
-                )
+                let now = start_epoch_us + t.as_micros() as i64;
+                let (on, next) = zoned_state_at(intervals, zone, now);
+                let next = next.map(|b| t + SimDuration::from_micros((b - now) as u64));
+                (on, next)
             }
         }
     }
+
+    fn fixed_state_at(
+        intervals: &[(u64, u64)],
+        tz_offset_us: i64,
+        t: SimTime,
+        start_epoch_us: i64,
+    ) -> (bool, Option<SimTime>) {
+        let pos = Self::week_pos(t, start_epoch_us, tz_offset_us);
+        for &(s, e) in intervals {
+            if pos < s {
+                return (false, Some(t + SimDuration::from_micros(s - pos)));
+            }
+            if pos < e {
+                // A shift ending at the week's end may continue into
+                // one starting at 0 of the next week.
+                if e == US_PER_WEEK && intervals[0].0 == 0 {
+                    return (
+                        true,
+                        Some(t + SimDuration::from_micros((e - pos) + intervals[0].1)),
+                    );
+                }
+                return (true, Some(t + SimDuration::from_micros(e - pos)));
+            }
+        }
+        let first = intervals[0].0;
+        (
+            false,
+            Some(t + SimDuration::from_micros((US_PER_WEEK - pos) + first)),
+        )
+    }
+}
+
+fn offset_us(offset: Offset) -> i64 {
+    offset.seconds() as i64 * US_PER_S as i64
+}
+
+/// The instant [µs since epoch] of local wall-clock time `local_us` (µs
+/// since 1970-01-01T00:00 local) in `zone`: in a fold, the earlier
+/// occurrence; in a gap, the first instant after it (the transition). Both
+/// choices keep the map from local times to instants non-decreasing, so a
+/// week's sorted intervals stay sorted.
+fn local_to_instant(zone: &TimeZone, local_us: i64) -> i64 {
+    let Ok(ts) = Timestamp::from_microsecond(local_us) else {
+        // Beyond jiff's years −9999..9999: no shift calendar reaches there.
+        return local_us;
+    };
+    match zone
+        .to_ambiguous_timestamp(TimeZone::UTC.to_datetime(ts))
+        .offset()
+    {
+        AmbiguousOffset::Unambiguous { offset } => local_us - offset_us(offset),
+        AmbiguousOffset::Fold { before, .. } => local_us - offset_us(before),
+        AmbiguousOffset::Gap { before, after } => {
+            // With the offset after the gap, the local time reads as an
+            // instant before the transition; the transition follows it.
+            let probe = local_us - offset_us(after);
+            Timestamp::from_microsecond(probe)
+                .ok()
+                .and_then(|p| zone.following(p).take(4).find(|tr| tr.offset() == after))
+                .map_or(local_us - offset_us(before), |tr| {
+                    tr.timestamp().as_microsecond()
+                })
+        }
+    }
+}
+
+/// [`ShiftSchedule::state_at`] in a named zone, in µs since the epoch:
+/// converts the local week's interval ends around `now` to instants, joins
+/// those that touch (a gap can close the space between two shifts, and a
+/// shift ending at the week's end runs on into one starting at Monday
+/// 00:00), and finds `now` among them.
+fn zoned_state_at(intervals: &[(u64, u64)], zone: &TimeZone, now: i64) -> (bool, Option<i64>) {
+    let local_now =
+        Timestamp::from_microsecond(now).map_or(now, |ts| now + offset_us(zone.to_offset(ts)));
+    let week = (local_now - MONDAY_ANCHOR_US).div_euclid(US_PER_WEEK as i64);
+    // Where `now` lies against one run of shifts [from, to), if not after it.
+    let place = |(from, to): (i64, i64)| {
+        if now < from {
+            Some((false, Some(from)))
+        } else if now < to {
+            Some((true, Some(to)))
+        } else {
+            None
+        }
+    };
+    // Shifts of earlier local weeks end by this week's start, at or before
+    // `now` (a local time maps to an instant no later than any instant that
+    // reads as it), so the search starts at this week.
+    let mut run: Option<(i64, i64)> = None;
+    for w in week..week + WEEKS_AHEAD {
+        let base = MONDAY_ANCHOR_US + w * US_PER_WEEK as i64;
+        for &(from, to) in intervals {
+            let s = local_to_instant(zone, base + from as i64);
+            let e = local_to_instant(zone, base + to as i64);
+            if e <= s {
+                continue; // wholly in a spring-forward gap
+            }
+            match &mut run {
+                Some((_, run_to)) if s <= *run_to => *run_to = (*run_to).max(e),
+                _ => {
+                    if let Some(found) = run.and_then(place) {
+                        return found;
+                    }
+                    run = Some((s, e));
+                }
+            }
+        }
+    }
+    run.and_then(place).unwrap_or((false, None))
 }
 
 #[cfg(test)]
@@ -273,6 +410,157 @@ mod tests {
         assert_eq!(
             s.state_at(SimTime::from_micros(0), START),
             (true, Some(SimTime::from_micros(6 * US_PER_H)))
+        );
+    }
+
+    fn new_york() -> TimeZone {
+        TimeZone::get("America/New_York").unwrap()
+    }
+
+    /// The on-shift spans [from, to) in sim µs over [0, horizon), walking
+    /// `state_at` from boundary to boundary as the simulator does.
+    fn spans(s: &ShiftSchedule, start: i64, horizon: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let mut t = SimTime::from_micros(0);
+        let mut on_since = None;
+        while t.as_micros() < horizon {
+            let (on, next) = s.state_at(t, start);
+            match (on, on_since) {
+                (true, None) => on_since = Some(t.as_micros()),
+                (false, Some(from)) => {
+                    out.push((from, t.as_micros()));
+                    on_since = None;
+                }
+                _ => {}
+            }
+            let Some(next) = next else { break };
+            assert!(next > t, "the next boundary must be after {t:?}");
+            t = next;
+        }
+        if let Some(from) = on_since {
+            out.push((from, horizon));
+        }
+        out
+    }
+
+    const H: u64 = US_PER_H;
+    // Mondays at 00:00 UTC.
+    const JUL_6_2026: i64 = 1_783_296_000_000_000;
+    const MAR_2_2026: i64 = 1_772_409_600_000_000;
+    const OCT_26_2026: i64 = 1_792_972_800_000_000;
+
+    #[test]
+    fn new_york_nine_to_five_is_13_to_21_utc_in_july_and_14_to_22_in_january() {
+        let s = ShiftSchedule::weekly_in_zone(&[(0, 9 * H, 17 * H)], new_york());
+        // July, EDT (UTC−4).
+        assert_eq!(spans(&s, JUL_6_2026, 24 * H), [(13 * H, 21 * H)]);
+        // January, EST (UTC−5).
+        assert_eq!(spans(&s, START, 24 * H), [(14 * H, 22 * H)]);
+    }
+
+    #[test]
+    fn sunday_midnight_to_eight_lasts_7h_at_spring_forward_and_9h_at_fall_back() {
+        // Sunday 00:00-08:00 New York. 8 March 2026: 00:00 EST = 05:00Z,
+        // 08:00 EDT = 12:00Z. 1 November 2026: 00:00 EDT = 04:00Z, 08:00 EST
+        // = 13:00Z. The weeks start on Monday 00:00 UTC, so Sunday is day 6.
+        let s = ShiftSchedule::weekly_in_zone(&[(6, 0, 8 * H)], new_york());
+        let sunday = 6 * US_PER_DAY;
+        assert_eq!(
+            spans(&s, MAR_2_2026, US_PER_WEEK),
+            [(sunday + 5 * H, sunday + 12 * H)]
+        );
+        assert_eq!(
+            spans(&s, OCT_26_2026, US_PER_WEEK),
+            [(sunday + 4 * H, sunday + 13 * H)]
+        );
+    }
+
+    #[test]
+    fn a_shift_starting_in_the_spring_forward_gap_starts_when_it_ends() {
+        let sunday = 6 * US_PER_DAY;
+        // 02:30 does not exist on 8 March 2026: the shift starts at 03:00
+        // EDT = 07:00Z and ends at 10:00 EDT = 14:00Z.
+        let s = ShiftSchedule::weekly_in_zone(&[(6, 2 * H + H / 2, 10 * H)], new_york());
+        assert_eq!(
+            spans(&s, MAR_2_2026, US_PER_WEEK),
+            [(sunday + 7 * H, sunday + 14 * H)]
+        );
+        // 02:10-02:50 lies wholly in the gap: no shift that Sunday; the next
+        // is on 15 March at 02:10 EDT = 06:10Z.
+        let s = ShiftSchedule::weekly_in_zone(&[(6, 2 * H + H / 6, 2 * H + 5 * H / 6)], new_york());
+        assert_eq!(spans(&s, MAR_2_2026, US_PER_WEEK), []);
+        assert_eq!(
+            s.state_at(SimTime::from_micros(0), MAR_2_2026),
+            (
+                false,
+                Some(SimTime::from_micros(US_PER_WEEK + sunday + 6 * H + H / 6))
+            )
+        );
+        // Two shifts on either side of the gap touch in UTC and join.
+        let s = ShiftSchedule::weekly_in_zone(&[(6, 0, 2 * H), (6, 3 * H, 5 * H)], new_york());
+        assert_eq!(
+            spans(&s, MAR_2_2026, US_PER_WEEK),
+            [(sunday + 5 * H, sunday + 9 * H)]
+        );
+    }
+
+    #[test]
+    fn a_time_in_the_fall_back_fold_is_its_earlier_occurrence() {
+        // 01:30-03:00 on 1 November 2026: 01:30 EDT = 05:30Z, 03:00 EST =
+        // 08:00Z, 2.5 hours.
+        let sunday = 6 * US_PER_DAY;
+        let s = ShiftSchedule::weekly_in_zone(&[(6, H + H / 2, 3 * H)], new_york());
+        assert_eq!(
+            spans(&s, OCT_26_2026, US_PER_WEEK),
+            [(sunday + 5 * H + H / 2, sunday + 8 * H)]
+        );
+    }
+
+    #[test]
+    fn a_named_zone_shift_past_midnight_spans_the_transition() {
+        // Saturday 22:00 to Sunday 06:00: 22:00 EST = Sunday 03:00Z, 06:00
+        // EDT = 10:00Z, 7 hours.
+        let s = ShiftSchedule::weekly_in_zone(&[(5, 22 * H, 6 * H)], new_york());
+        let sunday = 6 * US_PER_DAY;
+        assert_eq!(
+            spans(&s, MAR_2_2026, US_PER_WEEK),
+            [(sunday + 3 * H, sunday + 10 * H)]
+        );
+        // Sunday 22:00 to Monday 06:00 runs on across the local week's end
+        // as one span: Monday 03:00Z to 11:00Z in January (Sunday 22:00 EST
+        // is Monday 03:00 UTC).
+        let s = ShiftSchedule::weekly_in_zone(&[(6, 22 * H, 6 * H)], new_york());
+        assert_eq!(
+            spans(&s, START, 2 * US_PER_WEEK),
+            [(3 * H, 11 * H), (US_PER_WEEK + 3 * H, US_PER_WEEK + 11 * H)]
+        );
+    }
+
+    #[test]
+    fn daily_shifts_sum_to_the_hand_count_over_the_spring_forward_week() {
+        // Daily 00:00-08:00 New York from Monday 2 March 2026 05:00Z
+        // (00:00 EST) for 168 h: six days of 8 h, Sunday of 7 h, and Monday
+        // 9 March 00:00-01:00 EDT (the last hour of the 168) = 56 h.
+        let s = ShiftSchedule::weekly_in_zone(
+            &(0..7).map(|d| (d, 0, 8 * H)).collect::<Vec<_>>(),
+            new_york(),
+        );
+        let start = MAR_2_2026 + 5 * H as i64;
+        let on: u64 = spans(&s, start, US_PER_WEEK)
+            .iter()
+            .map(|(a, b)| b - a)
+            .sum();
+        assert_eq!(on, 56 * H);
+    }
+
+    #[test]
+    fn a_fixed_zone_and_utc_by_name_agree() {
+        let days: Vec<_> = (0..5).map(|d| (d, 9 * H, 17 * H)).collect();
+        let fixed = ShiftSchedule::weekly(&days, 0);
+        let named = ShiftSchedule::weekly_in_zone(&days, TimeZone::get("UTC").unwrap());
+        assert_eq!(
+            spans(&fixed, MAR_2_2026, 3 * US_PER_WEEK),
+            spans(&named, MAR_2_2026, 3 * US_PER_WEEK)
         );
     }
 

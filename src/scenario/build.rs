@@ -4,6 +4,7 @@
 
 use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
 use super::replay::{self, Rows, TimeFormat, EPOCH_LOOKALIKE_S};
+use super::schema::edit_distance;
 use super::spec::*;
 use super::units::*;
 use super::yaml::Value;
@@ -2446,6 +2447,46 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
     })
 }
 
+/// An IANA time zone from the tz database bundled with the binary (no
+/// system tzdata is read, so every machine computes the same calendar). An
+/// unknown name is an error with the nearest known names.
+fn named_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    let name = name.trim();
+    if let Ok(zone) = jiff::tz::TimeZone::get(name) {
+        return Ok(zone);
+    }
+    // Near the whole name, or near its city (`New_Yrok` → `America/New_York`).
+    let wanted = name.to_ascii_lowercase();
+    let wanted_city = wanted.rsplit('/').next().unwrap_or(&wanted).to_string();
+    let mut near: Vec<(usize, String)> = jiff::tz::db()
+        .available()
+        .map(|n| {
+            let n = n.as_str().to_string();
+            let lower = n.to_ascii_lowercase();
+            let city = lower.rsplit('/').next().unwrap_or(&lower);
+            let d = edit_distance(&wanted, &lower).min(edit_distance(&wanted_city, city));
+            (d, n)
+        })
+        .filter(|(d, n)| *d <= 2 || (*d <= 3 && n.len() >= 10))
+        .collect();
+    near.sort();
+    // Only the nearest (`Europe/Pariss`: `Europe/Paris`, not also
+    // `Antarctica/Davis`), at most three.
+    let best = near.first().map_or(0, |(d, _)| *d);
+    near.retain(|(d, _)| *d == best);
+    near.truncate(3);
+    let hint = if near.is_empty() {
+        "write an IANA zone name such as `America/New_York`, `Europe/Berlin` or `UTC`, or a fixed `tz_offset`".to_string()
+    } else {
+        let names: Vec<String> = near.into_iter().map(|(_, n)| format!("`{n}`")).collect();
+        format!("did you mean {}?", names.join(" or "))
+    };
+    Err(format!(
+        "`{}` is not a time zone in the tz database; {hint}",
+        excerpt(name)
+    ))
+}
+
 fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConfig {
     let f = format!("workers[{i}]");
     let count = ctx.count(&format!("{f}.count"), w.count);
@@ -2465,6 +2506,17 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         &w.decline_time,
         SimDuration::from_secs(10),
     );
+    if let (Some(_), Some(_)) = (&w.tz, &w.tz_offset) {
+        ctx.err(
+            format!("{f}.tz"),
+            "`tz` and `tz_offset` both give the shift hours' time zone; keep one (`tz` follows daylight saving, `tz_offset` is fixed)",
+        );
+    }
+    let zone = w.tz.as_deref().and_then(|name| {
+        named_zone(name)
+            .map_err(|e| ctx.err(format!("{f}.tz"), e))
+            .ok()
+    });
     let tz_offset_us = match &w.tz_offset {
         None => 0,
         Some(t) => {
@@ -2515,7 +2567,10 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
                     triples.push((d, from, to));
                 }
             }
-            ShiftSchedule::weekly(&triples, tz_offset_us)
+            match zone {
+                Some(zone) => ShiftSchedule::weekly_in_zone(&triples, zone),
+                None => ShiftSchedule::weekly(&triples, tz_offset_us),
+            }
         }
     };
     let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);

@@ -212,6 +212,7 @@ pub(super) const WORKER: &[Field] = &[
     opt("decline_time", Kind::Units),
     opt("shifts", Kind::Shifts),
     opt("tz_offset", Kind::Units),
+    opt("tz", Kind::Word),
     opt("speed", Kind::Section(SPEED)),
     opt("accuracy", Kind::Number),
 ];

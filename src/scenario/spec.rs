@@ -258,6 +258,9 @@ pub struct WorkerSpec {
     pub decline_time: Option<Text>,
     pub shifts: Option<ShiftsSpec>,
     pub tz_offset: Option<Text>,
+    /// Issue 11: an IANA zone (`America/New_York`) for the shift hours,
+    /// following daylight saving; exclusive with `tz_offset`.
+    pub tz: Option<String>,
     pub speed: Option<SpeedSpec>,
     /// P6: a submitted task is correct with this probability (default 1).
     pub accuracy: Option<f64>,
