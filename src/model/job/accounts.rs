@@ -58,6 +58,7 @@ impl Accounts {
     }
 
     /// An object enters the system at `now`; `warm`: after the warm-up.
+    #[inline]
     pub fn enter(&mut self, cfg: &SimConfig, now: SimTime, warm: bool) {
         self.in_system += 1;
         self.in_system_accepted_sum_us += now.as_micros() as u128;
@@ -73,6 +74,7 @@ impl Accounts {
     }
 
     /// An object accepted at `accepted_at` leaves the system at `now`.
+    #[inline]
     pub fn leave(&mut self, now: SimTime, accepted_at: SimTime) {
         self.in_system -= 1;
         self.in_system_accepted_sum_us -= accepted_at.as_micros() as u128;
@@ -81,6 +83,7 @@ impl Accounts {
 
     /// A (warm) object accepted at `accepted_at`, produced at
     /// `produced_at`, is labeled at `now`.
+    #[inline]
     pub fn labeled(
         &mut self,
         cfg: &SimConfig,

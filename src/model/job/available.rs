@@ -93,6 +93,7 @@ impl Available {
     /// Makes an object available at `now`, last in dispatch order: `fill`
     /// sets its fields (a recycled slot keeps its generation and the
     /// capacity of its worker list). Returns its slot.
+    #[inline]
     pub fn add(&mut self, now: SimTime, fill: impl FnOnce(&mut Obj)) -> u32 {
         let slot = match self.free.pop() {
             Some(s) => s,
@@ -120,6 +121,7 @@ impl Available {
     /// The object in `slot` resolved at `now` (R2) and leaves: its slot is
     /// freed and its generation bumped. `keep_level` leaves the level
     /// stale (a deliberate defect, for the invariant tests only).
+    #[inline]
     pub fn remove(&mut self, now: SimTime, slot: u32, keep_level: bool) {
         let (prev, next) = {
             let o = &self.slab[slot as usize];
@@ -165,6 +167,7 @@ impl Available {
 
     /// R7: arms the timer for the oldest object's deadline if none is
     /// armed; Some when a timer event must be scheduled then.
+    #[inline]
     pub fn arm_timer(&mut self) -> Option<SimTime> {
         if self.timer.is_some() {
             return None;

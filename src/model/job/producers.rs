@@ -85,6 +85,7 @@ impl Producers {
     /// At one of producer `p`'s send instants: how many original messages
     /// it sends now (a burst's size, else 1, within its `limit`). They are
     /// counted as sent.
+    #[inline]
     pub fn due(&mut self, cfg: &SimConfig, p: usize) -> u64 {
         let prod = &cfg.producers[p];
         let limit = prod.limit.unwrap_or(u64::MAX);
@@ -100,6 +101,7 @@ impl Producers {
 
     /// After the messages [`Self::due`] at `now` were sent: producer `p`'s
     /// next send instant, if any.
+    #[inline]
     pub fn next_send_time(&mut self, cfg: &SimConfig, p: usize, now: SimTime) -> Option<SimTime> {
         let prod = &cfg.producers[p];
         let limit = prod.limit.unwrap_or(u64::MAX);

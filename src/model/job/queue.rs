@@ -36,16 +36,19 @@ pub(crate) struct JobQueue {
 }
 
 impl JobQueue {
+    #[inline]
     pub fn len(&self) -> u64 {
         self.items.len() as u64
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
     /// Appends `q` at `now`; a queue untouched for `inactivity` wakes up
     /// (R12: its metrics publish late for a while).
+    #[inline]
     pub fn push(&mut self, now: SimTime, q: Queued, inactivity: SimDuration) {
         if now.since(self.last_activity) >= inactivity {
             self.woke_at = Some(now);
@@ -57,17 +60,20 @@ impl JobQueue {
 
     /// The oldest object, taken out; call [`Self::sync_level`] after a run
     /// of these.
+    #[inline]
     pub fn pop(&mut self) -> Option<Queued> {
         self.items.pop_front()
     }
 
     /// Records the current length in the backlog level at `now`.
+    #[inline]
     pub fn sync_level(&mut self, now: SimTime) {
         self.level.set(now, self.len());
     }
 
     /// R6: arms the timer for the head's deadline if none is armed; Some
     /// when a timer event must be scheduled then.
+    #[inline]
     pub fn arm_timer(&mut self, retention: SimDuration) -> Option<SimTime> {
         if self.timer.is_some() {
             return None;

@@ -98,6 +98,7 @@ impl Sender {
 
     /// Takes a producer's message: Some when it goes at once (no policy and
     /// nobody held), else it is held until [`Self::poll`] releases it.
+    #[inline]
     pub fn offer(&mut self, h: Held) -> Option<Held> {
         if self.held.is_empty() && self.unthrottled {
             return Some(h);
@@ -109,6 +110,7 @@ impl Sender {
 
     /// The next held message the policy lets go at `now`, or when to look
     /// again.
+    #[inline]
     pub fn poll(&mut self, now: SimTime) -> Poll {
         if self.held.is_empty() {
             return Poll::Wait;
@@ -131,6 +133,7 @@ impl Sender {
     }
 
     /// A message leaves the sender at `now`.
+    #[inline]
     pub fn sent(&mut self, now: SimTime, h: &Held) {
         self.wait.record(now - h.produced_at);
         self.last_send = now;

@@ -118,7 +118,12 @@ impl Workers {
             on_shift: TimeWeighted::default(),
             overtime: TimeWeighted::default(),
             held_us: 0,
-            groups: (0..cfg.workers.len()).map(|_| Levels::default()).collect(),
+            // One group's levels are the totals: kept only for several.
+            groups: if cfg.workers.len() > 1 {
+                (0..cfg.workers.len()).map(|_| Levels::default()).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -153,16 +158,19 @@ impl Workers {
 
     /// Worker `w` starts `task` at `now`; returns the generation its finish
     /// event must carry.
+    #[inline]
     pub fn start(&mut self, now: SimTime, w: u32, task: Holding) -> u32 {
         let worker = &mut self.workers[w as usize];
         worker.busy = Some(task);
         self.busy.set(now, self.busy.level() + 1);
-        let g = &mut self.groups[worker.group as usize];
-        g.busy.set(now, g.busy.level() + 1);
+        if let Some(g) = self.groups.get_mut(worker.group as usize) {
+            g.busy.set(now, g.busy.level() + 1);
+        }
         worker.gen
     }
 
     /// The task worker `w` holds, if its generation is still `gen`.
+    #[inline]
     pub fn current(&self, w: u32, gen: u32) -> Option<Holding> {
         let worker = &self.workers[w as usize];
         if worker.gen != gen {
@@ -173,6 +181,7 @@ impl Workers {
 
     /// Whether worker `w` holds a task of the object in `slot`, generation
     /// `obj_gen`.
+    #[inline]
     pub fn holds(&self, w: u32, slot: u32, obj_gen: u32) -> bool {
         self.workers[w as usize]
             .busy
@@ -183,23 +192,28 @@ impl Workers {
     /// it is freed, back in the free line if on shift. The flags break the
     /// model on purpose (invariant tests only): `stale_busy` leaves the busy
     /// level as it was, `no_overtime` forgets the overtime.
+    #[inline]
     pub fn release(&mut self, now: SimTime, w: u32, stale_busy: bool, no_overtime: bool) {
         let worker = &mut self.workers[w as usize];
         if let Some(h) = worker.busy.take() {
             self.held_us += (now - h.started_at).as_micros() as u128;
         }
         worker.gen = worker.gen.wrapping_add(1);
-        let g = &mut self.groups[worker.group as usize];
+        let mut group = self.groups.get_mut(worker.group as usize);
         if !stale_busy {
             self.busy.set(now, self.busy.level() - 1);
-            g.busy.set(now, g.busy.level() - 1);
+            if let Some(g) = group.as_deref_mut() {
+                g.busy.set(now, g.busy.level() - 1);
+            }
         }
         if worker.on_shift {
             self.free.push_back(w);
         } else if !no_overtime {
             // Overtime ends: the task in hand at shift end is done (R7).
             self.overtime.set(now, self.overtime.level() - 1);
-            g.overtime.set(now, g.overtime.level() - 1);
+            if let Some(g) = group {
+                g.overtime.set(now, g.overtime.level() - 1);
+            }
         }
     }
 
@@ -229,15 +243,18 @@ impl Workers {
                 overtime_delta += if on { -1 } else { 1 };
             }
         }
-        let levels = &mut self.groups[g];
         if overtime_delta != 0 && !no_overtime {
             let level = (self.overtime.level() as i64 + overtime_delta) as u64;
             self.overtime.set(now, level);
-            let level = (levels.overtime.level() as i64 + overtime_delta) as u64;
-            levels.overtime.set(now, level);
         }
-        let level = (levels.on_shift.level() as i64 + on_shift_delta) as u64;
-        levels.on_shift.set(now, level);
+        if let Some(levels) = self.groups.get_mut(g) {
+            if overtime_delta != 0 && !no_overtime {
+                let level = (levels.overtime.level() as i64 + overtime_delta) as u64;
+                levels.overtime.set(now, level);
+            }
+            let level = (levels.on_shift.level() as i64 + on_shift_delta) as u64;
+            levels.on_shift.set(now, level);
+        }
         if !on {
             let workers = &self.workers;
             self.free
@@ -247,7 +264,7 @@ impl Workers {
         self.on_shift.set(now, level);
     }
 
-    /// Each group's worker-time until `until`.
+    /// Each group's worker-time until `until` (none kept for one group).
     pub fn group_areas(&self, until: SimTime) -> Vec<GroupAreas> {
         self.groups
             .iter()
