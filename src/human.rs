@@ -3,9 +3,11 @@
 //! (`65,469`). One formatter for every printed table (`run`'s summary,
 //! `sweep`, `plan`, `compare`); CSV and JSON keep raw numbers.
 //!
-//! What a metric measures is read from its name ([`Quantity::of`]): `_s`
-//! seconds, `_usd` and `cost_per_` dollars, utilization, accuracy and
-//! fractions shares of 1.
+//! What a metric measures comes from its unit in the metric catalog
+//! ([`crate::model::catalog`], [`Quantity::of`]): seconds as durations,
+//! dollars as money, fractions of 1 as shares.
+
+use crate::model::catalog::{self, Unit};
 
 /// The kind of quantity a metric is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +23,29 @@ pub enum Quantity {
 }
 
 impl Quantity {
-    /// What a metric measures, from its name.
+    /// What a metric measures, from its catalog unit; plain for a metric
+    /// the catalog does not have.
     pub fn of(metric: &str) -> Quantity {
+        match catalog::def(metric) {
+            Some(d) if !d.is_family() => Quantity::of_unit(d.unit),
+            // Families keep what their names said before the catalog.
+            _ => Quantity::from_name(metric),
+        }
+    }
+
+    /// How a metric of this unit is printed.
+    pub fn of_unit(unit: Unit) -> Quantity {
+        match unit {
+            Unit::Seconds => Quantity::Duration,
+            Unit::Usd => Quantity::Money,
+            Unit::Fraction => Quantity::Share,
+            Unit::Count | Unit::Number | Unit::PerHour | Unit::Hours | Unit::Text => {
+                Quantity::Plain
+            }
+        }
+    }
+
+    fn from_name(metric: &str) -> Quantity {
         if metric.ends_with("_s") {
             Quantity::Duration
         } else if metric.ends_with("_usd") || metric.starts_with("cost_per_") {
@@ -178,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn quantities_follow_the_metric_names() {
+    fn quantities_follow_the_catalog_units() {
         assert_eq!(Quantity::of("time_to_label_p95_s"), Quantity::Duration);
         assert_eq!(Quantity::of("cost_usd"), Quantity::Money);
         assert_eq!(Quantity::of("cost_per_labeled_object"), Quantity::Money);

@@ -138,6 +138,18 @@ pub fn unit(key: &str) -> Option<Unit> {
     def(key).map(|d| d.unit)
 }
 
+/// The label of `key`: its entry's, with a family's placeholder replaced
+/// by the name in `key` (`labeled_within_24h`: `labeled within 24h`).
+pub fn label(key: &str) -> Option<String> {
+    let d = def(key)?;
+    let Some((before, rest)) = d.key.split_once('<') else {
+        return Some(d.label.to_string());
+    };
+    let (placeholder, after) = rest.split_once('>')?;
+    let name = key.strip_prefix(before)?.strip_suffix(after)?;
+    Some(d.label.replace(&format!("<{placeholder}>"), name))
+}
+
 /// The rows of run's "what each rule did" table, in order (each has an
 /// [`MetricDef::effect`]).
 pub const RULE_TABLE: &[&str] = &[
@@ -392,6 +404,12 @@ mod tests {
         assert_eq!(def(".sent"), None);
         assert_eq!(def("objects_labled"), None);
         assert_eq!(unit(TIME_TO_LABEL_P95_S), Some(Unit::Seconds));
+        assert_eq!(label("labeled_within_24h").unwrap(), "labeled within 24h");
+        assert_eq!(
+            label("workers.night.utilization").unwrap(),
+            "utilization: night"
+        );
+        assert_eq!(label(OBJECTS_LABELED).unwrap(), "objects labeled");
     }
 
     #[test]
