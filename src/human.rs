@@ -131,9 +131,9 @@ pub fn share(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-/// A plain number: whole numbers with thousands separators (`65,469`),
-/// others with 1 decimal from 100 up and 3 below, 4 significant digits in
-/// scientific notation from a million up.
+/// A plain number with thousands separators: whole numbers as `65,469`,
+/// others with 1 decimal from 100 up (`65,490.7`) and 3 below, 4
+/// significant digits in scientific notation from a million up.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         return "-".into();
@@ -145,7 +145,10 @@ pub fn number(x: f64) -> String {
         let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
         format!("{sign}{}", group(digits))
     } else if x.abs() >= 100.0 {
-        format!("{:.1}", x)
+        let s = format!("{:.1}", x.abs());
+        let (whole, frac) = s.split_once('.').expect("one decimal");
+        let sign = if x < 0.0 { "-" } else { "" };
+        format!("{sign}{}.{frac}", group(whole))
     } else {
         format!("{:.3}", x)
     }
@@ -197,6 +200,10 @@ mod tests {
         assert_eq!(number(65_469.0), "65,469");
         assert_eq!(number(-1_234.0), "-1,234");
         assert_eq!(number(90.94), "90.940");
+        // One separator style for whole and other numbers (issue 11).
+        assert_eq!(number(65_490.7), "65,490.7");
+        assert_eq!(number(-33_202.5), "-33,202.5");
+        assert_eq!(number(243.3), "243.3");
         assert_eq!(number(3.1e9), "3.100e9");
     }
 
