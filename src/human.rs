@@ -12,25 +12,21 @@ use crate::model::catalog::{self, Unit};
 /// The kind of quantity a metric is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantity {
-    /// Seconds (`*_s`).
+    /// [`Unit::Seconds`].
     Duration,
-    /// US dollars (`*_usd`, `cost_per_*`).
+    /// [`Unit::Usd`].
     Money,
-    /// A fraction of 1 (utilization, accuracy, `*_fraction`).
+    /// [`Unit::Fraction`], as a percentage.
     Share,
-    /// Anything else: counts, rates.
+    /// Anything else: counts, levels, rates, hours.
     Plain,
 }
 
 impl Quantity {
-    /// What a metric measures, from its catalog unit; plain for a metric
-    /// the catalog does not have.
+    /// What a metric measures, from its catalog unit (a family's for
+    /// `labeled_within_24h`); plain for a metric the catalog does not have.
     pub fn of(metric: &str) -> Quantity {
-        match catalog::def(metric) {
-            Some(d) if !d.is_family() => Quantity::of_unit(d.unit),
-            // Families keep what their names said before the catalog.
-            _ => Quantity::from_name(metric),
-        }
+        catalog::unit(metric).map_or(Quantity::Plain, Quantity::of_unit)
     }
 
     /// How a metric of this unit is printed.
@@ -42,21 +38,6 @@ impl Quantity {
             Unit::Count | Unit::Number | Unit::PerHour | Unit::Hours | Unit::Text => {
                 Quantity::Plain
             }
-        }
-    }
-
-    fn from_name(metric: &str) -> Quantity {
-        if metric.ends_with("_s") {
-            Quantity::Duration
-        } else if metric.ends_with("_usd") || metric.starts_with("cost_per_") {
-            Quantity::Money
-        } else if metric.ends_with("_utilization")
-            || metric.ends_with("_fraction")
-            || metric.starts_with("accuracy")
-        {
-            Quantity::Share
-        } else {
-            Quantity::Plain
         }
     }
 
@@ -216,5 +197,14 @@ mod tests {
         assert_eq!(Quantity::of("accuracy_overall"), Quantity::Share);
         assert_eq!(Quantity::of("objects_labeled"), Quantity::Plain);
         assert_eq!(metric("cost_usd", 4_618.8), "$4,618.80");
+        // Families have their entry's unit.
+        assert_eq!(Quantity::of("labeled_within_24h"), Quantity::Share);
+        assert_eq!(Quantity::of("workers.night.utilization"), Quantity::Share);
+        assert_eq!(Quantity::of("classifier.utilization"), Quantity::Share);
+        assert_eq!(
+            Quantity::of("incoming.queue_wait_p95_s"),
+            Quantity::Duration
+        );
+        assert_eq!(Quantity::of("lost_to_stop"), Quantity::Plain);
     }
 }
