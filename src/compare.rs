@@ -18,6 +18,7 @@
 use crate::budget::{RunError, RunGuard};
 use crate::engine::stats::mean_ci95;
 use crate::engine::StreamSeeds;
+use crate::model::catalog;
 use crate::model::sim::simulate_guarded;
 use crate::model::{RunOutput, RunSummary, SimConfig};
 use crate::scenario::paths::{OverrideError, ScenarioTemplate};
@@ -256,19 +257,29 @@ pub struct TableMetric {
     pub label: String,
 }
 
-/// Metrics in the comparison tables by default: (metric, label).
-pub const DEFAULT_TABLE: &[(&str, &str)] = &[
-    ("objects_labeled", "labeled"),
-    ("expired_in_queue", "expired (R6)"),
-    ("lost_to_stop", "lost to stop"),
-    ("held_at_end", "held at sender"),
-    ("e2e_time_to_label_p50_s", "e2e p50"),
-    ("e2e_time_to_label_p95_s", "e2e p95"),
-    ("cost_usd", "cost [USD]"),
+/// Metrics in the comparison tables by default.
+pub const DEFAULT_TABLE: &[&str] = &[
+    catalog::OBJECTS_LABELED,
+    catalog::EXPIRED_IN_QUEUE,
+    LOST_TO_STOP,
+    catalog::HELD_AT_END,
+    catalog::E2E_TIME_TO_LABEL_P50_S,
+    catalog::E2E_TIME_TO_LABEL_P95_S,
+    catalog::COST_USD,
 ];
 
 /// `lost_after_stop + stranded_at_stop`: a table metric of its own.
 pub const LOST_TO_STOP: &str = "lost_to_stop";
+
+/// A metric's column header: its catalog column, else its key.
+pub fn column_label(metric: &str) -> &str {
+    if metric == LOST_TO_STOP {
+        return "lost to stop";
+    }
+    catalog::def(metric)
+        .and_then(|d| d.column)
+        .unwrap_or(metric)
+}
 
 /// The table's metrics: `asked` (checked against the metrics every
 /// contender has, and [`LOST_TO_STOP`]), or [`DEFAULT_TABLE`].
@@ -281,7 +292,10 @@ pub fn table_metrics(
         label: label.to_string(),
     };
     if asked.is_empty() {
-        return Ok(DEFAULT_TABLE.iter().map(|&(m, l)| column(m, l)).collect());
+        return Ok(DEFAULT_TABLE
+            .iter()
+            .map(|&m| column(m, column_label(m)))
+            .collect());
     }
     let mut known = vec![LOST_TO_STOP];
     for cfg in configs {
@@ -297,11 +311,7 @@ pub fn table_metrics(
         if out.iter().any(|c| c.metric == *m) {
             return Err(CompareError::MetricTwice(m.clone()));
         }
-        let label = DEFAULT_TABLE
-            .iter()
-            .find(|(n, _)| n == m)
-            .map_or(m.as_str(), |(_, l)| l);
-        out.push(column(m, label));
+        out.push(column(m, column_label(m)));
     }
     Ok(out)
 }

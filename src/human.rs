@@ -3,37 +3,41 @@
 //! (`65,469`). One formatter for every printed table (`run`'s summary,
 //! `sweep`, `plan`, `compare`); CSV and JSON keep raw numbers.
 //!
-//! What a metric measures is read from its name ([`Quantity::of`]): `_s`
-//! seconds, `_usd` and `cost_per_` dollars, utilization, accuracy and
-//! fractions shares of 1.
+//! What a metric measures comes from its unit in the metric catalog
+//! ([`crate::model::catalog`], [`Quantity::of`]): seconds as durations,
+//! dollars as money, fractions of 1 as shares.
+
+use crate::model::catalog::{self, Unit};
 
 /// The kind of quantity a metric is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantity {
-    /// Seconds (`*_s`).
+    /// [`Unit::Seconds`].
     Duration,
-    /// US dollars (`*_usd`, `cost_per_*`).
+    /// [`Unit::Usd`].
     Money,
-    /// A fraction of 1 (utilization, accuracy, `*_fraction`).
+    /// [`Unit::Fraction`], as a percentage.
     Share,
-    /// Anything else: counts, rates.
+    /// Anything else: counts, levels, rates, hours.
     Plain,
 }
 
 impl Quantity {
-    /// What a metric measures, from its name.
+    /// What a metric measures, from its catalog unit (a family's for
+    /// `labeled_within_24h`); plain for a metric the catalog does not have.
     pub fn of(metric: &str) -> Quantity {
-        if metric.ends_with("_s") {
-            Quantity::Duration
-        } else if metric.ends_with("_usd") || metric.starts_with("cost_per_") {
-            Quantity::Money
-        } else if metric.ends_with("_utilization")
-            || metric.ends_with("_fraction")
-            || metric.starts_with("accuracy")
-        {
-            Quantity::Share
-        } else {
-            Quantity::Plain
+        catalog::unit(metric).map_or(Quantity::Plain, Quantity::of_unit)
+    }
+
+    /// How a metric of this unit is printed.
+    pub fn of_unit(unit: Unit) -> Quantity {
+        match unit {
+            Unit::Seconds => Quantity::Duration,
+            Unit::Usd => Quantity::Money,
+            Unit::Fraction => Quantity::Share,
+            Unit::Count | Unit::Number | Unit::PerHour | Unit::Hours | Unit::Text => {
+                Quantity::Plain
+            }
         }
     }
 
@@ -108,9 +112,9 @@ pub fn share(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-/// A plain number: whole numbers with thousands separators (`65,469`),
-/// others with 1 decimal from 100 up and 3 below, 4 significant digits in
-/// scientific notation from a million up.
+/// A plain number with thousands separators: whole numbers as `65,469`,
+/// others with 1 decimal from 100 up (`65,490.7`) and 3 below, 4
+/// significant digits in scientific notation from a million up.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         return "-".into();
@@ -122,7 +126,10 @@ pub fn number(x: f64) -> String {
         let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
         format!("{sign}{}", group(digits))
     } else if x.abs() >= 100.0 {
-        format!("{:.1}", x)
+        let s = format!("{:.1}", x.abs());
+        let (whole, frac) = s.split_once('.').expect("one decimal");
+        let sign = if x < 0.0 { "-" } else { "" };
+        format!("{sign}{}.{frac}", group(whole))
     } else {
         format!("{:.3}", x)
     }
@@ -174,11 +181,15 @@ mod tests {
         assert_eq!(number(65_469.0), "65,469");
         assert_eq!(number(-1_234.0), "-1,234");
         assert_eq!(number(90.94), "90.940");
+        // One separator style for whole and other numbers (issue 11).
+        assert_eq!(number(65_490.7), "65,490.7");
+        assert_eq!(number(-33_202.5), "-33,202.5");
+        assert_eq!(number(243.3), "243.3");
         assert_eq!(number(3.1e9), "3.100e9");
     }
 
     #[test]
-    fn quantities_follow_the_metric_names() {
+    fn quantities_follow_the_catalog_units() {
         assert_eq!(Quantity::of("time_to_label_p95_s"), Quantity::Duration);
         assert_eq!(Quantity::of("cost_usd"), Quantity::Money);
         assert_eq!(Quantity::of("cost_per_labeled_object"), Quantity::Money);
@@ -186,5 +197,14 @@ mod tests {
         assert_eq!(Quantity::of("accuracy_overall"), Quantity::Share);
         assert_eq!(Quantity::of("objects_labeled"), Quantity::Plain);
         assert_eq!(metric("cost_usd", 4_618.8), "$4,618.80");
+        // Families have their entry's unit.
+        assert_eq!(Quantity::of("labeled_within_24h"), Quantity::Share);
+        assert_eq!(Quantity::of("workers.night.utilization"), Quantity::Share);
+        assert_eq!(Quantity::of("classifier.utilization"), Quantity::Share);
+        assert_eq!(
+            Quantity::of("incoming.queue_wait_p95_s"),
+            Quantity::Duration
+        );
+        assert_eq!(Quantity::of("lost_to_stop"), Quantity::Plain);
     }
 }

@@ -568,10 +568,12 @@ pub fn gallop_then_bisect<E>(
 mod tests {
     use super::*;
 
+    use crate::model::catalog;
+
     const M: &[&str] = &[
-        "time_to_label_p95_s",
-        "expired_in_queue",
-        "worker_utilization",
+        catalog::TIME_TO_LABEL_P95_S,
+        catalog::EXPIRED_IN_QUEUE,
+        catalog::WORKER_UTILIZATION,
     ];
 
     #[test]

@@ -39,7 +39,7 @@ impl std::error::Error for UnknownMetric {}
 pub fn numeric_metric_names_for(cfg: &SimConfig) -> Vec<&'static str> {
     RunSummary::metric_names_for_config(cfg)
         .into_iter()
-        .filter(|m| *m != "job_end_state")
+        .filter(|m| *m != crate::model::catalog::JOB_END_STATE)
         .collect()
 }
 

@@ -14,6 +14,7 @@ use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::US_PER_H;
 use crate::engine::StreamSeeds;
+use crate::model::catalog;
 use crate::model::sim::simulate_guarded;
 use crate::model::{InvariantViolation, MetricValue, RunSummary, SimConfig};
 use crate::scenario::paths::{value_text, ParamPath};
@@ -619,7 +620,7 @@ pub use crate::suggest::numeric_metric_names_for;
 pub fn numeric_metric_names() -> Vec<&'static str> {
     RunSummary::metric_names()
         .into_iter()
-        .filter(|m| *m != "job_end_state")
+        .filter(|m| *m != catalog::JOB_END_STATE)
         .collect()
 }
 
@@ -629,7 +630,7 @@ pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
     // Every column but the end state; service levels come after the fixed
     // metrics, so a fixed metric's index is the same in every scenario.
     let numeric: Vec<usize> = (0..width)
-        .filter(|&j| names.get(j) != Some(&"job_end_state"))
+        .filter(|&j| names.get(j) != Some(&catalog::JOB_END_STATE))
         .collect();
     let mut out = Vec::new();
     let mut i = 0;

@@ -5,6 +5,7 @@
 use crate::cli::ChartFormat;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use labelsim::model::catalog;
 use labelsim::output::OutputDir;
 use labelsim::plot::Format;
 use labelsim::runner::Aggregate;
@@ -108,79 +109,33 @@ pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
     Ok(out)
 }
 
-/// What each rule did, from the mean over replications.
+/// What each rule did, from the mean over replications: one row per
+/// metric of [`catalog::RULE_TABLE`], with its rule and effect.
 pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
-    let m = |k: &str| fmt_num(agg.mean_of(k).unwrap_or(0.0));
-    let end = agg
-        .mean
+    catalog::RULE_TABLE
         .iter()
-        .find(|(k, _)| *k == "job_end_state")
-        .map(|(_, v)| match v {
-            labelsim::model::MetricValue::Text(t) => t.clone(),
-            _ => String::new(),
+        .map(|&key| {
+            let d = catalog::def(key).expect("rule table keys are in the catalog");
+            let value = match d.unit {
+                // The most frequent end state.
+                catalog::Unit::Text => agg
+                    .mean
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| match v {
+                        labelsim::model::MetricValue::Text(t) => t.clone(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default(),
+                _ => fmt_num(agg.mean_of(key).unwrap_or(0.0)),
+            };
+            vec![
+                d.rule.to_string(),
+                d.effect.unwrap_or(d.label).to_string(),
+                value,
+            ]
         })
-        .unwrap_or_default();
-    let row = |r: &str, what: &str, v: String| vec![r.to_string(), what.to_string(), v];
-    vec![
-        row(
-            "R1",
-            "messages lost while the job was initializing",
-            m("lost_not_in_progress"),
-        ),
-        row(
-            "R1",
-            "messages lost after the job stopped",
-            m("lost_after_stop"),
-        ),
-        row(
-            "R1",
-            "objects stranded in the queue at the stop",
-            m("stranded_at_stop"),
-        ),
-        row("R1", "tasks withdrawn at the stop", m("tasks_withdrawn")),
-        row("R1/R8", "how the job ended (most frequent)", end),
-        row("R1/R8", "when the job ended [s]", m("job_end_time_s")),
-        row(
-            "R3",
-            "most objects available to workers at once (A)",
-            m("available_max"),
-        ),
-        row("R3", "longest SQS backlog", m("backlog_max")),
-        row(
-            "R6",
-            "objects expired after waiting in the queue",
-            m("expired_in_queue"),
-        ),
-        row("R7", "tasks declined", m("tasks_declined")),
-        row("R7", "tasks timed out", m("tasks_timed_out")),
-        row(
-            "R7",
-            "tasks expired at the availability lifetime",
-            m("tasks_expired"),
-        ),
-        row(
-            "R2/R7",
-            "objects resolved with no submission (failed)",
-            m("objects_failed"),
-        ),
-        row("R9", "duplicate messages dropped", m("duplicates_dropped")),
-        row(
-            "R9",
-            "duplicates the key did not catch (labeled again)",
-            m("duplicate_objects_accepted"),
-        ),
-        row(
-            "R10",
-            "S3 test events labeled as objects",
-            m("test_events_accepted"),
-        ),
-        row(
-            "R12",
-            "messages held at the sender at the end",
-            m("held_at_end"),
-        ),
-        row("R12", "keep-alive heartbeats sent", m("keepalive_messages")),
-    ]
+        .collect()
 }
 
 /// A plain number as the printed tables show it (see [`labelsim::human`]).

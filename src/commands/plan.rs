@@ -337,13 +337,15 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 Some(_) => "inf".into(),
                 None => "-".into(),
             },
-            e.agg.mean_of("worker_utilization").map_or("-".into(), |u| {
-                if printed {
-                    labelsim::human::share(u)
-                } else {
-                    format!("{u:.3}")
-                }
-            }),
+            e.agg
+                .mean_of(labelsim::model::catalog::WORKER_UTILIZATION)
+                .map_or("-".into(), |u| {
+                    if printed {
+                        labelsim::human::share(u)
+                    } else {
+                        format!("{u:.3}")
+                    }
+                }),
         ]
     };
     let first_head = vec![

@@ -7,6 +7,7 @@ use super::common::{
 };
 use crate::cli::RunArgs;
 use anyhow::{Context, Result};
+use labelsim::model::catalog::{self as c, Unit};
 use labelsim::model::RunOutput;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format};
@@ -259,43 +260,9 @@ fn print_summary(
         scenario.seed,
         scenario.sim.horizon
     );
-    use Unit::{Count, Time, Usd};
-    let rows: [(&str, &str, Unit); 17] = [
-        ("messages received", "messages_received", Count),
-        ("duplicates dropped (R9)", "duplicates_dropped", Count),
-        ("lost: not in progress (R1)", "lost_not_in_progress", Count),
-        ("lost: after stop (R1)", "lost_after_stop", Count),
-        ("objects accepted", "objects_accepted", Count),
-        ("objects labeled", "objects_labeled", Count),
-        ("objects failed (no submission)", "objects_failed", Count),
-        ("expired in queue (R6, 14d)", "expired_in_queue", Count),
-        ("stranded at stop (R1)", "stranded_at_stop", Count),
-        ("queued / in progress at end", "queued_at_end", Count),
-        ("time to label, mean", "time_to_label_mean_s", Time),
-        ("time to label, p95", "time_to_label_p95_s", Time),
-        ("queue wait (SQS), mean", "queue_wait_mean_s", Time),
-        ("pool wait (for a worker), mean", "pool_wait_mean_s", Time),
-        ("backlog, max", "backlog_max", Count),
-        ("worker utilization", "worker_utilization", Count),
-        ("labeled per hour", "labeled_per_hour", Count),
-    ];
     // With a `cost:` section, what the run cost (model/metrics.rs).
-    let cost_rows: &[(&str, &str, Unit)] = if scenario.spec.cost.is_some() {
-        &[
-            ("worker-hours on shift", "worker_hours_on_shift", Count),
-            ("cost [USD]", "cost_usd", Usd),
-            (
-                "cost per labeled object [USD]",
-                "cost_per_labeled_object",
-                Usd,
-            ),
-            ("duplicates paid for [USD]", "duplicate_cost_paid_usd", Usd),
-            (
-                "duplicates avoided (R9) [USD]",
-                "duplicate_cost_avoided_usd",
-                Usd,
-            ),
-        ]
+    let cost_rows: &[&str] = if scenario.spec.cost.is_some() {
+        &COST_ROWS
     } else {
         &[]
     };
@@ -304,69 +271,40 @@ fn print_summary(
         "metric",
         "mean"
     );
-    let sla_rows: Vec<(String, &str, Unit)> = scenario
-        .sim
-        .sla
-        .iter()
-        .map(|s| {
-            (
-                format!(
-                    "labeled within {}",
-                    s.name.trim_start_matches("labeled_within_")
-                ),
-                s.name,
-                Count,
-            )
-        })
-        .collect();
-    // Per group and per producer (SPEC §4a), when there are several.
-    let breakdown_rows: Vec<(String, &str, Unit)> =
-        labelsim::model::metrics::breakdown_names(&scenario.sim)
-            .into_iter()
-            .filter_map(|k| {
-                let (who, what) = k.rsplit_once('.')?;
-                let (kind, name) = who.split_once('.')?;
-                let label = match (kind, what) {
-                    ("workers", "utilization") => format!("utilization: {name}"),
-                    (_, "time_to_label_mean_s") => format!("time to label, mean: {name}"),
-                    (_, "time_to_label_p95_s") => format!("time to label, p95: {name}"),
-                    _ => return None,
-                };
-                let unit = if what == "utilization" { Count } else { Time };
-                Some((label, k, unit))
-            })
-            .collect();
-    let warmup_row = (scenario.sim.warmup != labelsim::model::config::Warmup::None)
-        .then(|| ("warm-up left out".to_string(), "warmup_s", Time));
-    let rows = rows
-        .iter()
-        .map(|&(l, k, t)| (l.to_string(), k, t))
+    let warmup_row =
+        (scenario.sim.warmup != labelsim::model::config::Warmup::None).then_some(c::WARMUP_S);
+    let rows = ROWS
+        .into_iter()
         .chain(warmup_row)
-        .chain(sla_rows)
-        .chain(breakdown_rows)
-        .chain(cost_rows.iter().map(|&(l, k, t)| (l.to_string(), k, t)));
-    for (label, key, unit) in rows {
+        .chain(scenario.sim.sla.iter().map(|s| s.name))
+        // Per group and per producer (SPEC §4a), when there are several.
+        .chain(labelsim::model::metrics::breakdown_names(&scenario.sim))
+        .chain(cost_rows.iter().copied());
+    for key in rows {
+        let label = c::label(key).unwrap_or_else(|| key.to_string());
         let Some(m) = agg.mean_of(key) else {
             // SPEC §4a: an empty sample has no value.
             outln!("  {label:<32} {:>14}   no value in any replication", "-");
             continue;
         };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
-        let f = |x: f64| match unit {
-            Count => fmt_num(x),
-            Time => labelsim::human::duration(x),
-            Usd => labelsim::human::money(x),
+        // Durations and dollars in human units; counts, shares and rates as
+        // plain numbers (as in summary.csv).
+        let f = |x: f64| match c::unit(key) {
+            Some(Unit::Seconds) => labelsim::human::duration(x),
+            Some(Unit::Usd) => labelsim::human::money(x),
+            _ => fmt_num(x),
         };
-        let value = if key == "queued_at_end" {
+        let value = if key == c::QUEUED_AT_END {
             format!(
                 "{} / {}",
                 f(m),
-                fmt_num(agg.mean_of("in_progress_at_end").unwrap_or(0.0))
+                fmt_num(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
             )
         } else {
             f(m)
         };
-        let ci = if r > 1 && key != "queued_at_end" {
+        let ci = if r > 1 && key != c::QUEUED_AT_END {
             // Every reported quantity is non-negative: show the interval
             // clipped at 0 (summary.json keeps the raw Student-t bounds).
             format!("[{}, {}]", f(lo.max(0.0)), f(hi))
@@ -416,11 +354,34 @@ fn print_summary(
     }
 }
 
-/// How a summary row is printed.
-#[derive(Clone, Copy)]
-enum Unit {
-    Count,
-    /// Seconds, printed in the largest fitting unit.
-    Time,
-    Usd,
-}
+/// The rows of the printed summary, in order (labels and units from the
+/// catalog); `queued_at_end`'s row shows `in_progress_at_end` too.
+const ROWS: [&str; 17] = [
+    c::MESSAGES_RECEIVED,
+    c::DUPLICATES_DROPPED,
+    c::LOST_NOT_IN_PROGRESS,
+    c::LOST_AFTER_STOP,
+    c::OBJECTS_ACCEPTED,
+    c::OBJECTS_LABELED,
+    c::OBJECTS_FAILED,
+    c::EXPIRED_IN_QUEUE,
+    c::STRANDED_AT_STOP,
+    c::QUEUED_AT_END,
+    c::TIME_TO_LABEL_MEAN_S,
+    c::TIME_TO_LABEL_P95_S,
+    c::QUEUE_WAIT_MEAN_S,
+    c::POOL_WAIT_MEAN_S,
+    c::BACKLOG_MAX,
+    c::WORKER_UTILIZATION,
+    c::LABELED_PER_HOUR,
+];
+
+/// The rows printed after the others when the scenario has a `cost:`
+/// section.
+const COST_ROWS: [&str; 5] = [
+    c::WORKER_HOURS_ON_SHIFT,
+    c::COST_USD,
+    c::COST_PER_LABELED_OBJECT,
+    c::DUPLICATE_COST_PAID_USD,
+    c::DUPLICATE_COST_AVOIDED_USD,
+];

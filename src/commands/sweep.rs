@@ -5,6 +5,7 @@ use crate::cli::{ChartFormat, MergeArgs, SweepArgs};
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Context, Result};
 use labelsim::human::Quantity;
+use labelsim::model::catalog;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
@@ -105,10 +106,10 @@ pub fn cli_error(e: SweepError) -> anyhow::Error {
 
 /// Metrics charted by default.
 const DEFAULT_METRICS: &[&str] = &[
-    "time_to_label_p95_s",
-    "objects_labeled",
-    "expired_in_queue",
-    "worker_utilization",
+    catalog::TIME_TO_LABEL_P95_S,
+    catalog::OBJECTS_LABELED,
+    catalog::EXPIRED_IN_QUEUE,
+    catalog::WORKER_UTILIZATION,
 ];
 
 /// What the scenario's own `sweep:` section asks for.
@@ -500,15 +501,16 @@ fn write_sweep_report(
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
     // What each rule did, per point (means over replications).
-    let rule_metrics = [
-        ("R1 lost after stop", "lost_after_stop"),
-        ("R1 stranded at stop", "stranded_at_stop"),
-        ("R6 expired in queue", "expired_in_queue"),
-        ("R7 tasks expired", "tasks_expired"),
-        ("R7 tasks declined", "tasks_declined"),
-        ("R9 duplicates dropped", "duplicates_dropped"),
-        ("R12 held at sender", "held_at_end"),
-    ];
+    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
+        .iter()
+        .map(|&k| {
+            let d = catalog::def(k).expect("sweep rule table keys are in the catalog");
+            (
+                format!("{} {}", d.rule, d.rule_column.unwrap_or(d.label)),
+                k,
+            )
+        })
+        .collect();
     let mut rule_headers: Vec<String> = vec!["point".into()];
     rule_headers.extend(params.iter().map(|p| p.to_string()));
     rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));

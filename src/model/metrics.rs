@@ -166,9 +166,9 @@ pub struct RunSummary {
 /// requests, consumer hours, and the run's whole cost (`cost_usd`, people
 /// included) per expected correct indexed label.
 pub const PIPELINE_COST_METRICS: [&str; 3] = [
-    "sqs_cost_usd",
-    "consumer_cost_usd",
-    "cost_per_correct_label",
+    super::catalog::SQS_COST_USD,
+    super::catalog::CONSUMER_COST_USD,
+    super::catalog::COST_PER_CORRECT_LABEL,
 ];
 
 /// Whether a pipeline metric is a count (not a mean, time, share or

@@ -2,6 +2,7 @@
 //! No YAML, threads, charts or CLI here: input is a validated [`SimConfig`],
 //! output a [`RunOutput`] or an [`InvariantViolation`].
 
+pub mod catalog;
 pub mod config;
 pub mod dedup;
 pub mod invariants;
