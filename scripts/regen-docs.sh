@@ -6,7 +6,9 @@
 #   - the quick-start sample output, between the lines
 #     `<!-- quickstart-output:start ... -->` and `<!-- quickstart-output:end -->`,
 #     from `labelsim run scenarios/quickstart.yaml` (the output folder is shown
-#     as the default, results/quickstart/).
+#     as the default, results/quickstart/);
+#   - the plan and sweep sample outputs, between
+#     `<!-- sample-output:start NAME -->` and `<!-- sample-output:end NAME -->`.
 #
 # Usage: scripts/regen-docs.sh        (from anywhere in the repository)
 #
@@ -116,4 +118,67 @@ awk -v block="$work/block" '
     exit 1
 }
 cp "$work/README.md" README.md
-echo "regen-docs: README.md quick-start block and docs/img updated" >&2
+
+# Sample outputs further down: each block between
+# `<!-- sample-output:start NAME -->` and `<!-- sample-output:end NAME -->`
+# is the output of NAME's command below, shown after the command line(s)
+# README displays (none when README gives the command in its own block).
+# The `results:` line (a temporary folder here) and sweep's timing line are
+# left out, so the blocks do not change from run to run.
+sample() {
+    local name=$1 display=$2
+    shift 2
+    local rc=0
+    "$bin" "$@" --out "$work/sample-$name" >"$work/sample-$name.out" || rc=$?
+    if [ "$rc" -ne 0 ] && { [ "$1" != plan ] || [ "$rc" -ne 1 ]; }; then
+        echo "regen-docs: sample $name: labelsim $* failed (exit $rc)" >&2
+        exit 1
+    fi
+    {
+        if [ -n "$display" ]; then printf '%s\n' "$display"; fi
+        grep -v -e '^results: ' -e '^labelsim sweep: ' "$work/sample-$name.out"
+    } >"$work/block"
+    awk -v name="$name" -v block="$work/block" '
+        $0 == "<!-- sample-output:start " name " -->" {
+            print; getline fence; print fence
+            while ((getline line < block) > 0) print line
+            close(block)
+            skip = 1; found++; next
+        }
+        $0 == "<!-- sample-output:end " name " -->" { print "```"; skip = 0; print; next }
+        !skip { print }
+        END { if (found != 1 || skip) exit 3 }
+    ' README.md >"$work/README.md" || {
+        echo "regen-docs: README.md needs exactly one sample-output:start/end $name pair" >&2
+        exit 1
+    }
+    cp "$work/README.md" README.md
+    echo "  README sample $name" >&2
+}
+
+sample plan-quickstart "" \
+    plan scenarios/quickstart.yaml --vary 'workers[team].count=1..500' \
+    --target 'time_to_label_p95_s <= 24h' --target 'expired_in_queue == 0'
+sample plan-minimize "$ labelsim plan scenarios/quickstart.yaml --vary 'workers[team].count=10..16' \\
+    --target \"expired_in_queue == 0\" --minimize cost_usd" \
+    plan scenarios/quickstart.yaml --vary 'workers[team].count=10..16' \
+    --target 'expired_in_queue == 0' --minimize cost_usd
+sample pipeline-consumers "$ labelsim plan scenarios/pipeline-seed.yaml --set 'producers[uploads].rate=30000/h' \\
+    --vary 'pipeline.consumers[classifier].count=1..16' --target 'searchable_latency_p95_s <= 10'" \
+    plan scenarios/pipeline-seed.yaml --set 'producers[uploads].rate=30000/h' \
+    --vary 'pipeline.consumers[classifier].count=1..16' --target 'searchable_latency_p95_s <= 10'
+sample pipeline-threshold-sweep "$ labelsim sweep scenarios/pipeline-hybrid.yaml --replications 2 \\
+    --vary 'pipeline.consumers[classifier].route.threshold=0.7..0.95:0.05' \\
+    --metric accuracy_overall --metric routed_to_humans" \
+    sweep scenarios/pipeline-hybrid.yaml --replications 2 \
+    --vary 'pipeline.consumers[classifier].route.threshold=0.7..0.95:0.05' \
+    --metric accuracy_overall --metric routed_to_humans
+sample pipeline-threshold-plan "$ labelsim plan scenarios/pipeline-hybrid.yaml \\
+    --vary 'pipeline.consumers[classifier].route.threshold=0.80..0.99:0.01' \\
+    --target 'accuracy_overall >= 0.95' --target 'expired_in_queue == 0' \\
+    --minimize cost_per_correct_label" \
+    plan scenarios/pipeline-hybrid.yaml \
+    --vary 'pipeline.consumers[classifier].route.threshold=0.80..0.99:0.01' \
+    --target 'accuracy_overall >= 0.95' --target 'expired_in_queue == 0' \
+    --minimize cost_per_correct_label
+echo "regen-docs: README.md quick-start block, sample outputs and docs/img updated" >&2

@@ -52,6 +52,19 @@ impl Quantity {
     }
 }
 
+/// A confidence interval's bound `x` kept within what `metric` can be:
+/// counts, times, money and rates are never negative, shares stay in
+/// [0, 1]. The interval of a mean is symmetric, so near a bound it can
+/// stick out (a p95 of `[-1h 59m, 22h 13m]`); the true mean cannot, and the
+/// cut interval covers it as often. Differences (compare) are not cut.
+pub fn within_range(metric: &str, x: f64) -> f64 {
+    match catalog::unit(metric) {
+        Some(Unit::Fraction) => x.clamp(0.0, 1.0),
+        Some(Unit::Count | Unit::Seconds | Unit::Usd | Unit::PerHour | Unit::Hours) => x.max(0.0),
+        _ => x,
+    }
+}
+
 /// `metric`'s value `x` in its units.
 pub fn metric(metric: &str, x: f64) -> String {
     Quantity::of(metric).format(x)
@@ -206,5 +219,21 @@ mod tests {
             Quantity::Duration
         );
         assert_eq!(Quantity::of("lost_to_stop"), Quantity::Plain);
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::within_range;
+
+    #[test]
+    fn interval_bounds_stay_within_what_the_metric_can_be() {
+        assert_eq!(within_range("time_to_label_p95_s", -7140.0), 0.0);
+        assert_eq!(within_range("objects_labeled", -3.5), 0.0);
+        assert_eq!(within_range("worker_utilization", 1.02), 1.0);
+        assert_eq!(within_range("worker_utilization", -0.1), 0.0);
+        assert_eq!(within_range("time_to_label_p95_s", 80001.6), 80001.6);
+        // A metric the catalog does not know is left alone.
+        assert_eq!(within_range("no_such_metric", -1.0), -1.0);
     }
 }

@@ -288,6 +288,10 @@ fn print_summary(
             continue;
         };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
+        let (lo, hi) = (
+            labelsim::human::within_range(key, lo),
+            labelsim::human::within_range(key, hi),
+        );
         // Durations and dollars in human units; counts, shares and rates as
         // plain numbers (as in summary.csv).
         let f = |x: f64| match c::unit(key) {

@@ -399,7 +399,8 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
                 None => "-".to_string(),
                 Some((m, lo, hi)) if lo == hi => q.format(m),
                 Some((m, lo, hi)) => {
-                    format!("{} [{}, {}]", q.format(m), q.format(lo), q.format(hi))
+                    let r = |x| labelsim::human::within_range(&names[i], x);
+                    format!("{} [{}, {}]", q.format(m), q.format(r(lo)), q.format(r(hi)))
                 }
             }
         }));
