@@ -1,7 +1,8 @@
 //! labelsim: a discrete-event simulator and capacity planner for streaming
 //! data-labeling jobs (SageMaker Ground Truth streaming jobs are the
-//! reference). See `README.md` for the user's view and `SPEC.md` R1–R12 for
-//! the rules; code cites rule numbers.
+//! reference). See `README.md` for the user's view and `docs/model.md` for
+//! the rules (R1–R12 for the job, P1–P9 for pipelines); code cites rule
+//! numbers.
 //!
 //! ```text
 //!  producers ──messages──▶ R1 accept? ─▶ R9 dedup ─▶ R3 A<K? ──yes──▶ dispatch (N tasks, R2)
@@ -39,7 +40,28 @@
 //!
 //! Data flows one way: `scenario` (YAML → validated [`model::SimConfig`]) →
 //! `engine` + `model` (one replication) → `runner` (replications in
-//! parallel) → `report` / `plot` (files).
+//! parallel) → `report` / `plot` (files). `model` depends on `engine` only.
+//!
+//! # Where each rule lives
+//!
+//! One replication is `model::sim`, which owns the clock and wires the
+//! job's components (`model/job/`), each owning its state:
+//!
+//! | rule | where |
+//! |---|---|
+//! | R1 lifecycle and acceptance, R8 idle stop, R4 waves, R2 resolution, R9 deduplication | `model/sim.rs` |
+//! | R3 queue, R6 retention | `model/job/queue.rs` (dispatch in `sim.rs`) |
+//! | R2/R7 available objects, task lifetime | `model/job/available.rs` |
+//! | R7 workers, shifts, who is free | `model/job/workers.rs`, calendars and service times in `model/workforce.rs` |
+//! | R5 pilot | `model/sim.rs` (`Pilot`) |
+//! | R9 duplicate copies, producer kinds | `model/job/producers.rs`; IDs in `model/dedup.rs` |
+//! | R10 S3 test event | `model/sim.rs` (`S3Test`) |
+//! | R11 service limits | `scenario/build.rs` (validation) |
+//! | R12 sender throttle | `model/job/sender.rs`, policies in `model/throttle.rs` |
+//! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
+//! | SPEC §5 invariants | `model/invariants.rs` |
+//! | P1–P9 pipelines | `model/pipeline/` (queue, consumer, index) |
+//! | the run guard (event budget, stop) | `model/guard.rs` |
 //!
 //! Studies over many runs are library modules too, with typed results and
 //! errors; the binary's commands only read arguments, print and write:

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod config;
 pub mod dedup;
+pub mod guard;
 pub mod invariants;
 mod job;
 pub mod load;

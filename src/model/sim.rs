@@ -21,6 +21,7 @@ use super::config::{
     Workforce,
 };
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
+use super::guard::{RunError, RunGuard, StopReason, Stopped};
 use super::invariants::{self, InvariantViolation};
 use super::job::accounts::Accounts;
 use super::job::available::Available;
@@ -31,7 +32,6 @@ use super::job::workers::{GroupAreas, Holding, Outcome, Workers};
 use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::Policy;
-use crate::budget::{RunError, RunGuard, StopReason, Stopped};
 use crate::engine::rng::splitmix64;
 use crate::engine::time::US_PER_H;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
@@ -1821,7 +1821,7 @@ pub fn simulate(cfg: &SimConfig, seeds: StreamSeeds) -> Result<RunOutput, Invari
 }
 
 /// Runs one replication of `cfg` under `guard` (see
-/// [`crate::budget::RunGuard`]): as [`simulate`], but ends with
+/// [`super::guard::RunGuard`]): as [`simulate`], but ends with
 /// [`RunError::Stopped`] when the guard's event budget is spent or it is
 /// stopped (Ctrl-C, the memory watchdog). With `warmup: auto` both passes
 /// count against the budget.
