@@ -3,7 +3,8 @@
 # changed no behaviour: each scenario in scenarios/ is run with 3
 # replications and seed 7, and the SHA-256 of every output file (CSV, JSON,
 # report, charts; not timing.json, which holds wall-clock times) is listed,
-# one line per file, sorted.
+# one line per file, sorted. A sweep, a compare and a plan are fingerprinted
+# the same way.
 #
 # Usage:
 #   scripts/byte-identity.sh record FILE   write the fingerprints to FILE
@@ -30,6 +31,16 @@ for sc in scenarios/*.yaml; do
     name=$(basename "$sc" .yaml)
     "$bin" run "$sc" --seed 7 --replications 3 --threads 2 -q --out "$work/$name"
 done
+# The commands that run many simulations through the parallel runner, each
+# on a small design, so a change to seeding or result order shows up too.
+"$bin" sweep scenarios/quickstart.yaml --vary 'workers[team].count=10..12:1' \
+    --vary 'job.max_concurrent_task_count=50,1000' --seed 7 --replications 2 \
+    --threads 2 -q --out "$work/cmd-sweep"
+"$bin" compare scenarios/overload-expiry.yaml --seed 7 --replications 3 \
+    --threads 2 -q --out "$work/cmd-compare"
+"$bin" plan scenarios/quickstart.yaml --vary 'workers[team].count=10..13' \
+    --target 'expired_in_queue == 0' --minimize cost_usd --seed 7 --threads 2 -q \
+    --out "$work/cmd-plan"
 current="$work/fingerprints"
 (cd "$work" && find . -type f ! -name fingerprints ! -name timing.json -print0 | sort -z | xargs -0 sha256sum) > "$current"
 
