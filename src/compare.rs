@@ -17,17 +17,15 @@
 
 use crate::budget::{RunError, RunGuard};
 use crate::engine::stats::mean_ci95;
-use crate::engine::StreamSeeds;
 use crate::model::catalog;
-use crate::model::sim::simulate_guarded;
 use crate::model::{RunOutput, RunSummary, SimConfig};
+use crate::runner::{self, Batch, Job, Seeding, WhenStopped};
 use crate::scenario::paths::{OverrideError, ScenarioTemplate};
 use crate::scenario::spec::PolicySpec;
 use crate::scenario::yaml::{self, Mapping, Value};
 use crate::scenario::{LoadOptions, Scenario};
 use crate::suggest::{check_metric, numeric_metric_names_for, UnknownMetric};
 use crate::sweep::metric_cell;
-use rayon::prelude::*;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -316,10 +314,12 @@ pub fn table_metrics(
     Ok(out)
 }
 
-/// Runs every contender `replications` times on common random numbers,
-/// in parallel (on the current rayon pool) under `guard`; `on_done` is
-/// called after each run. Returns the runs per contender, in replication
-/// order. An invariant violation names the contender and replication.
+/// Runs every contender `replications` times on common random numbers
+/// ([`Seeding::PerReplication`]: every contender's replication r draws the
+/// streams of (seed, r)) through [`runner::execute`], in parallel on the
+/// current rayon pool under `guard`; `on_done` is called after each run.
+/// Returns the runs per contender, in replication order. A stop or an
+/// invariant violation names the contender and replication.
 pub fn run(
     contenders: &Contenders,
     replications: u32,
@@ -327,37 +327,25 @@ pub fn run(
     guard: &RunGuard,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Vec<RunOutput>>, RunError> {
-    let jobs: Vec<(usize, u32)> = (0..contenders.configs.len())
-        .flat_map(|p| (0..replications).map(move |r| (p, r)))
-        .collect();
+    let jobs = Job::grid(contenders.configs.len(), replications);
     let what = contenders.side.as_str();
-    let outputs = jobs
-        .par_iter()
-        .map(|&(p, r)| {
-            // CRN: every contender's replication r uses the streams of (seed, r).
-            let out = simulate_guarded(
-                &contenders.configs[p],
-                StreamSeeds::for_replication(seed, r as u64),
-                guard,
-            );
-            on_done();
-            out.map_err(|e| match e {
-                RunError::Invariant(mut e) => {
-                    e.details = format!(
-                        "{what} {}, replication {}: {}",
-                        contenders.names[p],
-                        r + 1,
-                        e.details
-                    );
-                    RunError::Invariant(e)
-                }
-                stopped => stopped,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let batch = Batch {
+        configs: &contenders.configs,
+        jobs: &jobs,
+        seed,
+        seeding: Seeding::PerReplication,
+        guard: Some(guard),
+        when_stopped: WhenStopped::Fail,
+        name: &|job| {
+            let who = &contenders.names[job.config];
+            format!("{what} {who}, replication {}", job.replication + 1)
+        },
+    };
+    let outputs = runner::execute(&batch, &|out| out, on_done)?;
     let mut per: Vec<Vec<RunOutput>> = vec![Vec::new(); contenders.configs.len()];
-    for (o, (p, _)) in outputs.into_iter().zip(jobs) {
-        per[p].push(o);
+    // Under WhenStopped::Fail every job that comes back has its output.
+    for (o, job) in outputs.into_iter().zip(&jobs) {
+        per[job.config].extend(o);
     }
     Ok(per)
 }

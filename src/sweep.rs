@@ -13,16 +13,14 @@ use crate::budget::{RunError, RunGuard};
 use crate::engine::rng::{splitmix64, SimRng};
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::US_PER_H;
-use crate::engine::StreamSeeds;
 use crate::model::catalog;
-use crate::model::sim::simulate_guarded;
-use crate::model::{InvariantViolation, MetricValue, RunSummary, SimConfig};
+use crate::model::{MetricValue, RunSummary, SimConfig};
+use crate::runner::{self, Batch, Job, Seeding, WhenStopped};
 use crate::scenario::paths::{value_text, ParamPath};
 use crate::scenario::paths::{OverrideError, ScenarioTemplate};
 use crate::scenario::units::{parse_duration, parse_rate};
 use crate::scenario::yaml::{self, Value};
 use rand::{RngExt, SeedableRng};
-use rayon::prelude::*;
 use std::fmt;
 
 /// Why a sweep (or a plan's grid) cannot be made or read back. Fatal for
@@ -488,40 +486,42 @@ pub fn stat_names(header: &[String]) -> Vec<String> {
     names
 }
 
-/// Runs `jobs` ((point, replication), 0-based) in parallel; each gets its
-/// own RNG streams from (seed, point, replication), all under one `guard`.
-/// A job not started, or stopped, when the guard stops (an event budget,
-/// the memory watchdog, a signal) comes back None. Results come back in job
-/// order.
+/// Runs `jobs` ((point, replication), 0-based) through
+/// [`runner::execute`]: in parallel on the current rayon pool, each with its
+/// own RNG streams from (seed, point, replication) ([`Seeding::PerPoint`]),
+/// all under one `guard`. A job not started, or stopped, when the guard
+/// stops (an event budget, the memory watchdog, a signal) comes back None
+/// ([`WhenStopped::Skip`]). Results come back in job order.
 pub fn run_jobs(
     configs: &[SimConfig],
     jobs: &[(usize, u32)],
     seed: u64,
     guard: &RunGuard,
     on_done: &(dyn Fn() + Sync),
-) -> Result<Vec<Option<RunSummary>>, InvariantViolation> {
-    jobs.par_iter()
-        .map(|&(p, r)| {
-            if guard.is_stopped() {
-                return Ok(None);
-            }
-            match simulate_guarded(
-                &configs[p],
-                StreamSeeds::for_point(seed, p as u64, r as u64),
-                guard,
-            ) {
-                Ok(out) => {
-                    on_done();
-                    Ok(Some(out.summary))
-                }
-                Err(RunError::Stopped(_)) => Ok(None),
-                Err(RunError::Invariant(mut e)) => {
-                    e.details = format!("point {}, replication {}: {}", p + 1, r + 1, e.details);
-                    Err(e)
-                }
-            }
+) -> Result<Vec<Option<RunSummary>>, RunError> {
+    let jobs: Vec<Job> = jobs
+        .iter()
+        .map(|&(config, replication)| Job {
+            config,
+            replication,
         })
-        .collect()
+        .collect();
+    let batch = Batch {
+        configs,
+        jobs: &jobs,
+        seed,
+        seeding: Seeding::PerPoint,
+        guard: Some(guard),
+        when_stopped: WhenStopped::Skip,
+        name: &|job| {
+            format!(
+                "point {}, replication {}",
+                job.config + 1,
+                job.replication + 1
+            )
+        },
+    };
+    runner::execute(&batch, &|out| out.summary, on_done)
 }
 
 pub fn row_of(design: &Design, point: usize, replication: u32, s: &RunSummary) -> Row {
