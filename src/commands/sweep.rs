@@ -713,8 +713,8 @@ fn threshold_tradeoff(
         v
     };
     // Share of results sent to the humans: a ratio of the means (no band).
-    let routed = stat("routed_to_humans");
-    let results = stat("results");
+    let routed = stat(catalog::ROUTED_TO_HUMANS);
+    let results = stat(catalog::RESULTS);
     let share: Vec<(f64, f64, f64, f64)> = routed
         .iter()
         .filter_map(|r| {
@@ -734,7 +734,7 @@ fn threshold_tradeoff(
             lines: vec![line(
                 "cost_per_correct_label [USD]: people, SQS and consumers per expected correct indexed label",
                 0,
-                stat("cost_per_correct_label"),
+                stat(catalog::COST_PER_CORRECT_LABEL),
             )],
         },
         plot::BandPanel {
@@ -743,7 +743,7 @@ fn threshold_tradeoff(
             lines: vec![line(
                 "accuracy_overall: expected share of indexed labels that are correct",
                 2,
-                stat("accuracy_overall"),
+                stat(catalog::ACCURACY_OVERALL),
             )],
         },
         plot::BandPanel {
@@ -758,7 +758,7 @@ fn threshold_tradeoff(
                 line(
                     "worker_utilization: the human workers' busy share",
                     3,
-                    stat("worker_utilization"),
+                    stat(catalog::WORKER_UTILIZATION),
                 ),
             ],
         },

@@ -6,6 +6,7 @@ use super::index::path_index;
 use super::{LabelPath, Pipeline, ALL};
 use crate::engine::stats::Latency;
 use crate::engine::SimTime;
+use crate::model::catalog as metric;
 
 /// P1 time series: one queue's levels at one instant.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,31 +148,37 @@ impl Pipeline {
         let csum = |f: &dyn Fn(&super::consumer::ConsumerCounters) -> u64| {
             self.consumers.iter().map(|c| f(&c.c)).sum::<u64>()
         };
-        o.n("sent", qsum(&|c| c.sent));
-        o.n("enqueued", qsum(&|c| c.enqueued));
-        o.n("fifo_deduplicated", qsum(&|c| c.fifo_deduplicated));
-        o.n("duplicates_delivered", qsum(&|c| c.duplicates_delivered));
-        o.n("deleted", qsum(&|c| c.deleted));
-        o.n("expired", qsum(&|c| c.expired));
-        o.n("dead_lettered", qsum(&|c| c.dead_lettered));
-        o.n("requests", qsum(&|c| c.requests));
-        o.n("empty_receives", qsum(&|c| c.empty_receives));
-        o.n("throttled_requests", qsum(&|c| c.throttled_requests));
-        o.n("order_violations", qsum(&|c| c.order_violations));
-        o.n("processed", csum(&|c| c.processed));
-        o.n("results", csum(&|c| c.results));
-        o.n("failures", csum(&|c| c.failures));
-        let machine = csum(&|c| c.machine_labeled);
-        o.n("machine_labeled", machine);
-        o.n("routed_to_humans", csum(&|c| c.routed_to_humans));
-        o.n("audited", csum(&|c| c.audited));
-        o.n("human_labeled", self.human_labeled);
-        o.n("test_events_discarded", csum(&|c| c.test_events_discarded));
-        o.n("indexed_documents", ic.indexed_documents);
-        o.n("index_overwrites", ic.overwrites);
-        o.n("s3_uploads", self.s3_uploads);
+        o.n(metric::SENT, qsum(&|c| c.sent));
+        o.n(metric::ENQUEUED, qsum(&|c| c.enqueued));
+        o.n(metric::FIFO_DEDUPLICATED, qsum(&|c| c.fifo_deduplicated));
         o.n(
-            "s3_events_pending_at_end",
+            metric::DUPLICATES_DELIVERED,
+            qsum(&|c| c.duplicates_delivered),
+        );
+        o.n(metric::DELETED, qsum(&|c| c.deleted));
+        o.n(metric::EXPIRED, qsum(&|c| c.expired));
+        o.n(metric::DEAD_LETTERED, qsum(&|c| c.dead_lettered));
+        o.n(metric::REQUESTS, qsum(&|c| c.requests));
+        o.n(metric::EMPTY_RECEIVES, qsum(&|c| c.empty_receives));
+        o.n(metric::THROTTLED_REQUESTS, qsum(&|c| c.throttled_requests));
+        o.n(metric::ORDER_VIOLATIONS, qsum(&|c| c.order_violations));
+        o.n(metric::PROCESSED, csum(&|c| c.processed));
+        o.n(metric::RESULTS, csum(&|c| c.results));
+        o.n(metric::FAILURES, csum(&|c| c.failures));
+        let machine = csum(&|c| c.machine_labeled);
+        o.n(metric::MACHINE_LABELED, machine);
+        o.n(metric::ROUTED_TO_HUMANS, csum(&|c| c.routed_to_humans));
+        o.n(metric::AUDITED, csum(&|c| c.audited));
+        o.n(metric::HUMAN_LABELED, self.human_labeled);
+        o.n(
+            metric::TEST_EVENTS_DISCARDED,
+            csum(&|c| c.test_events_discarded),
+        );
+        o.n(metric::INDEXED_DOCUMENTS, ic.indexed_documents);
+        o.n(metric::INDEX_OVERWRITES, ic.overwrites);
+        o.n(metric::S3_UPLOADS, self.s3_uploads);
+        o.n(
+            metric::S3_EVENTS_PENDING_AT_END,
             self.s3_uploads - self.s3_delivered,
         );
         o.latency("searchable_latency", &self.searchable[ALL]);
@@ -188,13 +195,13 @@ impl Pipeline {
             .iter()
             .map(|c| c.machine_confidence_sum)
             .sum();
-        o.x("accuracy_machine", ratio(conf, machine));
+        o.x(metric::ACCURACY_MACHINE, ratio(conf, machine));
         o.x(
-            "accuracy_human",
+            metric::ACCURACY_HUMAN,
             ratio(self.human_correct as f64, self.human_labeled),
         );
         o.x(
-            "accuracy_overall",
+            metric::ACCURACY_OVERALL,
             ratio(self.index.correct_sum, ic.indexed_documents),
         );
         v
