@@ -170,3 +170,62 @@ fn a_misspelt_metric_or_policy_key_gets_a_hint() {
         "{err}"
     );
 }
+
+/// report.html is built from the same typed tables as compare.md (not by
+/// re-reading the markdown) and shows every chart compare drew, each
+/// titled for what is compared (scenario files here, not policies).
+#[test]
+fn the_report_holds_every_table_and_every_chart_drawn() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("cmp");
+    let o = labelsim(&[
+        "compare",
+        "scenarios/quickstart.yaml",
+        "scenarios/overload-expiry.yaml",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let captions: Vec<&str> = html
+        .split("<figcaption>")
+        .skip(1)
+        .map(|s| s.split("</figcaption>").next().unwrap())
+        .collect();
+    assert_eq!(captions.len(), 4, "{captions:?}");
+    assert!(
+        captions.iter().all(|c| c.contains("per scenario")),
+        "{captions:?}"
+    );
+    let pngs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert_eq!(pngs, captions.len(), "every chart drawn is in the report");
+    for section in [
+        "Scenarios",
+        "Paired differences against quickstart",
+        "What each rule did",
+    ] {
+        assert!(html.contains(section), "report.html lacks {section}");
+    }
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.contains("## Paired differences against `quickstart`"));
+    // Every row of compare.md's tables is a row of report.html's.
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| quickstart |") || l.starts_with("| overload-expiry |"))
+    {
+        let first_cell = line.trim_matches('|').split(" | ").nth(1).unwrap().trim();
+        assert!(html.contains(first_cell), "report.html lacks {first_cell}");
+    }
+}

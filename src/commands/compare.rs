@@ -17,14 +17,6 @@ use labelsim::scenario::LoadOptions;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// The charts `compare` draws, without their extension.
-const COMPARE_CHARTS: [&str; 4] = [
-    "compare_backlog",
-    "compare_throughput",
-    "compare_latency_cdf",
-    "compare_outcomes",
-];
-
 /// A library error in the command's words: with the flag it concerns.
 fn cli_error(e: CompareError) -> anyhow::Error {
     match e {
@@ -76,7 +68,6 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     let (scenario, contenders) = contenders(&args)?;
     let replications = scenario.replications.max(1);
     let metrics = compare::table_metrics(&args.metrics, &contenders.configs).map_err(cli_error)?;
-    let what = contenders.side.as_str();
     let names = &contenders.names;
     let configs = &contenders.configs;
     let budget = crate::commands::budget::Budget::of(&args.common)?;
@@ -114,51 +105,27 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     pb.finish_and_clear();
     let table = compare::compare(&runs, &metrics);
     let csv_bytes = compare::compare_csv(&contenders, &runs);
-    let md = markdown(&scenario, &contenders, replications, &metrics, &table)?;
+    let tables = tables(&contenders, &metrics, &table);
+    let md = markdown(&scenario, &contenders, replications, &tables)?;
 
     out.put("compare.csv", &csv_bytes)?;
     out.put("compare.md", md.as_bytes())?;
 
     // Overlay charts (replication 1 of each contender).
     let fmt = crate::commands::common::chart_format(args.common.format);
-    let ext = fmt.extension();
-    if !args.common.no_charts {
-        draw_charts(&mut out, fmt, names, configs, &runs)?;
-    }
+    let charts = if args.common.no_charts {
+        Vec::new()
+    } else {
+        draw_charts(&mut out, fmt, contenders.side, names, configs, &runs)?
+    };
 
     // report.html: the same tables, the charts, the scenario.
     {
         use labelsim::report::html;
-        let mut sections: Vec<(String, String)> = Vec::new();
-        let mut current: Vec<Vec<String>> = Vec::new();
-        let mut title = if what == "policy" {
-            "Policies"
-        } else {
-            "Scenarios"
-        }
-        .to_string();
-        let flush =
-            |title: &str, rows: &mut Vec<Vec<String>>, sections: &mut Vec<(String, String)>| {
-                if rows.len() > 1 {
-                    let headers = rows[0].clone();
-                    sections.push((title.to_string(), html::table(&headers, &rows[1..])));
-                }
-                rows.clear();
-            };
-        for line in md.lines() {
-            if let Some(h) = line.strip_prefix("## ") {
-                flush(&title, &mut current, &mut sections);
-                title = h.replace('`', "");
-            } else if line.starts_with('|') && !line.starts_with("|---") {
-                current.push(
-                    line.trim_matches('|')
-                        .split(" | ")
-                        .map(|c| c.trim().to_string())
-                        .collect(),
-                );
-            }
-        }
-        flush(&title, &mut current, &mut sections);
+        let mut sections: Vec<(String, String)> = tables
+            .iter()
+            .map(|t| (t.title.replace('`', ""), html::table(&t.headers, &t.rows)))
+            .collect();
         // What each rule did, per policy.
         let per_rules: Vec<Vec<Vec<String>>> = runs
             .iter()
@@ -183,25 +150,15 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                 html::table(&rule_headers, &rule_table),
             ),
         );
-        let mut charts = String::new();
+        let mut html_charts = String::new();
         if args.common.no_charts {
-            charts.push_str(crate::commands::common::CHARTS_SKIPPED);
+            html_charts.push_str(crate::commands::common::CHARTS_SKIPPED);
         } else {
-            for (f, caption) in [
-                ("compare_backlog", "SQS backlog per policy (replication 1)."),
-                (
-                    "compare_throughput",
-                    "Objects labeled per hour per policy (replication 1).",
-                ),
-            ] {
-                let caption = caption.replace("policy", what);
-                charts.push_str(&html::chart(
-                    &out.staging_path(&format!("{f}.{ext}"))?,
-                    &caption,
-                )?);
+            for (f, caption) in &charts {
+                html_charts.push_str(&html::chart(&out.staging_path(f)?, caption)?);
             }
         }
-        sections.push(("Charts".into(), charts));
+        sections.push(("Charts".into(), html_charts));
         for (title, text) in &contenders.texts {
             sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
         }
@@ -218,20 +175,102 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                 out_dir.display()
             );
         } else {
-            outln!("\nresults: {}/ (compare.csv, compare.md, report.html, charts compare_backlog, compare_throughput, compare_latency_cdf, compare_outcomes .{ext})", out_dir.display());
+            let files: Vec<&str> = charts.iter().map(|(f, _)| f.as_str()).collect();
+            outln!(
+                "\nresults: {}/ (compare.csv, compare.md, report.html, charts {})",
+                out_dir.display(),
+                files.join(", ")
+            );
         }
     }
     Ok(0)
 }
 
-/// compare.md (also printed): the estimates per contender, then the paired
-/// differences against the first, in the metrics' units.
+/// One table of the comparison, as compare.md and report.html show it.
+struct Table {
+    title: String,
+    /// What its cells are (compare.md's paragraph under the title).
+    note: Option<String>,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// The comparison's tables: the estimates per contender, then (with two
+/// or more) the paired differences against the first, in the metrics'
+/// units.
+fn tables(
+    contenders: &Contenders,
+    metrics: &[TableMetric],
+    table: &compare::Comparison,
+) -> Vec<Table> {
+    let what = contenders.side.as_str();
+    let names = &contenders.names;
+    let mut headers = vec![what.to_string()];
+    headers.extend(metrics.iter().map(|m| m.label.clone()));
+    let estimates = Table {
+        title: capitalised(contenders.side.plural()),
+        note: None,
+        headers: headers.clone(),
+        rows: table
+            .estimates
+            .iter()
+            .zip(names)
+            .map(|(row, name)| {
+                let mut cells = vec![name.clone()];
+                cells.extend(
+                    metrics
+                        .iter()
+                        .zip(row)
+                        .map(|(m, e)| estimate_cell(e, Quantity::of(&m.metric))),
+                );
+                cells
+            })
+            .collect(),
+    };
+    let mut out = vec![estimates];
+    if names.len() > 1 {
+        out.push(Table {
+            title: format!("Paired differences against `{}`", names[0]),
+            note: Some(format!("Each cell: mean of ({what} − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.", names[0])),
+            headers,
+            rows: table
+                .differences
+                .iter()
+                .zip(&names[1..])
+                .map(|(diffs, name)| {
+                    let mut cells = vec![name.clone()];
+                    cells.extend(metrics.iter().zip(diffs).map(|(m, d)| {
+                        let (e, q) = (&d.difference, Quantity::of(&m.metric));
+                        format!(
+                            "{} [{}, {}] (unpaired ±{})",
+                            q.format(e.mean),
+                            q.format(e.lo),
+                            q.format(e.hi),
+                            q.format(d.unpaired_half_width)
+                        )
+                    }));
+                    cells
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// compare.md (also printed): the run's description, then the tables (the
+/// first under the page title).
 fn markdown(
     scenario: &labelsim::scenario::Scenario,
     contenders: &Contenders,
     replications: u32,
-    metrics: &[TableMetric],
-    table: &compare::Comparison,
+    tables: &[Table],
 ) -> Result<String> {
     let what = contenders.side.as_str();
     let names = &contenders.names;
@@ -260,55 +299,42 @@ fn markdown(
         replications,
         scenario.seed,
     )?;
-    let mut head = format!("| {what} |");
-    let mut rule = "|---|".to_string();
-    for m in metrics {
-        write!(head, " {} |", m.label)?;
-        rule.push_str("---|");
-    }
-    writeln!(md, "{head}\n{rule}")?;
-    for (p, row_stats) in table.estimates.iter().enumerate() {
-        let mut row = format!("| {} |", names[p]);
-        for (m, e) in metrics.iter().zip(row_stats) {
-            write!(row, " {} |", estimate_cell(e, Quantity::of(&m.metric)))?;
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            writeln!(md, "\n## {}\n", t.title)?;
         }
-        writeln!(md, "{row}")?;
-    }
-    if names.len() > 1 {
-        writeln!(
-            md,
-            "\n## Paired differences against `{}`\n\nEach cell: mean of ({what} − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.\n",
-            names[0], names[0]
-        )?;
-        writeln!(md, "{head}\n{rule}")?;
-        for (p, diffs) in table.differences.iter().enumerate() {
-            let mut row = format!("| {} |", names[p + 1]);
-            for (m, d) in metrics.iter().zip(diffs) {
-                let (e, q) = (&d.difference, Quantity::of(&m.metric));
-                write!(
-                    row,
-                    " {} [{}, {}] (unpaired ±{}) |",
-                    q.format(e.mean),
-                    q.format(e.lo),
-                    q.format(e.hi),
-                    q.format(d.unpaired_half_width)
-                )?;
-            }
-            writeln!(md, "{row}")?;
+        if let Some(note) = &t.note {
+            writeln!(md, "{note}\n")?;
+        }
+        writeln!(md, "| {} |", t.headers.join(" | "))?;
+        writeln!(md, "|{}", "---|".repeat(t.headers.len()))?;
+        for row in &t.rows {
+            writeln!(md, "| {} |", row.join(" | "))?;
         }
     }
     Ok(md)
 }
 
 /// The overlay charts (replication 1 of each contender) and where objects
-/// went, staged in `out`.
+/// went, staged in `out`; returns each chart's file name and its caption
+/// for report.html, in drawing order.
 fn draw_charts(
     out: &mut OutputDir,
     fmt: Format,
+    side: compare::Side,
     names: &[String],
     configs: &[SimConfig],
     per_policy: &[Vec<RunOutput>],
-) -> Result<()> {
+) -> Result<Vec<(String, String)>> {
+    let what = side.as_str();
+    let ext = fmt.extension();
+    let mut drawn: Vec<(String, String)> = Vec::new();
+    let mut chart = |stem: &str, title: &str| -> Result<PathBuf> {
+        let file = format!("{stem}.{ext}");
+        let path = out.staging_path(&file)?;
+        drawn.push((file, format!("{title}.")));
+        Ok(path)
+    };
     let span = per_policy
         .iter()
         .zip(configs)
@@ -327,12 +353,12 @@ fn draw_charts(
             })
             .collect()
     };
-    let ext = fmt.extension();
+    let title = format!("SQS backlog per {what} (replication 1)");
     plot::render_time_chart(
-        &out.staging_path(&format!("compare_backlog.{ext}"))?,
+        &chart("compare_backlog", &title)?,
         fmt,
         &TimeChart {
-            title: "SQS backlog per policy (replication 1)",
+            title: &title,
             y_label: "objects in the queue",
             horizon_s: span,
             series: series(&|o| {
@@ -346,11 +372,12 @@ fn draw_charts(
         },
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
+    let title = format!("Objects labeled per hour per {what} (replication 1)");
     plot::render_rate_chart(
-        &out.staging_path(&format!("compare_throughput.{ext}"))?,
+        &chart("compare_throughput", &title)?,
         fmt,
         &TimeChart {
-            title: "Objects labeled per hour per policy (replication 1)",
+            title: &title,
             y_label: "objects per hour",
             horizon_s: span,
             series: series(&|o| plot::throughput_points(&o.timeseries, |s| s.labeled_total, span)),
@@ -370,10 +397,12 @@ fn draw_charts(
             cdf: &runs[0].e2e_cdf,
         })
         .collect();
+    let title =
+        format!("End-to-end time to label (production to label), per {what} (replication 1)");
     plot::render_latency_cdfs(
-        &out.staging_path(&format!("compare_latency_cdf.{ext}"))?,
+        &chart("compare_latency_cdf", &title)?,
         fmt,
-        "End-to-end time to label (production to label), per policy (replication 1)",
+        &title,
         "time from production to label",
         &curves,
     )
@@ -394,10 +423,11 @@ fn draw_charts(
             ]
         })
         .collect();
+    let title = format!("Where objects went, per {what} (mean over replications)");
     plot::render_stacked_bars(
-        &out.staging_path(&format!("compare_outcomes.{ext}"))?,
+        &chart("compare_outcomes", &title)?,
         fmt,
-        "Where objects went, per policy (mean over replications)",
+        &title,
         "objects",
         names,
         &[
@@ -412,8 +442,8 @@ fn draw_charts(
     )
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
 
-    for f in COMPARE_CHARTS {
-        out.staged_by_path(&format!("{f}.{ext}"))?;
+    for (file, _) in &drawn {
+        out.staged_by_path(file)?;
     }
-    Ok(())
+    Ok(drawn)
 }
