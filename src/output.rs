@@ -33,13 +33,13 @@ const STAGING_PREFIX: &str = ".labelsim-staging-";
 /// Why an output folder cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: exists and is not a folder; choose another --out")]
+    #[error("{path}: exists and is not a folder")]
     NotADir { path: PathBuf },
     #[error("cannot create the output folder {path}: {source}")]
     Create { path: PathBuf, source: io::Error },
     #[error(
-        "{path} is in use by another labelsim process (another shard or --resume writing the same folder?); \
-         wait for it to finish or choose another --out"
+        "{path} is in use by another labelsim process (another shard or a resumed sweep writing the same folder?); \
+         wait for it to finish or choose another output folder"
     )]
     Locked { path: PathBuf },
     #[error("cannot lock the output folder {path}: {source}")]

@@ -205,7 +205,9 @@ fn a_guarded_run_stops_at_exactly_its_event_limit() {
                 assert_eq!(stop.reason, StopReason::MaxEvents { limit });
                 assert_eq!(
                     stop.to_string().split(" (").next().unwrap(),
-                    format!("stopped after {limit} events: --max-events {limit} reached")
+                    format!(
+                        "stopped after {limit} events: the limit of {limit} events was reached"
+                    )
                 );
             }
             other => panic!("limit {limit}: {other:?}"),

@@ -810,6 +810,11 @@ workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
     assert_eq!(s.stranded_at_stop, 7);
     assert_eq!(s.objects_dispatched, 0);
     assert_eq!(s.labeled_per_hour, None, "the job never ran");
+    // The manifest never reached the SQS queue: no backlog, not even for
+    // an instant (backlog_max agrees with backlog_mean and the series).
+    assert_eq!(s.backlog_max, 0);
+    assert_eq!(s.backlog_mean, Some(0.0));
+    assert!(out.timeseries.iter().all(|p| p.backlog == 0));
 }
 
 #[test]

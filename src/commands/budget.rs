@@ -5,7 +5,7 @@
 
 use crate::cli::RunOptions;
 use anyhow::{anyhow, bail, Result};
-use labelsim::budget::{self, Estimate, Limits, MemoryWatchdog, RunError, RunGuard};
+use labelsim::budget::{self, Estimate, Limits, MemoryWatchdog, RunError, RunGuard, StopReason};
 use std::sync::Arc;
 
 /// The limits of one command, from its options.
@@ -103,8 +103,20 @@ pub fn stopped(e: RunError) -> anyhow::Error {
         RunError::Stopped(_) if crate::signals::cancelled() => {
             anyhow::Error::new(crate::signals::Interrupted)
         }
-        RunError::Stopped(s) => anyhow!("{s}; nothing was written"),
+        RunError::Stopped(s) => anyhow!(
+            "{}; nothing was written",
+            s.describe(&reason_text(&s.reason))
+        ),
         RunError::Invariant(v) => anyhow!("{v}"),
+    }
+}
+
+/// Why a guard stopped, in the command's words: the event limit is the
+/// `--max-events` flag.
+pub fn reason_text(r: &StopReason) -> String {
+    match r {
+        StopReason::MaxEvents { limit } => format!("--max-events {limit} reached"),
+        other => other.to_string(),
     }
 }
 

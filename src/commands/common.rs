@@ -6,7 +6,7 @@ use crate::cli::ChartFormat;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelsim::model::catalog;
-use labelsim::output::OutputDir;
+use labelsim::output::{OutputDir, OutputError};
 use labelsim::plot::Format;
 use labelsim::runner::Aggregate;
 use labelsim::scenario::{LoadOptions, Scenario};
@@ -97,7 +97,11 @@ pub const CHARTS_SKIPPED: &str =
 /// Opens an output folder for a command (see [`OutputDir`]), saying when
 /// leftovers of a killed run were removed.
 pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
-    let out = OutputDir::open(dir)?;
+    let out = OutputDir::open(dir).map_err(|e| match e {
+        OutputError::NotADir { .. } => anyhow::anyhow!("{e}; choose another --out"),
+        OutputError::Locked { .. } => anyhow::anyhow!("{e} (--out)"),
+        e => e.into(),
+    })?;
     if !quiet {
         for p in out.cleaned() {
             eprintln!(

@@ -102,7 +102,10 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             // part of the evidence; nothing is written.
             return Err(match guard.guard.reason() {
                 Some(r) if !crate::signals::cancelled() => {
-                    anyhow!("plan stopped ({r}); nothing was written")
+                    anyhow!(
+                        "plan stopped ({}); nothing was written",
+                        crate::commands::budget::reason_text(&r)
+                    )
                 }
                 _ => anyhow::Error::new(crate::signals::Interrupted),
             });

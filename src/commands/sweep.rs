@@ -344,7 +344,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         // kept and --resume continues.
         let signal = crate::signals::cancelled();
         let why = match guard.guard.reason() {
-            Some(r) if !signal => format!("stopped ({r})"),
+            Some(r) if !signal => format!("stopped ({})", crate::commands::budget::reason_text(&r)),
             _ => "interrupted".to_string(),
         };
         eprintln!(

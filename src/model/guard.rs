@@ -24,7 +24,9 @@ pub enum StopReason {
 impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StopReason::MaxEvents { limit } => write!(f, "--max-events {limit} reached"),
+            StopReason::MaxEvents { limit } => {
+                write!(f, "the limit of {limit} events was reached")
+            }
             StopReason::Memory {
                 rss_bytes,
                 limit_bytes,
@@ -52,14 +54,27 @@ pub struct Stopped {
     pub context: String,
 }
 
+impl Stopped {
+    /// The stop in words, with `reason` for its reason: a command names
+    /// its own flag for the event limit (Display uses the library's words).
+    pub fn describe(&self, reason: &str) -> String {
+        let at = self.at;
+        match self.context.as_str() {
+            "" => format!(
+                "stopped after {} events: {reason} (at simulated time {at})",
+                self.events
+            ),
+            run => format!(
+                "stopped after {} events: {reason} ({run} at simulated time {at})",
+                self.events
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stopped after {} events: {}", self.events, self.reason)?;
-        if self.context.is_empty() {
-            write!(f, " (at simulated time {})", self.at)
-        } else {
-            write!(f, " ({} at simulated time {})", self.context, self.at)
-        }
+        f.write_str(&self.describe(&self.reason.to_string()))
     }
 }
 

@@ -612,10 +612,13 @@ impl<'a> Simulation<'a> {
     /// tasks withdrawn; tasks in workers' hands finish.
     fn end_job(&mut self, how: EndState) {
         self.log(0, TraceKind::JobEnded(how), None);
+        let mut manifest = Vec::new();
         if self.state == JobState::Initializing {
             // R1: a stop during Initializing strands the manifest: its
             // objects were handed over at creation, so they are counted
             // (received, accepted, stranded), never dropped from the ledgers.
+            // They were never sent to the SQS queue, so they do not pass
+            // through its level (backlog_max stays what the queue held).
             for p in 0..self.cfg.producers.len() {
                 for i in 0..manifest_size(self.cfg, p) {
                     if !self.bulk_may_continue(i) {
@@ -624,15 +627,15 @@ impl<'a> Simulation<'a> {
                     self.c.messages_produced += 1;
                     self.c.messages_received += 1;
                     let ids = self.ids.fresh();
-                    let q = self.admit(self.now, ids.publish, p as u16);
-                    self.enqueue(q);
+                    manifest.push(self.admit(self.now, ids.publish, p as u16));
                 }
             }
         }
         self.state = JobState::Ended;
         self.end_state = Some(how);
         self.snapshot_end();
-        while let Some(q) = self.queue.pop() {
+        let queued = std::iter::from_fn(|| self.queue.pop()).collect::<Vec<_>>();
+        for q in manifest.into_iter().chain(queued) {
             self.log(q.id, TraceKind::Stranded, None);
             self.c.stranded_at_stop += 1;
             self.leave_system(q.accepted_at);
