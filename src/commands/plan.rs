@@ -60,13 +60,12 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     }
     let mut design = sweep::design(&varies, None, scenario.seed).map_err(cli_error)?;
     plan::sort_ascending(&mut design);
-    let template = ScenarioTemplate::new(
+    let template = ScenarioTemplate::of(
         &scenario,
         LoadOptions {
             lenient: args.common.lenient,
         },
-    )
-    .map_err(|e| anyhow!(e))?;
+    )?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(cli_error)?;
     // What the search costs at least: every value at its first
     // replications (a bisection evaluates fewer values; straddling values

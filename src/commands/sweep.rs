@@ -232,13 +232,12 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     }
 
     // Build (and so validate) every point's scenario before running anything.
-    let template = ScenarioTemplate::new(
+    let template = ScenarioTemplate::of(
         &scenario,
         LoadOptions {
             lenient: args.common.lenient,
         },
-    )
-    .map_err(|e| anyhow!(e))?;
+    )?;
     let owned: Vec<usize> = (0..design.points.len())
         .filter(|&p| shard.is_none_or(|s| s.owns(p)))
         .collect();
