@@ -425,11 +425,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         for (&i, e) in cache {
             let mut row = value_cells(i, e, true);
             for m in &columns {
-                let q = labelsim::human::Quantity::of(m);
-                let r = |x| labelsim::human::within_range(m, x);
                 row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
-                    (Some(m), Some((lo, hi))) => {
-                        format!("{} [{}, {}]", q.format(m), q.format(r(lo)), q.format(r(hi)))
+                    (Some(mean), Some((lo, hi))) => {
+                        format!(
+                            "{} {}",
+                            labelsim::human::metric(m, mean),
+                            labelsim::human::interval(m, lo, hi)
+                        )
                     }
                     _ => "-".into(),
                 });

@@ -398,8 +398,11 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
                 None => "-".to_string(),
                 Some((m, lo, hi)) if lo == hi => q.format(m),
                 Some((m, lo, hi)) => {
-                    let r = |x| labelsim::human::within_range(&names[i], x);
-                    format!("{} [{}, {}]", q.format(m), q.format(r(lo)), q.format(r(hi)))
+                    format!(
+                        "{} {}",
+                        q.format(m),
+                        labelsim::human::interval(&names[i], lo, hi)
+                    )
                 }
             }
         }));
