@@ -70,6 +70,17 @@ pub fn metric(metric: &str, x: f64) -> String {
     Quantity::of(metric).format(x)
 }
 
+/// `metric`'s 95% interval as the printed tables show it: `[lo, hi]` in
+/// its units, each bound kept [`within_range`] of the metric.
+pub fn interval(metric: &str, lo: f64, hi: f64) -> String {
+    let q = Quantity::of(metric);
+    format!(
+        "[{}, {}]",
+        q.format(within_range(metric, lo)),
+        q.format(within_range(metric, hi))
+    )
+}
+
 /// Seconds in the two largest units: `2.50 s` (below 10 s), `45 s`,
 /// `8m 36s`, `1h 23m`, `5d 6h`; negative with a leading `-`.
 pub fn duration(secs: f64) -> String {
@@ -224,7 +235,21 @@ mod tests {
 
 #[cfg(test)]
 mod range_tests {
-    use super::within_range;
+    use super::{interval, within_range};
+
+    #[test]
+    fn intervals_are_printed_in_units_within_range() {
+        assert_eq!(
+            interval("time_to_label_p95_s", -7140.0, 80001.6),
+            "[0.00 s, 22h 13m]"
+        );
+        assert_eq!(
+            interval("worker_utilization", 0.9, 1.02),
+            "[90.00%, 100.00%]"
+        );
+        assert_eq!(interval("cost_usd", -3.0, 4_618.8), "[$0.00, $4,618.80]");
+        assert_eq!(interval("no_such_metric", -1.0, 2.5), "[-1, 2.500]");
+    }
 
     #[test]
     fn interval_bounds_stay_within_what_the_metric_can_be() {

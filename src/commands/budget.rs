@@ -56,7 +56,7 @@ impl Budget {
         if self.force {
             return Ok(());
         }
-        budget::check(est, &self.limits()).map_err(|e| anyhow!("{e}"))
+        Ok(budget::check(est, &self.limits())?)
     }
 
     /// The guard for the runs: an event budget if `--max-events`, a memory

@@ -17,9 +17,7 @@ use std::path::Path;
 /// without printing its warnings.
 fn load_quietly(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
     Ok(match path {
-        Some(p) => {
-            Scenario::load(p, LoadOptions { lenient }).map_err(|e| anyhow::anyhow!("{e}"))?
-        }
+        Some(p) => Scenario::load(p, LoadOptions { lenient })?,
         None => Scenario::bundled(),
     })
 }

@@ -46,7 +46,7 @@ fn contenders(args: &CompareArgs) -> Result<(labelsim::scenario::Scenario, Conte
         return Ok((scenario, c));
     }
     let entries = match &args.policies {
-        Some(f) => labelsim::scenario::load_policies(f).map_err(|e| anyhow!("{e}"))?,
+        Some(f) => labelsim::scenario::load_policies(f)?,
         None => scenario.spec.compare.clone().unwrap_or_default(),
     };
     let opts = LoadOptions {

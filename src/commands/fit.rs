@@ -35,7 +35,7 @@ pub fn fit(args: FitArgs) -> Result<i32> {
     let durations = data::read(&args.file, args.column.as_deref()).map_err(|e| match e {
         DataError::SeveralNumericColumns { .. } => anyhow!("{e} with --column NAME"),
         DataError::UnknownMeasure { .. } => anyhow!("--column: {e}"),
-        e => anyhow!("{e}"),
+        e => e.into(),
     })?;
     let report = fit_all(&durations.seconds).map_err(|e| anyhow!("{}: {e}", durations.origin))?;
 

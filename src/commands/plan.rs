@@ -60,13 +60,12 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     }
     let mut design = sweep::design(&varies, None, scenario.seed).map_err(cli_error)?;
     plan::sort_ascending(&mut design);
-    let template = ScenarioTemplate::new(
+    let template = ScenarioTemplate::of(
         &scenario,
         LoadOptions {
             lenient: args.common.lenient,
         },
-    )
-    .map_err(|e| anyhow!(e))?;
+    )?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(cli_error)?;
     // What the search costs at least: every value at its first
     // replications (a bisection evaluates fewer values; straddling values
@@ -429,11 +428,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         for (&i, e) in cache {
             let mut row = value_cells(i, e, true);
             for m in &columns {
-                let q = labelsim::human::Quantity::of(m);
-                let r = |x| labelsim::human::within_range(m, x);
                 row.push(match (e.agg.mean_of(m), e.agg.ci_of(m)) {
-                    (Some(m), Some((lo, hi))) => {
-                        format!("{} [{}, {}]", q.format(m), q.format(r(lo)), q.format(r(hi)))
+                    (Some(mean), Some((lo, hi))) => {
+                        format!(
+                            "{} {}",
+                            labelsim::human::metric(m, mean),
+                            labelsim::human::interval(m, lo, hi)
+                        )
                     }
                     _ => "-".into(),
                 });

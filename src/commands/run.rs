@@ -7,7 +7,7 @@ use super::common::{
 };
 use crate::cli::RunArgs;
 use anyhow::{Context, Result};
-use labelsim::model::catalog::{self as c, Unit};
+use labelsim::model::catalog as c;
 use labelsim::model::RunOutput;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format};
@@ -288,17 +288,9 @@ fn print_summary(
             continue;
         };
         let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
-        let (lo, hi) = (
-            labelsim::human::within_range(key, lo),
-            labelsim::human::within_range(key, hi),
-        );
-        // Durations and dollars in human units; counts, shares and rates as
-        // plain numbers (as in summary.csv).
-        let f = |x: f64| match c::unit(key) {
-            Some(Unit::Seconds) => labelsim::human::duration(x),
-            Some(Unit::Usd) => labelsim::human::money(x),
-            _ => fmt_num(x),
-        };
+        // In the metric's units, as sweep and plan print them: durations,
+        // dollars, shares as percentages (summary.csv keeps the numbers).
+        let f = |x: f64| labelsim::human::metric(key, x);
         let value = if key == c::QUEUED_AT_END {
             format!(
                 "{} / {}",
@@ -310,8 +302,9 @@ fn print_summary(
         };
         let ci = if r > 1 && key != c::QUEUED_AT_END {
             // Every reported quantity is non-negative: show the interval
-            // clipped at 0 (summary.json keeps the raw Student-t bounds).
-            format!("[{}, {}]", f(lo.max(0.0)), f(hi))
+            // clipped at 0, and within the metric's range (summary.json
+            // keeps the raw Student-t bounds).
+            labelsim::human::interval(key, lo.max(0.0), hi)
         } else {
             String::new()
         };

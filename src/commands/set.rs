@@ -5,7 +5,7 @@
 //! and messages as one written in the file. Every command that runs
 //! simulations takes it (through [`crate::commands::common::load_for`]).
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use labelsim::scenario::paths::{value_text, OverrideError, ParamPath, ScenarioTemplate};
 use labelsim::scenario::yaml::Value;
 use labelsim::scenario::{LoadOptions, Problem, Scenario};
@@ -20,14 +20,14 @@ pub struct Setting {
 impl Setting {
     /// Parses `PATH=VALUE`; VALUE is read as YAML (`9`, `2h`, `80/h`,
     /// `{dist: constant, value: 1m}`), and taken as text if it is not YAML.
-    pub fn parse(arg: &str) -> Result<Setting, String> {
+    pub fn parse(arg: &str) -> Result<Setting> {
         let (path, value) = arg.split_once('=').ok_or_else(|| {
-            format!("--set `{arg}`: write PATH=VALUE, e.g. `workers[team].count=9` or `job.max_concurrent_task_count=50`")
+            anyhow!("--set `{arg}`: write PATH=VALUE, e.g. `workers[team].count=9` or `job.max_concurrent_task_count=50`")
         })?;
-        let path = ParamPath::parse(path).map_err(|e| format!("--set: {e}"))?;
+        let path = ParamPath::parse(path).map_err(|e| anyhow!("--set: {e}"))?;
         let text = value.trim();
         if text.is_empty() {
-            return Err(format!("--set `{path}=`: no value"));
+            bail!("--set `{path}=`: no value");
         }
         let value = labelsim::scenario::yaml::value_from_arg(text);
         Ok(Setting { path, value })
@@ -50,14 +50,13 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
     let settings: Vec<Setting> = args
         .iter()
         .map(|a| Setting::parse(a))
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow!(e))?;
+        .collect::<Result<_>>()?;
     for (i, s) in settings.iter().enumerate() {
         if settings[..i].iter().any(|t| t.path == s.path) {
             return Err(anyhow!("--set `{}` is given twice", s.path));
         }
     }
-    let template = ScenarioTemplate::new(&scenario, opts).map_err(|e| anyhow!(e))?;
+    let template = ScenarioTemplate::of(&scenario, opts)?;
     let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
         ss.iter()
             .map(|s| (s.path.clone(), s.value.clone()))
@@ -130,9 +129,11 @@ mod tests {
         assert!(s.value.is_mapping());
         assert!(Setting::parse("workers[0].count")
             .unwrap_err()
+            .to_string()
             .contains("PATH=VALUE"));
         assert!(Setting::parse("workers[0].count=")
             .unwrap_err()
+            .to_string()
             .contains("no value"));
     }
 

@@ -232,13 +232,12 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     }
 
     // Build (and so validate) every point's scenario before running anything.
-    let template = ScenarioTemplate::new(
+    let template = ScenarioTemplate::of(
         &scenario,
         LoadOptions {
             lenient: args.common.lenient,
         },
-    )
-    .map_err(|e| anyhow!(e))?;
+    )?;
     let owned: Vec<usize> = (0..design.points.len())
         .filter(|&p| shard.is_none_or(|s| s.owns(p)))
         .collect();
@@ -399,8 +398,11 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
                 None => "-".to_string(),
                 Some((m, lo, hi)) if lo == hi => q.format(m),
                 Some((m, lo, hi)) => {
-                    let r = |x| labelsim::human::within_range(&names[i], x);
-                    format!("{} [{}, {}]", q.format(m), q.format(r(lo)), q.format(r(hi)))
+                    format!(
+                        "{} {}",
+                        q.format(m),
+                        labelsim::human::interval(&names[i], lo, hi)
+                    )
                 }
             }
         }));

@@ -41,10 +41,11 @@ impl fmt::Display for ParamPath {
 
 impl ParamPath {
     /// Parses `a.b[0].c[name]`.
-    pub fn parse(text: &str) -> Result<ParamPath, String> {
+    pub fn parse(text: &str) -> Result<ParamPath, PathError> {
         let t = text.trim();
-        let bad = |why: &str| {
-            format!("`{t}` is not a scenario path ({why}); write e.g. `job.max_concurrent_task_count`, `workers[0].count` or `producers[cameras].rate`")
+        let bad = |why: &'static str| PathError::Syntax {
+            text: t.to_string(),
+            why,
         };
         if t.is_empty() {
             return Err(bad("empty"));
@@ -106,31 +107,33 @@ impl ParamPath {
 
     /// Sets the field at this path in `doc` to `value`; mappings on the way
     /// are created when missing, list items must exist.
-    pub fn set(&self, doc: &mut Value, value: Value) -> Result<(), String> {
+    pub fn set(&self, doc: &mut Value, value: Value) -> Result<(), PathError> {
         let mut cur = doc;
         for (i, seg) in self.segs.iter().enumerate() {
             let last = i + 1 == self.segs.len();
-            let so_far = || format!("`{}`", self.text);
+            let path = || self.text.clone();
             cur = match seg {
                 PathSeg::Key(k) => {
                     if cur.is_null() {
                         *cur = Value::Mapping(Mapping::new());
                     }
                     if let Value::Sequence(items) = cur {
-                        let list = self.prefix(i);
-                        let by_name = items
+                        let first_name = items
                             .iter()
                             .find_map(|v| v.get("name").and_then(Value::as_str))
-                            .map(|n| format!(" or {list}[{n}]"))
-                            .unwrap_or_default();
-                        return Err(format!(
-                            "{}: {list} is a list: use {list}[0]{by_name}",
-                            so_far()
-                        ));
+                            .map(str::to_string);
+                        return Err(PathError::ListAsMapping {
+                            path: path(),
+                            list: self.prefix(i),
+                            first_name,
+                        });
                     }
                     let map = cur
                         .as_mapping_mut()
-                        .ok_or_else(|| format!("{}: `{k}` is not inside a mapping", so_far()))?;
+                        .ok_or_else(|| PathError::NotInMapping {
+                            path: path(),
+                            key: k.clone(),
+                        })?;
                     let key = Value::String(k.clone());
                     if last {
                         map.insert(key, value);
@@ -139,15 +142,15 @@ impl ParamPath {
                     map.entry(key).or_insert(Value::Null)
                 }
                 PathSeg::Index(n) => {
-                    let list = cur
-                        .as_sequence_mut()
-                        .ok_or_else(|| format!("{}: `[{n}]` needs a list", so_far()))?;
+                    let list = cur.as_sequence_mut().ok_or_else(|| PathError::NotAList {
+                        path: path(),
+                        item: n.to_string(),
+                    })?;
                     let len = list.len();
-                    let item = list.get_mut(*n).ok_or_else(|| {
-                        format!(
-                            "{}: index {n} is out of range (the list has {len} items)",
-                            so_far()
-                        )
+                    let item = list.get_mut(*n).ok_or_else(|| PathError::IndexOutOfRange {
+                        path: path(),
+                        index: *n,
+                        len,
                     })?;
                     if last {
                         *item = value;
@@ -156,9 +159,10 @@ impl ParamPath {
                     item
                 }
                 PathSeg::Name(name) => {
-                    let list = cur
-                        .as_sequence_mut()
-                        .ok_or_else(|| format!("{}: `[{name}]` needs a list", so_far()))?;
+                    let list = cur.as_sequence_mut().ok_or_else(|| PathError::NotAList {
+                        path: path(),
+                        item: name.clone(),
+                    })?;
                     let names: Vec<String> = list
                         .iter()
                         .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(excerpt))
@@ -167,12 +171,10 @@ impl ParamPath {
                     let item = list
                         .iter_mut()
                         .find(|v| v.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
-                        .ok_or_else(|| {
-                            format!(
-                                "{}: no item named `{name}` (names: {})",
-                                so_far(),
-                                names.join(", ")
-                            )
+                        .ok_or_else(|| PathError::NoItemNamed {
+                            path: path(),
+                            name: name.clone(),
+                            names,
                         })?;
                     if last {
                         *item = value;
@@ -185,6 +187,82 @@ impl ParamPath {
         Ok(())
     }
 }
+
+/// Why a parameter path cannot be parsed, or does not lead to a field of a
+/// scenario; or why a scenario's document cannot be used as a template.
+/// `Display` gives the message users read (without any flag name: a command
+/// adds `--set` or `--vary`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// Not a path by the grammar: the (trimmed) text, and why not.
+    Syntax { text: String, why: &'static str },
+    /// A key applied to a list (`workers.count`): the list's path and the
+    /// name of its first named item, if any, to suggest.
+    ListAsMapping {
+        path: String,
+        list: String,
+        first_name: Option<String>,
+    },
+    /// A key under something that is not a mapping.
+    NotInMapping { path: String, key: String },
+    /// `[n]` or `[name]` under something that is not a list: `item` is
+    /// the text between the brackets.
+    NotAList { path: String, item: String },
+    /// `[n]` past the end of the list.
+    IndexOutOfRange {
+        path: String,
+        index: usize,
+        len: usize,
+    },
+    /// `[name]` where no item has that name: the names there are (at most
+    /// 20, shortened).
+    NoItemNamed {
+        path: String,
+        name: String,
+        names: Vec<String>,
+    },
+    /// The scenario's document cannot be read, or a variant written, as
+    /// YAML: the YAML library's message.
+    Yaml(String),
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::Syntax { text, why } => write!(
+                f,
+                "`{text}` is not a scenario path ({why}); write e.g. `job.max_concurrent_task_count`, `workers[0].count` or `producers[cameras].rate`"
+            ),
+            PathError::ListAsMapping {
+                path,
+                list,
+                first_name,
+            } => {
+                write!(f, "`{path}`: {list} is a list: use {list}[0]")?;
+                match first_name {
+                    Some(n) => write!(f, " or {list}[{n}]"),
+                    None => Ok(()),
+                }
+            }
+            PathError::NotInMapping { path, key } => {
+                write!(f, "`{path}`: `{key}` is not inside a mapping")
+            }
+            PathError::NotAList { path, item } => write!(f, "`{path}`: `[{item}]` needs a list"),
+            PathError::IndexOutOfRange { path, index, len } => write!(
+                f,
+                "`{path}`: index {index} is out of range (the list has {len} items)"
+            ),
+            PathError::NoItemNamed { path, name, names } => write!(
+                f,
+                "`{path}`: no item named `{name}` (names: {})",
+                names.join(", ")
+            ),
+            PathError::Yaml(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
 
 /// Splits a field path as problems name it (`workers[0].service_time.mean`,
 /// `[1].name`, a key with any characters) into segments, never failing:
@@ -226,8 +304,10 @@ pub struct ScenarioTemplate {
 }
 
 impl ScenarioTemplate {
-    pub fn new(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, String> {
-        let doc: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| m)?;
+    /// The template of `scenario`; [`PathError::Yaml`] if its text cannot be
+    /// read back as YAML.
+    pub fn of(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, PathError> {
+        let doc: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| PathError::Yaml(m))?;
         Ok(ScenarioTemplate {
             doc,
             origin: scenario.origin.clone(),
@@ -236,9 +316,16 @@ impl ScenarioTemplate {
         })
     }
 
+    /// [`ScenarioTemplate::of`] with the error as its message, for callers
+    /// that keep errors as text (`compare::policies`, until it moves to
+    /// [`PathError`]).
+    pub fn new(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, String> {
+        ScenarioTemplate::of(scenario, opts).map_err(|e| e.to_string())
+    }
+
     /// Whether `path` leads to a field of this scenario (a list item that
     /// exists, no list addressed as a mapping), whatever the value.
-    pub fn check_path(&self, path: &ParamPath) -> Result<(), String> {
+    pub fn check_path(&self, path: &ParamPath) -> Result<(), PathError> {
         path.set(&mut self.doc.clone(), Value::Null)
     }
 
@@ -246,14 +333,16 @@ impl ScenarioTemplate {
     pub fn with(&self, overrides: &[(ParamPath, Value)]) -> Result<Scenario, OverrideError> {
         let mut doc = self.doc.clone();
         for (path, v) in overrides {
-            path.set(&mut doc, v.clone()).map_err(OverrideError::Path)?;
+            path.set(&mut doc, v.clone())
+                .map_err(|e| OverrideError::Path(Box::new(e)))?;
         }
         self.validate(&doc)
     }
 
     /// Validates a variant's document like a scenario file.
     fn validate(&self, doc: &Value) -> Result<Scenario, OverrideError> {
-        let text = yaml::to_string(doc).map_err(OverrideError::Path)?;
+        let text =
+            yaml::to_string(doc).map_err(|m| OverrideError::Path(Box::new(PathError::Yaml(m))))?;
         Scenario::from_str(&text, &self.origin, Path::new(&self.base_dir), self.opts)
             .map_err(OverrideError::Invalid)
     }
@@ -288,8 +377,10 @@ impl ScenarioTemplate {
 /// Why a variant could not be built. Fatal for the command.
 #[derive(Debug)]
 pub enum OverrideError {
-    /// The path does not lead anywhere in this scenario.
-    Path(String),
+    /// The path does not lead anywhere in this scenario (or the variant's
+    /// document cannot be written: [`PathError::Yaml`]). Boxed, to keep
+    /// the errors that hold this one small.
+    Path(Box<PathError>),
     /// The value makes the scenario invalid.
     Invalid(ScenarioError),
 }
@@ -297,7 +388,7 @@ pub enum OverrideError {
 impl fmt::Display for OverrideError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OverrideError::Path(m) => f.write_str(m),
+            OverrideError::Path(e) => e.fmt(f),
             OverrideError::Invalid(e) => {
                 let msgs: Vec<String> = e
                     .problems
@@ -407,20 +498,56 @@ mod tests {
         let err = ParamPath::parse("workers[3].count")
             .unwrap()
             .set(&mut doc, Value::from(1))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("out of range"), "{err}");
         let err = ParamPath::parse("workers[b].count")
             .unwrap()
             .set(&mut doc, Value::from(1))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no item named `b`"), "{err}");
         let err = ParamPath::parse("workers.count")
             .unwrap()
             .set(&mut doc, Value::from(1))
             .unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "`workers.count`: workers is a list: use workers[0] or workers[a]"
+        );
+    }
+
+    #[test]
+    fn messages_name_the_path_and_what_is_wrong() {
+        let msg = |path: &str, yaml: &str| {
+            let mut doc: Value = serde_yaml::from_str(yaml).unwrap();
+            ParamPath::parse(path)
+                .and_then(|p| p.set(&mut doc, Value::from(1)))
+                .unwrap_err()
+                .to_string()
+        };
+        let doc = "job: {limit: 3}\nworkers: [{name: a, count: 1}, {name: b}]\n";
+        assert_eq!(
+            msg(" job..k ", doc),
+            "`job..k` is not a scenario path (empty key); write e.g. `job.max_concurrent_task_count`, `workers[0].count` or `producers[cameras].rate`"
+        );
+        assert_eq!(
+            msg("job.limit.x", doc),
+            "`job.limit.x`: `x` is not inside a mapping"
+        );
+        assert_eq!(msg("job[0]", doc), "`job[0]`: `[0]` needs a list");
+        assert_eq!(msg("job[a].x", doc), "`job[a].x`: `[a]` needs a list");
+        assert_eq!(
+            msg("workers[2].count", doc),
+            "`workers[2].count`: index 2 is out of range (the list has 2 items)"
+        );
+        assert_eq!(
+            msg("workers[c].count", doc),
+            "`workers[c].count`: no item named `c` (names: a, b)"
+        );
+        assert_eq!(
+            msg("workers.count", "workers: [{count: 1}]\n"),
+            "`workers.count`: workers is a list: use workers[0]"
         );
     }
 }
