@@ -129,7 +129,7 @@ fn sweep_scaling() {
         1,
     )
     .unwrap();
-    let t = ScenarioTemplate::new(&base, LoadOptions::default()).unwrap();
+    let t = ScenarioTemplate::of(&base, LoadOptions::default()).unwrap();
     let configs: Vec<_> = design
         .points
         .iter()

@@ -20,7 +20,7 @@ use crate::engine::stats::mean_ci95;
 use crate::model::catalog;
 use crate::model::{RunOutput, RunSummary, SimConfig};
 use crate::runner::{self, Batch, Job, Seeding, WhenStopped};
-use crate::scenario::paths::{OverrideError, ScenarioTemplate};
+use crate::scenario::paths::{OverrideError, PathError, ScenarioTemplate};
 use crate::scenario::spec::PolicySpec;
 use crate::scenario::yaml::{self, Mapping, Value};
 use crate::scenario::{LoadOptions, Scenario};
@@ -36,7 +36,7 @@ pub enum CompareError {
     /// No policies and no second scenario.
     NothingToCompare,
     /// The scenario's own text could not be read back as a template.
-    Template(String),
+    Template(PathError),
     /// A policy makes the scenario invalid (`index` 0-based).
     Policy {
         index: usize,
@@ -57,7 +57,7 @@ impl fmt::Display for CompareError {
             CompareError::NothingToCompare => f.write_str(
                 "nothing to compare: the scenario has no `compare:` list of policies (e.g. `- {name: open, throttle: {policy: none}}`)",
             ),
-            CompareError::Template(m) => f.write_str(m),
+            CompareError::Template(e) => e.fmt(f),
             CompareError::Policy { index, name, error } => {
                 write!(f, "compare[{index}] ({name}): {error}")
             }
@@ -119,8 +119,9 @@ pub fn policies(
     if entries.is_empty() {
         return Err(CompareError::NothingToCompare);
     }
-    let template = ScenarioTemplate::new(scenario, opts).map_err(CompareError::Template)?;
-    let base: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| CompareError::Template(m))?;
+    let template = ScenarioTemplate::of(scenario, opts).map_err(CompareError::Template)?;
+    let base: Value = yaml::from_str(&scenario.text)
+        .map_err(|(m, _)| CompareError::Template(PathError::Yaml(m)))?;
     let mut names = Vec::new();
     let mut configs = Vec::new();
     for (index, e) in entries.iter().enumerate() {

@@ -201,13 +201,16 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> 
     }
 }
 
+/// No worker thread could be started (a process or memory limit).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start worker threads: {0}")]
+pub struct NoThreads(#[from] rayon::ThreadPoolBuildError);
+
 /// The one thread-pool constructor: `threads` workers (None: one per core).
 /// If that many threads cannot be started (a process limit), tries one.
-pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, NoThreads> {
     let build = |n: usize| rayon::ThreadPoolBuilder::new().num_threads(n).build();
-    build(threads.unwrap_or(0))
-        .or_else(|_| build(1))
-        .map_err(|e| format!("cannot start worker threads: {e}"))
+    Ok(build(threads.unwrap_or(0)).or_else(|_| build(1))?)
 }
 
 /// Mean and 95% confidence interval of every numeric metric across runs;

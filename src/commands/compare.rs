@@ -76,8 +76,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         replications,
         &args.common,
     )?;
-    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
-        .map_err(|e| anyhow!(e))?;
+    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))?;
     // The output folder is opened (created, locked) before the work.
     let out_dir = args.common.out.clone().unwrap_or_else(|| {
         PathBuf::from("results")

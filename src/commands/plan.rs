@@ -75,8 +75,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         initial,
         &args.common,
     )?;
-    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))
-        .map_err(|e| anyhow!(e))?;
+    let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))?;
     // The output folder is opened (created, locked) before the work.
     let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     crate::signals::install();
@@ -92,9 +91,9 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     // Replication r of value i draws the streams of (seed, i, r).
     let mut run = |jobs: &[(usize, u32)]| -> Result<Vec<labelsim::model::RunSummary>> {
         let pb = progress_bar(jobs.len() as u64, "plan runs", args.common.quiet);
-        let results = pool
-            .install(|| sweep::run_jobs(&configs, jobs, scenario.seed, &guard.guard, &|| pb.inc(1)))
-            .map_err(|e| anyhow!("{e}"))?;
+        let results = pool.install(|| {
+            sweep::run_jobs(&configs, jobs, scenario.seed, &guard.guard, &|| pb.inc(1))
+        })?;
         pb.finish_and_clear();
         if guard.guard.is_stopped() {
             // A signal, --max-events or --max-memory: no answer from

@@ -305,14 +305,14 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     let pb = progress_bar(total_runs, "sweep runs", args.common.quiet);
     pb.set_position(total_runs - jobs.len() as u64);
     let threads = args.common.threads.map(|t| t as usize);
-    let pool = labelsim::runner::thread_pool(threads).map_err(|e| anyhow!(e))?;
+    let pool = labelsim::runner::thread_pool(threads)?;
     let chunk = (pool.current_num_threads() * 16).max(32);
     let started = std::time::Instant::now();
     let mut interrupted = false;
     for part in jobs.chunks(chunk) {
-        let results = pool
-            .install(|| sweep::run_jobs(&configs, part, scenario.seed, &guard.guard, &|| pb.inc(1)))
-            .map_err(|e| anyhow!("{e}"))?;
+        let results = pool.install(|| {
+            sweep::run_jobs(&configs, part, scenario.seed, &guard.guard, &|| pb.inc(1))
+        })?;
         for (&(p, r), res) in part.iter().zip(results) {
             match res {
                 Some(s) => rows.push(sweep::row_of(&design, p, r, &s)),

@@ -316,13 +316,6 @@ impl ScenarioTemplate {
         })
     }
 
-    /// [`ScenarioTemplate::of`] with the error as its message, for callers
-    /// that keep errors as text (`compare::policies`, until it moves to
-    /// [`PathError`]).
-    pub fn new(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, String> {
-        ScenarioTemplate::of(scenario, opts).map_err(|e| e.to_string())
-    }
-
     /// Whether `path` leads to a field of this scenario (a list item that
     /// exists, no list addressed as a mapping), whatever the value.
     pub fn check_path(&self, path: &ParamPath) -> Result<(), PathError> {
