@@ -279,7 +279,7 @@ catalog! {
     OBJECTS_DISPATCHED = D::new("objects_dispatched", Count, "R3", "objects dispatched");
     OBJECTS_LABELED = D::new("objects_labeled", Count, "R2", "objects labeled").column("labeled");
     OBJECTS_FAILED = D::new("objects_failed", Count, "R2/R7", "objects failed (no submission)").effect("objects resolved with no submission (failed)");
-    EXPIRED_IN_QUEUE = D::new("expired_in_queue", Count, "R6", "expired in queue (R6, 14d)").column("expired (R6)").effect("objects expired after waiting in the queue").rule_column("expired in queue");
+    EXPIRED_IN_QUEUE = D::new("expired_in_queue", Count, "R6", "expired in queue (R6)").column("expired (R6)").effect("objects expired after waiting in the queue").rule_column("expired in queue");
     STRANDED_AT_STOP = D::new("stranded_at_stop", Count, "R1", "stranded at stop (R1)").effect("objects stranded in the queue at the stop").rule_column("stranded at stop");
     QUEUED_AT_END = D::new("queued_at_end", Count, "R3", "queued / in progress at end").axis("queued at end");
     IN_PROGRESS_AT_END = D::new("in_progress_at_end", Count, "R2", "in progress at end");
