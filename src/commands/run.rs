@@ -281,7 +281,13 @@ fn print_summary(
         .chain(labelsim::model::metrics::breakdown_names(&scenario.sim))
         .chain(cost_rows.iter().copied());
     for key in rows {
-        let label = c::label(key).unwrap_or_else(|| key.to_string());
+        let mut label = c::label(key).unwrap_or_else(|| key.to_string());
+        if key == c::EXPIRED_IN_QUEUE {
+            // R6 with this scenario's retention: `expired in queue (R6, 14d)`.
+            if let Some(l) = label.strip_suffix(')') {
+                label = format!("{l}, {})", scenario.sim.job.queue_retention.human());
+            }
+        }
         let Some(m) = agg.mean_of(key) else {
             // SPEC §4a: an empty sample has no value.
             outln!("  {label:<32} {:>14}   no value in any replication", "-");

@@ -1,8 +1,9 @@
 //! The metric catalog: every metric defined once, with its key, the label
-//! printed for it, its unit, the SPEC rule it reports on and how it
-//! aggregates over replications. The printed summary of `run`, the "what
-//! each rule did" tables, the compare and sweep tables and the printed units
-//! ([`crate::human`]) read it; docs/model.md's glossary must mention every
+//! printed for it, its unit (and what it counts), the SPEC rule it reports
+//! on and how it aggregates over replications. The printed summary of
+//! `run`, the "what each rule did" tables, the compare and sweep tables, the
+//! printed units ([`crate::human`]) and the charts' axis text
+//! ([`axis_label`]) read it; docs/model.md's glossary must mention every
 //! key (a test checks both that and that every key a run emits is here).
 //!
 //! Adding a metric is one line in [`CATALOG`] (which also defines its
@@ -19,18 +20,21 @@
 /// What a metric's numbers are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
-    /// Objects, messages, tasks, requests, events: whole numbers.
+    /// Objects, messages, tasks, requests, events: whole numbers (what
+    /// is counted is the entry's [`MetricDef::noun`]).
     Count,
     /// A level averaged over time, or another real number with no unit of
-    /// its own (objects on average).
+    /// its own (objects on average; the entry's [`MetricDef::noun`]).
     Number,
     /// Seconds [s].
     Seconds,
-    /// A fraction of 1 (utilization, shares, accuracy).
+    /// A fraction of 1 (utilization, shares, accuracy), of the entry's
+    /// [`MetricDef::noun`].
     Fraction,
     /// US dollars (a total, or per object or per label).
     Usd,
-    /// Objects per hour [objects/h].
+    /// Objects per hour [objects/h] (the entry's [`MetricDef::noun`] per
+    /// hour).
     PerHour,
     /// Worker-hours [h].
     Hours,
@@ -58,6 +62,13 @@ pub struct MetricDef {
     /// What `run` prints for it (its summary row's label).
     pub label: &'static str,
     pub unit: Unit,
+    /// What the unit counts (a count or level: `messages`, `tasks`), is a
+    /// fraction of (`on-shift time`) or is per hour: `objects` unless
+    /// [`MetricDef::of`] says otherwise. Charts show it as the unit.
+    pub noun: &'static str,
+    /// Words for a chart axis where the label does not suit one (it holds
+    /// the unit already, or another metric's value); None: the label.
+    pub axis: Option<&'static str>,
     /// The SPEC rule(s) it reports on (`R6`, `R1/R8`, `P5`); empty for none.
     pub rule: &'static str,
     pub aggregate: Aggregate,
@@ -81,6 +92,8 @@ impl MetricDef {
             key,
             label,
             unit,
+            noun: "objects",
+            axis: None,
             rule,
             aggregate: match unit {
                 Unit::Text => Aggregate::MostFrequent,
@@ -90,6 +103,15 @@ impl MetricDef {
             effect: None,
             rule_column: None,
         }
+    }
+    /// What the unit counts or is a fraction of, if not objects.
+    const fn of(mut self, noun: &'static str) -> MetricDef {
+        self.noun = noun;
+        self
+    }
+    const fn axis(mut self, words: &'static str) -> MetricDef {
+        self.axis = Some(words);
+        self
     }
     const fn column(mut self, c: &'static str) -> MetricDef {
         self.column = Some(c);
@@ -122,6 +144,23 @@ impl MetricDef {
         let stage = before.is_empty();
         !name.is_empty() && (!stage || !name.contains('.'))
     }
+
+    /// The unit as a chart axis shows it, in brackets after the words:
+    /// `s`, `fraction of objects`, `messages`, `objects per hour`, `USD`,
+    /// `h`; None for text. The charts read it back
+    /// ([`crate::plot::axis::Quantity::of_axis_label`]): `s` is a time,
+    /// `fraction ...` a share, anything else a non-negative amount.
+    pub fn axis_unit(&self) -> Option<String> {
+        Some(match self.unit {
+            Unit::Count | Unit::Number => self.noun.to_string(),
+            Unit::Seconds => "s".into(),
+            Unit::Fraction => format!("fraction of {}", self.noun),
+            Unit::Usd => "USD".into(),
+            Unit::PerHour => format!("{} per hour", self.noun),
+            Unit::Hours => "h".into(),
+            Unit::Text => return None,
+        })
+    }
 }
 
 /// The catalog entry of `key`: its own, or its family's; None for a key no
@@ -139,15 +178,45 @@ pub fn unit(key: &str) -> Option<Unit> {
 }
 
 /// The label of `key`: its entry's, with a family's placeholder replaced
-/// by the name in `key` (`labeled_within_24h`: `labeled within 24h`).
+/// by the name in `key` (`labeled_within_24h`: `labeled within 24h`), or
+/// the name put first where the label has no placeholder
+/// (`incoming.sent`: `incoming: sent`).
 pub fn label(key: &str) -> Option<String> {
     let d = def(key)?;
+    Some(with_name(d, key, d.label))
+}
+
+/// `text` of `d` with the name in `key` for a family (see [`label`]).
+fn with_name(d: &MetricDef, key: &str, text: &str) -> String {
     let Some((before, rest)) = d.key.split_once('<') else {
-        return Some(d.label.to_string());
+        return text.to_string();
     };
-    let (placeholder, after) = rest.split_once('>')?;
-    let name = key.strip_prefix(before)?.strip_suffix(after)?;
-    Some(d.label.replace(&format!("<{placeholder}>"), name))
+    let (placeholder, after) = rest.split_once('>').unwrap_or((rest, ""));
+    let Some(name) = key.strip_prefix(before).and_then(|k| k.strip_suffix(after)) else {
+        return text.to_string();
+    };
+    let placeholder = format!("<{placeholder}>");
+    if text.contains(&placeholder) {
+        text.replace(&placeholder, name)
+    } else {
+        format!("{name}: {text}")
+    }
+}
+
+/// The text of `key` on a chart axis: its label (or [`MetricDef::axis`])
+/// with the unit in brackets, `time to label, p95 [s]`, `labeled within
+/// 24h [fraction of objects]`, `incoming: sent [messages]`; a label that
+/// ends with its unit (`cost [USD]`) keeps it once. None for a key no
+/// metric has.
+pub fn axis_label(key: &str) -> Option<String> {
+    let d = def(key)?;
+    let words = with_name(d, key, d.axis.unwrap_or(d.label));
+    let Some(unit) = d.axis_unit() else {
+        return Some(words);
+    };
+    let unit = format!(" [{unit}]");
+    let words = words.strip_suffix(&unit).unwrap_or(&words);
+    Some(format!("{words}{unit}"))
 }
 
 /// The rows of run's "what each rule did" table, in order (each has an
@@ -202,47 +271,47 @@ use MetricDef as D;
 use Unit::{Count, Fraction, Hours, Number, PerHour, Seconds, Text, Usd};
 
 catalog! {
-    MESSAGES_RECEIVED = D::new("messages_received", Count, "R1/R9", "messages received");
-    DUPLICATES_DROPPED = D::new("duplicates_dropped", Count, "R9", "duplicates dropped (R9)").effect("duplicate messages dropped").rule_column("duplicates dropped");
-    LOST_NOT_IN_PROGRESS = D::new("lost_not_in_progress", Count, "R1", "lost: not in progress (R1)").effect("messages lost while the job was initializing");
-    LOST_AFTER_STOP = D::new("lost_after_stop", Count, "R1", "lost: after stop (R1)").effect("messages lost after the job stopped").rule_column("lost after stop");
+    MESSAGES_RECEIVED = D::new("messages_received", Count, "R1/R9", "messages received").of("messages");
+    DUPLICATES_DROPPED = D::new("duplicates_dropped", Count, "R9", "duplicates dropped (R9)").of("messages").effect("duplicate messages dropped").rule_column("duplicates dropped");
+    LOST_NOT_IN_PROGRESS = D::new("lost_not_in_progress", Count, "R1", "lost: not in progress (R1)").of("messages").effect("messages lost while the job was initializing");
+    LOST_AFTER_STOP = D::new("lost_after_stop", Count, "R1", "lost: after stop (R1)").of("messages").effect("messages lost after the job stopped").rule_column("lost after stop");
     OBJECTS_ACCEPTED = D::new("objects_accepted", Count, "R1/R9", "objects accepted");
     OBJECTS_DISPATCHED = D::new("objects_dispatched", Count, "R3", "objects dispatched");
     OBJECTS_LABELED = D::new("objects_labeled", Count, "R2", "objects labeled").column("labeled");
     OBJECTS_FAILED = D::new("objects_failed", Count, "R2/R7", "objects failed (no submission)").effect("objects resolved with no submission (failed)");
-    EXPIRED_IN_QUEUE = D::new("expired_in_queue", Count, "R6", "expired in queue (R6, 14d)").column("expired (R6)").effect("objects expired after waiting in the queue").rule_column("expired in queue");
+    EXPIRED_IN_QUEUE = D::new("expired_in_queue", Count, "R6", "expired in queue (R6)").column("expired (R6)").effect("objects expired after waiting in the queue").rule_column("expired in queue");
     STRANDED_AT_STOP = D::new("stranded_at_stop", Count, "R1", "stranded at stop (R1)").effect("objects stranded in the queue at the stop").rule_column("stranded at stop");
-    QUEUED_AT_END = D::new("queued_at_end", Count, "R3", "queued / in progress at end");
+    QUEUED_AT_END = D::new("queued_at_end", Count, "R3", "queued / in progress at end").axis("queued at end");
     IN_PROGRESS_AT_END = D::new("in_progress_at_end", Count, "R2", "in progress at end");
-    TASKS_CREATED = D::new("tasks_created", Count, "R2", "tasks created");
-    TASKS_SUBMITTED = D::new("tasks_submitted", Count, "R7", "tasks submitted");
-    TASKS_DECLINED = D::new("tasks_declined", Count, "R7", "tasks declined").effect("tasks declined").rule_column("tasks declined");
-    TASKS_TIMED_OUT = D::new("tasks_timed_out", Count, "R7", "tasks timed out").effect("tasks timed out");
-    TASKS_EXPIRED = D::new("tasks_expired", Count, "R7", "tasks expired").effect("tasks expired at the availability lifetime").rule_column("tasks expired");
-    TASKS_WITHDRAWN = D::new("tasks_withdrawn", Count, "R1", "tasks withdrawn").effect("tasks withdrawn at the stop");
-    TASKS_DROPPED = D::new("tasks_dropped", Count, "R7/R1", "tasks dropped");
+    TASKS_CREATED = D::new("tasks_created", Count, "R2", "tasks created").of("tasks");
+    TASKS_SUBMITTED = D::new("tasks_submitted", Count, "R7", "tasks submitted").of("tasks");
+    TASKS_DECLINED = D::new("tasks_declined", Count, "R7", "tasks declined").of("tasks").effect("tasks declined").rule_column("tasks declined");
+    TASKS_TIMED_OUT = D::new("tasks_timed_out", Count, "R7", "tasks timed out").of("tasks").effect("tasks timed out");
+    TASKS_EXPIRED = D::new("tasks_expired", Count, "R7", "tasks expired").of("tasks").effect("tasks expired at the availability lifetime").rule_column("tasks expired");
+    TASKS_WITHDRAWN = D::new("tasks_withdrawn", Count, "R1", "tasks withdrawn").of("tasks").effect("tasks withdrawn at the stop");
+    TASKS_DROPPED = D::new("tasks_dropped", Count, "R7/R1", "tasks dropped").of("tasks");
     TIME_TO_LABEL_MEAN_S = D::new("time_to_label_mean_s", Seconds, "R2", "time to label, mean");
     TIME_TO_LABEL_P50_S = D::new("time_to_label_p50_s", Seconds, "R2", "time to label, p50");
     TIME_TO_LABEL_P95_S = D::new("time_to_label_p95_s", Seconds, "R2", "time to label, p95");
     TIME_TO_LABEL_P99_S = D::new("time_to_label_p99_s", Seconds, "R2", "time to label, p99");
     QUEUE_WAIT_MEAN_S = D::new("queue_wait_mean_s", Seconds, "R3/R4", "queue wait (SQS), mean");
     POOL_WAIT_MEAN_S = D::new("pool_wait_mean_s", Seconds, "R7", "pool wait (for a worker), mean");
-    POOL_WAIT_POSITIVE_FRACTION = D::new("pool_wait_positive_fraction", Fraction, "R7", "share waiting for a worker");
+    POOL_WAIT_POSITIVE_FRACTION = D::new("pool_wait_positive_fraction", Fraction, "R7", "share waiting for a worker").axis("objects that waited for a worker");
     BACKLOG_MAX = D::new("backlog_max", Count, "R3", "backlog, max").effect("longest SQS backlog");
     BACKLOG_MEAN = D::new("backlog_mean", Number, "R3", "backlog, mean");
     AVAILABLE_MAX = D::new("available_max", Count, "R3", "available to workers (A), max").effect("most objects available to workers at once (A)");
     AVAILABLE_MEAN = D::new("available_mean", Number, "R3", "available to workers (A), mean");
-    WORKER_UTILIZATION = D::new("worker_utilization", Fraction, "R7", "worker utilization");
-    LABELED_PER_HOUR = D::new("labeled_per_hour", PerHour, "R1/R2", "labeled per hour");
+    WORKER_UTILIZATION = D::new("worker_utilization", Fraction, "R7", "worker utilization").of("on-shift time");
+    LABELED_PER_HOUR = D::new("labeled_per_hour", PerHour, "R1/R2", "labeled per hour").axis("labeled");
     TEST_EVENTS_ACCEPTED = D::new("test_events_accepted", Count, "R10", "S3 test events accepted").effect("S3 test events labeled as objects");
     JOB_END_STATE = D::new("job_end_state", Text, "R1/R8", "job end").effect("how the job ended (most frequent)");
     JOB_END_TIME_S = D::new("job_end_time_s", Seconds, "R1/R8", "job end time").effect("when the job ended [s]");
-    MESSAGES_PRODUCED = D::new("messages_produced", Count, "R9/R12", "messages produced");
-    REDELIVERIES = D::new("redeliveries", Count, "R9", "redeliveries");
-    HELD_AT_END = D::new("held_at_end", Count, "R12", "held at the sender at end").column("held at sender").effect("messages held at the sender at the end").rule_column("held at sender");
-    HELD_AT_SENDER_MAX = D::new("held_at_sender_max", Count, "R12", "held at the sender, max");
+    MESSAGES_PRODUCED = D::new("messages_produced", Count, "R9/R12", "messages produced").of("messages");
+    REDELIVERIES = D::new("redeliveries", Count, "R9", "redeliveries").of("messages");
+    HELD_AT_END = D::new("held_at_end", Count, "R12", "held at the sender at end").of("messages").column("held at sender").effect("messages held at the sender at the end").rule_column("held at sender");
+    HELD_AT_SENDER_MAX = D::new("held_at_sender_max", Count, "R12", "held at the sender, max").of("messages");
     SENDER_WAIT_MEAN_S = D::new("sender_wait_mean_s", Seconds, "R12", "sender wait, mean");
-    KEEPALIVE_MESSAGES = D::new("keepalive_messages", Count, "R12", "keep-alive heartbeats").effect("keep-alive heartbeats sent");
+    KEEPALIVE_MESSAGES = D::new("keepalive_messages", Count, "R12", "keep-alive heartbeats").of("messages").effect("keep-alive heartbeats sent");
     E2E_TIME_TO_LABEL_MEAN_S = D::new("e2e_time_to_label_mean_s", Seconds, "R12", "end-to-end time to label, mean");
     E2E_TIME_TO_LABEL_P50_S = D::new("e2e_time_to_label_p50_s", Seconds, "R12", "end-to-end time to label, p50").column("e2e p50");
     E2E_TIME_TO_LABEL_P95_S = D::new("e2e_time_to_label_p95_s", Seconds, "R12", "end-to-end time to label, p95").column("e2e p95");
@@ -254,88 +323,88 @@ catalog! {
     DUPLICATE_COST_PAID_USD = D::new("duplicate_cost_paid_usd", Usd, "R9", "duplicates paid for [USD]");
     DUPLICATE_COST_AVOIDED_USD = D::new("duplicate_cost_avoided_usd", Usd, "R9", "duplicates avoided (R9) [USD]");
     WARMUP_S = D::new("warmup_s", Seconds, "", "warm-up left out");
-    EVENTS = D::new("events", Count, "", "events");
+    EVENTS = D::new("events", Count, "", "events").of("events");
     // Families (SPEC §4a).
     LABELED_WITHIN = D::new("labeled_within_<d>", Fraction, "R2", "labeled within <d>");
-    WORKERS_UTILIZATION = D::new("workers.<group>.utilization", Fraction, "R7", "utilization: <group>");
+    WORKERS_UTILIZATION = D::new("workers.<group>.utilization", Fraction, "R7", "utilization: <group>").of("on-shift time");
     PRODUCERS_TIME_TO_LABEL_MEAN_S = D::new("producers.<name>.time_to_label_mean_s", Seconds, "R1/R2", "time to label, mean: <name>");
     PRODUCERS_TIME_TO_LABEL_P95_S = D::new("producers.<name>.time_to_label_p95_s", Seconds, "R1/R2", "time to label, p95: <name>");
     // Pipeline queues (SPEC §6; shared with consumers where both count it).
-    STAGE_SENT = D::new("<stage>.sent", Count, "P1", "sent");
-    STAGE_FIFO_DEDUPLICATED = D::new("<stage>.fifo_deduplicated", Count, "P4", "FIFO deduplicated");
-    STAGE_ENQUEUED = D::new("<stage>.enqueued", Count, "P1", "enqueued");
-    STAGE_DUPLICATES_DELIVERED = D::new("<stage>.duplicates_delivered", Count, "P3", "duplicates delivered");
-    STAGE_RECEIVED = D::new("<stage>.received", Count, "P2", "received");
-    STAGE_DELETED = D::new("<stage>.deleted", Count, "P2", "deleted");
-    STAGE_DELETE_FAILURES = D::new("<stage>.delete_failures", Count, "P2", "delete failures");
-    STAGE_EXPIRED = D::new("<stage>.expired", Count, "P1", "expired");
-    STAGE_DEAD_LETTERED = D::new("<stage>.dead_lettered", Count, "P1", "dead-lettered");
-    STAGE_DEAD_LETTER_EXPIRED = D::new("<stage>.dead_letter_expired", Count, "P1", "expired in the dead-letter queue");
-    STAGE_DEAD_LETTER_AT_END = D::new("<stage>.dead_letter_at_end", Count, "P1", "in the dead-letter queue at end");
-    STAGE_VISIBLE_AT_END = D::new("<stage>.visible_at_end", Count, "P1", "visible at end");
-    STAGE_IN_FLIGHT_AT_END = D::new("<stage>.in_flight_at_end", Count, "P1", "in flight at end");
-    STAGE_DELAYED_AT_END = D::new("<stage>.delayed_at_end", Count, "P1", "delayed at end");
-    STAGE_SEND_PENDING_AT_END = D::new("<stage>.send_pending_at_end", Count, "P1", "sends pending at end");
-    STAGE_REQUESTS = D::new("<stage>.requests", Count, "P2", "requests");
-    STAGE_SEND_REQUESTS = D::new("<stage>.send_requests", Count, "P2", "send requests");
-    STAGE_RECEIVE_REQUESTS = D::new("<stage>.receive_requests", Count, "P2", "receive requests");
-    STAGE_DELETE_REQUESTS = D::new("<stage>.delete_requests", Count, "P2", "delete requests");
-    STAGE_EMPTY_RECEIVES = D::new("<stage>.empty_receives", Count, "P2", "empty receives");
-    STAGE_THROTTLED_REQUESTS = D::new("<stage>.throttled_requests", Count, "P2", "throttled requests");
-    STAGE_ORDER_VIOLATIONS = D::new("<stage>.order_violations", Count, "P4", "FIFO order violations");
-    STAGE_VISIBLE_MEAN = D::new("<stage>.visible_mean", Number, "P1", "visible, mean");
-    STAGE_VISIBLE_MAX = D::new("<stage>.visible_max", Count, "P1", "visible, max");
-    STAGE_IN_FLIGHT_MEAN = D::new("<stage>.in_flight_mean", Number, "P1", "in flight, mean");
-    STAGE_IN_FLIGHT_MAX = D::new("<stage>.in_flight_max", Count, "P1", "in flight, max");
+    STAGE_SENT = D::new("<stage>.sent", Count, "P1", "sent").of("messages");
+    STAGE_FIFO_DEDUPLICATED = D::new("<stage>.fifo_deduplicated", Count, "P4", "FIFO deduplicated").of("messages");
+    STAGE_ENQUEUED = D::new("<stage>.enqueued", Count, "P1", "enqueued").of("messages");
+    STAGE_DUPLICATES_DELIVERED = D::new("<stage>.duplicates_delivered", Count, "P3", "duplicates delivered").of("messages");
+    STAGE_RECEIVED = D::new("<stage>.received", Count, "P2", "received").of("messages");
+    STAGE_DELETED = D::new("<stage>.deleted", Count, "P2", "deleted").of("messages");
+    STAGE_DELETE_FAILURES = D::new("<stage>.delete_failures", Count, "P2", "delete failures").of("requests");
+    STAGE_EXPIRED = D::new("<stage>.expired", Count, "P1", "expired").of("messages");
+    STAGE_DEAD_LETTERED = D::new("<stage>.dead_lettered", Count, "P1", "dead-lettered").of("messages");
+    STAGE_DEAD_LETTER_EXPIRED = D::new("<stage>.dead_letter_expired", Count, "P1", "expired in the dead-letter queue").of("messages");
+    STAGE_DEAD_LETTER_AT_END = D::new("<stage>.dead_letter_at_end", Count, "P1", "in the dead-letter queue at end").of("messages");
+    STAGE_VISIBLE_AT_END = D::new("<stage>.visible_at_end", Count, "P1", "visible at end").of("messages");
+    STAGE_IN_FLIGHT_AT_END = D::new("<stage>.in_flight_at_end", Count, "P1", "in flight at end").of("messages");
+    STAGE_DELAYED_AT_END = D::new("<stage>.delayed_at_end", Count, "P1", "delayed at end").of("messages");
+    STAGE_SEND_PENDING_AT_END = D::new("<stage>.send_pending_at_end", Count, "P1", "sends pending at end").of("messages");
+    STAGE_REQUESTS = D::new("<stage>.requests", Count, "P2", "requests").of("requests");
+    STAGE_SEND_REQUESTS = D::new("<stage>.send_requests", Count, "P2", "send requests").of("requests");
+    STAGE_RECEIVE_REQUESTS = D::new("<stage>.receive_requests", Count, "P2", "receive requests").of("requests");
+    STAGE_DELETE_REQUESTS = D::new("<stage>.delete_requests", Count, "P2", "delete requests").of("requests");
+    STAGE_EMPTY_RECEIVES = D::new("<stage>.empty_receives", Count, "P2", "empty receives").of("requests");
+    STAGE_THROTTLED_REQUESTS = D::new("<stage>.throttled_requests", Count, "P2", "throttled requests").of("requests");
+    STAGE_ORDER_VIOLATIONS = D::new("<stage>.order_violations", Count, "P4", "FIFO order violations").of("messages");
+    STAGE_VISIBLE_MEAN = D::new("<stage>.visible_mean", Number, "P1", "visible, mean").of("messages");
+    STAGE_VISIBLE_MAX = D::new("<stage>.visible_max", Count, "P1", "visible, max").of("messages");
+    STAGE_IN_FLIGHT_MEAN = D::new("<stage>.in_flight_mean", Number, "P1", "in flight, mean").of("messages");
+    STAGE_IN_FLIGHT_MAX = D::new("<stage>.in_flight_max", Count, "P1", "in flight, max").of("messages");
     STAGE_QUEUE_WAIT_MEAN_S = D::new("<stage>.queue_wait_mean_s", Seconds, "P2", "queue wait, mean");
     STAGE_QUEUE_WAIT_P50_S = D::new("<stage>.queue_wait_p50_s", Seconds, "P2", "queue wait, p50");
     STAGE_QUEUE_WAIT_P95_S = D::new("<stage>.queue_wait_p95_s", Seconds, "P2", "queue wait, p95");
     STAGE_QUEUE_WAIT_P99_S = D::new("<stage>.queue_wait_p99_s", Seconds, "P2", "queue wait, p99");
     // Pipeline consumers.
-    STAGE_PROCESSED = D::new("<stage>.processed", Count, "P5", "processed");
-    STAGE_RESULTS = D::new("<stage>.results", Count, "P5", "results");
-    STAGE_FAILURES = D::new("<stage>.failures", Count, "P5", "failures");
-    STAGE_POISON_FAILURES = D::new("<stage>.poison_failures", Count, "P5", "poison failures");
-    STAGE_SKIPPED = D::new("<stage>.skipped", Count, "P5", "skipped");
+    STAGE_PROCESSED = D::new("<stage>.processed", Count, "P5", "processed").of("messages");
+    STAGE_RESULTS = D::new("<stage>.results", Count, "P5", "results").of("messages");
+    STAGE_FAILURES = D::new("<stage>.failures", Count, "P5", "failures").of("messages");
+    STAGE_POISON_FAILURES = D::new("<stage>.poison_failures", Count, "P5", "poison failures").of("messages");
+    STAGE_SKIPPED = D::new("<stage>.skipped", Count, "P5", "skipped").of("messages");
     STAGE_MACHINE_LABELED = D::new("<stage>.machine_labeled", Count, "P6", "machine labeled");
     STAGE_ROUTED_TO_HUMANS = D::new("<stage>.routed_to_humans", Count, "P6", "routed to humans");
     STAGE_AUDITED = D::new("<stage>.audited", Count, "P6", "audited");
-    STAGE_TEST_EVENTS_DISCARDED = D::new("<stage>.test_events_discarded", Count, "P7", "test events discarded");
-    STAGE_UTILIZATION = D::new("<stage>.utilization", Fraction, "P5", "utilization");
-    STAGE_ACCURACY_MACHINE = D::new("<stage>.accuracy_machine", Fraction, "P6", "machine accuracy");
+    STAGE_TEST_EVENTS_DISCARDED = D::new("<stage>.test_events_discarded", Count, "P7", "test events discarded").of("messages");
+    STAGE_UTILIZATION = D::new("<stage>.utilization", Fraction, "P5", "utilization").of("poller time");
+    STAGE_ACCURACY_MACHINE = D::new("<stage>.accuracy_machine", Fraction, "P6", "machine accuracy").of("machine-labeled objects");
     // The pipeline's index.
-    INDEX_WRITES = D::new("index.writes", Count, "P7", "index writes");
-    INDEX_BULK_REQUESTS = D::new("index.bulk_requests", Count, "P7", "index bulk requests");
-    INDEX_COMPLETED = D::new("index.completed", Count, "P7", "index writes completed");
-    INDEX_INDEXED_DOCUMENTS = D::new("index.indexed_documents", Count, "P7", "indexed documents");
-    INDEX_INDEX_OVERWRITES = D::new("index.index_overwrites", Count, "P7", "index overwrites");
-    INDEX_BUFFERED_AT_END = D::new("index.buffered_at_end", Count, "P7", "index buffered at end");
-    INDEX_IN_FLIGHT_AT_END = D::new("index.in_flight_at_end", Count, "P7", "index in flight at end");
-    INDEX_AWAITING_REFRESH_AT_END = D::new("index.awaiting_refresh_at_end", Count, "P7", "awaiting refresh at end");
+    INDEX_WRITES = D::new("index.writes", Count, "P7", "index writes").of("writes");
+    INDEX_BULK_REQUESTS = D::new("index.bulk_requests", Count, "P7", "index bulk requests").of("requests");
+    INDEX_COMPLETED = D::new("index.completed", Count, "P7", "index writes completed").of("writes");
+    INDEX_INDEXED_DOCUMENTS = D::new("index.indexed_documents", Count, "P7", "indexed documents").of("documents");
+    INDEX_INDEX_OVERWRITES = D::new("index.index_overwrites", Count, "P7", "index overwrites").of("writes");
+    INDEX_BUFFERED_AT_END = D::new("index.buffered_at_end", Count, "P7", "index buffered at end").of("writes");
+    INDEX_IN_FLIGHT_AT_END = D::new("index.in_flight_at_end", Count, "P7", "index in flight at end").of("writes");
+    INDEX_AWAITING_REFRESH_AT_END = D::new("index.awaiting_refresh_at_end", Count, "P7", "awaiting refresh at end").of("writes");
     // The pipeline's totals over stages.
-    SENT = D::new("sent", Count, "P1", "sent");
-    ENQUEUED = D::new("enqueued", Count, "P1", "enqueued");
-    FIFO_DEDUPLICATED = D::new("fifo_deduplicated", Count, "P4", "FIFO deduplicated");
-    DUPLICATES_DELIVERED = D::new("duplicates_delivered", Count, "P3", "duplicates delivered");
-    DELETED = D::new("deleted", Count, "P2", "deleted");
-    EXPIRED = D::new("expired", Count, "P1", "expired");
-    DEAD_LETTERED = D::new("dead_lettered", Count, "P1", "dead-lettered");
-    REQUESTS = D::new("requests", Count, "P2", "requests");
-    EMPTY_RECEIVES = D::new("empty_receives", Count, "P2", "empty receives");
-    THROTTLED_REQUESTS = D::new("throttled_requests", Count, "P2", "throttled requests");
-    ORDER_VIOLATIONS = D::new("order_violations", Count, "P4", "FIFO order violations");
-    PROCESSED = D::new("processed", Count, "P5", "processed");
-    RESULTS = D::new("results", Count, "P5", "results");
-    FAILURES = D::new("failures", Count, "P5", "failures");
+    SENT = D::new("sent", Count, "P1", "sent").of("messages");
+    ENQUEUED = D::new("enqueued", Count, "P1", "enqueued").of("messages");
+    FIFO_DEDUPLICATED = D::new("fifo_deduplicated", Count, "P4", "FIFO deduplicated").of("messages");
+    DUPLICATES_DELIVERED = D::new("duplicates_delivered", Count, "P3", "duplicates delivered").of("messages");
+    DELETED = D::new("deleted", Count, "P2", "deleted").of("messages");
+    EXPIRED = D::new("expired", Count, "P1", "expired").of("messages");
+    DEAD_LETTERED = D::new("dead_lettered", Count, "P1", "dead-lettered").of("messages");
+    REQUESTS = D::new("requests", Count, "P2", "requests").of("requests");
+    EMPTY_RECEIVES = D::new("empty_receives", Count, "P2", "empty receives").of("requests");
+    THROTTLED_REQUESTS = D::new("throttled_requests", Count, "P2", "throttled requests").of("requests");
+    ORDER_VIOLATIONS = D::new("order_violations", Count, "P4", "FIFO order violations").of("messages");
+    PROCESSED = D::new("processed", Count, "P5", "processed").of("messages");
+    RESULTS = D::new("results", Count, "P5", "results").of("messages");
+    FAILURES = D::new("failures", Count, "P5", "failures").of("messages");
     MACHINE_LABELED = D::new("machine_labeled", Count, "P6", "machine labeled");
     ROUTED_TO_HUMANS = D::new("routed_to_humans", Count, "P6", "routed to humans");
     AUDITED = D::new("audited", Count, "P6", "audited");
     HUMAN_LABELED = D::new("human_labeled", Count, "P6", "human labeled");
-    TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded");
-    INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P7", "indexed documents");
-    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P7", "index overwrites");
-    S3_UPLOADS = D::new("s3_uploads", Count, "P8", "S3 uploads");
-    S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P8", "S3 events pending at end");
+    TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages");
+    INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P7", "indexed documents").of("documents");
+    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P7", "index overwrites").of("writes");
+    S3_UPLOADS = D::new("s3_uploads", Count, "P8", "S3 uploads").of("uploads");
+    S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P8", "S3 events pending at end").of("S3 events");
     SEARCHABLE_LATENCY_MEAN_S = D::new("searchable_latency_mean_s", Seconds, "P9", "searchable latency, mean");
     SEARCHABLE_LATENCY_P50_S = D::new("searchable_latency_p50_s", Seconds, "P9", "searchable latency, p50");
     SEARCHABLE_LATENCY_P95_S = D::new("searchable_latency_p95_s", Seconds, "P9", "searchable latency, p95");
@@ -348,9 +417,9 @@ catalog! {
     SEARCHABLE_LATENCY_HUMAN_P50_S = D::new("searchable_latency_human_p50_s", Seconds, "P9", "searchable latency (human), p50");
     SEARCHABLE_LATENCY_HUMAN_P95_S = D::new("searchable_latency_human_p95_s", Seconds, "P9", "searchable latency (human), p95");
     SEARCHABLE_LATENCY_HUMAN_P99_S = D::new("searchable_latency_human_p99_s", Seconds, "P9", "searchable latency (human), p99");
-    ACCURACY_MACHINE = D::new("accuracy_machine", Fraction, "P6", "machine accuracy");
-    ACCURACY_HUMAN = D::new("accuracy_human", Fraction, "P6", "human accuracy");
-    ACCURACY_OVERALL = D::new("accuracy_overall", Fraction, "P6", "overall accuracy");
+    ACCURACY_MACHINE = D::new("accuracy_machine", Fraction, "P6", "machine accuracy").of("machine-labeled objects");
+    ACCURACY_HUMAN = D::new("accuracy_human", Fraction, "P6", "human accuracy").of("human-labeled objects");
+    ACCURACY_OVERALL = D::new("accuracy_overall", Fraction, "P6", "overall accuracy").of("indexed objects");
     // The pipeline's costs.
     SQS_COST_USD = D::new("sqs_cost_usd", Usd, "", "SQS cost [USD]");
     CONSUMER_COST_USD = D::new("consumer_cost_usd", Usd, "", "consumer cost [USD]");
@@ -410,6 +479,13 @@ mod tests {
             "utilization: night"
         );
         assert_eq!(label(OBJECTS_LABELED).unwrap(), "objects labeled");
+        // A stage's label has no placeholder: the name goes first.
+        assert_eq!(label("incoming.sent").unwrap(), "incoming: sent");
+        assert_eq!(
+            axis_label("classifier.utilization").unwrap(),
+            "classifier: utilization [fraction of poller time]"
+        );
+        assert_eq!(axis_label("objects_labled"), None);
     }
 
     #[test]

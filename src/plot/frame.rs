@@ -20,6 +20,32 @@ pub const MARGIN: u32 = 16;
 
 pub type Area<DB> = DrawingArea<DB, Shift>;
 
+/// The areas of `n` panels stacked top to bottom on one x axis, each with
+/// its part of the legend column beside it: `plot_col` and `side_col` (of
+/// one height) cut into rows of one height, the last taller by `x_label_h`
+/// (room for the x axis) and by what the division left over.
+pub fn stacked_panels<DB: DrawingBackend>(
+    plot_col: &Area<DB>,
+    side_col: &Area<DB>,
+    n: usize,
+    x_label_h: u32,
+) -> Vec<(Area<DB>, Area<DB>)> {
+    let (_, h) = plot_col.dim_in_pixel();
+    let panel_h = h.saturating_sub(x_label_h) / n.max(1) as u32;
+    let mut top = 0;
+    (0..n)
+        .map(|i| {
+            let this_h = if i + 1 == n { h - top } else { panel_h };
+            let (_, rest) = plot_col.split_vertically(top);
+            let (area, _) = rest.split_vertically(this_h);
+            let (_, side_rest) = side_col.split_vertically(top);
+            let (side, _) = side_rest.split_vertically(this_h);
+            top += this_h;
+            (area, side)
+        })
+        .collect()
+}
+
 /// Width of the y label area for `axis`: its widest tick label plus room
 /// for the axis text.
 pub fn y_label_width<DB: DrawingBackend>(area: &Area<DB>, axis: &Axis) -> u32

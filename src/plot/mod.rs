@@ -11,6 +11,7 @@
 //! [`axis`] chooses ticks and units for all of them; [`frame`] draws titles,
 //! legends beside the plotting area (never over data) and colour bars.
 
+use crate::model::catalog;
 use plotters::prelude::*;
 use std::sync::Once;
 
@@ -114,43 +115,16 @@ pub fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// Axis text for a metric: its name with the unit spelled out. The unit in
-/// brackets tells the charts what the metric is ([`axis::Quantity`]):
-/// `[s]` times, `[fraction ...]` shares, anything else non-negative.
+/// Axis text for a metric: its catalog label with its unit in brackets
+/// ([`catalog::axis_label`]). The unit tells the charts what the metric is
+/// ([`axis::Quantity`]): `[s]` times, `[fraction ...]` shares, anything
+/// else non-negative. A metric the catalog does not have gets its name,
+/// with `[s]` if it ends in `_s` and no unit otherwise.
 pub fn metric_axis_label(metric: &str) -> String {
-    let words = metric.replace('_', " ");
-    if let Some(base) = metric.strip_suffix("_s") {
-        format!("{} [s]", base.replace('_', " "))
-    } else if metric == "worker_utilization" {
-        "worker utilization [fraction of on-shift time]".into()
-    } else if metric.contains("accuracy") {
-        format!("{words} [fraction of indexed objects]")
-    } else if metric.ends_with("utilization") {
-        format!("{words} [fraction of time]")
-    } else if metric.ends_with("requests") || metric.ends_with("receives") {
-        format!("{words} [requests]")
-    } else if metric == "pool_wait_positive_fraction" {
-        "objects that waited for a worker [fraction of objects]".into()
-    } else if let Some(d) = metric.strip_prefix("labeled_within_") {
-        format!("labeled within {d} [fraction of objects]")
-    } else if metric == "labeled_per_hour" {
-        "labeled [objects per hour]".into()
-    } else if metric.starts_with("tasks_") {
-        format!("{words} [tasks]")
-    } else if metric.starts_with("worker_hours_") {
-        format!("{words} [h]")
-    } else if metric.contains("cost") {
-        format!("{} [USD]", words.trim_end_matches(" usd"))
-    } else if metric == "events" {
-        "events [events]".into()
-    } else if metric.starts_with("messages_")
-        || metric == "redeliveries"
-        || metric == "keepalive_messages"
-    {
-        format!("{words} [messages]")
-    } else {
-        format!("{words} [objects]")
-    }
+    catalog::axis_label(metric).unwrap_or_else(|| match metric.strip_suffix("_s") {
+        Some(base) => format!("{} [s]", base.replace('_', " ")),
+        None => metric.replace('_', " "),
+    })
 }
 
 /// Axis text for a parameter, with the unit charts use (hours, per hour).
@@ -178,5 +152,93 @@ mod tests {
         assert_eq!(q("labeled_within_24h"), Quantity::Fraction);
         assert_eq!(q("expired_in_queue"), Quantity::NonNegative);
         assert_eq!(metric_axis_label("cost_usd"), "cost [USD]");
+        // Not in the catalog: its name, a time if it ends in `_s`.
+        assert_eq!(q("made_up_s"), Quantity::Time);
+        assert_eq!(metric_axis_label("made_up_s"), "made up [s]");
+        assert_eq!(q("made_up"), Quantity::Any);
+    }
+
+    /// Every catalog entry but text gets its unit in brackets, and the
+    /// charts read it as the entry's unit.
+    #[test]
+    fn every_catalog_entry_has_an_axis_unit() {
+        use catalog::Unit;
+        for d in catalog::CATALOG {
+            let key = d
+                .key
+                .replace("<d>", "24h")
+                .replace("<group>", "night")
+                .replace("<name>", "app")
+                .replace("<stage>", "classifier");
+            assert_eq!(catalog::def(&key), Some(d), "{key}");
+            let label = metric_axis_label(&key);
+            let want = match d.unit {
+                Unit::Text => {
+                    assert!(!label.contains('['), "{key}: {label}");
+                    continue;
+                }
+                Unit::Seconds => Quantity::Time,
+                Unit::Fraction => Quantity::Fraction,
+                _ => Quantity::NonNegative,
+            };
+            assert_eq!(Quantity::of_axis_label(&label), want, "{key}: {label}");
+            let (words, unit) = label.split_once(" [").unwrap();
+            assert!(!words.is_empty() && !words.contains('['), "{key}: {label}");
+            assert!(unit.len() > 1 && !unit.contains('['), "{key}: {label}");
+        }
+    }
+
+    /// The texts the charts had before they came from the catalog.
+    #[test]
+    fn axis_texts_of_the_former_special_cases() {
+        for (metric, text) in [
+            (
+                "worker_utilization",
+                "worker utilization [fraction of on-shift time]",
+            ),
+            (
+                "pool_wait_positive_fraction",
+                "objects that waited for a worker [fraction of objects]",
+            ),
+            (
+                "labeled_within_24h",
+                "labeled within 24h [fraction of objects]",
+            ),
+            (
+                "labeled_within_1h",
+                "labeled within 1h [fraction of objects]",
+            ),
+            ("labeled_per_hour", "labeled [objects per hour]"),
+            ("cost_usd", "cost [USD]"),
+            ("cost_per_labeled_object", "cost per labeled object [USD]"),
+            ("cost_per_correct_label", "cost per correct label [USD]"),
+            ("events", "events [events]"),
+            ("tasks_created", "tasks created [tasks]"),
+            ("messages_received", "messages received [messages]"),
+            ("redeliveries", "redeliveries [messages]"),
+            (
+                "classifier.receive_requests",
+                "classifier: receive requests [requests]",
+            ),
+            ("worker_hours_on_shift", "worker-hours on shift [h]"),
+            ("objects_labeled", "objects labeled [objects]"),
+            ("queued_at_end", "queued at end [objects]"),
+            // Better than before: the catalog's words, and what the share
+            // is of (accuracy_machine is a share of the machine labels,
+            // not of all indexed objects).
+            (
+                "accuracy_overall",
+                "overall accuracy [fraction of indexed objects]",
+            ),
+            (
+                "accuracy_machine",
+                "machine accuracy [fraction of machine-labeled objects]",
+            ),
+            ("time_to_label_p95_s", "time to label, p95 [s]"),
+            ("keepalive_messages", "keep-alive heartbeats [messages]"),
+            ("incoming.sent", "incoming: sent [messages]"),
+        ] {
+            assert_eq!(metric_axis_label(metric), text, "{metric}");
+        }
     }
 }

@@ -227,12 +227,10 @@ where
         .map(|l| frame::legend_width(&body, l))
         .max()
         .unwrap_or(0);
-    let (w, h) = body.dim_in_pixel();
+    let (w, _) = body.dim_in_pixel();
     let (plot_col, side_col) = body.split_horizontally(w.saturating_sub(side_w));
     let (x_axis, x_desc) = x_axis_of(fig);
-    let n = fig.panels.len().max(1) as u32;
     let x_label_h = 58;
-    let panel_h = (h.saturating_sub(x_label_h)) / n;
     let y_axes: Vec<Axis> = fig
         .panels
         .iter()
@@ -244,15 +242,16 @@ where
         .map(|a| frame::y_label_width(&plot_col, a))
         .max()
         .unwrap_or(60);
-    let mut top = 0;
-    for (i, ((p, legend), y_axis)) in fig.panels.iter().zip(&legends).zip(y_axes).enumerate() {
+    let areas = frame::stacked_panels(&plot_col, &side_col, fig.panels.len(), x_label_h);
+    for (i, (((p, legend), y_axis), (area, side))) in fig
+        .panels
+        .iter()
+        .zip(&legends)
+        .zip(y_axes)
+        .zip(areas)
+        .enumerate()
+    {
         let last = i + 1 == fig.panels.len();
-        let this_h = if last { h - top } else { panel_h };
-        let (_, rest) = plot_col.split_vertically(top);
-        let (area, _) = rest.split_vertically(this_h);
-        let (_, side_rest) = side_col.split_vertically(top);
-        let (side, _) = side_rest.split_vertically(this_h);
-        top += this_h;
         let mut chart = ChartBuilder::on(&area)
             .margin_left(MARGIN)
             .margin_right(MARGIN)
