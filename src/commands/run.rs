@@ -63,7 +63,7 @@ pub fn run_cmd(args: RunArgs) -> Result<i32> {
     let agg = runner::aggregate(&summaries);
     let events: u64 = summaries.iter().map(|s| s.events).sum();
     let summary_json = report::summary_json(&scenario.name, scenario.seed, &runs, &agg);
-    write_run_outputs(
+    let drawn = write_run_outputs(
         &mut out,
         &scenario,
         &runs,
@@ -78,7 +78,8 @@ pub fn run_cmd(args: RunArgs) -> Result<i32> {
     if args.json {
         out!("{}", String::from_utf8_lossy(&summary_json));
     } else if !args.common.quiet {
-        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, charts);
+        let shown = charts.map(|fmt| (fmt, drawn.as_slice()));
+        print_summary(&scenario, &runs, &agg, &out_dir, wall_s, events, shown);
     }
     Ok(0)
 }
@@ -96,29 +97,32 @@ fn write_run_outputs(
     charts: Option<Format>,
     wall_s: f64,
     events: u64,
-) -> Result<()> {
+) -> Result<Drawn> {
     out.put("summary.json", summary_json)?;
     out.put("summary.csv", &report::summary_csv(runs))?;
     out.put("timeseries.csv", &report::timeseries_csv(runs))?;
     out.put("timing.json", &report::timing_json(wall_s, events))?;
     crate::signals::check()?;
-    if let Some(fmt) = charts {
-        write_run_charts(out, scenario, runs, fmt)?;
-    }
+    let drawn = match charts {
+        Some(fmt) => write_run_charts(out, scenario, runs, fmt)?,
+        None => Vec::new(),
+    };
+    let shown = charts.map(|fmt| (fmt, drawn.as_slice()));
     let report =
-        run_report(out.staging_dir(), scenario, agg, charts).context("cannot write report.html")?;
+        run_report(out.staging_dir(), scenario, agg, shown).context("cannot write report.html")?;
     out.put("report.html", &report)?;
-    Ok(())
+    Ok(drawn)
 }
 
-/// Draws the charts of a run into staging.
+/// Draws the charts of a run into staging: the job's, then, with a
+/// pipeline, the pipeline's; returns those drawn.
 fn write_run_charts(
     out: &mut OutputDir,
     scenario: &Scenario,
     runs: &[RunOutput],
     fmt: Format,
-) -> Result<()> {
-    plot::run_charts(
+) -> Result<Drawn> {
+    let mut drawn = plot::run_charts(
         out.staging_dir(),
         fmt,
         runs,
@@ -127,11 +131,8 @@ fn write_run_charts(
         scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
     )
     .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
-    for chart in RUN_CHARTS {
-        out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
-    }
     if let Some(p) = &scenario.sim.pipeline {
-        let drawn = plot::pipeline::pipeline_charts(
+        let pipeline = plot::pipeline::pipeline_charts(
             out.staging_dir(),
             fmt,
             runs,
@@ -139,51 +140,24 @@ fn write_run_charts(
             scenario.sim.horizon.as_secs_f64(),
         )
         .map_err(|e| anyhow::anyhow!("cannot draw pipeline charts: {e}"))?;
-        for chart in drawn {
-            out.staged_by_path(&format!("{}.{}", chart.0, fmt.extension()))?;
-        }
+        drawn.extend(pipeline);
+    }
+    for (stem, _) in &drawn {
+        out.staged_by_path(&format!("{stem}.{}", fmt.extension()))?;
     }
     crate::signals::check()?;
-    Ok(())
+    Ok(drawn)
 }
 
-/// The charts of a run of this scenario (file stem, caption): the job's,
-/// then, with a pipeline, the pipeline's.
-fn run_charts_of(scenario: &Scenario) -> Vec<(&'static str, &'static str)> {
-    let mut charts = RUN_CHARTS.to_vec();
-    if scenario.sim.pipeline.is_some() {
-        charts.extend(plot::pipeline::PIPELINE_CHARTS);
-    }
-    charts
-}
+/// Charts drawn (file stem, caption for report.html).
+type Drawn = Vec<(&'static str, &'static str)>;
 
-/// The charts of a run, with their captions in report.html.
-const RUN_CHARTS: [(&str, &str); 5] = [
-    (
-        "throughput",
-        "Objects labeled per hour (rolling), with objects accepted per hour.",
-    ),
-    (
-        "backlog",
-        "SQS backlog and objects available to workers (A); K dashed.",
-    ),
-    (
-        "workers",
-        "Tasks waiting and in progress; workers busy and on shift.",
-    ),
-    ("cumulative", "Where objects went, cumulative."),
-    (
-        "time_to_label_cdf",
-        "Time-to-label distribution with p50, p95 and p99.",
-    ),
-];
-
-/// report.html of a run, with the charts found in `dir` (None: skipped).
+/// report.html of a run, with the charts drawn in `dir` (None: skipped).
 fn run_report(
     dir: &Path,
     scenario: &Scenario,
     agg: &Aggregate,
-    fmt: Option<Format>,
+    charts: Option<(Format, &[(&str, &str)])>,
 ) -> Result<Vec<u8>> {
     use labelsim::report::html;
     let headers: Vec<String> = ["metric", "mean", "95% CI low", "95% CI high"]
@@ -205,15 +179,15 @@ fn run_report(
             vec![k.to_string(), mean, lo, hi]
         })
         .collect();
-    let mut charts = String::new();
-    match fmt {
-        Some(fmt) => {
+    let mut figures = String::new();
+    match charts {
+        Some((fmt, drawn)) => {
             let ext = fmt.extension();
-            for (file, caption) in run_charts_of(scenario) {
-                charts.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
+            for (file, caption) in drawn {
+                figures.push_str(&html::chart(&dir.join(format!("{file}.{ext}")), caption)?);
             }
         }
-        None => charts.push_str(CHARTS_SKIPPED),
+        None => figures.push_str(CHARTS_SKIPPED),
     }
     let rule_headers: Vec<String> = ["rule", "what happened", "mean per replication"]
         .iter()
@@ -226,7 +200,7 @@ fn run_report(
                 "What each rule did".into(),
                 html::table(&rule_headers, &rule_rows(agg)),
             ),
-            ("Charts".into(), charts),
+            ("Charts".into(), figures),
             (
                 format!(
                     "Summary ({} replications, seed {})",
@@ -249,7 +223,7 @@ fn print_summary(
     dir: &Path,
     wall_s: f64,
     events: u64,
-    charts: Option<Format>,
+    charts: Option<(Format, &[(&str, &str)])>,
 ) {
     let r = runs.len();
     outln!(
@@ -340,10 +314,10 @@ fn print_summary(
         fmt_num((events as f64 / wall_s.max(1e-9)).round())
     );
     match charts {
-        Some(fmt) => outln!(
+        Some((fmt, drawn)) => outln!(
             "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: {} .{})",
             dir.display(),
-            run_charts_of(scenario)
+            drawn
                 .iter()
                 .map(|c| c.0)
                 .collect::<Vec<_>>()

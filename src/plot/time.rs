@@ -660,8 +660,35 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
     (marks, entries, span_end)
 }
 
-/// The charts of a run: throughput, backlog, workers, cumulative and
-/// time_to_label_cdf, in `dir`.
+/// The charts of a run (file stem, caption for report.html), in drawing
+/// order.
+pub const RUN_CHARTS: [(&str, &str); 5] = [
+    (
+        THROUGHPUT,
+        "Objects labeled per hour (rolling), with objects accepted per hour.",
+    ),
+    (
+        BACKLOG,
+        "SQS backlog and objects available to workers (A); K dashed.",
+    ),
+    (
+        WORKERS,
+        "Tasks waiting and in progress; workers busy and on shift.",
+    ),
+    (CUMULATIVE, "Where objects went, cumulative."),
+    (
+        TIME_TO_LABEL_CDF,
+        "Time-to-label distribution with p50, p95 and p99.",
+    ),
+];
+const THROUGHPUT: &str = "throughput";
+const BACKLOG: &str = "backlog";
+const WORKERS: &str = "workers";
+const CUMULATIVE: &str = "cumulative";
+const TIME_TO_LABEL_CDF: &str = "time_to_label_cdf";
+
+/// Draws the charts of a run ([`RUN_CHARTS`]) into `dir`; returns the
+/// charts drawn (file stem, caption), none when there are no runs.
 pub fn run_charts(
     dir: &Path,
     fmt: Format,
@@ -669,9 +696,9 @@ pub fn run_charts(
     k: u32,
     horizon_s: f64,
     batch: bool,
-) -> PlotResult {
+) -> Result<Vec<(&'static str, &'static str)>, Box<dyn std::error::Error>> {
     let Some(first) = runs.first() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let several = runs.len() > 1;
     let (marks_of, mark_entries, lost_until) = job_marks(first, horizon_s, several);
@@ -730,7 +757,7 @@ pub fn run_charts(
         ..Panel::new("objects per hour", series)
     };
     render_figure(
-        &dir.join(format!("throughput.{ext}")),
+        &dir.join(format!("{THROUGHPUT}.{ext}")),
         fmt,
         &TimeFigure {
             title: &format!(
@@ -805,7 +832,7 @@ pub fn run_charts(
         ))]
     };
     render_figure(
-        &dir.join(format!("backlog.{ext}")),
+        &dir.join(format!("{BACKLOG}.{ext}")),
         fmt,
         &TimeFigure {
             title: "Backlog and objects available to workers",
@@ -849,7 +876,7 @@ pub fn run_charts(
     });
     workers.integer = true;
     render_figure(
-        &dir.join(format!("workers.{ext}")),
+        &dir.join(format!("{WORKERS}.{ext}")),
         fmt,
         &TimeFigure {
             title: &format!("Tasks and workers{one}"),
@@ -879,7 +906,7 @@ pub fn run_charts(
         ],
     );
     render_figure(
-        &dir.join(format!("cumulative.{ext}")),
+        &dir.join(format!("{CUMULATIVE}.{ext}")),
         fmt,
         &TimeFigure {
             title: &format!("Where objects went, cumulative{one}"),
@@ -892,7 +919,7 @@ pub fn run_charts(
     )?;
     let s = &first.summary;
     super::cdf::latency_cdf_chart_with(
-        &dir.join(format!("time_to_label_cdf.{ext}")),
+        &dir.join(format!("{TIME_TO_LABEL_CDF}.{ext}")),
         fmt,
         &format!("Time to label, distribution{one}"),
         &first.time_to_label_cdf,
@@ -902,7 +929,7 @@ pub fn run_charts(
             s.time_to_label_p99_s,
         ],
     )?;
-    Ok(())
+    Ok(RUN_CHARTS.to_vec())
 }
 
 #[cfg(test)]
