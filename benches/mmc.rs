@@ -14,6 +14,8 @@ use labelsim::scenario::{LoadOptions, Scenario};
 use std::path::Path;
 use std::time::Instant;
 
+mod common;
+
 struct Case {
     name: &'static str,
     yaml: String,
@@ -183,8 +185,7 @@ fn main() {
         sweep_scaling();
         return;
     }
-    if let Some(i) = args.iter().position(|a| a == "case") {
-        let name = &args[i + 1];
+    if let Some(name) = common::case_asked() {
         let c = cases()
             .into_iter()
             .find(|c| c.name == name)
@@ -192,16 +193,19 @@ fn main() {
         run_case(&c);
         return;
     }
-    println!("| case | objects labeled | wall [s] | objects/s | events/s | peak RSS [MiB] | mean time to label |");
-    println!("|---|---|---|---|---|---|---|");
-    let exe = std::env::current_exe().expect("own path");
-    for c in cases() {
-        let status = std::process::Command::new(&exe)
-            .args(["case", c.name])
-            .status()
-            .expect("child bench");
-        assert!(status.success());
-    }
+    let names: Vec<&str> = cases().iter().map(|c| c.name).collect();
+    common::run_each_in_a_child(
+        &[
+            "case",
+            "objects labeled",
+            "wall [s]",
+            "objects/s",
+            "events/s",
+            "peak RSS [MiB]",
+            "mean time to label",
+        ],
+        &names,
+    );
     scaling();
     sweep_scaling();
 }

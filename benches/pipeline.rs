@@ -23,6 +23,8 @@ use labelsim::model::pipeline::{
 use labelsim::model::workforce::ServiceDist;
 use std::time::Instant;
 
+mod common;
+
 struct Case {
     name: &'static str,
     cfg: PipelineConfig,
@@ -116,9 +118,7 @@ fn run_case(c: &Case) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "case") {
-        let name = &args[i + 1];
+    if let Some(name) = common::case_asked() {
         let c = cases()
             .into_iter()
             .find(|c| c.name == name)
@@ -126,14 +126,18 @@ fn main() {
         run_case(&c);
         return;
     }
-    println!("| case | messages | indexed | wall [s] | messages/s | events/s | peak RSS [MiB] | mean searchable latency |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let exe = std::env::current_exe().expect("own path");
-    for c in cases() {
-        let status = std::process::Command::new(&exe)
-            .args(["case", c.name])
-            .status()
-            .expect("child bench");
-        assert!(status.success());
-    }
+    let names: Vec<&str> = cases().iter().map(|c| c.name).collect();
+    common::run_each_in_a_child(
+        &[
+            "case",
+            "messages",
+            "indexed",
+            "wall [s]",
+            "messages/s",
+            "events/s",
+            "peak RSS [MiB]",
+            "mean searchable latency",
+        ],
+        &names,
+    );
 }

@@ -53,14 +53,16 @@ impl Quantity {
 }
 
 /// A confidence interval's bound `x` kept within what `metric` can be:
-/// counts, times, money and rates are never negative, shares stay in
-/// [0, 1]. The interval of a mean is symmetric, so near a bound it can
+/// counts, levels, times, money and rates are never negative, shares stay
+/// in [0, 1]. The interval of a mean is symmetric, so near a bound it can
 /// stick out (a p95 of `[-1h 59m, 22h 13m]`); the true mean cannot, and the
 /// cut interval covers it as often. Differences (compare) are not cut.
 pub fn within_range(metric: &str, x: f64) -> f64 {
     match catalog::unit(metric) {
         Some(Unit::Fraction) => x.clamp(0.0, 1.0),
-        Some(Unit::Count | Unit::Seconds | Unit::Usd | Unit::PerHour | Unit::Hours) => x.max(0.0),
+        Some(
+            Unit::Count | Unit::Number | Unit::Seconds | Unit::Usd | Unit::PerHour | Unit::Hours,
+        ) => x.max(0.0),
         _ => x,
     }
 }
@@ -257,6 +259,11 @@ mod range_tests {
         assert_eq!(within_range("objects_labeled", -3.5), 0.0);
         assert_eq!(within_range("worker_utilization", 1.02), 1.0);
         assert_eq!(within_range("worker_utilization", -0.1), 0.0);
+        assert_eq!(
+            within_range("backlog_mean", -0.4),
+            0.0,
+            "a mean level is never negative"
+        );
         assert_eq!(within_range("time_to_label_p95_s", 80001.6), 80001.6);
         // A metric the catalog does not know is left alone.
         assert_eq!(within_range("no_such_metric", -1.0), -1.0);

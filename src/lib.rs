@@ -39,8 +39,10 @@
 //! ```
 //!
 //! Data flows one way: `scenario` (YAML → validated [`model::SimConfig`]) →
-//! `engine` + `model` (one replication) → `runner` (replications in
-//! parallel) → `report` / `plot` (files). `model` depends on `engine` only.
+//! `engine` + `model` (one replication) → `runner` (every command's
+//! replications, points or contenders in parallel, through
+//! [`runner::execute`]) → `report` / `plot` (files). `model` depends on
+//! `engine` only.
 //!
 //! # Where each rule lives
 //!

@@ -281,10 +281,9 @@ fn print_summary(
             f(m)
         };
         let ci = if r > 1 && key != c::QUEUED_AT_END {
-            // Every reported quantity is non-negative: show the interval
-            // clipped at 0, and within the metric's range (summary.json
-            // keeps the raw Student-t bounds).
-            labelsim::human::interval(key, lo.max(0.0), hi)
+            // Within the metric's range, as sweep and plan print it
+            // (summary.json keeps the raw Student-t bounds).
+            labelsim::human::interval(key, lo, hi)
         } else {
             String::new()
         };

@@ -6,7 +6,7 @@
 //! simulations takes it (through [`crate::commands::common::load_for`]).
 
 use anyhow::{anyhow, bail, Result};
-use labelsim::scenario::paths::{value_text, OverrideError, ParamPath, ScenarioTemplate};
+use labelsim::scenario::paths::{OverrideError, ParamPath, ScenarioTemplate};
 use labelsim::scenario::yaml::Value;
 use labelsim::scenario::{LoadOptions, Problem, Scenario};
 
@@ -15,6 +15,8 @@ use labelsim::scenario::{LoadOptions, Problem, Scenario};
 pub struct Setting {
     pub path: ParamPath,
     pub value: Value,
+    /// VALUE as given, for the header comment of the new scenario's text.
+    given: String,
 }
 
 impl Setting {
@@ -30,11 +32,19 @@ impl Setting {
             bail!("--set `{path}=`: no value");
         }
         let value = labelsim::scenario::yaml::value_from_arg(text);
-        Ok(Setting { path, value })
+        Ok(Setting {
+            path,
+            value,
+            given: text.to_string(),
+        })
     }
 
+    /// `PATH=VALUE` on one line, as given: it heads the new scenario's text
+    /// as a comment, which must stay one line for the text to read back as
+    /// YAML (a sweep or plan builds its template from it).
     fn text(&self) -> String {
-        format!("{}={}", self.path, value_text(&self.value))
+        let one_line: Vec<&str> = self.given.split_whitespace().collect();
+        format!("{}={}", self.path, one_line.join(" "))
     }
 }
 
@@ -139,6 +149,19 @@ mod tests {
 
     fn quickstart() -> Scenario {
         Scenario::bundled()
+    }
+
+    #[test]
+    fn a_list_value_keeps_the_header_on_one_line_so_the_text_reads_back() {
+        // A sweep or plan builds its template from the overridden text: a
+        // list printed as a block in the header comment broke it.
+        for arg in ["output.sla=[1h,24h]", "output.sla=[1h, 24h]"] {
+            let s = apply(quickstart(), &[arg.into()], LoadOptions::default()).unwrap();
+            let first = s.text.lines().next().unwrap();
+            assert!(first.ends_with(&format!("--set {arg}")), "{first}");
+            ScenarioTemplate::of(&s, LoadOptions::default()).expect("the text reads back");
+            assert_eq!(s.sim.sla.len(), 2);
+        }
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub enum Unit {
     /// Objects, messages, tasks, requests, events: whole numbers (what
     /// is counted is the entry's [`MetricDef::noun`]).
     Count,
-    /// A level averaged over time, or another real number with no unit of
-    /// its own (objects on average; the entry's [`MetricDef::noun`]).
+    /// A level averaged over time (objects on average; the entry's
+    /// [`MetricDef::noun`]): a real number, never negative.
     Number,
     /// Seconds [s].
     Seconds,

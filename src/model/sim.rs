@@ -354,7 +354,7 @@ impl<'a> Simulation<'a> {
     /// Schedules `ev` at `at` in its kind's phase (SPEC §1).
     #[inline]
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.events.schedule_in_phase(at, ev.phase(), ev);
+        schedule(&mut self.events, at, ev);
     }
 
     /// Records every object-level event (for tests and `--trace`).
@@ -907,7 +907,9 @@ impl<'a> Simulation<'a> {
                 ids: copy.ids,
                 produced: copy.produced,
             };
-            self.events.schedule_in_phase(at, ev.phase(), ev);
+            // The copies borrow the producers: the queue is reached directly,
+            // through the same phase rule as every other event.
+            schedule(&mut self.events, at, ev);
         }
     }
 
@@ -1807,6 +1809,13 @@ fn apply_pipeline_costs(
 #[inline]
 fn pair_key(object: u64, worker: u32) -> u64 {
     (object << 24) ^ worker as u64
+}
+
+/// Every event goes on the queue in its kind's phase (SPEC §1: lifecycle,
+/// ordinary events, deadlines), so one instant has one order.
+#[inline]
+fn schedule(events: &mut EventQueue<Event>, at: SimTime, ev: Event) {
+    events.schedule_in_phase(at, ev.phase(), ev);
 }
 
 /// Runs one replication of `cfg`.
