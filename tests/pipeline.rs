@@ -283,11 +283,18 @@ fn validation_names_the_field() {
         &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, batch: 11, processing_time: {{dist: constant, value: 1s}}}}\n"),
         "pipeline.consumers[0].batch",
     );
-    // P6: a route needs workers.
+    // P6: a route needs workers, said at the route (its line).
     bad(
         &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, route: {{threshold: 0.8}}, processing_time: {{dist: constant, value: 1s}}}}\n"),
-        "workers",
+        ":6: pipeline.consumers[0].route: sends objects to the humans (P6): the scenario needs `workers:`",
     );
+    // P2: `wait` is 0s (short polling) or 1s..20s, both ends said at once.
+    for wait in ["21s", "500ms"] {
+        bad(
+            &format!("{head}pipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, wait: {wait}, processing_time: {{dist: constant, value: 1s}}}}\n"),
+            "is out of range: `0s` is short polling, long polling waits 1s..20s (P2)",
+        );
+    }
 }
 
 #[test]

@@ -421,11 +421,18 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         .is_some_and(|p| p.consumers.iter().any(|c| c.route.is_some()));
     let to_job = spec.producers.iter().any(|p| p.to.is_none());
     let no_job = pipeline.is_some() && !routed && !to_job && spec.workers.is_empty();
-    if routed && spec.workers.is_empty() {
-        ctx.err(
-            "workers",
-            "a consumer's `route` sends objects to the humans (P6): the scenario needs `workers:`",
-        );
+    if spec.workers.is_empty() {
+        // Named at the first route, the line that asks for people.
+        let first_route = spec
+            .pipeline
+            .as_ref()
+            .and_then(|p| p.consumers.iter().position(|c| c.route.is_some()));
+        if let Some(i) = first_route {
+            ctx.err(
+                format!("pipeline.consumers[{i}].route"),
+                "sends objects to the humans (P6): the scenario needs `workers:`",
+            );
+        }
     }
     if producers.is_empty() && !no_job {
         ctx.warn("producers", "no producers: nothing will be sent to the job");
@@ -811,13 +818,17 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
         }
         let wf = format!("{f}.wait");
         let wait = ctx.duration(&wf, &c.wait, SimDuration::from_secs(20));
-        within(
-            ctx,
-            &wf,
-            wait,
-            SimDuration::ZERO,
-            SimDuration::from_secs(20),
-        );
+        if wait > SimDuration::from_secs(20)
+            || (!wait.is_zero() && wait < SimDuration::from_secs(1))
+        {
+            ctx.err(
+                wf.clone(),
+                format!(
+                    "{} is out of range: `0s` is short polling, long polling waits 1s..20s (P2)",
+                    wait.human()
+                ),
+            );
+        }
         let pf = format!("{f}.poll_interval");
         let poll_interval = ctx.duration(&pf, &c.poll_interval, SimDuration::from_secs(1));
         cc.polling = if wait.is_zero() {
@@ -825,9 +836,6 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
         } else {
             if c.poll_interval.is_some() {
                 ctx.err(pf.clone(), "applies to short polling only (`wait: 0s`, P2)");
-            }
-            if wait < SimDuration::from_secs(1) {
-                ctx.err(wf, "long polling waits 1s..20s; `0s` is short polling (P2)");
             }
             Polling::Long { wait }
         };

@@ -16,8 +16,9 @@ struct Doc {
     object: ObjectRef,
     path: LabelPath,
     /// Probability that the label is correct (P6: a machine label's
-    /// confidence; 1 or 0 for a human label).
-    p_correct: f32,
+    /// confidence; 1 or 0 for a human label), kept exactly as drawn so
+    /// `accuracy_overall` is exact.
+    p_correct: f64,
     buffered_at: SimTime,
     /// The document's first write (set when its bulk completes).
     first: bool,
@@ -25,27 +26,27 @@ struct Doc {
 
 /// The index's documents: each one's probability of a correct label.
 /// Document IDs are the host's dense counters (R9 `IdIssuer`), so most live
-/// in a vector indexed by ID (4 bytes each, no hashing); an ID far beyond
+/// in a vector indexed by ID (8 bytes each, no hashing); an ID far beyond
 /// the documents held goes to a hash map instead, so sparse IDs cannot
 /// blow the vector up.
 #[derive(Clone, Debug, Default)]
 struct DocTable {
     /// NaN: absent.
-    dense: Vec<f32>,
-    sparse: FxHashMap<u64, f32>,
+    dense: Vec<f64>,
+    sparse: FxHashMap<u64, f64>,
     len: u64,
 }
 
 impl DocTable {
     /// The slot of document `id`, created absent (NaN) if need be.
-    fn slot(&mut self, id: u64) -> &mut f32 {
+    fn slot(&mut self, id: u64) -> &mut f64 {
         if id >= self.dense.len() as u64 && id <= 2 * self.len + 65_536 {
             let new_len = (id as usize + 1).max(self.dense.len() * 2);
             let old_len = self.dense.len();
-            self.dense.resize(new_len, f32::NAN);
+            self.dense.resize(new_len, f64::NAN);
             if !self.sparse.is_empty() {
                 // Bring the sparse entries the vector now covers into it.
-                let moved: Vec<(u64, f32)> = self
+                let moved: Vec<(u64, f64)> = self
                     .sparse
                     .iter()
                     .filter(|(&k, _)| k >= old_len as u64 && k < new_len as u64)
@@ -60,12 +61,12 @@ impl DocTable {
         if id < self.dense.len() as u64 {
             &mut self.dense[id as usize]
         } else {
-            self.sparse.entry(id).or_insert(f32::NAN)
+            self.sparse.entry(id).or_insert(f64::NAN)
         }
     }
 
     /// Sets document `id`'s value; its previous one if it existed.
-    fn put(&mut self, id: u64, p: f32) -> Option<f32> {
+    fn put(&mut self, id: u64, p: f64) -> Option<f64> {
         let slot = self.slot(id);
         let old = std::mem::replace(slot, p);
         if old.is_nan() {
@@ -144,7 +145,7 @@ impl IndexState {
         self.buffer.push_back(Doc {
             object,
             path,
-            p_correct: p_correct as f32,
+            p_correct,
             buffered_at: now,
             first: false,
         });
@@ -218,11 +219,11 @@ impl IndexState {
                     } else {
                         self.c.overwrites += 1;
                     }
-                    self.correct_sum += doc.p_correct as f64 - old as f64;
+                    self.correct_sum += doc.p_correct - old;
                 }
                 None => {
                     self.c.indexed_documents += 1;
-                    self.correct_sum += doc.p_correct as f64;
+                    self.correct_sum += doc.p_correct;
                     doc.first = true;
                 }
             }
