@@ -339,6 +339,10 @@ pub struct ValidateArgs {
     /// Turn service-limit errors (R11) into warnings.
     #[arg(long)]
     pub lenient: bool,
+    /// Check the scenario with this field overridden, as `run --set` would
+    /// run it, e.g. `workers[team].count=9`. Repeat for several.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[cfg(test)]

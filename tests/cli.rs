@@ -530,3 +530,40 @@ fn yaml_syntax_errors_carry_their_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("broken.yaml:"), "{}", stderr(&o));
 }
+
+#[test]
+fn validate_checks_a_scenario_with_set_overrides_as_run_would_run_it() {
+    let ok = labelsim(&[
+        "validate",
+        "scenarios/quickstart.yaml",
+        "--set",
+        "workers[team].count=12",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let out = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(out.contains("12 workers in 1 group, horizon 30d"), "{out}");
+    let bad = labelsim(&[
+        "validate",
+        "scenarios/quickstart.yaml",
+        "--set",
+        "workers[tam].count=12",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("no item named `tam`"),
+        "{}",
+        stderr(&bad)
+    );
+    let limit = labelsim(&[
+        "validate",
+        "scenarios/quickstart.yaml",
+        "--set",
+        "job.workers_per_object=10",
+    ]);
+    assert_eq!(limit.status.code(), Some(2));
+    assert!(
+        stderr(&limit).contains("workers_per_object"),
+        "{}",
+        stderr(&limit)
+    );
+}

@@ -28,8 +28,11 @@ fn print_warnings(scenario: &Scenario) {
     }
 }
 
-pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
+/// Loads the scenario with the `--set` overrides applied (validated as
+/// a whole) and prints its warnings.
+pub fn load(path: Option<&Path>, lenient: bool, set: &[String]) -> Result<Scenario> {
     let scenario = load_quietly(path, lenient)?;
+    let scenario = crate::commands::set::apply(scenario, set, LoadOptions { lenient })?;
     print_warnings(&scenario);
     Ok(scenario)
 }
@@ -37,10 +40,7 @@ pub fn load(path: Option<&Path>, lenient: bool) -> Result<Scenario> {
 /// Loads the scenario and applies the `--set`, `--seed` and
 /// `--replications` overrides every running command takes.
 pub fn load_for(path: Option<&Path>, opts: &crate::cli::RunOptions) -> Result<Scenario> {
-    let lenient = opts.lenient;
-    let scenario = load_quietly(path, lenient)?;
-    let mut scenario = crate::commands::set::apply(scenario, &opts.set, LoadOptions { lenient })?;
-    print_warnings(&scenario);
+    let mut scenario = load(path, opts.lenient, &opts.set)?;
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
     }

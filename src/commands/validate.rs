@@ -5,7 +5,7 @@ use crate::cli::ValidateArgs;
 use anyhow::Result;
 
 pub fn validate_cmd(args: ValidateArgs) -> Result<i32> {
-    let s = load(Some(&args.scenario), args.lenient)?;
+    let s = load(Some(&args.scenario), args.lenient, &args.set)?;
     outln!(
         "{}: ok (scenario `{}`, {} producer{}, {} worker{} in {} group{}, horizon {})",
         s.origin,
@@ -16,7 +16,7 @@ pub fn validate_cmd(args: ValidateArgs) -> Result<i32> {
         plural(s.sim.total_workers()),
         s.sim.workers.len(),
         plural(s.sim.workers.len() as u64),
-        s.sim.horizon,
+        s.sim.horizon.elapsed().human(),
     );
     Ok(0)
 }
