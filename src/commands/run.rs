@@ -232,7 +232,7 @@ fn print_summary(
         r,
         plural(r as u64),
         scenario.seed,
-        scenario.sim.horizon
+        scenario.sim.horizon.elapsed().human()
     );
     // With a `cost:` section, what the run cost (model/metrics.rs).
     let cost_rows: &[&str] = if scenario.spec.cost.is_some() {
