@@ -972,9 +972,25 @@ impl fmt::Display for BudgetError {
     /// ```text
     /// this command would take too much (estimated before running: ≈ 5.2e9 events in 1 run, ...):
     ///   events ≈ 5.2e9, over the limit of 2.0e9; 5.2e9 of them from queue metrics sampled every 1ms (R12) [`metrics.period`]
-    /// Pass --force to run anyway, or change `metrics.period`, or shorten `horizon`.
+    /// To fit, change `metrics.period`, or shorten `horizon`.
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(None))
+    }
+}
+
+impl BudgetError {
+    /// The refusal in words; `run_anyway` is how the caller lets a command
+    /// go on regardless (the binary: `Pass --force to run anyway`), offered
+    /// first among the ways out.
+    pub fn describe(&self, run_anyway: Option<&str>) -> String {
+        let mut out = String::new();
+        self.write(&mut out, run_anyway)
+            .expect("writing to a String cannot fail");
+        out
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, run_anyway: Option<&str>) -> fmt::Result {
         writeln!(
             f,
             "this command would take too much (estimated before running: {}):",
@@ -1010,7 +1026,10 @@ impl fmt::Display for BudgetError {
         if self.estimate.runs > 1 {
             fixes.push("run fewer replications or points".into());
         }
-        write!(f, "Pass --force to run anyway, or {}.", fixes.join(", or "))
+        match run_anyway {
+            Some(anyway) => write!(f, "{anyway}, or {}.", fixes.join(", or ")),
+            None => write!(f, "To fit, {}.", fixes.join(", or ")),
+        }
     }
 }
 

@@ -99,8 +99,16 @@ fn refused(s: &Scenario, replications: u32) -> String {
     match check(&est, &Limits::default()) {
         Ok(()) => panic!("not refused: {est}"),
         Err(e) => {
+            // The library names no flag; the binary offers `--force` first
+            // (tests/budget_cli.rs).
             let msg = e.to_string();
-            assert!(msg.contains("--force"), "{msg}");
+            assert!(
+                msg.contains("To fit, ") && !msg.contains("--force"),
+                "{msg}"
+            );
+            assert!(e
+                .describe(Some("Pass --force to run anyway"))
+                .contains("Pass --force to run anyway, or "));
             msg
         }
     }

@@ -56,7 +56,8 @@ impl Budget {
         if self.force {
             return Ok(());
         }
-        Ok(budget::check(est, &self.limits())?)
+        budget::check(est, &self.limits())
+            .map_err(|e| anyhow!("{}", e.describe(Some("Pass --force to run anyway"))))
     }
 
     /// The guard for the runs: an event budget if `--max-events`, a memory
