@@ -214,19 +214,18 @@ impl Estimate {
             Some(points) => {
                 parts.push(Part {
                     resource: Resource::Memory,
-                    setting: "--samples / --vary".into(),
+                    setting: POINTS_SETTING.into(),
                     what: format!(
-                        "{} sweep points × {} replications (a configuration per point, a row per run)",
+                        "{} points × {} replications (a configuration per point, a row per run)",
                         fmt_count(points as f64),
                         basis.replications
                     ),
-                    amount: points as f64 * basis.config_bytes
-                        + runs as f64 * BYTES_PER_SWEEP_ROW,
+                    amount: points as f64 * basis.config_bytes + runs as f64 * BYTES_PER_SWEEP_ROW,
                 });
                 parts.push(Part {
                     resource: Resource::Output,
-                    setting: "--samples / --vary".into(),
-                    what: format!("{} rows of sweep.csv", fmt_count(runs as f64)),
+                    setting: POINTS_SETTING.into(),
+                    what: format!("{} rows of results", fmt_count(runs as f64)),
                     amount: runs as f64 * BYTES_PER_SWEEP_ROW,
                 });
             }
@@ -589,6 +588,23 @@ pub fn estimate_run(cfg: &SimConfig, replications: u32, threads: usize) -> Estim
     let runs = replications as u64;
     let in_flight = runs.min(basis.threads).max(1);
     Estimate::assemble(basis, runs, in_flight, None)
+}
+
+/// The setting [`estimate_points`] names for the number of points, until
+/// the caller says which it is ([`Estimate::points_set_by`]).
+pub const POINTS_SETTING: &str = "the number of points";
+
+impl Estimate {
+    /// This estimate with `setting` (the binary: `--samples / --vary`)
+    /// named as what sets the number of points.
+    pub fn points_set_by(mut self, setting: &str) -> Estimate {
+        for p in &mut self.parts {
+            if p.setting == POINTS_SETTING {
+                p.setting = setting.to_string();
+            }
+        }
+        self
+    }
 }
 
 /// A sweep or plan of `points` points, each estimated by [`estimate_run`]

@@ -10,6 +10,15 @@ fn labelsim(args: &[&str]) -> Output {
         .expect("run labelsim")
 }
 
+/// Runs `labelsim compare ARGS --out OUT -q` and expects success.
+fn compare_into(args: &[&str], out: &std::path::Path) {
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap(), "-q"]);
+    let o = labelsim(&all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn rows(csv: &str) -> Vec<Vec<String>> {
     csv.lines()
         .map(|l| l.split(',').map(str::to_string).collect())
@@ -24,14 +33,7 @@ fn two_identical_policies_give_identical_results() {
         + "compare:\n  - {name: a, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: b, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: c, throttle: {policy: fixed_rate, rate: 85/h}}\n";
     std::fs::write(&file, text).unwrap();
     let out = t.path().join("cmp");
-    let o = labelsim(&[
-        "compare",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    compare_into(&[file.to_str().unwrap()], &out);
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     let r = rows(&csv);
     assert!(r[0].starts_with(&[
@@ -64,16 +66,10 @@ fn two_identical_policies_give_identical_results() {
 fn bundled_overload_comparison_threshold_expires_less_and_loses_nothing() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("cmp");
-    let o = labelsim(&[
-        "compare",
-        "scenarios/overload-expiry.yaml",
-        "--replications",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    compare_into(
+        &["scenarios/overload-expiry.yaml", "--replications", "2"],
+        &out,
+    );
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     let r = rows(&csv);
     let col = |name: &str| r[0].iter().position(|h| h == name).unwrap();
@@ -178,17 +174,15 @@ fn a_misspelt_metric_or_policy_key_gets_a_hint() {
 fn the_report_holds_every_table_and_every_chart_drawn() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("cmp");
-    let o = labelsim(&[
-        "compare",
-        "scenarios/quickstart.yaml",
-        "scenarios/overload-expiry.yaml",
-        "--replications",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    compare_into(
+        &[
+            "scenarios/quickstart.yaml",
+            "scenarios/overload-expiry.yaml",
+            "--replications",
+            "2",
+        ],
+        &out,
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let captions: Vec<&str> = html
         .split("<figcaption>")

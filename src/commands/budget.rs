@@ -77,12 +77,14 @@ impl Budget {
 
 impl Budget {
     /// Checks the work of `replications` runs of each of `configs` (points,
-    /// values or contenders), summed.
+    /// values or contenders), summed; `points_setting` names what sets
+    /// their number, for the refusal.
     pub fn check_configs(
         &self,
         configs: &[&labelsim::model::SimConfig],
         replications: u32,
         opts: &RunOptions,
+        points_setting: &str,
     ) -> Result<()> {
         let threads = threads(opts);
         let per: Vec<Estimate> = configs
@@ -93,7 +95,9 @@ impl Budget {
         let Some(dearest) = per.iter().max_by(|a, b| a.events.total_cmp(&b.events)) else {
             return Ok(());
         };
-        self.check(&budget::estimate_points(dearest, per.len() as u64))
+        self.check(
+            &budget::estimate_points(dearest, per.len() as u64).points_set_by(points_setting),
+        )
     }
 }
 

@@ -75,6 +75,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         &configs.iter().collect::<Vec<_>>(),
         replications,
         &args.common,
+        "the policies or scenario files compared",
     )?;
     let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))?;
     // The output folder is opened (created, locked) before the work.

@@ -74,6 +74,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         &configs.iter().collect::<Vec<_>>(),
         initial,
         &args.common,
+        "--vary",
     )?;
     let pool = labelsim::runner::thread_pool(args.common.threads.map(|t| t as usize))?;
     // The output folder is opened (created, locked) before the work.

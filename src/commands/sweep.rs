@@ -247,6 +247,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         &owned.iter().map(|&p| &configs[p]).collect::<Vec<_>>(),
         replications,
         &args.common,
+        "--samples / --vary",
     )?;
 
     let out_dir = args
