@@ -380,3 +380,27 @@ fn a_bad_sweep_section_reports_every_problem_with_its_line() {
         assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+/// report.html shows exactly the charts the sweep drew, each with a caption
+/// that says what it shows (not its file name).
+#[test]
+fn the_report_captions_every_chart_drawn() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("s");
+    ok(sweep(&out, &[]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let captions: Vec<&str> = html
+        .split("<figcaption>")
+        .skip(1)
+        .map(|s| s.split("</figcaption>").next().unwrap())
+        .collect();
+    let charts: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    assert!(!charts.is_empty());
+    assert_eq!(captions.len(), charts.len(), "{captions:?} vs {charts:?}");
+    for c in &captions {
+        assert!(!c.ends_with(".png") && c.contains("mean over replications"), "{c}");
+    }
+}

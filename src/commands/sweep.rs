@@ -444,7 +444,7 @@ fn write_summary_and_charts(
     let stale: Vec<String> = out
         .existing(is_sweep_chart)
         .into_iter()
-        .filter(|n| !charts.contains(n))
+        .filter(|n| !charts.iter().any(|(file, _)| file == n))
         .collect();
     out.remove(&stale)?;
     out.commit()?;
@@ -456,7 +456,7 @@ fn write_summary_and_charts(
 #[allow(clippy::too_many_arguments)]
 fn write_sweep_report(
     out: &mut OutputDir,
-    charts_drawn: &[String],
+    charts_drawn: &[(String, String)],
     charts_skipped: bool,
     params: &[ParamPath],
     rows: &[Row],
@@ -488,17 +488,8 @@ fn write_sweep_report(
         .collect();
     // Exactly the charts this command drew, from staging.
     let mut charts = String::new();
-    for f in charts_drawn {
-        let caption = if f.starts_with(TRADEOFF_CHART) {
-            format!(
-                "{f}: against the routing threshold, cost per correct label, accuracy_overall, \
-                 and the humans' load (share of results routed to them, and their utilization); \
-                 bands are 95% confidence intervals over replications"
-            )
-        } else {
-            f.clone()
-        };
-        charts.push_str(&html::chart(&out.staging_path(f)?, &caption)?);
+    for (file, caption) in charts_drawn {
+        charts.push_str(&html::chart(&out.staging_path(file)?, caption)?);
     }
     if charts_skipped {
         charts.push_str(crate::commands::common::CHARTS_SKIPPED);
@@ -562,8 +553,8 @@ fn write_sweep_report(
     Ok(())
 }
 
-/// Stages sweep_summary.csv and the charts; returns the chart files drawn,
-/// in drawing order.
+/// Stages sweep_summary.csv and the charts; returns the charts drawn (file,
+/// caption for report.html), in drawing order.
 fn write_tables_and_charts(
     out: &mut OutputDir,
     params: &[ParamPath],
@@ -571,7 +562,7 @@ fn write_tables_and_charts(
     header: &[String],
     metrics: &[String],
     fmt: Option<Format>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, String)>> {
     let param_header: Vec<String> = params.iter().map(|p| format!("param_{p}")).collect();
     let summaries = sweep::summarise(rows);
     let mut drawn = Vec::new();
@@ -630,7 +621,9 @@ fn write_tables_and_charts(
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;
                 out.staged_by_path(&file)?;
-                drawn.push(file);
+                let caption =
+                    format!("{title}: the mean over replications and its 95% confidence band.");
+                drawn.push((file, caption));
             }
             2 => {
                 let mut ux: Vec<f64> = xs.iter().map(|x| x[0]).collect();
@@ -671,13 +664,18 @@ fn write_tables_and_charts(
                 )
                 .map_err(|e| anyhow!("cannot draw heatmap: {e}"))?;
                 out.staged_by_path(&file)?;
-                drawn.push(file);
+                drawn.push((file, format!("{title}.")));
             }
             _ => {}
         }
     }
     if let Some(file) = threshold_tradeoff(out, params, &summaries, &xs, &names, fmt)? {
-        drawn.push(file);
+        let caption = format!(
+            "{file}: against the routing threshold, cost per correct label, accuracy_overall, \
+             and the humans' load (share of results routed to them, and their utilization); \
+             bands are 95% confidence intervals over replications"
+        );
+        drawn.push((file, caption));
     }
     Ok(drawn)
 }
