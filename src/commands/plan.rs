@@ -276,11 +276,15 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         match at.and_then(|e| e.agg.mean_of(metric)) {
             Some(m) => {
                 let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
+                // In the metric's units, the bounds within its range, as
+                // the table below prints them.
+                let h = |x: f64| labelsim::human::metric(metric, x);
+                let within = |x: f64| labelsim::human::within_range(metric, x);
                 found.push(format!(
                     "  {metric}: {} [95% CI {}, {}]",
-                    num(m),
-                    num(lo),
-                    num(hi)
+                    h(m),
+                    h(within(lo)),
+                    h(within(hi))
                 ));
                 if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
                     let v: Vec<String> = design.points[best].iter().map(value_text).collect();
