@@ -167,18 +167,18 @@ sample pipeline-consumers "$ labelsim plan scenarios/pipeline-seed.yaml --set 'p
     --vary 'pipeline.consumers[classifier].count=1..16' --target 'searchable_latency_p95_s <= 10'" \
     plan scenarios/pipeline-seed.yaml --set 'producers[uploads].rate=30000/h' \
     --vary 'pipeline.consumers[classifier].count=1..16' --target 'searchable_latency_p95_s <= 10'
-sample pipeline-threshold-sweep "$ labelsim sweep scenarios/pipeline-hybrid.yaml --replications 2 \\
+sample pipeline-threshold-sweep "$ labelsim sweep scenarios/pipeline-hybrid.yaml --set 'workers[team].count=60' --replications 2 \\
     --vary 'pipeline.consumers[classifier].route.threshold=0.7..0.95:0.05' \\
     --metric accuracy_overall --metric routed_to_humans" \
-    sweep scenarios/pipeline-hybrid.yaml --replications 2 \
+    sweep scenarios/pipeline-hybrid.yaml --set 'workers[team].count=60' --replications 2 \
     --vary 'pipeline.consumers[classifier].route.threshold=0.7..0.95:0.05' \
     --metric accuracy_overall --metric routed_to_humans
-sample pipeline-threshold-plan "$ labelsim plan scenarios/pipeline-hybrid.yaml \\
+sample pipeline-threshold-plan "$ labelsim plan scenarios/pipeline-hybrid.yaml --set 'workers[team].count=60' \\
     --vary 'pipeline.consumers[classifier].route.threshold=0.80..0.99:0.01' \\
-    --target 'accuracy_overall >= 0.95' --target 'expired_in_queue == 0' \\
+    --target 'accuracy_overall >= 0.95' --target 'searchable_latency_human_p95_s <= 30m' \\
     --minimize cost_per_correct_label" \
-    plan scenarios/pipeline-hybrid.yaml \
+    plan scenarios/pipeline-hybrid.yaml --set 'workers[team].count=60' \
     --vary 'pipeline.consumers[classifier].route.threshold=0.80..0.99:0.01' \
-    --target 'accuracy_overall >= 0.95' --target 'expired_in_queue == 0' \
+    --target 'accuracy_overall >= 0.95' --target 'searchable_latency_human_p95_s <= 30m' \
     --minimize cost_per_correct_label
 echo "regen-docs: README.md quick-start block, sample outputs and docs/img updated" >&2
