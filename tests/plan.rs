@@ -579,3 +579,54 @@ fn a_misspelt_target_metric_gets_a_hint_not_the_list() {
         "Error: --vary `workers.count`: workers is a list: use workers[0] or workers[team]"
     );
 }
+
+/// plan.png draws the first target's metric when it varies over the values
+/// evaluated, else the --minimize metric (a target met everywhere, such as
+/// `expired_in_queue == 0`, is a flat line that shows nothing).
+#[test]
+fn the_chart_shows_a_metric_that_varies() {
+    let t = tempfile::tempdir().unwrap();
+    let caption = |extra: &[&str]| {
+        let (o, _) = plan(t.path(), extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = std::fs::read_to_string(t.path().join("plan/report.html")).unwrap();
+        html.split("<figcaption>")
+            .nth(1)
+            .and_then(|s| s.split("</figcaption>").next())
+            .unwrap()
+            .to_string()
+    };
+    let vary = ["--vary", "workers[team].count=10..13"];
+    let flat = caption(
+        &[
+            &vary[..],
+            &[
+                "--target",
+                "expired_in_queue == 0",
+                "--minimize",
+                "worker_utilization",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        flat.starts_with("plan: worker_utilization against"),
+        "{flat}"
+    );
+    let varying = caption(
+        &[
+            &vary[..],
+            &[
+                "--target",
+                "time_to_label_mean_s <= 600",
+                "--minimize",
+                "worker_utilization",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        varying.starts_with("plan: time_to_label_mean_s against"),
+        "{varying}"
+    );
+}

@@ -401,6 +401,9 @@ fn the_report_captions_every_chart_drawn() {
     assert!(!charts.is_empty());
     assert_eq!(captions.len(), charts.len(), "{captions:?} vs {charts:?}");
     for c in &captions {
-        assert!(!c.ends_with(".png") && c.contains("mean over replications"), "{c}");
+        assert!(
+            !c.ends_with(".png") && c.contains("mean over replications"),
+            "{c}"
+        );
     }
 }

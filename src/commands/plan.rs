@@ -205,21 +205,40 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     // The chart drawn (file, title); none under --no-charts, or for several
     // parameters or a categorical one.
     let mut chart: Option<(String, String)> = None;
-    if let (Some(xs), Some(t), false) = (numeric, targets.first(), args.common.no_charts) {
+    // The metric drawn: the first target's that varies over the values
+    // evaluated, with its target line; if every target is flat there (say
+    // `expired_in_queue == 0` met everywhere), the --minimize metric.
+    let means = |metric: &str| -> Vec<f64> {
+        cache
+            .values()
+            .filter_map(|e| e.agg.mean_of(metric))
+            .collect()
+    };
+    let varies = |metric: &str| {
+        let m = means(metric);
+        m.iter().any(|&x| m.first().is_some_and(|&f| x != f))
+    };
+    let shown: Option<(&str, Option<&labelsim::plan::Target>)> = targets
+        .iter()
+        .find(|t| varies(&t.metric))
+        .map(|t| (t.metric.as_str(), Some(t)))
+        .or_else(|| args.minimize.as_deref().map(|m| (m, None)))
+        .or_else(|| targets.first().map(|t| (t.metric.as_str(), Some(t))));
+    if let (Some(xs), Some((metric, target)), false) = (numeric, shown, args.common.no_charts) {
         let pts: Vec<(f64, f64, f64, f64)> = cache
             .values()
             .zip(&xs)
             .map(|(e, &x)| {
-                let m = e.agg.mean_of(&t.metric).unwrap_or(f64::NAN);
-                let (lo, hi) = e.agg.ci_of(&t.metric).unwrap_or((m, m));
+                let m = e.agg.mean_of(metric).unwrap_or(f64::NAN);
+                let (lo, hi) = e.agg.ci_of(metric).unwrap_or((m, m));
                 (x, m, lo, hi)
             })
             .collect();
-        let cap = (t.value > 0.0).then_some(t.value * 3.0);
+        let cap = target.and_then(|t| (t.value > 0.0).then_some(t.value * 3.0));
         let pinned = cap.is_some_and(|c| pts.iter().any(|p| p.1 > c));
         let title = format!(
             "plan: {} against {}{}",
-            t.metric,
+            metric,
             design.params[0],
             if pinned {
                 " (values above 3x the target pinned to the top)"
@@ -242,13 +261,16 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             &BandChart {
                 title: &title,
                 x_label: &x_label,
-                y_label: &plot::metric_axis_label(&t.metric),
+                y_label: &plot::metric_axis_label(metric),
                 points: pts,
-                hlines: vec![HLine {
-                    label: format!("target: {}", t.text),
-                    y: t.value,
-                    color: plot::ALERT,
-                }],
+                hlines: target
+                    .map(|t| HLine {
+                        label: format!("target: {}", t.text),
+                        y: t.value,
+                        color: plot::ALERT,
+                    })
+                    .into_iter()
+                    .collect(),
                 vlines: vline.into_iter().collect(),
                 y_cap: cap,
                 line_label: "mean over replications",
