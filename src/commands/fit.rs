@@ -243,7 +243,7 @@ fn print_table(d: &Durations, r: &FitReport, spread: Option<&SpreadFit>, empiric
     outln!("best fit, for a `workers:` entry of a scenario:");
     outln!("  service_time: {}", r.best().service_time);
     if let Some(e) = empirical {
-        outln!("or resample the data itself (csv: relative to the scenario's folder):");
+        outln!("or resample the data itself (write `csv:` relative to the scenario file's folder; here it is the path given to fit):");
         outln!("  service_time: {e}");
     }
     if let Some(sf) = spread {
