@@ -45,9 +45,9 @@ pub const MAX_VALUES: usize = 1_000_000;
 /// can make a small file expand without bound.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<usize>)> {
     check_size(text)?;
-    check_nesting(text)?;
-    check_expansion(text)?;
-    from_checked_str(text)
+    check_nesting(text).map_err(|e| name_a_tab(text, e))?;
+    check_expansion(text).map_err(|e| name_a_tab(text, e))?;
+    from_checked_str(text).map_err(|e| name_a_tab(text, e))
 }
 
 /// Reads a parsed document into `T`; on error returns the message (bounded).
@@ -71,6 +71,18 @@ pub(crate) fn from_checked_str<T: DeserializeOwned>(
     text: &str,
 ) -> Result<T, (String, Option<usize>)> {
     yaml_impl::from_str(text).map_err(|e| error_parts(&e))
+}
+
+/// A parse error at a line holding a tab, with what to do: the parser's
+/// words for a tab say nothing of tabs.
+fn name_a_tab(text: &str, (mut msg, line): (String, Option<usize>)) -> (String, Option<usize>) {
+    let tab_there = line
+        .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+        .is_some_and(|l| l.contains('\t'));
+    if tab_there {
+        msg.push_str(" (a tab: YAML indents with spaces only)");
+    }
+    (msg, line)
 }
 
 /// Message (bounded, without serde_yaml's " at line L column C") and line.
@@ -542,6 +554,19 @@ fn locate_in(ls: &[Option<Line<'_>>], path: &[PathSeg]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_tab_in_the_indentation_is_named() {
+        let (msg, line) = from_str::<Value>("name: x\njob:\n\tinitializing: 5m\n").unwrap_err();
+        assert_eq!(line, Some(3));
+        assert!(
+            msg.ends_with("(a tab: YAML indents with spaces only)"),
+            "{msg}"
+        );
+        let (msg, _) = from_str::<Value>("name: [x\n").unwrap_err();
+        assert!(!msg.contains("tab"), "{msg}");
+    }
+
     use super::super::paths::parse_lenient;
     use super::*;
 
