@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+mod common;
+
 fn labelsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_labelsim"))
         .args(args)
@@ -184,11 +186,7 @@ fn the_report_holds_every_table_and_every_chart_drawn() {
         &out,
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    let captions: Vec<&str> = html
-        .split("<figcaption>")
-        .skip(1)
-        .map(|s| s.split("</figcaption>").next().unwrap())
-        .collect();
+    let captions = common::figcaptions(&html);
     assert_eq!(captions.len(), 4, "{captions:?}");
     assert!(
         captions.iter().all(|c| c.contains("per scenario")),

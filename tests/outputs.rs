@@ -192,7 +192,7 @@ fn a_sweep_report_embeds_exactly_the_charts_that_sweep_drew() {
     assert!(png.exists());
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(report.matches("<img").count(), 1, "one chart drawn");
-    assert!(report.contains("sweep_objects_labeled.png"));
+    assert!(report.contains("<figcaption>objects_labeled against workers[team].count"));
 }
 
 /// Waits until `dir` holds a staging folder (the command has opened it).

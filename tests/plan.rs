@@ -590,11 +590,7 @@ fn the_chart_shows_a_metric_that_varies() {
         let (o, _) = plan(t.path(), extra);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let html = std::fs::read_to_string(t.path().join("plan/report.html")).unwrap();
-        html.split("<figcaption>")
-            .nth(1)
-            .and_then(|s| s.split("</figcaption>").next())
-            .unwrap()
-            .to_string()
+        common::figcaptions(&html)[0].to_string()
     };
     let vary = ["--vary", "workers[team].count=10..13"];
     let flat = caption(

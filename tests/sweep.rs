@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
 fn labelsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_labelsim"))
         .args(args)
@@ -389,11 +391,7 @@ fn the_report_captions_every_chart_drawn() {
     let out = t.path().join("s");
     ok(sweep(&out, &[]));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    let captions: Vec<&str> = html
-        .split("<figcaption>")
-        .skip(1)
-        .map(|s| s.split("</figcaption>").next().unwrap())
-        .collect();
+    let captions = common::figcaptions(&html);
     let charts: Vec<String> = files(&out)
         .into_iter()
         .filter(|f| f.ends_with(".png"))

@@ -67,3 +67,11 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
     top / (sum + top)
 }
+
+/// The captions of a report.html's charts, in page order.
+pub fn figcaptions(html: &str) -> Vec<&str> {
+    html.split("<figcaption>")
+        .skip(1)
+        .filter_map(|s| s.split("</figcaption>").next())
+        .collect()
+}
