@@ -174,9 +174,7 @@ where
             "means above the top of the axis are drawn on its edge",
         ));
     }
-    let side_w = frame::legend_width(&body, &entries);
-    let (w, _) = body.dim_in_pixel();
-    let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot, side) = frame::with_legend(&body, &entries);
     let mut chart = ChartBuilder::on(&plot)
         .margin(MARGIN)
         .margin_top(MARGIN / 2)

@@ -71,9 +71,7 @@ where
         .map(|(label, c)| Entry::patch(*label, c.to_rgba()))
         .chain(notes.iter().map(|n| Entry::note(n.clone())))
         .collect();
-    let side_w = frame::legend_width(&body, &entries);
-    let (w, _) = body.dim_in_pixel();
-    let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot, side) = frame::with_legend(&body, &entries);
     let (step, _) = nice_step(0.0, total * 1.04, 8, false);
     let y_axis = Axis::linear(0.0, (total * 1.04 / step).ceil() * step, 8);
     let mut chart = ChartBuilder::on(&plot)

@@ -103,9 +103,7 @@ where
     if curves.iter().all(|c| c.cdf.is_empty()) {
         entries.push(Entry::note(text.empty));
     }
-    let side_w = frame::legend_width(&body, &entries);
-    let (w, _) = body.dim_in_pixel();
-    let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot, side) = frame::with_legend(&body, &entries);
     let x_axis = time_axis(curves);
     let (x_lo, x_hi) = (x_axis.lo(), x_axis.hi());
     let y_axis = Axis::linear(0.0, 1.0, 10);

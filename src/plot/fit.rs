@@ -155,9 +155,7 @@ where
             if i == 0 { 4 } else { 2 },
         ));
     }
-    let side_w = frame::legend_width(&body, &entries);
-    let (w, _) = body.dim_in_pixel();
-    let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot, side) = frame::with_legend(&body, &entries);
     let mut chart = ChartBuilder::on(&plot)
         .margin(MARGIN)
         .margin_top(MARGIN / 2)

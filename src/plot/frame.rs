@@ -229,6 +229,21 @@ where
     }
 }
 
+/// `body` cut into the plot (left) and a column `side_w` wide on its right
+/// (legend, colour bar).
+pub fn with_side_column<DB: DrawingBackend>(body: &Area<DB>, side_w: u32) -> (Area<DB>, Area<DB>) {
+    let (w, _) = body.dim_in_pixel();
+    body.split_horizontally(w.saturating_sub(side_w))
+}
+
+/// `body` cut into the plot and the legend column `entries` need.
+pub fn with_legend<DB: DrawingBackend>(body: &Area<DB>, entries: &[Entry]) -> (Area<DB>, Area<DB>)
+where
+    DB::ErrorType: 'static,
+{
+    with_side_column(body, legend_width(body, entries))
+}
+
 /// Draws the entries top-down in `area` (a column beside the plot), from
 /// `top` [px].
 pub fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[Entry], top: i32) -> PlotResult

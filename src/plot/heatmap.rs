@@ -106,9 +106,7 @@ where
     };
     let values: Vec<f64> = h.cells.iter().map(|c| c.2).collect();
     let (scale, bar_label) = color_scale(&values, &m);
-    let side_w = 200;
-    let (w, _) = body.dim_in_pixel();
-    let (plot, side) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot, side) = frame::with_side_column(&body, 200);
     let zero_note = (scale.log && values.iter().any(|v| *v <= 0.0 || !v.is_finite()))
         .then_some("0 or no value");
     frame::draw_color_bar(&side, &scale, &bar_label, zero_note, MARGIN as i32 / 2)?;

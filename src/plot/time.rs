@@ -227,8 +227,7 @@ where
         .map(|l| frame::legend_width(&body, l))
         .max()
         .unwrap_or(0);
-    let (w, _) = body.dim_in_pixel();
-    let (plot_col, side_col) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot_col, side_col) = frame::with_side_column(&body, side_w);
     let (x_axis, x_desc) = x_axis_of(fig);
     let x_label_h = 58;
     let y_axes: Vec<Axis> = fig

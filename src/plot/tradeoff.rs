@@ -91,8 +91,7 @@ where
         .map(|l| frame::legend_width(&body, l))
         .max()
         .unwrap_or(0);
-    let (w, _) = body.dim_in_pixel();
-    let (plot_col, side_col) = body.split_horizontally(w.saturating_sub(side_w));
+    let (plot_col, side_col) = frame::with_side_column(&body, side_w);
     let xs: Vec<f64> = c
         .panels
         .iter()
