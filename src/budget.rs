@@ -180,7 +180,13 @@ impl Estimate {
             .max_by(|a, b| a.amount.total_cmp(&b.amount))
     }
 
-    fn assemble(basis: Basis, runs: u64, in_flight: u64, sweep_points: Option<u64>) -> Estimate {
+    /// `sweep_points`: the number of points and the setting that sets it.
+    fn assemble(
+        basis: Basis,
+        runs: u64,
+        in_flight: u64,
+        sweep_points: Option<(u64, &str)>,
+    ) -> Estimate {
         let mut parts = Vec::new();
         let scaled = |ps: &[Part], k: f64, parts: &mut Vec<Part>| {
             for p in ps {
@@ -211,10 +217,10 @@ impl Estimate {
                     });
                 }
             }
-            Some(points) => {
+            Some((points, setting)) => {
                 parts.push(Part {
                     resource: Resource::Memory,
-                    setting: POINTS_SETTING.into(),
+                    setting: setting.into(),
                     what: format!(
                         "{} points × {} replications (a configuration per point, a row per run)",
                         fmt_count(points as f64),
@@ -224,7 +230,7 @@ impl Estimate {
                 });
                 parts.push(Part {
                     resource: Resource::Output,
-                    setting: POINTS_SETTING.into(),
+                    setting: setting.into(),
                     what: format!("{} rows of results", fmt_count(runs as f64)),
                     amount: runs as f64 * BYTES_PER_SWEEP_ROW,
                 });
@@ -590,34 +596,19 @@ pub fn estimate_run(cfg: &SimConfig, replications: u32, threads: usize) -> Estim
     Estimate::assemble(basis, runs, in_flight, None)
 }
 
-/// The setting [`estimate_points`] names for the number of points, until
-/// the caller says which it is ([`Estimate::points_set_by`]).
-pub const POINTS_SETTING: &str = "the number of points";
-
-impl Estimate {
-    /// This estimate with `setting` (the binary: `--samples / --vary`)
-    /// named as what sets the number of points.
-    pub fn points_set_by(mut self, setting: &str) -> Estimate {
-        for p in &mut self.parts {
-            if p.setting == POINTS_SETTING {
-                p.setting = setting.to_string();
-            }
-        }
-        self
-    }
-}
-
 /// A sweep or plan of `points` points, each estimated by [`estimate_run`]
 /// (with the sweep's replications and threads): events and runs scale with
 /// the points; runs in flight are still bounded by the threads; what is
 /// kept is one configuration per point and a summary row per run (no time
 /// series). Call it with the number of points before building the design:
 /// the design and the point configurations are allocated up front.
-pub fn estimate_points(per_point: &Estimate, points: u64) -> Estimate {
+/// `setting` names what sets the number of points, for a refusal (the
+/// binary: `--samples / --vary`).
+pub fn estimate_points(per_point: &Estimate, points: u64, setting: &str) -> Estimate {
     let basis = per_point.basis.clone();
     let runs = basis.replications.saturating_mul(points);
     let in_flight = runs.min(basis.threads).max(1);
-    Estimate::assemble(basis, runs, in_flight, Some(points))
+    Estimate::assemble(basis, runs, in_flight, Some((points, setting)))
 }
 
 fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {

@@ -607,7 +607,7 @@ fn process(text: &str, lenient: bool, bounds: &Bounds, guard: &RunGuard) -> Outc
     // Estimates and their messages, of the scenario as written: never a panic.
     let estimated = catch_unwind(AssertUnwindSafe(|| {
         let full = estimate_run(&s.sim, s.replications, 16);
-        let sweep = estimate_points(&full, 4_294_967_295);
+        let sweep = estimate_points(&full, 4_294_967_295, "--samples");
         let _ = format!("{full} {sweep}");
         if let Err(e) = check(&sweep, &Limits::default()) {
             let _ = e.to_string();

@@ -95,9 +95,11 @@ impl Budget {
         let Some(dearest) = per.iter().max_by(|a, b| a.events.total_cmp(&b.events)) else {
             return Ok(());
         };
-        self.check(
-            &budget::estimate_points(dearest, per.len() as u64).points_set_by(points_setting),
-        )
+        self.check(&budget::estimate_points(
+            dearest,
+            per.len() as u64,
+            points_setting,
+        ))
     }
 }
 
