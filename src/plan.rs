@@ -13,7 +13,8 @@
 //! `labelsim plan` (in `commands/plan.rs`) reads the arguments, runs the
 //! simulations the search asks for, prints and writes.
 
-use crate::model::{load, RunSummary, SimConfig};
+use crate::model::load::{self, StageLoad};
+use crate::model::{RunSummary, SimConfig};
 use crate::runner::{aggregate, Aggregate};
 use crate::scenario::paths::value_text;
 use crate::scenario::units::parse_duration;
@@ -30,8 +31,12 @@ pub enum TargetError {
     Form(String),
     /// The metric is not one of the scenario's numeric metrics.
     Metric(String, UnknownMetric),
-    /// The value is neither a number, a percentage nor a duration.
+    /// The value is neither a number, a percentage nor a duration, or is
+    /// outside the metric's range (a share above 1).
     Value(String, String),
+    /// A service level the scenario does not report: its duration is not
+    /// in `output.sla`.
+    MissingSla(String, String),
 }
 
 impl fmt::Display for TargetError {
@@ -40,6 +45,10 @@ impl fmt::Display for TargetError {
             TargetError::Form(t) => write!(f, "`{t}`: write METRIC OP VALUE with OP one of <=, <, >=, >, ==, e.g. \"time_to_label_p95_s <= 24h\""),
             TargetError::Metric(t, e) => write!(f, "`{t}`: {e}"),
             TargetError::Value(t, why) => write!(f, "`{t}`: {why}"),
+            TargetError::MissingSla(t, d) => write!(
+                f,
+                "`{t}`: the scenario does not report labeled_within_{d}: add {d} to output.sla (e.g. `output: {{sla: [{d}]}}`, or --set 'output.sla=[{d}]')"
+            ),
         }
     }
 }
@@ -91,7 +100,31 @@ impl Target {
             .ok_or_else(|| TargetError::Form(t.to_string()))?;
         let metric = t[..i].trim().to_string();
         let raw = t[i + sym.len()..].trim();
-        check_metric(&metric, known_metrics).map_err(|e| TargetError::Metric(t.to_string(), e))?;
+        if let Err(e) = check_metric(&metric, known_metrics) {
+            // SPEC §4a: a service level is reported only for the durations
+            // listed in output.sla.
+            if let Some(d) = metric.strip_prefix("labeled_within_") {
+                if parse_duration(d).is_ok() {
+                    return Err(TargetError::MissingSla(t.to_string(), d.to_string()));
+                }
+            }
+            return Err(TargetError::Metric(t.to_string(), e));
+        }
+        let share =
+            crate::model::catalog::unit(&metric) == Some(crate::model::catalog::Unit::Fraction);
+        if share && !raw.ends_with('%') {
+            if let Ok(x) = raw.parse::<f64>() {
+                if x > 1.0 {
+                    return Err(TargetError::Value(
+                        t.to_string(),
+                        format!(
+                            "{metric} is a share between 0 and 1; write {raw}% (or {})",
+                            x / 100.0
+                        ),
+                    ));
+                }
+            }
+        }
         let value = if let Some(p) = raw.strip_suffix('%') {
             p.trim().parse::<f64>().map(|x| x / 100.0).map_err(|_| {
                 TargetError::Value(t.to_string(), format!("`{raw}` is not a percentage"))
@@ -308,9 +341,13 @@ pub struct Evaluated {
     /// One per target, in order.
     pub verdicts: Vec<Verdict>,
     pub status: PointStatus,
-    /// ρ of the value's configuration (`model::load`); None when the input
+    /// ρ of the value's binding stage (`model::load`); None when the input
     /// is not a stationary stream.
     pub offered_load: Option<f64>,
+    /// Every capacity stage's load, upstream first (`model::load::stage_loads`).
+    pub stages: Vec<StageLoad>,
+    /// The stage with the largest load.
+    pub binding_stage: Option<String>,
 }
 
 /// `Search::Minimize`'s finding.
@@ -403,12 +440,18 @@ pub fn search<E>(
             for (&(i, _), s) in jobs.iter().zip(results) {
                 cache
                     .entry(i)
-                    .or_insert_with(|| Evaluated {
-                        runs: Vec::new(),
-                        agg: aggregate(&[]),
-                        verdicts: Vec::new(),
-                        status: PointStatus::Undecided,
-                        offered_load: load::offered_load(&configs[i]),
+                    .or_insert_with(|| {
+                        let stages = load::stage_loads(&configs[i]);
+                        let binding = load::binding(&stages).cloned();
+                        Evaluated {
+                            runs: Vec::new(),
+                            agg: aggregate(&[]),
+                            verdicts: Vec::new(),
+                            status: PointStatus::Undecided,
+                            offered_load: binding.as_ref().map(|b| b.load),
+                            binding_stage: binding.map(|b| b.stage),
+                            stages,
+                        }
                     })
                     .runs
                     .push(s);
@@ -490,6 +533,132 @@ pub fn search<E>(
         minimized,
         simulations,
     })
+}
+
+/// Why no value met a target: the best mean any evaluated value reached,
+/// and for a pipeline latency the parts no evaluated value changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shortfall {
+    /// Index into the targets.
+    pub target: usize,
+    /// The value (index into the design's points) whose mean came closest,
+    /// and that mean; None when no value has one.
+    pub best: Option<(usize, f64)>,
+    /// Parts of the latency (SPEC §4b `latency_<part>_<stat>_s`) whose 95%
+    /// intervals overlap at every value evaluated: (metric, smallest mean).
+    pub fixed_parts: Vec<(String, f64)>,
+    /// A fixed part whose smallest mean alone misses the target: no value
+    /// of the parameter can meet it.
+    pub impossible: Option<String>,
+}
+
+/// The parts a pipeline latency adds up from, for the same statistic
+/// (`searchable_latency_p95_s` → `latency_notification_p95_s`, …); empty
+/// for any other metric, for statistics without parts (p50, p99) and for
+/// one path's latency (the parts are over every object).
+pub fn latency_parts(metric: &str) -> Vec<String> {
+    let Some(stat) = metric.strip_prefix("searchable_latency_") else {
+        return Vec::new();
+    };
+    if stat != "mean_s" && stat != "p95_s" {
+        return Vec::new();
+    }
+    ["notification", "queue", "processing", "index"]
+        .iter()
+        .map(|p| format!("latency_{p}_{stat}"))
+        .collect()
+}
+
+/// For each target no value met ([`PlanOutcome::answer`] is None), what
+/// came closest (see [`Shortfall`]).
+pub fn shortfalls(outcome: &PlanOutcome, targets: &[Target]) -> Vec<Shortfall> {
+    let evaluated = &outcome.evaluated;
+    targets
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| {
+            !evaluated
+                .values()
+                .any(|e| e.verdicts.get(*j) == Some(&Verdict::Met))
+        })
+        .map(|(j, t)| {
+            let better = |a: f64, b: f64| match t.op {
+                Op::Le | Op::Lt => a < b,
+                Op::Ge | Op::Gt => a > b,
+                Op::Eq => (a - t.value).abs() < (b - t.value).abs(),
+            };
+            let mut best: Option<(usize, f64)> = None;
+            for (&i, e) in evaluated {
+                if let Some(m) = e.agg.mean_of(&t.metric) {
+                    if best.is_none_or(|(_, b)| better(m, b)) {
+                        best = Some((i, m));
+                    }
+                }
+            }
+            let mut fixed_parts = Vec::new();
+            for part in latency_parts(&t.metric) {
+                let estimates: Option<Vec<Estimate>> = evaluated
+                    .values()
+                    .map(|e| {
+                        let mean = e.agg.mean_of(&part)?;
+                        let (lo, hi) = e.agg.ci_of(&part)?;
+                        Some(Estimate { mean, lo, hi })
+                    })
+                    .collect();
+                let Some(estimates) = estimates else { continue };
+                // One value evaluated: nothing says whether it changes.
+                if is_flat(&estimates) {
+                    let least = estimates
+                        .iter()
+                        .map(|e| e.mean)
+                        .fold(f64::INFINITY, f64::min);
+                    fixed_parts.push((part, least));
+                }
+            }
+            let impossible = match t.op {
+                Op::Le | Op::Lt => fixed_parts
+                    .iter()
+                    .find(|(_, least)| !t.met_by(*least, *least))
+                    .map(|(p, _)| p.clone()),
+                _ => None,
+            };
+            Shortfall {
+                target: j,
+                best,
+                fixed_parts,
+                impossible,
+            }
+        })
+        .collect()
+}
+
+/// Most values a search over `n` values evaluates: every value for
+/// [`Search::Exhaustive`] and [`Search::Minimize`]; for
+/// [`Search::Monotone`], the gallop's probes (1, 2, 4, … past 0) and the
+/// bisection between the last two, at most 2⌈log₂ n⌉ + 2.
+pub fn values_bound(n: usize, search: &Search) -> usize {
+    match search {
+        Search::Monotone if n > 1 => {
+            let log = (usize::BITS - (n - 1).leading_zeros()) as usize;
+            n.min(2 * log + 2)
+        }
+        _ => n,
+    }
+}
+
+/// Simulations a search over `n` values is expected to run at most: each
+/// value evaluated ([`values_bound`]) at its `initial` replications, and,
+/// for a monotone search, the two values either side of the answer (where
+/// an interval can straddle a target) up to `cap`. Exhaustive and
+/// minimizing searches count every value at `initial`: any of them may
+/// straddle, but budgeting each at `cap` would refuse most grids.
+pub fn runs_bound(n: usize, search: &Search, initial: u32, cap: u32) -> u64 {
+    let values = values_bound(n, search) as u64;
+    let straddling = match search {
+        Search::Monotone => values.min(2),
+        _ => 0,
+    };
+    values * initial as u64 + straddling * cap.saturating_sub(initial) as u64
 }
 
 /// A `--vary` of the planner: an integer range without a step steps by 1
@@ -604,6 +773,44 @@ mod tests {
     }
 
     #[test]
+    fn a_share_written_as_a_percentage_number_is_refused_with_the_hint() {
+        let m = &[catalog::WORKER_UTILIZATION, "labeled_within_4h"];
+        let e = Target::parse("labeled_within_4h >= 95", m)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "`labeled_within_4h >= 95`: labeled_within_4h is a share between 0 and 1; write 95% (or 0.95)"
+        );
+        assert_eq!(
+            Target::parse("labeled_within_4h >= 95%", m).unwrap().value,
+            0.95
+        );
+        assert_eq!(
+            Target::parse("labeled_within_4h >= 0.95", m).unwrap().value,
+            0.95
+        );
+        assert_eq!(
+            Target::parse("worker_utilization <= 1", m).unwrap().value,
+            1.0
+        );
+        assert!(Target::parse("worker_utilization <= 85", m).is_err());
+    }
+
+    #[test]
+    fn a_target_on_a_service_level_not_reported_says_to_add_it() {
+        let e = Target::parse("labeled_within_4h >= 95%", M)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("add 4h to output.sla"), "{e}");
+        // Not a duration: the usual unknown-metric error.
+        let e = Target::parse("labeled_within_soon >= 95%", M)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a numeric summary metric"), "{e}");
+    }
+
+    #[test]
     fn confidence_bounds_decide() {
         let t = Target::parse("time_to_label_p95_s <= 100s", M).unwrap();
         assert!(t.met_by(80.0, 99.0));
@@ -674,6 +881,112 @@ mod tests {
         assert_eq!(choose_minimum(&flat), Some((0, 1)));
         assert!(is_flat(&flat.map(|p| p.1)));
         assert_eq!(choose_minimum(&[]), None);
+    }
+
+    fn evaluated(metrics: &[(&'static str, f64, f64)], verdict: Verdict) -> Evaluated {
+        use crate::model::MetricValue;
+        Evaluated {
+            runs: Vec::new(),
+            agg: Aggregate {
+                mean: metrics
+                    .iter()
+                    .map(|&(k, m, _)| (k, MetricValue::Real(m)))
+                    .collect(),
+                ci95: metrics
+                    .iter()
+                    .map(|&(k, m, h)| (k, Some((m - h, m + h))))
+                    .collect(),
+                n: metrics.iter().map(|&(k, ..)| (k, 3)).collect(),
+            },
+            verdicts: vec![verdict],
+            status: PointStatus::Fails,
+            offered_load: None,
+            stages: Vec::new(),
+            binding_stage: None,
+        }
+    }
+
+    #[test]
+    fn an_infeasible_latency_names_the_part_no_value_changes() {
+        let m = &["searchable_latency_p95_s"];
+        let t = Target::parse("searchable_latency_p95_s <= 5s", m).unwrap();
+        // More consumers shrink the queue part; the notification delay
+        // stays at 5.2 s: the target cannot be met.
+        let point = |total: f64, queue: f64| {
+            evaluated(
+                &[
+                    ("searchable_latency_p95_s", total, 0.1),
+                    ("latency_notification_p95_s", 5.2, 0.1),
+                    ("latency_queue_p95_s", queue, 0.1),
+                    ("latency_processing_p95_s", 0.4, 0.01),
+                    ("latency_index_p95_s", 1.0, 0.05),
+                ],
+                Verdict::Failed,
+            )
+        };
+        let outcome = PlanOutcome {
+            evaluated: [
+                (0, point(30.0, 25.0)),
+                (3, point(6.5, 0.3)),
+                (7, point(6.4, 0.2)),
+            ]
+            .into_iter()
+            .collect(),
+            answer: None,
+            monotone: None,
+            minimized: None,
+            simulations: 9,
+        };
+        let s = shortfalls(&outcome, &[t]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].best, Some((7, 6.4)));
+        let fixed: Vec<&str> = s[0].fixed_parts.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            fixed,
+            [
+                "latency_notification_p95_s",
+                "latency_processing_p95_s",
+                "latency_index_p95_s"
+            ]
+        );
+        assert_eq!(
+            s[0].impossible.as_deref(),
+            Some("latency_notification_p95_s")
+        );
+        assert_eq!(latency_parts("time_to_label_p95_s"), Vec::<String>::new());
+        assert_eq!(
+            latency_parts("searchable_latency_p50_s"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            latency_parts("searchable_latency_mean_s")[1],
+            "latency_queue_mean_s"
+        );
+        assert!(latency_parts("searchable_latency_human_mean_s").is_empty());
+    }
+
+    #[test]
+    fn the_work_bound_counts_what_a_bisection_evaluates() {
+        // Every call gallop_then_bisect makes is within values_bound.
+        for n in [1usize, 2, 3, 7, 100, 400, 1000] {
+            for answer in (0..n).step_by((n / 37).max(1)) {
+                let mut calls = 0;
+                gallop_then_bisect::<()>(n, &mut |i| {
+                    calls += 1;
+                    Ok(i >= answer)
+                })
+                .unwrap();
+                assert!(
+                    calls <= values_bound(n, &Search::Monotone),
+                    "n {n} answer {answer}: {calls}"
+                );
+            }
+        }
+        // 1..400 consumers, 3 replications: 20 values, not 400.
+        assert_eq!(values_bound(400, &Search::Monotone), 20);
+        assert_eq!(runs_bound(400, &Search::Monotone, 3, 50), 20 * 3 + 2 * 47);
+        assert_eq!(runs_bound(400, &Search::Exhaustive, 3, 50), 1200);
+        assert_eq!(values_bound(1, &Search::Monotone), 1);
     }
 
     #[test]

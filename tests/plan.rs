@@ -316,7 +316,10 @@ fn readme_quickstart_plan_does_not_answer_a_saturated_team() {
     assert!((ten["offered_load"].as_f64().unwrap() - 0.9).abs() < 1e-12);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("| unstable |"), "{stdout}");
-    assert!(stdout.contains("offered load | utilization"), "{stdout}");
+    assert!(
+        stdout.contains("offered load | binding stage | utilization"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -625,4 +628,118 @@ fn the_chart_shows_a_metric_that_varies() {
         varying.starts_with("plan: time_to_label_mean_s against"),
         "{varying}"
     );
+}
+
+/// SPEC §4b, R3: 24/h against 5 workers of 10 minutes. The workers are at
+/// 0.8, but each of K slots is held at least 10 minutes (6/h a slot), so
+/// K ≤ 4 cannot keep up; the pool wait stays 0 there (objects wait in the
+/// SQS queue instead), which made K = 2 look like an answer.
+const K_LIMITED: &str = "name: k-limited\nseed: 5\nhorizon: 20d\nreplications: 3\n\
+job: {initializing: 0s, max_concurrent_task_count: 2}\n\
+producers: [{name: p, kind: poisson, rate: 24/h}]\n\
+workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 10m}}]\n";
+
+#[test]
+fn the_guard_covers_the_concurrency_limit() {
+    let t = tempfile::tempdir().unwrap();
+    let (o, doc) = plan_yaml(
+        t.path(),
+        K_LIMITED,
+        &[
+            "--vary",
+            "job.max_concurrent_task_count=2..20",
+            "--target",
+            "pool_wait_mean_s <= 120",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert_eq!(doc["answer"], 5, "{stdout}");
+    let two = point(&doc, 2);
+    assert_eq!(two["unstable"], true);
+    assert_eq!(two["meets"], false);
+    assert_eq!(two["binding_stage"], "job.max_concurrent_task_count");
+    assert!((two["offered_load"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+    assert!((two["stages"]["workers[team]"].as_f64().unwrap() - 0.8).abs() < 1e-9);
+    // K = 4: exactly 1.0, unstable; K = 5: the workers and K tie at 0.8.
+    assert_eq!(point(&doc, 4)["unstable"], true);
+    assert_eq!(point(&doc, 5)["binding_stage"], "workers[team]");
+}
+
+/// The seed pipeline at 200 messages/s: a 10-minute horizon lets a
+/// saturated pool of pollers look fine; the guard marks every count whose
+/// pollers cannot keep up (0.5 s a message: 200/s needs > 100 pollers).
+#[test]
+fn the_guard_covers_consumers() {
+    let t = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/pipeline-seed.yaml"
+    ))
+    .unwrap();
+    let (o, doc) = plan_yaml(
+        t.path(),
+        &yaml,
+        &[
+            "--vary",
+            "pipeline.consumers[classifier].count=60..140:20",
+            "--exhaustive",
+            "--target",
+            "searchable_latency_p95_s <= 10m",
+            "--set",
+            "producers[uploads].rate=200/s",
+            "--set",
+            "horizon=2m",
+            "--replications",
+            "2",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.code().is_some(), "{stderr}");
+    let pts = doc["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 5, "{stdout}{stderr}");
+    for p in pts {
+        let load = p["offered_load"].as_f64().unwrap();
+        assert_eq!(p["binding_stage"], "consumers[classifier]");
+        assert_eq!(p["unstable"], load >= 1.0, "{p}");
+        if load >= 1.0 {
+            assert_eq!(p["meets"], false, "a saturated pool is never an answer");
+        }
+    }
+    // 100 pollers: 200/s × ~0.475 s ≈ 95 pollers' work.
+    assert_eq!(point(&doc, 80)["unstable"], true);
+    assert_eq!(point(&doc, 100)["unstable"], false);
+}
+
+#[test]
+fn a_share_target_written_as_a_number_or_on_a_missing_sla_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let yaml = format!("{MMC}output: {{sla: [4h]}}\n");
+    let (o, _) = plan_yaml(
+        t.path(),
+        &yaml,
+        &[
+            "--vary",
+            "workers[team].count=8..20",
+            "--target",
+            "labeled_within_4h >= 95",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("write 95%"), "{stderr}");
+    let (o, _) = plan_yaml(
+        t.path(),
+        MMC,
+        &[
+            "--vary",
+            "workers[team].count=8..20",
+            "--target",
+            "labeled_within_4h >= 95%",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("add 4h to output.sla"), "{stderr}");
 }

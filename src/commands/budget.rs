@@ -86,6 +86,26 @@ impl Budget {
         opts: &RunOptions,
         points_setting: &str,
     ) -> Result<()> {
+        self.check_evaluated(
+            configs,
+            configs.len() as u64,
+            replications,
+            opts,
+            points_setting,
+        )
+    }
+
+    /// As [`Budget::check_configs`], for a search that runs `points` of
+    /// the `configs` (which ones depends on the results), `replications`
+    /// each: the dearest configuration's estimate for every point run.
+    pub fn check_evaluated(
+        &self,
+        configs: &[&labelsim::model::SimConfig],
+        points: u64,
+        replications: u32,
+        opts: &RunOptions,
+        points_setting: &str,
+    ) -> Result<()> {
         let threads = threads(opts);
         let per: Vec<Estimate> = configs
             .iter()
@@ -95,11 +115,7 @@ impl Budget {
         let Some(dearest) = per.iter().max_by(|a, b| a.events.total_cmp(&b.events)) else {
             return Ok(());
         };
-        self.check(&budget::estimate_points(
-            dearest,
-            per.len() as u64,
-            points_setting,
-        ))
+        self.check(&budget::estimate_points(dearest, points, points_setting))
     }
 }
 

@@ -67,11 +67,13 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         },
     )?;
     let configs = sweep::point_configs(&template, &design, "plan value").map_err(cli_error)?;
-    // What the search costs at least: every value at its first
-    // replications (a bisection evaluates fewer values; straddling values
-    // get more, up to --max-replications).
-    crate::commands::budget::Budget::of(&args.common)?.check_configs(
+    // What the search costs: the values it evaluates (a bisection: about
+    // 2 log2 n), each at its first replications, and the two either side
+    // of the answer up to --max-replications (where intervals straddle).
+    let runs = plan::runs_bound(configs.len(), &search, initial, cap);
+    crate::commands::budget::Budget::of(&args.common)?.check_evaluated(
         &configs.iter().collect::<Vec<_>>(),
+        runs.div_ceil(initial as u64),
         initial,
         &args.common,
         "--vary",
@@ -131,6 +133,24 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         .collect::<Vec<_>>()
         .join(", ");
     let answer_json = answer.map(|i| value_json(&design, i));
+    // SPEC §4b: when nothing is feasible, what came closest and why.
+    let shortfalls = if answer.is_none() {
+        plan::shortfalls(&outcome, targets)
+    } else {
+        Vec::new()
+    };
+    let shortfalls_json: Vec<serde_json::Value> = shortfalls
+        .iter()
+        .map(|sf| {
+            json!({
+                "target": targets[sf.target].text,
+                "best_value": sf.best.map(|(i, _)| value_json(&design, i)),
+                "best_mean": sf.best.map(|(_, m)| m),
+                "fixed_parts": sf.fixed_parts.iter().map(|(p, m)| (p.clone(), json!(m))).collect::<serde_json::Map<_, _>>(),
+                "impossible": sf.impossible,
+            })
+        })
+        .collect();
     let points: Vec<serde_json::Value> = cache
         .iter()
         .map(|(i, e)| {
@@ -151,6 +171,8 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 "decided": e.status.decided(),
                 "unstable": e.status == PointStatus::Unstable,
                 "offered_load": load_json(e.offered_load),
+                "binding_stage": e.binding_stage,
+                "stages": e.stages.iter().map(|st| (st.stage.clone(), load_json(Some(st.load)))).collect::<serde_json::Map<_, _>>(),
                 "replications": e.runs.len(),
                 "targets": verdicts,
                 "mean": mean,
@@ -186,6 +208,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         "simulations_full_grid": n as u64 * initial as u64,
         "undecided": undecided,
         "monotone": monotone,
+        "shortfalls": shortfalls_json,
         "points": points,
     });
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
@@ -289,9 +312,51 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             let v: Vec<String> = design.points[i].iter().map(value_text).collect();
             found.push(format!("answer: {param_name} = {}", v.join(", ")));
         }
-        None => found.push(format!(
-            "infeasible: no value of {param_name} in the range meets every target"
-        )),
+        None => {
+            found.push(format!(
+                "infeasible: no value of {param_name} in the range meets every target"
+            ));
+            for sf in &shortfalls {
+                let t = &targets[sf.target];
+                let h = |m: &str, x: f64| labelsim::human::metric(m, x);
+                match sf.best {
+                    Some((i, mean)) => {
+                        let v: Vec<String> = design.points[i].iter().map(value_text).collect();
+                        found.push(format!(
+                            "  `{t}`: best reached {} (mean) at {param_name} = {}",
+                            h(&t.metric, mean),
+                            v.join(", ")
+                        ));
+                    }
+                    None => found.push(format!(
+                        "  `{t}`: no value evaluated has a value of {}",
+                        t.metric
+                    )),
+                }
+                if !sf.fixed_parts.is_empty() {
+                    let parts: Vec<String> = sf
+                        .fixed_parts
+                        .iter()
+                        .map(|(p, least)| format!("{p} {}", h(p, *least)))
+                        .collect();
+                    found.push(format!(
+                        "    parts no value of {param_name} changes: {}",
+                        parts.join(", ")
+                    ));
+                }
+                if let Some(part) = &sf.impossible {
+                    let least = sf
+                        .fixed_parts
+                        .iter()
+                        .find(|p| &p.0 == part)
+                        .map_or(0.0, |p| p.1);
+                    found.push(format!(
+                        "    impossible here: {part} alone is {} whatever {param_name}",
+                        h(part, least)
+                    ));
+                }
+            }
+        }
     }
     if let Some(metric) = &args.minimize {
         let at = answer.and_then(|i| cache.get(&i));
@@ -335,7 +400,22 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
     ));
     let unstable = outcome.unstable();
     if unstable > 0 {
-        found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream, so the backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));
+        // Name the stages that could not keep up, each with its largest load.
+        let mut binding: Vec<(String, f64)> = Vec::new();
+        for e in cache.values().filter(|e| e.status == PointStatus::Unstable) {
+            if let (Some(stage), Some(load)) = (&e.binding_stage, e.offered_load) {
+                match binding.iter_mut().find(|b| &b.0 == stage) {
+                    Some(b) => b.1 = b.1.max(load),
+                    None => binding.push((stage.clone(), load)),
+                }
+            }
+        }
+        let stages = binding
+            .iter()
+            .map(|(s, l)| format!("{s} up to {}", load_text(*l)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream ({stages}), so a backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));
     }
     if undecided > 0 {
         found.push(format!("  warning: {undecided} value(s) still undecided after {cap} replications, counted as not met (raise --max-replications)"));
@@ -365,6 +445,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 Some(_) => "inf".into(),
                 None => "-".into(),
             },
+            e.binding_stage.clone().unwrap_or_else(|| "-".into()),
             e.agg
                 .mean_of(labelsim::model::catalog::WORKER_UTILIZATION)
                 .map_or("-".into(), |u| {
@@ -381,6 +462,7 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         "meets".into(),
         "reps".into(),
         "offered load".into(),
+        "binding stage".into(),
         "utilization".into(),
     ];
 
@@ -504,6 +586,15 @@ fn load_json(rho: Option<f64>) -> serde_json::Value {
     match rho {
         Some(r) if r.is_finite() => json!(r),
         _ => serde_json::Value::Null,
+    }
+}
+
+/// ρ as printed: three decimals, or `inf`.
+fn load_text(rho: f64) -> String {
+    if rho.is_finite() {
+        format!("{rho:.3}")
+    } else {
+        "inf".into()
     }
 }
 

@@ -1,21 +1,73 @@
-//! Offered load: whether a streaming job's workforce can keep up with its
-//! input in the long run, from the configuration alone (no simulation).
+//! Offered load of every capacity stage: whether each place where work can
+//! pile up keeps up with its input in the long run, from the configuration
+//! alone (no simulation).
 //!
-//! For a stationary stream, a queue whose offered load ρ reaches 1 grows
-//! without bound (R6: objects then expire after `queue_retention`): whatever
-//! a finite run shows, such a staffing never meets a latency target in
-//! steady state. The planner uses this to mark those points `unstable`.
+//! For a stationary stream, a stage whose offered load ρ reaches 1 grows
+//! without bound (R6: queued objects then expire after `queue_retention`;
+//! P1: messages after `retention`): whatever a finite run shows, such a
+//! configuration never meets a latency target in steady state. The planner
+//! uses the largest load (the *binding* stage) to mark those points
+//! `unstable`, and `run` prints every stage's load.
+//!
+//! The stages ([`stage_loads`]), upstream first:
+//!
+//! | stage | load |
+//! |---|---|
+//! | `consumers[c]` (P2, P5) | messages per µs into the queue × poller time per message ÷ pollers |
+//! | `index` (P8) | documents per µs × E[bulk latency] ÷ (bulk size × concurrency) |
+//! | `workers[g]` (R7) | objects per µs into the job × N × task hold ÷ workers on shift |
+//! | `job.max_concurrent_task_count` (R3) | objects per µs into the job × object hold ÷ K's usable slots |
+//!
+//! Every load is a *necessary* condition: a stage at ρ ≥ 1 cannot keep up,
+//! whatever else holds; ρ < 1 at every stage does not prove stability (e.g.
+//! visibility timeouts shorter than processing add work not counted here).
 
-use super::config::{ArrivalProcess, Mode, ProducerConfig, SimConfig, WorkerGroupConfig};
-use crate::engine::time::US_PER_DAY;
+use super::config::{
+    ArrivalProcess, Mode, ProducerConfig, RefillRule, SimConfig, Source, WorkerGroupConfig,
+};
+use super::pipeline::config::{
+    ConsumerConfig, DeleteMode, PipelineConfig, QueueConfig, QueueKind, ThroughputScope,
+};
+use crate::engine::time::{US_PER_DAY, US_PER_S};
 
-/// Offered load ρ = offered work / on-shift capacity [dimensionless], or
-/// None when the input is not a stationary stream.
+/// One place where work can pile up, and its offered load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageLoad {
+    /// `consumers[classifier]`, `index`, `workers[team]`,
+    /// `job.max_concurrent_task_count`; several consumers of one queue, or
+    /// several worker groups sharing the job's pool, are one stage
+    /// (`workers[a,b]`).
+    pub stage: String,
+    /// Offered work ÷ capacity [1]; +∞ when work arrives and nothing can do
+    /// it.
+    pub load: f64,
+}
+
+/// The stage with the largest load (the first on ties, upstream first),
+/// or None when no stage has a stationary input.
+pub fn binding(stages: &[StageLoad]) -> Option<&StageLoad> {
+    stages
+        .iter()
+        .reduce(|best, s| if s.load > best.load { s } else { best })
+}
+
+/// The binding stage's load (see [`stage_loads`]), or None when the input
+/// is not a stationary stream.
+pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
+    binding(&stage_loads(cfg)).map(|s| s.load)
+}
+
+/// The offered load of every capacity stage that receives a stationary
+/// stream (module docs), upstream first; empty in batch mode (R4) or when
+/// no producer is stationary.
+///
+/// Workers (R7):
 ///
 /// ```text
 /// ρ = λ · N / Σ_g (c_g · f_g / h_g)
 ///
-/// λ    [objects/µs]  sum of the long-run rates of the stationary producers
+/// λ    [objects/µs]  long-run rate into the job: stationary producers
+///                    sending to it, plus what routes send to people (P6)
 /// N    [tasks/object] job.workers_per_object
 /// c_g  [workers]     worker group g's count
 /// f_g  [1]           share of the week group g is on shift
@@ -23,45 +75,111 @@ use crate::engine::time::US_PER_DAY;
 ///                    h_g = d · decline_time + (1 − d) · min(E[S] · e^(σ²/2), task_time_limit)
 /// ```
 ///
-/// For one group this is λ · N · h / (c · f): offered work per µs over
-/// on-shift workers. `d` is the group's decline probability (R7: a declined
-/// task is resolved, not offered again), `E[S]` its mean service time and σ
-/// its `speed_spread`: speeds are lognormal with median 1, so
-/// E[1/speed] = e^(σ²/2).
+/// For one group this is λ · N · h / (c · f). `d` is the group's decline
+/// probability (R7: a declined task is resolved, not offered again), `E[S]`
+/// its mean service time and σ its `speed_spread`: speeds are lognormal
+/// with median 1, so E[1/speed] = e^(σ²/2).
+///
+/// The concurrency limit (R3): an object holds one of K slots from dispatch
+/// until its N tasks resolve, at least one task's hold (the fastest group's
+/// h, capped by `task_availability_lifetime`). With the documented refill
+/// rule, new arrivals may take every slot (A < K); with `strict_fifo`, a
+/// backlog refills only while A < K − N, so K − N slots serve it.
+/// ρ = λ · hold / slots.
+///
+/// Consumers (P2, P5), per queue, the consumers reading it pooled: at
+/// saturation receives return full batches, so a poller spends per original
+/// message
+///
+/// ```text
+/// w = passes · (latency / batch + E[processing]) + deletes · delete cost
+/// passes  = ((1 − π) / (1 − f) + π · R) / (1 − dup)
+/// deletes = (1 − π) / (1 − dup);   delete cost = latency (per message) or latency / batch
+/// ```
+///
+/// with `f` the transient failure probability, `π` the poison probability,
+/// `R` the dead-letter `max_receive_count` (without one a poison message is
+/// received until its retention ends: retention ÷ visibility timeout
+/// times), `dup` the standard queue's `duplicate_probability` (P3: each
+/// delete may leave a copy, processed again). λ counts the producers'
+/// copies (R9) the queue keeps (a FIFO queue drops copies repeating an ID
+/// within its deduplication window, P4). ρ = λ / Σ_c (pollers_c / w_c). A
+/// FIFO queue serves at most one batch per group at a time (P4), so at most
+/// `groups` pollers work, and its receives and deletes are limited to
+/// `throughput` per second (per group with `high_throughput`).
+///
+/// People behind a route (P6) receive the consumer's results (at most its
+/// capacity) below the threshold, plus the audit share of the rest.
 ///
 /// Approximations: the time limit caps the *mean* service time rather than
-/// each draw, and tasks that time out and return to the pool (R7
-/// `on_timeout: return`) are not counted again; producer duplicates that
-/// deduplication does not catch (R9) are not counted. Shifts count by their
-/// weekly share, however they line up with a daily arrival profile.
+/// each draw; tasks that time out and return to the pool (R7
+/// `on_timeout: return`), job-side duplicates that deduplication does not
+/// catch (R9), and redeliveries after a visibility timeout shorter than a
+/// processing are not counted. Shifts count by their weekly share, however
+/// they line up with a daily arrival profile.
 ///
 /// A producer is stationary when it is `poisson`, `diurnal` (sinusoid or
 /// profile) or `burst` with `every`, sends until the horizon, and has no
 /// `limit`; `manifest`, `trace`, single bursts, and producers that stop or
-/// are capped are transients and do not count. The result is None in batch
-/// mode (R4) or when no producer is stationary, and +∞ when work arrives but
-/// no worker is ever on shift.
-pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
-    // A pipeline (SPEC §6) decides what reaches the job (routing by
-    // confidence, copies, failures): no closed form here, so no verdict.
-    if cfg.job.mode == Mode::Batch || cfg.no_job || cfg.pipeline.is_some() {
-        return None;
+/// are capped are transients and do not count.
+pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
+    let mut stages = Vec::new();
+    if cfg.job.mode == Mode::Batch {
+        return stages;
     }
-    let rates: Vec<f64> = cfg
-        .producers
-        .iter()
-        .filter_map(|p| stationary_rate_per_us(p, cfg))
-        .collect();
-    if rates.is_empty() {
-        return None;
+    // Objects per µs into the job, and whether any stationary input feeds it.
+    let mut job_rate = 0.0;
+    let mut job_fed = false;
+    for p in cfg.producers.iter().filter(|p| p.to.is_none()) {
+        if let Some(r) = stationary_rate_per_us(p, cfg) {
+            job_rate += r;
+            job_fed = true;
+        }
     }
-    let lambda: f64 = rates.iter().sum();
-    let work_per_us = lambda * cfg.job.workers_per_object as f64;
+    if let Some(pipe) = &cfg.pipeline {
+        let mut results_per_us = 0.0;
+        for (qi, q) in pipe.queues.iter().enumerate() {
+            let mut lambda = 0.0;
+            let mut fed = false;
+            for p in cfg.producers.iter().filter(|p| p.to == Some(qi)) {
+                if let Some(r) = stationary_rate_per_us(p, cfg) {
+                    lambda += r * kept_per_original(p, q);
+                    fed = true;
+                }
+            }
+            let readers: Vec<&ConsumerConfig> =
+                pipe.consumers.iter().filter(|c| c.queue == qi).collect();
+            if !fed || readers.is_empty() {
+                continue;
+            }
+            let (load, routed, results) = consumer_stage(q, &readers, lambda);
+            stages.push(StageLoad {
+                stage: stage_name("consumers", readers.iter().map(|c| c.name.as_str())),
+                load,
+            });
+            if routed > 0.0 {
+                job_rate += routed;
+                job_fed = true;
+            }
+            results_per_us += results;
+        }
+        if let Some(load) = index_load(pipe, results_per_us) {
+            stages.push(StageLoad {
+                stage: "index".into(),
+                load,
+            });
+        }
+    }
+    if !job_fed || cfg.no_job {
+        return stages;
+    }
+    let work_per_us = job_rate * cfg.job.workers_per_object as f64;
+    let limit_us = cfg.job.task_time_limit.as_micros() as f64;
     let capacity_tasks_per_us: f64 = cfg
         .workers
         .iter()
         .map(|g| {
-            let hold = task_hold_us(g, cfg.job.task_time_limit.as_micros() as f64);
+            let hold = task_hold_us(g, limit_us);
             let on_shift = g.count as f64 * g.shifts.on_shift_fraction();
             if on_shift == 0.0 {
                 0.0
@@ -72,13 +190,173 @@ pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
             }
         })
         .sum();
-    Some(if work_per_us == 0.0 {
+    stages.push(StageLoad {
+        stage: stage_name("workers", cfg.workers.iter().map(|g| g.name.as_str())),
+        load: ratio(work_per_us, capacity_tasks_per_us),
+    });
+    // R3: the fastest hold an object can have, capped by its lifetime.
+    let object_hold_us = cfg
+        .workers
+        .iter()
+        .filter(|g| g.count > 0 && g.shifts.on_shift_fraction() > 0.0)
+        .map(|g| task_hold_us(g, limit_us))
+        .reduce(f64::min)
+        .map(|h| h.min(cfg.job.task_availability_lifetime.as_micros() as f64));
+    if let Some(hold) = object_hold_us {
+        let k = cfg.job.max_concurrent_task_count as f64;
+        let n = cfg.job.workers_per_object as f64;
+        let slots = match cfg.job.refill_rule {
+            RefillRule::Documented => k,
+            RefillRule::StrictFifo => (k - n).max(0.0),
+        };
+        let capacity = if hold <= 0.0 {
+            f64::INFINITY
+        } else {
+            slots / hold
+        };
+        stages.push(StageLoad {
+            stage: "job.max_concurrent_task_count".into(),
+            load: ratio(job_rate, capacity),
+        });
+    }
+    stages
+}
+
+/// `workers[team]`, `consumers[a,b]`.
+fn stage_name<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> String {
+    format!("{kind}[{}]", names.collect::<Vec<_>>().join(","))
+}
+
+/// Work ÷ capacity: 0 without work, +∞ with work and no capacity.
+fn ratio(work: f64, capacity: f64) -> f64 {
+    if work == 0.0 {
         0.0
-    } else if capacity_tasks_per_us == 0.0 {
+    } else if capacity == 0.0 {
         f64::INFINITY
     } else {
-        work_per_us / capacity_tasks_per_us
-    })
+        work / capacity
+    }
+}
+
+/// Messages a queue keeps per original send of `p` (R9 copies; a FIFO
+/// queue drops a copy that repeats the ID within its window, P4).
+fn kept_per_original(p: &ProducerConfig, q: &QueueConfig) -> f64 {
+    let d = &p.duplicates;
+    let same_id = d.sns_redelivery
+        + d.producer_retry
+        + if p.source == Source::S3 {
+            d.s3_event_duplicate
+        } else {
+            0.0
+        };
+    let repeats_kept = match &q.kind {
+        QueueKind::Fifo(f) if d.delay < f.dedup_window => 0.0,
+        _ => same_id,
+    };
+    1.0 + repeats_kept + d.reupload
+}
+
+/// One queue's consumers pooled: (load, objects routed to people per µs,
+/// results per µs).
+fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {
+    let dup = match &q.kind {
+        QueueKind::Standard(s) => s.duplicate_probability.clamp(0.0, 0.999_999),
+        QueueKind::Fifo(_) => 0.0,
+    };
+    let poison_receives = match q.dead_letter {
+        Some(d) => d.max_receive_count as f64,
+        None => q.retention.as_micros() as f64 / q.visibility_timeout.as_micros().max(1) as f64,
+    };
+    // Per consumer: (pollers, µs per original message, results per original).
+    let per: Vec<(f64, f64, f64)> = readers
+        .iter()
+        .map(|c| {
+            let f = c.failure_probability.clamp(0.0, 0.999_999);
+            let pi = c.poison_probability.clamp(0.0, 1.0);
+            let latency = c.request_latency.as_micros() as f64;
+            let batch = c.batch.max(1) as f64;
+            let passes = ((1.0 - pi) / (1.0 - f) + pi * poison_receives) / (1.0 - dup);
+            let deletes = (1.0 - pi) / (1.0 - dup);
+            let delete_cost = match c.delete {
+                DeleteMode::PerMessage => latency,
+                DeleteMode::Batch => latency / batch,
+            };
+            let w =
+                passes * (latency / batch + c.processing_time.mean_us()) + deletes * delete_cost;
+            (c.count as f64, w, deletes)
+        })
+        .collect();
+    let capacities: Vec<f64> = per
+        .iter()
+        .map(|&(n, w, _)| {
+            if n == 0.0 {
+                0.0
+            } else if w <= 0.0 {
+                f64::INFINITY
+            } else {
+                n / w
+            }
+        })
+        .collect();
+    let mut capacity: f64 = capacities.iter().sum();
+    if let QueueKind::Fifo(fifo) = &q.kind {
+        // P4: one batch per group in flight, so at most `groups` pollers work.
+        let pollers: f64 = per.iter().map(|p| p.0).sum();
+        if pollers > fifo.groups as f64 {
+            capacity *= fifo.groups as f64 / pollers;
+        }
+        // P4: `throughput` requests per second per action (per group with
+        // high throughput): receives take a batch, deletes per message or batch.
+        let scope = match fifo.throughput_scope {
+            ThroughputScope::PerQueue => 1.0,
+            ThroughputScope::PerGroup => fifo.groups as f64,
+        };
+        let per_us = fifo.throughput_per_s as f64 * scope / US_PER_S as f64;
+        let smallest_batch = readers.iter().map(|c| c.batch.max(1)).min().unwrap_or(1) as f64;
+        let per_message_delete = readers.iter().any(|c| c.delete == DeleteMode::PerMessage);
+        let api = per_us
+            * if per_message_delete {
+                1.0
+            } else {
+                smallest_batch
+            };
+        capacity = capacity.min(api);
+    }
+    let load = ratio(lambda, capacity);
+    // What comes out is at most what the pollers can do.
+    let through = if load > 1.0 { lambda / load } else { lambda };
+    let total: f64 = capacities.iter().sum();
+    let (mut routed, mut results) = (0.0, 0.0);
+    for ((c, &(_, _, results_per_msg)), cap) in readers.iter().zip(&per).zip(&capacities) {
+        let share = if total > 0.0 && total.is_finite() {
+            cap / total
+        } else {
+            1.0 / readers.len() as f64
+        };
+        let out = through * share * results_per_msg;
+        results += out;
+        if let Some(r) = c.route {
+            let below = c.confidence.share_below(r.threshold);
+            routed += out * (below + r.sample.clamp(0.0, 1.0) * (1.0 - below));
+        }
+    }
+    (load, routed, results)
+}
+
+/// P8: documents per µs ÷ (bulk size × concurrency ÷ E[bulk latency]), or
+/// None without documents.
+fn index_load(pipe: &PipelineConfig, docs_per_us: f64) -> Option<f64> {
+    if docs_per_us <= 0.0 {
+        return None;
+    }
+    let ix = &pipe.index;
+    let latency = ix.bulk_latency.mean_us();
+    let capacity = if latency <= 0.0 {
+        f64::INFINITY
+    } else {
+        ix.bulk_size as f64 * ix.concurrency as f64 / latency
+    };
+    Some(ratio(docs_per_us, capacity))
 }
 
 /// h_g [µs]: expected time one task holds a worker of the group (see
@@ -236,5 +514,175 @@ mod tests {
         let mut cfg = base;
         cfg.job.mode = Mode::Batch;
         assert_eq!(offered_load(&cfg), None, "batch mode");
+    }
+
+    fn load(yaml: &str) -> SimConfig {
+        Scenario::from_str(yaml, "t.yaml", Path::new("."), LoadOptions::default())
+            .expect("valid")
+            .sim
+    }
+
+    fn stages(cfg: &SimConfig) -> Vec<(String, f64)> {
+        stage_loads(cfg)
+            .into_iter()
+            .map(|s| (s.stage, s.load))
+            .collect()
+    }
+
+    /// 24/h against 5 workers of 10 minutes: the workers are at 0.8, but K
+    /// slots each held at least 10 minutes carry 6/h per slot.
+    const K_LIMITED: &str = "name: k\nhorizon: 30d\n\
+        job: {initializing: 0s, max_concurrent_task_count: 2}\n\
+        producers: [{name: p, kind: poisson, rate: 24/h}]\n\
+        workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 10m}}]\n";
+
+    #[test]
+    fn the_concurrency_limit_is_a_stage_and_can_bind() {
+        // R3: 24/h × 10 min / 2 slots = 2.0; workers 24/h × 10 min / 5 = 0.8.
+        let mut cfg = load(K_LIMITED);
+        let st = stages(&cfg);
+        assert_eq!(st[0].0, "workers[team]");
+        assert!(close(st[0].1, 0.8));
+        assert_eq!(st[1].0, "job.max_concurrent_task_count");
+        assert!(close(st[1].1, 2.0));
+        let b = binding(&stage_loads(&cfg)).cloned().unwrap();
+        assert_eq!(b.stage, "job.max_concurrent_task_count");
+        assert!(close(offered_load(&cfg).unwrap(), 2.0));
+        cfg.job.max_concurrent_task_count = 5;
+        assert!(
+            close(offered_load(&cfg).unwrap(), 0.8),
+            "K = 5: the workers bind"
+        );
+        // strict_fifo: a backlog refills only while A < K − N, so K − N slots.
+        cfg.job.refill_rule = RefillRule::StrictFifo;
+        cfg.job.workers_per_object = 2;
+        let st = stages(&cfg);
+        assert!(close(st[0].1, 1.6), "N = 2 doubles the workers' load");
+        assert!(close(st[1].1, 4.0 / 3.0), "24/h × 10 min / (5 − 2)");
+        // A lifetime shorter than the hold caps it: 4/h × ... 24/h × 5 min / 3.
+        cfg.job.task_availability_lifetime = SimDuration::from_mins(5);
+        assert!(close(stages(&cfg)[1].1, 2.0 / 3.0));
+    }
+
+    const PIPE: &str = "name: p\nhorizon: 1d\n\
+        producers: [{name: up, kind: poisson, rate: 10/s, source: sns, to: q}]\n\
+        pipeline:\n  queues: [{name: q, type: standard}]\n  consumers:\n\
+        \x20   - {name: c, queue: q, count: 4, batch: 10, wait: 20s, request_latency: 100ms,\n\
+        \x20      processing_time: {dist: constant, value: 200ms}}\n\
+        \x20 index: {bulk_size: 10, concurrency: 1, bulk_latency: {dist: constant, value: 500ms}}\n";
+
+    #[test]
+    fn consumers_and_the_index_are_stages() {
+        // P5: per message 100 ms / 10 (receive) + 200 ms + 100 ms (delete)
+        // = 310 ms; 10/s × 0.31 s / 4 pollers = 0.775.
+        let cfg = load(PIPE);
+        let st = stages(&cfg);
+        assert_eq!(st[0].0, "consumers[c]");
+        assert!(close(st[0].1, 0.775), "{st:?}");
+        // P8: 10 documents/s × 0.5 s per bulk of 10, one at a time = 0.5.
+        assert_eq!(st[1].0, "index");
+        assert!(close(st[1].1, 0.5), "{st:?}");
+        assert_eq!(st.len(), 2, "no job: no workers or K stage");
+        // delete: batch makes the delete one request per batch: 0.22 s.
+        let mut cfg2 = cfg.clone();
+        cfg2.pipeline.as_mut().unwrap().consumers[0].delete = DeleteMode::Batch;
+        assert!(close(stages(&cfg2)[0].1, 10.0 * 0.22 / 4.0));
+        // 2 pollers cannot keep up: 1.55.
+        let mut cfg3 = cfg.clone();
+        cfg3.pipeline.as_mut().unwrap().consumers[0].count = 2;
+        assert!(close(offered_load(&cfg3).unwrap(), 1.55));
+        cfg3.pipeline.as_mut().unwrap().consumers[0].count = 0;
+        assert_eq!(offered_load(&cfg3), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn failures_poison_and_copies_add_passes() {
+        let mut cfg = load(PIPE);
+        {
+            let p = cfg.pipeline.as_mut().unwrap();
+            // Each message fails half the time: 2 passes, 1 delete.
+            p.consumers[0].failure_probability = 0.5;
+        }
+        // 2 × (10 ms + 200 ms) + 100 ms = 0.52 s; × 10/s / 4.
+        assert!(close(stages(&cfg)[0].1, 1.3));
+        {
+            let p = cfg.pipeline.as_mut().unwrap();
+            p.consumers[0].failure_probability = 0.0;
+            p.consumers[0].poison_probability = 0.1;
+            p.queues[0].dead_letter = Some(crate::model::pipeline::config::DeadLetter {
+                max_receive_count: 5,
+            });
+        }
+        // passes 0.9 + 0.1 × 5 = 1.4; deletes 0.9: 1.4 × 0.21 + 0.9 × 0.1 = 0.384 s.
+        assert!(close(stages(&cfg)[0].1, 10.0 * 0.384 / 4.0));
+    }
+
+    #[test]
+    fn a_fifo_queue_serves_one_batch_per_group_and_its_throughput() {
+        let yaml = PIPE.replace("type: standard", "type: fifo, groups: 2");
+        let cfg = load(&yaml);
+        // 4 pollers but 2 groups: 10/s × 0.31 s / 2 = 1.55.
+        assert!(close(stages(&cfg)[0].1, 1.55), "{:?}", stages(&cfg));
+        // 20 groups, throughput 5 requests/s with per-message deletes: 10/5.
+        let yaml = PIPE.replace("type: standard", "type: fifo, groups: 20, throughput: 5/s");
+        assert!(close(stages(&load(&yaml))[0].1, 2.0));
+    }
+
+    #[test]
+    fn people_behind_a_route_get_the_share_below_the_threshold_plus_the_audit() {
+        // Uniform confidence, threshold 0.5 and a 20% audit: 0.5 + 0.2 × 0.5
+        // = 60% of 10/s = 6/s = 21,600/h; × 1 min / 400 workers = 0.9.
+        let yaml = PIPE.replace(
+            "processing_time: {dist: constant, value: 200ms}}",
+            "processing_time: {dist: constant, value: 200ms},\n\
+             \x20      confidence: {dist: uniform, min: 0, max: 1}, route: {threshold: 0.5, sample: 0.2}}",
+        ) + "job: {initializing: 0s, max_concurrent_task_count: 1000}\n\
+             workers: [{name: people, count: 400, service_time: {dist: constant, value: 1m}}]\n";
+        let cfg = load(&yaml);
+        let st = stages(&cfg);
+        let names: Vec<&str> = st.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "consumers[c]",
+                "index",
+                "workers[people]",
+                "job.max_concurrent_task_count"
+            ]
+        );
+        assert!(close(st[2].1, 0.9), "{st:?}");
+        // 6/s × 60 s / 1000 slots = 0.36.
+        assert!(close(st[3].1, 0.36), "{st:?}");
+        // A saturated consumer passes on at most its capacity: 2 pollers
+        // (load 1.55) send 6/s ÷ 1.55.
+        let mut cfg2 = cfg.clone();
+        cfg2.pipeline.as_mut().unwrap().consumers[0].count = 2;
+        assert!(close(stages(&cfg2)[2].1, 0.9 / 1.55));
+    }
+
+    #[test]
+    fn confidence_shares_below_a_threshold() {
+        use crate::model::pipeline::config::ConfidenceDist;
+        let beta = ConfidenceDist::beta(8.0, 2.0).unwrap();
+        // Beta(8, 2): F(x) = 9x^8 − 8x^9; F(0.85) = 0.40470...
+        let x: f64 = 0.85;
+        assert!(close(
+            beta.share_below(x),
+            9.0 * x.powi(8) - 8.0 * x.powi(9)
+        ));
+        assert_eq!(
+            ConfidenceDist::Constant(0.7).share_below(0.7),
+            0.0,
+            "≥ θ is indexed"
+        );
+        assert_eq!(ConfidenceDist::Constant(0.7).share_below(0.71), 1.0);
+        assert_eq!(
+            ConfidenceDist::Empirical(vec![0.1, 0.5, 0.9, 0.95]).share_below(0.9),
+            0.5
+        );
+        assert_eq!(
+            ConfidenceDist::uniform(0.0, 1.0).unwrap().share_below(0.25),
+            0.25
+        );
     }
 }

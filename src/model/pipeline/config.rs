@@ -190,8 +190,10 @@ pub const MAX_VISIBILITY: SimDuration = SimDuration::from_hours(12);
 /// P6: a confidence distribution on [0, 1].
 #[derive(Clone, Debug)]
 pub enum ConfidenceDist {
-    Beta(Beta<f64>),
-    Uniform(Uniform<f64>),
+    /// The sampler and its shape parameters (a, b).
+    Beta(Beta<f64>, f64, f64),
+    /// The sampler and its bounds (min, max).
+    Uniform(Uniform<f64>, f64, f64),
     Constant(f64),
     /// Bootstrap resampling of observed confidences.
     Empirical(Vec<f64>),
@@ -200,12 +202,12 @@ pub enum ConfidenceDist {
 impl ConfidenceDist {
     pub fn beta(a: f64, b: f64) -> Result<Self, String> {
         Beta::new(a, b)
-            .map(ConfidenceDist::Beta)
+            .map(|d| ConfidenceDist::Beta(d, a, b))
             .map_err(|e| e.to_string())
     }
     pub fn uniform(min: f64, max: f64) -> Result<Self, String> {
         Uniform::new_inclusive(min, max)
-            .map(ConfidenceDist::Uniform)
+            .map(|d| ConfidenceDist::Uniform(d, min, max))
             .map_err(|e| e.to_string())
     }
 
@@ -213,14 +215,39 @@ impl ConfidenceDist {
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         let x = match self {
-            ConfidenceDist::Beta(d) => d.sample(rng),
-            ConfidenceDist::Uniform(d) => d.sample(rng),
+            ConfidenceDist::Beta(d, ..) => d.sample(rng),
+            ConfidenceDist::Uniform(d, ..) => d.sample(rng),
             ConfidenceDist::Constant(v) => *v,
             ConfidenceDist::Empirical(v) => {
                 v[Uniform::new(0, v.len()).expect("non-empty").sample(rng)]
             }
         };
         x.clamp(0.0, 1.0)
+    }
+
+    /// P(confidence < x) of the drawn (clamped) value: the share of
+    /// results a route with threshold x sends to people (P6), for the
+    /// offered load of the humans behind it (`model::load`).
+    pub fn share_below(&self, x: f64) -> f64 {
+        use statrs::distribution::ContinuousCDF;
+        if x <= 0.0 {
+            return 0.0;
+        }
+        if x > 1.0 {
+            return 1.0;
+        }
+        match self {
+            ConfidenceDist::Beta(_, a, b) => statrs::distribution::Beta::new(*a, *b)
+                .map(|d| d.cdf(x))
+                .unwrap_or(0.0),
+            ConfidenceDist::Uniform(_, lo, hi) if hi > lo => ((x - lo) / (hi - lo)).clamp(0.0, 1.0),
+            ConfidenceDist::Uniform(_, lo, _) => f64::from(u8::from(lo.clamp(0.0, 1.0) < x)),
+            ConfidenceDist::Constant(v) => f64::from(u8::from(v.clamp(0.0, 1.0) < x)),
+            ConfidenceDist::Empirical(v) if v.is_empty() => 0.0,
+            ConfidenceDist::Empirical(v) => {
+                v.iter().filter(|c| c.clamp(0.0, 1.0) < x).count() as f64 / v.len() as f64
+            }
+        }
     }
 }
 
