@@ -563,7 +563,7 @@ pub fn latency_parts(metric: &str) -> Vec<String> {
     if stat != "mean_s" && stat != "p95_s" {
         return Vec::new();
     }
-    ["notification", "queue", "processing", "index"]
+    ["notification", "queue", "processing", "human", "index"]
         .iter()
         .map(|p| format!("latency_{p}_{stat}"))
         .collect()
