@@ -11,6 +11,8 @@
 //! visibility timeouts and retention are deadlines, after the ordinary
 //! events of their instant.
 
+mod common;
+
 use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
 use labelsim::model::pipeline::standalone::{self, Arrival, ArrivalKind, Humans, Options};
 use labelsim::model::pipeline::{
@@ -999,4 +1001,92 @@ fn p3_s3_notifications_cannot_target_a_fifo_queue() {
     )
     .unwrap_err();
     assert!(e.contains("standard queue"), "{e}");
+}
+
+// ----- P4 through the scenario file: producer groups (issue 17) ------------
+
+/// Two producers into a FIFO queue with `groups: 1`, each one burst of
+/// `size` messages at 0; `first` and `second` are the producers' extra
+/// keys. Two pollers, batch 1, 0 ms requests, 10 s processing, an index
+/// that writes at once.
+fn two_producers_fifo(first: &str, second: &str, size: u32) -> String {
+    format!(
+        r#"
+name: fifo-groups
+horizon: 100s
+producers:
+  - {{name: a, kind: burst, size: {size}, to: incoming{first}}}
+  - {{name: b, kind: burst, size: {size}, to: incoming{second}}}
+pipeline:
+  queues:
+    - {{name: incoming, type: fifo, groups: 1, visibility_timeout: 1h}}
+  consumers:
+    - {{name: classifier, queue: incoming, count: 2, batch: 1, wait: 20s,
+       request_latency: 0ms, processing_time: {{dist: constant, value: 10s}}}}
+  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
+          concurrency: 1, refresh_interval: 0s}}
+"#
+    )
+}
+
+/// Every metric of a scenario run, by name.
+fn scenario_metrics(yaml: &str) -> Vec<(&'static str, labelsim::model::MetricValue)> {
+    common::run(yaml).summary.metrics()
+}
+
+fn scenario_metric(yaml: &str, name: &str) -> Option<f64> {
+    scenario_metrics(yaml)
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .unwrap_or_else(|| panic!("no metric `{name}`"))
+        .1
+        .as_f64()
+}
+
+#[test]
+fn p4_a_producer_group_is_not_one_of_the_queues_random_groups() {
+    // Producer a (`group_by: producer`) and producer b (a random group
+    // among `groups: 1`, so group 0) send one message each at 0. The two
+    // groups are different, so the two pollers take one message each at 0:
+    // both searchable at 10 s (mean 10, p99 10). Were a's group the
+    // producer's index 0, it would be b's group too: the second message
+    // would wait behind the first, searchable at 20 s (mean 15, p99 20).
+    let yaml = two_producers_fifo(", group_by: producer", "", 1);
+    assert_eq!(
+        scenario_metric(&yaml, "searchable_latency_mean_s"),
+        Some(10.0)
+    );
+    assert_eq!(
+        scenario_metric(&yaml, "searchable_latency_p99_s"),
+        Some(10.0)
+    );
+    assert_eq!(
+        scenario_metric(&yaml, "incoming.order_violations"),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn p4_reordering_producers_does_not_change_results() {
+    // Three messages each, at 0. Each group is served one message at a
+    // time: a's at 10, 20, 30 and b's at 10, 20, 30 (mean 20, p99 30),
+    // whichever producer comes first in the file and which one groups by
+    // producer.
+    let grouped_first = two_producers_fifo(", group_by: producer", "", 3);
+    let grouped_second = two_producers_fifo("", ", group_by: producer", 3);
+    assert_eq!(
+        scenario_metric(&grouped_first, "searchable_latency_mean_s"),
+        Some(20.0)
+    );
+    assert_eq!(
+        scenario_metric(&grouped_first, "searchable_latency_p99_s"),
+        Some(30.0)
+    );
+    assert_eq!(
+        scenario_metrics(&grouped_first),
+        scenario_metrics(&grouped_second)
+    );
+    // Both grouped by producer: two groups of their own, the same again.
+    let both = two_producers_fifo(", group_by: producer", ", group_by: producer", 3);
+    assert_eq!(scenario_metrics(&both), scenario_metrics(&grouped_first));
 }
