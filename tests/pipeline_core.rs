@@ -1090,3 +1090,23 @@ fn p4_reordering_producers_does_not_change_results() {
     let both = two_producers_fifo(", group_by: producer", ", group_by: producer", 3);
     assert_eq!(scenario_metrics(&both), scenario_metrics(&grouped_first));
 }
+
+// ----- SPEC §6: a pipeline without a job (issue 17) ------------------------
+
+#[test]
+fn s6_a_pipeline_without_a_job_reports_job_end_state_none() {
+    let out = common::run(&two_producers_fifo("", "", 1));
+    assert_eq!(out.summary.job_end_state, None);
+    let state = out
+        .summary
+        .metrics()
+        .into_iter()
+        .find(|(k, _)| *k == "job_end_state")
+        .unwrap()
+        .1;
+    assert_eq!(
+        state,
+        labelsim::model::MetricValue::Text("none".into()),
+        "SPEC §4/§6: `none`, never an empty string"
+    );
+}
