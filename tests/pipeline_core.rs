@@ -1110,3 +1110,81 @@ fn s6_a_pipeline_without_a_job_reports_job_end_state_none() {
         "SPEC §4/§6: `none`, never an empty string"
     );
 }
+
+// ----- P4 validation: groups against the arrival rate (issue 17) ----------
+
+/// A FIFO queue fed by a Poisson producer at `rate`; the consumer takes
+/// batches of 10 with 20 ms requests and 100 ms processing per message.
+/// `queue_extra` goes into the queue, `producer_extra` into the producer.
+fn fifo_rate(rate: &str, queue_extra: &str, producer_extra: &str) -> String {
+    format!(
+        r#"name: fifo-rate
+horizon: 1h
+producers:
+  - {{name: cams, kind: poisson, rate: {rate}, to: incoming{producer_extra}}}
+pipeline:
+  queues:
+    - name: incoming
+      type: fifo{queue_extra}
+  consumers:
+    - {{name: classifier, queue: incoming, count: 40, batch: 10, wait: 20s,
+       request_latency: 20ms, processing_time: {{dist: constant, value: 100ms}}}}
+"#
+    )
+}
+
+#[test]
+fn p4_warns_when_one_group_cannot_keep_up_with_the_arrival_rate() {
+    // A group's batch is in flight from its receive until its last delete
+    // is sent: 20 ms + 10 × 100 ms + 9 deletes × 20 ms = 1.2 s, so one
+    // group takes at most 10 / 1.2 s = 8.33 messages/s; 200/s needs 24
+    // groups.
+    let s = common::scenario(&fifo_rate("200/s", "", ""));
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.field == "pipeline.queues[0].groups")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", s.warnings);
+    // Not written: the queue's line.
+    assert_eq!(w[0].line, Some(7), "{:?}", w[0]);
+    for part in ["1 group", "8.333/s", "200/s", "24"] {
+        assert!(w[0].message.contains(part), "`{part}` in {}", w[0].message);
+    }
+    // Written: its own line.
+    let s = common::scenario(&fifo_rate("200/s", "\n      groups: 10", ""));
+    let w = s
+        .warnings
+        .iter()
+        .find(|w| w.field == "pipeline.queues[0].groups")
+        .expect("10 groups take 83.3/s at most");
+    assert_eq!(w.line, Some(9));
+    // Enough groups, or a rate one group keeps up with: no warning.
+    for (rate, groups) in [("200/s", "\n      groups: 24"), ("8/s", "")] {
+        let s = common::scenario(&fifo_rate(rate, groups, ""));
+        assert!(
+            s.warnings.iter().all(|w| !w.field.contains("groups")),
+            "{rate}{groups}: {:?}",
+            s.warnings
+        );
+    }
+}
+
+#[test]
+fn p4_warns_when_a_producer_group_cannot_keep_up_with_its_producer() {
+    // `group_by: producer`: all 200/s in the producer's one group, whatever
+    // the queue's `groups`.
+    let s = common::scenario(&fifo_rate(
+        "200/s",
+        "\n      groups: 100",
+        ", group_by: producer",
+    ));
+    let w = s
+        .warnings
+        .iter()
+        .find(|w| w.field == "producers[0].group_by")
+        .unwrap_or_else(|| panic!("{:?}", s.warnings));
+    assert_eq!(w.line, Some(4));
+    assert!(w.message.contains("8.333/s"), "{}", w.message);
+    assert!(s.warnings.iter().all(|w| !w.field.contains("queues")));
+}
