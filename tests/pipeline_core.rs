@@ -1188,3 +1188,17 @@ fn p4_warns_when_a_producer_group_cannot_keep_up_with_its_producer() {
     assert!(w.message.contains("8.333/s"), "{}", w.message);
     assert!(s.warnings.iter().all(|w| !w.field.contains("queues")));
 }
+
+// ----- P3: S3 notifications cannot target a FIFO queue (issue 17) ---------
+
+#[test]
+fn p3_an_s3_producer_to_a_fifo_queue_is_refused_with_the_usual_workaround() {
+    let yaml = fifo_rate("1/s", "", ", source: s3");
+    let e = common::try_scenario(&yaml).unwrap_err().to_string();
+    assert!(e.contains("producers[0].to"), "{e}");
+    assert!(e.contains("standard queue"), "{e}");
+    // The usual workaround: S3 → SNS (or a Lambda) → the FIFO queue, which
+    // is a producer with `source: sns`.
+    assert!(e.contains("source: sns"), "{e}");
+    assert!(e.contains("SNS"), "{e}");
+}

@@ -407,7 +407,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                     ctx.err(
                         f,
                         format!(
-                            "an S3 event notification can only target a standard queue; `{}` is FIFO (P3)",
+                            "an S3 event notification can only target a standard queue; `{}` is FIFO (P3). The usual workaround relays the events through SNS (or a Lambda function) to the FIFO queue: model that relay as a producer with `source: sns` (the default), which sends each message straight to the queue",
                             excerpt(to)
                         ),
                     );
