@@ -93,7 +93,7 @@ fn check_outputs(dir: &Path, replications: usize) {
     assert_eq!(runs.len(), replications);
     // SPEC §6: a pipeline without a labeling job has no job end state and
     // no job statistics of empty samples; its own metrics are required.
-    let no_job = runs[0]["job_end_state"] == "";
+    let no_job = runs[0]["job_end_state"] == "none";
     let pipeline_keys = [
         "indexed_documents",
         "searchable_latency_mean_s",
@@ -146,6 +146,18 @@ fn check_outputs(dir: &Path, replications: usize) {
         .lines()
         .count();
     assert_eq!(summary_rows, replications + 1);
+    // summary.csv holds the same end state as summary.json (`none` without
+    // a labeling job, SPEC §4).
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let mut lines = csv.lines();
+    let column = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "job_end_state")
+        .expect("summary.csv has job_end_state");
+    let first = lines.next().unwrap().split(',').nth(column);
+    assert_eq!(first, runs[0]["job_end_state"].as_str(), "summary.csv");
     // A pipeline scenario adds `<stage>.<quantity>` columns and five
     // charts (issue 10).
     let pipeline = header.iter().any(|c| c.contains('.'));
@@ -222,6 +234,48 @@ fn run_without_a_file_uses_the_bundled_quickstart() {
     assert!(stdout.contains("quickstart"), "{stdout}");
     assert!(stdout.contains("objects labeled"), "{stdout}");
     check_outputs(&dir, 1);
+}
+
+#[test]
+fn a_pipeline_without_a_job_has_job_end_state_none_in_every_output() {
+    // SPEC §4/§6 (issue 17): `none`, never an empty string, in
+    // summary.json, summary.csv and the printed summary.
+    let out = tmp();
+    let scenario = out.path().join("nojob.yaml");
+    std::fs::write(
+        &scenario,
+        r#"name: nojob
+horizon: 60s
+producers:
+  - {name: up, kind: poisson, rate: 1/s, to: incoming}
+pipeline:
+  queues: [{name: incoming}]
+  consumers:
+    - {name: classifier, queue: incoming, processing_time: {dist: constant, value: 100ms}}
+"#,
+    )
+    .unwrap();
+    let dir = out.path().join("r");
+    let o = labelsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--replications",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("job end: none in 2 of 2 (no labeling job)"),
+        "{stdout}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(doc["runs"][0]["job_end_state"], "none");
+    assert_eq!(doc["runs"][1]["job_end_state"], "none");
+    assert_eq!(doc["mean"]["job_end_state"], "none");
+    check_outputs(&dir, 2);
 }
 
 #[test]

@@ -11,6 +11,8 @@
 //! visibility timeouts and retention are deadlines, after the ordinary
 //! events of their instant.
 
+mod common;
+
 use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
 use labelsim::model::pipeline::standalone::{self, Arrival, ArrivalKind, Humans, Options};
 use labelsim::model::pipeline::{
@@ -999,4 +1001,204 @@ fn p3_s3_notifications_cannot_target_a_fifo_queue() {
     )
     .unwrap_err();
     assert!(e.contains("standard queue"), "{e}");
+}
+
+// ----- P4 through the scenario file: producer groups (issue 17) ------------
+
+/// Two producers into a FIFO queue with `groups: 1`, each one burst of
+/// `size` messages at 0; `first` and `second` are the producers' extra
+/// keys. Two pollers, batch 1, 0 ms requests, 10 s processing, an index
+/// that writes at once.
+fn two_producers_fifo(first: &str, second: &str, size: u32) -> String {
+    format!(
+        r#"
+name: fifo-groups
+horizon: 100s
+producers:
+  - {{name: a, kind: burst, size: {size}, to: incoming{first}}}
+  - {{name: b, kind: burst, size: {size}, to: incoming{second}}}
+pipeline:
+  queues:
+    - {{name: incoming, type: fifo, groups: 1, visibility_timeout: 1h}}
+  consumers:
+    - {{name: classifier, queue: incoming, count: 2, batch: 1, wait: 20s,
+       request_latency: 0ms, processing_time: {{dist: constant, value: 10s}}}}
+  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
+          concurrency: 1, refresh_interval: 0s}}
+"#
+    )
+}
+
+/// Every metric of a scenario run, by name.
+fn scenario_metrics(yaml: &str) -> Vec<(&'static str, labelsim::model::MetricValue)> {
+    common::run(yaml).summary.metrics()
+}
+
+fn scenario_metric(yaml: &str, name: &str) -> Option<f64> {
+    scenario_metrics(yaml)
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .unwrap_or_else(|| panic!("no metric `{name}`"))
+        .1
+        .as_f64()
+}
+
+#[test]
+fn p4_a_producer_group_is_not_one_of_the_queues_random_groups() {
+    // Producer a (`group_by: producer`) and producer b (a random group
+    // among `groups: 1`, so group 0) send one message each at 0. The two
+    // groups are different, so the two pollers take one message each at 0:
+    // both searchable at 10 s (mean 10, p99 10). Were a's group the
+    // producer's index 0, it would be b's group too: the second message
+    // would wait behind the first, searchable at 20 s (mean 15, p99 20).
+    let yaml = two_producers_fifo(", group_by: producer", "", 1);
+    assert_eq!(
+        scenario_metric(&yaml, "searchable_latency_mean_s"),
+        Some(10.0)
+    );
+    assert_eq!(
+        scenario_metric(&yaml, "searchable_latency_p99_s"),
+        Some(10.0)
+    );
+    assert_eq!(
+        scenario_metric(&yaml, "incoming.order_violations"),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn p4_reordering_producers_does_not_change_results() {
+    // Three messages each, at 0. Each group is served one message at a
+    // time: a's at 10, 20, 30 and b's at 10, 20, 30 (mean 20, p99 30),
+    // whichever producer comes first in the file and which one groups by
+    // producer.
+    let grouped_first = two_producers_fifo(", group_by: producer", "", 3);
+    let grouped_second = two_producers_fifo("", ", group_by: producer", 3);
+    assert_eq!(
+        scenario_metric(&grouped_first, "searchable_latency_mean_s"),
+        Some(20.0)
+    );
+    assert_eq!(
+        scenario_metric(&grouped_first, "searchable_latency_p99_s"),
+        Some(30.0)
+    );
+    assert_eq!(
+        scenario_metrics(&grouped_first),
+        scenario_metrics(&grouped_second)
+    );
+    // Both grouped by producer: two groups of their own, the same again.
+    let both = two_producers_fifo(", group_by: producer", ", group_by: producer", 3);
+    assert_eq!(scenario_metrics(&both), scenario_metrics(&grouped_first));
+}
+
+// ----- SPEC §6: a pipeline without a job (issue 17) ------------------------
+
+#[test]
+fn s6_a_pipeline_without_a_job_reports_job_end_state_none() {
+    let out = common::run(&two_producers_fifo("", "", 1));
+    assert_eq!(out.summary.job_end_state, None);
+    let state = out
+        .summary
+        .metrics()
+        .into_iter()
+        .find(|(k, _)| *k == "job_end_state")
+        .unwrap()
+        .1;
+    assert_eq!(
+        state,
+        labelsim::model::MetricValue::Text("none".into()),
+        "SPEC §4/§6: `none`, never an empty string"
+    );
+}
+
+// ----- P4 validation: groups against the arrival rate (issue 17) ----------
+
+/// A FIFO queue fed by a Poisson producer at `rate`; the consumer takes
+/// batches of 10 with 20 ms requests and 100 ms processing per message.
+/// `queue_extra` goes into the queue, `producer_extra` into the producer.
+fn fifo_rate(rate: &str, queue_extra: &str, producer_extra: &str) -> String {
+    format!(
+        r#"name: fifo-rate
+horizon: 1h
+producers:
+  - {{name: cams, kind: poisson, rate: {rate}, to: incoming{producer_extra}}}
+pipeline:
+  queues:
+    - name: incoming
+      type: fifo{queue_extra}
+  consumers:
+    - {{name: classifier, queue: incoming, count: 40, batch: 10, wait: 20s,
+       request_latency: 20ms, processing_time: {{dist: constant, value: 100ms}}}}
+"#
+    )
+}
+
+#[test]
+fn p4_warns_when_one_group_cannot_keep_up_with_the_arrival_rate() {
+    // A group's batch is in flight from its receive until its last delete
+    // is sent: 20 ms + 10 × 100 ms + 9 deletes × 20 ms = 1.2 s, so one
+    // group takes at most 10 / 1.2 s = 8.33 messages/s; 200/s needs 24
+    // groups.
+    let s = common::scenario(&fifo_rate("200/s", "", ""));
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.field == "pipeline.queues[0].groups")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", s.warnings);
+    // Not written: the queue's line.
+    assert_eq!(w[0].line, Some(7), "{:?}", w[0]);
+    for part in ["1 group", "8.333/s", "200/s", "24"] {
+        assert!(w[0].message.contains(part), "`{part}` in {}", w[0].message);
+    }
+    // Written: its own line.
+    let s = common::scenario(&fifo_rate("200/s", "\n      groups: 10", ""));
+    let w = s
+        .warnings
+        .iter()
+        .find(|w| w.field == "pipeline.queues[0].groups")
+        .expect("10 groups take 83.3/s at most");
+    assert_eq!(w.line, Some(9));
+    // Enough groups, or a rate one group keeps up with: no warning.
+    for (rate, groups) in [("200/s", "\n      groups: 24"), ("8/s", "")] {
+        let s = common::scenario(&fifo_rate(rate, groups, ""));
+        assert!(
+            s.warnings.iter().all(|w| !w.field.contains("groups")),
+            "{rate}{groups}: {:?}",
+            s.warnings
+        );
+    }
+}
+
+#[test]
+fn p4_warns_when_a_producer_group_cannot_keep_up_with_its_producer() {
+    // `group_by: producer`: all 200/s in the producer's one group, whatever
+    // the queue's `groups`.
+    let s = common::scenario(&fifo_rate(
+        "200/s",
+        "\n      groups: 100",
+        ", group_by: producer",
+    ));
+    let w = s
+        .warnings
+        .iter()
+        .find(|w| w.field == "producers[0].group_by")
+        .unwrap_or_else(|| panic!("{:?}", s.warnings));
+    assert_eq!(w.line, Some(4));
+    assert!(w.message.contains("8.333/s"), "{}", w.message);
+    assert!(s.warnings.iter().all(|w| !w.field.contains("queues")));
+}
+
+// ----- P3: S3 notifications cannot target a FIFO queue (issue 17) ---------
+
+#[test]
+fn p3_an_s3_producer_to_a_fifo_queue_is_refused_with_the_usual_workaround() {
+    let yaml = fifo_rate("1/s", "", ", source: s3");
+    let e = common::try_scenario(&yaml).unwrap_err().to_string();
+    assert!(e.contains("producers[0].to"), "{e}");
+    assert!(e.contains("standard queue"), "{e}");
+    // The usual workaround: S3 → SNS (or a Lambda) → the FIFO queue, which
+    // is a producer with `source: sns`.
+    assert!(e.contains("source: sns"), "{e}");
+    assert!(e.contains("SNS"), "{e}");
 }

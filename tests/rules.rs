@@ -402,6 +402,53 @@ fn r7_timed_out_task_returns_to_the_pool_for_another_worker() {
 }
 
 #[test]
+fn r7_a_timed_out_task_returns_to_its_original_place_in_the_pool() {
+    // N = 2, two objects dispatched together at 0: tasks 1a 1b 2a 2b, in
+    // that order. Time limit 1h, lifetime 3h. Worker 0 (2h a task: times
+    // out) and worker 1 (50m) are on shift until 00:30; worker 2 (50m)
+    // from 01:30.
+    //  0:00 worker 0 takes 1a, worker 1 takes 1b; 2a, 2b wait.
+    //  0:30 both go off shift, holding their tasks (overtime).
+    //  0:50 worker 1 submits 1b and leaves.
+    //  1:00 worker 0 times out on 1a and leaves; 1a returns to its place,
+    //       ahead of 2a and 2b (not behind every task of its instant).
+    //  1:30 worker 2 takes 1a (not 2a).
+    //  2:20 worker 2 submits 1a: object 1 labeled (8400 s); takes 2a.
+    //  3:00 object 2's lifetime: 2a (in hand) and 2b (waiting) expire; it
+    //       fails.
+    // Pool waits: object 1 0 s, object 2 8400 s (2:20): mean 4200 s.
+    // Behind its instant's tasks, 1a would have gone after 2b: worker 2
+    // takes 2a at 1:30 (object 2's pool wait 5400 s), submits it at 2:20
+    // and takes 1a, which expires in hand at 3:00: both objects labeled.
+    let out = run(r#"
+name: r7place
+horizon: 4h
+job: {initializing: 0s, max_concurrent_task_count: 10, workers_per_object: 2,
+      task_time_limit: 1h, task_availability_lifetime: 3h}
+producers: [{name: m, kind: manifest, count: 2}]
+workers:
+  - {name: slow, count: 1, service_time: {dist: constant, value: 2h},
+     shifts: [{days: daily, from: "00:00", to: "00:30"}]}
+  - {name: early, count: 1, service_time: {dist: constant, value: 50m},
+     shifts: [{days: daily, from: "00:00", to: "00:30"}]}
+  - {name: late, count: 1, service_time: {dist: constant, value: 50m},
+     shifts: [{days: daily, from: "01:30", to: "23:00"}]}
+"#);
+    assert_eq!(takers(&out, 1), vec![0, 1, 2]);
+    assert_eq!(takers(&out, 2), vec![2]);
+    assert_eq!(time_of(&out, 1, K::Labeled), Some(8400.0));
+    assert_eq!(time_of(&out, 2, K::Failed), Some(3.0 * H));
+    let s = &out.summary;
+    assert_eq!(s.pool_wait_mean_s, Some(4200.0));
+    assert_eq!(s.tasks_created, 4);
+    assert_eq!(s.tasks_timed_out, 1);
+    assert_eq!(s.tasks_submitted, 2);
+    assert_eq!(s.tasks_expired, 2);
+    assert_eq!(s.objects_labeled, 1);
+    assert_eq!(s.objects_failed, 1);
+}
+
+#[test]
 fn r7_on_timeout_drop_resolves_the_task() {
     let out = run(&R7_TIMEOUT.replace("ON", "drop"));
     let s = &out.summary;

@@ -291,7 +291,7 @@ fn print_summary(
     }
     let mut states: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for run in runs {
-        let s = run.summary.job_end_state.map(|s| s.as_str()).unwrap_or("");
+        let s = labelsim::model::metrics::job_end_state_name(run.summary.job_end_state);
         let e = states.entry(s).or_default();
         e.0 += 1;
         e.1 += run.summary.job_end_time_s;
@@ -299,6 +299,10 @@ fn print_summary(
     let states: Vec<String> = states
         .iter()
         .map(|(s, (n, t))| {
+            if *s == labelsim::model::metrics::NO_JOB_END_STATE {
+                // SPEC §6: a pipeline without a labeling job.
+                return format!("{s} in {n} of {r} (no labeling job)");
+            }
             format!(
                 "{s} in {n} of {r} (mean end {})",
                 labelsim::human::duration(t / *n as f64)

@@ -239,7 +239,9 @@ pub struct ProducerConfig {
     pub notification_configured_at: Option<SimTime>,
     /// SPEC §6: `to: QUEUE`, the index of a pipeline queue (none: the job).
     pub to: Option<usize>,
-    /// P4 `group_by: producer`: the FIFO message group of its messages.
+    /// P4 `group_by: producer`: the producer's index, naming the FIFO group
+    /// of its messages (a group of its own, apart from the queue's random
+    /// `groups`).
     pub group: Option<u32>,
     /// P7: the producer's `notification_delay` (none: the queue's default).
     pub notification_delay: Option<ServiceDist>,

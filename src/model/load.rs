@@ -370,7 +370,7 @@ fn task_hold_us(g: &WorkerGroupConfig, task_time_limit_us: f64) -> f64 {
 
 /// Long-run rate [messages/µs] of a producer that keeps sending until the
 /// horizon, or None for a transient one.
-fn stationary_rate_per_us(p: &ProducerConfig, cfg: &SimConfig) -> Option<f64> {
+pub(crate) fn stationary_rate_per_us(p: &ProducerConfig, cfg: &SimConfig) -> Option<f64> {
     if p.limit.is_some() || p.end < cfg.horizon {
         return None;
     }

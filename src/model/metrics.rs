@@ -44,6 +44,16 @@ impl EndState {
     }
 }
 
+/// SPEC §4 `job_end_state` of a run without a labeling job (§6: a pipeline
+/// with no route and no producer sending to the job).
+pub const NO_JOB_END_STATE: &str = "none";
+
+/// `job_end_state` as written in every output: the end state, or
+/// [`NO_JOB_END_STATE`] when the run has no labeling job.
+pub fn job_end_state_name(state: Option<EndState>) -> &'static str {
+    state.map_or(NO_JOB_END_STATE, EndState::as_str)
+}
+
 impl fmt::Display for EndState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -225,12 +235,7 @@ impl RunSummary {
             (c::TEST_EVENTS_ACCEPTED, C(self.test_events_accepted)),
             (
                 c::JOB_END_STATE,
-                MetricValue::Text(
-                    self.job_end_state
-                        .map(|s| s.as_str())
-                        .unwrap_or("")
-                        .to_string(),
-                ),
+                MetricValue::Text(job_end_state_name(self.job_end_state).to_string()),
             ),
             (c::JOB_END_TIME_S, R(self.job_end_time_s)),
             (c::MESSAGES_PRODUCED, C(self.messages_produced)),

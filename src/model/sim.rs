@@ -114,11 +114,15 @@ enum JobState {
     Ended,
 }
 
+/// A task waiting in the pool (R7).
 #[derive(Clone, Copy, Debug)]
 struct PoolTask {
     slot: u32,
     gen: u32,
-    dispatched_at: SimTime,
+    /// Creation order of the task (R2: dispatch order, then the object's N
+    /// tasks in turn): its place in the pool, oldest first, kept when it
+    /// returns after a time-out.
+    seq: u64,
 }
 
 /// A deliberate model defect, for the tests proving that each SPEC §5
@@ -237,7 +241,10 @@ pub struct Simulation<'a> {
     queue: JobQueue,
     /// R2/R7: the objects available to workers.
     avail: Available,
+    /// R7: waiting tasks, in creation order (`PoolTask::seq`).
     pool: VecDeque<PoolTask>,
+    /// The next task's `PoolTask::seq`.
+    next_task_seq: u64,
     tasks_waiting: u64,
     tasks_in_hand: u64,
 
@@ -307,6 +314,7 @@ impl<'a> Simulation<'a> {
             queue: JobQueue::default(),
             avail: Available::default(),
             pool: VecDeque::new(),
+            next_task_seq: 0,
             tasks_waiting: 0,
             tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
@@ -1064,8 +1072,9 @@ impl<'a> Simulation<'a> {
             self.pool.push_back(PoolTask {
                 slot,
                 gen,
-                dispatched_at: self.now,
+                seq: self.next_task_seq,
             });
+            self.next_task_seq += 1;
         }
         self.c.tasks_created += n as u64;
         self.tasks_waiting += n as u64;
@@ -1233,6 +1242,7 @@ impl<'a> Simulation<'a> {
         let task = Holding {
             slot: t.slot,
             obj_gen: t.gen,
+            pool_seq: t.seq,
             outcome,
             started_at: now,
             correct,
@@ -1282,17 +1292,17 @@ impl<'a> Simulation<'a> {
                 }
             }
             Outcome::Timeout if returns => {
-                // R7: the task returns to the pool for another worker.
+                // R7: the task returns to the pool for another worker, in
+                // its original place: ahead of every task created after it,
+                // also those of objects dispatched at the same instant.
                 self.c.tasks_timed_out += 1;
                 o.waiting += 1;
                 let task = PoolTask {
                     slot: h.slot,
                     gen: h.obj_gen,
-                    dispatched_at: o.dispatched_at,
+                    seq: h.pool_seq,
                 };
-                let at = self
-                    .pool
-                    .partition_point(|t| t.dispatched_at <= task.dispatched_at);
+                let at = self.pool.partition_point(|t| t.seq < task.seq);
                 self.pool.insert(at, task);
                 self.tasks_waiting += 1;
             }

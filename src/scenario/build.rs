@@ -407,7 +407,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                     ctx.err(
                         f,
                         format!(
-                            "an S3 event notification can only target a standard queue; `{}` is FIFO (P3)",
+                            "an S3 event notification can only target a standard queue; `{}` is FIFO (P3). The usual workaround relays the events through SNS (or a Lambda function) to the FIFO queue: model that relay as a producer with `source: sns` (the default), which sends each message straight to the queue",
                             excerpt(to)
                         ),
                     );
@@ -567,23 +567,114 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         }
     }
 
+    let sim = SimConfig {
+        horizon,
+        start_at_epoch_us,
+        job,
+        producers,
+        workers,
+        sample_every,
+        warmup,
+        sla,
+        cost: build_cost(spec.cost.as_ref(), ctx),
+        throttle,
+        pipeline,
+        no_job,
+    };
+    warn_fifo_groups(&sim, ctx);
     Built {
         seed: spec.seed.unwrap_or(1),
         replications,
-        sim: SimConfig {
-            horizon,
-            start_at_epoch_us,
-            job,
-            producers,
-            workers,
-            sample_every,
-            warmup,
-            sla,
-            cost: build_cost(spec.cost.as_ref(), ctx),
-            throttle,
-            pipeline,
-            no_job,
-        },
+        sim,
+    }
+}
+
+/// P4: a FIFO group has one batch in flight at a time, so a queue's groups
+/// bound what its consumers can take, however many pollers they run. A
+/// batch stays in flight from its receive until its last delete is sent
+/// (a request acts on the queue when sent): one request latency, then
+/// `batch` × the mean processing time, and with per-message deletes a
+/// latency for each delete but the last. So `groups` groups take at most
+/// groups × batch / that time [messages/s] (the best consumer of the
+/// queue, full batches, no failures). Warns when the stationary arrival
+/// rate into the queue is above it: the queue then grows without bound.
+/// The queue's random groups are checked against the producers without
+/// `group_by`; each `group_by: producer` producer, a group of its own,
+/// against its own rate.
+fn warn_fifo_groups(sim: &SimConfig, ctx: &mut Ctx<'_>) {
+    let Some(pipeline) = &sim.pipeline else {
+        return;
+    };
+    for (qi, q) in pipeline.queues.iter().enumerate() {
+        let QueueKind::Fifo(fifo) = &q.kind else {
+            continue;
+        };
+        // (messages/µs one group can take, the batch, its time in flight [µs])
+        let best = pipeline
+            .consumers
+            .iter()
+            .filter(|c| c.queue == qi)
+            .filter_map(|c| {
+                let b = c.batch as f64;
+                let latency = c.request_latency.as_micros() as f64;
+                let deletes = match c.delete {
+                    DeleteMode::PerMessage => (b - 1.0) * latency,
+                    DeleteMode::Batch => 0.0,
+                };
+                let busy = latency + b * c.processing_time.mean_us() + deletes;
+                (busy.is_finite() && busy > 0.0).then_some((b / busy, c.batch, busy))
+            })
+            .max_by(|x, y| x.0.total_cmp(&y.0));
+        let Some((per_group, batch, busy)) = best else {
+            continue;
+        };
+        let per_s = |per_us: f64| crate::human::number(per_us * 1e6);
+        let why = format!(
+            "one batch of {batch} in flight per group, {} from its receive to its last delete",
+            crate::human::duration(busy / 1e6)
+        );
+        // A relative slack, so that a rate exactly at the bound (or the
+        // groups it needs) does not depend on rounding.
+        let above = |rate: f64, bound: f64| rate > bound * (1.0 + 1e-9);
+        let mut random = 0.0;
+        for (pi, p) in sim.producers.iter().enumerate() {
+            if p.to != Some(qi) {
+                continue;
+            }
+            let Some(rate) = crate::model::load::stationary_rate_per_us(p, sim) else {
+                continue;
+            };
+            if p.group.is_none() {
+                random += rate;
+            } else if above(rate, per_group) {
+                ctx.warn(
+                    format!("producers[{pi}].group_by"),
+                    format!(
+                        "all of this producer's messages are in one FIFO group of `{}`, which takes at most {}/s ({why}), below the {}/s it sends: the queue will grow without bound (P4); leave out `group_by` to spread them over the queue's `groups`",
+                        excerpt(&q.name),
+                        per_s(per_group),
+                        per_s(rate)
+                    ),
+                );
+            }
+        }
+        let groups = fifo.groups as f64;
+        if above(random, groups * per_group) {
+            let needed = (random / per_group * (1.0 - 1e-9)).ceil();
+            ctx.warn(
+                format!("pipeline.queues[{qi}].groups"),
+                format!(
+                    "{} group{} of FIFO queue `{}` take{} at most {}/s ({why}), below the {}/s sent to it: the queue will grow without bound (P4); `groups: {}` or more keeps up",
+                    fifo.groups,
+                    if fifo.groups == 1 { "" } else { "s" },
+                    excerpt(&q.name),
+                    if fifo.groups == 1 { "s" } else { "" },
+                    per_s(groups * per_group),
+                    per_s(random),
+                    crate::human::number(needed)
+                ),
+            );
+        }
     }
 }
 

@@ -26,6 +26,8 @@ pub(crate) struct Holding {
     /// The object's slot and generation (see [`super::available`]).
     pub slot: u32,
     pub obj_gen: u32,
+    /// Its place in the pool (R7: a timed-out task returns there).
+    pub pool_seq: u64,
     pub outcome: Outcome,
     pub started_at: SimTime,
     /// P6: whether the submission is correct (worker `accuracy`; drawn for

@@ -72,7 +72,8 @@ impl Default for StandardQueue {
 #[derive(Clone, Debug)]
 pub struct FifoQueue {
     /// Objects without a producer-set group get one uniformly among `groups`
-    /// (a hash of the object, so copies of one object share a group).
+    /// (a hash of the object, so copies of one object share a group). A
+    /// producer's own group (`group_by: producer`) is none of these.
     pub groups: u32,
     /// Which ID deduplicates sends within the 5-minute window.
     pub deduplication: FifoDedup,

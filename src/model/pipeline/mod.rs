@@ -232,8 +232,9 @@ pub struct PipeMessage {
     /// A hash of the body (P4 content deduplication). A producer retry
     /// repeats the body; [`PipeMessage::data`] derives it from the object.
     pub body: u64,
-    /// P4 `group_by: producer`: the producer's group; `None` lets a FIFO
-    /// queue pick one of its `groups` by a hash of the object.
+    /// P4 `group_by: producer`: the producer's index, whose group is its
+    /// own (apart from the queue's `groups`); `None` lets a FIFO queue pick
+    /// one of its `groups` by a hash of the object.
     pub group: Option<u32>,
     pub kind: MessageKind,
 }

@@ -9,6 +9,8 @@
 //!   back from a visibility timeout keeps its place). O(log n).
 //! - FIFO groups: each group's messages in send order, an in-flight count,
 //!   and a heap of the groups that can be served, by their head's sequence.
+//!   Group keys: the queue's random groups `0..groups`, then one per
+//!   producer that sets `group_by: producer` (see `Pipeline::group_of`).
 //! - Deadlines: retention is the same for every message of a queue and
 //!   enqueues are in time order, so deadlines come in list order: one timer
 //!   for the list's head (the phase is the deadline's, so the tie order does
@@ -498,12 +500,20 @@ fn arm<S: Schedule>(timer: &mut Option<SimTime>, at: SimTime, ev: PipeEvent, sch
 }
 
 impl Pipeline {
+    /// P4: the message's group key. The queue's random groups are
+    /// `0..groups`; producer groups (`group_by: producer`) have their own
+    /// key space after them, producer p's being `groups + p`, so that no
+    /// producer's group is one of the random groups (issue 17: producer 0's
+    /// group was random group 0, and reordering producers changed results).
     fn group_of(&self, q: usize, msg: &PipeMessage) -> u32 {
         match &self.queues[q].fifo {
             None => 0,
-            Some(f) => msg.group.unwrap_or_else(|| {
-                (splitmix64(self.traits_key ^ msg.object.doc_id()) % f.cfg.groups as u64) as u32
-            }),
+            Some(f) => match msg.group {
+                Some(producer) => f.cfg.groups + producer,
+                None => {
+                    (splitmix64(self.traits_key ^ msg.object.doc_id()) % f.cfg.groups as u64) as u32
+                }
+            },
         }
     }
 
@@ -576,10 +586,11 @@ impl Pipeline {
         }
         queue.c.requests += 1;
         queue.c.send_requests += 1;
+        // The group key is resolved already (`m.group`, see `group_of`).
         let msg = PipeMessage {
             object: m.object,
             body: m.body,
-            group: Some(m.group),
+            group: None,
             kind: m.kind,
         };
         self.accept(now, q, msg, m.group, Some(slot), sched);

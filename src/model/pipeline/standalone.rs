@@ -43,8 +43,9 @@ pub struct Arrival {
     pub at: SimTime,
     pub queue: usize,
     pub kind: ArrivalKind,
-    /// P4 `group_by: producer`: the message group on a FIFO queue (none:
-    /// the queue assigns one by a hash of the object).
+    /// P4 `group_by: producer`: the sending producer's index, whose FIFO
+    /// group is its own, apart from the queue's `groups` (none: the queue
+    /// assigns one of its `groups` by a hash of the object).
     pub group: Option<u32>,
 }
 
