@@ -352,6 +352,8 @@ fn a_pipeline_compare_shows_the_pipelines_metrics_and_charts() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(common::figcaptions(&html).len(), svgs.len());
+    // No job: no table of the job's rules.
+    assert!(!html.contains("What each rule did"));
 }
 
 /// `--metric` takes compare's own pipeline metrics too.

@@ -5,6 +5,7 @@
 //! One file per kind of chart: [`time`] (the run's charts over simulated
 //! time), [`cdf`] (latency distributions), [`band`] (a metric against one
 //! parameter), [`heatmap`] (against two), [`bars`] (stacked outcomes).
+//! [`compare`] draws compare's charts, per contender.
 //! [`pipeline`] draws a pipeline run's queues, consumers, latencies and
 //! message outcomes; [`tradeoff`] several metrics against one parameter in
 //! aligned panels.
@@ -39,6 +40,7 @@ pub mod axis;
 pub mod band;
 pub mod bars;
 pub mod cdf;
+pub mod compare;
 pub mod fit;
 pub mod frame;
 pub mod heatmap;
