@@ -356,6 +356,39 @@ fn a_pipeline_compare_shows_the_pipelines_metrics_and_charts() {
     assert!(!html.contains("What each rule did"));
 }
 
+/// Issue 17: a chart with nothing to show is not drawn. Messages of 200 s
+/// over a 101 s horizon: nothing is indexed, so no latency and no cost per
+/// indexed document; the queues and where messages went remain.
+#[test]
+fn a_pipeline_compare_draws_no_empty_chart() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = pipeline_pair(t.path());
+    for f in [&a, &b] {
+        let text = std::fs::read_to_string(f).unwrap();
+        std::fs::write(f, text.replace("value: 2s", "value: 200s")).unwrap();
+    }
+    let out = t.path().join("cmp");
+    compare_into(&[&a, &b, "--replications", "1", "--format", "svg"], &out);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert_eq!(md_row(&md, "one-poller")[1], "0 ± 0", "{md}");
+    let mut svgs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".svg"))
+        .collect();
+    svgs.sort();
+    assert_eq!(
+        svgs,
+        ["compare_message_outcomes.svg", "compare_queue_depth.svg"]
+    );
+    for f in &svgs {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(common::svg_draws_data(&svg), "{f} draws no data");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(common::figcaptions(&html).len(), 2);
+}
+
 /// `--metric` takes compare's own pipeline metrics too.
 #[test]
 fn the_derived_pipeline_metrics_can_be_asked_for() {

@@ -13,7 +13,8 @@
 //!   `compare_cost` (cost per indexed document, or per correct label where
 //!   labels carry a confidence, by SQS, consumers and people; the totals
 //!   in the legend), so that a pipeline that processed a fraction of its
-//!   messages does not look cheaper.
+//!   messages does not look cheaper. A pipeline chart with nothing to show
+//!   (no message ever queued, nothing indexed) is left out.
 
 use super::{Format, Parts, PlotResult, Series, TimeChart, PALETTE};
 use crate::model::{RunOutput, RunSummary, SimConfig};
@@ -230,19 +231,22 @@ impl CompareCharts<'_> {
                 });
             }
         }
+        // Every chart below is left out where it would be empty.
         let title = format!("Messages in the queues per {what} (replication 1)");
-        super::render_time_chart(
-            &chart("compare_queue_depth", &title)?,
-            fmt,
-            &TimeChart {
-                title: &title,
-                y_label: "messages visible, in flight or delayed",
-                horizon_s,
-                series,
-                hlines: vec![],
-                x_axis,
-            },
-        )?;
+        if series.iter().any(|s| s.points.iter().any(|p| p.1 > 0.0)) {
+            super::render_time_chart(
+                &chart("compare_queue_depth", &title)?,
+                fmt,
+                &TimeChart {
+                    title: &title,
+                    y_label: "messages visible, in flight or delayed",
+                    horizon_s,
+                    series,
+                    hlines: vec![],
+                    x_axis,
+                },
+            )?;
+        }
 
         // Searchable latency: each contender's machine path, and its human
         // path where results are routed to people (P6, P9).
@@ -289,17 +293,19 @@ impl CompareCharts<'_> {
             }
         }
         let title = format!("Time to searchable, per {what} (replication 1)");
-        super::cdf::render_latency_cdfs_with(
-            &chart("compare_searchable_latency_cdf", &title)?,
-            fmt,
-            &title,
-            super::cdf::CdfText {
-                x_desc: "time from first send (or upload) to searchable",
-                y_desc: "fraction of indexed objects",
-                empty: "no object became searchable",
-            },
-            &curves,
-        )?;
+        if curves.iter().any(|c| !c.cdf.is_empty()) {
+            super::cdf::render_latency_cdfs_with(
+                &chart("compare_searchable_latency_cdf", &title)?,
+                fmt,
+                &title,
+                super::cdf::CdfText {
+                    x_desc: "time from first send (or upload) to searchable",
+                    y_desc: "fraction of indexed objects",
+                    empty: "no object became searchable",
+                },
+                &curves,
+            )?;
+        }
 
         // Where messages went.
         let parts: [(&str, &str, RGBColor); 5] = [
@@ -357,16 +363,18 @@ impl CompareCharts<'_> {
             .map(|(l, (_, _, col))| (l.as_str(), *col))
             .collect();
         let title = format!("Where messages went, per {what} (mean over replications)");
-        super::bars::render_stacked_bars_with_notes(
-            &chart("compare_message_outcomes", &title)?,
-            fmt,
-            &title,
-            "messages",
-            names,
-            &bar_parts,
-            &values,
-            &[],
-        )?;
+        if values.iter().flatten().any(|v| *v > 0.0) {
+            super::bars::render_stacked_bars_with_notes(
+                &chart("compare_message_outcomes", &title)?,
+                fmt,
+                &title,
+                "messages",
+                names,
+                &bar_parts,
+                &values,
+                &[],
+            )?;
+        }
 
         // Cost against work done: per indexed document (or per correct
         // label where labels carry a confidence), split by where it goes;
@@ -445,16 +453,19 @@ impl CompareCharts<'_> {
             })
             .collect();
         let title = format!("Cost per {per}, per {what} (mean over replications)");
-        super::bars::render_stacked_bars_with_notes(
-            &chart("compare_cost", &title)?,
-            fmt,
-            &title,
-            &format!("cost per {per} [USD]"),
-            names,
-            &cost_parts,
-            &values,
-            &notes,
-        )?;
+        // Nothing indexed (or nothing paid): no cost per unit of work.
+        if values.iter().flatten().any(|v| *v > 0.0) {
+            super::bars::render_stacked_bars_with_notes(
+                &chart("compare_cost", &title)?,
+                fmt,
+                &title,
+                &format!("cost per {per} [USD]"),
+                names,
+                &cost_parts,
+                &values,
+                &notes,
+            )?;
+        }
         Ok(())
     }
 }
