@@ -17,7 +17,9 @@
 
 use crate::budget::{RunError, RunGuard};
 use crate::engine::stats::mean_ci95;
+use crate::human::Quantity;
 use crate::model::catalog;
+use crate::model::pipeline::ConfidenceDist;
 use crate::model::{RunOutput, RunSummary, SimConfig};
 use crate::runner::{self, Batch, Job, Seeding, WhenStopped};
 use crate::scenario::paths::{OverrideError, PathError, ScenarioTemplate};
@@ -254,9 +256,12 @@ pub struct TableMetric {
     pub metric: String,
     /// The column header.
     pub label: String,
+    /// How its cells are printed (a duration, money, a share, a number).
+    pub quantity: Quantity,
 }
 
-/// Metrics in the comparison tables by default.
+/// Metrics in the comparison tables by default, where the contenders are
+/// labeling jobs without a pipeline.
 pub const DEFAULT_TABLE: &[&str] = &[
     catalog::OBJECTS_LABELED,
     catalog::EXPIRED_IN_QUEUE,
@@ -267,36 +272,128 @@ pub const DEFAULT_TABLE: &[&str] = &[
     catalog::COST_USD,
 ];
 
+/// By default, where the contenders are pipelines without a labeling job
+/// (P1–P9): what was indexed and how fast, where the other messages went,
+/// and the cost beside the cost per indexed document, so that a pipeline
+/// that processed a fraction of its messages does not look cheaper.
+pub const PIPELINE_TABLE: &[&str] = &[
+    catalog::INDEXED_DOCUMENTS,
+    catalog::SEARCHABLE_LATENCY_P50_S,
+    catalog::SEARCHABLE_LATENCY_P95_S,
+    catalog::DEAD_LETTERED,
+    catalog::EXPIRED,
+    IN_QUEUES_AT_END,
+    catalog::COST_USD,
+    COST_PER_INDEXED_DOCUMENT,
+];
+
+/// By default, where a contender has a pipeline and one has a labeling job
+/// (results routed to people, P6): the job's and the pipeline's outcomes,
+/// and the cost beside the cost per correct label.
+pub const PIPELINE_AND_JOB_TABLE: &[&str] = &[
+    catalog::INDEXED_DOCUMENTS,
+    catalog::ROUTED_TO_HUMANS,
+    catalog::OBJECTS_LABELED,
+    catalog::SEARCHABLE_LATENCY_P50_S,
+    catalog::SEARCHABLE_LATENCY_P95_S,
+    catalog::DEAD_LETTERED,
+    IN_QUEUES_AT_END,
+    catalog::QUEUED_AT_END,
+    catalog::ACCURACY_OVERALL,
+    catalog::COST_USD,
+    catalog::COST_PER_CORRECT_LABEL,
+];
+
 /// `lost_after_stop + stranded_at_stop`: a table metric of its own.
 pub const LOST_TO_STOP: &str = "lost_to_stop";
 
-/// A metric's column header: its catalog column, else its key.
+/// Messages in a pipeline's queues at the end, over all queues: visible,
+/// in flight and delayed (P1); a table metric of its own.
+pub const IN_QUEUES_AT_END: &str = "in_queues_at_end";
+
+/// `cost_usd / indexed_documents`: what each document in the index cost
+/// (P7); a table metric of its own, none where nothing was indexed.
+pub const COST_PER_INDEXED_DOCUMENT: &str = "cost_per_indexed_document";
+
+/// The table metrics compare computes from others.
+pub const DERIVED: [&str; 3] = [LOST_TO_STOP, IN_QUEUES_AT_END, COST_PER_INDEXED_DOCUMENT];
+
+/// A metric's column header: its catalog column, the short header of a
+/// pipeline metric, else its key.
 pub fn column_label(metric: &str) -> &str {
-    if metric == LOST_TO_STOP {
-        return "lost to stop";
+    match metric {
+        LOST_TO_STOP => return "lost to stop",
+        IN_QUEUES_AT_END => return "still queued",
+        COST_PER_INDEXED_DOCUMENT => return "per indexed doc [USD]",
+        catalog::INDEXED_DOCUMENTS => return "indexed",
+        catalog::ROUTED_TO_HUMANS => return "to humans",
+        catalog::SEARCHABLE_LATENCY_P50_S => return "searchable p50",
+        catalog::SEARCHABLE_LATENCY_P95_S => return "searchable p95",
+        catalog::DEAD_LETTERED => return "dead-lettered",
+        catalog::EXPIRED => return "expired (retention)",
+        catalog::ACCURACY_OVERALL => return "accuracy",
+        catalog::QUEUED_AT_END => return "queued for people",
+        catalog::COST_PER_CORRECT_LABEL => return "per correct label [USD]",
+        _ => {}
     }
     catalog::def(metric)
         .and_then(|d| d.column)
         .unwrap_or(metric)
 }
 
+/// How a table metric's cells are printed: its catalog unit's, or the
+/// derived metric's.
+pub fn quantity_of(metric: &str) -> Quantity {
+    match metric {
+        LOST_TO_STOP | IN_QUEUES_AT_END => Quantity::Plain,
+        COST_PER_INDEXED_DOCUMENT => Quantity::Money,
+        m => Quantity::of(m),
+    }
+}
+
+/// The default table metrics for these contenders: [`DEFAULT_TABLE`] for
+/// labeling jobs, [`PIPELINE_TABLE`] for pipelines without a job,
+/// [`PIPELINE_AND_JOB_TABLE`] where both are present. A pipeline whose
+/// labels carry a confidence (or are routed) shows the cost per correct
+/// label rather than per indexed document.
+pub fn default_table(configs: &[SimConfig]) -> Vec<&'static str> {
+    let pipeline = configs.iter().any(|c| c.pipeline.is_some());
+    let job = configs.iter().any(|c| !c.no_job);
+    match (pipeline, job) {
+        (false, _) => DEFAULT_TABLE.to_vec(),
+        (true, true) => PIPELINE_AND_JOB_TABLE.to_vec(),
+        (true, false) => {
+            let scored = configs.iter().filter_map(|c| c.pipeline.as_ref()).any(|p| {
+                p.consumers
+                    .iter()
+                    .any(|k| !matches!(k.confidence, ConfidenceDist::Constant(x) if x == 1.0))
+            });
+            PIPELINE_TABLE
+                .iter()
+                .map(|&m| match m {
+                    COST_PER_INDEXED_DOCUMENT if scored => catalog::COST_PER_CORRECT_LABEL,
+                    m => m,
+                })
+                .collect()
+        }
+    }
+}
+
 /// The table's metrics: `asked` (checked against the metrics every
-/// contender has, and [`LOST_TO_STOP`]), or [`DEFAULT_TABLE`].
+/// contender has, and [`DERIVED`]), or [`default_table`].
 pub fn table_metrics(
     asked: &[String],
     configs: &[SimConfig],
 ) -> Result<Vec<TableMetric>, CompareError> {
-    let column = |m: &str, label: &str| TableMetric {
+    let column = |m: &str| TableMetric {
         metric: m.to_string(),
-        label: label.to_string(),
+        label: column_label(m).to_string(),
+        quantity: quantity_of(m),
     };
     if asked.is_empty() {
-        return Ok(DEFAULT_TABLE
-            .iter()
-            .map(|&m| column(m, column_label(m)))
-            .collect());
+        return Ok(default_table(configs).into_iter().map(column).collect());
     }
-    let mut known = vec![LOST_TO_STOP];
+    let mut known = DERIVED.to_vec();
     for cfg in configs {
         for m in numeric_metric_names_for(cfg) {
             if !known.contains(&m) {
@@ -310,7 +407,7 @@ pub fn table_metrics(
         if out.iter().any(|c| c.metric == *m) {
             return Err(CompareError::MetricTwice(m.clone()));
         }
-        out.push(column(m, column_label(m)));
+        out.push(column(m));
     }
     Ok(out)
 }
@@ -353,14 +450,44 @@ pub fn run(
 
 /// A metric's value in one run; NaN where the run has none.
 pub fn metric_value(s: &RunSummary, metric: &str) -> f64 {
-    if metric == LOST_TO_STOP {
-        return (s.lost_after_stop + s.stranded_at_stop) as f64;
+    let pipeline = |key: &str| -> Option<f64> {
+        s.pipeline
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| *v)
+    };
+    match metric {
+        LOST_TO_STOP => (s.lost_after_stop + s.stranded_at_stop) as f64,
+        IN_QUEUES_AT_END => {
+            // A queue's keys are the ones with `.enqueued` (P1).
+            let queues: Vec<&str> = s
+                .pipeline
+                .iter()
+                .filter_map(|(k, _)| k.strip_suffix(".enqueued"))
+                .collect();
+            if queues.is_empty() {
+                return f64::NAN;
+            }
+            queues
+                .iter()
+                .flat_map(|q| {
+                    ["visible_at_end", "in_flight_at_end", "delayed_at_end"]
+                        .map(|m| pipeline(&format!("{q}.{m}")))
+                })
+                .map(|v| v.unwrap_or(0.0))
+                .sum()
+        }
+        COST_PER_INDEXED_DOCUMENT => match pipeline(catalog::INDEXED_DOCUMENTS) {
+            Some(n) if n > 0.0 => s.cost_usd / n,
+            _ => f64::NAN,
+        },
+        _ => s
+            .metrics()
+            .into_iter()
+            .find(|(k, _)| *k == metric)
+            .and_then(|(_, v)| v.as_f64())
+            .unwrap_or(f64::NAN),
     }
-    s.metrics()
-        .into_iter()
-        .find(|(k, _)| *k == metric)
-        .and_then(|(_, v)| v.as_f64())
-        .unwrap_or(f64::NAN)
 }
 
 /// A mean and its 95% interval; NaN everywhere when no value was present.
@@ -498,6 +625,32 @@ mod tests {
         );
         let e = table_metrics(&["cost_usd".into(), "cost_usd".into()], &[cfg]).unwrap_err();
         assert!(matches!(e, CompareError::MetricTwice(_)), "{e}");
+    }
+
+    /// Issue 17: the default columns follow what the contenders contain.
+    #[test]
+    fn default_tables_follow_the_contenders_contents() {
+        let load = |f: &str| {
+            let path = format!("{}/scenarios/{f}", env!("CARGO_MANIFEST_DIR"));
+            Scenario::load(std::path::Path::new(&path), Default::default())
+                .unwrap()
+                .sim
+        };
+        let job = Scenario::bundled().sim;
+        let fifo = load("pipeline-fifo-vs-standard.yaml");
+        let scored = load("pipeline-seed.yaml");
+        let hybrid = load("pipeline-hybrid.yaml");
+        assert_eq!(default_table(std::slice::from_ref(&job)), DEFAULT_TABLE);
+        assert_eq!(default_table(std::slice::from_ref(&fifo)), PIPELINE_TABLE);
+        // Labels with a confidence: the cost per correct label.
+        let t = default_table(&[fifo.clone(), scored]);
+        assert_eq!(t.last(), Some(&catalog::COST_PER_CORRECT_LABEL));
+        assert_eq!(t[..t.len() - 1], PIPELINE_TABLE[..PIPELINE_TABLE.len() - 1]);
+        assert_eq!(default_table(&[fifo, job]), PIPELINE_AND_JOB_TABLE);
+        assert_eq!(default_table(&[hybrid]), PIPELINE_AND_JOB_TABLE);
+        let header = |m: &str| table_metrics(&[m.to_string()], &[]).unwrap()[0].clone();
+        assert_eq!(header(COST_PER_INDEXED_DOCUMENT).quantity, Quantity::Money);
+        assert_eq!(header(IN_QUEUES_AT_END).label, "still queued");
     }
 
     #[test]

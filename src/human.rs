@@ -113,7 +113,8 @@ pub fn duration(secs: f64) -> String {
 }
 
 /// Dollars: cents at $1 and above (with thousands separators), four
-/// decimals below.
+/// decimals below, three significant digits below a cent (`$0.0000233`
+/// per indexed document, not `$0.0000`).
 pub fn money(x: f64) -> String {
     if !x.is_finite() {
         return "-".into();
@@ -122,6 +123,10 @@ pub fn money(x: f64) -> String {
         return "$0.00".into();
     }
     let sign = if x < 0.0 { "-" } else { "" };
+    if x.abs() < 0.01 {
+        let decimals = (2.0 - x.abs().log10().floor()) as usize;
+        return format!("{sign}${:.*}", decimals, x.abs());
+    }
     if x.abs() < 1.0 {
         return format!("{sign}${:.4}", x.abs());
     }
@@ -196,6 +201,10 @@ mod tests {
         assert_eq!(money(1_234.5), "$1,234.50");
         assert_eq!(money(1_234_567.0), "$1,234,567.00");
         assert_eq!(money(0.08), "$0.0800");
+        assert_eq!(money(0.0145), "$0.0145");
+        assert_eq!(money(0.00134), "$0.00134");
+        assert_eq!(money(0.0000233), "$0.0000233");
+        assert_eq!(money(-0.0000012), "-$0.00000120");
         assert_eq!(money(-13.28), "-$13.28");
         assert_eq!(money(0.0), "$0.00");
         assert_eq!(money(f64::NAN), "-");

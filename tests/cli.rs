@@ -76,11 +76,6 @@ fn check_outputs(dir: &Path, replications: usize) {
         "summary.csv",
         "timeseries.csv",
         "timing.json",
-        "throughput.png",
-        "backlog.png",
-        "workers.png",
-        "cumulative.png",
-        "time_to_label_cdf.png",
         "report.html",
     ] {
         assert!(dir.join(f).is_file(), "{} missing", dir.join(f).display());
@@ -94,6 +89,16 @@ fn check_outputs(dir: &Path, replications: usize) {
     // SPEC §6: a pipeline without a labeling job has no job end state and
     // no job statistics of empty samples; its own metrics are required.
     let no_job = runs[0]["job_end_state"] == "none";
+    // The job's charts where there is a job (issue 17: none without).
+    for f in [
+        "throughput.png",
+        "backlog.png",
+        "workers.png",
+        "cumulative.png",
+        "time_to_label_cdf.png",
+    ] {
+        assert_eq!(dir.join(f).is_file(), !no_job, "{}", dir.join(f).display());
+    }
     let pipeline_keys = [
         "indexed_documents",
         "searchable_latency_mean_s",
@@ -175,14 +180,19 @@ fn check_outputs(dir: &Path, replications: usize) {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(
         html.matches("<img ").count(),
-        if pipeline { 10 } else { 5 },
+        if no_job { 0 } else { 5 } + if pipeline { 5 } else { 0 },
         "report.html embeds every chart"
     );
     assert!(
         !html.contains("src=\"http"),
         "report.html is self-contained"
     );
-    let png = std::fs::read(dir.join("backlog.png")).unwrap();
+    let first_chart = if no_job {
+        "queue_depth.png"
+    } else {
+        "backlog.png"
+    };
+    let png = std::fs::read(dir.join(first_chart)).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let timing: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("timing.json")).unwrap()).unwrap();

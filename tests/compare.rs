@@ -221,3 +221,226 @@ fn the_report_holds_every_table_and_every_chart_drawn() {
         assert!(html.contains(first_cell), "report.html lacks {first_cell}");
     }
 }
+
+/// A pipeline without a labeling job (issue 17): a burst of 100 messages
+/// on a standard queue, read by one poller (`one-poller`) or two
+/// (`two-pollers`), each message 2 s of processing, indexed at once, over
+/// 101 s. One poller finishes a message every 2 s: 50 indexed (at 2, 4,
+/// ..., 100 s), 49 visible and 1 in flight at the end. Two pollers finish
+/// all 100 by 100 s. Searchable latency: 2, 4, ..., 100 s (each twice
+/// with two pollers): p50 50 s, p95 96 s. Pollers cost 36 USD/h each
+/// over 101 s, SQS nothing: $1.01 and $2.02, $0.0202 per indexed
+/// document either way.
+const ONE_POLLER: &str = r#"
+name: one-poller
+horizon: 101s
+producers:
+  - {name: burst, kind: burst, size: 100, every: 1d, to: work}
+pipeline:
+  queues:
+    - {name: work, type: standard, visibility_timeout: 30s}
+  consumers:
+    - {name: pool, queue: work, count: 1, batch: 1, wait: 20s, request_latency: 0ms,
+       processing_time: {dist: constant, value: 2s}}
+  index: {bulk_size: 1, flush_interval: 0s, bulk_latency: {dist: constant, value: 0ms},
+          concurrency: 1, refresh_interval: 0s}
+cost: {consumer_per_hour: 36, sqs_per_million_requests: 0}
+output: {timeseries_every: 10s}
+"#;
+
+fn pipeline_pair(dir: &std::path::Path) -> (String, String) {
+    let a = dir.join("one.yaml");
+    let b = dir.join("two.yaml");
+    std::fs::write(&a, ONE_POLLER).unwrap();
+    std::fs::write(
+        &b,
+        ONE_POLLER
+            .replace("name: one-poller", "name: two-pollers")
+            .replace("count: 1,", "count: 2,"),
+    )
+    .unwrap();
+    (
+        a.to_str().unwrap().to_string(),
+        b.to_str().unwrap().to_string(),
+    )
+}
+
+/// The cells of compare.md's row `name` in its first table.
+fn md_row<'a>(md: &'a str, name: &str) -> Vec<&'a str> {
+    md.lines()
+        .find(|l| l.starts_with(&format!("| {name} |")))
+        .unwrap_or_else(|| panic!("no row {name} in {md}"))
+        .trim_matches('|')
+        .split(" | ")
+        .map(str::trim)
+        .collect()
+}
+
+#[test]
+fn a_pipeline_compare_shows_the_pipelines_metrics_and_charts() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = pipeline_pair(t.path());
+    let out = t.path().join("cmp");
+    compare_into(&[&a, &b, "--replications", "2", "--format", "svg"], &out);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    // The pipeline's metrics, not the job's (no job: all zeros).
+    assert_eq!(
+        md_row(&md, "scenario"),
+        [
+            "scenario",
+            "indexed",
+            "searchable p50",
+            "searchable p95",
+            "dead-lettered",
+            "expired (retention)",
+            "still queued",
+            "cost [USD]",
+            "per indexed doc [USD]"
+        ]
+    );
+    assert_eq!(
+        md_row(&md, "one-poller")[1..],
+        [
+            "50 ± 0",
+            "50 s ± 0.00 s",
+            "1m 36s ± 0.00 s",
+            "0 ± 0",
+            "0 ± 0",
+            "50 ± 0",
+            "$1.01 ± $0.00",
+            "$0.0202 ± $0.00"
+        ]
+    );
+    let two = md_row(&md, "two-pollers");
+    assert_eq!(
+        (two[1], two[6], two[7], two[8]),
+        ("100 ± 0", "0 ± 0", "$2.02 ± $0.00", "$0.0202 ± $0.00")
+    );
+    assert!(!md.contains("labeled") && !md.contains("e2e"), "{md}");
+
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    let r = rows(&csv);
+    let col = |name: &str| r[0].iter().position(|h| h == name).unwrap();
+    for (name, want) in [
+        ("indexed_documents", ["50", "50", "100", "100"]),
+        ("work.visible_at_end", ["49", "49", "0", "0"]),
+        ("work.in_flight_at_end", ["1", "1", "0", "0"]),
+    ] {
+        let got: Vec<&str> = r[1..].iter().map(|row| row[col(name)].as_str()).collect();
+        assert_eq!(got, want, "{name}");
+    }
+
+    // The pipeline's four charts, each drawing data, all in the report.
+    let mut svgs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".svg"))
+        .collect();
+    svgs.sort();
+    assert_eq!(
+        svgs,
+        [
+            "compare_cost.svg",
+            "compare_message_outcomes.svg",
+            "compare_queue_depth.svg",
+            "compare_searchable_latency_cdf.svg"
+        ]
+    );
+    for f in &svgs {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(common::svg_draws_data(&svg), "{f} draws no data");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(common::figcaptions(&html).len(), svgs.len());
+    // No job: no table of the job's rules.
+    assert!(!html.contains("What each rule did"));
+}
+
+/// Issue 17: a chart with nothing to show is not drawn. Messages of 200 s
+/// over a 101 s horizon: nothing is indexed, so no latency and no cost per
+/// indexed document; the queues and where messages went remain.
+#[test]
+fn a_pipeline_compare_draws_no_empty_chart() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = pipeline_pair(t.path());
+    for f in [&a, &b] {
+        let text = std::fs::read_to_string(f).unwrap();
+        std::fs::write(f, text.replace("value: 2s", "value: 200s")).unwrap();
+    }
+    let out = t.path().join("cmp");
+    compare_into(&[&a, &b, "--replications", "1", "--format", "svg"], &out);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert_eq!(md_row(&md, "one-poller")[1], "0 ± 0", "{md}");
+    let mut svgs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".svg"))
+        .collect();
+    svgs.sort();
+    assert_eq!(
+        svgs,
+        ["compare_message_outcomes.svg", "compare_queue_depth.svg"]
+    );
+    for f in &svgs {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(common::svg_draws_data(&svg), "{f} draws no data");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(common::figcaptions(&html).len(), 2);
+}
+
+/// `--metric` takes compare's own pipeline metrics too.
+#[test]
+fn the_derived_pipeline_metrics_can_be_asked_for() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = pipeline_pair(t.path());
+    let out = t.path().join("cmp");
+    compare_into(
+        &[
+            &a,
+            &b,
+            "--replications",
+            "1",
+            "--no-charts",
+            "--metric",
+            "in_queues_at_end",
+            "--metric",
+            "cost_per_indexed_document",
+        ],
+        &out,
+    );
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert_eq!(
+        md_row(&md, "one-poller")[1..],
+        ["50 ± 0", "$0.0202 ± $0.00"]
+    );
+}
+
+/// The chart check itself: a flat line of zeros, or axes alone, is no
+/// data.
+#[test]
+fn an_svg_of_a_flat_zero_line_draws_no_data() {
+    let axes = r##"<svg><rect x="0" y="0" width="1200" height="700" fill="#FFFFFF"/><polyline points="92,58 92,633 "/><rect x="843" y="62" width="28" height="14"/></svg>"##;
+    assert!(!common::svg_draws_data(axes));
+    let flat = axes.replace(
+        "</svg>",
+        r#"<polyline points="92,633 300,633 500,633 "/></svg>"#,
+    );
+    assert!(!common::svg_draws_data(&flat));
+    // A flat line above the x axis is data (a pool busy all the time).
+    let full = axes.replace(
+        "</svg>",
+        r#"<polyline points="92,58 300,58 500,58 "/></svg>"#,
+    );
+    assert!(common::svg_draws_data(&full));
+    let line = axes.replace(
+        "</svg>",
+        r#"<polyline points="92,633 300,600 500,633 "/></svg>"#,
+    );
+    assert!(common::svg_draws_data(&line));
+    let bar = axes.replace(
+        "</svg>",
+        r#"<rect x="166" y="389" width="219" height="236"/></svg>"#,
+    );
+    assert!(common::svg_draws_data(&bar));
+}

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
 fn labelsim(args: &[&str]) -> Output {
     let o = Command::new(env!("CARGO_BIN_EXE_labelsim"))
         .args(args)
@@ -73,6 +75,15 @@ fn a_pipeline_run_draws_its_charts_and_lists_them_in_the_report() {
         assert!(png.starts_with(b"\x89PNG"), "{chart}");
         assert!(printed.contains(chart), "{chart} in the printed list");
     }
+    // Results routed to people: the job's rows and the pipeline's.
+    for row in [
+        "objects labeled",
+        "job end:",
+        "indexed documents",
+        "incoming: sent",
+    ] {
+        assert!(printed.contains(row), "{row} in {printed}");
+    }
     // The job's five charts and the pipeline's five, each with a caption.
     assert_eq!(report.matches("<img").count(), 10);
     assert_eq!(report.matches("<figcaption>").count(), 10);
@@ -140,4 +151,102 @@ fn a_sweep_over_a_routing_threshold_draws_the_trade_off_chart() {
         s(&other),
     ]);
     assert!(!other.join("sweep_threshold_tradeoff.png").exists());
+}
+
+/// A pipeline without a labeling job (issue 17): a burst of 100 messages
+/// read by one poller at 2 s each over 101 s: 50 indexed, 49 visible and
+/// 1 in flight at the end, the poller busy throughout; $1.01 for it.
+const NO_JOB: &str = r#"
+name: no-job
+horizon: 101s
+producers:
+  - {name: burst, kind: burst, size: 100, every: 1d, to: work}
+pipeline:
+  queues:
+    - {name: work, type: standard, visibility_timeout: 30s}
+  consumers:
+    - {name: pool, queue: work, count: 1, batch: 1, wait: 20s, request_latency: 0ms,
+       processing_time: {dist: constant, value: 2s}}
+  index: {bulk_size: 1, flush_interval: 0s, bulk_latency: {dist: constant, value: 0ms},
+          concurrency: 1, refresh_interval: 0s}
+cost: {consumer_per_hour: 36, sqs_per_million_requests: 0}
+output: {timeseries_every: 10s}
+"#;
+
+#[test]
+fn a_pipeline_only_run_prints_and_draws_no_job() {
+    let t = tempfile::tempdir().unwrap();
+    let sc = t.path().join("no-job.yaml");
+    std::fs::write(&sc, NO_JOB).unwrap();
+    let out = t.path().join("out");
+    let o = labelsim(&[
+        "run",
+        s(&sc),
+        "--replications",
+        "2",
+        "--format",
+        "svg",
+        "--out",
+        s(&out),
+    ]);
+    let printed = String::from_utf8_lossy(&o.stdout);
+    let row = |label: &str| -> String {
+        printed
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no row `{label}` in {printed}"))
+            .trim_start()[label.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    for (label, want) in [
+        ("indexed documents", "50"),
+        ("searchable latency, p50", "50"),
+        ("work: sent", "100"),
+        ("work: deleted", "50"),
+        ("work: visible at end", "49"),
+        ("work: in flight at end", "1"),
+        ("pool: processed", "50"),
+        ("pool: utilization", "100.00%"),
+        ("cost [USD]", "$1.01"),
+    ] {
+        assert_eq!(row(label), want, "{label}");
+    }
+    // No job: none of its rows, no end state.
+    for job in [
+        "messages received",
+        "objects labeled",
+        "time to label",
+        "worker utilization",
+        "job end",
+    ] {
+        assert!(!printed.contains(job), "`{job}` in {printed}");
+    }
+    // The pipeline's charts only, each drawing data, listed and embedded.
+    let mut svgs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|f| f.strip_suffix(".svg").map(str::to_string))
+        .collect();
+    svgs.sort();
+    let mut want = PIPELINE_CHARTS.to_vec();
+    want.sort();
+    assert_eq!(svgs, want);
+    for chart in PIPELINE_CHARTS {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        assert!(common::svg_draws_data(&svg), "{chart} draws no data");
+    }
+    assert!(printed.contains(&format!("charts: {} .svg", PIPELINE_CHARTS.join(", "))));
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(common::figcaptions(&report).len(), PIPELINE_CHARTS.len());
+    assert!(!report.contains("What each rule did"));
+    assert!(!report.contains("objects_labeled"));
+    // summary.json keeps every key of the contract.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for key in ["objects_labeled", "job_end_state", "indexed_documents"] {
+        assert!(json["mean"].get(key).is_some(), "{key}");
+    }
 }

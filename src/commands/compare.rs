@@ -12,7 +12,7 @@ use labelsim::compare::{self, CompareError, Contenders, Interval, TableMetric};
 use labelsim::human::Quantity;
 use labelsim::model::{RunOutput, RunSummary, SimConfig};
 use labelsim::output::OutputDir;
-use labelsim::plot::{self, Format, Series, TimeChart, PALETTE};
+use labelsim::plot::{self, Format};
 use labelsim::scenario::LoadOptions;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -143,13 +143,16 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
                 row
             })
             .collect();
-        sections.insert(
-            0,
-            (
-                "What each rule did (mean per replication)".into(),
-                html::table(&rule_headers, &rule_table),
-            ),
-        );
+        // The job's rules (R1–R12), where a contender has a job.
+        if configs.iter().any(|c| !c.no_job) {
+            sections.insert(
+                0,
+                (
+                    "What each rule did (mean per replication)".into(),
+                    html::table(&rule_headers, &rule_table),
+                ),
+            );
+        }
         let mut html_charts = String::new();
         if args.common.no_charts {
             html_charts.push_str(crate::commands::common::CHARTS_SKIPPED);
@@ -221,7 +224,7 @@ fn tables(
                     metrics
                         .iter()
                         .zip(row)
-                        .map(|(m, e)| estimate_cell(e, Quantity::of(&m.metric))),
+                        .map(|(m, e)| estimate_cell(e, m.quantity)),
                 );
                 cells
             })
@@ -240,7 +243,7 @@ fn tables(
                 .map(|(diffs, name)| {
                     let mut cells = vec![name.clone()];
                     cells.extend(metrics.iter().zip(diffs).map(|(m, d)| {
-                        let (e, q) = (&d.difference, Quantity::of(&m.metric));
+                        let (e, q) = (&d.difference, m.quantity);
                         format!(
                             "{} [{}, {}] (unpaired ±{})",
                             q.format(e.mean),
@@ -316,8 +319,9 @@ fn markdown(
 }
 
 /// The overlay charts (replication 1 of each contender) and where objects
-/// went, staged in `out`; returns each chart's file name and its caption
-/// for report.html, in drawing order.
+/// or messages went, staged in `out`: the job's where a contender has a
+/// labeling job, the pipeline's where one has a pipeline; returns each
+/// chart's file name and its caption for report.html, in drawing order.
 fn draw_charts(
     out: &mut OutputDir,
     fmt: Format,
@@ -335,113 +339,17 @@ fn draw_charts(
         drawn.push((file, format!("{title}.")));
         Ok(path)
     };
-    let span = per_policy
-        .iter()
-        .zip(configs)
-        .map(|(runs, c)| plot::shown_span_s(runs, c.horizon.as_secs_f64()))
-        .fold(0.0, f64::max);
-    let series = |f: &dyn Fn(&RunOutput) -> Vec<(f64, f64)>| -> Vec<Series> {
-        per_policy
-            .iter()
-            .enumerate()
-            .map(|(p, runs)| Series {
-                label: Some(names[p].clone()),
-                points: f(&runs[0]),
-                color: PALETTE[p % PALETTE.len()],
-                width: 2,
-                alpha: 1.0,
-            })
-            .collect()
-    };
-    let title = format!("SQS backlog per {what} (replication 1)");
-    plot::render_time_chart(
-        &chart("compare_backlog", &title)?,
+    plot::compare::CompareCharts {
         fmt,
-        &TimeChart {
-            title: &title,
-            y_label: "objects in the queue",
-            horizon_s: span,
-            series: series(&|o| {
-                o.timeseries
-                    .iter()
-                    .map(|s| (s.t_s, s.backlog as f64))
-                    .collect()
-            }),
-            hlines: vec![],
-            x_axis: None,
-        },
-    )
-    .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
-    let title = format!("Objects labeled per hour per {what} (replication 1)");
-    plot::render_rate_chart(
-        &chart("compare_throughput", &title)?,
-        fmt,
-        &TimeChart {
-            title: &title,
-            y_label: "objects per hour",
-            horizon_s: span,
-            series: series(&|o| plot::throughput_points(&o.timeseries, |s| s.labeled_total, span)),
-            hlines: vec![],
-            x_axis: None,
-        },
-    )
-    .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
-
-    // End-to-end latency CDF per policy, and where objects went.
-    let curves: Vec<plot::Curve> = per_policy
-        .iter()
-        .enumerate()
-        .map(|(p, runs)| plot::Curve {
-            label: names[p].clone(),
-            color: PALETTE[p % PALETTE.len()],
-            cdf: &runs[0].e2e_cdf,
-        })
-        .collect();
-    let title =
-        format!("End-to-end time to label (production to label), per {what} (replication 1)");
-    plot::render_latency_cdfs(
-        &chart("compare_latency_cdf", &title)?,
-        fmt,
-        &title,
-        "time from production to label",
-        &curves,
-    )
-    .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
-    let outcome_values: Vec<Vec<f64>> = per_policy
-        .iter()
-        .map(|runs| {
-            let mean = |f: &dyn Fn(&RunSummary) -> u64| {
-                runs.iter().map(|o| f(&o.summary) as f64).sum::<f64>() / runs.len() as f64
-            };
-            vec![
-                mean(&|s| s.objects_labeled),
-                mean(&|s| s.objects_failed),
-                mean(&|s| s.expired_in_queue),
-                mean(&|s| s.lost_after_stop + s.lost_not_in_progress + s.stranded_at_stop),
-                mean(&|s| s.held_at_end),
-                mean(&|s| s.queued_at_end + s.in_progress_at_end),
-            ]
-        })
-        .collect();
-    let title = format!("Where objects went, per {what} (mean over replications)");
-    plot::render_stacked_bars(
-        &chart("compare_outcomes", &title)?,
-        fmt,
-        &title,
-        "objects",
+        what,
         names,
-        &[
-            ("labeled", PALETTE[2]),
-            ("failed", PALETTE[4]),
-            ("expired in queue (R6)", plot::ALERT),
-            ("lost or stranded (R1)", PALETTE[3]),
-            ("held at sender (R12)", PALETTE[1]),
-            ("still queued or in progress", PALETTE[6]),
-        ],
-        &outcome_values,
-    )
+        configs,
+        runs: per_policy,
+    }
+    .draw(&mut |stem: &str, title: &str| {
+        chart(stem, title).map_err(|e| -> Box<dyn std::error::Error> { e.into() })
+    })
     .map_err(|e| anyhow!("cannot draw chart: {e}"))?;
-
     for (file, _) in &drawn {
         out.staged_by_path(file)?;
     }

@@ -8,6 +8,7 @@ use super::common::{
 use crate::cli::RunArgs;
 use anyhow::{Context, Result};
 use labelsim::model::catalog as c;
+use labelsim::model::pipeline::{ConfidenceDist, PipelineConfig};
 use labelsim::model::RunOutput;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format};
@@ -114,24 +115,30 @@ fn write_run_outputs(
     Ok(drawn)
 }
 
-/// Draws the charts of a run into staging: the job's, then, with a
-/// pipeline, the pipeline's; returns those drawn.
+/// Draws the charts of a run into staging: the job's where the scenario
+/// has a labeling job, then, with a pipeline, the pipeline's; returns
+/// those drawn.
 fn write_run_charts(
     out: &mut OutputDir,
     scenario: &Scenario,
     runs: &[RunOutput],
     fmt: Format,
 ) -> Result<Drawn> {
-    let mut drawn = plot::run_charts(
-        out.staging_dir(),
-        fmt,
-        runs,
-        scenario.sim.job.max_concurrent_task_count,
-        scenario.sim.horizon.as_secs_f64(),
-        scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
-    )
-    .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
-    if let Some(p) = &scenario.sim.pipeline {
+    let parts = plot::Parts::of(&scenario.sim);
+    let mut drawn = if parts.job {
+        plot::run_charts(
+            out.staging_dir(),
+            fmt,
+            runs,
+            scenario.sim.job.max_concurrent_task_count,
+            scenario.sim.horizon.as_secs_f64(),
+            scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
+        )
+        .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?
+    } else {
+        Vec::new()
+    };
+    if let (true, Some(p)) = (parts.pipeline, &scenario.sim.pipeline) {
         let pipeline = plot::pipeline::pipeline_charts(
             out.staging_dir(),
             fmt,
@@ -164,9 +171,16 @@ fn run_report(
         .iter()
         .map(|s| s.to_string())
         .collect();
+    // Without a labeling job, the job's metrics (zeros and empty samples
+    // in summary.json, which keeps every key) are left out.
+    let job_keys = labelsim::model::RunSummary::metric_names();
+    let shown = |k: &str| {
+        !scenario.sim.no_job || !job_keys.contains(&k) || k == c::COST_USD || k == c::EVENTS
+    };
     let rows: Vec<Vec<String>> = agg
         .mean
         .iter()
+        .filter(|(k, _)| shown(k))
         .map(|(k, v)| {
             let (lo, hi) = agg
                 .ci_of(k)
@@ -193,26 +207,32 @@ fn run_report(
         .iter()
         .map(|s| s.to_string())
         .collect();
+    // The job's rules (R1–R12), when there is a job.
+    let rules = (!scenario.sim.no_job).then(|| {
+        (
+            "What each rule did".to_string(),
+            html::table(&rule_headers, &rule_rows(agg)),
+        )
+    });
     Ok(html::page(
         &format!("labelsim run: {}", scenario.name),
-        &[
-            (
-                "What each rule did".into(),
-                html::table(&rule_headers, &rule_rows(agg)),
-            ),
-            ("Charts".into(), figures),
-            (
-                format!(
-                    "Summary ({} replications, seed {})",
-                    scenario.replications, scenario.seed
+        &rules
+            .into_iter()
+            .chain([
+                ("Charts".into(), figures),
+                (
+                    format!(
+                        "Summary ({} replications, seed {})",
+                        scenario.replications, scenario.seed
+                    ),
+                    html::table(&headers, &rows),
                 ),
-                html::table(&headers, &rows),
-            ),
-            (
-                "Scenario".into(),
-                format!("<pre>{}</pre>", html::esc(&scenario.text)),
-            ),
-        ],
+                (
+                    "Scenario".into(),
+                    format!("<pre>{}</pre>", html::esc(&scenario.text)),
+                ),
+            ])
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -234,61 +254,42 @@ fn print_summary(
         scenario.seed,
         scenario.sim.horizon.elapsed().human()
     );
-    // With a `cost:` section, what the run cost (model/metrics.rs).
-    let cost_rows: &[&str] = if scenario.spec.cost.is_some() {
-        &COST_ROWS
-    } else {
-        &[]
-    };
     outln!(
         "  {:<32} {:>14}   95% CI over replications",
         "metric",
         "mean"
     );
-    let warmup_row =
-        (scenario.sim.warmup != labelsim::model::config::Warmup::None).then_some(c::WARMUP_S);
-    let rows = ROWS
-        .into_iter()
-        .chain(warmup_row)
-        .chain(scenario.sim.sla.iter().map(|s| s.name))
-        // Per group and per producer (SPEC §4a), when there are several.
-        .chain(labelsim::model::metrics::breakdown_names(&scenario.sim))
-        .chain(cost_rows.iter().copied());
-    for key in rows {
-        let mut label = c::label(key).unwrap_or_else(|| key.to_string());
-        if key == c::EXPIRED_IN_QUEUE {
-            // R6 with this scenario's retention: `expired in queue (R6, 14d)`.
-            if let Some(l) = label.strip_suffix(')') {
-                label = format!("{l}, {})", scenario.sim.job.queue_retention.human());
-            }
+    let row = |key: &str| print_row(scenario, agg, r, key);
+    // The job's rows, only when the scenario has a labeling job.
+    if !scenario.sim.no_job {
+        for key in job_rows(scenario) {
+            row(key);
         }
-        let Some(m) = agg.mean_of(key) else {
-            // SPEC §4a: an empty sample has no value.
-            outln!("  {label:<32} {:>14}   no value in any replication", "-");
-            continue;
-        };
-        let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
-        // In the metric's units, as sweep and plan print them: durations,
-        // dollars, shares as percentages (summary.csv keeps the numbers).
-        let f = |x: f64| labelsim::human::metric(key, x);
-        let value = if key == c::QUEUED_AT_END {
-            format!(
-                "{} / {}",
-                f(m),
-                fmt_num(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
-            )
-        } else {
-            f(m)
-        };
-        let ci = if r > 1 && key != c::QUEUED_AT_END {
-            // Within the metric's range, as sweep and plan print it
-            // (summary.json keeps the raw Student-t bounds).
-            labelsim::human::interval(key, lo, hi)
-        } else {
-            String::new()
-        };
-        outln!("  {label:<32} {value:>14}   {ci}");
     }
+    // The pipeline's rows (P1–P9), when it has one.
+    if let Some(p) = &scenario.sim.pipeline {
+        for key in pipeline_rows(scenario, p) {
+            row(&key);
+        }
+        // Offered load per stage: printed here, after the pipeline's rows
+        // (not yet built).
+    }
+    if !scenario.sim.no_job {
+        print_job_end(runs);
+    }
+    outln!(
+        "  {} events in {:.2} s ({} events/s)",
+        fmt_num(events as f64),
+        wall_s,
+        fmt_num((events as f64 / wall_s.max(1e-9)).round())
+    );
+    print_results_line(dir, charts);
+}
+
+/// `job end: in_progress in 3 of 3 (mean end 8h 0m)`: how the job ended,
+/// per end state (R1/R8).
+fn print_job_end(runs: &[RunOutput]) {
+    let r = runs.len();
     let mut states: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for run in runs {
         let s = labelsim::model::metrics::job_end_state_name(run.summary.job_end_state);
@@ -310,12 +311,10 @@ fn print_summary(
         })
         .collect();
     outln!("  job end: {}", states.join("; "));
-    outln!(
-        "  {} events in {:.2} s ({} events/s)",
-        fmt_num(events as f64),
-        wall_s,
-        fmt_num((events as f64 / wall_s.max(1e-9)).round())
-    );
+}
+
+/// The `results:` line: the files written, the charts among them as drawn.
+fn print_results_line(dir: &Path, charts: Option<(Format, &[(&str, &str)])>) {
     match charts {
         Some((fmt, drawn)) => outln!(
             "results: {}/ (report.html, summary.json, summary.csv, timeseries.csv, timing.json, charts: {} .{})",
@@ -332,6 +331,133 @@ fn print_summary(
             dir.display()
         ),
     }
+}
+
+/// The job's rows of the printed summary, in order: [`ROWS`], the
+/// warm-up, the service levels, the per-group and per-producer rows
+/// (SPEC §4a, when there are several) and, with a `cost:` section,
+/// [`COST_ROWS`].
+fn job_rows(scenario: &Scenario) -> Vec<&'static str> {
+    // With a `cost:` section, what the run cost (model/metrics.rs).
+    let cost_rows: &[&'static str] = if scenario.spec.cost.is_some() {
+        &COST_ROWS
+    } else {
+        &[]
+    };
+    let warmup_row =
+        (scenario.sim.warmup != labelsim::model::config::Warmup::None).then_some(c::WARMUP_S);
+    ROWS.into_iter()
+        .chain(warmup_row)
+        .chain(scenario.sim.sla.iter().map(|s| s.name))
+        .chain(labelsim::model::metrics::breakdown_names(&scenario.sim))
+        .chain(cost_rows.iter().copied())
+        .collect()
+}
+
+/// The pipeline's rows of the printed summary (P1–P9), in order: when
+/// objects became searchable (per path where results are routed to
+/// people), what was indexed and how accurately, then each queue (what
+/// was sent, deleted, lost to retention or the dead-letter queue, what
+/// is left, how long messages waited, its requests) and each consumer
+/// pool (processed, failed, routed, busy), then the costs. Rows that
+/// cannot apply to this configuration (FIFO deduplication on a standard
+/// queue, dead letters without a dead-letter queue, human paths without
+/// a route) are left out.
+fn pipeline_rows(scenario: &Scenario, p: &PipelineConfig) -> Vec<String> {
+    let routed = p.consumers.iter().any(|k| k.route.is_some());
+    // Accuracy says something only where a confidence below 1 is drawn.
+    let scored = routed
+        || p.consumers
+            .iter()
+            .any(|k| !matches!(k.confidence, ConfidenceDist::Constant(x) if x == 1.0));
+    let mut rows: Vec<String> = Vec::new();
+    let mut add = |k: &str| rows.push(k.to_string());
+    add(c::SEARCHABLE_LATENCY_P50_S);
+    add(c::SEARCHABLE_LATENCY_P95_S);
+    if routed {
+        add(c::SEARCHABLE_LATENCY_MACHINE_P95_S);
+        add(c::SEARCHABLE_LATENCY_HUMAN_P95_S);
+    }
+    add(c::INDEXED_DOCUMENTS);
+    if routed {
+        add(c::MACHINE_LABELED);
+        add(c::ROUTED_TO_HUMANS);
+        add(c::HUMAN_LABELED);
+    }
+    if scored {
+        add(c::ACCURACY_OVERALL);
+    }
+    for q in &p.queues {
+        let k = |m: &str| format!("{}.{m}", q.name);
+        rows.push(k("sent"));
+        if q.is_fifo() {
+            rows.push(k("fifo_deduplicated"));
+        }
+        rows.push(k("deleted"));
+        rows.push(k("expired"));
+        if q.dead_letter.is_some() {
+            rows.push(k("dead_lettered"));
+        }
+        rows.push(k("visible_at_end"));
+        rows.push(k("in_flight_at_end"));
+        rows.push(k("queue_wait_p95_s"));
+        rows.push(k("requests"));
+    }
+    for pool in &p.consumers {
+        let k = |m: &str| format!("{}.{m}", pool.name);
+        rows.push(k("processed"));
+        rows.push(k("failures"));
+        if pool.route.is_some() {
+            rows.push(k("routed_to_humans"));
+        }
+        rows.push(k("utilization"));
+    }
+    // The job's cost rows hold the total already.
+    if scenario.sim.no_job || scenario.spec.cost.is_none() {
+        rows.push(c::COST_USD.to_string());
+    }
+    rows.push(c::SQS_COST_USD.to_string());
+    rows.push(c::CONSUMER_COST_USD.to_string());
+    rows.push(c::COST_PER_CORRECT_LABEL.to_string());
+    rows
+}
+
+/// One row of the printed summary: `key`'s label, its mean and its 95%
+/// interval over the `r` replications, in its units.
+fn print_row(scenario: &Scenario, agg: &Aggregate, r: usize, key: &str) {
+    let mut label = c::label(key).unwrap_or_else(|| key.to_string());
+    if key == c::EXPIRED_IN_QUEUE {
+        // R6 with this scenario's retention: `expired in queue (R6, 14d)`.
+        if let Some(l) = label.strip_suffix(')') {
+            label = format!("{l}, {})", scenario.sim.job.queue_retention.human());
+        }
+    }
+    let Some(m) = agg.mean_of(key) else {
+        // SPEC §4a: an empty sample has no value.
+        outln!("  {label:<32} {:>14}   no value in any replication", "-");
+        return;
+    };
+    let (lo, hi) = agg.ci_of(key).unwrap_or((m, m));
+    // In the metric's units, as sweep and plan print them: durations,
+    // dollars, shares as percentages (summary.csv keeps the numbers).
+    let f = |x: f64| labelsim::human::metric(key, x);
+    let value = if key == c::QUEUED_AT_END {
+        format!(
+            "{} / {}",
+            f(m),
+            fmt_num(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
+        )
+    } else {
+        f(m)
+    };
+    let ci = if r > 1 && key != c::QUEUED_AT_END {
+        // Within the metric's range, as sweep and plan print it
+        // (summary.json keeps the raw Student-t bounds).
+        labelsim::human::interval(key, lo, hi)
+    } else {
+        String::new()
+    };
+    outln!("  {label:<32} {value:>14}   {ci}");
 }
 
 /// The rows of the printed summary, in order (labels and units from the

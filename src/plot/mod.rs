@@ -5,6 +5,7 @@
 //! One file per kind of chart: [`time`] (the run's charts over simulated
 //! time), [`cdf`] (latency distributions), [`band`] (a metric against one
 //! parameter), [`heatmap`] (against two), [`bars`] (stacked outcomes).
+//! [`compare`] draws compare's charts, per contender.
 //! [`pipeline`] draws a pipeline run's queues, consumers, latencies and
 //! message outcomes; [`tradeoff`] several metrics against one parameter in
 //! aligned panels.
@@ -12,6 +13,7 @@
 //! legends beside the plotting area (never over data) and colour bars.
 
 use crate::model::catalog;
+use crate::model::SimConfig;
 use plotters::prelude::*;
 use std::sync::Once;
 
@@ -38,6 +40,7 @@ pub mod axis;
 pub mod band;
 pub mod bars;
 pub mod cdf;
+pub mod compare;
 pub mod fit;
 pub mod frame;
 pub mod heatmap;
@@ -54,6 +57,40 @@ pub use time::{
     Series, TimeChart,
 };
 pub use tradeoff::{render_panels_chart, BandLine, BandPanel, PanelsChart};
+
+/// What runs have, which decides the charts drawn for them: the job's
+/// where there is a labeling job, the pipeline's where there is a
+/// pipeline (a pipeline-only scenario has no job: its job charts would
+/// be empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parts {
+    pub job: bool,
+    pub pipeline: bool,
+}
+
+impl Parts {
+    /// What one scenario has.
+    pub fn of(cfg: &SimConfig) -> Parts {
+        Parts {
+            job: !cfg.no_job,
+            pipeline: cfg.pipeline.is_some(),
+        }
+    }
+
+    /// What any of several scenarios (compared side by side) has.
+    pub fn of_any<'a>(cfgs: impl IntoIterator<Item = &'a SimConfig>) -> Parts {
+        cfgs.into_iter().map(Parts::of).fold(
+            Parts {
+                job: false,
+                pipeline: false,
+            },
+            |a, b| Parts {
+                job: a.job || b.job,
+                pipeline: a.pipeline || b.pipeline,
+            },
+        )
+    }
+}
 
 static REGISTER: Once = Once::new();
 

@@ -75,3 +75,46 @@ pub fn figcaptions(html: &str) -> Vec<&str> {
         .filter_map(|s| s.split("</figcaption>").next())
         .collect()
 }
+
+/// Whether an SVG chart draws data, not only axes and a legend: a bar
+/// (a filled rectangle wider than a legend patch, narrower than the
+/// page, at least 3 px high) or a line of three or more points that is
+/// not flat along the x axis (the lowest tick mark). A chart of empty or
+/// all-zero series draws neither.
+pub fn svg_draws_data(svg: &str) -> bool {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.parse().ok()
+    };
+    let bar = svg.split("<rect").skip(1).any(|t| {
+        let tag = t.split('>').next().unwrap_or("");
+        let (w, h) = (attr(tag, "width"), attr(tag, "height"));
+        matches!((w, h), (Some(w), Some(h)) if w > 40.0 && w < 1000.0 && h >= 3.0)
+    });
+    let lines: Vec<Vec<f64>> = svg
+        .split("<polyline")
+        .skip(1)
+        .filter_map(|t| {
+            let tag = t.split('>').next()?;
+            let points = tag.split("points=\"").nth(1)?.split('"').next()?;
+            Some(
+                points
+                    .split_whitespace()
+                    .filter_map(|p| p.split(',').nth(1)?.parse().ok())
+                    .collect(),
+            )
+        })
+        .collect();
+    // Axes and tick marks are lines of two points; the lowest is the x axis.
+    let x_axis = lines
+        .iter()
+        .filter(|ys| ys.len() == 2)
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let line = lines
+        .iter()
+        .filter(|ys| ys.len() >= 3)
+        .any(|ys| ys.iter().any(|y| *y != ys[0]) || ys[0] < x_axis - 2.0);
+    bar || line
+}
