@@ -271,9 +271,8 @@ fn print_summary(
         for key in pipeline_rows(scenario, p) {
             row(&key);
         }
-        // Offered load per stage: printed here, after the pipeline's rows
-        // (not yet built).
     }
+    print_stage_loads(scenario);
     if !scenario.sim.no_job {
         print_job_end(runs);
     }
@@ -284,6 +283,31 @@ fn print_summary(
         fmt_num((events as f64 / wall_s.max(1e-9)).round())
     );
     print_results_line(dir, charts);
+}
+
+/// SPEC §4b: the offered load of every capacity stage that receives a
+/// stationary stream (`model::load`), the binding one marked; nothing for
+/// transient inputs (a manifest, a trace, capped producers) or batch mode.
+fn print_stage_loads(scenario: &Scenario) {
+    let stages = labelsim::model::load::stage_loads(&scenario.sim);
+    let Some(binding) = labelsim::model::load::binding(&stages) else {
+        return;
+    };
+    outln!("  offered load by capacity stage (at 1 or more it cannot keep up)");
+    for st in &stages {
+        let load = if st.load.is_finite() {
+            format!("{:.3}", st.load)
+        } else {
+            "inf".into()
+        };
+        let note = match (std::ptr::eq(st, binding), st.load >= 1.0) {
+            (true, true) => "   binding: unstable",
+            (true, false) => "   binding",
+            (false, true) => "   unstable",
+            (false, false) => "",
+        };
+        outln!("    {:<34} {:>10}{note}", st.stage, load);
+    }
 }
 
 /// `job end: in_progress in 3 of 3 (mean end 8h 0m)`: how the job ended,
