@@ -479,8 +479,15 @@ fn write_sweep_report(
         .map(|s| {
             let mut r = vec![s.point.to_string()];
             r.extend(s.params.iter().cloned());
+            // In the terminal's units, the bounds within the metric's
+            // range (issue 17).
             r.extend(idx.iter().map(|&i| match s.stats[i] {
-                Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+                Some((m, lo, hi)) if lo == hi => labelsim::human::metric(&names[i], m),
+                Some((m, lo, hi)) => format!(
+                    "{} {}",
+                    labelsim::human::metric(&names[i], m),
+                    labelsim::human::interval(&names[i], lo, hi)
+                ),
                 None => "-".to_string(),
             }));
             r
@@ -520,15 +527,43 @@ fn write_sweep_report(
                     .iter()
                     .position(|n| n == m)
                     .and_then(|i| s.stats[i])
-                    .map(|st| format!("{:.1}", st.0))
+                    .map(|st| labelsim::human::metric(m, st.0))
                     .unwrap_or_default()
             }));
             r
         })
         .collect();
     let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
+    // The headline: the best point on the first metric charted; under it
+    // what was run (from the manifest, so a merge says the same).
+    let summaries = sweep::summarise(rows);
+    let param_names: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    let answer = idx
+        .first()
+        .map(|&i| labelsim::report::headline::sweep(&param_names, &summaries, &names[i], i))
+        .unwrap_or_default();
+    let lead = html::Lead {
+        answer,
+        details: vec![format!(
+            "{} point{} × {} replication{} each, seed {}",
+            summaries.len(),
+            if summaries.len() == 1 { "" } else { "s" },
+            manifest["replications"],
+            if manifest["replications"] == 1 {
+                ""
+            } else {
+                "s"
+            },
+            manifest["seed"],
+        )],
+        // From the manifest only, so a merge of shards says the same:
+        // the seed and replications are in the line above, the --set
+        // overrides head the scenario's text.
+        command: None,
+    };
     let page = html::page(
         &format!("labelsim sweep: {name}"),
+        &lead,
         &[
             ("Points".into(), html::table(&headers, &table_rows)),
             (
