@@ -274,6 +274,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 vlines: vline.into_iter().collect(),
                 y_cap: cap,
                 line_label: "mean over replications",
+                // No line across values the search skipped (issue 17).
+                gaps: cache
+                    .keys()
+                    .zip(cache.keys().skip(1))
+                    .enumerate()
+                    .filter(|(_, (a, b))| **b != **a + 1)
+                    .map(|(k, _)| k + 1)
+                    .collect(),
             },
         )
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;

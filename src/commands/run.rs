@@ -134,22 +134,30 @@ fn write_run_charts(
     runs: &[RunOutput],
     fmt: Format,
 ) -> Result<Drawn> {
-    let mut drawn = plot::run_charts(
+    // With `start_at` in the scenario, time axes show the calendar.
+    let calendar = scenario
+        .spec
+        .start_at
+        .is_some()
+        .then(|| scenario.sim.start_at_epoch_us.div_euclid(1_000_000));
+    let mut drawn = plot::time::run_charts_on_calendar(
         out.staging_dir(),
         fmt,
         runs,
         scenario.sim.job.max_concurrent_task_count,
         scenario.sim.horizon.as_secs_f64(),
         scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
+        calendar,
     )
     .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?;
     if let Some(p) = &scenario.sim.pipeline {
-        let pipeline = plot::pipeline::pipeline_charts(
+        let pipeline = plot::pipeline::pipeline_charts_on_calendar(
             out.staging_dir(),
             fmt,
             runs,
             p,
             scenario.sim.horizon.as_secs_f64(),
+            calendar,
         )
         .map_err(|e| anyhow::anyhow!("cannot draw pipeline charts: {e}"))?;
         drawn.extend(pipeline);

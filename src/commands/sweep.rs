@@ -652,6 +652,7 @@ fn write_tables_and_charts(
                         vlines: vec![],
                         y_cap: None,
                         line_label: "mean over replications",
+                        gaps: vec![],
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;
