@@ -112,6 +112,27 @@ const DEFAULT_METRICS: &[&str] = &[
     catalog::WORKER_UTILIZATION,
 ];
 
+/// The metrics charted by default: the pipeline's when the scenario has
+/// one (a pipeline-only sweep drew four empty job charts), then the job's
+/// when it has workers.
+fn default_metrics(sim: &labelsim::model::SimConfig) -> Vec<String> {
+    let mut out: Vec<&str> = Vec::new();
+    if sim.pipeline.is_some() {
+        out.extend(PIPELINE_DEFAULT_METRICS);
+    }
+    if sim.pipeline.is_none() || !sim.workers.is_empty() {
+        out.extend(DEFAULT_METRICS);
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+/// The pipeline's metrics charted by default.
+const PIPELINE_DEFAULT_METRICS: &[&str] = &[
+    catalog::SEARCHABLE_LATENCY_P95_S,
+    catalog::INDEXED_DOCUMENTS,
+    catalog::DEAD_LETTERED,
+];
+
 /// What the scenario's own `sweep:` section asks for.
 struct SweepSection {
     vary: Vec<(ParamPath, String)>,
@@ -224,7 +245,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     } else if !section.metrics.is_empty() {
         section.metrics.clone()
     } else {
-        DEFAULT_METRICS.iter().map(|s| s.to_string()).collect()
+        default_metrics(&scenario.sim)
     };
     let known = sweep::numeric_metric_names_for(&scenario.sim);
     for m in &metrics {
