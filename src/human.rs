@@ -83,6 +83,60 @@ pub fn interval(metric: &str, lo: f64, hi: f64) -> String {
     )
 }
 
+/// Which way a metric is better, for the headlines that name a best
+/// policy or point: times, costs and losses lower, labels and accuracy
+/// higher; None where it depends on what one wants (utilization, levels,
+/// counts of traffic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// See [`Better`]; read from the catalog's unit and the metric's name.
+pub fn better(metric: &str) -> Option<Better> {
+    // A family's own name is after the dot (`classifier.accuracy_machine`).
+    let name = metric.rsplit('.').next().unwrap_or(metric);
+    const HIGHER: [&str; 8] = [
+        "objects_labeled",
+        "tasks_submitted",
+        "labeled_per_hour",
+        "indexed_documents",
+        "machine_labeled",
+        "human_labeled",
+        "accuracy",
+        "labeled_within_",
+    ];
+    const LOWER: [&str; 19] = [
+        "expired",
+        "lost",
+        "failed",
+        "failures",
+        "dead_letter",
+        "duplicates_delivered",
+        "duplicate_cost_paid",
+        "stranded",
+        "withdrawn",
+        "timed_out",
+        "declined",
+        "redeliver",
+        "held_at_end",
+        "queued_at_end",
+        "backlog",
+        "overwrites",
+        "order_violations",
+        "throttled",
+        "pool_wait_positive_fraction",
+    ];
+    match catalog::unit(metric) {
+        Some(Unit::Seconds | Unit::Usd) => Some(Better::Lower),
+        Some(Unit::Text) | None if metric != "lost_to_stop" => None,
+        _ if LOWER.iter().any(|w| name.contains(w)) => Some(Better::Lower),
+        _ if HIGHER.iter().any(|w| name.starts_with(w)) => Some(Better::Higher),
+        _ => None,
+    }
+}
+
 /// Seconds in the two largest units: `2.50 s` (below 10 s), `45 s`,
 /// `8m 36s`, `1h 23m`, `5d 6h`; negative with a leading `-`.
 pub fn duration(secs: f64) -> String {
@@ -241,6 +295,29 @@ mod tests {
             Quantity::Duration
         );
         assert_eq!(Quantity::of("lost_to_stop"), Quantity::Plain);
+    }
+}
+
+#[cfg(test)]
+mod better_tests {
+    use super::{better, Better};
+
+    #[test]
+    fn times_costs_and_losses_are_better_lower_labels_higher() {
+        assert_eq!(better("time_to_label_p95_s"), Some(Better::Lower));
+        assert_eq!(better("searchable_latency_p95_s"), Some(Better::Lower));
+        assert_eq!(better("cost_per_correct_label"), Some(Better::Lower));
+        assert_eq!(better("expired_in_queue"), Some(Better::Lower));
+        assert_eq!(better("lost_to_stop"), Some(Better::Lower));
+        assert_eq!(better("incoming.dead_lettered"), Some(Better::Lower));
+        assert_eq!(better("objects_labeled"), Some(Better::Higher));
+        assert_eq!(better("accuracy_overall"), Some(Better::Higher));
+        assert_eq!(better("labeled_within_24h"), Some(Better::Higher));
+        // It depends on what one wants.
+        assert_eq!(better("worker_utilization"), None);
+        assert_eq!(better("messages_received"), None);
+        assert_eq!(better("job_end_state"), None);
+        assert_eq!(better("no_such_metric"), None);
     }
 }
 

@@ -702,7 +702,8 @@ pub fn sweep_summary_csv(
 }
 
 /// A parameter cell as a number for charts: numbers as they are,
-/// durations in hours, rates per hour; None for anything else.
+/// durations in seconds (the chart picks the unit its range suits), rates
+/// per hour; None for anything else.
 pub fn numeric_param(cell: &str) -> Option<f64> {
     if let Ok(x) = cell.parse::<f64>() {
         return Some(x);
@@ -710,7 +711,7 @@ pub fn numeric_param(cell: &str) -> Option<f64> {
     if cell.contains('/') {
         return parse_rate(cell).ok().map(|r| r * US_PER_H as f64);
     }
-    parse_duration(cell).ok().map(|d| d.as_hours_f64())
+    parse_duration(cell).ok().map(|d| d.as_secs_f64())
 }
 
 #[cfg(test)]
@@ -775,9 +776,8 @@ mod tests {
                 .points
                 .iter()
                 .map(|p| {
-                    (numeric_param(&value_text(&p[col])).unwrap()
-                        * if col == 1 { 3600.0 } else { 1.0 }
-                        / 10.0) as u64
+                    // Durations in seconds.
+                    (numeric_param(&value_text(&p[col])).unwrap() / 10.0) as u64
                 })
                 .collect();
             strata.sort();
@@ -826,7 +826,9 @@ mod tests {
     #[test]
     fn numeric_params_for_charts() {
         assert_eq!(numeric_param("12"), Some(12.0));
-        assert_eq!(numeric_param("90m"), Some(1.5));
+        // Durations in seconds; the axis chooses the unit to show.
+        assert_eq!(numeric_param("90m"), Some(5_400.0));
+        assert_eq!(numeric_param("3s"), Some(3.0));
         assert_eq!(numeric_param("2/m"), Some(120.0));
         assert_eq!(numeric_param("documented"), None);
     }

@@ -371,6 +371,82 @@ fn seed_and_replications_flags_override_the_scenario() {
 }
 
 /// (what is wrong, the field the message must name, the scenario text)
+/// Issue 17: report.html had no headline, raw seconds and fractions, a
+/// negative interval bound the terminal clips, no --replications or --seed
+/// in what it echoed, and a stray `charts: not checked`.
+#[test]
+fn report_html_leads_with_the_answer_in_the_terminals_units() {
+    let out = tmp();
+    let d = out.path().join("r");
+    let o = labelsim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--out",
+        d.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--replications",
+        "3",
+        "--set",
+        "horizon=10d",
+        "--threads",
+        "2",
+        "--no-charts",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    // The headline, before everything else, with the figures the terminal
+    // printed.
+    let answer = html
+        .split("<p class=\"answer\">")
+        .nth(1)
+        .and_then(|a| a.split("</p>").next())
+        .expect("a headline");
+    let row = |label: &str| {
+        printed
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("{label} in {printed}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let p95_row = row("time to label, p95");
+    let p95 = p95_row
+        .strip_prefix("time to label, p95 ")
+        .and_then(|r| r.split(" [").next())
+        .unwrap();
+    assert!(
+        answer.contains(&format!("p95 time to label {p95}")),
+        "{answer} vs {p95_row}"
+    );
+    assert!(
+        answer.contains(" labeled, ") && answer.ends_with(" expired"),
+        "{answer}"
+    );
+    assert!(html.find("class=\"answer\"") < html.find("<nav>"));
+    // The same units and intervals as the terminal.
+    let ci = p95_row.split(" [").nth(1).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<td>time_to_label_p95_s</td><td>{p95}</td><td>[{ci}</td>"
+        )),
+        "{p95_row}"
+    );
+    let util = row("worker utilization");
+    let util = util.split_whitespace().nth(2).unwrap();
+    assert!(util.ends_with('%'));
+    assert!(html.contains(&format!("<td>worker_utilization</td><td>{util}</td>")));
+    assert!(!html.contains("<td>[-"), "no negative interval bound");
+    // Every flag that changes the results, none that does not.
+    assert!(html.contains(
+        "$ labelsim run scenarios/quickstart.yaml --set horizon=10d --seed 7 --replications 3"
+    ));
+    assert!(!html.contains("--threads") && !html.contains("--out"));
+    assert!(!html.contains("not checked"));
+}
+
 fn bad_inputs() -> Vec<(&'static str, &'static str, String)> {
     let base = |job: &str, extra: &str| {
         format!(

@@ -405,3 +405,40 @@ fn the_report_captions_every_chart_drawn() {
         );
     }
 }
+
+/// Issue 17: a sweep of a pipeline-only scenario charted the job's default
+/// metrics, four empty charts; it charts the pipeline's, and its report's
+/// headline names the best point.
+#[test]
+fn a_pipeline_sweep_charts_the_pipelines_metrics_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    ok(labelsim(&[
+        "sweep",
+        "scenarios/pipeline-visibility-trap.yaml",
+        "--vary",
+        "pipeline.queues[0].visibility_timeout=10s,30s",
+        "--replications",
+        "1",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let charts: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    assert_eq!(
+        charts,
+        [
+            "sweep_dead_lettered.png",
+            "sweep_indexed_documents.png",
+            "sweep_searchable_latency_p95_s.png"
+        ]
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<p class=\"answer\">best point (lowest searchable latency, p95): pipeline.queues[0].visibility_timeout = "),
+        "{html}"
+    );
+}

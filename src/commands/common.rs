@@ -129,15 +129,50 @@ pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
                         _ => String::new(),
                     })
                     .unwrap_or_default(),
-                _ => fmt_num(agg.mean_of(key).unwrap_or(0.0)),
+                // In the metric's units, as the terminal prints it.
+                _ => labelsim::human::metric(key, agg.mean_of(key).unwrap_or(0.0)),
             };
             vec![
                 d.rule.to_string(),
-                d.effect.unwrap_or(d.label).to_string(),
+                // The value is in its units now (`30d 0h`), not seconds.
+                d.effect
+                    .unwrap_or(d.label)
+                    .trim_end_matches(" [s]")
+                    .to_string(),
                 value,
             ]
         })
         .collect()
+}
+
+/// The command line a report echoes: `labelsim COMMAND`, the scenario
+/// files, `words` (the command's own flags, as given), then the flags of
+/// [`crate::cli::RunOptions`] that change results (`--set`, `--seed`,
+/// `--replications`, `--lenient`). Those that do not (`--out`,
+/// `--threads`, `--format`, `--quiet`, limits) are left out, so the same
+/// runs give the same report at any thread count and in any folder.
+pub fn echoed_command(
+    command: &str,
+    scenarios: &[&Path],
+    words: &[String],
+    opts: &crate::cli::RunOptions,
+) -> String {
+    let mut w: Vec<String> = vec!["labelsim".into(), command.into()];
+    w.extend(scenarios.iter().map(|p| p.display().to_string()));
+    w.extend(words.iter().cloned());
+    for s in &opts.set {
+        w.extend(["--set".into(), s.clone()]);
+    }
+    if let Some(seed) = opts.seed {
+        w.extend(["--seed".into(), seed.to_string()]);
+    }
+    if let Some(r) = opts.replications {
+        w.extend(["--replications".into(), r.to_string()]);
+    }
+    if opts.lenient {
+        w.push("--lenient".into());
+    }
+    labelsim::report::html::command_line(&w)
 }
 
 /// A plain number as the printed tables show it (see [`labelsim::human`]).

@@ -165,7 +165,47 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         for (title, text) in &contenders.texts {
             sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
         }
-        let page = html::page(&format!("labelsim compare: {}", scenario.name), &sections);
+        // The headline: who is best on the first metric (issue 17).
+        let (answer, mut details) = labelsim::report::headline::compare(
+            names,
+            &metrics[0].metric,
+            &table.estimates.iter().map(|e| e[0]).collect::<Vec<_>>(),
+            &table
+                .differences
+                .iter()
+                .map(|d| d[0].difference)
+                .collect::<Vec<_>>(),
+        );
+        details.push(format!(
+            "{} replications each, seed {}, on common random numbers",
+            replications, scenario.seed
+        ));
+        let mut words: Vec<String> = Vec::new();
+        if let Some(p) = &args.policies {
+            words.extend(["--policies".into(), p.display().to_string()]);
+        }
+        for m in &args.metrics {
+            words.extend(["--metric".into(), m.clone()]);
+        }
+        let lead = html::Lead {
+            answer,
+            details,
+            command: Some(crate::commands::common::echoed_command(
+                "compare",
+                &args
+                    .scenarios
+                    .iter()
+                    .map(PathBuf::as_path)
+                    .collect::<Vec<_>>(),
+                &words,
+                &args.common,
+            )),
+        };
+        let page = html::page(
+            &format!("labelsim compare: {}", scenario.name),
+            &lead,
+            &sections,
+        );
         out.put("report.html", &page)?;
     }
     crate::signals::check()?;

@@ -297,6 +297,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 vlines: vline.into_iter().collect(),
                 y_cap: cap,
                 line_label: "mean over replications",
+                // No line across values the search skipped (issue 17).
+                gaps: cache
+                    .keys()
+                    .zip(cache.keys().skip(1))
+                    .enumerate()
+                    .filter(|(_, (a, b))| **b != **a + 1)
+                    .map(|(k, _)| k + 1)
+                    .collect(),
             },
         )
         .map_err(|e| anyhow!("cannot draw plan chart: {e}"))?;
@@ -476,14 +484,16 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
         let rows: Vec<Vec<String>> = cache
             .iter()
             .map(|(&i, e)| {
-                let mut row = value_cells(i, e, false);
+                // In the terminal's units, the bounds within the metric's
+                // range (issue 17).
+                let mut row = value_cells(i, e, true);
                 for m in &columns {
                     match (e.agg.mean_of(m), e.agg.ci_of(m)) {
-                        (Some(m), Some((lo, hi))) => {
-                            row.push(num(m));
-                            row.push(format!("[{}, {}]", num(lo), num(hi)));
+                        (Some(x), Some((lo, hi))) => {
+                            row.push(labelsim::human::metric(m, x));
+                            row.push(labelsim::human::interval(m, lo, hi));
                         }
-                        (Some(m), None) => row.extend([num(m), "-".into()]),
+                        (Some(x), None) => row.extend([labelsim::human::metric(m, x), "-".into()]),
                         _ => row.extend(["-".into(), "-".into()]),
                     }
                 }
@@ -491,9 +501,6 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
             })
             .collect();
         let mut answer_html = String::new();
-        for line in &found {
-            answer_html.push_str(&format!("<p>{}</p>", html::esc(line.trim_start())));
-        }
         answer_html.push_str("<p>Targets, each met with 95% confidence:</p><ul>");
         for t in targets {
             answer_html.push_str(&format!("<li><code>{}</code></li>", html::esc(&t.text)));
@@ -506,10 +513,52 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 "<p class=\"meta\">No chart: it is drawn for one numeric parameter.</p>".to_string()
             }
         };
+        // The headline: the answer and that it meets every target, the
+        // lines under it as printed, the command (issue 17).
+        let mut words: Vec<String> = Vec::new();
+        for v in &args.vary {
+            words.extend(["--vary".into(), v.clone()]);
+        }
+        for t in &args.targets {
+            words.extend(["--target".into(), t.clone()]);
+        }
+        if let Some(m) = &args.minimize {
+            words.extend(["--minimize".into(), m.clone()]);
+        }
+        if args.exhaustive {
+            words.push("--exhaustive".into());
+        }
+        if args.finite_horizon {
+            words.push("--finite-horizon".into());
+        }
+        if args.max_replications != 50 {
+            words.extend([
+                "--max-replications".into(),
+                args.max_replications.to_string(),
+            ]);
+        }
+        let lead = html::Lead {
+            answer: labelsim::report::headline::plan(
+                found.first().map_or("", String::as_str),
+                answer.is_some(),
+            ),
+            details: found.iter().skip(1).map(|l| l.trim().to_string()).collect(),
+            command: Some(crate::commands::common::echoed_command(
+                "plan",
+                &args
+                    .scenario
+                    .iter()
+                    .map(std::path::PathBuf::as_path)
+                    .collect::<Vec<_>>(),
+                &words,
+                &args.common,
+            )),
+        };
         let page = html::page(
             &format!("labelsim plan: {}", scenario.name),
+            &lead,
             &[
-                ("Answer".into(), answer_html),
+                ("Targets".into(), answer_html),
                 (
                     "Values evaluated (mean and 95% CI over replications)".into(),
                     html::table(&head, &rows),
@@ -595,14 +644,5 @@ fn load_text(rho: f64) -> String {
         format!("{rho:.3}")
     } else {
         "inf".into()
-    }
-}
-
-/// A figure for the evidence table: 4 decimals below 10, 1 above.
-fn num(x: f64) -> String {
-    if x.abs() < 10.0 {
-        format!("{x:.4}")
-    } else {
-        format!("{x:.1}")
     }
 }

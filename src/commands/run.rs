@@ -3,7 +3,8 @@
 
 use super::budget::Budget;
 use super::common::{
-    chart_format, fmt_num, load_for, open_output, plural, progress_bar, rule_rows, CHARTS_SKIPPED,
+    chart_format, echoed_command, fmt_num, load_for, open_output, plural, progress_bar, rule_rows,
+    CHARTS_SKIPPED,
 };
 use crate::cli::RunArgs;
 use anyhow::{Context, Result};
@@ -73,6 +74,16 @@ pub fn run_cmd(args: RunArgs) -> Result<i32> {
         charts,
         wall_s,
         events,
+        &echoed_command(
+            "run",
+            &args
+                .scenario
+                .iter()
+                .map(PathBuf::as_path)
+                .collect::<Vec<_>>(),
+            &[],
+            &args.common,
+        ),
     )?;
     crate::signals::check()?;
     out.commit()?;
@@ -98,6 +109,7 @@ fn write_run_outputs(
     charts: Option<Format>,
     wall_s: f64,
     events: u64,
+    command: &str,
 ) -> Result<Drawn> {
     out.put("summary.json", summary_json)?;
     out.put("summary.csv", &report::summary_csv(runs))?;
@@ -109,8 +121,8 @@ fn write_run_outputs(
         None => Vec::new(),
     };
     let shown = charts.map(|fmt| (fmt, drawn.as_slice()));
-    let report =
-        run_report(out.staging_dir(), scenario, agg, shown).context("cannot write report.html")?;
+    let report = run_report(out.staging_dir(), scenario, agg, shown, command)
+        .context("cannot write report.html")?;
     out.put("report.html", &report)?;
     Ok(drawn)
 }
@@ -125,26 +137,34 @@ fn write_run_charts(
     fmt: Format,
 ) -> Result<Drawn> {
     let parts = plot::Parts::of(&scenario.sim);
+    // With `start_at` in the scenario, time axes show the calendar.
+    let calendar = scenario
+        .spec
+        .start_at
+        .is_some()
+        .then(|| scenario.sim.start_at_epoch_us.div_euclid(1_000_000));
     let mut drawn = if parts.job {
-        plot::run_charts(
+        plot::time::run_charts_on_calendar(
             out.staging_dir(),
             fmt,
             runs,
             scenario.sim.job.max_concurrent_task_count,
             scenario.sim.horizon.as_secs_f64(),
             scenario.sim.job.mode == labelsim::model::config::Mode::Batch,
+            calendar,
         )
         .map_err(|e| anyhow::anyhow!("cannot draw charts: {e}"))?
     } else {
         Vec::new()
     };
     if let (true, Some(p)) = (parts.pipeline, &scenario.sim.pipeline) {
-        let pipeline = plot::pipeline::pipeline_charts(
+        let pipeline = plot::pipeline::pipeline_charts_on_calendar(
             out.staging_dir(),
             fmt,
             runs,
             p,
             scenario.sim.horizon.as_secs_f64(),
+            calendar,
         )
         .map_err(|e| anyhow::anyhow!("cannot draw pipeline charts: {e}"))?;
         drawn.extend(pipeline);
@@ -159,40 +179,23 @@ fn write_run_charts(
 /// Charts drawn (file stem, caption for report.html).
 type Drawn = Vec<(&'static str, &'static str)>;
 
-/// report.html of a run, with the charts drawn in `dir` (None: skipped).
+/// report.html of a run, with the charts drawn in `dir` (None: skipped):
+/// a headline of the main figures, the command, then the tables in the
+/// terminal's units.
 fn run_report(
     dir: &Path,
     scenario: &Scenario,
     agg: &Aggregate,
     charts: Option<(Format, &[(&str, &str)])>,
+    command: &str,
 ) -> Result<Vec<u8>> {
-    use labelsim::report::html;
-    let headers: Vec<String> = ["metric", "mean", "95% CI low", "95% CI high"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    use labelsim::report::{headline, html};
     // Without a labeling job, the job's metrics (zeros and empty samples
     // in summary.json, which keeps every key) are left out.
     let job_keys = labelsim::model::RunSummary::metric_names();
     let shown = |k: &str| {
         !scenario.sim.no_job || !job_keys.contains(&k) || k == c::COST_USD || k == c::EVENTS
     };
-    let rows: Vec<Vec<String>> = agg
-        .mean
-        .iter()
-        .filter(|(k, _)| shown(k))
-        .map(|(k, v)| {
-            let (lo, hi) = agg
-                .ci_of(k)
-                .map(|(a, b)| (fmt_num(a), fmt_num(b)))
-                .unwrap_or_default();
-            let mean = match v {
-                labelsim::model::MetricValue::Text(t) => t.clone(),
-                other => fmt_num(other.as_f64().unwrap_or(f64::NAN)),
-            };
-            vec![k.to_string(), mean, lo, hi]
-        })
-        .collect();
     let mut figures = String::new();
     match charts {
         Some((fmt, drawn)) => {
@@ -214,8 +217,20 @@ fn run_report(
             html::table(&rule_headers, &rule_rows(agg)),
         )
     });
+    let r = scenario.replications as usize;
+    let lead = html::Lead {
+        answer: headline::run(agg, scenario.sim.pipeline.is_some()),
+        details: vec![format!(
+            "means over {r} replication{}, seed {}, horizon {}",
+            plural(r as u64),
+            scenario.seed,
+            scenario.sim.horizon.elapsed().human()
+        )],
+        command: Some(command.to_string()),
+    };
     Ok(html::page(
         &format!("labelsim run: {}", scenario.name),
+        &lead,
         &rules
             .into_iter()
             .chain([
@@ -225,7 +240,7 @@ fn run_report(
                         "Summary ({} replications, seed {})",
                         scenario.replications, scenario.seed
                     ),
-                    html::table(&headers, &rows),
+                    html::metrics_table(agg, r, &shown),
                 ),
                 (
                     "Scenario".into(),

@@ -112,6 +112,27 @@ const DEFAULT_METRICS: &[&str] = &[
     catalog::WORKER_UTILIZATION,
 ];
 
+/// The metrics charted by default: the pipeline's when the scenario has
+/// one (a pipeline-only sweep drew four empty job charts), then the job's
+/// when it has workers.
+fn default_metrics(sim: &labelsim::model::SimConfig) -> Vec<String> {
+    let mut out: Vec<&str> = Vec::new();
+    if sim.pipeline.is_some() {
+        out.extend(PIPELINE_DEFAULT_METRICS);
+    }
+    if sim.pipeline.is_none() || !sim.workers.is_empty() {
+        out.extend(DEFAULT_METRICS);
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+/// The pipeline's metrics charted by default.
+const PIPELINE_DEFAULT_METRICS: &[&str] = &[
+    catalog::SEARCHABLE_LATENCY_P95_S,
+    catalog::INDEXED_DOCUMENTS,
+    catalog::DEAD_LETTERED,
+];
+
 /// What the scenario's own `sweep:` section asks for.
 struct SweepSection {
     vary: Vec<(ParamPath, String)>,
@@ -224,7 +245,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     } else if !section.metrics.is_empty() {
         section.metrics.clone()
     } else {
-        DEFAULT_METRICS.iter().map(|s| s.to_string()).collect()
+        default_metrics(&scenario.sim)
     };
     let known = sweep::numeric_metric_names_for(&scenario.sim);
     for m in &metrics {
@@ -479,8 +500,15 @@ fn write_sweep_report(
         .map(|s| {
             let mut r = vec![s.point.to_string()];
             r.extend(s.params.iter().cloned());
+            // In the terminal's units, the bounds within the metric's
+            // range (issue 17).
             r.extend(idx.iter().map(|&i| match s.stats[i] {
-                Some((m, lo, hi)) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+                Some((m, lo, hi)) if lo == hi => labelsim::human::metric(&names[i], m),
+                Some((m, lo, hi)) => format!(
+                    "{} {}",
+                    labelsim::human::metric(&names[i], m),
+                    labelsim::human::interval(&names[i], lo, hi)
+                ),
                 None => "-".to_string(),
             }));
             r
@@ -520,15 +548,43 @@ fn write_sweep_report(
                     .iter()
                     .position(|n| n == m)
                     .and_then(|i| s.stats[i])
-                    .map(|st| format!("{:.1}", st.0))
+                    .map(|st| labelsim::human::metric(m, st.0))
                     .unwrap_or_default()
             }));
             r
         })
         .collect();
     let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
+    // The headline: the best point on the first metric charted; under it
+    // what was run (from the manifest, so a merge says the same).
+    let summaries = sweep::summarise(rows);
+    let param_names: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    let answer = idx
+        .first()
+        .map(|&i| labelsim::report::headline::sweep(&param_names, &summaries, &names[i], i))
+        .unwrap_or_default();
+    let lead = html::Lead {
+        answer,
+        details: vec![format!(
+            "{} point{} × {} replication{} each, seed {}",
+            summaries.len(),
+            if summaries.len() == 1 { "" } else { "s" },
+            manifest["replications"],
+            if manifest["replications"] == 1 {
+                ""
+            } else {
+                "s"
+            },
+            manifest["seed"],
+        )],
+        // From the manifest only, so a merge of shards says the same:
+        // the seed and replications are in the line above, the --set
+        // overrides head the scenario's text.
+        command: None,
+    };
     let page = html::page(
         &format!("labelsim sweep: {name}"),
+        &lead,
         &[
             ("Points".into(), html::table(&headers, &table_rows)),
             (
@@ -617,6 +673,7 @@ fn write_tables_and_charts(
                         vlines: vec![],
                         y_cap: None,
                         line_label: "mean over replications",
+                        gaps: vec![],
                     },
                 )
                 .map_err(|e| anyhow!("cannot draw sweep chart: {e}"))?;

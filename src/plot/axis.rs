@@ -156,6 +156,27 @@ fn fmt_round_duration(s: f64) -> String {
     format!("{} {unit}", trim_number(v))
 }
 
+/// A calendar tick, UTC: `Mon 5 Jan`, or with `time` the weekday and time
+/// of day, `Mon 06:00`.
+pub fn fmt_calendar(epoch_s: i64, time: bool) -> String {
+    let Ok(ts) = jiff::Timestamp::from_second(epoch_s) else {
+        return String::new();
+    };
+    let z = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    if time {
+        z.strftime("%a %H:%M").to_string()
+    } else {
+        format!("{} {} {}", z.strftime("%a"), z.day(), z.strftime("%b"))
+    }
+}
+
+/// Whether a latency axis from `lo` to `hi` (> 0) should be logarithmic:
+/// when it spans two decades or more, where a linear axis would squash
+/// every value but the largest against 0.
+pub fn log_scale_for(lo: f64, hi: f64) -> bool {
+    lo > 0.0 && hi.is_finite() && hi / lo >= 100.0
+}
+
 /// `2`, `2.5`, `0.25`: up to three decimals, no trailing zeros.
 fn trim_number(v: f64) -> String {
     let s = format!("{:.3}", v);
@@ -224,6 +245,12 @@ enum Labels {
     Compact,
     /// Names of integer positions (heatmap cells).
     Names(Vec<String>),
+    /// Fractions of 1 as percentages (`90%`, `92.5%`), as the tables
+    /// print shares.
+    Percent { format: NumberFormat },
+    /// Seconds since `start_epoch_s` as calendar days (`Mon 5 Jan`) or,
+    /// with `time`, weekday and time of day (`Mon 06:00`), UTC.
+    Calendar { start_epoch_s: i64, time: bool },
 }
 
 /// A one-dimensional axis: linear or logarithmic, with its own ticks.
@@ -427,6 +454,74 @@ impl Axis {
             labels: Labels::Compact,
         }
     }
+    /// A linear axis of fractions of 1 labelled as percentages, with
+    /// round percentage ticks.
+    pub fn percent(lo: f64, hi: f64, max_ticks: usize) -> Self {
+        let (step, light) = nice_step(lo * 100.0, hi * 100.0, max_ticks, false);
+        Axis {
+            lo,
+            hi,
+            log: false,
+            major: ticks_every(lo, hi, step / 100.0),
+            minor: ticks_every(lo, hi, light / 100.0),
+            labels: Labels::Percent {
+                format: NumberFormat::for_ticks(step, 100.0),
+            },
+        }
+    }
+
+    /// A time axis on the calendar: values are seconds since
+    /// `start_epoch_s` (the scenario's `start_at`), ticks on UTC midnights
+    /// (Mondays for weekly ticks) or on round hours for a span under two
+    /// days, labelled with the weekday ([`fmt_calendar`]).
+    pub fn calendar(lo_s: f64, hi_s: f64, start_epoch_s: i64, max_ticks: usize) -> Self {
+        // (tick step, light grid step) [s]; weekly steps start on Mondays.
+        const STEPS: [(f64, f64); 10] = [
+            (HOUR, 15.0 * MINUTE),
+            (3.0 * HOUR, HOUR),
+            (6.0 * HOUR, HOUR),
+            (12.0 * HOUR, 3.0 * HOUR),
+            (DAY, 6.0 * HOUR),
+            (2.0 * DAY, DAY),
+            (7.0 * DAY, DAY),
+            (14.0 * DAY, DAY),
+            (28.0 * DAY, 7.0 * DAY),
+            (91.0 * DAY, 7.0 * DAY),
+        ];
+        let span = (hi_s - lo_s).max(1.0);
+        // Two days or more: ticks on days, labelled with dates.
+        let (step, light) = STEPS
+            .iter()
+            .copied()
+            .filter(|(step, _)| span < 2.0 * DAY || *step >= DAY)
+            .find(|(step, _)| span / step <= max_ticks as f64)
+            .unwrap_or((182.0 * DAY, 28.0 * DAY));
+        // 1970-01-05, the first Monday of the epoch, is day 4.
+        let offset = if step >= 7.0 * DAY { 4.0 * DAY } else { 0.0 };
+        let start = start_epoch_s as f64;
+        let on_grid = |every: f64| -> Vec<f64> {
+            let first = ((start + lo_s - offset) / every - 1e-9).ceil();
+            let last = ((start + hi_s - offset) / every + 1e-9).floor();
+            if last - first > 10_000.0 {
+                return vec![];
+            }
+            (first as i64..=last as i64)
+                .map(|k| k as f64 * every + offset - start)
+                .collect()
+        };
+        Axis {
+            lo: lo_s,
+            hi: hi_s,
+            log: false,
+            major: on_grid(step),
+            minor: on_grid(light),
+            labels: Labels::Calendar {
+                start_epoch_s,
+                time: step < DAY,
+            },
+        }
+    }
+
     /// Named positions 0..n (cells), at most `max_ticks` of them labelled.
     pub fn names(names: Vec<String>, max_ticks: usize) -> Self {
         let n = names.len();
@@ -493,6 +588,11 @@ impl Axis {
                     trim_number(v)
                 }
             }
+            Labels::Percent { format } => format!("{}%", format.format(v * 100.0)),
+            Labels::Calendar {
+                start_epoch_s,
+                time,
+            } => fmt_calendar(*start_epoch_s + v.round() as i64, *time),
             Labels::Names(names) => {
                 if (v - v.round()).abs() > 1e-6 || v < -0.01 {
                     String::new()
@@ -572,6 +672,15 @@ impl Quantity {
     }
 }
 
+/// The axis text of a share with `[fraction ...]` as `[% ...]`, for an
+/// axis labelled in percent ([`Axis::percent`]).
+pub fn relabel_percent(label: &str) -> String {
+    match label.rfind("[fraction") {
+        Some(i) if label.ends_with(']') => format!("{}[%{}", &label[..i], &label[i + 9..]),
+        _ => label.to_string(),
+    }
+}
+
 /// The axis text with `[s]` replaced by `unit`'s symbol.
 pub fn relabel_time(label: &str, unit: TimeUnit) -> String {
     match label.strip_suffix("[s]") {
@@ -626,6 +735,58 @@ mod tests {
         let a = Axis::log_number(150.0, 25_000.0);
         let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
         assert_eq!(labels, ["200", "500", "1k", "2k", "5k", "10k", "20k"]);
+    }
+
+    /// Issue 17: a latency range of two decades or more is drawn on a
+    /// log axis; less stays linear.
+    #[test]
+    fn latency_axes_go_logarithmic_from_two_decades() {
+        assert!(log_scale_for(30.0, 3_000.0));
+        assert!(log_scale_for(7.0, 15.0 * DAY));
+        assert!(!log_scale_for(62.0, 4_020.0), "1.8 decades: linear");
+        assert!(!log_scale_for(0.0, 4_020.0), "0 cannot be on a log axis");
+    }
+
+    /// Issue 17: with `start_at`, time axes show the calendar.
+    #[test]
+    fn calendar_ticks_name_the_weekday_and_date() {
+        // 2026-01-05T00:00:00Z, a Monday.
+        let monday = 1_767_571_200;
+        assert_eq!(fmt_calendar(monday, false), "Mon 5 Jan");
+        assert_eq!(fmt_calendar(monday + 86_400 + 6 * 3_600, true), "Tue 06:00");
+        // Thirty days from that Monday: ticks on Mondays, a week apart.
+        let a = Axis::calendar(0.0, 30.0 * DAY, monday, 12);
+        let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
+        assert_eq!(
+            labels,
+            [
+                "Mon 5 Jan",
+                "Mon 12 Jan",
+                "Mon 19 Jan",
+                "Mon 26 Jan",
+                "Mon 2 Feb"
+            ]
+        );
+        // A start in the middle of a day: ticks still on midnights.
+        let a = Axis::calendar(0.0, 5.0 * DAY, monday + 15 * 3_600, 12);
+        assert_eq!(a.label(a.major[0]), "Tue 6 Jan");
+        assert!((a.major[0] - 9.0 * HOUR).abs() < 1e-6);
+        // Under two days: weekday and time of day.
+        let a = Axis::calendar(0.0, 8.0 * HOUR, monday + 6 * 3_600, 12);
+        assert_eq!(a.label(a.major[0]), "Mon 06:00");
+    }
+
+    /// Issue 17: shares are drawn in percent, as the tables print them.
+    #[test]
+    fn share_axes_are_in_percent() {
+        let a = Axis::percent(0.9, 1.0, 5);
+        let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
+        assert_eq!(labels, ["90%", "92%", "94%", "96%", "98%", "100%"]);
+        assert_eq!(
+            relabel_percent("overall accuracy [fraction of indexed objects]"),
+            "overall accuracy [% of indexed objects]"
+        );
+        assert_eq!(relabel_percent("accuracy [fraction]"), "accuracy [%]");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! from the data, and intervals are clamped to the metric's range (no
 //! negative counts or times, no utilization above 1).
 
-use super::axis::{relabel_time, Axis, Quantity, TimeUnit};
+use super::axis::{log_scale_for, relabel_percent, relabel_time, Axis, Quantity, TimeUnit};
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::time::HLine;
 use super::{Format, PlotResult, HEIGHT, PALETTE, WIDTH};
@@ -30,6 +30,10 @@ pub struct BandChart<'a> {
     pub y_cap: Option<f64>,
     /// Legend text of the line.
     pub line_label: &'a str,
+    /// Indices of points not joined to the one before: values between them
+    /// were not evaluated (a plan's search skips values), so a line across
+    /// would draw what was never simulated. Empty: one line through all.
+    pub gaps: Vec<usize>,
 }
 
 /// Whether every value is a whole number (a count parameter).
@@ -42,6 +46,20 @@ pub fn all_integer(xs: impl IntoIterator<Item = f64>) -> bool {
         }
     }
     any
+}
+
+/// The runs of `n` points a line joins: split before each index in
+/// `gaps` (see [`BandChart::gaps`]).
+pub fn joined_runs(n: usize, gaps: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=n {
+        if i == n || gaps.contains(&i) {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    runs
 }
 
 /// The x axis for parameter values: integer ticks for whole numbers, a
@@ -70,7 +88,35 @@ pub fn param_axis(xs: &[f64]) -> Axis {
     }
 }
 
-/// The y axis for a metric's values (seconds for times), with its text.
+/// The x axis for parameter values with its text: a duration parameter
+/// (`x_label` ends in `[s]`, values in seconds) in the unit that suits its
+/// own range (3–30 s in seconds, not hours); anything else as
+/// [`param_axis`].
+pub fn param_axis_for(xs: &[f64], x_label: &str) -> (Axis, String) {
+    if Quantity::of_axis_label(x_label) != Quantity::Time {
+        return (param_axis(xs), x_label.to_string());
+    }
+    let (lo, hi) = xs
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    let (lo, hi) = if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi > lo {
+        let pad = (hi - lo) * 0.04;
+        ((lo - pad).max(0.0), hi + pad)
+    } else {
+        ((lo * 0.9).max(0.0), (hi * 1.1).max(lo + 1.0))
+    };
+    let unit = TimeUnit::for_span(hi);
+    (Axis::time(lo, hi, unit, 12), relabel_time(x_label, unit))
+}
+
+/// The y axis for a metric's values (seconds for times, in a unit chosen
+/// from the range; shares in percent), with its text.
 pub fn metric_axis(
     q: Quantity,
     y_label: &str,
@@ -86,6 +132,8 @@ pub fn metric_axis(
                 relabel_time(y_label, unit),
             )
         }
+        // Shares in percent, as the tables print them (issue 17).
+        Quantity::Fraction => (Axis::percent(lo, hi, max_ticks), relabel_percent(y_label)),
         _ => (Axis::linear(lo, hi, max_ticks), y_label.to_string()),
     }
 }
@@ -134,9 +182,24 @@ where
     };
     let pinned = points.iter().any(|p| p.1 > y_hi);
     let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
-    let x_axis = param_axis(&xs);
+    let (x_axis, x_desc) = param_axis_for(&xs, c.x_label);
     let (mut y_axis, mut y_desc) = metric_axis(q, c.y_label, y_lo, y_hi, 9);
-    if !pinned {
+    // A latency over two decades or more: a log axis, so the small values
+    // are not squashed against 0 (issue 17).
+    let smallest = points
+        .iter()
+        .flat_map(|p| [p.1, p.2])
+        .chain(c.hlines.iter().map(|h| h.y))
+        .filter(|y| y.is_finite() && *y > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let log = q == Quantity::Time && log_scale_for(smallest, y_hi);
+    if log {
+        y_axis = Axis::log_duration(smallest * 0.8, y_hi);
+        y_desc = format!(
+            "{} (log scale)",
+            c.y_label.strip_suffix(" [s]").unwrap_or(c.y_label)
+        );
+    } else if !pinned {
         // End on a tick.
         if let [a, b, ..] = y_axis.major() {
             let step = b - a;
@@ -174,6 +237,9 @@ where
             "means above the top of the axis are drawn on its edge",
         ));
     }
+    if !c.gaps.is_empty() {
+        entries.push(Entry::note("no line across values that were not evaluated"));
+    }
     let (plot, side) = frame::with_legend(&body, &entries);
     let mut chart = ChartBuilder::on(&plot)
         .margin(MARGIN)
@@ -183,26 +249,44 @@ where
         .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
     chart
         .configure_mesh()
-        .x_desc(c.x_label)
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .label_style((frame::FONT, SMALL))
         .axis_desc_style((frame::FONT, MEDIUM))
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()?;
-    if points.len() > 1 && has_band {
-        let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.0, y_axis.clamp(p.3))).collect();
-        band.extend(points.iter().rev().map(|p| (p.0, y_axis.clamp(p.2))));
-        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
+    // Runs of points joined by a line: split where a value was skipped.
+    let runs: Vec<&[(f64, f64, f64, f64)]> = joined_runs(points.len(), &c.gaps)
+        .into_iter()
+        .map(|r| &points[r])
+        .collect();
+    if has_band {
+        for run in &runs {
+            if run.len() > 1 {
+                let mut band: Vec<(f64, f64)> =
+                    run.iter().map(|p| (p.0, y_axis.clamp(p.3))).collect();
+                band.extend(run.iter().rev().map(|p| (p.0, y_axis.clamp(p.2))));
+                chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
+            } else if let [p] = run {
+                // A lone value: its interval as a bar.
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(p.0, y_axis.clamp(p.2)), (p.0, y_axis.clamp(p.3))],
+                    color.mix(0.35).stroke_width(6),
+                )))?;
+            }
+        }
     }
-    frame::stroke(
-        &root,
-        chart.plotting_area(),
-        points.iter().map(|p| (p.0, p.1)),
-        color.to_rgba(),
-        3,
-    )?;
-    if points.len() <= 200 {
+    for run in &runs {
+        frame::stroke(
+            &root,
+            chart.plotting_area(),
+            run.iter().map(|p| (p.0, p.1)),
+            color.to_rgba(),
+            3,
+        )?;
+    }
+    if points.len() <= 200 || !c.gaps.is_empty() {
         chart.draw_series(
             points
                 .iter()
@@ -231,4 +315,36 @@ where
 
 pub fn render_band_chart(path: &Path, fmt: Format, chart: &BandChart<'_>) -> PlotResult {
     render_to!(path, fmt, draw_band_chart(chart))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: a visibility-timeout sweep of 3–30 s was drawn in hours
+    /// (0.001–0.008); a duration parameter gets the unit of its own range.
+    #[test]
+    fn a_duration_parameter_is_drawn_in_its_own_unit() {
+        let (axis, text) = param_axis_for(&[3.0, 12.0, 21.0, 30.0], "visibility_timeout [s]");
+        assert_eq!(text, "visibility_timeout [s]");
+        let labels: Vec<String> = axis.major().iter().map(|v| axis.label(*v)).collect();
+        assert_eq!(labels, ["5", "10", "15", "20", "25", "30"]);
+        let (_, text) = param_axis_for(&[600.0, 1_800.0, 3_600.0], "flush [s]");
+        assert_eq!(text, "flush [min]");
+        let (_, text) = param_axis_for(&[3_600.0, 4.0 * 3_600.0], "shift [s]");
+        assert_eq!(text, "shift [h]");
+        // Not a duration: as it is.
+        let (_, text) = param_axis_for(&[9.0, 12.0], "workers[team].count");
+        assert_eq!(text, "workers[team].count");
+    }
+
+    /// Issue 17: plan.png joined evaluated values across values the search
+    /// skipped.
+    #[test]
+    fn lines_break_where_values_were_not_evaluated() {
+        assert_eq!(joined_runs(4, &[]), vec![0..4]);
+        // Values 1, 2, 4, 8, 9, 10 of 1..=10: runs 1-2, 4, 8-10.
+        assert_eq!(joined_runs(6, &[2, 3]), vec![0..2, 2..3, 3..6]);
+        assert_eq!(joined_runs(0, &[]), Vec::<std::ops::Range<usize>>::new());
+    }
 }

@@ -6,8 +6,8 @@
 //! The metric is the first word of the title (as `sweep` writes it); a name
 //! ending in `_s` is a time and is printed in human units.
 
-use super::axis::{fmt_duration, fmt_value, relabel_time, Axis, NumberFormat, TimeUnit};
-use super::band::param_axis;
+use super::axis::{fmt_duration, fmt_value, relabel_time, Axis, NumberFormat, Quantity, TimeUnit};
+use super::band::param_axis_for;
 use super::frame::{self, Area, ColorScale, MARGIN, MEDIUM, SMALL};
 use super::{metric_axis_label, Format, PlotResult, HEIGHT, WIDTH};
 use plotters::prelude::*;
@@ -45,6 +45,17 @@ fn metric_of(title: &str) -> &str {
 }
 
 /// Tick labels of parameter values, one precision for the axis.
+/// The names of a grid axis's cells with the axis text: a duration
+/// parameter (`[s]`) in the unit its largest value suits.
+fn grid_names(vs: &[f64], label: &str) -> (Vec<String>, String) {
+    if Quantity::of_axis_label(label) != Quantity::Time {
+        return (value_names(vs), label.to_string());
+    }
+    let unit = TimeUnit::for_span(vs.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+    let scaled: Vec<f64> = vs.iter().map(|v| v / unit.secs()).collect();
+    (value_names(&scaled), relabel_time(label, unit))
+}
+
 fn value_names(vs: &[f64]) -> Vec<String> {
     let step = vs
         .windows(2)
@@ -120,18 +131,20 @@ where
 
     if is_full_grid(h) {
         let (nx, ny) = (h.xs.len(), h.ys.len());
-        let y_axis = Axis::names(value_names(&h.ys), 24);
+        let (x_names, x_desc) = grid_names(&h.xs, h.x_label);
+        let (y_names, y_desc) = grid_names(&h.ys, h.y_label);
+        let y_axis = Axis::names(y_names, 24);
         let mut chart = ChartBuilder::on(&plot)
             .margin(MARGIN)
             .margin_top(MARGIN / 2)
             .x_label_area_size(58)
             .y_label_area_size(frame::y_label_width(&plot, &y_axis))
-            .build_cartesian_2d(Axis::names(value_names(&h.xs), 24), y_axis)?;
+            .build_cartesian_2d(Axis::names(x_names, 24), y_axis)?;
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc(h.x_label)
-            .y_desc(h.y_label)
+            .x_desc(x_desc)
+            .y_desc(y_desc)
             .label_style((frame::FONT, SMALL))
             .axis_desc_style((frame::FONT, MEDIUM))
             .draw()?;
@@ -166,17 +179,18 @@ where
             .collect();
         let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
         let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-        let y_axis = param_axis(&ys);
+        let (y_axis, y_desc) = param_axis_for(&ys, h.y_label);
+        let (x_axis, x_desc) = param_axis_for(&xs, h.x_label);
         let mut chart = ChartBuilder::on(&plot)
             .margin(MARGIN)
             .margin_top(MARGIN / 2)
             .x_label_area_size(58)
             .y_label_area_size(frame::y_label_width(&plot, &y_axis))
-            .build_cartesian_2d(param_axis(&xs), y_axis)?;
+            .build_cartesian_2d(x_axis, y_axis)?;
         chart
             .configure_mesh()
-            .x_desc(h.x_label)
-            .y_desc(h.y_label)
+            .x_desc(x_desc)
+            .y_desc(y_desc)
             .label_style((frame::FONT, SMALL))
             .axis_desc_style((frame::FONT, MEDIUM))
             .light_line_style(RGBColor(242, 242, 242))

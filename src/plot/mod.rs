@@ -164,14 +164,17 @@ pub fn metric_axis_label(metric: &str) -> String {
     })
 }
 
-/// Axis text for a parameter, with the unit charts use (hours, per hour).
+/// Axis text for a parameter, with the unit of the values
+/// [`crate::sweep::numeric_param`] gives: rates per hour, durations in
+/// seconds (`[s]`, which the chart shows in the unit that suits the range:
+/// a 3–30 s sweep in seconds, not hours).
 pub fn param_axis_label(path: &str, sample_cell: &str) -> String {
     if sample_cell.parse::<f64>().is_ok() {
         path.to_string()
     } else if sample_cell.contains('/') {
         format!("{path} [per hour]")
     } else {
-        format!("{path} [hours]")
+        format!("{path} [s]")
     }
 }
 
@@ -179,6 +182,23 @@ pub fn param_axis_label(path: &str, sample_cell: &str) -> String {
 mod tests {
     use super::axis::Quantity;
     use super::*;
+
+    /// Durations are charted in seconds (`[s]`), which the axis shows in
+    /// the unit its range suits (issue 17).
+    #[test]
+    fn duration_parameters_are_in_seconds() {
+        assert_eq!(
+            param_axis_label("pipeline.queues[0].visibility_timeout", "3s"),
+            "pipeline.queues[0].visibility_timeout [s]"
+        );
+        assert_eq!(
+            crate::sweep::numeric_param("30s"),
+            Some(30.0),
+            "the value in the unit the label names"
+        );
+        assert_eq!(param_axis_label("rate", "60/h"), "rate [per hour]");
+        assert_eq!(param_axis_label("n", "12"), "n");
+    }
 
     #[test]
     fn metric_units_decide_how_charts_treat_them() {

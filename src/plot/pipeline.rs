@@ -81,9 +81,26 @@ fn mean_metric(runs: &[RunOutput], key: &str) -> Option<f64> {
     (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
 }
 
+/// The legend's line on index overwrites (P8): writes over a document
+/// already indexed, and what makes them.
+fn overwrites_note(overwrites: f64, audited: f64) -> String {
+    if audited > 0.0 {
+        format!(
+            "index overwrites (P8): {}, a human label written over an audited object's machine label, or a copy processed again",
+            fmt_value(overwrites)
+        )
+    } else {
+        format!(
+            "index overwrites (P8): {}, a copy of an object processed again and written over its document",
+            fmt_value(overwrites)
+        )
+    }
+}
+
 fn time_axis(span_s: f64) -> Option<(f64, String)> {
     let unit = TimeUnit::for_span(span_s);
-    Some((unit.secs(), format!("simulated time [{}]", unit.symbol())))
+    // As the job's charts say it (issue 17).
+    Some((unit.secs(), format!("time since start [{}]", unit.symbol())))
 }
 
 /// Draws the pipeline charts of `runs` into `dir`; returns the charts
@@ -94,6 +111,20 @@ pub fn pipeline_charts(
     runs: &[RunOutput],
     cfg: &PipelineConfig,
     horizon_s: f64,
+) -> Result<Vec<(&'static str, &'static str)>, Box<dyn std::error::Error>> {
+    pipeline_charts_on_calendar(dir, fmt, runs, cfg, horizon_s, None)
+}
+
+/// [`pipeline_charts`] with the time axes on the calendar when `calendar`
+/// is the instant of t = 0 [s since the Unix epoch] (see
+/// [`super::time::run_charts_on_calendar`]).
+pub fn pipeline_charts_on_calendar(
+    dir: &Path,
+    fmt: Format,
+    runs: &[RunOutput],
+    cfg: &PipelineConfig,
+    horizon_s: f64,
+    calendar: Option<i64>,
 ) -> Result<Vec<(&'static str, &'static str)>, Box<dyn std::error::Error>> {
     let Some(first) = runs.first().filter(|r| r.pipeline.is_some()) else {
         return Ok(Vec::new());
@@ -141,6 +172,7 @@ pub fn pipeline_charts(
             title: &format!("Queue depth: messages visible, in flight and delayed{one}"),
             span_s: span,
             x_axis: time_axis(span),
+            calendar,
             panels,
             marks: vec![],
             mark_entries: vec![],
@@ -199,6 +231,7 @@ pub fn pipeline_charts(
             title: "Age of the oldest message in each queue",
             span_s: span,
             x_axis: time_axis(span),
+            calendar,
             panels,
             marks: vec![],
             mark_entries: vec![],
@@ -264,6 +297,7 @@ pub fn pipeline_charts(
             title: "Consumer utilization: share of each pool's pollers processing",
             span_s: span,
             x_axis: time_axis(span),
+            calendar,
             panels: vec![panel],
             marks: vec![],
             mark_entries: vec![],
@@ -365,10 +399,12 @@ pub fn pipeline_charts(
             ));
         }
     }
+    // Say what the overwrites are (issue 17): the audit sample's human
+    // labels replacing the machine label, and copies processed again.
     if let Some(o) = mean_metric(runs, "index_overwrites").filter(|o| *o > 0.0) {
-        notes.push(format!(
-            "objects processed more than once: {} index overwrites (P8)",
-            fmt_value(o)
+        notes.push(overwrites_note(
+            o,
+            mean_metric(runs, "audited").unwrap_or(0.0),
         ));
     }
     let per = if several {
@@ -400,4 +436,26 @@ fn utilization_points(r: &RunOutput, pool: &str, count: u32) -> Vec<(f64, f64)> 
             (w[1].0, share.clamp(0.0, 1.0))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: the note called the audit sample's human labels "objects
+    /// processed more than once".
+    #[test]
+    fn the_overwrites_note_says_what_they_are() {
+        let n = overwrites_note(15.7, 12.0);
+        assert!(
+            n.contains("a human label written over an audited object's machine label"),
+            "{n}"
+        );
+        assert!(!n.contains("more than once"));
+        let n = overwrites_note(3.0, 0.0);
+        assert!(
+            n.contains("a copy of an object processed again") && !n.contains("audit"),
+            "{n}"
+        );
+    }
 }

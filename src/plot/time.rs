@@ -103,6 +103,10 @@ pub(super) struct TimeFigure<'a> {
     pub span_s: f64,
     /// (seconds per unit, axis text); None: time since job creation.
     pub x_axis: Option<(f64, String)>,
+    /// The calendar instant of t = 0 [s since the Unix epoch] when the
+    /// scenario sets `start_at`: the time axis then shows weekdays and
+    /// dates (UTC) instead of `x_axis`.
+    pub calendar: Option<i64>,
     pub panels: Vec<Panel>,
     pub marks: Vec<Mark>,
     /// Legend entries of the marks (shown with the first panel).
@@ -114,6 +118,15 @@ const LOST_COLOR: RGBColor = RGBColor(148, 103, 189);
 
 fn x_axis_of(fig: &TimeFigure<'_>) -> (Axis, String) {
     let hi = fig.span_s.max(1e-6);
+    if let Some(start) = fig.calendar {
+        let axis = Axis::calendar(0.0, hi, start, 12);
+        let text = if hi < 2.0 * 86_400.0 {
+            "weekday and time (UTC)"
+        } else {
+            "date (UTC)"
+        };
+        return (axis, text.to_string());
+    }
     match &fig.x_axis {
         None => {
             let unit = TimeUnit::for_span(hi);
@@ -378,6 +391,7 @@ pub fn render_time_chart(path: &Path, fmt: Format, c: &TimeChart<'_>) -> PlotRes
         title: c.title,
         span_s: c.horizon_s,
         x_axis: c.x_axis.clone(),
+        calendar: None,
         panels: vec![one_panel(c)],
         marks: vec![],
         mark_entries: vec![],
@@ -431,6 +445,7 @@ pub fn render_rate_chart(path: &Path, fmt: Format, c: &TimeChart<'_>) -> PlotRes
         title: &title,
         span_s: c.horizon_s,
         x_axis: c.x_axis.clone(),
+        calendar: None,
         panels: vec![Panel {
             y_top,
             notes,
@@ -687,7 +702,8 @@ const CUMULATIVE: &str = "cumulative";
 const TIME_TO_LABEL_CDF: &str = "time_to_label_cdf";
 
 /// Draws the charts of a run ([`RUN_CHARTS`]) into `dir`; returns the
-/// charts drawn (file stem, caption), none when there are no runs.
+/// charts drawn (file stem, caption), none when there are no runs. Time
+/// axes read "time since job creation"; see [`run_charts_on_calendar`].
 pub fn run_charts(
     dir: &Path,
     fmt: Format,
@@ -695,6 +711,21 @@ pub fn run_charts(
     k: u32,
     horizon_s: f64,
     batch: bool,
+) -> Result<Vec<(&'static str, &'static str)>, Box<dyn std::error::Error>> {
+    run_charts_on_calendar(dir, fmt, runs, k, horizon_s, batch, None)
+}
+
+/// [`run_charts`] with the time axes on the calendar when `calendar` is
+/// the instant of t = 0 [s since the Unix epoch] (a scenario that sets
+/// `start_at`): weekdays and dates, UTC.
+pub fn run_charts_on_calendar(
+    dir: &Path,
+    fmt: Format,
+    runs: &[RunOutput],
+    k: u32,
+    horizon_s: f64,
+    batch: bool,
+    calendar: Option<i64>,
 ) -> Result<Vec<(&'static str, &'static str)>, Box<dyn std::error::Error>> {
     let Some(first) = runs.first() else {
         return Ok(Vec::new());
@@ -765,6 +796,7 @@ pub fn run_charts(
             ),
             span_s: span,
             x_axis: None,
+            calendar,
             panels: vec![panel],
             marks: marks(),
             mark_entries: entries(),
@@ -837,6 +869,7 @@ pub fn run_charts(
             title: "Backlog and objects available to workers",
             span_s: span,
             x_axis: None,
+            calendar,
             panels,
             marks: marks(),
             mark_entries: entries(),
@@ -881,6 +914,7 @@ pub fn run_charts(
             title: &format!("Tasks and workers{one}"),
             span_s: span,
             x_axis: None,
+            calendar,
             panels: vec![tasks, workers],
             marks: marks(),
             mark_entries: entries(),
@@ -911,6 +945,7 @@ pub fn run_charts(
             title: &format!("Where objects went, cumulative{one}"),
             span_s: horizon_s,
             x_axis: None,
+            calendar,
             panels: vec![cumulative],
             marks: marks(),
             mark_entries: entries(),

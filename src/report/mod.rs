@@ -1,7 +1,9 @@
-//! Exporters: summary.json, summary.csv, timeseries.csv, timing.json.
-//! Each serialises to bytes; [`crate::output::OutputDir`] puts them in
-//! place, so a crash never leaves a half-written file.
+//! Exporters: summary.json, summary.csv, timeseries.csv, timing.json, and
+//! report.html ([`html`], its headline from [`headline`]). Each serialises
+//! to bytes; [`crate::output::OutputDir`] puts them in place, so a crash
+//! never leaves a half-written file.
 
+pub mod headline;
 pub mod html;
 
 use crate::model::{MetricValue, RunOutput, RunSummary, Sample};

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # report.html in a real browser: headless Chromium (Debian's `chromium`,
-# installed here if missing) loads the reports of `run`, `sweep` and
-# `compare` from disk, offline. Each must load with no console error and
-# show every chart (the page records how many images decoded). A deliberately
-# broken page must fail the same checks, so the test can fail.
+# installed here if missing) loads the reports of `run`, `sweep`, `plan` and
+# `compare` from disk, offline. Each must load with no console error, show
+# every chart (the page records how many images decoded) and open with a
+# headline (issue 17). A deliberately broken page must fail the same checks,
+# so the test can fail.
 #
 # Usage: tests/report/run.sh   (after `cargo build --release`)
 set -euo pipefail
@@ -26,6 +27,8 @@ cd "$root"
 "$bin" run scenarios/weekly-bursts-idle-stop.yaml --out "$work/run" --replications 2 -q
 "$bin" sweep scenarios/quickstart.yaml --vary 'workers[team].count=9..12:1' --replications 2 --out "$work/sweep" -q
 "$bin" compare scenarios/overload-expiry.yaml --replications 2 --out "$work/compare" -q
+"$bin" plan scenarios/quickstart.yaml --vary 'workers[team].count=9..12' \
+  --target 'time_to_label_p95_s <= 24h' --out "$work/plan" -q
 mkdir -p "$work/broken"
 cat > "$work/broken/report.html" <<'HTML'
 <!DOCTYPE html><html><body><img src="data:image/png;base64,AAAA">
@@ -57,6 +60,7 @@ check() {
   total=$(grep -o 'data-charts-total="[0-9]*"' "$dom" | grep -o '[0-9]*' || true)
   local console_errors
   console_errors=$(grep 'CONSOLE' "$errlog" | grep -ciE 'uncaught|error' || true)
+  answer=$(grep -o '<p class="answer">[^<]*</p>' "$dom" | head -1 || true)
   rm -rf "$profile" "$dom" "$errlog"
   if [ -z "$loaded" ] || [ -z "$total" ] || [ "$total" = 0 ] || [ "$loaded" != "$total" ]; then
     log "$page: charts loaded ${loaded:-?} of ${total:-?}"; return 1
@@ -64,12 +68,15 @@ check() {
   if [ "$console_errors" != 0 ]; then
     log "$page: $console_errors console error(s)"; return 1
   fi
-  log "$page: $loaded of $total charts shown, no console errors"
+  if [ -z "$answer" ]; then
+    log "$page: no headline"; return 1
+  fi
+  log "$page: $loaded of $total charts shown, no console errors, $answer"
   return 0
 }
 
 passed=0; failed=0
-for kind in run sweep compare; do
+for kind in run sweep plan compare; do
   if check "$work/$kind/report.html"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 for control in broken throws; do
