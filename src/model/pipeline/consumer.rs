@@ -484,6 +484,7 @@ impl Pipeline {
         let cfg = &self.cfg.consumers[ci];
         let cons = &mut self.consumers[ci];
         let confidence = cfg.confidence.sample(&mut cons.confidence_rng);
+        let mut routed = false;
         let machine = match cfg.route {
             None => true,
             Some(Route { threshold, sample }) => {
@@ -498,6 +499,7 @@ impl Pipeline {
                             at: now,
                             audit: true,
                         });
+                        routed = true;
                     }
                     true
                 } else {
@@ -507,11 +509,17 @@ impl Pipeline {
                         at: now,
                         audit: false,
                     });
+                    routed = true;
                     false
                 }
             }
         };
+        if routed {
+            // Issue 17: the document stays known until the humans answer.
+            self.routed(object);
+        }
         if machine {
+            let cons = &mut self.consumers[ci];
             cons.c.machine_labeled += 1;
             cons.machine_confidence_sum += confidence;
             self.index
