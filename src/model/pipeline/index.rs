@@ -5,7 +5,7 @@
 //! sequencer ([`ObjectRef::doc_id`]): a second write overwrites.
 
 use super::config::IndexConfig;
-use super::{LabelPath, ObjectRef, Outcome, PipeEvent, Schedule, ALL};
+use super::{LabelPath, ObjectRef, Outcome, PathTimes, PipeEvent, Schedule, ALL};
 use crate::engine::stats::Latency;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rustc_hash::FxHashMap;
@@ -20,6 +20,8 @@ struct Doc {
     /// `accuracy_overall` is exact.
     p_correct: f64,
     buffered_at: SimTime,
+    /// SPEC §4b: the path that made this label (enqueue, receive, result).
+    times: PathTimes,
     /// The document's first write (set when its bulk completes).
     first: bool,
 }
@@ -126,6 +128,7 @@ impl IndexState {
         object: ObjectRef,
         path: LabelPath,
         p_correct: f64,
+        times: PathTimes,
         sched: &mut S,
     ) {
         self.c.writes += 1;
@@ -134,6 +137,7 @@ impl IndexState {
             path,
             p_correct,
             buffered_at: now,
+            times,
             first: false,
         });
         self.pump(now, sched);
@@ -234,11 +238,14 @@ impl IndexState {
     }
 
     /// A refresh: documents written since become searchable; each object's
-    /// first time counts (P8 latency from its first send or upload).
+    /// first time counts (P8 latency from its first send or upload), and so
+    /// do the parts of that latency along the path of the label that made
+    /// it searchable (SPEC §4b, [`LatencyParts`]).
     pub(super) fn on_refresh(
         &mut self,
         now: SimTime,
         searchable: &mut [Latency; 3],
+        parts: &mut LatencyParts,
         out: &mut Vec<Outcome>,
     ) {
         if self.refresh_timer.is_some_and(|t| t <= now) {
@@ -251,6 +258,7 @@ impl IndexState {
             let d = now.since(doc.object.origin);
             searchable[ALL].record(d);
             searchable[path_index(doc.path)].record(d);
+            parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
             out.push(Outcome::Searchable {
                 object: doc.object,
                 path: doc.path,
@@ -281,6 +289,51 @@ impl IndexState {
             .iter()
             .chain(self.bulks.iter().flatten())
             .map(|d| d.object.doc_id())
+    }
+}
+
+/// SPEC §4b: the parts of `searchable_latency`, per object, along the path
+/// of the label that made it searchable first (each object once, the
+/// objects of `searchable_latency`):
+/// - notification: first send (upload) → enqueue of the message that
+///   produced the result (S3 notification delay; for a SendMessage 0,
+///   unless P4 throttling made it wait);
+/// - queue: that enqueue → the receive whose processing produced the
+///   result (visible waits, earlier failed receives, visibility timeouts);
+/// - processing: that receive → the result (the receive's answer, the
+///   batch's earlier messages, its own processing);
+/// - human: the result → the human label written to the index (0 on the
+///   machine path; on the human path, the labeling job's whole time);
+/// - index: the write → searchable (buffer, bulk request, refresh).
+///
+/// The five add up to `searchable_latency` exactly, object by object (in
+/// µs), so their means add up to its mean; quantiles do not add up.
+#[derive(Clone, Debug, Default)]
+pub(super) struct LatencyParts {
+    pub notification: Latency,
+    pub queue: Latency,
+    pub processing: Latency,
+    pub human: Latency,
+    pub index: Latency,
+}
+
+impl LatencyParts {
+    pub(super) fn new() -> Self {
+        LatencyParts {
+            notification: Latency::new(),
+            queue: Latency::new(),
+            processing: Latency::new(),
+            human: Latency::new(),
+            index: Latency::new(),
+        }
+    }
+
+    fn record(&mut self, origin: SimTime, t: PathTimes, written: SimTime, searchable: SimTime) {
+        self.notification.record(t.enqueued.since(origin));
+        self.queue.record(t.received.since(t.enqueued));
+        self.processing.record(t.result.since(t.received));
+        self.human.record(written.since(t.result));
+        self.index.record(searchable.since(written));
     }
 }
 

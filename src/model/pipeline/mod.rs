@@ -122,6 +122,8 @@ pub mod standalone;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_latency;
+#[cfg(test)]
 mod tests_memory;
 
 pub use config::{
@@ -137,7 +139,7 @@ use crate::engine::stats::Latency;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use crate::model::dedup::MessageIds;
 use consumer::{ConsumerState, Poller};
-use index::IndexState;
+use index::{IndexState, LatencyParts};
 use queue::{MsgState, QueueState};
 use rand::SeedableRng;
 use rustc_hash::FxHashMap;
@@ -291,6 +293,15 @@ impl PipeMessage {
     }
 }
 
+/// SPEC §4b: when the message whose processing produced a result was
+/// enqueued and received, and when the result came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct PathTimes {
+    pub enqueued: SimTime,
+    pub received: SimTime,
+    pub result: SimTime,
+}
+
 /// P8: how a document's label was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LabelPath {
@@ -419,8 +430,11 @@ pub struct Pipeline {
     /// The host's messages of the last `copy_window`: (time, document).
     recent_sends: VecDeque<(SimTime, u64)>,
     /// P6: objects routed to the humans and not yet answered, by document:
-    /// how many routings are outstanding.
-    humans_pending: FxHashMap<u64, u32>,
+    /// how many routings are outstanding, and the path of the first (SPEC
+    /// §4b: a human label's parts before the humans).
+    humans_pending: FxHashMap<u64, (u32, PathTimes)>,
+    /// SPEC §4b: the parts of `searchable_latency`.
+    parts: LatencyParts,
     /// The index sweeps when it holds this many documents.
     sweep_at: usize,
     /// Largest [`Pipeline::tracked_entries`] seen.
@@ -493,6 +507,7 @@ impl Pipeline {
             copy_window: None,
             recent_sends: VecDeque::new(),
             humans_pending: FxHashMap::default(),
+            parts: LatencyParts::new(),
             sweep_at: SWEEP_FLOOR,
             peak_tracked: 0,
             started: false,
@@ -552,26 +567,31 @@ impl Pipeline {
 
     /// P6: an object was routed to the humans; its document stays known
     /// until the host answers.
-    pub(super) fn routed(&mut self, object: ObjectRef) {
-        *self.humans_pending.entry(object.doc_id()).or_insert(0) += 1;
+    pub(super) fn routed(&mut self, object: ObjectRef, times: PathTimes) {
+        self.humans_pending
+            .entry(object.doc_id())
+            .or_insert((0, times))
+            .0 += 1;
     }
 
-    /// One routing of `object` answered (labeled or dropped).
-    fn human_answered(&mut self, object: ObjectRef) {
+    /// One routing of `object` answered (labeled or dropped); the path of
+    /// its first routing, if it was routed.
+    fn human_answered(&mut self, object: ObjectRef) -> Option<PathTimes> {
         let doc = object.doc_id();
-        if let Some(n) = self.humans_pending.get_mut(&doc) {
-            *n -= 1;
-            if *n == 0 {
-                self.humans_pending.remove(&doc);
-            }
+        let (n, times) = self.humans_pending.get_mut(&doc)?;
+        let times = *times;
+        *n -= 1;
+        if *n == 0 {
+            self.humans_pending.remove(&doc);
         }
+        Some(times)
     }
 
     /// P6: the host will never label `object` (one of its routings): the
     /// job failed it, it expired in the job's queue, or the job did not
     /// accept it (R1, R9). Issue 17: lets the index forget the document.
     pub fn human_dropped(&mut self, object: ObjectRef) {
-        self.human_answered(object);
+        let _ = self.human_answered(object);
     }
 
     /// Issue 17: forgets the documents no copy of which can still arrive,
@@ -730,9 +750,16 @@ impl Pipeline {
     ) {
         self.human_labeled += 1;
         self.human_correct += correct as u64;
-        self.human_answered(object);
+        // SPEC §4b: a label for an object the pipeline never routed (a
+        // host's own) counts wholly as the humans' part.
+        let times = self.human_answered(object).unwrap_or(PathTimes {
+            enqueued: object.origin,
+            received: object.origin,
+            result: object.origin,
+        });
         let p = if correct { 1.0 } else { 0.0 };
-        self.index.add(now, object, LabelPath::Human, p, sched);
+        self.index
+            .add(now, object, LabelPath::Human, p, times, sched);
         self.note_peak();
     }
 
@@ -785,7 +812,10 @@ impl Pipeline {
                 self.note_peak();
                 self.sweep_documents(now);
             }
-            PipeEvent::Refresh => self.index.on_refresh(now, &mut self.searchable, out),
+            PipeEvent::Refresh => {
+                self.index
+                    .on_refresh(now, &mut self.searchable, &mut self.parts, out)
+            }
         }
     }
 
