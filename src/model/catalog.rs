@@ -417,6 +417,16 @@ catalog! {
     SEARCHABLE_LATENCY_HUMAN_P50_S = D::new("searchable_latency_human_p50_s", Seconds, "P9", "searchable latency (human), p50");
     SEARCHABLE_LATENCY_HUMAN_P95_S = D::new("searchable_latency_human_p95_s", Seconds, "P9", "searchable latency (human), p95");
     SEARCHABLE_LATENCY_HUMAN_P99_S = D::new("searchable_latency_human_p99_s", Seconds, "P9", "searchable latency (human), p99");
+    LATENCY_NOTIFICATION_MEAN_S = D::new("latency_notification_mean_s", Seconds, "P9", "notification latency, mean");
+    LATENCY_NOTIFICATION_P95_S = D::new("latency_notification_p95_s", Seconds, "P9", "notification latency, p95");
+    LATENCY_QUEUE_MEAN_S = D::new("latency_queue_mean_s", Seconds, "P9", "queue latency, mean");
+    LATENCY_QUEUE_P95_S = D::new("latency_queue_p95_s", Seconds, "P9", "queue latency, p95");
+    LATENCY_PROCESSING_MEAN_S = D::new("latency_processing_mean_s", Seconds, "P9", "processing latency, mean");
+    LATENCY_PROCESSING_P95_S = D::new("latency_processing_p95_s", Seconds, "P9", "processing latency, p95");
+    LATENCY_HUMAN_MEAN_S = D::new("latency_human_mean_s", Seconds, "P9", "human latency, mean");
+    LATENCY_HUMAN_P95_S = D::new("latency_human_p95_s", Seconds, "P9", "human latency, p95");
+    LATENCY_INDEX_MEAN_S = D::new("latency_index_mean_s", Seconds, "P9", "index latency, mean");
+    LATENCY_INDEX_P95_S = D::new("latency_index_p95_s", Seconds, "P9", "index latency, p95");
     ACCURACY_MACHINE = D::new("accuracy_machine", Fraction, "P6", "machine accuracy").of("machine-labeled objects");
     ACCURACY_HUMAN = D::new("accuracy_human", Fraction, "P6", "human accuracy").of("human-labeled objects");
     ACCURACY_OVERALL = D::new("accuracy_overall", Fraction, "P6", "overall accuracy").of("indexed objects");

@@ -339,7 +339,18 @@ impl<'a> Simulation<'a> {
             task_seed: seeds.key(StreamKind::Tasks, 0),
             // The pipeline's streams are its own (a tag of `Tasks` the job
             // never uses): the job's draws are the same with or without it.
-            pipeline: cfg.pipeline.as_ref().map(|p| Pipeline::new(p, seeds)),
+            // Issue 17: R9 copies of a message come `duplicates.delay` after
+            // it, so the pipeline may forget a document once no copy can come.
+            pipeline: cfg.pipeline.as_ref().map(|p| {
+                let window = cfg
+                    .producers
+                    .iter()
+                    .filter(|prod| prod.to.is_some())
+                    .map(|prod| prod.duplicates.delay)
+                    .max()
+                    .unwrap_or(SimDuration::ZERO);
+                Pipeline::new(p, seeds).with_copy_window(window)
+            }),
             pipe_out: Vec::new(),
             routed: FxHashMap::default(),
             notify_rng: seeds.stream(StreamKind::Tasks, u64::from_be_bytes(*b"P7NOTIFY")),
@@ -901,6 +912,11 @@ impl<'a> Simulation<'a> {
         self.deliver_as(Source::Sns, NO_PRODUCER, ids, false, object.origin);
         if self.c.objects_accepted == before {
             self.routed.remove(&ids.publish);
+            // Issue 17: no human label will come for this routing.
+            self.pipeline
+                .as_mut()
+                .expect("a pipeline")
+                .human_dropped(object);
         }
     }
 
@@ -1397,14 +1413,16 @@ impl<'a> Simulation<'a> {
         if let (true, key, submitted, correct) = human_label {
             // R2 → P6/P8: the human label is indexed.
             if let Some(object) = self.routed.remove(&key) {
+                let now = self.now;
+                let pipe = self.pipeline.as_mut().expect("a pipeline");
                 if labeled && submitted {
-                    let now = self.now;
-                    let pipe = self.pipeline.as_mut().expect("a pipeline");
                     let mut sched = Embed {
                         queue: &mut self.events,
                         wrap: Event::Pipe,
                     };
                     pipe.human_labeled(now, object, correct, &mut sched);
+                } else {
+                    pipe.human_dropped(object);
                 }
             }
         }
@@ -1443,6 +1461,12 @@ impl<'a> Simulation<'a> {
         while let Some(q) = self.queue.pop_expired(self.now, retention) {
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
+            // Issue 17: a routed object that expires gets no human label.
+            if let Some(object) = self.routed.remove(&q.key) {
+                if let Some(pipe) = &mut self.pipeline {
+                    pipe.human_dropped(object);
+                }
+            }
             if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
                 // R12: the alarm reaches the sender after the metrics delay.
                 self.schedule(

@@ -5,7 +5,8 @@
 use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Route, Visibility};
 use super::queue::{Action, Msg, MsgState};
 use super::{
-    unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PipeEvent, Pipeline, Schedule,
+    unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PathTimes, PipeEvent, Pipeline,
+    Schedule,
 };
 use crate::engine::rng::splitmix64;
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -43,6 +44,10 @@ pub(super) struct Taken {
     pub object: ObjectRef,
     pub kind: MessageKind,
     pub state: TakenState,
+    /// SPEC §4b latency parts: when the message was enqueued and this
+    /// receive took it.
+    pub enqueued_at: SimTime,
+    pub received_at: SimTime,
 }
 
 impl Taken {
@@ -54,6 +59,8 @@ impl Taken {
             object: m.object,
             kind: m.kind,
             state: TakenState::Pending,
+            enqueued_at: m.enqueued_at,
+            received_at: m.received_at,
         }
     }
     fn empty() -> Self {
@@ -71,6 +78,8 @@ impl Taken {
             },
             kind: MessageKind::Data,
             state: TakenState::Pending,
+            enqueued_at: SimTime::ZERO,
+            received_at: SimTime::ZERO,
         }
     }
 }
@@ -462,7 +471,12 @@ impl Pipeline {
         cons.c.results += 1;
         poller.batch[pos].state = TakenState::Done;
         let per_message = cfg.delete == DeleteMode::PerMessage;
-        self.classify(now, ci, t.object, sched, out);
+        let times = PathTimes {
+            enqueued: t.enqueued_at,
+            received: t.received_at,
+            result: now,
+        };
+        self.classify(now, ci, t.object, times, sched, out);
         if per_message {
             self.issue_delete(now, p, sched);
         } else {
@@ -477,6 +491,7 @@ impl Pipeline {
         now: SimTime,
         ci: usize,
         object: ObjectRef,
+        times: PathTimes,
         sched: &mut S,
         out: &mut Vec<Outcome>,
     ) {
@@ -484,6 +499,7 @@ impl Pipeline {
         let cfg = &self.cfg.consumers[ci];
         let cons = &mut self.consumers[ci];
         let confidence = cfg.confidence.sample(&mut cons.confidence_rng);
+        let mut routed = false;
         let machine = match cfg.route {
             None => true,
             Some(Route { threshold, sample }) => {
@@ -498,6 +514,7 @@ impl Pipeline {
                             at: now,
                             audit: true,
                         });
+                        routed = true;
                     }
                     true
                 } else {
@@ -507,15 +524,21 @@ impl Pipeline {
                         at: now,
                         audit: false,
                     });
+                    routed = true;
                     false
                 }
             }
         };
+        if routed {
+            // Issue 17: the document stays known until the humans answer.
+            self.routed(object, times);
+        }
         if machine {
+            let cons = &mut self.consumers[ci];
             cons.c.machine_labeled += 1;
             cons.machine_confidence_sum += confidence;
             self.index
-                .add(now, object, LabelPath::Machine, confidence, sched);
+                .add(now, object, LabelPath::Machine, confidence, times, sched);
         }
     }
 

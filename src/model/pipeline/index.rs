@@ -5,7 +5,7 @@
 //! sequencer ([`ObjectRef::doc_id`]): a second write overwrites.
 
 use super::config::IndexConfig;
-use super::{LabelPath, ObjectRef, Outcome, PipeEvent, Schedule, ALL};
+use super::{LabelPath, ObjectRef, Outcome, PathTimes, PipeEvent, Schedule, ALL};
 use crate::engine::stats::Latency;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rustc_hash::FxHashMap;
@@ -20,67 +20,56 @@ struct Doc {
     /// `accuracy_overall` is exact.
     p_correct: f64,
     buffered_at: SimTime,
+    /// SPEC §4b: the path that made this label (enqueue, receive, result).
+    times: PathTimes,
     /// The document's first write (set when its bulk completes).
     first: bool,
 }
 
-/// The index's documents: each one's probability of a correct label.
-/// Document IDs are the host's dense counters (R9 `IdIssuer`), so most live
-/// in a vector indexed by ID (8 bytes each, no hashing); an ID far beyond
-/// the documents held goes to a hash map instead, so sparse IDs cannot
-/// blow the vector up.
+/// The index's documents that a later write may still reach: each one's
+/// probability of a correct label. A document no copy of which can arrive
+/// any more is forgotten ([`DocTable::keep_only`]): the running totals
+/// (`indexed_documents`, `correct_sum`) already hold it, so memory follows
+/// the objects in the pipeline, not those ever indexed.
 #[derive(Clone, Debug, Default)]
-struct DocTable {
-    /// NaN: absent.
-    dense: Vec<f64>,
-    sparse: FxHashMap<u64, f64>,
-    len: u64,
+pub(super) struct DocTable {
+    /// Document ID → (probability, sweep mark).
+    docs: FxHashMap<u64, (f64, u32)>,
+    /// The current sweep's mark.
+    epoch: u32,
+    /// Documents forgotten so far (P9: indexed = held + forgotten).
+    pub forgotten: u64,
 }
 
 impl DocTable {
-    /// The slot of document `id`, created absent (NaN) if need be.
-    fn slot(&mut self, id: u64) -> &mut f64 {
-        if id >= self.dense.len() as u64 && id <= 2 * self.len + 65_536 {
-            let new_len = (id as usize + 1).max(self.dense.len() * 2);
-            let old_len = self.dense.len();
-            self.dense.resize(new_len, f64::NAN);
-            if !self.sparse.is_empty() {
-                // Bring the sparse entries the vector now covers into it.
-                let moved: Vec<(u64, f64)> = self
-                    .sparse
-                    .iter()
-                    .filter(|(&k, _)| k >= old_len as u64 && k < new_len as u64)
-                    .map(|(&k, &v)| (k, v))
-                    .collect();
-                for (k, v) in moved {
-                    self.sparse.remove(&k);
-                    self.dense[k as usize] = v;
-                }
-            }
-        }
-        if id < self.dense.len() as u64 {
-            &mut self.dense[id as usize]
-        } else {
-            self.sparse.entry(id).or_insert(f64::NAN)
-        }
-    }
-
     /// Sets document `id`'s value; its previous one if it existed.
     fn put(&mut self, id: u64, p: f64) -> Option<f64> {
-        let slot = self.slot(id);
-        let old = std::mem::replace(slot, p);
-        if old.is_nan() {
-            self.len += 1;
-            None
-        } else {
-            Some(old)
+        self.docs.insert(id, (p, self.epoch)).map(|(old, _)| old)
+    }
+
+    /// Documents held.
+    pub(super) fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Keeps the documents among `live` (IDs may repeat or be absent) and
+    /// forgets the others, keeping the table's capacity. O(held + live).
+    pub(super) fn keep_only(&mut self, live: impl Iterator<Item = u64>) {
+        self.epoch = self.epoch.wrapping_add(1);
+        let epoch = self.epoch;
+        for id in live {
+            if let Some(e) = self.docs.get_mut(&id) {
+                e.1 = epoch;
+            }
         }
+        let before = self.docs.len();
+        self.docs.retain(|_, e| e.1 == epoch);
+        self.forgotten += (before - self.docs.len()) as u64;
     }
 
     /// Documents held, counted by walking the storage (P9).
     fn walk_len(&self) -> u64 {
-        self.dense.iter().filter(|p| !p.is_nan()).count() as u64
-            + self.sparse.values().filter(|p| !p.is_nan()).count() as u64
+        self.docs.values().filter(|e| !e.0.is_nan()).count() as u64
     }
 }
 
@@ -107,7 +96,7 @@ pub(super) struct IndexState {
     flush_timer: Option<SimTime>,
     awaiting: Vec<Doc>,
     refresh_timer: Option<SimTime>,
-    docs: DocTable,
+    pub docs: DocTable,
     pub c: IndexCounters,
     /// Σ over distinct documents of their current label's probability of
     /// being correct.
@@ -139,6 +128,7 @@ impl IndexState {
         object: ObjectRef,
         path: LabelPath,
         p_correct: f64,
+        times: PathTimes,
         sched: &mut S,
     ) {
         self.c.writes += 1;
@@ -147,6 +137,7 @@ impl IndexState {
             path,
             p_correct,
             buffered_at: now,
+            times,
             first: false,
         });
         self.pump(now, sched);
@@ -247,11 +238,14 @@ impl IndexState {
     }
 
     /// A refresh: documents written since become searchable; each object's
-    /// first time counts (P8 latency from its first send or upload).
+    /// first time counts (P8 latency from its first send or upload), and so
+    /// do the parts of that latency along the path of the label that made
+    /// it searchable (SPEC §4b, [`LatencyParts`]).
     pub(super) fn on_refresh(
         &mut self,
         now: SimTime,
         searchable: &mut [Latency; 3],
+        parts: &mut LatencyParts,
         out: &mut Vec<Outcome>,
     ) {
         if self.refresh_timer.is_some_and(|t| t <= now) {
@@ -264,6 +258,7 @@ impl IndexState {
             let d = now.since(doc.object.origin);
             searchable[ALL].record(d);
             searchable[path_index(doc.path)].record(d);
+            parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
             out.push(Outcome::Searchable {
                 object: doc.object,
                 path: doc.path,
@@ -273,15 +268,72 @@ impl IndexState {
     }
 
     /// P9 walk: documents buffered, in bulk requests in flight, written but
-    /// not yet refreshed; distinct documents in the index.
+    /// not yet refreshed; distinct documents in the index (those held,
+    /// walked, plus those forgotten).
     pub(super) fn walk(&self) -> (u64, u64, u64, u64) {
         let in_flight = self.bulks.iter().map(|b| b.len() as u64).sum::<u64>();
         (
             self.buffer.len() as u64,
             in_flight,
             self.awaiting.len() as u64,
-            self.docs.walk_len(),
+            self.docs.walk_len() + self.docs.forgotten,
         )
+    }
+}
+
+impl IndexState {
+    /// Documents of the writes still to complete (buffered or in a bulk
+    /// request): each will look its document up.
+    pub(super) fn pending_doc_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.buffer
+            .iter()
+            .chain(self.bulks.iter().flatten())
+            .map(|d| d.object.doc_id())
+    }
+}
+
+/// SPEC §4b: the parts of `searchable_latency`, per object, along the path
+/// of the label that made it searchable first (each object once, the
+/// objects of `searchable_latency`):
+/// - notification: first send (upload) → enqueue of the message that
+///   produced the result (S3 notification delay; for a SendMessage 0,
+///   unless P4 throttling made it wait);
+/// - queue: that enqueue → the receive whose processing produced the
+///   result (visible waits, earlier failed receives, visibility timeouts);
+/// - processing: that receive → the result (the receive's answer, the
+///   batch's earlier messages, its own processing);
+/// - human: the result → the human label written to the index (0 on the
+///   machine path; on the human path, the labeling job's whole time);
+/// - index: the write → searchable (buffer, bulk request, refresh).
+///
+/// The five add up to `searchable_latency` exactly, object by object (in
+/// µs), so their means add up to its mean; quantiles do not add up.
+#[derive(Clone, Debug, Default)]
+pub(super) struct LatencyParts {
+    pub notification: Latency,
+    pub queue: Latency,
+    pub processing: Latency,
+    pub human: Latency,
+    pub index: Latency,
+}
+
+impl LatencyParts {
+    pub(super) fn new() -> Self {
+        LatencyParts {
+            notification: Latency::new(),
+            queue: Latency::new(),
+            processing: Latency::new(),
+            human: Latency::new(),
+            index: Latency::new(),
+        }
+    }
+
+    fn record(&mut self, origin: SimTime, t: PathTimes, written: SimTime, searchable: SimTime) {
+        self.notification.record(t.enqueued.since(origin));
+        self.queue.record(t.received.since(t.enqueued));
+        self.processing.record(t.result.since(t.received));
+        self.human.record(written.since(t.result));
+        self.index.record(searchable.since(written));
     }
 }
 
@@ -297,21 +349,19 @@ mod tests {
     use super::DocTable;
 
     #[test]
-    fn doc_table_takes_dense_and_sparse_ids() {
+    fn doc_table_overwrites_and_forgets_only_what_it_is_told() {
         let mut t = DocTable::default();
         assert_eq!(t.put(1, 0.5), None);
         assert_eq!(t.put(1, 0.7), Some(0.5), "a second write overwrites");
-        // Far beyond the documents held: a sparse entry, no huge vector.
         assert_eq!(t.put(1 << 40, 0.9), None);
-        assert!(t.dense.len() < 1 << 20);
-        // A sparse entry the vector later covers moves into it.
-        assert_eq!(t.put(100_000, 0.1), None);
-        for id in 2..70_000 {
+        for id in 2..100 {
             t.put(id, 1.0);
         }
-        assert_eq!(t.put(100_000, 0.2), Some(0.1));
-        assert_eq!(t.put(1 << 40, 0.3), Some(0.9));
-        assert_eq!(t.walk_len(), t.len);
-        assert_eq!(t.len, 70_001);
+        t.keep_only([1, 1 << 40, 5, 12345].into_iter());
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.forgotten, 97);
+        assert_eq!(t.put(1, 0.2), Some(0.7), "a kept document still overwrites");
+        assert_eq!(t.put(7, 0.2), None, "a forgotten one is new again");
+        assert_eq!(t.walk_len() + t.forgotten, 101);
     }
 }

@@ -195,6 +195,38 @@ impl Pipeline {
             .iter()
             .map(|c| c.machine_confidence_sum)
             .sum();
+        // SPEC §4b: the parts of searchable_latency (mean and p95).
+        let parts = &self.parts;
+        for (mean, p95, l) in [
+            (
+                metric::LATENCY_NOTIFICATION_MEAN_S,
+                metric::LATENCY_NOTIFICATION_P95_S,
+                &parts.notification,
+            ),
+            (
+                metric::LATENCY_QUEUE_MEAN_S,
+                metric::LATENCY_QUEUE_P95_S,
+                &parts.queue,
+            ),
+            (
+                metric::LATENCY_PROCESSING_MEAN_S,
+                metric::LATENCY_PROCESSING_P95_S,
+                &parts.processing,
+            ),
+            (
+                metric::LATENCY_HUMAN_MEAN_S,
+                metric::LATENCY_HUMAN_P95_S,
+                &parts.human,
+            ),
+            (
+                metric::LATENCY_INDEX_MEAN_S,
+                metric::LATENCY_INDEX_P95_S,
+                &parts.index,
+            ),
+        ] {
+            o.x(mean, l.mean_s());
+            o.x(p95, l.quantile_s(0.95));
+        }
         o.x(metric::ACCURACY_MACHINE, ratio(conf, machine));
         o.x(
             metric::ACCURACY_HUMAN,

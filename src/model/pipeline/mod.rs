@@ -81,6 +81,35 @@
 //!
 //! Storage is flat and reused (slabs with free lists, lazy deletion from
 //! heaps and lists), so the hot path does not allocate once warm.
+//!
+//! # Memory follows the objects in the pipeline (issue 17)
+//!
+//! Per-object state is kept only while a copy of the object can still
+//! arrive; everything else is folded into running totals (counters, sums,
+//! bounded-memory latency samples). A copy of a document can still reach
+//! the index while one of these holds its ID (P8: the S3 key + sequencer):
+//! - a message in a queue that may still be received — sending (P4
+//!   throttled), delayed, visible or in flight; not a dead-lettered one,
+//!   which no consumer receives again (P1);
+//! - a poller's batch (a received copy outlives its message's expiry);
+//! - a pending S3 event notification (P7);
+//! - a write buffered or in a bulk request (P8);
+//! - the human path: routed to the job (P6) until the host reports the
+//!   human label ([`Pipeline::human_labeled`]) or that none will come
+//!   ([`Pipeline::human_dropped`]);
+//! - the host: it may send another message about the object (R9 producer
+//!   retries, SNS redeliveries, `s3_event_duplicate`; P3 copies are the
+//!   queue's own, above). A host declares how long after its previous
+//!   message about an object the next one may come
+//!   ([`Pipeline::with_copy_window`]); a host that declares nothing keeps
+//!   every document.
+//!
+//! When the index holds twice as many documents as were live at the last
+//! sweep (and as many IDs as the holders had then, plus 65,536), one sweep
+//! keeps the documents the holders name and forgets the rest: amortised
+//! O(1) per write, memory O(objects in the pipeline). FIFO deduplication
+//! IDs are the queue's own, kept for the 5-minute window after each enqueue
+//! whatever happens to the message.
 
 pub mod config;
 mod consumer;
@@ -92,6 +121,10 @@ pub mod series;
 pub mod standalone;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_latency;
+#[cfg(test)]
+mod tests_memory;
 
 pub use config::{
     ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, IndexConfig,
@@ -106,9 +139,11 @@ use crate::engine::stats::Latency;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use crate::model::dedup::MessageIds;
 use consumer::{ConsumerState, Poller};
-use index::IndexState;
-use queue::QueueState;
+use index::{IndexState, LatencyParts};
+use queue::{MsgState, QueueState};
 use rand::SeedableRng;
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 /// SPEC §1 deadline ranks. The job uses 0..=3 (R6 retention, R7 lifetime,
 /// R1 `max_runtime`, R8 idle, see `sim.rs`); the pipeline's come after.
@@ -259,6 +294,15 @@ impl PipeMessage {
     }
 }
 
+/// SPEC §4b: when the message whose processing produced a result was
+/// enqueued and received, and when the result came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct PathTimes {
+    pub enqueued: SimTime,
+    pub received: SimTime,
+    pub result: SimTime,
+}
+
 /// P8: how a document's label was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LabelPath {
@@ -380,6 +424,22 @@ pub struct Pipeline {
     searchable: [Latency; 3],
     /// Issue 10: queue levels and busy pollers at each host sample.
     series: PipelineSeries,
+    /// Issue 17: how long after its previous message about an object the
+    /// host may send another (none: no promise, documents are never
+    /// forgotten).
+    copy_window: Option<SimDuration>,
+    /// The host's messages of the last `copy_window`: (time, document).
+    recent_sends: VecDeque<(SimTime, u64)>,
+    /// P6: objects routed to the humans and not yet answered, by document:
+    /// how many routings are outstanding, and the path of the first (SPEC
+    /// §4b: a human label's parts before the humans).
+    humans_pending: FxHashMap<u64, (u32, PathTimes)>,
+    /// SPEC §4b: the parts of `searchable_latency`.
+    parts: LatencyParts,
+    /// The index sweeps when it holds this many documents.
+    sweep_at: usize,
+    /// Largest [`Pipeline::tracked_entries`] seen.
+    peak_tracked: u64,
     started: bool,
     events: u64,
     fault: Option<Fault>,
@@ -387,6 +447,10 @@ pub struct Pipeline {
 
 /// Index of the overall / machine / human searchable-latency samples.
 const ALL: usize = 0;
+
+/// Issue 17: the index sweeps no sooner than at this many documents (unit
+/// tests sweep early and often).
+const SWEEP_FLOOR: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
 impl Pipeline {
     /// A pipeline for one replication; streams derive from `seeds`.
@@ -441,10 +505,142 @@ impl Pipeline {
                 cfg.queues.iter().map(|q| q.name.as_str()),
                 cfg.consumers.iter().map(|c| c.name.as_str()),
             ),
+            copy_window: None,
+            recent_sends: VecDeque::new(),
+            humans_pending: FxHashMap::default(),
+            parts: LatencyParts::new(),
+            sweep_at: SWEEP_FLOOR,
+            peak_tracked: 0,
             started: false,
             events: 0,
             fault: None,
         }
+    }
+
+    /// The host's promise (issue 17): every message it sends about an
+    /// object (same document ID) comes at most `window` after its previous
+    /// one about that object (the labeling job: the producers' R9
+    /// `duplicates.delay`). Documents no copy of which can still arrive are
+    /// then forgotten, so memory stays flat in the messages processed.
+    pub fn with_copy_window(mut self, window: SimDuration) -> Self {
+        self.copy_window = Some(window);
+        self
+    }
+
+    /// Per-object entries held now: documents in the index, outstanding
+    /// human routings, the host's recent messages, and the queues'
+    /// retention lists. Issue 17: bounded by the objects in the pipeline.
+    pub fn tracked_entries(&self) -> u64 {
+        (self.index.docs.len() + self.humans_pending.len() + self.recent_sends.len()) as u64
+            + self
+                .queues
+                .iter()
+                .map(|q| q.tracked_entries() as u64)
+                .sum::<u64>()
+    }
+
+    /// The largest [`Self::tracked_entries`] seen so far (sampled after each
+    /// host call and bulk completion, and after each sweep).
+    pub fn peak_tracked_entries(&self) -> u64 {
+        self.peak_tracked.max(self.tracked_entries())
+    }
+
+    #[inline]
+    fn note_peak(&mut self) {
+        let n = self.tracked_entries();
+        if n > self.peak_tracked {
+            self.peak_tracked = n;
+        }
+    }
+
+    /// A message from the host about `doc` at `now`: another may follow
+    /// within the copy window.
+    fn host_sent(&mut self, now: SimTime, doc: u64) {
+        let Some(w) = self.copy_window else { return };
+        while let Some(&(t, _)) = self.recent_sends.front() {
+            if t + w >= now {
+                break;
+            }
+            self.recent_sends.pop_front();
+        }
+        self.recent_sends.push_back((now, doc));
+    }
+
+    /// P6: an object was routed to the humans; its document stays known
+    /// until the host answers.
+    pub(super) fn routed(&mut self, object: ObjectRef, times: PathTimes) {
+        self.humans_pending
+            .entry(object.doc_id())
+            .or_insert((0, times))
+            .0 += 1;
+    }
+
+    /// One routing of `object` answered (labeled or dropped); the path of
+    /// its first routing, if it was routed.
+    fn human_answered(&mut self, object: ObjectRef) -> Option<PathTimes> {
+        let doc = object.doc_id();
+        let (n, times) = self.humans_pending.get_mut(&doc)?;
+        let times = *times;
+        *n -= 1;
+        if *n == 0 {
+            self.humans_pending.remove(&doc);
+        }
+        Some(times)
+    }
+
+    /// P6: the host will never label `object` (one of its routings): the
+    /// job failed it, it expired in the job's queue, or the job did not
+    /// accept it (R1, R9). Issue 17: lets the index forget the document.
+    pub fn human_dropped(&mut self, object: ObjectRef) {
+        let _ = self.human_answered(object);
+    }
+
+    /// Issue 17: forgets the documents no copy of which can still arrive,
+    /// when the index has grown enough since the last sweep.
+    fn sweep_documents(&mut self, now: SimTime) {
+        let Some(w) = self.copy_window else { return };
+        if self.index.docs.len() < self.sweep_at {
+            return;
+        }
+        self.note_peak();
+        while let Some(&(t, _)) = self.recent_sends.front() {
+            if t + w >= now {
+                break;
+            }
+            self.recent_sends.pop_front();
+        }
+        let mut docs = std::mem::take(&mut self.index.docs);
+        let in_queues = self.queues.iter().flat_map(|q| {
+            q.slab
+                .iter()
+                .filter(|m| {
+                    matches!(
+                        m.state,
+                        MsgState::Sending
+                            | MsgState::Delayed
+                            | MsgState::Visible
+                            | MsgState::InFlight
+                    )
+                })
+                .map(|m| m.object.doc_id())
+        });
+        let in_pollers = self
+            .pollers
+            .iter()
+            .flat_map(|p| p.batch.iter().map(|t| t.object.doc_id()));
+        let in_notes = self.notes.iter().flatten().map(|n| n.msg.object.doc_id());
+        let mut holders = 0usize;
+        let live = in_queues
+            .chain(in_pollers)
+            .chain(in_notes)
+            .chain(self.index.pending_doc_ids())
+            .chain(self.humans_pending.keys().copied())
+            .chain(self.recent_sends.iter().map(|&(_, d)| d))
+            .inspect(|_| holders += 1);
+        docs.keep_only(live);
+        self.index.docs = docs;
+        self.note_peak();
+        self.sweep_at = 2 * self.index.docs.len().max(holders) + SWEEP_FLOOR;
     }
 
     /// Breaks the model on purpose (tests of the P9 ledgers only).
@@ -493,7 +689,9 @@ impl Pipeline {
         msg: PipeMessage,
         sched: &mut S,
     ) {
+        self.host_sent(now, msg.object.doc_id());
         self.send_request(now, queue, msg, sched);
+        self.note_peak();
     }
 
     /// P7: an upload whose event notification reaches `queue` after the
@@ -523,6 +721,7 @@ impl Pipeline {
         sched: &mut S,
     ) {
         self.s3_uploads += 1;
+        self.host_sent(now, msg.object.doc_id());
         let note = Note {
             queue: queue as u16,
             msg,
@@ -538,6 +737,7 @@ impl Pipeline {
             }
         };
         sched.schedule(now + delay, PipeEvent::S3Notification { note: slot });
+        self.note_peak();
     }
 
     /// P6/P8: the labeling job labeled a routed object; it is indexed on
@@ -551,8 +751,17 @@ impl Pipeline {
     ) {
         self.human_labeled += 1;
         self.human_correct += correct as u64;
+        // SPEC §4b: a label for an object the pipeline never routed (a
+        // host's own) counts wholly as the humans' part.
+        let times = self.human_answered(object).unwrap_or(PathTimes {
+            enqueued: object.origin,
+            received: object.origin,
+            result: object.origin,
+        });
         let p = if correct { 1.0 } else { 0.0 };
-        self.index.add(now, object, LabelPath::Human, p, sched);
+        self.index
+            .add(now, object, LabelPath::Human, p, times, sched);
+        self.note_peak();
     }
 
     /// Handles one of the pipeline's events at `now`; what the host must
@@ -600,9 +809,14 @@ impl Pipeline {
             PipeEvent::IndexFlush => self.index.on_flush(now, sched),
             PipeEvent::BulkDone { bulk } => {
                 let fault = self.faulty(Fault::OverwriteCountedAsNew);
-                self.index.on_bulk_done(now, bulk, fault, sched)
+                self.index.on_bulk_done(now, bulk, fault, sched);
+                self.note_peak();
+                self.sweep_documents(now);
             }
-            PipeEvent::Refresh => self.index.on_refresh(now, &mut self.searchable, out),
+            PipeEvent::Refresh => {
+                self.index
+                    .on_refresh(now, &mut self.searchable, &mut self.parts, out)
+            }
         }
     }
 

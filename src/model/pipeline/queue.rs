@@ -470,6 +470,29 @@ impl QueueState {
         }
     }
 
+    /// Issue 17: drops the entries of messages gone from the retention
+    /// list once they are as many as the live ones (plus 1024): a message
+    /// that stays (dead-lettered, or long in flight) no longer keeps every
+    /// later entry behind it. Amortised O(1) per enqueue; order is kept, so
+    /// retention fires exactly as before.
+    fn compact_retention_list(&mut self) {
+        let live = self.n_delayed + self.n_visible + self.n_in_flight + self.n_dead;
+        if (self.retention_list.len() as u64) <= 2 * live + 1024 {
+            return;
+        }
+        let slab = &self.slab;
+        self.retention_list.retain(|&(slot, gen)| {
+            let m = &slab[slot as usize];
+            m.gen == gen && m.state != MsgState::Free
+        });
+    }
+
+    /// Issue 17: per-message entries held (the retention list; the slab and
+    /// the other lists are bounded by the messages in the queue).
+    pub(super) fn tracked_entries(&self) -> usize {
+        self.retention_list.len()
+    }
+
     /// P9: the levels at the end, counted by walking the slab (independent
     /// of the counters kept at each state change).
     pub(super) fn walk(&self) -> [u64; 6] {
@@ -652,6 +675,8 @@ impl Pipeline {
         m.receive_count = 0;
         m.fresh = true;
         let gen = m.gen;
+        // Before the push: the new message is not in its state yet.
+        queue.compact_retention_list();
         queue.retention_list.push_back((slot, gen));
         let at = now + queue.retention;
         arm(

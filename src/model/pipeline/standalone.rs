@@ -100,6 +100,9 @@ pub struct PipelineRun {
     pub outcomes: Vec<Outcome>,
     /// Events handled (arrivals, humans, samples and the pipeline's).
     pub events: u64,
+    /// Issue 17: the most per-object entries the pipeline held at once
+    /// ([`Pipeline::peak_tracked_entries`]).
+    pub peak_tracked_entries: u64,
     pub end: SimTime,
 }
 
@@ -221,6 +224,26 @@ pub fn run(
     run_pipeline(Pipeline::new(cfg, seeds), cfg, arrivals, opts)
 }
 
+/// Issue 17: the host's copy window, an upper bound on the wait between
+/// two arrivals about one object: the longest wait from an object's first
+/// arrival to a copy of it (retry, redelivery, duplicate S3 event; a
+/// re-upload is a new object). O(arrivals), no per-object memory.
+fn copy_window(arrivals: &[Arrival]) -> SimDuration {
+    let root = |mut i: usize| loop {
+        match arrivals[i].kind {
+            ArrivalKind::Retry { of }
+            | ArrivalKind::Redelivery { of }
+            | ArrivalKind::S3Duplicate { of } => i = of,
+            _ => return i,
+        }
+    };
+    (0..arrivals.len())
+        .filter(|&i| root(i) != i)
+        .map(|i| arrivals[i].at.since(arrivals[root(i)].at))
+        .max()
+        .unwrap_or(SimDuration::ZERO)
+}
+
 /// [`run`] with a deliberate defect (ledger tests only).
 #[cfg(test)]
 pub(super) fn run_with_fault(
@@ -238,14 +261,30 @@ pub(super) fn run_with_fault(
     )
 }
 
+/// [`run`] with a pipeline of the test's making (e.g. one that never
+/// forgets a document).
+#[cfg(test)]
+pub(super) fn run_with(
+    pipe: Pipeline,
+    cfg: &PipelineConfig,
+    arrivals: &[Arrival],
+    opts: &Options,
+) -> Result<PipelineRun, String> {
+    run_pipeline(pipe, cfg, arrivals, opts)
+}
+
 fn run_pipeline(
-    mut pipe: Pipeline,
+    pipe: Pipeline,
     cfg: &PipelineConfig,
     arrivals: &[Arrival],
     opts: &Options,
 ) -> Result<PipelineRun, String> {
     cfg.check()?;
     check_arrivals(cfg, arrivals)?;
+    let mut pipe = match pipe.copy_window {
+        Some(_) => pipe,
+        None => pipe.with_copy_window(copy_window(arrivals)),
+    };
     let mut q: EventQueue<Ev> = EventQueue::new();
     let mut out: Vec<Outcome> = Vec::new();
     let mut run = PipelineRun {
@@ -253,6 +292,7 @@ fn run_pipeline(
         timeseries: Vec::new(),
         outcomes: Vec::new(),
         events: 0,
+        peak_tracked_entries: 0,
         end: opts.horizon,
     };
     let mut humans: VecDeque<ObjectRef> = VecDeque::new();
@@ -317,11 +357,15 @@ fn run_pipeline(
             }
         }
         for o in out.drain(..) {
-            if let (Outcome::ToHumans { object, .. }, Humans::Label { after, .. }) =
-                (o, opts.humans)
-            {
-                humans.push_back(object);
-                q.schedule(now + after, Ev::Human);
+            if let Outcome::ToHumans { object, .. } = o {
+                match opts.humans {
+                    Humans::Label { after, .. } => {
+                        humans.push_back(object);
+                        q.schedule(now + after, Ev::Human);
+                    }
+                    // No one answers: the routing is only counted.
+                    Humans::Record => pipe.human_dropped(object),
+                }
             }
             if opts.trace {
                 run.outcomes.push(o);
@@ -329,6 +373,7 @@ fn run_pipeline(
         }
     }
     run.metrics = pipe.metrics(opts.horizon);
+    run.peak_tracked_entries = pipe.peak_tracked_entries();
     pipe.check_ledgers()?;
     Ok(run)
 }
