@@ -607,11 +607,12 @@ pub fn shortfalls(outcome: &PlanOutcome, targets: &[Target]) -> Vec<Shortfall> {
                     .collect();
                 let Some(estimates) = estimates else { continue };
                 // One value evaluated: nothing says whether it changes.
-                if is_flat(&estimates) {
-                    let least = estimates
-                        .iter()
-                        .map(|e| e.mean)
-                        .fold(f64::INFINITY, f64::min);
+                // A part that is 0 throughout (no human path) says nothing.
+                let least = estimates
+                    .iter()
+                    .map(|e| e.mean)
+                    .fold(f64::INFINITY, f64::min);
+                if is_flat(&estimates) && least > 0.0 {
                     fixed_parts.push((part, least));
                 }
             }

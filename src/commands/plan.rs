@@ -454,8 +454,14 @@ pub fn plan(args: PlanArgs) -> Result<i32> {
                 None => "-".into(),
             },
             e.binding_stage.clone().unwrap_or_else(|| "-".into()),
-            e.agg
-                .mean_of(labelsim::model::catalog::WORKER_UTILIZATION)
+            // The binding consumer's utilization where a consumer binds,
+            // else the workers'.
+            e.binding_stage
+                .as_deref()
+                .and_then(|b| b.strip_prefix("consumers[")?.strip_suffix(']'))
+                .filter(|c| !c.contains(','))
+                .and_then(|c| e.agg.mean_of(&format!("{c}.utilization")))
+                .or_else(|| e.agg.mean_of(labelsim::model::catalog::WORKER_UTILIZATION))
                 .map_or("-".into(), |u| {
                     if printed {
                         labelsim::human::share(u)
