@@ -373,14 +373,14 @@ catalog! {
     STAGE_UTILIZATION = D::new("<stage>.utilization", Fraction, "P5", "utilization").of("poller time");
     STAGE_ACCURACY_MACHINE = D::new("<stage>.accuracy_machine", Fraction, "P6", "machine accuracy").of("machine-labeled objects");
     // The pipeline's index.
-    INDEX_WRITES = D::new("index.writes", Count, "P7", "index writes").of("writes");
-    INDEX_BULK_REQUESTS = D::new("index.bulk_requests", Count, "P7", "index bulk requests").of("requests");
-    INDEX_COMPLETED = D::new("index.completed", Count, "P7", "index writes completed").of("writes");
-    INDEX_INDEXED_DOCUMENTS = D::new("index.indexed_documents", Count, "P7", "indexed documents").of("documents");
-    INDEX_INDEX_OVERWRITES = D::new("index.index_overwrites", Count, "P7", "index overwrites").of("writes");
-    INDEX_BUFFERED_AT_END = D::new("index.buffered_at_end", Count, "P7", "index buffered at end").of("writes");
-    INDEX_IN_FLIGHT_AT_END = D::new("index.in_flight_at_end", Count, "P7", "index in flight at end").of("writes");
-    INDEX_AWAITING_REFRESH_AT_END = D::new("index.awaiting_refresh_at_end", Count, "P7", "awaiting refresh at end").of("writes");
+    INDEX_WRITES = D::new("index.writes", Count, "P8", "index writes").of("writes");
+    INDEX_BULK_REQUESTS = D::new("index.bulk_requests", Count, "P8", "index bulk requests").of("requests");
+    INDEX_COMPLETED = D::new("index.completed", Count, "P8", "index writes completed").of("writes");
+    INDEX_INDEXED_DOCUMENTS = D::new("index.indexed_documents", Count, "P8", "indexed documents").of("documents");
+    INDEX_INDEX_OVERWRITES = D::new("index.index_overwrites", Count, "P8", "index overwrites").of("writes");
+    INDEX_BUFFERED_AT_END = D::new("index.buffered_at_end", Count, "P8", "index buffered at end").of("writes");
+    INDEX_IN_FLIGHT_AT_END = D::new("index.in_flight_at_end", Count, "P8", "index in flight at end").of("writes");
+    INDEX_AWAITING_REFRESH_AT_END = D::new("index.awaiting_refresh_at_end", Count, "P8", "awaiting refresh at end").of("writes");
     // The pipeline's totals over stages.
     SENT = D::new("sent", Count, "P1", "sent").of("messages");
     ENQUEUED = D::new("enqueued", Count, "P1", "enqueued").of("messages");
@@ -401,8 +401,8 @@ catalog! {
     AUDITED = D::new("audited", Count, "P6", "audited");
     HUMAN_LABELED = D::new("human_labeled", Count, "P6", "human labeled");
     TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages");
-    INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P7", "indexed documents").of("documents");
-    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P7", "index overwrites").of("writes");
+    INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P8", "indexed documents").of("documents");
+    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P8", "index overwrites").of("writes");
     S3_UPLOADS = D::new("s3_uploads", Count, "P8", "S3 uploads").of("uploads");
     S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P8", "S3 events pending at end").of("S3 events");
     SEARCHABLE_LATENCY_MEAN_S = D::new("searchable_latency_mean_s", Seconds, "P9", "searchable latency, mean");
