@@ -403,8 +403,8 @@ catalog! {
     TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages");
     INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P8", "indexed documents").of("documents");
     INDEX_OVERWRITES = D::new("index_overwrites", Count, "P8", "index overwrites").of("writes");
-    S3_UPLOADS = D::new("s3_uploads", Count, "P8", "S3 uploads").of("uploads");
-    S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P8", "S3 events pending at end").of("S3 events");
+    S3_UPLOADS = D::new("s3_uploads", Count, "P7", "S3 uploads").of("uploads");
+    S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P7", "S3 events pending at end").of("S3 events");
     SEARCHABLE_LATENCY_MEAN_S = D::new("searchable_latency_mean_s", Seconds, "P9", "searchable latency, mean");
     SEARCHABLE_LATENCY_P50_S = D::new("searchable_latency_p50_s", Seconds, "P9", "searchable latency, p50");
     SEARCHABLE_LATENCY_P95_S = D::new("searchable_latency_p95_s", Seconds, "P9", "searchable latency, p95");
