@@ -275,11 +275,8 @@ pipeline:
         "2",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        stdout.contains("job end: none in 2 of 2 (no labeling job)"),
-        "{stdout}"
-    );
+    // The printed summary has no job rows at all (tests/pipeline_charts.rs);
+    // the files say `none`.
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(doc["runs"][0]["job_end_state"], "none");

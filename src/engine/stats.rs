@@ -68,6 +68,9 @@ pub struct Latency {
     max_us: u64,
     exact: Vec<u64>,
     hist: Option<Histogram<u64>>,
+    /// Values of exactly 0 µs once the histogram is in use: kept apart, so
+    /// a quantile among them is 0, not the histogram's lowest value (1 µs).
+    zeros: u64,
 }
 
 impl Default for Latency {
@@ -91,6 +94,7 @@ impl Latency {
             max_us: 0,
             exact: Vec::new(),
             hist: None,
+            zeros: 0,
         }
     }
 
@@ -102,13 +106,18 @@ impl Latency {
         self.min_us = self.min_us.min(us);
         self.max_us = self.max_us.max(us);
         match &mut self.hist {
-            Some(h) => h.saturating_record(us.clamp(1, HIST_MAX_US)),
+            Some(_) if us == 0 => self.zeros += 1,
+            Some(h) => h.saturating_record(us.min(HIST_MAX_US)),
             None if self.exact.len() < EXACT_SAMPLES => self.exact.push(us),
             None => {
                 let mut h =
                     Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds");
                 for &v in self.exact.iter().chain(std::iter::once(&us)) {
-                    h.saturating_record(v.clamp(1, HIST_MAX_US));
+                    if v == 0 {
+                        self.zeros += 1;
+                    } else {
+                        h.saturating_record(v.min(HIST_MAX_US));
+                    }
                 }
                 self.exact = Vec::new();
                 self.hist = Some(h);
@@ -142,15 +151,17 @@ impl Latency {
                     .collect()
             }
             Some(h) => {
-                let mut acc = 0u64;
-                h.iter_recorded()
-                    .map(|it| {
+                let mut acc = self.zeros;
+                let zeros = (self.zeros > 0).then_some((0.0, self.zeros as f64 / n));
+                zeros
+                    .into_iter()
+                    .chain(h.iter_recorded().map(|it| {
                         acc += it.count_at_value();
                         (
                             it.value_iterated_to().min(self.max_us) as f64 / US_PER_S as f64,
                             acc as f64 / n,
                         )
-                    })
+                    }))
                     .collect()
             }
         };
@@ -177,7 +188,17 @@ impl Latency {
                 let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
                 *v.select_nth_unstable(rank - 1).1
             }
-            Some(h) => h.value_at_quantile(q).clamp(self.min_us, self.max_us),
+            Some(h) => {
+                // Nearest rank over all values: the zeros come first.
+                let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+                if rank <= self.zeros {
+                    0
+                } else {
+                    let rest = self.count - self.zeros;
+                    let q_rest = (rank - self.zeros) as f64 / rest as f64;
+                    h.value_at_quantile(q_rest).clamp(self.min_us, self.max_us)
+                }
+            }
         };
         Some(v as f64 / US_PER_S as f64)
     }
@@ -232,6 +253,25 @@ mod tests {
         // 2 for 10 µs, 4 for 30 µs: (20 + 120) / 40 = 3.5
         assert_eq!(tw.mean_until(SimTime::from_micros(40)), 3.5);
         assert_eq!(tw.max(), 4);
+    }
+
+    #[test]
+    fn zeros_past_the_exact_samples_stay_zero() {
+        // 6,000 zeros and 4,000 values of 10 s: p50 is 0, p60 is 0, p61 10 s.
+        let mut l = Latency::new();
+        for i in 0..10_000 {
+            l.record(SimDuration::from_secs(if i % 5 < 3 { 0 } else { 10 }));
+        }
+        assert_eq!(l.quantile_s(0.5), Some(0.0));
+        assert_eq!(l.quantile_s(0.6), Some(0.0));
+        let p61 = l.quantile_s(0.61).unwrap();
+        assert!((p61 - 10.0).abs() <= 0.01, "{p61}");
+        assert_eq!(l.cdf(100)[0], (0.0, 0.6));
+        let mut all_zero = Latency::new();
+        for _ in 0..10_000 {
+            all_zero.record(SimDuration::ZERO);
+        }
+        assert_eq!(all_zero.quantile_s(0.99), Some(0.0));
     }
 
     #[test]

@@ -57,6 +57,8 @@ enum Event {
         producer: u16,
         ids: MessageIds,
         produced: bool,
+        /// P8: the original's upload (the same document).
+        same_upload: bool,
     },
     /// R10: the S3 test event of producer `p`.
     S3Test(u16),
@@ -539,6 +541,7 @@ impl<'a> Simulation<'a> {
                 producer,
                 ids,
                 produced,
+                same_upload,
             } => {
                 if produced {
                     self.c.messages_produced += 1;
@@ -547,8 +550,18 @@ impl<'a> Simulation<'a> {
                 }
                 if self.cfg.producers[producer as usize].to.is_some() {
                     // R9 copies into a pipeline: an s3_event_duplicate is
-                    // the same upload announced again (P7).
-                    self.send_to_pipeline(producer as usize, ids, false, self.now);
+                    // the same upload announced again (P7). A copy of the
+                    // same document (same upload) keeps the original's
+                    // first send as its origin, `duplicates.delay` ago
+                    // (P8: latency from the object's first send); a
+                    // re-upload is a new document, first sent now.
+                    let origin = if same_upload {
+                        let delay = self.cfg.producers[producer as usize].duplicates.delay;
+                        SimTime::from_micros(self.now.as_micros().saturating_sub(delay.as_micros()))
+                    } else {
+                        self.now
+                    };
+                    self.send_to_pipeline(producer as usize, ids, false, origin);
                 } else {
                     self.deliver(producer as usize, ids, false, self.now);
                 }
@@ -930,6 +943,7 @@ impl<'a> Simulation<'a> {
                 producer,
                 ids: copy.ids,
                 produced: copy.produced,
+                same_upload: copy.same_upload,
             };
             // The copies borrow the producers: the queue is reached directly,
             // through the same phase rule as every other event.

@@ -33,6 +33,9 @@ pub(crate) struct Copy {
     /// A new production of the object (a retry or re-upload), as opposed to
     /// the same message delivered again.
     pub produced: bool,
+    /// The same upload as the original (P8: the same document, whose
+    /// latency counts from the original's first send).
+    pub same_upload: bool,
 }
 
 /// Every producer of the scenario.
@@ -275,6 +278,7 @@ impl Producers {
             copies[0] = Some(Copy {
                 ids,
                 produced: false,
+                same_upload: true,
             });
         }
         if retry {
@@ -287,6 +291,7 @@ impl Producers {
                 },
             };
             copies[1] = Some(Copy {
+                same_upload: retry_ids.upload == ids.upload,
                 ids: retry_ids,
                 produced: true,
             });
@@ -298,6 +303,7 @@ impl Producers {
                     ..ids
                 },
                 produced: false,
+                same_upload: true,
             });
         }
         if reupload {
@@ -308,6 +314,7 @@ impl Producers {
                     upload: issuer.new_upload(),
                 },
                 produced: true,
+                same_upload: false,
             });
         }
         copies.into_iter().flatten()
