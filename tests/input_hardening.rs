@@ -678,3 +678,35 @@ fn a_key_given_twice_is_named_with_its_section() {
     assert!(err.contains("job.mode: is given twice; keep one"), "{err}");
     assert_plain_words(&err);
 }
+
+// Issue 18: crashes, spins and silently changed values.
+
+#[test]
+fn a_bare_date_in_a_sql_or_iso8601_column_is_refused_not_a_panic() {
+    for format in ["sql", "iso8601"] {
+        for kind in ["trace", "counts"] {
+            let text = format!(
+                "name: t\nhorizon: 1d\nstart_at: auto\nproducers:\n  - {{name: r, kind: {kind}, csv: t.csv, column: timestamp, time_format: {format}}}\n"
+            );
+            let err = in_dir(&[("t.csv", "timestamp,count\n2026-01-05,3\n")], &text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("t.csv line 2, column `timestamp`") && err.contains(format),
+                "{kind} {format}: {err}"
+            );
+        }
+    }
+    // `validate` too: exit 2 with the message, never a panic (101).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "timestamp\n2026-01-05\n").unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1d\nstart_at: auto\nproducers:\n  - {name: r, kind: trace, csv: t.csv, time_format: sql}\n",
+    )
+    .unwrap();
+    let out = validate(&file);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+}
