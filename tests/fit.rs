@@ -370,3 +370,25 @@ fn few_values_fit_with_a_warning() {
     assert!(text(&o.stderr).contains("warning: only 3 durations"));
     assert!(Path::new(&tmp.path().join("o/fit.json")).exists());
 }
+
+#[test]
+fn durations_beyond_the_clock_are_refused_with_their_line_not_a_panic() {
+    // Issue 18: 1e-300..1e300 made statrs panic inside the gamma fit.
+    let e = fails("wide.csv", "t\n1e-300\n5\n1e300\n", &[]);
+    assert!(
+        e.contains("2 durations are outside 1us..36525d")
+            && e.contains("the first at line 2")
+            && !e.contains("panicked"),
+        "{e}"
+    );
+    let e = fails("tiny.csv", "t\n5\n0.0000004\n", &[]);
+    assert!(
+        e.contains("1 duration is outside") && e.contains("line 3"),
+        "{e}"
+    );
+    // The library refuses them too, for its own callers.
+    assert!(matches!(
+        fit_all(&[1e-300, 5.0, 1e300]),
+        Err(labelsim::fit::FitError::OutOfRange { index: 0, .. })
+    ));
+}

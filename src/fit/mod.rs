@@ -367,6 +367,12 @@ pub enum FitError {
         "duration #{index} is {value}: every duration must be a positive, finite number of seconds"
     )]
     NotPositive { index: usize, value: f64 },
+    /// Fatal: a value the scenario's clock cannot hold, below 1 µs or over
+    /// 100 years (the readers refuse these first, with the line).
+    #[error(
+        "duration #{index} is {value:e} s: durations must be from 1 µs (the clock's tick) to 100 years"
+    )]
+    OutOfRange { index: usize, value: f64 },
 }
 
 /// The empirical median of sorted values.
@@ -517,6 +523,13 @@ pub fn fit_all(values: &[f64]) -> Result<FitReport, FitError> {
         .find(|(_, v)| !(v.is_finite() && **v > 0.0))
     {
         return Err(FitError::NotPositive { index, value });
+    }
+    if let Some((index, &value)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(data::SHORTEST_S..=data::LONGEST_S).contains(*v))
+    {
+        return Err(FitError::OutOfRange { index, value });
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
