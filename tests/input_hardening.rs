@@ -710,3 +710,30 @@ fn a_bare_date_in_a_sql_or_iso8601_column_is_refused_not_a_panic() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_zero_throttle_backoff_is_refused_not_a_retry_at_the_same_instant_forever() {
+    let text = base(
+        "producers:\n  - {name: p, kind: poisson, rate: 1000/s, to: q}\npipeline:\n  queues:\n    - {name: q, type: fifo, throughput: 1/s, throttle_backoff: 0s}\n",
+    );
+    let err = load_err(&text);
+    assert!(
+        err.contains("pipeline.queues[0].throttle_backoff") && err.contains("must be positive"),
+        "{err}"
+    );
+    // `run` stops at validation (exit 2) instead of spinning.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let out = labelsim_within(
+        Duration::from_secs(20),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

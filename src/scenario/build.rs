@@ -726,6 +726,15 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
                 &q.throttle_backoff,
                 fq.throttle_backoff,
             );
+            // Issue 18: a throttled message retried at the same instant
+            // would be throttled again, forever.
+            if q.throttle_backoff.is_some() && fq.throttle_backoff.as_micros() == 0 {
+                ctx.err(
+                    format!("{f}.throttle_backoff"),
+                    "must be positive (at least 1us): a throttled message retried at the same instant is throttled again, forever (P4)",
+                );
+                fq.throttle_backoff = FifoQueue::default().throttle_backoff;
+            }
             fq.deduplication = ctx.choice(
                 &format!("{f}.deduplication"),
                 &q.deduplication,
