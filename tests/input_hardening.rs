@@ -737,3 +737,59 @@ fn a_zero_throttle_backoff_is_refused_not_a_retry_at_the_same_instant_forever() 
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// Runs the binary with stderr closed (`2>&-`) or on /dev/full.
+fn with_stderr(args: &[&str], closed: bool) -> std::process::ExitStatus {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_labelsim"));
+    cmd.args(args).stdout(Stdio::null());
+    if closed {
+        // SAFETY: only async-signal-safe `close` between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc_close(2);
+                Ok(())
+            });
+        }
+    } else {
+        cmd.stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
+    }
+    cmd.status().expect("run labelsim")
+}
+
+extern "C" {
+    #[link_name = "close"]
+    fn libc_close(fd: i32) -> i32;
+}
+
+#[test]
+fn a_closed_or_full_stderr_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: t\nhorizon: 1x\n").unwrap();
+    let warn = dir.path().join("warn.yaml");
+    // A scenario that loads with a warning (written to stderr).
+    std::fs::write(&warn, "name: t\nhorizon: 1h\nworkers:\n  - count: 1\n    service_time: {dist: constant, value: 1m}\n").unwrap();
+    for closed in [true, false] {
+        let s = with_stderr(&["validate", bad.to_str().unwrap()], closed);
+        assert_eq!(s.code(), Some(2), "closed {closed}: an error");
+        let s = with_stderr(&["validate", warn.to_str().unwrap()], closed);
+        assert_eq!(s.code(), Some(0), "closed {closed}: valid");
+        let s = with_stderr(&["run", "--no-such-flag"], closed);
+        assert_eq!(s.code(), Some(2), "closed {closed}: a usage error");
+        // Success with a warning on stderr (`only 3 durations`).
+        let few = dir.path().join("few.csv");
+        std::fs::write(&few, "10\n12\n15\n").unwrap();
+        let out = dir.path().join(format!("fit-{closed}"));
+        let s = with_stderr(
+            &["fit", few.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            closed,
+        );
+        assert_eq!(s.code(), Some(0), "closed {closed}: a warning");
+    }
+}
