@@ -712,6 +712,17 @@ fn a_bare_date_in_a_sql_or_iso8601_column_is_refused_not_a_panic() {
 }
 
 #[test]
+fn a_throughput_of_zero_is_refused_not_the_default() {
+    let err = load_err(&base(
+        "pipeline:\n  queues:\n    - {name: q, type: fifo, throughput: 0/s}\n",
+    ));
+    assert!(
+        err.contains("throughput") && err.contains("at least 1/s"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_zero_throttle_backoff_is_refused_not_a_retry_at_the_same_instant_forever() {
     let text = base(
         "producers:\n  - {name: p, kind: poisson, rate: 1000/s, to: q}\npipeline:\n  queues:\n    - {name: q, type: fifo, throughput: 1/s, throttle_backoff: 0s}\n",

@@ -713,12 +713,17 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
             if q.high_throughput == Some(true) {
                 fq.throughput_scope = ThroughputScope::PerGroup;
             }
-            if q.throughput.is_some() {
-                let per_s = ctx.rate(&format!("{f}.throughput"), &q.throughput) * 1e6;
-                if (1.0..=1e6).contains(&per_s) {
-                    fq.throughput_per_s = per_s.round() as u32;
-                } else if per_s > 0.0 {
-                    ctx.err(format!("{f}.throughput"), "must be at least 1/s (P4)");
+            if let Some(t) = &q.throughput {
+                // Issue 18: `0/s` is refused too, not the 300/s default.
+                match parse_rate(&t.0).map(|r| r * 1e6) {
+                    Ok(per_s) if (1.0..=1e6).contains(&per_s) => {
+                        fq.throughput_per_s = per_s.round() as u32;
+                    }
+                    Ok(_) => ctx.err(
+                        format!("{f}.throughput"),
+                        format!("`{}` must be at least 1/s (P4)", excerpt(&t.0)),
+                    ),
+                    Err(e) => ctx.err(format!("{f}.throughput"), e),
                 }
             }
             fq.throttle_backoff = ctx.duration(
