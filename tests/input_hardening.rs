@@ -804,3 +804,81 @@ fn a_closed_or_full_stderr_keeps_the_exit_code() {
         assert_eq!(s.code(), Some(0), "closed {closed}: a warning");
     }
 }
+
+fn with_service_time(dist: &str) -> String {
+    base(&format!(
+        "workers:\n  - count: 1\n    service_time: {dist}\n"
+    ))
+}
+
+#[test]
+fn distributions_that_make_no_sense_on_the_clock_are_refused_with_the_range() {
+    for (dist, field, says) in [
+        // Every draw 0 µs.
+        (
+            "{dist: gamma, mean: 1m, cv: 1e10}",
+            "service_time.cv",
+            "cv must be at most",
+        ),
+        // Every task infinite.
+        (
+            "{dist: lognormal, median: 1m, sigma: 1e308}",
+            "service_time.sigma",
+            "sigma must be at most",
+        ),
+        (
+            "{dist: weibull, shape: 1e-300, scale: 1m}",
+            "service_time.shape",
+            "shape must be at least",
+        ),
+        // Not rand_distr's `scale is not positive`.
+        (
+            "{dist: gamma, mean: 1m, cv: 1e-200}",
+            "service_time.cv",
+            "dist: constant",
+        ),
+    ] {
+        let err = load_err(&with_service_time(dist));
+        assert!(err.contains(field) && err.contains(says), "{dist}: {err}");
+        assert!(
+            !err.contains("not positive") && !err.contains("e307"),
+            "{dist}: {err}"
+        );
+        assert_bounded(&err);
+    }
+    // The bound given is the edge: just inside loads.
+    let err = load_err(&with_service_time(
+        "{dist: lognormal, median: 1m, sigma: 8}",
+    ));
+    assert!(err.contains("longer than 100 years"), "{err}");
+    assert!(load(
+        &with_service_time("{dist: lognormal, median: 1m, sigma: 5}"),
+        Path::new(DATA)
+    )
+    .is_ok());
+    // Many draws at 0 µs, but not most: a warning.
+    let s = load(
+        &with_service_time("{dist: gamma, mean: 1m, cv: 3}"),
+        Path::new(DATA),
+    )
+    .unwrap();
+    let w: Vec<String> = s.warnings.iter().map(|w| w.message.clone()).collect();
+    assert!(
+        w.iter()
+            .any(|m| m.contains("% of draws below half a microsecond")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn sub_microsecond_durations_are_refused_not_rounded() {
+    for (d, cut) in [("0.4us", "0us"), ("1.5us", "1us"), ("1500ns", "1us")] {
+        let err = load_err(&with_service_time(&format!(
+            "{{dist: constant, value: {d}}}"
+        )));
+        assert!(
+            err.contains("below a microsecond") && err.contains(&format!("cut to {cut}")),
+            "{d}: {err}"
+        );
+    }
+}

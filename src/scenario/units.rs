@@ -18,8 +18,9 @@ pub const MAX_RATE_PER_US: f64 = 1.0;
 
 /// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
 /// `14d`, `1d 6h`, `250ms`). A bare number is refused: units are required.
-/// So is anything longer than [`MAX_DURATION`] (100 years). A remainder
-/// below a microsecond (`1500ns`) is cut to the clock's tick.
+/// So is anything longer than [`MAX_DURATION`] (100 years), and a part
+/// below a microsecond (`1500ns`, `0.4us`), the clock's tick: cut, it would
+/// change the value silently.
 ///
 /// ```
 /// use labelsim::scenario::units::parse_duration;
@@ -69,6 +70,9 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         )
     })?;
     match u64::try_from(d.as_micros()) {
+        Ok(us) if us <= MAX_DURATION.as_micros() && d.subsec_nanos() % 1000 != 0 => Err(format!(
+            "`{q}` has a part below a microsecond, the clock's tick (it would be cut to {us}us); write whole microseconds"
+        )),
         Ok(us) if us <= MAX_DURATION.as_micros() => Ok(SimDuration::from_micros(us)),
         _ => Err(too_long(&q)),
     }
