@@ -882,3 +882,83 @@ fn sub_microsecond_durations_are_refused_not_rounded() {
         );
     }
 }
+
+fn team_scenario(dir: &Path) -> String {
+    let file = dir.join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1h\nproducers:\n  - {name: p, kind: poisson, rate: 10/h}\nworkers:\n  - name: team\n    count: 2\n    service_time: {dist: constant, value: 1m}\n",
+    )
+    .unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+#[test]
+fn one_field_varied_or_set_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = team_scenario(dir.path());
+    let out = dir.path().join("o");
+    let o = out.to_str().unwrap();
+    for (args, says) in [
+        // Two spellings of one field.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[team].count=1,2",
+                "--vary",
+                "workers[0].count=4,5",
+                "--out",
+                o,
+            ],
+            "`workers[team].count` and `workers[0].count`: one field varied twice",
+        ),
+        // The same path twice: the first list was dropped.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[0].count=1,2",
+                "--vary",
+                "workers[0].count=4,5",
+                "--out",
+                o,
+            ],
+            "`workers[0].count`: one field varied twice",
+        ),
+        // One inside the other.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[0].count=1,2",
+                "--vary",
+                "workers[team]={count: 3, service_time: {dist: constant, value: 1m}}",
+                "--out",
+                o,
+            ],
+            "one field varied twice",
+        ),
+        (
+            vec![
+                "run",
+                &s,
+                "--set",
+                "workers[team].count=1",
+                "--set",
+                "workers[0].count=4",
+                "--out",
+                o,
+            ],
+            "--set `workers[team].count` and `workers[0].count` set the same field",
+        ),
+    ] {
+        let r = labelsim_within(Duration::from_secs(30), &args, &[]);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(says), "{args:?}: {}", stderr(&r));
+        assert!(!out.exists(), "{args:?}: partial output");
+    }
+}

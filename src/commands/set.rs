@@ -67,6 +67,20 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
         }
     }
     let template = ScenarioTemplate::of(&scenario, opts)?;
+    // Issue 18: two spellings of one field (`workers[team].count`,
+    // `workers[0].count`): the later would silently win.
+    for (i, s) in settings.iter().enumerate() {
+        if let Some(t) = settings[..i]
+            .iter()
+            .find(|t| template.overlap(&t.path, &s.path))
+        {
+            return Err(anyhow!(
+                "--set `{}` and `{}` set the same field (or one inside the other); set it once",
+                t.path,
+                s.path
+            ));
+        }
+    }
     let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
         ss.iter()
             .map(|s| (s.path.clone(), s.value.clone()))

@@ -322,6 +322,31 @@ impl ScenarioTemplate {
         path.set(&mut self.doc.clone(), Value::Null)
     }
 
+    /// Whether `a` and `b` lead to the same field of this scenario, or one
+    /// lies inside the other: `workers[team].count` and `workers[0].count`
+    /// when `team` is the first group (issue 18). False if either path
+    /// leads nowhere (that is reported on its own).
+    pub fn overlap(&self, a: &ParamPath, b: &ParamPath) -> bool {
+        fn holds(v: &Value, mark: &Value) -> bool {
+            v == mark
+                || match v {
+                    Value::Sequence(items) => items.iter().any(|i| holds(i, mark)),
+                    Value::Mapping(m) => m.values().any(|i| holds(i, mark)),
+                    _ => false,
+                }
+        }
+        if self.check_path(a).is_err() || self.check_path(b).is_err() {
+            return false;
+        }
+        let mark = Value::String("\u{1}labelsim: the field of the first path".into());
+        let mut doc = self.doc.clone();
+        if a.set(&mut doc, mark.clone()).is_err() {
+            return false;
+        }
+        // `b` through `a`'s field fails; `b` at or above it overwrites it.
+        b.set(&mut doc, Value::Null).is_err() || !holds(&doc, &mark)
+    }
+
     /// The scenario with `overrides` applied, validated.
     pub fn with(&self, overrides: &[(ParamPath, Value)]) -> Result<Scenario, OverrideError> {
         let mut doc = self.doc.clone();
