@@ -962,3 +962,38 @@ fn one_field_varied_or_set_twice_is_refused() {
         assert!(!out.exists(), "{args:?}: partial output");
     }
 }
+
+#[test]
+fn worker_group_names_are_unique_as_producer_names_are() {
+    let group = |name: &str| {
+        format!("  - {{{name}count: 1, service_time: {{dist: constant, value: 1m}}}}\n")
+    };
+    let err = load_err(&base(&format!(
+        "workers:\n{}{}",
+        group("name: team, "),
+        group("name: team, ")
+    )));
+    assert!(
+        err.contains("workers[1].name") && err.contains("`team` is used by two worker groups"),
+        "{err}"
+    );
+    // Unnamed groups are `group<i>`: a group named `group0` beside an
+    // unnamed first group is the same name.
+    let err = load_err(&base(&format!(
+        "workers:\n{}{}",
+        group(""),
+        group("name: group0, ")
+    )));
+    assert!(
+        err.contains("`group0` is used by two worker groups"),
+        "{err}"
+    );
+    // Unnamed groups alone are fine, as unnamed producers are.
+    let s = load(
+        &base(&format!("workers:\n{}{}", group(""), group(""))),
+        Path::new(DATA),
+    )
+    .unwrap();
+    let names: Vec<&str> = s.sim.workers.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["group0", "group1"]);
+}

@@ -448,8 +448,18 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         );
     }
     let mut workers = Vec::new();
+    let mut group_names: HashSet<String> = HashSet::new();
     for (i, w) in spec.workers.iter().enumerate() {
-        workers.push(build_workers(w, i, ctx));
+        let built = build_workers(w, i, ctx);
+        // Issue 18: names unique, as for producers (an unnamed group is
+        // `group<i>`), so `workers[NAME]` in --set or --vary means one group.
+        if !group_names.insert(built.name.clone()) {
+            ctx.err(
+                format!("workers[{i}].name"),
+                format!("`{}` is used by two worker groups", excerpt(&built.name)),
+            );
+        }
+        workers.push(built);
     }
     let total_workers: u64 = workers
         .iter()
