@@ -997,3 +997,33 @@ fn worker_group_names_are_unique_as_producer_names_are() {
     let names: Vec<&str> = s.sim.workers.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["group0", "group1"]);
 }
+
+#[test]
+fn a_comparison_of_one_replication_says_it_has_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 2h\nproducers:\n  - {name: p, kind: poisson, rate: 60/h}\nworkers:\n  - {name: team, count: 2, service_time: {dist: exponential, mean: 2m}}\n\
+         compare:\n  - {name: a, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: b, throttle: {policy: fixed_rate, rate: 30/h}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    let o = labelsim_within(
+        Duration::from_secs(60),
+        &[
+            "compare",
+            file.to_str().unwrap(),
+            "--replications",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned() + &md;
+    assert!(!shown.contains("± 0") && !shown.contains('±'), "{shown}");
+    assert!(md.contains("no confidence interval"), "{md}");
+}
