@@ -1027,3 +1027,81 @@ fn a_comparison_of_one_replication_says_it_has_no_interval() {
     assert!(!shown.contains("± 0") && !shown.contains('±'), "{shown}");
     assert!(md.contains("no confidence interval"), "{md}");
 }
+
+#[test]
+fn messages_are_in_labelsims_words_not_its_libraries() {
+    // `1e308s`: an exponent, not the unit `e`.
+    let err = load_err("name: t\nhorizon: 1e308s\n");
+    assert!(
+        err.contains("100 years") && !err.contains("unknown unit"),
+        "{err}"
+    );
+    let err = load_err("name: t\nhorizon: 1e3s\n");
+    assert!(
+        err.contains("no exponent") && !err.contains("unknown unit"),
+        "{err}"
+    );
+    // `replications: 0` is refused with the range that is accepted.
+    let err = load_err("name: t\nhorizon: 1d\nreplications: -1\n");
+    assert!(err.contains("from 1 to 4294967295"), "{err}");
+    // An alias bomb small enough for the expansion check: the parser's
+    // `repetition limit exceeded`, in our words.
+    let ten = |x: &str| [x; 10].join(", ");
+    let text = format!(
+        "name: bomb\nhorizon: 1d\nsweep:\n  a: &a [{}]\n  b: &b [{}]\n  c: &c [{}]\n  d: &d [{}]\n  e: [{}]\n",
+        ten("1"),
+        ten("*a"),
+        ten("*b"),
+        ten("*c"),
+        ten("*d")
+    );
+    let err = load_err(&text);
+    assert!(
+        err.contains("aliases") && !err.contains("repetition limit"),
+        "{err}"
+    );
+    // A --set value of 10,000 characters is not echoed whole.
+    let dir = tempfile::tempdir().unwrap();
+    let s = team_scenario(dir.path());
+    let long = format!("workers[team].service_time={}", "x".repeat(10_000));
+    let o = labelsim_within(
+        Duration::from_secs(30),
+        &[
+            "run",
+            &s,
+            "--set",
+            &long,
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(&"x".repeat(200)), "{}", stderr(&o));
+    assert_bounded(&stderr(&o));
+    // A misspelt list key is named as such, with the key meant.
+    let file = dir.path().join("p.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1h\nproducers:\n  - {name: p, kind: poisson, rate: 10/h, to: incoming}\npipeline:\n  queues: [{name: incoming}]\n",
+    )
+    .unwrap();
+    let o = labelsim_within(
+        Duration::from_secs(30),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "pipeline.queue[incoming].retention=1d",
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown key `queue`, did you mean `queues`?"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -139,6 +139,24 @@ impl ParamPath {
                         map.insert(key, value);
                         return Ok(());
                     }
+                    // Issue 18: `[item]` of a key the scenario lacks is a
+                    // misspelt key (`pipeline.queue[incoming]`), not a
+                    // missing list.
+                    let indexed = matches!(self.segs[i + 1], PathSeg::Index(_) | PathSeg::Name(_));
+                    if indexed && !map.contains_key(&key) {
+                        let near = map
+                            .keys()
+                            .filter_map(Value::as_str)
+                            .map(|n| (super::schema::edit_distance(n, k), n))
+                            .filter(|(d, _)| *d <= 2)
+                            .min()
+                            .map(|(_, n)| n.to_string());
+                        return Err(PathError::UnknownKey {
+                            path: path(),
+                            key: k.clone(),
+                            near,
+                        });
+                    }
                     map.entry(key).or_insert(Value::Null)
                 }
                 PathSeg::Index(n) => {
@@ -221,6 +239,13 @@ pub enum PathError {
         name: String,
         names: Vec<String>,
     },
+    /// `key[item]` where the scenario has no `key` there: the nearest key
+    /// it has, if one is close.
+    UnknownKey {
+        path: String,
+        key: String,
+        near: Option<String>,
+    },
     /// The scenario's document cannot be read, or a variant written, as
     /// YAML: the YAML library's message.
     Yaml(String),
@@ -257,6 +282,13 @@ impl fmt::Display for PathError {
                 "`{path}`: no item named `{name}` (names: {})",
                 names.join(", ")
             ),
+            PathError::UnknownKey { path, key, near } => {
+                write!(f, "`{path}`: unknown key `{key}`")?;
+                match near {
+                    Some(n) => write!(f, ", did you mean `{n}`?"),
+                    None => write!(f, " (the scenario has no such list here)"),
+                }
+            }
             PathError::Yaml(m) => f.write_str(m),
         }
     }

@@ -47,6 +47,20 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     if t.starts_with('-') {
         return Err(format!("`{q}` is negative; durations must be non-negative"));
     }
+    // Issue 18: `1e308s` is a number with an exponent, not the unit `e`.
+    if let Some(number) = t
+        .strip_suffix(|c: char| c.is_ascii_alphabetic())
+        .and_then(|n| {
+            let n = n.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim();
+            n.parse::<f64>().ok().filter(|_| n.contains(['e', 'E']))
+        })
+    {
+        return Err(if number.abs() > MAX_DURATION.as_secs_f64() {
+            too_long(&q)
+        } else {
+            format!("`{q}`: a duration takes no exponent (`e`); write the number out, e.g. `90s`, `15m`, `1d 6h`")
+        });
+    }
     // humantime also reads months (`M`) and years (`y`), whose length is
     // ambiguous: `initializing: 5M` would be five months. Only these units.
     // (Only where there is a number: `forever` is simply not a duration.)
