@@ -13,6 +13,13 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::out_write(format_args!($($arg)*)) };
 }
 
+/// `eprintln!` for the whole binary (it shadows std's, which panics, exit
+/// 101, when stderr is closed or full): a message that cannot be written is
+/// dropped, and the exit code stays the command's own (issue 18).
+macro_rules! eprintln {
+    ($($arg:tt)*) => { $crate::err_write(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod cli;
 mod commands;
 mod signals;
@@ -31,8 +38,29 @@ fn out_write(args: std::fmt::Arguments<'_>) {
     }
 }
 
+fn err_write(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_fmt(args).and_then(|()| stderr.flush());
+}
+
+/// Rayon's global pool, which runs the work when a command's own pool
+/// cannot be started (`runner::in_pool`), built now with one thread: left
+/// to rayon, a failure to start it is a panic at first use. If not even
+/// one thread can be started, nothing can run: exit 2.
+fn init_global_pool() {
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+    {
+        eprintln!("Error: cannot start a worker thread: {e}");
+        std::process::exit(2);
+    }
+}
+
 fn main() {
     let cli = cli::Cli::parse();
+    init_global_pool();
     match commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) if e.is::<signals::Interrupted>() => {

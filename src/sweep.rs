@@ -44,7 +44,7 @@ pub enum SweepError {
     NoStep(String),
     /// No parameter at all.
     NothingToVary,
-    /// The same path varied twice.
+    /// The same field varied twice: its path, or both paths (`a` and `b`).
     VaryTwice(String),
     /// A Latin-hypercube design of no samples.
     ZeroSamples,
@@ -84,7 +84,10 @@ impl fmt::Display for SweepError {
             SweepError::NothingToVary => {
                 f.write_str("nothing to vary: give at least one parameter and its values")
             }
-            SweepError::VaryTwice(p) => write!(f, "`{p}` is varied twice"),
+            SweepError::VaryTwice(p) => write!(
+                f,
+                "`{p}`: one field varied twice (or one inside the other); vary each field once"
+            ),
             SweepError::ZeroSamples => {
                 f.write_str("a Latin-hypercube design needs at least 1 sample")
             }
@@ -374,6 +377,13 @@ pub fn point_configs(
         template
             .check_path(p)
             .map_err(|e| SweepError::PathLeadsNowhere(e.to_string()))?;
+    }
+    // Issue 18: two spellings of one field would label points with values
+    // never used (the later path wins).
+    for (i, a) in design.params.iter().enumerate() {
+        if let Some(b) = design.params[..i].iter().find(|b| template.overlap(b, a)) {
+            return Err(SweepError::VaryTwice(format!("{b}` and `{a}")));
+        }
     }
     design
         .points

@@ -370,3 +370,69 @@ fn few_values_fit_with_a_warning() {
     assert!(text(&o.stderr).contains("warning: only 3 durations"));
     assert!(Path::new(&tmp.path().join("o/fit.json")).exists());
 }
+
+#[test]
+fn durations_beyond_the_clock_are_refused_with_their_line_not_a_panic() {
+    // Issue 18: 1e-300..1e300 made statrs panic inside the gamma fit.
+    let e = fails("wide.csv", "t\n1e-300\n5\n1e300\n", &[]);
+    assert!(
+        e.contains("2 durations are outside 1us..36525d")
+            && e.contains("the first at line 2")
+            && !e.contains("panicked"),
+        "{e}"
+    );
+    let e = fails("tiny.csv", "t\n5\n0.0000004\n", &[]);
+    assert!(
+        e.contains("1 duration is outside") && e.contains("line 3"),
+        "{e}"
+    );
+    // The library refuses them too, for its own callers.
+    assert!(matches!(
+        fit_all(&[1e-300, 5.0, 1e300]),
+        Err(labelsim::fit::FitError::OutOfRange { index: 0, .. })
+    ));
+}
+
+#[test]
+fn every_fit_of_data_at_the_edges_of_the_clock_validates_or_is_not_fitted() {
+    // Issue 18: 1 µs .. 100 years, and a handful of microseconds: every
+    // snippet printed must load; the rest are `not_fitted`, with why.
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, content) in [
+        ("edges.csv", "t\n0.000001\n3155760000\n60\n"),
+        ("micro.csv", "t\n0.0000012\n0.0000014\n0.0000013\n"),
+        ("huge.csv", "t\n3155000000\n3155760000\n3150000000\n"),
+    ] {
+        let f = tmp.path().join(name);
+        std::fs::write(&f, content).unwrap();
+        let out = tmp.path().join(format!("out-{name}"));
+        let o = labelsim(&[
+            "fit",
+            f.to_str().unwrap(),
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = text(&o.stderr);
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        if name == "micro.csv" {
+            // Once written, 1.2..1.4 µs would be `min: 1us, max: 1us`.
+            assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+            assert!(
+                err.contains("no distribution fits") && err.contains("too coarse"),
+                "{name}: {err}"
+            );
+            continue;
+        }
+        assert!(o.status.success(), "{name}: {err}");
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for f in doc["fits"].as_array().unwrap() {
+            let snippet = f["service_time"].as_str().unwrap();
+            assert!(
+                !snippet.contains(": ,") && !snippet.contains(": }"),
+                "{snippet}"
+            );
+            validate_worker(&format!("    service_time: {snippet}\n"));
+        }
+    }
+}

@@ -678,3 +678,430 @@ fn a_key_given_twice_is_named_with_its_section() {
     assert!(err.contains("job.mode: is given twice; keep one"), "{err}");
     assert_plain_words(&err);
 }
+
+// Issue 18: crashes, spins and silently changed values.
+
+#[test]
+fn a_bare_date_in_a_sql_or_iso8601_column_is_refused_not_a_panic() {
+    for format in ["sql", "iso8601"] {
+        for kind in ["trace", "counts"] {
+            let text = format!(
+                "name: t\nhorizon: 1d\nstart_at: auto\nproducers:\n  - {{name: r, kind: {kind}, csv: t.csv, column: timestamp, time_format: {format}}}\n"
+            );
+            let err = in_dir(&[("t.csv", "timestamp,count\n2026-01-05,3\n")], &text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("t.csv line 2, column `timestamp`") && err.contains(format),
+                "{kind} {format}: {err}"
+            );
+        }
+    }
+    // `validate` too: exit 2 with the message, never a panic (101).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "timestamp\n2026-01-05\n").unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1d\nstart_at: auto\nproducers:\n  - {name: r, kind: trace, csv: t.csv, time_format: sql}\n",
+    )
+    .unwrap();
+    let out = validate(&file);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_throughput_of_zero_is_refused_not_the_default() {
+    let err = load_err(&base(
+        "pipeline:\n  queues:\n    - {name: q, type: fifo, throughput: 0/s}\n",
+    ));
+    assert!(
+        err.contains("throughput") && err.contains("at least 1/s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_zero_throttle_backoff_is_refused_not_a_retry_at_the_same_instant_forever() {
+    let text = base(
+        "producers:\n  - {name: p, kind: poisson, rate: 1000/s, to: q}\npipeline:\n  queues:\n    - {name: q, type: fifo, throughput: 1/s, throttle_backoff: 0s}\n",
+    );
+    let err = load_err(&text);
+    assert!(
+        err.contains("pipeline.queues[0].throttle_backoff") && err.contains("must be positive"),
+        "{err}"
+    );
+    // `run` stops at validation (exit 2) instead of spinning.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let out = labelsim_within(
+        Duration::from_secs(20),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// Runs the binary with stderr closed (`2>&-`) or on /dev/full.
+fn with_stderr(args: &[&str], closed: bool) -> std::process::ExitStatus {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_labelsim"));
+    cmd.args(args).stdout(Stdio::null());
+    if closed {
+        // SAFETY: only async-signal-safe `close` between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc_close(2);
+                Ok(())
+            });
+        }
+    } else {
+        cmd.stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
+    }
+    cmd.status().expect("run labelsim")
+}
+
+extern "C" {
+    #[link_name = "close"]
+    fn libc_close(fd: i32) -> i32;
+}
+
+#[test]
+fn a_closed_or_full_stderr_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: t\nhorizon: 1x\n").unwrap();
+    let warn = dir.path().join("warn.yaml");
+    // A scenario that loads with a warning (written to stderr).
+    std::fs::write(&warn, "name: t\nhorizon: 1h\nworkers:\n  - count: 1\n    service_time: {dist: constant, value: 1m}\n").unwrap();
+    for closed in [true, false] {
+        let s = with_stderr(&["validate", bad.to_str().unwrap()], closed);
+        assert_eq!(s.code(), Some(2), "closed {closed}: an error");
+        let s = with_stderr(&["validate", warn.to_str().unwrap()], closed);
+        assert_eq!(s.code(), Some(0), "closed {closed}: valid");
+        let s = with_stderr(&["run", "--no-such-flag"], closed);
+        assert_eq!(s.code(), Some(2), "closed {closed}: a usage error");
+        // Success with a warning on stderr (`only 3 durations`).
+        let few = dir.path().join("few.csv");
+        std::fs::write(&few, "10\n12\n15\n").unwrap();
+        let out = dir.path().join(format!("fit-{closed}"));
+        let s = with_stderr(
+            &["fit", few.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            closed,
+        );
+        assert_eq!(s.code(), Some(0), "closed {closed}: a warning");
+    }
+}
+
+fn with_service_time(dist: &str) -> String {
+    base(&format!(
+        "workers:\n  - count: 1\n    service_time: {dist}\n"
+    ))
+}
+
+#[test]
+fn distributions_that_make_no_sense_on_the_clock_are_refused_with_the_range() {
+    for (dist, field, says) in [
+        // Every draw 0 µs.
+        (
+            "{dist: gamma, mean: 1m, cv: 1e10}",
+            "service_time.cv",
+            "cv must be at most",
+        ),
+        // Every task infinite.
+        (
+            "{dist: lognormal, median: 1m, sigma: 1e308}",
+            "service_time.sigma",
+            "sigma must be at most",
+        ),
+        (
+            "{dist: weibull, shape: 1e-300, scale: 1m}",
+            "service_time.shape",
+            "shape must be at least",
+        ),
+        // Not rand_distr's `scale is not positive`.
+        (
+            "{dist: gamma, mean: 1m, cv: 1e-200}",
+            "service_time.cv",
+            "dist: constant",
+        ),
+    ] {
+        let err = load_err(&with_service_time(dist));
+        assert!(err.contains(field) && err.contains(says), "{dist}: {err}");
+        assert!(
+            !err.contains("not positive") && !err.contains("e307"),
+            "{dist}: {err}"
+        );
+        assert_bounded(&err);
+    }
+    // The bound given is the edge: just inside loads.
+    let err = load_err(&with_service_time(
+        "{dist: lognormal, median: 1m, sigma: 8}",
+    ));
+    assert!(err.contains("longer than 100 years"), "{err}");
+    assert!(load(
+        &with_service_time("{dist: lognormal, median: 1m, sigma: 5}"),
+        Path::new(DATA)
+    )
+    .is_ok());
+    // Many draws at 0 µs, but not most: a warning.
+    let s = load(
+        &with_service_time("{dist: gamma, mean: 1m, cv: 3}"),
+        Path::new(DATA),
+    )
+    .unwrap();
+    let w: Vec<String> = s.warnings.iter().map(|w| w.message.clone()).collect();
+    assert!(
+        w.iter()
+            .any(|m| m.contains("% of draws below half a microsecond")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn sub_microsecond_durations_are_refused_not_rounded() {
+    for (d, cut) in [("0.4us", "0us"), ("1.5us", "1us"), ("1500ns", "1us")] {
+        let err = load_err(&with_service_time(&format!(
+            "{{dist: constant, value: {d}}}"
+        )));
+        assert!(
+            err.contains("below a microsecond") && err.contains(&format!("cut to {cut}")),
+            "{d}: {err}"
+        );
+    }
+}
+
+fn team_scenario(dir: &Path) -> String {
+    let file = dir.join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1h\nproducers:\n  - {name: p, kind: poisson, rate: 10/h}\nworkers:\n  - name: team\n    count: 2\n    service_time: {dist: constant, value: 1m}\n",
+    )
+    .unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+#[test]
+fn one_field_varied_or_set_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = team_scenario(dir.path());
+    let out = dir.path().join("o");
+    let o = out.to_str().unwrap();
+    for (args, says) in [
+        // Two spellings of one field.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[team].count=1,2",
+                "--vary",
+                "workers[0].count=4,5",
+                "--out",
+                o,
+            ],
+            "`workers[team].count` and `workers[0].count`: one field varied twice",
+        ),
+        // The same path twice: the first list was dropped.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[0].count=1,2",
+                "--vary",
+                "workers[0].count=4,5",
+                "--out",
+                o,
+            ],
+            "`workers[0].count`: one field varied twice",
+        ),
+        // One inside the other.
+        (
+            vec![
+                "sweep",
+                &s,
+                "--vary",
+                "workers[0].count=1,2",
+                "--vary",
+                "workers[team]={count: 3, service_time: {dist: constant, value: 1m}}",
+                "--out",
+                o,
+            ],
+            "one field varied twice",
+        ),
+        (
+            vec![
+                "run",
+                &s,
+                "--set",
+                "workers[team].count=1",
+                "--set",
+                "workers[0].count=4",
+                "--out",
+                o,
+            ],
+            "--set `workers[team].count` and `workers[0].count` set the same field",
+        ),
+    ] {
+        let r = labelsim_within(Duration::from_secs(30), &args, &[]);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(says), "{args:?}: {}", stderr(&r));
+        assert!(!out.exists(), "{args:?}: partial output");
+    }
+}
+
+#[test]
+fn worker_group_names_are_unique_as_producer_names_are() {
+    let group = |name: &str| {
+        format!("  - {{{name}count: 1, service_time: {{dist: constant, value: 1m}}}}\n")
+    };
+    let err = load_err(&base(&format!(
+        "workers:\n{}{}",
+        group("name: team, "),
+        group("name: team, ")
+    )));
+    assert!(
+        err.contains("workers[1].name") && err.contains("`team` is used by two worker groups"),
+        "{err}"
+    );
+    // Unnamed groups are `group<i>`: a group named `group0` beside an
+    // unnamed first group is the same name.
+    let err = load_err(&base(&format!(
+        "workers:\n{}{}",
+        group(""),
+        group("name: group0, ")
+    )));
+    assert!(
+        err.contains("`group0` is used by two worker groups"),
+        "{err}"
+    );
+    // Unnamed groups alone are fine, as unnamed producers are.
+    let s = load(
+        &base(&format!("workers:\n{}{}", group(""), group(""))),
+        Path::new(DATA),
+    )
+    .unwrap();
+    let names: Vec<&str> = s.sim.workers.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["group0", "group1"]);
+}
+
+#[test]
+fn a_comparison_of_one_replication_says_it_has_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 2h\nproducers:\n  - {name: p, kind: poisson, rate: 60/h}\nworkers:\n  - {name: team, count: 2, service_time: {dist: exponential, mean: 2m}}\n\
+         compare:\n  - {name: a, throttle: {policy: fixed_rate, rate: 200/h}}\n  - {name: b, throttle: {policy: fixed_rate, rate: 30/h}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    let o = labelsim_within(
+        Duration::from_secs(60),
+        &[
+            "compare",
+            file.to_str().unwrap(),
+            "--replications",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned() + &md;
+    assert!(!shown.contains("± 0") && !shown.contains('±'), "{shown}");
+    assert!(md.contains("no confidence interval"), "{md}");
+}
+
+#[test]
+fn messages_are_in_labelsims_words_not_its_libraries() {
+    // `1e308s`: an exponent, not the unit `e`.
+    let err = load_err("name: t\nhorizon: 1e308s\n");
+    assert!(
+        err.contains("100 years") && !err.contains("unknown unit"),
+        "{err}"
+    );
+    let err = load_err("name: t\nhorizon: 1e3s\n");
+    assert!(
+        err.contains("no exponent") && !err.contains("unknown unit"),
+        "{err}"
+    );
+    // `replications: 0` is refused with the range that is accepted.
+    let err = load_err("name: t\nhorizon: 1d\nreplications: -1\n");
+    assert!(err.contains("from 1 to 4294967295"), "{err}");
+    // An alias bomb small enough for the expansion check: the parser's
+    // `repetition limit exceeded`, in our words.
+    let ten = |x: &str| [x; 10].join(", ");
+    let text = format!(
+        "name: bomb\nhorizon: 1d\nsweep:\n  a: &a [{}]\n  b: &b [{}]\n  c: &c [{}]\n  d: &d [{}]\n  e: [{}]\n",
+        ten("1"),
+        ten("*a"),
+        ten("*b"),
+        ten("*c"),
+        ten("*d")
+    );
+    let err = load_err(&text);
+    assert!(
+        err.contains("aliases") && !err.contains("repetition limit"),
+        "{err}"
+    );
+    // A --set value of 10,000 characters is not echoed whole.
+    let dir = tempfile::tempdir().unwrap();
+    let s = team_scenario(dir.path());
+    let long = format!("workers[team].service_time={}", "x".repeat(10_000));
+    let o = labelsim_within(
+        Duration::from_secs(30),
+        &[
+            "run",
+            &s,
+            "--set",
+            &long,
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(&"x".repeat(200)), "{}", stderr(&o));
+    assert_bounded(&stderr(&o));
+    // A misspelt list key is named as such, with the key meant.
+    let file = dir.path().join("p.yaml");
+    std::fs::write(
+        &file,
+        "name: t\nhorizon: 1h\nproducers:\n  - {name: p, kind: poisson, rate: 10/h, to: incoming}\npipeline:\n  queues: [{name: incoming}]\n",
+    )
+    .unwrap();
+    let o = labelsim_within(
+        Duration::from_secs(30),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "pipeline.queue[incoming].retention=1d",
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown key `queue`, did you mean `queues`?"),
+        "{}",
+        stderr(&o)
+    );
+}

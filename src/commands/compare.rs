@@ -56,8 +56,12 @@ fn contenders(args: &CompareArgs) -> Result<(labelsim::scenario::Scenario, Conte
     Ok((scenario, c))
 }
 
-/// `mean ± half-width`, in the metric's units.
-fn estimate_cell(e: &Interval, q: Quantity) -> String {
+/// `mean ± half-width`, in the metric's units; the mean alone when there is
+/// no interval (one replication: issue 18, not `± 0`).
+fn estimate_cell(e: &Interval, q: Quantity, single: bool) -> String {
+    if single {
+        return q.format(e.mean);
+    }
     format!("{} ± {}", q.format(e.mean), q.format(e.half_width()))
 }
 
@@ -105,7 +109,7 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     pb.finish_and_clear();
     let table = compare::compare(&runs, &metrics);
     let csv_bytes = compare::compare_csv(&contenders, &runs);
-    let tables = tables(&contenders, &metrics, &table);
+    let tables = tables(&contenders, &metrics, &table, replications);
     let md = markdown(&scenario, &contenders, replications, &tables)?;
 
     out.put("compare.csv", &csv_bytes)?;
@@ -245,7 +249,9 @@ fn tables(
     contenders: &Contenders,
     metrics: &[TableMetric],
     table: &compare::Comparison,
+    replications: u32,
 ) -> Vec<Table> {
+    let single = replications == 1;
     let what = contenders.side.as_str();
     let names = &contenders.names;
     let mut headers = vec![what.to_string()];
@@ -264,7 +270,7 @@ fn tables(
                     metrics
                         .iter()
                         .zip(row)
-                        .map(|(m, e)| estimate_cell(e, m.quantity)),
+                        .map(|(m, e)| estimate_cell(e, m.quantity, single)),
                 );
                 cells
             })
@@ -274,7 +280,11 @@ fn tables(
     if names.len() > 1 {
         out.push(Table {
             title: format!("Paired differences against `{}`", names[0]),
-            note: Some(format!("Each cell: mean of ({what} − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.", names[0])),
+            note: Some(if single {
+                format!("Each cell: ({what} − {}) in the one replication; no interval with one replication.", names[0])
+            } else {
+                format!("Each cell: mean of ({what} − {}) over replications, its 95% CI, and in brackets the CI half-width an unpaired comparison would have (independent runs): the variance reduction common random numbers buy.", names[0])
+            }),
             headers,
             rows: table
                 .differences
@@ -284,6 +294,9 @@ fn tables(
                     let mut cells = vec![name.clone()];
                     cells.extend(metrics.iter().zip(diffs).map(|(m, d)| {
                         let (e, q) = (&d.difference, m.quantity);
+                        if single {
+                            return q.format(e.mean);
+                        }
                         format!(
                             "{} [{}, {}] (unpaired ±{})",
                             q.format(e.mean),
@@ -334,9 +347,14 @@ fn markdown(
     };
     let mut md = String::new();
     writeln!(md, "# labelsim compare: `{}`\n", scenario.name)?;
+    let intervals = if replications == 1 {
+        "One replication: each cell is its value, with no confidence interval (an interval needs at least 2 replications; add --replications)"
+    } else {
+        "Mean ± half-width of the 95% CI over replications"
+    };
     writeln!(
         md,
-        "{} {} x {} replications, seed {}, {horizon}. Mean ± half-width of the 95% CI over replications; every {what}'s replication r uses the same random numbers.\n",
+        "{} {} x {} replications, seed {}, {horizon}. {intervals}; every {what}'s replication r uses the same random numbers.\n",
         names.len(),
         contenders.side.plural(),
         replications,

@@ -6,6 +6,7 @@
 //! simulations takes it (through [`crate::commands::common::load_for`]).
 
 use anyhow::{anyhow, bail, Result};
+use labelsim::scenario::input::{excerpt, excerpt_n};
 use labelsim::scenario::paths::{OverrideError, ParamPath, ScenarioTemplate};
 use labelsim::scenario::yaml::Value;
 use labelsim::scenario::{LoadOptions, Problem, Scenario};
@@ -24,7 +25,7 @@ impl Setting {
     /// `{dist: constant, value: 1m}`), and taken as text if it is not YAML.
     pub fn parse(arg: &str) -> Result<Setting> {
         let (path, value) = arg.split_once('=').ok_or_else(|| {
-            anyhow!("--set `{arg}`: write PATH=VALUE, e.g. `workers[team].count=9` or `job.max_concurrent_task_count=50`")
+            anyhow!("--set `{}`: write PATH=VALUE, e.g. `workers[team].count=9` or `job.max_concurrent_task_count=50`", excerpt(arg))
         })?;
         let path = ParamPath::parse(path).map_err(|e| anyhow!("--set: {e}"))?;
         let text = value.trim();
@@ -45,6 +46,12 @@ impl Setting {
     fn text(&self) -> String {
         let one_line: Vec<&str> = self.given.split_whitespace().collect();
         format!("{}={}", self.path, one_line.join(" "))
+    }
+
+    /// [`Setting::text`] for a message: a long value cut with an ellipsis
+    /// (issue 18: a value of 10,000 characters was echoed whole).
+    fn shown(&self) -> String {
+        excerpt_n(&self.text(), 120)
     }
 }
 
@@ -67,6 +74,20 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
         }
     }
     let template = ScenarioTemplate::of(&scenario, opts)?;
+    // Issue 18: two spellings of one field (`workers[team].count`,
+    // `workers[0].count`): the later would silently win.
+    for (i, s) in settings.iter().enumerate() {
+        if let Some(t) = settings[..i]
+            .iter()
+            .find(|t| template.overlap(&t.path, &s.path))
+        {
+            return Err(anyhow!(
+                "--set `{}` and `{}` set the same field (or one inside the other); set it once",
+                t.path,
+                s.path
+            ));
+        }
+    }
     let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
         ss.iter()
             .map(|s| (s.path.clone(), s.value.clone()))
@@ -89,7 +110,7 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
                 all.clone()
             };
             let blamed = if alone.is_empty() { &all } else { &alone };
-            let names: Vec<String> = blamed.iter().map(|s| format!("`{}`", s.text())).collect();
+            let names: Vec<String> = blamed.iter().map(|s| format!("`{}`", s.shown())).collect();
             return Err(anyhow!(
                 "--set {}: the scenario {} is then invalid: {e}",
                 names.join(" "),

@@ -225,13 +225,16 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .or(section.replications)
         .unwrap_or(scenario.replications)
         .max(1);
-    // CLI --vary replaces the scenario's entry for the same path.
+    // CLI --vary replaces the scenario's entry for the same path; the same
+    // path twice on the command line is refused (by `design`).
+    let cli: Vec<_> = args
+        .vary
+        .iter()
+        .map(|v| sweep::parse_vary(v).map_err(cli_error))
+        .collect::<Result<_>>()?;
     let mut varies = section.vary;
-    for v in &args.vary {
-        let (p, t) = sweep::parse_vary(v).map_err(cli_error)?;
-        varies.retain(|(q, _)| *q != p);
-        varies.push((p, t));
-    }
+    varies.retain(|(q, _)| !cli.iter().any(|(p, _)| p == q));
+    varies.extend(cli);
     let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
         .map_err(cli_error)?;
     let shard = args

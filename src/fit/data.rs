@@ -28,7 +28,7 @@
 use crate::scenario::input::{
     excerpt, excerpt_n, line_of, looks_like_names, looks_like_value, read_limited, MAX_CSV_BYTES,
 };
-use crate::scenario::units::{parse_duration, parse_instant};
+use crate::scenario::units::{parse_duration, parse_instant, MAX_DURATION};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -119,6 +119,16 @@ pub enum DataError {
         file: String,
         count: usize,
         first: String,
+    },
+    /// Fatal: durations the scenario's clock cannot hold (below its tick of
+    /// 1 µs, or over 100 years): a fit to them could not be written as a
+    /// `service_time`, and their spread overflows the fitting (issue 18).
+    #[error("{file}: {count} duration{} outside 1us..36525d, the range labelsim's clock holds from its tick to 100 years (the first at {first}, {value}); are the values in another unit? — remove or fix those rows", if *.count == 1 { " is" } else { "s are" })]
+    OutOfRange {
+        file: String,
+        count: usize,
+        first: String,
+        value: String,
     },
     #[error("{file} is not valid JSON (line {line}, column {col}): {why}")]
     Json {
@@ -329,18 +339,13 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
                 value: excerpt(&c),
             });
         }
-        if x <= 0.0 {
-            bad.note(|| format!("line {}", r.0));
+        if bad.check(x, || format!("line {}", r.0)) {
             continue;
         }
         seconds.push(x);
     }
-    if let Some(first) = bad.first {
-        return Err(DataError::NotPositive {
-            file,
-            count: bad.count,
-            first,
-        });
+    if let Some(e) = bad.error(&file) {
+        return Err(e);
     }
     if seconds.is_empty() {
         return Err(DataError::Empty { file });
@@ -355,19 +360,56 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
     })
 }
 
-/// Durations that were zero or negative: how many, and where the first was.
+/// Durations that were zero or negative, and those outside the clock's
+/// range: how many, and where the first was.
 #[derive(Default)]
 struct BadDurations {
     count: usize,
     first: Option<String>,
+    out_of_range: usize,
+    first_out_of_range: Option<(String, f64)>,
 }
 
+/// The shortest and longest durations `fit` reads [s]: the clock's tick,
+/// and the longest time a scenario accepts.
+pub const SHORTEST_S: f64 = 1e-6;
+pub const LONGEST_S: f64 = MAX_DURATION.as_micros() as f64 / 1e6;
+
 impl BadDurations {
-    fn note(&mut self, at: impl FnOnce() -> String) {
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some(at());
+    /// Notes `x` [s] if it is not positive or out of range; true if so.
+    fn check(&mut self, x: f64, at: impl FnOnce() -> String) -> bool {
+        if x <= 0.0 {
+            self.count += 1;
+            if self.first.is_none() {
+                self.first = Some(at());
+            }
+        } else if !(SHORTEST_S..=LONGEST_S).contains(&x) {
+            self.out_of_range += 1;
+            if self.first_out_of_range.is_none() {
+                self.first_out_of_range = Some((at(), x));
+            }
+        } else {
+            return false;
         }
+        true
+    }
+
+    /// The error for what was noted, if anything: non-positive first.
+    fn error(self, file: &str) -> Option<DataError> {
+        if let Some(first) = self.first {
+            return Some(DataError::NotPositive {
+                file: file.to_string(),
+                count: self.count,
+                first,
+            });
+        }
+        self.first_out_of_range
+            .map(|(first, x)| DataError::OutOfRange {
+                file: file.to_string(),
+                count: self.out_of_range,
+                first,
+                value: format!("{x:e} s"),
+            })
     }
 }
 
@@ -425,12 +467,8 @@ fn read_responses(
 }
 
 fn finish_responses(d: Durations, bad: BadDurations) -> Result<Durations, DataError> {
-    if let Some(first) = bad.first {
-        return Err(DataError::NotPositive {
-            file: d.origin,
-            count: bad.count,
-            first,
-        });
+    if let Some(e) = bad.error(&d.origin) {
+        return Err(e);
     }
     if d.seconds.is_empty() {
         return Err(DataError::Empty { file: d.origin });
@@ -533,8 +571,7 @@ fn read_response_file(
                 value: format!("{x}"),
             });
         }
-        if x <= 0.0 {
-            bad.note(at);
+        if bad.check(x, at) {
             continue;
         }
         d.seconds.push(x);

@@ -225,6 +225,34 @@ impl Dist {
         }
     }
 
+    /// The times among the parameters, by their scenario keys [s].
+    fn times(&self) -> Vec<(&'static str, f64)> {
+        match *self {
+            Dist::Exponential { mean_s } | Dist::Gamma { mean_s, .. } => vec![("mean", mean_s)],
+            Dist::Lognormal { median_s, .. } => vec![("median", median_s)],
+            Dist::Weibull { scale_s, .. } => vec![("scale", scale_s)],
+            Dist::Uniform { min_s, max_s } => vec![("min", min_s), ("max", max_s)],
+            Dist::Constant { value_s } => vec![("value", value_s)],
+        }
+    }
+
+    /// Why [`Dist::yaml`] would not say what was fitted: a time that the
+    /// scenario's microsecond clock moves by more than 1% when it is
+    /// written (issue 18: `{dist: uniform, min: 1us, max: 1us}` for data of
+    /// 1.2 to 1.4 µs). None if every time is written faithfully.
+    pub fn rounding_problem(&self) -> Option<String> {
+        self.times().into_iter().find_map(|(key, s)| {
+            let written = yaml_duration(s);
+            let back = crate::scenario::units::parse_duration(&written).ok()?;
+            ((back.as_secs_f64() - s).abs() > 0.01 * s).then(|| {
+                format!(
+                    "its {key} ({} s) would be written `{written}`: the clock's tick of 1 µs is too coarse for these durations",
+                    sig4(s)
+                )
+            })
+        })
+    }
+
     /// The parameters in words, with human units: `median 4.9 min, sigma
     /// 0.612`.
     pub fn describe(&self) -> String {
@@ -243,14 +271,42 @@ impl Dist {
     }
 }
 
+/// Loads `service_time: {snippet}` in a one-group scenario: Ok if a
+/// scenario accepts it, else the first problem in the loader's words.
+fn check_snippet(snippet: &str) -> Result<(), String> {
+    use crate::scenario::{LoadOptions, Scenario};
+    let text =
+        format!("name: fit\nhorizon: 1d\nworkers:\n  - count: 1\n    service_time: {snippet}\n");
+    Scenario::from_str(
+        &text,
+        "fit",
+        std::path::Path::new("."),
+        LoadOptions::default(),
+    )
+    .map(|_| ())
+    .map_err(|e| {
+        e.problems.first().map_or_else(
+            || e.to_string(),
+            |p| {
+                format!(
+                    "{}: {}",
+                    p.field.rsplit('.').next().unwrap_or(""),
+                    p.message
+                )
+            },
+        )
+    })
+}
+
 /// A duration as scenario YAML reads it (units required, no decimals):
 /// `4m 54s 120ms`, `2h 5m`, `350us`. Rounded to the millisecond, or to the
 /// microsecond below one second; never zero (a service time must be
 /// positive), at least `1us`.
 pub fn yaml_duration(seconds: f64) -> String {
+    // `as` saturates a huge value (it then reads as over 100 years).
     let us = (seconds * 1e6).round().max(1.0) as u64;
     let us = if us >= 1_000_000 {
-        (us + 500) / 1000 * 1000
+        us.saturating_add(500) / 1000 * 1000
     } else {
         us
     };
@@ -367,6 +423,15 @@ pub enum FitError {
         "duration #{index} is {value}: every duration must be a positive, finite number of seconds"
     )]
     NotPositive { index: usize, value: f64 },
+    /// Fatal: a value the scenario's clock cannot hold, below 1 µs or over
+    /// 100 years (the readers refuse these first, with the line).
+    #[error(
+        "duration #{index} is {value:e} s: durations must be from 1 µs (the clock's tick) to 100 years"
+    )]
+    OutOfRange { index: usize, value: f64 },
+    /// Fatal: no family's fit can be written as a scenario's `service_time`.
+    #[error("no distribution fits that a scenario can hold: {why}")]
+    NothingFits { why: String },
 }
 
 /// The empirical median of sorted values.
@@ -518,6 +583,13 @@ pub fn fit_all(values: &[f64]) -> Result<FitReport, FitError> {
     {
         return Err(FitError::NotPositive { index, value });
     }
+    if let Some((index, &value)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(data::SHORTEST_S..=data::LONGEST_S).contains(*v))
+    {
+        return Err(FitError::OutOfRange { index, value });
+    }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = values.len();
@@ -567,6 +639,29 @@ pub fn fit_all(values: &[f64]) -> Result<FitReport, FitError> {
         } else {
             log_likelihood(&dist, values)
         };
+        // Every printed snippet must load as a scenario's `service_time`,
+        // and say what was fitted (not a 1 µs rounding of it).
+        if let Some(why) = dist.rounding_problem() {
+            not_fitted.push(NotFitted { dist: family, why });
+            continue;
+        }
+        if let Err(why) = check_snippet(&dist.yaml()) {
+            not_fitted.push(NotFitted {
+                dist: family,
+                why: format!(
+                    "its fit ({}) is not a valid service_time: {why}",
+                    dist.describe()
+                ),
+            });
+            continue;
+        }
+        if !ll.is_finite() && family != Family::Constant {
+            not_fitted.push(NotFitted {
+                dist: family,
+                why: "its likelihood is not finite at the fit".into(),
+            });
+            continue;
+        }
         fits.push(Fit {
             dist,
             log_likelihood: ll,
@@ -575,6 +670,14 @@ pub fn fit_all(values: &[f64]) -> Result<FitReport, FitError> {
             ks: ks_distance(&dist, &sorted),
             service_time: dist.yaml(),
         });
+    }
+    if fits.is_empty() {
+        let why = not_fitted
+            .iter()
+            .map(|nf| format!("{}: {}", nf.dist.name(), nf.why))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(FitError::NothingFits { why });
     }
     fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     let best = fits[0].aic;

@@ -448,8 +448,18 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         );
     }
     let mut workers = Vec::new();
+    let mut group_names: HashSet<String> = HashSet::new();
     for (i, w) in spec.workers.iter().enumerate() {
-        workers.push(build_workers(w, i, ctx));
+        let built = build_workers(w, i, ctx);
+        // Issue 18: names unique, as for producers (an unnamed group is
+        // `group<i>`), so `workers[NAME]` in --set or --vary means one group.
+        if !group_names.insert(built.name.clone()) {
+            ctx.err(
+                format!("workers[{i}].name"),
+                format!("`{}` is used by two worker groups", excerpt(&built.name)),
+            );
+        }
+        workers.push(built);
     }
     let total_workers: u64 = workers
         .iter()
@@ -804,12 +814,17 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
             if q.high_throughput == Some(true) {
                 fq.throughput_scope = ThroughputScope::PerGroup;
             }
-            if q.throughput.is_some() {
-                let per_s = ctx.rate(&format!("{f}.throughput"), &q.throughput) * 1e6;
-                if (1.0..=1e6).contains(&per_s) {
-                    fq.throughput_per_s = per_s.round() as u32;
-                } else if per_s > 0.0 {
-                    ctx.err(format!("{f}.throughput"), "must be at least 1/s (P4)");
+            if let Some(t) = &q.throughput {
+                // Issue 18: `0/s` is refused too, not the 300/s default.
+                match parse_rate(&t.0).map(|r| r * 1e6) {
+                    Ok(per_s) if (1.0..=1e6).contains(&per_s) => {
+                        fq.throughput_per_s = per_s.round() as u32;
+                    }
+                    Ok(_) => ctx.err(
+                        format!("{f}.throughput"),
+                        format!("`{}` must be at least 1/s (P4)", excerpt(&t.0)),
+                    ),
+                    Err(e) => ctx.err(format!("{f}.throughput"), e),
                 }
             }
             fq.throttle_backoff = ctx.duration(
@@ -817,6 +832,15 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
                 &q.throttle_backoff,
                 fq.throttle_backoff,
             );
+            // Issue 18: a throttled message retried at the same instant
+            // would be throttled again, forever.
+            if q.throttle_backoff.is_some() && fq.throttle_backoff.as_micros() == 0 {
+                ctx.err(
+                    format!("{f}.throttle_backoff"),
+                    "must be positive (at least 1us): a throttled message retried at the same instant is throttled again, forever (P4)",
+                );
+                fq.throttle_backoff = FifoQueue::default().throttle_backoff;
+            }
             fq.deduplication = ctx.choice(
                 &format!("{f}.deduplication"),
                 &q.deduplication,
@@ -2482,22 +2506,43 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             }
         }
     };
+    let problems_before = ctx.problems.len();
     let built = match d.dist.as_str() {
         "constant" => Ok(ServiceDist::constant(us(ctx, "value", &d.value))),
         "exponential" => ServiceDist::exponential(positive_us(ctx, "mean", &d.mean)),
         "lognormal" => {
             let median = positive_us(ctx, "median", &d.median);
             let sigma = num(ctx, "sigma", d.sigma);
+            if ctx.problems.len() == problems_before {
+                let shape = DistShape::lognormal(median);
+                shape.check(ctx, &format!("{f}.sigma"), sigma, "sigma", "at most");
+            }
             ServiceDist::lognormal(median, sigma)
         }
         "gamma" => {
             let mean = positive_us(ctx, "mean", &d.mean);
             let cv = num(ctx, "cv", d.cv);
+            if ctx.problems.len() == problems_before && cv < 1e-6 {
+                ctx.err(
+                    format!("{f}.cv"),
+                    format!(
+                        "cv {} is below 1e-6: every draw is the mean; write `dist: constant`",
+                        short_num(cv)
+                    ),
+                );
+            } else if ctx.problems.len() == problems_before {
+                let shape = DistShape::gamma(mean);
+                shape.check(ctx, &format!("{f}.cv"), cv, "cv", "at most");
+            }
             ServiceDist::gamma(mean, cv)
         }
         "weibull" => {
             let shape = num(ctx, "shape", d.shape);
             let scale = positive_us(ctx, "scale", &d.scale);
+            if ctx.problems.len() == problems_before {
+                let s = DistShape::weibull(scale);
+                s.check(ctx, &format!("{f}.shape"), shape, "shape", "at least");
+            }
             ServiceDist::weibull(shape, scale)
         }
         "uniform" => {
@@ -2541,9 +2586,137 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
         }
     };
     built.unwrap_or_else(|e| {
-        ctx.err(f, e);
+        // Issue 18: a parameter already refused is not blamed again in
+        // rand_distr's words (`scale is not positive`).
+        if ctx.problems.len() == problems_before {
+            ctx.err(
+                f,
+                format!("these parameters make no `{}` distribution ({e})", d.dist),
+            );
+        }
         ServiceDist::constant(1.0)
     })
+}
+
+/// Issue 18: a lognormal, gamma or Weibull whose shape parameter parses but
+/// makes no sense on the µs clock. `mean_us` and `zero_share` (the share of
+/// draws below half a microsecond, which the clock rounds to 0 µs) as
+/// functions of the shape parameter, the time parameter fixed.
+struct DistShape {
+    /// The time parameter in words (`median 1m`), for messages.
+    time: String,
+    mean_us: Box<dyn Fn(f64) -> f64>,
+    zero_share: Box<dyn Fn(f64) -> f64>,
+    /// Where to look for the bound: ln of the parameter, sane end first.
+    search: (f64, f64),
+}
+
+impl DistShape {
+    fn lognormal(median_us: f64) -> DistShape {
+        DistShape {
+            time: format!(
+                "median {}",
+                SimDuration::from_micros(median_us as u64).human()
+            ),
+            mean_us: Box::new(move |sigma| median_us * (sigma * sigma / 2.0).exp()),
+            zero_share: Box::new(move |sigma| {
+                0.5 * statrs::function::erf::erfc(
+                    -(0.5 / median_us).ln() / (sigma * std::f64::consts::SQRT_2),
+                )
+            }),
+            search: (-40.0, 40.0),
+        }
+    }
+    fn gamma(mean_us: f64) -> DistShape {
+        DistShape {
+            time: format!("mean {}", SimDuration::from_micros(mean_us as u64).human()),
+            mean_us: Box::new(move |_| mean_us),
+            zero_share: Box::new(move |cv| {
+                let k = 1.0 / (cv * cv);
+                if !(k.is_finite() && k > 0.0) {
+                    return if k > 0.0 { 0.0 } else { 1.0 };
+                }
+                let x = 0.5 * k / mean_us;
+                statrs::function::gamma::checked_gamma_lr(k, x).unwrap_or(1.0)
+            }),
+            // cv from 1e-6 (below, refused as a constant).
+            search: (-13.8, 40.0),
+        }
+    }
+    fn weibull(scale_us: f64) -> DistShape {
+        DistShape {
+            time: format!(
+                "scale {}",
+                SimDuration::from_micros(scale_us as u64).human()
+            ),
+            mean_us: Box::new(move |k| {
+                scale_us * statrs::function::gamma::ln_gamma(1.0 + 1.0 / k).exp()
+            }),
+            zero_share: Box::new(move |k| 1.0 - (-(0.5 / scale_us).powf(k)).exp()),
+            search: (40.0, -40.0),
+        }
+    }
+
+    /// Sense at `v`: a mean within 100 years, at most half the draws 0 µs.
+    fn sane(&self, v: f64) -> bool {
+        (self.mean_us)(v) <= MAX_DURATION.as_micros() as f64 && (self.zero_share)(v) <= 0.5
+    }
+
+    /// Refuses `v` (the `key` parameter) if it makes no sense, with the
+    /// bound that does (`at most` or `at least`, found by bisection in
+    /// log space); warns if over 1% of draws would be 0 µs.
+    fn check(&self, ctx: &mut Ctx<'_>, field: &str, v: f64, key: &str, side: &str) {
+        let (mean, zeros) = ((self.mean_us)(v), (self.zero_share)(v));
+        if !self.sane(v) {
+            let (mut lo, mut hi) = self.search;
+            // `lo` sane, `hi` not (in ln of the parameter).
+            if self.sane(lo.exp()) && !self.sane(hi.exp()) {
+                for _ in 0..100 {
+                    let m = 0.5 * (lo + hi);
+                    if self.sane(m.exp()) {
+                        lo = m
+                    } else {
+                        hi = m
+                    }
+                }
+            }
+            let why = if mean.is_nan() || mean > MAX_DURATION.as_micros() as f64 {
+                "makes the mean longer than 100 years".to_string()
+            } else {
+                format!(
+                    "puts {:.0}% of draws below half a microsecond, where the clock rounds them to 0 µs",
+                    zeros * 100.0
+                )
+            };
+            ctx.err(
+                field,
+                format!(
+                    "{key} {} {why}; with {}, {key} must be {side} {}",
+                    short_num(v),
+                    self.time,
+                    short_num(lo.exp())
+                ),
+            );
+        } else if zeros > 0.01 {
+            ctx.warn(
+                field,
+                format!(
+                    "{key} {} puts {:.0}% of draws below half a microsecond, where the clock rounds them to 0 µs",
+                    short_num(v),
+                    zeros * 100.0
+                ),
+            );
+        }
+    }
+}
+
+/// A parameter for a message: four significant figures, or `1e308`.
+fn short_num(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:.3e}").replace(".000e", "e")
+    } else {
+        crate::fit::sig4(x)
+    }
 }
 
 /// An IANA time zone from the tz database bundled with the binary (no

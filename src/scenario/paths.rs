@@ -139,6 +139,24 @@ impl ParamPath {
                         map.insert(key, value);
                         return Ok(());
                     }
+                    // Issue 18: `[item]` of a key the scenario lacks is a
+                    // misspelt key (`pipeline.queue[incoming]`), not a
+                    // missing list.
+                    let indexed = matches!(self.segs[i + 1], PathSeg::Index(_) | PathSeg::Name(_));
+                    if indexed && !map.contains_key(&key) {
+                        let near = map
+                            .keys()
+                            .filter_map(Value::as_str)
+                            .map(|n| (super::schema::edit_distance(n, k), n))
+                            .filter(|(d, _)| *d <= 2)
+                            .min()
+                            .map(|(_, n)| n.to_string());
+                        return Err(PathError::UnknownKey {
+                            path: path(),
+                            key: k.clone(),
+                            near,
+                        });
+                    }
                     map.entry(key).or_insert(Value::Null)
                 }
                 PathSeg::Index(n) => {
@@ -221,6 +239,13 @@ pub enum PathError {
         name: String,
         names: Vec<String>,
     },
+    /// `key[item]` where the scenario has no `key` there: the nearest key
+    /// it has, if one is close.
+    UnknownKey {
+        path: String,
+        key: String,
+        near: Option<String>,
+    },
     /// The scenario's document cannot be read, or a variant written, as
     /// YAML: the YAML library's message.
     Yaml(String),
@@ -257,6 +282,13 @@ impl fmt::Display for PathError {
                 "`{path}`: no item named `{name}` (names: {})",
                 names.join(", ")
             ),
+            PathError::UnknownKey { path, key, near } => {
+                write!(f, "`{path}`: unknown key `{key}`")?;
+                match near {
+                    Some(n) => write!(f, ", did you mean `{n}`?"),
+                    None => write!(f, " (the scenario has no such list here)"),
+                }
+            }
             PathError::Yaml(m) => f.write_str(m),
         }
     }
@@ -320,6 +352,31 @@ impl ScenarioTemplate {
     /// exists, no list addressed as a mapping), whatever the value.
     pub fn check_path(&self, path: &ParamPath) -> Result<(), PathError> {
         path.set(&mut self.doc.clone(), Value::Null)
+    }
+
+    /// Whether `a` and `b` lead to the same field of this scenario, or one
+    /// lies inside the other: `workers[team].count` and `workers[0].count`
+    /// when `team` is the first group (issue 18). False if either path
+    /// leads nowhere (that is reported on its own).
+    pub fn overlap(&self, a: &ParamPath, b: &ParamPath) -> bool {
+        fn holds(v: &Value, mark: &Value) -> bool {
+            v == mark
+                || match v {
+                    Value::Sequence(items) => items.iter().any(|i| holds(i, mark)),
+                    Value::Mapping(m) => m.values().any(|i| holds(i, mark)),
+                    _ => false,
+                }
+        }
+        if self.check_path(a).is_err() || self.check_path(b).is_err() {
+            return false;
+        }
+        let mark = Value::String("\u{1}labelsim: the field of the first path".into());
+        let mut doc = self.doc.clone();
+        if a.set(&mut doc, mark.clone()).is_err() {
+            return false;
+        }
+        // `b` through `a`'s field fails; `b` at or above it overwrites it.
+        b.set(&mut doc, Value::Null).is_err() || !holds(&doc, &mark)
     }
 
     /// The scenario with `overrides` applied, validated.

@@ -286,10 +286,11 @@ pub(super) fn parse_stamp(cell: &str, format: TimeFormat) -> Result<Stamp, Strin
         }
         TimeFormat::EpochS => parse_epoch(c, US_PER_S).map(Stamp::Instant),
         TimeFormat::EpochMs => parse_epoch(c, US_PER_MS).map(Stamp::Instant),
-        TimeFormat::Iso8601 if !(starts_with_date(c) && c.as_bytes()[10] == b'T') => Err(format!(
+        // A bare date (`2026-01-05`) is ten bytes: `get`, never index.
+        TimeFormat::Iso8601 if !(starts_with_date(c) && c.as_bytes().get(10) == Some(&b'T')) => Err(format!(
             "`{q}` is not an ISO 8601 instant such as `2026-01-05T09:30:00Z` (`time_format: iso8601`)"
         )),
-        TimeFormat::Sql if !(starts_with_date(c) && c.as_bytes()[10] == b' ') => Err(format!(
+        TimeFormat::Sql if !(starts_with_date(c) && c.as_bytes().get(10) == Some(&b' ')) => Err(format!(
             "`{q}` is not a SQL time such as `2026-01-05 09:30:00` (`time_format: sql`)"
         )),
         TimeFormat::Iso8601 | TimeFormat::Sql => instant(c),

@@ -74,8 +74,10 @@ const U64: Kind = Kind::Whole {
     min: 0,
     max: u64::MAX as i128,
 };
-const U32: Kind = Kind::Whole {
-    min: 0,
+/// A count that 0 makes no sense for (`replications`: issue 18, the range
+/// said is the one accepted).
+const POSITIVE_U32: Kind = Kind::Whole {
+    min: 1,
     max: u32::MAX as i128,
 };
 
@@ -83,7 +85,7 @@ pub(super) const SCENARIO: &[Field] = &[
     req("name", Kind::Word),
     opt("seed", U64),
     req("horizon", Kind::Units),
-    opt("replications", U32),
+    opt("replications", POSITIVE_U32),
     opt("start_at", Kind::Units),
     opt("job", Kind::Section(JOB)),
     opt("producers", Kind::List(&Kind::Section(PRODUCER))),
@@ -106,7 +108,7 @@ pub(super) const SWEEP: &[Field] = &[
             max: u32::MAX as i128,
         },
     ),
-    opt("replications", U32),
+    opt("replications", POSITIVE_U32),
     opt("metrics", Kind::List(&Kind::Word)),
 ];
 

@@ -18,8 +18,9 @@ pub const MAX_RATE_PER_US: f64 = 1.0;
 
 /// Parses a duration with units (humantime syntax: `90s`, `15m`, `4h`,
 /// `14d`, `1d 6h`, `250ms`). A bare number is refused: units are required.
-/// So is anything longer than [`MAX_DURATION`] (100 years). A remainder
-/// below a microsecond (`1500ns`) is cut to the clock's tick.
+/// So is anything longer than [`MAX_DURATION`] (100 years), and a part
+/// below a microsecond (`1500ns`, `0.4us`), the clock's tick: cut, it would
+/// change the value silently.
 ///
 /// ```
 /// use labelsim::scenario::units::parse_duration;
@@ -46,6 +47,20 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     if t.starts_with('-') {
         return Err(format!("`{q}` is negative; durations must be non-negative"));
     }
+    // Issue 18: `1e308s` is a number with an exponent, not the unit `e`.
+    if let Some(number) = t
+        .strip_suffix(|c: char| c.is_ascii_alphabetic())
+        .and_then(|n| {
+            let n = n.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim();
+            n.parse::<f64>().ok().filter(|_| n.contains(['e', 'E']))
+        })
+    {
+        return Err(if number.abs() > MAX_DURATION.as_secs_f64() {
+            too_long(&q)
+        } else {
+            format!("`{q}`: a duration takes no exponent (`e`); write the number out, e.g. `90s`, `15m`, `1d 6h`")
+        });
+    }
     // humantime also reads months (`M`) and years (`y`), whose length is
     // ambiguous: `initializing: 5M` would be five months. Only these units.
     // (Only where there is a number: `forever` is simply not a duration.)
@@ -69,6 +84,9 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         )
     })?;
     match u64::try_from(d.as_micros()) {
+        Ok(us) if us <= MAX_DURATION.as_micros() && d.subsec_nanos() % 1000 != 0 => Err(format!(
+            "`{q}` has a part below a microsecond, the clock's tick (it would be cut to {us}us); write whole microseconds"
+        )),
         Ok(us) if us <= MAX_DURATION.as_micros() => Ok(SimDuration::from_micros(us)),
         _ => Err(too_long(&q)),
     }

@@ -93,6 +93,10 @@ fn error_parts(e: &yaml_impl::Error) -> (String, Option<usize>) {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
+    // Issue 18: the parser's words for an alias bomb, in ours.
+    if msg == "repetition limit exceeded" {
+        return ("aliases (`*name`) repeat what they point to over 100 times the size of the document; write the values out instead".into(), line);
+    }
     (bound_quotes(&msg), line)
 }
 
