@@ -37,6 +37,8 @@ pub enum TargetError {
     /// A service level the scenario does not report: its duration is not
     /// in `output.sla`.
     MissingSla(String, String),
+    /// An operator that is not one of <=, <, >=, >, == (`=<`, `=>`, `!=`).
+    Operator(String, String),
 }
 
 impl fmt::Display for TargetError {
@@ -45,6 +47,10 @@ impl fmt::Display for TargetError {
             TargetError::Form(t) => write!(f, "`{t}`: write METRIC OP VALUE with OP one of <=, <, >=, >, ==, e.g. \"time_to_label_p95_s <= 24h\""),
             TargetError::Metric(t, e) => write!(f, "`{t}`: {e}"),
             TargetError::Value(t, why) => write!(f, "`{t}`: {why}"),
+            TargetError::Operator(t, op) => write!(
+                f,
+                "`{t}`: `{op}` is not an operator; use one of <=, <, >=, >, =="
+            ),
             TargetError::MissingSla(t, d) => write!(
                 f,
                 "`{t}`: the scenario does not report labeled_within_{d}: add {d} to output.sla (e.g. `output: {{sla: [{d}]}}`, or --set 'output.sla=[{d}]')"
@@ -98,6 +104,10 @@ impl Target {
             .filter_map(|(s, o)| t.find(s).map(|i| (i, *s, *o)))
             .min_by_key(|x| x.0)
             .ok_or_else(|| TargetError::Form(t.to_string()))?;
+        // `=<`, `=>`, `!=`: the operator is misspelt, not the metric.
+        if let Some(bad) = ["=<", "=>", "!="].iter().find(|b| t.contains(**b)) {
+            return Err(TargetError::Operator(t.to_string(), bad.to_string()));
+        }
         let metric = t[..i].trim().to_string();
         let raw = t[i + sym.len()..].trim();
         if let Err(e) = check_metric(&metric, known_metrics) {
@@ -771,6 +781,13 @@ mod tests {
         assert_eq!(with_default_step("1..500"), "1..500:1");
         assert_eq!(with_default_step("1h..2h"), "1h..2h");
         assert!(Target::parse("expired_in_queue 3", M).is_err());
+        // Issue 18: the operator is blamed, not the metric.
+        assert_eq!(
+            Target::parse("worker_utilization =< 0.9", M)
+                .unwrap_err()
+                .to_string(),
+            "`worker_utilization =< 0.9`: `=<` is not an operator; use one of <=, <, >=, >, =="
+        );
     }
 
     #[test]
