@@ -442,3 +442,39 @@ fn a_pipeline_sweep_charts_the_pipelines_metrics_by_default() {
         "{html}"
     );
 }
+
+/// Issue 18: `--resume` with other `--set` overrides names them, instead of
+/// saying the scenario file changed; other seeds and replications are named
+/// too.
+#[test]
+fn resume_names_what_changed() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("sw");
+    ok(sweep(&out, &["--set", "horizon=1d", "--no-charts"]));
+    let err = |extra: &[&str]| {
+        let o = sweep(&out, extra);
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = err(&["--set", "horizon=2d", "--no-charts", "--resume"]);
+    assert!(
+        e.contains(
+            "the --set overrides differ (those runs: --set horizon=1d; now: --set horizon=2d)"
+        ),
+        "{e}"
+    );
+    let e = err(&["--no-charts", "--resume"]);
+    assert!(
+        e.contains("those runs: --set horizon=1d; now: no --set"),
+        "{e}"
+    );
+    let e = err(&[
+        "--set",
+        "horizon=1d",
+        "--no-charts",
+        "--resume",
+        "--seed",
+        "99",
+    ]);
+    assert!(e.contains("they differ in seed"), "{e}");
+}

@@ -46,7 +46,27 @@ fn fingerprints(scenario: &Scenario) -> serde_json::Value {
 /// Why two manifests do not describe the same sweep, in a user's words.
 fn manifest_difference(old: &serde_json::Value, new: &serde_json::Value) -> String {
     let fp = |m: &serde_json::Value, k: &str| m["fingerprints"][k].clone();
-    if fp(old, "scenario") != fp(new, "scenario") {
+    // The overrides are on the text's first line: `# FILE with --set ...`.
+    let overrides = |m: &serde_json::Value| -> String {
+        let text = m["scenario_text"].as_str().unwrap_or_default();
+        let first = text.lines().next().unwrap_or_default();
+        match first
+            .strip_prefix("# ")
+            .and_then(|l| l.split_once(" with "))
+        {
+            Some((_, sets)) => sets.to_string(),
+            None => "no --set".into(),
+        }
+    };
+    if fp(old, "scenario") != fp(new, "scenario") && overrides(old) != overrides(new) {
+        // Issue 18: name what changed, not "the scenario file".
+        let cut = |t: String| labelsim::scenario::input::excerpt_n(&t, 200);
+        format!(
+            "the --set overrides differ (those runs: {}; now: {})",
+            cut(overrides(old)),
+            cut(overrides(new))
+        )
+    } else if fp(old, "scenario") != fp(new, "scenario") {
         "the scenario file changed since those runs were made".into()
     } else if fp(old, "inputs") != fp(new, "inputs") {
         "a file the scenario reads (a trace or empirical CSV) changed since those runs were made"
