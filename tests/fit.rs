@@ -436,3 +436,30 @@ fn every_fit_of_data_at_the_edges_of_the_clock_validates_or_is_not_fitted() {
         }
     }
 }
+
+/// Issue 18: `fit DIR --out DIR` writes fit.json into the folder it reads;
+/// a second `fit DIR` skips labelsim's own outputs instead of failing on
+/// them, and fits the same.
+#[test]
+fn fit_skips_its_own_outputs_in_the_folder_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("responses");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    copy(std::path::Path::new("tests/data/fit/worker-response"), &dir);
+    let d = dir.to_str().unwrap();
+    let first = labelsim(&["fit", d, "--out", d]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(dir.join("fit.json").is_file());
+    let fitted = std::fs::read(dir.join("fit.json")).unwrap();
+    let second = labelsim(&["fit", d, "--out", d]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(std::fs::read(dir.join("fit.json")).unwrap(), fitted);
+}

@@ -413,7 +413,26 @@ impl BadDurations {
     }
 }
 
-/// Every `*.json` file under `dir`, recursively, sorted by path. Links are
+/// labelsim's own JSON outputs (`fit DIR --out DIR` writes fit.json into
+/// the folder it reads): never worker responses, so a later `fit DIR` skips
+/// them instead of failing on them (issue 18).
+const OWN_OUTPUTS: [&str; 6] = [
+    "fit.json",
+    "summary.json",
+    "timing.json",
+    "plan.json",
+    "sweep.json",
+    "staff.json",
+];
+
+fn is_labelsim_output(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| OWN_OUTPUTS.contains(&n))
+}
+
+/// Every `*.json` file under `dir`, recursively, sorted by path, except
+/// labelsim's own outputs ([`OWN_OUTPUTS`]). Links are
 /// not followed (no loops, nothing outside the folder).
 fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
     let mut out = Vec::new();
@@ -428,7 +447,10 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
             let p = e.path();
             if t.is_dir() {
                 stack.push(p);
-            } else if t.is_file() && p.extension().is_some_and(|x| x == "json") {
+            } else if t.is_file()
+                && p.extension().is_some_and(|x| x == "json")
+                && !is_labelsim_output(&p)
+            {
                 out.push(p);
                 if out.len() > MAX_FILES {
                     return Err(DataError::TooManyFiles { dir: show(dir) });
