@@ -98,6 +98,9 @@ pub struct PipelineOutput {
     pub searchable_cdf_machine: Vec<(f64, f64)>,
     /// The same for the human path.
     pub searchable_cdf_human: Vec<(f64, f64)>,
+    /// Issue 17: the most per-object entries held at once
+    /// ([`Pipeline::peak_tracked_entries`]).
+    pub peak_tracked_entries: u64,
 }
 
 impl Pipeline {
@@ -137,6 +140,7 @@ impl Pipeline {
             series: std::mem::replace(&mut self.series, empty),
             searchable_cdf_machine: self.searchable[path_index(LabelPath::Machine)].cdf(400),
             searchable_cdf_human: self.searchable[path_index(LabelPath::Human)].cdf(400),
+            peak_tracked_entries: self.peak_tracked_entries(),
         }
     }
 }

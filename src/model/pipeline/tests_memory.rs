@@ -239,3 +239,79 @@ fn dead_lettered_messages_do_not_pin_the_retention_list() {
         r.peak_tracked_entries
     );
 }
+
+/// A hybrid scenario (the labeling job as the humans) over `horizon`:
+/// R9 duplicate S3 events a minute later, P3 copies, routings to a team of
+/// `workers` whose queue keeps objects `retention`. Returns the pipeline's
+/// peak of per-object entries.
+fn hybrid_peak(horizon: &str, workers: u32, retention: &str) -> u64 {
+    use crate::model::simulate;
+    use crate::scenario::{LoadOptions, Scenario};
+    let yaml = format!(
+        r#"
+name: hybrid-memory
+seed: 3
+horizon: {horizon}
+producers:
+  - {{name: uploads, kind: poisson, rate: 2000/h, source: s3, to: incoming,
+     notification_delay: {{dist: lognormal, median: 1s, sigma: 1}},
+     duplicates: {{s3_event_duplicate: 0.01, delay: 1m}}}}
+pipeline:
+  queues:
+    - {{name: incoming, type: standard, retention: 4d, visibility_timeout: 30s,
+       duplicate_probability: 0.001}}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: 4
+      batch: 10
+      wait: 20s
+      request_latency: 20ms
+      processing_time: {{dist: lognormal, median: 400ms, sigma: 0.5}}
+      confidence: {{dist: beta, a: 8, b: 2}}
+      route: {{threshold: 0.85, sample: 0.02}}
+  index: {{bulk_size: 50, flush_interval: 1s, bulk_latency: {{dist: constant, value: 50ms}},
+          concurrency: 1, refresh_interval: 1s}}
+job: {{max_concurrent_task_count: 100, workers_per_object: 1, dedup_key: source-ref,
+      queue_retention: {retention}}}
+workers:
+  - {{name: team, count: {workers}, service_time: {{dist: exponential, mean: 2m}}, accuracy: 0.97}}
+"#
+    );
+    let sc = Scenario::from_str(
+        &yaml,
+        "test",
+        std::path::Path::new("."),
+        LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = simulate(&sc.sim, StreamSeeds::for_replication(sc.seed, 0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.pipeline.expect("a pipeline").peak_tracked_entries
+}
+
+#[test]
+fn with_the_labeling_job_as_humans_the_peak_stays_flat() {
+    // Enough people (60 × 30/h for about 1,100 routings an hour): 4× the
+    // horizon, 4× the messages, and the documents of R9 copies, routings
+    // and their labels are forgotten as the job answers.
+    let one = hybrid_peak("2h", 60, "14d");
+    let four = hybrid_peak("8h", 60, "14d");
+    assert!(
+        four as f64 <= 1.5 * one as f64,
+        "peak entries {one} for 2 h, {four} for 8 h"
+    );
+}
+
+#[test]
+fn routings_that_expire_in_the_jobs_queue_are_forgotten() {
+    // Too few people (6 × 30/h): routed objects wait in the job's queue and
+    // expire after 10 minutes (R6). Each expiry tells the pipeline no human
+    // label will come, so its pending routings do not pile up.
+    let one = hybrid_peak("2h", 6, "10m");
+    let four = hybrid_peak("8h", 6, "10m");
+    assert!(
+        four as f64 <= 1.5 * one as f64,
+        "peak entries {one} for 2 h, {four} for 8 h"
+    );
+}
