@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LABELSIM_FUZZ_SECS="${1:-${LABELSIM_FUZZ_SECS:-150}}"
 if [ -n "${2:-}" ]; then export LABELSIM_FUZZ_SEED="$2"; fi
-exec cargo test --release --test fuzz -- --ignored --nocapture fuzz_scenarios
+exec cargo test --release --test it -- --ignored --nocapture fuzz_scenarios

@@ -14,7 +14,7 @@
 #
 # It builds the release binary first. A chart README references without a
 # recipe below is an error, so README and this script stay in step;
-# tests/readme.rs checks that the quick-start block still matches.
+# tests/it/readme.rs checks that the quick-start block still matches.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

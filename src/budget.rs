@@ -20,7 +20,7 @@
 //!
 //! The estimate is a model, not a measurement: events within a factor of
 //! about 2 of the truth on the bundled scenarios (the test
-//! `tests/budget.rs` holds it to 0.25×–4×), memory an upper-leaning bound.
+//! `tests/it/budget.rs` holds it to 0.25×–4×), memory an upper-leaning bound.
 //! It exists to catch the orders of magnitude.
 
 use crate::engine::rng::SimRng;
@@ -45,12 +45,12 @@ use std::time::Duration;
 /// Events beyond its send and its tasks that one object may cost: R6/R7
 /// deadline events (at most one each per object) and idle checks. On the
 /// bundled scenarios the modelled terms alone come to 0.7–1.0 of the real
-/// count (see `tests/budget.rs`); this small margin keeps the estimate on
+/// count (see `tests/it/budget.rs`); this small margin keeps the estimate on
 /// the safe side without hiding a real excess.
 pub const EXTRA_EVENTS_PER_OBJECT: f64 = 0.1;
 // Memory constants are resident bytes, measured with `labelsim run` and
 // `/usr/bin/time` (peak RSS) on cases where each term dominates (see the
-// report of `tests/budget.rs`). Resident, not reserved: the unused half of
+// report of `tests/it/budget.rs`). Resident, not reserved: the unused half of
 // a doubled `Vec` is never touched, and glibc grows large blocks with
 // `mremap`, so growth costs little beyond the data itself.
 
@@ -565,7 +565,7 @@ fn config_bytes(cfg: &SimConfig) -> f64 {
 /// flight at once hold their live state; every run's time series is kept
 /// until the command writes `timeseries.csv`, as `labelsim run` does).
 ///
-/// Events of one run (see `tests/budget.rs` for the check against real
+/// Events of one run (see `tests/it/budget.rs` for the check against real
 /// runs):
 ///
 /// ```text

@@ -1,7 +1,7 @@
 //! R12 sender throttling: each policy on a small scenario whose right
 //! behaviour can be computed, the keep-alive, and common random numbers.
 
-mod common;
+use crate::common;
 use common::*;
 use labelsim::model::TraceKind as K;
 

@@ -5,16 +5,10 @@
 //! under `--resume`. Nothing outside the folder is written, nothing partial
 //! is left, and the exit codes are the documented ones.
 
+use crate::common::labelsim;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
 
 fn ok(o: Output) -> Output {
     assert!(

@@ -2,7 +2,7 @@
 //! on-shift worker-hour, and the cost of duplicates paid or avoided under
 //! each deduplication key. Expectations computed by hand.
 
-mod common;
+use crate::common;
 use common::*;
 use labelsim::model::config::CostConfig;
 

@@ -4,15 +4,9 @@
 //! list items by name, `compare --metric` with its "did you mean", and
 //! plan's report.html.
 
+use crate::common::labelsim;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -12,7 +12,7 @@
 //! has the power to catch a model that is off by more than ~10%. Start-up
 //! bias (runs begin empty) decays within hours against 100 days: < 0.1%.
 
-mod common;
+use crate::common;
 use common::erlang_c;
 use labelsim::runner::{aggregate, run_replications};
 use labelsim::scenario::{LoadOptions, Scenario};

@@ -4,7 +4,7 @@
 //! check allows 4 standard errors: a correct model fails with probability
 //! < 0.01%, and a wrong rate or mean of a few percent is caught.
 
-mod common;
+use crate::common;
 use common::*;
 use labelsim::model::TraceKind as K;
 

@@ -3,7 +3,7 @@
 //! A ≤ K at every sampled instant; the same seed gives identical results on
 //! 1 and 4 threads.
 
-mod common;
+use crate::common;
 use labelsim::runner::run_replications;
 use proptest::prelude::*;
 

@@ -2,7 +2,7 @@
 //! computed by hand (constant service times make every instant predictable).
 //! Each test names the rule it protects; each would fail if the rule broke.
 
-mod common;
+use crate::common;
 use common::*;
 use labelsim::model::{EndState, TraceKind as K};
 

@@ -28,8 +28,8 @@
 //! reported by the next session as a `crash` finding.
 //!
 //! ```text
-//! cargo test --release --test fuzz -- --ignored --nocapture
-//! LABELSIM_FUZZ_SECS=600 LABELSIM_FUZZ_SEED=42 cargo test --release --test fuzz -- --ignored --nocapture
+//! cargo test --release --test it -- --ignored --nocapture
+//! LABELSIM_FUZZ_SECS=600 LABELSIM_FUZZ_SEED=42 cargo test --release --test it -- --ignored --nocapture
 //! ```
 //!
 //! `fuzz_quick_slice` runs a small fixed slice of it in the normal suite.

@@ -1,17 +1,11 @@
 //! `labelsim sweep` / `merge`: byte-identical outputs across thread counts,
 //! shards and resumption after an interruption; clear errors for bad --vary.
 
+use crate::common::labelsim;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-mod common;
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use crate::common;
 
 fn ok(o: Output) -> Output {
     assert!(

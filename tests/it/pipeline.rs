@@ -2,7 +2,7 @@
 //! producers' `to:`, routing to the labeling job and back to the index,
 //! and outputs (P1–P9). Counts are traced by hand in the comments.
 
-mod common;
+use crate::common;
 
 use common::{run, scenario, try_scenario};
 use labelsim::engine::StreamSeeds;

@@ -5,6 +5,7 @@ use labelsim::engine::StreamSeeds;
 use labelsim::model::{simulate_traced, RunOutput, TraceKind};
 use labelsim::scenario::{LoadOptions, Scenario, ScenarioError};
 use std::path::Path;
+use std::process::{Command, Output};
 
 /// Validates scenario text (relative paths resolve against tests/data).
 pub fn try_scenario(yaml: &str) -> Result<Scenario, ScenarioError> {
@@ -117,4 +118,12 @@ pub fn svg_draws_data(svg: &str) -> bool {
         .filter(|ys| ys.len() >= 3)
         .any(|ys| ys.iter().any(|y| *y != ys[0]) || ys[0] < x_axis - 2.0);
     bar || line
+}
+
+/// Runs the labelsim binary with `args` and returns its output.
+pub fn labelsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .output()
+        .expect("run labelsim")
 }

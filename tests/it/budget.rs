@@ -3,8 +3,6 @@
 //! (unit slips, huge bursts, fine metric periods, huge sweeps), and the
 //! runtime guard that stops a run cleanly.
 
-mod common;
-
 use labelsim::budget::{
     check, estimate_points, estimate_run, Limits, MemoryWatchdog, Resource, RunError, RunGuard,
     StopReason,

@@ -3,7 +3,7 @@
 //! transitions. Expectations computed by hand from the US rules of 2026
 //! (spring forward on Sunday 8 March, fall back on Sunday 1 November).
 
-mod common;
+use crate::common;
 use common::*;
 
 /// Three workers on daily 00:00-08:00 New York shifts, run for one week of

@@ -4,15 +4,9 @@
 //! `--max-events` / `--max-memory` stop it cleanly, again with nothing
 //! written; a design too large to build is refused before it is built.
 
+use crate::common::labelsim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

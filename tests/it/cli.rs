@@ -2,15 +2,9 @@
 //! (R11: non-zero exit, the field and its line named, nothing written), and
 //! byte-identical outputs whatever the thread count.
 
+use crate::common::labelsim;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

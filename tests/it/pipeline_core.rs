@@ -11,7 +11,7 @@
 //! visibility timeouts and retention are deadlines, after the ordinary
 //! events of their instant.
 
-mod common;
+use crate::common;
 
 use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
 use labelsim::model::pipeline::standalone::{self, Arrival, ArrivalKind, Humans, Options};

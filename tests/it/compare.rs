@@ -1,16 +1,9 @@
 //! `labelsim compare`: common random numbers, outputs, and the bundled
 //! overload comparison.
 
-use std::process::{Command, Output};
+use crate::common::labelsim;
 
-mod common;
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use crate::common;
 
 /// Runs `labelsim compare ARGS --out OUT -q` and expects success.
 fn compare_into(args: &[&str], out: &std::path::Path) {

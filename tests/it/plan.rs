@@ -4,15 +4,9 @@
 //! where an interval straddles a target; treats a metric with no value as
 //! not met.
 
-mod common;
-use std::process::{Command, Output};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use crate::common;
+use crate::common::labelsim;
+use std::process::Output;
 
 /// M/M/c: Poisson 80/h, exponential service with mean 6 min.
 const MMC: &str = "name: mmc-staffing\nseed: 3\nhorizon: 60d\nreplications: 4\n\
