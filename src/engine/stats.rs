@@ -204,24 +204,16 @@ impl Latency {
     }
 }
 
-/// Two-sided 97.5% quantile of Student's t with `df` degrees of freedom.
+/// Two-sided 97.5% quantile of Student's t with `df` degrees of freedom
+/// (`statrs`); infinite with none.
 pub fn t_975(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => TABLE[df - 1],
-        // Cornish-Fisher expansion around the normal quantile; < 0.001 off for df > 30.
-        _ => {
-            let z: f64 = 1.959_964;
-            let d = df as f64;
-            z + (z.powi(3) + z) / (4.0 * d)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
-        }
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if df == 0 {
+        return f64::INFINITY;
     }
+    StudentsT::new(0.0, 1.0, df as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::INFINITY)
 }
 
 /// Mean and 95% confidence interval of `xs` (Student t, n − 1 df). With a
@@ -320,9 +312,11 @@ mod tests {
         assert_eq!(mean_ci95(&[]), None, "an empty sample has no mean");
         let (m, lo, hi) = mean_ci95(&[1.0, 2.0, 3.0]).unwrap();
         assert_eq!(m, 2.0);
-        // s = 1, n = 3: half-width = 4.303 / sqrt(3)
-        assert!((hi - m - 4.303 / 3f64.sqrt()).abs() < 1e-12);
-        assert!((m - lo - 4.303 / 3f64.sqrt()).abs() < 1e-12);
-        assert!((t_975(60) - 2.000).abs() < 2e-3);
+        // s = 1, n = 3: half-width = t(0.975; 2) / sqrt(3), t = 4.302653 (tables)
+        assert!((hi - m - 4.302_653 / 3f64.sqrt()).abs() < 1e-5);
+        assert!((m - lo - 4.302_653 / 3f64.sqrt()).abs() < 1e-5);
+        assert!((t_975(1) - 12.706_205).abs() < 1e-5);
+        assert!((t_975(60) - 2.000_298).abs() < 1e-5);
+        assert_eq!(t_975(0), f64::INFINITY);
     }
 }

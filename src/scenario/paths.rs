@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn sets_nested_values_and_reports_missing_items() {
-        let mut doc: Value = serde_yaml::from_str(
+        let mut doc: Value = serde_norway::from_str(
             "job: {max_concurrent_task_count: 10}\nworkers: [{name: a, count: 1}]\n",
         )
         .unwrap();
@@ -570,7 +570,7 @@ mod tests {
     #[test]
     fn messages_name_the_path_and_what_is_wrong() {
         let msg = |path: &str, yaml: &str| {
-            let mut doc: Value = serde_yaml::from_str(yaml).unwrap();
+            let mut doc: Value = serde_norway::from_str(yaml).unwrap();
             ParamPath::parse(path)
                 .and_then(|p| p.set(&mut doc, Value::from(1)))
                 .unwrap_err()

@@ -772,24 +772,14 @@ fn did_you_mean(key: &str, fields: &[Field]) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance (characters), for "did you mean" hints.
+/// Levenshtein distance (characters, `strsim`), for "did you mean" hints.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    // Keys are short; a long one is no misspelling of them.
+    // Keys are short; a long one is no misspelling of them (and the
+    // distance's cost grows with the product of the lengths).
     if a.len() > 4 * b.len() + 8 {
         return usize::MAX;
     }
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 #[cfg(test)]
@@ -877,14 +867,14 @@ mod tests {
     }
 
     fn problems(yaml: &str) -> Vec<(String, String)> {
-        let doc: Value = serde_yaml::from_str(yaml).unwrap();
+        let doc: Value = serde_norway::from_str(yaml).unwrap();
         check(&doc).problems
     }
 
     #[test]
     fn a_valid_document_has_no_problems_and_is_kept() {
         let yaml = "name: x\nhorizon: 1d\njob: {max_concurrent_task_count: 10}\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}, shifts: always}]\n";
-        let doc: Value = serde_yaml::from_str(yaml).unwrap();
+        let doc: Value = serde_norway::from_str(yaml).unwrap();
         let c = check(&doc);
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert!(c.pruned.is_some());
@@ -893,15 +883,16 @@ mod tests {
     #[test]
     fn optional_values_are_pruned_required_ones_stood_in_for() {
         let doc: Value =
-            serde_yaml::from_str("name: x\nhorizon: 1d\nseed: lots\nbogus: 1\n").unwrap();
+            serde_norway::from_str("name: x\nhorizon: 1d\nseed: lots\nbogus: 1\n").unwrap();
         let c = check(&doc);
         assert_eq!(c.problems.len(), 2);
         assert_eq!(c.removed, vec!["seed".to_string(), "bogus".to_string()]);
         let pruned = c.pruned.unwrap();
         assert!(pruned.get("seed").is_none() && pruned.get("bogus").is_none());
-        let doc: Value = serde_yaml::from_str("horizon: [1d]\nworkers: [5, {count: 1}]\n").unwrap();
+        let doc: Value =
+            serde_norway::from_str("horizon: [1d]\nworkers: [5, {count: 1}]\n").unwrap();
         let c = check(&doc);
-        let spec: ScenarioSpec = serde_yaml::from_value(c.pruned.unwrap()).unwrap();
+        let spec: ScenarioSpec = serde_norway::from_value(c.pruned.unwrap()).unwrap();
         assert_eq!(spec.workers.len(), 2, "items keep their numbers");
         assert_eq!(
             c.removed,

@@ -1,6 +1,7 @@
-//! The one place that touches the YAML library. `serde_yaml` is marked
-//! deprecated upstream; a maintained fork with the same API (e.g.
-//! `serde_yml`) replaces it by changing the `use` below.
+//! The one place that touches the YAML library: `serde_norway`, a
+//! maintained hard fork of `serde_yaml` (deprecated upstream) with the same
+//! `Value` model and error positions, on a maintained libyaml port. (Never
+//! `serde_yml`: RUSTSEC-2025-0068.)
 //!
 //! Also a line locator: serde's values carry no positions, so semantic
 //! errors find their field's line by walking the source text's block
@@ -12,11 +13,11 @@ use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
     VariantAccess, Visitor,
 };
-use serde_yaml as yaml_impl;
+use serde_norway as yaml_impl;
 use std::cell::Cell;
 
 /// A YAML document or node, as parsed (no positions).
-pub use serde_yaml::{Mapping, Value};
+pub use serde_norway::{Mapping, Value};
 
 /// What kind of node `v` is, in words (`a list`, `text`), never its content.
 pub fn describe_kind(v: &Value) -> &'static str {
@@ -85,7 +86,7 @@ fn name_a_tab(text: &str, (mut msg, line): (String, Option<usize>)) -> (String, 
     (msg, line)
 }
 
-/// Message (bounded, without serde_yaml's " at line L column C") and line.
+/// Message (bounded, without the parser's " at line L column C") and line.
 fn error_parts(e: &yaml_impl::Error) -> (String, Option<usize>) {
     let line = e.location().map(|l| l.line());
     let msg = e.to_string();
@@ -625,7 +626,7 @@ workers:
 
     #[test]
     fn parse_errors_carry_lines() {
-        let err = from_str::<serde_yaml::Value>("a: [1, 2\nb: 3\n").unwrap_err();
+        let err = from_str::<serde_norway::Value>("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.1.is_some());
     }
 
