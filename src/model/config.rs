@@ -103,6 +103,15 @@ pub struct DuplicateConfig {
     pub delay: SimDuration,
 }
 
+impl DuplicateConfig {
+    /// Whether any kind of copy can happen (R9); most producers send none,
+    /// and the send path skips the copy logic for them.
+    #[inline]
+    pub fn any(&self) -> bool {
+        self.sns_redelivery + self.producer_retry + self.s3_event_duplicate + self.reupload > 0.0
+    }
+}
+
 /// When a producer sends.
 #[derive(Clone, Debug)]
 pub enum ArrivalProcess {

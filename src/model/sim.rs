@@ -936,6 +936,9 @@ impl<'a> Simulation<'a> {
     /// R9: the duplicate copies a message gives rise to, each arriving
     /// `duplicates.delay` after it (every producer kind, the manifest too).
     fn spawn_duplicates(&mut self, p: usize, ids: MessageIds) {
+        if !self.cfg.producers[p].duplicates.any() {
+            return;
+        }
         let at = self.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
         for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {

@@ -264,7 +264,7 @@ impl Producers {
         let prod = &cfg.producers[p];
         let d = &prod.duplicates;
         let mut copies: [Option<Copy>; 4] = [None; 4];
-        if d.sns_redelivery + d.producer_retry + d.s3_event_duplicate + d.reupload <= 0.0 {
+        if !d.any() {
             return copies.into_iter().flatten();
         }
         let rng = &mut self.states[p].duplicates;
