@@ -11,7 +11,8 @@
 #   scripts/byte-identity.sh check FILE    exit 1 and show the files that
 #                                          differ from those in FILE
 #
-# It builds the release binary first and uses a throw-away output folder.
+# It builds the release binary first (or uses the binary named by BIN, e.g.
+# one saved before a change) and uses a throw-away output folder.
 set -euo pipefail
 
 mode=${1:-}
@@ -22,8 +23,10 @@ if [ -z "$mode" ] || [ -z "$list" ] || { [ "$mode" != record ] && [ "$mode" != c
 fi
 list=$(realpath -m "$list")
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/labelsim
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+fi
+bin=$(realpath "${BIN:-target/release/labelsim}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -220,8 +220,8 @@ pub fn number(x: f64) -> String {
     }
 }
 
-/// `1234567` → `1,234,567`.
-fn group(digits: &str) -> String {
+/// `1234567` → `1,234,567` (the digits of a whole number).
+pub fn group(digits: &str) -> String {
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {

@@ -601,15 +601,7 @@ fn lost_bursts(samples: &[Sample]) -> Vec<Burst> {
 
 /// `1,500`: counts in legends, grouped like the summary's.
 fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::human::group(&n.to_string())
 }
 
 /// The job-end and lost-message marks of replication 1, with legend text,
