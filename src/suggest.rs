@@ -4,8 +4,17 @@
 //! keys have their own, stricter hint in `scenario::schema`.
 
 use crate::model::{RunSummary, SimConfig};
-pub use crate::scenario::edit_distance;
 use std::fmt;
+
+/// Levenshtein distance (characters, `strsim`), for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    // Keys are short; a long one is no misspelling of them (and the
+    // distance's cost grows with the product of the lengths).
+    if a.len() > 4 * b.len() + 8 {
+        return usize::MAX;
+    }
+    strsim::levenshtein(a, b)
+}
 
 /// Where the metric names are listed, for a name with no near match.
 pub const METRICS_LISTED: &str = "docs/model.md (Metrics) and summary.json";

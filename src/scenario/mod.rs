@@ -15,6 +15,7 @@ pub mod paths;
 mod replay;
 mod schema;
 mod sections;
+mod segs;
 pub mod spec;
 pub mod units;
 pub mod yaml;

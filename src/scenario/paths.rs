@@ -12,19 +12,11 @@
 //! written in the file.
 
 use super::input::excerpt;
+pub use super::segs::{parse_lenient, PathSeg};
 use super::yaml::{self, Mapping, Value};
 use super::{LoadOptions, Scenario, ScenarioError};
 use std::fmt;
 use std::path::Path;
-
-/// One step of a path: a mapping key, a list index, or a list item by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathSeg {
-    Key(String),
-    Index(usize),
-    /// A list item whose `name` is this.
-    Name(String),
-}
 
 /// A parsed parameter path; `Display` gives back its canonical text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -295,36 +287,6 @@ impl fmt::Display for PathError {
 }
 
 impl std::error::Error for PathError {}
-
-/// Splits a field path as problems name it (`workers[0].service_time.mean`,
-/// `[1].name`, a key with any characters) into segments, never failing:
-/// what is not a segment is skipped. For user input, [`ParamPath::parse`].
-pub fn parse_lenient(path: &str) -> Vec<PathSeg> {
-    let mut out = Vec::new();
-    for part in path.split('.') {
-        let mut rest = part;
-        if let Some(i) = rest.find('[') {
-            if i > 0 {
-                out.push(PathSeg::Key(rest[..i].to_string()));
-            }
-            rest = &rest[i..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let close = stripped.find(']').unwrap_or(stripped.len());
-                let inner = stripped[..close].trim();
-                if !inner.is_empty() {
-                    out.push(match inner.parse() {
-                        Ok(n) => PathSeg::Index(n),
-                        Err(_) => PathSeg::Name(inner.to_string()),
-                    });
-                }
-                rest = stripped.get(close + 1..).unwrap_or("");
-            }
-        } else if !rest.is_empty() {
-            out.push(PathSeg::Key(rest.to_string()));
-        }
-    }
-    out
-}
 
 /// A scenario's YAML document, from which variants are built.
 #[derive(Clone, Debug)]

@@ -10,6 +10,7 @@
 
 use super::input::excerpt;
 use super::yaml::{Mapping, Value};
+pub use crate::suggest::edit_distance;
 
 /// What a key takes.
 #[derive(Debug)]
@@ -770,16 +771,6 @@ fn did_you_mean(key: &str, fields: &[Field]) -> Option<&'static str> {
         .min()
         .filter(|&(d, name)| d <= 2 || (d <= 3 && name.len() >= 10))
         .map(|(_, name)| name)
-}
-
-/// Levenshtein distance (characters, `strsim`), for "did you mean" hints.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    // Keys are short; a long one is no misspelling of them (and the
-    // distance's cost grows with the product of the lengths).
-    if a.len() > 4 * b.len() + 8 {
-        return usize::MAX;
-    }
-    strsim::levenshtein(a, b)
 }
 
 #[cfg(test)]

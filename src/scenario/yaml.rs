@@ -8,7 +8,7 @@
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
 
 use super::input::{excerpt, excerpt_n, human_bytes, MAX_SCENARIO_BYTES};
-use super::paths::PathSeg;
+use super::segs::PathSeg;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
     VariantAccess, Visitor,
@@ -572,7 +572,7 @@ mod tests {
         assert!(!msg.contains("tab"), "{msg}");
     }
 
-    use super::super::paths::parse_lenient;
+    use super::super::segs::parse_lenient;
     use super::*;
 
     const DOC: &str = "\
