@@ -2,6 +2,8 @@
 //! engine runs. Built from a scenario file by `scenario::build`; never seen as
 //! raw YAML here. Times are [`SimTime`]/[`SimDuration`] (µs ticks), rates are per µs.
 
+/// Message identity (R9) lives with the deduplication rules.
+pub use super::dedup::{DedupKey, Source};
 use super::workforce::{ServiceDist, ShiftSchedule};
 use crate::engine::{SimDuration, SimTime};
 
@@ -48,16 +50,6 @@ pub enum OnTimeout {
     Drop,
 }
 
-/// R9: which message field is the deduplication ID for SNS-sourced messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DedupKey {
-    /// The SNS message ID: redeliveries are caught, producer retries are not.
-    SnsMessageId,
-    /// A message attribute naming the object (e.g. `source-ref`): retries
-    /// and re-sends of the same object are caught too.
-    Attribute(String),
-}
-
 /// Job-level settings (SPEC §2).
 #[derive(Clone, Debug)]
 pub struct JobConfig {
@@ -79,13 +71,6 @@ pub struct JobConfig {
     pub stop_at: Option<SimTime>,
     /// R1/R4: a batch job not complete by then fails.
     pub max_runtime: SimDuration,
-}
-
-/// Where a producer's messages come from (R9/R10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Sns,
-    S3,
 }
 
 /// R9: probabilities that one original send gives rise to an extra copy.

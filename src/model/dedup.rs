@@ -7,7 +7,22 @@
 //! `job.dedup_key`. Since IDs are dense counters, the "seen" set is a bitset:
 //! one bit per ID ever issued (1.25 MB per 10 million messages), O(1) lookups.
 
-use super::config::{DedupKey, Source};
+/// R9: which message field is the deduplication ID for SNS-sourced messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DedupKey {
+    /// The SNS message ID: redeliveries are caught, producer retries are not.
+    SnsMessageId,
+    /// A message attribute naming the object (e.g. `source-ref`): retries
+    /// and re-sends of the same object are caught too.
+    Attribute(String),
+}
+
+/// Where a producer's messages come from (R9/R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Sns,
+    S3,
+}
 
 /// The identities of one delivered message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
