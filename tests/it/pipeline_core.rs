@@ -487,6 +487,47 @@ fn p4_throughput_is_throttled_at_300_per_second_with_backoff() {
 }
 
 #[test]
+fn p4_a_zero_throttle_backoff_is_refused() {
+    // Issue 18: a throttled send retried at the same instant would be
+    // throttled again forever (301 sends at 0 against 300/s).
+    let mut q = fifo(1);
+    if let QueueKind::Fifo(f) = &mut q.kind {
+        f.throttle_backoff = SimDuration::ZERO;
+    }
+    let e = match standalone::run(
+        &pipeline(q, vec![]),
+        &sends(&[0.0; 301]),
+        &Options::until(at(2.0)),
+        StreamSeeds::for_replication(1, 0),
+    ) {
+        Ok(_) => panic!("a zero backoff must be refused"),
+        Err(e) => e,
+    };
+    assert!(e.contains("throttle_backoff must be > 0"), "{e}");
+}
+
+#[test]
+fn p4_throttled_pollers_retry_once_per_backoff() {
+    // Issue 18: throughput 1/s, 3 pollers long polling 1 s on an empty
+    // queue, 0 ms requests, backoff 100 ms. Each second k one poll is
+    // admitted (that poller waits until k + 1, then polls again); the other
+    // two are throttled at k.0, k.1, ..., k.9 — 20 a second, the model's
+    // (pollers − throughput × cycle) / backoff = (3 − 1 × 1 s) / 0.1 s.
+    // Up to 9.95 s: 10 admitted receives, 200 throttled, 9 empty long
+    // polls (their ends at 1, ..., 9).
+    let mut q = fifo(1);
+    if let QueueKind::Fifo(f) = &mut q.kind {
+        f.throughput_per_s = 1;
+    }
+    let mut c = consumer(3, 1.0);
+    c.polling = Polling::Long { wait: s(1.0) };
+    let r = run(&pipeline(q, vec![c]), &[], 9.95);
+    assert_eq!(r.count("incoming.receive_requests"), 10);
+    assert_eq!(r.count("incoming.throttled_requests"), 200);
+    assert_eq!(r.count("incoming.empty_receives"), 9);
+}
+
+#[test]
 fn p4_p5_a_fifo_delete_after_the_visibility_timeout_fails_but_a_standard_one_succeeds() {
     // One poller, visibility 30 s, processing 45 s: the timeout at 30 makes
     // the message visible; nobody receives it before the delete at 45.

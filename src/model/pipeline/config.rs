@@ -372,6 +372,14 @@ impl PipelineConfig {
                         q.name
                     ));
                 }
+                // Issue 18: a throttled request retried at the same instant
+                // is throttled again, forever; each retry must advance time.
+                if f.throttle_backoff.is_zero() {
+                    return Err(format!(
+                        "pipeline.queues[{}].throttle_backoff must be > 0",
+                        q.name
+                    ));
+                }
             }
             if let QueueKind::Standard(s) = &q.kind {
                 if s.reorder_window == 0 {
