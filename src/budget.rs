@@ -142,6 +142,9 @@ struct Basis {
     /// Memory of one point's configuration (traces and empirical
     /// distributions are copied per point).
     config_bytes: f64,
+    /// Memory of reading the input files, once per command (issue 18
+    /// item 8).
+    input: Vec<Part>,
     replications: u64,
     threads: u64,
 }
@@ -162,7 +165,39 @@ pub struct Estimate {
     basis: Basis,
 }
 
+/// Events the engine handles per second on one thread, for the time an
+/// estimate states (issue 18 item 10). Conservative: measured 3.0 million
+/// per second on the quick start scaled up (100× the rate and the team,
+/// 1.3e7 events in 4.4 s) and 2.1 million on `pipeline-fifo-vs-standard`
+/// over 300 h (1.1e7 events in 5.4 s), one thread of a shared 2-core
+/// build machine (release build, December 2026); an idle modern core does
+/// 5–10 million (the M/M/c bench).
+pub const EVENTS_PER_SECOND_PER_THREAD: f64 = 2.0e6;
+
+/// A time in words, rounded as an estimate deserves: `under a minute`,
+/// `about 17 min`, `about 3.0 h`, `about 90 days`.
+pub fn fmt_minutes(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        "forever".into()
+    } else if seconds < 60.0 {
+        "under a minute".into()
+    } else if seconds < 99.5 * 60.0 {
+        format!("about {:.0} min", seconds / 60.0)
+    } else if seconds < 48.0 * 3600.0 {
+        format!("about {:.1} h", seconds / 3600.0)
+    } else {
+        format!("about {:.0} days", seconds / 86400.0)
+    }
+}
+
 impl Estimate {
+    /// Seconds the events take at [`EVENTS_PER_SECOND_PER_THREAD`]: runs
+    /// go in parallel on at most `threads` threads, one run per thread.
+    pub fn seconds(&self) -> f64 {
+        let lanes = self.runs.min(self.basis.threads).max(1) as f64;
+        self.events / (EVENTS_PER_SECOND_PER_THREAD * lanes)
+    }
+
     /// The total of `r`.
     pub fn amount(&self, r: Resource) -> f64 {
         match r {
@@ -242,6 +277,7 @@ impl Estimate {
             what: "the program itself".into(),
             amount: BYTES_PER_COMMAND,
         });
+        parts.extend(basis.input.iter().cloned());
         if sweep_points.is_none() {
             parts.push(Part {
                 resource: Resource::Output,
@@ -274,14 +310,16 @@ impl Estimate {
 }
 
 impl fmt::Display for Estimate {
-    /// `≈ 3.1e9 events in 16 runs, ≈ 12 GiB of memory, ≈ 1.6 GiB of output`
+    /// `≈ 3.1e9 events in 16 runs (about 6 min), ≈ 12 GiB of memory, ≈ 1.6
+    /// GiB of output`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "≈ {} events in {} run{}, ≈ {} of memory, ≈ {} of output",
+            "≈ {} events in {} run{} ({}), ≈ {} of memory, ≈ {} of output",
             fmt_count(self.events),
             self.runs,
             if self.runs == 1 { "" } else { "s" },
+            fmt_minutes(self.seconds()),
             fmt_bytes(self.memory_bytes),
             fmt_bytes(self.output_bytes)
         )
@@ -561,6 +599,98 @@ fn config_bytes(cfg: &SimConfig) -> f64 {
         + 1024.0
 }
 
+/// The idle cycle of a poller [µs]: a long poll's wait, or a short poll's
+/// interval and round trip.
+fn poll_cycle_us(c: &crate::model::pipeline::ConsumerConfig) -> f64 {
+    let every = match c.polling {
+        crate::model::pipeline::Polling::Long { wait } => wait,
+        crate::model::pipeline::Polling::Short { poll_interval } => {
+            poll_interval + c.request_latency
+        }
+    };
+    every.as_micros().max(1) as f64
+}
+
+/// Issue 18 item 5: a FIFO queue's throughput limit (P4, per queue)
+/// admits `throughput` receives a second, each keeping its poller for
+/// about one poll cycle; the queue's other pollers are throttled and poll
+/// again every `throttle_backoff`, an event each (100,000 pollers at the
+/// default 100 ms: a million events a simulated second). `push` gets
+/// (setting, what, events) per consumer.
+fn push_throttled_polls(
+    pc: &crate::model::pipeline::PipelineConfig,
+    horizon: f64,
+    push: &mut dyn FnMut(String, String, f64),
+) {
+    use crate::model::pipeline::{QueueKind, ThroughputScope};
+    for (qi, q) in pc.queues.iter().enumerate() {
+        let QueueKind::Fifo(f) = &q.kind else {
+            continue;
+        };
+        if f.throughput_scope != ThroughputScope::PerQueue {
+            continue; // per group: receives are not limited
+        }
+        let readers: Vec<_> = pc
+            .consumers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.queue == qi)
+            .collect();
+        let pollers: f64 = readers.iter().map(|(_, c)| c.count as f64).sum();
+        if pollers <= 0.0 {
+            continue;
+        }
+        let per_s = f.throughput_per_s as f64;
+        // Pollers an admitted receive holds at once, by their share.
+        let held: f64 = readers
+            .iter()
+            .map(|(_, c)| c.count as f64 / pollers * per_s * poll_cycle_us(c) / 1e6)
+            .sum();
+        let spinning = (pollers - held).max(0.0);
+        let backoff = f.throttle_backoff.as_micros().max(1) as f64;
+        for (ci, c) in readers {
+            let share = c.count as f64 / pollers;
+            push(
+                format!("pipeline.consumers[{ci}].count"),
+                format!(
+                    "consumer `{}`: ≈ {} of {} pollers throttled by queue `{}` ({}/s), polling again every {}",
+                    c.name,
+                    fmt_count(share * spinning),
+                    c.count,
+                    q.name,
+                    f.throughput_per_s,
+                    f.throttle_backoff.human()
+                ),
+                share * spinning * horizon / backoff,
+            );
+        }
+    }
+}
+
+/// Issue 18 item 8: reading a trace file costs
+/// [`crate::scenario::BYTES_PER_TRACE_ROW`] per row at its peak (the rows,
+/// then the times in place), once per command; the estimate is made after
+/// reading, so this part says what reading took rather than guarding it.
+fn input_parts(cfg: &SimConfig) -> Vec<Part> {
+    cfg.producers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match &p.process {
+            ArrivalProcess::Trace { times } if !times.is_empty() => Some(Part {
+                resource: Resource::Memory,
+                setting: format!("producers[{i}].csv"),
+                what: format!(
+                    "producer `{}` (trace): {} rows read",
+                    p.name,
+                    fmt_count(times.len() as f64)
+                ),
+                amount: times.len() as f64 * crate::scenario::BYTES_PER_TRACE_ROW,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Estimates `replications` runs of `cfg` on `threads` threads (runs in
 /// flight at once hold their live state; every run's time series is kept
 /// until the command writes `timeseries.csv`, as `labelsim run` does).
@@ -713,6 +843,9 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             format!("pipeline: {} messages and polls", fmt_count(piped)),
             6.0 * piped + polls,
         );
+        push_throttled_polls(pc, horizon, &mut |setting, what, amount| {
+            push(&mut events, setting, what, amount)
+        });
     }
     if attempts > 1.5 {
         if let Some(e) = events
@@ -895,6 +1028,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         kept,
         output,
         config_bytes: config_bytes(cfg),
+        input: input_parts(cfg),
         replications: replications as u64,
         threads: threads.max(1) as u64,
     }
@@ -905,10 +1039,12 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
 /// What a command may cost before it needs `--force`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Events per command. Default 2·10^9: the engine handles about 10
+    /// Events per command. Default 2·10^9: the engine handles 2–10
     /// million events per second per thread (M/M/c bench, `mmc-2M`: 9.5–9.7
-    /// M/s on one core), so this is about 3.5 minutes on one core and under
-    /// a minute on a few — long enough for every bundled scenario with room
+    /// M/s on an idle core; 2–3 M/s on a loaded one, see
+    /// [`EVENTS_PER_SECOND_PER_THREAD`]), so this is 3.5 to 17 minutes on
+    /// one thread (the refusal says which the estimate assumes); the
+    /// binary's `--max-events N` raises it to N — long enough for every bundled scenario with room
     /// to spare (the largest, `overload-expiry`, is ≈ 4·10^5 events per
     /// replication; the 10-million-object, 90-day bench stream ≈ 2·10^7),
     /// short of a unit slip (a producer `every: 7s` for `7d` sends 86,400
@@ -1012,6 +1148,18 @@ impl BudgetError {
                 fmt_amount(x.resource, x.estimate),
                 fmt_amount(x.resource, x.limit as f64)
             )?;
+            if x.resource == Resource::Events {
+                // Issue 18 item 10: what the limit means in time.
+                let lanes = self.estimate.runs.min(self.estimate.basis.threads).max(1);
+                let secs = x.limit as f64 / (EVENTS_PER_SECOND_PER_THREAD * lanes as f64);
+                write!(
+                    f,
+                    " ({} at {} events/s on {lanes} thread{})",
+                    fmt_minutes(secs),
+                    fmt_count(EVENTS_PER_SECOND_PER_THREAD),
+                    if lanes == 1 { "" } else { "s" }
+                )?;
+            }
             if let Some(d) = &x.dominant {
                 write!(
                     f,

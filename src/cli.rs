@@ -278,11 +278,14 @@ pub struct RunOptions {
     #[arg(long)]
     pub no_charts: bool,
     /// Run even if the work estimated before running exceeds the limits
-    /// (2e9 events, 4 GiB of memory, 1 GiB of output per command).
+    /// (2e9 events, about 17 minutes on one thread at the 2e6 events/s
+    /// assumed; 4 GiB of memory; 1 GiB of output per command).
     #[arg(long)]
     pub force: bool,
     /// Stop cleanly (nothing written) after this many simulated events in
-    /// all; also allows an estimate up to it.
+    /// all (each message of a burst or manifest counts as one); also sets
+    /// the event limit the estimate is checked against to N where N is
+    /// above 2e9.
     #[arg(long, value_name = "N")]
     pub max_events: Option<u64>,
     /// Stop cleanly (nothing written) when resident memory passes this

@@ -56,8 +56,19 @@ impl Budget {
         if self.force {
             return Ok(());
         }
-        budget::check(est, &self.limits())
-            .map_err(|e| anyhow!("{}", e.describe(Some("Pass --force to run anyway"))))
+        budget::check(est, &self.limits()).map_err(|e| {
+            // Issue 18 item 10: the event limit can be set.
+            let events = e
+                .exceeded
+                .iter()
+                .any(|x| x.resource == budget::Resource::Events);
+            let anyway = if events {
+                "Pass --force to run anyway, or --max-events N to allow up to N events (and stop there)"
+            } else {
+                "Pass --force to run anyway"
+            };
+            anyhow!("{}", e.describe(Some(anyway)))
+        })
     }
 
     /// The guard for the runs: an event budget if `--max-events`, a memory

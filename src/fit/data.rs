@@ -26,7 +26,8 @@
 //! a value-like cell.
 
 use crate::scenario::input::{
-    excerpt, excerpt_n, line_of, looks_like_names, looks_like_value, read_limited, MAX_CSV_BYTES,
+    excerpt, excerpt_n, line_of, looks_like_name, looks_like_names, looks_like_value, read_limited,
+    MAX_CSV_BYTES, SINGLE_NAME_CHARS,
 };
 use crate::scenario::units::{parse_duration, parse_instant, MAX_DURATION};
 use std::collections::HashMap;
@@ -249,12 +250,22 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
     } else {
         (1..=width).map(|i| format!("column {i}")).collect()
     };
+    // Issue 18: a first line is named in messages (and in the empirical
+    // snippet) only when it reads as column names; else its columns are
+    // numbered, as without a header.
+    let named = has_header
+        && (looks_like_names(names.iter().map(|s| s.as_str()))
+            || (width == 1 && looks_like_name(&names[0], SINGLE_NAME_CHARS)));
+    let shown: Vec<String> = if named {
+        names.iter().map(|n| excerpt(n)).collect()
+    } else {
+        (1..=width).map(|i| format!("column {i}")).collect()
+    };
     let data = if has_header { &rows[1..] } else { &rows[..] };
     let cell = |r: &(usize, Vec<String>), i: usize| r.1.get(i).map_or("", |c| c.trim()).to_string();
     let idx = match column {
         Some(c) => names.iter().position(|n| n == c.trim()).ok_or_else(|| {
-            let columns = if names.len() <= 20 && looks_like_names(names.iter().map(|s| s.as_str()))
-            {
+            let columns = if looks_like_names(names.iter().map(|s| s.as_str())) {
                 format!(" (columns: {})", names.join(", "))
             } else {
                 String::new()
@@ -288,8 +299,8 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
                             !c.is_empty() && cell_seconds(&c).is_none()
                         })
                         .map_or_else(
-                            || format!("column `{}` is empty", excerpt(&names[0])),
-                            |r| format!("e.g. line {}, column `{}`", r.0, excerpt(&names[0])),
+                            || format!("column `{}` is empty", shown[0]),
+                            |r| format!("e.g. line {}, column `{}`", r.0, shown[0]),
                         );
                     return Err(DataError::NoNumericColumn { file, first_bad });
                 }
@@ -298,7 +309,7 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
                         file,
                         columns: many
                             .iter()
-                            .map(|&i| format!("`{}`", excerpt(&names[i])))
+                            .map(|&i| format!("`{}`", shown[i]))
                             .collect::<Vec<_>>()
                             .join(", "),
                     })
@@ -306,7 +317,7 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
             }
         }
     };
-    let column_name = excerpt(&names[idx]);
+    let column_name = shown[idx].clone();
     let mut seconds = Vec::new();
     let mut bad = BadDurations::default();
     for r in data {
@@ -356,7 +367,7 @@ fn read_csv(path: &Path, bytes: &[u8], column: Option<&str>) -> Result<Durations
         seconds,
         per_worker: Vec::new(),
         files: 1,
-        header: has_header.then(|| names[idx].clone()),
+        header: named.then(|| names[idx].clone()),
     })
 }
 

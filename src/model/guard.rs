@@ -114,10 +114,12 @@ impl From<Stopped> for RunError {
 
 /// A stop switch and an event budget shared by every run of a command.
 ///
+/// The budget counts work: every event, and every message sent within one
+/// event (a burst's or a manifest's; issue 18: each is an object in memory
+/// and events to come, so a 2,000-message burst is 2,001 units, not 1).
 /// The engine calls [`RunGuard::spend`] once per [`RunGuard::CHECK_EVERY`]
-/// events (an atomic add and a load: nothing on the per-event path but one
-/// integer comparison), and bulk loops (a burst's or a manifest's messages,
-/// sent within one event) ask [`RunGuard::allows`] as often. Anyone holding
+/// units (an atomic add and a load: nothing on the per-event path but one
+/// integer comparison), bulk loops included. Anyone holding
 /// the guard (a Ctrl-C handler, a deadline, [`MemoryWatchdog`]) can
 /// [`RunGuard::stop`] it; every run sharing it then stops within 4,096
 /// events. A single run stops at exactly `max_events`; runs in parallel

@@ -2082,14 +2082,14 @@ fn build_producer(
             if p.csv.is_none() {
                 ctx.err(format!("{f}.csv"), "is required for a trace producer");
             }
-            let times = match rows.map(|r| r.resolve(start_epoch_us)) {
+            // Issue 18 item 8: the rows become the times in place.
+            let times = match rows.map(|r| r.into_times(start_epoch_us)) {
                 None => Vec::new(), // reported
                 Some(Err(e)) => {
                     ctx.err(format!("{f}.csv"), e);
                     Vec::new()
                 }
-                Some(Ok(rows)) => {
-                    let mut times: Vec<SimTime> = rows.into_iter().map(|r| r.1).collect();
+                Some(Ok(mut times)) => {
                     times.sort_unstable();
                     times
                 }
@@ -2384,8 +2384,6 @@ fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<CsvColumn, S
 pub(super) struct CsvTable {
     /// The file, for messages (bounded).
     pub file: String,
-    /// The columns' names, for messages (bounded).
-    pub columns: Vec<String>,
     /// (1-based line in the file, the row's cells of those columns), every
     /// row, empty cells included.
     pub rows: Vec<(u64, Vec<String>)>,
@@ -2403,7 +2401,7 @@ pub(super) fn read_csv_columns(
     let name = excerpt_n(&path.display().to_string(), 200);
     let input = InputFile::open(&path, MAX_CSV_BYTES)
         .map_err(|why| format!("cannot read {name}: {why}"))?;
-    let mut rdr = csv::Reader::from_reader(input);
+    let mut rdr = csv::Reader::from_reader(replay::bounded_lines(input));
     let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
     let mut idx = Vec::with_capacity(columns.len());
     for column in columns {
@@ -2435,11 +2433,7 @@ pub(super) fn read_csv_columns(
             .collect();
         rows.push((line, cells));
     }
-    Ok(CsvTable {
-        file: name,
-        columns: columns.iter().map(|c| excerpt(c)).collect(),
-        rows,
-    })
+    Ok(CsvTable { file: name, rows })
 }
 
 /// A CSV reading error in words, with its line; never the content.

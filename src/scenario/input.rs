@@ -164,15 +164,35 @@ pub fn looks_like_value(cell: &str) -> bool {
         })
 }
 
-/// Does a CSV header look like column names (short words)? Only then are
-/// they listed in a message.
+/// Does a CSV header look like column names: at least two fields (a
+/// delimiter) and at most 20, each a short name (letters, digits, spaces
+/// and `_-.()[]/%#`, at most [`EXCERPT_CHARS`])? Only then are they listed
+/// in a message. A first line of one field is not listed, however it reads
+/// (issue 18: a one-line token, an `-----BEGIN ... KEY-----` line), nor
+/// one with `=` (a `.env` line).
 pub fn looks_like_names<'a>(headers: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut n = 0usize;
     headers.into_iter().all(|h| {
-        h.chars().count() <= EXCERPT_CHARS
-            && h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || " _-.()[]/%#".contains(c))
-    })
+        n += 1;
+        n <= 20 && looks_like_name(h, EXCERPT_CHARS)
+    }) && n >= 2
 }
+
+/// Does one header field look like a column name of at most `max_chars`
+/// characters (letters, digits, spaces and `_-.()[]/%#`, at least one
+/// letter)?
+pub fn looks_like_name(h: &str, max_chars: usize) -> bool {
+    let h = h.trim();
+    h.chars().count() <= max_chars
+        && h.chars().any(|c| c.is_ascii_alphabetic())
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _-.()[]/%#".contains(c))
+}
+
+/// Longest name a header of a single field may have to be named in a
+/// message: a column name alone on its line is a word (`seconds`,
+/// `duration_s`), not a 35-character line.
+pub const SINGLE_NAME_CHARS: usize = 24;
 
 #[cfg(test)]
 mod tests {
@@ -199,6 +219,19 @@ mod tests {
         assert!(!looks_like_value(&"1".repeat(41)));
         assert!(looks_like_names(["timestamp", "id", "service time (s)"]));
         assert!(!looks_like_names(["PATH=/usr/bin\0HOME=/root"]));
+        // Issue 18: one field is no header, however it reads.
+        assert!(!looks_like_names(["timestamp"]));
+        assert!(!looks_like_names(["-----BEGIN OPENSSH PRIVATE KEY-----"]));
+        assert!(!looks_like_names(["a", "b=c"]));
+        assert!(looks_like_name("seconds", SINGLE_NAME_CHARS));
+        assert!(!looks_like_name(
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            SINGLE_NAME_CHARS
+        ));
+        assert!(!looks_like_name(
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            SINGLE_NAME_CHARS
+        ));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod yaml;
 
 pub use build::{dedup_key_is_valid, DEFAULT_START_AT, TASK_TYPES};
 pub use input::{read_input_file, MAX_CSV_BYTES, MAX_SCENARIO_BYTES};
+pub use replay::BYTES_PER_TRACE_ROW;
 pub use schema::edit_distance;
 pub use sections::load_policies;
 

@@ -8,13 +8,14 @@
 //! then [`Rows::resolve`] places them on the simulated clock. Every bad cell
 //! is counted, the first one named by file, line and column.
 
-use super::build::{read_csv_columns, CsvTable};
-use super::input::{excerpt, looks_like_value};
+use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
 use super::units::{
     format_instant, parse_duration, parse_epoch, parse_instant, too_long, MAX_DURATION,
 };
+use super::MAX_CSV_BYTES;
 use crate::engine::time::{US_PER_MS, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
+use std::io::{self, Read};
 use std::path::Path;
 
 /// How the cells of a timestamp column are written (`time_format`).
@@ -63,27 +64,101 @@ pub(super) enum Stamp {
 }
 
 /// The rows of a trace or counts file, their timestamps not yet placed.
+///
+/// Issue 18 item 8: kept compact, since a trace can have tens of millions
+/// of rows: per row a line (4 B: a file of at most 1 GiB has fewer than
+/// 2^32 lines), a timestamp (8 B) and a bit for its kind, and for a counts
+/// file its count (8 B). [`BYTES_PER_TRACE_ROW`] is what reading costs.
 pub(super) struct Rows {
     /// The file and the timestamp column, for messages (bounded).
     file: String,
     column: String,
-    /// (1-based line, timestamp, count: 1 for a trace row).
-    pub rows: Vec<(u64, Stamp, f64)>,
+    /// 1-based line of each row.
+    lines: Vec<u32>,
+    /// Each row's timestamp [µs]: since the Unix epoch (an instant) or
+    /// since job creation (an offset), as `offset` says.
+    stamps: Vec<i64>,
+    /// Bit i set: row i is an offset.
+    offset: Vec<u64>,
+    /// Each row's count; empty for a trace (one arrival per row).
+    counts: Vec<f64>,
     /// The smallest cell read as a plain number of seconds since job
     /// creation, if any (for the epoch look-alike warning).
     pub smallest_seconds: Option<f64>,
 }
 
+/// Peak memory of reading a trace, per row [bytes]: [`Rows`] (12 B and a
+/// bit) and the times it becomes (8 B, converted in place), with `Vec`
+/// doubling slack on the first.
+pub const BYTES_PER_TRACE_ROW: f64 = 24.0;
+
 impl Rows {
+    fn push(&mut self, line: u64, stamp: Stamp, count: Option<f64>) {
+        let i = self.stamps.len();
+        if i.is_multiple_of(64) {
+            self.offset.push(0);
+        }
+        let us = match stamp {
+            Stamp::Instant(us) => us,
+            Stamp::Offset(d) => {
+                self.offset[i / 64] |= 1 << (i % 64);
+                // At most 100 years of µs: far below i64::MAX.
+                d.as_micros() as i64
+            }
+        };
+        self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+        self.stamps.push(us);
+        if let Some(c) = count {
+            self.counts.push(c);
+        }
+    }
+
+    fn stamp(&self, i: usize) -> Stamp {
+        if self.offset[i / 64] & (1 << (i % 64)) != 0 {
+            Stamp::Offset(SimDuration::from_micros(self.stamps[i] as u64))
+        } else {
+            Stamp::Instant(self.stamps[i])
+        }
+    }
+
+    /// Rows read.
+    pub fn len(&self) -> usize {
+        self.stamps.len()
+    }
+
     /// The earliest calendar instant among the rows [µs since the epoch].
     pub fn earliest_instant(&self) -> Option<i64> {
-        self.rows
-            .iter()
-            .filter_map(|r| match r.1 {
+        (0..self.len())
+            .filter_map(|i| match self.stamp(i) {
                 Stamp::Instant(us) => Some(us),
                 Stamp::Offset(_) => None,
             })
             .min()
+    }
+
+    /// One row on the simulated clock of a calendar starting at
+    /// `start_epoch_us`, or why not.
+    fn place(&self, i: usize, start_epoch_us: i64) -> Result<SimTime, String> {
+        match self.stamp(i) {
+            Stamp::Offset(d) => Ok(SimTime::after(d)),
+            Stamp::Instant(us) => {
+                let since = us as i128 - start_epoch_us as i128;
+                if since < 0 {
+                    Err(format!(
+                        "{} is before start_at ({}); `start_at: auto` starts the calendar at the earliest timestamp",
+                        format_instant(us),
+                        format_instant(start_epoch_us)
+                    ))
+                } else if since > MAX_DURATION.as_micros() as i128 {
+                    Err(format!(
+                        "`{}` is more than 100 years after start_at, the latest time labelsim accepts",
+                        format_instant(us)
+                    ))
+                } else {
+                    Ok(SimTime::from_micros(since as u64))
+                }
+            }
+        }
     }
 
     /// Places every row on the simulated clock of a calendar starting at
@@ -92,34 +167,35 @@ impl Rows {
     /// error (the first named, the rest counted).
     pub fn resolve(&self, start_epoch_us: i64) -> Result<Vec<(u64, SimTime, f64)>, String> {
         let mut bad = Bad::default();
-        let mut out = Vec::with_capacity(self.rows.len());
-        for &(line, stamp, count) in &self.rows {
-            let t = match stamp {
-                Stamp::Offset(d) => Ok(SimTime::after(d)),
-                Stamp::Instant(us) => {
-                    let q = format_instant(us);
-                    let since = us as i128 - start_epoch_us as i128;
-                    if since < 0 {
-                        Err(format!(
-                            "{q} is before start_at ({}); `start_at: auto` starts the calendar at the earliest timestamp",
-                            format_instant(start_epoch_us)
-                        ))
-                    } else if since > MAX_DURATION.as_micros() as i128 {
-                        Err(format!(
-                            "`{q}` is more than 100 years after start_at, the latest time labelsim accepts"
-                        ))
-                    } else {
-                        Ok(SimTime::from_micros(since as u64))
-                    }
-                }
-            };
-            match t {
-                Ok(t) => out.push((line, t, count)),
+        let mut out = Vec::with_capacity(self.len());
+        for i in 0..self.len() {
+            let line = self.lines[i] as u64;
+            match self.place(i, start_epoch_us) {
+                Ok(t) => out.push((line, t, self.counts.get(i).copied().unwrap_or(1.0))),
                 Err(why) => bad.add(line, why),
             }
         }
         bad.result(&self.file, &self.column)?;
         Ok(out)
+    }
+
+    /// As [`Rows::resolve`] for a trace: the instants alone, in file
+    /// order, converted in place (no second copy of the rows).
+    pub fn into_times(mut self, start_epoch_us: i64) -> Result<Vec<SimTime>, String> {
+        let mut bad = Bad::default();
+        for i in 0..self.len() {
+            match self.place(i, start_epoch_us) {
+                Ok(t) => self.stamps[i] = t.as_micros() as i64,
+                Err(why) => bad.add(self.lines[i] as u64, why),
+            }
+        }
+        bad.result(&self.file, &self.column)?;
+        let Rows { stamps, .. } = self;
+        // Same size and alignment: `collect` reuses the allocation.
+        Ok(stamps
+            .into_iter()
+            .map(|us| SimTime::from_micros(us as u64))
+            .collect())
     }
 }
 
@@ -156,8 +232,75 @@ impl Bad {
     }
 }
 
+/// Longest line of a trace or counts file [bytes]. A row is a timestamp
+/// and a count, a header a few names: a longer line is not a CSV row (a
+/// file of NUL bytes, minified JSON), and is refused as soon as it is seen
+/// rather than buffered whole (issue 18 item 8: 300 MB of NUL bytes took
+/// 1.6 GB to say "no column").
+pub(super) const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+/// A reader that fails on a line longer than [`MAX_LINE_BYTES`], naming
+/// it.
+struct LineBounded<R> {
+    inner: R,
+    line: u64,
+    since_newline: u64,
+}
+
+impl<R: Read> Read for LineBounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+                if self.since_newline > MAX_LINE_BYTES {
+                    return Err(io::Error::other(format!(
+                        "line {} is longer than {} KiB: not a row of a CSV file",
+                        self.line + 1,
+                        MAX_LINE_BYTES / 1024
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// `r`, failing on a line longer than [`MAX_LINE_BYTES`] (for every CSV
+/// file the scenario names).
+pub(super) fn bounded_lines<R: Read>(r: R) -> impl Read {
+    LineBounded {
+        inner: r,
+        line: 0,
+        since_newline: 0,
+    }
+}
+
+/// A CSV reading error in words, with its line; never the content.
+fn csv_error(name: &str, e: &csv::Error) -> String {
+    let at = e
+        .position()
+        .map(|p| format!(" line {}", p.line()))
+        .unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read {name}: {io}"),
+        csv::ErrorKind::Utf8 { .. } => format!("{name}{at}: not UTF-8 text"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{name}{at}: {len} fields where the first line has {expected_len}"),
+        _ => format!("{name}{at}: not a readable CSV file"),
+    }
+}
+
 /// Reads a trace (`count_column` None: one arrival per row) or a counts
-/// file (a count per row; an empty count cell is 0) relative to `base`.
+/// file (a count per row; an empty count cell is 0) relative to `base`: a
+/// regular file of at most [`MAX_CSV_BYTES`] with a header row, streamed
+/// row by row into [`Rows`] (issue 18 item 8: the whole table was held as
+/// strings first, 47–125 bytes of memory per byte of file). Messages name
+/// the file, line and column, never the file's content.
 pub(super) fn read_rows(
     base: &Path,
     file: &str,
@@ -165,22 +308,62 @@ pub(super) fn read_rows(
     count_column: Option<&str>,
     format: TimeFormat,
 ) -> Result<Rows, String> {
+    let path = base.join(file);
+    let name = excerpt_n(&path.display().to_string(), 200);
+    let input = InputFile::open(&path, MAX_CSV_BYTES)
+        .map_err(|why| format!("cannot read {name}: {why}"))?;
+    let mut rdr = csv::Reader::from_reader(bounded_lines(input));
+    let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
     let mut columns = vec![column];
     columns.extend(count_column);
-    let CsvTable {
-        file: name,
-        columns: names,
-        rows,
-    } = read_csv_columns(base, file, &columns)?;
+    let mut idx = Vec::with_capacity(columns.len());
+    for c in &columns {
+        let column_name = excerpt(c);
+        let i = headers
+            .iter()
+            .position(|h| h.trim() == *c)
+            .ok_or_else(|| {
+                if looks_like_names(headers.iter()) {
+                    format!(
+                        "{name} has no column `{column_name}` (columns: {})",
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    )
+                } else {
+                    format!(
+                        "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                    )
+                }
+            })?;
+        idx.push(i);
+    }
+    let names: Vec<String> = columns.iter().map(|c| excerpt(c)).collect();
     let mut bad_time = Bad::default();
     let mut bad_count = Bad::default();
-    let mut out = Vec::with_capacity(rows.len());
-    let mut smallest_seconds: Option<f64> = None;
-    for (line, cells) in &rows {
-        let time_cell = cells[0].trim();
+    let mut out = Rows {
+        file: name.clone(),
+        column: names[0].clone(),
+        lines: Vec::new(),
+        stamps: Vec::new(),
+        offset: Vec::new(),
+        counts: Vec::new(),
+        smallest_seconds: None,
+    };
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(&name, &e)),
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let cell = |k: usize| -> Result<&str, String> {
+            std::str::from_utf8(rec.get(idx[k]).unwrap_or(b""))
+                .map_err(|_| format!("{name} line {line}: not UTF-8 text"))
+        };
+        let time_cell = cell(0)?.trim();
         if time_cell.is_empty() {
             if count_column.is_some() {
-                bad_time.add(*line, "the timestamp is empty".into());
+                bad_time.add(line, "the timestamp is empty".into());
             }
             continue;
         }
@@ -195,42 +378,42 @@ pub(super) fn read_rows(
                         time_cell.chars().count()
                     )
                 };
-                bad_time.add(*line, why);
+                bad_time.add(line, why);
                 continue;
             }
         };
         if let (Stamp::Offset(_), Ok(s)) = (stamp, time_cell.parse::<f64>()) {
-            smallest_seconds = Some(smallest_seconds.map_or(s, |m| m.min(s)));
+            out.smallest_seconds = Some(out.smallest_seconds.map_or(s, |m| m.min(s)));
         }
-        let count = match cells.get(1).map(|c| c.trim()) {
-            None => 1.0,
-            Some("") => 0.0,
+        let count = match count_column.map(|_| cell(1)).transpose()?.map(str::trim) {
+            None => None,
+            Some("") => Some(0.0),
             Some(c) => match c.parse::<f64>() {
-                Ok(x) if x.is_finite() && x >= 0.0 => x,
+                Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
                 Ok(_) => {
                     bad_count.add(
-                        *line,
+                        line,
                         format!("`{}` is not a count (a number, 0 or more)", excerpt(c)),
                     );
                     continue;
                 }
                 Err(_) if looks_like_value(c) => {
                     bad_count.add(
-                        *line,
+                        line,
                         format!("`{}` is not a count (a number, 0 or more)", excerpt(c)),
                     );
                     continue;
                 }
                 Err(_) => {
                     bad_count.add(
-                        *line,
+                        line,
                         format!("not a count ({} characters, not shown)", c.chars().count()),
                     );
                     continue;
                 }
             },
         };
-        out.push((*line, stamp, count));
+        out.push(line, stamp, count);
     }
     let time_result = bad_time.result(&name, &names[0]);
     let count_result = match names.get(1) {
@@ -242,15 +425,10 @@ pub(super) fn read_rows(
         (Err(e), _) | (_, Err(e)) => return Err(e),
         _ => {}
     }
-    if out.is_empty() {
+    if out.len() == 0 {
         return Err(format!("{name} has no values in column `{}`", names[0]));
     }
-    Ok(Rows {
-        file: name,
-        column: names[0].clone(),
-        rows: out,
-        smallest_seconds,
-    })
+    Ok(out)
 }
 
 /// Does a cell begin like a date (`YYYY-MM-DD`)? A duration never does.
@@ -553,16 +731,18 @@ mod tests {
 
     #[test]
     fn instants_before_the_calendar_are_named_and_counted() {
-        let r = Rows {
+        let mut r = Rows {
             file: "t.csv".into(),
             column: "timestamp".into(),
-            rows: vec![
-                (2, Stamp::Instant(MONDAY - 1_000_000), 1.0),
-                (3, Stamp::Instant(MONDAY - 2_000_000), 1.0),
-                (4, Stamp::Offset(SimDuration::from_secs(5)), 1.0),
-            ],
+            lines: Vec::new(),
+            stamps: Vec::new(),
+            offset: Vec::new(),
+            counts: Vec::new(),
             smallest_seconds: Some(5.0),
         };
+        r.push(2, Stamp::Instant(MONDAY - 1_000_000), None);
+        r.push(3, Stamp::Instant(MONDAY - 2_000_000), None);
+        r.push(4, Stamp::Offset(SimDuration::from_secs(5)), None);
         assert_eq!(r.earliest_instant(), Some(MONDAY - 2_000_000));
         let e = r.resolve(MONDAY).unwrap_err();
         assert!(
@@ -573,5 +753,28 @@ mod tests {
         let ok = r.resolve(MONDAY - 2_000_000).unwrap();
         assert_eq!(ok[0].1, SimTime::from_micros(1_000_000));
         assert_eq!(ok[2].1, SimTime::from_micros(5_000_000));
+        assert_eq!(ok[2].0, 4);
+        // Issue 18 item 8: a trace's rows become its times in place, in
+        // file order, offsets and instants alike.
+        let times = r.into_times(MONDAY - 2_000_000).unwrap();
+        assert_eq!(
+            times,
+            [1_000_000, 0, 5_000_000].map(SimTime::from_micros).to_vec()
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_bound_is_refused_with_its_number() {
+        let mut text = b"timestamp\n1\n".to_vec();
+        text.extend(std::iter::repeat_n(b'7', MAX_LINE_BYTES as usize + 1));
+        let mut out = Vec::new();
+        let e = bounded_lines(&text[..]).read_to_end(&mut out).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3 is longer than 64 KiB: not a row of a CSV file"
+        );
+        // At the bound, fine.
+        let ok = vec![b'7'; MAX_LINE_BYTES as usize];
+        assert!(bounded_lines(&ok[..]).read_to_end(&mut out).is_ok());
     }
 }

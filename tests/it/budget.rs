@@ -203,6 +203,10 @@ fn quickstart() -> Scenario {
     Scenario::bundled()
 }
 
+/// The quick start's backfill manifest: messages sent within one event,
+/// each one unit of work for the guard.
+const MANIFEST: u64 = 500;
+
 #[test]
 fn a_guarded_run_stops_at_exactly_its_event_limit() {
     let s = quickstart();
@@ -229,14 +233,17 @@ fn a_guard_with_room_changes_nothing_and_counts_every_event() {
     let s = quickstart();
     let seeds = StreamSeeds::for_replication(s.seed, 0);
     let plain = simulate(&s.sim, seeds).expect("runs");
-    let guard = RunGuard::new(Some(plain.summary.events));
+    // The work: every event, and each of the backfill manifest's 500
+    // messages, sent within one event (issue 18).
+    let work = plain.summary.events + MANIFEST;
+    let guard = RunGuard::new(Some(work));
     let guarded = simulate_guarded(&s.sim, seeds, &guard).expect("fits exactly");
     assert_eq!(guarded.summary, plain.summary);
     assert_eq!(guarded.timeseries, plain.timeseries);
-    assert_eq!(guard.events_spent(), plain.summary.events);
+    assert_eq!(guard.events_spent(), work);
     assert!(!guard.is_stopped());
-    // One event fewer is too few.
-    let guard = RunGuard::new(Some(plain.summary.events - 1));
+    // One unit fewer is too few.
+    let guard = RunGuard::new(Some(work - 1));
     assert!(matches!(
         simulate_guarded(&s.sim, seeds, &guard),
         Err(RunError::Stopped(_))
@@ -302,7 +309,7 @@ fn replications_share_one_budget_and_the_error_names_the_replication() {
     for (a, b) in guarded.iter().zip(&plain) {
         assert_eq!(a.summary, b.summary);
     }
-    let total: u64 = plain.iter().map(|r| r.summary.events).sum();
+    let total: u64 = plain.iter().map(|r| r.summary.events + MANIFEST).sum();
     assert_eq!(guard.events_spent(), total);
 }
 
@@ -346,4 +353,105 @@ fn the_memory_watchdog_stops_the_guard_past_its_limit() {
     std::thread::sleep(Duration::from_millis(30));
     drop(dog);
     assert!(!guard.is_stopped());
+}
+
+// ----- issue 18 -------------------------------------------------------------
+
+/// Issue 18 item 9: messages sent within one event (a burst, a manifest)
+/// are work and memory of their own, and count one each against the event
+/// budget. A `every: 7s` slip of 2,000-message bursts (from 1 h) under a
+/// budget of 3,000 stops within the second burst; counting the burst as one
+/// event let it run ≈ 2,500 bursts (5 million objects; at
+/// `--max-events 200000`, 11.5 GiB).
+#[test]
+fn messages_sent_in_bulk_count_against_the_event_budget() {
+    let s = quickstart_with("every: 7d", "every: 7s");
+    let guard = RunGuard::new(Some(3_000));
+    match simulate_guarded(&s.sim, StreamSeeds::for_replication(s.seed, 0), &guard) {
+        Err(RunError::Stopped(stop)) => {
+            assert_eq!(stop.events, 3_000, "{stop}");
+            assert_eq!(stop.reason, StopReason::MaxEvents { limit: 3_000 });
+            assert!(
+                stop.at.as_micros() < 3_600_000_000 + 60_000_000,
+                "stopped at {}: bursts went uncounted",
+                stop.at
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A FIFO queue (P4) limited to `throughput` receives per second, read by
+/// `pollers` long-polling pollers, for one hour.
+fn throttled_fifo(pollers: u32, backoff: &str) -> Scenario {
+    let text = format!(
+        "name: throttled\nseed: 3\nhorizon: 1h\nproducers:\n  - {{name: orders, kind: poisson, rate: 600/h, to: q}}\npipeline:\n  queues:\n    - {{name: q, type: fifo, throughput: 1/s, throttle_backoff: {backoff}}}\n  consumers:\n    - {{name: c, queue: q, count: {pollers}, wait: 20s, processing_time: {{dist: constant, value: 1s}}}}\n"
+    );
+    Scenario::from_str(
+        &text,
+        "throttled.yaml",
+        Path::new("."),
+        LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("valid: {e}"))
+}
+
+/// Issue 18 item 5: pollers beyond what a FIFO queue's throughput serves
+/// are throttled and poll again every `throttle_backoff`: those retries are
+/// events. 100 pollers at 1 receive/s were estimated at ≈ 4e4 events an
+/// hour against 2.9e8 (backoff 1 ms); now within the estimate's 0.25×–4×.
+#[test]
+fn throttled_fifo_receives_are_estimated() {
+    for backoff in ["100ms", "10ms"] {
+        let s = throttled_fifo(100, backoff);
+        let est = estimate_run(&s.sim, 1, 1);
+        let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("runs");
+        let ratio = out.summary.events as f64 / est.events;
+        println!(
+            "backoff {backoff}: {} events, estimate {:.0}, ratio {ratio:.2}",
+            out.summary.events, est.events
+        );
+        assert!((0.25..=4.0).contains(&ratio), "backoff {backoff}: {ratio}");
+    }
+    // 100,000 pollers re-poll a million times a simulated second (1e8
+    // events by 00:01:45): refused, the pollers named.
+    let s = throttled_fifo(100_000, "100ms");
+    let est = estimate_run(&s.sim, 1, 1);
+    assert!(est.events > 2e9, "{est}");
+    let msg = refused(&s, 1);
+    assert!(msg.contains("pipeline.consumers[0].count"), "{msg}");
+}
+
+/// Issue 18 item 10: the estimate says how long the events take, at a
+/// conservative built-in rate per thread, and the refusal the time the
+/// limit allows.
+#[test]
+fn the_estimate_and_the_refusal_say_the_expected_time() {
+    use labelsim::budget::EVENTS_PER_SECOND_PER_THREAD;
+    let s = quickstart_with("every: 7d", "every: 7s");
+    let one = estimate_run(&s.sim, 1, 4);
+    // One run uses one thread whatever the threads.
+    let expected = one.events / EVENTS_PER_SECOND_PER_THREAD;
+    assert!((one.seconds() - expected).abs() <= 1e-9 * expected);
+    let text = one.to_string();
+    assert!(text.contains("events in 1 run (about "), "{text}");
+    // Eight runs on four threads: four at a time.
+    let eight = estimate_run(&s.sim, 8, 4);
+    assert!((eight.seconds() - 2.0 * one.seconds()).abs() <= 1e-6 * one.seconds());
+    // A burst of 10^12: over the event limit, which is stated in time too.
+    let msg = refused(&quickstart_with("size: 2000", "size: 1000000000000"), 1);
+    let limit_min = 2e9 / EVENTS_PER_SECOND_PER_THREAD / 60.0;
+    assert!(
+        msg.contains(&format!(
+            "over the limit of 2.0e9 (about {limit_min:.0} min"
+        )),
+        "{msg}"
+    );
+    assert_eq!(labelsim::budget::fmt_minutes(30.0), "under a minute");
+    assert_eq!(labelsim::budget::fmt_minutes(17.0 * 60.0), "about 17 min");
+    assert_eq!(labelsim::budget::fmt_minutes(3.0 * 3600.0), "about 3.0 h");
+    assert_eq!(
+        labelsim::budget::fmt_minutes(90.0 * 86400.0),
+        "about 90 days"
+    );
 }

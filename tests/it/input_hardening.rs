@@ -1105,3 +1105,120 @@ fn messages_are_in_labelsims_words_not_its_libraries() {
         stderr(&o)
     );
 }
+
+// ---- Issue 18 item 13: a first line is named as columns only when it
+// looks like a CSV header (a delimiter, short names).
+
+/// Three files whose first line is a secret: a one-line token, a `.env`
+/// line, an OpenSSH private key. `secret` is what must never be printed.
+fn secret_first_lines() -> [(&'static str, &'static str, &'static [&'static str]); 3] {
+    [
+        (
+            "token.csv",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a\n",
+            &["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "ghp_16C7"],
+        ),
+        (
+            "env.csv",
+            "OPENAI_API_KEY=sk-proj-abc123def456\nX=1\n",
+            &["OPENAI_API_KEY", "sk-proj-abc123def456"],
+        ),
+        (
+            "key.csv",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n",
+            &["BEGIN OPENSSH", "b3BlbnNzaC1rZXkt", "END OPENSSH"],
+        ),
+    ]
+}
+
+#[test]
+fn a_first_line_that_is_a_secret_is_never_named_as_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, secrets) in secret_first_lines() {
+        let csv = dir.path().join(name);
+        std::fs::write(&csv, text).unwrap();
+        let scen = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&scen, with_trace(csv.to_str().unwrap())).unwrap();
+        let csv = csv.to_str().unwrap();
+        for args in [
+            vec!["validate", scen.to_str().unwrap()],
+            vec!["fit", csv, "--column", "seconds"],
+            vec!["fit", csv],
+        ] {
+            let o = labelsim_within(Duration::from_secs(20), &args, &[]);
+            let (out, err) = (String::from_utf8_lossy(&o.stdout), stderr(&o));
+            assert_ne!(o.status.code(), Some(0), "{args:?}: {out}{err}");
+            for s in secrets {
+                assert!(
+                    !err.contains(s) && !out.contains(s),
+                    "{args:?} printed `{s}`: {err}{out}"
+                );
+            }
+            assert_bounded(&err);
+        }
+    }
+}
+
+#[test]
+fn a_real_header_is_still_named_when_a_column_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "time,count\n0,1\n").unwrap();
+    let err = load(&with_trace("t.csv"), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("(columns: time, count)"), "{err}");
+    let o = labelsim_within(
+        Duration::from_secs(20),
+        &[
+            "fit",
+            dir.path().join("t.csv").to_str().unwrap(),
+            "--column",
+            "seconds",
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&o).contains("(columns: time, count)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Issue 18 item 8: a file of NUL bytes named as a trace is refused at its
+/// first 64 KiB line, not buffered whole (300 MB of NUL bytes took 1.6 GB
+/// to say "no column").
+#[test]
+fn a_csv_of_one_endless_line_is_refused_without_reading_it_whole() {
+    let time = Path::new("/usr/bin/time");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nul.csv"), vec![0u8; 64 << 20]).unwrap();
+    for text in [with_trace("nul.csv"), with_empirical("nul.csv", "x")] {
+        let scen = dir.path().join("nul.yaml");
+        std::fs::write(&scen, text).unwrap();
+        if !time.exists() {
+            eprintln!("peak memory not measured: /usr/bin/time (GNU time) not found");
+            let o = validate(&scen);
+            assert!(stderr(&o).contains("longer than 64 KiB"), "{}", stderr(&o));
+            continue;
+        }
+        let o = Command::new(time)
+            .args(["-f", "PEAK_KIB=%M"])
+            .arg(env!("CARGO_BIN_EXE_labelsim"))
+            .args(["validate", scen.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(
+            err.contains("nul.csv line 1 is longer than 64 KiB")
+                || err.contains("line 1 is longer than 64 KiB"),
+            "{err}"
+        );
+        let kib: u64 = err
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("PEAK_KIB="))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("peak");
+        assert!(kib < 48 * 1024, "peak {} MiB", kib / 1024);
+    }
+}

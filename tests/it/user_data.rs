@@ -510,3 +510,66 @@ fn the_bundled_counts_replay_sends_its_files_total_times_its_scale() {
     assert_eq!(total, 31_301.0, "the comment's figure");
     within_poisson("counts-replay", accepted(&s).len(), 1.3 * total);
 }
+
+/// Peak resident memory [KiB] of `labelsim args` (GNU `/usr/bin/time -f
+/// %M`, which reports the largest of the process and its children), with
+/// its output; None where that tool is missing.
+fn peak_kib(args: &[&str]) -> Option<(u64, std::process::Output)> {
+    let time = std::path::Path::new("/usr/bin/time");
+    if !time.exists() {
+        return None;
+    }
+    let out = std::process::Command::new(time)
+        .args(["-f", "PEAK_KIB=%M"])
+        .arg(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .output()
+        .expect("run /usr/bin/time labelsim");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kib = err
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("PEAK_KIB="))
+        .and_then(|v| v.trim().parse().ok())?;
+    Some((kib, out))
+}
+
+/// Issue 18 item 8: a trace is streamed into compact rows. A 50 MB trace
+/// (4.8 million rows) took 47–125 bytes of memory per byte of file (a
+/// 100 MB trace aborted `validate` at 4.7 GB); it validates in < 512 MiB.
+#[test]
+fn a_fifty_megabyte_trace_validates_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("big.csv");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    writeln!(w, "timestamp").unwrap();
+    let mut bytes = 10u64;
+    let mut i = 0u64;
+    while bytes < 50_000_000 {
+        // Every 0.5 s over 28 days: `1234567.5`.
+        let row = format!("{}.{}\n", i / 2, if i.is_multiple_of(2) { 0 } else { 5 });
+        w.write_all(row.as_bytes()).unwrap();
+        bytes += row.len() as u64;
+        i += 1;
+    }
+    w.flush().unwrap();
+    drop(w);
+    let scen = dir.path().join("big.yaml");
+    std::fs::write(
+        &scen,
+        "name: big\nhorizon: 30d\nproducers:\n  - {name: r, kind: trace, csv: big.csv}\nworkers:\n  - {name: team, count: 10, service_time: {dist: exponential, mean: 6m}}\n",
+    )
+    .unwrap();
+    let Some((kib, out)) = peak_kib(&["validate", scen.to_str().unwrap()]) else {
+        eprintln!("skipped: /usr/bin/time (GNU time) not found to measure peak memory");
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    eprintln!(
+        "validate of a {bytes}-byte trace ({i} rows): peak {} MiB",
+        kib / 1024
+    );
+    assert!(kib < 512 * 1024, "peak {} MiB", kib / 1024);
+}
