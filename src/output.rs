@@ -9,26 +9,47 @@
 //!   no lock file can be planted): a second labelsim writing to the same
 //!   folder is refused instead of interleaving rows with the first;
 //! - creates a fresh staging folder inside it, `.labelsim-staging-<pid>-<n>`,
-//!   with `mkdir` (never reusing one that exists).
+//!   with `mkdir` (never reusing one that exists), and puts in it a marker,
+//!   `.labelsim-owner`, naming this process (its pid and start time);
+//! - reads the folder's manifest, `.labelsim-manifest.json`: the names of
+//!   the outputs labelsim wrote there.
 //!
 //! Outputs are put in the staging folder, then [`OutputDir::commit`] renames
-//! each into place. `rename` replaces a directory entry; it never follows a
-//! symbolic link planted under an output's name, so the link's target is
-//! never written. Files are created with `O_EXCL` (`create_new`), which
-//! refuses to open through a link. If the command fails or is interrupted,
-//! dropping the `OutputDir` removes the staging folder, which this process
-//! made, and nothing of the new outputs appears.
+//! each into place, removes the earlier outputs the command asked to remove
+//! and rewrites the manifest. Until then nothing in the folder changes: a
+//! command that fails, is stopped by `--max-events` or `--max-memory`, or is
+//! interrupted leaves the folder as it found it. `rename` replaces a
+//! directory entry; it never follows a symbolic link planted under an
+//! output's name, so the link's target is never written. Files are created
+//! with `O_EXCL` (`create_new`), which refuses to open through a link.
+//! Dropping an uncommitted `OutputDir` removes its staging folder.
 //!
-//! A process killed with SIGKILL cannot clean up: its staging folder stays.
-//! The next command that locks the folder removes such leftovers (the lock
-//! proves that no other labelsim is writing there) and says so.
+//! labelsim removes only what it recorded as its own: an earlier output
+//! listed in the manifest (never a user's file beside it, even one named
+//! like an output, e.g. `sweep_mine.png`), and a staging folder that holds
+//! labelsim's marker and whose process is dead (pid gone, or reused by a
+//! process that started at another time). A process killed with SIGKILL
+//! cannot clean up; the next command that locks the folder reclaims its
+//! staging folder and says so. A folder named like a staging folder
+//! without the marker, or whose process is alive, is left alone. Where the
+//! start time of a process cannot be read (no `/proc`), no staging folder
+//! is reclaimed.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const STAGING_PREFIX: &str = ".labelsim-staging-";
+/// The marker in a staging folder: who made it.
+const OWNER_FILE: &str = ".labelsim-owner";
+/// The first line of a marker.
+const OWNER_MAGIC: &str = "labelsim staging folder";
+/// The list of outputs labelsim wrote in a folder.
+pub const MANIFEST_FILE: &str = ".labelsim-manifest.json";
+/// Largest manifest or marker read [bytes]; a bigger one is not labelsim's.
+const MAX_BOOKKEEPING_BYTES: u64 = 1 << 20;
 
 /// Why an output folder cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +82,10 @@ pub struct OutputDir {
     staging: PathBuf,
     /// Names put in staging, in the order they were put.
     staged: Vec<String>,
+    /// Earlier outputs to remove at commit (each listed in the manifest).
+    to_remove: BTreeSet<String>,
+    /// The manifest: outputs labelsim wrote in this folder.
+    owned: BTreeSet<String>,
     /// Stale staging folders removed when the lock was taken.
     cleaned: Vec<PathBuf>,
     committed: bool,
@@ -84,7 +109,8 @@ fn check_name(name: &str) -> Result<(), OutputError> {
         && name != "."
         && name != ".."
         && !name.contains(['/', '\\', '\0'])
-        && !name.starts_with(STAGING_PREFIX);
+        && !name.starts_with(STAGING_PREFIX)
+        && name != MANIFEST_FILE;
     if plain {
         Ok(())
     } else {
@@ -100,6 +126,123 @@ fn create_new_with(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// The text of a small regular file at `path`; None for a link, a folder,
+/// a device, a file over [`MAX_BOOKKEEPING_BYTES`] or one that cannot be
+/// read.
+fn read_small_regular(path: &Path) -> Option<String> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    if !m.file_type().is_file() || m.len() > MAX_BOOKKEEPING_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    File::open(path)
+        .ok()?
+        .take(MAX_BOOKKEEPING_BYTES)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// A process as a marker names it: its pid and its start time (clock ticks
+/// after boot, field 22 of `/proc/PID/stat`), which tells a reused pid
+/// apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Owner {
+    pid: u32,
+    start: u64,
+}
+
+/// The start time of process `pid`, from `/proc`; None if there is no
+/// such process (or no `/proc`).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: count the fields
+    // after the last `)`; the state is field 3, the start time field 22.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+impl Owner {
+    fn this_process() -> Option<Owner> {
+        let pid = std::process::id();
+        start_time(pid).map(|start| Owner { pid, start })
+    }
+
+    fn marker_text(owner: Option<Owner>) -> String {
+        match owner {
+            Some(o) => format!("{OWNER_MAGIC}\npid {}\nstart {}\n", o.pid, o.start),
+            None => format!("{OWNER_MAGIC}\npid {}\n", std::process::id()),
+        }
+    }
+
+    /// The owner a marker names; None if it is not labelsim's marker or
+    /// does not say when its process started.
+    fn parse(text: &str) -> Option<Owner> {
+        let mut lines = text.lines();
+        if lines.next()? != OWNER_MAGIC {
+            return None;
+        }
+        let field = |l: Option<&str>, key: &str| -> Option<u64> {
+            l?.strip_prefix(key)?.strip_prefix(' ')?.parse().ok()
+        };
+        let pid = u32::try_from(field(lines.next(), "pid")?).ok()?;
+        let start = field(lines.next(), "start")?;
+        Some(Owner { pid, start })
+    }
+
+    /// Whether this process has certainly ended: `/proc` is readable (this
+    /// process's own entry is there) and no process with its pid and start
+    /// time exists.
+    fn is_dead(self) -> bool {
+        if Owner::this_process().is_none() {
+            return false; // no /proc: cannot tell, keep it
+        }
+        start_time(self.pid) != Some(self.start)
+    }
+}
+
+/// Reclaims `dir` if it is a staging folder (a real folder, not a link)
+/// holding labelsim's marker of a dead process.
+fn reclaimable(dir: &Path) -> bool {
+    let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir());
+    is_dir
+        && read_small_regular(&dir.join(OWNER_FILE))
+            .and_then(|t| Owner::parse(&t))
+            .is_some_and(Owner::is_dead)
+}
+
+/// The names a manifest lists (plain names only; anything else in it is
+/// ignored, and an unreadable manifest lists nothing).
+fn read_manifest(root: &Path) -> BTreeSet<String> {
+    let Some(text) = read_small_regular(&root.join(MANIFEST_FILE)) else {
+        return BTreeSet::new();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return BTreeSet::new();
+    };
+    v["outputs"]
+        .as_array()
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.as_str())
+                .filter(|n| check_name(n).is_ok())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn manifest_bytes(owned: &BTreeSet<String>) -> Vec<u8> {
+    let v = serde_json::json!({
+        "about": "the files labelsim wrote in this folder; it replaces or removes only these",
+        "outputs": owned,
+    });
+    let mut b = serde_json::to_vec_pretty(&v).expect("JSON");
+    b.push(b'\n');
+    b
 }
 
 impl OutputDir {
@@ -136,21 +279,21 @@ impl OutputDir {
                 })
             }
         }
-        // Holding the lock, no other labelsim writes here: staging folders
-        // left are from processes that were killed.
+        // Staging folders of labelsim processes that died (killed before
+        // they could clean up); anyone else's folder is left alone.
         let mut cleaned = Vec::new();
         if let Ok(entries) = std::fs::read_dir(root) {
             for e in entries.flatten() {
-                let name = e.file_name();
-                let is_dir = e.file_type().is_ok_and(|t| t.is_dir()); // not a link
-                if is_dir && name.to_string_lossy().starts_with(STAGING_PREFIX) {
-                    let p = e.path();
-                    if std::fs::remove_dir_all(&p).is_ok() {
-                        cleaned.push(p);
-                    }
+                let p = e.path();
+                if e.file_name().to_string_lossy().starts_with(STAGING_PREFIX)
+                    && reclaimable(&p)
+                    && std::fs::remove_dir_all(&p).is_ok()
+                {
+                    cleaned.push(p);
                 }
             }
         }
+        cleaned.sort();
         let staging = loop {
             let p = root.join(format!("{STAGING_PREFIX}{}", unique_suffix()));
             match std::fs::create_dir(&p) {
@@ -164,10 +307,21 @@ impl OutputDir {
                 }
             }
         };
+        let marker = Owner::marker_text(Owner::this_process());
+        if let Err(source) = create_new_with(&staging.join(OWNER_FILE), marker.as_bytes()) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(OutputError::Write {
+                dir: root.to_path_buf(),
+                name: OWNER_FILE.to_string(),
+                source,
+            });
+        }
         Ok(OutputDir {
             root: root.to_path_buf(),
             staging,
             staged: Vec::new(),
+            to_remove: BTreeSet::new(),
+            owned: read_manifest(root),
             cleaned,
             committed: false,
             _lock: lock,
@@ -219,10 +373,20 @@ impl OutputDir {
     }
 
     /// Writes `name` straight into the folder, atomically (a new temporary
-    /// file renamed over it), for checkpoints that must survive a kill
-    /// (a sweep's finished runs).
-    pub fn write_now(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    /// file renamed over it), and records it in the manifest at once: for
+    /// checkpoints that must survive a kill (a sweep's finished runs).
+    pub fn write_now(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         check_name(name)?;
+        self.replace_in_place(name, bytes)?;
+        if self.owned.insert(name.to_string()) {
+            self.save_manifest()?;
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` as `name` in the folder: a new file in staging,
+    /// renamed over whatever had the name.
+    fn replace_in_place(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let tmp = self
             .staging
             .join(format!(".{name}.checkpoint-{}", unique_suffix()));
@@ -234,37 +398,42 @@ impl OutputDir {
             })
     }
 
-    /// Removes earlier outputs named `names` from the folder (a link is
-    /// removed, never its target). Missing names are not an error.
-    pub fn remove(&self, names: &[String]) -> Result<(), OutputError> {
+    fn save_manifest(&self) -> Result<(), OutputError> {
+        self.replace_in_place(MANIFEST_FILE, &manifest_bytes(&self.owned))
+    }
+
+    /// Asks that the earlier outputs `names` be removed from the folder when
+    /// this command commits, unless it writes them again. Only names the
+    /// manifest lists (outputs labelsim wrote) are removed, and a link is
+    /// removed, never its target; other names are ignored.
+    pub fn remove(&mut self, names: &[String]) -> Result<(), OutputError> {
         for name in names {
             check_name(name)?;
-            match std::fs::remove_file(self.root.join(name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(source) => return Err(self.write_error(name, source)),
+            if self.owned.contains(name) {
+                self.to_remove.insert(name.clone());
             }
         }
         Ok(())
     }
 
-    /// Names in the folder (files or links, not folders) that `keep` selects.
-    pub fn existing(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.root)
-            .map(|rd| {
-                rd.flatten()
-                    .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-                    .filter_map(|e| e.file_name().into_string().ok())
-                    .filter(|n| keep(n))
-                    .collect()
+    /// Earlier outputs of labelsim in the folder (listed in the manifest and
+    /// still there, as files or links) that `keep` selects.
+    pub fn owned(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
+        self.owned
+            .iter()
+            .filter(|n| keep(n))
+            .filter(|n| {
+                std::fs::symlink_metadata(self.root.join(n.as_str()))
+                    .is_ok_and(|m| !m.file_type().is_dir())
             })
-            .unwrap_or_default();
-        names.sort();
-        names
+            .cloned()
+            .collect()
     }
 
-    /// Moves every staged file into place and removes the staging folder.
-    /// Returns the names committed, in the order they were staged.
+    /// Moves every staged file into place, removes the outputs asked for by
+    /// [`OutputDir::remove`], records what the folder now holds of
+    /// labelsim's in the manifest and removes the staging folder. Returns
+    /// the names committed, in the order they were staged.
     pub fn commit(mut self) -> Result<Vec<String>, OutputError> {
         let staged = std::mem::take(&mut self.staged);
         let mut done = Vec::new();
@@ -275,7 +444,20 @@ impl OutputDir {
             }
             std::fs::rename(&from, self.root.join(&name))
                 .map_err(|source| self.write_error(&name, source))?;
+            self.owned.insert(name.clone());
             done.push(name);
+        }
+        let to_remove = std::mem::take(&mut self.to_remove);
+        for name in to_remove.iter().filter(|n| !done.contains(n)) {
+            match std::fs::remove_file(self.root.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => return Err(self.write_error(name, source)),
+            }
+            self.owned.remove(name);
+        }
+        if !done.is_empty() || !to_remove.is_empty() {
+            self.save_manifest()?;
         }
         self.committed = true;
         let _ = std::fs::remove_dir_all(&self.staging);
@@ -330,8 +512,13 @@ mod tests {
         out.put("a.csv", b"x").unwrap();
         assert_eq!(out.commit().unwrap(), vec!["a.csv".to_string()]);
         assert_eq!(std::fs::read(tmp.path().join("a.csv")).unwrap(), b"x");
-        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-        assert_eq!(left.len(), 1);
+        let mut left: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [MANIFEST_FILE, "a.csv"]);
+        assert_eq!(read_manifest(tmp.path()), BTreeSet::from(["a.csv".into()]));
     }
 
     #[cfg(unix)]
@@ -370,22 +557,146 @@ mod tests {
         assert!(theirs.join("keep").exists());
     }
 
+    /// A staging folder as a process `owner` would have left it.
+    fn staging_of(root: &Path, name: &str, marker: Option<String>) -> PathBuf {
+        let p = root.join(format!("{STAGING_PREFIX}{name}"));
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("timeseries.csv"), b"big").unwrap();
+        if let Some(m) = marker {
+            std::fs::write(p.join(OWNER_FILE), m).unwrap();
+        }
+        p
+    }
+
+    #[cfg(target_os = "linux")]
     #[test]
     fn leftovers_of_a_killed_process_are_removed_under_the_lock() {
         let tmp = tempfile::tempdir().unwrap();
-        let stale = tmp.path().join(format!("{STAGING_PREFIX}999999-0"));
-        std::fs::create_dir(&stale).unwrap();
-        std::fs::write(stale.join("timeseries.csv"), b"big").unwrap();
+        let me = Owner::this_process().unwrap();
+        // This pid, started at another time: a dead process whose pid was
+        // reused.
+        let dead = Owner {
+            start: me.start + 1,
+            ..me
+        };
+        let stale = staging_of(tmp.path(), "1-0", Some(Owner::marker_text(Some(dead))));
         let out = OutputDir::open(tmp.path()).unwrap();
         assert_eq!(out.cleaned(), std::slice::from_ref(&stale));
         assert!(!stale.exists());
+    }
+
+    /// Issue 18, item 12: a folder named like a staging folder is removed
+    /// only if it holds labelsim's marker of a dead process.
+    #[cfg(unix)]
+    #[test]
+    fn only_labelsims_staging_of_a_dead_process_is_reclaimed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let users = staging_of(root, "x", None);
+        let forged = staging_of(root, "forged", Some("pid 1\nstart 1\n".into()));
+        let live = staging_of(
+            root,
+            "live",
+            Some(Owner::marker_text(Owner::this_process())),
+        );
+        // A link named like a staging folder, to a folder with a dead
+        // marker: neither followed nor removed.
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::write(
+            elsewhere.join(OWNER_FILE),
+            format!("{OWNER_MAGIC}\npid 4294967295\nstart 1\n"),
+        )
+        .unwrap();
+        let link = root.join(format!("{STAGING_PREFIX}link"));
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let out = OutputDir::open(root).unwrap();
+        assert!(out.cleaned().is_empty(), "{:?}", out.cleaned());
+        for p in [&users, &forged, &live] {
+            assert!(p.join("timeseries.csv").exists(), "{}", p.display());
+        }
+        assert!(elsewhere.join(OWNER_FILE).exists());
+        assert!(std::fs::symlink_metadata(&link).is_ok());
+    }
+
+    #[test]
+    fn a_marker_names_its_process_and_anything_else_is_not_a_marker() {
+        let o = Owner { pid: 42, start: 7 };
+        assert_eq!(Owner::parse(&Owner::marker_text(Some(o))), Some(o));
+        for bad in [
+            "",
+            "pid 42\nstart 7\n",
+            "labelsim staging folder\npid 42\n",
+            "labelsim staging folder\npid -1\nstart 7\n",
+            "labelsim staging folder\npid 4294967296\nstart 7\n",
+            "labelsim staging folder\nstart 7\npid 42\n",
+        ] {
+            assert_eq!(Owner::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    /// Issue 18, item 12: `remove` takes away only outputs the manifest
+    /// lists, and only when the command commits.
+    #[test]
+    fn only_outputs_labelsim_recorded_are_removed_and_only_at_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let mut out = OutputDir::open(root).unwrap();
+        out.put("sweep_a.png", b"ours").unwrap();
+        out.commit().unwrap();
+        std::fs::write(root.join("sweep_mine.png"), b"user's").unwrap();
+
+        let mut out = OutputDir::open(root).unwrap();
+        let old = out.owned(|n| n.starts_with("sweep_"));
+        assert_eq!(old, ["sweep_a.png"]);
+        out.remove(&["sweep_a.png".into(), "sweep_mine.png".into()])
+            .unwrap();
+        drop(out); // not committed: nothing removed
+        assert!(root.join("sweep_a.png").exists());
+
+        let mut out = OutputDir::open(root).unwrap();
+        out.remove(&["sweep_a.png".into(), "sweep_mine.png".into()])
+            .unwrap();
+        out.put("sweep_b.png", b"ours").unwrap();
+        out.commit().unwrap();
+        assert!(!root.join("sweep_a.png").exists());
+        assert_eq!(
+            std::fs::read(root.join("sweep_mine.png")).unwrap(),
+            b"user's"
+        );
+        assert_eq!(read_manifest(root), BTreeSet::from(["sweep_b.png".into()]));
+    }
+
+    #[test]
+    fn a_checkpoint_is_recorded_at_once_and_a_bad_manifest_lists_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let mut out = OutputDir::open(root).unwrap();
+        out.write_now("sweep.csv", b"h\n").unwrap();
+        assert_eq!(read_manifest(root), BTreeSet::from(["sweep.csv".into()]));
+        drop(out);
+        for bad in [
+            "not json",
+            "{\"outputs\": [\"../x\", \".labelsim-staging-1\", 3]}",
+        ] {
+            std::fs::write(root.join(MANIFEST_FILE), bad).unwrap();
+            assert!(read_manifest(root).is_empty(), "{bad}");
+        }
+        assert!(OutputDir::open(root).unwrap().owned(|_| true).is_empty());
     }
 
     #[test]
     fn names_with_separators_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let mut out = OutputDir::open(tmp.path()).unwrap();
-        for bad in ["../x", "a/b", "", "..", ".labelsim-staging-1"] {
+        for bad in [
+            "../x",
+            "a/b",
+            "",
+            "..",
+            ".labelsim-staging-1",
+            MANIFEST_FILE,
+        ] {
             assert!(out.put(bad, b"").is_err(), "{bad}");
         }
     }

@@ -16,10 +16,34 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Outputs a sweep owns in its folder: a new sweep removes them first, so a
-/// folder never holds one sweep's data beside another's summary or charts.
+/// Outputs a sweep owns in its folder: a new sweep removes those an
+/// earlier one wrote (as the folder's manifest records them) when it
+/// commits, so a folder never holds one sweep's data beside another's
+/// summary or charts.
 fn is_sweep_output(name: &str) -> bool {
-    matches!(name, "sweep.csv" | "sweep_summary.csv" | "report.html") || is_sweep_chart(name)
+    matches!(
+        name,
+        "sweep.csv" | "sweep_summary.csv" | "report.html" | PARTIAL_JSON | PARTIAL_CSV
+    ) || is_sweep_chart(name)
+}
+
+/// The checkpoint of a sweep under way: its manifest and finished runs,
+/// rewritten atomically after each chunk. The finished sweep in the folder
+/// (sweep.json, sweep.csv, ...) is replaced only when the new one is
+/// complete (issue 18, item 11); a stopped sweep leaves its runs here for
+/// `--resume`.
+const PARTIAL_JSON: &str = ".sweep-partial.json";
+const PARTIAL_CSV: &str = ".sweep-partial.csv";
+
+/// Where a folder's sweep is read from: its unfinished checkpoint if there
+/// is one, else its finished sweep. The names of the manifest and the rows.
+fn sweep_files(dir: &Path) -> (&'static str, &'static str) {
+    let partial = std::fs::symlink_metadata(dir.join(PARTIAL_JSON)).is_ok();
+    if partial {
+        (PARTIAL_JSON, PARTIAL_CSV)
+    } else {
+        ("sweep.json", "sweep.csv")
+    }
 }
 
 fn is_sweep_chart(name: &str) -> bool {
@@ -301,13 +325,14 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params, &scenario.sim);
     let man = manifest(&scenario, replications, &design, &metrics);
-    let out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
+    let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
     let mut rows: Vec<Row> = Vec::new();
     if args.resume {
-        let old_man = read_sweep_file(&out_dir, "sweep.json")?
+        let (json_name, csv_name) = sweep_files(&out_dir);
+        let old_man = read_sweep_file(&out_dir, json_name)?
             .ok_or_else(|| anyhow!("--resume: no sweep.json in {}", out_dir.display()))?;
         let old_man: serde_json::Value = serde_json::from_slice(&old_man)
-            .with_context(|| format!("--resume: {}/sweep.json", out_dir.display()))?;
+            .with_context(|| format!("--resume: {}/{json_name}", out_dir.display()))?;
         if old_man != man {
             bail!(
                 "--resume: {} holds a different sweep: {}; run without --resume to start over",
@@ -315,26 +340,32 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
                 manifest_difference(&old_man, &man)
             );
         }
-        if let Some(bytes) = read_sweep_file(&out_dir, "sweep.csv")? {
+        if let Some(bytes) = read_sweep_file(&out_dir, csv_name)? {
             let (h, r) =
-                sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("--resume: sweep.csv: {e}"))?;
+                sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("--resume: {csv_name}: {e}"))?;
             if h != header {
-                bail!("--resume: sweep.csv has other columns than this sweep");
+                bail!("--resume: {csv_name} has other columns than this sweep");
             }
             rows = r;
             sweep::normalise(&mut rows).map_err(cli_error)?;
         }
-    } else {
-        let old = out.existing(is_sweep_output);
-        if old.iter().any(|n| n == "sweep.csv") && !args.common.quiet {
+    } else if !args.common.quiet {
+        let old = out.owned(is_sweep_output);
+        if old.iter().any(|n| n == PARTIAL_CSV) {
             eprintln!(
-                "note: replacing the sweep in {} (use --resume to continue it)",
+                "note: discarding the unfinished sweep in {} (use --resume to continue it)",
+                out_dir.display()
+            );
+        } else if old.iter().any(|n| n == "sweep.csv") {
+            eprintln!(
+                "note: the sweep in {} is replaced when this one finishes (use --resume to continue it)",
                 out_dir.display()
             );
         }
-        out.remove(&old)?;
     }
-    out.write_now("sweep.json", &json_bytes(&man))?;
+    // The finished sweep in the folder stays as it is until this one
+    // commits; the runs go to the checkpoint.
+    out.write_now(PARTIAL_JSON, &json_bytes(&man))?;
 
     let done: BTreeSet<(usize, u32)> = rows
         .iter()
@@ -365,7 +396,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             }
         }
         sweep::normalise(&mut rows).map_err(cli_error)?;
-        out.write_now("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
+        out.write_now(PARTIAL_CSV, &sweep::sweep_csv(&header, &rows))?;
         if guard.guard.is_stopped() {
             interrupted = true;
             break;
@@ -373,15 +404,19 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
     }
     pb.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-    write_summary_and_charts(
-        out,
-        &design.params,
-        &rows,
-        &header,
-        &metrics,
-        (!args.common.no_charts).then(|| fmt_of(args.common.format)),
-        &man,
-    )?;
+    if !interrupted {
+        out.put("sweep.json", &json_bytes(&man))?;
+        out.put("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
+        write_summary_and_charts(
+            out,
+            &design.params,
+            &rows,
+            &header,
+            &metrics,
+            (!args.common.no_charts).then(|| fmt_of(args.common.format)),
+            &man,
+        )?;
+    }
     if interrupted {
         // A signal: exit 130. An event budget or the memory watchdog: the
         // command did not finish, exit 2; either way the finished runs are
@@ -392,7 +427,7 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
             _ => "interrupted".to_string(),
         };
         eprintln!(
-            "sweep {why}: {} of {} runs finished and kept in {}; continue with --resume",
+            "sweep {why}: {} of {} runs finished and kept in {} ({PARTIAL_CSV}; the folder's outputs are unchanged); continue with --resume",
             rows.len(),
             total_runs,
             out_dir.display()
@@ -463,8 +498,9 @@ fn print_point_table(params: &[ParamPath], rows: &[Row], header: &[String], metr
 
 /// sweep_summary.csv, the charts (none for `fmt` None: --no-charts) and
 /// report.html, from the sorted rows: staged, then moved into place
-/// together; charts of an earlier sweep that this one did not draw are
-/// removed.
+/// together with sweep.json and sweep.csv (staged by the caller); the
+/// outputs of an earlier sweep that this one did not write (its charts,
+/// its checkpoint), as the folder's manifest lists them, are removed.
 fn write_summary_and_charts(
     mut out: OutputDir,
     params: &[ParamPath],
@@ -485,11 +521,8 @@ fn write_summary_and_charts(
         metrics,
         manifest,
     )?;
-    let stale: Vec<String> = out
-        .existing(is_sweep_chart)
-        .into_iter()
-        .filter(|n| !charts.iter().any(|(file, _)| file == n))
-        .collect();
+    // `commit` keeps what this sweep writes again.
+    let stale = out.owned(is_sweep_output);
     out.remove(&stale)?;
     out.commit()?;
     Ok(())
@@ -865,10 +898,12 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for d in &args.dirs {
-        let bytes = read_sweep_file(d, "sweep.json")?
+        // A shard stopped before it finished has only its checkpoint.
+        let (json_name, csv_name) = sweep_files(d);
+        let bytes = read_sweep_file(d, json_name)?
             .ok_or_else(|| anyhow!("{}: no sweep.json (not a sweep output folder)", d.display()))?;
         let m: serde_json::Value = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{}/sweep.json", d.display()))?;
+            .with_context(|| format!("{}/{json_name}", d.display()))?;
         match &manifest {
             None => manifest = Some(m),
             Some(first) if *first != m => bail!(
@@ -879,13 +914,13 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
             ),
             _ => {}
         }
-        let bytes = read_sweep_file(d, "sweep.csv")?
-            .ok_or_else(|| anyhow!("{}: no sweep.csv", d.display()))?;
-        let (h, r) =
-            sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("{}/sweep.csv: {e}", d.display()))?;
+        let bytes = read_sweep_file(d, csv_name)?
+            .ok_or_else(|| anyhow!("{}: no {csv_name}", d.display()))?;
+        let (h, r) = sweep::read_sweep_csv(&bytes)
+            .map_err(|e| anyhow!("{}/{csv_name}: {e}", d.display()))?;
         match &header {
             None => header = Some(h),
-            Some(first) if *first != h => bail!("{}/sweep.csv has other columns", d.display()),
+            Some(first) if *first != h => bail!("{}/{csv_name} has other columns", d.display()),
             _ => {}
         }
         rows.extend(r);
@@ -929,8 +964,6 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         }
         eprintln!("warning: {msg}");
     }
-    let old = out.existing(is_sweep_output);
-    out.remove(&old)?;
     out.put("sweep.json", &json_bytes(&manifest))?;
     out.put("sweep.csv", &sweep::sweep_csv(&header, &rows))?;
     let metrics: Vec<String> = manifest["chart_metrics"]

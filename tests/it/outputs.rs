@@ -161,11 +161,24 @@ fn no_command_writes_through_a_link_planted_in_its_output_folder() {
 fn a_sweep_report_embeds_exactly_the_charts_that_sweep_drew() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("out");
-    std::fs::create_dir(&dir).unwrap();
-    // A stale chart of an earlier sweep, and a link to a picture elsewhere.
+    // An earlier sweep drew the default charts; this one draws one.
+    ok(labelsim(&[
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "workers[team].count=8,10",
+        "--replications",
+        "2",
+        "-q",
+        "--out",
+        s(&dir),
+    ]));
+    assert!(dir.join("sweep_time_to_label_p95_s.png").exists());
+    // The user's own chart and a link to a picture elsewhere, named like
+    // sweep charts: not labelsim's, so they stay (issue 18, item 12).
     let png = t.path().join("elsewhere.png");
     std::fs::write(&png, b"\x89PNG stale").unwrap();
-    std::fs::copy(&png, dir.join("sweep_stale_metric.png")).unwrap();
+    std::fs::copy(&png, dir.join("sweep_mine.png")).unwrap();
     std::os::unix::fs::symlink(&png, dir.join("sweep_linked.png")).unwrap();
     ok(labelsim(&[
         "sweep",
@@ -181,8 +194,13 @@ fn a_sweep_report_embeds_exactly_the_charts_that_sweep_drew() {
         s(&dir),
     ]));
     let files = entries(&dir);
-    assert!(!files.contains(&"sweep_stale_metric.png".to_string()));
-    assert!(!files.contains(&"sweep_linked.png".to_string()));
+    assert!(!files.contains(&"sweep_time_to_label_p95_s.png".to_string()));
+    assert!(files.contains(&"sweep_objects_labeled.png".to_string()));
+    assert_eq!(
+        std::fs::read(dir.join("sweep_mine.png")).unwrap(),
+        b"\x89PNG stale"
+    );
+    assert!(std::fs::symlink_metadata(dir.join("sweep_linked.png")).is_ok());
     assert!(png.exists());
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(report.matches("<img").count(), 1, "one chart drawn");
@@ -278,9 +296,50 @@ fn leftovers_of_a_killed_run_are_removed_by_the_next_command() {
         s(&dir),
     ]));
     assert!(stderr(&o).contains("left by an interrupted labelsim"));
-    assert!(!entries(&dir).iter().any(|n| n.starts_with('.')));
+    let hidden: Vec<String> = entries(&dir)
+        .into_iter()
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert_eq!(hidden, [".labelsim-manifest.json"]);
 }
 
+/// Issue 18, item 12: a folder named like labelsim's staging folders but
+/// not made by labelsim (no marker) is never removed.
+#[test]
+fn a_users_folder_named_like_a_staging_folder_survives() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    let theirs = dir.join(".labelsim-staging-x");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), b"mine").unwrap();
+    let o = ok(labelsim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--replications",
+        "1",
+        "--no-charts",
+        "--out",
+        s(&dir),
+    ]));
+    assert!(!stderr(&o).contains("left by an interrupted labelsim"));
+    assert_eq!(std::fs::read(theirs.join("notes.txt")).unwrap(), b"mine");
+}
+
+/// Every file of `dir` but the hidden ones, with its bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    entries(dir)
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .map(|n| {
+            let b = std::fs::read(dir.join(&n)).unwrap();
+            (n, b)
+        })
+        .collect()
+}
+
+/// Issue 18, item 11: a new sweep killed as soon as it has started leaves
+/// the finished sweep in the folder as it was, byte for byte (it used to
+/// delete it first).
 #[test]
 fn a_new_sweep_never_sits_beside_the_old_sweeps_summary() {
     let t = tempfile::tempdir().unwrap();
@@ -296,6 +355,7 @@ fn a_new_sweep_never_sits_beside_the_old_sweeps_summary() {
         "--out",
         s(&dir),
     ]));
+    let before = contents(&dir);
     assert!(dir.join("sweep_summary.csv").exists());
     // A new sweep of another parameter, killed as soon as it has started.
     let mut child = Command::new(env!("CARGO_BIN_EXE_labelsim"))
@@ -318,7 +378,7 @@ fn a_new_sweep_never_sits_beside_the_old_sweeps_summary() {
         .unwrap();
     let start = Instant::now();
     loop {
-        let json = std::fs::read_to_string(dir.join("sweep.json")).unwrap_or_default();
+        let json = std::fs::read_to_string(dir.join(".sweep-partial.json")).unwrap_or_default();
         if json.contains("\"job.max_concurrent_task_count\"") {
             break;
         }
@@ -327,21 +387,70 @@ fn a_new_sweep_never_sits_beside_the_old_sweeps_summary() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    // Whatever is there belongs to the new sweep.
-    for f in ["sweep_summary.csv", "sweep.csv"] {
-        if let Ok(text) = std::fs::read_to_string(dir.join(f)) {
-            assert!(
-                !text.contains("workers[team].count"),
-                "{f} of the old sweep"
-            );
-        }
-    }
+    assert!(contents(&dir) == before, "the old sweep changed");
+}
+
+/// Issue 18, item 11: a sweep stopped by `--max-events` keeps the finished
+/// sweep in the folder intact (no header-only files), keeps its own runs for
+/// `--resume`, and the resumed sweep then replaces the old one whole.
+#[test]
+fn a_stopped_sweep_leaves_the_finished_one_intact() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    let sweep = |extra: &[&str]| {
+        let mut a = vec![
+            "sweep",
+            "scenarios/quickstart.yaml",
+            "--replications",
+            "2",
+            "--threads",
+            "1",
+            "-q",
+            "--out",
+            s(&dir),
+        ];
+        a.extend(extra);
+        labelsim(&a)
+    };
+    ok(sweep(&["--vary", "workers[team].count=8,10"]));
+    let before = contents(&dir);
+    let other = ["--vary", "workers[team].count=11,12"];
+    let o = sweep(&[&other[..], &["--max-events", "1000"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+    assert!(contents(&dir) == before, "the old sweep changed");
+    assert!(!entries(&dir)
+        .iter()
+        .any(|n| n.starts_with(".labelsim-staging-")));
+    // Resumed, it finishes and replaces the old sweep, checkpoint included.
+    ok(sweep(&[&other[..], &["--resume"]].concat()));
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 2, "{csv}");
     assert!(
-        !dir.join("sweep_time_to_label_p95_s.png").exists() || {
-            // drawn by the new sweep only if it finished
-            std::fs::read_to_string(dir.join("sweep_summary.csv"))
-                .is_ok_and(|t| t.contains("max_concurrent_task_count"))
-        }
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",11,") || l.contains(",12,")),
+        "{csv}"
+    );
+    assert!(!dir.join(".sweep-partial.csv").exists());
+    assert!(!dir.join(".sweep-partial.json").exists());
+    let fresh = t.path().join("fresh");
+    let mut a = vec![
+        "sweep",
+        "scenarios/quickstart.yaml",
+        "--replications",
+        "2",
+        "--threads",
+        "1",
+        "-q",
+        "--out",
+        s(&fresh),
+    ];
+    a.extend(other);
+    ok(labelsim(&a));
+    assert!(
+        contents(&dir) == contents(&fresh),
+        "resumed != uninterrupted"
     );
 }
 

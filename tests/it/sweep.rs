@@ -232,11 +232,14 @@ fn ctrl_c_keeps_finished_points_and_resume_completes_them() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
-        let rows = std::fs::read_to_string(out.join("sweep.csv"))
+        // Kept in the checkpoint; the folder's outputs are not written
+        // until the sweep finishes (issue 18, item 11).
+        let rows = std::fs::read_to_string(out.join(".sweep-partial.csv"))
             .unwrap()
             .lines()
             .count();
         assert!(rows > 1 && rows < 1 + 31 * 2, "kept {rows} lines");
+        assert_eq!(files(&out), Vec::<String>::new());
     }
     let mut resume: Vec<&str> = base.iter().map(String::as_str).collect();
     resume.push("--resume");

@@ -15,9 +15,19 @@ For each small deterministic pipeline scenario (tests/sqs/scenarios/*.yaml):
    until its horizon;
 3. the two ledgers are compared (received, processed, deleted, redelivered,
    dead-lettered, FIFO deduplicated, order within the FIFO group, ...) and
-   printed as a table per scenario. Exit status: 0 when every row agrees
-   (or differs only by a documented moto deviation), 1 on a mismatch,
-   2 when a scenario cannot be run.
+   printed as a table per scenario;
+4. each scenario must have moved messages on both sides: sent, received,
+   processed and deleted above 0, except the rows EXPECTED_ZERO names (two
+   all-zero ledgers agree, and prove nothing).
+
+Exit status: 0 when every row agrees (or differs only by a documented moto
+deviation) and every scenario moved messages, 1 on a mismatch or a scenario
+that moved nothing, 2 when a scenario cannot be run or there is none.
+
+`--self-test` checks the checker: the broken scenarios of tests/sqs/selftest/
+(one sends nothing, one receives nothing, one deletes nothing) must each
+fail on the row that shows it, and an empty scenario folder must be an
+error.
 
 Where moto departs from the SQS documentation the script does not copy it:
 tests/sqs/README.md lists each deviation (D1, D2, ...), what AWS says, what
@@ -62,6 +72,18 @@ KNOWN_DEVIATIONS = {
         },
     ),
 }
+
+
+# Rows that must be above 0 on both sides (a scenario that moves nothing
+# would pass every comparison), and the scenarios where one of them is 0 on
+# purpose: scenario name -> rows expected to be 0.
+MUST_MOVE = ("sent", "received", "processed", "deleted")
+EXPECTED_ZERO = {
+    # The visibility-timeout trap: every delete fails (README's table).
+    "sqs-trap": {"deleted"},
+}
+# The verdict of a row that should have moved messages and did not.
+NOTHING_MOVED = "NOTHING MOVED"
 
 
 class ScenarioError(Exception):
@@ -645,9 +667,13 @@ def compare(plan: Plan, ls: dict, sv: dict) -> tuple[list[tuple], list[str]]:
 
 def verdicts(plan: Plan, rows: list[tuple]) -> list[tuple]:
     ref, expected = KNOWN_DEVIATIONS.get(plan.name, (None, {}))
+    zero_ok = EXPECTED_ZERO.get(plan.name, set())
     out = []
     for metric, a, b in rows:
-        if a == b:
+        if metric in MUST_MOVE and metric not in zero_ok and not (
+                isinstance(a, (int, float)) and a > 0 and isinstance(b, (int, float)) and b > 0):
+            v = NOTHING_MOVED
+        elif a == b:
             v = "ok"
         elif metric in expected and b == expected[metric]:
             v = f"moto deviation {ref}"
@@ -676,19 +702,20 @@ def print_table(plan: Plan, rows: list[tuple], notes: list[str], wall_s: float):
         print(f"  note: {n}")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenarios", nargs="*", type=Path)
-    ap.add_argument("--endpoint", required=True, help="the SQS server, e.g. http://127.0.0.1:5000")
-    ap.add_argument("--labelsim", required=True, help="path to target/release/labelsim")
-    ap.add_argument("--server-long-poll", action="store_true",
-                    help="send WaitTimeSeconds to the server instead of emulating long polls (README, D2)")
-    ap.add_argument("--send-outdated-deletes", action="store_true",
-                    help="send deletes with an outdated receipt handle to the server (README, D1)")
-    ap.add_argument("-v", "--verbose", action="store_true", help="print every request's outcome with its time")
-    args = ap.parse_args()
-    paths = args.scenarios or sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+def failing(rows: list[tuple]) -> list[tuple]:
+    """The rows that fail a scenario: mismatches and rows that moved nothing."""
+    return [r for r in rows if r[3] in ("MISMATCH", NOTHING_MOVED)]
+
+
+def check(paths: list[Path], args) -> tuple[int, dict]:
+    """Cross-checks each scenario; returns an exit status and, per scenario
+    name, its failing rows."""
+    if not paths:
+        print("sqs cross-check: no scenarios to check (an empty list proves nothing)",
+              file=sys.stderr)
+        return 2, {}
     passed = failed = 0
+    failures = {}
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             try:
@@ -700,16 +727,71 @@ def main() -> int:
                 wall = time.monotonic() - t
             except ScenarioError as e:
                 print(f"\n== {path}: cannot cross-check: {e}", file=sys.stderr)
-                return 2
+                return 2, failures
             rows, notes = compare(plan, ls, sv)
             rows = verdicts(plan, rows)
             print_table(plan, rows, notes, wall)
-            if any(r[3] == "MISMATCH" for r in rows):
+            bad = failing(rows)
+            if bad:
                 failed += 1
+                failures[plan.name] = bad
             else:
                 passed += 1
     print(f"\nsqs cross-check: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return (1 if failed else 0), failures
+
+
+# The checker's own test: each broken scenario must fail on this row.
+SELF_TEST = {
+    "sends-nothing.yaml": "sent",
+    "never-received.yaml": "received",
+    "never-deleted.yaml": "deleted",
+}
+
+
+def self_test(args) -> int:
+    """Proves each assertion can fail; 0 if every broken case was caught."""
+    here = Path(__file__).parent / "selftest"
+    problems = []
+    with tempfile.TemporaryDirectory() as empty:
+        rc, _ = check(sorted(Path(empty).glob("*.yaml")), args)
+        if rc != 2:
+            problems.append(f"an empty scenario list gave exit {rc}, not 2")
+    for name, row in SELF_TEST.items():
+        path = here / name
+        rc, failures = check([path], args)
+        caught = [r for bad in failures.values() for r in bad
+                  if r[0] == row and r[3] == NOTHING_MOVED]
+        if rc != 1 or not caught:
+            problems.append(f"{name}: exit {rc}, `{row}` not failed as nothing moved ({failures})")
+    print()
+    for p in problems:
+        print(f"sqs cross-check self-test: FAILED: {p}")
+    print(f"sqs cross-check self-test: {len(SELF_TEST) + 1 - len(problems)} of "
+          f"{len(SELF_TEST) + 1} broken cases caught")
+    return 1 if problems else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("scenarios", nargs="*", type=Path)
+    ap.add_argument("--scenario-dir", type=Path, default=Path(__file__).parent / "scenarios",
+                    help="where the scenarios are when none is named (default: scenarios/ here)")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the checker: the broken scenarios of selftest/ must fail")
+    ap.add_argument("--endpoint", required=True, help="the SQS server, e.g. http://127.0.0.1:5000")
+    ap.add_argument("--labelsim", required=True, help="path to target/release/labelsim")
+    ap.add_argument("--server-long-poll", action="store_true",
+                    help="send WaitTimeSeconds to the server instead of emulating long polls (README, D2)")
+    ap.add_argument("--send-outdated-deletes", action="store_true",
+                    help="send deletes with an outdated receipt handle to the server (README, D1)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every request's outcome with its time")
+    args = ap.parse_args()
+    if args.self_test:
+        return self_test(args)
+    paths = args.scenarios or sorted(args.scenario_dir.glob("*.yaml"))
+    rc, _ = check(paths, args)
+    return rc
 
 
 if __name__ == "__main__":
