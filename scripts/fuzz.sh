@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing of scenario files (tests/fuzz.rs), in release: inputs from a
+# Fuzzing of scenario files (tests/it/fuzz.rs), in release: inputs from a
 # grammar of valid scenarios (pipelines, traces and counts in every
 # time_format, zones, --set, fit data) with one value perturbed, and text
 # mutations of the bundled scenarios.
