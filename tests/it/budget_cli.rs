@@ -6,7 +6,7 @@
 
 use crate::common::labelsim;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
