@@ -95,6 +95,9 @@ pub const CHARTS_SKIPPED: &str =
 /// Opens an output folder for a command (see [`OutputDir`]), saying when
 /// leftovers of a killed run were removed.
 pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
+    // A signal from the moment the staging folder exists stops the command
+    // cleanly (the folder removed), not the process at once.
+    crate::signals::install();
     let out = OutputDir::open(dir).map_err(|e| match e {
         OutputError::NotADir { .. } => anyhow::anyhow!("{e}; choose another --out"),
         OutputError::Locked { .. } => anyhow::anyhow!("{e} (--out)"),

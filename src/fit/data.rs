@@ -427,7 +427,8 @@ impl BadDurations {
 /// labelsim's own JSON outputs (`fit DIR --out DIR` writes fit.json into
 /// the folder it reads): never worker responses, so a later `fit DIR` skips
 /// them instead of failing on them (issue 18).
-const OWN_OUTPUTS: [&str; 6] = [
+const OWN_OUTPUTS: [&str; 7] = [
+    ".labelsim-manifest.json",
     "fit.json",
     "summary.json",
     "timing.json",
@@ -457,7 +458,14 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
             let Ok(t) = e.file_type() else { continue };
             let p = e.path();
             if t.is_dir() {
-                stack.push(p);
+                // A command's staging folder holds its outputs, not data.
+                if !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(".labelsim-staging-"))
+                {
+                    stack.push(p);
+                }
             } else if t.is_file()
                 && p.extension().is_some_and(|x| x == "json")
                 && !is_labelsim_output(&p)

@@ -668,6 +668,30 @@ fn warn_fifo_groups(sim: &SimConfig, ctx: &mut Ctx<'_>) {
                 );
             }
         }
+        // Issue 18: sends at or above the queue's request limit are
+        // throttled and retried every backoff, so the pending sends (and
+        // the run's events) grow without bound.
+        if fifo.throughput_scope == ThroughputScope::PerQueue {
+            let sent: f64 = sim
+                .producers
+                .iter()
+                .filter(|p| p.to == Some(qi))
+                .filter_map(|p| crate::model::load::stationary_rate_per_us(p, sim))
+                .sum::<f64>()
+                * 1e6;
+            let limit = f64::from(fifo.throughput_per_s);
+            if sent >= limit * (1.0 - 1e-9) {
+                ctx.warn(
+                    format!("pipeline.queues[{qi}].throughput"),
+                    format!(
+                        "{}/s are sent to FIFO queue `{}`, at or above its limit of {}/s per API action: sends are throttled and retried every `throttle_backoff`, the pending sends grow without bound and the run slows down (P4); raise `throughput`, set `high_throughput: true`, or send less",
+                        crate::human::number(sent),
+                        excerpt(&q.name),
+                        fifo.throughput_per_s
+                    ),
+                );
+            }
+        }
         let groups = fifo.groups as f64;
         if above(random, groups * per_group) {
             let needed = (random / per_group * (1.0 - 1e-9)).ceil();

@@ -268,3 +268,37 @@ throttle: {policy: backlog_threshold, high: 50, low: 40}
         "same work done in the end"
     );
 }
+
+/// Issue 18: a FIFO queue sent at or above its request limit throttles
+/// sends for ever (each retried every backoff); validation says so, and is
+/// quiet just below the limit and under `high_throughput`.
+#[test]
+fn fifo_sends_at_the_request_limit_are_warned_about() {
+    let yaml = |rate: &str, high: bool| {
+        format!(
+            "name: t\nseed: 5\nhorizon: 1h\n\
+             producers: [{{name: p, kind: poisson, rate: {rate}, to: q}}]\n\
+             pipeline:\n  queues: [{{name: q, type: fifo, groups: 400, high_throughput: {high}}}]\n  \
+             consumers: [{{name: c, queue: q, count: 200, batch: 10, wait: 20s, processing_time: {{dist: constant, value: 1s}}}}]\n"
+        )
+    };
+    let warned = |s: &labelsim::scenario::Scenario| {
+        s.warnings
+            .iter()
+            .any(|w| w.field == "pipeline.queues[0].throughput")
+    };
+    let at = scenario(&yaml("300/s", false));
+    assert!(warned(&at), "{:?}", at.warnings);
+    let w = at
+        .warnings
+        .iter()
+        .find(|w| w.field == "pipeline.queues[0].throughput")
+        .unwrap();
+    assert!(
+        w.message.contains("300/s") && w.message.contains("throttle_backoff"),
+        "{}",
+        w.message
+    );
+    assert!(!warned(&scenario(&yaml("299/s", false))));
+    assert!(!warned(&scenario(&yaml("300/s", true))));
+}
