@@ -4,8 +4,9 @@
 //! "a grammar of valid scenarios" below: pipelines, traces and counts in
 //! every `time_format` with their CSV files, zones, `--set`, `fit` data),
 //! most with one value perturbed; the check adds `fit`'s snippets (each
-//! must validate) and the time per event of a run (CPU time: a run of a
-//! second or more over 50 µs per event is a finding). The others are text
+//! must validate) and the time per event of a run (the thread's CPU time,
+//! so a loaded machine does not count: a run of a second or more over
+//! 50 µs per event is a finding). The others are text
 //! mutations:
 //!
 //! Seeds: every file in `scenarios/` and the regression corpus in
@@ -1403,13 +1404,18 @@ fn fit_check(csv: &Path, work: &Path) -> Option<Outcome> {
     None
 }
 
-/// CPU time the calling thread has used (`/proc/thread-self/schedstat`,
-/// nanoseconds on the CPU); None where there is no such file.
+/// CPU time the calling thread has used: user and system time from
+/// `/proc/thread-self/stat` (fields 14 and 15, in ticks of 1/100 s, Linux's
+/// USER_HZ); None where there is no such file.
 fn thread_cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    // 0 where the kernel keeps no scheduler statistics.
-    (ns > 0).then(|| Duration::from_nanos(ns))
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The name may hold spaces and parentheses: count after the last `)`,
+    // where the state is field 3.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((user + system) * 10))
 }
 
 /// Estimates and runs one loaded scenario.
@@ -1911,6 +1917,102 @@ fn replay(text: &str, bounds: Bounds) -> Option<String> {
         Ok(Outcome::Finding(kind, what)) => Some(format!("{kind}: {what}")),
         Ok(_) => None,
     }
+}
+
+/// The time per event is judged on the thread's CPU time, which a sleep
+/// (or a machine too loaded to run the thread) does not add to.
+#[cfg(target_os = "linux")]
+#[test]
+fn thread_cpu_time_counts_work_not_waiting() {
+    let before = thread_cpu_time().expect("/proc/thread-self/stat");
+    std::thread::sleep(Duration::from_millis(300));
+    let slept = thread_cpu_time().unwrap() - before;
+    assert!(slept < Duration::from_millis(100), "{slept:?}");
+    let start = Instant::now();
+    let mut x = 0u64;
+    while thread_cpu_time().unwrap() - before < Duration::from_millis(50) {
+        x = x.wrapping_add(1);
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "CPU time never moved"
+        );
+    }
+    assert!(x > 0);
+}
+
+/// Replays one saved input with the long session's bounds:
+/// `LABELSIM_FUZZ_REPLAY=target/fuzz-findings/slow-....yaml cargo test
+/// --release --test fuzz -- --ignored --nocapture replay_one`. The files a
+/// generated input read are its comments (`# file NAME:`), written back
+/// beside it first.
+#[test]
+#[ignore = "a tool: replays LABELSIM_FUZZ_REPLAY"]
+fn replay_one() {
+    let Some(path) = std::env::var_os("LABELSIM_FUZZ_REPLAY") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("read the input");
+    let work = findings_dir().join("work-replay");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut file: Option<(String, String)> = None;
+    let mut files = Vec::new();
+    for l in text.lines() {
+        if let Some(name) = l.strip_prefix("# file ").and_then(|n| n.strip_suffix(':')) {
+            files.extend(file.take());
+            file = Some((name.to_string(), String::new()));
+        } else if let (Some((_, body)), Some(row)) = (&mut file, l.strip_prefix("#   ")) {
+            body.push_str(row);
+            body.push('\n');
+        }
+    }
+    files.extend(file);
+    let input = GenInput {
+        text: text.clone(),
+        files,
+        set: None,
+        fit_csv: None,
+    };
+    // LABELSIM_FUZZ_WARM=SECS: a fuzz session of that long first, to see
+    // whether the input is slow only after others ran in the process.
+    if let Some(secs) = std::env::var("LABELSIM_FUZZ_WARM")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        let c = fuzz("warm", secs, u64::MAX, DEFAULT_SEED, Bounds::release());
+        report(&c, DEFAULT_SEED, secs);
+    }
+    write_files(&work, &input);
+    install_panic_hook();
+    let bounds = Bounds::release();
+    let guard = Arc::new(RunGuard::new(Some(bounds.max_events)));
+    let _dog = MemoryWatchdog::spawn(guard.clone(), bounds.rss_limit);
+    let (tx, rx) = mpsc::channel();
+    let t_guard = guard.clone();
+    std::thread::spawn(move || {
+        FUZZ_THREAD.with(|f| f.set(true));
+        let lenient = std::env::var_os("LABELSIM_FUZZ_LENIENT").is_some();
+        let _ = tx.send(process_generated(&input, &work, lenient, &bounds, &t_guard));
+    });
+    let started = Instant::now();
+    let outcome = rx.recv_timeout(bounds.time_bound).or_else(|_| {
+        guard.stop(StopReason::Requested("time bound".into()));
+        rx.recv_timeout(bounds.grace)
+    });
+    let what = match outcome {
+        Err(_) => "hang".to_string(),
+        Ok(Outcome::Finding(kind, what)) => format!("{kind}: {what}"),
+        Ok(Outcome::Ran {
+            events, per_event, ..
+        }) => {
+            format!(
+                "ran: {events} events, {:.2} µs of CPU per event",
+                per_event * 1e6
+            )
+        }
+        Ok(Outcome::Invalid) => "invalid".into(),
+        Ok(_) => "refused, stopped or starved".into(),
+    };
+    println!("replay: {what} ({:?} wall)", started.elapsed());
 }
 
 fn saved_inputs(dir: &str) -> Vec<(PathBuf, String)> {
