@@ -99,6 +99,9 @@ pub(super) enum PollerPhase {
     Off,
     /// A2: started, ready after the controller's `startup`.
     Starting,
+    /// A1 `batch_window`: a receive waiting for `batch` visible messages
+    /// or the end of the window.
+    Gathering,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -266,6 +269,9 @@ impl Pipeline {
             cfg.polling,
             cfg.request_latency,
         );
+        if self.gathers(now, p, sched) {
+            return;
+        }
         let mut batch = self.pollers[p as usize].batch;
         let n = self.take(now, q, max, lane, &mut batch);
         if n > 0 {

@@ -195,6 +195,8 @@ pub enum PipeEvent {
     ScaleTick { consumer: u16 },
     /// A2: a started poller is ready (`epoch`: a cancelled start is stale).
     PollerReady { poller: u32, epoch: u32 },
+    /// A1: a poller's batching window ends (`epoch`: served meanwhile).
+    WindowEnd { poller: u32, epoch: u32 },
 }
 
 impl PipeEvent {
@@ -450,6 +452,8 @@ pub struct Pipeline {
     started: bool,
     events: u64,
     fault: Option<Fault>,
+    /// A1: pollers gathering a batch (batching window), over all pools.
+    gathering: u32,
 }
 
 /// Index of the overall / machine / human searchable-latency samples.
@@ -545,6 +549,7 @@ impl Pipeline {
             started: false,
             events: 0,
             fault: None,
+            gathering: 0,
         }
     }
 
@@ -727,6 +732,9 @@ impl Pipeline {
     ) {
         self.host_sent(now, msg.object.doc_id());
         self.send_request(now, queue, msg, sched);
+        if self.gathering > 0 {
+            self.serve_gatherers(now, sched);
+        }
         self.note_peak();
     }
 
@@ -857,6 +865,10 @@ impl Pipeline {
             PipeEvent::PollerReady { poller, epoch } => {
                 self.on_poller_ready(now, poller, epoch, sched)
             }
+            PipeEvent::WindowEnd { poller, epoch } => self.on_window_end(now, poller, epoch, sched),
+        }
+        if self.gathering > 0 {
+            self.serve_gatherers(now, sched);
         }
     }
 

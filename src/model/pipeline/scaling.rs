@@ -9,7 +9,10 @@
 //!   every `interval` while messages are visible, min(`ramp`, ⌈visible /
 //!   batch⌉) more, at once, up to `max_concurrency` (on a FIFO queue never
 //!   beyond the groups holding visible messages); a poller whose long poll
-//!   comes back empty retires while more than `min` run. Each non-empty
+//!   comes back empty retires while more than `min` run. With a
+//!   `batch_window`, a receive that finds fewer than `batch` messages
+//!   visible gathers until `batch` are, or until the window ends, then
+//!   takes what is visible (none: an empty receive). Each non-empty
 //!   receive is one invocation, billed from the receive to the batch's
 //!   delete (or the end of its last processing when nothing is deleted).
 //! - **A2 target tracking** (KEDA + HPA, ECS): every `poll_interval`,
@@ -56,6 +59,8 @@ pub(super) struct ScaleState {
     pub billed_us: u128,
     /// A2: (tick, desired count) of the last `scale_in_window`.
     history: VecDeque<(SimTime, u32)>,
+    /// A1: pollers gathering a batch, in the order they began.
+    gathering: VecDeque<u32>,
 }
 
 impl ScaleState {
@@ -72,6 +77,7 @@ impl ScaleState {
             invocations: 0,
             billed_us: 0,
             history: VecDeque::new(),
+            gathering: VecDeque::new(),
         }
     }
 
@@ -390,6 +396,94 @@ impl Pipeline {
                 poller.invoked = Some(now);
             }
         }
+    }
+
+    /// A1 `batch_window`: whether poller `p`'s receive waits (fewer than
+    /// `batch` messages visible): it gathers until they are, or until the
+    /// window ends.
+    pub(super) fn gathers<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let cfg = &self.cfg.consumers[ci];
+        let Some(l) = cfg.lambda() else { return false };
+        if l.batch_window.is_zero() || self.queues[cfg.queue].n_visible >= cfg.batch as u64 {
+            return false;
+        }
+        let window = l.batch_window;
+        let poller = &mut self.pollers[p as usize];
+        poller.phase = PollerPhase::Gathering;
+        poller.bump_epoch();
+        let epoch = poller.epoch();
+        self.consumers[ci]
+            .scale
+            .as_mut()
+            .expect("scaled pool")
+            .gathering
+            .push_back(p);
+        self.gathering += 1;
+        sched.schedule(now + window, PipeEvent::WindowEnd { poller: p, epoch });
+        true
+    }
+
+    /// A1: gathering pollers whose queue now holds a full batch take it,
+    /// first come first served.
+    pub(super) fn serve_gatherers<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        for ci in 0..self.consumers.len() {
+            while let Some(st) = self.consumers[ci].scale.as_ref() {
+                let Some(&p) = st.gathering.front() else {
+                    break;
+                };
+                let cfg = &self.cfg.consumers[ci];
+                if self.queues[cfg.queue].n_visible < cfg.batch as u64 {
+                    break;
+                }
+                self.end_gathering(now, p, sched);
+            }
+        }
+    }
+
+    /// A1: the batching window of poller `p` ends.
+    pub(super) fn on_window_end<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        p: u32,
+        epoch: u32,
+        sched: &mut S,
+    ) {
+        let poller = &self.pollers[p as usize];
+        if poller.phase == PollerPhase::Gathering && poller.epoch() == epoch {
+            self.end_gathering(now, p, sched);
+        }
+    }
+
+    /// A1: poller `p` stops gathering and takes what is visible (up to a
+    /// batch); nothing visible is an empty receive.
+    fn end_gathering<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let ci = self.pollers[p as usize].consumer as usize;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        if let Some(i) = st.gathering.iter().position(|&g| g == p) {
+            st.gathering.remove(i);
+            self.gathering -= 1;
+        }
+        let cfg = &self.cfg.consumers[ci];
+        let (q, max, lane, latency) = (
+            cfg.queue,
+            cfg.batch as usize,
+            cfg.lane(),
+            cfg.request_latency,
+        );
+        let mut batch = self.pollers[p as usize].batch;
+        let n = self.take(now, q, max, lane, &mut batch);
+        if n > 0 {
+            self.receive_answered(now, p, batch, n, sched);
+            return;
+        }
+        self.queues[q].c.empty_receives += 1;
+        self.consumers[ci].c.empty_receives += 1;
+        let poller = &mut self.pollers[p as usize];
+        poller.phase = PollerPhase::Sleeping;
+        poller.empty = true;
+        sched.schedule(now + latency, PipeEvent::Poll { poller: p });
     }
 
     /// A4: pollers running in pool `ci` now (`count` for a fixed pool).

@@ -354,3 +354,27 @@ fn target_tracking_settles_on_the_offered_load() {
         "the pool keeps up"
     );
 }
+
+/// A1 `batch_window`: 25 messages at 0 s, batch 10, 2 pollers, 0.1 s a
+/// message. Both take 10 at once (a full batch is visible); at 1 s 5 are
+/// left, fewer than a batch: with a 20 s window both gather, the first
+/// takes the 5 at 21 s (they waited 21 s), the second comes back empty and
+/// gathers again (2 = min). Without a window the 5 go at 1 s.
+#[test]
+fn lambda_batch_window_waits_for_a_full_batch_or_the_window() {
+    for (window_s, wait_p99_s, empty) in [(20, 21.0, 1.0), (0, 1.0, 0.0)] {
+        let l = LambdaScaling {
+            initial: 2,
+            batch_window: SimDuration::from_secs(window_s),
+            ..LambdaScaling::default()
+        };
+        let cfg = lambda_pool(10, 0.1, l);
+        let seen = drive(&cfg, &[(0.0, 25)], 25.0, &[]);
+        assert_eq!(seen.get("classifier.invocations"), 3.0, "window {window_s}");
+        assert_eq!(seen.get("incoming.deleted"), 25.0);
+        assert!((seen.get("incoming.queue_wait_p99_s") - wait_p99_s).abs() < 1e-9);
+        if window_s > 0 {
+            assert_eq!(seen.get("incoming.empty_receives"), empty);
+        }
+    }
+}
