@@ -13,12 +13,18 @@
 //! - `standard-batch1-1M`: batch 1, 0 ms requests, 40 pollers of 10 ms
 //!   (the per-message worst case: every message its own receive);
 //! - `fifo-2M`: the first case on a FIFO queue with 200 groups and a
-//!   throughput limit high enough not to throttle.
+//!   throughput limit high enough not to throttle;
+//! - `lambda-2M`, `target-tracking-2M` (A1, A2, issue 21): the first case
+//!   with the 64 fixed pollers replaced by a Lambda mapping (5 at first,
+//!   +300 a minute, at most 200) or a target-tracking pool (1..200 pollers,
+//!   20 messages per poller, ticks every 30 s, start-up 30 s): the
+//!   controllers' cost beside the fixed pool's.
 
 use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
 use labelsim::model::pipeline::standalone::{self, ArrivalKind, Options};
 use labelsim::model::pipeline::{
-    ConsumerConfig, DeleteMode, IndexConfig, PipelineConfig, QueueConfig, QueueKind,
+    ConsumerConfig, DeleteMode, IndexConfig, LambdaScaling, PipelineConfig, QueueConfig, QueueKind,
+    Scaling, TargetTracking,
 };
 use labelsim::model::workforce::ServiceDist;
 use std::time::Instant;
@@ -54,6 +60,18 @@ fn cases() -> Vec<Case> {
         f.groups = 200;
         f.throughput_per_s = 1_000_000;
     }
+    let mut lambda = std2m.clone();
+    lambda.consumers[0].delete = DeleteMode::Batch;
+    lambda.consumers[0].scaling = Some(Scaling::Lambda(LambdaScaling {
+        max_concurrency: 200,
+        ..LambdaScaling::default()
+    }));
+    let mut tracking = std2m.clone();
+    tracking.consumers[0].scaling = Some(Scaling::TargetTracking(TargetTracking {
+        max: 200,
+        messages_per_poller: 20,
+        ..TargetTracking::default()
+    }));
     vec![
         Case {
             name: "standard-2M",
@@ -76,6 +94,18 @@ fn cases() -> Vec<Case> {
         Case {
             name: "fifo-2M",
             cfg: fifo,
+            rate_per_s: 2000.0,
+            seconds: 1000,
+        },
+        Case {
+            name: "lambda-2M",
+            cfg: lambda,
+            rate_per_s: 2000.0,
+            seconds: 1000,
+        },
+        Case {
+            name: "target-tracking-2M",
+            cfg: tracking,
             rate_per_s: 2000.0,
             seconds: 1000,
         },

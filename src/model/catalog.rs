@@ -372,6 +372,14 @@ catalog! {
     STAGE_TEST_EVENTS_DISCARDED = D::new("<stage>.test_events_discarded", Count, "P7", "test events discarded").of("messages");
     STAGE_UTILIZATION = D::new("<stage>.utilization", Fraction, "P5", "utilization").of("poller time");
     STAGE_ACCURACY_MACHINE = D::new("<stage>.accuracy_machine", Fraction, "P6", "machine accuracy").of("machine-labeled objects");
+    // Autoscaled consumers (SPEC §7, issue 21).
+    STAGE_POLLERS_MEAN = D::new("<stage>.pollers_mean", Number, "A4", "pollers, mean").of("pollers");
+    STAGE_POLLERS_MAX = D::new("<stage>.pollers_max", Count, "A4", "pollers, max").of("pollers");
+    STAGE_POLLER_HOURS = D::new("<stage>.poller_hours", Hours, "A4", "poller-hours");
+    STAGE_SCALE_OUTS = D::new("<stage>.scale_outs", Count, "A4", "scale-outs").of("scaling decisions");
+    STAGE_SCALE_INS = D::new("<stage>.scale_ins", Count, "A4", "scale-ins").of("scaling decisions");
+    STAGE_INVOCATIONS = D::new("<stage>.invocations", Count, "A4", "Lambda invocations").of("invocations");
+    STAGE_GB_SECONDS = D::new("<stage>.gb_seconds", Number, "A4", "Lambda GB-seconds").of("GB-seconds");
     // The pipeline's index.
     INDEX_WRITES = D::new("index.writes", Count, "P8", "index writes").of("writes");
     INDEX_BULK_REQUESTS = D::new("index.bulk_requests", Count, "P8", "index bulk requests").of("requests");

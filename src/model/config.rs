@@ -322,8 +322,14 @@ pub struct CostConfig {
     /// SQS price per million requests (SPEC §6); None: the published
     /// prices, 0.40 for a standard queue and 0.50 for a FIFO queue.
     pub sqs_per_million_requests: Option<f64>,
-    /// Price per consumer (poller) hour, over the whole horizon.
+    /// Price per consumer (poller) hour, over the whole horizon (an
+    /// autoscaled pool, SPEC §7 A4: over its poller-hours).
     pub consumer_per_hour: f64,
+    /// A4: Lambda price per GB-second of billed duration (default
+    /// 0.0000166667).
+    pub lambda_per_gb_second: f64,
+    /// A4: Lambda price per million invocations (default 0.20).
+    pub lambda_per_million_invocations: f64,
 }
 
 impl CostConfig {
@@ -350,6 +356,8 @@ impl CostConfig {
             wage_per_worker_hour: 0.0,
             sqs_per_million_requests: None,
             consumer_per_hour: 0.0,
+            lambda_per_gb_second: 0.000_016_666_7,
+            lambda_per_million_invocations: 0.20,
         }
     }
 

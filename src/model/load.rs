@@ -13,7 +13,7 @@
 //!
 //! | stage | load |
 //! |---|---|
-//! | `consumers[c]` (P2, P5) | messages per µs into the queue × poller time per message ÷ pollers |
+//! | `consumers[c]` (P2, P5) | messages per µs into the queue × poller time per message ÷ pollers (an autoscaled pool's most, A4) |
 //! | `index` (P8) | documents per µs × E[bulk latency] ÷ (bulk size × concurrency) |
 //! | `workers[g]` (R7) | objects per µs into the job × N × task hold ÷ workers on shift |
 //! | `job.max_concurrent_task_count` (R3) | objects per µs into the job × object hold ÷ K's usable slots |
@@ -283,7 +283,7 @@ fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> 
             };
             let w =
                 passes * (latency / batch + c.processing_time.mean_us()) + deletes * delete_cost;
-            (c.count as f64, w, deletes)
+            (c.max_pollers() as f64, w, deletes)
         })
         .collect();
     let capacities: Vec<f64> = per

@@ -1855,7 +1855,20 @@ fn apply_pipeline_costs(
     let consumers: f64 = p
         .consumers
         .iter()
-        .map(|c| c.count as f64 * hours * cost.consumer_per_hour)
+        .map(|c| match &c.scaling {
+            None => c.count as f64 * hours * cost.consumer_per_hour,
+            // SPEC §7 A4: Lambda bills GB-seconds and invocations.
+            Some(super::pipeline::Scaling::Lambda(_)) => {
+                get(&format!("{}.gb_seconds", c.name)).unwrap_or(0.0) * cost.lambda_per_gb_second
+                    + get(&format!("{}.invocations", c.name)).unwrap_or(0.0)
+                        * cost.lambda_per_million_invocations
+                        / 1e6
+            }
+            // A4: other autoscaled pools pay their poller-hours.
+            Some(_) => {
+                get(&format!("{}.poller_hours", c.name)).unwrap_or(0.0) * cost.consumer_per_hour
+            }
+        })
         .sum();
     s.cost_usd += sqs + consumers;
     let correct = match (get("indexed_documents"), get("accuracy_overall")) {

@@ -12,7 +12,11 @@
 //!   (machine, human), on a log time axis (replication 1);
 //! - `queue_outcomes`: where each queue's messages went (deleted, expired,
 //!   dead-lettered, still there at the end, FIFO-deduplicated), means over
-//!   replications, with the P3 copies delivered in the legend.
+//!   replications, with the P3 copies delivered in the legend;
+//! - `consumer_scaling` (only when a pool is autoscaled, SPEC §7 A4): per
+//!   autoscaled pool, its pollers over time above its queue's depth and
+//!   the age of the queue's oldest message, on one time axis, so the
+//!   controller's lag behind a burst shows (replication 1).
 //!
 //! Everything comes from [`RunOutput::pipeline`] (the time series of
 //! `timeseries.csv`) and the summary's `<stage>.<metric>` keys.
@@ -50,6 +54,13 @@ pub const PIPELINE_CHARTS: [(&str, &str); 5] = [
         "Where each queue's messages went (means over replications): deleted after processing, expired (retention), dead-lettered, still in the queue at the end, or dropped by FIFO deduplication.",
     ),
 ];
+
+/// A4 (issue 21): drawn after [`PIPELINE_CHARTS`] when a consumer pool is
+/// autoscaled.
+pub const SCALING_CHART: (&str, &str) = (
+    "consumer_scaling",
+    "Per autoscaled consumer pool: pollers running, its queue's messages visible and in flight, and the age of the oldest message, on one time axis (replication 1): how far the pollers lag behind the backlog.",
+);
 
 /// Series of replications shown on a chart (the rest are left out).
 const SHOWN: usize = 20;
@@ -245,7 +256,10 @@ pub fn pipeline_charts_on_calendar(
         let color = PALETTE[ci % PALETTE.len()];
         let per_run: Vec<Vec<(f64, f64)>> = runs
             .iter()
-            .map(|r| utilization_points(r, &c.name, c.count))
+            .map(|r| match c.scaling {
+                None => utilization_points(r, &c.name, c.count),
+                Some(_) => scaled_utilization_points(r, &c.name),
+            })
             .collect();
         let n = per_run.iter().map(Vec::len).min().unwrap_or(0);
         let mut mean = Vec::with_capacity(n);
@@ -266,13 +280,12 @@ pub fn pipeline_charts_on_calendar(
         } else {
             String::new()
         };
+        let pool = match c.scaling {
+            None => format!("{} poller{}", c.count, if c.count == 1 { "" } else { "s" }),
+            Some(s) => format!("autoscaled, up to {}", s.max_pollers()),
+        };
         lines.push(Series {
-            label: Some(format!(
-                "{} ({} poller{}){what}{overall}",
-                c.name,
-                c.count,
-                if c.count == 1 { "" } else { "s" }
-            )),
+            label: Some(format!("{} ({pool}){what}{overall}", c.name)),
             points: mean,
             color,
             width: 2,
@@ -422,7 +435,121 @@ pub fn pipeline_charts_on_calendar(
         &values,
         &notes,
     )?;
-    Ok(PIPELINE_CHARTS.to_vec())
+    let mut drawn = PIPELINE_CHARTS.to_vec();
+    if scaling_chart(&path(SCALING_CHART.0), fmt, first, cfg, span, calendar, one)? {
+        drawn.push(SCALING_CHART);
+    }
+    Ok(drawn)
+}
+
+/// A4: per autoscaled pool, pollers / queue depth / oldest age panels on
+/// one time axis; false (nothing drawn) when no pool is autoscaled.
+fn scaling_chart(
+    file: &Path,
+    fmt: Format,
+    run: &RunOutput,
+    cfg: &PipelineConfig,
+    span: f64,
+    calendar: Option<i64>,
+    one: &str,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut panels = Vec::new();
+    for (ci, c) in cfg.consumers.iter().enumerate() {
+        let Some(scaling) = c.scaling else { continue };
+        let q = &cfg.queues[c.queue].name;
+        let line = |points: Vec<(f64, f64)>, label: String, color: RGBColor| Series {
+            label: Some(label),
+            points,
+            color,
+            width: 2,
+            alpha: 1.0,
+        };
+        let kind = match scaling {
+            crate::model::pipeline::Scaling::Lambda(_) => "Lambda",
+            crate::model::pipeline::Scaling::TargetTracking(_) => "target tracking",
+        };
+        let mut p = Panel::new(
+            format!("{} [pollers]", c.name),
+            vec![line(
+                column_points(run, &format!("{}.pollers", c.name)),
+                format!(
+                    "{}: pollers running ({kind}, up to {})",
+                    c.name,
+                    scaling.max_pollers()
+                ),
+                PALETTE[ci % PALETTE.len()],
+            )],
+        );
+        p.integer = true;
+        panels.push(p);
+        let mut p = Panel::new(
+            format!("{q} [messages]"),
+            vec![
+                line(
+                    column_points(run, &format!("{q}.visible")),
+                    format!("{q}: visible"),
+                    PALETTE[0],
+                ),
+                line(
+                    column_points(run, &format!("{q}.in_flight")),
+                    format!("{q}: in flight"),
+                    PALETTE[1],
+                ),
+            ],
+        );
+        p.integer = true;
+        panels.push(p);
+        let age: Vec<(f64, f64)> = column_points(run, &format!("{q}.oldest_age_s"))
+            .into_iter()
+            .map(|(t, a)| (t, if a.is_nan() { 0.0 } else { a }))
+            .collect();
+        let max_age = age.iter().fold(0.0f64, |m, p| m.max(p.1));
+        let unit = TimeUnit::for_span(max_age.max(1.0));
+        let mut p = Panel::new(
+            format!("{q} age [{}]", unit.symbol()),
+            vec![line(age, format!("{q}: oldest message"), super::ALERT)],
+        );
+        p.time_unit = Some(unit);
+        panels.push(p);
+    }
+    if panels.is_empty() {
+        return Ok(false);
+    }
+    render_figure(
+        file,
+        fmt,
+        &TimeFigure {
+            title: &format!("Autoscaled consumers: pollers against the backlog{one}"),
+            span_s: span,
+            x_axis: time_axis(span),
+            calendar,
+            panels,
+            marks: vec![],
+            mark_entries: vec![],
+        },
+    )?;
+    Ok(true)
+}
+
+/// An autoscaled pool's utilization over each sampling interval: the
+/// increase of `<pool>.busy_time_s` over the poller-time of the interval
+/// (the mean of the pollers running at its two ends × its length).
+fn scaled_utilization_points(r: &RunOutput, pool: &str) -> Vec<(f64, f64)> {
+    let busy = column_points(r, &format!("{pool}.busy_time_s"));
+    let pollers = column_points(r, &format!("{pool}.pollers"));
+    busy.windows(2)
+        .zip(pollers.windows(2))
+        .filter(|(w, _)| w[1].0 > w[0].0)
+        .map(|(w, n)| {
+            let capacity = (n[0].1 + n[1].1) / 2.0 * (w[1].0 - w[0].0);
+            let share = if capacity > 0.0 {
+                (w[1].1 - w[0].1) / capacity
+            } else {
+                0.0
+            };
+            (w[1].0, share.clamp(0.0, 1.0))
+        })
+        .collect()
 }
 
 /// A pool's utilization over each sampling interval, at the interval's

@@ -17,6 +17,7 @@ use crate::model::pipeline::{
     ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, PipelineConfig,
     Polling, QueueConfig, QueueKind, Route, StandardQueue, ThroughputScope, Visibility,
 };
+use crate::model::pipeline::{LambdaScaling, Scaling, TargetTracking};
 use crate::model::throttle::ThrottleConfig;
 use crate::model::workforce::{ServiceDist, ShiftSchedule};
 use std::collections::HashSet;
@@ -1025,6 +1026,10 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
                 sample,
             });
         }
+        if let Some(s) = &c.scaling {
+            let fifo = p.queues.get(queue).and_then(|q| q.kind.as_deref()) == Some("fifo");
+            build_scaling(s, c, fifo, &f, &mut cc, ctx);
+        }
         cfg.consumers.push(cc);
     }
     if let Some(x) = &p.index {
@@ -1470,7 +1475,175 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
     if let Some(p) = c.consumer_per_hour {
         cost.consumer_per_hour = money(ctx, "cost.consumer_per_hour", p);
     }
+    if let Some(p) = c.lambda_per_gb_second {
+        cost.lambda_per_gb_second = money(ctx, "cost.lambda_per_gb_second", p);
+    }
+    if let Some(p) = c.lambda_per_million_invocations {
+        cost.lambda_per_million_invocations = money(ctx, "cost.lambda_per_million_invocations", p);
+    }
     cost
+}
+
+/// A1/A2 (issue 21): a consumer's `scaling:`, every range checked with its
+/// field named.
+fn build_scaling(
+    s: &ScalingSpec,
+    c: &ConsumerSpec,
+    fifo: bool,
+    f: &str,
+    cc: &mut ConsumerConfig,
+    ctx: &mut Ctx<'_>,
+) {
+    let sf = format!("{f}.scaling");
+    if c.count.is_some() {
+        ctx.err(
+            format!("{f}.count"),
+            "an autoscaled consumer has no fixed `count`; its `scaling:` sets the pollers (A1/A2)",
+        );
+    }
+    let int = |ctx: &mut Ctx<'_>, key: &str, v: Option<i64>, default: u32, lo: i64, hi: i64| match v
+    {
+        None => default,
+        Some(n) if (lo..=hi).contains(&n) => n as u32,
+        Some(n) => {
+            ctx.err(format!("{sf}.{key}"), format!("{n} must be in {lo}..{hi}"));
+            default
+        }
+    };
+    let positive = |ctx: &mut Ctx<'_>, key: &str, v: &Option<Text>, default: SimDuration| {
+        let d = ctx.duration(&format!("{sf}.{key}"), v, default);
+        if d.is_zero() {
+            ctx.err(format!("{sf}.{key}"), "must be longer than 0s");
+            return default;
+        }
+        d
+    };
+    let lambda_keys: [(&str, bool); 7] = [
+        ("initial", s.initial.is_some()),
+        ("ramp", s.ramp.is_some()),
+        ("interval", s.interval.is_some()),
+        ("max_concurrency", s.max_concurrency.is_some()),
+        ("batch_window", s.batch_window.is_some()),
+        ("partial_batch_response", s.partial_batch_response.is_some()),
+        ("memory_gb", s.memory_gb.is_some()),
+    ];
+    let tracking_keys: [(&str, bool); 6] = [
+        ("max", s.max.is_some()),
+        ("messages_per_poller", s.messages_per_poller.is_some()),
+        ("poll_interval", s.poll_interval.is_some()),
+        ("startup", s.startup.is_some()),
+        ("scale_in_window", s.scale_in_window.is_some()),
+        ("count_in_flight", s.count_in_flight.is_some()),
+    ];
+    let reject = |ctx: &mut Ctx<'_>, keys: &[(&str, bool)], kind: &str| {
+        for (key, given) in keys {
+            if *given {
+                ctx.err(
+                    format!("{sf}.{key}"),
+                    format!("applies to `kind: {kind}` only"),
+                );
+            }
+        }
+    };
+    match s.kind.as_str() {
+        "lambda" => {
+            reject(ctx, &tracking_keys, "target_tracking");
+            let d = LambdaScaling::default();
+            let max_concurrency = int(
+                ctx,
+                "max_concurrency",
+                s.max_concurrency,
+                d.max_concurrency,
+                2,
+                1000,
+            );
+            let batch_window = ctx.duration(
+                &format!("{sf}.batch_window"),
+                &s.batch_window,
+                d.batch_window,
+            );
+            if batch_window > SimDuration::from_mins(5) {
+                ctx.err(
+                    format!("{sf}.batch_window"),
+                    format!("{} is out of range: 0s..5m (A1)", batch_window.human()),
+                );
+            }
+            if fifo && !batch_window.is_zero() {
+                ctx.err(
+                    format!("{sf}.batch_window"),
+                    "a FIFO queue's event source mapping has no batching window (A1)",
+                );
+            }
+            let memory_gb = match s.memory_gb {
+                None => d.memory_gb,
+                Some(m) if (0.125..=10.24).contains(&m) => m,
+                Some(m) => {
+                    ctx.err(
+                        format!("{sf}.memory_gb"),
+                        format!("{m} must be in 0.125..10.24 (Lambda's 128 MB to 10,240 MB)"),
+                    );
+                    d.memory_gb
+                }
+            };
+            let l = LambdaScaling {
+                initial: int(ctx, "initial", s.initial, d.initial, 2, 1000),
+                ramp: int(ctx, "ramp", s.ramp, d.ramp, 1, 1000),
+                interval: positive(ctx, "interval", &s.interval, d.interval),
+                max_concurrency,
+                min: int(ctx, "min", s.min, d.min, 0, max_concurrency as i64),
+                batch_window,
+                partial_batch_response: s.partial_batch_response.unwrap_or(false),
+                memory_gb,
+            };
+            if let Polling::Short { .. } = cc.polling {
+                ctx.err(
+                    format!("{f}.wait"),
+                    "a Lambda event source mapping long-polls: `wait` must be 1s..20s (A1)",
+                );
+            }
+            if c.delete.as_deref() == Some("message") {
+                ctx.err(
+                    format!("{f}.delete"),
+                    "Lambda deletes a batch when the invocation succeeds: leave `delete` out or                      write `batch` (A1)",
+                );
+            }
+            cc.delete = DeleteMode::Batch;
+            cc.scaling = Some(Scaling::Lambda(l));
+        }
+        "target_tracking" => {
+            reject(ctx, &lambda_keys, "lambda");
+            let d = TargetTracking::default();
+            let max = int(ctx, "max", s.max, d.max, 1, 100_000);
+            let t = TargetTracking {
+                min: int(ctx, "min", s.min, d.min, 0, max as i64),
+                max,
+                messages_per_poller: int(
+                    ctx,
+                    "messages_per_poller",
+                    s.messages_per_poller,
+                    d.messages_per_poller,
+                    1,
+                    1_000_000,
+                ),
+                poll_interval: positive(ctx, "poll_interval", &s.poll_interval, d.poll_interval),
+                startup: ctx.duration(&format!("{sf}.startup"), &s.startup, d.startup),
+                scale_in_window: ctx.duration(
+                    &format!("{sf}.scale_in_window"),
+                    &s.scale_in_window,
+                    d.scale_in_window,
+                ),
+                count_in_flight: s.count_in_flight.unwrap_or(true),
+            };
+            cc.scaling = Some(Scaling::TargetTracking(t));
+        }
+        other => ctx.err(
+            format!("{sf}.kind"),
+            format!(
+                "`{}` is not one of: lambda, target_tracking (A1/A2)",
+                excerpt(other)
+            ),
+        ),
+    }
 }
 
 fn build_job(j: &JobSpec, ctx: &mut Ctx<'_>) -> JobConfig {

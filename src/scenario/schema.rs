@@ -235,6 +235,8 @@ pub(super) const COST: &[Field] = &[
     opt("wage_per_worker_hour", Kind::Number),
     opt("sqs_per_million_requests", Kind::Number),
     opt("consumer_per_hour", Kind::Number),
+    opt("lambda_per_gb_second", Kind::Number),
+    opt("lambda_per_million_invocations", Kind::Number),
 ];
 
 pub(super) const OUTPUT: &[Field] = &[
@@ -294,6 +296,25 @@ pub(super) const CONSUMER: &[Field] = &[
     opt("extend_visibility", Kind::Bool),
     opt("confidence", Kind::Section(CONFIDENCE)),
     opt("route", Kind::Section(ROUTE)),
+    opt("scaling", Kind::Section(SCALING)),
+];
+
+pub(super) const SCALING: &[Field] = &[
+    req("kind", Kind::Word),
+    opt("initial", I64),
+    opt("ramp", I64),
+    opt("interval", Kind::Units),
+    opt("max_concurrency", I64),
+    opt("min", I64),
+    opt("batch_window", Kind::Units),
+    opt("partial_batch_response", Kind::Bool),
+    opt("memory_gb", Kind::Number),
+    opt("max", I64),
+    opt("messages_per_poller", I64),
+    opt("poll_interval", Kind::Units),
+    opt("startup", Kind::Units),
+    opt("scale_in_window", Kind::Units),
+    opt("count_in_flight", Kind::Bool),
 ];
 
 pub(super) const INDEX: &[Field] = &[
@@ -853,6 +874,7 @@ mod tests {
         assert_eq!(names(CONFIDENCE), keys_of::<ConfidenceSpec>());
         assert_eq!(names(ROUTE), keys_of::<RouteSpec>());
         assert_eq!(names(CONSUMER), keys_of::<ConsumerSpec>());
+        assert_eq!(names(SCALING), keys_of::<ScalingSpec>());
         assert_eq!(names(INDEX), keys_of::<IndexSpec>());
         assert_eq!(names(SWEEP), keys_of::<SweepSpec>());
     }

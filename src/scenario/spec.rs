@@ -305,6 +305,8 @@ pub struct CostSpec {
     pub wage_per_worker_hour: Option<f64>,
     pub sqs_per_million_requests: Option<f64>,
     pub consumer_per_hour: Option<f64>,
+    pub lambda_per_gb_second: Option<f64>,
+    pub lambda_per_million_invocations: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -395,6 +397,29 @@ pub struct ConsumerSpec {
     pub extend_visibility: Option<bool>,
     pub confidence: Option<ConfidenceSpec>,
     pub route: Option<RouteSpec>,
+    pub scaling: Option<ScalingSpec>,
+}
+
+/// A1/A2 `scaling:` (issue 21): the keys of both kinds; each kind rejects
+/// the other's.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingSpec {
+    pub kind: String,
+    pub initial: Option<i64>,
+    pub ramp: Option<i64>,
+    pub interval: Option<Text>,
+    pub max_concurrency: Option<i64>,
+    pub min: Option<i64>,
+    pub batch_window: Option<Text>,
+    pub partial_batch_response: Option<bool>,
+    pub memory_gb: Option<f64>,
+    pub max: Option<i64>,
+    pub messages_per_poller: Option<i64>,
+    pub poll_interval: Option<Text>,
+    pub startup: Option<Text>,
+    pub scale_in_window: Option<Text>,
+    pub count_in_flight: Option<bool>,
 }
 
 /// P8 `index:`.

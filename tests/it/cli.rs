@@ -174,7 +174,10 @@ fn check_outputs(dir: &Path, replications: usize) {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(
         html.matches("<img ").count(),
-        if no_job { 0 } else { 5 } + if pipeline { 5 } else { 0 },
+        if no_job { 0 } else { 5 }
+            + if pipeline { 5 } else { 0 }
+            // Issue 21: an autoscaled pool adds `consumer_scaling`.
+            + usize::from(header.iter().any(|c| c.ends_with(".pollers"))),
         "report.html embeds every chart"
     );
     assert!(

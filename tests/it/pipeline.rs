@@ -514,3 +514,127 @@ fn a_copy_of_the_same_upload_keeps_the_originals_first_send() {
         "mean {mean} s (5175 if a copy counted from its own send)"
     );
 }
+
+/// A1/A2 (issue 21): every `scaling:` range and combination is refused
+/// with its field and line.
+#[test]
+fn scaling_validation_names_the_field_and_line() {
+    let errors = |scaling: &str, queue: &str, extra: &str| -> String {
+        let yaml = format!(
+            "name: x\nhorizon: 1h\npipeline:\n  queues: [{{name: q{queue}}}]\n  consumers:\n    - name: c\n      queue: q\n      processing_time: {{dist: constant, value: 1s}}\n{extra}      scaling: {scaling}\n"
+        );
+        match try_scenario(&yaml) {
+            Ok(_) => panic!("valid: {yaml}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let has = |e: &str, needle: &str| assert!(e.contains(needle), "{needle} not in: {e}");
+    let e = errors(
+        "{kind: lambda, max_concurrency: 5000, initial: 1, ramp: 0, min: 3000, interval: 0s, memory_gb: 20, batch_window: 6m}",
+        "",
+        "",
+    );
+    has(
+        &e,
+        ":9: pipeline.consumers[0].scaling.max_concurrency: 5000 must be in 2..1000",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.initial: 1 must be in 2..1000",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.ramp: 0 must be in 1..1000",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.min: 3000 must be in 0..1000",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.interval: must be longer than 0s",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.memory_gb: 20 must be in 0.125..10.24",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].scaling.batch_window: 6m is out of range: 0s..5m (A1)",
+    );
+    // FIFO: no batching window; the other kind's keys; count and scaling.
+    let e = errors(
+        "{kind: lambda, batch_window: 10s, messages_per_poller: 3}",
+        ", type: fifo",
+        "      count: 4\n      delete: message\n      wait: 0s\n",
+    );
+    has(
+        &e,
+        "scaling.batch_window: a FIFO queue's event source mapping has no batching window",
+    );
+    has(
+        &e,
+        "scaling.messages_per_poller: applies to `kind: target_tracking` only",
+    );
+    has(
+        &e,
+        "pipeline.consumers[0].count: an autoscaled consumer has no fixed `count`",
+    );
+    has(&e, "pipeline.consumers[0].delete: Lambda deletes a batch");
+    has(
+        &e,
+        "pipeline.consumers[0].wait: a Lambda event source mapping long-polls",
+    );
+    let e = errors(
+        "{kind: target_tracking, min: 5, max: 2, messages_per_poller: 0, poll_interval: 0s, ramp: 3}",
+        "",
+        "",
+    );
+    has(&e, "pipeline.consumers[0].scaling.min: 5 must be in 0..2");
+    has(&e, "scaling.messages_per_poller: 0 must be in 1..1000000");
+    has(&e, "scaling.poll_interval: must be longer than 0s");
+    has(&e, "scaling.ramp: applies to `kind: lambda` only");
+    let e = errors("{kind: keda}", "", "");
+    has(
+        &e,
+        "scaling.kind: `keda` is not one of: lambda, target_tracking",
+    );
+}
+
+/// A4 (issue 21): a Lambda pool costs its GB-seconds and invocations, a
+/// target-tracking pool its poller-hours; both report their pollers.
+#[test]
+fn autoscaled_pools_are_priced_by_what_they_ran() {
+    let text = std::fs::read_to_string("scenarios/pipeline-lambda.yaml").unwrap();
+    let out = run(&text);
+    let gb_s = get(&out, "classifier.gb_seconds").unwrap();
+    let invocations = get(&out, "classifier.invocations").unwrap();
+    assert!(gb_s > 0.0 && invocations > 0.0);
+    let want = gb_s * 0.000_016_666_7 + invocations * 0.20 / 1e6;
+    let cost = get(&out, "consumer_cost_usd").unwrap();
+    assert!((cost - want).abs() < 1e-12, "{cost} != {want}");
+    let max = get(&out, "classifier.pollers_max").unwrap();
+    assert_eq!(max, 50.0, "the bursts reach max_concurrency");
+    let mean = get(&out, "classifier.pollers_mean").unwrap();
+    assert!((2.0..50.0).contains(&mean), "{mean}");
+    assert!(
+        get(&out, "classifier.scale_outs").unwrap() >= 3.0,
+        "one per burst at least"
+    );
+    // Lambda bills its busy time: GB-seconds ≥ 2 GB × processing time.
+    let busy_s = get(&out, "classifier.utilization").unwrap()
+        * get(&out, "classifier.poller_hours").unwrap()
+        * 3600.0;
+    assert!(gb_s >= 2.0 * busy_s * (1.0 - 1e-9), "{gb_s} vs {busy_s}");
+
+    let text = std::fs::read_to_string("scenarios/pipeline-keda.yaml").unwrap();
+    let out = run(&text);
+    let hours = get(&out, "classifier.poller_hours").unwrap();
+    let cost = get(&out, "consumer_cost_usd").unwrap();
+    assert!((cost - hours * 0.05).abs() < 1e-12, "{cost}");
+    let horizon_h = 6.0;
+    let mean = get(&out, "classifier.pollers_mean").unwrap();
+    assert!((hours - mean * horizon_h).abs() < 1e-9);
+    // The time series has the pool's pollers.
+    assert_eq!(series_at(&out, "classifier.pollers", 0.0), Some(1.0));
+}

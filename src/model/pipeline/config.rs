@@ -290,6 +290,111 @@ pub struct ConsumerConfig {
     pub confidence: ConfidenceDist,
     /// P6: without a route every result is indexed as a machine label.
     pub route: Option<Route>,
+    /// A1/A2 (issue 21): the pollers follow the queue; none: `count`
+    /// pollers all the time (P5).
+    pub scaling: Option<Scaling>,
+}
+
+/// A1/A2: how an autoscaled consumer's poller count follows its queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scaling {
+    Lambda(LambdaScaling),
+    TargetTracking(TargetTracking),
+}
+
+/// A1: a Lambda SQS event source mapping. Each concurrent invocation is a
+/// poller (long polling, batch deletes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LambdaScaling {
+    /// Concurrent pollers at the start, 2..1000 (default 5).
+    pub initial: u32,
+    /// Pollers added at most per `interval` while messages are visible
+    /// (default 300).
+    pub ramp: u32,
+    /// How often concurrency may grow (default 1m).
+    pub interval: SimDuration,
+    /// Most concurrent pollers, 2..1000 (default 1000).
+    pub max_concurrency: u32,
+    /// A poller whose receive comes back empty retires while more than
+    /// this many run (default 2).
+    pub min: u32,
+    /// 0s..5m (default 0s, standard queues only): a receive waits until
+    /// `batch` messages are visible or this long.
+    pub batch_window: SimDuration,
+    /// `false` (default): one failed message fails the whole batch, none is
+    /// deleted; `true`: only failed messages return.
+    pub partial_batch_response: bool,
+    /// Function memory [GB] (default 1): billed GB-seconds are the
+    /// invocation's duration × this.
+    pub memory_gb: f64,
+}
+
+impl Default for LambdaScaling {
+    fn default() -> Self {
+        LambdaScaling {
+            initial: 5,
+            ramp: 300,
+            interval: SimDuration::from_mins(1),
+            max_concurrency: 1000,
+            min: 2,
+            batch_window: SimDuration::ZERO,
+            partial_batch_response: false,
+            memory_gb: 1.0,
+        }
+    }
+}
+
+/// A2: target tracking on the queue's backlog (KEDA `aws-sqs-queue` with
+/// the HPA, ECS target tracking).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TargetTracking {
+    /// Fewest pollers (default 1; 0 allows scaling to zero).
+    pub min: u32,
+    /// Most pollers (default 100).
+    pub max: u32,
+    /// Backlog per poller the controller aims at (default 5).
+    pub messages_per_poller: u32,
+    /// How often the desired count is computed (default 30s).
+    pub poll_interval: SimDuration,
+    /// A started poller's first receive comes this much later (default 30s).
+    pub startup: SimDuration,
+    /// Scale-in goes to the largest desired count of this last window
+    /// (default 5m).
+    pub scale_in_window: SimDuration,
+    /// Whether in-flight messages count as backlog (default true).
+    pub count_in_flight: bool,
+}
+
+impl Default for TargetTracking {
+    fn default() -> Self {
+        TargetTracking {
+            min: 1,
+            max: 100,
+            messages_per_poller: 5,
+            poll_interval: SimDuration::from_secs(30),
+            startup: SimDuration::from_secs(30),
+            scale_in_window: SimDuration::from_mins(5),
+            count_in_flight: true,
+        }
+    }
+}
+
+impl Scaling {
+    /// The most pollers the controller may run.
+    pub fn max_pollers(&self) -> u32 {
+        match self {
+            Scaling::Lambda(l) => l.max_concurrency,
+            Scaling::TargetTracking(t) => t.max,
+        }
+    }
+
+    /// Pollers running at the start.
+    pub fn initial_pollers(&self) -> u32 {
+        match self {
+            Scaling::Lambda(l) => l.initial.min(l.max_concurrency),
+            Scaling::TargetTracking(t) => t.min,
+        }
+    }
 }
 
 impl ConsumerConfig {
@@ -312,6 +417,21 @@ impl ConsumerConfig {
             visibility: Visibility::Fixed,
             confidence: ConfidenceDist::Constant(1.0),
             route: None,
+            scaling: None,
+        }
+    }
+
+    /// P5 pollers, or A1/A2 the most an autoscaled consumer may run (its
+    /// offered load, SPEC §7 A4, uses this maximum).
+    pub fn max_pollers(&self) -> u32 {
+        self.scaling.map_or(self.count, |s| s.max_pollers())
+    }
+
+    /// A1: the Lambda event source mapping, if this consumer is one.
+    pub fn lambda(&self) -> Option<&LambdaScaling> {
+        match &self.scaling {
+            Some(Scaling::Lambda(l)) => Some(l),
+            _ => None,
         }
     }
 }

@@ -95,6 +95,13 @@ pub(super) enum PollerPhase {
     Deleting,
     /// Short polling after an empty receive, or a throttled request.
     Sleeping,
+    /// A1/A2: a slot of an autoscaled pool that is not running.
+    Off,
+    /// A2: started, ready after the controller's `startup`.
+    Starting,
+    /// A1 `batch_window`: a receive waiting for `batch` visible messages
+    /// or the end of the window.
+    Gathering,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +115,12 @@ pub(super) struct Poller {
     pos: u8,
     pub batch: [Taken; 10],
     pub busy_since: SimTime,
+    /// A2: told to retire once its batch is done.
+    pub retiring: bool,
+    /// A1: its last long poll came back empty.
+    pub empty: bool,
+    /// A1: when the invocation under way began (its receive).
+    pub invoked: Option<SimTime>,
 }
 
 impl Poller {
@@ -121,7 +134,27 @@ impl Poller {
             pos: 0,
             batch: [Taken::empty(); 10],
             busy_since: SimTime::ZERO,
+            retiring: false,
+            empty: false,
+            invoked: None,
         }
+    }
+
+    /// A slot of an autoscaled pool, not running yet (A1/A2).
+    pub(super) fn off(consumer: u16, queue: u16) -> Self {
+        Poller {
+            phase: PollerPhase::Off,
+            ..Self::new(consumer, queue)
+        }
+    }
+
+    /// Invalidates the poller's pending long-poll timeout or start-up.
+    pub(super) fn bump_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+
+    pub(super) fn epoch(&self) -> u32 {
+        self.epoch
     }
 }
 
@@ -162,6 +195,8 @@ pub(super) struct ConsumerState {
     /// order; entries of pollers served meanwhile are skipped lazily.
     waits: VecDeque<(SimTime, u32, u32)>,
     wait_timer: Option<SimTime>,
+    /// A1/A2: the controller of an autoscaled pool.
+    pub scale: Option<super::scaling::ScaleState>,
 }
 
 impl ConsumerState {
@@ -181,6 +216,7 @@ impl ConsumerState {
             machine_confidence_sum: 0.0,
             waits: VecDeque::new(),
             wait_timer: None,
+            scale: None,
         }
     }
 
@@ -205,6 +241,9 @@ impl Pipeline {
 
     /// P2: the poller issues ReceiveMessage.
     pub(super) fn poll<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        if self.retires_before_poll(now, p) {
+            return;
+        }
         let poller = &self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         if let Some(backoff) = self.throughput(q) {
@@ -230,6 +269,9 @@ impl Pipeline {
             cfg.polling,
             cfg.request_latency,
         );
+        if self.gathers(now, p, sched) {
+            return;
+        }
         let mut batch = self.pollers[p as usize].batch;
         let n = self.take(now, q, max, lane, &mut batch);
         if n > 0 {
@@ -282,6 +324,7 @@ impl Pipeline {
         poller.epoch = poller.epoch.wrapping_add(1);
         poller.phase = PollerPhase::Receiving;
         self.consumers[ci].c.received += n as u64;
+        self.invocation_starts(now, p);
         self.queues[q].arm_lanes(sched);
         let latency = self.cfg.consumers[ci].request_latency;
         sched.schedule(now + latency, PipeEvent::ReceiveDone { poller: p });
@@ -320,6 +363,7 @@ impl Pipeline {
             }
             cons.waits.pop_front();
             poller.phase = PollerPhase::Sleeping;
+            poller.empty = true;
             let q = poller.queue as usize;
             let waiters = &mut self.queues[q].waiters;
             if let Some(i) = waiters.iter().position(|&w| w == p) {
@@ -378,9 +422,19 @@ impl Pipeline {
     fn finish_batch<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         let poller = &self.pollers[p as usize];
         let ci = poller.consumer as usize;
-        let any_done = poller.batch[..poller.len as usize]
-            .iter()
-            .any(|t| t.state == TakenState::Done);
+        let taken = &poller.batch[..poller.len as usize];
+        let mut any_done = taken.iter().any(|t| t.state == TakenState::Done);
+        if self.cfg.consumers[ci]
+            .lambda()
+            .is_some_and(|l| !l.partial_batch_response)
+            && taken
+                .iter()
+                .any(|t| matches!(t.state, TakenState::Failed | TakenState::Skipped))
+        {
+            // A1: a failed message fails the whole batch: nothing is
+            // deleted, every message is visible again after its timeout.
+            any_done = false;
+        }
         if self.cfg.consumers[ci].delete == DeleteMode::Batch && any_done {
             self.issue_delete(now, p, sched);
         } else {

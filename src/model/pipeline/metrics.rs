@@ -111,7 +111,11 @@ impl Pipeline {
             o.n("empty_receives", c.empty_receives);
             o.n("delete_failures", c.delete_failures);
             o.n("throttled_requests", c.throttled_requests);
-            let capacity = cc.count as u128 * now.as_micros() as u128;
+            let capacity = match &cs.scale {
+                // A4: an autoscaled pool's capacity is its poller-time.
+                Some(st) => st.level.area_until(now),
+                None => cc.count as u128 * now.as_micros() as u128,
+            };
             o.x(
                 "utilization",
                 (capacity > 0)
@@ -121,6 +125,24 @@ impl Pipeline {
                 "accuracy_machine",
                 ratio(cs.machine_confidence_sum, c.machine_labeled),
             );
+            if let Some(st) = &cs.scale {
+                // A4 (issue 21): the controller's pollers and decisions.
+                o.x("pollers_mean", Some(st.level.mean_until(now)));
+                o.n("pollers_max", st.level.max());
+                o.x(
+                    "poller_hours",
+                    Some(st.level.area_until(now) as f64 / 3.6e9),
+                );
+                o.n("scale_outs", st.scale_outs);
+                o.n("scale_ins", st.scale_ins);
+                if let Some(l) = cc.lambda() {
+                    o.n("invocations", st.invocations);
+                    o.x(
+                        "gb_seconds",
+                        Some(self.billed_until(ci, now) as f64 / 1e6 * l.memory_gb),
+                    );
+                }
+            }
         }
         let (buffered, in_flight, awaiting, _) = self.index.walk();
         let ic = &self.index.c;

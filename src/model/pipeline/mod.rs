@@ -117,6 +117,7 @@ mod index;
 mod ledger;
 mod metrics;
 mod queue;
+mod scaling;
 pub mod series;
 pub mod standalone;
 #[cfg(test)]
@@ -125,11 +126,13 @@ mod tests;
 mod tests_latency;
 #[cfg(test)]
 mod tests_memory;
+#[cfg(test)]
+mod tests_scaling;
 
 pub use config::{
     ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, IndexConfig,
-    PipelineConfig, Polling, QueueConfig, QueueKind, Route, StandardQueue, ThroughputScope,
-    Visibility, MAX_VISIBILITY,
+    LambdaScaling, PipelineConfig, Polling, QueueConfig, QueueKind, Route, Scaling, StandardQueue,
+    TargetTracking, ThroughputScope, Visibility, MAX_VISIBILITY,
 };
 pub use metrics::QueueLevels;
 pub use series::{PipelineOutput, PipelineSeries};
@@ -188,6 +191,12 @@ pub enum PipeEvent {
     BulkDone { bulk: u32 },
     /// P8: an index refresh (a multiple of the refresh interval).
     Refresh,
+    /// A1/A2: an autoscaled pool's controller acts.
+    ScaleTick { consumer: u16 },
+    /// A2: a started poller is ready (`epoch`: a cancelled start is stale).
+    PollerReady { poller: u32, epoch: u32 },
+    /// A1: a poller's batching window ends (`epoch`: served meanwhile).
+    WindowEnd { poller: u32, epoch: u32 },
 }
 
 impl PipeEvent {
@@ -443,6 +452,8 @@ pub struct Pipeline {
     started: bool,
     events: u64,
     fault: Option<Fault>,
+    /// A1: pollers gathering a batch (batching window), over all pools.
+    gathering: u32,
 }
 
 /// Index of the overall / machine / human searchable-latency samples.
@@ -475,15 +486,29 @@ impl Pipeline {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                for _ in 0..c.count {
-                    pollers.push(Poller::new(i as u16, c.queue as u16));
-                }
-                ConsumerState::new(
+                let base = pollers.len() as u32;
+                let mut state = ConsumerState::new(
                     ps.stream(Purpose::Processing, i as u64),
                     ps.stream(Purpose::Failure, i as u64),
                     ps.stream(Purpose::Confidence, i as u64),
                     ps.stream(Purpose::Audit, i as u64),
-                )
+                );
+                match c.scaling {
+                    None => {
+                        for _ in 0..c.count {
+                            pollers.push(Poller::new(i as u16, c.queue as u16));
+                        }
+                    }
+                    Some(s) => {
+                        // A1/A2: a slot per poller the controller may run.
+                        let slots = s.max_pollers();
+                        for _ in 0..slots {
+                            pollers.push(Poller::off(i as u16, c.queue as u16));
+                        }
+                        state.scale = Some(scaling::ScaleState::new(base, slots));
+                    }
+                }
+                state
             })
             .collect();
         Pipeline {
@@ -501,10 +526,20 @@ impl Pipeline {
             human_labeled: 0,
             human_correct: 0,
             searchable: [Latency::new(), Latency::new(), Latency::new()],
-            series: PipelineSeries::new(
-                cfg.queues.iter().map(|q| q.name.as_str()),
-                cfg.consumers.iter().map(|c| c.name.as_str()),
-            ),
+            series: {
+                let mut s = PipelineSeries::new(
+                    cfg.queues.iter().map(|q| q.name.as_str()),
+                    cfg.consumers.iter().map(|c| c.name.as_str()),
+                );
+                // A4: autoscaled pools' poller counts, after the rest.
+                s.columns.extend(
+                    cfg.consumers
+                        .iter()
+                        .filter(|c| c.scaling.is_some())
+                        .map(|c| format!("{}.pollers", c.name)),
+                );
+                s
+            },
             copy_window: None,
             recent_sends: VecDeque::new(),
             humans_pending: FxHashMap::default(),
@@ -514,6 +549,7 @@ impl Pipeline {
             started: false,
             events: 0,
             fault: None,
+            gathering: 0,
         }
     }
 
@@ -676,7 +712,12 @@ impl Pipeline {
             return;
         }
         for p in 0..self.pollers.len() {
-            sched.schedule(now, PipeEvent::Poll { poller: p as u32 });
+            if self.pollers[p].phase != consumer::PollerPhase::Off {
+                sched.schedule(now, PipeEvent::Poll { poller: p as u32 });
+            }
+        }
+        for ci in 0..self.consumers.len() {
+            self.start_scaling(now, ci, sched);
         }
     }
 
@@ -691,6 +732,9 @@ impl Pipeline {
     ) {
         self.host_sent(now, msg.object.doc_id());
         self.send_request(now, queue, msg, sched);
+        if self.gathering > 0 {
+            self.serve_gatherers(now, sched);
+        }
         self.note_peak();
     }
 
@@ -817,6 +861,14 @@ impl Pipeline {
                 self.index
                     .on_refresh(now, &mut self.searchable, &mut self.parts, out)
             }
+            PipeEvent::ScaleTick { consumer } => self.on_scale_tick(now, consumer as usize, sched),
+            PipeEvent::PollerReady { poller, epoch } => {
+                self.on_poller_ready(now, poller, epoch, sched)
+            }
+            PipeEvent::WindowEnd { poller, epoch } => self.on_window_end(now, poller, epoch, sched),
+        }
+        if self.gathering > 0 {
+            self.serve_gatherers(now, sched);
         }
     }
 

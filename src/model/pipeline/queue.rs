@@ -528,6 +528,21 @@ impl QueueState {
         }
     }
 
+    /// A1 (issue 21): FIFO message groups holding at least one visible
+    /// message (0 on a standard queue). O(messages in the queue).
+    pub(super) fn groups_with_visible(&self) -> u64 {
+        let Some(f) = &self.fifo else { return 0 };
+        f.groups
+            .iter()
+            .filter(|g| {
+                g.msgs.iter().any(|&(slot, gen)| {
+                    let m = &self.slab[slot as usize];
+                    m.gen == gen && m.state == MsgState::Visible
+                })
+            })
+            .count() as u64
+    }
+
     /// P1 time series at `now`.
     pub(super) fn levels(&mut self, now: SimTime) -> QueueLevels {
         self.trim();

@@ -13,7 +13,9 @@
 //! - `<consumer>.busy`: pollers processing a message at that instant;
 //! - `<consumer>.busy_time_s`: busy poller-time since the start, the
 //!   processings under way included [s]: its increase over an interval,
-//!   divided by `count ×` the interval, is the pool's utilization there.
+//!   divided by `count ×` the interval, is the pool's utilization there;
+//! - then, for each autoscaled pool (A4, issue 21), `<consumer>.pollers`:
+//!   pollers running at that instant.
 //!
 //! Cost: O(queues + pollers) per sample (the oldest message is found at the
 //! head of the queue's enqueue-order list, see `QueueState::levels`);
@@ -125,6 +127,11 @@ impl Pipeline {
                 let k = first + 2 * p.consumer as usize;
                 self.series.values[k] += 1.0;
                 self.series.values[k + 1] += now.since(p.busy_since).as_secs_f64();
+            }
+        }
+        for c in &self.consumers {
+            if let Some(st) = &c.scale {
+                self.series.values.push(st.running as f64);
             }
         }
     }

@@ -1,0 +1,510 @@
+//! A1, A2, A4 (issue 21): autoscaled consumer pools. A consumer with
+//! `scaling:` owns as many poller slots as its controller may ever run;
+//! slots not running are [`PollerPhase::Off`]. The controller acts on its
+//! own tick ([`PipeEvent::ScaleTick`]) and, for Lambda, when a receive comes
+//! back empty; pollers leave only between batches (a poller told to retire
+//! finishes its batch first).
+//!
+//! - **A1 Lambda** (event source mapping): `initial` pollers at the start;
+//!   every `interval` while messages are visible, min(`ramp`, ⌈visible /
+//!   batch⌉) more, at once, up to `max_concurrency` (on a FIFO queue never
+//!   beyond the groups holding visible messages); a poller whose long poll
+//!   comes back empty retires while more than `min` run. With a
+//!   `batch_window`, a receive that finds fewer than `batch` messages
+//!   visible gathers until `batch` are, or until the window ends, then
+//!   takes what is visible (none: an empty receive). Each non-empty
+//!   receive is one invocation, billed from the receive to the batch's
+//!   delete (or the end of its last processing when nothing is deleted).
+//! - **A2 target tracking** (KEDA + HPA, ECS): every `poll_interval`,
+//!   desired = ⌈(visible [+ in flight]) / messages_per_poller⌉ clamped to
+//!   [min, max]. Above the current count, the missing pollers start and are
+//!   ready `startup` later; below it, the count goes to the largest desired
+//!   count of the last `scale_in_window` (ticks in (now − window, now]):
+//!   starting pollers are cancelled first, then idle ones (a long poll under
+//!   way is abandoned), then busy ones retire after their batch.
+//! - **A4**: `pollers` counts the pollers running (ready, or finishing a
+//!   batch before retiring; not those still starting), as a time-weighted
+//!   level; `scale_outs` / `scale_ins` count the controller's decisions that
+//!   added / removed pollers (a Lambda poller retiring on an empty receive
+//!   is one scale-in).
+//!
+//! Cost: a tick is O(slots) plus, on a FIFO Lambda queue, O(messages in
+//! the queue) to count the groups with visible messages.
+
+use super::config::{LambdaScaling, Scaling, TargetTracking};
+use super::consumer::PollerPhase;
+use super::{PipeEvent, Pipeline, Schedule};
+use crate::engine::stats::TimeWeighted;
+use crate::engine::SimTime;
+use std::collections::VecDeque;
+
+/// One autoscaled pool's controller state and A4 statistics.
+#[derive(Clone, Debug)]
+pub(super) struct ScaleState {
+    /// The pool's poller slots: `base .. base + slots` in `Pipeline::pollers`.
+    pub base: u32,
+    pub slots: u32,
+    /// Pollers running (ready, or finishing a batch before retiring).
+    pub running: u32,
+    /// A2: pollers started and not yet ready.
+    pub starting: u32,
+    /// A2: running pollers told to retire after their batch.
+    pub retiring: u32,
+    /// A4: `running` over time.
+    pub level: TimeWeighted,
+    pub scale_outs: u64,
+    pub scale_ins: u64,
+    /// A1: non-empty receives, and their billed time [µs].
+    pub invocations: u64,
+    pub billed_us: u128,
+    /// A2: (tick, desired count) of the last `scale_in_window`.
+    history: VecDeque<(SimTime, u32)>,
+    /// A1: pollers gathering a batch, in the order they began.
+    gathering: VecDeque<u32>,
+}
+
+impl ScaleState {
+    pub(super) fn new(base: u32, slots: u32) -> Self {
+        ScaleState {
+            base,
+            slots,
+            running: 0,
+            starting: 0,
+            retiring: 0,
+            level: TimeWeighted::default(),
+            scale_outs: 0,
+            scale_ins: 0,
+            invocations: 0,
+            billed_us: 0,
+            history: VecDeque::new(),
+            gathering: VecDeque::new(),
+        }
+    }
+
+    /// The count the controller considers current: running and starting
+    /// pollers, less those retiring.
+    fn current(&self) -> u32 {
+        self.running + self.starting - self.retiring
+    }
+}
+
+impl Pipeline {
+    /// A1/A2: the pool's first pollers run at `now`, and its controller's
+    /// first tick is scheduled.
+    pub(super) fn start_scaling<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
+        let Some(scaling) = self.cfg.consumers[ci].scaling else {
+            return;
+        };
+        let initial = scaling.initial_pollers();
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        let base = st.base;
+        st.running = initial;
+        st.level.set(now, initial as u64);
+        for p in base..base + initial {
+            self.pollers[p as usize].phase = PollerPhase::Idle;
+            sched.schedule(now, PipeEvent::Poll { poller: p });
+        }
+        let every = match scaling {
+            Scaling::Lambda(l) => l.interval,
+            Scaling::TargetTracking(t) => t.poll_interval,
+        };
+        sched.schedule(
+            now + every,
+            PipeEvent::ScaleTick {
+                consumer: ci as u16,
+            },
+        );
+    }
+
+    /// The controller's tick: A1 ramp-up or A2 target tracking.
+    pub(super) fn on_scale_tick<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
+        let Some(scaling) = self.cfg.consumers[ci].scaling else {
+            return;
+        };
+        match scaling {
+            Scaling::Lambda(l) => {
+                sched.schedule(
+                    now + l.interval,
+                    PipeEvent::ScaleTick {
+                        consumer: ci as u16,
+                    },
+                );
+                self.lambda_tick(now, ci, &l, sched);
+            }
+            Scaling::TargetTracking(t) => {
+                sched.schedule(
+                    now + t.poll_interval,
+                    PipeEvent::ScaleTick {
+                        consumer: ci as u16,
+                    },
+                );
+                self.target_tick(now, ci, &t, sched);
+            }
+        }
+    }
+
+    /// A1: while messages are visible, min(ramp, ⌈visible / batch⌉) more
+    /// pollers, up to `max_concurrency` (FIFO: up to the groups holding
+    /// visible messages).
+    fn lambda_tick<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        l: &LambdaScaling,
+        sched: &mut S,
+    ) {
+        let cfg = &self.cfg.consumers[ci];
+        let queue = &self.queues[cfg.queue];
+        let visible = queue.n_visible;
+        if visible == 0 {
+            return;
+        }
+        let batch = cfg.batch.max(1) as u64;
+        let st = self.consumers[ci].scale.as_ref().expect("scaled pool");
+        let running = st.running;
+        let step = (l.ramp as u64).min(visible.div_ceil(batch)) as u32;
+        let mut target = (running + step).min(l.max_concurrency);
+        if queue.fifo.is_some() {
+            let groups = queue.groups_with_visible().min(u32::MAX as u64) as u32;
+            target = target.min(running.max(groups));
+        }
+        if target > running {
+            self.consumers[ci]
+                .scale
+                .as_mut()
+                .expect("scaled")
+                .scale_outs += 1;
+            for _ in running..target {
+                self.launch(now, ci, None, sched);
+            }
+        }
+    }
+
+    /// A2: desired = ⌈backlog / messages_per_poller⌉ clamped; scale out to
+    /// it, or in to the largest desired count of the last window.
+    fn target_tick<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        t: &TargetTracking,
+        sched: &mut S,
+    ) {
+        let queue = &self.queues[self.cfg.consumers[ci].queue];
+        let backlog = queue.n_visible
+            + if t.count_in_flight {
+                queue.n_in_flight
+            } else {
+                0
+            };
+        let desired = backlog
+            .div_ceil(t.messages_per_poller.max(1) as u64)
+            .clamp(t.min as u64, t.max as u64) as u32;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        st.history.push_back((now, desired));
+        while let Some(&(at, _)) = st.history.front() {
+            if now.since(at) >= t.scale_in_window && at < now {
+                st.history.pop_front();
+            } else {
+                break;
+            }
+        }
+        let current = st.current();
+        if desired > current {
+            st.scale_outs += 1;
+            for _ in current..desired {
+                self.launch(now, ci, Some(t.startup), sched);
+            }
+            return;
+        }
+        let keep = st.history.iter().map(|&(_, d)| d).max().unwrap_or(desired);
+        if keep < current {
+            st.scale_ins += 1;
+            self.retire_some(now, ci, current - keep);
+        }
+    }
+
+    /// Starts one poller of pool `ci`: ready at once (Lambda) or after
+    /// `startup` (A2). A poller still finishing its batch before retiring
+    /// is kept instead, when there is one.
+    fn launch<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        startup: Option<crate::engine::SimDuration>,
+        sched: &mut S,
+    ) {
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        let (base, slots) = (st.base, st.slots);
+        if st.retiring > 0 {
+            if let Some(p) = (base..base + slots).find(|&p| self.pollers[p as usize].retiring) {
+                self.pollers[p as usize].retiring = false;
+                st.retiring -= 1;
+                return;
+            }
+        }
+        let Some(p) =
+            (base..base + slots).find(|&p| self.pollers[p as usize].phase == PollerPhase::Off)
+        else {
+            return;
+        };
+        let poller = &mut self.pollers[p as usize];
+        poller.retiring = false;
+        poller.empty = false;
+        match startup {
+            Some(d) if !d.is_zero() => {
+                poller.phase = PollerPhase::Starting;
+                poller.bump_epoch();
+                st.starting += 1;
+                sched.schedule(
+                    now + d,
+                    PipeEvent::PollerReady {
+                        poller: p,
+                        epoch: poller.epoch(),
+                    },
+                );
+            }
+            _ => {
+                poller.phase = PollerPhase::Idle;
+                st.running += 1;
+                st.level.set(now, st.running as u64);
+                sched.schedule(now, PipeEvent::Poll { poller: p });
+            }
+        }
+    }
+
+    /// A2: a started poller is ready and issues its first receive.
+    pub(super) fn on_poller_ready<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        p: u32,
+        epoch: u32,
+        sched: &mut S,
+    ) {
+        let poller = &mut self.pollers[p as usize];
+        if poller.phase != PollerPhase::Starting || poller.epoch() != epoch {
+            return;
+        }
+        poller.phase = PollerPhase::Idle;
+        let ci = poller.consumer as usize;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        st.starting -= 1;
+        st.running += 1;
+        st.level.set(now, st.running as u64);
+        self.poll(now, p, sched);
+    }
+
+    /// A2 scale-in by `n`: starting pollers are cancelled first, then idle
+    /// ones (waiting in a long poll) stop at once, then the others retire
+    /// after their batch.
+    fn retire_some(&mut self, now: SimTime, ci: usize, mut n: u32) {
+        let st = self.consumers[ci].scale.as_ref().expect("scaled pool");
+        let (base, slots) = (st.base, st.slots);
+        let order = [
+            PollerPhase::Starting,
+            PollerPhase::Waiting,
+            PollerPhase::Idle,
+            PollerPhase::Sleeping,
+            PollerPhase::Receiving,
+            PollerPhase::Deleting,
+            PollerPhase::Processing,
+        ];
+        for phase in order {
+            for p in (base..base + slots).rev() {
+                if n == 0 {
+                    return;
+                }
+                let poller = &self.pollers[p as usize];
+                if poller.phase != phase || poller.retiring {
+                    continue;
+                }
+                match phase {
+                    PollerPhase::Starting => {
+                        let poller = &mut self.pollers[p as usize];
+                        poller.phase = PollerPhase::Off;
+                        poller.bump_epoch();
+                        let st = self.consumers[ci].scale.as_mut().expect("scaled");
+                        st.starting -= 1;
+                    }
+                    PollerPhase::Waiting => {
+                        let q = poller.queue as usize;
+                        let poller = &mut self.pollers[p as usize];
+                        poller.phase = PollerPhase::Off;
+                        poller.bump_epoch();
+                        let waiters = &mut self.queues[q].waiters;
+                        if let Some(i) = waiters.iter().position(|&w| w == p) {
+                            waiters.remove(i);
+                        }
+                        let st = self.consumers[ci].scale.as_mut().expect("scaled");
+                        st.running -= 1;
+                        st.level.set(now, st.running as u64);
+                    }
+                    _ => {
+                        self.pollers[p as usize].retiring = true;
+                        let st = self.consumers[ci].scale.as_mut().expect("scaled");
+                        st.retiring += 1;
+                    }
+                }
+                n -= 1;
+            }
+        }
+    }
+
+    /// Called as poller `p` of an autoscaled pool is about to receive:
+    /// ends the invocation it was in (A1 billing) and retires it if told to
+    /// (A2) or if its last receive came back empty and more than `min` run
+    /// (A1). True when the poller stopped.
+    pub(super) fn retires_before_poll(&mut self, now: SimTime, p: u32) -> bool {
+        let poller = &mut self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let Some(st) = self.consumers[ci].scale.as_mut() else {
+            return false;
+        };
+        if let Some(since) = poller.invoked.take() {
+            st.billed_us += now.since(since).as_micros() as u128;
+        }
+        let empty = std::mem::replace(&mut poller.empty, false);
+        let lambda_min = self.cfg.consumers[ci].lambda().map(|l| l.min);
+        let stop = if poller.retiring {
+            poller.retiring = false;
+            st.retiring -= 1;
+            true
+        } else if let Some(min) = lambda_min {
+            if empty && st.running > min {
+                st.scale_ins += 1;
+                true
+            } else {
+                false
+            }
+        } else {
+            false
+        };
+        if stop {
+            poller.phase = PollerPhase::Off;
+            st.running -= 1;
+            st.level.set(now, st.running as u64);
+        }
+        stop
+    }
+
+    /// A1: a receive gave poller `p` a batch: one invocation starts.
+    pub(super) fn invocation_starts(&mut self, now: SimTime, p: u32) {
+        let poller = &mut self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        if let Some(st) = self.consumers[ci].scale.as_mut() {
+            if self.cfg.consumers[ci].lambda().is_some() {
+                st.invocations += 1;
+                poller.invoked = Some(now);
+            }
+        }
+    }
+
+    /// A1 `batch_window`: whether poller `p`'s receive waits (fewer than
+    /// `batch` messages visible): it gathers until they are, or until the
+    /// window ends.
+    pub(super) fn gathers<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let cfg = &self.cfg.consumers[ci];
+        let Some(l) = cfg.lambda() else { return false };
+        if l.batch_window.is_zero() || self.queues[cfg.queue].n_visible >= cfg.batch as u64 {
+            return false;
+        }
+        let window = l.batch_window;
+        let poller = &mut self.pollers[p as usize];
+        poller.phase = PollerPhase::Gathering;
+        poller.bump_epoch();
+        let epoch = poller.epoch();
+        self.consumers[ci]
+            .scale
+            .as_mut()
+            .expect("scaled pool")
+            .gathering
+            .push_back(p);
+        self.gathering += 1;
+        sched.schedule(now + window, PipeEvent::WindowEnd { poller: p, epoch });
+        true
+    }
+
+    /// A1: gathering pollers whose queue now holds a full batch take it,
+    /// first come first served.
+    pub(super) fn serve_gatherers<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
+        for ci in 0..self.consumers.len() {
+            while let Some(st) = self.consumers[ci].scale.as_ref() {
+                let Some(&p) = st.gathering.front() else {
+                    break;
+                };
+                let cfg = &self.cfg.consumers[ci];
+                if self.queues[cfg.queue].n_visible < cfg.batch as u64 {
+                    break;
+                }
+                self.end_gathering(now, p, sched);
+            }
+        }
+    }
+
+    /// A1: the batching window of poller `p` ends.
+    pub(super) fn on_window_end<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        p: u32,
+        epoch: u32,
+        sched: &mut S,
+    ) {
+        let poller = &self.pollers[p as usize];
+        if poller.phase == PollerPhase::Gathering && poller.epoch() == epoch {
+            self.end_gathering(now, p, sched);
+        }
+    }
+
+    /// A1: poller `p` stops gathering and takes what is visible (up to a
+    /// batch); nothing visible is an empty receive.
+    fn end_gathering<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let ci = self.pollers[p as usize].consumer as usize;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        if let Some(i) = st.gathering.iter().position(|&g| g == p) {
+            st.gathering.remove(i);
+            self.gathering -= 1;
+        }
+        let cfg = &self.cfg.consumers[ci];
+        let (q, max, lane, latency) = (
+            cfg.queue,
+            cfg.batch as usize,
+            cfg.lane(),
+            cfg.request_latency,
+        );
+        let mut batch = self.pollers[p as usize].batch;
+        let n = self.take(now, q, max, lane, &mut batch);
+        if n > 0 {
+            self.receive_answered(now, p, batch, n, sched);
+            return;
+        }
+        self.queues[q].c.empty_receives += 1;
+        self.consumers[ci].c.empty_receives += 1;
+        let poller = &mut self.pollers[p as usize];
+        poller.phase = PollerPhase::Sleeping;
+        poller.empty = true;
+        sched.schedule(now + latency, PipeEvent::Poll { poller: p });
+    }
+
+    /// A4: pollers running in pool `ci` now (`count` for a fixed pool).
+    pub fn pollers_running(&self, ci: usize) -> u32 {
+        match &self.consumers[ci].scale {
+            Some(st) => st.running,
+            None => self.cfg.consumers[ci].count,
+        }
+    }
+
+    /// A4: billed time of the Lambda invocations finished or under way at
+    /// `now` [µs].
+    pub(super) fn billed_until(&self, ci: usize, now: SimTime) -> u128 {
+        let Some(st) = &self.consumers[ci].scale else {
+            return 0;
+        };
+        st.billed_us
+            + self.pollers[st.base as usize..(st.base + st.slots) as usize]
+                .iter()
+                .filter_map(|p| p.invoked)
+                .map(|t| now.since(t).as_micros() as u128)
+                .sum::<u128>()
+    }
+}
