@@ -667,6 +667,65 @@ fn push_throttled_polls(
     }
 }
 
+/// Receives beyond a message's first (P5): a failed message is received
+/// again after its visibility timeout (1/(1 − f) passes on average), and a
+/// poison message fails every time, so it comes back until the queue's
+/// dead-letter `max_receive_count`, or, without one, until its retention
+/// or the end of the run (half the horizon on average), once per
+/// visibility timeout: events that grow with the square of the horizon,
+/// which the fuzzer found the estimate missing (issue 18). Each pass
+/// costs about three events (receive, processing, visibility deadline).
+/// `sent_to[q]`: messages sent to queue `q` over the run.
+fn push_redeliveries(
+    pc: &crate::model::pipeline::PipelineConfig,
+    sent_to: &[f64],
+    horizon: f64,
+    push: &mut dyn FnMut(String, String, f64),
+) {
+    for (qi, q) in pc.queues.iter().enumerate() {
+        let msgs = sent_to.get(qi).copied().unwrap_or(0.0);
+        let readers: Vec<_> = pc
+            .consumers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.queue == qi)
+            .collect();
+        let pollers: f64 = readers.iter().map(|(_, c)| c.max_pollers() as f64).sum();
+        if msgs <= 0.0 || pollers <= 0.0 {
+            continue;
+        }
+        let cycle = q.visibility_timeout.as_micros().max(1) as f64;
+        let poison_passes = match q.dead_letter {
+            Some(d) => d.max_receive_count as f64,
+            None => (q.retention.as_micros() as f64).min(horizon / 2.0) / cycle,
+        };
+        for (ci, c) in readers {
+            let share = c.max_pollers() as f64 / pollers;
+            let f = c.failure_probability.clamp(0.0, 0.999);
+            let pi = c.poison_probability.clamp(0.0, 1.0);
+            let extra = (1.0 - pi) * f / (1.0 - f) + pi * poison_passes;
+            if extra <= 0.0 {
+                continue;
+            }
+            push(
+                format!("pipeline.consumers[{ci}].poison_probability"),
+                format!(
+                    "consumer `{}`: ≈ {} receives again of failed or poison messages (queue `{}`{})",
+                    c.name,
+                    fmt_count(share * msgs * extra),
+                    q.name,
+                    if q.dead_letter.is_none() && pi > 0.0 {
+                        ", no dead-letter queue: poison messages come back until retention"
+                    } else {
+                        ""
+                    }
+                ),
+                3.0 * share * msgs * extra,
+            );
+        }
+    }
+}
+
 /// Issue 18 item 8: reading a trace file costs
 /// [`crate::scenario::BYTES_PER_TRACE_ROW`] per row at its peak (the rows,
 /// then the times in place), once per command; the estimate is made after
@@ -844,6 +903,19 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             6.0 * piped + polls,
         );
         push_throttled_polls(pc, horizon, &mut |setting, what, amount| {
+            push(&mut events, setting, what, amount)
+        });
+        let sent_to: Vec<f64> = (0..pc.queues.len())
+            .map(|qi| {
+                volumes
+                    .iter()
+                    .zip(&cfg.producers)
+                    .filter(|(_, p)| p.to == Some(qi))
+                    .map(|(v, _)| v.originals + v.copies)
+                    .sum()
+            })
+            .collect();
+        push_redeliveries(pc, &sent_to, horizon, &mut |setting, what, amount| {
             push(&mut events, setting, what, amount)
         });
     }

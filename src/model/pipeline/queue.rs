@@ -533,7 +533,7 @@ impl QueueState {
     pub(super) fn groups_with_visible(&self) -> u64 {
         let Some(f) = &self.fifo else { return 0 };
         f.groups
-            .iter()
+            .values()
             .filter(|g| {
                 g.msgs.iter().any(|&(slot, gen)| {
                     let m = &self.slab[slot as usize];
