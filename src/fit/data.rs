@@ -440,7 +440,7 @@ const OWN_OUTPUTS: [&str; 7] = [
 fn is_labelsim_output(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| OWN_OUTPUTS.contains(&n))
+        .is_some_and(|n| OWN_OUTPUTS.contains(&n) || n == crate::output::MANIFEST_FILE)
 }
 
 /// Every `*.json` file under `dir`, recursively, sorted by path, except
