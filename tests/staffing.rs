@@ -264,3 +264,51 @@ output: {by_interval: 1h, warmup: 1d}
     let mean = sum / rows.len() as f64;
     assert!((mean - target).abs() < 0.02, "{mean} vs {target}");
 }
+
+#[test]
+fn run_writes_by_interval_csv_with_empty_cells_and_prints_the_worst_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.yaml");
+    std::fs::write(
+        &scenario,
+        TINY.replace("name: tiny", "name: tiny\nreplications: 2"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Both replications are the same (constant times, fixed bursts).
+    assert!(
+        stdout.contains("worst interval of arrival for labeled_within_1h: 01:00 at 66.7%"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(out.join("by_interval.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 25);
+    assert_eq!(
+        lines[0],
+        "interval,interval_start_s,arrivals,arrival_rate_per_h,offered_load,staff_on_shift_mean,\
+         labeled_within_1h,time_to_label_mean_s,time_to_label_p95_s,pool_wait_mean_s,delay_probability"
+    );
+    // No arrivals at 00:00: values are empty cells, never 0.
+    assert_eq!(lines[1], "00:00,0,0,0,0,1,,,,,");
+    assert!(
+        lines[2].starts_with("01:00,3600,3,3,1.5,1,0.666"),
+        "{}",
+        lines[2]
+    );
+    assert!(out.join("by_interval.png").exists());
+}
