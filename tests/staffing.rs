@@ -312,3 +312,102 @@ fn run_writes_by_interval_csv_with_empty_cells_and_prints_the_worst_interval() {
     );
     assert!(out.join("by_interval.png").exists());
 }
+
+#[test]
+fn the_cycle_is_a_week_when_shifts_use_days_of_the_week_else_a_day() {
+    let daily = scenario(TINY);
+    let by = daily.sim.by_interval.as_ref().unwrap();
+    assert_eq!((by.cycle.length_s, by.cycle.intervals()), (86_400.0, 24));
+    let weekdays = TINY.replace(
+        "service_time: {dist: constant, value: 30m}}",
+        "service_time: {dist: constant, value: 30m}, shifts: [{days: mon-fri, from: \"08:00\", to: \"16:00\"}]}",
+    );
+    let by = scenario(&weekdays).sim.by_interval.unwrap();
+    assert_eq!((by.cycle.length_s, by.cycle.intervals()), (604_800.0, 168));
+    assert_eq!(by.cycle.label(24 + 9), "tue 09:00");
+    // Every day the same: still a day.
+    let every_day = weekdays.replace("mon-fri", "daily");
+    assert_eq!(
+        scenario(&every_day)
+            .sim
+            .by_interval
+            .unwrap()
+            .cycle
+            .intervals(),
+        24
+    );
+    // Written out, the cycle is what it says.
+    let written = TINY.replace("by_interval: 1h", "by_interval: {every: 4h, cycle: 1w}");
+    assert_eq!(
+        scenario(&written)
+            .sim
+            .by_interval
+            .unwrap()
+            .cycle
+            .intervals(),
+        42
+    );
+}
+
+#[test]
+fn intervals_are_in_the_first_groups_zone_unless_tz_says_otherwise() {
+    // The three objects arrive at 01:00 UTC: 20:00 the day before at
+    // UTC−5, 02:00 in Berlin in January (CET, UTC+1).
+    let ny = TINY.replace(
+        "{name: solo, count: 1,",
+        "{name: solo, count: 1, tz_offset: \"-05:00\",",
+    );
+    let rows = run(&ny).by_interval.unwrap();
+    assert_eq!(rows[20].arrivals, 3);
+    let berlin = ny.replace(
+        "by_interval: 1h",
+        "by_interval: {every: 1h, tz: Europe/Berlin}",
+    );
+    let rows = run(&berlin).by_interval.unwrap();
+    assert_eq!(rows[2].arrivals, 3);
+}
+
+#[test]
+fn bad_by_interval_settings_are_named() {
+    let e = problems(&TINY.replace("by_interval: 1h", "by_interval: 7m"));
+    assert!(
+        e.contains("output.by_interval") && e.contains("does not divide"),
+        "{e}"
+    );
+    let e = problems(&TINY.replace("by_interval: 1h", "by_interval: {every: 1h, cycle: 2d}"));
+    assert!(e.contains("output.by_interval.cycle"), "{e}");
+    let e = problems(&TINY.replace(
+        "by_interval: 1h",
+        "by_interval: {every: 1h, tz: Mars/Olympus}",
+    ));
+    assert!(e.contains("output.by_interval.tz"), "{e}");
+    let e = problems(&TINY.replace("by_interval: 1h", "by_interval: {cycle: 1d}"));
+    assert!(e.contains("output.by_interval.every"), "{e}");
+}
+
+#[test]
+fn a_weekly_schedule_is_in_the_groups_zone() {
+    // Nobody until Monday 09:00 New York (14:00Z in January), then one.
+    let yaml = r#"
+name: weekly
+horizon: 1d
+job: {initializing: 0s}
+producers: [{name: m, kind: manifest, count: 1}]
+workers:
+  - name: team
+    tz: America/New_York
+    count: {schedule: [{from: "mon 00:00", count: 0}, {from: "mon 09:00", count: 1}, {from: "mon 17:00", count: 0}]}
+    service_time: {dist: constant, value: 10m}
+output: {by_interval: 1h}
+"#;
+    let out = run(yaml);
+    assert_eq!(events(&out, TraceKind::Taken), [(1, 14.0 * 3600.0)]);
+    assert!((out.summary.worker_hours_on_shift - 8.0).abs() < 1e-9);
+    // A weekly schedule makes the cycle a week, in the group's zone: the
+    // manifest arrived at 00:00Z, Sunday 19:00 in New York.
+    let rows = out.by_interval.unwrap();
+    assert_eq!(rows.len(), 168);
+    assert_eq!(rows[6 * 24 + 19].arrivals, 1);
+    assert_eq!(rows[9].staff_on_shift_mean, 1.0);
+    assert_eq!(rows[8].staff_on_shift_mean, 0.0);
+}

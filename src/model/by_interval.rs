@@ -597,6 +597,36 @@ mod tests {
     }
 
     #[test]
+    fn a_named_zone_interval_follows_daylight_saving() {
+        use jiff::tz::TimeZone;
+        let ny = ByIntervalConfig {
+            zone: ShiftZone::Named(TimeZone::get("America/New_York").unwrap()),
+            ..daily(1)
+        };
+        // 14:00Z is 09:00 EST in January; in July (from Monday 6 July
+        // 2026 00:00Z) 13:00Z is 09:00 EDT.
+        assert_eq!(ny.interval_of(SimTime::from_micros(14 * H), START), 9);
+        const JUL_6_2026: i64 = 1_783_296_000_000_000;
+        assert_eq!(ny.interval_of(SimTime::from_micros(13 * H), JUL_6_2026), 9);
+        // Walking the boundaries over the fall-back day (Sunday 1 November
+        // 2026, from Monday 26 October 04:00Z = 00:00 EDT): 25 hours of
+        // wall clock, the 01:00 interval twice as long.
+        const OCT_26_2026_EDT: i64 = 1_792_972_800_000_000 + 4 * H as i64;
+        let sunday = SimTime::from_micros(6 * US_PER_DAY);
+        let mut t = sunday;
+        let mut spans = [0u64; 24];
+        while t < sunday + SimDuration::from_hours(25) {
+            let i = ny.interval_of(t, OCT_26_2026_EDT);
+            let next = ny.next_boundary(t, OCT_26_2026_EDT);
+            assert!(next > t);
+            spans[i] += (next - t).as_micros();
+            t = next;
+        }
+        assert_eq!(spans[1], 2 * H);
+        assert_eq!(spans.iter().sum::<u64>(), 25 * H);
+    }
+
+    #[test]
     fn combine_averages_over_replications_with_a_value() {
         let row = |arr: u64, v: Option<f64>| IntervalRow {
             interval: "00:00".into(),
