@@ -411,3 +411,32 @@ output: {by_interval: 1h}
     assert_eq!(rows[9].staff_on_shift_mean, 1.0);
     assert_eq!(rows[8].staff_on_shift_mean, 0.0);
 }
+
+#[test]
+fn a_pipeline_reports_searchable_latency_by_interval_of_first_send() {
+    // The bundled seed pipeline over a day at a steady rate: each hour's
+    // mean searchable latency is near the run's.
+    let text = std::fs::read_to_string("scenarios/pipeline-seed.yaml")
+        .unwrap()
+        .replace("horizon: 6h", "horizon: 1d");
+    let yaml = format!("{text}\noutput: {{by_interval: 1h}}\n");
+    let out = run(&yaml);
+    let overall = out
+        .summary
+        .pipeline
+        .iter()
+        .find(|(k, _)| *k == "searchable_latency_mean_s")
+        .and_then(|(_, v)| *v)
+        .expect("a searchable latency");
+    let rows = out.by_interval.unwrap();
+    assert_eq!(rows.len(), 24);
+    for r in &rows {
+        let m = r.values["searchable_latency_mean_s"].expect("a value every hour");
+        assert!(
+            (m - overall).abs() < 0.15 * overall,
+            "{}: {m} vs {overall}",
+            r.interval
+        );
+        assert!(r.values["searchable_latency_p95_s"].unwrap() >= m);
+    }
+}

@@ -218,8 +218,7 @@ fn by_interval_means(runs: &[RunOutput]) -> Option<Vec<IntervalMean>> {
 
 /// The value columns of `by_interval.csv`.
 fn by_interval_columns(scenario: &Scenario) -> Vec<String> {
-    let sla: Vec<&str> = scenario.sim.sla.iter().map(|s| s.name).collect();
-    by_interval::value_columns(&sla)
+    by_interval::columns_of(&scenario.sim)
 }
 
 /// What the by-interval chart draws: the service levels, or the share

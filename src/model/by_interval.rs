@@ -171,6 +171,19 @@ pub fn value_columns(sla: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The value columns of `by_interval.csv` for `cfg`: [`value_columns`],
+/// then for a pipeline `searchable_latency_{mean,p95}_s` (P8, over the
+/// documents first sent or uploaded in the interval).
+pub fn columns_of(cfg: &super::config::SimConfig) -> Vec<String> {
+    let sla: Vec<&str> = cfg.sla.iter().map(|s| s.name).collect();
+    let mut cols = value_columns(&sla);
+    if cfg.pipeline.is_some() {
+        cols.push("searchable_latency_mean_s".into());
+        cols.push("searchable_latency_p95_s".into());
+    }
+    cols
+}
+
 /// The columns of `by_interval.csv` before the values.
 pub const FIXED_COLUMNS: [&str; 6] = [
     "interval",
@@ -377,6 +390,8 @@ pub(crate) struct ByIntervalAccounts {
     sla_eligible: Vec<u64>,
     sla_met: Vec<u64>,
     ttl: Vec<Times>,
+    /// P8 per interval of first send (pipelines only).
+    searchable: Option<Vec<Times>>,
     /// Per interval: Σ pool wait [µs], objects taken, objects that waited.
     wait_sum_us: Vec<u128>,
     wait_n: Vec<u64>,
@@ -410,6 +425,7 @@ impl ByIntervalAccounts {
             sla_eligible: vec![0; n * s],
             sla_met: vec![0; n * s],
             ttl: vec![Times::default(); n],
+            searchable: cfg.pipeline.is_some().then(|| vec![Times::default(); n]),
             wait_sum_us: vec![0; n],
             wait_n: vec![0; n],
             waited: vec![0; n],
@@ -451,6 +467,18 @@ impl ByIntervalAccounts {
             if ttl <= *within && accepted_at + *within <= self.horizon {
                 self.sla_met[i * s + k] += 1;
             }
+        }
+    }
+
+    /// P8: a document first sent or uploaded at `origin` (after the
+    /// warm-up) became searchable after `latency`.
+    pub fn searchable(&mut self, origin: SimTime, latency: SimDuration) {
+        if origin < self.warmup_end {
+            return;
+        }
+        let i = self.interval(origin);
+        if let Some(s) = &mut self.searchable {
+            s[i].record(latency.as_micros());
         }
     }
 
@@ -526,6 +554,10 @@ impl ByIntervalAccounts {
                     "delay_probability".into(),
                     (wn > 0).then(|| self.waited[i] as f64 / wn as f64),
                 );
+                if let Some(s) = &self.searchable {
+                    values.insert("searchable_latency_mean_s".into(), s[i].mean_s());
+                    values.insert("searchable_latency_p95_s".into(), s[i].quantile_s(0.95));
+                }
                 IntervalRow {
                     interval: self.cfg.cycle.label(i),
                     interval_start_s: self.cfg.cycle.start_s(i),

@@ -918,10 +918,14 @@ impl<'a> Simulation<'a> {
             pipe.handle(now, ev, &mut sched, &mut out);
         }
         for o in out.drain(..) {
-            if let PipeOutcome::ToHumans { object, .. } = o {
-                self.route_to_humans(object);
+            match o {
+                PipeOutcome::ToHumans { object, .. } => self.route_to_humans(object),
+                // P8 is recorded by the pipeline itself; SPEC §4b by
+                // interval of the first send here.
+                PipeOutcome::Searchable { object, at, .. } => {
+                    self.acct.searchable(object.origin, at - object.origin)
+                }
             }
-            // Outcome::Searchable is recorded by the pipeline itself (P8).
         }
         self.pipe_out = out;
     }

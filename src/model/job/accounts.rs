@@ -128,6 +128,15 @@ impl Accounts {
         }
     }
 
+    /// P8: a document first sent at `origin` became searchable after
+    /// `latency` (by interval of its first send).
+    #[inline]
+    pub fn searchable(&mut self, origin: SimTime, latency: SimDuration) {
+        if let Some(by) = &mut self.by_interval {
+            by.searchable(origin, latency);
+        }
+    }
+
     /// Group `g` has `on_shift` workers on shift from `now`.
     #[inline]
     pub fn staff(&mut self, now: SimTime, g: usize, on_shift: u32) {
