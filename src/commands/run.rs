@@ -8,6 +8,7 @@ use super::common::{
 };
 use crate::cli::RunArgs;
 use anyhow::{Context, Result};
+use labelsim::model::by_interval::{self, IntervalMean, IntervalRow};
 use labelsim::model::catalog as c;
 use labelsim::model::pipeline::{ConfidenceDist, PipelineConfig};
 use labelsim::model::RunOutput;
@@ -115,11 +116,37 @@ fn write_run_outputs(
     out.put("summary.csv", &report::summary_csv(runs))?;
     out.put("timeseries.csv", &report::timeseries_csv(runs))?;
     out.put("timing.json", &report::timing_json(wall_s, events))?;
+    let by_interval = by_interval_means(runs);
+    if let Some(rows) = &by_interval {
+        let means: Vec<IntervalRow> = rows.iter().map(|m| m.row.clone()).collect();
+        let arrivals: Vec<f64> = rows.iter().map(|m| m.arrivals_mean).collect();
+        out.put(
+            "by_interval.csv",
+            &by_interval::csv(&means, &arrivals, &by_interval_columns(scenario)),
+        )?;
+    }
     crate::signals::check()?;
-    let drawn = match charts {
+    let mut drawn = match charts {
         Some(fmt) => write_run_charts(out, scenario, runs, fmt)?,
         None => Vec::new(),
     };
+    if let (Some(fmt), Some(rows), Some(by)) = (charts, &by_interval, &scenario.sim.by_interval) {
+        let file = format!("by_interval.{}", fmt.extension());
+        plot::by_interval::render_by_interval(
+            &out.staging_dir().join(&file),
+            fmt,
+            &format!("{}: service level by interval of arrival", scenario.name),
+            rows,
+            &by_interval_chart_keys(scenario),
+            by.cycle.weekly(),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot draw the by-interval chart: {e}"))?;
+        out.staged_by_path(&file)?;
+        drawn.push((
+            "by_interval",
+            "Service level by interval of arrival over the cycle (SPEC §4b), with arrivals per hour",
+        ));
+    }
     let shown = charts.map(|fmt| (fmt, drawn.as_slice()));
     let report = run_report(out.staging_dir(), scenario, agg, shown, command)
         .context("cannot write report.html")?;
@@ -178,6 +205,70 @@ fn write_run_charts(
 
 /// Charts drawn (file stem, caption for report.html).
 type Drawn = Vec<(&'static str, &'static str)>;
+
+/// SPEC §4b: the replications' by-interval rows averaged, when the
+/// scenario asks for them.
+fn by_interval_means(runs: &[RunOutput]) -> Option<Vec<IntervalMean>> {
+    let reps: Vec<&[IntervalRow]> = runs
+        .iter()
+        .filter_map(|r| r.by_interval.as_deref())
+        .collect();
+    (!reps.is_empty()).then(|| by_interval::combine(&reps))
+}
+
+/// The value columns of `by_interval.csv`.
+fn by_interval_columns(scenario: &Scenario) -> Vec<String> {
+    by_interval::columns_of(&scenario.sim)
+}
+
+/// What the by-interval chart draws: the service levels, or the share
+/// that waited for a worker without one.
+fn by_interval_chart_keys(scenario: &Scenario) -> Vec<String> {
+    if scenario.sim.sla.is_empty() {
+        vec!["delay_probability".to_string()]
+    } else {
+        scenario
+            .sim
+            .sla
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect()
+    }
+}
+
+/// SPEC §4b: the worst interval of arrival of each service level.
+fn print_worst_intervals(scenario: &Scenario, runs: &[RunOutput]) {
+    let Some(rows) = by_interval_means(runs) else {
+        return;
+    };
+    let means: Vec<IntervalRow> = rows.iter().map(|m| m.row.clone()).collect();
+    for sla in &scenario.sim.sla {
+        match by_interval::worst(&means, sla.name) {
+            Some((row, v)) => {
+                let ci = rows
+                    .iter()
+                    .find(|m| m.row.interval == row.interval)
+                    .and_then(|m| m.ci95.get(sla.name))
+                    .filter(|_| runs.len() > 1)
+                    .map_or(String::new(), |(lo, hi)| {
+                        format!(" [{:.1}%, {:.1}%]", lo * 100.0, hi * 100.0)
+                    });
+                outln!(
+                    "  worst interval of arrival for {}: {} at {:.1}%{ci} ({} arrivals/h, {:.1} on shift)",
+                    sla.name,
+                    row.interval,
+                    v * 100.0,
+                    fmt_num(row.arrival_rate_per_h),
+                    row.staff_on_shift_mean
+                );
+            }
+            None => outln!(
+                "  worst interval of arrival for {}: none (no interval has an eligible object)",
+                sla.name
+            ),
+        }
+    }
+}
 
 /// report.html of a run, with the charts drawn in `dir` (None: skipped):
 /// a headline of the main figures, the command, then the tables in the
@@ -288,6 +379,7 @@ fn print_summary(
         }
     }
     print_stage_loads(scenario);
+    print_worst_intervals(scenario, runs);
     if !scenario.sim.no_job {
         print_job_end(runs);
     }

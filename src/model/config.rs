@@ -244,11 +244,16 @@ pub struct ProducerConfig {
 #[derive(Clone, Debug)]
 pub struct WorkerGroupConfig {
     pub name: String,
+    /// Workers in the group; with a `schedule`, the most it ever has.
     pub count: u32,
+    /// S1: the headcount by the time of day or week (None: `count` always).
+    pub schedule: Option<super::schedule::StepSchedule>,
     pub service_time: ServiceDist,
     pub decline_probability: f64,
     pub decline_time: SimDuration,
     pub shifts: ShiftSchedule,
+    /// The zone of the group's shift hours and schedule (`tz`, `tz_offset`).
+    pub zone: super::workforce::ShiftZone,
     /// Per-worker speed factors are lognormal with median 1 and this sigma
     /// (0 = identical workers); a worker's service time is a draw / its speed.
     pub speed_spread: f64,
@@ -278,6 +283,8 @@ pub struct SimConfig {
     /// SPEC §6: no `job:`, no workers, no route and no producer sending to
     /// the job: the run has no labeling job (`job_end_state` none).
     pub no_job: bool,
+    /// SPEC §4b `output.by_interval`: results by interval of arrival.
+    pub by_interval: Option<super::by_interval::ByIntervalConfig>,
 }
 
 /// How much of the start is left out of latency statistics and
@@ -387,5 +394,15 @@ impl Default for CostConfig {
 impl SimConfig {
     pub fn total_workers(&self) -> u64 {
         self.workers.iter().map(|g| g.count as u64).sum()
+    }
+}
+
+impl WorkerGroupConfig {
+    /// Workers in the group on average over its schedule's cycle (`count`
+    /// without one), before shifts.
+    pub fn mean_count(&self) -> f64 {
+        self.schedule
+            .as_ref()
+            .map_or(self.count as f64, |s| s.mean_count())
     }
 }

@@ -180,7 +180,8 @@ pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
         .iter()
         .map(|g| {
             let hold = task_hold_us(g, limit_us);
-            let on_shift = g.count as f64 * g.shifts.on_shift_fraction();
+            // S1: a scheduled count at its cycle's mean.
+            let on_shift = g.mean_count() * g.shifts.on_shift_fraction();
             if on_shift == 0.0 {
                 0.0
             } else if hold <= 0.0 {

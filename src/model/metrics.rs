@@ -490,4 +490,7 @@ pub struct RunOutput {
     /// SPEC §6: the pipeline's time series (rows aligned with
     /// `timeseries`) and searchable-latency CDFs; None without a pipeline.
     pub pipeline: Option<super::pipeline::PipelineOutput>,
+    /// SPEC §4b: results by interval of arrival, one row per interval of
+    /// the cycle (`output.by_interval`); None without it.
+    pub by_interval: Option<Vec<super::by_interval::IntervalRow>>,
 }

@@ -2,6 +2,7 @@
 //! No YAML, threads, charts or CLI here: input is a validated [`SimConfig`],
 //! output a [`RunOutput`] or an [`InvariantViolation`].
 
+pub mod by_interval;
 pub mod catalog;
 pub mod config;
 pub mod dedup;
@@ -11,6 +12,7 @@ mod job;
 pub mod load;
 pub mod metrics;
 pub mod pipeline;
+pub mod schedule;
 pub mod sim;
 pub mod throttle;
 pub mod workforce;
@@ -18,7 +20,9 @@ pub mod workforce;
 #[cfg(test)]
 mod fault_tests;
 
+pub use by_interval::{ByIntervalConfig, Cycle, IntervalMean, IntervalRow};
 pub use config::SimConfig;
 pub use invariants::InvariantViolation;
 pub use metrics::{EndState, MetricValue, RunOutput, RunSummary, Sample, TraceKind, TraceRecord};
+pub use schedule::StepSchedule;
 pub use sim::{simulate, simulate_traced};

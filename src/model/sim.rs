@@ -66,6 +66,8 @@ enum Event {
     TaskDone { worker: u32, gen: u32 },
     /// Worker group `g` goes on or off shift.
     ShiftChange(u16),
+    /// S1: worker group `g`'s scheduled count may change.
+    StaffChange(u16),
     /// R6: the queue head may have reached its retention.
     QueueExpiry,
     /// R7: the oldest available object may have reached its lifetime.
@@ -331,7 +333,13 @@ impl<'a> Simulation<'a> {
             pilot,
             wave_outstanding: 0,
             c: Counters::default(),
-            acct: Accounts::new(cfg),
+            acct: Accounts::new(
+                cfg,
+                match cfg.warmup {
+                    Warmup::Fixed(d) => SimTime::after(d),
+                    _ => SimTime::ZERO,
+                },
+            ),
             in_progress_at: None,
             taken_pairs: FxHashSet::default(),
             fault: None,
@@ -511,6 +519,13 @@ impl<'a> Simulation<'a> {
         let cfg = self.cfg;
         self.schedule(SimTime::ZERO + cfg.job.initializing, Event::JobInProgress);
         for (g, group) in cfg.workers.iter().enumerate() {
+            if let Some(schedule) = &group.schedule {
+                // S1: the count in force at 0, before the shift opens.
+                self.set_group_count(g, schedule.count_at(SimTime::ZERO));
+                if let Some(t) = schedule.next_change_after(SimTime::ZERO) {
+                    self.schedule(t, Event::StaffChange(g as u16));
+                }
+            }
             let (on, next) = group.shifts.state_at(SimTime::ZERO, cfg.start_at_epoch_us);
             self.set_group_shift(g, on);
             if let Some(t) = next {
@@ -593,6 +608,7 @@ impl<'a> Simulation<'a> {
             Event::Pipe(ev) => self.on_pipe(ev),
             Event::TaskDone { worker, gen } => self.on_task_done(worker, gen),
             Event::ShiftChange(g) => self.on_shift_change(g as usize),
+            Event::StaffChange(g) => self.on_staff_change(g as usize),
             Event::QueueExpiry => self.on_queue_expiry(),
             Event::Lifetime => self.on_lifetime(),
             Event::IdleCheck => self.on_idle_check(),
@@ -916,10 +932,14 @@ impl<'a> Simulation<'a> {
             pipe.handle(now, ev, &mut sched, &mut out);
         }
         for o in out.drain(..) {
-            if let PipeOutcome::ToHumans { object, .. } = o {
-                self.route_to_humans(object);
+            match o {
+                PipeOutcome::ToHumans { object, .. } => self.route_to_humans(object),
+                // P8 is recorded by the pipeline itself; SPEC §4b by
+                // interval of the first send here.
+                PipeOutcome::Searchable { object, at, .. } => {
+                    self.acct.searchable(object.origin, at - object.origin)
+                }
             }
-            // Outcome::Searchable is recorded by the pipeline itself (P8).
         }
         self.pipe_out = out;
     }
@@ -1249,6 +1269,7 @@ impl<'a> Simulation<'a> {
             o.taken_once = true;
             if o.accepted_at >= self.warmup_end {
                 self.acct.pool_wait.record(now - o.dispatched_at);
+                self.acct.first_taken(o.accepted_at, now - o.dispatched_at);
                 if now > o.dispatched_at {
                     self.acct.pool_waited += 1;
                 }
@@ -1373,6 +1394,34 @@ impl<'a> Simulation<'a> {
     fn set_group_shift(&mut self, g: usize, on: bool) {
         let no_overtime = self.faulty(Fault::NoOvertime);
         self.workforce.set_group_shift(self.now, g, on, no_overtime);
+        self.acct
+            .staff(self.now, g, self.workforce.group_on_count(g));
+    }
+
+    /// S1: group `g`'s count becomes `count` (a drop lets busy workers
+    /// finish on overtime; added workers start at once).
+    fn set_group_count(&mut self, g: usize, count: u32) {
+        let no_overtime = self.faulty(Fault::NoOvertime);
+        self.workforce
+            .set_group_count(self.now, g, count, no_overtime);
+        self.acct
+            .staff(self.now, g, self.workforce.group_on_count(g));
+    }
+
+    fn on_staff_change(&mut self, g: usize) {
+        let Some(schedule) = &self.cfg.workers[g].schedule else {
+            return;
+        };
+        let (count, next) = (
+            schedule.count_at(self.now),
+            schedule.next_change_after(self.now),
+        );
+        self.set_group_count(g, count);
+        if let Some(t) = next {
+            self.schedule(t, Event::StaffChange(g as u16));
+        }
+        // Added workers take waiting tasks at once: `handle` matches the
+        // pool after every event.
     }
 
     fn on_shift_change(&mut self, g: usize) {
@@ -1799,6 +1848,7 @@ impl<'a> Simulation<'a> {
             time_to_label_cdf: self.acct.time_to_label.cdf(400),
             e2e_cdf: self.acct.e2e.cdf(400),
             pipeline: self.pipeline.as_mut().map(|p| p.output()),
+            by_interval: self.acct.by_interval_rows(),
         })
     }
 }

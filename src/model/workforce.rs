@@ -281,12 +281,23 @@ fn offset_us(offset: Offset) -> i64 {
     offset.seconds() as i64 * US_PER_S as i64
 }
 
+/// Local time minus UTC in `zone` at instant `now` [µs since the epoch,
+/// both].
+pub(crate) fn offset_at(zone: &ShiftZone, now: i64) -> i64 {
+    match zone {
+        ShiftZone::Fixed { offset_us } => *offset_us,
+        ShiftZone::Named(z) => {
+            Timestamp::from_microsecond(now).map_or(0, |ts| offset_us(z.to_offset(ts)))
+        }
+    }
+}
+
 /// The instant [µs since epoch] of local wall-clock time `local_us` (µs
 /// since 1970-01-01T00:00 local) in `zone`: in a fold, the earlier
 /// occurrence; in a gap, the first instant after it (the transition). Both
 /// choices keep the map from local times to instants non-decreasing, so a
 /// week's sorted intervals stay sorted.
-fn local_to_instant(zone: &TimeZone, local_us: i64) -> i64 {
+pub(crate) fn local_to_instant(zone: &TimeZone, local_us: i64) -> i64 {
     let Ok(ts) = Timestamp::from_microsecond(local_us) else {
         // Beyond jiff's years −9999..9999: no shift calendar reaches there.
         return local_us;

@@ -39,6 +39,7 @@ macro_rules! render_to {
 pub mod axis;
 pub mod band;
 pub mod bars;
+pub mod by_interval;
 pub mod cdf;
 pub mod compare;
 pub mod fit;

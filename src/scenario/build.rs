@@ -12,14 +12,16 @@ use super::MAX_CSV_BYTES;
 use super::{Problem, Severity};
 use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_S, US_PER_WEEK};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::by_interval::{ByIntervalConfig, Cycle};
 use crate::model::config::*;
 use crate::model::pipeline::{
     ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, PipelineConfig,
     Polling, QueueConfig, QueueKind, Route, StandardQueue, ThroughputScope, Visibility,
 };
 use crate::model::pipeline::{LambdaScaling, Scaling, TargetTracking};
+use crate::model::schedule::{self, StepSchedule};
 use crate::model::throttle::ThrottleConfig;
-use crate::model::workforce::{ServiceDist, ShiftSchedule};
+use crate::model::workforce::{ServiceDist, ShiftSchedule, ShiftZone};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -451,7 +453,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     let mut workers = Vec::new();
     let mut group_names: HashSet<String> = HashSet::new();
     for (i, w) in spec.workers.iter().enumerate() {
-        let built = build_workers(w, i, ctx);
+        let built = build_workers(w, i, start_at_epoch_us, ctx);
         // Issue 18: names unique, as for producers (an unnamed group is
         // `group<i>`), so `workers[NAME]` in --set or --vary means one group.
         if !group_names.insert(built.name.clone()) {
@@ -578,6 +580,9 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         }
     }
 
+    let by_interval = output
+        .and_then(|o| o.by_interval.as_ref())
+        .and_then(|b| build_by_interval(b, &producers, &workers, ctx));
     let sim = SimConfig {
         horizon,
         start_at_epoch_us,
@@ -589,9 +594,28 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         sla,
         cost: build_cost(spec.cost.as_ref(), ctx),
         throttle,
+        by_interval,
         pipeline,
         no_job,
     };
+    if let Some(by) = &sim.by_interval {
+        // SPEC §4b: every interval needs an occurrence after the warm-up.
+        let warm = match sim.warmup {
+            Warmup::Fixed(d) => d.as_micros(),
+            _ => 0,
+        };
+        let span = sim.horizon.as_micros().saturating_sub(warm) as f64 / US_PER_S as f64;
+        if span < by.cycle.length_s {
+            ctx.warn(
+                "output.by_interval",
+                format!(
+                    "the run after the warm-up ({}) is shorter than the cycle ({}): some intervals are never observed and stay empty",
+                    SimDuration::from_secs_f64(span).human(),
+                    SimDuration::from_secs_f64(by.cycle.length_s).human()
+                ),
+            );
+        }
+    }
     warn_fifo_groups(&sim, ctx);
     Built {
         seed: spec.seed.unwrap_or(1),
@@ -2950,9 +2974,18 @@ fn named_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
     ))
 }
 
-fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConfig {
+fn build_workers(
+    w: &WorkerSpec,
+    i: usize,
+    start_at_epoch_us: i64,
+    ctx: &mut Ctx<'_>,
+) -> WorkerGroupConfig {
     let f = format!("workers[{i}]");
-    let count = ctx.count(&format!("{f}.count"), w.count);
+    let count = match &w.count {
+        CountSpec::Whole(n) => ctx.count(&format!("{f}.count"), *n),
+        // S1: checked below, once the zone is known.
+        CountSpec::Scheduled(_) => 0,
+    };
     if count > MAX_WORKERS_PER_GROUP {
         ctx.err(
             format!("{f}.count"),
@@ -3030,9 +3063,31 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
                     triples.push((d, from, to));
                 }
             }
-            match zone {
+            match zone.clone() {
                 Some(zone) => ShiftSchedule::weekly_in_zone(&triples, zone),
                 None => ShiftSchedule::weekly(&triples, tz_offset_us),
+            }
+        }
+    };
+    let group_zone = match zone.clone() {
+        Some(z) => ShiftZone::Named(z),
+        None => ShiftZone::Fixed {
+            offset_us: tz_offset_us,
+        },
+    };
+    let (count, schedule) = match &w.count {
+        CountSpec::Whole(_) => (count, None),
+        CountSpec::Scheduled(spec) => {
+            match build_step_schedule(
+                spec,
+                &format!("{f}.count"),
+                group_zone.clone(),
+                start_at_epoch_us,
+                MAX_WORKERS_PER_GROUP,
+                ctx,
+            ) {
+                Some(s) => (s.max_count(), Some(s)),
+                None => (0, None),
             }
         }
     };
@@ -3050,10 +3105,12 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
         accuracy,
         name: w.name.clone().unwrap_or_else(|| format!("group{i}")),
         count,
+        schedule,
         service_time,
         decline_probability,
         decline_time,
         shifts,
+        zone: group_zone,
         // Out-of-range values were reported above; this only keeps going.
         speed_spread: if (0.0..=3.0).contains(&speed_spread) {
             speed_spread
@@ -3061,6 +3118,209 @@ fn build_workers(w: &WorkerSpec, i: usize, ctx: &mut Ctx<'_>) -> WorkerGroupConf
             0.0
         },
     }
+}
+
+/// S1: a step schedule for a count (`FIELD: {schedule: [{from, count}],
+/// cycle}`), its local times in `zone`; each problem names its step's
+/// field. None when it has errors (reported).
+pub(super) fn build_step_schedule(
+    spec: &ScheduledCountSpec,
+    field: &str,
+    zone: ShiftZone,
+    start_at_epoch_us: i64,
+    max_count: u64,
+    ctx: &mut Ctx<'_>,
+) -> Option<StepSchedule> {
+    let problems = ctx.problems.len();
+    // Default: a week when a step names a day.
+    let names_day = spec
+        .schedule
+        .iter()
+        .any(|s| s.from.0.trim().contains(char::is_whitespace));
+    let cycle_us = match &spec.cycle {
+        None if names_day => US_PER_WEEK,
+        None => US_PER_DAY,
+        Some(t) => match parse_duration(&t.0) {
+            Ok(d) if d.as_micros() == US_PER_DAY || d.as_micros() == US_PER_WEEK => d.as_micros(),
+            Ok(d) => {
+                ctx.err(
+                    format!("{field}.cycle"),
+                    format!("{} is not a cycle; write `1d` (steps such as \"08:00\") or `1w` (steps such as \"mon 08:00\")", d.human()),
+                );
+                return None;
+            }
+            Err(e) => {
+                ctx.err(format!("{field}.cycle"), format!("{e}; write `1d` or `1w`"));
+                return None;
+            }
+        },
+    };
+    if spec.schedule.is_empty() {
+        ctx.err(
+            format!("{field}.schedule"),
+            "is empty; list at least one step such as {from: \"08:00\", count: 5}",
+        );
+        return None;
+    }
+    let mut steps: Vec<(u64, u32)> = Vec::with_capacity(spec.schedule.len());
+    for (j, step) in spec.schedule.iter().enumerate() {
+        let fs = format!("{field}.schedule[{j}]");
+        let count = if step.count < 0 {
+            ctx.err(
+                format!("{fs}.count"),
+                format!("{} is negative; a count is 0 or more", step.count),
+            );
+            0
+        } else if step.count as u64 > max_count {
+            ctx.err(
+                format!("{fs}.count"),
+                format!("{} is above the maximum of {max_count}", step.count),
+            );
+            0
+        } else {
+            step.count as u32
+        };
+        let Ok(at) = schedule::parse_offset(&step.from.0, cycle_us, parse_time_of_day)
+            .map_err(|e| ctx.err(format!("{fs}.from"), e))
+        else {
+            continue;
+        };
+        if let Some(&(prev, _)) = steps.last() {
+            if at == prev {
+                ctx.err(
+                    format!("{fs}.from"),
+                    format!(
+                        "`{}` is the start of the step before too; keep one of them",
+                        excerpt(step.from.0.trim())
+                    ),
+                );
+                continue;
+            }
+            if at < prev {
+                ctx.err(
+                    format!("{fs}.from"),
+                    format!(
+                        "`{}` comes before the step above it (`{}`); list the steps in the order of the {}{}",
+                        excerpt(step.from.0.trim()),
+                        schedule::format_offset(prev, cycle_us),
+                        if cycle_us == US_PER_WEEK { "week, from Monday" } else { "day" },
+                        if cycle_us == US_PER_WEEK { "" } else { ", from midnight" }
+                    ),
+                );
+                continue;
+            }
+        }
+        steps.push((at, count));
+    }
+    if ctx.problems.len() > problems {
+        return None;
+    }
+    StepSchedule::new(cycle_us, steps, zone, start_at_epoch_us)
+        .map_err(|e| ctx.err(format!("{field}.schedule"), e))
+        .ok()
+}
+
+/// Whether a weekly set of on-shift intervals is the same every day.
+fn same_every_day(intervals: &[(u64, u64)]) -> bool {
+    let on = |pos: u64| intervals.iter().any(|&(s, e)| s <= pos && pos < e);
+    intervals.iter().all(|&(s, e)| {
+        [s, e.saturating_sub(1)]
+            .iter()
+            .all(|&p| (0..7).all(|d| on((p % US_PER_DAY) + d * US_PER_DAY) == on(p)))
+    })
+}
+
+/// Whether a weekly rate is the same every day.
+fn rate_same_every_day(points: &[(u64, f64)]) -> bool {
+    let rate = |pos: u64| points[points.partition_point(|p| p.0 <= pos).max(1) - 1].1;
+    points
+        .iter()
+        .all(|&(at, r)| (0..7).all(|d| rate((at % US_PER_DAY) + d * US_PER_DAY) == r))
+}
+
+/// SPEC §4b `output.by_interval`: `1h` or `{every, cycle, tz}`. The cycle
+/// defaults to a week when a producer, a shift or a schedule uses days of
+/// the week, else a day; the zone to the first worker group's.
+fn build_by_interval(
+    choice: &ByIntervalChoice,
+    producers: &[ProducerConfig],
+    workers: &[WorkerGroupConfig],
+    ctx: &mut Ctx<'_>,
+) -> Option<ByIntervalConfig> {
+    let (every, cycle, tz, f_every) = match choice {
+        ByIntervalChoice::Every(t) => (t, None, None, "output.by_interval".to_string()),
+        ByIntervalChoice::Full(s) => (
+            &s.every,
+            s.cycle.as_ref(),
+            s.tz.as_deref(),
+            "output.by_interval.every".to_string(),
+        ),
+    };
+    let weekly_use = producers.iter().any(|p| match &p.schedule {
+        Some(RateSchedule::Weekly { points }) => !rate_same_every_day(points),
+        _ => false,
+    }) || workers.iter().any(|w| {
+        matches!(&w.shifts, ShiftSchedule::Weekly { intervals, .. } if !same_every_day(intervals))
+            || w.schedule
+                .as_ref()
+                .is_some_and(|s| s.cycle_us() == US_PER_WEEK)
+    });
+    let length = match cycle {
+        None if weekly_use => SimDuration::from_days(7),
+        None => SimDuration::from_days(1),
+        Some(t) => match parse_duration(&t.0) {
+            Ok(d) => d,
+            Err(e) => {
+                ctx.err(
+                    "output.by_interval.cycle",
+                    format!("{e}; write `1d` or `1w`"),
+                );
+                return None;
+            }
+        },
+    };
+    let interval = match parse_duration(&every.0) {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.err(f_every, format!("{e}; write e.g. `1h`"));
+            return None;
+        }
+    };
+    let cycle = match Cycle::new(length, interval) {
+        Ok(c) => c,
+        Err(e) => {
+            let f = if e.contains("cycle must") {
+                "output.by_interval.cycle".to_string()
+            } else {
+                f_every
+            };
+            ctx.err(f, e);
+            return None;
+        }
+    };
+    if cycle.intervals() > 10_080 {
+        ctx.err(
+            f_every,
+            format!(
+                "{} intervals in a cycle; at most 10080 (one a minute over a week)",
+                cycle.intervals()
+            ),
+        );
+        return None;
+    }
+    let zone = match tz {
+        Some(name) => match named_zone(name) {
+            Ok(z) => ShiftZone::Named(z),
+            Err(e) => {
+                ctx.err("output.by_interval.tz", e);
+                return None;
+            }
+        },
+        None => workers
+            .first()
+            .map_or(ShiftZone::Fixed { offset_us: 0 }, |w| w.zone.clone()),
+    };
+    Some(ByIntervalConfig { cycle, zone })
 }
 
 #[cfg(test)]

@@ -31,6 +31,11 @@ pub(super) enum Kind {
     List(&'static Kind),
     /// `always` or a list of shifts.
     Shifts,
+    /// S1: a whole number, or a step schedule `{schedule: [{from, count}],
+    /// cycle}` (`workers[].count`; consumers may use it too).
+    Count,
+    /// SPEC §4b `output.by_interval`: a duration, or `{every, cycle, tz}`.
+    ByInterval,
     /// A flat price or a list of tiers.
     PerObject,
     /// `{policy: NAME, ...parameters}`; `build` checks the parameters.
@@ -209,7 +214,7 @@ pub(super) const SPEED: &[Field] = &[req("spread", Kind::Number)];
 
 pub(super) const WORKER: &[Field] = &[
     opt("name", Kind::Word),
-    req("count", I64),
+    req("count", Kind::Count),
     req("service_time", Kind::Section(DIST)),
     opt("decline_probability", Kind::Number),
     opt("decline_time", Kind::Units),
@@ -243,6 +248,23 @@ pub(super) const OUTPUT: &[Field] = &[
     opt("timeseries_every", Kind::Units),
     opt("warmup", Kind::Units),
     opt("sla", Kind::List(&Kind::Units)),
+    opt("by_interval", Kind::ByInterval),
+];
+
+/// S1: one step of a schedule.
+pub(super) const STEP: &[Field] = &[req("from", Kind::Units), req("count", I64)];
+
+/// S1: a scheduled count.
+pub(super) const SCHEDULED_COUNT: &[Field] = &[
+    req("schedule", Kind::List(&Kind::Section(STEP))),
+    opt("cycle", Kind::Units),
+];
+
+/// SPEC §4b: `output.by_interval` written out.
+pub(super) const BY_INTERVAL: &[Field] = &[
+    req("every", Kind::Units),
+    opt("cycle", Kind::Units),
+    opt("tz", Kind::Word),
 ];
 
 pub(super) const PIPELINE: &[Field] = &[
@@ -390,6 +412,8 @@ fn stand_in(kind: &Kind) -> Value {
         }
         Kind::List(_) => Value::Sequence(Vec::new()),
         Kind::Shifts => Value::from("always"),
+        Kind::Count => Value::from(0),
+        Kind::ByInterval => Value::from("1h"),
         Kind::PerObject => Value::from(0.0),
         Kind::Throttle => {
             let mut m = Mapping::new();
@@ -526,6 +550,21 @@ impl Walk {
                         ),
                     )
                 }
+            },
+            Kind::Count => match v {
+                Value::Mapping(_) => self.value(v, &Kind::Section(SCHEDULED_COUNT), field),
+                Value::Number(_) => self.value(v, &I64, field),
+                _ => self.wrong(
+                    field,
+                    format!(
+                        "must be a whole number or a schedule such as {{schedule: [{{from: \"mon 08:00\", count: 12}}, {{from: \"mon 16:00\", count: 7}}], cycle: 1w}}, got {}",
+                        got(v)
+                    ),
+                ),
+            },
+            Kind::ByInterval => match v {
+                Value::Mapping(_) => self.value(v, &Kind::Section(BY_INTERVAL), field),
+                _ => self.value(v, &Kind::Units, field),
             },
             Kind::PerObject => match v {
                 Value::Number(_) => self.value(v, &Kind::Number, field),
@@ -862,6 +901,9 @@ mod tests {
         assert_eq!(names(PRODUCER), keys_of::<ProducerSpec>());
         assert_eq!(names(DIST), keys_of::<DistSpec>());
         assert_eq!(names(SHIFT), keys_of::<ShiftSpec>());
+        assert_eq!(names(STEP), keys_of::<StepSpec>());
+        assert_eq!(names(SCHEDULED_COUNT), keys_of::<ScheduledCountSpec>());
+        assert_eq!(names(BY_INTERVAL), keys_of::<ByIntervalSpec>());
         assert_eq!(names(SPEED), keys_of::<SpeedSpec>());
         assert_eq!(names(WORKER), keys_of::<WorkerSpec>());
         assert_eq!(names(METRICS), keys_of::<MetricsSpec>());

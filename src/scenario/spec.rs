@@ -233,6 +233,58 @@ pub struct ShiftSpec {
     pub to: Text,
 }
 
+/// S1: `count: 12`, or a step schedule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CountSpec {
+    Whole(i64),
+    Scheduled(ScheduledCountSpec),
+}
+
+impl Default for CountSpec {
+    fn default() -> Self {
+        CountSpec::Whole(0)
+    }
+}
+
+/// S1: `{schedule: [{from: "mon 08:00", count: 12}, ...], cycle: 1w}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledCountSpec {
+    pub schedule: Vec<StepSpec>,
+    /// `1d` or `1w` (default: `1w` when a step names a day, else `1d`).
+    pub cycle: Option<Text>,
+}
+
+/// S1: one step, the count in force from `from` until the next step.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub from: Text,
+    pub count: i64,
+}
+
+/// SPEC §4b: `by_interval: 1h`, or written out.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ByIntervalChoice {
+    Every(Text),
+    Full(ByIntervalSpec),
+}
+
+/// SPEC §4b: `{every: 1h, cycle: 1w, tz: America/New_York}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByIntervalSpec {
+    pub every: Text,
+    /// `1d` or `1w` (default: `1w` when a producer or a shift uses days
+    /// of the week, else `1d`).
+    pub cycle: Option<Text>,
+    /// The zone of the intervals' times (default: the first worker
+    /// group's).
+    pub tz: Option<String>,
+}
+
 /// `shifts: always` or a list of weekly shifts.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
@@ -252,7 +304,7 @@ pub struct SpeedSpec {
 #[serde(deny_unknown_fields)]
 pub struct WorkerSpec {
     pub name: Option<String>,
-    pub count: i64,
+    pub count: CountSpec,
     pub service_time: DistSpec,
     pub decline_probability: Option<f64>,
     pub decline_time: Option<Text>,
@@ -319,6 +371,8 @@ pub struct OutputSpec {
     pub warmup: Option<Text>,
     /// SPEC §4a: durations for the `labeled_within_<d>` service levels.
     pub sla: Option<Vec<Text>>,
+    /// SPEC §4b: results by interval of arrival.
+    pub by_interval: Option<ByIntervalChoice>,
 }
 
 /// SPEC §6 `pipeline:`.

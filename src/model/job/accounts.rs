@@ -7,7 +7,8 @@
 //! long before the horizon (so every eligible object had its chance).
 
 use crate::engine::stats::Latency;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::by_interval::{ByIntervalAccounts, IntervalRow};
 use crate::model::config::SimConfig;
 
 /// Latency samples and the in-system ledger.
@@ -31,10 +32,13 @@ pub(crate) struct Accounts {
     /// Acceptance → label per producer, for the job-bound producers when
     /// there are several (None for one sending to a pipeline).
     pub by_producer: Vec<Option<Latency>>,
+    /// SPEC §4b: the same by interval of arrival (`output.by_interval`).
+    by_interval: Option<ByIntervalAccounts>,
 }
 
 impl Accounts {
-    pub fn new(cfg: &SimConfig) -> Self {
+    /// Accounts for `cfg`, whose warm-up ends at `warmup_end`.
+    pub fn new(cfg: &SimConfig, warmup_end: SimTime) -> Self {
         Accounts {
             time_to_label: Latency::new(),
             e2e: Latency::new(),
@@ -54,6 +58,10 @@ impl Accounts {
             } else {
                 Vec::new()
             },
+            by_interval: cfg
+                .by_interval
+                .as_ref()
+                .map(|by| ByIntervalAccounts::new(cfg, by, warmup_end)),
         }
     }
 
@@ -69,6 +77,9 @@ impl Accounts {
                 if now + sla.within <= cfg.horizon {
                     self.sla_eligible[i] += 1;
                 }
+            }
+            if let Some(by) = &mut self.by_interval {
+                by.arrive(now);
             }
         }
     }
@@ -103,6 +114,40 @@ impl Accounts {
                 self.sla_met[i] += 1;
             }
         }
+        if let Some(by) = &mut self.by_interval {
+            by.labeled(accepted_at, ttl);
+        }
+    }
+
+    /// The first task of a (warm) object accepted at `accepted_at` is
+    /// taken after `wait` in the pool.
+    #[inline]
+    pub fn first_taken(&mut self, accepted_at: SimTime, wait: SimDuration) {
+        if let Some(by) = &mut self.by_interval {
+            by.first_taken(accepted_at, wait);
+        }
+    }
+
+    /// P8: a document first sent at `origin` became searchable after
+    /// `latency` (by interval of its first send).
+    #[inline]
+    pub fn searchable(&mut self, origin: SimTime, latency: SimDuration) {
+        if let Some(by) = &mut self.by_interval {
+            by.searchable(origin, latency);
+        }
+    }
+
+    /// Group `g` has `on_shift` workers on shift from `now`.
+    #[inline]
+    pub fn staff(&mut self, now: SimTime, g: usize, on_shift: u32) {
+        if let Some(by) = &mut self.by_interval {
+            by.staff(now, g, on_shift);
+        }
+    }
+
+    /// SPEC §4b: the by-interval rows at the end of the run.
+    pub fn by_interval_rows(&mut self) -> Option<Vec<IntervalRow>> {
+        self.by_interval.as_mut().map(|by| by.rows())
     }
 
     /// Each service level's share met, None for one with no eligible object.

@@ -5,6 +5,14 @@
 //! Free workers wait in a line, longest idle first; a worker whose group
 //! goes off shift leaves it, and one holding a task at the shift's end
 //! finishes it on overtime (SPEC §4a).
+//!
+//! S1: a group with a step schedule has as many workers as its schedule's
+//! largest count; those *rostered* are the ones the schedule has in force.
+//! A worker is on shift when rostered and the group's shift is on. When
+//! the count drops, idle workers leave first (the highest-numbered), then
+//! busy ones, who finish their task on overtime as at a shift's end; when
+//! it rises, workers still finishing a task on overtime are rostered back
+//! first, then the lowest-numbered off the roster.
 
 use crate::engine::stats::TimeWeighted;
 use crate::engine::{SimRng, SimTime, StreamKind, StreamSeeds};
@@ -41,6 +49,9 @@ pub(crate) struct Worker {
     /// The worker's speed factor: service times are divided by it.
     pub speed: f64,
     on_shift: bool,
+    /// S1: the group's schedule has this worker in force (always true
+    /// without a schedule).
+    rostered: bool,
     /// Bumped each time the worker is freed: a finish event naming an
     /// older generation is stale (the task was taken away).
     gen: u32,
@@ -53,6 +64,8 @@ pub(crate) struct Workers {
     /// On-shift idle workers, longest idle first.
     free: VecDeque<u32>,
     group_on_shift: Vec<bool>,
+    /// Workers on shift per group.
+    group_on_count: Vec<u32>,
     busy: TimeWeighted,
     on_shift: TimeWeighted,
     /// Busy workers off shift (SPEC §4a overtime).
@@ -107,6 +120,7 @@ impl Workers {
                     group: g as u16,
                     speed,
                     on_shift: false,
+                    rostered: group.schedule.is_none(),
                     gen: 0,
                     busy: None,
                 });
@@ -116,6 +130,7 @@ impl Workers {
             workers,
             free: VecDeque::new(),
             group_on_shift: vec![false; cfg.workers.len()],
+            group_on_count: vec![0; cfg.workers.len()],
             busy: TimeWeighted::default(),
             on_shift: TimeWeighted::default(),
             overtime: TimeWeighted::default(),
@@ -229,16 +244,84 @@ impl Workers {
     /// deliberate defect of the invariant tests).
     pub fn set_group_shift(&mut self, now: SimTime, g: usize, on: bool, no_overtime: bool) {
         self.group_on_shift[g] = on;
+        let members: Vec<u32> = (0..self.workers.len() as u32)
+            .filter(|&w| {
+                let worker = &self.workers[w as usize];
+                worker.group as usize == g && worker.rostered && worker.on_shift != on
+            })
+            .collect();
+        self.set_on_shift(now, g, &members, on, no_overtime);
+    }
+
+    /// S1: group `g`'s scheduled count becomes `count` at `now` (see the
+    /// module's doc for who leaves and who joins).
+    pub fn set_group_count(&mut self, now: SimTime, g: usize, count: u32, no_overtime: bool) {
+        let in_group: Vec<u32> = (0..self.workers.len() as u32)
+            .filter(|&w| self.workers[w as usize].group as usize == g)
+            .collect();
+        let rostered = in_group
+            .iter()
+            .filter(|&&w| self.workers[w as usize].rostered)
+            .count() as u32;
+        let mut changed = Vec::new();
+        if count < rostered {
+            let mut leave = (rostered - count) as usize;
+            // Idle ones first, then busy ones; the highest-numbered first.
+            for busy in [false, true] {
+                for &w in in_group.iter().rev() {
+                    let worker = &self.workers[w as usize];
+                    if leave > 0 && worker.rostered && worker.busy.is_some() == busy {
+                        changed.push(w);
+                        leave -= 1;
+                    }
+                }
+            }
+            for &w in &changed {
+                self.workers[w as usize].rostered = false;
+            }
+        } else if count > rostered {
+            let mut join = (count - rostered) as usize;
+            // Those finishing a task on overtime first, then idle ones;
+            // the lowest-numbered first.
+            for busy in [true, false] {
+                for &w in &in_group {
+                    let worker = &self.workers[w as usize];
+                    if join > 0 && !worker.rostered && worker.busy.is_some() == busy {
+                        changed.push(w);
+                        join -= 1;
+                    }
+                }
+            }
+            for &w in &changed {
+                self.workers[w as usize].rostered = true;
+            }
+        }
+        if self.group_on_shift[g] {
+            let on = count > rostered;
+            self.set_on_shift(now, g, &changed, on, no_overtime);
+        }
+    }
+
+    /// Workers `members` of group `g` go on (or off) shift at `now`.
+    fn set_on_shift(
+        &mut self,
+        now: SimTime,
+        g: usize,
+        members: &[u32],
+        on: bool,
+        no_overtime: bool,
+    ) {
         let mut on_shift_delta: i64 = 0;
         let mut overtime_delta: i64 = 0;
-        for (w, worker) in self.workers.iter_mut().enumerate() {
-            if worker.group as usize != g || worker.on_shift == on {
+        for &w in members {
+            let worker = &mut self.workers[w as usize];
+            if worker.on_shift == on {
                 continue;
             }
             worker.on_shift = on;
             on_shift_delta += if on { 1 } else { -1 };
             if on && worker.busy.is_none() {
-                self.free.push_back(w as u32);
+                self.free.push_back(w);
             }
             if worker.busy.is_some() {
                 // A task in hand at shift end is finished on overtime.
@@ -257,13 +340,18 @@ impl Workers {
             let level = (levels.on_shift.level() as i64 + on_shift_delta) as u64;
             levels.on_shift.set(now, level);
         }
-        if !on {
+        if !on && on_shift_delta != 0 {
             let workers = &self.workers;
-            self.free
-                .retain(|&w| workers[w as usize].group as usize != g);
+            self.free.retain(|&w| workers[w as usize].on_shift);
         }
+        self.group_on_count[g] = (self.group_on_count[g] as i64 + on_shift_delta) as u32;
         let level = (self.on_shift.level() as i64 + on_shift_delta) as u64;
         self.on_shift.set(now, level);
+    }
+
+    /// Workers of group `g` on shift now.
+    pub fn group_on_count(&self, g: usize) -> u32 {
+        self.group_on_count[g]
     }
 
     /// Each group's worker-time until `until` (none kept for one group).
