@@ -249,9 +249,37 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let s = stdout(&o);
     assert!(
-        s.contains("24 of 24 intervals cannot meet the targets: 00:00, 01:00"),
+        s.contains(
+            "24 of 24 intervals cannot meet the targets with any number of workers: 00:00, 01:00"
+        ),
         "{s}"
     );
+}
+
+#[test]
+fn staff_exits_1_naming_the_intervals_sipp_misses_after_a_step_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "pool_wait_mean_s <= 2m",
+        "--method",
+        "sipp",
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains("1 of 24 intervals miss the targets with this staffing (sipp): 00:00"),
+        "{s}"
+    );
+    assert!(!s.contains("cannot meet"), "{s}");
 }
 
 #[test]

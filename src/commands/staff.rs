@@ -369,18 +369,27 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             "staff": m.staffing,
         })
     };
-    let constant_json = match constant {
-        Some(c) => {
-            let m = measure("constant", vec![c; n])?;
+    let constant_met = match constant {
+        Some(c) => Some(
+            measure("constant", vec![c; n])?
+                .met
+                .iter()
+                .filter(|x| **x)
+                .count(),
+        ),
+        None => None,
+    };
+    let constant_json = match (constant, constant_met) {
+        (Some(c), Some(met)) => {
             let hours = c as f64 * cycle_h;
             json!({
                 "count": c,
                 "worker_hours_per_cycle": hours,
                 "cost_per_cycle": money(hours),
-                "intervals_met": m.met.iter().filter(|x| **x).count(),
+                "intervals_met": met,
             })
         }
-        None => Value::Null,
+        _ => Value::Null,
     };
     let schedule_json = match (&plan, by("schedule")) {
         (Some(p), Some(m)) => {
@@ -511,12 +520,35 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             "{} worker-hours {period}, every interval meets every target",
             labelsim::human::number(fin_hours)
         ),
-        _ => format!(
-            "{} worker-hours {period}; {} of {n} intervals cannot meet the targets: {}",
-            labelsim::human::number(fin_hours),
-            not_met.len(),
-            not_met.join(", ")
-        ),
+        _ => {
+            // Those no number of workers meets at their load (a target
+            // beyond what no waiting gives), and those this staffing misses.
+            let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
+                .filter(|&i| !fin.met[i])
+                .partition(|&i| {
+                    staff::required(fin.measures[i].offered_load, service, &targets).is_none()
+                });
+            let names = |v: &[usize]| v.iter().map(|&i| label(i)).collect::<Vec<_>>().join(", ");
+            let mut h = format!("{} worker-hours {period}", labelsim::human::number(fin_hours));
+            if !cannot.is_empty() {
+                let _ = write!(
+                    h,
+                    "; {} of {n} intervals cannot meet the targets with any number of workers: {}",
+                    cannot.len(),
+                    names(&cannot)
+                );
+            }
+            if !missed.is_empty() {
+                let _ = write!(
+                    h,
+                    "; {} of {n} intervals miss the targets with this staffing ({}): {}",
+                    missed.len(),
+                    if plan.is_some() { "schedule" } else { method },
+                    names(&missed)
+                );
+            }
+            h
+        }
     };
     lines.push(headline.clone());
     lines.push(format!(
@@ -539,12 +571,12 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         );
     }
     let mut table_rows: Vec<Vec<String>> = Vec::new();
-    if let Some(c) = constant {
+    if let (Some(c), Some(met)) = (constant, constant_met) {
         table_rows.push(vec![
             "constant".into(),
             labelsim::human::number(c as f64 * cycle_h),
             format!("{c}"),
-            String::new(),
+            format!("{met}/{n}"),
         ]);
     }
     for m in &measured {

@@ -398,6 +398,14 @@ impl CycleEvaluator for AnalyticEvaluator {
 /// staffing (an S1 step schedule) and reads the results by interval of
 /// arrival (SPEC §4b), `replications` times. Until those results exist in
 /// this build, every evaluation is [`EvalError::NeedsByInterval`].
+///
+/// Wiring it: per interval, `arrival_rate_per_h` is the rows'
+/// `arrival_rate_per_h`; `offered_load` must be in Erlangs (the mean
+/// number of workers busy on the interval's work, what ISA inverts
+/// Erlang C on), so a load given as a ratio ρ of the staff on shift is
+/// ρ × `staff_on_shift_mean`; each target metric's [`Estimate`] is the
+/// mean over replications with its 95% interval, None where no object
+/// arrived.
 #[derive(Clone, Debug)]
 pub struct SimEvaluator {
     pub scenario: crate::model::SimConfig,
