@@ -222,6 +222,10 @@ fn staff_writes_the_s4_columns_and_a_ready_schedule() {
         assert_ne!(w[0]["count"], w[1]["count"]);
     }
     let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+    assert!(
+        yaml.starts_with("# labelsim staff: the schedule staffing"),
+        "{yaml}"
+    );
     assert!(yaml.contains("workers:\n- name: team"), "{yaml}");
     let png = std::fs::read(out.join("staffing.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
@@ -254,6 +258,14 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
         ),
         "{s}"
     );
+    // Twelve named, the rest counted; no constant count meets them all.
+    assert!(s.contains("11:00 and 12 more (staffing.csv, `met`)"), "{s}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out").join("staff.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json["staffings"]["constant"].is_null(), "{json}");
+    assert_eq!(json["intervals_met"], 0);
 }
 
 #[test]
@@ -350,4 +362,43 @@ fn staff_errors_exit_2_with_a_message_naming_the_flag() {
         assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
+}
+
+#[test]
+fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        "scenarios/staff-week.yaml",
+        "--group",
+        "workers[labelers]",
+        "--target",
+        "labeled_within_30m >= 95%",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // A weekly profile gives a weekly cycle (SPEC §4b), in UTC.
+    assert_eq!(rows.len(), 168);
+    assert_eq!(&rows[13][..3], &["mon 13:00", "46800", "1300"]);
+    assert_eq!(&rows[24 + 13][..3], &["tue 13:00", "133200", "900"]);
+    assert_eq!(&rows[167][..3], &["sun 23:00", "601200", "200"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["cycle"], "1w");
+    // Wages are $18 an hour.
+    let isa = &json["staffings"]["isa"];
+    assert_eq!(
+        isa["cost_per_cycle"].as_f64(),
+        Some(isa["worker_hours_per_cycle"].as_f64().unwrap() * 18.0)
+    );
 }

@@ -285,12 +285,17 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     };
     let fin = &measured[final_ix];
     let met_count = fin.met.iter().filter(|m| **m).count();
+    // S4: the fewest constant count meeting the targets in every interval
+    // (none where some interval cannot be met), searched up to twice the
+    // largest staffing of any method.
     let upper = measured
         .iter()
         .flat_map(|m| m.staffing.iter().copied())
         .max()
-        .unwrap_or(0);
-    let constant = staff::constant(evaluator.as_ref(), n, upper, met_count, &targets)?;
+        .unwrap_or(0)
+        .saturating_mul(2)
+        .max(1);
+    let constant = staff::constant(evaluator.as_ref(), n, upper, n, &targets)?;
     let wage = cfg.cost.wage_per_worker_hour;
     let money = |hours: f64| {
         if wage > 0.0 {
@@ -440,7 +445,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     out.put("staff.json", &serde_json::to_vec_pretty(&doc)?)?;
     out.put(
         "schedule.yaml",
-        format!("# labelsim staff: the {method} staffing of workers[{}] as an S1 step schedule\nworkers:\n{workers_yaml}", g.name).as_bytes(),
+        format!("# labelsim staff: the {} staffing of workers[{}] as an S1 step schedule\nworkers:\n{workers_yaml}", fin.name, g.name).as_bytes(),
     )?;
 
     // staffing.png.
@@ -528,7 +533,14 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 .partition(|&i| {
                     staff::required(fin.measures[i].offered_load, service, &targets).is_none()
                 });
-            let names = |v: &[usize]| v.iter().map(|&i| label(i)).collect::<Vec<_>>().join(", ");
+            // At most 12 named; staffing.csv has every one.
+            let names = |v: &[usize]| {
+                let mut t = v.iter().take(12).map(|&i| label(i)).collect::<Vec<_>>().join(", ");
+                if v.len() > 12 {
+                    let _ = write!(t, " and {} more (staffing.csv, `met`)", v.len() - 12);
+                }
+                t
+            };
             let mut h = format!("{} worker-hours {period}", labelsim::human::number(fin_hours));
             if !cannot.is_empty() {
                 let _ = write!(
