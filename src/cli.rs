@@ -42,6 +42,10 @@ pub enum Command {
     /// `service_time:` line.
     #[command(after_help = FIT_EXAMPLES, long_about = FIT_ABOUT)]
     Fit(FitArgs),
+    /// Staff one worker group interval by interval over a daily or weekly
+    /// demand cycle (SIPP, lagged SIPP, ISA), optionally covered by shifts.
+    #[command(after_help = STAFF_EXAMPLES)]
+    Staff(StaffArgs),
     /// Print a shell completion script (bash, zsh, fish, ...) on standard output.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -123,6 +127,16 @@ Examples:
   labelsim fit s3-copy/my-job/annotations/worker-response/   # a folder of worker responses
   labelsim fit responses/ --column timeSpentInSeconds --min-tasks-per-worker 10
   labelsim fit durations.csv --json | jq -r .best.service_time";
+
+const STAFF_EXAMPLES: &str = "\
+Examples:
+  labelsim staff scenarios/staff-week.yaml --group 'workers[labelers]' \\
+      --target 'labeled_within_4h >= 95%' --shifts 4h,8h
+  labelsim staff scenarios/staff-week.yaml --group 'workers[labelers]' \\
+      --target 'pool_wait_mean_s <= 2m' --target 'delay_probability <= 20%' --method lsipp
+Writes staffing.csv, staff.json (with the schedule as a `workers:` list), schedule.yaml,
+staffing.png and report.html.
+Exit status: 0 every interval meets every target, 1 some cannot (named), 2 error.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -333,6 +347,71 @@ pub struct FitArgs {
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How `labelsim staff` chooses the final staffing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StaffMethod {
+    /// The iterative staffing algorithm (Feldman, Mandelbaum, Massey & Whitt 2008).
+    Isa,
+    /// Each interval as if stationary at its own mean rate.
+    Sipp,
+    /// SIPP on the rate one mean service time earlier.
+    Lsipp,
+}
+
+/// The demand cycle of `labelsim staff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StaffCycle {
+    #[value(name = "1d")]
+    Day,
+    #[value(name = "1w")]
+    Week,
+}
+
+/// What measures a cycle under a staffing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StaffEvaluator {
+    /// Erlang C at each interval's modified offered load (fast, approximate).
+    Analytic,
+    /// Simulate the scenario (needs by-interval results).
+    Simulation,
+}
+
+#[derive(Debug, Args)]
+pub struct StaffArgs {
+    /// Scenario file (YAML). Omit it to staff the bundled quick start.
+    pub scenario: Option<PathBuf>,
+    /// The group to staff: `workers[NAME]` (or `workers[0]`).
+    #[arg(long, value_name = "PATH")]
+    pub group: String,
+    /// METRIC OP VALUE on a by-interval metric, holding in every interval,
+    /// e.g. "labeled_within_4h >= 95%", "pool_wait_mean_s <= 2m",
+    /// "delay_probability <= 20%". Repeat for several.
+    #[arg(long = "target", required = true)]
+    pub targets: Vec<String>,
+    /// Length of an interval; it must divide the cycle.
+    #[arg(long, default_value = "1h")]
+    pub interval: String,
+    /// The demand cycle [default: 1w when a producer's rate or a shift
+    /// follows the week, else 1d].
+    #[arg(long, value_enum)]
+    pub cycle: Option<StaffCycle>,
+    /// The method whose staffing is the answer (all three are computed).
+    #[arg(long, value_enum, default_value_t = StaffMethod::Isa)]
+    pub method: StaffMethod,
+    /// Cover the staffing with shifts of these lengths (whole intervals),
+    /// starting at any interval boundary, at the fewest worker-hours, e.g. `4h,8h`.
+    #[arg(long, value_name = "LENGTHS")]
+    pub shifts: Option<String>,
+    /// ISA stops after this many evaluations of the cycle, and says so.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_iterations: u32,
+    /// What measures each staffing.
+    #[arg(long, value_enum, default_value_t = StaffEvaluator::Analytic)]
+    pub evaluator: StaffEvaluator,
+    #[command(flatten)]
+    pub common: RunOptions,
 }
 
 #[derive(Debug, Args)]

@@ -85,5 +85,6 @@ pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod staff;
 pub mod suggest;
 pub mod sweep;

@@ -11,6 +11,7 @@ pub mod fit;
 pub mod plan;
 pub mod run;
 pub mod set;
+pub mod staff;
 pub mod sweep;
 pub mod validate;
 
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Plan(args) => plan::plan(args),
         Command::Compare(args) => compare::compare(args),
         Command::Fit(args) => fit::fit(args),
+        Command::Staff(args) => staff::staff(args),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }

@@ -46,6 +46,7 @@ pub mod fit;
 pub mod frame;
 pub mod heatmap;
 pub mod pipeline;
+pub mod staffing;
 pub mod time;
 pub mod tradeoff;
 

@@ -1,0 +1,686 @@
+//! `labelsim staff` (SPEC §8 S2–S4, issue 20): one worker group staffed per
+//! interval of a daily or weekly demand cycle by SIPP, lagged SIPP and ISA
+//! side by side (`labelsim::staff`), the chosen one optionally covered by
+//! shifts (an exact integer program), every staffing measured, and
+//! staffing.csv, staff.json, schedule.yaml, staffing.png and report.html
+//! written. Exit 0 when every interval meets every target, 1 when some
+//! cannot (named), 2 on error.
+
+use crate::cli::{StaffArgs, StaffCycle, StaffEvaluator, StaffMethod};
+use crate::commands::common::{chart_format, load_for, progress_bar};
+use anyhow::{anyhow, bail, Result};
+use labelsim::plot::staffing::{self as chart, StaffingChart, StepLine};
+use labelsim::report::html;
+use labelsim::scenario::units::parse_duration;
+use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
+use labelsim::staff::{
+    self, erlang, shifts, AnalyticEvaluator, CycleEvaluator, Estimate, IntervalMeasure, Service,
+    SimEvaluator, StaffTarget,
+};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// The index of the group named by `--group` in the scenario's workers.
+fn group_index(path: &str, names: &[&str]) -> Result<usize> {
+    let p = path.trim();
+    if p.starts_with("pipeline.consumers[") {
+        bail!(
+            "--group {p}: staffing consumers needs the simulated evaluator's by-interval results, not in this build yet; staff a worker group, `workers[NAME]`"
+        );
+    }
+    let inner = p
+        .strip_prefix("workers[")
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or_else(|| {
+            anyhow!("--group {p}: write `workers[NAME]` (or `workers[0]`), the group to staff")
+        })?;
+    if let Ok(i) = inner.parse::<usize>() {
+        if i < names.len() {
+            return Ok(i);
+        }
+        bail!(
+            "--group {p}: the scenario has {} worker group{} (workers[0] to workers[{}])",
+            names.len(),
+            crate::commands::common::plural(names.len() as u64),
+            names.len().saturating_sub(1)
+        );
+    }
+    names.iter().position(|n| *n == inner).ok_or_else(|| {
+        anyhow!(
+            "--group {p}: no worker group `{inner}`{}",
+            labelsim::suggest::did_you_mean(inner, names, "the scenario's `workers:`")
+                .replace("; did you mean `", "; did you mean `workers[")
+                .replace("`?", "]`?")
+        )
+    })
+}
+
+/// The shift lengths of `--shifts` in intervals.
+fn shift_lengths(text: &str, interval_s: u64, cycle: Cycle) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let secs = parse_duration(part)
+            .map_err(|e| anyhow!("--shifts `{part}`: {e}"))?
+            .as_secs_f64()
+            .round() as u64;
+        if secs == 0 || !secs.is_multiple_of(interval_s) {
+            bail!(
+                "--shifts `{part}` is not a whole number of intervals of {}; choose lengths that are (or another --interval)",
+                labelsim::human::duration(interval_s as f64)
+            );
+        }
+        if secs > cycle.seconds() {
+            bail!(
+                "--shifts `{part}` is longer than the cycle ({})",
+                cycle.as_str()
+            );
+        }
+        out.push((secs / interval_s) as usize);
+    }
+    if out.is_empty() {
+        bail!("--shifts: give one or more lengths, e.g. 4h,8h");
+    }
+    Ok(out)
+}
+
+/// A number for CSV: empty for none, `inf` for an unbounded wait.
+fn cell(x: Option<f64>) -> String {
+    match x {
+        None => String::new(),
+        Some(v) if v.is_infinite() => "inf".into(),
+        Some(v) => format!("{v}"),
+    }
+}
+
+/// `x` to 6 decimals: rates and loads summed minute by minute carry
+/// rounding noise in the last digits (299.99999999999994 for 300).
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The group's YAML item with `count` as the S1 step schedule of
+/// `staffing` (a step where the count changes), its other keys kept but
+/// `shifts` and `tz` (the steps are who is on duty, in UTC).
+fn schedule_item(
+    scenario_text: &str,
+    group: usize,
+    staffing: &[u32],
+    interval_s: u64,
+    cycle: Cycle,
+) -> serde_yaml::Value {
+    use serde_yaml::{Mapping, Value as Y};
+    let doc: Y = serde_yaml::from_str(scenario_text).unwrap_or(Y::Null);
+    let mut item = doc
+        .get("workers")
+        .and_then(|w| w.get(group))
+        .cloned()
+        .filter(Y::is_mapping)
+        .unwrap_or_else(|| Y::Mapping(Mapping::new()));
+    let mut steps = Vec::new();
+    let mut last = None;
+    for (i, &s) in staffing.iter().enumerate() {
+        if last != Some(s) {
+            let mut m = Mapping::new();
+            m.insert("from".into(), Y::String(cycle.label(i as u64 * interval_s)));
+            m.insert("count".into(), Y::Number(s.into()));
+            steps.push(Y::Mapping(m));
+            last = Some(s);
+        }
+    }
+    let mut count = Mapping::new();
+    count.insert("schedule".into(), Y::Sequence(steps));
+    count.insert("cycle".into(), Y::String(cycle.as_str().into()));
+    if let Y::Mapping(m) = &mut item {
+        m.remove("shifts");
+        m.remove("tz");
+        m.insert("count".into(), Y::Mapping(count));
+    }
+    item
+}
+
+/// One staffing measured.
+struct Measured {
+    name: &'static str,
+    staffing: Vec<u32>,
+    measures: Vec<IntervalMeasure>,
+    met: Vec<bool>,
+}
+
+pub fn staff(args: StaffArgs) -> Result<i32> {
+    let scenario = load_for(args.scenario.as_deref(), &args.common)?;
+    let cfg = &scenario.sim;
+    let names: Vec<&str> = cfg.workers.iter().map(|g| g.name.as_str()).collect();
+    let group = group_index(&args.group, &names)?;
+    let targets: Vec<StaffTarget> = args
+        .targets
+        .iter()
+        .map(|t| StaffTarget::parse(t).map_err(|e| anyhow!("--target {e}")))
+        .collect::<Result<_>>()?;
+    let cycle = match args.cycle {
+        Some(StaffCycle::Day) => Cycle::Day,
+        Some(StaffCycle::Week) => Cycle::Week,
+        None => Cycle::default_for(cfg),
+    };
+    let interval_s = parse_duration(&args.interval)
+        .map_err(|e| anyhow!("--interval {e}"))?
+        .as_secs_f64()
+        .round() as u64;
+    staff::check_interval(interval_s, cycle).map_err(|e| anyhow!(e))?;
+    let lengths = match &args.shifts {
+        Some(s) => Some(shift_lengths(s, interval_s, cycle)?),
+        None => None,
+    };
+    // The hold of a task (see `model::load`): declines, speeds, time limit.
+    let g = &cfg.workers[group];
+    let limit_s = cfg.job.task_time_limit.as_secs_f64();
+    let served_s = (g.service_time.mean_us() / 1e6 * (g.speed_spread * g.speed_spread / 2.0).exp())
+        .min(limit_s);
+    let hold_s = g.decline_probability * g.decline_time.as_secs_f64()
+        + (1.0 - g.decline_probability) * served_s;
+    if hold_s <= 0.0 {
+        bail!(
+            "workers[{}]: a task holds a worker for no time (service_time 0), so no staffing is needed",
+            g.name
+        );
+    }
+    let service = Service {
+        hold_s,
+        tasks_per_object: cfg.job.workers_per_object,
+    };
+    let demand = Demand::of_config(cfg, cycle);
+    if demand.rate_per_s.iter().all(|r| *r <= 0.0) {
+        bail!(
+            "no producer sends a steady stream to the job (poisson, diurnal, a weekly schedule or periodic bursts): there is no demand cycle to staff for"
+        );
+    }
+    let iv = IntervalDemand::of(&demand, interval_s, service.tasks_per_object, hold_s);
+    let n = iv.len();
+    let evaluator: Box<dyn CycleEvaluator> = match args.evaluator {
+        StaffEvaluator::Analytic => Box::new(AnalyticEvaluator {
+            demand: iv.clone(),
+            service,
+            targets: targets.clone(),
+        }),
+        StaffEvaluator::Simulation => Box::new(SimEvaluator {
+            scenario: cfg.clone(),
+            group,
+            cycle,
+            interval_s,
+            seed: scenario.seed,
+            replications: scenario.replications,
+            targets: targets.clone(),
+        }),
+    };
+    let out_dir = args
+        .common
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("staff"));
+    let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
+
+    let sipp = staff::staff_for_loads(&iv.sipp_load, service, &targets);
+    let lsipp = staff::staff_for_loads(&iv.lsipp_load, service, &targets);
+    // ISA from square-root staffing at SIPP's loads.
+    let start: Vec<u32> = iv
+        .sipp_load
+        .iter()
+        .map(|&a| erlang::square_root_staffing(a, 1.0))
+        .collect();
+    let pb = progress_bar(
+        args.max_iterations as u64,
+        "ISA iterations",
+        args.common.quiet,
+    );
+    let isa = staff::isa(
+        evaluator.as_ref(),
+        start,
+        service,
+        &targets,
+        args.max_iterations,
+        &|_| pb.inc(1),
+    )?;
+    pb.finish_and_clear();
+    let chosen = match args.method {
+        StaffMethod::Isa => isa.staffing.clone(),
+        StaffMethod::Sipp => sipp.clone(),
+        StaffMethod::Lsipp => lsipp.clone(),
+    };
+    let method = match args.method {
+        StaffMethod::Isa => "isa",
+        StaffMethod::Sipp => "sipp",
+        StaffMethod::Lsipp => "lsipp",
+    };
+    let plan = match &lengths {
+        Some(l) => Some(shifts::cover(&chosen, l)?),
+        None => None,
+    };
+    let measure = |name: &'static str, staffing: Vec<u32>| -> Result<Measured> {
+        let measures = evaluator.evaluate(&staffing)?;
+        let met = staff::intervals_met(&measures, &targets);
+        Ok(Measured {
+            name,
+            staffing,
+            measures,
+            met,
+        })
+    };
+    let mut measured = vec![
+        measure("sipp", sipp)?,
+        measure("lsipp", lsipp)?,
+        measure("isa", isa.staffing.clone())?,
+    ];
+    if let Some(p) = &plan {
+        measured.push(measure("schedule", p.coverage.clone())?);
+    }
+    // The answer: the schedule's measurement when there are shifts (S3),
+    // else the chosen method's.
+    let final_ix = if plan.is_some() {
+        measured.len() - 1
+    } else {
+        measured
+            .iter()
+            .position(|m| m.name == method)
+            .expect("measured")
+    };
+    let fin = &measured[final_ix];
+    let met_count = fin.met.iter().filter(|m| **m).count();
+    // S4: the fewest constant count meeting the targets in every interval
+    // (none where some interval cannot be met), searched up to twice the
+    // largest staffing of any method.
+    let upper = measured
+        .iter()
+        .flat_map(|m| m.staffing.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .saturating_mul(2)
+        .max(1);
+    let constant = staff::constant(evaluator.as_ref(), n, upper, n, &targets)?;
+    let wage = cfg.cost.wage_per_worker_hour;
+    let money = |hours: f64| {
+        if wage > 0.0 {
+            json!(hours * wage)
+        } else {
+            Value::Null
+        }
+    };
+    let cycle_h = cycle.seconds() as f64 / 3600.0;
+    let label = |i: usize| cycle.label(i as u64 * interval_s);
+    let not_met: Vec<String> = (0..n).filter(|&i| !fin.met[i]).map(label).collect();
+
+    // staffing.csv (S4).
+    let mut metric_cols: Vec<&str> = Vec::new();
+    for t in &targets {
+        if !metric_cols.contains(&t.target.metric.as_str()) {
+            metric_cols.push(&t.target.metric);
+        }
+    }
+    let by = |name: &str| measured.iter().find(|m| m.name == name);
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = [
+        "interval",
+        "interval_start_s",
+        "arrival_rate_per_h",
+        "offered_load",
+        "staff_sipp",
+        "staff_lsipp",
+        "staff_isa",
+        "staff_schedule",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for m in &metric_cols {
+        head.extend([
+            m.to_string(),
+            format!("{m}_ci95_lo"),
+            format!("{m}_ci95_hi"),
+        ]);
+    }
+    head.push("met".into());
+    csv.write_record(&head)?;
+    for i in 0..n {
+        let fm = &fin.measures[i];
+        let mut row = vec![
+            label(i),
+            (i as u64 * interval_s).to_string(),
+            format!("{}", round6(fm.arrival_rate_per_h)),
+            format!("{}", round6(fm.offered_load)),
+        ];
+        for name in ["sipp", "lsipp", "isa", "schedule"] {
+            row.push(by(name).map_or(String::new(), |m| m.staffing[i].to_string()));
+        }
+        for m in &metric_cols {
+            let e = fm.values.get(*m).copied().unwrap_or(Estimate {
+                mean: None,
+                ci95: None,
+            });
+            row.push(cell(e.mean));
+            row.push(cell(e.ci95.map(|c| c.0)));
+            row.push(cell(e.ci95.map(|c| c.1)));
+        }
+        row.push(fin.met[i].to_string());
+        csv.write_record(&row)?;
+    }
+    out.put("staffing.csv", &csv.into_inner()?)?;
+
+    // staff.json (S4).
+    let summary = |m: &Measured| -> Value {
+        let hours = staff::worker_hours(&m.staffing, interval_s);
+        json!({
+            "worker_hours_per_cycle": hours,
+            "cost_per_cycle": money(hours),
+            "intervals_met": m.met.iter().filter(|x| **x).count(),
+            "staff": m.staffing,
+        })
+    };
+    let constant_met = match constant {
+        Some(c) => Some(
+            measure("constant", vec![c; n])?
+                .met
+                .iter()
+                .filter(|x| **x)
+                .count(),
+        ),
+        None => None,
+    };
+    let constant_json = match (constant, constant_met) {
+        (Some(c), Some(met)) => {
+            let hours = c as f64 * cycle_h;
+            json!({
+                "count": c,
+                "worker_hours_per_cycle": hours,
+                "cost_per_cycle": money(hours),
+                "intervals_met": met,
+            })
+        }
+        _ => Value::Null,
+    };
+    let schedule_json = match (&plan, by("schedule")) {
+        (Some(p), Some(m)) => {
+            let mut s = summary(m);
+            s["shifts"] = p
+                .starts
+                .iter()
+                .map(|&(len, start, workers)| {
+                    json!({
+                        "length_s": len as u64 * interval_s,
+                        "start": label(start),
+                        "workers": workers,
+                    })
+                })
+                .collect();
+            s
+        }
+        _ => Value::Null,
+    };
+    let item = schedule_item(&scenario.text, group, &fin.staffing, interval_s, cycle);
+    let workers_yaml = serde_yaml::to_string(&serde_yaml::Value::Sequence(vec![item.clone()]))?;
+    let doc = json!({
+        "method": method,
+        "evaluator": match args.evaluator {
+            StaffEvaluator::Analytic => "analytic",
+            StaffEvaluator::Simulation => "simulation",
+        },
+        "group": format!("workers[{}]", g.name),
+        "targets": targets.iter().map(|t| t.target.text.clone()).collect::<Vec<_>>(),
+        "cycle": cycle.as_str(),
+        "interval_s": interval_s,
+        "hold_s": hold_s,
+        "iterations": isa.iterations,
+        "max_iterations": args.max_iterations,
+        "converged": isa.converged,
+        "staffings": {
+            "constant": constant_json,
+            "sipp": summary(by("sipp").expect("measured")),
+            "lsipp": summary(by("lsipp").expect("measured")),
+            "isa": summary(by("isa").expect("measured")),
+            "schedule": schedule_json,
+        },
+        "intervals": n,
+        "intervals_met": met_count,
+        "not_met": not_met,
+        "schedule": [serde_json::to_value(&item)?],
+    });
+    out.put("staff.json", &serde_json::to_vec_pretty(&doc)?)?;
+    out.put(
+        "schedule.yaml",
+        format!("# labelsim staff: the {} staffing of workers[{}] as an S1 step schedule\nworkers:\n{workers_yaml}", fin.name, g.name).as_bytes(),
+    )?;
+
+    // staffing.png.
+    let fmt = chart_format(args.common.format);
+    let chart_file = format!("staffing.{}", fmt.extension());
+    let mut chart_html = crate::commands::common::CHARTS_SKIPPED.to_string();
+    if !args.common.no_charts {
+        let mut workers = vec![StepLine {
+            label: "offered load [Erlangs]".into(),
+            color: chart::COLORS[0],
+            values: fin.measures.iter().map(|m| m.offered_load).collect(),
+            dashed: true,
+        }];
+        for (k, m) in measured.iter().enumerate() {
+            workers.push(StepLine {
+                label: m.name.to_string(),
+                color: chart::COLORS[1 + k % 5],
+                values: m.staffing.iter().map(|&s| s as f64).collect(),
+                dashed: false,
+            });
+        }
+        let attainment = targets
+            .iter()
+            .take(3)
+            .map(|t| chart::AttainmentPanel {
+                y_label: t.target.metric.clone(),
+                values: fin
+                    .measures
+                    .iter()
+                    .map(|m| {
+                        m.values
+                            .get(&t.target.metric)
+                            .and_then(|e| e.mean)
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect(),
+                target: t.target.value,
+                target_label: format!("target {}", t.target.text),
+            })
+            .collect();
+        let title = format!("labelsim staff: {} workers[{}]", scenario.name, g.name);
+        let path = out.staging_path(&chart_file)?;
+        chart::render_staffing_chart(
+            &path,
+            fmt,
+            &StaffingChart {
+                title: &title,
+                week: cycle == Cycle::Week,
+                interval_h: interval_s as f64 / 3600.0,
+                arrivals_per_h: iv.rate_per_h.clone(),
+                workers,
+                attainment,
+            },
+        )
+        .map_err(|e| anyhow!("drawing {chart_file}: {e}"))?;
+        out.staged_by_path(&chart_file)?;
+        chart_html = html::chart(
+            &path,
+            "Arrivals, offered load, staffings and attainment over the cycle",
+        )?;
+    }
+
+    // What is printed, and the report's lead.
+    let period = match cycle {
+        Cycle::Day => "a day",
+        Cycle::Week => "a week",
+    };
+    let fin_hours = staff::worker_hours(&fin.staffing, interval_s);
+    let mut lines = Vec::new();
+    let headline = match constant {
+        Some(c) if not_met.is_empty() => format!(
+            "{} worker-hours {period} instead of {} (a constant {c}), every interval meets every target",
+            labelsim::human::number(fin_hours),
+            labelsim::human::number(c as f64 * cycle_h)
+        ),
+        _ if not_met.is_empty() => format!(
+            "{} worker-hours {period}, every interval meets every target",
+            labelsim::human::number(fin_hours)
+        ),
+        _ => {
+            // Those no number of workers meets at their load (a target
+            // beyond what no waiting gives), and those this staffing misses.
+            let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
+                .filter(|&i| !fin.met[i])
+                .partition(|&i| {
+                    staff::required(fin.measures[i].offered_load, service, &targets).is_none()
+                });
+            // At most 12 named; staffing.csv has every one.
+            let names = |v: &[usize]| {
+                let mut t = v.iter().take(12).map(|&i| label(i)).collect::<Vec<_>>().join(", ");
+                if v.len() > 12 {
+                    let _ = write!(t, " and {} more (staffing.csv, `met`)", v.len() - 12);
+                }
+                t
+            };
+            let mut h = format!("{} worker-hours {period}", labelsim::human::number(fin_hours));
+            if !cannot.is_empty() {
+                let _ = write!(
+                    h,
+                    "; {} of {n} intervals cannot meet the targets with any number of workers: {}",
+                    cannot.len(),
+                    names(&cannot)
+                );
+            }
+            if !missed.is_empty() {
+                let _ = write!(
+                    h,
+                    "; {} of {n} intervals miss the targets with this staffing ({}): {}",
+                    missed.len(),
+                    if plan.is_some() { "schedule" } else { method },
+                    names(&missed)
+                );
+            }
+            h
+        }
+    };
+    lines.push(headline.clone());
+    lines.push(format!(
+        "ISA: {} iteration{}{}",
+        isa.iterations,
+        crate::commands::common::plural(isa.iterations as u64),
+        if isa.converged {
+            ", converged".to_string()
+        } else {
+            format!(
+                ", stopped at --max-iterations {} without converging",
+                args.max_iterations
+            )
+        }
+    ));
+    if args.evaluator == StaffEvaluator::Analytic {
+        lines.push(
+            "measured by the analytic model (Erlang C at each interval's modified offered load), not by simulation"
+                .into(),
+        );
+    }
+    let mut table_rows: Vec<Vec<String>> = Vec::new();
+    if let (Some(c), Some(met)) = (constant, constant_met) {
+        table_rows.push(vec![
+            "constant".into(),
+            labelsim::human::number(c as f64 * cycle_h),
+            format!("{c}"),
+            format!("{met}/{n}"),
+        ]);
+    }
+    for m in &measured {
+        table_rows.push(vec![
+            m.name.into(),
+            labelsim::human::number(staff::worker_hours(&m.staffing, interval_s)),
+            format!(
+                "{}..{}",
+                m.staffing.iter().min().unwrap_or(&0),
+                m.staffing.iter().max().unwrap_or(&0)
+            ),
+            format!("{}/{n}", m.met.iter().filter(|x| **x).count()),
+        ]);
+    }
+    let table_head: Vec<String> = [
+        "staffing",
+        "worker-hours per cycle",
+        "workers",
+        "intervals met",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut words: Vec<String> = vec!["--group".into(), args.group.clone()];
+    for t in &args.targets {
+        words.extend(["--target".into(), t.clone()]);
+    }
+    let lead = html::Lead {
+        answer: headline,
+        details: lines.iter().skip(1).cloned().collect(),
+        command: Some(crate::commands::common::echoed_command(
+            "staff",
+            &args
+                .scenario
+                .iter()
+                .map(std::path::PathBuf::as_path)
+                .collect::<Vec<_>>(),
+            &words,
+            &args.common,
+        )),
+    };
+    let mut interval_rows = Vec::new();
+    for i in 0..n {
+        let mut r = vec![
+            label(i),
+            labelsim::human::number(fin.measures[i].arrival_rate_per_h),
+            format!("{:.2}", fin.measures[i].offered_load),
+        ];
+        for m in &measured {
+            r.push(m.staffing[i].to_string());
+        }
+        r.push(if fin.met[i] { "yes" } else { "no" }.into());
+        interval_rows.push(r);
+    }
+    let mut interval_head: Vec<String> = vec![
+        "interval".into(),
+        "arrivals [/h]".into(),
+        "offered load".into(),
+    ];
+    interval_head.extend(measured.iter().map(|m| m.name.to_string()));
+    interval_head.push("met".into());
+    let mut yaml_html = String::new();
+    let _ = write!(
+        yaml_html,
+        "<pre>workers:\n{}</pre>",
+        html::esc(&workers_yaml)
+    );
+    let page = html::page(
+        &format!("labelsim staff: {}", scenario.name),
+        &lead,
+        &[
+            ("Staffings".into(), html::table(&table_head, &table_rows)),
+            ("Chart".into(), chart_html),
+            (
+                "By interval".into(),
+                html::table(&interval_head, &interval_rows),
+            ),
+            ("Schedule".into(), yaml_html),
+        ],
+    );
+    out.put("report.html", &page)?;
+    out.commit()?;
+
+    if !args.common.quiet {
+        for l in &lines {
+            outln!("{l}");
+        }
+        outln!("  {}", table_head.join(" | "));
+        for r in &table_rows {
+            outln!("  {}", r.join(" | "));
+        }
+        outln!("wrote {}", out_dir.display());
+    }
+    Ok(if not_met.is_empty() { 0 } else { 1 })
+}

@@ -1,0 +1,542 @@
+//! `labelsim staff` (SPEC §8 S2–S4, issue 20): per-interval staffing of
+//! one worker group for targets that must hold in every interval of a
+//! daily or weekly demand cycle, by three methods side by side, and a
+//! shift schedule covering it.
+//!
+//! - **SIPP** (stationary independent period by period): each interval is
+//!   staffed with the fewest workers that meet the targets in a stationary
+//!   M/M/c queue ([`erlang`]) at the interval's mean arrival rate.
+//! - **Lagged SIPP**: the same at the rate one mean hold earlier (Green,
+//!   Kolesar & Soares, "Improving the SIPP approach for staffing service
+//!   systems that have cyclic demands", Operations Research 49(4), 2001):
+//!   the work in progress lags the arrivals by about a service time.
+//! - **ISA**, the iterative staffing algorithm (Feldman, Mandelbaum, Massey
+//!   & Whitt, "Staffing of time-varying queues to achieve time-stable
+//!   performance", Management Science 54(2), 2008): evaluate the whole
+//!   cycle under the current staffing (a [`CycleEvaluator`]), read each
+//!   interval's offered load from it, set each interval to the fewest
+//!   workers meeting the targets at that load (Erlang C inverted per
+//!   interval), and repeat until the staffing stops changing or the
+//!   iteration limit. It starts from square-root staffing at SIPP's loads.
+//!
+//! [`shifts`] covers the chosen staffing with shifts as an exact integer
+//! program (S3); [`demand`] holds the cycle's arrival rate and loads.
+//!
+//! The evaluator is a trait so that the staffing logic does not depend on
+//! how a cycle is measured: [`AnalyticEvaluator`] computes each interval
+//! from the modified offered load (the time-varying infinite-server load)
+//! and Erlang C; [`SimEvaluator`] will simulate the scenario and read its
+//! results by interval of arrival (SPEC §4b) once those exist.
+
+pub mod demand;
+pub mod erlang;
+pub mod shifts;
+
+use crate::plan::Target;
+use demand::{Cycle, IntervalDemand};
+use erlang::{Mmc, StaffMetric};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A metric's value over one interval: its mean over replications and the
+/// 95% interval (None with one replication or for an exact model); `mean`
+/// None when nothing arrived in the interval (an empty sample is null).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub mean: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+}
+
+impl Estimate {
+    /// An exact value (a model, not a sample).
+    pub fn exact(x: f64) -> Estimate {
+        Estimate {
+            mean: Some(x),
+            ci95: None,
+        }
+    }
+
+    /// The target's verdict: met when the whole 95% interval (or the exact
+    /// value) satisfies it; an interval with nothing to measure meets it.
+    pub fn meets(&self, target: &Target) -> bool {
+        match (self.mean, self.ci95) {
+            (None, _) => true,
+            (Some(_), Some((lo, hi))) => target.met_by(lo, hi),
+            (Some(m), None) => target.met_by(m, m),
+        }
+    }
+}
+
+/// What one evaluation of the cycle says about one interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntervalMeasure {
+    /// Arrivals per hour in the interval [objects/h].
+    pub arrival_rate_per_h: f64,
+    /// The interval's mean offered load [Erlangs: workers' worth of work
+    /// in progress with as many workers as wanted], which ISA staffs for.
+    pub offered_load: f64,
+    /// Each target metric's value, by name.
+    pub values: BTreeMap<String, Estimate>,
+}
+
+/// Why a cycle could not be evaluated. Fatal for the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalError {
+    /// The simulated evaluator needs the results by interval of arrival
+    /// (SPEC §4b), which this build does not have yet.
+    NeedsByInterval,
+    /// The staffing has the wrong number of intervals (a defect).
+    Length { expected: usize, got: usize },
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::NeedsByInterval => write!(
+                f,
+                "the simulated evaluator needs by-interval results (output.by_interval), not in this build yet; use --evaluator analytic"
+            ),
+            EvalError::Length { expected, got } => {
+                write!(f, "a staffing of {got} intervals for a cycle of {expected}")
+            }
+            EvalError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+/// Measures a whole demand cycle under a staffing.
+pub trait CycleEvaluator {
+    /// Simulates (or computes) the cycle with `staffing[i]` workers in
+    /// interval i; one measure per interval, with each target metric.
+    fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError>;
+}
+
+/// A target of `staff`: the parsed target and the metric it names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffTarget {
+    pub target: Target,
+    pub metric: StaffMetric,
+}
+
+/// Why a target cannot be used. Fatal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaffTargetError {
+    /// Not `METRIC OP VALUE`, or a bad value.
+    Parse(crate::plan::TargetError),
+    /// A metric that is not measured by interval of arrival.
+    NotByInterval(String, String),
+}
+
+impl fmt::Display for StaffTargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StaffTargetError::Parse(e) => write!(f, "{e}"),
+            StaffTargetError::NotByInterval(t, hint) => write!(
+                f,
+                "`{t}`: staffing targets hold in every interval, so they must be by-interval metrics ({}){hint}",
+                erlang::BY_INTERVAL_METRICS.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StaffTargetError {}
+
+impl StaffTarget {
+    /// Parses `METRIC OP VALUE` on the by-interval metrics (any
+    /// `labeled_within_<d>`).
+    pub fn parse(text: &str) -> Result<StaffTarget, StaffTargetError> {
+        let mut known: Vec<String> = erlang::BY_INTERVAL_METRICS
+            .iter()
+            .filter(|m| !m.contains('<'))
+            .map(|m| m.to_string())
+            .collect();
+        // The metric as written, if it is a service level of any duration.
+        let head = text
+            .split(['<', '>', '=', '!'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if let Some(StaffMetric::LabeledWithin(_)) = StaffMetric::of_name(&head) {
+            known.push(head.clone());
+        }
+        let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+        let target = Target::parse(text, &refs).map_err(|e| match e {
+            crate::plan::TargetError::Metric(t, _) => {
+                let hint = crate::suggest::did_you_mean(&head, &refs, "docs/model.md");
+                let hint = if hint.starts_with("; did you mean") {
+                    hint
+                } else {
+                    String::new()
+                };
+                StaffTargetError::NotByInterval(t, hint)
+            }
+            e => StaffTargetError::Parse(e),
+        })?;
+        let metric = StaffMetric::of_name(&target.metric)
+            .expect("Target::parse accepts only the names above");
+        Ok(StaffTarget { target, metric })
+    }
+}
+
+/// The group staffed, as the queueing model sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Service {
+    /// Mean time a task holds a worker [s].
+    pub hold_s: f64,
+    /// N, tasks per object (R2).
+    pub tasks_per_object: u32,
+}
+
+/// The most workers any interval is given (a staffing above it is a
+/// defect of the input, e.g. a rate in the millions).
+pub const MAX_STAFF: u32 = 1_000_000;
+
+/// The fewest workers meeting every target at `load` Erlangs, or None
+/// when no number does (a target beyond what waiting nothing gives).
+pub fn required(load: f64, service: Service, targets: &[StaffTarget]) -> Option<u32> {
+    let attainable = targets.iter().all(|t| {
+        let best = erlang::unlimited(&t.metric, load, service.hold_s, service.tasks_per_object);
+        Estimate::exact(best).meets(&t.target)
+    });
+    if !attainable {
+        return None;
+    }
+    erlang::fewest(load, MAX_STAFF, |c| {
+        let q = Mmc {
+            servers: c,
+            load,
+            hold_s: service.hold_s,
+            tasks_per_object: service.tasks_per_object,
+        };
+        targets
+            .iter()
+            .all(|t| Estimate::exact(q.metric(&t.metric)).meets(&t.target))
+    })
+}
+
+/// Where no number meets the targets, the interval is given as many as
+/// make waiting rare (delay probability ≤ 1%): more would change nothing.
+pub fn ceiling(load: f64) -> u32 {
+    erlang::fewest(load, MAX_STAFF, |c| erlang::erlang_c(c, load) <= 0.01).unwrap_or(MAX_STAFF)
+}
+
+/// The staffing for per-interval loads: [`required`], or the [`ceiling`]
+/// where none meets the targets.
+pub fn staff_for_loads(loads: &[f64], service: Service, targets: &[StaffTarget]) -> Vec<u32> {
+    loads
+        .iter()
+        .map(|&a| required(a, service, targets).unwrap_or_else(|| ceiling(a)))
+        .collect()
+}
+
+/// Whether every target holds in each interval of `measures`.
+pub fn intervals_met(measures: &[IntervalMeasure], targets: &[StaffTarget]) -> Vec<bool> {
+    measures
+        .iter()
+        .map(|m| {
+            targets.iter().all(|t| {
+                m.values
+                    .get(&t.target.metric)
+                    .is_none_or(|e| e.meets(&t.target))
+            })
+        })
+        .collect()
+}
+
+/// ISA's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IsaOutcome {
+    pub staffing: Vec<u32>,
+    /// Evaluations of the cycle made.
+    pub iterations: u32,
+    /// The staffing stopped changing before the limit.
+    pub converged: bool,
+}
+
+/// The iterative staffing algorithm (module docs) from `start`, at most
+/// `max_iterations` evaluations; `progress` is told after each.
+pub fn isa(
+    evaluator: &dyn CycleEvaluator,
+    start: Vec<u32>,
+    service: Service,
+    targets: &[StaffTarget],
+    max_iterations: u32,
+    progress: &dyn Fn(u32),
+) -> Result<IsaOutcome, EvalError> {
+    let mut staffing = start;
+    for it in 1..=max_iterations {
+        let measures = evaluator.evaluate(&staffing)?;
+        if measures.len() != staffing.len() {
+            return Err(EvalError::Length {
+                expected: staffing.len(),
+                got: measures.len(),
+            });
+        }
+        let loads: Vec<f64> = measures.iter().map(|m| m.offered_load).collect();
+        let next = staff_for_loads(&loads, service, targets);
+        progress(it);
+        if next == staffing {
+            return Ok(IsaOutcome {
+                staffing,
+                iterations: it,
+                converged: true,
+            });
+        }
+        staffing = next;
+    }
+    Ok(IsaOutcome {
+        staffing,
+        iterations: max_iterations,
+        converged: false,
+    })
+}
+
+/// The fewest constant count that meets the targets in as many intervals
+/// as `reference` does (every interval when it meets all): what `plan`
+/// would answer for one number. A bisection between 0 and `upper` (which
+/// must reach that many), assuming more workers never meet fewer
+/// intervals. None when even `upper` does not.
+pub fn constant(
+    evaluator: &dyn CycleEvaluator,
+    intervals: usize,
+    upper: u32,
+    reference: usize,
+    targets: &[StaffTarget],
+) -> Result<Option<u32>, EvalError> {
+    let met = |c: u32| -> Result<usize, EvalError> {
+        let m = evaluator.evaluate(&vec![c; intervals])?;
+        Ok(intervals_met(&m, targets).iter().filter(|x| **x).count())
+    };
+    if met(upper)? < reference {
+        return Ok(None);
+    }
+    let (mut lo, mut hi) = (0u32, upper);
+    if met(0)? >= reference {
+        return Ok(Some(0));
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if met(mid)? >= reference {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Some(hi))
+}
+
+/// Worker-hours over the cycle of a staffing.
+pub fn worker_hours(staffing: &[u32], interval_s: u64) -> f64 {
+    staffing.iter().map(|&s| s as f64).sum::<f64>() * interval_s as f64 / 3600.0
+}
+
+/// Evaluates each interval as a stationary M/M/c queue at the interval's
+/// *modified offered load* (the mean busy workers with as many as wanted,
+/// following the arrivals with a lag of about a hold; [`demand`]): the
+/// MOL approximation, good where holds are short against the intervals
+/// and the staffing keeps waits short. It ignores queues carried from one
+/// interval to the next, which the simulation measures.
+#[derive(Clone, Debug)]
+pub struct AnalyticEvaluator {
+    pub demand: IntervalDemand,
+    pub service: Service,
+    pub targets: Vec<StaffTarget>,
+}
+
+impl CycleEvaluator for AnalyticEvaluator {
+    fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
+        if staffing.len() != self.demand.len() {
+            return Err(EvalError::Length {
+                expected: self.demand.len(),
+                got: staffing.len(),
+            });
+        }
+        Ok(staffing
+            .iter()
+            .enumerate()
+            .map(|(i, &servers)| {
+                let load = self.demand.modified_load[i];
+                let rate = self.demand.rate_per_h[i];
+                let q = Mmc {
+                    servers,
+                    load,
+                    hold_s: self.service.hold_s,
+                    tasks_per_object: self.service.tasks_per_object,
+                };
+                let values = self
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        let e = if rate <= 0.0 {
+                            Estimate {
+                                mean: None,
+                                ci95: None,
+                            }
+                        } else {
+                            Estimate::exact(q.metric(&t.metric))
+                        };
+                        (t.target.metric.clone(), e)
+                    })
+                    .collect();
+                IntervalMeasure {
+                    arrival_rate_per_h: rate,
+                    offered_load: load,
+                    values,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Simulates the scenario over the cycle with the group's count set to the
+/// staffing (an S1 step schedule) and reads the results by interval of
+/// arrival (SPEC §4b), `replications` times. Until those results exist in
+/// this build, every evaluation is [`EvalError::NeedsByInterval`].
+///
+/// Wiring it: per interval, `arrival_rate_per_h` is the rows'
+/// `arrival_rate_per_h`; `offered_load` must be in Erlangs (the mean
+/// number of workers busy on the interval's work, what ISA inverts
+/// Erlang C on), so a load given as a ratio ρ of the staff on shift is
+/// ρ × `staff_on_shift_mean`; each target metric's [`Estimate`] is the
+/// mean over replications with its 95% interval, None where no object
+/// arrived.
+#[derive(Clone, Debug)]
+pub struct SimEvaluator {
+    pub scenario: crate::model::SimConfig,
+    /// The group's index in `scenario.workers`.
+    pub group: usize,
+    pub cycle: Cycle,
+    pub interval_s: u64,
+    pub seed: u64,
+    pub replications: u32,
+    pub targets: Vec<StaffTarget>,
+}
+
+impl CycleEvaluator for SimEvaluator {
+    fn evaluate(&self, _staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
+        Err(EvalError::NeedsByInterval)
+    }
+}
+
+/// Whether `interval_s` is a whole number of minutes (at least one) that
+/// divides the cycle; the message names the flag.
+pub fn check_interval(interval_s: u64, cycle: Cycle) -> Result<(), String> {
+    if interval_s < 60 || !interval_s.is_multiple_of(60) {
+        return Err(format!(
+            "--interval must be a whole number of minutes, at least 1m (got {interval_s} s)"
+        ));
+    }
+    if !cycle.seconds().is_multiple_of(interval_s) {
+        return Err(format!(
+            "--interval {} does not divide the cycle of {} ({} s): choose one that does, e.g. 30m, 1h or 2h",
+            crate::human::duration(interval_s as f64),
+            cycle.as_str(),
+            cycle.seconds()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(t: &[&str]) -> Vec<StaffTarget> {
+        t.iter().map(|t| StaffTarget::parse(t).unwrap()).collect()
+    }
+
+    #[test]
+    fn targets_must_be_by_interval_metrics() {
+        let e = StaffTarget::parse("cost_usd <= 10").unwrap_err();
+        assert!(matches!(e, StaffTargetError::NotByInterval(..)), "{e}");
+        let e = StaffTarget::parse("delay_probabilty <= 20%").unwrap_err();
+        assert!(
+            e.to_string().contains("did you mean `delay_probability`"),
+            "{e}"
+        );
+        let t = StaffTarget::parse("labeled_within_90m >= 95%").unwrap();
+        assert_eq!(t.metric, StaffMetric::LabeledWithin(5400.0));
+        assert!((t.target.value - 0.95).abs() < 1e-12);
+    }
+
+    /// A fake cycle whose load in each interval depends on the staffing of
+    /// the one before (work carried over): ISA must iterate to the fixed
+    /// point.
+    struct Carry {
+        base: Vec<f64>,
+    }
+
+    impl CycleEvaluator for Carry {
+        fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
+            let n = staffing.len();
+            Ok((0..n)
+                .map(|i| {
+                    let prev = staffing[(i + n - 1) % n] as f64;
+                    // An understaffed neighbour leaves up to 2 Erlangs.
+                    let carry = (self.base[(i + n - 1) % n] + 3.0 - prev).clamp(0.0, 2.0);
+                    IntervalMeasure {
+                        arrival_rate_per_h: 1.0,
+                        offered_load: self.base[i] + carry,
+                        values: BTreeMap::new(),
+                    }
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn isa_iterates_to_a_fixed_point_and_reports_it() {
+        let service = Service {
+            hold_s: 360.0,
+            tasks_per_object: 1,
+        };
+        let t = targets(&["delay_probability <= 20%"]);
+        let e = Carry {
+            base: vec![4.0, 12.0, 8.0],
+        };
+        let calls = std::cell::Cell::new(0);
+        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_| {
+            calls.set(calls.get() + 1)
+        })
+        .unwrap();
+        assert!(out.converged);
+        assert_eq!(calls.get(), out.iterations);
+        // At the fixed point each interval meets the target at its load.
+        let m = e.evaluate(&out.staffing).unwrap();
+        for (s, m) in out.staffing.iter().zip(&m) {
+            assert_eq!(Some(*s), required(m.offered_load, service, &t));
+        }
+        // One iteration is not enough: it says so.
+        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_| {}).unwrap();
+        assert!(!short.converged);
+        assert_eq!(short.iterations, 1);
+    }
+
+    #[test]
+    fn an_unattainable_target_gets_the_ceiling() {
+        // A 6-minute exponential task is labeled within 1 minute with
+        // probability 1 − e^−1/6 ≈ 15% at best.
+        let service = Service {
+            hold_s: 360.0,
+            tasks_per_object: 1,
+        };
+        let t = targets(&["labeled_within_1m >= 50%"]);
+        assert_eq!(required(10.0, service, &t), None);
+        assert_eq!(staff_for_loads(&[10.0], service, &t), vec![ceiling(10.0)]);
+        assert!(erlang::erlang_c(ceiling(10.0), 10.0) <= 0.01);
+    }
+
+    #[test]
+    fn intervals_must_divide_the_cycle() {
+        assert!(check_interval(3600, Cycle::Day).is_ok());
+        let e = check_interval(7 * 3600, Cycle::Day).unwrap_err();
+        assert!(e.contains("does not divide the cycle of 1d"), "{e}");
+        assert!(check_interval(90, Cycle::Day).is_err());
+    }
+}

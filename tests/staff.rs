@@ -1,0 +1,404 @@
+//! `labelsim staff` (SPEC §8 S2–S4, issue 20): stationary stretches staffed
+//! as Erlang C says, the lag around steps, ISA against SIPP on a sinusoid,
+//! the outputs' columns and the exit codes.
+
+use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
+use labelsim::staff::{self, AnalyticEvaluator, CycleEvaluator, Service, StaffTarget};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn labelsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_labelsim"))
+        .args(args)
+        .output()
+        .expect("run labelsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Erlang C by the textbook sum (not the recursion the crate uses):
+/// C = (aᶜ/c! · c/(c−a)) / (Σ_{k<c} aᵏ/k! + aᶜ/c! · c/(c−a)).
+fn erlang_c_by_sum(c: u32, a: f64) -> f64 {
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / (k + 1) as f64;
+    }
+    let last = term * c as f64 / (c as f64 - a);
+    last / (sum + last)
+}
+
+/// The fewest c with E[W] = C·h/(c−a) ≤ w, by the sum formula.
+fn fewest_for_mean_wait(a: f64, hold_s: f64, w: f64) -> u32 {
+    (a.floor() as u32 + 1..)
+        .find(|&c| erlang_c_by_sum(c, a) * hold_s / (c as f64 - a) <= w)
+        .unwrap()
+}
+
+fn targets(t: &[&str]) -> Vec<StaffTarget> {
+    t.iter().map(|t| StaffTarget::parse(t).unwrap()).collect()
+}
+
+/// 40/h from 00:00 to 12:00, 120/h from 12:00 to 24:00.
+fn step_demand() -> IntervalDemand {
+    let rates: Vec<f64> = (0..24).map(|h| if h < 12 { 40.0 } else { 120.0 }).collect();
+    IntervalDemand::of(&Demand::stepped(Cycle::Day, 3600, &rates), 3600, 1, 360.0)
+}
+
+const SIX_MINUTES: Service = Service {
+    hold_s: 360.0,
+    tasks_per_object: 1,
+};
+
+#[test]
+fn sipp_on_a_step_from_40_to_120_an_hour_gives_erlang_c_counts_in_each_level() {
+    // 6-minute exponential tasks: 4 Erlangs, then 12. Mean wait ≤ 2 min:
+    // c = 5 waits 199 s, c = 6 51 s (a = 4); c = 13 waits 254 s, c = 14
+    // 87 s (a = 12).
+    let t = targets(&["pool_wait_mean_s <= 2m"]);
+    assert_eq!(fewest_for_mean_wait(4.0, 360.0, 120.0), 6);
+    assert_eq!(fewest_for_mean_wait(12.0, 360.0, 120.0), 14);
+    let iv = step_demand();
+    let sipp = staff::staff_for_loads(&iv.sipp_load, SIX_MINUTES, &t);
+    assert_eq!(&sipp[..12], &[6; 12]);
+    assert_eq!(&sipp[12..], &[14; 12]);
+    // Inside each level ISA agrees with Erlang C too; around the steps the
+    // work in progress lags the arrivals by about a hold: after the step
+    // up, the hour's mean load is below 12 (fewer workers are enough);
+    // after the step down, above 4 (SIPP's 6 are too few).
+    let e = AnalyticEvaluator {
+        demand: iv.clone(),
+        service: SIX_MINUTES,
+        targets: t.clone(),
+    };
+    let start = iv.sipp_load.iter().map(|a| a.ceil() as u32).collect();
+    let isa = staff::isa(&e, start, SIX_MINUTES, &t, 20, &|_| {}).unwrap();
+    assert!(isa.converged);
+    assert_eq!(&isa.staffing[2..12], &[6; 10]);
+    assert_eq!(&isa.staffing[13..], &[14; 11]);
+    assert!(isa.staffing[0] > 6, "{:?}", isa.staffing);
+    assert!(isa.staffing[12] <= 14, "{:?}", isa.staffing);
+    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t);
+    assert!(!sipp_met[0], "SIPP misses the hour after the step down");
+    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
+    assert!(isa_met.iter().all(|m| *m));
+}
+
+#[test]
+fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some() {
+    // λ(t) = 100/h · (1 + 0.8 cos(2π (h − 14)/24)), one-hour tasks: the
+    // load lags the rate by about an hour, which SIPP ignores.
+    let rates: Vec<f64> = (0..24 * 60)
+        .map(|m| {
+            let h = (m as f64 + 0.5) / 60.0;
+            100.0 / 3600.0 * (1.0 + 0.8 * (2.0 * std::f64::consts::PI * (h - 14.0) / 24.0).cos())
+        })
+        .collect();
+    let demand = Demand::from_minutes(Cycle::Day, rates);
+    let service = Service {
+        hold_s: 3600.0,
+        tasks_per_object: 1,
+    };
+    let iv = IntervalDemand::of(&demand, 3600, 1, 3600.0);
+    let t = targets(&["delay_probability <= 20%"]);
+    let e = AnalyticEvaluator {
+        demand: iv.clone(),
+        service,
+        targets: t.clone(),
+    };
+    let sipp = staff::staff_for_loads(&iv.sipp_load, service, &t);
+    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t);
+    let missed = sipp_met.iter().filter(|m| !**m).count();
+    assert!(missed >= 3, "SIPP misses {missed} intervals");
+    let start = iv
+        .sipp_load
+        .iter()
+        .map(|&a| labelsim::staff::erlang::square_root_staffing(a, 1.0))
+        .collect();
+    let isa = staff::isa(&e, start, service, &t, 20, &|_| {}).unwrap();
+    assert!(isa.converged);
+    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
+    assert!(isa_met.iter().all(|m| *m), "{isa_met:?}");
+    // Lagged SIPP is in between: closer, not exact.
+    let lsipp = staff::staff_for_loads(&iv.lsipp_load, service, &t);
+    let lsipp_met = staff::intervals_met(&e.evaluate(&lsipp).unwrap(), &t);
+    assert!(lsipp_met.iter().filter(|m| !**m).count() < missed);
+}
+
+/// A daily scenario with the step demand above.
+fn step_scenario(dir: &Path) -> String {
+    let p = dir.join("step.yaml");
+    std::fs::write(
+        &p,
+        r#"name: step
+horizon: 2d
+producers:
+  - name: up
+    kind: diurnal
+    profile: [{at: "00:00", rate: 40/h}, {at: "12:00", rate: 120/h}]
+workers:
+  - {name: team, count: 10, service_time: {dist: exponential, mean: 6m}, decline_probability: 0}
+cost: {wage_per_worker_hour: 20}
+"#,
+    )
+    .unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn staff_writes_the_s4_columns_and_a_ready_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "pool_wait_mean_s <= 2m",
+        "--target",
+        "labeled_within_30m >= 80%",
+        "--shifts",
+        "4h,8h",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "interval,interval_start_s,arrival_rate_per_h,offered_load,staff_sipp,staff_lsipp,\
+         staff_isa,staff_schedule,pool_wait_mean_s,pool_wait_mean_s_ci95_lo,\
+         pool_wait_mean_s_ci95_hi,labeled_within_30m,labeled_within_30m_ci95_lo,\
+         labeled_within_30m_ci95_hi,met"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 24);
+    assert_eq!(&rows[5][..3], &["05:00", "18000", "40"]);
+    assert_eq!(rows[5][4], "6", "SIPP in the low level");
+    assert_eq!(rows[18][4], "14", "SIPP in the high level");
+    // The schedule covers the requirement and every interval is met.
+    for r in &rows {
+        let isa: u32 = r[6].parse().unwrap();
+        let schedule: u32 = r[7].parse().unwrap();
+        assert!(schedule >= isa, "{r:?}");
+        assert_eq!(r[14], "true", "{r:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["method"], "isa");
+    assert_eq!(json["converged"], true);
+    for k in ["constant", "sipp", "lsipp", "isa", "schedule"] {
+        let s = &json["staffings"][k];
+        assert!(s["worker_hours_per_cycle"].is_number(), "{k}: {s}");
+        assert!(s["cost_per_cycle"].is_number(), "{k}: {s}");
+        assert!(s["intervals_met"].is_number(), "{k}: {s}");
+    }
+    let hours = json["staffings"]["constant"]["worker_hours_per_cycle"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        json["staffings"]["constant"]["cost_per_cycle"].as_f64(),
+        Some(hours * 20.0)
+    );
+    // The schedule: the group's keys kept, count as an S1 step schedule
+    // that starts at 00:00 and steps only where the count changes.
+    let group = &json["schedule"][0];
+    assert_eq!(group["name"], "team");
+    assert_eq!(group["service_time"]["mean"], "6m");
+    assert_eq!(group["count"]["cycle"], "1d");
+    let steps = group["count"]["schedule"].as_array().unwrap();
+    assert_eq!(steps[0]["from"], "00:00");
+    for w in steps.windows(2) {
+        assert_ne!(w[0]["count"], w[1]["count"]);
+    }
+    let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+    assert!(
+        yaml.starts_with("# labelsim staff: the schedule staffing"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("workers:\n- name: team"), "{yaml}");
+    let png = std::fs::read(out.join("staffing.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("every interval meets every target"), "{html}");
+}
+
+#[test]
+fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    // A 6-minute exponential task is done within a minute with
+    // probability 1 − e^(−1/6) ≈ 15% at best: no interval can reach 50%.
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "labeled_within_1m >= 50%",
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains(
+            "24 of 24 intervals cannot meet the targets with any number of workers: 00:00, 01:00"
+        ),
+        "{s}"
+    );
+    // Twelve named, the rest counted; no constant count meets them all.
+    assert!(s.contains("11:00 and 12 more (staffing.csv, `met`)"), "{s}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out").join("staff.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json["staffings"]["constant"].is_null(), "{json}");
+    assert_eq!(json["intervals_met"], 0);
+}
+
+#[test]
+fn staff_exits_1_naming_the_intervals_sipp_misses_after_a_step_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "pool_wait_mean_s <= 2m",
+        "--method",
+        "sipp",
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains("1 of 24 intervals miss the targets with this staffing (sipp): 00:00"),
+        "{s}"
+    );
+    assert!(!s.contains("cannot meet"), "{s}");
+}
+
+#[test]
+fn staff_errors_exit_2_with_a_message_naming_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut a = vec!["staff", scenario.as_str(), "--out", out.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        labelsim(&a)
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &[
+                "--group",
+                "workers[tema]",
+                "--target",
+                "delay_probability <= 20%",
+            ],
+            "no worker group `tema`; did you mean `workers[team]`?",
+        ),
+        (
+            &["--group", "workers[team]", "--target", "cost_usd <= 100"],
+            "must be by-interval metrics",
+        ),
+        (
+            &[
+                "--group",
+                "workers[team]",
+                "--target",
+                "delay_probability <= 20%",
+                "--interval",
+                "7h",
+            ],
+            "--interval 7h 0m does not divide the cycle of 1d",
+        ),
+        (
+            &[
+                "--group",
+                "workers[team]",
+                "--target",
+                "delay_probability <= 20%",
+                "--shifts",
+                "90m",
+            ],
+            "--shifts `90m` is not a whole number of intervals",
+        ),
+        (
+            &[
+                "--group",
+                "workers[team]",
+                "--target",
+                "delay_probability <= 20%",
+                "--evaluator",
+                "simulation",
+            ],
+            "needs by-interval results",
+        ),
+        (
+            &["--group", "team", "--target", "delay_probability <= 20%"],
+            "write `workers[NAME]`",
+        ),
+    ];
+    for (args, message) in cases {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        "scenarios/staff-week.yaml",
+        "--group",
+        "workers[labelers]",
+        "--target",
+        "labeled_within_30m >= 95%",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // A weekly profile gives a weekly cycle (SPEC §4b), in UTC.
+    assert_eq!(rows.len(), 168);
+    assert_eq!(&rows[13][..3], &["mon 13:00", "46800", "1300"]);
+    assert_eq!(&rows[24 + 13][..3], &["tue 13:00", "133200", "900"]);
+    assert_eq!(&rows[167][..3], &["sun 23:00", "601200", "200"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["cycle"], "1w");
+    // Wages are $18 an hour.
+    let isa = &json["staffings"]["isa"];
+    assert_eq!(
+        isa["cost_per_cycle"].as_f64(),
+        Some(isa["worker_hours_per_cycle"].as_f64().unwrap() * 18.0)
+    );
+}
