@@ -24,6 +24,8 @@ mod queueing;
 mod readme;
 mod rules;
 mod shifts_tz;
+mod staff;
+mod staffing;
 mod sweep;
 mod throttle;
 mod user_data;

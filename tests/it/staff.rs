@@ -5,14 +5,8 @@
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
 use labelsim::staff::{self, AnalyticEvaluator, CycleEvaluator, Service, StaffTarget};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn labelsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_labelsim"))
-        .args(args)
-        .output()
-        .expect("run labelsim")
-}
+use crate::common::labelsim;
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -2,7 +2,7 @@
 //! of arrival (SPEC §4b, `output.by_interval`), on small scenarios traced
 //! by hand (issue 20).
 
-mod common;
+use crate::common;
 use common::*;
 use labelsim::model::TraceKind;
 
