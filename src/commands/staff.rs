@@ -108,9 +108,9 @@ fn schedule_item(
     staffing: &[u32],
     interval_s: u64,
     cycle: Cycle,
-) -> serde_yaml::Value {
-    use serde_yaml::{Mapping, Value as Y};
-    let doc: Y = serde_yaml::from_str(scenario_text).unwrap_or(Y::Null);
+) -> labelsim::scenario::yaml::Value {
+    use labelsim::scenario::yaml::{self as yaml, Mapping, Value as Y};
+    let doc: Y = yaml::from_str(scenario_text).unwrap_or(Y::Null);
     let mut item = doc
         .get("workers")
         .and_then(|w| w.get(group))
@@ -415,7 +415,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         _ => Value::Null,
     };
     let item = schedule_item(&scenario.text, group, &fin.staffing, interval_s, cycle);
-    let workers_yaml = serde_yaml::to_string(&serde_yaml::Value::Sequence(vec![item.clone()]))?;
+    let workers_yaml =
+        labelsim::scenario::yaml::to_string(&labelsim::scenario::yaml::Value::Sequence(vec![
+            item.clone()
+        ]))
+        .map_err(|e| anyhow::anyhow!(e))?;
     let doc = json!({
         "method": method,
         "evaluator": match args.evaluator {

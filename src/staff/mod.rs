@@ -418,9 +418,97 @@ pub struct SimEvaluator {
     pub targets: Vec<StaffTarget>,
 }
 
+impl SimEvaluator {
+    /// The scenario with the group's `count` replaced by `staffing` as a
+    /// step schedule over the cycle (S1, in UTC like the demand's
+    /// intervals) and results by interval of arrival switched on (§4b).
+    pub fn scenario_with(&self, staffing: &[u32]) -> Result<crate::model::SimConfig, EvalError> {
+        use crate::model::by_interval::{ByIntervalConfig, Cycle as ByCycle};
+        use crate::model::schedule::StepSchedule;
+        use crate::model::workforce::ShiftZone;
+        let cycle_s = self.cycle.seconds();
+        let expected = (cycle_s / self.interval_s.max(1)) as usize;
+        if staffing.len() != expected {
+            return Err(EvalError::Length {
+                expected,
+                got: staffing.len(),
+            });
+        }
+        let mut cfg = self.scenario.clone();
+        let utc = ShiftZone::Fixed { offset_us: 0 };
+        // One step per change of count (a schedule's steps are distinct).
+        let mut steps: Vec<(u64, u32)> = Vec::new();
+        for (i, &n) in staffing.iter().enumerate() {
+            if steps.last().is_none_or(|&(_, last)| last != n) {
+                steps.push((i as u64 * self.interval_s * 1_000_000, n));
+            }
+        }
+        let schedule = StepSchedule::new(
+            cycle_s * 1_000_000,
+            steps,
+            utc.clone(),
+            cfg.start_at_epoch_us,
+        )
+        .map_err(EvalError::Other)?;
+        let g = cfg
+            .workers
+            .get_mut(self.group)
+            .ok_or_else(|| EvalError::Other("no such worker group".into()))?;
+        g.count = staffing.iter().copied().max().unwrap_or(0);
+        g.schedule = Some(schedule);
+        let cycle = ByCycle::new(
+            crate::engine::SimDuration::from_secs(cycle_s),
+            crate::engine::SimDuration::from_secs(self.interval_s),
+        )
+        .map_err(EvalError::Other)?;
+        cfg.by_interval = Some(ByIntervalConfig { cycle, zone: utc });
+        Ok(cfg)
+    }
+}
+
 impl CycleEvaluator for SimEvaluator {
-    fn evaluate(&self, _staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
-        Err(EvalError::NeedsByInterval)
+    /// Simulates `replications` runs of the scenario under `staffing` and
+    /// reads each interval's target metrics (mean and 95% interval over
+    /// the replications) and its offered load in Erlangs: the interval's
+    /// load per worker on shift times the workers on shift, i.e. the work
+    /// that arrived in it, as ISA staffs for.
+    fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
+        let cfg = self.scenario_with(staffing)?;
+        let runs =
+            crate::runner::run_replications(&cfg, self.seed, self.replications, None, &|| {})
+                .map_err(|e| EvalError::Other(e.to_string()))?;
+        let rows: Vec<&[crate::model::by_interval::IntervalRow]> = runs
+            .iter()
+            .filter_map(|r| r.by_interval.as_deref())
+            .collect();
+        if rows.len() != runs.len() {
+            return Err(EvalError::NeedsByInterval);
+        }
+        let means = crate::model::by_interval::combine(&rows);
+        Ok(means
+            .iter()
+            .map(|m| {
+                let values = self
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        let name = t.target.metric.clone();
+                        let mean = m.row.values.get(&name).copied().flatten();
+                        let ci95 = m.ci95.get(&name).copied();
+                        (name, Estimate { mean, ci95 })
+                    })
+                    .collect();
+                IntervalMeasure {
+                    arrival_rate_per_h: m.row.arrival_rate_per_h,
+                    offered_load: m
+                        .row
+                        .offered_load
+                        .map(|rho| rho * m.row.staff_on_shift_mean)
+                        .unwrap_or(0.0),
+                    values,
+                }
+            })
+            .collect())
     }
 }
 
