@@ -587,7 +587,7 @@ output: {sla: 10m}
         "t.yaml:4: replications: must be a whole number, got 2.5",
         "t.yaml:6: job.max_concurrent_task_count: must be a whole number, got a list",
         "t.yaml:8: producers[0].duplicates: must be a section (key: value pairs), got 0.5",
-        "t.yaml:10: workers[0].count: must be a whole number, got \"ten\"",
+        "t.yaml:10: workers[0].count: must be a whole number or a schedule such as",
         "t.yaml:11: workers[0].decline_probability: must be a number, got \"low\"",
         "t.yaml:13: output.sla: must be a list, got \"10m\"",
     ] {
