@@ -374,7 +374,8 @@ pub enum StaffCycle {
 pub enum StaffEvaluator {
     /// Erlang C at each interval's modified offered load (fast, approximate).
     Analytic,
-    /// Simulate the scenario (needs by-interval results).
+    /// Simulate the scenario under each staffing (its replications) and
+    /// read the results by interval of arrival.
     Simulation,
 }
 

@@ -63,6 +63,10 @@
 //! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
 //! | SPEC §5 invariants | `model/invariants.rs` |
 //! | P1–P9 pipelines | `model/pipeline/` (queue, consumer, index) |
+//! | A1 Lambda, A2 target tracking, A4 poller metrics | `model/pipeline/scaling.rs` |
+//! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |
+//! | SPEC §4b results by interval of arrival | `model/by_interval.rs` |
+//! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) |
 //! | the run guard (event budget, stop) | `model/guard.rs` |
 //!
 //! Studies over many runs are library modules too, with typed results and

@@ -270,6 +270,8 @@ pub fn isa(
     progress: &dyn Fn(u32),
 ) -> Result<IsaOutcome, EvalError> {
     let mut staffing = start;
+    // Workers added above the formula where the measurement missed.
+    let mut extra = vec![0u32; staffing.len()];
     for it in 1..=max_iterations {
         let measures = evaluator.evaluate(&staffing)?;
         if measures.len() != staffing.len() {
@@ -279,7 +281,28 @@ pub fn isa(
             });
         }
         let loads: Vec<f64> = measures.iter().map(|m| m.offered_load).collect();
-        let next = staff_for_loads(&loads, service, targets);
+        let mut next = staff_for_loads(&loads, service, targets);
+        // Where the measurement (its 95% interval, as the verdict reads
+        // it) misses a target that the interval's
+        // load can meet, the formula underrates what this model needs
+        // (general service times, N tasks an object, work carried over from
+        // earlier intervals): one more worker than was measured there, so
+        // that the fixed point is one the measurement itself meets. The
+        // addition is kept, so the iteration cannot undo it.
+        for (i, m) in measures.iter().enumerate() {
+            let mean_misses = targets.iter().any(|t| {
+                m.values
+                    .get(&t.target.metric)
+                    .is_some_and(|e| !e.meets(&t.target))
+            });
+            // Only where the staffing measured was already what the formula
+            // asks for this load (else the formula's own step fixes it).
+            let formula = required(m.offered_load, service, targets);
+            if mean_misses && formula.is_some_and(|r| staffing[i] >= r + extra[i]) {
+                extra[i] += 1;
+            }
+            next[i] += extra[i];
+        }
         progress(it);
         if next == staffing {
             return Ok(IsaOutcome {

@@ -389,8 +389,11 @@ fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
 /// S2 with the simulated evaluator: ISA simulates the whole cycle under
 /// each staffing (the group's count as a step schedule, results by
 /// interval of arrival) until the staffing stops changing; the 40/h and
-/// 120/h levels need Erlang C's 6 and 14 for a mean wait of 2 min, and the
-/// simulated staffing lands within one worker of them away from the steps.
+/// 120/h levels need Erlang C's 6 and 14 for a mean wait of 2 min; the
+/// simulated staffing lands within one below and two above them away from
+/// the steps (above where an hour's 95% interval over 4 replications still
+/// reached past 2 min, which the verdict counts as a miss), and every hour
+/// meets the target as measured.
 #[test]
 fn staff_by_simulation_staffs_each_level_near_erlang_c() {
     let tmp = tempfile::tempdir().unwrap();
@@ -425,9 +428,13 @@ fn staff_by_simulation_staffs_each_level_near_erlang_c() {
     for h in (3..=10).chain(15..=22) {
         let erlang = if h < 12 { 6 } else { 14 };
         assert!(
-            isa[h].abs_diff(erlang) <= 1,
+            (erlang - 1..=erlang + 2).contains(&isa[h]),
             "hour {h}: ISA by simulation gives {} against Erlang C's {erlang}\n{csv}",
             isa[h]
         );
     }
+    assert!(
+        csv.lines().skip(1).all(|l| l.ends_with(",true")),
+        "every hour met by simulation:\n{csv}"
+    );
 }
