@@ -599,6 +599,18 @@ fn config_bytes(cfg: &SimConfig) -> f64 {
         + 1024.0
 }
 
+/// The consumers reading queue `qi`, with their indices.
+fn readers_of(
+    pc: &crate::model::pipeline::PipelineConfig,
+    qi: usize,
+) -> Vec<(usize, &crate::model::pipeline::ConsumerConfig)> {
+    pc.consumers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.queue == qi)
+        .collect()
+}
+
 /// The idle cycle of a poller [µs]: a long poll's wait, or a short poll's
 /// interval and round trip.
 fn poll_cycle_us(c: &crate::model::pipeline::ConsumerConfig) -> f64 {
@@ -630,12 +642,7 @@ fn push_throttled_polls(
         if f.throughput_scope != ThroughputScope::PerQueue {
             continue; // per group: receives are not limited
         }
-        let readers: Vec<_> = pc
-            .consumers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.queue == qi)
-            .collect();
+        let readers = readers_of(pc, qi);
         let pollers: f64 = readers.iter().map(|(_, c)| c.count as f64).sum();
         if pollers <= 0.0 {
             continue;
@@ -684,12 +691,7 @@ fn push_redeliveries(
 ) {
     for (qi, q) in pc.queues.iter().enumerate() {
         let msgs = sent_to.get(qi).copied().unwrap_or(0.0);
-        let readers: Vec<_> = pc
-            .consumers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.queue == qi)
-            .collect();
+        let readers = readers_of(pc, qi);
         let pollers: f64 = readers.iter().map(|(_, c)| c.max_pollers() as f64).sum();
         if msgs <= 0.0 || pollers <= 0.0 {
             continue;

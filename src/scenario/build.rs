@@ -2623,7 +2623,10 @@ pub(super) fn read_csv_columns(
     let input = InputFile::open(&path, MAX_CSV_BYTES)
         .map_err(|why| format!("cannot read {name}: {why}"))?;
     let mut rdr = csv::Reader::from_reader(replay::bounded_lines(input));
-    let headers = rdr.headers().map_err(|e| csv_error(&name, &e))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| replay::csv_error(&name, &e))?
+        .clone();
     let mut idx = Vec::with_capacity(columns.len());
     for column in columns {
         let column_name = excerpt(column);
@@ -2646,7 +2649,7 @@ pub(super) fn read_csv_columns(
     }
     let mut rows = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(&name, &e))?;
+        let rec = rec.map_err(|e| replay::csv_error(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let cells = idx
             .iter()
@@ -2655,22 +2658,6 @@ pub(super) fn read_csv_columns(
         rows.push((line, cells));
     }
     Ok(CsvTable { file: name, rows })
-}
-
-/// A CSV reading error in words, with its line; never the content.
-fn csv_error(name: &str, e: &csv::Error) -> String {
-    let at = e
-        .position()
-        .map(|p| format!(" line {}", p.line()))
-        .unwrap_or_default();
-    match e.kind() {
-        csv::ErrorKind::Io(io) => format!("cannot read {name}: {io}"),
-        csv::ErrorKind::Utf8 { .. } => format!("{name}{at}: not UTF-8 text"),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{name}{at}: {len} fields where the first line has {expected_len}"),
-        _ => format!("{name}{at}: not a readable CSV file"),
-    }
 }
 
 fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {

@@ -280,7 +280,7 @@ pub(super) fn bounded_lines<R: Read>(r: R) -> impl Read {
 }
 
 /// A CSV reading error in words, with its line; never the content.
-fn csv_error(name: &str, e: &csv::Error) -> String {
+pub(super) fn csv_error(name: &str, e: &csv::Error) -> String {
     let at = e
         .position()
         .map(|p| format!(" line {}", p.line()))
