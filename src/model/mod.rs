@@ -19,6 +19,8 @@ pub mod workforce;
 
 #[cfg(test)]
 mod fault_tests;
+#[cfg(test)]
+mod match_tests;
 
 pub use by_interval::{ByIntervalConfig, Cycle, IntervalMean, IntervalRow};
 pub use config::SimConfig;

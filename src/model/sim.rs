@@ -253,6 +253,8 @@ pub struct Simulation<'a> {
     pool: VecDeque<PoolTask>,
     /// The next task's `PoolTask::seq`.
     next_task_seq: u64,
+    /// Tasks put in the pool since the last match (their `seq`).
+    fresh_tasks: Vec<u64>,
     tasks_waiting: u64,
     tasks_in_hand: u64,
 
@@ -275,6 +277,10 @@ pub struct Simulation<'a> {
     /// the R2 check, independent of the `touched` list the filter uses.
     taken_pairs: FxHashSet<u64>,
     fault: Option<Fault>,
+    /// Tests only: match by a scan of every pool task against every free
+    /// worker after each event (the reference the incremental match must
+    /// equal).
+    full_rescan: bool,
     /// SPEC §4a: objects accepted before this are left out of latency
     /// statistics; time-weighted means start here.
     warmup_end: SimTime,
@@ -324,6 +330,7 @@ impl<'a> Simulation<'a> {
             avail: Available::default(),
             pool: VecDeque::new(),
             next_task_seq: 0,
+            fresh_tasks: Vec::new(),
             tasks_waiting: 0,
             tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
@@ -343,6 +350,7 @@ impl<'a> Simulation<'a> {
             in_progress_at: None,
             taken_pairs: FxHashSet::default(),
             fault: None,
+            full_rescan: false,
             warmup_end: match cfg.warmup {
                 Warmup::Fixed(d) => SimTime::after(d),
                 _ => SimTime::ZERO,
@@ -376,6 +384,13 @@ impl<'a> Simulation<'a> {
     #[cfg(test)]
     pub(crate) fn with_fault(mut self, fault: Fault) -> Self {
         self.fault = Some(fault);
+        self
+    }
+
+    /// Matches by the full rescan (tests of [`Simulation::match_pool`]).
+    #[cfg(test)]
+    pub(crate) fn with_full_rescan(mut self) -> Self {
+        self.full_rescan = true;
         self
     }
 
@@ -1141,6 +1156,7 @@ impl<'a> Simulation<'a> {
                 gen,
                 seq: self.next_task_seq,
             });
+            self.fresh_tasks.push(self.next_task_seq);
             self.next_task_seq += 1;
         }
         self.c.tasks_created += n as u64;
@@ -1224,31 +1240,110 @@ impl<'a> Simulation<'a> {
 
     /// Hands waiting tasks to free workers: the oldest task first, each to the
     /// longest-idle free worker who has not worked on that object (R2, R7).
+    /// R2/R7: gives waiting tasks to free workers, in pool order, each to
+    /// the longest-idle free worker who has not had a task of its object.
+    ///
+    /// Between two calls the pool and the free line are *settled*: no task
+    /// in the pool can go to any free worker (the last call ended so, and
+    /// taking a task only removes tasks and workers and grows the objects'
+    /// lists of workers). So only a task put in the pool since (a fresh
+    /// task) or a worker freed since (a fresh worker) can match now: the
+    /// pass below checks an older task against the fresh workers only, and
+    /// with no fresh worker visits the fresh tasks only. It gives exactly
+    /// the matches of a scan of every pair, without the rescan that made
+    /// each event cost pool × free × workers when most tasks time out.
     fn match_pool(&mut self) {
+        if self.workforce.any_free() && self.tasks_waiting > 0 {
+            self.fresh_tasks.sort_unstable();
+            let every_task = cfg!(test) && self.full_rescan;
+            if every_task || self.workforce.any_fresh() {
+                self.match_scan(every_task);
+            } else {
+                self.match_fresh_tasks();
+            }
+        }
+        self.fresh_tasks.clear();
+        self.workforce.settle();
+        // Entries of resolved or expired objects leave lazily; keep them
+        // from piling up where the scans no longer pass.
+        if self.pool.len() as u64 > 2 * self.tasks_waiting + 1024 {
+            let avail = &self.avail;
+            self.pool.retain(|t| avail.obj(t.slot).gen == t.gen);
+        }
+    }
+
+    /// Every pool entry in order (see [`Simulation::match_pool`]); `every_task`
+    /// checks each against every free worker, as if all were fresh.
+    fn match_scan(&mut self, every_task: bool) {
         let mut i = 0;
+        let mut next_fresh = 0;
+        // The object of the last older task no fresh worker could take: its
+        // next tasks (adjacent in the pool, created together) cannot either
+        // until some task is taken.
+        let mut refused: Option<(u32, u32)> = None;
         while i < self.pool.len() && self.workforce.any_free() && self.tasks_waiting > 0 {
             let t = self.pool[i];
-            let o = self.avail.obj(t.slot);
-            if o.gen != t.gen {
+            while next_fresh < self.fresh_tasks.len() && self.fresh_tasks[next_fresh] < t.seq {
+                next_fresh += 1;
+            }
+            let fresh = every_task || self.fresh_tasks.get(next_fresh) == Some(&t.seq);
+            if !fresh && refused == Some((t.slot, t.gen)) {
+                i += 1;
+            } else if self.try_match(i, fresh) {
+                refused = None;
+            } else {
+                refused = (!fresh).then_some((t.slot, t.gen));
+                i += 1;
+            }
+        }
+    }
+
+    /// The fresh tasks only, in pool order: no worker was freed since the
+    /// last match, so no older task can match (see [`Simulation::match_pool`]).
+    fn match_fresh_tasks(&mut self) {
+        for k in 0..self.fresh_tasks.len() {
+            if !(self.workforce.any_free() && self.tasks_waiting > 0) {
+                break;
+            }
+            let seq = self.fresh_tasks[k];
+            let i = self.pool.partition_point(|t| t.seq < seq);
+            if self.pool.get(i).is_some_and(|t| t.seq == seq) {
+                self.try_match(i, true);
+            }
+        }
+    }
+
+    /// Tries to give pool entry `i` to a free worker (any free worker when
+    /// the task is `fresh`, else a fresh one); returns whether the entry
+    /// left the pool (taken, or dead).
+    fn try_match(&mut self, i: usize, fresh: bool) -> bool {
+        let t = self.pool[i];
+        let o = self.avail.obj(t.slot);
+        if o.gen != t.gen {
+            self.pool.remove(i);
+            return true;
+        }
+        if o.touched.len() as u64 >= self.workforce.total() {
+            // R2: every worker has had one of this object's tasks, so
+            // nobody may take this one. It stays waiting (for R7's
+            // lifetime or the stop) but leaves the pool, so the scan
+            // stays fast when N exceeds the workforce.
+            self.pool.remove(i);
+            return true;
+        }
+        let anyone = self.faulty(Fault::SkipDistinctFilter);
+        let taken = if fresh {
+            self.workforce.take_free(&o.touched, anyone)
+        } else {
+            self.workforce.take_fresh(&o.touched, anyone)
+        };
+        match taken {
+            Some(w) => {
                 self.pool.remove(i);
-                continue;
+                self.start_task(w, t);
+                true
             }
-            if o.touched.len() as u64 >= self.workforce.total() {
-                // R2: every worker has had one of this object's tasks, so
-                // nobody may take this one. It stays waiting (for R7's
-                // lifetime or the stop) but leaves the pool, so the scan
-                // stays fast when N exceeds the workforce.
-                self.pool.remove(i);
-                continue;
-            }
-            let anyone = self.faulty(Fault::SkipDistinctFilter);
-            match self.workforce.take_free(&o.touched, anyone) {
-                Some(w) => {
-                    self.pool.remove(i);
-                    self.start_task(w, t);
-                }
-                None => i += 1,
-            }
+            None => false,
         }
     }
 
@@ -1372,6 +1467,7 @@ impl<'a> Simulation<'a> {
                 };
                 let at = self.pool.partition_point(|t| t.seq < task.seq);
                 self.pool.insert(at, task);
+                self.fresh_tasks.push(task.seq);
                 self.tasks_waiting += 1;
             }
             Outcome::Timeout => {

@@ -148,8 +148,6 @@ struct Counts {
     /// Runs stopped at the time bound that had under half of it on the CPU
     /// (a loaded machine): not judged.
     starved: u64,
-    /// Runs slow for a known, open reason ([`Outcome::KnownSlow`]).
-    known_slow: u64,
     stopped_by_memory: u64,
     /// Runs with over 4× (and 10,000 more) the events estimated.
     estimate_misses: u64,
@@ -186,11 +184,6 @@ enum Outcome {
     /// Stopped at the time bound with under half of it on the CPU: the
     /// machine was too loaded to judge the run.
     Starved,
-    /// Slow in a way already known and open (named), counted and listed,
-    /// not a new finding: issue 18's R7/R2 pool rescan, when
-    /// `task_time_limit` is under half of every group's mean service time
-    /// so that most tasks time out and return to the pool.
-    KnownSlow(&'static str),
     /// A finding: its kind and what happened.
     Finding(&'static str, String),
 }
@@ -1455,11 +1448,6 @@ fn run_loaded(s: Scenario, bounds: &Bounds, guard: &RunGuard) -> Outcome {
     if check(&est, &bounds.limits).is_err() {
         return Outcome::Refused;
     }
-    // Issue 18, open: such a run can take seconds per event (the pool
-    // rescan), longer than the guard's grace; it is counted, not run.
-    if most_tasks_time_out(&cfg) {
-        return Outcome::KnownSlow("most tasks time out (issue 18: the pool rescan)");
-    }
     let seeds = StreamSeeds::for_replication(s.seed, 0);
     let pipeline = cfg.pipeline.is_some();
     let started = Instant::now();
@@ -1524,9 +1512,6 @@ fn run_loaded(s: Scenario, bounds: &Bounds, guard: &RunGuard) -> Outcome {
                     estimate: est.events,
                 }
             }
-            StopReason::Requested(_) if most_tasks_time_out(&cfg) => {
-                Outcome::KnownSlow("most tasks time out (issue 18: the pool rescan)")
-            }
             StopReason::Requested(_) => Outcome::Finding(
                 "slow",
                 format!(
@@ -1536,18 +1521,6 @@ fn run_loaded(s: Scenario, bounds: &Bounds, guard: &RunGuard) -> Outcome {
             ),
         },
     }
-}
-
-/// Whether `task_time_limit` is under half of every worker group's mean
-/// service time: most tasks then time out and go back to the pool, where
-/// the R2 filter rescans the pool on every event (issue 18, open).
-fn most_tasks_time_out(cfg: &labelsim::model::SimConfig) -> bool {
-    let limit = cfg.job.task_time_limit.as_micros() as f64;
-    !cfg.workers.is_empty()
-        && cfg
-            .workers
-            .iter()
-            .all(|g| g.service_time.mean_us() > 2.0 * limit)
 }
 
 fn findings_dir() -> PathBuf {
@@ -1713,12 +1686,6 @@ fn fuzz(session: &str, secs: f64, max_inputs: u64, seed: u64, bounds: Bounds) ->
                 counts.run += 1;
                 counts.starved += 1;
             }
-            Outcome::KnownSlow(why) => {
-                counts.valid += 1;
-                counts.run += 1;
-                counts.known_slow += 1;
-                eprintln!("fuzz: known open, not a new finding: {why}");
-            }
             Outcome::Finding("slow", _) if bounds.budget_off => {
                 counts.valid += 1;
                 counts.run += 1;
@@ -1754,7 +1721,7 @@ fn write_files(work: &Path, g: &GenInput) {
 
 fn report(counts: &Counts, seed: u64, secs: f64) {
     println!(
-        "fuzz: from the grammar {} (valid {}, {:.0}%; with trace or counts files {}, with --set {}, with fit data {}), pipelines run {}, slowest run {:.2} µs of CPU per event, runs starved of CPU by a loaded machine {}, known open slow runs {}",
+        "fuzz: from the grammar {} (valid {}, {:.0}%; with trace or counts files {}, with --set {}, with fit data {}), pipelines run {}, slowest run {:.2} µs of CPU per event, runs starved of CPU by a loaded machine {}",
         counts.generated,
         counts.generated_valid,
         100.0 * counts.generated_valid as f64 / counts.generated.max(1) as f64,
@@ -1763,8 +1730,7 @@ fn report(counts: &Counts, seed: u64, secs: f64) {
         counts.with_fit,
         counts.pipelines_run,
         counts.worst_per_event * 1e6,
-        counts.starved,
-        counts.known_slow
+        counts.starved
     );
     println!(
         "fuzz: seed {seed} ({seed:#x}), {secs:.0} s: inputs tried {}, valid {}, refused by budget {}, run {} (stopped by the event guard {}, by the time bound {}, by the memory watchdog {}; estimate misses over 4×: {}, worst {:.1}×), findings {}",

@@ -58,11 +58,23 @@ pub(crate) struct Worker {
     busy: Option<Holding>,
 }
 
+/// The stamp of a worker not in the free line.
+const NOT_FREE: u64 = u64::MAX;
+
 /// Every worker of the scenario.
 pub(crate) struct Workers {
     workers: Vec<Worker>,
     /// On-shift idle workers, longest idle first.
     free: VecDeque<u32>,
+    /// Workers put in the free line since the last [`Workers::settle`]:
+    /// only they can take a task that was already in the pool then (see
+    /// `Sim::match_pool`). A flag per worker and the list to clear.
+    fresh: Vec<bool>,
+    fresh_list: Vec<u32>,
+    /// When each worker joined the free line (increasing, so the line is
+    /// sorted by it); `NOT_FREE` while not in it.
+    stamp: Vec<u64>,
+    next_stamp: u64,
     group_on_shift: Vec<bool>,
     /// Workers on shift per group.
     group_on_count: Vec<u32>,
@@ -126,9 +138,14 @@ impl Workers {
                 });
             }
         }
+        let n = workers.len();
         Workers {
             workers,
             free: VecDeque::new(),
+            fresh: vec![false; n],
+            fresh_list: Vec::new(),
+            stamp: vec![NOT_FREE; n],
+            next_stamp: 0,
             group_on_shift: vec![false; cfg.workers.len()],
             group_on_count: vec![0; cfg.workers.len()],
             busy: TimeWeighted::default(),
@@ -170,7 +187,63 @@ impl Workers {
         } else {
             self.free.iter().position(|w| !touched.contains(w))
         }?;
-        self.free.remove(pos)
+        let w = self.free.remove(pos)?;
+        self.stamp[w as usize] = NOT_FREE;
+        Some(w)
+    }
+
+    /// Puts `w` at the back of the free line, marked fresh (see
+    /// [`Workers::take_fresh`]).
+    #[inline]
+    fn push_free(&mut self, w: u32) {
+        self.free.push_back(w);
+        self.stamp[w as usize] = self.next_stamp;
+        self.next_stamp += 1;
+        if !self.fresh[w as usize] {
+            self.fresh[w as usize] = true;
+            self.fresh_list.push(w);
+        }
+    }
+
+    /// Like [`Workers::take_free`], among the workers freed since the last
+    /// [`Workers::settle`] only: the longest-idle of those not in `touched`.
+    #[inline]
+    pub fn take_fresh(&mut self, touched: &[u32], anyone: bool) -> Option<u32> {
+        // The fresh workers are few: find the longest idle among those
+        // still free and allowed, then its place in the line by its stamp.
+        let mut best: Option<(u64, u32)> = None;
+        for &w in &self.fresh_list {
+            let st = self.stamp[w as usize];
+            if st == NOT_FREE || (!anyone && touched.contains(&w)) {
+                continue;
+            }
+            if best.is_none_or(|(b, _)| st < b) {
+                best = Some((st, w));
+            }
+        }
+        let (st, w) = best?;
+        let stamp = &self.stamp;
+        let pos = self.free.partition_point(|&x| stamp[x as usize] < st);
+        debug_assert_eq!(self.free.get(pos), Some(&w));
+        self.free.remove(pos);
+        self.stamp[w as usize] = NOT_FREE;
+        Some(w)
+    }
+
+    /// Whether a worker was put in the free line since the last
+    /// [`Workers::settle`].
+    #[inline]
+    pub fn any_fresh(&self) -> bool {
+        !self.fresh_list.is_empty()
+    }
+
+    /// The pool and the free line are matched: no waiting task can go to a
+    /// free worker. Every free worker counts as seen from now on.
+    #[inline]
+    pub fn settle(&mut self) {
+        for w in self.fresh_list.drain(..) {
+            self.fresh[w as usize] = false;
+        }
     }
 
     /// Worker `w` starts `task` at `now`; returns the generation its finish
@@ -224,7 +297,7 @@ impl Workers {
             }
         }
         if worker.on_shift {
-            self.free.push_back(w);
+            self.push_free(w);
         } else if !no_overtime {
             // Overtime ends: the task in hand at shift end is done (R7).
             self.overtime.set(now, self.overtime.level() - 1);
@@ -322,6 +395,12 @@ impl Workers {
             on_shift_delta += if on { 1 } else { -1 };
             if on && worker.busy.is_none() {
                 self.free.push_back(w);
+                self.stamp[w as usize] = self.next_stamp;
+                self.next_stamp += 1;
+                if !self.fresh[w as usize] {
+                    self.fresh[w as usize] = true;
+                    self.fresh_list.push(w);
+                }
             }
             if worker.busy.is_some() {
                 // A task in hand at shift end is finished on overtime.
@@ -343,6 +422,11 @@ impl Workers {
         if !on && on_shift_delta != 0 {
             let workers = &self.workers;
             self.free.retain(|&w| workers[w as usize].on_shift);
+            for &w in members {
+                if !self.workers[w as usize].on_shift {
+                    self.stamp[w as usize] = NOT_FREE;
+                }
+            }
         }
         self.group_on_count[g] = (self.group_on_count[g] as i64 + on_shift_delta) as u32;
         let level = (self.on_shift.level() as i64 + on_shift_delta) as u64;
