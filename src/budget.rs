@@ -674,6 +674,69 @@ fn push_throttled_polls(
     }
 }
 
+/// Issue 18: a send over a FIFO queue's throughput (P4) is retried every
+/// `throttle_backoff`, an event each, until a second admits it. With
+/// `backlog(t)` sends waiting, that is ∫ backlog / backoff: sends steadily
+/// above the limit T pile up, (λ − T)·H²/(2·b) retries; a burst or a
+/// manifest of B drains at T a second, B²/(2·T·b). Per group
+/// (`high_throughput`), the limit applies to each group, so the queue's
+/// groups (or a producer's own group) share the sends.
+fn push_throttled_sends(
+    pc: &crate::model::pipeline::PipelineConfig,
+    producers: &[ProducerConfig],
+    volumes: &[Volume],
+    horizon: f64,
+    push: &mut dyn FnMut(String, String, f64),
+) {
+    use crate::model::pipeline::{QueueKind, ThroughputScope};
+    let h_s = horizon / 1e6;
+    for (qi, q) in pc.queues.iter().enumerate() {
+        let QueueKind::Fifo(f) = &q.kind else {
+            continue;
+        };
+        let b = f.throttle_backoff.as_micros().max(1) as f64 / 1e6;
+        let t = f.throughput_per_s as f64;
+        for ((i, p), v) in producers.iter().enumerate().zip(volumes) {
+            if p.to != Some(qi) {
+                continue;
+            }
+            // Sends a second the limit admits for this producer.
+            let cap = match (f.throughput_scope, p.group) {
+                (ThroughputScope::PerQueue, _) | (ThroughputScope::PerGroup, Some(_)) => t,
+                (ThroughputScope::PerGroup, None) => t * f.groups.max(1) as f64,
+            };
+            let retries = match &p.process {
+                ArrivalProcess::Burst { size, .. } => {
+                    let bursts = v.originals / (*size).max(1) as f64;
+                    let excess = (*size as f64 - cap).max(0.0);
+                    bursts * excess * excess / (2.0 * cap * b)
+                }
+                ArrivalProcess::Manifest { count } => {
+                    let excess = (*count as f64 - cap).max(0.0);
+                    excess * excess / (2.0 * cap * b)
+                }
+                _ => {
+                    let rate = (v.originals + v.copies) / h_s.max(1e-9);
+                    (rate - cap).max(0.0) * h_s * h_s / (2.0 * b)
+                }
+            };
+            if retries >= 1.0 {
+                push(
+                    format!("producers[{i}]"),
+                    format!(
+                        "producer `{}`: sends over queue `{}`'s {}/s retried every {}",
+                        p.name,
+                        q.name,
+                        f.throughput_per_s,
+                        f.throttle_backoff.human()
+                    ),
+                    retries,
+                );
+            }
+        }
+    }
+}
+
 /// Receives beyond a message's first (P5): a failed message is received
 /// again after its visibility timeout (1/(1 − f) passes on average), and a
 /// poison message fails every time, so it comes back until the queue's
@@ -907,6 +970,13 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         push_throttled_polls(pc, horizon, &mut |setting, what, amount| {
             push(&mut events, setting, what, amount)
         });
+        push_throttled_sends(
+            pc,
+            &cfg.producers,
+            &volumes,
+            horizon,
+            &mut |setting, what, amount| push(&mut events, setting, what, amount),
+        );
         let sent_to: Vec<f64> = (0..pc.queues.len())
             .map(|qi| {
                 volumes

@@ -422,6 +422,45 @@ fn throttled_fifo_receives_are_estimated() {
     assert!(msg.contains("pipeline.consumers[0].count"), "{msg}");
 }
 
+/// A FIFO queue limited to `throughput` sends a second (P4), fed by
+/// `producer` and read by 50 fast pollers, for `horizon`.
+fn throttled_sends(producer: &str, horizon: &str) -> Scenario {
+    let text = format!(
+        "name: sends\nseed: 3\nhorizon: {horizon}\nproducers:\n  - {producer}\npipeline:\n  queues:\n    - {{name: q, type: fifo, groups: 50, throughput: 20/s, throttle_backoff: 50ms}}\n  consumers:\n    - {{name: c, queue: q, count: 50, wait: 20s, processing_time: {{dist: constant, value: 1ms}}}}\n"
+    );
+    Scenario::from_str(&text, "sends.yaml", Path::new("."), LoadOptions::default())
+        .unwrap_or_else(|e| panic!("valid: {e}"))
+}
+
+/// Issue 18: a send over a FIFO queue's throughput is retried every
+/// `throttle_backoff` (P4). Sends steadily above the limit pile up, so the
+/// retries grow with the square of the horizon, (λ − T)·H²/(2·b); a burst
+/// of B drains at T a second with B²/(2·T·b) retries. The estimate missed
+/// both (it counted one event per message).
+#[test]
+fn throttled_fifo_sends_are_estimated() {
+    let cases = [
+        // 25/s against 20/s for 10 minutes.
+        ("{name: o, kind: poisson, rate: 90000/h, to: q}", "10m"),
+        // 2,000 at once every 10 minutes for an hour.
+        (
+            "{name: o, kind: burst, size: 2000, every: 10m, to: q}",
+            "1h",
+        ),
+    ];
+    for (producer, horizon) in cases {
+        let s = throttled_sends(producer, horizon);
+        let est = estimate_run(&s.sim, 1, 1);
+        let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("runs");
+        let ratio = out.summary.events as f64 / est.events;
+        println!(
+            "{producer}: {} events, estimate {:.0}, ratio {ratio:.2}",
+            out.summary.events, est.events
+        );
+        assert!((0.25..=4.0).contains(&ratio), "{producer}: {ratio}");
+    }
+}
+
 /// Issue 18 item 10: the estimate says how long the events take, at a
 /// conservative built-in rate per thread, and the refusal the time the
 /// limit allows.
