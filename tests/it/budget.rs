@@ -495,6 +495,34 @@ fn the_estimate_and_the_refusal_say_the_expected_time() {
     );
 }
 
+/// Issue 18 (a fuzz finding, 78× over the estimate): processing longer
+/// than the visibility timeout makes every message visible again before
+/// its delete, so it comes back until retention, as a poison message does;
+/// processing that only sometimes outlasts it adds 1/(1 − late) passes.
+#[test]
+fn processing_longer_than_the_visibility_timeout_is_estimated() {
+    for processing in [
+        "{dist: constant, value: 7s}",
+        "{dist: exponential, mean: 4s}",
+    ] {
+        let yaml = format!(
+            "name: late\nseed: 3\nhorizon: 1d\n\
+             producers: [{{name: p, kind: poisson, rate: 4874/d, to: q}}]\n\
+             pipeline:\n  queues: [{{name: q, type: standard, visibility_timeout: 5808ms}}]\n  \
+             consumers: [{{name: c, queue: q, count: 15, processing_time: {processing}}}]\n"
+        );
+        let s = crate::common::scenario(&yaml);
+        let est = estimate_run(&s.sim, 1, 1);
+        let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("runs");
+        let ratio = out.summary.events as f64 / est.events;
+        println!(
+            "{processing}: {} events, estimate {:.0}, ratio {ratio:.2}",
+            out.summary.events, est.events
+        );
+        assert!((0.25..=4.0).contains(&ratio), "{processing}: {ratio}");
+    }
+}
+
 /// Issue 18 (a fuzz finding): without a dead-letter queue a poison message
 /// comes back every visibility timeout until its retention, so receives
 /// grow with the square of the horizon. The estimate counts them: within

@@ -2002,10 +2002,14 @@ fn replay_one() {
         Err(_) => "hang".to_string(),
         Ok(Outcome::Finding(kind, what)) => format!("{kind}: {what}"),
         Ok(Outcome::Ran {
-            events, per_event, ..
+            events,
+            per_event,
+            estimate,
+            ..
         }) => {
             format!(
-                "ran: {events} events, {:.2} µs of CPU per event",
+                "ran: {events} events ({:.2}× the estimate of {estimate:.0}), {:.2} µs of CPU per event",
+                events as f64 / estimate.max(1.0),
                 per_event * 1e6
             )
         }
