@@ -2525,99 +2525,19 @@ fn parse_seconds(cell: &str) -> Option<Result<f64, String>> {
     })
 }
 
-/// One column of a CSV file, as read by [`read_csv_column`].
-struct CsvColumn {
-    /// The file, for messages (bounded).
-    file: String,
-    /// The column's name, for messages (bounded).
-    column: String,
-    /// (1-based line in the file, cell) of every non-empty cell.
-    cells: Vec<(u64, String)>,
-}
-
-impl CsvColumn {
-    /// Converts every cell with `parse`; reports the first bad cell by line
-    /// and column (quoting it only if it looks like a value at all, see
-    /// [`looks_like_value`]) and how many more there are.
-    fn parse<T>(&self, mut parse: impl FnMut(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
-        let mut out = Vec::with_capacity(self.cells.len());
-        let mut first_error = None;
-        let mut more = 0usize;
-        for (line, cell) in &self.cells {
-            match parse(cell) {
-                Ok(v) => out.push(v),
-                Err(_) if first_error.is_some() => more += 1,
-                Err(why) => {
-                    let why = if looks_like_value(cell) {
-                        why
-                    } else {
-                        format!(
-                            "not a number, duration or time ({} characters, not shown)",
-                            cell.chars().count()
-                        )
-                    };
-                    first_error = Some(format!(
-                        "{} line {line}, column `{}`: {why}",
-                        self.file, self.column
-                    ));
-                }
-            }
-        }
-        match first_error {
-            None => Ok(out),
-            Some(e) if more > 0 => Err(format!(
-                "{e} (and {more} more bad cell{})",
-                if more == 1 { "" } else { "s" }
-            )),
-            Some(e) => Err(e),
-        }
-    }
-}
-
 /// Reads one column of a CSV file with a header row, relative to the
-/// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
-/// name the file, line and column, never the file's content.
-fn read_csv_column(base: &Path, file: &str, column: &str) -> Result<CsvColumn, String> {
-    let table = read_csv_columns(base, file, &[column])?;
-    let cells: Vec<(u64, String)> = table
-        .rows
-        .into_iter()
-        .filter_map(|(line, mut cells)| {
-            let cell = cells.swap_remove(0);
-            (!cell.trim().is_empty()).then_some((line, cell))
-        })
-        .collect();
-    let column_name = excerpt(column);
-    if cells.is_empty() {
-        return Err(format!(
-            "{} has no values in column `{column_name}`",
-            table.file
-        ));
-    }
-    Ok(CsvColumn {
-        file: table.file,
-        column: column_name,
-        cells,
-    })
-}
-
-/// Some columns of a CSV file, as read by [`read_csv_columns`].
-pub(super) struct CsvTable {
-    /// The file, for messages (bounded).
-    pub file: String,
-    /// (1-based line in the file, the row's cells of those columns), every
-    /// row, empty cells included.
-    pub rows: Vec<(u64, Vec<String>)>,
-}
-
-/// Reads some columns of a CSV file with a header row, relative to the
-/// scenario's folder: a regular file of at most [`MAX_CSV_BYTES`]. Messages
-/// name the file, line and column, never the file's content.
-pub(super) fn read_csv_columns(
+/// scenario's folder (a regular file of at most [`MAX_CSV_BYTES`]), and
+/// converts each non-empty cell with `parse` as it streams by: memory holds
+/// the values, never the file's rows (issue 18). Messages name the file,
+/// line and column, never the file's content: the first bad cell (quoted
+/// only if it looks like a value at all, see [`looks_like_value`]) and how
+/// many more there are.
+fn read_csv_column<T>(
     base: &Path,
     file: &str,
-    columns: &[&str],
-) -> Result<CsvTable, String> {
+    column: &str,
+    mut parse: impl FnMut(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     let path = base.join(file);
     let name = excerpt_n(&path.display().to_string(), 200);
     let input = InputFile::open(&path, MAX_CSV_BYTES)
@@ -2627,37 +2547,62 @@ pub(super) fn read_csv_columns(
         .headers()
         .map_err(|e| replay::csv_error(&name, &e))?
         .clone();
-    let mut idx = Vec::with_capacity(columns.len());
-    for column in columns {
-        let column_name = excerpt(column);
-        let i = headers
-            .iter()
-            .position(|h| h.trim() == *column)
-            .ok_or_else(|| {
-                if headers.len() <= 20 && looks_like_names(headers.iter()) {
-                    format!(
-                        "{name} has no column `{column_name}` (columns: {})",
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    )
+    let column_name = excerpt(column);
+    let i = headers
+        .iter()
+        .position(|h| h.trim() == column)
+        .ok_or_else(|| {
+            if headers.len() <= 20 && looks_like_names(headers.iter()) {
+                format!(
+                    "{name} has no column `{column_name}` (columns: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                format!(
+                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                )
+            }
+        })?;
+    let mut out = Vec::new();
+    let mut first_error = None;
+    let mut more = 0usize;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(replay::csv_error(&name, &e)),
+        }
+        let cell = rec.get(i).unwrap_or("");
+        if cell.trim().is_empty() {
+            continue;
+        }
+        match parse(cell) {
+            Ok(v) => out.push(v),
+            Err(_) if first_error.is_some() => more += 1,
+            Err(why) => {
+                let why = if looks_like_value(cell) {
+                    why
                 } else {
                     format!(
-                        "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                        "not a number, duration or time ({} characters, not shown)",
+                        cell.chars().count()
                     )
-                }
-            })?;
-        idx.push(i);
+                };
+                let line = rec.position().map_or(0, |p| p.line());
+                first_error = Some(format!("{name} line {line}, column `{column_name}`: {why}"));
+            }
+        }
     }
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| replay::csv_error(&name, &e))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let cells = idx
-            .iter()
-            .map(|&i| rec.get(i).unwrap_or("").to_string())
-            .collect();
-        rows.push((line, cells));
+    match first_error {
+        None if out.is_empty() => Err(format!("{name} has no values in column `{column_name}`")),
+        None => Ok(out),
+        Some(e) if more > 0 => Err(format!(
+            "{e} (and {more} more bad cell{})",
+            if more == 1 { "" } else { "s" }
+        )),
+        Some(e) => Err(e),
     }
-    Ok(CsvTable { file: name, rows })
 }
 
 fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
@@ -2761,12 +2706,13 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             }
             Some(csv) => {
                 let column = d.column.as_deref().unwrap_or("service_time");
-                let values = read_csv_column(ctx.base_dir, csv, column).and_then(|col| {
-                    col.parse(|cell| match parse_seconds(cell) {
-                        Some(secs) => secs.map(|s| s * US_PER_S as f64),
-                        None => parse_duration(cell).map(|d| d.as_micros() as f64),
-                    })
-                });
+                let values =
+                    read_csv_column(ctx.base_dir, csv, column, |cell| {
+                        match parse_seconds(cell) {
+                            Some(secs) => secs.map(|s| s * US_PER_S as f64),
+                            None => parse_duration(cell).map(|d| d.as_micros() as f64),
+                        }
+                    });
                 match values {
                     Err(e) => {
                         ctx.err(format!("{f}.csv"), e);
