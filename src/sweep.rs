@@ -733,6 +733,42 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_with_set_parses_the_scenario_once() {
+        // Issue 19: the scenario is parsed once per load; a `--set` and
+        // every point work on clones of the parsed document.
+        use crate::scenario::{overrides, yaml, LoadOptions, Scenario, BUNDLED_QUICKSTART};
+        let before = yaml::parses();
+        let opts = LoadOptions::default();
+        let s = Scenario::from_str(
+            BUNDLED_QUICKSTART,
+            "q.yaml",
+            std::path::Path::new("."),
+            opts,
+        )
+        .unwrap();
+        let s = overrides::apply(s, &["job.max_concurrent_task_count=50".into()], opts).unwrap();
+        let d = design(
+            &[
+                v("workers[team].count=10,11,12"),
+                v("job.task_time_limit=30m,1h"),
+            ],
+            None,
+            1,
+        )
+        .unwrap();
+        let template = ScenarioTemplate::of(&s, opts).unwrap();
+        let configs = point_configs(&template, &d, "sweep point").unwrap();
+        assert_eq!(configs.len(), 6);
+        assert_eq!(configs[5].total_workers(), 12);
+        assert_eq!(configs[5].job.max_concurrent_task_count, 50);
+        assert_eq!(
+            yaml::parses() - before,
+            1,
+            "one parse for the load, none for --set or the points"
+        );
+    }
+
+    #[test]
     fn grids_from_lists_and_ranges_with_units() {
         let d = design(
             &[
