@@ -139,7 +139,7 @@ impl ParamPath {
                         let near = map
                             .keys()
                             .filter_map(Value::as_str)
-                            .map(|n| (super::schema::edit_distance(n, k), n))
+                            .map(|n| (crate::suggest::edit_distance(n, k), n))
                             .filter(|(d, _)| *d <= 2)
                             .min()
                             .map(|(_, n)| n.to_string());
