@@ -9,7 +9,7 @@ use labelsim::model::catalog;
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
-use labelsim::scenario::LoadOptions;
+use labelsim::scenario::{LoadOptions, Scenario};
 use labelsim::sweep::{self, Design, Row, Shard, SweepError};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -103,43 +103,7 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
 
 pub fn sweep(args: SweepArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
-    let section = sweep::sweep_section(&scenario).map_err(cli_error)?;
-    // --replications beats the `sweep:` section, which beats the scenario.
-    let replications = args
-        .common
-        .replications
-        .or(section.replications)
-        .unwrap_or(scenario.replications)
-        .max(1);
-    // CLI --vary replaces the scenario's entry for the same path; the same
-    // path twice on the command line is refused (by `design`).
-    let cli: Vec<_> = args
-        .vary
-        .iter()
-        .map(|v| sweep::parse_vary(v).map_err(cli_error))
-        .collect::<Result<_>>()?;
-    let mut varies = section.vary;
-    varies.retain(|(q, _)| !cli.iter().any(|(p, _)| p == q));
-    varies.extend(cli);
-    let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
-        .map_err(cli_error)?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(Shard::parse)
-        .transpose()
-        .map_err(cli_error)?;
-    let metrics: Vec<String> = if !args.metrics.is_empty() {
-        args.metrics.clone()
-    } else if !section.metrics.is_empty() {
-        section.metrics.clone()
-    } else {
-        sweep::default_metrics(&scenario.sim)
-    };
-    let known = sweep::numeric_metric_names_for(&scenario.sim);
-    for m in &metrics {
-        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
-    }
+    let (replications, design, shard, metrics) = what_to_sweep(&args, &scenario)?;
 
     // Build (and so validate) every point's scenario before running anything.
     let template = ScenarioTemplate::of(
@@ -241,6 +205,52 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// What the arguments and the scenario's `sweep:` section ask to sweep:
+/// the replications per point, the design, this shard, the charted metrics.
+fn what_to_sweep(
+    args: &SweepArgs,
+    scenario: &Scenario,
+) -> Result<(u32, Design, Option<Shard>, Vec<String>)> {
+    let section = sweep::sweep_section(scenario).map_err(cli_error)?;
+    // --replications beats the `sweep:` section, which beats the scenario.
+    let replications = args
+        .common
+        .replications
+        .or(section.replications)
+        .unwrap_or(scenario.replications)
+        .max(1);
+    // CLI --vary replaces the scenario's entry for the same path; the same
+    // path twice on the command line is refused (by `design`).
+    let cli: Vec<_> = args
+        .vary
+        .iter()
+        .map(|v| sweep::parse_vary(v).map_err(cli_error))
+        .collect::<Result<_>>()?;
+    let mut varies = section.vary;
+    varies.retain(|(q, _)| !cli.iter().any(|(p, _)| p == q));
+    varies.extend(cli);
+    let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
+        .map_err(cli_error)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(cli_error)?;
+    let metrics: Vec<String> = if !args.metrics.is_empty() {
+        args.metrics.clone()
+    } else if !section.metrics.is_empty() {
+        section.metrics.clone()
+    } else {
+        sweep::default_metrics(&scenario.sim)
+    };
+    let known = sweep::numeric_metric_names_for(&scenario.sim);
+    for m in &metrics {
+        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
+    }
+    Ok((replications, design, shard, metrics))
 }
 
 /// The runs a `--resume` continues from (after checking that the folder
