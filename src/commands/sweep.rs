@@ -483,37 +483,7 @@ fn write_sweep_report(
         charts.push_str(crate::commands::common::CHARTS_SKIPPED);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
-    // What each rule did, per point (means over replications).
-    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
-        .iter()
-        .map(|&k| {
-            let d = catalog::def(k).expect("sweep rule table keys are in the catalog");
-            (
-                format!("{} {}", d.rule, d.rule_column.unwrap_or(d.label)),
-                k,
-            )
-        })
-        .collect();
-    let mut rule_headers: Vec<String> = vec!["point".into()];
-    rule_headers.extend(params.iter().map(|p| p.to_string()));
-    rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));
-    let rule_rows: Vec<Vec<String>> = sweep::summarise(rows)
-        .iter()
-        .take(2000)
-        .map(|s| {
-            let mut r = vec![s.point.to_string()];
-            r.extend(s.params.iter().cloned());
-            r.extend(rule_metrics.iter().map(|(_, m)| {
-                names
-                    .iter()
-                    .position(|n| n == m)
-                    .and_then(|i| s.stats[i])
-                    .map(|st| labelsim::human::metric(m, st.0))
-                    .unwrap_or_default()
-            }));
-            r
-        })
-        .collect();
+    let (rule_headers, rule_rows) = rule_table(params, rows, &names);
     let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
     // The headline: the best point on the first metric charted; under it
     // what was run (from the manifest, so a merge says the same).
@@ -567,6 +537,46 @@ fn write_sweep_report(
     );
     out.put("report.html", &page)?;
     Ok(())
+}
+
+/// What each rule did, per point (means over replications): the table's
+/// headers and rows.
+fn rule_table(
+    params: &[ParamPath],
+    rows: &[Row],
+    names: &[String],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
+        .iter()
+        .map(|&k| {
+            let d = catalog::def(k).expect("sweep rule table keys are in the catalog");
+            (
+                format!("{} {}", d.rule, d.rule_column.unwrap_or(d.label)),
+                k,
+            )
+        })
+        .collect();
+    let mut rule_headers: Vec<String> = vec!["point".into()];
+    rule_headers.extend(params.iter().map(|p| p.to_string()));
+    rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));
+    let rule_rows: Vec<Vec<String>> = sweep::summarise(rows)
+        .iter()
+        .take(2000)
+        .map(|s| {
+            let mut r = vec![s.point.to_string()];
+            r.extend(s.params.iter().cloned());
+            r.extend(rule_metrics.iter().map(|(_, m)| {
+                names
+                    .iter()
+                    .position(|n| n == m)
+                    .and_then(|i| s.stats[i])
+                    .map(|st| labelsim::human::metric(m, st.0))
+                    .unwrap_or_default()
+            }));
+            r
+        })
+        .collect();
+    (rule_headers, rule_rows)
 }
 
 /// Stages sweep_summary.csv and the charts; returns the charts drawn (file,
