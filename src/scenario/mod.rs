@@ -4,6 +4,11 @@
 //! checks every R11 rule. Every problem is reported at once, with its
 //! field's dotted path and line.
 //!
+//! The text is parsed once per load (`yaml::parse`); the parsed document
+//! stays with the scenario (`Scenario::doc`), and `--set` (`overrides`),
+//! sweep points and compared policies (`paths::ScenarioTemplate`) are
+//! built from clones of it.
+//!
 //! The input is not trusted: `input` reads only regular files of bounded
 //! size and quotes them only in short excerpts; `yaml` refuses text nested
 //! too deeply or expanding too far before parsing it; numbers out of range

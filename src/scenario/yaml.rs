@@ -3,6 +3,12 @@
 //! `Value` model and error positions, on a maintained libyaml port. (Never
 //! `serde_yml`: RUSTSEC-2025-0068.)
 //!
+//! A scenario's text is parsed once ([`parse`], issue 19): one pass of the
+//! parser builds the document while counting its values; the spec is read
+//! from that document (`from_doc`) and overridden scenarios are built
+//! from clones of it, written out ([`to_string`]) for their text but not
+//! parsed again ([`check_written`]).
+//!
 //! Also a line locator: serde's values carry no positions, so semantic
 //! errors find their field's line by walking the source text's block
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
