@@ -24,7 +24,7 @@ use crate::model::{RunOutput, RunSummary, SimConfig};
 use crate::runner::{self, Batch, Job, Seeding, WhenStopped};
 use crate::scenario::paths::{OverrideError, PathError, ScenarioTemplate};
 use crate::scenario::spec::PolicySpec;
-use crate::scenario::yaml::{self, Mapping, Value};
+use crate::scenario::yaml::{Mapping, Value};
 use crate::scenario::{LoadOptions, Scenario};
 use crate::suggest::{check_metric, numeric_metric_names_for, UnknownMetric};
 use crate::sweep::metric_cell;
@@ -122,12 +122,11 @@ pub fn policies(
         return Err(CompareError::NothingToCompare);
     }
     let template = ScenarioTemplate::of(scenario, opts).map_err(CompareError::Template)?;
-    let base: Value = yaml::from_str(&scenario.text)
-        .map_err(|(m, _)| CompareError::Template(PathError::Yaml(m)))?;
+    let base = template.doc();
     let mut names = Vec::new();
     let mut configs = Vec::new();
     for (index, e) in entries.iter().enumerate() {
-        let patch = merge_named_items(&base, &Value::Mapping(e.overrides.clone()), true);
+        let patch = merge_named_items(base, &Value::Mapping(e.overrides.clone()), true);
         let s = template
             .with_patch(&patch)
             .map_err(|error| CompareError::Policy {

@@ -16,10 +16,10 @@
 use crate::model::load::{self, StageLoad};
 use crate::model::{RunSummary, SimConfig};
 use crate::runner::{aggregate, Aggregate};
-use crate::scenario::paths::value_text;
+use crate::scenario::paths::{value_text, ParamPath, ScenarioTemplate};
 use crate::scenario::units::parse_duration;
 use crate::suggest::{check_metric, UnknownMetric};
-use crate::sweep::{numeric_param, Design};
+use crate::sweep::{numeric_param, Design, SweepError};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -742,6 +742,406 @@ pub fn gallop_then_bisect<E>(
         }
     }
     Ok(Some(hi))
+}
+
+/// What a plan evaluates: the design of `varies` (a sweep's grammar, a
+/// default step where a range has none), in ascending order, and each
+/// value's configuration, built from `template` (which checks every value).
+pub fn grid(
+    template: &ScenarioTemplate,
+    varies: &[(ParamPath, String)],
+    seed: u64,
+) -> Result<(Design, Vec<SimConfig>), SweepError> {
+    let varies: Vec<(ParamPath, String)> = varies
+        .iter()
+        .map(|(p, t)| (p.clone(), with_default_step(t)))
+        .collect();
+    let mut design = crate::sweep::design(&varies, None, seed)?;
+    sort_ascending(&mut design);
+    let configs = crate::sweep::point_configs(template, &design, "plan value")?;
+    Ok((design, configs))
+}
+
+/// The metric `--minimize` names, if the search minimizes one.
+pub fn minimized_metric(settings: &PlanSettings) -> Option<&str> {
+    match &settings.search {
+        Search::Minimize(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// The parameters' names, joined: `workers[team].count`.
+pub fn param_name(design: &Design) -> String {
+    design
+        .params
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// plan.json: the answer, the targets, and every value evaluated with
+/// its verdicts, loads, means and intervals.
+pub fn plan_json(
+    design: &Design,
+    outcome: &PlanOutcome,
+    settings: &PlanSettings,
+) -> serde_json::Value {
+    use crate::report::{aggregate_json, counts_json};
+    use serde_json::json;
+    let targets = &settings.targets;
+    let cache = &outcome.evaluated;
+    let answer = outcome.answer;
+    let minimized = outcome.minimized.map(|m| (m.best, m.flat));
+    let n = design.points.len();
+    let minimize = minimized_metric(settings);
+    // SPEC §4b: when nothing is feasible, what came closest and why.
+    let shortfalls = if answer.is_none() {
+        shortfalls(outcome, targets)
+    } else {
+        Vec::new()
+    };
+    let shortfalls_json: Vec<serde_json::Value> = shortfalls
+        .iter()
+        .map(|sf| {
+            json!({
+                "target": targets[sf.target].text,
+                "best_value": sf.best.map(|(i, _)| value_json(design, i)),
+                "best_mean": sf.best.map(|(_, m)| m),
+                "fixed_parts": sf.fixed_parts.iter().map(|(p, m)| (p.clone(), json!(m))).collect::<serde_json::Map<_, _>>(),
+                "impossible": sf.impossible,
+            })
+        })
+        .collect();
+    let points: Vec<serde_json::Value> = cache
+        .iter()
+        .map(|(i, e)| {
+            let (mean, ci) = aggregate_json(&e.agg);
+            let value = if design.params.len() == 1 {
+                json!(design.points[*i][0])
+            } else {
+                json!(design.points[*i])
+            };
+            let verdicts: serde_json::Map<String, serde_json::Value> = targets
+                .iter()
+                .zip(&e.verdicts)
+                .map(|(t, v)| (t.text.clone(), json!(v.as_str())))
+                .collect();
+            json!({
+                "value": value,
+                "meets": e.status == PointStatus::Meets,
+                "decided": e.status.decided(),
+                "unstable": e.status == PointStatus::Unstable,
+                "offered_load": load_json(e.offered_load),
+                "binding_stage": e.binding_stage,
+                "stages": e.stages.iter().map(|st| (st.stage.clone(), load_json(Some(st.load)))).collect::<serde_json::Map<_, _>>(),
+                "replications": e.runs.len(),
+                "targets": verdicts,
+                "mean": mean,
+                "ci95": ci,
+                "n": counts_json(&e.agg),
+            })
+        })
+        .collect();
+    let minimize_json = minimize.map(|metric| {
+        let at = answer.and_then(|i| cache.get(&i));
+        json!({
+            "metric": metric,
+            "mean": at.and_then(|e| e.agg.mean_of(metric)),
+            "ci95": at.and_then(|e| e.agg.ci_of(metric)).map(|(lo, hi)| json!([lo, hi])),
+            "best": minimized
+                .and_then(|m| m.0)
+                .map(|b| value_json(design, b)),
+            "flat": minimized.is_some_and(|m| m.1),
+        })
+    });
+    json!({
+        "parameter": param_name(design),
+        "answer": answer.map(|i| value_json(design, i)),
+        "feasible": answer.is_some(),
+        "targets": targets.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
+        "minimize": minimize,
+        "minimized": minimize_json,
+        "finite_horizon": settings.finite_horizon,
+        "replications": settings.initial,
+        "max_replications": settings.cap,
+        "grid_size": n,
+        "simulations": outcome.simulations,
+        "simulations_full_grid": n as u64 * settings.initial as u64,
+        "undecided": outcome.undecided(),
+        "monotone": outcome.monotone,
+        "shortfalls": shortfalls_json,
+        "points": points,
+    })
+}
+
+/// A point's value(s) in plan.json: the value for one parameter, else
+/// `{path: value}`.
+fn value_json(design: &Design, i: usize) -> serde_json::Value {
+    use serde_json::json;
+    if design.params.len() == 1 {
+        json!(design.points[i][0])
+    } else {
+        let mut m = serde_json::Map::new();
+        for (p, v) in design.params.iter().zip(&design.points[i]) {
+            m.insert(p.to_string(), json!(v));
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// ρ in plan.json: a number; null when the input is not a stationary
+/// stream, or when no worker is ever on shift (ρ infinite: the point is
+/// then marked `unstable`), so the field stays numeric.
+fn load_json(rho: Option<f64>) -> serde_json::Value {
+    match rho {
+        Some(r) if r.is_finite() => serde_json::json!(r),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// ρ as printed: three decimals, or `inf`.
+fn load_text(rho: f64) -> String {
+    if rho.is_finite() {
+        format!("{rho:.3}")
+    } else {
+        "inf".into()
+    }
+}
+
+/// What the plan found, in lines as printed (and shown in report.html):
+/// the answer (or why there is none), the minimized metric, the work done
+/// and the warnings.
+pub fn found_lines(design: &Design, outcome: &PlanOutcome, settings: &PlanSettings) -> Vec<String> {
+    let targets = &settings.targets;
+    let cache = &outcome.evaluated;
+    let answer = outcome.answer;
+    let param_name = param_name(design);
+    let mut found: Vec<String> = Vec::new();
+    match answer {
+        Some(i) => {
+            let v: Vec<String> = design.points[i].iter().map(value_text).collect();
+            found.push(format!("answer: {param_name} = {}", v.join(", ")));
+        }
+        None => {
+            found.push(format!(
+                "infeasible: no value of {param_name} in the range meets every target"
+            ));
+            found.extend(shortfall_lines(design, outcome, targets, &param_name));
+        }
+    }
+    if let Some(metric) = minimized_metric(settings) {
+        found.extend(minimized_lines(design, outcome, metric));
+    }
+    found.push(format!(
+        "  {} of {} values evaluated, {} simulations ({} replications per value, more up to {} where an interval straddles a target)",
+        cache.len(),
+        design.points.len(),
+        outcome.simulations,
+        settings.initial,
+        settings.cap
+    ));
+    let unstable = outcome.unstable();
+    if unstable > 0 {
+        // Name the stages that could not keep up, each with its largest load.
+        let mut binding: Vec<(String, f64)> = Vec::new();
+        for e in cache.values().filter(|e| e.status == PointStatus::Unstable) {
+            if let (Some(stage), Some(load)) = (&e.binding_stage, e.offered_load) {
+                match binding.iter_mut().find(|b| &b.0 == stage) {
+                    Some(b) => b.1 = b.1.max(load),
+                    None => binding.push((stage.clone(), load)),
+                }
+            }
+        }
+        let stages = binding
+            .iter()
+            .map(|(s, l)| format!("{s} up to {}", load_text(*l)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream ({stages}), so a backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));
+    }
+    let undecided = outcome.undecided();
+    if undecided > 0 {
+        found.push(format!("  warning: {undecided} value(s) still undecided after {} replications, counted as not met (raise --max-replications)", settings.cap));
+    }
+    if outcome.monotone == Some(false) {
+        found.push(format!("  warning: the targets are not monotone in {param_name}: a larger value fails after a smaller one met them"));
+    }
+    found
+}
+
+/// Lines of an infeasible plan: per target, what came closest, and the
+/// parts no value changes.
+fn shortfall_lines(
+    design: &Design,
+    outcome: &PlanOutcome,
+    targets: &[Target],
+    param_name: &str,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for sf in &shortfalls(outcome, targets) {
+        let t = &targets[sf.target];
+        let h = |m: &str, x: f64| crate::human::metric(m, x);
+        match sf.best {
+            Some((i, mean)) => {
+                let v: Vec<String> = design.points[i].iter().map(value_text).collect();
+                found.push(format!(
+                    "  `{t}`: best reached {} (mean) at {param_name} = {}",
+                    h(&t.metric, mean),
+                    v.join(", ")
+                ));
+            }
+            None => found.push(format!(
+                "  `{t}`: no value evaluated has a value of {}",
+                t.metric
+            )),
+        }
+        if !sf.fixed_parts.is_empty() {
+            let parts: Vec<String> = sf
+                .fixed_parts
+                .iter()
+                .map(|(p, least)| format!("{p} {}", h(p, *least)))
+                .collect();
+            found.push(format!(
+                "    parts no value of {param_name} changes: {}",
+                parts.join(", ")
+            ));
+        }
+        if let Some(part) = &sf.impossible {
+            let least = sf
+                .fixed_parts
+                .iter()
+                .find(|p| &p.0 == part)
+                .map_or(0.0, |p| p.1);
+            found.push(format!(
+                "    impossible here: {part} alone is {} whatever {param_name}",
+                h(part, least)
+            ));
+        }
+    }
+    found
+}
+
+/// Lines on the minimized metric at the answer.
+fn minimized_lines(design: &Design, outcome: &PlanOutcome, metric: &str) -> Vec<String> {
+    let answer = outcome.answer;
+    let minimized = outcome.minimized.map(|m| (m.best, m.flat));
+    let mut found = Vec::new();
+    let at = answer.and_then(|i| outcome.evaluated.get(&i));
+    match at.and_then(|e| e.agg.mean_of(metric)) {
+        Some(m) => {
+            let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
+            // In the metric's units, the bounds within its range, as
+            // the table below prints them.
+            let h = |x: f64| crate::human::metric(metric, x);
+            let within = |x: f64| crate::human::within_range(metric, x);
+            found.push(format!(
+                "  {metric}: {} [95% CI {}, {}]",
+                h(m),
+                h(within(lo)),
+                h(within(hi))
+            ));
+            if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
+                let v: Vec<String> = design.points[best].iter().map(value_text).collect();
+                found.push(format!(
+                    "  the smallest mean is at {}; this smaller value's mean lies within its 95% interval",
+                    v.join(", ")
+                ));
+            }
+        }
+        None if answer.is_some() => found.push(format!(
+            "  warning: {metric} has no value at any feasible point; the answer is the first feasible one"
+        )),
+        None => {}
+    }
+    if minimized.is_some_and(|m| m.1) {
+        found.push(format!("  warning: {metric} does not vary significantly over the feasible points (their 95% intervals overlap): the choice is noise, not a difference"));
+    }
+    found
+}
+
+/// The evidence table's metric columns: the targets' metrics, then the
+/// minimized one.
+pub fn evidence_metrics(settings: &PlanSettings) -> Vec<&str> {
+    let mut columns: Vec<&str> = settings.targets.iter().map(|t| t.metric.as_str()).collect();
+    if let Some(m) = minimized_metric(settings) {
+        columns.push(m);
+    }
+    columns
+}
+
+/// The evidence table's first columns' heads.
+pub fn evidence_head(design: &Design) -> Vec<String> {
+    vec![
+        param_name(design),
+        "meets".into(),
+        "reps".into(),
+        "offered load".into(),
+        "binding stage".into(),
+        "utilization".into(),
+    ]
+}
+
+/// The evidence table's first cells for value `i`; `printed`: the table
+/// printed (utilization as a share), else plan data's (three decimals).
+pub fn evidence_cells(design: &Design, i: usize, e: &Evaluated, printed: bool) -> Vec<String> {
+    vec![
+        design.points[i]
+            .iter()
+            .map(value_text)
+            .collect::<Vec<_>>()
+            .join(", "),
+        e.status.as_str().into(),
+        e.runs.len().to_string(),
+        match e.offered_load {
+            Some(r) if r.is_finite() => format!("{r:.3}"),
+            Some(_) => "inf".into(),
+            None => "-".into(),
+        },
+        e.binding_stage.clone().unwrap_or_else(|| "-".into()),
+        // The binding consumer's utilization where a consumer binds,
+        // else the workers'.
+        e.binding_stage
+            .as_deref()
+            .and_then(|b| b.strip_prefix("consumers[")?.strip_suffix(']'))
+            .filter(|c| !c.contains(','))
+            .and_then(|c| e.agg.mean_of(&format!("{c}.utilization")))
+            .or_else(|| e.agg.mean_of(crate::model::catalog::WORKER_UTILIZATION))
+            .map_or("-".into(), |u| {
+                if printed {
+                    crate::human::share(u)
+                } else {
+                    format!("{u:.3}")
+                }
+            }),
+    ]
+}
+
+/// The metric a plan's chart draws: the first target's that varies over
+/// the values evaluated, with its target; if every target is flat there
+/// (say `expired_in_queue == 0` met everywhere), the minimized metric.
+pub fn chart_metric<'a>(
+    outcome: &PlanOutcome,
+    settings: &'a PlanSettings,
+) -> Option<(&'a str, Option<&'a Target>)> {
+    let means = |metric: &str| -> Vec<f64> {
+        outcome
+            .evaluated
+            .values()
+            .filter_map(|e| e.agg.mean_of(metric))
+            .collect()
+    };
+    let varies = |metric: &str| {
+        let m = means(metric);
+        m.iter().any(|&x| m.first().is_some_and(|&f| x != f))
+    };
+    let targets = &settings.targets;
+    targets
+        .iter()
+        .find(|t| varies(&t.metric))
+        .map(|t| (t.metric.as_str(), Some(t)))
+        .or_else(|| minimized_metric(settings).map(|m| (m, None)))
+        .or_else(|| targets.first().map(|t| (t.metric.as_str(), Some(t))))
 }
 
 #[cfg(test)]

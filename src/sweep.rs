@@ -20,6 +20,7 @@ use crate::scenario::paths::{value_text, ParamPath};
 use crate::scenario::paths::{OverrideError, ScenarioTemplate};
 use crate::scenario::units::{parse_duration, parse_rate};
 use crate::scenario::yaml::{self, Value};
+use crate::scenario::Scenario;
 use rand::{RngExt, SeedableRng};
 use std::fmt;
 
@@ -66,6 +67,8 @@ pub enum SweepError {
     Csv(String),
     /// One (point, replication) twice with different results.
     Conflict { point: usize, replication: u32 },
+    /// An entry of the scenario's `sweep.vary`: where (`FILE:LINE`), why.
+    Section { at: String, error: Box<SweepError> },
 }
 
 impl fmt::Display for SweepError {
@@ -110,6 +113,7 @@ impl fmt::Display for SweepError {
                 f,
                 "point {point} replication {replication} appears twice with different results"
             ),
+            SweepError::Section { at, error } => write!(f, "{at}: sweep.vary: {error}"),
         }
     }
 }
@@ -724,12 +728,202 @@ pub fn numeric_param(cell: &str) -> Option<f64> {
     parse_duration(cell).ok().map(|d| d.as_secs_f64())
 }
 
+/// What the scenario's own `sweep:` section asks for.
+#[derive(Clone, Debug, Default)]
+pub struct SweepSection {
+    pub vary: Vec<(ParamPath, String)>,
+    pub samples: Option<u32>,
+    pub replications: Option<u32>,
+    pub metrics: Vec<String>,
+}
+
+/// The scenario's `sweep:` section, its `vary` entries parsed as `--vary`
+/// arguments (an error names the file and line).
+pub fn sweep_section(s: &Scenario) -> Result<SweepSection, SweepError> {
+    let Some(section) = &s.spec.sweep else {
+        return Ok(SweepSection::default());
+    };
+    let vary = section
+        .vary
+        .0
+        .iter()
+        .map(|(path, values)| {
+            parse_vary(&format!("{path}={values}")).map_err(|e| {
+                let line = yaml::locate(
+                    &s.text,
+                    &crate::scenario::paths::parse_lenient("sweep.vary"),
+                );
+                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+                SweepError::Section {
+                    at: format!("{}{at}", s.origin),
+                    error: Box::new(e),
+                }
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(SweepSection {
+        vary,
+        samples: section.samples,
+        replications: section.replications,
+        metrics: section.metrics.clone().unwrap_or_default(),
+    })
+}
+
+/// Metrics charted by default.
+const DEFAULT_METRICS: &[&str] = &[
+    catalog::TIME_TO_LABEL_P95_S,
+    catalog::OBJECTS_LABELED,
+    catalog::EXPIRED_IN_QUEUE,
+    catalog::WORKER_UTILIZATION,
+];
+
+/// The pipeline's metrics charted by default.
+const PIPELINE_DEFAULT_METRICS: &[&str] = &[
+    catalog::SEARCHABLE_LATENCY_P95_S,
+    catalog::INDEXED_DOCUMENTS,
+    catalog::DEAD_LETTERED,
+];
+
+/// The metrics charted by default: the pipeline's when the scenario has
+/// one (a pipeline-only sweep drew four empty job charts), then the job's
+/// when it has workers.
+pub fn default_metrics(sim: &SimConfig) -> Vec<String> {
+    let mut out: Vec<&str> = Vec::new();
+    if sim.pipeline.is_some() {
+        out.extend(PIPELINE_DEFAULT_METRICS);
+    }
+    if sim.pipeline.is_none() || !sim.workers.is_empty() {
+        out.extend(DEFAULT_METRICS);
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Fingerprints of what the runs depend on: the scenario text, and the
+/// configuration it resolves to, which holds every trace and empirical CSV
+/// it read. `--resume` and `merge` refuse to mix runs made from other inputs.
+pub fn fingerprints(scenario: &Scenario) -> serde_json::Value {
+    serde_json::json!({
+        "scenario": sha256_hex(scenario.text.as_bytes()),
+        "inputs": sha256_hex(format!("{:?}", scenario.sim).as_bytes()),
+    })
+}
+
+/// The manifest that ties shards and resumptions to one design.
+pub fn manifest(
+    scenario: &Scenario,
+    replications: u32,
+    design: &Design,
+    metrics: &[String],
+) -> serde_json::Value {
+    let (name, seed) = (scenario.name.as_str(), scenario.seed);
+    let points: Vec<Vec<String>> = design
+        .points
+        .iter()
+        .map(|p| p.iter().map(value_text).collect())
+        .collect();
+    serde_json::json!({
+        "scenario": name,
+        "seed": seed,
+        "replications": replications,
+        "params": design.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "points": points,
+        "chart_metrics": metrics,
+        "scenario_text": scenario.text,
+        "fingerprints": fingerprints(scenario),
+    })
+}
+
+/// Why two manifests do not describe the same sweep, in a user's words.
+pub fn manifest_difference(old: &serde_json::Value, new: &serde_json::Value) -> String {
+    let fp = |m: &serde_json::Value, k: &str| m["fingerprints"][k].clone();
+    // The overrides are on the text's first line: `# FILE with --set ...`.
+    let overrides = |m: &serde_json::Value| -> String {
+        let text = m["scenario_text"].as_str().unwrap_or_default();
+        let first = text.lines().next().unwrap_or_default();
+        match first
+            .strip_prefix("# ")
+            .and_then(|l| l.split_once(" with "))
+        {
+            Some((_, sets)) => sets.to_string(),
+            None => "no --set".into(),
+        }
+    };
+    if fp(old, "scenario") != fp(new, "scenario") && overrides(old) != overrides(new) {
+        // Issue 18: name what changed, not "the scenario file".
+        let cut = |t: String| crate::scenario::input::excerpt_n(&t, 200);
+        format!(
+            "the --set overrides differ (those runs: {}; now: {})",
+            cut(overrides(old)),
+            cut(overrides(new))
+        )
+    } else if fp(old, "scenario") != fp(new, "scenario") {
+        "the scenario file changed since those runs were made".into()
+    } else if fp(old, "inputs") != fp(new, "inputs") {
+        "a file the scenario reads (a trace or empirical CSV) changed since those runs were made"
+            .into()
+    } else {
+        let differ: Vec<&str> = ["seed", "replications", "params", "points", "chart_metrics"]
+            .into_iter()
+            .filter(|k| old[*k] != new[*k])
+            .collect();
+        if differ.is_empty() {
+            "the sweep's description differs".into()
+        } else {
+            format!("they differ in {}", differ.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn v(arg: &str) -> (ParamPath, String) {
         parse_vary(arg).unwrap()
+    }
+
+    #[test]
+    fn a_sweep_with_set_parses_the_scenario_once() {
+        // Issue 19: the scenario is parsed once per load; a `--set` and
+        // every point work on clones of the parsed document.
+        use crate::scenario::{overrides, yaml, LoadOptions, Scenario, BUNDLED_QUICKSTART};
+        let before = yaml::parses();
+        let opts = LoadOptions::default();
+        let s = Scenario::from_str(
+            BUNDLED_QUICKSTART,
+            "q.yaml",
+            std::path::Path::new("."),
+            opts,
+        )
+        .unwrap();
+        let s = overrides::apply(s, &["job.max_concurrent_task_count=50".into()], opts).unwrap();
+        let d = design(
+            &[
+                v("workers[team].count=10,11,12"),
+                v("job.task_time_limit=30m,1h"),
+            ],
+            None,
+            1,
+        )
+        .unwrap();
+        let template = ScenarioTemplate::of(&s, opts).unwrap();
+        let configs = point_configs(&template, &d, "sweep point").unwrap();
+        assert_eq!(configs.len(), 6);
+        assert_eq!(configs[5].total_workers(), 12);
+        assert_eq!(configs[5].job.max_concurrent_task_count, 50);
+        assert_eq!(
+            yaml::parses() - before,
+            1,
+            "one parse for the load, none for --set or the points"
+        );
     }
 
     #[test]

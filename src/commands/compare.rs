@@ -8,12 +8,12 @@
 use crate::cli::CompareArgs;
 use crate::commands::common::{load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
-use labelsim::compare::{self, CompareError, Contenders, Interval, TableMetric};
+use labelsim::compare::{self, CompareError, Comparison, Contenders, Interval, TableMetric};
 use labelsim::human::Quantity;
 use labelsim::model::{RunOutput, RunSummary, SimConfig};
 use labelsim::output::OutputDir;
 use labelsim::plot::{self, Format};
-use labelsim::scenario::LoadOptions;
+use labelsim::scenario::{LoadOptions, Scenario};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -124,94 +124,16 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
     };
 
     // report.html: the same tables, the charts, the scenario.
-    {
-        use labelsim::report::html;
-        let mut sections: Vec<(String, String)> = tables
-            .iter()
-            .map(|t| (t.title.replace('`', ""), html::table(&t.headers, &t.rows)))
-            .collect();
-        // What each rule did, per policy.
-        let per_rules: Vec<Vec<Vec<String>>> = runs
-            .iter()
-            .map(|runs| {
-                let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
-                crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries))
-            })
-            .collect();
-        let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
-        rule_headers.extend(names.iter().cloned());
-        let rule_table: Vec<Vec<String>> = (0..per_rules[0].len())
-            .map(|i| {
-                let mut row = per_rules[0][i][..2].to_vec();
-                row.extend(per_rules.iter().map(|r| r[i][2].clone()));
-                row
-            })
-            .collect();
-        // The job's rules (R1–R12), where a contender has a job.
-        if configs.iter().any(|c| !c.no_job) {
-            sections.insert(
-                0,
-                (
-                    "What each rule did (mean per replication)".into(),
-                    html::table(&rule_headers, &rule_table),
-                ),
-            );
-        }
-        let mut html_charts = String::new();
-        if args.common.no_charts {
-            html_charts.push_str(crate::commands::common::CHARTS_SKIPPED);
-        } else {
-            for (f, caption) in &charts {
-                html_charts.push_str(&html::chart(&out.staging_path(f)?, caption)?);
-            }
-        }
-        sections.push(("Charts".into(), html_charts));
-        for (title, text) in &contenders.texts {
-            sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
-        }
-        // The headline: who is best on the first metric (issue 17).
-        let (answer, mut details) = labelsim::report::headline::compare(
-            names,
-            &metrics[0].metric,
-            &table.estimates.iter().map(|e| e[0]).collect::<Vec<_>>(),
-            &table
-                .differences
-                .iter()
-                .map(|d| d[0].difference)
-                .collect::<Vec<_>>(),
-        );
-        details.push(format!(
-            "{} replications each, seed {}, on common random numbers",
-            replications, scenario.seed
-        ));
-        let mut words: Vec<String> = Vec::new();
-        if let Some(p) = &args.policies {
-            words.extend(["--policies".into(), p.display().to_string()]);
-        }
-        for m in &args.metrics {
-            words.extend(["--metric".into(), m.clone()]);
-        }
-        let lead = html::Lead {
-            answer,
-            details,
-            command: Some(crate::commands::common::echoed_command(
-                "compare",
-                &args
-                    .scenarios
-                    .iter()
-                    .map(PathBuf::as_path)
-                    .collect::<Vec<_>>(),
-                &words,
-                &args.common,
-            )),
-        };
-        let page = html::page(
-            &format!("labelsim compare: {}", scenario.name),
-            &lead,
-            &sections,
-        );
-        out.put("report.html", &page)?;
-    }
+    write_report(
+        &mut out,
+        &args,
+        &scenario,
+        &contenders,
+        &runs,
+        (&table, &tables, &metrics),
+        &charts,
+        replications,
+    )?;
     crate::signals::check()?;
     out.commit()?;
     if !args.common.quiet {
@@ -231,6 +153,109 @@ pub fn compare(args: CompareArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// report.html: the tables (and what each rule did, per contender), the
+/// charts, the scenario texts, under a headline naming the best.
+#[allow(clippy::too_many_arguments)]
+fn write_report(
+    out: &mut OutputDir,
+    args: &CompareArgs,
+    scenario: &Scenario,
+    contenders: &Contenders,
+    runs: &[Vec<RunOutput>],
+    (table, tables, metrics): (&Comparison, &[Table], &[TableMetric]),
+    charts: &[(String, String)],
+    replications: u32,
+) -> Result<()> {
+    let (names, configs) = (&contenders.names, &contenders.configs);
+    use labelsim::report::html;
+    let mut sections: Vec<(String, String)> = tables
+        .iter()
+        .map(|t| (t.title.replace('`', ""), html::table(&t.headers, &t.rows)))
+        .collect();
+    // What each rule did, per policy.
+    let per_rules: Vec<Vec<Vec<String>>> = runs
+        .iter()
+        .map(|runs| {
+            let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
+            crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries))
+        })
+        .collect();
+    let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
+    rule_headers.extend(names.iter().cloned());
+    let rule_table: Vec<Vec<String>> = (0..per_rules[0].len())
+        .map(|i| {
+            let mut row = per_rules[0][i][..2].to_vec();
+            row.extend(per_rules.iter().map(|r| r[i][2].clone()));
+            row
+        })
+        .collect();
+    // The job's rules (R1–R12), where a contender has a job.
+    if configs.iter().any(|c| !c.no_job) {
+        sections.insert(
+            0,
+            (
+                "What each rule did (mean per replication)".into(),
+                html::table(&rule_headers, &rule_table),
+            ),
+        );
+    }
+    let mut html_charts = String::new();
+    if args.common.no_charts {
+        html_charts.push_str(crate::commands::common::CHARTS_SKIPPED);
+    } else {
+        for (f, caption) in charts {
+            html_charts.push_str(&html::chart(&out.staging_path(f)?, caption)?);
+        }
+    }
+    sections.push(("Charts".into(), html_charts));
+    for (title, text) in &contenders.texts {
+        sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
+    }
+    // The headline: who is best on the first metric (issue 17).
+    let (answer, mut details) = labelsim::report::headline::compare(
+        names,
+        &metrics[0].metric,
+        &table.estimates.iter().map(|e| e[0]).collect::<Vec<_>>(),
+        &table
+            .differences
+            .iter()
+            .map(|d| d[0].difference)
+            .collect::<Vec<_>>(),
+    );
+    details.push(format!(
+        "{} replications each, seed {}, on common random numbers",
+        replications, scenario.seed
+    ));
+    let mut words: Vec<String> = Vec::new();
+    if let Some(p) = &args.policies {
+        words.extend(["--policies".into(), p.display().to_string()]);
+    }
+    for m in &args.metrics {
+        words.extend(["--metric".into(), m.clone()]);
+    }
+    let lead = html::Lead {
+        answer,
+        details,
+        command: Some(crate::commands::common::echoed_command(
+            "compare",
+            &args
+                .scenarios
+                .iter()
+                .map(PathBuf::as_path)
+                .collect::<Vec<_>>(),
+            &words,
+            &args.common,
+        )),
+    };
+    let page = html::page(
+        &format!("labelsim compare: {}", scenario.name),
+        &lead,
+        &sections,
+    );
+    out.put("report.html", &page)?;
+    Ok(())
 }
 
 /// One table of the comparison, as compare.md and report.html show it.

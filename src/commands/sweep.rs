@@ -11,8 +11,6 @@ use labelsim::plot::{self, BandChart, Format, Heatmap};
 use labelsim::scenario::paths::{ParamPath, ScenarioTemplate};
 use labelsim::scenario::{LoadOptions, Scenario};
 use labelsim::sweep::{self, Design, Row, Shard, SweepError};
-use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -48,64 +46,6 @@ fn sweep_files(dir: &Path) -> (&'static str, &'static str) {
 
 fn is_sweep_chart(name: &str) -> bool {
     name.starts_with("sweep_") && (name.ends_with(".png") || name.ends_with(".svg"))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Fingerprints of what the runs depend on: the scenario text, and the
-/// configuration it resolves to, which holds every trace and empirical CSV
-/// it read. `--resume` and `merge` refuse to mix runs made from other inputs.
-fn fingerprints(scenario: &Scenario) -> serde_json::Value {
-    json!({
-        "scenario": sha256_hex(scenario.text.as_bytes()),
-        "inputs": sha256_hex(format!("{:?}", scenario.sim).as_bytes()),
-    })
-}
-
-/// Why two manifests do not describe the same sweep, in a user's words.
-fn manifest_difference(old: &serde_json::Value, new: &serde_json::Value) -> String {
-    let fp = |m: &serde_json::Value, k: &str| m["fingerprints"][k].clone();
-    // The overrides are on the text's first line: `# FILE with --set ...`.
-    let overrides = |m: &serde_json::Value| -> String {
-        let text = m["scenario_text"].as_str().unwrap_or_default();
-        let first = text.lines().next().unwrap_or_default();
-        match first
-            .strip_prefix("# ")
-            .and_then(|l| l.split_once(" with "))
-        {
-            Some((_, sets)) => sets.to_string(),
-            None => "no --set".into(),
-        }
-    };
-    if fp(old, "scenario") != fp(new, "scenario") && overrides(old) != overrides(new) {
-        // Issue 18: name what changed, not "the scenario file".
-        let cut = |t: String| labelsim::scenario::input::excerpt_n(&t, 200);
-        format!(
-            "the --set overrides differ (those runs: {}; now: {})",
-            cut(overrides(old)),
-            cut(overrides(new))
-        )
-    } else if fp(old, "scenario") != fp(new, "scenario") {
-        "the scenario file changed since those runs were made".into()
-    } else if fp(old, "inputs") != fp(new, "inputs") {
-        "a file the scenario reads (a trace or empirical CSV) changed since those runs were made"
-            .into()
-    } else {
-        let differ: Vec<&str> = ["seed", "replications", "params", "points", "chart_metrics"]
-            .into_iter()
-            .filter(|k| old[*k] != new[*k])
-            .collect();
-        if differ.is_empty() {
-            "the sweep's description differs".into()
-        } else {
-            format!("they differ in {}", differ.join(", "))
-        }
-    }
 }
 
 /// Reads `name` from a sweep folder if it is there, refusing anything but a
@@ -148,109 +88,11 @@ pub fn cli_error(e: SweepError) -> anyhow::Error {
     }
 }
 
-/// Metrics charted by default.
-const DEFAULT_METRICS: &[&str] = &[
-    catalog::TIME_TO_LABEL_P95_S,
-    catalog::OBJECTS_LABELED,
-    catalog::EXPIRED_IN_QUEUE,
-    catalog::WORKER_UTILIZATION,
-];
-
-/// The metrics charted by default: the pipeline's when the scenario has
-/// one (a pipeline-only sweep drew four empty job charts), then the job's
-/// when it has workers.
-fn default_metrics(sim: &labelsim::model::SimConfig) -> Vec<String> {
-    let mut out: Vec<&str> = Vec::new();
-    if sim.pipeline.is_some() {
-        out.extend(PIPELINE_DEFAULT_METRICS);
-    }
-    if sim.pipeline.is_none() || !sim.workers.is_empty() {
-        out.extend(DEFAULT_METRICS);
-    }
-    out.into_iter().map(str::to_string).collect()
-}
-
-/// The pipeline's metrics charted by default.
-const PIPELINE_DEFAULT_METRICS: &[&str] = &[
-    catalog::SEARCHABLE_LATENCY_P95_S,
-    catalog::INDEXED_DOCUMENTS,
-    catalog::DEAD_LETTERED,
-];
-
-/// What the scenario's own `sweep:` section asks for.
-struct SweepSection {
-    vary: Vec<(ParamPath, String)>,
-    samples: Option<u32>,
-    replications: Option<u32>,
-    metrics: Vec<String>,
-}
-
-fn sweep_section(s: &Scenario) -> Result<SweepSection> {
-    let Some(section) = &s.spec.sweep else {
-        return Ok(SweepSection {
-            vary: Vec::new(),
-            samples: None,
-            replications: None,
-            metrics: Vec::new(),
-        });
-    };
-    let vary = section
-        .vary
-        .0
-        .iter()
-        .map(|(path, values)| {
-            sweep::parse_vary(&format!("{path}={values}")).map_err(|e| {
-                let line = labelsim::scenario::yaml::locate(
-                    &s.text,
-                    &labelsim::scenario::paths::parse_lenient("sweep.vary"),
-                );
-                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-                anyhow!("{}{at}: sweep.vary: {e}", s.origin)
-            })
-        })
-        .collect::<Result<_>>()?;
-    Ok(SweepSection {
-        vary,
-        samples: section.samples,
-        replications: section.replications,
-        metrics: section.metrics.clone().unwrap_or_default(),
-    })
-}
-
 fn fmt_of(f: ChartFormat) -> Format {
     match f {
         ChartFormat::Png => Format::Png,
         ChartFormat::Svg => Format::Svg,
     }
-}
-
-/// The manifest that ties shards and resumptions to one design.
-fn manifest(
-    scenario: &Scenario,
-    replications: u32,
-    design: &Design,
-    metrics: &[String],
-) -> serde_json::Value {
-    let (name, seed) = (scenario.name.as_str(), scenario.seed);
-    let points: Vec<Vec<String>> = design
-        .points
-        .iter()
-        .map(|p| {
-            p.iter()
-                .map(labelsim::scenario::paths::value_text)
-                .collect()
-        })
-        .collect();
-    json!({
-        "scenario": name,
-        "seed": seed,
-        "replications": replications,
-        "params": design.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        "points": points,
-        "chart_metrics": metrics,
-        "scenario_text": scenario.text,
-        "fingerprints": fingerprints(scenario),
-    })
 }
 
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
@@ -261,43 +103,7 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
 
 pub fn sweep(args: SweepArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
-    let section = sweep_section(&scenario)?;
-    // --replications beats the `sweep:` section, which beats the scenario.
-    let replications = args
-        .common
-        .replications
-        .or(section.replications)
-        .unwrap_or(scenario.replications)
-        .max(1);
-    // CLI --vary replaces the scenario's entry for the same path; the same
-    // path twice on the command line is refused (by `design`).
-    let cli: Vec<_> = args
-        .vary
-        .iter()
-        .map(|v| sweep::parse_vary(v).map_err(cli_error))
-        .collect::<Result<_>>()?;
-    let mut varies = section.vary;
-    varies.retain(|(q, _)| !cli.iter().any(|(p, _)| p == q));
-    varies.extend(cli);
-    let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
-        .map_err(cli_error)?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(Shard::parse)
-        .transpose()
-        .map_err(cli_error)?;
-    let metrics: Vec<String> = if !args.metrics.is_empty() {
-        args.metrics.clone()
-    } else if !section.metrics.is_empty() {
-        section.metrics.clone()
-    } else {
-        default_metrics(&scenario.sim)
-    };
-    let known = sweep::numeric_metric_names_for(&scenario.sim);
-    for m in &metrics {
-        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
-    }
+    let (replications, design, shard, metrics) = what_to_sweep(&args, &scenario)?;
 
     // Build (and so validate) every point's scenario before running anything.
     let template = ScenarioTemplate::of(
@@ -324,45 +130,9 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("sweep"));
     let header = sweep::sweep_header(&design.params, &scenario.sim);
-    let man = manifest(&scenario, replications, &design, &metrics);
+    let man = sweep::manifest(&scenario, replications, &design, &metrics);
     let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
-    let mut rows: Vec<Row> = Vec::new();
-    if args.resume {
-        let (json_name, csv_name) = sweep_files(&out_dir);
-        let old_man = read_sweep_file(&out_dir, json_name)?
-            .ok_or_else(|| anyhow!("--resume: no sweep.json in {}", out_dir.display()))?;
-        let old_man: serde_json::Value = serde_json::from_slice(&old_man)
-            .with_context(|| format!("--resume: {}/{json_name}", out_dir.display()))?;
-        if old_man != man {
-            bail!(
-                "--resume: {} holds a different sweep: {}; run without --resume to start over",
-                out_dir.display(),
-                manifest_difference(&old_man, &man)
-            );
-        }
-        if let Some(bytes) = read_sweep_file(&out_dir, csv_name)? {
-            let (h, r) =
-                sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("--resume: {csv_name}: {e}"))?;
-            if h != header {
-                bail!("--resume: {csv_name} has other columns than this sweep");
-            }
-            rows = r;
-            sweep::normalise(&mut rows).map_err(cli_error)?;
-        }
-    } else if !args.common.quiet {
-        let old = out.owned(is_sweep_output);
-        if old.iter().any(|n| n == PARTIAL_CSV) {
-            eprintln!(
-                "note: discarding the unfinished sweep in {} (use --resume to continue it)",
-                out_dir.display()
-            );
-        } else if old.iter().any(|n| n == "sweep.csv") {
-            eprintln!(
-                "note: the sweep in {} is replaced when this one finishes (use --resume to continue it)",
-                out_dir.display()
-            );
-        }
-    }
+    let mut rows = resumed_rows(&args, &out_dir, &out, &man, &header)?;
     // The finished sweep in the folder stays as it is until this one
     // commits; the runs go to the checkpoint.
     out.write_now(PARTIAL_JSON, &json_bytes(&man))?;
@@ -418,44 +188,178 @@ pub fn sweep(args: SweepArgs) -> Result<i32> {
         )?;
     }
     if interrupted {
-        // A signal: exit 130. An event budget or the memory watchdog: the
-        // command did not finish, exit 2; either way the finished runs are
-        // kept and --resume continues.
-        let signal = crate::signals::cancelled();
-        let why = match guard.guard.reason() {
-            Some(r) if !signal => format!("stopped ({})", crate::commands::budget::reason_text(&r)),
-            _ => "interrupted".to_string(),
-        };
-        eprintln!(
-            "sweep {why}: {} of {} runs finished and kept in {} ({PARTIAL_CSV}; the folder's outputs are unchanged); continue with --resume",
-            rows.len(),
-            total_runs,
-            out_dir.display()
-        );
-        return Ok(if signal { 130 } else { 2 });
+        return Ok(stopped(&guard.guard, rows.len(), total_runs, &out_dir));
     }
     if !args.common.quiet {
         let ran = jobs.len();
-        outln!(
-            "labelsim sweep: `{}`, {} point{}{} x {} replication{} = {} runs ({} new) in {:.2} s ({:.1} runs/s)",
-            scenario.name,
-            owned.len(),
-            crate::commands::common::plural(owned.len() as u64),
-            shard.map(|s| format!(" (shard {}/{} of {})", s.index, s.count, design.points.len())).unwrap_or_default(),
-            replications,
-            crate::commands::common::plural(replications as u64),
-            total_runs,
-            ran,
-            wall,
-            ran as f64 / wall.max(1e-9)
-        );
-        print_point_table(&design.params, &rows, &header, &metrics);
-        outln!(
-            "results: {}/ (sweep.csv, sweep_summary.csv, sweep.json, charts)",
-            out_dir.display()
+        print_done(
+            &scenario.name,
+            &design,
+            &rows,
+            &header,
+            &metrics,
+            &owned,
+            shard,
+            (replications, total_runs, ran, wall),
+            &out_dir,
         );
     }
     Ok(0)
+}
+
+/// What the arguments and the scenario's `sweep:` section ask to sweep:
+/// the replications per point, the design, this shard, the charted metrics.
+fn what_to_sweep(
+    args: &SweepArgs,
+    scenario: &Scenario,
+) -> Result<(u32, Design, Option<Shard>, Vec<String>)> {
+    let section = sweep::sweep_section(scenario).map_err(cli_error)?;
+    // --replications beats the `sweep:` section, which beats the scenario.
+    let replications = args
+        .common
+        .replications
+        .or(section.replications)
+        .unwrap_or(scenario.replications)
+        .max(1);
+    // CLI --vary replaces the scenario's entry for the same path; the same
+    // path twice on the command line is refused (by `design`).
+    let cli: Vec<_> = args
+        .vary
+        .iter()
+        .map(|v| sweep::parse_vary(v).map_err(cli_error))
+        .collect::<Result<_>>()?;
+    let mut varies = section.vary;
+    varies.retain(|(q, _)| !cli.iter().any(|(p, _)| p == q));
+    varies.extend(cli);
+    let design = sweep::design(&varies, args.samples.or(section.samples), scenario.seed)
+        .map_err(cli_error)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(cli_error)?;
+    let metrics: Vec<String> = if !args.metrics.is_empty() {
+        args.metrics.clone()
+    } else if !section.metrics.is_empty() {
+        section.metrics.clone()
+    } else {
+        sweep::default_metrics(&scenario.sim)
+    };
+    let known = sweep::numeric_metric_names_for(&scenario.sim);
+    for m in &metrics {
+        labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--metric {e}"))?;
+    }
+    Ok((replications, design, shard, metrics))
+}
+
+/// The runs a `--resume` continues from (after checking that the folder
+/// holds this very sweep); none otherwise, with a note on what the new
+/// sweep replaces.
+fn resumed_rows(
+    args: &SweepArgs,
+    out_dir: &Path,
+    out: &OutputDir,
+    man: &serde_json::Value,
+    header: &[String],
+) -> Result<Vec<Row>> {
+    let mut rows: Vec<Row> = Vec::new();
+    if args.resume {
+        let (json_name, csv_name) = sweep_files(out_dir);
+        let old_man = read_sweep_file(out_dir, json_name)?
+            .ok_or_else(|| anyhow!("--resume: no sweep.json in {}", out_dir.display()))?;
+        let old_man: serde_json::Value = serde_json::from_slice(&old_man)
+            .with_context(|| format!("--resume: {}/{json_name}", out_dir.display()))?;
+        if old_man != *man {
+            bail!(
+                "--resume: {} holds a different sweep: {}; run without --resume to start over",
+                out_dir.display(),
+                sweep::manifest_difference(&old_man, man)
+            );
+        }
+        if let Some(bytes) = read_sweep_file(out_dir, csv_name)? {
+            let (h, r) =
+                sweep::read_sweep_csv(&bytes).map_err(|e| anyhow!("--resume: {csv_name}: {e}"))?;
+            if h != header {
+                bail!("--resume: {csv_name} has other columns than this sweep");
+            }
+            rows = r;
+            sweep::normalise(&mut rows).map_err(cli_error)?;
+        }
+    } else if !args.common.quiet {
+        let old = out.owned(is_sweep_output);
+        if old.iter().any(|n| n == PARTIAL_CSV) {
+            eprintln!(
+                "note: discarding the unfinished sweep in {} (use --resume to continue it)",
+                out_dir.display()
+            );
+        } else if old.iter().any(|n| n == "sweep.csv") {
+            eprintln!(
+                "note: the sweep in {} is replaced when this one finishes (use --resume to continue it)",
+                out_dir.display()
+            );
+        }
+    }
+    Ok(rows)
+}
+/// Says that the sweep stopped and how to continue it; its exit code: 130
+/// for a signal, else 2 (an event budget or the memory watchdog). The
+/// finished runs are kept either way, for `--resume`.
+fn stopped(
+    guard: &labelsim::budget::RunGuard,
+    finished: usize,
+    total_runs: u64,
+    out_dir: &Path,
+) -> i32 {
+    let signal = crate::signals::cancelled();
+    let why = match guard.reason() {
+        Some(r) if !signal => format!("stopped ({})", crate::commands::budget::reason_text(&r)),
+        _ => "interrupted".to_string(),
+    };
+    eprintln!(
+        "sweep {why}: {} of {} runs finished and kept in {} ({PARTIAL_CSV}; the folder's outputs are unchanged); continue with --resume",
+        finished,
+        total_runs,
+        out_dir.display()
+    );
+    if signal {
+        130
+    } else {
+        2
+    }
+}
+
+/// The finished sweep's summary line and per-point table.
+#[allow(clippy::too_many_arguments)]
+fn print_done(
+    name: &str,
+    design: &Design,
+    rows: &[Row],
+    header: &[String],
+    metrics: &[String],
+    owned: &[usize],
+    shard: Option<Shard>,
+    (replications, total_runs, ran, wall): (u32, u64, usize, f64),
+    out_dir: &Path,
+) {
+    outln!(
+        "labelsim sweep: `{}`, {} point{}{} x {} replication{} = {} runs ({} new) in {:.2} s ({:.1} runs/s)",
+        name,
+        owned.len(),
+        crate::commands::common::plural(owned.len() as u64),
+        shard.map(|s| format!(" (shard {}/{} of {})", s.index, s.count, design.points.len())).unwrap_or_default(),
+        replications,
+        crate::commands::common::plural(replications as u64),
+        total_runs,
+        ran,
+        wall,
+        ran as f64 / wall.max(1e-9)
+    );
+    print_point_table(&design.params, rows, header, metrics);
+    outln!(
+        "results: {}/ (sweep.csv, sweep_summary.csv, sweep.json, charts)",
+        out_dir.display()
+    );
 }
 
 /// The per-point table printed: means and 95% intervals in the metrics'
@@ -579,37 +483,7 @@ fn write_sweep_report(
         charts.push_str(crate::commands::common::CHARTS_SKIPPED);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
-    // What each rule did, per point (means over replications).
-    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
-        .iter()
-        .map(|&k| {
-            let d = catalog::def(k).expect("sweep rule table keys are in the catalog");
-            (
-                format!("{} {}", d.rule, d.rule_column.unwrap_or(d.label)),
-                k,
-            )
-        })
-        .collect();
-    let mut rule_headers: Vec<String> = vec!["point".into()];
-    rule_headers.extend(params.iter().map(|p| p.to_string()));
-    rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));
-    let rule_rows: Vec<Vec<String>> = sweep::summarise(rows)
-        .iter()
-        .take(2000)
-        .map(|s| {
-            let mut r = vec![s.point.to_string()];
-            r.extend(s.params.iter().cloned());
-            r.extend(rule_metrics.iter().map(|(_, m)| {
-                names
-                    .iter()
-                    .position(|n| n == m)
-                    .and_then(|i| s.stats[i])
-                    .map(|st| labelsim::human::metric(m, st.0))
-                    .unwrap_or_default()
-            }));
-            r
-        })
-        .collect();
+    let (rule_headers, rule_rows) = rule_table(params, rows, &names);
     let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
     // The headline: the best point on the first metric charted; under it
     // what was run (from the manifest, so a merge says the same).
@@ -663,6 +537,46 @@ fn write_sweep_report(
     );
     out.put("report.html", &page)?;
     Ok(())
+}
+
+/// What each rule did, per point (means over replications): the table's
+/// headers and rows.
+fn rule_table(
+    params: &[ParamPath],
+    rows: &[Row],
+    names: &[String],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
+        .iter()
+        .map(|&k| {
+            let d = catalog::def(k).expect("sweep rule table keys are in the catalog");
+            (
+                format!("{} {}", d.rule, d.rule_column.unwrap_or(d.label)),
+                k,
+            )
+        })
+        .collect();
+    let mut rule_headers: Vec<String> = vec!["point".into()];
+    rule_headers.extend(params.iter().map(|p| p.to_string()));
+    rule_headers.extend(rule_metrics.iter().map(|(h, _)| h.to_string()));
+    let rule_rows: Vec<Vec<String>> = sweep::summarise(rows)
+        .iter()
+        .take(2000)
+        .map(|s| {
+            let mut r = vec![s.point.to_string()];
+            r.extend(s.params.iter().cloned());
+            r.extend(rule_metrics.iter().map(|(_, m)| {
+                names
+                    .iter()
+                    .position(|n| n == m)
+                    .and_then(|i| s.stats[i])
+                    .map(|st| labelsim::human::metric(m, st.0))
+                    .unwrap_or_default()
+            }));
+            r
+        })
+        .collect();
+    (rule_headers, rule_rows)
 }
 
 /// Stages sweep_summary.csv and the charts; returns the charts drawn (file,
@@ -910,7 +824,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
                 "{} belongs to a different sweep than {}: {}",
                 d.display(),
                 args.dirs[0].display(),
-                manifest_difference(first, &m)
+                sweep::manifest_difference(first, &m)
             ),
             _ => {}
         }

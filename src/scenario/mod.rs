@@ -4,6 +4,11 @@
 //! checks every R11 rule. Every problem is reported at once, with its
 //! field's dotted path and line.
 //!
+//! The text is parsed once per load (`yaml::parse`); the parsed document
+//! stays with the scenario (`Scenario::doc`), and `--set` (`overrides`),
+//! sweep points and compared policies (`paths::ScenarioTemplate`) are
+//! built from clones of it.
+//!
 //! The input is not trusted: `input` reads only regular files of bounded
 //! size and quotes them only in short excerpts; `yaml` refuses text nested
 //! too deeply or expanding too far before parsing it; numbers out of range
@@ -11,6 +16,7 @@
 
 mod build;
 pub mod input;
+pub mod overrides;
 pub mod paths;
 mod replay;
 mod schema;
@@ -146,6 +152,9 @@ pub struct Scenario {
     pub spec: spec::ScenarioSpec,
     /// Folder that relative paths inside the scenario are resolved against.
     pub base_dir: PathBuf,
+    /// The parsed document (`text` read once): overrides and sweep points
+    /// are built from clones of it (`paths::ScenarioTemplate`).
+    pub doc: yaml::Value,
 }
 
 impl Scenario {
@@ -202,6 +211,33 @@ impl Scenario {
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
+        let doc = yaml::parse(text).map_err(|e| text_error(origin, e))?;
+        Scenario::from_doc(doc, text, origin, base_dir, opts)
+    }
+
+    /// A scenario built in memory: `doc` (a parsed scenario with overrides
+    /// applied, `paths::ScenarioTemplate`) and `text`, the document written
+    /// out as YAML (`yaml::to_string`), validated like a file holding that
+    /// text, without parsing it (issue 19).
+    pub fn from_written(
+        doc: yaml::Value,
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+        opts: LoadOptions,
+    ) -> Result<Scenario, ScenarioError> {
+        yaml::check_written(&doc, text).map_err(|e| text_error(origin, e))?;
+        Scenario::from_doc(doc, text, origin, base_dir, opts)
+    }
+
+    /// Validates a parsed document whose text is `text` (see [`Scenario::from_str`]).
+    fn from_doc(
+        doc: yaml::Value,
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+        opts: LoadOptions,
+    ) -> Result<Scenario, ScenarioError> {
         let error = |field: String, line: Option<usize>, message: String| Problem {
             field,
             line,
@@ -209,10 +245,6 @@ impl Scenario {
             severity: Severity::Error,
         };
         let fail = |problems: Vec<Problem>| ScenarioError::new(origin, problems);
-        let doc: yaml::Value = yaml::from_str(text).map_err(|(message, line)| {
-            let (field, message) = split_serde_message(&message);
-            fail(vec![error(field, line, message)])
-        })?;
         if !doc.is_mapping() {
             // A CSV or README opened by mistake: say so, quote nothing.
             return Err(fail(vec![error(String::new(), None, format!(
@@ -227,8 +259,9 @@ impl Scenario {
             .map(|(field, message)| error(field, None, message))
             .collect();
         let spec: Option<spec::ScenarioSpec> = if problems.is_empty() {
-            // The file as written, read as it always was.
-            match yaml::from_checked_str(text) {
+            // The file as written, read as it always was: from the parsed
+            // document where that reads the same, else from the text.
+            match yaml::from_doc(&doc).map_or_else(|| yaml::from_checked_str(text), Ok) {
                 Ok(spec) => Some(spec),
                 Err((message, line)) => {
                     let (field, message) = split_serde_message(&message);
@@ -294,8 +327,23 @@ impl Scenario {
             text: text.to_string(),
             spec,
             base_dir: base_dir.to_path_buf(),
+            doc,
         })
     }
+}
+
+/// A scenario whose text cannot be read as a YAML document.
+fn text_error(origin: &str, (message, line): (String, Option<usize>)) -> ScenarioError {
+    let (field, message) = split_serde_message(&message);
+    ScenarioError::new(
+        origin,
+        vec![Problem {
+            field,
+            line,
+            message,
+            severity: Severity::Error,
+        }],
+    )
 }
 
 /// Most problems listed for one scenario; the rest are counted. (A file

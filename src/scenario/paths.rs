@@ -139,7 +139,7 @@ impl ParamPath {
                         let near = map
                             .keys()
                             .filter_map(Value::as_str)
-                            .map(|n| (super::schema::edit_distance(n, k), n))
+                            .map(|n| (crate::suggest::edit_distance(n, k), n))
                             .filter(|(d, _)| *d <= 2)
                             .min()
                             .map(|(_, n)| n.to_string());
@@ -298,16 +298,21 @@ pub struct ScenarioTemplate {
 }
 
 impl ScenarioTemplate {
-    /// The template of `scenario`; [`PathError::Yaml`] if its text cannot be
-    /// read back as YAML.
+    /// The template of `scenario`: a clone of its parsed document (its
+    /// text is not parsed again, issue 19). It no longer fails; the
+    /// `Result` stays for the callers written when it read the text.
     pub fn of(scenario: &Scenario, opts: LoadOptions) -> Result<ScenarioTemplate, PathError> {
-        let doc: Value = yaml::from_str(&scenario.text).map_err(|(m, _)| PathError::Yaml(m))?;
         Ok(ScenarioTemplate {
-            doc,
+            doc: scenario.doc.clone(),
             origin: scenario.origin.clone(),
             base_dir: scenario.base_dir.clone(),
             opts,
         })
+    }
+
+    /// The scenario's document, as parsed.
+    pub fn doc(&self) -> &Value {
+        &self.doc
     }
 
     /// Whether `path` leads to a field of this scenario (a list item that
@@ -348,15 +353,22 @@ impl ScenarioTemplate {
             path.set(&mut doc, v.clone())
                 .map_err(|e| OverrideError::Path(Box::new(e)))?;
         }
-        self.validate(&doc)
+        self.validate(doc)
     }
 
-    /// Validates a variant's document like a scenario file.
-    fn validate(&self, doc: &Value) -> Result<Scenario, OverrideError> {
+    /// Validates a variant's document like a scenario file holding it
+    /// written out (the document itself is used: nothing is parsed).
+    fn validate(&self, doc: Value) -> Result<Scenario, OverrideError> {
         let text =
-            yaml::to_string(doc).map_err(|m| OverrideError::Path(Box::new(PathError::Yaml(m))))?;
-        Scenario::from_str(&text, &self.origin, Path::new(&self.base_dir), self.opts)
-            .map_err(OverrideError::Invalid)
+            yaml::to_string(&doc).map_err(|m| OverrideError::Path(Box::new(PathError::Yaml(m))))?;
+        Scenario::from_written(
+            doc,
+            &text,
+            &self.origin,
+            Path::new(&self.base_dir),
+            self.opts,
+        )
+        .map_err(OverrideError::Invalid)
     }
 }
 
@@ -382,7 +394,7 @@ impl ScenarioTemplate {
         }
         let mut doc = self.doc.clone();
         merge(&mut doc, patch, true);
-        self.validate(&doc)
+        self.validate(doc)
     }
 }
 

@@ -3,6 +3,12 @@
 //! `Value` model and error positions, on a maintained libyaml port. (Never
 //! `serde_yml`: RUSTSEC-2025-0068.)
 //!
+//! A scenario's text is parsed once ([`parse`], issue 19): one pass of the
+//! parser builds the document while counting its values; the spec is read
+//! from that document (`from_doc`) and overridden scenarios are built
+//! from clones of it, written out ([`to_string`]) for their text but not
+//! parsed again ([`check_written`]).
+//!
 //! Also a line locator: serde's values carry no positions, so semantic
 //! errors find their field's line by walking the source text's block
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
@@ -51,6 +57,59 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<us
     from_checked_str(text).map_err(|e| name_a_tab(text, e))
 }
 
+/// Parses a scenario's text into its document, in one pass of the parser
+/// (issue 19: a scenario is parsed once per load; overrides and sweep
+/// points work on clones of this value). The same checks and messages as
+/// [`from_str`]: the size and nesting pre-scans, then the parser, counting
+/// values against [`MAX_VALUES`] as it builds them.
+pub fn parse(text: &str) -> Result<Value, (String, Option<usize>)> {
+    check_size(text)?;
+    check_nesting(text).map_err(|e| name_a_tab(text, e))?;
+    counted();
+    let left = Cell::new(MAX_VALUES);
+    let odd = Cell::new(false);
+    let built = Build {
+        left: &left,
+        odd: &odd,
+    }
+    .deserialize(yaml_impl::Deserializer::from_str(text));
+    match built {
+        Ok(doc) if !odd.get() => Ok(doc),
+        // A duplicate key, a tag or a 128-bit number: the parser's own
+        // reading (and words) of the whole text, as before.
+        Ok(_) => from_checked_str(text).map_err(|e| name_a_tab(text, e)),
+        Err(e) => Err(name_a_tab(text, too_many_or(&e))),
+    }
+}
+
+/// The checks [`parse`] makes of a text, for a document built in memory
+/// (an overridden scenario) and `text`, what it writes as: its size and
+/// nesting, and its values counted (written out, it holds no aliases).
+pub fn check_written(doc: &Value, text: &str) -> Result<(), (String, Option<usize>)> {
+    fn count(v: &Value) -> usize {
+        1 + match v {
+            Value::Sequence(items) => items.iter().map(count).sum(),
+            Value::Mapping(m) => m.iter().map(|(k, v)| count(k) + count(v)).sum(),
+            Value::Tagged(t) => 1 + count(&t.value),
+            _ => 0,
+        }
+    }
+    check_size(text)?;
+    check_nesting(text).map_err(|e| name_a_tab(text, e))?;
+    if count(doc) > MAX_VALUES {
+        return Err((too_many_message(), None));
+    }
+    Ok(())
+}
+
+/// Reads a document into `T` as serde reads the text it was parsed from
+/// (text fields keep their text); `None` where that may differ, e.g. a
+/// text field written as a number (`name: 2024`) or a value of the wrong
+/// kind: the caller then reads the text itself, as it always was.
+pub(crate) fn from_doc<T: DeserializeOwned>(doc: &Value) -> Option<T> {
+    T::deserialize(AsText(doc)).ok()
+}
+
 /// Reads a parsed document into `T`; on error returns the message (bounded).
 pub fn from_value<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     yaml_impl::from_value(v).map_err(|e| error_parts(&e).0)
@@ -71,7 +130,25 @@ pub fn to_string(v: &Value) -> Result<String, String> {
 pub(crate) fn from_checked_str<T: DeserializeOwned>(
     text: &str,
 ) -> Result<T, (String, Option<usize>)> {
+    counted();
     yaml_impl::from_str(text).map_err(|e| error_parts(&e))
+}
+
+#[cfg(test)]
+thread_local! {
+    static PARSES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many times this thread has run the YAML parser over a scenario's
+/// text (tests of issue 19: one per load).
+#[cfg(test)]
+pub(crate) fn parses() -> usize {
+    PARSES.with(Cell::get)
+}
+
+fn counted() {
+    #[cfg(test)]
+    PARSES.with(|c| c.set(c.get() + 1));
 }
 
 /// A parse error at a line holding a tab, with what to do: the parser's
@@ -252,16 +329,26 @@ fn check_nesting(text: &str) -> Result<(), (String, Option<usize>)> {
 /// Counts the values the parser will build, aliases expanded, and stops at
 /// [`MAX_VALUES`] (it stores nothing, so the count costs no memory).
 fn check_expansion(text: &str) -> Result<(), (String, Option<usize>)> {
+    counted();
     let left = Cell::new(MAX_VALUES);
     match Count(&left).deserialize(yaml_impl::Deserializer::from_str(text)) {
         Ok(()) => Ok(()),
-        Err(e) if e.to_string().contains(TOO_MANY) => Err((
-            format!(
-                "expands to more than {MAX_VALUES} values (aliases `*name` repeat what they point to); a scenario holds a few hundred"
-            ),
-            None,
-        )),
-        Err(e) => Err(error_parts(&e)),
+        Err(e) => Err(too_many_or(&e)),
+    }
+}
+
+fn too_many_message() -> String {
+    format!(
+        "expands to more than {MAX_VALUES} values (aliases `*name` repeat what they point to); a scenario holds a few hundred"
+    )
+}
+
+/// The message of a parse that stopped: too many values, or the parser's.
+fn too_many_or(e: &yaml_impl::Error) -> (String, Option<usize>) {
+    if e.to_string().contains(TOO_MANY) {
+        (too_many_message(), None)
+    } else {
+        error_parts(e)
     }
 }
 
@@ -344,6 +431,306 @@ impl<'de> Visitor<'de> for Count<'_> {
         // A tagged value (`!tag value`): the tag, then the value.
         let ((), variant) = data.variant_seed(self)?;
         variant.newtype_variant_seed(self)
+    }
+}
+
+/// [`Count`] that keeps what it counts: the document, as serde_norway's
+/// `Value` reads it. What that reading refuses or reads its own way (a
+/// duplicate key, a tag, a 128-bit number) marks the document `odd`, and
+/// [`parse`] leaves it to the parser's own reading.
+#[derive(Clone, Copy)]
+struct Build<'a> {
+    left: &'a Cell<usize>,
+    odd: &'a Cell<bool>,
+}
+
+impl Build<'_> {
+    fn take<E: de::Error>(self) -> Result<(), E> {
+        Count(self.left).take()
+    }
+    fn odd<E: de::Error>(self) -> Result<Value, E> {
+        self.odd.set(true);
+        self.take()?;
+        Ok(Value::Null)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Build<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Build<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Number(i.into()))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Number(u.into()))
+    }
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Value, E> {
+        self.odd()
+    }
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Value, E> {
+        self.odd()
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Number(f.into()))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.odd.set(true);
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.take()?;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            items.push(v);
+        }
+        Ok(Value::Sequence(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.take()?;
+        let mut out = Mapping::new();
+        while let Some(k) = map.next_key_seed(self)? {
+            let v = map.next_value_seed(self)?;
+            if out.contains_key(&k) {
+                self.odd.set(true);
+            } else {
+                out.insert(k, v);
+            }
+        }
+        Ok(Value::Mapping(out))
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        // A tagged value: counted as `Count` counts it, read by the parser.
+        self.odd.set(true);
+        let (_, variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
+/// A document read as the text it was parsed from: a deserializer over a
+/// parsed `Value` that fails ([`AsTextError`]) wherever serde's reading of
+/// the text could differ from its reading of the value.
+#[derive(Clone, Copy)]
+struct AsText<'a>(&'a Value);
+
+#[derive(Debug)]
+struct AsTextError;
+
+impl std::fmt::Display for AsTextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("read from the text")
+    }
+}
+
+impl std::error::Error for AsTextError {}
+
+impl de::Error for AsTextError {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        AsTextError
+    }
+}
+
+struct AsTextSeq<'a>(std::slice::Iter<'a, Value>);
+
+impl<'de> SeqAccess<'de> for AsTextSeq<'_> {
+    type Error = AsTextError;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, AsTextError> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(AsText(v)))
+            .transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct AsTextMap<'a> {
+    entries: serde_norway::mapping::Iter<'a>,
+    value: Option<&'a Value>,
+}
+
+impl<'de> MapAccess<'de> for AsTextMap<'_> {
+    type Error = AsTextError;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, AsTextError> {
+        match self.entries.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(AsText(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, AsTextError> {
+        let v = self.value.take().ok_or(AsTextError)?;
+        seed.deserialize(AsText(v))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+impl<'de> Deserializer<'de> for AsText<'_> {
+    type Error = AsTextError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            // As the parser visits a number: unsigned, negative, or not whole.
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => visitor.visit_u64(u),
+                (None, Some(i), _) => visitor.visit_i64(i),
+                (None, None, Some(f)) => visitor.visit_f64(f),
+                (None, None, None) => Err(AsTextError),
+            },
+            Value::String(s) => visitor.visit_str(s),
+            Value::Sequence(_) => self.deserialize_seq(visitor),
+            Value::Mapping(_) => self.deserialize_map(visitor),
+            Value::Tagged(_) => Err(AsTextError),
+        }
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            _ => Err(AsTextError),
+        }
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        self.deserialize_unit(visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        visitor.visit_newtype_struct(self)
+    }
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::Sequence(items) => visitor.visit_seq(AsTextSeq(items.iter())),
+            _ => Err(AsTextError),
+        }
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::Mapping(m) => visitor.visit_map(AsTextMap {
+                entries: m.iter(),
+                value: None,
+            }),
+            _ => Err(AsTextError),
+        }
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        self.deserialize_map(visitor)
+    }
+    /// Text as written: only a string is known to be (a number's or a
+    /// boolean's text may have been written otherwise, `1.50`, `True`).
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        match self.0 {
+            Value::String(s) => visitor.visit_str(s),
+            _ => Err(AsTextError),
+        }
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, AsTextError> {
+        use serde::de::IntoDeserializer;
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            _ => Err(AsTextError),
+        }
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AsTextError> {
+        visitor.visit_unit()
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 bytes byte_buf
     }
 }
 
