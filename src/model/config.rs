@@ -341,8 +341,8 @@ pub struct CostConfig {
 
 impl CostConfig {
     /// The managed service's published per-object tiers: $0.08 for the first
-    /// 50,000 objects, $0.04 up to 1,000,000, $0.02 beyond (applied to the
-    /// run's cumulative count rather than per calendar month).
+    /// 50,000 objects, $0.04 up to 1,000,000, $0.02 beyond (the run applies
+    /// them to each calendar month's labels).
     pub fn service_default() -> Self {
         CostConfig {
             per_object: vec![

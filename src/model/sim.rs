@@ -255,6 +255,11 @@ pub struct Simulation<'a> {
     next_task_seq: u64,
     /// Tasks put in the pool since the last match (their `seq`).
     fresh_tasks: Vec<u64>,
+    /// The first instants of the calendar months (UTC) after the first,
+    /// within the horizon, and objects labeled in each month so far: the
+    /// per-object tiers restart every month, as the bill counts them.
+    month_starts: Vec<SimTime>,
+    labeled_by_month: Vec<u64>,
     tasks_waiting: u64,
     tasks_in_hand: u64,
 
@@ -331,6 +336,8 @@ impl<'a> Simulation<'a> {
             pool: VecDeque::new(),
             next_task_seq: 0,
             fresh_tasks: Vec::new(),
+            month_starts: month_starts(cfg.start_at_epoch_us, cfg.horizon),
+            labeled_by_month: vec![0],
             tasks_waiting: 0,
             tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
@@ -1575,6 +1582,15 @@ impl<'a> Simulation<'a> {
         if labeled {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
+                // Labels come in time order: the month only moves on.
+                while self
+                    .month_starts
+                    .get(self.labeled_by_month.len() - 1)
+                    .is_some_and(|&m| self.now >= m)
+                {
+                    self.labeled_by_month.push(0);
+                }
+                *self.labeled_by_month.last_mut().expect("one month") += 1;
                 if self.at_end_instant() {
                     self.end.labeled += 1;
                 }
@@ -1911,6 +1927,7 @@ impl<'a> Simulation<'a> {
             &mut summary,
             &self.cfg.cost,
             self.cfg.job.workers_per_object,
+            &self.labeled_by_month,
         );
         if let Some(p) = &self.cfg.pipeline {
             apply_pipeline_costs(&mut summary, p, &self.cfg.cost, horizon);
@@ -1949,12 +1966,48 @@ impl<'a> Simulation<'a> {
     }
 }
 
+/// The first instants (simulated) of the calendar months in UTC after the
+/// one `start_epoch_us` falls in, up to the horizon.
+fn month_starts(start_epoch_us: i64, horizon: SimTime) -> Vec<SimTime> {
+    use jiff::civil::Date;
+    use jiff::tz::TimeZone;
+    use jiff::{Timestamp, ToSpan};
+    let Ok(start) = Timestamp::from_microsecond(start_epoch_us) else {
+        return Vec::new();
+    };
+    let first = TimeZone::UTC.to_datetime(start).date().first_of_month();
+    let mut out = Vec::new();
+    let mut month: Date = first;
+    loop {
+        let Ok(next) = month.checked_add(1.month()) else {
+            break;
+        };
+        month = next;
+        let Ok(at) = TimeZone::UTC.to_timestamp(month.to_datetime(jiff::civil::Time::midnight()))
+        else {
+            break;
+        };
+        let us = at.as_microsecond() - start_epoch_us;
+        if us < 0 || us as u64 > horizon.as_micros() {
+            break;
+        }
+        out.push(SimTime::from_micros(us as u64));
+    }
+    out
+}
+
 /// Fills the cost metrics from the counts: tiered per-object price for
-/// labeled objects, per-task price for submitted tasks, wages for on-shift
+/// labeled objects (per calendar month), per-task price for submitted tasks, wages for on-shift
 /// worker-hours. A duplicate is valued at the average price of an object
 /// plus the reward for its N tasks.
-fn apply_costs(s: &mut RunSummary, cost: &super::config::CostConfig, n: u32) {
-    let objects = cost.objects_cost(s.objects_labeled);
+fn apply_costs(
+    s: &mut RunSummary,
+    cost: &super::config::CostConfig,
+    n: u32,
+    labeled_by_month: &[u64],
+) {
+    // Issue 20: the tiers apply to each calendar month's labels.
+    let objects: f64 = labeled_by_month.iter().map(|&m| cost.objects_cost(m)).sum();
     let tasks = s.tasks_submitted as f64 * cost.per_task;
     // Overtime (a task finished after the shift end) is paid too (SPEC §4a).
     let wages = (s.worker_hours_on_shift + s.worker_hours_overtime) * cost.wage_per_worker_hour;

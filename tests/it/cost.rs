@@ -111,3 +111,33 @@ fn plan_minimizes_cost_among_feasible_staffing() {
         serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
     assert_eq!(doc["answer"]["workers[team].count"], 11);
 }
+
+/// Issue 20: the per-object tiers restart every calendar month (UTC), as
+/// the bill counts them. 40,000 objects labeled in January and 40,000 in
+/// February each stay in the first tier: 80,000 × $0.08 = $6,400, where
+/// tiers over the run's total would give 50,000 × $0.08 + 30,000 × $0.04 =
+/// $5,200. A burst lands exactly at February's first instant and counts
+/// in February.
+#[test]
+fn per_object_tiers_restart_each_calendar_month() {
+    let yaml = |start: &str, second: &str| {
+        format!(
+            "name: months\nhorizon: 20d\nstart_at: {start}\n\
+             job: {{initializing: 0s, max_concurrent_task_count: 5000}}\n\
+             producers:\n  - {{name: jan, kind: burst, size: 40000, start: 1h}}\n  \
+             - {{name: feb, kind: burst, size: 40000, start: {second}}}\n\
+             workers: [{{count: 1000, service_time: {{dist: constant, value: 1s}}}}]\n"
+        )
+    };
+    // Start 2026-01-25: the second burst at +7d 1h is 2026-02-01T01:00Z.
+    let s = run(&yaml("2026-01-25T00:00:00Z", "7d 1h")).summary;
+    assert_eq!(s.objects_labeled, 80_000);
+    assert!((s.cost_usd - 6_400.0).abs() < 1e-6, "{}", s.cost_usd);
+    // Both bursts inside January (start 2026-01-01): one month's tiers.
+    let s = run(&yaml("2026-01-01T00:00:00Z", "7d 1h")).summary;
+    assert!((s.cost_usd - 5_200.0).abs() < 1e-6, "{}", s.cost_usd);
+    // The second burst at 2026-02-01T00:00:00Z exactly, labeled 1 s later,
+    // in February: $6,400 again.
+    let s = run(&yaml("2026-01-25T00:00:00Z", "7d")).summary;
+    assert!((s.cost_usd - 6_400.0).abs() < 1e-6, "{}", s.cost_usd);
+}
