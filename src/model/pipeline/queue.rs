@@ -841,15 +841,16 @@ impl Pipeline {
         self.serve_waiters(now, q, sched);
     }
 
-    /// P2: a receive at `now` takes up to `max` messages into `out`;
-    /// `lane` 1 for extended visibility. Returns how many.
+    /// P2: a receive at `now` takes up to `max` messages (10 at most on a
+    /// FIFO queue) and appends them to `out`; `lane` 1 for extended
+    /// visibility. Returns how many.
     pub(super) fn take(
         &mut self,
         now: SimTime,
         q: usize,
         max: usize,
         lane: usize,
-        out: &mut [Taken; 10],
+        out: &mut Vec<Taken>,
     ) -> usize {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let skip_head = self.faulty(Fault::FifoSkipsHead);
@@ -860,7 +861,7 @@ impl Pipeline {
                 let Some(slot) = queue.pick_visible() else {
                     break;
                 };
-                out[n] = receive(queue, slot, lane, now);
+                out.push(receive(queue, slot, lane, now));
                 n += 1;
             }
             return n;
@@ -922,7 +923,7 @@ impl Pipeline {
                 f.group(g).inflight += k as u32;
             }
             for &slot in &run[..k] {
-                out[n] = receive(queue, slot, lane, now);
+                out.push(receive(queue, slot, lane, now));
                 n += 1;
             }
             if stays {
@@ -941,13 +942,12 @@ impl Pipeline {
             let c = self.pollers[p as usize].consumer as usize;
             let cfg = &self.cfg.consumers[c];
             let (max, lane) = (cfg.batch as usize, cfg.lane());
-            let mut batch = self.pollers[p as usize].batch;
-            let n = self.take(now, q, max, lane, &mut batch);
+            let n = self.take_for(now, p, max, lane);
             if n == 0 {
                 break;
             }
             self.queues[q].waiters.pop_front();
-            self.receive_answered(now, p, batch, n, sched);
+            self.receive_answered(now, p, sched);
         }
     }
 
