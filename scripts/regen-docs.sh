@@ -185,9 +185,9 @@ sample pipeline-threshold-plan "$ labelsim plan scenarios/pipeline-hybrid.yaml -
     --minimize cost_per_correct_label
 # Autoscaled consumers (issue 21): the four questions README answers.
 sample autoscale-compare "$ labelsim compare scenarios/pipeline-lambda.yaml --metric searchable_latency_p95_s \\
-    --metric incoming.received --metric index_overwrites --metric cost_usd" \
+    --metric incoming.redelivered --metric index_overwrites --metric cost_usd" \
     compare scenarios/pipeline-lambda.yaml --metric searchable_latency_p95_s \
-    --metric incoming.received --metric index_overwrites --metric cost_usd
+    --metric incoming.redelivered --metric index_overwrites --metric cost_usd
 sample autoscale-plan "$ labelsim plan scenarios/pipeline-lambda.yaml \\
     --vary 'pipeline.consumers[classifier].scaling.max_concurrency=2..50' \\
     --target 'searchable_latency_p95_s <= 2m'" \

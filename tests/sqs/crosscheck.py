@@ -828,10 +828,12 @@ def compare(plan: Plan, ls: dict, sv: dict) -> tuple[list[tuple], list[str]]:
         ("received", L("received"), sv["received"]),
     ]
     notes = []
-    # labelsim has no count of distinct messages received (README, "What
-    # labelsim lacks"): derive it where every enqueued message was received.
+    # `<queue>.redelivered` (receives after the first, issue 21); an older
+    # labelsim without it: derived where every enqueued message was received.
     never_received = (L("visible_at_end") or 0) + (L("delayed_at_end") or 0) + (L("expired") or 0)
-    if never_received == 0 and (L("duplicates_delivered") or 0) == 0:
+    if L("redelivered") is not None:
+        rows.append(("redelivered", L("redelivered"), sv["redelivered"]))
+    elif never_received == 0 and (L("duplicates_delivered") or 0) == 0:
         rows.append(("redelivered", L("received") - L("enqueued"), sv["redelivered"]))
     else:
         rows.append(("redelivered", "n/a", sv["redelivered"]))

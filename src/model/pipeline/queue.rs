@@ -116,6 +116,10 @@ pub(super) struct QueueCounters {
     pub duplicates_delivered: u64,
     /// Message receives (one per message per receive).
     pub received: u64,
+    /// Receives of a message received before (after its visibility
+    /// timeout, or a P3 copy surviving its delete): `received` less the
+    /// first receives.
+    pub redelivered: u64,
     pub deleted: u64,
     /// Deletes refused: outdated receipt handle, message gone, or (FIFO)
     /// after the visibility timeout.
@@ -1129,6 +1133,8 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Take
         };
     if first {
         queue.queue_wait.record(wait);
+    } else {
+        queue.c.redelivered += 1;
     }
     queue.lanes[lane].push_back((deadline, slot, t.handle));
     t
