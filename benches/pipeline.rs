@@ -18,7 +18,9 @@
 //!   with the 64 fixed pollers replaced by a Lambda mapping (5 at first,
 //!   +300 a minute, at most 200) or a target-tracking pool (1..200 pollers,
 //!   20 messages per poller, ticks every 30 s, start-up 30 s): the
-//!   controllers' cost beside the fixed pool's.
+//!   controllers' cost beside the fixed pool's;
+//! - `lambda-batch100-2M` (A1): the Lambda case gathering batches of up to
+//!   100 messages within a 1 s `batch_window` (ReceiveMessage calls of 10).
 
 use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
 use labelsim::model::pipeline::standalone::{self, ArrivalKind, Options};
@@ -66,6 +68,13 @@ fn cases() -> Vec<Case> {
         max_concurrency: 200,
         ..LambdaScaling::default()
     }));
+    let mut lambda_batch = lambda.clone();
+    lambda_batch.consumers[0].batch = 100;
+    lambda_batch.consumers[0].scaling = Some(Scaling::Lambda(LambdaScaling {
+        max_concurrency: 200,
+        batch_window: SimDuration::from_secs(1),
+        ..LambdaScaling::default()
+    }));
     let mut tracking = std2m.clone();
     tracking.consumers[0].scaling = Some(Scaling::TargetTracking(TargetTracking {
         max: 200,
@@ -100,6 +109,12 @@ fn cases() -> Vec<Case> {
         Case {
             name: "lambda-2M",
             cfg: lambda,
+            rate_per_s: 2000.0,
+            seconds: 1000,
+        },
+        Case {
+            name: "lambda-batch100-2M",
+            cfg: lambda_batch,
             rate_per_s: 2000.0,
             seconds: 1000,
         },

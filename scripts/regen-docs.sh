@@ -48,6 +48,7 @@ declare -A chart=(
     [plan.png]=plan/plan.png
     [compare-outcomes.png]=compare/compare_outcomes.png
     [fit-durations.png]=fit/fit.png
+    [pipeline-keda-oscillation.png]=keda-osc/consumer_scaling.png
 )
 
 referenced=$(grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md | sed 's|docs/img/||' | sort -u)
@@ -71,6 +72,7 @@ sim plan scenarios/quickstart.yaml --vary 'workers[team].count=1..500' \
     --target 'time_to_label_p95_s <= 24h' --target 'expired_in_queue == 0' --out "$work/plan"
 sim compare scenarios/overload-expiry.yaml --out "$work/compare"
 sim fit tests/data/fit/durations.csv --out "$work/fit"
+sim run scenarios/pipeline-keda-oscillation.yaml --out "$work/keda-osc"
 
 mkdir -p docs/img
 for img in $referenced; do
@@ -181,4 +183,41 @@ sample pipeline-threshold-plan "$ labelsim plan scenarios/pipeline-hybrid.yaml -
     --vary 'pipeline.consumers[classifier].route.threshold=0.80..0.99:0.01' \
     --target 'accuracy_overall >= 0.95' --target 'searchable_latency_human_p95_s <= 30m' \
     --minimize cost_per_correct_label
+# Autoscaled consumers (issue 21): the four questions README answers.
+sample autoscale-compare "$ labelsim compare scenarios/pipeline-lambda.yaml --metric searchable_latency_p95_s \\
+    --metric incoming.redelivered --metric index_overwrites --metric cost_usd" \
+    compare scenarios/pipeline-lambda.yaml --metric searchable_latency_p95_s \
+    --metric incoming.redelivered --metric index_overwrites --metric cost_usd
+sample autoscale-plan "$ labelsim plan scenarios/pipeline-lambda.yaml \\
+    --vary 'pipeline.consumers[classifier].scaling.max_concurrency=2..50' \\
+    --target 'searchable_latency_p95_s <= 2m'" \
+    plan scenarios/pipeline-lambda.yaml \
+    --vary 'pipeline.consumers[classifier].scaling.max_concurrency=2..50' \
+    --target 'searchable_latency_p95_s <= 2m'
+sample autoscale-window "$ labelsim sweep scenarios/pipeline-lambda-window.yaml \\
+    --vary 'pipeline.consumers[classifier].scaling.batch_window=1s,5s,20s,1m,5m' \\
+    --metric classifier.invocations --metric classifier.receive_requests \\
+    --metric classifier.delete_requests --metric classifier.gb_seconds \\
+    --metric searchable_latency_p95_s --metric cost_usd" \
+    sweep scenarios/pipeline-lambda-window.yaml \
+    --vary 'pipeline.consumers[classifier].scaling.batch_window=1s,5s,20s,1m,5m' \
+    --metric classifier.invocations --metric classifier.receive_requests \
+    --metric classifier.delete_requests --metric classifier.gb_seconds \
+    --metric searchable_latency_p95_s --metric cost_usd
+sample autoscale-visibility "$ labelsim sweep scenarios/pipeline-lambda-visibility.yaml \\
+    --vary 'pipeline.queues[incoming].visibility_timeout=10s,20s,30s,45s,1m,3m' \\
+    --metric incoming.received --metric index_overwrites --metric incoming.delete_failures \\
+    --metric incoming.dead_lettered --metric classifier.gb_seconds --metric searchable_latency_p95_s" \
+    sweep scenarios/pipeline-lambda-visibility.yaml \
+    --vary 'pipeline.queues[incoming].visibility_timeout=10s,20s,30s,45s,1m,3m' \
+    --metric incoming.received --metric index_overwrites --metric incoming.delete_failures \
+    --metric incoming.dead_lettered --metric classifier.gb_seconds --metric searchable_latency_p95_s
+sample autoscale-oscillation "$ labelsim sweep scenarios/pipeline-keda-oscillation.yaml \\
+    --vary 'pipeline.consumers[classifier].scaling.messages_per_poller=1,5,10,30,60' \\
+    --metric classifier.pollers_mean --metric classifier.pollers_max \\
+    --metric searchable_latency_p95_s --metric cost_usd" \
+    sweep scenarios/pipeline-keda-oscillation.yaml \
+    --vary 'pipeline.consumers[classifier].scaling.messages_per_poller=1,5,10,30,60' \
+    --metric classifier.pollers_mean --metric classifier.pollers_max \
+    --metric searchable_latency_p95_s --metric cost_usd
 echo "regen-docs: README.md quick-start block, sample outputs and docs/img updated" >&2

@@ -335,6 +335,7 @@ catalog! {
     STAGE_ENQUEUED = D::new("<stage>.enqueued", Count, "P1", "enqueued").of("messages");
     STAGE_DUPLICATES_DELIVERED = D::new("<stage>.duplicates_delivered", Count, "P3", "duplicates delivered").of("messages");
     STAGE_RECEIVED = D::new("<stage>.received", Count, "P2", "received").of("messages");
+    STAGE_REDELIVERED = D::new("<stage>.redelivered", Count, "P2", "redelivered").of("messages");
     STAGE_DELETED = D::new("<stage>.deleted", Count, "P2", "deleted").of("messages");
     STAGE_DELETE_FAILURES = D::new("<stage>.delete_failures", Count, "P2", "delete failures").of("requests");
     STAGE_EXPIRED = D::new("<stage>.expired", Count, "P1", "expired").of("messages");

@@ -974,8 +974,14 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
             }
         }
         if let Some(b) = c.batch {
-            if !(1..=10).contains(&b) {
-                ctx.err(format!("{f}.batch"), format!("{b} must be in 1..10 (P2)"));
+            if !(1..=10_000).contains(&b) {
+                ctx.err(
+                    format!("{f}.batch"),
+                    format!(
+                        "{b} must be in 1..10 (P2), or up to 10000 for a Lambda consumer \
+                         with a batch_window on a standard queue (A1)"
+                    ),
+                );
             } else {
                 cc.batch = b as u32;
             }
@@ -1050,10 +1056,11 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
                 sample,
             });
         }
+        let fifo = p.queues.get(queue).and_then(|q| q.kind.as_deref()) == Some("fifo");
         if let Some(s) = &c.scaling {
-            let fifo = p.queues.get(queue).and_then(|q| q.kind.as_deref()) == Some("fifo");
             build_scaling(s, c, fifo, &f, &mut cc, ctx);
         }
+        check_lambda_batch(&cc, fifo, &f, ctx);
         cfg.consumers.push(cc);
     }
     if let Some(x) = &p.index {
@@ -1510,6 +1517,28 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
 
 /// A1/A2 (issue 21): a consumer's `scaling:`, every range checked with its
 /// field named.
+/// A1: a batch over 10 messages is a Lambda event source mapping's,
+/// gathered within a batching window, on a standard queue.
+fn check_lambda_batch(cc: &ConsumerConfig, fifo: bool, f: &str, ctx: &mut Ctx<'_>) {
+    let b = cc.batch;
+    if b <= 10 {
+        return;
+    }
+    let why = match cc.lambda() {
+        _ if fifo => "a FIFO queue's receives take at most 10 messages (P4, A1)",
+        None => {
+            "only a Lambda event source mapping (`scaling: {kind: lambda}`) with a \
+             `batch_window` takes more than 10 (P2, A1)"
+        }
+        Some(l) if l.batch_window.is_zero() => {
+            "a Lambda batch over 10 needs `scaling.batch_window` longer than 0s: the \
+             messages are gathered within the window (A1)"
+        }
+        Some(_) => return,
+    };
+    ctx.err(format!("{f}.batch"), format!("{b} is over 10: {why}"));
+}
+
 fn build_scaling(
     s: &ScalingSpec,
     c: &ConsumerSpec,
@@ -1628,7 +1657,8 @@ fn build_scaling(
             if c.delete.as_deref() == Some("message") {
                 ctx.err(
                     format!("{f}.delete"),
-                    "Lambda deletes a batch when the invocation succeeds: leave `delete` out or                      write `batch` (A1)",
+                    "Lambda deletes a batch when the invocation succeeds: leave `delete` out or \
+                     write `batch` (A1)",
                 );
             }
             cc.delete = DeleteMode::Batch;

@@ -3,6 +3,7 @@
 //!
 //! Run one area with `cargo test --release --test it rules::`.
 
+mod autoscale;
 mod budget;
 mod budget_cli;
 mod cli;

@@ -64,6 +64,8 @@ fn p1_p5_processing_past_the_visibility_timeout_is_processed_twice() {
     // 100 horizon: 4 receives, 2 processings, 0 deletes, 1 in flight.
     let out = run(&trap("", ""));
     assert_eq!(count(&out, "incoming.received"), 4);
+    // Receives after the first: at 30, 60 and 90 (issue 21).
+    assert_eq!(count(&out, "incoming.redelivered"), 3);
     assert_eq!(count(&out, "classifier.processed"), 2);
     assert_eq!(count(&out, "classifier.results"), 2, "P5");
     assert_eq!(count(&out, "incoming.deleted"), 0);
@@ -86,6 +88,7 @@ fn p5_extend_visibility_fixes_the_trap() {
     // Empty receives: p1 at 20, 40, 60, 80, 100; p0 (from 45) at 65, 85.
     let out = run(&trap("      extend_visibility: true", ""));
     assert_eq!(count(&out, "incoming.received"), 1);
+    assert_eq!(count(&out, "incoming.redelivered"), 0);
     assert_eq!(count(&out, "classifier.processed"), 1);
     assert_eq!(count(&out, "incoming.deleted"), 1);
     assert_eq!(count(&out, "incoming.delete_failures"), 0);

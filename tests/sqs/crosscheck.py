@@ -146,6 +146,36 @@ class Plan:
     delete_batch: bool
     extend_visibility: bool
     sends: list[Send] = field(default_factory=list)
+    # A2 target tracking (issue 21): the controller the replay runs, or None
+    # for a fixed pool of `count` pollers.
+    scaling: TargetTracking | None = None
+
+
+@dataclass
+class TargetTracking:
+    """A2, as docs/model.md states it: every `poll_interval` from the start,
+    desired = ceil((visible [+ in flight]) / messages_per_poller) clamped to
+    [min, max]; above the current count (running + starting - retiring) the
+    missing pollers start, ready `startup` later; below it the count goes to
+    the largest desired count of the ticks in (now - window, now]: starting
+    pollers are cancelled first, then waiting ones stop at once, then busy
+    ones retire after their batch."""
+
+    min: int
+    max: int
+    messages_per_poller: int
+    poll_interval_s: float
+    startup_s: float
+    scale_in_window_s: float
+    count_in_flight: bool
+
+    def ticks(self, horizon_s: float) -> list[float]:
+        n = 1
+        out = []
+        while n * self.poll_interval_s <= horizon_s + 1e-9:
+            out.append(n * self.poll_interval_s)
+            n += 1
+        return out
 
 
 def load_plan(path: Path) -> Plan:
@@ -172,6 +202,20 @@ def load_plan(path: Path) -> Plan:
             raise ScenarioError(f"consumer `{key}` must be 0 (random failures)")
     wait = seconds(c.get("wait", "20s"), "wait")
     dl = q.get("dead_letter")
+    scaling = None
+    if c.get("scaling") is not None:
+        sc = c["scaling"]
+        if sc.get("kind") != "target_tracking":
+            raise ScenarioError("scaling: only `kind: target_tracking` is replayed (A2)")
+        scaling = TargetTracking(
+            min=int(sc.get("min", 1)),
+            max=int(sc.get("max", 100)),
+            messages_per_poller=int(sc.get("messages_per_poller", 5)),
+            poll_interval_s=seconds(sc.get("poll_interval", "30s"), "scaling.poll_interval"),
+            startup_s=seconds(sc.get("startup", "30s"), "scaling.startup"),
+            scale_in_window_s=seconds(sc.get("scale_in_window", "5m"), "scaling.scale_in_window"),
+            count_in_flight=bool(sc.get("count_in_flight", True)),
+        )
     plan = Plan(
         name=name,
         path=path,
@@ -185,13 +229,14 @@ def load_plan(path: Path) -> Plan:
         content_dedup=q.get("deduplication", "message_id") == "content",
         groups=groups,
         consumer=c["name"],
-        count=int(c.get("count", 1)),
+        count=scaling.max if scaling else int(c.get("count", 1)),
         batch=int(c.get("batch", 1)),
         wait_s=whole_seconds(wait, "wait"),
         poll_interval_s=seconds(c.get("poll_interval", "1s"), "poll_interval"),
         processing_s=constant_s(c.get("processing_time"), "processing_time"),
         delete_batch=c.get("delete", "message") == "batch",
         extend_visibility=bool(c.get("extend_visibility", False)),
+        scaling=scaling,
     )
     obj = 0
     for p in doc.get("producers") or []:
@@ -240,10 +285,42 @@ def run_labelsim(binary: str, plan: Plan, out: Path) -> dict:
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise ScenarioError(f"labelsim failed ({res.returncode}): {res.stderr.strip()}")
-    return json.loads(res.stdout)["runs"][0]
+    run = json.loads(res.stdout)["runs"][0]
+    if plan.scaling:
+        run["pollers_at"] = pollers_series(plan, out / "timeseries.csv")
+    return run
+
+
+def pollers_series(plan: Plan, path: Path) -> dict[float, int]:
+    """A4: `<consumer>.pollers` of timeseries.csv at each controller tick
+    (a sample is the instant's final state, after the tick's decision); the
+    scenario must sample at its ticks (`output.timeseries_every`)."""
+    import csv
+
+    col = f"{plan.consumer}.pollers"
+    with path.open() as f:
+        rows = {round(float(r["t_s"]), 6): r[col] for r in csv.DictReader(f)}
+    out = {}
+    for t in plan.scaling.ticks(plan.horizon_s):
+        v = rows.get(round(t, 6))
+        if v is None:
+            raise ScenarioError(f"timeseries.csv has no sample at the tick {t:g} s: set "
+                                "`output.timeseries_every` to divide `scaling.poll_interval`")
+        out[t] = int(float(v))
+    return out
 
 
 # ----- the server's side -----------------------------------------------------
+
+
+@dataclass
+class Slot:
+    """A2: one poller of an autoscaled pool, as the controller sees it."""
+
+    ready_at: float
+    state: str = "starting"  # starting | waiting | busy | off
+    stop: bool = False  # stop now (cancelled while starting, or waiting)
+    retiring: bool = False  # stop after the batch under way
 
 
 @dataclass
@@ -260,8 +337,11 @@ class Replay:
     """Plays a plan against the server and keeps the server-side ledger."""
 
     def __init__(self, plan: Plan, endpoint: str, server_long_poll: bool = False,
-                 send_outdated_deletes: bool = False, verbose: bool = False):
+                 send_outdated_deletes: bool = False, verbose: bool = False,
+                 break_controller: bool = False):
         self.plan, self.endpoint = plan, endpoint
+        # --self-test only: a controller that ignores its scale-in window.
+        self.break_controller = break_controller
         self.server_long_poll, self.verbose = server_long_poll, verbose
         self.send_outdated_deletes = send_outdated_deletes
         self.lock = threading.Lock()
@@ -279,6 +359,14 @@ class Replay:
         self.t0 = 0.0
         self.horizon = 0.0
         self.initial_sent = threading.Event()
+        # A2: the pool's pollers and the controller's ledger (issue 21).
+        self.slots: list[Slot] = []
+        self.threads: list[threading.Thread] = []
+        self.running = self.starting = self.retiring = 0
+        self.pollers_max = 0
+        self.pollers_at: dict[float, int] = {}
+        self.scale_outs = self.scale_ins = 0
+        self.history: list[tuple[float, int]] = []
 
     # -- plumbing
 
@@ -346,14 +434,17 @@ class Replay:
 
     # -- consumers (P5)
 
-    def receive(self, cl, who: str) -> list[dict]:
+    def receive(self, cl, who: str, slot: Slot | None = None) -> list[dict]:
         """One ReceiveMessage as the scenario polls: long polling emulated by
-        short polls POLL_STEP_S apart (README, D2) unless --server-long-poll."""
+        short polls POLL_STEP_S apart (README, D2) unless --server-long-poll.
+        A poller the controller stops while it waits abandons the poll."""
         p = self.plan
         kw = {"QueueUrl": self.url, "MaxNumberOfMessages": p.batch,
               "MessageSystemAttributeNames": ["All"]}
         start = self.now()
         while True:
+            if slot is not None and slot.stop:
+                return []
             wait = 0
             if p.wait_s and self.server_long_poll:
                 wait = max(0, min(p.wait_s, int(self.plan.horizon_s - self.now())))
@@ -475,11 +566,19 @@ class Replay:
                 self.holds.append((h.msg_id, h.received_at, t))
         self.log(who, f"delete batch of {len(current)}: {len(ok_ids)} ok")
 
-    def poller(self, cl, who: str):
+    def poller(self, cl, who: str, slot: Slot | None = None):
         p = self.plan
         self.initial_sent.wait()
+        if slot is not None and not self.slot_ready(who, slot):
+            return
         while self.now() < p.horizon_s:
-            msgs = self.receive(cl, who)
+            if slot is not None and self.slot_leaves(who, slot):
+                return
+            msgs = self.receive(cl, who, slot)
+            if slot is not None and slot.stop:
+                return
+            if slot is not None and msgs:
+                slot.state = "busy"
             if not msgs:
                 if p.wait_s == 0:
                     self.sleep_until(min(self.now() + p.poll_interval_s, p.horizon_s))
@@ -498,20 +597,127 @@ class Replay:
             if p.delete_batch:
                 self.delete_batch(cl, who, held)
 
+    # -- the A2 controller (issue 21)
+
+    def slot_ready(self, who: str, slot: Slot) -> bool:
+        """A started poller waits out its start-up; False if cancelled."""
+        while True:
+            with self.lock:
+                if slot.stop:
+                    return False
+                if self.now() >= slot.ready_at or slot.state != "starting":
+                    if slot.state == "starting":
+                        slot.state = "waiting"
+                        self.starting -= 1
+                        self.running += 1
+                        self.pollers_max = max(self.pollers_max, self.running)
+                        self.log(who, f"ready ({self.running} running)")
+                    return True
+            time.sleep(min(0.02, max(0.0, slot.ready_at - self.now())))
+
+    def slot_leaves(self, who: str, slot: Slot) -> bool:
+        """Before a receive: a poller told to retire stops here."""
+        with self.lock:
+            if slot.retiring:
+                slot.retiring, slot.state = False, "off"
+                self.retiring -= 1
+                self.running -= 1
+                self.log(who, f"retired after its batch ({self.running} running)")
+                return True
+            slot.state = "waiting"
+            return False
+
+    def start_poller(self, ready_at: float, now_ready: bool):
+        """Under the lock: a new poller slot with its own client and thread."""
+        slot = Slot(ready_at=ready_at)
+        if now_ready:
+            slot.state = "waiting"
+            self.running += 1
+            self.pollers_max = max(self.pollers_max, self.running)
+        else:
+            self.starting += 1
+        self.slots.append(slot)
+        who = f"poller {len(self.slots) - 1}"
+        t = threading.Thread(target=self.poller, args=(self.client(), who, slot), daemon=True)
+        self.threads.append(t)
+        t.start()
+
+    def controller(self, cl):
+        p, sc = self.plan, self.plan.scaling
+        for tick in sc.ticks(p.horizon_s):
+            self.sleep_until(tick)
+            visible, in_flight, _ = self.queue_levels(cl, self.url)
+            backlog = visible + (in_flight if sc.count_in_flight else 0)
+            desired = min(max(-(-backlog // sc.messages_per_poller), sc.min), sc.max)
+            self.history.append((tick, desired))
+            self.history = [(a, d) for a, d in self.history
+                            if not (tick - a >= sc.scale_in_window_s - 1e-9 and a < tick)]
+            with self.lock:
+                current = self.running + self.starting - self.retiring
+                if desired > current:
+                    self.scale_outs += 1
+                    for _ in range(desired - current):
+                        busy = [s for s in self.slots if s.retiring]
+                        if busy:
+                            busy[0].retiring = False
+                            self.retiring -= 1
+                        else:
+                            self.start_poller(tick + sc.startup_s, sc.startup_s == 0)
+                else:
+                    keep = desired if self.break_controller else max(d for _, d in self.history)
+                    if keep < current:
+                        self.scale_ins += 1
+                        self.retire(current - keep)
+                self.pollers_at[tick] = self.running
+                self.log("control", f"tick: {visible} visible + {in_flight} in flight -> desired "
+                         f"{desired}; {self.running} running, {self.starting} starting, "
+                         f"{self.retiring} retiring")
+
+    def retire(self, n: int):
+        """Under the lock: starting pollers are cancelled first, then waiting
+        ones stop at once, then busy ones retire after their batch."""
+        for state in ("starting", "waiting", "busy"):
+            for slot in reversed(self.slots):
+                if n == 0:
+                    return
+                if slot.state != state or slot.stop or slot.retiring:
+                    continue
+                if state == "starting":
+                    slot.stop, slot.state = True, "off"
+                    self.starting -= 1
+                elif state == "waiting":
+                    slot.stop, slot.state = True, "off"
+                    self.running -= 1
+                else:
+                    slot.retiring = True
+                    self.retiring += 1
+                n -= 1
+
     # -- the whole run
 
     def run(self) -> dict:
         p = self.plan
         setup = self.client()
         self.create_queues(setup)
-        clients = [self.client() for _ in range(p.count + 1)]
-        threads = [threading.Thread(target=self.producer, args=(clients[0],), daemon=True)]
-        threads += [threading.Thread(target=self.poller, args=(clients[i + 1], f"poller {i}"), daemon=True)
-                    for i in range(p.count)]
-        self.t0 = time.monotonic()
+        if p.scaling:
+            clients = [self.client(), self.client()]
+            threads = [threading.Thread(target=self.producer, args=(clients[0],), daemon=True),
+                       threading.Thread(target=self.controller, args=(clients[1],), daemon=True)]
+            self.t0 = time.monotonic()
+            with self.lock:
+                for _ in range(p.scaling.min):
+                    self.start_poller(0.0, True)
+        else:
+            clients = [self.client() for _ in range(p.count + 1)]
+            threads = [threading.Thread(target=self.producer, args=(clients[0],), daemon=True)]
+            threads += [threading.Thread(target=self.poller, args=(clients[i + 1], f"poller {i}"),
+                                         daemon=True) for i in range(p.count)]
+            self.t0 = time.monotonic()
         for t in threads:
             t.start()
         self.sleep_until(p.horizon_s)
+        with self.lock:
+            threads += self.threads
         for t in threads:
             t.join(timeout=max(5.0, p.wait_s + 5.0))
             if t.is_alive():
@@ -560,6 +766,10 @@ class Replay:
             delayed_at_end=delayed,
             order_violations=self.order_violations(),
             group_in_flight_max=self.group_in_flight_max(),
+            pollers_at=dict(self.pollers_at),
+            pollers_max=self.pollers_max,
+            scale_outs=self.scale_outs,
+            scale_ins=self.scale_ins,
         )
         return out
 
@@ -618,10 +828,12 @@ def compare(plan: Plan, ls: dict, sv: dict) -> tuple[list[tuple], list[str]]:
         ("received", L("received"), sv["received"]),
     ]
     notes = []
-    # labelsim has no count of distinct messages received (README, "What
-    # labelsim lacks"): derive it where every enqueued message was received.
+    # `<queue>.redelivered` (receives after the first, issue 21); an older
+    # labelsim without it: derived where every enqueued message was received.
     never_received = (L("visible_at_end") or 0) + (L("delayed_at_end") or 0) + (L("expired") or 0)
-    if never_received == 0 and (L("duplicates_delivered") or 0) == 0:
+    if L("redelivered") is not None:
+        rows.append(("redelivered", L("redelivered"), sv["redelivered"]))
+    elif never_received == 0 and (L("duplicates_delivered") or 0) == 0:
         rows.append(("redelivered", L("received") - L("enqueued"), sv["redelivered"]))
     else:
         rows.append(("redelivered", "n/a", sv["redelivered"]))
@@ -639,6 +851,16 @@ def compare(plan: Plan, ls: dict, sv: dict) -> tuple[list[tuple], list[str]]:
         if len({s.group for s in plan.sends}) == 1:
             # labelsim's in_flight_max is the queue's: the group's with one group.
             rows.append(("in flight at once (group)", L("in_flight_max"), sv["group_in_flight_max"]))
+
+    if plan.scaling:
+        # A2/A4: the controller's decisions, pollers running after each tick.
+        for t in plan.scaling.ticks(plan.horizon_s):
+            rows.append((f"pollers at {t:g} s", ls["pollers_at"].get(t), sv["pollers_at"].get(t)))
+        rows += [
+            ("pollers_max", ls.get(f"{c}.pollers_max"), sv["pollers_max"]),
+            ("scale_outs", ls.get(f"{c}.scale_outs"), sv["scale_outs"]),
+            ("scale_ins", ls.get(f"{c}.scale_ins"), sv["scale_ins"]),
+        ]
 
     def p9(enq, dele, dead, left):
         return "holds" if enq == dele + dead + left else "broken"
@@ -691,7 +913,9 @@ def show(v) -> str:
 
 def print_table(plan: Plan, rows: list[tuple], notes: list[str], wall_s: float):
     kind = "FIFO" if plan.fifo else "standard"
-    print(f"\n== {plan.name} ({plan.path.name}): {kind} queue, {plan.count} poller(s), "
+    pool = (f"target tracking {plan.scaling.min}..{plan.scaling.max}" if plan.scaling
+            else f"{plan.count}")
+    print(f"\n== {plan.name} ({plan.path.name}): {kind} queue, {pool} poller(s), "
           f"batch {plan.batch}, visibility {plan.visibility_s} s, processing {plan.processing_s:g} s, "
           f"horizon {plan.horizon_s:g} s; replay {wall_s:.1f} s")
     w = max(len(r[0]) for r in rows)
@@ -723,7 +947,8 @@ def check(paths: list[Path], args) -> tuple[int, dict]:
                 ls = run_labelsim(args.labelsim, plan, Path(tmp) / plan.name)
                 t = time.monotonic()
                 sv = Replay(plan, args.endpoint, args.server_long_poll,
-                            args.send_outdated_deletes, args.verbose).run()
+                            args.send_outdated_deletes, args.verbose,
+                            getattr(args, "break_controller", False)).run()
                 wall = time.monotonic() - t
             except ScenarioError as e:
                 print(f"\n== {path}: cannot cross-check: {e}", file=sys.stderr)
@@ -749,6 +974,11 @@ SELF_TEST = {
 }
 
 
+# The scenario whose replay runs a broken controller in the self-test, and
+# the row that must then mismatch.
+BROKEN_CONTROLLER = ("target-tracking.yaml", "pollers at 15 s")
+
+
 def self_test(args) -> int:
     """Proves each assertion can fail; 0 if every broken case was caught."""
     here = Path(__file__).parent / "selftest"
@@ -764,11 +994,22 @@ def self_test(args) -> int:
                   if r[0] == row and r[3] == NOTHING_MOVED]
         if rc != 1 or not caught:
             problems.append(f"{name}: exit {rc}, `{row}` not failed as nothing moved ({failures})")
+    # The controller rows can fail too (issue 21): the target-tracking
+    # scenario replayed with a controller that ignores its scale-in window
+    # (it scales in to 1 at 15 s) must mismatch labelsim's 4 pollers there.
+    path = Path(__file__).parent / "scenarios" / BROKEN_CONTROLLER[0]
+    broken = argparse.Namespace(**{**vars(args), "break_controller": True})
+    rc, failures = check([path], broken)
+    caught = [r for bad in failures.values() for r in bad
+              if r[0] == BROKEN_CONTROLLER[1] and r[3] == "MISMATCH"]
+    if rc != 1 or not caught:
+        problems.append(f"{path.name} with a controller ignoring its scale-in window: exit {rc}, "
+                        f"`{BROKEN_CONTROLLER[1]}` not a mismatch ({failures})")
     print()
     for p in problems:
         print(f"sqs cross-check self-test: FAILED: {p}")
-    print(f"sqs cross-check self-test: {len(SELF_TEST) + 1 - len(problems)} of "
-          f"{len(SELF_TEST) + 1} broken cases caught")
+    print(f"sqs cross-check self-test: {len(SELF_TEST) + 2 - len(problems)} of "
+          f"{len(SELF_TEST) + 2} broken cases caught")
     return 1 if problems else 0
 
 

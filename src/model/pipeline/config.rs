@@ -271,7 +271,8 @@ pub struct ConsumerConfig {
     pub queue: usize,
     /// Pollers.
     pub count: u32,
-    /// P2: messages per ReceiveMessage, 1..10.
+    /// P2: messages per ReceiveMessage, 1..10; A1: a Lambda pool with a
+    /// `batch_window` on a standard queue gathers up to 10,000.
     pub batch: u32,
     pub polling: Polling,
     /// P2: round trip of every API request (default 20ms). The queue acts
@@ -318,8 +319,10 @@ pub struct LambdaScaling {
     /// A poller whose receive comes back empty retires while more than
     /// this many run (default 2).
     pub min: u32,
-    /// 0s..5m (default 0s, standard queues only): a receive waits until
-    /// `batch` messages are visible or this long.
+    /// 0s..5m (default 0s, standard queues only): a poller gathers
+    /// messages (ReceiveMessage calls of up to 10) until it holds `batch`
+    /// or this long has passed since its first call. Required for
+    /// `batch` > 10.
     pub batch_window: SimDuration,
     /// `false` (default): one failed message fails the whole batch, none is
     /// deleted; `true`: only failed messages return.
@@ -525,9 +528,12 @@ impl PipelineConfig {
             if c.queue >= self.queues.len() {
                 return Err(format!("pipeline.consumers[{}].queue is unknown", c.name));
             }
-            if !(1..=10).contains(&c.batch) {
+            let windowed = c.lambda().is_some_and(|l| !l.batch_window.is_zero())
+                && matches!(self.queues[c.queue].kind, QueueKind::Standard(_));
+            let most = if windowed { 10_000 } else { 10 };
+            if !(1..=most).contains(&c.batch) {
                 return Err(format!(
-                    "pipeline.consumers[{}].batch must be in 1..10",
+                    "pipeline.consumers[{}].batch must be in 1..{most}",
                     c.name
                 ));
             }

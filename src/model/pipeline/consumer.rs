@@ -63,25 +63,6 @@ impl Taken {
             received_at: m.received_at,
         }
     }
-    fn empty() -> Self {
-        Taken {
-            slot: 0,
-            handle: 0,
-            group: 0,
-            object: ObjectRef {
-                ids: crate::model::dedup::MessageIds {
-                    publish: 0,
-                    object_key: 0,
-                    upload: 0,
-                },
-                origin: SimTime::ZERO,
-            },
-            kind: MessageKind::Data,
-            state: TakenState::Pending,
-            enqueued_at: SimTime::ZERO,
-            received_at: SimTime::ZERO,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,16 +85,19 @@ pub(super) enum PollerPhase {
     Gathering,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Poller {
     pub consumer: u16,
     pub queue: u16,
     pub phase: PollerPhase,
     /// Long-poll token: a timeout of an earlier wait is stale.
     epoch: u32,
-    len: u8,
-    pos: u8,
-    pub batch: [Taken; 10],
+    /// The next message of `batch` to process.
+    pub pos: u32,
+    /// The batch under way (up to `batch` messages: 10, or 10,000 for a
+    /// Lambda pool with a batching window, A1); kept until the next
+    /// receive reuses it.
+    pub batch: Vec<Taken>,
     pub busy_since: SimTime,
     /// A2: told to retire once its batch is done.
     pub retiring: bool,
@@ -121,6 +105,10 @@ pub(super) struct Poller {
     pub empty: bool,
     /// A1: when the invocation under way began (its receive).
     pub invoked: Option<SimTime>,
+    /// A1 `batch_window`: when the gathering ends, and when the
+    /// ReceiveMessage now outstanding was issued.
+    pub window_end: SimTime,
+    pub call_since: SimTime,
 }
 
 impl Poller {
@@ -130,13 +118,14 @@ impl Poller {
             queue,
             phase: PollerPhase::Idle,
             epoch: 0,
-            len: 0,
             pos: 0,
-            batch: [Taken::empty(); 10],
+            batch: Vec::new(),
             busy_since: SimTime::ZERO,
             retiring: false,
             empty: false,
             invoked: None,
+            window_end: SimTime::ZERO,
+            call_since: SimTime::ZERO,
         }
     }
 
@@ -256,12 +245,10 @@ impl Pipeline {
                 return;
             }
         }
-        let queue = &mut self.queues[q];
-        queue.c.requests += 1;
-        queue.c.receive_requests += 1;
-        let cons = &mut self.consumers[ci].c;
-        cons.requests += 1;
-        cons.receive_requests += 1;
+        if self.gathers(now, p, sched) {
+            return;
+        }
+        self.count_receive_request(ci, q);
         let cfg = &self.cfg.consumers[ci];
         let (max, lane, polling, latency) = (
             cfg.batch as usize,
@@ -269,13 +256,9 @@ impl Pipeline {
             cfg.polling,
             cfg.request_latency,
         );
-        if self.gathers(now, p, sched) {
-            return;
-        }
-        let mut batch = self.pollers[p as usize].batch;
-        let n = self.take(now, q, max, lane, &mut batch);
+        let n = self.take_for(now, p, max, lane);
         if n > 0 {
-            self.receive_answered(now, p, batch, n, sched);
+            self.receive_answered(now, p, sched);
             return;
         }
         let poller = &mut self.pollers[p as usize];
@@ -306,24 +289,54 @@ impl Pipeline {
         }
     }
 
-    /// A receive took `n` messages for poller `p`; its answer arrives one
-    /// request latency later.
-    pub(super) fn receive_answered<S: Schedule>(
+    /// P2: one ReceiveMessage request of poller pool `ci` on queue `q`,
+    /// counted for the cost model.
+    pub(super) fn count_receive_request(&mut self, ci: usize, q: usize) {
+        let queue = &mut self.queues[q];
+        queue.c.requests += 1;
+        queue.c.receive_requests += 1;
+        let cons = &mut self.consumers[ci].c;
+        cons.requests += 1;
+        cons.receive_requests += 1;
+    }
+
+    /// P2: poller `p`'s receive at `now` takes up to `max` messages into
+    /// a fresh batch (`append`: after the ones it holds, A1 gathering).
+    /// Returns how many it took.
+    pub(super) fn take_for(&mut self, now: SimTime, p: u32, max: usize, lane: usize) -> usize {
+        self.take_into(now, p, max, lane, false)
+    }
+
+    pub(super) fn take_into(
         &mut self,
         now: SimTime,
         p: u32,
-        batch: [super::consumer::Taken; 10],
-        n: usize,
-        sched: &mut S,
-    ) {
+        max: usize,
+        lane: usize,
+        append: bool,
+    ) -> usize {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        poller.batch = batch;
-        poller.len = n as u8;
+        let mut batch = std::mem::take(&mut poller.batch);
+        let old = batch.len();
+        let n = self.take(now, q, max, lane, &mut batch);
+        if n > 0 && !append {
+            // The last batch stays held until a new one replaces it.
+            batch.drain(..old);
+        }
+        self.pollers[p as usize].batch = batch;
+        self.consumers[ci].c.received += n as u64;
+        n
+    }
+
+    /// A receive gave poller `p` its batch (held in `p.batch`); the answer
+    /// arrives one request latency later.
+    pub(super) fn receive_answered<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         poller.pos = 0;
         poller.epoch = poller.epoch.wrapping_add(1);
         poller.phase = PollerPhase::Receiving;
-        self.consumers[ci].c.received += n as u64;
         self.invocation_starts(now, p);
         self.queues[q].arm_lanes(sched);
         let latency = self.cfg.consumers[ci].request_latency;
@@ -384,7 +397,7 @@ impl Pipeline {
         loop {
             let poller = &mut self.pollers[p as usize];
             let ci = poller.consumer as usize;
-            if poller.pos >= poller.len {
+            if poller.pos as usize >= poller.batch.len() {
                 self.finish_batch(now, p, sched);
                 return;
             }
@@ -422,7 +435,7 @@ impl Pipeline {
     fn finish_batch<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         let poller = &self.pollers[p as usize];
         let ci = poller.consumer as usize;
-        let taken = &poller.batch[..poller.len as usize];
+        let taken = &poller.batch[..];
         let mut any_done = taken.iter().any(|t| t.state == TakenState::Done);
         if self.cfg.consumers[ci]
             .lambda()
@@ -456,6 +469,7 @@ impl Pipeline {
         let pos = poller.pos as usize;
         let t = poller.batch[pos];
         poller.phase = PollerPhase::Idle;
+        let len = poller.batch.len();
         let cfg = &self.cfg.consumers[ci];
         let cons = &mut self.consumers[ci];
         cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
@@ -484,11 +498,7 @@ impl Pipeline {
             if self.queues[q].fifo.is_some() {
                 // P4: order within a group is strict: the group's later
                 // messages of this batch are not processed.
-                for (i, later) in poller.batch[..poller.len as usize]
-                    .iter_mut()
-                    .enumerate()
-                    .skip(pos + 1)
-                {
+                for (i, later) in poller.batch[..len].iter_mut().enumerate().skip(pos + 1) {
                     if later.group == t.group && later.state == TakenState::Pending {
                         later.state = TakenState::Skipped;
                         cons.c.skipped += 1;
@@ -607,9 +617,20 @@ impl Pipeline {
         let (lo, hi) = if per_message {
             (poller.pos as usize, poller.pos as usize + 1)
         } else {
-            (0, poller.len as usize)
+            (0, poller.batch.len())
         };
         let first_group = poller.batch[lo].group;
+        // DeleteMessageBatch takes at most 10 entries: a Lambda batch of
+        // more (A1) is deleted in ⌈done / 10⌉ requests, sent together.
+        let requests = if per_message {
+            1
+        } else {
+            let done = poller.batch[lo..hi]
+                .iter()
+                .filter(|t| t.state == TakenState::Done)
+                .count() as u64;
+            done.div_ceil(10).max(1)
+        };
         if let Some(backoff) = self.throughput(q) {
             let f = self.queues[q].fifo.as_mut().expect("fifo");
             // Per-group limits: a batch delete counts against its first
@@ -623,10 +644,10 @@ impl Pipeline {
             }
         }
         let queue = &mut self.queues[q];
-        queue.c.requests += 1;
-        queue.c.delete_requests += 1;
-        self.consumers[ci].c.requests += 1;
-        self.consumers[ci].c.delete_requests += 1;
+        queue.c.requests += requests;
+        queue.c.delete_requests += requests;
+        self.consumers[ci].c.requests += requests;
+        self.consumers[ci].c.delete_requests += requests;
         for i in lo..hi {
             let t = self.pollers[p as usize].batch[i];
             if t.state != TakenState::Done {

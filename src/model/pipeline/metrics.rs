@@ -64,6 +64,7 @@ impl Pipeline {
             o.n("enqueued", c.enqueued);
             o.n("duplicates_delivered", c.duplicates_delivered);
             o.n("received", c.received);
+            o.n("redelivered", c.redelivered);
             o.n("deleted", c.deleted);
             o.n("delete_failures", c.delete_failures);
             o.n("expired", c.expired);

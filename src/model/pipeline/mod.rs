@@ -154,6 +154,10 @@ pub const RETENTION_RANK: u8 = 4;
 /// P1/P2 visibility timeout: after retention, so a message whose retention
 /// ends when its visibility timeout does expires instead of reappearing.
 pub const VISIBILITY_RANK: u8 = 5;
+/// A1 batching window: last, so a window ending at an instant sees every
+/// message that instant made visible (a message arriving exactly at the
+/// window's end is in the batch).
+pub const WINDOW_RANK: u8 = 6;
 
 /// The pipeline's own events; the host embeds them (e.g. `Event::Pipe(..)`)
 /// and gives them back to [`Pipeline::handle`]. 16 bytes.
@@ -208,6 +212,7 @@ impl PipeEvent {
             PipeEvent::VisibilityTimeout { .. } | PipeEvent::VisibilityOne { .. } => {
                 Phase::Deadline(VISIBILITY_RANK)
             }
+            PipeEvent::WindowEnd { .. } => Phase::Deadline(WINDOW_RANK),
             _ => Phase::Normal,
         }
     }

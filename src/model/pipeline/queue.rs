@@ -116,6 +116,10 @@ pub(super) struct QueueCounters {
     pub duplicates_delivered: u64,
     /// Message receives (one per message per receive).
     pub received: u64,
+    /// Receives of a message received before (after its visibility
+    /// timeout, or a P3 copy surviving its delete): `received` less the
+    /// first receives.
+    pub redelivered: u64,
     pub deleted: u64,
     /// Deletes refused: outdated receipt handle, message gone, or (FIFO)
     /// after the visibility timeout.
@@ -841,15 +845,16 @@ impl Pipeline {
         self.serve_waiters(now, q, sched);
     }
 
-    /// P2: a receive at `now` takes up to `max` messages into `out`;
-    /// `lane` 1 for extended visibility. Returns how many.
+    /// P2: a receive at `now` takes up to `max` messages (10 at most on a
+    /// FIFO queue) and appends them to `out`; `lane` 1 for extended
+    /// visibility. Returns how many.
     pub(super) fn take(
         &mut self,
         now: SimTime,
         q: usize,
         max: usize,
         lane: usize,
-        out: &mut [Taken; 10],
+        out: &mut Vec<Taken>,
     ) -> usize {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let skip_head = self.faulty(Fault::FifoSkipsHead);
@@ -860,7 +865,7 @@ impl Pipeline {
                 let Some(slot) = queue.pick_visible() else {
                     break;
                 };
-                out[n] = receive(queue, slot, lane, now);
+                out.push(receive(queue, slot, lane, now));
                 n += 1;
             }
             return n;
@@ -922,7 +927,7 @@ impl Pipeline {
                 f.group(g).inflight += k as u32;
             }
             for &slot in &run[..k] {
-                out[n] = receive(queue, slot, lane, now);
+                out.push(receive(queue, slot, lane, now));
                 n += 1;
             }
             if stays {
@@ -941,13 +946,12 @@ impl Pipeline {
             let c = self.pollers[p as usize].consumer as usize;
             let cfg = &self.cfg.consumers[c];
             let (max, lane) = (cfg.batch as usize, cfg.lane());
-            let mut batch = self.pollers[p as usize].batch;
-            let n = self.take(now, q, max, lane, &mut batch);
+            let n = self.take_for(now, p, max, lane);
             if n == 0 {
                 break;
             }
             self.queues[q].waiters.pop_front();
-            self.receive_answered(now, p, batch, n, sched);
+            self.receive_answered(now, p, sched);
         }
     }
 
@@ -1129,6 +1133,8 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Take
         };
     if first {
         queue.queue_wait.record(wait);
+    } else {
+        queue.c.redelivered += 1;
     }
     queue.lanes[lane].push_back((deadline, slot, t.handle));
     t

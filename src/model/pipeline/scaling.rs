@@ -10,11 +10,19 @@
 //!   batch⌉) more, at once, up to `max_concurrency` (on a FIFO queue never
 //!   beyond the groups holding visible messages); a poller whose long poll
 //!   comes back empty retires while more than `min` run. With a
-//!   `batch_window`, a receive that finds fewer than `batch` messages
-//!   visible gathers until `batch` are, or until the window ends, then
-//!   takes what is visible (none: an empty receive). Each non-empty
-//!   receive is one invocation, billed from the receive to the batch's
-//!   delete (or the end of its last processing when nothing is deleted).
+//!   `batch_window` (standard queues; required for `batch` > 10, up to
+//!   10,000) a poller gathers: it issues ReceiveMessage calls of up to 10
+//!   messages each and holds what they return (in flight, their
+//!   visibility timeout running) until it holds `batch` messages or the
+//!   window, counted from its first call, ends — a deadline that sees its
+//!   whole instant, so a message arriving exactly then is in the batch.
+//!   A call that finds nothing long-polls; each call is a request, and one
+//!   outstanding when the window ends, or a long poll that ends empty
+//!   within it, is an empty receive. The pool's gatherers are served first
+//!   come, first served. A window holding nothing is an empty receive.
+//!   Each batch is one invocation, billed from its start to the batch's
+//!   delete (⌈deleted / 10⌉ DeleteMessageBatch requests, sent together),
+//!   or the end of its last processing when nothing is deleted.
 //! - **A2 target tracking** (KEDA + HPA, ECS): every `poll_interval`,
 //!   desired = ⌈(visible [+ in flight]) / messages_per_poller⌉ clamped to
 //!   [min, max]. Above the current count, the missing pollers start and are
@@ -31,7 +39,7 @@
 //! Cost: a tick is O(slots) plus, on a FIFO Lambda queue, O(messages in
 //! the queue) to count the groups with visible messages.
 
-use super::config::{LambdaScaling, Scaling, TargetTracking};
+use super::config::{LambdaScaling, Polling, Scaling, TargetTracking};
 use super::consumer::PollerPhase;
 use super::{PipeEvent, Pipeline, Schedule};
 use crate::engine::stats::TimeWeighted;
@@ -398,51 +406,132 @@ impl Pipeline {
         }
     }
 
-    /// A1 `batch_window`: whether poller `p`'s receive waits (fewer than
-    /// `batch` messages visible): it gathers until they are, or until the
-    /// window ends.
+    /// A1 `batch_window`: poller `p` of a Lambda pool with a batching
+    /// window begins a batch (false for any other poller). It issues
+    /// ReceiveMessage calls of up to 10 messages each and holds what they
+    /// return (in flight: the visibility timeout runs from each receive)
+    /// until it holds `batch` messages or the window ends; a call finding
+    /// nothing visible long-polls. Pollers of a pool gather first come,
+    /// first served: only the earliest takes messages.
     pub(super) fn gathers<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
         let poller = &self.pollers[p as usize];
         let ci = poller.consumer as usize;
         let cfg = &self.cfg.consumers[ci];
         let Some(l) = cfg.lambda() else { return false };
-        if l.batch_window.is_zero() || self.queues[cfg.queue].n_visible >= cfg.batch as u64 {
+        if l.batch_window.is_zero() {
             return false;
         }
-        let window = l.batch_window;
+        let (q, window) = (cfg.queue, l.batch_window);
+        self.count_receive_request(ci, q);
         let poller = &mut self.pollers[p as usize];
+        poller.batch.clear();
+        poller.pos = 0;
         poller.phase = PollerPhase::Gathering;
         poller.bump_epoch();
         let epoch = poller.epoch();
-        self.consumers[ci]
-            .scale
-            .as_mut()
-            .expect("scaled pool")
-            .gathering
-            .push_back(p);
+        poller.window_end = now + window;
+        poller.call_since = now;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        let first = st.gathering.is_empty();
+        st.gathering.push_back(p);
         self.gathering += 1;
         sched.schedule(now + window, PipeEvent::WindowEnd { poller: p, epoch });
+        if first && self.gather_more(now, p, sched) {
+            self.invoke(now, p, sched);
+        }
         true
     }
 
-    /// A1: gathering pollers whose queue now holds a full batch take it,
-    /// first come first served.
+    /// A1: gathering poller `p` takes visible messages, up to 10 a call,
+    /// until it holds a full batch. Each call that returns messages is
+    /// answered at once and, while the batch is not full, followed by a
+    /// new call (counted as issued). True when the batch is full.
+    fn gather_more<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let cfg = &self.cfg.consumers[ci];
+        let (q, size, lane) = (cfg.queue, cfg.batch as usize, cfg.lane());
+        let mut took = false;
+        loop {
+            let held = self.pollers[p as usize].batch.len();
+            if held >= size || self.queues[q].n_visible == 0 {
+                break;
+            }
+            let n = self.take_into(now, p, (size - held).min(10), lane, true);
+            if n == 0 {
+                break;
+            }
+            took = true;
+            self.count_expired_polls(now, p);
+            if held + n < size {
+                self.count_receive_request(ci, q);
+            }
+        }
+        if took {
+            self.queues[q].arm_lanes(sched);
+        }
+        self.pollers[p as usize].batch.len() >= size
+    }
+
+    /// A1: the outstanding call of gathering poller `p` returns at `now`;
+    /// the long polls before it that ended empty (one each `wait` since
+    /// it was issued; a message at the very end of a wait is returned, not
+    /// a new call) are counted, each a request and an empty receive.
+    fn count_expired_polls(&mut self, now: SimTime, p: u32) {
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let since = std::mem::replace(&mut poller.call_since, now);
+        let Polling::Long { wait } = self.cfg.consumers[ci].polling else {
+            return;
+        };
+        let (elapsed, wait) = (now.since(since).as_micros(), wait.as_micros());
+        if elapsed == 0 || wait == 0 {
+            return;
+        }
+        let k = (elapsed - 1) / wait;
+        for _ in 0..k {
+            self.count_receive_request(ci, q);
+        }
+        self.queues[q].c.empty_receives += k;
+        self.consumers[ci].c.empty_receives += k;
+    }
+
+    /// A1: gathering poller `p` invokes the function with the messages it
+    /// holds. They count as received now for the latency parts (SPEC §4b):
+    /// the batching window is part of their wait.
+    fn invoke<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let ci = self.pollers[p as usize].consumer as usize;
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        if let Some(i) = st.gathering.iter().position(|&g| g == p) {
+            st.gathering.remove(i);
+            self.gathering -= 1;
+        }
+        for t in &mut self.pollers[p as usize].batch {
+            t.received_at = now;
+        }
+        self.receive_answered(now, p, sched);
+    }
+
+    /// A1: gathering pollers take visible messages, the earliest first;
+    /// each whose batch fills invokes.
     pub(super) fn serve_gatherers<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
         for ci in 0..self.consumers.len() {
             while let Some(st) = self.consumers[ci].scale.as_ref() {
                 let Some(&p) = st.gathering.front() else {
                     break;
                 };
-                let cfg = &self.cfg.consumers[ci];
-                if self.queues[cfg.queue].n_visible < cfg.batch as u64 {
+                if !self.gather_more(now, p, sched) {
                     break;
                 }
-                self.end_gathering(now, p, sched);
+                self.invoke(now, p, sched);
             }
         }
     }
 
-    /// A1: the batching window of poller `p` ends.
+    /// A1: the batching window of poller `p` ends (a deadline: it sees
+    /// every message made visible at its instant). Its outstanding call
+    /// comes back empty; it invokes with what it holds, or, holding
+    /// nothing, its receive was an empty one.
     pub(super) fn on_window_end<S: Schedule>(
         &mut self,
         now: SimTime,
@@ -451,35 +540,23 @@ impl Pipeline {
         sched: &mut S,
     ) {
         let poller = &self.pollers[p as usize];
-        if poller.phase == PollerPhase::Gathering && poller.epoch() == epoch {
-            self.end_gathering(now, p, sched);
+        if poller.phase != PollerPhase::Gathering || poller.epoch() != epoch {
+            return;
         }
-    }
-
-    /// A1: poller `p` stops gathering and takes what is visible (up to a
-    /// batch); nothing visible is an empty receive.
-    fn end_gathering<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
-        let ci = self.pollers[p as usize].consumer as usize;
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        self.count_expired_polls(now, p);
+        self.queues[q].c.empty_receives += 1;
+        self.consumers[ci].c.empty_receives += 1;
+        if !self.pollers[p as usize].batch.is_empty() {
+            self.invoke(now, p, sched);
+            return;
+        }
         let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
         if let Some(i) = st.gathering.iter().position(|&g| g == p) {
             st.gathering.remove(i);
             self.gathering -= 1;
         }
-        let cfg = &self.cfg.consumers[ci];
-        let (q, max, lane, latency) = (
-            cfg.queue,
-            cfg.batch as usize,
-            cfg.lane(),
-            cfg.request_latency,
-        );
-        let mut batch = self.pollers[p as usize].batch;
-        let n = self.take(now, q, max, lane, &mut batch);
-        if n > 0 {
-            self.receive_answered(now, p, batch, n, sched);
-            return;
-        }
-        self.queues[q].c.empty_receives += 1;
-        self.consumers[ci].c.empty_receives += 1;
+        let latency = self.cfg.consumers[ci].request_latency;
         let poller = &mut self.pollers[p as usize];
         poller.phase = PollerPhase::Sleeping;
         poller.empty = true;

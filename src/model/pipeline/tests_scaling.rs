@@ -30,6 +30,8 @@ impl Ev {
 struct Seen {
     pollers: Vec<(f64, u32)>,
     metrics: Vec<(String, Option<f64>)>,
+    /// A1: (start [s], messages) of every Lambda invocation, in order.
+    invocations: Vec<(f64, usize)>,
 }
 
 impl Seen {
@@ -70,6 +72,8 @@ fn drive(cfg: &PipelineConfig, dumps: &[(f64, u32)], horizon_s: f64, samples: &[
     let mut pollers = Vec::new();
     let mut next = 0;
     let mut ids = crate::model::dedup::IdIssuer::default();
+    let mut invocations = Vec::new();
+    let mut invoked: Vec<Option<SimTime>> = vec![None; pipe.pollers.len()];
     loop {
         let t = events.peek_time().filter(|&t| t <= horizon);
         while next < samples.len() && t.is_none_or(|t| at(samples[next]) < t) {
@@ -96,11 +100,18 @@ fn drive(cfg: &PipelineConfig, dumps: &[(f64, u32)], horizon_s: f64, samples: &[
         }
         let _ = ev.phase();
         out.clear();
+        for (p, seen) in pipe.pollers.iter().zip(invoked.iter_mut()) {
+            if p.invoked.is_some() && p.invoked != *seen {
+                invocations.push((now.since(SimTime::ZERO).as_secs_f64(), p.batch.len()));
+            }
+            *seen = p.invoked;
+        }
     }
     pipe.check_ledgers().expect("P9");
     Seen {
         pollers,
         metrics: pipe.metrics(horizon),
+        invocations,
     }
 }
 
@@ -357,12 +368,13 @@ fn target_tracking_settles_on_the_offered_load() {
 
 /// A1 `batch_window`: 25 messages at 0 s, batch 10, 2 pollers, 0.1 s a
 /// message. Both take 10 at once (a full batch is visible); at 1 s 5 are
-/// left, fewer than a batch: with a 20 s window both gather, the first
-/// takes the 5 at 21 s (they waited 21 s), the second comes back empty and
-/// gathers again (2 = min). Without a window the 5 go at 1 s.
+/// left, fewer than a batch: with a 20 s window the first receives them at
+/// 1 s and holds them until its window ends at 21 s (the second gathers
+/// behind it and comes back empty at 21 s too: 2 empty receives; 2 = min,
+/// so it gathers again). Without a window the 5 go at 1 s.
 #[test]
 fn lambda_batch_window_waits_for_a_full_batch_or_the_window() {
-    for (window_s, wait_p99_s, empty) in [(20, 21.0, 1.0), (0, 1.0, 0.0)] {
+    for (window_s, third_at, empty) in [(20, 21.0, 2.0), (0, 1.0, 0.0)] {
         let l = LambdaScaling {
             initial: 2,
             batch_window: SimDuration::from_secs(window_s),
@@ -371,10 +383,76 @@ fn lambda_batch_window_waits_for_a_full_batch_or_the_window() {
         let cfg = lambda_pool(10, 0.1, l);
         let seen = drive(&cfg, &[(0.0, 25)], 25.0, &[]);
         assert_eq!(seen.get("classifier.invocations"), 3.0, "window {window_s}");
+        assert_eq!(seen.invocations, [(0.0, 10), (0.0, 10), (third_at, 5)]);
         assert_eq!(seen.get("incoming.deleted"), 25.0);
-        assert!((seen.get("incoming.queue_wait_p99_s") - wait_p99_s).abs() < 1e-9);
+        // Received at 1 s either way (the window holds them in flight).
+        assert!((seen.get("incoming.queue_wait_p99_s") - 1.0).abs() < 1e-9);
         if window_s > 0 {
             assert_eq!(seen.get("incoming.empty_receives"), empty);
         }
     }
+}
+
+/// A1, batch over 10: 25 messages at 0 s, batch 20, a 10 s window, 2
+/// pollers (min 2, at most 2), 0.1 s a message, 0 ms requests. The first
+/// poller's calls take 10 + 10 at 0 s: a full batch, invoked at once
+/// (20 × 0.1 = 2 s, then 2 DeleteMessageBatch requests of 10). The second
+/// takes the 5 left at 0 s and holds them; its window ends at 10 s and it
+/// invokes with 5 (0.5 s, one delete). Billed: 2 s + 0.5 s at 1 GB.
+/// Receive requests by 11 s: first poller 2 at 0 s + 1 at 2 s (gathering
+/// again, behind the second); second 1 + 1 (outstanding, empty at 10 s) at
+/// 0 s + 1 at 10.5 s: 6.
+#[test]
+fn lambda_batch_of_20_gathers_in_calls_of_10_until_full_or_the_window() {
+    let l = LambdaScaling {
+        initial: 2,
+        max_concurrency: 2,
+        min: 2,
+        batch_window: SimDuration::from_secs(10),
+        ..LambdaScaling::default()
+    };
+    let cfg = lambda_pool(20, 0.1, l);
+    cfg.check().expect("batch 20 with a window is valid");
+    let seen = drive(&cfg, &[(0.0, 25)], 11.0, &[]);
+    assert_eq!(seen.invocations, [(0.0, 20), (10.0, 5)]);
+    assert_eq!(seen.get("classifier.invocations"), 2.0);
+    assert!((seen.get("classifier.gb_seconds") - 2.5).abs() < 1e-9);
+    assert_eq!(seen.get("incoming.deleted"), 25.0);
+    assert_eq!(seen.get("classifier.receive_requests"), 6.0);
+    assert_eq!(seen.get("classifier.delete_requests"), 3.0);
+    assert_eq!(seen.get("classifier.empty_receives"), 1.0);
+    // Every message was received at 0 s; the 5 waited for the window.
+    assert_eq!(seen.get("incoming.queue_wait_p99_s"), 0.0);
+}
+
+/// A1 batching window, boundary: a message a second at 1, 2, 3, … s; a
+/// 5 s window, batch 10, 2 pollers, 10 ms a message. The first poller's
+/// window is [0 s, 5 s]: the message arriving exactly at 5 s is in its
+/// batch (a window's end is a deadline: it sees its whole instant), so it
+/// invokes with 5 at 5 s. The second gathers from 5 s (its own window
+/// came back empty then) and invokes with 6..10 at 10 s, again taking the
+/// message at its deadline. The first, free at 5.05 s, gathers behind it;
+/// its window ends empty at 10.05 s, as the second finishes; the second
+/// gathers 11..15 and invokes at 15.05 s. Batches of 5, never 4 or 6.
+/// Requests: each message answers the outstanding call, and a new one is
+/// issued (the batch is not full): 6 calls per batch of 5.
+#[test]
+fn lambda_batch_window_takes_a_message_arriving_at_its_end() {
+    let l = LambdaScaling {
+        initial: 2,
+        max_concurrency: 2,
+        min: 2,
+        batch_window: SimDuration::from_secs(5),
+        ..LambdaScaling::default()
+    };
+    let cfg = lambda_pool(10, 0.01, l);
+    let dumps: Vec<(f64, u32)> = (1..=16).map(|k| (k as f64, 1)).collect();
+    let seen = drive(&cfg, &dumps, 16.5, &[]);
+    let starts: Vec<(f64, usize)> = seen
+        .invocations
+        .iter()
+        .map(|&(t, n)| ((t * 1e6).round() / 1e6, n))
+        .collect();
+    assert_eq!(starts, [(5.0, 5), (10.0, 5), (15.05, 5)]);
+    assert_eq!(seen.get("incoming.deleted"), 15.0);
 }
