@@ -988,13 +988,22 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             .consumers
             .iter()
             .map(|c| {
-                let every = match c.polling {
-                    crate::model::pipeline::Polling::Long { wait } => wait,
-                    crate::model::pipeline::Polling::Short { poll_interval } => {
-                        poll_interval + c.request_latency
+                use crate::model::pipeline::Scaling;
+                let mut every = poll_cycle_us(c);
+                // Pollers that keep polling when nothing comes: an
+                // autoscaled pool idles at its minimum (A1, A2); a Lambda
+                // poller with a batching window gathers again every window.
+                let idle = match &c.scaling {
+                    None => c.count,
+                    Some(Scaling::Lambda(l)) => {
+                        if !l.batch_window.is_zero() {
+                            every = every.min(l.batch_window.as_micros() as f64);
+                        }
+                        l.min
                     }
+                    Some(Scaling::TargetTracking(t)) => t.min,
                 };
-                2.0 * c.count as f64 * horizon / (every.as_micros().max(1) as f64)
+                2.0 * idle as f64 * horizon / every.max(1.0)
             })
             .sum();
         push(
