@@ -332,11 +332,15 @@ fn finite_horizon_judges_a_saturated_team_on_the_simulated_horizon() {
 #[test]
 fn minimize_warns_when_the_metric_is_flat_and_takes_the_smallest_value() {
     // Wages default to 0: cost is the per-object price of what gets labeled,
-    // the same whatever the team size, up to noise.
+    // the same whatever the team size, up to noise. The run is kept inside
+    // one calendar month: the tiers restart each month, so labels that a
+    // smaller team pushes past a month's end would change the price.
     let t = tempfile::tempdir().unwrap();
     let (o, doc) = quickstart_plan(
         t.path(),
         &[
+            "--set",
+            "start_at=2026-01-01T00:00:00Z",
             "--vary",
             "workers[team].count=10..16",
             "--target",
