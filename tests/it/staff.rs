@@ -438,3 +438,158 @@ fn staff_by_simulation_staffs_each_level_near_erlang_c() {
         "every hour met by simulation:\n{csv}"
     );
 }
+
+/// A pipeline whose uploads step from 1800/h at night (00:00–12:00) to
+/// 7200/h by day, a consumer of 1 s exponential processing per message and
+/// no request latency, an index that writes at once: the searchable
+/// latency is the wait for a poller plus the processing. `consumers:` is
+/// the last key, so a `pipeline.consumers` block can replace it.
+const PIPE_HEAD: &str = r#"name: pipe-step
+horizon: 4d
+replications: 2
+producers:
+  - name: uploads
+    kind: diurnal
+    profile: [{at: "00:00", rate: 1800/h}, {at: "12:00", rate: 7200/h}]
+    to: incoming
+cost: {consumer_per_hour: 0.25}
+pipeline:
+  queues:
+    - {name: incoming, type: standard, visibility_timeout: 5m}
+  index: {bulk_size: 1, flush_interval: 0s, bulk_latency: {dist: constant, value: 0ms},
+          concurrency: 1, refresh_interval: 0s}
+"#;
+
+const PIPE_CONSUMER: &str = r#"  consumers:
+    - name: classifier
+      queue: incoming
+      count: 8
+      request_latency: 0ms
+      processing_time: {dist: exponential, mean: 1s}
+"#;
+
+/// S2 for `pipeline.consumers[NAME]`: loads of 0.5 and 2 pollers' worth;
+/// for a mean searchable latency ≤ 1.6 s, M/M/c gives 2 pollers at night
+/// (1 poller: 2 s) and 3 by day (1.44 s; 2 are unstable-close, 3.3 s).
+/// ISA by simulation staffs within one of them, every hour meets the target
+/// as measured, and schedule.yaml's consumer runs as it is (A3).
+#[test]
+fn staff_a_consumer_by_simulation_follows_the_day_night_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("pipe.yaml");
+    std::fs::write(&scenario, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        scenario.to_str().unwrap(),
+        "--group",
+        "pipeline.consumers[classifier]",
+        "--target",
+        "searchable_latency_mean_s <= 1.6s",
+        "--evaluator",
+        "simulation",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 24, "{csv}");
+    for (h, r) in rows.iter().enumerate() {
+        let (rate, sipp) = if h < 12 { ("1800", "2") } else { ("7200", "3") };
+        assert_eq!((r[2], r[4]), (rate, sipp), "hour {h}: {r:?}");
+        let isa: u32 = r[6].parse().unwrap();
+        let sipp: u32 = sipp.parse().unwrap();
+        assert!((sipp..=sipp + 1).contains(&isa), "hour {h}: {r:?}");
+        assert_eq!(*r.last().unwrap(), "true", "hour {h} met: {r:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["group"], "pipeline.consumers[classifier]");
+    let isa = &json["staffings"]["isa"];
+    assert_eq!(
+        isa["cost_per_cycle"].as_f64(),
+        Some(isa["worker_hours_per_cycle"].as_f64().unwrap() * 0.25)
+    );
+    // schedule.yaml: the consumer with its count as a schedule, which runs.
+    let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+    let block = yaml
+        .split_once("pipeline:\n")
+        .map(|(_, b)| b)
+        .unwrap_or_else(|| panic!("{yaml}"));
+    assert!(
+        block.starts_with("  consumers:\n  - name: classifier"),
+        "{yaml}"
+    );
+    assert!(block.contains("schedule:"), "{yaml}");
+    let scheduled = tmp.path().join("scheduled.yaml");
+    std::fs::write(&scheduled, format!("{PIPE_HEAD}{block}")).unwrap();
+    let o = labelsim(&[
+        "run",
+        scheduled.to_str().unwrap(),
+        "--out",
+        tmp.path().join("run").to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{yaml}", stderr(&o));
+}
+
+#[test]
+fn staff_refuses_consumer_groups_it_cannot_staff_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("pipe.yaml");
+    let autoscaled = PIPE_CONSUMER.replace(
+        "      count: 8\n",
+        "      scaling: {kind: target_tracking}\n",
+    );
+    std::fs::write(&scenario, format!("{PIPE_HEAD}{autoscaled}")).unwrap();
+    let fixed = tmp.path().join("fixed.yaml");
+    std::fs::write(&fixed, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let run = |group: &str, target: &str| {
+        let file = if target.starts_with("labeled") {
+            &fixed
+        } else {
+            &scenario
+        };
+        labelsim(&[
+            "staff",
+            file.to_str().unwrap(),
+            "--group",
+            group,
+            "--target",
+            target,
+            "--evaluator",
+            "analytic",
+            "--no-charts",
+            "--quiet",
+        ])
+    };
+    let cases = [
+        (
+            "pipeline.consumers[classifier]",
+            "searchable_latency_mean_s <= 2s",
+            "autoscaled",
+        ),
+        (
+            "pipeline.consumers[classifer]",
+            "searchable_latency_mean_s <= 2s",
+            "no consumer `classifer`",
+        ),
+        (
+            "pipeline.consumers[classifier]",
+            "labeled_within_1h >= 90%",
+            "searchable_latency_mean_s",
+        ),
+    ];
+    for (group, target, message) in cases {
+        let o = run(group, target);
+        assert_eq!(o.status.code(), Some(2), "{group}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{group}: {}", stderr(&o));
+    }
+}
