@@ -137,7 +137,8 @@ fn round6(x: f64) -> f64 {
 
 /// The group's YAML item with `count` as the S1 step schedule of
 /// `staffing` (a step where the count changes), its other keys kept but
-/// `shifts` and `tz` (the steps are who is on duty, in UTC).
+/// `shifts` (the steps are who is on duty; their times are in the group's
+/// `tz` or `tz_offset`, kept, and UTC for a consumer).
 fn schedule_item(
     scenario_text: &str,
     group: Which,
@@ -174,7 +175,6 @@ fn schedule_item(
     count.insert("cycle".into(), Y::String(cycle.as_str().into()));
     if let Y::Mapping(m) = &mut item {
         m.remove("shifts");
-        m.remove("tz");
         m.insert("count".into(), Y::Mapping(count));
     }
     item
@@ -244,7 +244,10 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                     g.name
                 );
             }
-            let demand = Demand::of_config(cfg, cycle);
+            // The cycle's intervals (and the schedule's steps) are in the
+            // group's zone, so `mon 08:00` is the group's local time.
+            let demand =
+                Demand::of_config(cfg, cycle).in_group_zone(&g.zone, cfg.start_at_epoch_us);
             if demand.rate_per_s.iter().all(|r| *r <= 0.0) {
                 bail!(
                     "no producer sends a steady stream to the job (poisson, diurnal, a weekly schedule or periodic bursts): there is no demand cycle to staff for"
@@ -257,7 +260,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                     tasks_per_object: cfg.job.workers_per_object,
                 },
                 demand,
-                utc,
+                g.zone.clone(),
                 cfg.cost.wage_per_worker_hour,
             )
         }

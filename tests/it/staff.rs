@@ -593,3 +593,76 @@ fn staff_refuses_consumer_groups_it_cannot_staff_in_words() {
         assert!(stderr(&o).contains(message), "{group}: {}", stderr(&o));
     }
 }
+
+/// Step 3 of issue 20: a group at UTC+05:00 whose demand peaks at 04:00
+/// UTC, 09:00 local: its intervals, the simulated evaluator's and the
+/// schedule's steps are local times, so the peak is the `09:00` row and
+/// the schedule (its `tz_offset` kept) steps up at `"09:00"`.
+#[test]
+fn staff_intervals_are_in_the_groups_zone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("tz.yaml");
+    std::fs::write(
+        &scenario,
+        r#"name: tz
+horizon: 3d
+replications: 2
+start_at: 2026-01-05T00:00:00Z
+producers:
+  - name: up
+    kind: diurnal
+    profile: [{at: "00:00", rate: 30/h}, {at: "04:00", rate: 300/h}, {at: "05:00", rate: 30/h}]
+workers:
+  - {name: team, count: 40, tz_offset: "+05:00", service_time: {dist: exponential, mean: 6m},
+     decline_probability: 0}
+"#,
+    )
+    .unwrap();
+    for evaluator in ["analytic", "simulation"] {
+        let out = tmp.path().join(evaluator);
+        let o = labelsim(&[
+            "staff",
+            scenario.to_str().unwrap(),
+            "--group",
+            "workers[team]",
+            "--target",
+            "pool_wait_mean_s <= 2m",
+            "--evaluator",
+            evaluator,
+            "--out",
+            out.to_str().unwrap(),
+            "--no-charts",
+            "--quiet",
+        ]);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+        let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+        let rows: Vec<Vec<&str>> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        // The simulation reports the arrivals it measured.
+        let rate = |i: usize| rows[i][2].parse::<f64>().unwrap();
+        assert_eq!(&rows[9][..2], &["09:00", "32400"], "{evaluator}\n{csv}");
+        assert!(
+            rate(9) > 250.0,
+            "{evaluator}: the peak at 09:00 local\n{csv}"
+        );
+        assert!(rate(4) < 60.0, "{evaluator}: 04:00 local is quiet\n{csv}");
+        if evaluator == "analytic" {
+            assert_eq!((rate(9), rate(4)), (300.0, 30.0));
+        }
+        let isa: Vec<u32> = rows.iter().map(|r| r[6].parse().unwrap()).collect();
+        let peak = isa.iter().position(|&c| c == *isa.iter().max().unwrap());
+        assert_eq!(peak, Some(9), "{evaluator}: {isa:?}");
+        let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+        assert!(
+            yaml.contains("tz_offset: +05:00") || yaml.contains("tz_offset: '+05:00'"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("from: 09:00") || yaml.contains("from: '09:00'"),
+            "{yaml}"
+        );
+    }
+}
