@@ -180,6 +180,30 @@ fn schedule_item(
     item
 }
 
+/// The evaluator after ISA, telling each measurement (a staffing of a
+/// method, or a step of the constant count's search) with `--progress`.
+struct Progress<'a> {
+    inner: &'a dyn CycleEvaluator,
+    lines: bool,
+    started: std::time::Instant,
+    done: std::cell::Cell<u32>,
+}
+
+impl CycleEvaluator for Progress<'_> {
+    fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, staff::EvalError> {
+        let m = self.inner.evaluate(staffing)?;
+        self.done.set(self.done.get() + 1);
+        if self.lines {
+            eprintln!(
+                "measurement {} of a staffing ({:.1} s)",
+                self.done.get(),
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(m)
+    }
+}
+
 /// One staffing measured.
 struct Measured {
     name: &'static str,
@@ -337,20 +361,40 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .iter()
         .map(|&a| erlang::square_root_staffing(a, 1.0))
         .collect();
+    // Progress: a bar on a terminal, or a line per step with --progress.
+    let lines = args.progress && !args.common.quiet;
     let pb = progress_bar(
         args.max_iterations as u64,
         "ISA iterations",
-        args.common.quiet,
+        args.common.quiet || args.progress,
     );
+    let started = std::time::Instant::now();
     let isa = staff::isa(
         evaluator.as_ref(),
         start,
         service,
         &targets,
         args.max_iterations,
-        &|_| pb.inc(1),
+        &|it, changed| {
+            pb.inc(1);
+            if lines {
+                eprintln!(
+                    "ISA iteration {it}/{}: {changed} interval{} changed ({:.1} s)",
+                    args.max_iterations,
+                    crate::commands::common::plural(changed as u64),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        },
     )?;
     pb.finish_and_clear();
+    let evaluator = Progress {
+        inner: evaluator.as_ref(),
+        lines,
+        started,
+        done: std::cell::Cell::new(0),
+    };
+    let evaluator: &dyn CycleEvaluator = &evaluator;
     let chosen = match args.method {
         StaffMethod::Isa => isa.staffing.clone(),
         StaffMethod::Sipp => sipp.clone(),
@@ -405,7 +449,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .unwrap_or(0)
         .saturating_mul(2)
         .max(1);
-    let constant = staff::constant(evaluator.as_ref(), n, upper, n, &targets)?;
+    let constant = staff::constant(evaluator, n, upper, n, &targets)?;
     let wage = price_per_hour;
     let money = |hours: f64| {
         if wage > 0.0 {

@@ -261,14 +261,15 @@ pub struct IsaOutcome {
 }
 
 /// The iterative staffing algorithm (module docs) from `start`, at most
-/// `max_iterations` evaluations; `progress` is told after each.
+/// `max_iterations` evaluations; `progress` is told after each the
+/// iteration's number and how many intervals' staffing it changed.
 pub fn isa(
     evaluator: &dyn CycleEvaluator,
     start: Vec<u32>,
     service: Service,
     targets: &[StaffTarget],
     max_iterations: u32,
-    progress: &dyn Fn(u32),
+    progress: &dyn Fn(u32, usize),
 ) -> Result<IsaOutcome, EvalError> {
     let mut staffing = start;
     // Workers added above the formula where the measurement missed.
@@ -304,7 +305,10 @@ pub fn isa(
             }
             next[i] += extra[i];
         }
-        progress(it);
+        progress(
+            it,
+            next.iter().zip(&staffing).filter(|(a, b)| a != b).count(),
+        );
         if next == staffing {
             return Ok(IsaOutcome {
                 staffing,
@@ -657,7 +661,7 @@ mod tests {
             base: vec![4.0, 12.0, 8.0],
         };
         let calls = std::cell::Cell::new(0);
-        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_| {
+        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_, _| {
             calls.set(calls.get() + 1)
         })
         .unwrap();
@@ -669,7 +673,7 @@ mod tests {
             assert_eq!(Some(*s), required(m.offered_load, service, &t));
         }
         // One iteration is not enough: it says so.
-        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_| {}).unwrap();
+        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_, _| {}).unwrap();
         assert!(!short.converged);
         assert_eq!(short.iterations, 1);
     }

@@ -73,7 +73,7 @@ fn sipp_on_a_step_from_40_to_120_an_hour_gives_erlang_c_counts_in_each_level() {
         targets: t.clone(),
     };
     let start = iv.sipp_load.iter().map(|a| a.ceil() as u32).collect();
-    let isa = staff::isa(&e, start, SIX_MINUTES, &t, 20, &|_| {}).unwrap();
+    let isa = staff::isa(&e, start, SIX_MINUTES, &t, 20, &|_, _| {}).unwrap();
     assert!(isa.converged);
     assert_eq!(&isa.staffing[2..12], &[6; 10]);
     assert_eq!(&isa.staffing[13..], &[14; 11]);
@@ -116,7 +116,7 @@ fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some()
         .iter()
         .map(|&a| labelsim::staff::erlang::square_root_staffing(a, 1.0))
         .collect();
-    let isa = staff::isa(&e, start, service, &t, 20, &|_| {}).unwrap();
+    let isa = staff::isa(&e, start, service, &t, 20, &|_, _| {}).unwrap();
     assert!(isa.converged);
     let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
     assert!(isa_met.iter().all(|m| *m), "{isa_met:?}");
@@ -154,6 +154,8 @@ fn staff_writes_the_s4_columns_and_a_ready_schedule() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -236,6 +238,8 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -269,6 +273,8 @@ fn staff_exits_1_naming_the_intervals_sipp_misses_after_a_step_down() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -354,6 +360,8 @@ fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
     let o = labelsim(&[
         "staff",
         "scenarios/staff-week.yaml",
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[labelers]",
         "--target",
@@ -665,4 +673,43 @@ workers:
             "{yaml}"
         );
     }
+}
+
+/// S2: ISA simulates the cycle by default; `--progress` tells each
+/// iteration and measurement on stderr even off a terminal.
+#[test]
+fn staff_simulates_by_default_and_tells_its_iterations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "pool_wait_mean_s <= 5m",
+        "--progress",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["evaluator"], "simulation");
+    let err = stderr(&o);
+    let iterations = json["iterations"].as_u64().unwrap();
+    assert_eq!(
+        err.matches("ISA iteration ").count() as u64,
+        iterations,
+        "{err}"
+    );
+    assert!(err.contains("ISA iteration 1/20: "), "{err}");
+    assert!(err.contains("measurement 1 of a staffing"), "{err}");
+    assert!(
+        !stdout(&o).contains("measured by the analytic model"),
+        "{}",
+        stdout(&o)
+    );
 }
