@@ -128,3 +128,30 @@ fn the_stability_guard_uses_the_largest_step() {
         .expect("consumer stage");
     assert!((c.load - 0.5).abs() < 0.01, "{}", c.load);
 }
+
+#[test]
+fn a_scheduled_pool_gets_the_pollers_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sched.yaml");
+    std::fs::write(
+        &file,
+        idle(r#"{schedule: [{from: "00:00", count: 1}, {from: "08:00", count: 4}], cycle: 1d}"#),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = crate::common::labelsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let png = std::fs::read(out.join("consumer_scaling.png")).expect("the chart");
+    assert_eq!(&png[1..4], b"PNG");
+}
