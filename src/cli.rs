@@ -383,7 +383,8 @@ pub enum StaffEvaluator {
 pub struct StaffArgs {
     /// Scenario file (YAML). Omit it to staff the bundled quick start.
     pub scenario: Option<PathBuf>,
-    /// The group to staff: `workers[NAME]` (or `workers[0]`).
+    /// The group to staff: `workers[NAME]` (or `workers[0]`), or a
+    /// consumer's pollers, `pipeline.consumers[NAME]`.
     #[arg(long, value_name = "PATH")]
     pub group: String,
     /// METRIC OP VALUE on a by-interval metric, holding in every interval,
@@ -408,9 +409,14 @@ pub struct StaffArgs {
     /// ISA stops after this many evaluations of the cycle, and says so.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_iterations: u32,
-    /// What measures each staffing.
-    #[arg(long, value_enum, default_value_t = StaffEvaluator::Analytic)]
+    /// What measures each staffing: the simulation (S2: ISA simulates the
+    /// cycle) or Erlang C (fast, approximate).
+    #[arg(long, value_enum, default_value_t = StaffEvaluator::Simulation)]
     pub evaluator: StaffEvaluator,
+    /// Print each ISA iteration and measurement to stderr as a line, even
+    /// when stderr is not a terminal (a terminal gets a progress bar).
+    #[arg(long)]
+    pub progress: bool,
     #[command(flatten)]
     pub common: RunOptions,
 }

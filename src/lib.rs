@@ -64,6 +64,7 @@
 //! | SPEC §5 invariants | `model/invariants.rs` |
 //! | P1–P9 pipelines | `model/pipeline/` (queue, consumer, index) |
 //! | A1 Lambda, A2 target tracking, A4 poller metrics | `model/pipeline/scaling.rs` |
+//! | A3 a consumer's scheduled count | `model/pipeline/consumer.rs` (`on_count_step`), steps in `model/schedule.rs` |
 //! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |
 //! | SPEC §4b results by interval of arrival | `model/by_interval.rs` |
 //! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) |

@@ -15,25 +15,61 @@ use labelsim::scenario::units::parse_duration;
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
 use labelsim::staff::{
     self, erlang, shifts, AnalyticEvaluator, CycleEvaluator, Estimate, IntervalMeasure, Service,
-    SimEvaluator, StaffTarget,
+    SimEvaluator, StaffGroup, StaffTarget,
 };
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// The group `--group` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    /// `workers[NAME]`: index in the scenario's workers.
+    Workers(usize),
+    /// `pipeline.consumers[NAME]`: index in the pipeline's consumers.
+    Consumer(usize),
+}
+
+/// The group named by `--group`: a worker group, or a pipeline consumer
+/// with a fixed or scheduled count.
+fn which_group(path: &str, cfg: &labelsim::model::SimConfig) -> Result<Which> {
+    let p = path.trim();
+    if let Some(inner) = p
+        .strip_prefix("pipeline.consumers[")
+        .and_then(|r| r.strip_suffix(']'))
+    {
+        let Some(pipe) = &cfg.pipeline else {
+            bail!("--group {p}: the scenario has no `pipeline:`; staff a worker group, `workers[NAME]`");
+        };
+        let names: Vec<&str> = pipe.consumers.iter().map(|c| c.name.as_str()).collect();
+        let i = match inner.parse::<usize>() {
+            Ok(i) if i < names.len() => i,
+            _ => names.iter().position(|n| *n == inner).ok_or_else(|| {
+                anyhow!(
+                    "--group {p}: no consumer `{inner}` in the pipeline; one of: {}",
+                    names.join(", ")
+                )
+            })?,
+        };
+        if pipe.consumers[i].scaling.is_some() {
+            bail!(
+                "--group {p}: this consumer is autoscaled (`scaling:`), its controller sets the pollers; staffing gives a scheduled count (A3), so staff a consumer with a `count`"
+            );
+        }
+        return Ok(Which::Consumer(i));
+    }
+    let names: Vec<&str> = cfg.workers.iter().map(|g| g.name.as_str()).collect();
+    group_index(p, &names).map(Which::Workers)
+}
+
 /// The index of the group named by `--group` in the scenario's workers.
 fn group_index(path: &str, names: &[&str]) -> Result<usize> {
     let p = path.trim();
-    if p.starts_with("pipeline.consumers[") {
-        bail!(
-            "--group {p}: staffing consumers needs the simulated evaluator's by-interval results, not in this build yet; staff a worker group, `workers[NAME]`"
-        );
-    }
     let inner = p
         .strip_prefix("workers[")
         .and_then(|r| r.strip_suffix(']'))
         .ok_or_else(|| {
-            anyhow!("--group {p}: write `workers[NAME]` (or `workers[0]`), the group to staff")
+            anyhow!("--group {p}: write `workers[NAME]` (or `workers[0]`) or `pipeline.consumers[NAME]`, the group to staff")
         })?;
     if let Ok(i) = inner.parse::<usize>() {
         if i < names.len() {
@@ -101,19 +137,25 @@ fn round6(x: f64) -> f64 {
 
 /// The group's YAML item with `count` as the S1 step schedule of
 /// `staffing` (a step where the count changes), its other keys kept but
-/// `shifts` and `tz` (the steps are who is on duty, in UTC).
+/// `shifts` (the steps are who is on duty; their times are in the group's
+/// `tz` or `tz_offset`, kept, and UTC for a consumer).
 fn schedule_item(
     scenario_text: &str,
-    group: usize,
+    group: Which,
     staffing: &[u32],
     interval_s: u64,
     cycle: Cycle,
 ) -> labelsim::scenario::yaml::Value {
     use labelsim::scenario::yaml::{self as yaml, Mapping, Value as Y};
     let doc: Y = yaml::from_str(scenario_text).unwrap_or(Y::Null);
-    let mut item = doc
-        .get("workers")
-        .and_then(|w| w.get(group))
+    let found = match group {
+        Which::Workers(i) => doc.get("workers").and_then(|w| w.get(i)),
+        Which::Consumer(i) => doc
+            .get("pipeline")
+            .and_then(|p| p.get("consumers"))
+            .and_then(|c| c.get(i)),
+    };
+    let mut item = found
         .cloned()
         .filter(Y::is_mapping)
         .unwrap_or_else(|| Y::Mapping(Mapping::new()));
@@ -133,10 +175,33 @@ fn schedule_item(
     count.insert("cycle".into(), Y::String(cycle.as_str().into()));
     if let Y::Mapping(m) = &mut item {
         m.remove("shifts");
-        m.remove("tz");
         m.insert("count".into(), Y::Mapping(count));
     }
     item
+}
+
+/// The evaluator after ISA, telling each measurement (a staffing of a
+/// method, or a step of the constant count's search) with `--progress`.
+struct Progress<'a> {
+    inner: &'a dyn CycleEvaluator,
+    lines: bool,
+    started: std::time::Instant,
+    done: std::cell::Cell<u32>,
+}
+
+impl CycleEvaluator for Progress<'_> {
+    fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, staff::EvalError> {
+        let m = self.inner.evaluate(staffing)?;
+        self.done.set(self.done.get() + 1);
+        if self.lines {
+            eprintln!(
+                "measurement {} of a staffing ({:.1} s)",
+                self.done.get(),
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(m)
+    }
 }
 
 /// One staffing measured.
@@ -150,13 +215,25 @@ struct Measured {
 pub fn staff(args: StaffArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
     let cfg = &scenario.sim;
-    let names: Vec<&str> = cfg.workers.iter().map(|g| g.name.as_str()).collect();
-    let group = group_index(&args.group, &names)?;
+    let which = which_group(&args.group, cfg)?;
     let targets: Vec<StaffTarget> = args
         .targets
         .iter()
         .map(|t| StaffTarget::parse(t).map_err(|e| anyhow!("--target {e}")))
         .collect::<Result<_>>()?;
+    for t in &targets {
+        match which {
+            Which::Consumer(_) if !t.metric.is_pipeline() => bail!(
+                "--target {}: a consumer is staffed on the pipeline's latency by interval of upload, `searchable_latency_mean_s` or `searchable_latency_p95_s`",
+                t.target.text
+            ),
+            Which::Workers(_) if t.metric.is_pipeline() && cfg.pipeline.is_none() => bail!(
+                "--target {}: the scenario has no `pipeline:`, so nothing becomes searchable; use a job metric such as `labeled_within_4h`",
+                t.target.text
+            ),
+            _ => {}
+        }
+    }
     let cycle = match args.cycle {
         Some(StaffCycle::Day) => Cycle::Day,
         Some(StaffCycle::Week) => Cycle::Week,
@@ -171,29 +248,79 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Some(s) => Some(shift_lengths(s, interval_s, cycle)?),
         None => None,
     };
-    // The hold of a task (see `model::load`): declines, speeds, time limit.
-    let g = &cfg.workers[group];
-    let limit_s = cfg.job.task_time_limit.as_secs_f64();
-    let served_s = (g.service_time.mean_us() / 1e6 * (g.speed_spread * g.speed_spread / 2.0).exp())
-        .min(limit_s);
-    let hold_s = g.decline_probability * g.decline_time.as_secs_f64()
-        + (1.0 - g.decline_probability) * served_s;
-    if hold_s <= 0.0 {
-        bail!(
-            "workers[{}]: a task holds a worker for no time (service_time 0), so no staffing is needed",
-            g.name
-        );
-    }
-    let service = Service {
-        hold_s,
-        tasks_per_object: cfg.job.workers_per_object,
+    let utc = labelsim::model::workforce::ShiftZone::Fixed { offset_us: 0 };
+    // The group as the queueing model sees it: its hold per task or
+    // message, the demand it serves, its zone, its price per hour.
+    let (group_path, service, demand, zone, price_per_hour) = match which {
+        Which::Workers(i) => {
+            // The hold of a task (see `model::load`): declines, speeds,
+            // time limit.
+            let g = &cfg.workers[i];
+            let limit_s = cfg.job.task_time_limit.as_secs_f64();
+            let served_s = (g.service_time.mean_us() / 1e6
+                * (g.speed_spread * g.speed_spread / 2.0).exp())
+            .min(limit_s);
+            let hold_s = g.decline_probability * g.decline_time.as_secs_f64()
+                + (1.0 - g.decline_probability) * served_s;
+            if hold_s <= 0.0 {
+                bail!(
+                    "workers[{}]: a task holds a worker for no time (service_time 0), so no staffing is needed",
+                    g.name
+                );
+            }
+            // The cycle's intervals (and the schedule's steps) are in the
+            // group's zone, so `mon 08:00` is the group's local time.
+            let demand =
+                Demand::of_config(cfg, cycle).in_group_zone(&g.zone, cfg.start_at_epoch_us);
+            if demand.rate_per_s.iter().all(|r| *r <= 0.0) {
+                bail!(
+                    "no producer sends a steady stream to the job (poisson, diurnal, a weekly schedule or periodic bursts): there is no demand cycle to staff for"
+                );
+            }
+            (
+                format!("workers[{}]", g.name),
+                Service {
+                    hold_s,
+                    tasks_per_object: cfg.job.workers_per_object,
+                },
+                demand,
+                g.zone.clone(),
+                cfg.cost.wage_per_worker_hour,
+            )
+        }
+        Which::Consumer(i) => {
+            let pipe = cfg.pipeline.as_ref().expect("checked by which_group");
+            let c = &pipe.consumers[i];
+            let q = &pipe.queues[c.queue];
+            // A poller's time per message (as the offered load counts it):
+            // a poller holds its batch, one message after another.
+            let hold_s = labelsim::model::load::poller_us_per_message(q, c) / 1e6;
+            if hold_s <= 0.0 {
+                bail!(
+                    "pipeline.consumers[{}]: a message holds a poller for no time (processing_time 0, no request latency), so no staffing is needed",
+                    c.name
+                );
+            }
+            let demand = Demand::of_queue(cfg, c.queue, cycle);
+            if demand.rate_per_s.iter().all(|r| *r <= 0.0) {
+                bail!(
+                    "no producer sends a steady stream to queue `{}` (poisson, diurnal, a weekly schedule or periodic bursts): there is no demand cycle to staff for",
+                    q.name
+                );
+            }
+            (
+                format!("pipeline.consumers[{}]", c.name),
+                Service {
+                    hold_s,
+                    tasks_per_object: 1,
+                },
+                demand,
+                utc,
+                cfg.cost.consumer_per_hour,
+            )
+        }
     };
-    let demand = Demand::of_config(cfg, cycle);
-    if demand.rate_per_s.iter().all(|r| *r <= 0.0) {
-        bail!(
-            "no producer sends a steady stream to the job (poisson, diurnal, a weekly schedule or periodic bursts): there is no demand cycle to staff for"
-        );
-    }
+    let hold_s = service.hold_s;
     let iv = IntervalDemand::of(&demand, interval_s, service.tasks_per_object, hold_s);
     let n = iv.len();
     let evaluator: Box<dyn CycleEvaluator> = match args.evaluator {
@@ -204,7 +331,14 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }),
         StaffEvaluator::Simulation => Box::new(SimEvaluator {
             scenario: cfg.clone(),
-            group,
+            group: match which {
+                Which::Workers(i) => StaffGroup::Workers(i),
+                Which::Consumer(index) => StaffGroup::Consumer {
+                    index,
+                    demand: iv.clone(),
+                },
+            },
+            zone: zone.clone(),
             cycle,
             interval_s,
             seed: scenario.seed,
@@ -227,20 +361,40 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .iter()
         .map(|&a| erlang::square_root_staffing(a, 1.0))
         .collect();
+    // Progress: a bar on a terminal, or a line per step with --progress.
+    let lines = args.progress && !args.common.quiet;
     let pb = progress_bar(
         args.max_iterations as u64,
         "ISA iterations",
-        args.common.quiet,
+        args.common.quiet || args.progress,
     );
+    let started = std::time::Instant::now();
     let isa = staff::isa(
         evaluator.as_ref(),
         start,
         service,
         &targets,
         args.max_iterations,
-        &|_| pb.inc(1),
+        &|it, changed| {
+            pb.inc(1);
+            if lines {
+                eprintln!(
+                    "ISA iteration {it}/{}: {changed} interval{} changed ({:.1} s)",
+                    args.max_iterations,
+                    crate::commands::common::plural(changed as u64),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        },
     )?;
     pb.finish_and_clear();
+    let evaluator = Progress {
+        inner: evaluator.as_ref(),
+        lines,
+        started,
+        done: std::cell::Cell::new(0),
+    };
+    let evaluator: &dyn CycleEvaluator = &evaluator;
     let chosen = match args.method {
         StaffMethod::Isa => isa.staffing.clone(),
         StaffMethod::Sipp => sipp.clone(),
@@ -295,8 +449,8 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .unwrap_or(0)
         .saturating_mul(2)
         .max(1);
-    let constant = staff::constant(evaluator.as_ref(), n, upper, n, &targets)?;
-    let wage = cfg.cost.wage_per_worker_hour;
+    let constant = staff::constant(evaluator, n, upper, n, &targets)?;
+    let wage = price_per_hour;
     let money = |hours: f64| {
         if wage > 0.0 {
             json!(hours * wage)
@@ -414,19 +568,30 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
         _ => Value::Null,
     };
-    let item = schedule_item(&scenario.text, group, &fin.staffing, interval_s, cycle);
+    let item = schedule_item(&scenario.text, which, &fin.staffing, interval_s, cycle);
     let workers_yaml =
         labelsim::scenario::yaml::to_string(&labelsim::scenario::yaml::Value::Sequence(vec![
             item.clone()
         ]))
         .map_err(|e| anyhow::anyhow!(e))?;
+    // Where the item goes in a scenario, ready to paste.
+    let yaml_block = match which {
+        Which::Workers(_) => format!("workers:\n{workers_yaml}"),
+        Which::Consumer(_) => {
+            let mut b = String::from("pipeline:\n  consumers:\n");
+            for line in workers_yaml.lines() {
+                let _ = writeln!(b, "  {line}");
+            }
+            b
+        }
+    };
     let doc = json!({
         "method": method,
         "evaluator": match args.evaluator {
             StaffEvaluator::Analytic => "analytic",
             StaffEvaluator::Simulation => "simulation",
         },
-        "group": format!("workers[{}]", g.name),
+        "group": group_path,
         "targets": targets.iter().map(|t| t.target.text.clone()).collect::<Vec<_>>(),
         "cycle": cycle.as_str(),
         "interval_s": interval_s,
@@ -449,7 +614,15 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     out.put("staff.json", &serde_json::to_vec_pretty(&doc)?)?;
     out.put(
         "schedule.yaml",
-        format!("# labelsim staff: the {} staffing of workers[{}] as an S1 step schedule\nworkers:\n{workers_yaml}", fin.name, g.name).as_bytes(),
+        format!(
+            "# labelsim staff: the {} staffing of {group_path} as {}\n{yaml_block}",
+            fin.name,
+            match which {
+                Which::Workers(_) => "an S1 step schedule",
+                Which::Consumer(_) => "an A3 step schedule of its pollers (UTC)",
+            }
+        )
+        .as_bytes(),
     )?;
 
     // staffing.png.
@@ -490,7 +663,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 target_label: format!("target {}", t.target.text),
             })
             .collect();
-        let title = format!("labelsim staff: {} workers[{}]", scenario.name, g.name);
+        let title = format!("labelsim staff: {} {group_path}", scenario.name);
         let path = out.staging_path(&chart_file)?;
         chart::render_staffing_chart(
             &path,
@@ -518,15 +691,19 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Cycle::Week => "a week",
     };
     let fin_hours = staff::worker_hours(&fin.staffing, interval_s);
+    let unit = match which {
+        Which::Workers(_) => "worker",
+        Which::Consumer(_) => "poller",
+    };
     let mut lines = Vec::new();
     let headline = match constant {
         Some(c) if not_met.is_empty() => format!(
-            "{} worker-hours {period} instead of {} (a constant {c}), every interval meets every target",
+            "{} {unit}-hours {period} instead of {} (a constant {c}), every interval meets every target",
             labelsim::human::number(fin_hours),
             labelsim::human::number(c as f64 * cycle_h)
         ),
         _ if not_met.is_empty() => format!(
-            "{} worker-hours {period}, every interval meets every target",
+            "{} {unit}-hours {period}, every interval meets every target",
             labelsim::human::number(fin_hours)
         ),
         _ => {
@@ -545,11 +722,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 }
                 t
             };
-            let mut h = format!("{} worker-hours {period}", labelsim::human::number(fin_hours));
+            let mut h = format!("{} {unit}-hours {period}", labelsim::human::number(fin_hours));
             if !cannot.is_empty() {
                 let _ = write!(
                     h,
-                    "; {} of {n} intervals cannot meet the targets with any number of workers: {}",
+                    "; {} of {n} intervals cannot meet the targets with any number of {unit}s: {}",
                     cannot.len(),
                     names(&cannot)
                 );
@@ -655,11 +832,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     interval_head.extend(measured.iter().map(|m| m.name.to_string()));
     interval_head.push("met".into());
     let mut yaml_html = String::new();
-    let _ = write!(
-        yaml_html,
-        "<pre>workers:\n{}</pre>",
-        html::esc(&workers_yaml)
-    );
+    let _ = write!(yaml_html, "<pre>{}</pre>", html::esc(&yaml_block));
     let page = html::page(
         &format!("labelsim staff: {}", scenario.name),
         &lead,

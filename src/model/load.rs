@@ -241,7 +241,7 @@ fn ratio(work: f64, capacity: f64) -> f64 {
 
 /// Messages a queue keeps per original send of `p` (R9 copies; a FIFO
 /// queue drops a copy that repeats the ID within its window, P4).
-fn kept_per_original(p: &ProducerConfig, q: &QueueConfig) -> f64 {
+pub(crate) fn kept_per_original(p: &ProducerConfig, q: &QueueConfig) -> f64 {
     let d = &p.duplicates;
     let same_id = d.sns_redelivery
         + d.producer_retry
@@ -260,30 +260,11 @@ fn kept_per_original(p: &ProducerConfig, q: &QueueConfig) -> f64 {
 /// One queue's consumers pooled: (load, objects routed to people per µs,
 /// results per µs).
 fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {
-    let dup = match &q.kind {
-        QueueKind::Standard(s) => s.duplicate_probability.clamp(0.0, 0.999_999),
-        QueueKind::Fifo(_) => 0.0,
-    };
-    let poison_receives = match q.dead_letter {
-        Some(d) => d.max_receive_count as f64,
-        None => q.retention.as_micros() as f64 / q.visibility_timeout.as_micros().max(1) as f64,
-    };
     // Per consumer: (pollers, µs per original message, results per original).
     let per: Vec<(f64, f64, f64)> = readers
         .iter()
         .map(|c| {
-            let f = c.failure_probability.clamp(0.0, 0.999_999);
-            let pi = c.poison_probability.clamp(0.0, 1.0);
-            let latency = c.request_latency.as_micros() as f64;
-            let batch = c.batch.max(1) as f64;
-            let passes = ((1.0 - pi) / (1.0 - f) + pi * poison_receives) / (1.0 - dup);
-            let deletes = (1.0 - pi) / (1.0 - dup);
-            let delete_cost = match c.delete {
-                DeleteMode::PerMessage => latency,
-                DeleteMode::Batch => latency / batch,
-            };
-            let w =
-                passes * (latency / batch + c.processing_time.mean_us()) + deletes * delete_cost;
+            let (w, deletes) = message_cost(q, c);
             (c.max_pollers() as f64, w, deletes)
         })
         .collect();
@@ -342,6 +323,39 @@ fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> 
         }
     }
     (load, routed, results)
+}
+
+/// P5: a poller's time per message sent to queue `q` for consumer `c`
+/// [µs]: processing and its share of the receive and delete requests,
+/// with the retries of failures, poison receives and surviving copies (what
+/// the offered load of `consumers[c]` counts; `labelsim staff` staffs a
+/// consumer on it).
+pub fn poller_us_per_message(q: &QueueConfig, c: &ConsumerConfig) -> f64 {
+    message_cost(q, c).0
+}
+
+/// (poller µs, deletes) per original message of queue `q` for consumer `c`.
+fn message_cost(q: &QueueConfig, c: &ConsumerConfig) -> (f64, f64) {
+    let dup = match &q.kind {
+        QueueKind::Standard(s) => s.duplicate_probability.clamp(0.0, 0.999_999),
+        QueueKind::Fifo(_) => 0.0,
+    };
+    let poison_receives = match q.dead_letter {
+        Some(d) => d.max_receive_count as f64,
+        None => q.retention.as_micros() as f64 / q.visibility_timeout.as_micros().max(1) as f64,
+    };
+    let f = c.failure_probability.clamp(0.0, 0.999_999);
+    let pi = c.poison_probability.clamp(0.0, 1.0);
+    let latency = c.request_latency.as_micros() as f64;
+    let batch = c.batch.max(1) as f64;
+    let passes = ((1.0 - pi) / (1.0 - f) + pi * poison_receives) / (1.0 - dup);
+    let deletes = (1.0 - pi) / (1.0 - dup);
+    let delete_cost = match c.delete {
+        DeleteMode::PerMessage => latency,
+        DeleteMode::Batch => latency / batch,
+    };
+    let w = passes * (latency / batch + c.processing_time.mean_us()) + deletes * delete_cost;
+    (w, deletes)
 }
 
 /// P8: documents per µs ÷ (bulk size × concurrency ÷ E[bulk latency]), or

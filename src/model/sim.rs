@@ -2055,7 +2055,7 @@ fn apply_pipeline_costs(
         .consumers
         .iter()
         .map(|c| match &c.scaling {
-            None => c.count as f64 * hours * cost.consumer_per_hour,
+            None if c.schedule.is_none() => c.count as f64 * hours * cost.consumer_per_hour,
             // SPEC §7 A4: Lambda bills GB-seconds and invocations.
             Some(super::pipeline::Scaling::Lambda(_)) => {
                 get(&format!("{}.gb_seconds", c.name)).unwrap_or(0.0) * cost.lambda_per_gb_second
@@ -2063,10 +2063,9 @@ fn apply_pipeline_costs(
                         * cost.lambda_per_million_invocations
                         / 1e6
             }
-            // A4: other autoscaled pools pay their poller-hours.
-            Some(_) => {
-                get(&format!("{}.poller_hours", c.name)).unwrap_or(0.0) * cost.consumer_per_hour
-            }
+            // A4: other autoscaled pools, and A3 scheduled ones, pay their
+            // poller-hours.
+            _ => get(&format!("{}.poller_hours", c.name)).unwrap_or(0.0) * cost.consumer_per_hour,
         })
         .sum();
     s.cost_usd += sqs + consumers;

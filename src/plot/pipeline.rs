@@ -13,8 +13,8 @@
 //! - `queue_outcomes`: where each queue's messages went (deleted, expired,
 //!   dead-lettered, still there at the end, FIFO-deduplicated), means over
 //!   replications, with the P3 copies delivered in the legend;
-//! - `consumer_scaling` (only when a pool is autoscaled, SPEC §7 A4): per
-//!   autoscaled pool, its pollers over time above its queue's depth and
+//! - `consumer_scaling` (only when a pool is autoscaled or scheduled, SPEC
+//!   §7 A3/A4): per such pool, its pollers over time above its queue's depth and
 //!   the age of the queue's oldest message, on one time axis, so the
 //!   controller's lag behind a burst shows (replication 1).
 //!
@@ -257,8 +257,9 @@ pub fn pipeline_charts_on_calendar(
         let per_run: Vec<Vec<(f64, f64)>> = runs
             .iter()
             .map(|r| match c.scaling {
-                None => utilization_points(r, &c.name, c.count),
-                Some(_) => scaled_utilization_points(r, &c.name),
+                None if c.schedule.is_none() => utilization_points(r, &c.name, c.count),
+                // A3: a scheduled pool's capacity is the pollers in force.
+                _ => scaled_utilization_points(r, &c.name),
             })
             .collect();
         let n = per_run.iter().map(Vec::len).min().unwrap_or(0);
@@ -281,6 +282,7 @@ pub fn pipeline_charts_on_calendar(
             String::new()
         };
         let pool = match c.scaling {
+            None if c.schedule.is_some() => format!("scheduled, up to {}", c.count),
             None => format!("{} poller{}", c.count, if c.count == 1 { "" } else { "s" }),
             Some(s) => format!("autoscaled, up to {}", s.max_pollers()),
         };
@@ -455,7 +457,15 @@ fn scaling_chart(
 ) -> Result<bool, Box<dyn std::error::Error>> {
     let mut panels = Vec::new();
     for (ci, c) in cfg.consumers.iter().enumerate() {
-        let Some(scaling) = c.scaling else { continue };
+        let (kind, most) = match (c.scaling, &c.schedule) {
+            (Some(crate::model::pipeline::Scaling::Lambda(l)), _) => ("Lambda", l.max_concurrency),
+            (Some(crate::model::pipeline::Scaling::TargetTracking(t)), _) => {
+                ("target tracking", t.max)
+            }
+            // A3: a scheduled count, drawn the same way.
+            (None, Some(_)) => ("scheduled", c.count),
+            (None, None) => continue,
+        };
         let q = &cfg.queues[c.queue].name;
         let line = |points: Vec<(f64, f64)>, label: String, color: RGBColor| Series {
             label: Some(label),
@@ -464,19 +474,11 @@ fn scaling_chart(
             width: 2,
             alpha: 1.0,
         };
-        let kind = match scaling {
-            crate::model::pipeline::Scaling::Lambda(_) => "Lambda",
-            crate::model::pipeline::Scaling::TargetTracking(_) => "target tracking",
-        };
         let mut p = Panel::new(
             format!("{} [pollers]", c.name),
             vec![line(
                 column_points(run, &format!("{}.pollers", c.name)),
-                format!(
-                    "{}: pollers running ({kind}, up to {})",
-                    c.name,
-                    scaling.max_pollers()
-                ),
+                format!("{}: pollers running ({kind}, up to {most})", c.name),
                 PALETTE[ci % PALETTE.len()],
             )],
         );

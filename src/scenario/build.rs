@@ -376,7 +376,10 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         }
         producers.push(built);
     }
-    let pipeline = spec.pipeline.as_ref().map(|p| build_pipeline(p, ctx));
+    let pipeline = spec
+        .pipeline
+        .as_ref()
+        .map(|p| build_pipeline(p, start_at_epoch_us, ctx));
     let queue_names: Vec<&str> = spec
         .pipeline
         .iter()
@@ -739,7 +742,7 @@ fn warn_fifo_groups(sim: &SimConfig, ctx: &mut Ctx<'_>) {
 
 /// SPEC §6 `pipeline:` (P1–P8). Ranges are SPEC §6's; errors name the
 /// field, as everywhere.
-fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
+fn build_pipeline(p: &PipelineSpec, start_at_epoch_us: i64, ctx: &mut Ctx<'_>) -> PipelineConfig {
     let mut cfg = PipelineConfig::default();
     let mut stages: HashSet<&str> = HashSet::new();
     let stage = |ctx: &mut Ctx<'_>, f: String, v: &str| {
@@ -963,14 +966,21 @@ fn build_pipeline(p: &PipelineSpec, ctx: &mut Ctx<'_>) -> PipelineConfig {
         };
         let processing = build_dist(&c.processing_time, &format!("{f}.processing_time"), ctx);
         let mut cc = ConsumerConfig::new(&c.name, queue, processing);
-        if let Some(n) = c.count {
-            if !(0..=100_000).contains(&n) {
-                ctx.err(
-                    format!("{f}.count"),
-                    format!("{n} must be in 0..100000 (P5)"),
-                );
-            } else {
-                cc.count = n as u32;
+        match &c.count {
+            None => {}
+            Some(CountSpec::Whole(n)) => {
+                let n = *n;
+                if !(0..=100_000).contains(&n) {
+                    ctx.err(
+                        format!("{f}.count"),
+                        format!("{n} must be in 0..100000 (P5)"),
+                    );
+                } else {
+                    cc.count = n as u32;
+                }
+            }
+            Some(CountSpec::Scheduled(spec)) => {
+                build_consumer_schedule(spec, &f, start_at_epoch_us, &mut cc, ctx)
             }
         }
         if let Some(b) = c.batch {
@@ -1513,6 +1523,23 @@ fn build_cost(c: Option<&CostSpec>, ctx: &mut Ctx<'_>) -> CostConfig {
         cost.lambda_per_million_invocations = money(ctx, "cost.lambda_per_million_invocations", p);
     }
     cost
+}
+
+/// A3 (issue 21): a consumer's `count` as an S1 step schedule, its times
+/// in UTC (consumers have no zone); `count` becomes its largest step.
+fn build_consumer_schedule(
+    spec: &ScheduledCountSpec,
+    f: &str,
+    start_at_epoch_us: i64,
+    cc: &mut ConsumerConfig,
+    ctx: &mut Ctx<'_>,
+) {
+    let utc = ShiftZone::Fixed { offset_us: 0 };
+    let field = format!("{f}.count");
+    if let Some(s) = build_step_schedule(spec, &field, utc, start_at_epoch_us, 100_000, ctx) {
+        cc.count = s.max_count();
+        cc.schedule = Some(s);
+    }
 }
 
 /// A1/A2 (issue 21): a consumer's `scaling:`, every range checked with its

@@ -306,7 +306,7 @@ pub(super) const ROUTE: &[Field] = &[req("threshold", Kind::Number), opt("sample
 pub(super) const CONSUMER: &[Field] = &[
     req("name", Kind::Word),
     req("queue", Kind::Word),
-    opt("count", I64),
+    opt("count", Kind::Count),
     opt("batch", I64),
     opt("wait", Kind::Units),
     opt("poll_interval", Kind::Units),

@@ -439,7 +439,8 @@ pub struct RouteSpec {
 pub struct ConsumerSpec {
     pub name: String,
     pub queue: String,
-    pub count: Option<i64>,
+    /// P5 pollers, or A3 a step schedule of them (S1 form, UTC).
+    pub count: Option<CountSpec>,
     pub batch: Option<i64>,
     pub wait: Option<Text>,
     pub poll_interval: Option<Text>,

@@ -18,6 +18,7 @@
 use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_WEEK};
 use crate::engine::SimTime;
 use crate::model::config::{week_position, ArrivalProcess, RateSchedule, SimConfig};
+use crate::model::workforce::{offset_at, ShiftZone};
 
 /// The demand cycle: a day or a week.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +126,49 @@ impl Demand {
             }
         }
         Demand { cycle, rate_per_s }
+    }
+
+    /// The rate of messages into pipeline queue `queue` of `cfg`'s
+    /// producers that send to it (the shapes of [`Demand::of_config`]),
+    /// each original counted with the copies the queue keeps (R9, P4), as
+    /// the offered load of its consumers counts them (`model::load`).
+    pub fn of_queue(cfg: &SimConfig, queue: usize, cycle: Cycle) -> Demand {
+        let cells = (cycle.seconds() / 60) as usize;
+        let mut rate_per_s = vec![0.0; cells];
+        let Some(q) = cfg.pipeline.as_ref().and_then(|p| p.queues.get(queue)) else {
+            return Demand { cycle, rate_per_s };
+        };
+        for p in cfg.producers.iter().filter(|p| p.to == Some(queue)) {
+            let kept = crate::model::load::kept_per_original(p, q);
+            for (i, r) in rate_per_s.iter_mut().enumerate() {
+                let mid_us = i as u64 * US_PER_MIN + US_PER_MIN / 2;
+                *r += 1e6
+                    * kept
+                    * producer_rate_per_us(&p.process, p.schedule.as_ref(), mid_us, cycle);
+            }
+        }
+        Demand { cycle, rate_per_s }
+    }
+
+    /// The same demand seen from a zone `offset_s` ahead of UTC: the rate at
+    /// local cycle position p is the UTC rate at p − offset (a whole
+    /// number of minutes; the rest is dropped).
+    pub fn in_zone(&self, offset_s: i64) -> Demand {
+        let n = self.rate_per_s.len() as i64;
+        let shift = (offset_s.div_euclid(60)).rem_euclid(n.max(1)) as usize;
+        let mut rate_per_s = self.rate_per_s.clone();
+        rate_per_s.rotate_right(shift);
+        Demand {
+            cycle: self.cycle,
+            rate_per_s,
+        }
+    }
+
+    /// The demand in the local cycle of `zone` (its offset at the
+    /// calendar's start `start_epoch_us`; a named zone's daylight-saving
+    /// shifts later in the run are not followed).
+    pub fn in_group_zone(&self, zone: &ShiftZone, start_epoch_us: i64) -> Demand {
+        self.in_zone(offset_at(zone, start_epoch_us).div_euclid(1_000_000))
     }
 
     /// Arrivals in [from, to) seconds of the cycle, wrapping around it.

@@ -39,6 +39,21 @@ pub enum StaffMetric {
     TimeToLabelMean,
     /// `time_to_label_p95_s` [s].
     TimeToLabelP95,
+    /// `searchable_latency_mean_s` [s] (pipelines, P8): as a consumer's
+    /// queue, a message's wait for a poller plus its poller time.
+    SearchableLatencyMean,
+    /// `searchable_latency_p95_s` [s] (pipelines, P8).
+    SearchableLatencyP95,
+}
+
+impl StaffMetric {
+    /// Whether it is a pipeline's metric (what a consumer is staffed on).
+    pub fn is_pipeline(&self) -> bool {
+        matches!(
+            self,
+            StaffMetric::SearchableLatencyMean | StaffMetric::SearchableLatencyP95
+        )
+    }
 }
 
 /// The by-interval metrics (SPEC §4b) of the job; `labeled_within_<d>` is
@@ -49,6 +64,8 @@ pub const BY_INTERVAL_METRICS: &[&str] = &[
     "labeled_within_<d>",
     "time_to_label_mean_s",
     "time_to_label_p95_s",
+    "searchable_latency_mean_s",
+    "searchable_latency_p95_s",
 ];
 
 impl StaffMetric {
@@ -60,6 +77,8 @@ impl StaffMetric {
             "pool_wait_mean_s" => Some(StaffMetric::PoolWaitMean),
             "time_to_label_mean_s" => Some(StaffMetric::TimeToLabelMean),
             "time_to_label_p95_s" => Some(StaffMetric::TimeToLabelP95),
+            "searchable_latency_mean_s" => Some(StaffMetric::SearchableLatencyMean),
+            "searchable_latency_p95_s" => Some(StaffMetric::SearchableLatencyP95),
             _ => {
                 let d = name.strip_prefix("labeled_within_")?;
                 let secs = crate::scenario::units::parse_duration(d)
@@ -160,10 +179,21 @@ impl Mmc {
                 }
             }
             StaffMetric::LabeledWithin(d) => self.labeled_within(*d),
-            StaffMetric::TimeToLabelMean if !stable => f64::INFINITY,
-            StaffMetric::TimeToLabelMean => self.time_to_label_mean(),
-            StaffMetric::TimeToLabelP95 if !stable => f64::INFINITY,
-            StaffMetric::TimeToLabelP95 => self.time_to_label_quantile(0.95),
+            StaffMetric::TimeToLabelMean | StaffMetric::SearchableLatencyMean if !stable => {
+                f64::INFINITY
+            }
+            // A consumer's stage: the wait for a poller plus the poller
+            // time; the rest of the searchable latency (notification,
+            // index) no poller count changes, and the simulation measures.
+            StaffMetric::TimeToLabelMean | StaffMetric::SearchableLatencyMean => {
+                self.time_to_label_mean()
+            }
+            StaffMetric::TimeToLabelP95 | StaffMetric::SearchableLatencyP95 if !stable => {
+                f64::INFINITY
+            }
+            StaffMetric::TimeToLabelP95 | StaffMetric::SearchableLatencyP95 => {
+                self.time_to_label_quantile(0.95)
+            }
         }
     }
 
@@ -337,6 +367,12 @@ mod tests {
             StaffMetric::of_name("delay_probability"),
             Some(StaffMetric::DelayProbability)
         );
+        assert_eq!(
+            StaffMetric::of_name("searchable_latency_p95_s"),
+            Some(StaffMetric::SearchableLatencyP95)
+        );
+        assert!(StaffMetric::SearchableLatencyMean.is_pipeline());
+        assert!(!StaffMetric::TimeToLabelMean.is_pipeline());
         assert_eq!(StaffMetric::of_name("cost_usd"), None);
         assert_eq!(StaffMetric::of_name("labeled_within_soon"), None);
     }

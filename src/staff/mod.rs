@@ -25,8 +25,9 @@
 //! The evaluator is a trait so that the staffing logic does not depend on
 //! how a cycle is measured: [`AnalyticEvaluator`] computes each interval
 //! from the modified offered load (the time-varying infinite-server load)
-//! and Erlang C; [`SimEvaluator`] will simulate the scenario and read its
-//! results by interval of arrival (SPEC §4b) once those exist.
+//! and Erlang C; [`SimEvaluator`] simulates the scenario and reads its
+//! results by interval of arrival (SPEC §4b). A group is a worker group or
+//! a pipeline consumer's pollers ([`StaffGroup`]).
 
 pub mod demand;
 pub mod erlang;
@@ -82,8 +83,8 @@ pub struct IntervalMeasure {
 /// Why a cycle could not be evaluated. Fatal for the command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvalError {
-    /// The simulated evaluator needs the results by interval of arrival
-    /// (SPEC §4b), which this build does not have yet.
+    /// A simulated replication came back without results by interval of
+    /// arrival (SPEC §4b): a defect.
     NeedsByInterval,
     /// The staffing has the wrong number of intervals (a defect).
     Length { expected: usize, got: usize },
@@ -96,7 +97,7 @@ impl fmt::Display for EvalError {
         match self {
             EvalError::NeedsByInterval => write!(
                 f,
-                "the simulated evaluator needs by-interval results (output.by_interval), not in this build yet; use --evaluator analytic"
+                "a simulated replication gave no results by interval of arrival (a defect; --evaluator analytic avoids it)"
             ),
             EvalError::Length { expected, got } => {
                 write!(f, "a staffing of {got} intervals for a cycle of {expected}")
@@ -260,14 +261,15 @@ pub struct IsaOutcome {
 }
 
 /// The iterative staffing algorithm (module docs) from `start`, at most
-/// `max_iterations` evaluations; `progress` is told after each.
+/// `max_iterations` evaluations; `progress` is told after each the
+/// iteration's number and how many intervals' staffing it changed.
 pub fn isa(
     evaluator: &dyn CycleEvaluator,
     start: Vec<u32>,
     service: Service,
     targets: &[StaffTarget],
     max_iterations: u32,
-    progress: &dyn Fn(u32),
+    progress: &dyn Fn(u32, usize),
 ) -> Result<IsaOutcome, EvalError> {
     let mut staffing = start;
     // Workers added above the formula where the measurement missed.
@@ -303,7 +305,10 @@ pub fn isa(
             }
             next[i] += extra[i];
         }
-        progress(it);
+        progress(
+            it,
+            next.iter().zip(&staffing).filter(|(a, b)| a != b).count(),
+        );
         if next == staffing {
             return Ok(IsaOutcome {
                 staffing,
@@ -417,10 +422,23 @@ impl CycleEvaluator for AnalyticEvaluator {
     }
 }
 
+/// The group `labelsim staff` staffs (S2 `--group`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StaffGroup {
+    /// `workers[i]`: its headcount.
+    Workers(usize),
+    /// `pipeline.consumers[index]`: its pollers (A3), with the demand to
+    /// its queue in the cycle's intervals, whose loads [pollers' worth of
+    /// work] ISA staffs for.
+    Consumer {
+        index: usize,
+        demand: IntervalDemand,
+    },
+}
+
 /// Simulates the scenario over the cycle with the group's count set to the
 /// staffing (an S1 step schedule) and reads the results by interval of
-/// arrival (SPEC §4b), `replications` times. Until those results exist in
-/// this build, every evaluation is [`EvalError::NeedsByInterval`].
+/// arrival (SPEC §4b), `replications` times.
 ///
 /// Wiring it: per interval, `arrival_rate_per_h` is the rows'
 /// `arrival_rate_per_h`; `offered_load` must be in Erlangs (the mean
@@ -432,8 +450,11 @@ impl CycleEvaluator for AnalyticEvaluator {
 #[derive(Clone, Debug)]
 pub struct SimEvaluator {
     pub scenario: crate::model::SimConfig,
-    /// The group's index in `scenario.workers`.
-    pub group: usize,
+    /// The group staffed.
+    pub group: StaffGroup,
+    /// The zone of the cycle's intervals and of the schedule's steps: the
+    /// worker group's; UTC for a consumer (consumers have no zone).
+    pub zone: crate::model::workforce::ShiftZone,
     pub cycle: Cycle,
     pub interval_s: u64,
     pub seed: u64,
@@ -443,12 +464,12 @@ pub struct SimEvaluator {
 
 impl SimEvaluator {
     /// The scenario with the group's `count` replaced by `staffing` as a
-    /// step schedule over the cycle (S1, in UTC like the demand's
-    /// intervals) and results by interval of arrival switched on (§4b).
+    /// step schedule over the cycle (S1 for workers, A3 for a consumer, in
+    /// `zone` like the demand's intervals) and results by interval of
+    /// arrival switched on (§4b).
     pub fn scenario_with(&self, staffing: &[u32]) -> Result<crate::model::SimConfig, EvalError> {
         use crate::model::by_interval::{ByIntervalConfig, Cycle as ByCycle};
         use crate::model::schedule::StepSchedule;
-        use crate::model::workforce::ShiftZone;
         let cycle_s = self.cycle.seconds();
         let expected = (cycle_s / self.interval_s.max(1)) as usize;
         if staffing.len() != expected {
@@ -458,7 +479,6 @@ impl SimEvaluator {
             });
         }
         let mut cfg = self.scenario.clone();
-        let utc = ShiftZone::Fixed { offset_us: 0 };
         // One step per change of count (a schedule's steps are distinct).
         let mut steps: Vec<(u64, u32)> = Vec::new();
         for (i, &n) in staffing.iter().enumerate() {
@@ -469,22 +489,41 @@ impl SimEvaluator {
         let schedule = StepSchedule::new(
             cycle_s * 1_000_000,
             steps,
-            utc.clone(),
+            self.zone.clone(),
             cfg.start_at_epoch_us,
         )
         .map_err(EvalError::Other)?;
-        let g = cfg
-            .workers
-            .get_mut(self.group)
-            .ok_or_else(|| EvalError::Other("no such worker group".into()))?;
-        g.count = staffing.iter().copied().max().unwrap_or(0);
-        g.schedule = Some(schedule);
+        let most = staffing.iter().copied().max().unwrap_or(0);
+        match &self.group {
+            StaffGroup::Workers(i) => {
+                let g = cfg
+                    .workers
+                    .get_mut(*i)
+                    .ok_or_else(|| EvalError::Other("no such worker group".into()))?;
+                g.count = most;
+                g.schedule = Some(schedule);
+            }
+            StaffGroup::Consumer { index, .. } => {
+                // A3: the consumer's pollers follow the staffing.
+                let c = cfg
+                    .pipeline
+                    .as_mut()
+                    .and_then(|p| p.consumers.get_mut(*index))
+                    .ok_or_else(|| EvalError::Other("no such consumer".into()))?;
+                c.count = most;
+                c.scaling = None;
+                c.schedule = Some(schedule);
+            }
+        }
         let cycle = ByCycle::new(
             crate::engine::SimDuration::from_secs(cycle_s),
             crate::engine::SimDuration::from_secs(self.interval_s),
         )
         .map_err(EvalError::Other)?;
-        cfg.by_interval = Some(ByIntervalConfig { cycle, zone: utc });
+        cfg.by_interval = Some(ByIntervalConfig {
+            cycle,
+            zone: self.zone.clone(),
+        });
         Ok(cfg)
     }
 }
@@ -510,7 +549,8 @@ impl CycleEvaluator for SimEvaluator {
         let means = crate::model::by_interval::combine(&rows);
         Ok(means
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(i, m)| {
                 let values = self
                     .targets
                     .iter()
@@ -521,14 +561,23 @@ impl CycleEvaluator for SimEvaluator {
                         (name, Estimate { mean, ci95 })
                     })
                     .collect();
-                IntervalMeasure {
-                    arrival_rate_per_h: m.row.arrival_rate_per_h,
-                    offered_load: m
-                        .row
-                        .offered_load
-                        .map(|rho| rho * m.row.staff_on_shift_mean)
-                        .unwrap_or(0.0),
-                    values,
+                match &self.group {
+                    StaffGroup::Workers(_) => IntervalMeasure {
+                        arrival_rate_per_h: m.row.arrival_rate_per_h,
+                        offered_load: m
+                            .row
+                            .offered_load
+                            .map(|rho| rho * m.row.staff_on_shift_mean)
+                            .unwrap_or(0.0),
+                        values,
+                    },
+                    // The job's rows count the job's arrivals; a
+                    // consumer's come from the demand to its queue.
+                    StaffGroup::Consumer { demand, .. } => IntervalMeasure {
+                        arrival_rate_per_h: demand.rate_per_h.get(i).copied().unwrap_or(0.0),
+                        offered_load: demand.modified_load.get(i).copied().unwrap_or(0.0),
+                        values,
+                    },
                 }
             })
             .collect())
@@ -612,7 +661,7 @@ mod tests {
             base: vec![4.0, 12.0, 8.0],
         };
         let calls = std::cell::Cell::new(0);
-        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_| {
+        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_, _| {
             calls.set(calls.get() + 1)
         })
         .unwrap();
@@ -624,7 +673,7 @@ mod tests {
             assert_eq!(Some(*s), required(m.offered_load, service, &t));
         }
         // One iteration is not enough: it says so.
-        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_| {}).unwrap();
+        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_, _| {}).unwrap();
         assert!(!short.converged);
         assert_eq!(short.iterations, 1);
     }

@@ -9,6 +9,7 @@ mod budget_cli;
 mod cli;
 mod common;
 mod compare;
+mod consumer_schedule;
 mod cost;
 mod daily;
 mod fit;

@@ -73,7 +73,7 @@ fn sipp_on_a_step_from_40_to_120_an_hour_gives_erlang_c_counts_in_each_level() {
         targets: t.clone(),
     };
     let start = iv.sipp_load.iter().map(|a| a.ceil() as u32).collect();
-    let isa = staff::isa(&e, start, SIX_MINUTES, &t, 20, &|_| {}).unwrap();
+    let isa = staff::isa(&e, start, SIX_MINUTES, &t, 20, &|_, _| {}).unwrap();
     assert!(isa.converged);
     assert_eq!(&isa.staffing[2..12], &[6; 10]);
     assert_eq!(&isa.staffing[13..], &[14; 11]);
@@ -116,7 +116,7 @@ fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some()
         .iter()
         .map(|&a| labelsim::staff::erlang::square_root_staffing(a, 1.0))
         .collect();
-    let isa = staff::isa(&e, start, service, &t, 20, &|_| {}).unwrap();
+    let isa = staff::isa(&e, start, service, &t, 20, &|_, _| {}).unwrap();
     assert!(isa.converged);
     let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
     assert!(isa_met.iter().all(|m| *m), "{isa_met:?}");
@@ -154,6 +154,8 @@ fn staff_writes_the_s4_columns_and_a_ready_schedule() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -236,6 +238,8 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -269,6 +273,8 @@ fn staff_exits_1_naming_the_intervals_sipp_misses_after_a_step_down() {
     let o = labelsim(&[
         "staff",
         &scenario,
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[team]",
         "--target",
@@ -354,6 +360,8 @@ fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
     let o = labelsim(&[
         "staff",
         "scenarios/staff-week.yaml",
+        "--evaluator",
+        "analytic",
         "--group",
         "workers[labelers]",
         "--target",
@@ -436,5 +444,272 @@ fn staff_by_simulation_staffs_each_level_near_erlang_c() {
     assert!(
         csv.lines().skip(1).all(|l| l.ends_with(",true")),
         "every hour met by simulation:\n{csv}"
+    );
+}
+
+/// A pipeline whose uploads step from 1800/h at night (00:00–12:00) to
+/// 7200/h by day, a consumer of 1 s exponential processing per message and
+/// no request latency, an index that writes at once: the searchable
+/// latency is the wait for a poller plus the processing. `consumers:` is
+/// the last key, so a `pipeline.consumers` block can replace it.
+const PIPE_HEAD: &str = r#"name: pipe-step
+horizon: 4d
+replications: 2
+producers:
+  - name: uploads
+    kind: diurnal
+    profile: [{at: "00:00", rate: 1800/h}, {at: "12:00", rate: 7200/h}]
+    to: incoming
+cost: {consumer_per_hour: 0.25}
+pipeline:
+  queues:
+    - {name: incoming, type: standard, visibility_timeout: 5m}
+  index: {bulk_size: 1, flush_interval: 0s, bulk_latency: {dist: constant, value: 0ms},
+          concurrency: 1, refresh_interval: 0s}
+"#;
+
+const PIPE_CONSUMER: &str = r#"  consumers:
+    - name: classifier
+      queue: incoming
+      count: 8
+      request_latency: 0ms
+      processing_time: {dist: exponential, mean: 1s}
+"#;
+
+/// S2 for `pipeline.consumers[NAME]`: loads of 0.5 and 2 pollers' worth;
+/// for a mean searchable latency ≤ 1.6 s, M/M/c gives 2 pollers at night
+/// (1 poller: 2 s) and 3 by day (1.44 s; 2 are unstable-close, 3.3 s).
+/// ISA by simulation staffs within one of them, every hour meets the target
+/// as measured, and schedule.yaml's consumer runs as it is (A3).
+#[test]
+fn staff_a_consumer_by_simulation_follows_the_day_night_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("pipe.yaml");
+    std::fs::write(&scenario, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        scenario.to_str().unwrap(),
+        "--group",
+        "pipeline.consumers[classifier]",
+        "--target",
+        "searchable_latency_mean_s <= 1.6s",
+        "--evaluator",
+        "simulation",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 24, "{csv}");
+    for (h, r) in rows.iter().enumerate() {
+        let (rate, sipp) = if h < 12 { ("1800", "2") } else { ("7200", "3") };
+        assert_eq!((r[2], r[4]), (rate, sipp), "hour {h}: {r:?}");
+        let isa: u32 = r[6].parse().unwrap();
+        let sipp: u32 = sipp.parse().unwrap();
+        assert!((sipp..=sipp + 1).contains(&isa), "hour {h}: {r:?}");
+        assert_eq!(*r.last().unwrap(), "true", "hour {h} met: {r:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["group"], "pipeline.consumers[classifier]");
+    let isa = &json["staffings"]["isa"];
+    assert_eq!(
+        isa["cost_per_cycle"].as_f64(),
+        Some(isa["worker_hours_per_cycle"].as_f64().unwrap() * 0.25)
+    );
+    // schedule.yaml: the consumer with its count as a schedule, which runs.
+    let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+    let block = yaml
+        .split_once("pipeline:\n")
+        .map(|(_, b)| b)
+        .unwrap_or_else(|| panic!("{yaml}"));
+    assert!(
+        block.starts_with("  consumers:\n  - name: classifier"),
+        "{yaml}"
+    );
+    assert!(block.contains("schedule:"), "{yaml}");
+    let scheduled = tmp.path().join("scheduled.yaml");
+    std::fs::write(&scheduled, format!("{PIPE_HEAD}{block}")).unwrap();
+    let o = labelsim(&[
+        "run",
+        scheduled.to_str().unwrap(),
+        "--out",
+        tmp.path().join("run").to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{yaml}", stderr(&o));
+}
+
+#[test]
+fn staff_refuses_consumer_groups_it_cannot_staff_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("pipe.yaml");
+    let autoscaled = PIPE_CONSUMER.replace(
+        "      count: 8\n",
+        "      scaling: {kind: target_tracking}\n",
+    );
+    std::fs::write(&scenario, format!("{PIPE_HEAD}{autoscaled}")).unwrap();
+    let fixed = tmp.path().join("fixed.yaml");
+    std::fs::write(&fixed, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let run = |group: &str, target: &str| {
+        let file = if target.starts_with("labeled") {
+            &fixed
+        } else {
+            &scenario
+        };
+        labelsim(&[
+            "staff",
+            file.to_str().unwrap(),
+            "--group",
+            group,
+            "--target",
+            target,
+            "--evaluator",
+            "analytic",
+            "--no-charts",
+            "--quiet",
+        ])
+    };
+    let cases = [
+        (
+            "pipeline.consumers[classifier]",
+            "searchable_latency_mean_s <= 2s",
+            "autoscaled",
+        ),
+        (
+            "pipeline.consumers[classifer]",
+            "searchable_latency_mean_s <= 2s",
+            "no consumer `classifer`",
+        ),
+        (
+            "pipeline.consumers[classifier]",
+            "labeled_within_1h >= 90%",
+            "searchable_latency_mean_s",
+        ),
+    ];
+    for (group, target, message) in cases {
+        let o = run(group, target);
+        assert_eq!(o.status.code(), Some(2), "{group}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{group}: {}", stderr(&o));
+    }
+}
+
+/// Step 3 of issue 20: a group at UTC+05:00 whose demand peaks at 04:00
+/// UTC, 09:00 local: its intervals, the simulated evaluator's and the
+/// schedule's steps are local times, so the peak is the `09:00` row and
+/// the schedule (its `tz_offset` kept) steps up at `"09:00"`.
+#[test]
+fn staff_intervals_are_in_the_groups_zone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("tz.yaml");
+    std::fs::write(
+        &scenario,
+        r#"name: tz
+horizon: 3d
+replications: 2
+start_at: 2026-01-05T00:00:00Z
+producers:
+  - name: up
+    kind: diurnal
+    profile: [{at: "00:00", rate: 30/h}, {at: "04:00", rate: 300/h}, {at: "05:00", rate: 30/h}]
+workers:
+  - {name: team, count: 40, tz_offset: "+05:00", service_time: {dist: exponential, mean: 6m},
+     decline_probability: 0}
+"#,
+    )
+    .unwrap();
+    for evaluator in ["analytic", "simulation"] {
+        let out = tmp.path().join(evaluator);
+        let o = labelsim(&[
+            "staff",
+            scenario.to_str().unwrap(),
+            "--group",
+            "workers[team]",
+            "--target",
+            "pool_wait_mean_s <= 2m",
+            "--evaluator",
+            evaluator,
+            "--out",
+            out.to_str().unwrap(),
+            "--no-charts",
+            "--quiet",
+        ]);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+        let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+        let rows: Vec<Vec<&str>> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        // The simulation reports the arrivals it measured.
+        let rate = |i: usize| rows[i][2].parse::<f64>().unwrap();
+        assert_eq!(&rows[9][..2], &["09:00", "32400"], "{evaluator}\n{csv}");
+        assert!(
+            rate(9) > 250.0,
+            "{evaluator}: the peak at 09:00 local\n{csv}"
+        );
+        assert!(rate(4) < 60.0, "{evaluator}: 04:00 local is quiet\n{csv}");
+        if evaluator == "analytic" {
+            assert_eq!((rate(9), rate(4)), (300.0, 30.0));
+        }
+        let isa: Vec<u32> = rows.iter().map(|r| r[6].parse().unwrap()).collect();
+        let peak = isa.iter().position(|&c| c == *isa.iter().max().unwrap());
+        assert_eq!(peak, Some(9), "{evaluator}: {isa:?}");
+        let yaml = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+        assert!(
+            yaml.contains("tz_offset: +05:00") || yaml.contains("tz_offset: '+05:00'"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("from: 09:00") || yaml.contains("from: '09:00'"),
+            "{yaml}"
+        );
+    }
+}
+
+/// S2: ISA simulates the cycle by default; `--progress` tells each
+/// iteration and measurement on stderr even off a terminal.
+#[test]
+fn staff_simulates_by_default_and_tells_its_iterations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = labelsim(&[
+        "staff",
+        &scenario,
+        "--group",
+        "workers[team]",
+        "--target",
+        "pool_wait_mean_s <= 5m",
+        "--progress",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    assert_eq!(json["evaluator"], "simulation");
+    let err = stderr(&o);
+    let iterations = json["iterations"].as_u64().unwrap();
+    assert_eq!(
+        err.matches("ISA iteration ").count() as u64,
+        iterations,
+        "{err}"
+    );
+    assert!(err.contains("ISA iteration 1/20: "), "{err}");
+    assert!(err.contains("measurement 1 of a staffing"), "{err}");
+    assert!(
+        !stdout(&o).contains("measured by the analytic model"),
+        "{}",
+        stdout(&o)
     );
 }

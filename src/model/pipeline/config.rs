@@ -294,6 +294,10 @@ pub struct ConsumerConfig {
     /// A1/A2 (issue 21): the pollers follow the queue; none: `count`
     /// pollers all the time (P5).
     pub scaling: Option<Scaling>,
+    /// A3 (S1): the pollers follow a daily or weekly step schedule (in
+    /// UTC); `count` is then its largest step, which the offered load
+    /// uses. Exclusive with `scaling`.
+    pub schedule: Option<crate::model::schedule::StepSchedule>,
 }
 
 /// A1/A2: how an autoscaled consumer's poller count follows its queue.
@@ -421,6 +425,7 @@ impl ConsumerConfig {
             confidence: ConfidenceDist::Constant(1.0),
             route: None,
             scaling: None,
+            schedule: None,
         }
     }
 

@@ -673,3 +673,48 @@ impl Pipeline {
         }
     }
 }
+
+impl Pipeline {
+    /// A3: a scheduled pool runs its first step's count at `now` and waits
+    /// for the next change of count.
+    pub(super) fn start_count_schedule<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        sched: &mut S,
+    ) {
+        if self.cfg.consumers[ci].schedule.is_some() {
+            self.on_count_step(now, ci, sched);
+        }
+    }
+
+    /// A3: the schedule's count in force at `now`. A rise starts pollers at
+    /// once; a drop stops idle pollers (a long poll under way is abandoned)
+    /// and lets the busy ones finish their batch first (A2's scale-in).
+    pub(super) fn on_count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
+        let Some(schedule) = &self.cfg.consumers[ci].schedule else {
+            return;
+        };
+        let target = schedule.count_at(now);
+        let next = schedule.next_change_after(now);
+        if let Some(at) = next {
+            sched.schedule(
+                at,
+                PipeEvent::CountStep {
+                    consumer: ci as u16,
+                },
+            );
+        }
+        let st = self.consumers[ci].scale.as_mut().expect("scheduled pool");
+        let current = st.current();
+        if target > current {
+            st.scale_outs += 1;
+            for _ in current..target {
+                self.launch(now, ci, None, sched);
+            }
+        } else if target < current {
+            st.scale_ins += 1;
+            self.retire_some(now, ci, current - target);
+        }
+    }
+}

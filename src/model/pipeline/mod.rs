@@ -128,6 +128,8 @@ mod tests_latency;
 mod tests_memory;
 #[cfg(test)]
 mod tests_scaling;
+#[cfg(test)]
+mod tests_schedule;
 
 pub use config::{
     ConfidenceDist, ConsumerConfig, DeadLetter, DeleteMode, FifoDedup, FifoQueue, IndexConfig,
@@ -201,6 +203,8 @@ pub enum PipeEvent {
     PollerReady { poller: u32, epoch: u32 },
     /// A1: a poller's batching window ends (`epoch`: served meanwhile).
     WindowEnd { poller: u32, epoch: u32 },
+    /// A3: a scheduled pool's count changes (its next step).
+    CountStep { consumer: u16 },
 }
 
 impl PipeEvent {
@@ -499,6 +503,13 @@ impl Pipeline {
                     ps.stream(Purpose::Audit, i as u64),
                 );
                 match c.scaling {
+                    // A3: a slot per poller the schedule's largest step runs.
+                    None if c.schedule.is_some() => {
+                        for _ in 0..c.count {
+                            pollers.push(Poller::off(i as u16, c.queue as u16));
+                        }
+                        state.scale = Some(scaling::ScaleState::new(base, c.count));
+                    }
                     None => {
                         for _ in 0..c.count {
                             pollers.push(Poller::new(i as u16, c.queue as u16));
@@ -540,7 +551,7 @@ impl Pipeline {
                 s.columns.extend(
                     cfg.consumers
                         .iter()
-                        .filter(|c| c.scaling.is_some())
+                        .filter(|c| c.scaling.is_some() || c.schedule.is_some())
                         .map(|c| format!("{}.pollers", c.name)),
                 );
                 s
@@ -723,6 +734,7 @@ impl Pipeline {
         }
         for ci in 0..self.consumers.len() {
             self.start_scaling(now, ci, sched);
+            self.start_count_schedule(now, ci, sched);
         }
     }
 
@@ -871,6 +883,7 @@ impl Pipeline {
                 self.on_poller_ready(now, poller, epoch, sched)
             }
             PipeEvent::WindowEnd { poller, epoch } => self.on_window_end(now, poller, epoch, sched),
+            PipeEvent::CountStep { consumer } => self.on_count_step(now, consumer as usize, sched),
         }
         if self.gathering > 0 {
             self.serve_gatherers(now, sched);

@@ -91,7 +91,7 @@ impl ScaleState {
 
     /// The count the controller considers current: running and starting
     /// pollers, less those retiring.
-    fn current(&self) -> u32 {
+    pub(super) fn current(&self) -> u32 {
         self.running + self.starting - self.retiring
     }
 }
@@ -234,7 +234,7 @@ impl Pipeline {
     /// Starts one poller of pool `ci`: ready at once (Lambda) or after
     /// `startup` (A2). A poller still finishing its batch before retiring
     /// is kept instead, when there is one.
-    fn launch<S: Schedule>(
+    pub(super) fn launch<S: Schedule>(
         &mut self,
         now: SimTime,
         ci: usize,
@@ -304,7 +304,7 @@ impl Pipeline {
     /// A2 scale-in by `n`: starting pollers are cancelled first, then idle
     /// ones (waiting in a long poll) stop at once, then the others retire
     /// after their batch.
-    fn retire_some(&mut self, now: SimTime, ci: usize, mut n: u32) {
+    pub(super) fn retire_some(&mut self, now: SimTime, ci: usize, mut n: u32) {
         let st = self.consumers[ci].scale.as_ref().expect("scaled pool");
         let (base, slots) = (st.base, st.slots);
         let order = [
