@@ -14,6 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench --bench mmc 2>/dev/null | grep -E '^\||^$'
+echo
+cargo bench --bench pipeline 2>/dev/null | grep -E '^\||^$'
 cargo build --release -q
 ref="${HEAP_LIMIT_DIR:-../shared/reference/heap_limit}"
 if [ -f "$ref/Cargo.toml" ]; then
