@@ -257,6 +257,27 @@ pub(crate) fn kept_per_original(p: &ProducerConfig, q: &QueueConfig) -> f64 {
     1.0 + repeats_kept + d.reupload
 }
 
+/// P6: objects the consumers of pipeline queue `qi` route to people per
+/// message into the queue (copies kept included), below saturation: the
+/// share under each route's threshold plus its audit sample, as the
+/// workers' offered load counts them. 0 without a route.
+pub(crate) fn routed_per_message(cfg: &SimConfig, qi: usize) -> f64 {
+    let Some(pipe) = &cfg.pipeline else {
+        return 0.0;
+    };
+    let Some(q) = pipe.queues.get(qi) else {
+        return 0.0;
+    };
+    let readers: Vec<&ConsumerConfig> = pipe.consumers.iter().filter(|c| c.queue == qi).collect();
+    if readers.is_empty() {
+        return 0.0;
+    }
+    // A vanishing rate: no stage saturates, and the share is linear.
+    let tiny = 1e-12;
+    let (_, routed, _) = consumer_stage(q, &readers, tiny);
+    routed / tiny
+}
+
 /// One queue's consumers pooled: (load, objects routed to people per µs,
 /// results per µs).
 fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {

@@ -110,7 +110,8 @@ impl Demand {
         Demand::from_minutes(cycle, rate_per_s)
     }
 
-    /// The rate into the job of `cfg`'s producers that send to it: Poisson,
+    /// The rate into the job of `cfg`'s producers that send to it, and of
+    /// what pipeline routes send to people (P6): Poisson,
     /// daily sinusoid or profile, weekly schedules, and periodic bursts at
     /// their mean rate. Manifests, traces and single bursts are transients
     /// and left out, as are calendar (`timeline`) schedules, which count at
@@ -123,6 +124,18 @@ impl Demand {
                 // The middle of the cell, as a calendar position.
                 let mid_us = i as u64 * US_PER_MIN + US_PER_MIN / 2;
                 *r += 1e6 * producer_rate_per_us(&p.process, p.schedule.as_ref(), mid_us, cycle);
+            }
+        }
+        // P6: the people behind a route receive its share of the queue's
+        // messages (the pipeline's seconds of latency left out).
+        let queues = cfg.pipeline.as_ref().map_or(0, |p| p.queues.len());
+        for qi in 0..queues {
+            let share = crate::model::load::routed_per_message(cfg, qi);
+            if share > 0.0 {
+                let into = Demand::of_queue(cfg, qi, cycle);
+                for (r, q) in rate_per_s.iter_mut().zip(&into.rate_per_s) {
+                    *r += share * q;
+                }
             }
         }
         Demand { cycle, rate_per_s }
@@ -362,6 +375,30 @@ mod tests {
         assert!((iv.modified_load[6] - 4.0).abs() < 1e-9);
         // Wrapping: interval 0 follows 120/h.
         assert!(iv.lsipp_load[0] > iv.sipp_load[0]);
+    }
+
+    /// P6: people behind a route are staffed for the share it sends them:
+    /// uniform confidence, threshold 0.5 and a 20% audit sample route
+    /// 0.5 + 0.2 × 0.5 = 60% of 3,600 messages an hour to the job.
+    #[test]
+    fn a_route_sends_its_share_of_the_queue_to_the_job() {
+        use crate::scenario::{LoadOptions, Scenario};
+        let yaml = "name: r\nhorizon: 1d\n\
+            producers: [{name: p, kind: poisson, rate: 3600/h, to: q}]\n\
+            pipeline:\n  queues: [{name: q, type: standard}]\n  \
+            consumers: [{name: c, queue: q, count: 4, processing_time: {dist: constant, value: 100ms},\n    \
+            confidence: {dist: uniform, min: 0, max: 1}, route: {threshold: 0.5, sample: 0.2}}]\n\
+            workers: [{name: team, count: 40, service_time: {dist: exponential, mean: 1m}}]\n";
+        let s = Scenario::from_str(
+            yaml,
+            "r.yaml",
+            std::path::Path::new("."),
+            LoadOptions::default(),
+        )
+        .expect("valid");
+        let d = Demand::of_config(&s.sim, Cycle::Day);
+        let per_h = d.mean_rate_per_h(0.0, 86_400.0);
+        assert!((per_h - 2160.0).abs() < 1e-6, "{per_h}");
     }
 
     #[test]

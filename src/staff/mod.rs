@@ -241,11 +241,16 @@ pub fn intervals_met(measures: &[IntervalMeasure], targets: &[StaffTarget]) -> V
     measures
         .iter()
         .map(|m| {
-            targets.iter().all(|t| {
-                m.values
-                    .get(&t.target.metric)
-                    .is_none_or(|e| e.meets(&t.target))
-            })
+            targets
+                .iter()
+                .all(|t| match m.values.get(&t.target.metric) {
+                    None => true,
+                    // No value although objects arrived (nobody took or
+                    // labeled one: no workers): not met. An interval without
+                    // arrivals has nothing to miss.
+                    Some(e) if e.mean.is_none() => m.arrival_rate_per_h <= 0.0,
+                    Some(e) => e.meets(&t.target),
+                })
         })
         .collect()
 }
@@ -609,6 +614,32 @@ mod tests {
 
     fn targets(t: &[&str]) -> Vec<StaffTarget> {
         t.iter().map(|t| StaffTarget::parse(t).unwrap()).collect()
+    }
+
+    /// A metric with no value in an interval that had arrivals (no worker
+    /// took a task: `pool_wait_mean_s` is empty) misses its target; only
+    /// an interval without arrivals has nothing to miss. Zero workers used
+    /// to "meet" every interval, so the constant staffing read 0.
+    #[test]
+    fn an_empty_metric_meets_only_where_nothing_arrived() {
+        let t = targets(&["pool_wait_mean_s <= 2m"]);
+        let measure = |rate: f64| IntervalMeasure {
+            arrival_rate_per_h: rate,
+            offered_load: 0.0,
+            values: [(
+                "pool_wait_mean_s".to_string(),
+                Estimate {
+                    mean: None,
+                    ci95: None,
+                },
+            )]
+            .into_iter()
+            .collect(),
+        };
+        assert_eq!(
+            intervals_met(&[measure(100.0), measure(0.0)], &t),
+            [false, true]
+        );
     }
 
     #[test]
