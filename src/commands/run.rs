@@ -3,7 +3,7 @@
 
 use super::budget::Budget;
 use super::common::{
-    chart_format, echoed_command, fmt_num, load_for, open_output, plural, progress_bar, rule_rows,
+    chart_format, echoed_command, load_for, open_output, plural, progress_bar, rule_rows,
     CHARTS_SKIPPED,
 };
 use crate::cli::RunArgs;
@@ -258,7 +258,7 @@ fn print_worst_intervals(scenario: &Scenario, runs: &[RunOutput]) {
                     sla.name,
                     row.interval,
                     v * 100.0,
-                    fmt_num(row.arrival_rate_per_h),
+                    labelsim::human::number(row.arrival_rate_per_h),
                     row.staff_on_shift_mean
                 );
             }
@@ -385,9 +385,9 @@ fn print_summary(
     }
     outln!(
         "  {} events in {:.2} s ({} events/s)",
-        fmt_num(events as f64),
+        labelsim::human::number(events as f64),
         wall_s,
-        fmt_num((events as f64 / wall_s.max(1e-9)).round())
+        labelsim::human::number((events as f64 / wall_s.max(1e-9)).round())
     );
     print_results_line(dir, charts);
 }
@@ -576,7 +576,7 @@ fn print_row(scenario: &Scenario, agg: &Aggregate, r: usize, key: &str) {
         format!(
             "{} / {}",
             f(m),
-            fmt_num(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
+            labelsim::human::number(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
         )
     } else {
         f(m)
