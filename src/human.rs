@@ -1,12 +1,31 @@
-//! Numbers as people read them, for the tables commands print: durations
-//! (`1h 23m`, `45 s`), money (`$1,234.50`), shares (`91.3%`) and counts
-//! (`65,469`). One formatter for every printed table (`run`'s summary,
-//! `sweep`, `plan`, `compare`); CSV and JSON keep raw numbers.
+//! Numbers as people read them: the one formatting module (issue 19).
+//! One function per style; where two places print the same thing they
+//! call the same function, and where styles differ on purpose the
+//! function's name says which:
+//!
+//! - **Tables** (`run`'s summary, `sweep`, `plan`, `compare`, report.html):
+//!   durations in their two largest units ([`duration`]: `1h 23m`,
+//!   `45 s`), money ([`money`]: `$1,234.50`), shares ([`share`]:
+//!   `91.30%`), plain numbers ([`number`]: `65,469`), each metric by its
+//!   catalog unit ([`metric`], [`interval`]). CSV and JSON keep raw numbers.
+//! - **Charts** (legends, titles, ticks): one decimal and a no-break space
+//!   ([`chart_duration`]: `23.9 min`), three figures ([`chart_value`]:
+//!   `65.5k`), round ticks ([`tick_duration`]: `6 h`), calendar ticks
+//!   ([`calendar_tick`]), window lengths ([`window`]), grouped counts
+//!   ([`count`]).
+//! - **`fit`'s summary**: one unit with two decimals
+//!   ([`duration_one_unit`]: `4.90 min`, `350.000 ms`), ΔAIC ([`delta`]).
+//! - **Scenario syntax** (what `fit` writes into YAML): [`yaml_duration`]
+//!   (`4m 54s 120ms`), [`sig4`] (`0.6123`).
+//! - **Messages** (errors and warnings): parameters ([`short_num`]: `1e308`),
+//!   estimated sizes ([`bytes`]: `3.4 MiB`), file sizes and limits
+//!   ([`file_size`]: `4 MiB`, `12 bytes`), loads ([`load`]: `0.950`).
 //!
 //! What a metric measures comes from its unit in the metric catalog
 //! ([`crate::model::catalog`], [`Quantity::of`]): seconds as durations,
 //! dollars as money, fractions of 1 as shares.
 
+use crate::engine::time::SimDuration;
 use crate::model::catalog::{self, Unit};
 
 /// The kind of quantity a metric is.
@@ -232,6 +251,221 @@ pub fn group(digits: &str) -> String {
     out
 }
 
+/// `1500` → `1,500`: a count as legends and the tables print it.
+pub fn count(n: u64) -> String {
+    group(&n.to_string())
+}
+
+// ---- Charts -------------------------------------------------------------
+
+/// A duration as charts print it in legends and titles: `45.0 s`,
+/// `23.9 min`, `2.27 h`, `1.50 d` (with a no-break space, so a wrapped
+/// legend keeps the number and its unit together).
+pub fn chart_duration(s: f64) -> String {
+    let a = s.abs();
+    if a >= DAY {
+        format!("{:.2}\u{a0}d", s / DAY)
+    } else if a >= HOUR {
+        format!("{:.2}\u{a0}h", s / HOUR)
+    } else if a >= MINUTE {
+        format!("{:.1}\u{a0}min", s / MINUTE)
+    } else {
+        format!("{:.1}\u{a0}s", s)
+    }
+}
+
+/// A value as charts print it: three significant figures, `k`/`M` for
+/// large values: `0.908`, `12.3`, `1377`, `65.5k`, `1.23M`.
+pub fn chart_value(v: f64) -> String {
+    let a = v.abs();
+    if !v.is_finite() {
+        "-".into()
+    } else if a >= 1e6 {
+        format!("{:.2}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 100.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A round duration as a tick label: `30 s`, `10 min`, `6 h`, `7 d`.
+pub fn tick_duration(s: f64) -> String {
+    let (v, unit) = if s >= DAY {
+        (s / DAY, "d")
+    } else if s >= HOUR {
+        (s / HOUR, "h")
+    } else if s >= MINUTE {
+        (s / MINUTE, "min")
+    } else {
+        (s, "s")
+    };
+    format!("{} {unit}", trim_decimals(v))
+}
+
+/// `2`, `2.5`, `0.25`: up to three decimals, no trailing zeros (tick
+/// labels).
+pub fn trim_decimals(v: f64) -> String {
+    let s = format!("{:.3}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+/// A calendar tick, UTC: `Mon 5 Jan`, or with `time` the weekday and time
+/// of day, `Mon 06:00`.
+pub fn calendar_tick(epoch_s: i64, time: bool) -> String {
+    let Ok(ts) = jiff::Timestamp::from_second(epoch_s) else {
+        return String::new();
+    };
+    let z = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    if time {
+        z.strftime("%a %H:%M").to_string()
+    } else {
+        format!("{} {} {}", z.strftime("%a"), z.day(), z.strftime("%b"))
+    }
+}
+
+/// A window length as a chart title states it: `12 h`, `1.5 d`.
+pub fn window(s: f64) -> String {
+    let (v, unit) = if s >= 2.0 * DAY {
+        (s / DAY, "d")
+    } else {
+        (s / HOUR, "h")
+    };
+    let t = format!("{v:.1}");
+    format!("{} {unit}", t.trim_end_matches(".0"))
+}
+
+// ---- fit's summary --------------------------------------------------------
+
+/// A duration in one unit with two decimals, as `fit` prints its
+/// summary: `45.00 s`, `4.90 min`, `2.27 h`, `1.50 d`, `350.000 ms`.
+pub fn duration_one_unit(s: f64) -> String {
+    let a = s.abs();
+    if a >= DAY {
+        format!("{:.2} d", s / DAY)
+    } else if a >= HOUR {
+        format!("{:.2} h", s / HOUR)
+    } else if a >= MINUTE {
+        format!("{:.2} min", s / MINUTE)
+    } else if a >= 1.0 {
+        format!("{:.2} s", s)
+    } else {
+        format!("{:.3} ms", s * 1e3)
+    }
+}
+
+/// A non-negative difference (ΔAIC) for people: `0`, `3.2`, `1,234`.
+pub fn delta(d: f64) -> String {
+    if d < 1e-9 {
+        "0".into()
+    } else if d < 100.0 {
+        format!("{d:.1}")
+    } else {
+        number(d.round())
+    }
+}
+
+// ---- Scenario syntax ------------------------------------------------------
+
+/// A duration as scenario YAML reads it (units required, no decimals):
+/// `4m 54s 120ms`, `2h 5m`, `350us`. Rounded to the millisecond, or to the
+/// microsecond below one second; never zero (a service time must be
+/// positive), at least `1us`.
+pub fn yaml_duration(seconds: f64) -> String {
+    // `as` saturates a huge value (it then reads as over 100 years).
+    let us = (seconds * 1e6).round().max(1.0) as u64;
+    let us = if us >= 1_000_000 {
+        us.saturating_add(500) / 1000 * 1000
+    } else {
+        us
+    };
+    SimDuration::from_micros(us).human()
+}
+
+/// Four significant figures, without trailing zeros: `0.612`, `1.5`, `1234`.
+pub fn sig4(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+// ---- Messages -------------------------------------------------------------
+
+/// A parameter for a message: four significant figures, or `1e308`.
+pub fn short_num(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:.3e}").replace(".000e", "e")
+    } else {
+        sig4(x)
+    }
+}
+
+/// An estimated size: `512 B`, `3.4 MiB`, `12 GiB` (`∞ B` for no bound).
+pub fn bytes(x: f64) -> String {
+    if !x.is_finite() {
+        return "∞ B".into();
+    }
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = x.max(0.0);
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 || v >= 100.0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A file's size or a limit, exact where it is round: `4 MiB`, `1 GiB`,
+/// `1.5 KiB`, `512 bytes`.
+pub fn file_size(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size {
+            return if n.is_multiple_of(size) {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{:.1} {unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// A load ρ as `plan` prints it: three decimals, or `inf`.
+pub fn load(rho: f64) -> String {
+    if rho.is_finite() {
+        format!("{rho:.3}")
+    } else {
+        "inf".into()
+    }
+}
+
+const MINUTE: f64 = 60.0;
+const HOUR: f64 = 3_600.0;
+const DAY: f64 = 86_400.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +587,80 @@ mod range_tests {
         assert_eq!(within_range("time_to_label_p95_s", 80001.6), 80001.6);
         // A metric the catalog does not know is left alone.
         assert_eq!(within_range("no_such_metric", -1.0), -1.0);
+    }
+}
+
+#[cfg(test)]
+mod style_tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_in_scenario_syntax() {
+        assert_eq!(yaml_duration(294.12), "4m 54s 120ms");
+        assert_eq!(yaml_duration(7200.0), "2h");
+        assert_eq!(yaml_duration(0.00035), "350us");
+        assert_eq!(yaml_duration(0.0), "1us");
+        assert_eq!(yaml_duration(90061.0004), "1d 1h 1m 1s");
+        assert_eq!(sig4(0.61234), "0.6123");
+        assert_eq!(sig4(1.5), "1.5");
+        assert_eq!(sig4(12345.6), "12346");
+    }
+
+    #[test]
+    fn chart_durations_have_one_unit_and_a_no_break_space() {
+        let plain = |s: f64| chart_duration(s).replace('\u{a0}', " ");
+        assert_eq!(plain(45.0), "45.0 s");
+        assert_eq!(plain(1434.0), "23.9 min");
+        assert_eq!(plain(8172.0), "2.27 h");
+        assert_eq!(plain(2.0 * DAY), "2.00 d");
+        assert_eq!(tick_duration(600.0), "10 min");
+        assert_eq!(tick_duration(5_400.0), "1.5 h");
+        assert_eq!(trim_decimals(-0.0001), "0");
+    }
+
+    #[test]
+    fn chart_values_print_with_three_figures() {
+        assert_eq!(chart_value(0.9081), "0.908");
+        assert_eq!(chart_value(65_469.0), "65.5k");
+        assert_eq!(chart_value(1377.8), "1378");
+        assert_eq!(chart_value(0.0), "0");
+        assert_eq!(count(1_500), "1,500");
+        assert_eq!(window(12.0 * HOUR), "12 h");
+        assert_eq!(window(3.0 * DAY), "3 d");
+    }
+
+    #[test]
+    fn calendar_ticks_name_the_weekday_and_date() {
+        // 2026-01-05T00:00:00Z, a Monday.
+        let monday = 1_767_571_200;
+        assert_eq!(calendar_tick(monday, false), "Mon 5 Jan");
+        assert_eq!(
+            calendar_tick(monday + 86_400 + 6 * 3_600, true),
+            "Tue 06:00"
+        );
+    }
+
+    #[test]
+    fn fit_prints_durations_in_one_unit() {
+        assert_eq!(duration_one_unit(45.0), "45.00 s");
+        assert_eq!(duration_one_unit(294.0), "4.90 min");
+        assert_eq!(duration_one_unit(0.35), "350.000 ms");
+        assert_eq!(delta(0.0), "0");
+        assert_eq!(delta(3.21), "3.2");
+        assert_eq!(delta(1_234.4), "1,234");
+    }
+
+    #[test]
+    fn messages_print_sizes_and_parameters() {
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(3.4 * 1024.0 * 1024.0), "3.4 MiB");
+        assert_eq!(bytes(f64::INFINITY), "∞ B");
+        assert_eq!(file_size(4 << 20), "4 MiB");
+        assert_eq!(file_size(1536), "1.5 KiB");
+        assert_eq!(file_size(12), "12 bytes");
+        assert_eq!(short_num(1e308), "1e308");
+        assert_eq!(short_num(0.61234), "0.6123");
+        assert_eq!(load(0.95), "0.950");
+        assert_eq!(load(f64::INFINITY), "inf");
     }
 }

@@ -900,15 +900,6 @@ fn load_json(rho: Option<f64>) -> serde_json::Value {
     }
 }
 
-/// ρ as printed: three decimals, or `inf`.
-fn load_text(rho: f64) -> String {
-    if rho.is_finite() {
-        format!("{rho:.3}")
-    } else {
-        "inf".into()
-    }
-}
-
 /// What the plan found, in lines as printed (and shown in report.html):
 /// the answer (or why there is none), the minimized metric, the work done
 /// and the warnings.
@@ -955,7 +946,7 @@ pub fn found_lines(design: &Design, outcome: &PlanOutcome, settings: &PlanSettin
         }
         let stages = binding
             .iter()
-            .map(|(s, l)| format!("{s} up to {}", load_text(*l)))
+            .map(|(s, l)| format!("{s} up to {}", crate::human::load(*l)))
             .collect::<Vec<_>>()
             .join("; ");
         found.push(format!("  {unstable} unstable: offered load >= 1 on a stationary stream ({stages}), so a backlog grows without bound (--finite-horizon to judge them on the horizon simulated)"));

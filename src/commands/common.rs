@@ -177,8 +177,3 @@ pub fn echoed_command(
     }
     labelsim::report::html::command_line(&w)
 }
-
-/// A plain number as the printed tables show it (see [`labelsim::human`]).
-pub fn fmt_num(x: f64) -> String {
-    labelsim::human::number(x)
-}

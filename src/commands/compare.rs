@@ -169,10 +169,10 @@ fn write_report(
     replications: u32,
 ) -> Result<()> {
     let (names, configs) = (&contenders.names, &contenders.configs);
-    use labelsim::report::html;
-    let mut sections: Vec<(String, String)> = tables
+    use labelsim::report::{html, Report, Section};
+    let mut sections: Vec<Section> = tables
         .iter()
-        .map(|t| (t.title.replace('`', ""), html::table(&t.headers, &t.rows)))
+        .map(|t| Section::table(t.title.replace('`', ""), &t.headers, &t.rows))
         .collect();
     // What each rule did, per policy.
     let per_rules: Vec<Vec<Vec<String>>> = runs
@@ -195,9 +195,10 @@ fn write_report(
     if configs.iter().any(|c| !c.no_job) {
         sections.insert(
             0,
-            (
-                "What each rule did (mean per replication)".into(),
-                html::table(&rule_headers, &rule_table),
+            Section::table(
+                "What each rule did (mean per replication)",
+                &rule_headers,
+                &rule_table,
             ),
         );
     }
@@ -209,9 +210,9 @@ fn write_report(
             html_charts.push_str(&html::chart(&out.staging_path(f)?, caption)?);
         }
     }
-    sections.push(("Charts".into(), html_charts));
+    sections.push(Section::html("Charts", html_charts));
     for (title, text) in &contenders.texts {
-        sections.push((title.clone(), format!("<pre>{}</pre>", html::esc(text))));
+        sections.push(Section::text(title.clone(), text.clone()));
     }
     // The headline: who is best on the first metric (issue 17).
     let (answer, mut details) = labelsim::report::headline::compare(
@@ -249,11 +250,11 @@ fn write_report(
             &args.common,
         )),
     };
-    let page = html::page(
-        &format!("labelsim compare: {}", scenario.name),
-        &lead,
-        &sections,
-    );
+    let page = html::export(&Report {
+        title: format!("labelsim compare: {}", scenario.name),
+        lead,
+        sections,
+    });
     out.put("report.html", &page)?;
     Ok(())
 }

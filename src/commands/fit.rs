@@ -7,7 +7,8 @@ use crate::cli::FitArgs;
 use anyhow::{anyhow, Result};
 use labelsim::fit::data::{self, DataError, Durations};
 use labelsim::fit::spread::{self, SpreadEstimate};
-use labelsim::fit::{fit_all, human_duration, sig4, FitReport, FEW_VALUES};
+use labelsim::fit::{fit_all, FitReport, FEW_VALUES};
+use labelsim::human::{self, sig4};
 use labelsim::plot::fit::{render_fit_chart, FitCurve};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -92,7 +93,11 @@ pub fn fit(args: FitArgs) -> Result<i32> {
                 "{}: {} ({})",
                 f.dist.family().name(),
                 unbreakable_pairs(&f.dist.describe()),
-                unbreakable_pairs(&format!("ΔAIC {}, KS {:.3}", fmt_delta(f.delta_aic), f.ks)),
+                unbreakable_pairs(&format!(
+                    "ΔAIC {}, KS {:.3}",
+                    human::delta(f.delta_aic),
+                    f.ks
+                )),
             ),
             dist: f.dist,
         })
@@ -162,19 +167,6 @@ fn worker_spread(d: &Durations, min_tasks: usize) -> (Result<SpreadFit, String>,
     (Ok(SpreadFit { estimate, report }), j)
 }
 
-/// ΔAIC for people: `0`, `3.2`, `1,234`.
-fn fmt_delta(d: f64) -> String {
-    if d < 1e-9 {
-        "0".into()
-    } else {
-        if d < 100.0 {
-            format!("{d:.1}")
-        } else {
-            super::common::fmt_num(d.round())
-        }
-    }
-}
-
 fn print_table(d: &Durations, r: &FitReport, spread: Option<&SpreadFit>, empirical: Option<&str>) {
     let s = &r.summary;
     let files = if d.files > 1 {
@@ -191,10 +183,10 @@ fn print_table(d: &Durations, r: &FitReport, spread: Option<&SpreadFit>, empiric
     );
     outln!(
         "  min {}, median {}, mean {}, max {}",
-        human_duration(s.min_s),
-        human_duration(s.median_s),
-        human_duration(s.mean_s),
-        human_duration(s.max_s)
+        human::duration_one_unit(s.min_s),
+        human::duration_one_unit(s.median_s),
+        human::duration_one_unit(s.mean_s),
+        human::duration_one_unit(s.max_s)
     );
     let rows: Vec<[String; 7]> = r
         .fits
@@ -207,7 +199,7 @@ fn print_table(d: &Durations, r: &FitReport, spread: Option<&SpreadFit>, empiric
                 f.dist.describe(),
                 format!("{:.1}", f.log_likelihood),
                 format!("{:.1}", f.aic),
-                fmt_delta(f.delta_aic),
+                human::delta(f.delta_aic),
                 format!("{:.3}", f.ks),
             ]
         })

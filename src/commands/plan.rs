@@ -256,7 +256,7 @@ fn write_report(
     found: &[String],
     chart: &Option<(String, String)>,
 ) -> Result<()> {
-    use labelsim::report::html;
+    use labelsim::report::{html, Report, Section};
     let columns = plan::evidence_metrics(settings);
     let mut head = plan::evidence_head(design);
     for m in &columns {
@@ -315,22 +315,20 @@ fn write_report(
             &args.common,
         )),
     };
-    let page = html::page(
-        &format!("labelsim plan: {}", scenario.name),
-        &lead,
-        &[
-            ("Targets".into(), answer_html),
-            (
-                "Values evaluated (mean and 95% CI over replications)".into(),
-                html::table(&head, &rows),
+    let page = html::export(&Report {
+        title: format!("labelsim plan: {}", scenario.name),
+        lead,
+        sections: vec![
+            Section::html("Targets", answer_html),
+            Section::table(
+                "Values evaluated (mean and 95% CI over replications)",
+                &head,
+                &rows,
             ),
-            ("Chart".into(), chart_html),
-            (
-                "Scenario".into(),
-                format!("<pre>{}</pre>", html::esc(&scenario.text)),
-            ),
+            Section::html("Chart", chart_html),
+            Section::text("Scenario", scenario.text.clone()),
         ],
-    );
+    });
     out.put("report.html", &page)?;
     Ok(())
 }

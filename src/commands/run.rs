@@ -3,7 +3,7 @@
 
 use super::budget::Budget;
 use super::common::{
-    chart_format, echoed_command, fmt_num, load_for, open_output, plural, progress_bar, rule_rows,
+    chart_format, echoed_command, load_for, open_output, plural, progress_bar, rule_rows,
     CHARTS_SKIPPED,
 };
 use crate::cli::RunArgs;
@@ -258,7 +258,7 @@ fn print_worst_intervals(scenario: &Scenario, runs: &[RunOutput]) {
                     sla.name,
                     row.interval,
                     v * 100.0,
-                    fmt_num(row.arrival_rate_per_h),
+                    labelsim::human::number(row.arrival_rate_per_h),
                     row.staff_on_shift_mean
                 );
             }
@@ -280,7 +280,7 @@ fn run_report(
     charts: Option<(Format, &[(&str, &str)])>,
     command: &str,
 ) -> Result<Vec<u8>> {
-    use labelsim::report::{headline, html};
+    use labelsim::report::{headline, html, Report, Section};
     // Without a labeling job, the job's metrics (zeros and empty samples
     // in summary.json, which keeps every key) are left out.
     let job_keys = labelsim::model::RunSummary::metric_names();
@@ -302,12 +302,8 @@ fn run_report(
         .map(|s| s.to_string())
         .collect();
     // The job's rules (R1–R12), when there is a job.
-    let rules = (!scenario.sim.no_job).then(|| {
-        (
-            "What each rule did".to_string(),
-            html::table(&rule_headers, &rule_rows(agg)),
-        )
-    });
+    let rules = (!scenario.sim.no_job)
+        .then(|| Section::table("What each rule did", &rule_headers, &rule_rows(agg)));
     let r = scenario.replications as usize;
     let lead = html::Lead {
         answer: headline::run(agg, scenario.sim.pipeline.is_some()),
@@ -319,27 +315,24 @@ fn run_report(
         )],
         command: Some(command.to_string()),
     };
-    Ok(html::page(
-        &format!("labelsim run: {}", scenario.name),
-        &lead,
-        &rules
+    Ok(html::export(&Report {
+        title: format!("labelsim run: {}", scenario.name),
+        lead,
+        sections: rules
             .into_iter()
             .chain([
-                ("Charts".into(), figures),
-                (
+                Section::html("Charts", figures),
+                Section::html(
                     format!(
                         "Summary ({} replications, seed {})",
                         scenario.replications, scenario.seed
                     ),
                     html::metrics_table(agg, r, &shown),
                 ),
-                (
-                    "Scenario".into(),
-                    format!("<pre>{}</pre>", html::esc(&scenario.text)),
-                ),
+                Section::text("Scenario", scenario.text.clone()),
             ])
-            .collect::<Vec<_>>(),
-    ))
+            .collect(),
+    }))
 }
 
 fn print_summary(
@@ -385,9 +378,9 @@ fn print_summary(
     }
     outln!(
         "  {} events in {:.2} s ({} events/s)",
-        fmt_num(events as f64),
+        labelsim::human::number(events as f64),
         wall_s,
-        fmt_num((events as f64 / wall_s.max(1e-9)).round())
+        labelsim::human::number((events as f64 / wall_s.max(1e-9)).round())
     );
     print_results_line(dir, charts);
 }
@@ -576,7 +569,7 @@ fn print_row(scenario: &Scenario, agg: &Aggregate, r: usize, key: &str) {
         format!(
             "{} / {}",
             f(m),
-            fmt_num(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
+            labelsim::human::number(agg.mean_of(c::IN_PROGRESS_AT_END).unwrap_or(0.0))
         )
     } else {
         f(m)

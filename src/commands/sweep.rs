@@ -445,7 +445,7 @@ fn write_sweep_report(
     metrics: &[String],
     manifest: &serde_json::Value,
 ) -> Result<()> {
-    use labelsim::report::html;
+    use labelsim::report::{html, Report, Section};
     let names = sweep::stat_names(header);
     let idx: Vec<usize> = metrics
         .iter()
@@ -512,29 +512,20 @@ fn write_sweep_report(
         // overrides head the scenario's text.
         command: None,
     };
-    let page = html::page(
-        &format!("labelsim sweep: {name}"),
-        &lead,
-        &[
-            ("Points".into(), html::table(&headers, &table_rows)),
-            (
-                "What each rule did, per point".into(),
-                html::table(&rule_headers, &rule_rows),
-            ),
-            (
-                "Scenario".into(),
-                format!("<pre>{}</pre>", html::esc(&scenario_text)),
-            ),
-            ("Charts".into(), charts),
-            (
-                "Design".into(),
-                format!(
-                    "<pre>{}</pre>",
-                    html::esc(&serde_json::to_string_pretty(manifest).unwrap_or_default())
-                ),
+    let page = html::export(&Report {
+        title: format!("labelsim sweep: {name}"),
+        lead,
+        sections: vec![
+            Section::table("Points", &headers, &table_rows),
+            Section::table("What each rule did, per point", &rule_headers, &rule_rows),
+            Section::text("Scenario", scenario_text),
+            Section::html("Charts", charts),
+            Section::text(
+                "Design",
+                serde_json::to_string_pretty(manifest).unwrap_or_default(),
             ),
         ],
-    );
+    });
     out.put("report.html", &page)?;
     Ok(())
 }

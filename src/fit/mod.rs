@@ -25,6 +25,7 @@
 pub mod data;
 pub mod spread;
 
+use crate::human;
 use serde::Serialize;
 use statrs::function::erf::erfc;
 use statrs::function::gamma::{digamma, gamma_lr, ln_gamma};
@@ -201,8 +202,8 @@ impl Dist {
     /// sigma: 0.612}`. Times are rounded to the millisecond (to the
     /// microsecond below one second), numbers to four significant figures.
     pub fn yaml(&self) -> String {
-        let d = yaml_duration;
-        let n = sig4;
+        let d = human::yaml_duration;
+        let n = human::sig4;
         match *self {
             Dist::Exponential { mean_s } => format!("{{dist: exponential, mean: {}}}", d(mean_s)),
             Dist::Lognormal { median_s, sigma } => format!(
@@ -242,12 +243,12 @@ impl Dist {
     /// 1.2 to 1.4 µs). None if every time is written faithfully.
     pub fn rounding_problem(&self) -> Option<String> {
         self.times().into_iter().find_map(|(key, s)| {
-            let written = yaml_duration(s);
+            let written = human::yaml_duration(s);
             let back = crate::scenario::units::parse_duration(&written).ok()?;
             ((back.as_secs_f64() - s).abs() > 0.01 * s).then(|| {
                 format!(
                     "its {key} ({} s) would be written `{written}`: the clock's tick of 1 µs is too coarse for these durations",
-                    sig4(s)
+                    human::sig4(s)
                 )
             })
         })
@@ -256,8 +257,8 @@ impl Dist {
     /// The parameters in words, with human units: `median 4.9 min, sigma
     /// 0.612`.
     pub fn describe(&self) -> String {
-        let t = human_duration;
-        let n = sig4;
+        let t = human::duration_one_unit;
+        let n = human::sig4;
         match *self {
             Dist::Exponential { mean_s } => format!("mean {}", t(mean_s)),
             Dist::Lognormal { median_s, sigma } => {
@@ -296,67 +297,6 @@ fn check_snippet(snippet: &str) -> Result<(), String> {
             },
         )
     })
-}
-
-/// A duration as scenario YAML reads it (units required, no decimals):
-/// `4m 54s 120ms`, `2h 5m`, `350us`. Rounded to the millisecond, or to the
-/// microsecond below one second; never zero (a service time must be
-/// positive), at least `1us`.
-pub fn yaml_duration(seconds: f64) -> String {
-    // `as` saturates a huge value (it then reads as over 100 years).
-    let us = (seconds * 1e6).round().max(1.0) as u64;
-    let us = if us >= 1_000_000 {
-        us.saturating_add(500) / 1000 * 1000
-    } else {
-        us
-    };
-    let parts = [
-        (86_400_000_000u64, "d"),
-        (3_600_000_000, "h"),
-        (60_000_000, "m"),
-        (1_000_000, "s"),
-        (1_000, "ms"),
-        (1, "us"),
-    ];
-    let mut rest = us;
-    let mut out = Vec::new();
-    for (size, unit) in parts {
-        if rest >= size {
-            out.push(format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out.join(" ")
-}
-
-/// Four significant figures, without trailing zeros: `0.612`, `1.5`, `1234`.
-pub fn sig4(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// A duration for people: `45.0 s`, `4.90 min`, `2.27 h`, `1.50 d`, `350 ms`.
-pub fn human_duration(s: f64) -> String {
-    let a = s.abs();
-    if a >= 86_400.0 {
-        format!("{:.2} d", s / 86_400.0)
-    } else if a >= 3_600.0 {
-        format!("{:.2} h", s / 3_600.0)
-    } else if a >= 60.0 {
-        format!("{:.2} min", s / 60.0)
-    } else if a >= 1.0 {
-        format!("{:.2} s", s)
-    } else {
-        format!("{:.3} ms", s * 1e3)
-    }
 }
 
 /// One fitted family and how well it fits.
@@ -782,18 +722,6 @@ mod tests {
             Err(FitError::NotPositive { index: 1, .. })
         ));
         assert!(fit_all(&[1.0, f64::NAN]).is_err());
-    }
-
-    #[test]
-    fn durations_are_written_in_scenario_syntax() {
-        assert_eq!(yaml_duration(294.12), "4m 54s 120ms");
-        assert_eq!(yaml_duration(7200.0), "2h");
-        assert_eq!(yaml_duration(0.00035), "350us");
-        assert_eq!(yaml_duration(0.0), "1us");
-        assert_eq!(yaml_duration(90061.0004), "1d 1h 1m 1s");
-        assert_eq!(sig4(0.61234), "0.6123");
-        assert_eq!(sig4(1.5), "1.5");
-        assert_eq!(sig4(12345.6), "12346");
     }
 
     #[test]

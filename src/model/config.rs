@@ -284,7 +284,7 @@ pub struct SimConfig {
     /// the job: the run has no labeling job (`job_end_state` none).
     pub no_job: bool,
     /// SPEC §4b `output.by_interval`: results by interval of arrival.
-    pub by_interval: Option<super::by_interval::ByIntervalConfig>,
+    pub by_interval: Option<super::by_interval::cycle::ByIntervalConfig>,
 }
 
 /// How much of the start is left out of latency statistics and

@@ -5,6 +5,8 @@
 //! it. A stopped run ends with [`RunError::Stopped`] and writes nothing.
 
 use crate::engine::SimTime;
+/// What `budget` re-exports; the style lives in [`crate::human::bytes`].
+pub use crate::human::bytes as fmt_bytes;
 use crate::model::InvariantViolation;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,8 +35,8 @@ impl fmt::Display for StopReason {
             } => write!(
                 f,
                 "memory use {} passed the limit of {}",
-                fmt_bytes(*rss_bytes as f64),
-                fmt_bytes(*limit_bytes as f64)
+                crate::human::bytes(*rss_bytes as f64),
+                crate::human::bytes(*limit_bytes as f64)
             ),
             StopReason::Requested(why) => f.write_str(why),
         }
@@ -228,24 +230,5 @@ impl RunGuard {
             return false;
         }
         true
-    }
-}
-
-/// `512 B`, `3.4 MiB`, `12 GiB`.
-pub fn fmt_bytes(x: f64) -> String {
-    if !x.is_finite() {
-        return "∞ B".into();
-    }
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = x.max(0.0);
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 || v >= 100.0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
     }
 }

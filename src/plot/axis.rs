@@ -7,6 +7,7 @@
 //! and labels them; a value outside the axis is drawn on its edge (plotters
 //! does not clip), which the charts say in their legends when it happens.
 
+use crate::human;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 use std::ops::Range;
 
@@ -105,87 +106,11 @@ impl TimeUnit {
     }
 }
 
-/// A duration as the command-line summary prints it: `45.0 s`, `23.9 min`,
-/// `2.27 h`, `1.50 d` (with a no-break space, so a wrapped legend keeps the
-/// number and its unit together).
-pub fn fmt_duration(s: f64) -> String {
-    let a = s.abs();
-    if a >= DAY {
-        format!("{:.2}\u{a0}d", s / DAY)
-    } else if a >= HOUR {
-        format!("{:.2}\u{a0}h", s / HOUR)
-    } else if a >= MINUTE {
-        format!("{:.1}\u{a0}min", s / MINUTE)
-    } else {
-        format!("{:.1}\u{a0}s", s)
-    }
-}
-
-/// Three significant figures, `k`/`M` for large values: `0.908`, `12.3`,
-/// `1377`, `65.5k`, `1.23M`.
-pub fn fmt_value(v: f64) -> String {
-    let a = v.abs();
-    if !v.is_finite() {
-        "-".into()
-    } else if a >= 1e6 {
-        format!("{:.2}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", v / 1e3)
-    } else if a >= 100.0 || v == v.round() {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-/// A round duration as a tick label: `30 s`, `10 min`, `6 h`, `7 d`.
-fn fmt_round_duration(s: f64) -> String {
-    let (v, unit) = if s >= DAY {
-        (s / DAY, "d")
-    } else if s >= HOUR {
-        (s / HOUR, "h")
-    } else if s >= MINUTE {
-        (s / MINUTE, "min")
-    } else {
-        (s, "s")
-    };
-    format!("{} {unit}", trim_number(v))
-}
-
-/// A calendar tick, UTC: `Mon 5 Jan`, or with `time` the weekday and time
-/// of day, `Mon 06:00`.
-pub fn fmt_calendar(epoch_s: i64, time: bool) -> String {
-    let Ok(ts) = jiff::Timestamp::from_second(epoch_s) else {
-        return String::new();
-    };
-    let z = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    if time {
-        z.strftime("%a %H:%M").to_string()
-    } else {
-        format!("{} {} {}", z.strftime("%a"), z.day(), z.strftime("%b"))
-    }
-}
-
 /// Whether a latency axis from `lo` to `hi` (> 0) should be logarithmic:
 /// when it spans two decades or more, where a linear axis would squash
 /// every value but the largest against 0.
 pub fn log_scale_for(lo: f64, hi: f64) -> bool {
     lo > 0.0 && hi.is_finite() && hi / lo >= 100.0
-}
-
-/// `2`, `2.5`, `0.25`: up to three decimals, no trailing zeros.
-fn trim_number(v: f64) -> String {
-    let s = format!("{:.3}", v);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.into()
-    }
 }
 
 /// Prints numbers with one precision for a whole axis, chosen from its tick
@@ -473,7 +398,7 @@ impl Axis {
     /// A time axis on the calendar: values are seconds since
     /// `start_epoch_s` (the scenario's `start_at`), ticks on UTC midnights
     /// (Mondays for weekly ticks) or on round hours for a span under two
-    /// days, labelled with the weekday ([`fmt_calendar`]).
+    /// days, labelled with the weekday ([`human::calendar_tick`]).
     pub fn calendar(lo_s: f64, hi_s: f64, start_epoch_s: i64, max_ticks: usize) -> Self {
         // (tick step, light grid step) [s]; weekly steps start on Mondays.
         const STEPS: [(f64, f64); 10] = [
@@ -577,22 +502,22 @@ impl Axis {
     pub fn label(&self, v: f64) -> String {
         match &self.labels {
             Labels::Number { scale, format } => format.format(v / scale),
-            Labels::Duration => fmt_round_duration(v),
+            Labels::Duration => human::tick_duration(v),
             Labels::Compact => {
                 let a = v.abs();
                 if a >= 1e6 {
-                    format!("{}M", trim_number(v / 1e6))
+                    format!("{}M", human::trim_decimals(v / 1e6))
                 } else if a >= 1e3 {
-                    format!("{}k", trim_number(v / 1e3))
+                    format!("{}k", human::trim_decimals(v / 1e3))
                 } else {
-                    trim_number(v)
+                    human::trim_decimals(v)
                 }
             }
             Labels::Percent { format } => format!("{}%", format.format(v * 100.0)),
             Labels::Calendar {
                 start_epoch_s,
                 time,
-            } => fmt_calendar(*start_epoch_s + v.round() as i64, *time),
+            } => human::calendar_tick(*start_epoch_s + v.round() as i64, *time),
             Labels::Names(names) => {
                 if (v - v.round()).abs() > 1e-6 || v < -0.01 {
                     String::new()
@@ -752,8 +677,11 @@ mod tests {
     fn calendar_ticks_name_the_weekday_and_date() {
         // 2026-01-05T00:00:00Z, a Monday.
         let monday = 1_767_571_200;
-        assert_eq!(fmt_calendar(monday, false), "Mon 5 Jan");
-        assert_eq!(fmt_calendar(monday + 86_400 + 6 * 3_600, true), "Tue 06:00");
+        assert_eq!(human::calendar_tick(monday, false), "Mon 5 Jan");
+        assert_eq!(
+            human::calendar_tick(monday + 86_400 + 6 * 3_600, true),
+            "Tue 06:00"
+        );
         // Thirty days from that Monday: ticks on Mondays, a week apart.
         let a = Axis::calendar(0.0, 30.0 * DAY, monday, 12);
         let labels: Vec<String> = a.major.iter().map(|v| a.label(*v)).collect();
@@ -787,22 +715,6 @@ mod tests {
             "overall accuracy [% of indexed objects]"
         );
         assert_eq!(relabel_percent("accuracy [fraction]"), "accuracy [%]");
-    }
-
-    #[test]
-    fn durations_print_like_the_summary() {
-        let plain = |s: f64| fmt_duration(s).replace('\u{a0}', " ");
-        assert_eq!(plain(1434.0), "23.9 min");
-        assert_eq!(plain(8172.0), "2.27 h");
-        assert_eq!(plain(2.0 * DAY), "2.00 d");
-    }
-
-    #[test]
-    fn values_print_with_three_figures() {
-        assert_eq!(fmt_value(0.9081), "0.908");
-        assert_eq!(fmt_value(65_469.0), "65.5k");
-        assert_eq!(fmt_value(1377.8), "1378");
-        assert_eq!(fmt_value(0.0), "0");
     }
 
     #[test]

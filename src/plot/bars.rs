@@ -1,9 +1,10 @@
 //! Stacked bars: one bar per group (e.g. a policy), one segment per part
 //! (where objects went).
 
-use super::axis::{fmt_value, nice_step, Axis};
+use super::axis::{nice_step, Axis};
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::{Format, PlotResult, HEIGHT, WIDTH};
+use crate::human;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -109,7 +110,7 @@ where
                 .map(|(i, v)| {
                     let base: f64 = v[..k].iter().sum();
                     Text::new(
-                        fmt_value(v[k]),
+                        human::chart_value(v[k]),
                         (i as f64, base + v[k] / 2.0),
                         (frame::FONT, SMALL)
                             .into_font()

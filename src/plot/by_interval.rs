@@ -4,9 +4,10 @@
 //! of their own (right), so the hours that miss show beside the demand
 //! that made them miss. A week's axis names the days.
 
-use super::axis::{fmt_value, Axis};
+use super::axis::Axis;
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::{Format, PlotResult, HEIGHT, PALETTE, WIDTH};
+use crate::human;
 use crate::model::by_interval::IntervalMean;
 use plotters::prelude::*;
 use std::path::Path;
@@ -48,7 +49,10 @@ where
         .map(|(k, key)| Entry::line(key.clone(), PALETTE[k % PALETTE.len()], 3))
         .collect();
     entries.push(Entry::patch(
-        format!("arrivals per hour (bars; peak {})", fmt_value(peak_rate)),
+        format!(
+            "arrivals per hour (bars; peak {})",
+            human::chart_value(peak_rate)
+        ),
         bar_color.to_rgba(),
     ));
     entries.push(Entry::note("shaded: 95% CI over replications"));

@@ -2,9 +2,10 @@
 //! seconds to days). One curve gets p50, p95 and p99 drawn in; several
 //! curves (one per policy) state their p50 and p95 in the legend.
 
-use super::axis::{fmt_duration, Axis};
+use super::axis::Axis;
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::{Format, PlotResult, HEIGHT, PALETTE, WIDTH};
+use crate::human;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -81,7 +82,7 @@ where
             for ((p, c), k) in marks.iter().zip(known) {
                 if let Some(v) = k.or_else(|| quantile_of(one.cdf, *p)) {
                     entries.push(Entry::dashed(
-                        format!("p{:.0} = {}", p * 100.0, fmt_duration(v)),
+                        format!("p{:.0} = {}", p * 100.0, human::chart_duration(v)),
                         *c,
                         2,
                     ));
@@ -91,7 +92,7 @@ where
         }
         _ => {
             for c in curves {
-                let q = |p| quantile_of(c.cdf, p).map_or("-".into(), fmt_duration);
+                let q = |p| quantile_of(c.cdf, p).map_or("-".into(), human::chart_duration);
                 entries.push(Entry::line(
                     format!("{}: p50 {}, p95 {}", c.label, q(0.50), q(0.95)),
                     c.color,

@@ -6,10 +6,11 @@
 //! The metric is the first word of the title (as `sweep` writes it); a name
 //! ending in `_s` is a time and is printed in human units.
 
-use super::axis::{fmt_duration, fmt_value, relabel_time, Axis, NumberFormat, Quantity, TimeUnit};
+use super::axis::{relabel_time, Axis, NumberFormat, Quantity, TimeUnit};
 use super::band::param_axis_for;
 use super::frame::{self, Area, ColorScale, MARGIN, MEDIUM, SMALL};
 use super::{metric_axis_label, Format, PlotResult, HEIGHT, WIDTH};
+use crate::human;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -123,9 +124,9 @@ where
     frame::draw_color_bar(&side, &scale, &bar_label, zero_note, MARGIN as i32 / 2)?;
     let text_of = |v: f64| {
         if m.time && v.is_finite() {
-            fmt_duration(v)
+            human::chart_duration(v)
         } else {
-            fmt_value(v)
+            human::chart_value(v)
         }
     };
 

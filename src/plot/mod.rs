@@ -139,21 +139,6 @@ pub const ALERT: RGBColor = RGBColor(214, 39, 40);
 
 type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Tick labels without float noise: `1500`, `2.5`, `0.25`, `12k`. (Charts
-/// format each axis as a whole, see [`axis::NumberFormat`].)
-pub fn fmt_tick(v: f64) -> String {
-    let a = v.abs();
-    if a >= 10_000.0 {
-        format!("{:.0}k", v / 1000.0)
-    } else if a >= 100.0 || (v - v.round()).abs() < 1e-9 {
-        format!("{:.0}", v)
-    } else if a >= 1.0 {
-        format!("{:.1}", v)
-    } else {
-        format!("{:.2}", v)
-    }
-}
-
 /// Axis text for a metric: its catalog label with its unit in brackets
 /// ([`catalog::axis_label`]). The unit tells the charts what the metric is
 /// ([`axis::Quantity`]): `[s]` times, `[fraction ...]` shares, anything

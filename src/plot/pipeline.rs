@@ -21,10 +21,11 @@
 //! Everything comes from [`RunOutput::pipeline`] (the time series of
 //! `timeseries.csv`) and the summary's `<stage>.<metric>` keys.
 
-use super::axis::{fmt_value, TimeUnit};
+use super::axis::TimeUnit;
 use super::cdf::{render_latency_cdfs_with, CdfText, Curve};
 use super::time::{render_figure, Band, Panel, Series, TimeFigure};
 use super::{Format, PALETTE};
+use crate::human;
 use crate::model::pipeline::{PipelineConfig, PipelineSeries};
 use crate::model::RunOutput;
 use plotters::prelude::*;
@@ -98,12 +99,12 @@ fn overwrites_note(overwrites: f64, audited: f64) -> String {
     if audited > 0.0 {
         format!(
             "index overwrites (P8): {}, a human label written over an audited object's machine label, or a copy processed again",
-            fmt_value(overwrites)
+            human::chart_value(overwrites)
         )
     } else {
         format!(
             "index overwrites (P8): {}, a copy of an object processed again and written over its document",
-            fmt_value(overwrites)
+            human::chart_value(overwrites)
         )
     }
 }
@@ -389,9 +390,9 @@ pub fn pipeline_charts_on_calendar(
                 .zip(&values)
                 .map(|(q, v)| {
                     if cfg.queues.len() == 1 {
-                        fmt_value(v[k])
+                        human::chart_value(v[k])
                     } else {
-                        format!("{} {}", q.name, fmt_value(v[k]))
+                        format!("{} {}", q.name, human::chart_value(v[k]))
                     }
                 })
                 .collect();
@@ -410,7 +411,7 @@ pub fn pipeline_charts_on_calendar(
             notes.push(format!(
                 "{}: {} copies delivered again (P3)",
                 q.name,
-                fmt_value(copies)
+                human::chart_value(copies)
             ));
         }
     }

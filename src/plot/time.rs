@@ -5,9 +5,10 @@
 //! its own y axis and legend; events of the job (its stop, messages lost at
 //! the door) are marked on every panel.
 
-use super::axis::{fmt_duration, fmt_value, nice_step, Axis, TimeUnit};
+use super::axis::{nice_step, Axis, TimeUnit};
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::{Format, PlotResult, ALERT, HEIGHT, PALETTE, WIDTH};
+use crate::human;
 use crate::model::{EndState, RunOutput, Sample};
 use plotters::prelude::*;
 use std::path::Path;
@@ -412,8 +413,8 @@ fn robust_rate_top(main: &[f64], spiky: &[f64]) -> (Option<f64>, Vec<String>) {
         let top = (robust / step).ceil() * step;
         let note = format!(
             "values above {}/h drawn on the top edge (peak {}/h)",
-            fmt_value(top),
-            fmt_value(data_max)
+            human::chart_value(top),
+            human::chart_value(data_max)
         );
         (Some(top), vec![note])
     } else {
@@ -439,7 +440,7 @@ pub fn render_rate_chart(path: &Path, fmt: Format, c: &TimeChart<'_>) -> PlotRes
     let title = format!(
         "{}, rolling {} window",
         c.title,
-        fmt_window(rolling_window_s(c.horizon_s))
+        human::window(rolling_window_s(c.horizon_s))
     );
     let fig = TimeFigure {
         title: &title,
@@ -461,17 +462,6 @@ pub fn render_rate_chart(path: &Path, fmt: Format, c: &TimeChart<'_>) -> PlotRes
 /// `span_s`: 1/60 of it, at least one hour.
 pub fn rolling_window_s(span_s: f64) -> f64 {
     (span_s / 60.0).max(3_600.0)
-}
-
-/// A window length as a title states it: `12 h`, `1.5 d`.
-fn fmt_window(s: f64) -> String {
-    let (v, unit) = if s >= 2.0 * 86_400.0 {
-        (s / 86_400.0, "d")
-    } else {
-        (s / 3_600.0, "h")
-    };
-    let t = format!("{v:.1}");
-    format!("{} {unit}", t.trim_end_matches(".0"))
 }
 
 /// Objects per hour, smoothed over a rolling window of about 1/60 of the
@@ -599,11 +589,6 @@ fn lost_bursts(samples: &[Sample]) -> Vec<Burst> {
     out
 }
 
-/// `1,500`: counts in legends, grouped like the summary's.
-fn fmt_count(n: u64) -> String {
-    crate::human::group(&n.to_string())
-}
-
 /// The job-end and lost-message marks of replication 1, with legend text,
 /// and the span that shows them.
 fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Vec<Entry>, f64) {
@@ -621,7 +606,7 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
     if let Some(what) = what.filter(|_| end > 0.0 && end < horizon_s) {
         marks.push(Mark::Stop { t_s: end });
         entries.push(Entry::dashed(
-            format!("{what} at {}{rep}", fmt_duration(end)),
+            format!("{what} at {}{rep}", human::chart_duration(end)),
             STOP_COLOR,
             2,
         ));
@@ -637,12 +622,16 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
                     if b.to_s > b.from_s {
                         format!(
                             "{} from {} to {}",
-                            fmt_count(b.messages),
-                            fmt_duration(b.from_s),
-                            fmt_duration(b.to_s)
+                            human::count(b.messages),
+                            human::chart_duration(b.from_s),
+                            human::chart_duration(b.to_s)
                         )
                     } else {
-                        format!("{} at {}", fmt_count(b.messages), fmt_duration(b.from_s))
+                        format!(
+                            "{} at {}",
+                            human::count(b.messages),
+                            human::chart_duration(b.from_s)
+                        )
                     }
                 })
                 .collect();
@@ -650,7 +639,7 @@ fn job_marks(first: &RunOutput, horizon_s: f64, several: bool) -> (Vec<Mark>, Ve
         } else {
             format!(
                 "lost or stranded (R1): {} in {} bursts{rep}",
-                fmt_count(total),
+                human::count(total),
                 bursts.len()
             )
         };
@@ -784,7 +773,7 @@ pub fn run_charts_on_calendar(
         &TimeFigure {
             title: &format!(
                 "Throughput: objects per hour, rolling {} window",
-                fmt_window(window)
+                human::window(window)
             ),
             span_s: span,
             x_axis: None,
@@ -832,7 +821,7 @@ pub fn run_charts_on_calendar(
         if k_far {
             p.notes.push(format!(
                 "K = MaxConcurrentTaskCount ({k}) lies above this axis: A reached {}",
-                fmt_value(a_max)
+                human::chart_value(a_max)
             ));
         } else {
             p.hlines.push(HLine {
@@ -1001,8 +990,8 @@ mod tests {
 
     #[test]
     fn windows_and_counts_read_like_the_summary() {
-        assert_eq!(fmt_window(rolling_window_s(30.0 * 86_400.0)), "12 h");
-        assert_eq!(fmt_window(rolling_window_s(3_600.0)), "1 h");
-        assert_eq!(fmt_count(1_500), "1,500");
+        assert_eq!(human::window(rolling_window_s(30.0 * 86_400.0)), "12 h");
+        assert_eq!(human::window(rolling_window_s(3_600.0)), "1 h");
+        assert_eq!(human::count(1_500), "1,500");
     }
 }

@@ -8,6 +8,7 @@
 //! durations, dollars, percentages, intervals kept within the metric's
 //! range; the CSV and JSON files keep the raw numbers.
 
+use super::{Block, Report};
 use crate::human;
 use crate::model::catalog;
 use crate::model::MetricValue;
@@ -138,8 +139,27 @@ pub fn command_line<S: AsRef<str>>(words: &[S]) -> String {
         .join(" ")
 }
 
+/// A [`Report`] as report.html: its blocks in HTML (tables as [`table`],
+/// text in `<pre>`), then the page around them ([`page`]).
+pub fn export(report: &Report) -> Vec<u8> {
+    let sections: Vec<(String, String)> = report
+        .sections
+        .iter()
+        .map(|s| {
+            let html = match &s.body {
+                Block::Table { headers, rows } => table(headers, rows),
+                Block::Text(text) => format!("<pre>{}</pre>", esc(text)),
+                Block::Html(html) => html.clone(),
+            };
+            (s.heading.clone(), html)
+        })
+        .collect();
+    page(&report.title, &report.lead, &sections)
+}
+
 /// The whole page: the title, the [`Lead`], links to the sections, the
-/// sections.
+/// sections (each already in HTML; [`export`] makes them from a
+/// [`Report`]).
 pub fn page(title: &str, lead: &Lead, sections: &[(String, String)]) -> Vec<u8> {
     let mut body = String::new();
     let _ = write!(body, "<h1>{}</h1>", esc(title));
@@ -213,6 +233,7 @@ window.addEventListener('load', function () {{
 mod tests {
     use super::*;
     use crate::model::RunSummary;
+    use crate::report::Section;
 
     fn page_text(lead: &Lead) -> String {
         String::from_utf8(page(
@@ -311,5 +332,42 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("0.925"), "no raw fraction: {t}");
+    }
+
+    /// Issue 19: a report is one value; its HTML exporter writes tables,
+    /// text and ready markup as the hand-made sections did.
+    #[test]
+    fn a_report_exports_as_the_page_of_its_sections() {
+        let headers = vec!["policy".to_string(), "cost".to_string()];
+        let rows = vec![vec!["a<b".to_string(), "$1.00".to_string()]];
+        let lead = Lead {
+            answer: "a is best".into(),
+            details: vec!["3 replications".into()],
+            command: Some("labelsim compare x.yaml".into()),
+        };
+        let report = Report {
+            title: "labelsim compare: x".into(),
+            lead: lead.clone(),
+            sections: vec![
+                Section::table("Costs", &headers, &rows),
+                Section::text("Scenario", "name: x & <y>"),
+                Section::html("Charts", "<p>none</p>"),
+            ],
+        };
+        let by_hand = page(
+            "labelsim compare: x",
+            &lead,
+            &[
+                ("Costs".into(), table(&headers, &rows)),
+                (
+                    "Scenario".into(),
+                    "<pre>name: x &amp; &lt;y&gt;</pre>".into(),
+                ),
+                ("Charts".into(), "<p>none</p>".into()),
+            ],
+        );
+        assert_eq!(export(&report), by_hand);
+        let text = String::from_utf8(by_hand).unwrap();
+        assert!(text.contains("<td>a&lt;b</td>"), "{text}");
     }
 }

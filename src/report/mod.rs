@@ -6,6 +6,65 @@
 pub mod headline;
 pub mod html;
 
+/// One report, whatever command made it (issue 19): a title, what it says
+/// first ([`html::Lead`]: the answer, lines that qualify it, the command
+/// line), then sections of tables, text and charts. An exporter turns it
+/// into a file: [`html::export`] into report.html.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub title: String,
+    pub lead: html::Lead,
+    pub sections: Vec<Section>,
+}
+
+/// A section of a [`Report`]: a heading and what is under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub body: Block,
+}
+
+/// What a [`Section`] holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// A table: a header row and rows of cells, as printed.
+    Table {
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    /// Preformatted text (a scenario, a design), shown as it is.
+    Text(String),
+    /// Markup already made for the format (charts embedded as
+    /// [`html::chart`]s, or the note that charts were skipped).
+    Html(String),
+}
+
+impl Section {
+    pub fn table(heading: impl Into<String>, headers: &[String], rows: &[Vec<String>]) -> Section {
+        Section {
+            heading: heading.into(),
+            body: Block::Table {
+                headers: headers.to_vec(),
+                rows: rows.to_vec(),
+            },
+        }
+    }
+
+    pub fn text(heading: impl Into<String>, text: impl Into<String>) -> Section {
+        Section {
+            heading: heading.into(),
+            body: Block::Text(text.into()),
+        }
+    }
+
+    pub fn html(heading: impl Into<String>, html: impl Into<String>) -> Section {
+        Section {
+            heading: heading.into(),
+            body: Block::Html(html.into()),
+        }
+    }
+}
+
 use crate::model::{MetricValue, RunOutput, RunSummary, Sample};
 use crate::runner::Aggregate;
 use serde_json::{json, Map, Value};

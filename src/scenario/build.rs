@@ -2731,7 +2731,7 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
                     format!("{f}.cv"),
                     format!(
                         "cv {} is below 1e-6: every draw is the mean; write `dist: constant`",
-                        short_num(cv)
+                        crate::human::short_num(cv)
                     ),
                 );
             } else if ctx.problems.len() == problems_before {
@@ -2897,9 +2897,9 @@ impl DistShape {
                 field,
                 format!(
                     "{key} {} {why}; with {}, {key} must be {side} {}",
-                    short_num(v),
+                    crate::human::short_num(v),
                     self.time,
-                    short_num(lo.exp())
+                    crate::human::short_num(lo.exp())
                 ),
             );
         } else if zeros > 0.01 {
@@ -2907,20 +2907,11 @@ impl DistShape {
                 field,
                 format!(
                     "{key} {} puts {:.0}% of draws below half a microsecond, where the clock rounds them to 0 µs",
-                    short_num(v),
+                    crate::human::short_num(v),
                     zeros * 100.0
                 ),
             );
         }
-    }
-}
-
-/// A parameter for a message: four significant figures, or `1e308`.
-fn short_num(x: f64) -> String {
-    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
-        format!("{x:.3e}").replace(".000e", "e")
-    } else {
-        crate::fit::sig4(x)
     }
 }
 

@@ -20,21 +20,6 @@ pub const MAX_CSV_BYTES: u64 = 1 << 30;
 /// Longest excerpt of the input quoted in a message [characters].
 pub const EXCERPT_CHARS: usize = 40;
 
-/// `4 MiB`, `1 GiB`, `512 bytes`: a byte count as a person reads it.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-    for (unit, size) in UNITS {
-        if n >= size {
-            return if n.is_multiple_of(size) {
-                format!("{} {unit}", n / size)
-            } else {
-                format!("{:.1} {unit}", n as f64 / size as f64)
-            };
-        }
-    }
-    format!("{n} bytes")
-}
-
 /// An input file opened for reading: a regular file of at most `limit`
 /// bytes. Reading fails (with a message that says why) once more bytes come
 /// than the file had when it was opened, or than `limit`.
@@ -61,8 +46,8 @@ impl InputFile {
         if size > limit {
             return Err(format!(
                 "it is {}; at most {} is read",
-                human_bytes(size),
-                human_bytes(limit)
+                crate::human::file_size(size),
+                crate::human::file_size(limit)
             ));
         }
         Ok(InputFile {
@@ -236,10 +221,10 @@ mod tests {
 
     #[test]
     fn byte_counts_read_naturally() {
-        assert_eq!(human_bytes(MAX_SCENARIO_BYTES), "4 MiB");
-        assert_eq!(human_bytes(MAX_CSV_BYTES), "1 GiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(12), "12 bytes");
+        assert_eq!(crate::human::file_size(MAX_SCENARIO_BYTES), "4 MiB");
+        assert_eq!(crate::human::file_size(MAX_CSV_BYTES), "1 GiB");
+        assert_eq!(crate::human::file_size(1536), "1.5 KiB");
+        assert_eq!(crate::human::file_size(12), "12 bytes");
     }
 
     #[test]

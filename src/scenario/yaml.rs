@@ -13,7 +13,7 @@
 //! errors find their field's line by walking the source text's block
 //! structure (mappings, `- ` list items, inline `{...}` flow mappings).
 
-use super::input::{excerpt, excerpt_n, human_bytes, MAX_SCENARIO_BYTES};
+use super::input::{excerpt, excerpt_n, MAX_SCENARIO_BYTES};
 use super::segs::PathSeg;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
@@ -183,8 +183,8 @@ fn check_size(text: &str) -> Result<(), (String, Option<usize>)> {
         return Err((
             format!(
                 "it is {}; at most {} is read",
-                human_bytes(text.len() as u64),
-                human_bytes(MAX_SCENARIO_BYTES)
+                crate::human::file_size(text.len() as u64),
+                crate::human::file_size(MAX_SCENARIO_BYTES)
             ),
             None,
         ));
