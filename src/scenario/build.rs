@@ -2,7 +2,7 @@
 //! applied, every R11 rule checked. Every problem is collected (not just the
 //! first) with the dotted path of its field; `mod.rs` adds line numbers.
 
-use super::input::{excerpt, excerpt_n, looks_like_names, looks_like_value, InputFile};
+use super::input::{excerpt, excerpt_n, looks_like_value, InputFile};
 use super::replay::{self, Rows, TimeFormat, EPOCH_LOOKALIKE_S};
 use super::schema::edit_distance;
 use super::spec::*;
@@ -2605,21 +2605,7 @@ fn read_csv_column<T>(
         .map_err(|e| replay::csv_error(&name, &e))?
         .clone();
     let column_name = excerpt(column);
-    let i = headers
-        .iter()
-        .position(|h| h.trim() == column)
-        .ok_or_else(|| {
-            if headers.len() <= 20 && looks_like_names(headers.iter()) {
-                format!(
-                    "{name} has no column `{column_name}` (columns: {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                )
-            } else {
-                format!(
-                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
-                )
-            }
-        })?;
+    let i = replay::column_index(&headers, column, &name)?;
     let mut out = Vec::new();
     let mut first_error = None;
     let mut more = 0usize;

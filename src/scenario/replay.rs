@@ -279,6 +279,33 @@ pub(super) fn bounded_lines<R: Read>(r: R) -> impl Read {
     }
 }
 
+/// The index of `column` in a CSV file's `headers`; the error names the
+/// file (`name`, bounded) and lists the columns only when the first line
+/// looks like a header of at most 20 names (issue 18: never a file's
+/// first line echoed as "columns").
+pub(super) fn column_index(
+    headers: &csv::StringRecord,
+    column: &str,
+    name: &str,
+) -> Result<usize, String> {
+    let column_name = excerpt(column);
+    headers
+        .iter()
+        .position(|h| h.trim() == column)
+        .ok_or_else(|| {
+            if headers.len() <= 20 && looks_like_names(headers.iter()) {
+                format!(
+                    "{name} has no column `{column_name}` (columns: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                format!(
+                    "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
+                )
+            }
+        })
+}
+
 /// A CSV reading error in words, with its line; never the content.
 pub(super) fn csv_error(name: &str, e: &csv::Error) -> String {
     let at = e
@@ -318,23 +345,7 @@ pub(super) fn read_rows(
     columns.extend(count_column);
     let mut idx = Vec::with_capacity(columns.len());
     for c in &columns {
-        let column_name = excerpt(c);
-        let i = headers
-            .iter()
-            .position(|h| h.trim() == *c)
-            .ok_or_else(|| {
-                if looks_like_names(headers.iter()) {
-                    format!(
-                        "{name} has no column `{column_name}` (columns: {})",
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    )
-                } else {
-                    format!(
-                        "{name} has no column `{column_name}`, and its first line does not look like column names: is it a CSV file with a header row?"
-                    )
-                }
-            })?;
-        idx.push(i);
+        idx.push(column_index(&headers, c, &name)?);
     }
     let names: Vec<String> = columns.iter().map(|c| excerpt(c)).collect();
     let mut bad_time = Bad::default();

@@ -393,16 +393,11 @@ impl Workers {
             }
             worker.on_shift = on;
             on_shift_delta += if on { 1 } else { -1 };
-            if on && worker.busy.is_none() {
-                self.free.push_back(w);
-                self.stamp[w as usize] = self.next_stamp;
-                self.next_stamp += 1;
-                if !self.fresh[w as usize] {
-                    self.fresh[w as usize] = true;
-                    self.fresh_list.push(w);
-                }
+            let busy = worker.busy.is_some();
+            if on && !busy {
+                self.push_free(w);
             }
-            if worker.busy.is_some() {
+            if busy {
                 // A task in hand at shift end is finished on overtime.
                 overtime_delta += if on { -1 } else { 1 };
             }
