@@ -671,6 +671,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             &StaffingChart {
                 title: &title,
                 week: cycle == Cycle::Week,
+                zone: zone_label(&zone),
                 interval_h: interval_s as f64 / 3600.0,
                 arrivals_per_h: iv.rate_per_h.clone(),
                 workers,
@@ -860,4 +861,19 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         outln!("wrote {}", out_dir.display());
     }
     Ok(if not_met.is_empty() { 0 } else { 1 })
+}
+
+/// The zone of the intervals as a chart says it: `UTC`, `UTC+05:00`, or
+/// the IANA name.
+fn zone_label(zone: &labelsim::model::workforce::ShiftZone) -> String {
+    use labelsim::model::workforce::ShiftZone;
+    match zone {
+        ShiftZone::Fixed { offset_us: 0 } => "UTC".into(),
+        ShiftZone::Fixed { offset_us } => {
+            let m = offset_us.unsigned_abs() / 60_000_000;
+            let sign = if *offset_us < 0 { '-' } else { '+' };
+            format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+        }
+        ShiftZone::Named(tz) => tz.iana_name().unwrap_or("local time").to_string(),
+    }
 }

@@ -32,6 +32,9 @@ pub struct StaffingChart<'a> {
     pub title: &'a str,
     /// Whether the cycle is a week (weekday labels) or a day.
     pub week: bool,
+    /// The zone of the intervals (the group's: `UTC`, `UTC+05:00`,
+    /// `America/New_York`).
+    pub zone: String,
     /// Hours per interval.
     pub interval_h: f64,
     /// Arrivals per hour, per interval.
@@ -203,11 +206,12 @@ where
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(205, 205, 205));
         if last {
-            mesh.x_desc(if c.week {
-                "interval of arrival (weekday, UTC)"
+            let desc = if c.week {
+                format!("interval of arrival (weekday, {})", c.zone)
             } else {
-                "interval of arrival (time of day, UTC)"
-            });
+                format!("interval of arrival (time of day, {})", c.zone)
+            };
+            mesh.x_desc(desc);
         }
         mesh.draw()?;
         for &x in &key_points {
