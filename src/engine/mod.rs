@@ -3,9 +3,11 @@
 
 pub mod queue;
 pub mod rng;
+pub mod slab;
 pub mod stats;
 pub mod time;
 
 pub use queue::{EventQueue, Phase};
 pub use rng::{SimRng, StreamKind, StreamSeeds};
+pub use slab::Slab;
 pub use time::{SimDuration, SimTime};

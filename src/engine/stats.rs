@@ -98,6 +98,8 @@ impl Latency {
         }
     }
 
+    /// Records one value: the common case (the histogram in use) inline,
+    /// the first [`EXACT_SAMPLES`] values and the switch out of line.
     #[inline]
     pub fn record(&mut self, d: SimDuration) {
         let us = d.as_micros();
@@ -108,21 +110,28 @@ impl Latency {
         match &mut self.hist {
             Some(_) if us == 0 => self.zeros += 1,
             Some(h) => h.saturating_record(us.min(HIST_MAX_US)),
-            None if self.exact.len() < EXACT_SAMPLES => self.exact.push(us),
-            None => {
-                let mut h =
-                    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds");
-                for &v in self.exact.iter().chain(std::iter::once(&us)) {
-                    if v == 0 {
-                        self.zeros += 1;
-                    } else {
-                        h.saturating_record(v.min(HIST_MAX_US));
-                    }
-                }
-                self.exact = Vec::new();
-                self.hist = Some(h);
+            None => self.record_exact(us),
+        }
+    }
+
+    /// Before the histogram: keeps `us` as it is, or, past
+    /// [`EXACT_SAMPLES`], moves every value kept so far into a histogram.
+    #[inline(never)]
+    fn record_exact(&mut self, us: u64) {
+        if self.exact.len() < EXACT_SAMPLES {
+            self.exact.push(us);
+            return;
+        }
+        let mut h = Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds");
+        for &v in self.exact.iter().chain(std::iter::once(&us)) {
+            if v == 0 {
+                self.zeros += 1;
+            } else {
+                h.saturating_record(v.min(HIST_MAX_US));
             }
         }
+        self.exact = Vec::new();
+        self.hist = Some(h);
     }
 
     pub fn count(&self) -> u64 {

@@ -34,7 +34,9 @@ use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeM
 use super::throttle::Policy;
 use crate::engine::rng::splitmix64;
 use crate::engine::time::US_PER_H;
-use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
+use crate::engine::{
+    EventQueue, Phase, SimDuration, SimRng, SimTime, Slab, StreamKind, StreamSeeds,
+};
 use rand::RngExt;
 use rand::SeedableRng;
 
@@ -52,10 +54,11 @@ enum Event {
     JobInProgress,
     /// Producer `p`'s next original send.
     ProducerNext(u16),
-    /// A delayed copy (R9 duplicate source) arriving.
+    /// A delayed copy (R9 duplicate source) arriving; its identities wait
+    /// in [`Simulation::copies`] at `copy` (the event stays small).
     Deliver {
         producer: u16,
-        ids: MessageIds,
+        copy: u32,
         produced: bool,
         /// P8: the original's upload (the same document).
         same_upload: bool,
@@ -87,6 +90,10 @@ enum Event {
     /// SPEC §6: an event of the pipeline (P1–P8), handed to it.
     Pipe(PipeEvent),
 }
+
+// Every event is at most 16 bytes (32 with its key in the event list): a
+// larger payload waits in a slab and the event carries its slot.
+const _: () = assert!(std::mem::size_of::<Event>() <= 16);
 
 impl Event {
     /// SPEC §1, one tie order for every instant: (1) lifecycle — the manual
@@ -239,6 +246,8 @@ pub struct Simulation<'a> {
     halted: bool,
 
     producers: Producers,
+    /// R9 copies on their way: their identities, parked until delivery.
+    copies: Slab<MessageIds>,
     ids: IdIssuer,
     seen: SeenIds,
     /// Object keys of accepted objects, to count uncaught duplicates.
@@ -327,6 +336,7 @@ impl<'a> Simulation<'a> {
             bulk_sent: 0,
             halted: false,
             producers: Producers::new(cfg, seeds),
+            copies: Slab::default(),
             ids: IdIssuer::default(),
             seen: SeenIds::default(),
             accepted_keys: SeenIds::default(),
@@ -590,10 +600,11 @@ impl<'a> Simulation<'a> {
             Event::ProducerNext(p) => self.on_producer_next(p as usize),
             Event::Deliver {
                 producer,
-                ids,
+                copy,
                 produced,
                 same_upload,
             } => {
+                let ids = self.copies.take(copy);
                 if produced {
                     self.c.messages_produced += 1;
                 } else {
@@ -832,8 +843,8 @@ impl<'a> Simulation<'a> {
                     self.schedule(next, Event::Sender(SenderEvent::MetricSample));
                 }
             }
-            SenderEvent::MetricObserved { backlog, sends } => {
-                self.sender.observe_backlog(backlog, sends);
+            SenderEvent::MetricObserved { slot } => {
+                self.sender.observe_backlog(slot);
                 self.pump_sender();
             }
             SenderEvent::AlarmObserved => {
@@ -1000,7 +1011,7 @@ impl<'a> Simulation<'a> {
         for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
             let ev = Event::Deliver {
                 producer,
-                ids: copy.ids,
+                copy: self.copies.put(copy.ids),
                 produced: copy.produced,
                 same_upload: copy.same_upload,
             };
@@ -1346,7 +1357,13 @@ impl<'a> Simulation<'a> {
         };
         match taken {
             Some(w) => {
-                self.pool.remove(i);
+                // Most often the oldest task goes: popping the front moves
+                // nothing, where `remove` shifts the deque.
+                if i == 0 {
+                    self.pool.pop_front();
+                } else {
+                    self.pool.remove(i);
+                }
                 self.start_task(w, t);
                 true
             }

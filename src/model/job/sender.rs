@@ -7,7 +7,7 @@
 //! send now, when to look again) and its own events, [`SenderEvent`].
 
 use crate::engine::stats::Latency;
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{SimDuration, SimTime, Slab};
 use crate::model::dedup::MessageIds;
 use crate::model::throttle::{Decision, Gate, Policy, ThrottleConfig};
 use std::collections::VecDeque;
@@ -20,8 +20,9 @@ pub(crate) enum SenderEvent {
     /// The queue metric is sampled.
     MetricSample,
     /// A sample reaches the sender, `metrics.delay` later, with the
-    /// sender's send count at sampling time.
-    MetricObserved { backlog: u64, sends: u64 },
+    /// sender's send count at sampling time (parked in the sender at
+    /// `slot`, so the event stays small).
+    MetricObserved { slot: u32 },
     /// An expiry alarm reaches the sender.
     AlarmObserved,
     /// AIMD / PI control step.
@@ -60,6 +61,9 @@ pub(crate) struct Sender {
     keepalive_messages: u64,
     /// No policy: a message with nobody ahead of it goes at once.
     unthrottled: bool,
+    /// Metric samples on their way to the sender: (visible backlog, sends
+    /// at sampling time).
+    in_transit: Slab<(u64, u64)>,
 }
 
 impl Sender {
@@ -73,6 +77,7 @@ impl Sender {
             wait: Latency::new(),
             keepalive_messages: 0,
             unthrottled: throttle.policy == Policy::None,
+            in_transit: Slab::default(),
         }
     }
 
@@ -149,15 +154,14 @@ impl Sender {
     /// `metrics.delay`, and no sooner than `wake_delay` after a queue that
     /// just woke from inactivity (`queue_woke_at`) publishes.
     pub fn sample(
-        &self,
+        &mut self,
         t: &ThrottleConfig,
         now: SimTime,
         backlog: u64,
         queue_woke_at: Option<SimTime>,
     ) -> (SimTime, SenderEvent) {
         let ev = SenderEvent::MetricObserved {
-            backlog,
-            sends: self.gate.sends(),
+            slot: self.in_transit.put((backlog, self.gate.sends())),
         };
         let mut at = now + t.metrics_delay;
         if let Some(w) = queue_woke_at {
@@ -168,8 +172,9 @@ impl Sender {
         (at, ev)
     }
 
-    /// A metric sample reached the sender.
-    pub fn observe_backlog(&mut self, backlog: u64, sends: u64) {
+    /// The metric sample parked at `slot` reached the sender.
+    pub fn observe_backlog(&mut self, slot: u32) {
+        let (backlog, sends) = self.in_transit.take(slot);
         self.gate.observe_backlog(backlog, sends);
     }
 
