@@ -33,6 +33,7 @@ use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRe
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::Policy;
 use crate::engine::rng::splitmix64;
+use crate::engine::run::{self, Engine, Model};
 use crate::engine::time::US_PER_H;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use rand::RngExt;
@@ -218,17 +219,16 @@ struct EndSnapshot {
 /// One replication in progress.
 pub struct Simulation<'a> {
     cfg: &'a SimConfig,
-    events: EventQueue<Event>,
-    now: SimTime,
+    /// The event list, the clock and the count of events handled; the
+    /// engine's loop ([`crate::engine::run`]) drives the run.
+    engine: Engine<Event>,
     state: JobState,
     end_state: Option<EndState>,
     end: EndSnapshot,
-    event_count: u64,
-    /// The run's guard (budget and stop switch), if any.
+    /// The run's guard (budget and stop switch), if any, consulted when
+    /// the engine's count of events reaches its `check_at` (the only
+    /// per-event cost of the guard is that comparison).
     guard: Option<&'a RunGuard>,
-    /// `event_count` at which the guard is next consulted (u64::MAX: never):
-    /// the only per-event cost of the guard is this comparison.
-    check_at: u64,
     /// Work already charged to the guard: events, and messages sent in
     /// bulk ([`Simulation::bulk_may_continue`]).
     charged: u64,
@@ -315,14 +315,11 @@ impl<'a> Simulation<'a> {
         });
         Simulation {
             cfg,
-            events: EventQueue::new(),
-            now: SimTime::ZERO,
+            engine: Engine::new(),
             state: JobState::Initializing,
             end_state: None,
             end: EndSnapshot::default(),
-            event_count: 0,
             guard: None,
-            check_at: u64::MAX,
             charged: 0,
             bulk_sent: 0,
             halted: false,
@@ -410,7 +407,7 @@ impl<'a> Simulation<'a> {
     /// Schedules `ev` at `at` in its kind's phase (SPEC §1).
     #[inline]
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        schedule(&mut self.events, at, ev);
+        schedule(&mut self.engine.events, at, ev);
     }
 
     /// Records every object-level event (for tests and `--trace`).
@@ -423,7 +420,7 @@ impl<'a> Simulation<'a> {
     fn log(&mut self, object: u64, kind: TraceKind, worker: Option<u32>) {
         if let Some(t) = &mut self.trace {
             t.push(TraceRecord {
-                t: self.now,
+                t: self.engine.now,
                 object,
                 kind,
                 worker,
@@ -445,34 +442,21 @@ impl<'a> Simulation<'a> {
     /// when its event budget is spent or it is stopped.
     pub fn run_guarded(mut self, guard: &'a RunGuard) -> Result<RunOutput, RunError> {
         self.guard = Some(guard);
-        self.check_at = 0;
+        self.engine.check_at = 0;
         self.run_loop()
     }
 
     fn run_loop(mut self) -> Result<RunOutput, RunError> {
         self.schedule_initial();
         let horizon = self.cfg.horizon;
-        while let Some(t) = self.events.peek_time() {
-            if t > horizon {
-                break;
-            }
-            if self.event_count >= self.check_at {
-                if let Some(stop) = self.consult_guard() {
-                    return Err(stop.into());
-                }
-            }
-            let (t, ev) = self.events.pop().expect("peeked");
-            self.now = t;
-            self.event_count += 1;
-            self.handle(ev);
-        }
+        run::step_until(&mut Driven(&mut self), horizon)?;
         if self.halted {
             return Err(self.stopped().into());
         }
         if let Some(g) = self.guard {
-            g.record(self.event_count + self.bulk_sent - self.charged);
+            g.record(self.engine.handled + self.bulk_sent - self.charged);
         }
-        self.now = horizon;
+        self.engine.now = horizon;
         Ok(self.finish()?)
     }
 
@@ -484,11 +468,11 @@ impl<'a> Simulation<'a> {
         if self.halted {
             return Some(self.stopped());
         }
-        let work = self.event_count + self.bulk_sent;
+        let work = self.engine.handled + self.bulk_sent;
         match g.spend(work - self.charged) {
             Some(more) => {
                 self.charged = work;
-                self.check_at = self.event_count + more;
+                self.engine.check_at = self.engine.handled + more;
                 None
             }
             None => {
@@ -514,14 +498,14 @@ impl<'a> Simulation<'a> {
         if self.halted {
             return false;
         }
-        if self.event_count >= self.check_at && self.consult_guard().is_some() {
+        if self.engine.handled >= self.engine.check_at && self.consult_guard().is_some() {
             self.halted = true;
-            self.check_at = 0;
+            self.engine.check_at = 0;
             return false;
         }
         // One unit of the allowance the guard handed out.
         self.bulk_sent += 1;
-        self.check_at -= 1;
+        self.engine.check_at -= 1;
         true
     }
 
@@ -529,7 +513,7 @@ impl<'a> Simulation<'a> {
         let g = self.guard.expect("only a guarded run stops");
         Stopped {
             events: g.events_spent(),
-            at: self.now,
+            at: self.engine.now,
             reason: g.reason().unwrap_or(StopReason::MaxEvents {
                 limit: g.max_events(),
             }),
@@ -577,14 +561,16 @@ impl<'a> Simulation<'a> {
         }
         if let Some(pipe) = &mut self.pipeline {
             let mut sched = Embed {
-                queue: &mut self.events,
+                queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
             pipe.start(SimTime::ZERO, &mut sched);
         }
     }
 
-    fn handle(&mut self, ev: Event) {
+    /// Routes `ev` to the rule or component it belongs to, then matches
+    /// waiting tasks to free workers (R7).
+    fn route(&mut self, ev: Event) {
         match ev {
             Event::JobInProgress => self.on_in_progress(),
             Event::ProducerNext(p) => self.on_producer_next(p as usize),
@@ -608,13 +594,18 @@ impl<'a> Simulation<'a> {
                     // re-upload is a new document, first sent now.
                     let origin = if same_upload {
                         let delay = self.cfg.producers[producer as usize].duplicates.delay;
-                        SimTime::from_micros(self.now.as_micros().saturating_sub(delay.as_micros()))
+                        SimTime::from_micros(
+                            self.engine
+                                .now
+                                .as_micros()
+                                .saturating_sub(delay.as_micros()),
+                        )
                     } else {
-                        self.now
+                        self.engine.now
                     };
                     self.send_to_pipeline(producer as usize, ids, false, origin);
                 } else {
-                    self.deliver(producer as usize, ids, false, self.now);
+                    self.deliver(producer as usize, ids, false, self.engine.now);
                 }
             }
             Event::S3Test(p) => {
@@ -622,9 +613,9 @@ impl<'a> Simulation<'a> {
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
                 if self.cfg.producers[p as usize].to.is_some() {
-                    self.send_to_pipeline(p as usize, ids, true, self.now);
+                    self.send_to_pipeline(p as usize, ids, true, self.engine.now);
                 } else {
-                    self.deliver(p as usize, ids, true, self.now);
+                    self.deliver(p as usize, ids, true, self.engine.now);
                 }
             }
             Event::Pipe(ev) => self.on_pipe(ev),
@@ -647,13 +638,13 @@ impl<'a> Simulation<'a> {
             Event::Sender(ev) => self.on_sender(ev),
             Event::WarmupEnd => {
                 self.warm_areas = (
-                    self.queue.level().area_until(self.now),
-                    self.avail.level().area_until(self.now),
+                    self.queue.level().area_until(self.engine.now),
+                    self.avail.level().area_until(self.engine.now),
                 );
             }
             Event::Sample => {
                 self.record_sample();
-                let next = self.now + self.cfg.sample_every;
+                let next = self.engine.now + self.cfg.sample_every;
                 if next <= self.cfg.horizon && !self.cfg.sample_every.is_zero() {
                     self.schedule(next, Event::Sample);
                 }
@@ -669,10 +660,10 @@ impl<'a> Simulation<'a> {
             return; // stopped during initialization
         }
         self.state = JobState::InProgress;
-        self.in_progress_at = Some(self.now);
+        self.in_progress_at = Some(self.engine.now);
         self.log(0, TraceKind::JobInProgress, None);
-        self.last_input = self.now;
-        self.empty_since = self.now;
+        self.last_input = self.engine.now;
+        self.empty_since = self.engine.now;
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
@@ -682,7 +673,7 @@ impl<'a> Simulation<'a> {
                 }
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
-                self.deliver(p, ids, false, self.now);
+                self.deliver(p, ids, false, self.engine.now);
                 self.spawn_duplicates(p, ids);
             }
         }
@@ -711,7 +702,7 @@ impl<'a> Simulation<'a> {
                     self.c.messages_produced += 1;
                     self.c.messages_received += 1;
                     let ids = self.ids.fresh();
-                    manifest.push(self.admit(self.now, ids.publish, p as u16));
+                    manifest.push(self.admit(self.engine.now, ids.publish, p as u16));
                 }
             }
         }
@@ -724,7 +715,7 @@ impl<'a> Simulation<'a> {
             self.c.stranded_at_stop += 1;
             self.leave_system(q.accepted_at);
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
         // Every waiting task is withdrawn, in the pool or parked (no worker
         // left who may take it); objects with nothing in a worker's hands
         // resolve now, in dispatch order.
@@ -748,20 +739,20 @@ impl<'a> Simulation<'a> {
     /// runs after the stop) still falls in the job's life
     /// `[InProgress, job_end_time_s]` (SPEC §4a).
     fn at_end_instant(&self) -> bool {
-        self.state == JobState::Ended && self.now == self.end.at
+        self.state == JobState::Ended && self.engine.now == self.end.at
     }
 
     fn snapshot_end(&mut self) {
         self.end = EndSnapshot {
-            at: self.now,
-            backlog_area: self.queue.level().area_until(self.now),
-            available_area: self.avail.level().area_until(self.now),
-            busy_area: self.workforce.busy().area_until(self.now),
-            on_shift_area: self.workforce.on_shift().area_until(self.now),
-            overtime_area: self.workforce.overtime().area_until(self.now),
+            at: self.engine.now,
+            backlog_area: self.queue.level().area_until(self.engine.now),
+            available_area: self.avail.level().area_until(self.engine.now),
+            busy_area: self.workforce.busy().area_until(self.engine.now),
+            on_shift_area: self.workforce.on_shift().area_until(self.engine.now),
+            overtime_area: self.workforce.overtime().area_until(self.engine.now),
             labeled: self.c.objects_labeled,
             submitted: self.c.tasks_submitted,
-            groups: self.workforce.group_areas(self.now),
+            groups: self.workforce.group_areas(self.engine.now),
         };
     }
 
@@ -778,7 +769,7 @@ impl<'a> Simulation<'a> {
             }
             self.send_original(p);
         }
-        if let Some(t) = self.producers.next_send_time(cfg, p, self.now) {
+        if let Some(t) = self.producers.next_send_time(cfg, p, self.engine.now) {
             self.schedule(t, Event::ProducerNext(p as u16));
         }
     }
@@ -790,7 +781,7 @@ impl<'a> Simulation<'a> {
         let held = Held {
             producer: p as u16,
             ids,
-            produced_at: self.now,
+            produced_at: self.engine.now,
         };
         if let Some(h) = self.sender.offer(held) {
             self.release(h);
@@ -802,7 +793,7 @@ impl<'a> Simulation<'a> {
     /// Releases held messages while the policy allows.
     fn pump_sender(&mut self) {
         loop {
-            match self.sender.poll(self.now) {
+            match self.sender.poll(self.engine.now) {
                 Poll::Send(h) => self.release(h),
                 Poll::WakeAt(t) => {
                     self.schedule(t, Event::Sender(SenderEvent::Release));
@@ -825,9 +816,9 @@ impl<'a> Simulation<'a> {
                 // ApproximateNumberOfMessagesVisible: the SQS backlog.
                 let (at, ev) =
                     self.sender
-                        .sample(t, self.now, self.queue.len(), self.queue.woke_at());
+                        .sample(t, self.engine.now, self.queue.len(), self.queue.woke_at());
                 self.schedule(at, Event::Sender(ev));
-                let next = self.now + t.metrics_period;
+                let next = self.engine.now + t.metrics_period;
                 if next <= self.cfg.horizon {
                     self.schedule(next, Event::Sender(SenderEvent::MetricSample));
                 }
@@ -837,14 +828,14 @@ impl<'a> Simulation<'a> {
                 self.pump_sender();
             }
             SenderEvent::AlarmObserved => {
-                self.sender.expiry_alarm(self.now);
+                self.sender.expiry_alarm(self.engine.now);
                 self.pump_sender();
             }
             SenderEvent::ControlTick => {
                 self.sender.control_tick();
                 self.pump_sender();
                 if let Some(iv) = t.policy.interval() {
-                    let next = self.now + iv;
+                    let next = self.engine.now + iv;
                     if next <= self.cfg.horizon {
                         self.schedule(next, Event::Sender(SenderEvent::ControlTick));
                     }
@@ -863,7 +854,7 @@ impl<'a> Simulation<'a> {
         if self.state == JobState::Ended {
             return;
         }
-        match self.sender.keepalive_due(self.now, every) {
+        match self.sender.keepalive_due(self.engine.now, every) {
             Some(Some(h)) => self.release(h),
             Some(None) => {
                 if let Some(p) = self
@@ -878,13 +869,13 @@ impl<'a> Simulation<'a> {
                     self.release(Held {
                         producer: p as u16,
                         ids,
-                        produced_at: self.now,
+                        produced_at: self.engine.now,
                     });
                 }
             }
             None => {}
         }
-        let next = self.sender.next_keepalive(self.now, every);
+        let next = self.sender.next_keepalive(self.engine.now, every);
         if next <= self.cfg.horizon {
             self.schedule(next, Event::Sender(SenderEvent::Keepalive));
         }
@@ -894,7 +885,7 @@ impl<'a> Simulation<'a> {
     /// copies it gives rise to.
     fn release(&mut self, h: Held) {
         let (p, ids) = (h.producer as usize, h.ids);
-        self.sender.sent(self.now, &h);
+        self.sender.sent(self.engine.now, &h);
         if self.faulty(Fault::LostAtSender) {
             return;
         }
@@ -920,7 +911,7 @@ impl<'a> Simulation<'a> {
             PipeMessage::data(object)
         };
         msg.group = prod.group;
-        let now = self.now;
+        let now = self.engine.now;
         let delay = match (prod.source, &prod.notification_delay) {
             (Source::S3, Some(d)) if !test_event => Some(Some(SimDuration::from_micros_f64(
                 d.sample(&mut self.notify_rng),
@@ -930,7 +921,7 @@ impl<'a> Simulation<'a> {
         };
         let pipe = self.pipeline.as_mut().expect("a pipeline");
         let mut sched = Embed {
-            queue: &mut self.events,
+            queue: &mut self.engine.events,
             wrap: Event::Pipe,
         };
         match delay {
@@ -943,12 +934,12 @@ impl<'a> Simulation<'a> {
     /// A pipeline event: handed to the pipeline; objects it routes to the
     /// humans are published to the job's SNS input (P6).
     fn on_pipe(&mut self, ev: PipeEvent) {
-        let now = self.now;
+        let now = self.engine.now;
         let mut out = std::mem::take(&mut self.pipe_out);
         {
             let pipe = self.pipeline.as_mut().expect("a pipeline event");
             let mut sched = Embed {
-                queue: &mut self.events,
+                queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
             pipe.handle(now, ev, &mut sched, &mut out);
@@ -995,7 +986,7 @@ impl<'a> Simulation<'a> {
         if !self.cfg.producers[p].duplicates.any() {
             return;
         }
-        let at = self.now + self.cfg.producers[p].duplicates.delay;
+        let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
         for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
             let ev = Event::Deliver {
@@ -1006,7 +997,7 @@ impl<'a> Simulation<'a> {
             };
             // The copies borrow the producers: the queue is reached directly,
             // through the same phase rule as every other event.
-            schedule(&mut self.events, at, ev);
+            schedule(&mut self.engine.events, at, ev);
         }
     }
 
@@ -1041,7 +1032,7 @@ impl<'a> Simulation<'a> {
             JobState::InProgress => {}
         }
         // R8: any message received is input.
-        self.last_input = self.now;
+        self.last_input = self.engine.now;
         let ns = DedupNamespace::for_message(source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
             if !self.faulty(Fault::UncountedDuplicate) {
@@ -1065,11 +1056,14 @@ impl<'a> Simulation<'a> {
     /// Counts an object in (accepted, in the system) and names it.
     fn admit(&mut self, produced_at: SimTime, key: u64, producer: u16) -> Queued {
         self.c.objects_accepted += 1;
-        self.acct
-            .enter(self.cfg, self.now, self.now >= self.warmup_end);
+        self.acct.enter(
+            self.cfg,
+            self.engine.now,
+            self.engine.now >= self.warmup_end,
+        );
         let q = Queued {
             id: self.c.objects_accepted,
-            accepted_at: self.now,
+            accepted_at: self.engine.now,
             produced_at,
             key,
             producer,
@@ -1100,14 +1094,15 @@ impl<'a> Simulation<'a> {
 
     fn enqueue(&mut self, q: Queued) {
         self.log(q.id, TraceKind::Queued, None);
-        self.queue.push(self.now, q, self.cfg.throttle.inactivity);
+        self.queue
+            .push(self.engine.now, q, self.cfg.throttle.inactivity);
         if self.cfg.job.mode == Mode::Streaming {
             self.arm_queue_timer();
         }
     }
 
     fn leave_system(&mut self, accepted_at: SimTime) {
-        self.acct.leave(self.now, accepted_at);
+        self.acct.leave(self.engine.now, accepted_at);
     }
 
     // ----- R3/R4/R5 dispatch ----------------------------------------------
@@ -1126,7 +1121,7 @@ impl<'a> Simulation<'a> {
             }
             None => false,
         };
-        let now = self.now;
+        let now = self.engine.now;
         let deadline = now + cfg.job.task_availability_lifetime;
         let piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
         let slot = self.avail.add(now, |o| {
@@ -1154,7 +1149,7 @@ impl<'a> Simulation<'a> {
         }
         self.log(q.id, TraceKind::Dispatched, None);
         if q.accepted_at >= self.warmup_end {
-            self.acct.queue_wait.record(self.now - q.accepted_at);
+            self.acct.queue_wait.record(self.engine.now - q.accepted_at);
         }
         let gen = self.avail.obj(slot).gen;
         for _ in 0..n {
@@ -1185,7 +1180,7 @@ impl<'a> Simulation<'a> {
                         None => break,
                     }
                 }
-                self.queue.sync_level(self.now);
+                self.queue.sync_level(self.engine.now);
                 return;
             }
             // R5: pilot done; normal dispatch begins as at job start (A < K).
@@ -1196,7 +1191,7 @@ impl<'a> Simulation<'a> {
                     None => break,
                 }
             }
-            self.queue.sync_level(self.now);
+            self.queue.sync_level(self.engine.now);
             self.arm_queue_timer();
             return;
         }
@@ -1207,7 +1202,7 @@ impl<'a> Simulation<'a> {
                 None => break,
             }
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
         self.arm_queue_timer();
     }
 
@@ -1240,7 +1235,7 @@ impl<'a> Simulation<'a> {
                 None => break,
             }
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
     }
 
     // ----- R7 workers -----------------------------------------------------
@@ -1355,7 +1350,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn start_task(&mut self, w: u32, t: PoolTask) {
-        let now = self.now;
+        let now = self.engine.now;
         let forget_touched = self.faulty(Fault::ForgetTouched);
         let o = self.avail.obj_mut(t.slot);
         // R2 check on its own path: a set of (object, worker) pairs.
@@ -1426,7 +1421,8 @@ impl<'a> Simulation<'a> {
     fn release_worker(&mut self, w: u32) {
         let stale_busy = self.faulty(Fault::StaleBusyLevel);
         let no_overtime = self.faulty(Fault::NoOvertime);
-        self.workforce.release(self.now, w, stale_busy, no_overtime);
+        self.workforce
+            .release(self.engine.now, w, stale_busy, no_overtime);
         self.tasks_in_hand -= 1;
     }
 
@@ -1496,9 +1492,10 @@ impl<'a> Simulation<'a> {
 
     fn set_group_shift(&mut self, g: usize, on: bool) {
         let no_overtime = self.faulty(Fault::NoOvertime);
-        self.workforce.set_group_shift(self.now, g, on, no_overtime);
+        self.workforce
+            .set_group_shift(self.engine.now, g, on, no_overtime);
         self.acct
-            .staff(self.now, g, self.workforce.group_on_count(g));
+            .staff(self.engine.now, g, self.workforce.group_on_count(g));
     }
 
     /// S1: group `g`'s count becomes `count` (a drop lets busy workers
@@ -1506,9 +1503,9 @@ impl<'a> Simulation<'a> {
     fn set_group_count(&mut self, g: usize, count: u32) {
         let no_overtime = self.faulty(Fault::NoOvertime);
         self.workforce
-            .set_group_count(self.now, g, count, no_overtime);
+            .set_group_count(self.engine.now, g, count, no_overtime);
         self.acct
-            .staff(self.now, g, self.workforce.group_on_count(g));
+            .staff(self.engine.now, g, self.workforce.group_on_count(g));
     }
 
     fn on_staff_change(&mut self, g: usize) {
@@ -1516,8 +1513,8 @@ impl<'a> Simulation<'a> {
             return;
         };
         let (count, next) = (
-            schedule.count_at(self.now),
-            schedule.next_change_after(self.now),
+            schedule.count_at(self.engine.now),
+            schedule.next_change_after(self.engine.now),
         );
         self.set_group_count(g, count);
         if let Some(t) = next {
@@ -1530,7 +1527,7 @@ impl<'a> Simulation<'a> {
     fn on_shift_change(&mut self, g: usize) {
         let (on, next) = self.cfg.workers[g]
             .shifts
-            .state_at(self.now, self.cfg.start_at_epoch_us);
+            .state_at(self.engine.now, self.cfg.start_at_epoch_us);
         if on != self.workforce.group_on_shift(g) {
             self.set_group_shift(g, on);
         }
@@ -1578,7 +1575,7 @@ impl<'a> Simulation<'a> {
             self.taken_pairs.remove(&pair_key(id, w));
         }
         let stale = self.faulty(Fault::StaleAvailableLevel);
-        self.avail.remove(self.now, slot, stale);
+        self.avail.remove(self.engine.now, slot, stale);
         if labeled {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
@@ -1586,7 +1583,7 @@ impl<'a> Simulation<'a> {
                 while self
                     .month_starts
                     .get(self.labeled_by_month.len() - 1)
-                    .is_some_and(|&m| self.now >= m)
+                    .is_some_and(|&m| self.engine.now >= m)
                 {
                     self.labeled_by_month.push(0);
                 }
@@ -1596,8 +1593,13 @@ impl<'a> Simulation<'a> {
                 }
             }
             if accepted_at >= self.warmup_end {
-                self.acct
-                    .labeled(self.cfg, self.now, accepted_at, produced_at, producer);
+                self.acct.labeled(
+                    self.cfg,
+                    self.engine.now,
+                    accepted_at,
+                    produced_at,
+                    producer,
+                );
             }
         } else {
             self.c.objects_failed += 1;
@@ -1605,11 +1607,11 @@ impl<'a> Simulation<'a> {
         if let (true, key, submitted, correct) = human_label {
             // R2 → P6/P8: the human label is indexed.
             if let Some(object) = self.routed.remove(&key) {
-                let now = self.now;
+                let now = self.engine.now;
                 let pipe = self.pipeline.as_mut().expect("a pipeline");
                 if labeled && submitted {
                     let mut sched = Embed {
-                        queue: &mut self.events,
+                        queue: &mut self.engine.events,
                         wrap: Event::Pipe,
                     };
                     pipe.human_labeled(now, object, correct, &mut sched);
@@ -1650,7 +1652,7 @@ impl<'a> Simulation<'a> {
         }
         let retention = self.cfg.job.queue_retention;
         let mut expired = false;
-        while let Some(q) = self.queue.pop_expired(self.now, retention) {
+        while let Some(q) = self.queue.pop_expired(self.engine.now, retention) {
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
             // Issue 17: a routed object that expires gets no human label.
@@ -1662,7 +1664,7 @@ impl<'a> Simulation<'a> {
             if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
                 // R12: the alarm reaches the sender after the metrics delay.
                 self.schedule(
-                    self.now + self.cfg.throttle.metrics_delay,
+                    self.engine.now + self.cfg.throttle.metrics_delay,
                     Event::Sender(SenderEvent::AlarmObserved),
                 );
             }
@@ -1670,7 +1672,7 @@ impl<'a> Simulation<'a> {
             expired = true;
         }
         if expired {
-            self.queue.sync_level(self.now);
+            self.queue.sync_level(self.engine.now);
             self.note_maybe_idle();
         }
         self.arm_queue_timer();
@@ -1691,10 +1693,10 @@ impl<'a> Simulation<'a> {
     fn on_lifetime(&mut self) {
         // Objects dispatched while this runs (refills) must not arm a second
         // timer: one chain of lifetime events, linear in objects.
-        self.avail.hold_timer(self.now);
+        self.avail.hold_timer(self.engine.now);
         while let Some(slot) = self.avail.oldest() {
             let o = self.avail.obj(slot);
-            if o.deadline > self.now {
+            if o.deadline > self.engine.now {
                 break;
             }
             let gen = o.gen;
@@ -1734,7 +1736,7 @@ impl<'a> Simulation<'a> {
 
     fn note_maybe_idle(&mut self) {
         if self.system_empty() && self.state == JobState::InProgress {
-            self.empty_since = self.now;
+            self.empty_since = self.engine.now;
             self.arm_idle_timer();
         }
     }
@@ -1771,7 +1773,7 @@ impl<'a> Simulation<'a> {
     fn on_idle_check(&mut self) {
         self.idle_timer = None;
         match self.idle_deadline() {
-            Some(at) if at <= self.now => self.end_job(EndState::StoppedIdle),
+            Some(at) if at <= self.engine.now => self.end_job(EndState::StoppedIdle),
             Some(_) => self.arm_idle_timer(),
             None => {}
         }
@@ -1782,7 +1784,7 @@ impl<'a> Simulation<'a> {
     fn record_sample(&mut self) {
         let c = &self.c;
         self.timeseries.push(Sample {
-            t_s: self.now.as_secs_f64(),
+            t_s: self.engine.now.as_secs_f64(),
             backlog: self.queue.len(),
             available: self.avail.count() as u64,
             tasks_waiting: self.tasks_waiting,
@@ -1798,7 +1800,7 @@ impl<'a> Simulation<'a> {
             failed_total: c.objects_failed,
         });
         if let Some(p) = &mut self.pipeline {
-            p.record_sample(self.now);
+            p.record_sample(self.engine.now);
         }
     }
 
@@ -1908,7 +1910,7 @@ impl<'a> Simulation<'a> {
             duplicate_cost_paid_usd: 0.0,
             duplicate_cost_avoided_usd: 0.0,
             warmup_s: self.warmup_end.as_secs_f64(),
-            events: self.event_count,
+            events: self.engine.handled,
             sla: self.acct.sla_shares(self.cfg),
             breakdown: self.breakdown(&end),
             pipeline: self
@@ -2085,6 +2087,33 @@ fn apply_pipeline_costs(
 #[inline]
 fn pair_key(object: u64, worker: u32) -> u64 {
     (object << 24) ^ worker as u64
+}
+
+/// The simulation as the engine's model (its event type stays private).
+struct Driven<'s, 'a>(&'s mut Simulation<'a>);
+
+impl Model for Driven<'_, '_> {
+    type Event = Event;
+    type Stop = Stopped;
+
+    #[inline(always)]
+    fn engine(&mut self) -> &mut Engine<Event> {
+        &mut self.0.engine
+    }
+
+    #[inline(always)]
+    fn handle(&mut self, _now: SimTime, ev: Event) {
+        self.0.route(ev);
+    }
+
+    /// The guard's look every [`RunGuard::CHECK_EVERY`] events.
+    #[inline]
+    fn checkpoint(&mut self) -> Result<(), Stopped> {
+        match self.0.consult_guard() {
+            Some(stop) => Err(stop),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Every event goes on the queue in its kind's phase (SPEC §1: lifecycle,
