@@ -16,15 +16,13 @@
 //! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
 //! system*, not those ever seen, and the hot path does not allocate.
 
-use super::config::{
-    ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup,
-    Workforce,
-};
+use super::config::{ArrivalProcess, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup};
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::guard::{RunError, RunGuard, StopReason, Stopped};
 use super::invariants::{self, InvariantViolation};
 use super::job::accounts::Accounts;
 use super::job::available::Available;
+use super::job::lifecycle::{EndSnapshot, IdleCheck, JobState, Lifecycle, PilotStage};
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
@@ -42,8 +40,7 @@ use rand::SeedableRng;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
-/// R5: the Mechanical Turk pilot batch.
-pub const MTURK_PILOT_OBJECTS: u32 = 10;
+pub use super::job::lifecycle::MTURK_PILOT_OBJECTS;
 /// The producer of an object the pipeline routed to the job (P6).
 const NO_PRODUCER: u16 = u16::MAX;
 
@@ -112,13 +109,6 @@ impl Event {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JobState {
-    Initializing,
-    InProgress,
-    Ended,
-}
-
 /// A task waiting in the pool (R7).
 #[derive(Clone, Copy, Debug)]
 struct PoolTask {
@@ -162,14 +152,6 @@ pub enum Fault {
     LabelWithoutSubmission,
 }
 
-/// R5 pilot bookkeeping.
-#[derive(Clone, Copy, Debug)]
-struct Pilot {
-    size: u32,
-    dispatched: u32,
-    resolved: u32,
-}
-
 #[derive(Default)]
 struct Counters {
     messages_received: u64,
@@ -199,32 +181,14 @@ struct Counters {
     routed_from_pipeline: u64,
 }
 
-/// Snapshot of integrals at the job's end, for job-life averages.
-#[derive(Clone, Default)]
-struct EndSnapshot {
-    at: SimTime,
-    backlog_area: u128,
-    available_area: u128,
-    busy_area: u128,
-    on_shift_area: u128,
-    /// Busy worker-time outside shifts (a task in hand at shift end).
-    overtime_area: u128,
-    /// Labels made and tasks submitted during the job's life.
-    labeled: u64,
-    submitted: u64,
-    /// Each worker group's worker-time.
-    groups: Vec<GroupAreas>,
-}
-
 /// One replication in progress.
 pub struct Simulation<'a> {
     cfg: &'a SimConfig,
     /// The event list, the clock and the count of events handled; the
     /// engine's loop ([`crate::engine::run`]) drives the run.
     engine: Engine<Event>,
-    state: JobState,
-    end_state: Option<EndState>,
-    end: EndSnapshot,
+    /// R1, R4, R5, R8: the job's states, waves, pilot and idle stop.
+    life: Lifecycle,
     /// The run's guard (budget and stop switch), if any, consulted when
     /// the engine's count of events reaches its `check_at` (the only
     /// per-event cost of the guard is that comparison).
@@ -266,18 +230,9 @@ pub struct Simulation<'a> {
     /// R2/R7: the workers.
     workforce: Workers,
 
-    idle_timer: Option<SimTime>,
-    last_input: SimTime,
-    empty_since: SimTime,
-
-    pilot: Option<Pilot>,
-    wave_outstanding: u32,
-
     c: Counters,
     /// SPEC §4a: latencies, service levels, the in-system ledger.
     acct: Accounts,
-    /// When the job became InProgress (R1), if it did.
-    in_progress_at: Option<SimTime>,
     /// (object, worker) pairs of the available objects' tasks taken so far:
     /// the R2 check, independent of the `touched` list the filter uses.
     taken_pairs: FxHashSet<u64>,
@@ -308,17 +263,10 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
     pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
-        let pilot = (cfg.job.workforce == Workforce::Mturk).then(|| Pilot {
-            size: MTURK_PILOT_OBJECTS.min(cfg.job.max_concurrent_task_count),
-            dispatched: 0,
-            resolved: 0,
-        });
         Simulation {
             cfg,
             engine: Engine::new(),
-            state: JobState::Initializing,
-            end_state: None,
-            end: EndSnapshot::default(),
+            life: Lifecycle::new(cfg),
             guard: None,
             charged: 0,
             bulk_sent: 0,
@@ -338,11 +286,6 @@ impl<'a> Simulation<'a> {
             tasks_waiting: 0,
             tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
-            idle_timer: None,
-            last_input: SimTime::ZERO,
-            empty_since: SimTime::ZERO,
-            pilot,
-            wave_outstanding: 0,
             c: Counters::default(),
             acct: Accounts::new(
                 cfg,
@@ -351,7 +294,6 @@ impl<'a> Simulation<'a> {
                     _ => SimTime::ZERO,
                 },
             ),
-            in_progress_at: None,
             taken_pairs: FxHashSet::default(),
             fault: None,
             full_rescan: false,
@@ -626,12 +568,12 @@ impl<'a> Simulation<'a> {
             Event::Lifetime => self.on_lifetime(),
             Event::IdleCheck => self.on_idle_check(),
             Event::ManualStop => {
-                if self.state != JobState::Ended {
+                if !self.life.ended() {
                     self.end_job(EndState::StoppedManual);
                 }
             }
             Event::MaxRuntime => {
-                if self.state != JobState::Ended {
+                if !self.life.ended() {
                     self.end_job(EndState::Failed);
                 }
             }
@@ -656,14 +598,10 @@ impl<'a> Simulation<'a> {
     // ----- R1 lifecycle ---------------------------------------------------
 
     fn on_in_progress(&mut self) {
-        if self.state != JobState::Initializing {
+        if !self.life.start(self.engine.now) {
             return; // stopped during initialization
         }
-        self.state = JobState::InProgress;
-        self.in_progress_at = Some(self.engine.now);
         self.log(0, TraceKind::JobInProgress, None);
-        self.last_input = self.engine.now;
-        self.empty_since = self.engine.now;
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
@@ -688,7 +626,7 @@ impl<'a> Simulation<'a> {
     fn end_job(&mut self, how: EndState) {
         self.log(0, TraceKind::JobEnded(how), None);
         let mut manifest = Vec::new();
-        if self.state == JobState::Initializing {
+        if self.life.state() == JobState::Initializing {
             // R1: a stop during Initializing strands the manifest: its
             // objects were handed over at creation, so they are counted
             // (received, accepted, stranded), never dropped from the ledgers.
@@ -706,9 +644,8 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
-        self.state = JobState::Ended;
-        self.end_state = Some(how);
-        self.snapshot_end();
+        let snapshot = self.snapshot_end();
+        self.life.end(how, snapshot);
         let queued = std::iter::from_fn(|| self.queue.pop()).collect::<Vec<_>>();
         for q in manifest.into_iter().chain(queued) {
             self.log(q.id, TraceKind::Stranded, None);
@@ -733,17 +670,9 @@ impl<'a> Simulation<'a> {
         self.tasks_waiting = 0;
     }
 
-    /// After the job ended, at the very instant it ended: a label or a
-    /// submission made then (an object resolved by the withdrawal at the
-    /// stop, or a task finishing at the stop instant, which the tie order
-    /// runs after the stop) still falls in the job's life
-    /// `[InProgress, job_end_time_s]` (SPEC §4a).
-    fn at_end_instant(&self) -> bool {
-        self.state == JobState::Ended && self.engine.now == self.end.at
-    }
-
-    fn snapshot_end(&mut self) {
-        self.end = EndSnapshot {
+    /// The integrals at the job's end (now), for job-life averages.
+    fn snapshot_end(&self) -> EndSnapshot {
+        EndSnapshot {
             at: self.engine.now,
             backlog_area: self.queue.level().area_until(self.engine.now),
             available_area: self.avail.level().area_until(self.engine.now),
@@ -753,7 +682,7 @@ impl<'a> Simulation<'a> {
             labeled: self.c.objects_labeled,
             submitted: self.c.tasks_submitted,
             groups: self.workforce.group_areas(self.engine.now),
-        };
+        }
     }
 
     // ----- producers and messages ----------------------------------------
@@ -851,7 +780,7 @@ impl<'a> Simulation<'a> {
         let Some(every) = self.cfg.throttle.keepalive else {
             return;
         };
-        if self.state == JobState::Ended {
+        if self.life.ended() {
             return;
         }
         match self.sender.keepalive_due(self.engine.now, every) {
@@ -1018,7 +947,7 @@ impl<'a> Simulation<'a> {
         produced_at: SimTime,
     ) {
         self.c.messages_received += 1;
-        match self.state {
+        match self.life.state() {
             JobState::Initializing => {
                 self.c.lost_not_in_progress += 1;
                 self.log(0, TraceKind::LostNotInProgress, None);
@@ -1032,7 +961,7 @@ impl<'a> Simulation<'a> {
             JobState::InProgress => {}
         }
         // R8: any message received is input.
-        self.last_input = self.engine.now;
+        self.life.input(self.engine.now);
         let ns = DedupNamespace::for_message(source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
             if !self.faulty(Fault::UncountedDuplicate) {
@@ -1085,7 +1014,7 @@ impl<'a> Simulation<'a> {
             RefillRule::Documented => self.avail.count() < k,
             RefillRule::StrictFifo => self.queue.is_empty() && self.avail.count() < k,
         };
-        if direct && self.pilot_allows_dispatch() {
+        if direct && self.life.pilot_allows_dispatch() {
             self.dispatch(q);
         } else {
             self.enqueue(q);
@@ -1107,20 +1036,10 @@ impl<'a> Simulation<'a> {
 
     // ----- R3/R4/R5 dispatch ----------------------------------------------
 
-    fn pilot_allows_dispatch(&self) -> bool {
-        self.pilot.is_none_or(|p| p.dispatched < p.size)
-    }
-
     fn dispatch(&mut self, q: Queued) {
         let cfg = self.cfg;
         let n = cfg.job.workers_per_object;
-        let is_pilot = match &mut self.pilot {
-            Some(p) => {
-                p.dispatched += 1;
-                true
-            }
-            None => false,
-        };
+        let is_pilot = self.life.dispatched();
         let now = self.engine.now;
         let deadline = now + cfg.job.task_availability_lifetime;
         let piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
@@ -1170,11 +1089,11 @@ impl<'a> Simulation<'a> {
     fn streaming_refill(&mut self) {
         let k = self.cfg.job.max_concurrent_task_count;
         let n = self.cfg.job.workers_per_object;
-        if let Some(p) = self.pilot {
-            if p.dispatched < p.size || p.resolved < p.size {
+        let room = match self.life.streaming_pilot() {
+            PilotStage::Running => {
                 // R5: still in the pilot: queued objects wait unless the
                 // pilot has room.
-                while self.pilot_allows_dispatch() && self.avail.count() < k {
+                while self.life.pilot_allows_dispatch() && self.avail.count() < k {
                     match self.queue.pop() {
                         Some(q) => self.dispatch(q),
                         None => break,
@@ -1184,19 +1103,11 @@ impl<'a> Simulation<'a> {
                 return;
             }
             // R5: pilot done; normal dispatch begins as at job start (A < K).
-            self.pilot = None;
-            while self.avail.count() < k {
-                match self.queue.pop() {
-                    Some(q) => self.dispatch(q),
-                    None => break,
-                }
-            }
-            self.queue.sync_level(self.engine.now);
-            self.arm_queue_timer();
-            return;
-        }
-        // R3: whenever A < K − N, dispatch the oldest queued object.
-        while self.avail.count() + n < k {
+            PilotStage::JustDone => 0,
+            // R3: whenever A < K − N, dispatch the oldest queued object.
+            PilotStage::Over => n,
+        };
+        while self.avail.count() + room < k {
             match self.queue.pop() {
                 Some(q) => self.dispatch(q),
                 None => break,
@@ -1208,7 +1119,7 @@ impl<'a> Simulation<'a> {
 
     /// R4: the next wave starts when every object of the current one resolved.
     fn batch_refill(&mut self) {
-        if self.wave_outstanding > 0 || self.state != JobState::InProgress {
+        if !self.life.wave_done() {
             return;
         }
         if self.queue.is_empty() {
@@ -1217,20 +1128,15 @@ impl<'a> Simulation<'a> {
             }
             return;
         }
-        let size = match self.pilot {
-            // R5: the pilot is the first wave.
-            Some(p) if p.dispatched == 0 => p.size,
-            Some(_) => {
-                self.pilot = None;
-                self.cfg.job.max_concurrent_task_count
-            }
-            None => self.cfg.job.max_concurrent_task_count,
-        };
+        // R5: the pilot is the first wave.
+        let size = self
+            .life
+            .next_wave_size(self.cfg.job.max_concurrent_task_count);
         for _ in 0..size {
             match self.queue.pop() {
                 Some(q) => {
                     self.dispatch(q);
-                    self.wave_outstanding += 1;
+                    self.life.wave_dispatched();
                 }
                 None => break,
             }
@@ -1432,7 +1338,7 @@ impl<'a> Simulation<'a> {
         };
         debug_assert_eq!(self.avail.obj(h.slot).gen, h.obj_gen);
         self.release_worker(w);
-        let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
+        let returns = self.cfg.job.on_timeout == OnTimeout::Return && !self.life.ended();
         let uncounted_decline = self.faulty(Fault::UncountedDecline);
         let o = self.avail.obj_mut(h.slot);
         o.in_hand -= 1;
@@ -1446,9 +1352,7 @@ impl<'a> Simulation<'a> {
                     o.first_correct.get_or_insert(h.correct);
                 }
                 self.c.tasks_submitted += 1;
-                if self.at_end_instant() {
-                    self.end.submitted += 1;
-                }
+                self.life.submitted_at(self.engine.now);
             }
             Outcome::Decline => {
                 // R7: a declined task is resolved and not sent to another worker.
@@ -1588,9 +1492,7 @@ impl<'a> Simulation<'a> {
                     self.labeled_by_month.push(0);
                 }
                 *self.labeled_by_month.last_mut().expect("one month") += 1;
-                if self.at_end_instant() {
-                    self.end.labeled += 1;
-                }
+                self.life.labeled_at(self.engine.now);
             }
             if accepted_at >= self.warmup_end {
                 self.acct.labeled(
@@ -1622,15 +1524,13 @@ impl<'a> Simulation<'a> {
         }
         self.leave_system(accepted_at);
         if pilot {
-            if let Some(p) = &mut self.pilot {
-                p.resolved += 1;
-            }
+            self.life.pilot_resolved();
         }
-        if self.state == JobState::InProgress {
+        if self.life.in_progress() {
             match self.cfg.job.mode {
                 Mode::Streaming => self.streaming_refill(),
                 Mode::Batch => {
-                    self.wave_outstanding -= 1;
+                    self.life.wave_resolved();
                     self.batch_refill();
                 }
             }
@@ -1734,48 +1634,32 @@ impl<'a> Simulation<'a> {
         self.queue.is_empty() && self.avail.count() == 0
     }
 
+    /// R8: the system may have emptied; the idle clock of
+    /// `no_input_and_no_work` starts then.
     fn note_maybe_idle(&mut self) {
-        if self.system_empty() && self.state == JobState::InProgress {
-            self.empty_since = self.engine.now;
-            self.arm_idle_timer();
-        }
-    }
-
-    /// The instant at which the job will have been idle for the timeout, if
-    /// it is idle now.
-    fn idle_deadline(&self) -> Option<SimTime> {
-        if self.cfg.job.mode != Mode::Streaming || self.state != JobState::InProgress {
-            return None;
-        }
-        let idle_since = match self.cfg.job.idle_definition {
-            IdleDefinition::NoInput => self.last_input,
-            IdleDefinition::NoInputAndNoWork => {
-                if !self.system_empty() {
-                    return None;
-                }
-                self.last_input.max(self.empty_since)
-            }
-        };
-        Some(idle_since + self.cfg.job.idle_timeout)
-    }
-
-    fn arm_idle_timer(&mut self) {
-        if self.idle_timer.is_none() {
-            if let Some(at) = self.idle_deadline() {
-                self.idle_timer = Some(at);
+        if self.system_empty() {
+            if let Some(at) = self.life.emptied(self.engine.now, self.cfg) {
                 self.schedule(at, Event::IdleCheck);
             }
         }
     }
 
-    /// R8: runs after every other event of its instant, so a message arriving
-    /// exactly at the deadline still counts ("idle for *more* than").
+    fn arm_idle_timer(&mut self) {
+        if let Some(at) = self.life.arm_idle(self.cfg, self.system_empty()) {
+            self.schedule(at, Event::IdleCheck);
+        }
+    }
+
+    /// R8: runs after every other event of its instant (see
+    /// [`Lifecycle::idle_fired`]).
     fn on_idle_check(&mut self) {
-        self.idle_timer = None;
-        match self.idle_deadline() {
-            Some(at) if at <= self.engine.now => self.end_job(EndState::StoppedIdle),
-            Some(_) => self.arm_idle_timer(),
-            None => {}
+        match self
+            .life
+            .idle_fired(self.engine.now, self.cfg, self.system_empty())
+        {
+            IdleCheck::Stop => self.end_job(EndState::StoppedIdle),
+            IdleCheck::RearmAt(at) => self.schedule(at, Event::IdleCheck),
+            IdleCheck::Nothing => {}
         }
     }
 
@@ -1823,9 +1707,10 @@ impl<'a> Simulation<'a> {
 
     fn finish(mut self) -> Result<RunOutput, InvariantViolation> {
         let horizon = self.cfg.horizon;
-        if self.end_state.is_none() {
-            self.end_state = Some(EndState::InProgress);
-            self.snapshot_end();
+        if self.life.end_state().is_none() {
+            // The job runs on past the horizon: its life ends here.
+            let at_horizon = self.snapshot_end();
+            self.life.close(at_horizon);
         }
         if self
             .timeseries
@@ -1834,7 +1719,7 @@ impl<'a> Simulation<'a> {
         {
             self.record_sample();
         }
-        let end = std::mem::take(&mut self.end);
+        let end = self.life.take_end();
         // Time-weighted means over [warm-up end, job end] (SPEC §4a).
         let window =
             (end.at > self.warmup_end).then(|| (end.at - self.warmup_end).as_micros() as f64);
@@ -1882,7 +1767,8 @@ impl<'a> Simulation<'a> {
                 .then(|| end.busy_area as f64 / (end.on_shift_area + end.overtime_area) as f64),
             // SPEC §4a: labels made during [InProgress, job end] per hour of it.
             labeled_per_hour: self
-                .in_progress_at
+                .life
+                .in_progress_at()
                 .filter(|&t0| end.at > t0)
                 .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
             test_events_accepted: c.test_events_accepted,
@@ -1890,7 +1776,7 @@ impl<'a> Simulation<'a> {
             job_end_state: if self.cfg.no_job {
                 None
             } else {
-                self.end_state
+                self.life.end_state()
             },
             job_end_time_s: end.at.as_secs_f64(),
             messages_produced: c.messages_produced,
