@@ -1817,7 +1817,7 @@ impl<'a> Simulation<'a> {
             self.cfg.job.workers_per_object,
             &self.labeled_by_month,
         );
-        if let Some(p) = &self.cfg.pipeline {
+        if let Some(p) = &self.pipeline {
             apply_pipeline_costs(&mut summary, p, &self.cfg.cost, horizon);
         }
         let ledger = invariants::Ledger {
@@ -1912,59 +1912,22 @@ fn apply_costs(
     s.duplicate_cost_avoided_usd = s.duplicates_dropped as f64 * per_duplicate;
 }
 
-/// SPEC §6 costs: SQS requests per queue at its price (standard or FIFO),
-/// consumer hours over the horizon, added to `cost_usd`; and the whole cost
-/// per expected correct indexed label (indexed documents × the expected
-/// share correct, `accuracy_overall`), None when no label is indexed.
+/// SPEC §6 costs ([`Pipeline::costs`]) added to `cost_usd`, and the
+/// pipeline's cost metrics: SQS, consumers, and the whole cost (people
+/// included) per expected correct indexed label, None when no label is
+/// indexed.
 fn apply_pipeline_costs(
     s: &mut RunSummary,
-    p: &super::pipeline::PipelineConfig,
+    pipe: &Pipeline,
     cost: &super::config::CostConfig,
     horizon: SimTime,
 ) {
-    let get = |key: &str| -> Option<f64> {
-        s.pipeline
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, v)| *v)
-    };
-    let sqs: f64 = p
-        .queues
-        .iter()
-        .map(|q| {
-            let price =
-                cost.sqs_per_million_requests
-                    .unwrap_or(if q.is_fifo() { 0.50 } else { 0.40 });
-            get(&format!("{}.requests", q.name)).unwrap_or(0.0) * price / 1e6
-        })
-        .sum();
-    let hours = horizon.as_secs_f64() / 3600.0;
-    let consumers: f64 = p
-        .consumers
-        .iter()
-        .map(|c| match &c.scaling {
-            None if c.schedule.is_none() => c.count as f64 * hours * cost.consumer_per_hour,
-            // SPEC §7 A4: Lambda bills GB-seconds and invocations.
-            Some(super::pipeline::Scaling::Lambda(_)) => {
-                get(&format!("{}.gb_seconds", c.name)).unwrap_or(0.0) * cost.lambda_per_gb_second
-                    + get(&format!("{}.invocations", c.name)).unwrap_or(0.0)
-                        * cost.lambda_per_million_invocations
-                        / 1e6
-            }
-            // A4: other autoscaled pools, and A3 scheduled ones, pay their
-            // poller-hours.
-            _ => get(&format!("{}.poller_hours", c.name)).unwrap_or(0.0) * cost.consumer_per_hour,
-        })
-        .sum();
-    s.cost_usd += sqs + consumers;
-    let correct = match (get("indexed_documents"), get("accuracy_overall")) {
-        (Some(n), Some(a)) if n * a > 0.0 => Some(n * a),
-        _ => None,
-    };
-    let per_correct = correct.map(|c| s.cost_usd / c);
+    let c = pipe.costs(cost, horizon);
+    s.cost_usd += c.sqs_usd + c.consumers_usd;
+    let per_correct = c.expected_correct.map(|n| s.cost_usd / n);
     let names = super::metrics::PIPELINE_COST_METRICS;
-    s.pipeline.push((names[0], Some(sqs)));
-    s.pipeline.push((names[1], Some(consumers)));
+    s.pipeline.push((names[0], Some(c.sqs_usd)));
+    s.pipeline.push((names[1], Some(c.consumers_usd)));
     s.pipeline.push((names[2], per_correct));
 }
 
