@@ -16,15 +16,13 @@
 //! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
 //! system*, not those ever seen, and the hot path does not allocate.
 
-use super::config::{
-    ArrivalProcess, IdleDefinition, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup,
-    Workforce,
-};
+use super::config::{ArrivalProcess, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup};
 use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
 use super::guard::{RunError, RunGuard, StopReason, Stopped};
 use super::invariants::{self, InvariantViolation};
 use super::job::accounts::Accounts;
 use super::job::available::Available;
+use super::job::lifecycle::{EndSnapshot, IdleCheck, JobState, Lifecycle, PilotStage};
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
@@ -33,6 +31,7 @@ use super::metrics::{EndState, RunOutput, RunSummary, Sample, TraceKind, TraceRe
 use super::pipeline::{Embed, ObjectRef, Outcome as PipeOutcome, PipeEvent, PipeMessage, Pipeline};
 use super::throttle::Policy;
 use crate::engine::rng::splitmix64;
+use crate::engine::run::{self, Engine, Model};
 use crate::engine::time::US_PER_H;
 use crate::engine::{
     EventQueue, Phase, SimDuration, SimRng, SimTime, Slab, StreamKind, StreamSeeds,
@@ -43,8 +42,7 @@ use rand::SeedableRng;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
-/// R5: the Mechanical Turk pilot batch.
-pub const MTURK_PILOT_OBJECTS: u32 = 10;
+pub use super::job::lifecycle::MTURK_PILOT_OBJECTS;
 /// The producer of an object the pipeline routed to the job (P6).
 const NO_PRODUCER: u16 = u16::MAX;
 
@@ -118,13 +116,6 @@ impl Event {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JobState {
-    Initializing,
-    InProgress,
-    Ended,
-}
-
 /// A task waiting in the pool (R7).
 #[derive(Clone, Copy, Debug)]
 struct PoolTask {
@@ -168,14 +159,6 @@ pub enum Fault {
     LabelWithoutSubmission,
 }
 
-/// R5 pilot bookkeeping.
-#[derive(Clone, Copy, Debug)]
-struct Pilot {
-    size: u32,
-    dispatched: u32,
-    resolved: u32,
-}
-
 #[derive(Default)]
 struct Counters {
     messages_received: u64,
@@ -205,37 +188,18 @@ struct Counters {
     routed_from_pipeline: u64,
 }
 
-/// Snapshot of integrals at the job's end, for job-life averages.
-#[derive(Clone, Default)]
-struct EndSnapshot {
-    at: SimTime,
-    backlog_area: u128,
-    available_area: u128,
-    busy_area: u128,
-    on_shift_area: u128,
-    /// Busy worker-time outside shifts (a task in hand at shift end).
-    overtime_area: u128,
-    /// Labels made and tasks submitted during the job's life.
-    labeled: u64,
-    submitted: u64,
-    /// Each worker group's worker-time.
-    groups: Vec<GroupAreas>,
-}
-
 /// One replication in progress.
 pub struct Simulation<'a> {
     cfg: &'a SimConfig,
-    events: EventQueue<Event>,
-    now: SimTime,
-    state: JobState,
-    end_state: Option<EndState>,
-    end: EndSnapshot,
-    event_count: u64,
-    /// The run's guard (budget and stop switch), if any.
+    /// The event list, the clock and the count of events handled; the
+    /// engine's loop ([`crate::engine::run`]) drives the run.
+    engine: Engine<Event>,
+    /// R1, R4, R5, R8: the job's states, waves, pilot and idle stop.
+    life: Lifecycle,
+    /// The run's guard (budget and stop switch), if any, consulted when
+    /// the engine's count of events reaches its `check_at` (the only
+    /// per-event cost of the guard is that comparison).
     guard: Option<&'a RunGuard>,
-    /// `event_count` at which the guard is next consulted (u64::MAX: never):
-    /// the only per-event cost of the guard is this comparison.
-    check_at: u64,
     /// Work already charged to the guard: events, and messages sent in
     /// bulk ([`Simulation::bulk_may_continue`]).
     charged: u64,
@@ -275,18 +239,9 @@ pub struct Simulation<'a> {
     /// R2/R7: the workers.
     workforce: Workers,
 
-    idle_timer: Option<SimTime>,
-    last_input: SimTime,
-    empty_since: SimTime,
-
-    pilot: Option<Pilot>,
-    wave_outstanding: u32,
-
     c: Counters,
     /// SPEC §4a: latencies, service levels, the in-system ledger.
     acct: Accounts,
-    /// When the job became InProgress (R1), if it did.
-    in_progress_at: Option<SimTime>,
     /// (object, worker) pairs of the available objects' tasks taken so far:
     /// the R2 check, independent of the `touched` list the filter uses.
     taken_pairs: FxHashSet<u64>,
@@ -317,21 +272,11 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
     pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
-        let pilot = (cfg.job.workforce == Workforce::Mturk).then(|| Pilot {
-            size: MTURK_PILOT_OBJECTS.min(cfg.job.max_concurrent_task_count),
-            dispatched: 0,
-            resolved: 0,
-        });
         Simulation {
             cfg,
-            events: EventQueue::new(),
-            now: SimTime::ZERO,
-            state: JobState::Initializing,
-            end_state: None,
-            end: EndSnapshot::default(),
-            event_count: 0,
+            engine: Engine::new(),
+            life: Lifecycle::new(cfg),
             guard: None,
-            check_at: u64::MAX,
             charged: 0,
             bulk_sent: 0,
             halted: false,
@@ -351,11 +296,6 @@ impl<'a> Simulation<'a> {
             tasks_waiting: 0,
             tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
-            idle_timer: None,
-            last_input: SimTime::ZERO,
-            empty_since: SimTime::ZERO,
-            pilot,
-            wave_outstanding: 0,
             c: Counters::default(),
             acct: Accounts::new(
                 cfg,
@@ -364,7 +304,6 @@ impl<'a> Simulation<'a> {
                     _ => SimTime::ZERO,
                 },
             ),
-            in_progress_at: None,
             taken_pairs: FxHashSet::default(),
             fault: None,
             full_rescan: false,
@@ -420,7 +359,7 @@ impl<'a> Simulation<'a> {
     /// Schedules `ev` at `at` in its kind's phase (SPEC §1).
     #[inline]
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        schedule(&mut self.events, at, ev);
+        schedule(&mut self.engine.events, at, ev);
     }
 
     /// Records every object-level event (for tests and `--trace`).
@@ -433,7 +372,7 @@ impl<'a> Simulation<'a> {
     fn log(&mut self, object: u64, kind: TraceKind, worker: Option<u32>) {
         if let Some(t) = &mut self.trace {
             t.push(TraceRecord {
-                t: self.now,
+                t: self.engine.now,
                 object,
                 kind,
                 worker,
@@ -455,34 +394,21 @@ impl<'a> Simulation<'a> {
     /// when its event budget is spent or it is stopped.
     pub fn run_guarded(mut self, guard: &'a RunGuard) -> Result<RunOutput, RunError> {
         self.guard = Some(guard);
-        self.check_at = 0;
+        self.engine.check_at = 0;
         self.run_loop()
     }
 
     fn run_loop(mut self) -> Result<RunOutput, RunError> {
         self.schedule_initial();
         let horizon = self.cfg.horizon;
-        while let Some(t) = self.events.peek_time() {
-            if t > horizon {
-                break;
-            }
-            if self.event_count >= self.check_at {
-                if let Some(stop) = self.consult_guard() {
-                    return Err(stop.into());
-                }
-            }
-            let (t, ev) = self.events.pop().expect("peeked");
-            self.now = t;
-            self.event_count += 1;
-            self.handle(ev);
-        }
+        run::step_until(&mut Driven(&mut self), horizon)?;
         if self.halted {
             return Err(self.stopped().into());
         }
         if let Some(g) = self.guard {
-            g.record(self.event_count + self.bulk_sent - self.charged);
+            g.record(self.engine.handled + self.bulk_sent - self.charged);
         }
-        self.now = horizon;
+        self.engine.now = horizon;
         Ok(self.finish()?)
     }
 
@@ -494,11 +420,11 @@ impl<'a> Simulation<'a> {
         if self.halted {
             return Some(self.stopped());
         }
-        let work = self.event_count + self.bulk_sent;
+        let work = self.engine.handled + self.bulk_sent;
         match g.spend(work - self.charged) {
             Some(more) => {
                 self.charged = work;
-                self.check_at = self.event_count + more;
+                self.engine.check_at = self.engine.handled + more;
                 None
             }
             None => {
@@ -524,14 +450,14 @@ impl<'a> Simulation<'a> {
         if self.halted {
             return false;
         }
-        if self.event_count >= self.check_at && self.consult_guard().is_some() {
+        if self.engine.handled >= self.engine.check_at && self.consult_guard().is_some() {
             self.halted = true;
-            self.check_at = 0;
+            self.engine.check_at = 0;
             return false;
         }
         // One unit of the allowance the guard handed out.
         self.bulk_sent += 1;
-        self.check_at -= 1;
+        self.engine.check_at -= 1;
         true
     }
 
@@ -539,7 +465,7 @@ impl<'a> Simulation<'a> {
         let g = self.guard.expect("only a guarded run stops");
         Stopped {
             events: g.events_spent(),
-            at: self.now,
+            at: self.engine.now,
             reason: g.reason().unwrap_or(StopReason::MaxEvents {
                 limit: g.max_events(),
             }),
@@ -587,14 +513,16 @@ impl<'a> Simulation<'a> {
         }
         if let Some(pipe) = &mut self.pipeline {
             let mut sched = Embed {
-                queue: &mut self.events,
+                queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
             pipe.start(SimTime::ZERO, &mut sched);
         }
     }
 
-    fn handle(&mut self, ev: Event) {
+    /// Routes `ev` to the rule or component it belongs to, then matches
+    /// waiting tasks to free workers (R7).
+    fn route(&mut self, ev: Event) {
         match ev {
             Event::JobInProgress => self.on_in_progress(),
             Event::ProducerNext(p) => self.on_producer_next(p as usize),
@@ -619,13 +547,18 @@ impl<'a> Simulation<'a> {
                     // re-upload is a new document, first sent now.
                     let origin = if same_upload {
                         let delay = self.cfg.producers[producer as usize].duplicates.delay;
-                        SimTime::from_micros(self.now.as_micros().saturating_sub(delay.as_micros()))
+                        SimTime::from_micros(
+                            self.engine
+                                .now
+                                .as_micros()
+                                .saturating_sub(delay.as_micros()),
+                        )
                     } else {
-                        self.now
+                        self.engine.now
                     };
                     self.send_to_pipeline(producer as usize, ids, false, origin);
                 } else {
-                    self.deliver(producer as usize, ids, false, self.now);
+                    self.deliver(producer as usize, ids, false, self.engine.now);
                 }
             }
             Event::S3Test(p) => {
@@ -633,9 +566,9 @@ impl<'a> Simulation<'a> {
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
                 if self.cfg.producers[p as usize].to.is_some() {
-                    self.send_to_pipeline(p as usize, ids, true, self.now);
+                    self.send_to_pipeline(p as usize, ids, true, self.engine.now);
                 } else {
-                    self.deliver(p as usize, ids, true, self.now);
+                    self.deliver(p as usize, ids, true, self.engine.now);
                 }
             }
             Event::Pipe(ev) => self.on_pipe(ev),
@@ -646,25 +579,25 @@ impl<'a> Simulation<'a> {
             Event::Lifetime => self.on_lifetime(),
             Event::IdleCheck => self.on_idle_check(),
             Event::ManualStop => {
-                if self.state != JobState::Ended {
+                if !self.life.ended() {
                     self.end_job(EndState::StoppedManual);
                 }
             }
             Event::MaxRuntime => {
-                if self.state != JobState::Ended {
+                if !self.life.ended() {
                     self.end_job(EndState::Failed);
                 }
             }
             Event::Sender(ev) => self.on_sender(ev),
             Event::WarmupEnd => {
                 self.warm_areas = (
-                    self.queue.level().area_until(self.now),
-                    self.avail.level().area_until(self.now),
+                    self.queue.level().area_until(self.engine.now),
+                    self.avail.level().area_until(self.engine.now),
                 );
             }
             Event::Sample => {
                 self.record_sample();
-                let next = self.now + self.cfg.sample_every;
+                let next = self.engine.now + self.cfg.sample_every;
                 if next <= self.cfg.horizon && !self.cfg.sample_every.is_zero() {
                     self.schedule(next, Event::Sample);
                 }
@@ -676,14 +609,10 @@ impl<'a> Simulation<'a> {
     // ----- R1 lifecycle ---------------------------------------------------
 
     fn on_in_progress(&mut self) {
-        if self.state != JobState::Initializing {
+        if !self.life.start(self.engine.now) {
             return; // stopped during initialization
         }
-        self.state = JobState::InProgress;
-        self.in_progress_at = Some(self.now);
         self.log(0, TraceKind::JobInProgress, None);
-        self.last_input = self.now;
-        self.empty_since = self.now;
         // R3/R4: the input manifest is handed over at creation and sent when
         // the job starts, in manifest order.
         for p in 0..self.cfg.producers.len() {
@@ -693,7 +622,7 @@ impl<'a> Simulation<'a> {
                 }
                 self.c.messages_produced += 1;
                 let ids = self.ids.fresh();
-                self.deliver(p, ids, false, self.now);
+                self.deliver(p, ids, false, self.engine.now);
                 self.spawn_duplicates(p, ids);
             }
         }
@@ -708,7 +637,7 @@ impl<'a> Simulation<'a> {
     fn end_job(&mut self, how: EndState) {
         self.log(0, TraceKind::JobEnded(how), None);
         let mut manifest = Vec::new();
-        if self.state == JobState::Initializing {
+        if self.life.state() == JobState::Initializing {
             // R1: a stop during Initializing strands the manifest: its
             // objects were handed over at creation, so they are counted
             // (received, accepted, stranded), never dropped from the ledgers.
@@ -722,20 +651,19 @@ impl<'a> Simulation<'a> {
                     self.c.messages_produced += 1;
                     self.c.messages_received += 1;
                     let ids = self.ids.fresh();
-                    manifest.push(self.admit(self.now, ids.publish, p as u16));
+                    manifest.push(self.admit(self.engine.now, ids.publish, p as u16));
                 }
             }
         }
-        self.state = JobState::Ended;
-        self.end_state = Some(how);
-        self.snapshot_end();
+        let snapshot = self.snapshot_end();
+        self.life.end(how, snapshot);
         let queued = std::iter::from_fn(|| self.queue.pop()).collect::<Vec<_>>();
         for q in manifest.into_iter().chain(queued) {
             self.log(q.id, TraceKind::Stranded, None);
             self.c.stranded_at_stop += 1;
             self.leave_system(q.accepted_at);
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
         // Every waiting task is withdrawn, in the pool or parked (no worker
         // left who may take it); objects with nothing in a worker's hands
         // resolve now, in dispatch order.
@@ -753,27 +681,19 @@ impl<'a> Simulation<'a> {
         self.tasks_waiting = 0;
     }
 
-    /// After the job ended, at the very instant it ended: a label or a
-    /// submission made then (an object resolved by the withdrawal at the
-    /// stop, or a task finishing at the stop instant, which the tie order
-    /// runs after the stop) still falls in the job's life
-    /// `[InProgress, job_end_time_s]` (SPEC §4a).
-    fn at_end_instant(&self) -> bool {
-        self.state == JobState::Ended && self.now == self.end.at
-    }
-
-    fn snapshot_end(&mut self) {
-        self.end = EndSnapshot {
-            at: self.now,
-            backlog_area: self.queue.level().area_until(self.now),
-            available_area: self.avail.level().area_until(self.now),
-            busy_area: self.workforce.busy().area_until(self.now),
-            on_shift_area: self.workforce.on_shift().area_until(self.now),
-            overtime_area: self.workforce.overtime().area_until(self.now),
+    /// The integrals at the job's end (now), for job-life averages.
+    fn snapshot_end(&self) -> EndSnapshot {
+        EndSnapshot {
+            at: self.engine.now,
+            backlog_area: self.queue.level().area_until(self.engine.now),
+            available_area: self.avail.level().area_until(self.engine.now),
+            busy_area: self.workforce.busy().area_until(self.engine.now),
+            on_shift_area: self.workforce.on_shift().area_until(self.engine.now),
+            overtime_area: self.workforce.overtime().area_until(self.engine.now),
             labeled: self.c.objects_labeled,
             submitted: self.c.tasks_submitted,
-            groups: self.workforce.group_areas(self.now),
-        };
+            groups: self.workforce.group_areas(self.engine.now),
+        }
     }
 
     // ----- producers and messages ----------------------------------------
@@ -789,7 +709,7 @@ impl<'a> Simulation<'a> {
             }
             self.send_original(p);
         }
-        if let Some(t) = self.producers.next_send_time(cfg, p, self.now) {
+        if let Some(t) = self.producers.next_send_time(cfg, p, self.engine.now) {
             self.schedule(t, Event::ProducerNext(p as u16));
         }
     }
@@ -801,7 +721,7 @@ impl<'a> Simulation<'a> {
         let held = Held {
             producer: p as u16,
             ids,
-            produced_at: self.now,
+            produced_at: self.engine.now,
         };
         if let Some(h) = self.sender.offer(held) {
             self.release(h);
@@ -813,7 +733,7 @@ impl<'a> Simulation<'a> {
     /// Releases held messages while the policy allows.
     fn pump_sender(&mut self) {
         loop {
-            match self.sender.poll(self.now) {
+            match self.sender.poll(self.engine.now) {
                 Poll::Send(h) => self.release(h),
                 Poll::WakeAt(t) => {
                     self.schedule(t, Event::Sender(SenderEvent::Release));
@@ -836,9 +756,9 @@ impl<'a> Simulation<'a> {
                 // ApproximateNumberOfMessagesVisible: the SQS backlog.
                 let (at, ev) =
                     self.sender
-                        .sample(t, self.now, self.queue.len(), self.queue.woke_at());
+                        .sample(t, self.engine.now, self.queue.len(), self.queue.woke_at());
                 self.schedule(at, Event::Sender(ev));
-                let next = self.now + t.metrics_period;
+                let next = self.engine.now + t.metrics_period;
                 if next <= self.cfg.horizon {
                     self.schedule(next, Event::Sender(SenderEvent::MetricSample));
                 }
@@ -848,14 +768,14 @@ impl<'a> Simulation<'a> {
                 self.pump_sender();
             }
             SenderEvent::AlarmObserved => {
-                self.sender.expiry_alarm(self.now);
+                self.sender.expiry_alarm(self.engine.now);
                 self.pump_sender();
             }
             SenderEvent::ControlTick => {
                 self.sender.control_tick();
                 self.pump_sender();
                 if let Some(iv) = t.policy.interval() {
-                    let next = self.now + iv;
+                    let next = self.engine.now + iv;
                     if next <= self.cfg.horizon {
                         self.schedule(next, Event::Sender(SenderEvent::ControlTick));
                     }
@@ -871,10 +791,10 @@ impl<'a> Simulation<'a> {
         let Some(every) = self.cfg.throttle.keepalive else {
             return;
         };
-        if self.state == JobState::Ended {
+        if self.life.ended() {
             return;
         }
-        match self.sender.keepalive_due(self.now, every) {
+        match self.sender.keepalive_due(self.engine.now, every) {
             Some(Some(h)) => self.release(h),
             Some(None) => {
                 if let Some(p) = self
@@ -889,13 +809,13 @@ impl<'a> Simulation<'a> {
                     self.release(Held {
                         producer: p as u16,
                         ids,
-                        produced_at: self.now,
+                        produced_at: self.engine.now,
                     });
                 }
             }
             None => {}
         }
-        let next = self.sender.next_keepalive(self.now, every);
+        let next = self.sender.next_keepalive(self.engine.now, every);
         if next <= self.cfg.horizon {
             self.schedule(next, Event::Sender(SenderEvent::Keepalive));
         }
@@ -905,7 +825,7 @@ impl<'a> Simulation<'a> {
     /// copies it gives rise to.
     fn release(&mut self, h: Held) {
         let (p, ids) = (h.producer as usize, h.ids);
-        self.sender.sent(self.now, &h);
+        self.sender.sent(self.engine.now, &h);
         if self.faulty(Fault::LostAtSender) {
             return;
         }
@@ -931,7 +851,7 @@ impl<'a> Simulation<'a> {
             PipeMessage::data(object)
         };
         msg.group = prod.group;
-        let now = self.now;
+        let now = self.engine.now;
         let delay = match (prod.source, &prod.notification_delay) {
             (Source::S3, Some(d)) if !test_event => Some(Some(SimDuration::from_micros_f64(
                 d.sample(&mut self.notify_rng),
@@ -941,7 +861,7 @@ impl<'a> Simulation<'a> {
         };
         let pipe = self.pipeline.as_mut().expect("a pipeline");
         let mut sched = Embed {
-            queue: &mut self.events,
+            queue: &mut self.engine.events,
             wrap: Event::Pipe,
         };
         match delay {
@@ -954,12 +874,12 @@ impl<'a> Simulation<'a> {
     /// A pipeline event: handed to the pipeline; objects it routes to the
     /// humans are published to the job's SNS input (P6).
     fn on_pipe(&mut self, ev: PipeEvent) {
-        let now = self.now;
+        let now = self.engine.now;
         let mut out = std::mem::take(&mut self.pipe_out);
         {
             let pipe = self.pipeline.as_mut().expect("a pipeline event");
             let mut sched = Embed {
-                queue: &mut self.events,
+                queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
             pipe.handle(now, ev, &mut sched, &mut out);
@@ -1006,7 +926,7 @@ impl<'a> Simulation<'a> {
         if !self.cfg.producers[p].duplicates.any() {
             return;
         }
-        let at = self.now + self.cfg.producers[p].duplicates.delay;
+        let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
         for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
             let ev = Event::Deliver {
@@ -1017,7 +937,7 @@ impl<'a> Simulation<'a> {
             };
             // The copies borrow the producers: the queue is reached directly,
             // through the same phase rule as every other event.
-            schedule(&mut self.events, at, ev);
+            schedule(&mut self.engine.events, at, ev);
         }
     }
 
@@ -1038,7 +958,7 @@ impl<'a> Simulation<'a> {
         produced_at: SimTime,
     ) {
         self.c.messages_received += 1;
-        match self.state {
+        match self.life.state() {
             JobState::Initializing => {
                 self.c.lost_not_in_progress += 1;
                 self.log(0, TraceKind::LostNotInProgress, None);
@@ -1052,7 +972,7 @@ impl<'a> Simulation<'a> {
             JobState::InProgress => {}
         }
         // R8: any message received is input.
-        self.last_input = self.now;
+        self.life.input(self.engine.now);
         let ns = DedupNamespace::for_message(source, &self.cfg.job.dedup_key);
         if self.seen.check_and_insert(ns, ids) {
             if !self.faulty(Fault::UncountedDuplicate) {
@@ -1076,11 +996,14 @@ impl<'a> Simulation<'a> {
     /// Counts an object in (accepted, in the system) and names it.
     fn admit(&mut self, produced_at: SimTime, key: u64, producer: u16) -> Queued {
         self.c.objects_accepted += 1;
-        self.acct
-            .enter(self.cfg, self.now, self.now >= self.warmup_end);
+        self.acct.enter(
+            self.cfg,
+            self.engine.now,
+            self.engine.now >= self.warmup_end,
+        );
         let q = Queued {
             id: self.c.objects_accepted,
-            accepted_at: self.now,
+            accepted_at: self.engine.now,
             produced_at,
             key,
             producer,
@@ -1102,7 +1025,7 @@ impl<'a> Simulation<'a> {
             RefillRule::Documented => self.avail.count() < k,
             RefillRule::StrictFifo => self.queue.is_empty() && self.avail.count() < k,
         };
-        if direct && self.pilot_allows_dispatch() {
+        if direct && self.life.pilot_allows_dispatch() {
             self.dispatch(q);
         } else {
             self.enqueue(q);
@@ -1111,33 +1034,24 @@ impl<'a> Simulation<'a> {
 
     fn enqueue(&mut self, q: Queued) {
         self.log(q.id, TraceKind::Queued, None);
-        self.queue.push(self.now, q, self.cfg.throttle.inactivity);
+        self.queue
+            .push(self.engine.now, q, self.cfg.throttle.inactivity);
         if self.cfg.job.mode == Mode::Streaming {
             self.arm_queue_timer();
         }
     }
 
     fn leave_system(&mut self, accepted_at: SimTime) {
-        self.acct.leave(self.now, accepted_at);
+        self.acct.leave(self.engine.now, accepted_at);
     }
 
     // ----- R3/R4/R5 dispatch ----------------------------------------------
 
-    fn pilot_allows_dispatch(&self) -> bool {
-        self.pilot.is_none_or(|p| p.dispatched < p.size)
-    }
-
     fn dispatch(&mut self, q: Queued) {
         let cfg = self.cfg;
         let n = cfg.job.workers_per_object;
-        let is_pilot = match &mut self.pilot {
-            Some(p) => {
-                p.dispatched += 1;
-                true
-            }
-            None => false,
-        };
-        let now = self.now;
+        let is_pilot = self.life.dispatched();
+        let now = self.engine.now;
         let deadline = now + cfg.job.task_availability_lifetime;
         let piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
         let slot = self.avail.add(now, |o| {
@@ -1165,7 +1079,7 @@ impl<'a> Simulation<'a> {
         }
         self.log(q.id, TraceKind::Dispatched, None);
         if q.accepted_at >= self.warmup_end {
-            self.acct.queue_wait.record(self.now - q.accepted_at);
+            self.acct.queue_wait.record(self.engine.now - q.accepted_at);
         }
         let gen = self.avail.obj(slot).gen;
         for _ in 0..n {
@@ -1186,45 +1100,37 @@ impl<'a> Simulation<'a> {
     fn streaming_refill(&mut self) {
         let k = self.cfg.job.max_concurrent_task_count;
         let n = self.cfg.job.workers_per_object;
-        if let Some(p) = self.pilot {
-            if p.dispatched < p.size || p.resolved < p.size {
+        let room = match self.life.streaming_pilot() {
+            PilotStage::Running => {
                 // R5: still in the pilot: queued objects wait unless the
                 // pilot has room.
-                while self.pilot_allows_dispatch() && self.avail.count() < k {
+                while self.life.pilot_allows_dispatch() && self.avail.count() < k {
                     match self.queue.pop() {
                         Some(q) => self.dispatch(q),
                         None => break,
                     }
                 }
-                self.queue.sync_level(self.now);
+                self.queue.sync_level(self.engine.now);
                 return;
             }
             // R5: pilot done; normal dispatch begins as at job start (A < K).
-            self.pilot = None;
-            while self.avail.count() < k {
-                match self.queue.pop() {
-                    Some(q) => self.dispatch(q),
-                    None => break,
-                }
-            }
-            self.queue.sync_level(self.now);
-            self.arm_queue_timer();
-            return;
-        }
-        // R3: whenever A < K − N, dispatch the oldest queued object.
-        while self.avail.count() + n < k {
+            PilotStage::JustDone => 0,
+            // R3: whenever A < K − N, dispatch the oldest queued object.
+            PilotStage::Over => n,
+        };
+        while self.avail.count() + room < k {
             match self.queue.pop() {
                 Some(q) => self.dispatch(q),
                 None => break,
             }
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
         self.arm_queue_timer();
     }
 
     /// R4: the next wave starts when every object of the current one resolved.
     fn batch_refill(&mut self) {
-        if self.wave_outstanding > 0 || self.state != JobState::InProgress {
+        if !self.life.wave_done() {
             return;
         }
         if self.queue.is_empty() {
@@ -1233,25 +1139,20 @@ impl<'a> Simulation<'a> {
             }
             return;
         }
-        let size = match self.pilot {
-            // R5: the pilot is the first wave.
-            Some(p) if p.dispatched == 0 => p.size,
-            Some(_) => {
-                self.pilot = None;
-                self.cfg.job.max_concurrent_task_count
-            }
-            None => self.cfg.job.max_concurrent_task_count,
-        };
+        // R5: the pilot is the first wave.
+        let size = self
+            .life
+            .next_wave_size(self.cfg.job.max_concurrent_task_count);
         for _ in 0..size {
             match self.queue.pop() {
                 Some(q) => {
                     self.dispatch(q);
-                    self.wave_outstanding += 1;
+                    self.life.wave_dispatched();
                 }
                 None => break,
             }
         }
-        self.queue.sync_level(self.now);
+        self.queue.sync_level(self.engine.now);
     }
 
     // ----- R7 workers -----------------------------------------------------
@@ -1372,7 +1273,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn start_task(&mut self, w: u32, t: PoolTask) {
-        let now = self.now;
+        let now = self.engine.now;
         let forget_touched = self.faulty(Fault::ForgetTouched);
         let o = self.avail.obj_mut(t.slot);
         // R2 check on its own path: a set of (object, worker) pairs.
@@ -1443,7 +1344,8 @@ impl<'a> Simulation<'a> {
     fn release_worker(&mut self, w: u32) {
         let stale_busy = self.faulty(Fault::StaleBusyLevel);
         let no_overtime = self.faulty(Fault::NoOvertime);
-        self.workforce.release(self.now, w, stale_busy, no_overtime);
+        self.workforce
+            .release(self.engine.now, w, stale_busy, no_overtime);
         self.tasks_in_hand -= 1;
     }
 
@@ -1453,7 +1355,7 @@ impl<'a> Simulation<'a> {
         };
         debug_assert_eq!(self.avail.obj(h.slot).gen, h.obj_gen);
         self.release_worker(w);
-        let returns = self.cfg.job.on_timeout == OnTimeout::Return && self.state != JobState::Ended;
+        let returns = self.cfg.job.on_timeout == OnTimeout::Return && !self.life.ended();
         let uncounted_decline = self.faulty(Fault::UncountedDecline);
         let o = self.avail.obj_mut(h.slot);
         o.in_hand -= 1;
@@ -1467,9 +1369,7 @@ impl<'a> Simulation<'a> {
                     o.first_correct.get_or_insert(h.correct);
                 }
                 self.c.tasks_submitted += 1;
-                if self.at_end_instant() {
-                    self.end.submitted += 1;
-                }
+                self.life.submitted_at(self.engine.now);
             }
             Outcome::Decline => {
                 // R7: a declined task is resolved and not sent to another worker.
@@ -1513,9 +1413,10 @@ impl<'a> Simulation<'a> {
 
     fn set_group_shift(&mut self, g: usize, on: bool) {
         let no_overtime = self.faulty(Fault::NoOvertime);
-        self.workforce.set_group_shift(self.now, g, on, no_overtime);
+        self.workforce
+            .set_group_shift(self.engine.now, g, on, no_overtime);
         self.acct
-            .staff(self.now, g, self.workforce.group_on_count(g));
+            .staff(self.engine.now, g, self.workforce.group_on_count(g));
     }
 
     /// S1: group `g`'s count becomes `count` (a drop lets busy workers
@@ -1523,9 +1424,9 @@ impl<'a> Simulation<'a> {
     fn set_group_count(&mut self, g: usize, count: u32) {
         let no_overtime = self.faulty(Fault::NoOvertime);
         self.workforce
-            .set_group_count(self.now, g, count, no_overtime);
+            .set_group_count(self.engine.now, g, count, no_overtime);
         self.acct
-            .staff(self.now, g, self.workforce.group_on_count(g));
+            .staff(self.engine.now, g, self.workforce.group_on_count(g));
     }
 
     fn on_staff_change(&mut self, g: usize) {
@@ -1533,8 +1434,8 @@ impl<'a> Simulation<'a> {
             return;
         };
         let (count, next) = (
-            schedule.count_at(self.now),
-            schedule.next_change_after(self.now),
+            schedule.count_at(self.engine.now),
+            schedule.next_change_after(self.engine.now),
         );
         self.set_group_count(g, count);
         if let Some(t) = next {
@@ -1547,7 +1448,7 @@ impl<'a> Simulation<'a> {
     fn on_shift_change(&mut self, g: usize) {
         let (on, next) = self.cfg.workers[g]
             .shifts
-            .state_at(self.now, self.cfg.start_at_epoch_us);
+            .state_at(self.engine.now, self.cfg.start_at_epoch_us);
         if on != self.workforce.group_on_shift(g) {
             self.set_group_shift(g, on);
         }
@@ -1595,7 +1496,7 @@ impl<'a> Simulation<'a> {
             self.taken_pairs.remove(&pair_key(id, w));
         }
         let stale = self.faulty(Fault::StaleAvailableLevel);
-        self.avail.remove(self.now, slot, stale);
+        self.avail.remove(self.engine.now, slot, stale);
         if labeled {
             if !self.faulty(Fault::UncountedLabel) {
                 self.c.objects_labeled += 1;
@@ -1603,18 +1504,21 @@ impl<'a> Simulation<'a> {
                 while self
                     .month_starts
                     .get(self.labeled_by_month.len() - 1)
-                    .is_some_and(|&m| self.now >= m)
+                    .is_some_and(|&m| self.engine.now >= m)
                 {
                     self.labeled_by_month.push(0);
                 }
                 *self.labeled_by_month.last_mut().expect("one month") += 1;
-                if self.at_end_instant() {
-                    self.end.labeled += 1;
-                }
+                self.life.labeled_at(self.engine.now);
             }
             if accepted_at >= self.warmup_end {
-                self.acct
-                    .labeled(self.cfg, self.now, accepted_at, produced_at, producer);
+                self.acct.labeled(
+                    self.cfg,
+                    self.engine.now,
+                    accepted_at,
+                    produced_at,
+                    producer,
+                );
             }
         } else {
             self.c.objects_failed += 1;
@@ -1622,11 +1526,11 @@ impl<'a> Simulation<'a> {
         if let (true, key, submitted, correct) = human_label {
             // R2 → P6/P8: the human label is indexed.
             if let Some(object) = self.routed.remove(&key) {
-                let now = self.now;
+                let now = self.engine.now;
                 let pipe = self.pipeline.as_mut().expect("a pipeline");
                 if labeled && submitted {
                     let mut sched = Embed {
-                        queue: &mut self.events,
+                        queue: &mut self.engine.events,
                         wrap: Event::Pipe,
                     };
                     pipe.human_labeled(now, object, correct, &mut sched);
@@ -1637,15 +1541,13 @@ impl<'a> Simulation<'a> {
         }
         self.leave_system(accepted_at);
         if pilot {
-            if let Some(p) = &mut self.pilot {
-                p.resolved += 1;
-            }
+            self.life.pilot_resolved();
         }
-        if self.state == JobState::InProgress {
+        if self.life.in_progress() {
             match self.cfg.job.mode {
                 Mode::Streaming => self.streaming_refill(),
                 Mode::Batch => {
-                    self.wave_outstanding -= 1;
+                    self.life.wave_resolved();
                     self.batch_refill();
                 }
             }
@@ -1667,7 +1569,7 @@ impl<'a> Simulation<'a> {
         }
         let retention = self.cfg.job.queue_retention;
         let mut expired = false;
-        while let Some(q) = self.queue.pop_expired(self.now, retention) {
+        while let Some(q) = self.queue.pop_expired(self.engine.now, retention) {
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
             // Issue 17: a routed object that expires gets no human label.
@@ -1679,7 +1581,7 @@ impl<'a> Simulation<'a> {
             if matches!(self.cfg.throttle.policy, Policy::ExpiryAlarm { .. }) {
                 // R12: the alarm reaches the sender after the metrics delay.
                 self.schedule(
-                    self.now + self.cfg.throttle.metrics_delay,
+                    self.engine.now + self.cfg.throttle.metrics_delay,
                     Event::Sender(SenderEvent::AlarmObserved),
                 );
             }
@@ -1687,7 +1589,7 @@ impl<'a> Simulation<'a> {
             expired = true;
         }
         if expired {
-            self.queue.sync_level(self.now);
+            self.queue.sync_level(self.engine.now);
             self.note_maybe_idle();
         }
         self.arm_queue_timer();
@@ -1708,10 +1610,10 @@ impl<'a> Simulation<'a> {
     fn on_lifetime(&mut self) {
         // Objects dispatched while this runs (refills) must not arm a second
         // timer: one chain of lifetime events, linear in objects.
-        self.avail.hold_timer(self.now);
+        self.avail.hold_timer(self.engine.now);
         while let Some(slot) = self.avail.oldest() {
             let o = self.avail.obj(slot);
-            if o.deadline > self.now {
+            if o.deadline > self.engine.now {
                 break;
             }
             let gen = o.gen;
@@ -1749,48 +1651,32 @@ impl<'a> Simulation<'a> {
         self.queue.is_empty() && self.avail.count() == 0
     }
 
+    /// R8: the system may have emptied; the idle clock of
+    /// `no_input_and_no_work` starts then.
     fn note_maybe_idle(&mut self) {
-        if self.system_empty() && self.state == JobState::InProgress {
-            self.empty_since = self.now;
-            self.arm_idle_timer();
-        }
-    }
-
-    /// The instant at which the job will have been idle for the timeout, if
-    /// it is idle now.
-    fn idle_deadline(&self) -> Option<SimTime> {
-        if self.cfg.job.mode != Mode::Streaming || self.state != JobState::InProgress {
-            return None;
-        }
-        let idle_since = match self.cfg.job.idle_definition {
-            IdleDefinition::NoInput => self.last_input,
-            IdleDefinition::NoInputAndNoWork => {
-                if !self.system_empty() {
-                    return None;
-                }
-                self.last_input.max(self.empty_since)
-            }
-        };
-        Some(idle_since + self.cfg.job.idle_timeout)
-    }
-
-    fn arm_idle_timer(&mut self) {
-        if self.idle_timer.is_none() {
-            if let Some(at) = self.idle_deadline() {
-                self.idle_timer = Some(at);
+        if self.system_empty() {
+            if let Some(at) = self.life.emptied(self.engine.now, self.cfg) {
                 self.schedule(at, Event::IdleCheck);
             }
         }
     }
 
-    /// R8: runs after every other event of its instant, so a message arriving
-    /// exactly at the deadline still counts ("idle for *more* than").
+    fn arm_idle_timer(&mut self) {
+        if let Some(at) = self.life.arm_idle(self.cfg, self.system_empty()) {
+            self.schedule(at, Event::IdleCheck);
+        }
+    }
+
+    /// R8: runs after every other event of its instant (see
+    /// [`Lifecycle::idle_fired`]).
     fn on_idle_check(&mut self) {
-        self.idle_timer = None;
-        match self.idle_deadline() {
-            Some(at) if at <= self.now => self.end_job(EndState::StoppedIdle),
-            Some(_) => self.arm_idle_timer(),
-            None => {}
+        match self
+            .life
+            .idle_fired(self.engine.now, self.cfg, self.system_empty())
+        {
+            IdleCheck::Stop => self.end_job(EndState::StoppedIdle),
+            IdleCheck::RearmAt(at) => self.schedule(at, Event::IdleCheck),
+            IdleCheck::Nothing => {}
         }
     }
 
@@ -1799,7 +1685,7 @@ impl<'a> Simulation<'a> {
     fn record_sample(&mut self) {
         let c = &self.c;
         self.timeseries.push(Sample {
-            t_s: self.now.as_secs_f64(),
+            t_s: self.engine.now.as_secs_f64(),
             backlog: self.queue.len(),
             available: self.avail.count() as u64,
             tasks_waiting: self.tasks_waiting,
@@ -1815,7 +1701,7 @@ impl<'a> Simulation<'a> {
             failed_total: c.objects_failed,
         });
         if let Some(p) = &mut self.pipeline {
-            p.record_sample(self.now);
+            p.record_sample(self.engine.now);
         }
     }
 
@@ -1838,9 +1724,10 @@ impl<'a> Simulation<'a> {
 
     fn finish(mut self) -> Result<RunOutput, InvariantViolation> {
         let horizon = self.cfg.horizon;
-        if self.end_state.is_none() {
-            self.end_state = Some(EndState::InProgress);
-            self.snapshot_end();
+        if self.life.end_state().is_none() {
+            // The job runs on past the horizon: its life ends here.
+            let at_horizon = self.snapshot_end();
+            self.life.close(at_horizon);
         }
         if self
             .timeseries
@@ -1849,7 +1736,7 @@ impl<'a> Simulation<'a> {
         {
             self.record_sample();
         }
-        let end = std::mem::take(&mut self.end);
+        let end = self.life.take_end();
         // Time-weighted means over [warm-up end, job end] (SPEC §4a).
         let window =
             (end.at > self.warmup_end).then(|| (end.at - self.warmup_end).as_micros() as f64);
@@ -1897,7 +1784,8 @@ impl<'a> Simulation<'a> {
                 .then(|| end.busy_area as f64 / (end.on_shift_area + end.overtime_area) as f64),
             // SPEC §4a: labels made during [InProgress, job end] per hour of it.
             labeled_per_hour: self
-                .in_progress_at
+                .life
+                .in_progress_at()
                 .filter(|&t0| end.at > t0)
                 .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
             test_events_accepted: c.test_events_accepted,
@@ -1905,7 +1793,7 @@ impl<'a> Simulation<'a> {
             job_end_state: if self.cfg.no_job {
                 None
             } else {
-                self.end_state
+                self.life.end_state()
             },
             job_end_time_s: end.at.as_secs_f64(),
             messages_produced: c.messages_produced,
@@ -1925,7 +1813,7 @@ impl<'a> Simulation<'a> {
             duplicate_cost_paid_usd: 0.0,
             duplicate_cost_avoided_usd: 0.0,
             warmup_s: self.warmup_end.as_secs_f64(),
-            events: self.event_count,
+            events: self.engine.handled,
             sla: self.acct.sla_shares(self.cfg),
             breakdown: self.breakdown(&end),
             pipeline: self
@@ -1946,7 +1834,7 @@ impl<'a> Simulation<'a> {
             self.cfg.job.workers_per_object,
             &self.labeled_by_month,
         );
-        if let Some(p) = &self.cfg.pipeline {
+        if let Some(p) = &self.pipeline {
             apply_pipeline_costs(&mut summary, p, &self.cfg.cost, horizon);
         }
         let ledger = invariants::Ledger {
@@ -2041,59 +1929,22 @@ fn apply_costs(
     s.duplicate_cost_avoided_usd = s.duplicates_dropped as f64 * per_duplicate;
 }
 
-/// SPEC §6 costs: SQS requests per queue at its price (standard or FIFO),
-/// consumer hours over the horizon, added to `cost_usd`; and the whole cost
-/// per expected correct indexed label (indexed documents × the expected
-/// share correct, `accuracy_overall`), None when no label is indexed.
+/// SPEC §6 costs ([`Pipeline::costs`]) added to `cost_usd`, and the
+/// pipeline's cost metrics: SQS, consumers, and the whole cost (people
+/// included) per expected correct indexed label, None when no label is
+/// indexed.
 fn apply_pipeline_costs(
     s: &mut RunSummary,
-    p: &super::pipeline::PipelineConfig,
+    pipe: &Pipeline,
     cost: &super::config::CostConfig,
     horizon: SimTime,
 ) {
-    let get = |key: &str| -> Option<f64> {
-        s.pipeline
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, v)| *v)
-    };
-    let sqs: f64 = p
-        .queues
-        .iter()
-        .map(|q| {
-            let price =
-                cost.sqs_per_million_requests
-                    .unwrap_or(if q.is_fifo() { 0.50 } else { 0.40 });
-            get(&format!("{}.requests", q.name)).unwrap_or(0.0) * price / 1e6
-        })
-        .sum();
-    let hours = horizon.as_secs_f64() / 3600.0;
-    let consumers: f64 = p
-        .consumers
-        .iter()
-        .map(|c| match &c.scaling {
-            None if c.schedule.is_none() => c.count as f64 * hours * cost.consumer_per_hour,
-            // SPEC §7 A4: Lambda bills GB-seconds and invocations.
-            Some(super::pipeline::Scaling::Lambda(_)) => {
-                get(&format!("{}.gb_seconds", c.name)).unwrap_or(0.0) * cost.lambda_per_gb_second
-                    + get(&format!("{}.invocations", c.name)).unwrap_or(0.0)
-                        * cost.lambda_per_million_invocations
-                        / 1e6
-            }
-            // A4: other autoscaled pools, and A3 scheduled ones, pay their
-            // poller-hours.
-            _ => get(&format!("{}.poller_hours", c.name)).unwrap_or(0.0) * cost.consumer_per_hour,
-        })
-        .sum();
-    s.cost_usd += sqs + consumers;
-    let correct = match (get("indexed_documents"), get("accuracy_overall")) {
-        (Some(n), Some(a)) if n * a > 0.0 => Some(n * a),
-        _ => None,
-    };
-    let per_correct = correct.map(|c| s.cost_usd / c);
+    let c = pipe.costs(cost, horizon);
+    s.cost_usd += c.sqs_usd + c.consumers_usd;
+    let per_correct = c.expected_correct.map(|n| s.cost_usd / n);
     let names = super::metrics::PIPELINE_COST_METRICS;
-    s.pipeline.push((names[0], Some(sqs)));
-    s.pipeline.push((names[1], Some(consumers)));
+    s.pipeline.push((names[0], Some(c.sqs_usd)));
+    s.pipeline.push((names[1], Some(c.consumers_usd)));
     s.pipeline.push((names[2], per_correct));
 }
 
@@ -2102,6 +1953,33 @@ fn apply_pipeline_costs(
 #[inline]
 fn pair_key(object: u64, worker: u32) -> u64 {
     (object << 24) ^ worker as u64
+}
+
+/// The simulation as the engine's model (its event type stays private).
+struct Driven<'s, 'a>(&'s mut Simulation<'a>);
+
+impl Model for Driven<'_, '_> {
+    type Event = Event;
+    type Stop = Stopped;
+
+    #[inline(always)]
+    fn engine(&mut self) -> &mut Engine<Event> {
+        &mut self.0.engine
+    }
+
+    #[inline(always)]
+    fn handle(&mut self, _now: SimTime, ev: Event) {
+        self.0.route(ev);
+    }
+
+    /// The guard's look every [`RunGuard::CHECK_EVERY`] events.
+    #[inline]
+    fn checkpoint(&mut self) -> Result<(), Stopped> {
+        match self.0.consult_guard() {
+            Some(stop) => Err(stop),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Every event goes on the queue in its kind's phase (SPEC §1: lifecycle,

@@ -113,6 +113,7 @@
 
 pub mod config;
 mod consumer;
+mod cost;
 mod index;
 mod ledger;
 mod metrics;

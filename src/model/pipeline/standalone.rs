@@ -10,11 +10,13 @@
 use super::{
     Embed, ObjectRef, Outcome, PipeEvent, PipeMessage, Pipeline, PipelineConfig, QueueLevels,
 };
-use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamSeeds};
+use crate::engine::run::{self, Engine, Model};
+use crate::engine::{Phase, SimDuration, SimRng, SimTime, StreamSeeds};
 use crate::model::dedup::MessageIds;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
+use std::convert::Infallible;
 
 /// What arrives. Copies name an earlier arrival by its index in the list
 /// and travel the way of the object they copy (S3 notification or send).
@@ -281,50 +283,93 @@ fn run_pipeline(
 ) -> Result<PipelineRun, String> {
     cfg.check()?;
     check_arrivals(cfg, arrivals)?;
-    let mut pipe = match pipe.copy_window {
+    let pipe = match pipe.copy_window {
         Some(_) => pipe,
         None => pipe.with_copy_window(copy_window(arrivals)),
     };
-    let mut q: EventQueue<Ev> = EventQueue::new();
-    let mut out: Vec<Outcome> = Vec::new();
-    let mut run = PipelineRun {
-        metrics: Vec::new(),
-        timeseries: Vec::new(),
+    let mut host = Host {
+        engine: Engine::new(),
+        pipe,
+        cfg,
+        arrivals,
+        opts,
+        next: 0,
+        humans: VecDeque::new(),
+        out: Vec::new(),
         outcomes: Vec::new(),
-        events: 0,
-        peak_tracked_entries: 0,
-        end: opts.horizon,
+        timeseries: Vec::new(),
     };
-    let mut humans: VecDeque<ObjectRef> = VecDeque::new();
-    pipe.start(
+    host.pipe.start(
         SimTime::ZERO,
         &mut Embed {
-            queue: &mut q,
+            queue: &mut host.engine.events,
             wrap: Ev::Pipe,
         },
     );
     if let Some(a) = arrivals.first() {
-        q.schedule(a.at, Ev::Arrival);
+        host.engine.events.schedule(a.at, Ev::Arrival);
     }
     if opts.sample_every.is_some() {
-        q.schedule_in_phase(SimTime::ZERO, Ev::Sample.phase(), Ev::Sample);
+        host.engine
+            .events
+            .schedule_in_phase(SimTime::ZERO, Ev::Sample.phase(), Ev::Sample);
     }
-    let mut next = 0usize;
-    while let Some(t) = q.peek_time() {
-        if t > opts.horizon {
-            break;
-        }
-        let (now, ev) = q.pop().expect("peeked");
-        run.events += 1;
+    match run::step_until(&mut host, opts.horizon) {
+        Ok(()) => {}
+        Err(never) => match never {},
+    }
+    let run = PipelineRun {
+        metrics: host.pipe.metrics(opts.horizon),
+        timeseries: host.timeseries,
+        outcomes: host.outcomes,
+        events: host.engine.handled,
+        peak_tracked_entries: host.pipe.peak_tracked_entries(),
+        end: opts.horizon,
+    };
+    host.pipe.check_ledgers()?;
+    Ok(run)
+}
+
+/// The standalone run as a model of the engine's loop: the pipeline, the
+/// arrivals it is fed and the humans standing in for the job.
+struct Host<'a> {
+    engine: Engine<Ev>,
+    pipe: Pipeline,
+    cfg: &'a PipelineConfig,
+    arrivals: &'a [Arrival],
+    opts: &'a Options,
+    /// The next arrival's index.
+    next: usize,
+    /// Routed objects awaiting their stand-in label, in routing order.
+    humans: VecDeque<ObjectRef>,
+    /// The pipeline's outcomes of the current event (reused).
+    out: Vec<Outcome>,
+    outcomes: Vec<Outcome>,
+    timeseries: Vec<QueueLevels>,
+}
+
+impl Model for Host<'_> {
+    type Event = Ev;
+    type Stop = Infallible;
+
+    #[inline(always)]
+    fn engine(&mut self) -> &mut Engine<Ev> {
+        &mut self.engine
+    }
+
+    fn handle(&mut self, now: SimTime, ev: Ev) {
+        let (arrivals, opts) = (self.arrivals, self.opts);
+        let q = &mut self.engine.events;
+        let pipe = &mut self.pipe;
         let mut s = Embed {
-            queue: &mut q,
+            queue: &mut *q,
             wrap: Ev::Pipe,
         };
         match ev {
-            Ev::Pipe(p) => pipe.handle(now, p, &mut s, &mut out),
+            Ev::Pipe(p) => pipe.handle(now, p, &mut s, &mut self.out),
             Ev::Arrival => {
-                let a = arrivals[next];
-                let (object, s3) = identity(arrivals, next);
+                let a = arrivals[self.next];
+                let (object, s3) = identity(arrivals, self.next);
                 let mut msg = if a.kind == ArrivalKind::TestEvent {
                     PipeMessage::test_event(object)
                 } else {
@@ -336,19 +381,19 @@ fn run_pipeline(
                 } else {
                     pipe.send(now, a.queue, msg, &mut s);
                 }
-                next += 1;
-                if let Some(b) = arrivals.get(next) {
+                self.next += 1;
+                if let Some(b) = arrivals.get(self.next) {
                     q.schedule(b.at, Ev::Arrival);
                 }
             }
             Ev::Human => {
-                let object = humans.pop_front().expect("a routed object");
+                let object = self.humans.pop_front().expect("a routed object");
                 let correct = matches!(opts.humans, Humans::Label { correct: true, .. });
                 pipe.human_labeled(now, object, correct, &mut s);
             }
             Ev::Sample => {
-                for i in 0..cfg.queues.len() {
-                    run.timeseries.push(pipe.levels(now, i));
+                for i in 0..self.cfg.queues.len() {
+                    self.timeseries.push(pipe.levels(now, i));
                 }
                 let every = opts.sample_every.expect("sampling");
                 if !every.is_zero() {
@@ -356,11 +401,11 @@ fn run_pipeline(
                 }
             }
         }
-        for o in out.drain(..) {
+        for o in self.out.drain(..) {
             if let Outcome::ToHumans { object, .. } = o {
                 match opts.humans {
                     Humans::Label { after, .. } => {
-                        humans.push_back(object);
+                        self.humans.push_back(object);
                         q.schedule(now + after, Ev::Human);
                     }
                     // No one answers: the routing is only counted.
@@ -368,14 +413,10 @@ fn run_pipeline(
                 }
             }
             if opts.trace {
-                run.outcomes.push(o);
+                self.outcomes.push(o);
             }
         }
     }
-    run.metrics = pipe.metrics(opts.horizon);
-    run.peak_tracked_entries = pipe.peak_tracked_entries();
-    pipe.check_ledgers()?;
-    Ok(run)
 }
 
 /// `count`-free Poisson arrivals of new objects at `rate_per_s` on
