@@ -10,7 +10,7 @@ use crate::cli::{StaffArgs, StaffCycle, StaffEvaluator, StaffMethod};
 use crate::commands::common::{chart_format, load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
 use labelsim::plot::staffing::{self as chart, StaffingChart, StepLine};
-use labelsim::report::html;
+use labelsim::report::{html, Block, Report, Section};
 use labelsim::scenario::units::parse_duration;
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
 use labelsim::staff::{
@@ -696,7 +696,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Which::Workers(_) => "worker",
         Which::Consumer(_) => "poller",
     };
-    let mut lines = Vec::new();
+    let mut details = Vec::new();
     let headline = match constant {
         Some(c) if not_met.is_empty() => format!(
             "{} {unit}-hours {period} instead of {} (a constant {c}), every interval meets every target",
@@ -744,8 +744,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             h
         }
     };
-    lines.push(headline.clone());
-    lines.push(format!(
+    details.push(format!(
         "ISA: {} iteration{}{}",
         isa.iterations,
         crate::commands::common::plural(isa.iterations as u64),
@@ -759,7 +758,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
     ));
     if args.evaluator == StaffEvaluator::Analytic {
-        lines.push(
+        details.push(
             "measured by the analytic model (Erlang C at each interval's modified offered load), not by simulation"
                 .into(),
         );
@@ -800,7 +799,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     }
     let lead = html::Lead {
         answer: headline,
-        details: lines.iter().skip(1).cloned().collect(),
+        details,
         command: Some(crate::commands::common::echoed_command(
             "staff",
             &args
@@ -832,31 +831,31 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     ];
     interval_head.extend(measured.iter().map(|m| m.name.to_string()));
     interval_head.push("met".into());
-    let mut yaml_html = String::new();
-    let _ = write!(yaml_html, "<pre>{}</pre>", html::esc(&yaml_block));
-    let page = html::page(
-        &format!("labelsim staff: {}", scenario.name),
-        &lead,
-        &[
-            ("Staffings".into(), html::table(&table_head, &table_rows)),
-            ("Chart".into(), chart_html),
-            (
-                "By interval".into(),
-                html::table(&interval_head, &interval_rows),
-            ),
-            ("Schedule".into(), yaml_html),
+    // The page and what is printed are one report (issue 19): report.html
+    // is its HTML export; the terminal gets its lead and its first table.
+    let report = Report {
+        title: format!("labelsim staff: {}", scenario.name),
+        lead,
+        sections: vec![
+            Section::table("Staffings", &table_head, &table_rows),
+            Section::html("Chart", chart_html),
+            Section::table("By interval", &interval_head, &interval_rows),
+            Section::text("Schedule", yaml_block),
         ],
-    );
-    out.put("report.html", &page)?;
+    };
+    out.put("report.html", &html::export(&report))?;
     out.commit()?;
 
     if !args.common.quiet {
-        for l in &lines {
+        outln!("{}", report.lead.answer);
+        for l in &report.lead.details {
             outln!("{l}");
         }
-        outln!("  {}", table_head.join(" | "));
-        for r in &table_rows {
-            outln!("  {}", r.join(" | "));
+        if let Block::Table { headers, rows } = &report.sections[0].body {
+            outln!("  {}", headers.join(" | "));
+            for r in rows {
+                outln!("  {}", r.join(" | "));
+            }
         }
         outln!("wrote {}", out_dir.display());
     }
