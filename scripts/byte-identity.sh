@@ -4,7 +4,7 @@
 # replications and seed 7, and the SHA-256 of every output file (CSV, JSON,
 # report, charts; not timing.json, which holds wall-clock times) is listed,
 # one line per file, sorted. A sweep, a compare and a plan are fingerprinted
-# the same way.
+# the same way, and `staff` on the bundled staffing week (and a consumer).
 #
 # Usage:
 #   scripts/byte-identity.sh record FILE   write the fingerprints to FILE
@@ -44,6 +44,30 @@ done
 "$bin" plan scenarios/quickstart.yaml --vary 'workers[team].count=10..13' \
     --target 'expired_in_queue == 0' --minimize cost_usd --seed 7 --threads 2 -q \
     --out "$work/cmd-plan"
+# staff on the bundled week: by simulation with shifts (as README shows
+# it), and by the analytic model over a day, for a consumer, and where
+# intervals are missed or cannot be met (exit 1). What it prints is
+# fingerprinted too (stdout.txt, the output folder's path left out).
+staff() {
+    local name=$1
+    shift
+    mkdir -p "$work/$name"
+    "$bin" staff "$@" --out "$work/$name/out" > "$work/$name/stdout.raw" || [ $? -eq 1 ]
+    sed "s|$work|WORK|g" "$work/$name/stdout.raw" > "$work/$name/stdout.txt"
+    rm "$work/$name/stdout.raw"
+}
+staff cmd-staff-week scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 95%' --shifts 4h,8h --seed 7 --threads 2
+staff cmd-staff-day scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 95%' --cycle 1d --evaluator analytic
+staff cmd-staff-sipp scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 95%' --cycle 1d --method sipp --evaluator analytic
+staff cmd-staff-cannot scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 99.99%' --target 'time_to_label_mean_s <= 1m' \
+    --evaluator analytic
+staff cmd-staff-consumer scenarios/pipeline-seed.yaml \
+    --group 'pipeline.consumers[classifier]' \
+    --target 'searchable_latency_mean_s <= 1.6s' --evaluator analytic
 current="$work/fingerprints"
 (cd "$work" && find . -type f ! -name fingerprints ! -name timing.json -print0 | sort -z | xargs -0 sha256sum) > "$current"
 
