@@ -4,15 +4,16 @@
 //! Each component owns its state and answers through return values and its
 //! own nested events (see [`super::job`]):
 //! - producers (SPEC §3, R9 copies) → the sender (R12 throttle) → the
-//!   job's SNS input (R1 acceptance, R9 deduplication, here);
-//! - the SQS queue (R3, R6) → dispatch (R3–R5, here) → the available
-//!   objects (R2, R7) ↔ the workforce (R7 matching, here);
-//! - the lifecycle (R1, R8 idle stop, R4 waves) and resolution (R2) are
-//!   this file's own; accounts take every latency and service level;
+//!   job's SNS input (R1 acceptance, R9 deduplication, R10: the intake);
+//! - the SQS queue (R3, R6) → dispatch (R3, here) → the available
+//!   objects (R2, R7) ↔ the workforce (R7 matching and R2 resolution, here);
+//! - the lifecycle (R1 states, R4 waves, R5 pilot, R8 idle stop) says when
+//!   the job runs and ends; accounts take every latency and service level;
 //! - the pipeline (SPEC §6, P1–P9) is one more component, fed by producers
 //!   with `to:` and feeding the SNS input with what it routes to people.
 //!
-//! The simulation owns the clock and the event loop; the tie order of one
+//! The engine's loop ([`crate::engine::run`]) pops each event and sets the
+//! clock; this file routes the event to its component. The tie order of one
 //! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
 //! system*, not those ever seen, and the hot path does not allocate.
 
