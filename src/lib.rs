@@ -46,23 +46,36 @@
 //!
 //! # Where each rule lives
 //!
-//! One replication is `model::sim`, which owns the clock and wires the
-//! job's components (`model/job/`), each owning its state:
+//! The engine's loop (`engine/run.rs`: `step`, `step_until`, `run`) drives
+//! one replication; `model::sim` is its model, which routes each event to
+//! the job's components (`model/job/`), each owning its state. One row per
+//! rule and file:
 //!
 //! | rule | where |
 //! |---|---|
-//! | R1 lifecycle and acceptance, R8 idle stop, R4 waves, R2 resolution, R9 deduplication | `model/sim.rs` |
-//! | R3 queue, R6 retention | `model/job/queue.rs` (dispatch in `sim.rs`) |
+//! | R1 lifecycle: states, start, stops and ends | `model/job/lifecycle.rs` |
+//! | R1 acceptance by state, R9 deduplication, R10 S3 test event | `model/job/intake.rs` |
+//! | R2 N tasks per object and resolution, R3 dispatch and refills, R7 matching (the task pool) | `model/sim.rs` |
 //! | R2/R7 available objects, task lifetime | `model/job/available.rs` |
-//! | R7 workers, shifts, who is free | `model/job/workers.rs`, calendars and service times in `model/workforce.rs` |
-//! | R5 pilot | `model/sim.rs` (`Pilot`) |
-//! | R9 duplicate copies, producer kinds | `model/job/producers.rs`; IDs in `model/dedup.rs` |
-//! | R10 S3 test event | `model/sim.rs` (`S3Test`) |
+//! | R3 queue, R6 retention | `model/job/queue.rs` |
+//! | R4 waves, R5 pilot, R8 idle stop | `model/job/lifecycle.rs` |
+//! | R7 workers, shifts, who is free | `model/job/workers.rs` |
+//! | R7 calendars and service times | `model/workforce.rs` |
+//! | R9 duplicate copies, producer kinds | `model/job/producers.rs` |
+//! | R9 message IDs and their namespaces | `model/dedup.rs` |
 //! | R11 service limits | `scenario/build.rs` (validation) |
-//! | R12 sender throttle | `model/job/sender.rs`, policies in `model/throttle.rs` |
+//! | R12 sender throttle | `model/job/sender.rs` |
+//! | R12 throttle policies | `model/throttle.rs` |
+//! | P1 queues, P3 standard queues, P4 FIFO queues | `model/pipeline/queue.rs` |
+//! | P2 receiving, P5 consumers, P6 classifier and routing | `model/pipeline/consumer.rs` |
+//! | P6 routed objects at the job (published, labeled) | `model/job/intake.rs` |
+//! | P7 S3 event notifications | `model/pipeline/mod.rs` |
+//! | P8 index | `model/pipeline/index.rs` |
+//! | P9 ledgers | `model/pipeline/ledger.rs` |
+//! | SPEC §6 pipeline costs (SQS, consumers, Lambda) | `model/pipeline/cost.rs` |
+//! | the event loop (`step`, `step_until`, `run`) | `engine/run.rs` |
 //! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
 //! | SPEC §5 invariants | `model/invariants.rs` |
-//! | P1–P9 pipelines | `model/pipeline/` (queue, consumer, index) |
 //! | A1 Lambda, A2 target tracking, A4 poller metrics | `model/pipeline/scaling.rs` |
 //! | A3 a consumer's scheduled count | `model/pipeline/consumer.rs` (`on_count_step`), steps in `model/schedule.rs` |
 //! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |

@@ -4,24 +4,26 @@
 //! Each component owns its state and answers through return values and its
 //! own nested events (see [`super::job`]):
 //! - producers (SPEC §3, R9 copies) → the sender (R12 throttle) → the
-//!   job's SNS input (R1 acceptance, R9 deduplication, here);
-//! - the SQS queue (R3, R6) → dispatch (R3–R5, here) → the available
-//!   objects (R2, R7) ↔ the workforce (R7 matching, here);
-//! - the lifecycle (R1, R8 idle stop, R4 waves) and resolution (R2) are
-//!   this file's own; accounts take every latency and service level;
+//!   job's SNS input (R1 acceptance, R9 deduplication, R10: the intake);
+//! - the SQS queue (R3, R6) → dispatch (R3, here) → the available
+//!   objects (R2, R7) ↔ the workforce (R7 matching and R2 resolution, here);
+//! - the lifecycle (R1 states, R4 waves, R5 pilot, R8 idle stop) says when
+//!   the job runs and ends; accounts take every latency and service level;
 //! - the pipeline (SPEC §6, P1–P9) is one more component, fed by producers
 //!   with `to:` and feeding the SNS input with what it routes to people.
 //!
-//! The simulation owns the clock and the event loop; the tie order of one
+//! The engine's loop ([`crate::engine::run`]) pops each event and sets the
+//! clock; this file routes the event to its component. The tie order of one
 //! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
 //! system*, not those ever seen, and the hot path does not allocate.
 
 use super::config::{ArrivalProcess, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup};
-use super::dedup::{DedupNamespace, IdIssuer, MessageIds, SeenIds};
+use super::dedup::{IdIssuer, MessageIds};
 use super::guard::{RunError, RunGuard, StopReason, Stopped};
 use super::invariants::{self, InvariantViolation};
 use super::job::accounts::Accounts;
 use super::job::available::Available;
+use super::job::intake::{Admission, Intake, NO_PRODUCER};
 use super::job::lifecycle::{EndSnapshot, IdleCheck, JobState, Lifecycle, PilotStage};
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
@@ -39,12 +41,10 @@ use crate::engine::{
 use rand::RngExt;
 use rand::SeedableRng;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 
 pub use super::job::lifecycle::MTURK_PILOT_OBJECTS;
-/// The producer of an object the pipeline routed to the job (P6).
-const NO_PRODUCER: u16 = u16::MAX;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -178,7 +178,6 @@ struct Counters {
     tasks_expired: u64,
     tasks_withdrawn: u64,
     tasks_dropped: u64,
-    test_events_accepted: u64,
     messages_produced: u64,
     redeliveries: u64,
     /// A task handed to a worker who already had one of the object's (R2).
@@ -213,10 +212,8 @@ pub struct Simulation<'a> {
     /// R9 copies on their way: their identities, parked until delivery.
     copies: Slab<MessageIds>,
     ids: IdIssuer,
-    seen: SeenIds,
-    /// Object keys of accepted objects, to count uncaught duplicates.
-    accepted_keys: SeenIds,
-    duplicate_objects_accepted: u64,
+    /// R1/R9/R10: the job's SNS input; P6: the objects routed to it.
+    intake: Intake,
 
     /// R3/R6: the SQS queue.
     queue: JobQueue,
@@ -263,8 +260,6 @@ pub struct Simulation<'a> {
     /// SPEC §6: the pipeline, if the scenario has one.
     pipeline: Option<Pipeline>,
     pipe_out: Vec<PipeOutcome>,
-    /// P6: job objects routed by the pipeline, by their key (the publish).
-    routed: FxHashMap<u64, ObjectRef>,
     /// P7: draws of producers' own `notification_delay`.
     notify_rng: SimRng,
 }
@@ -283,9 +278,7 @@ impl<'a> Simulation<'a> {
             producers: Producers::new(cfg, seeds),
             copies: Slab::default(),
             ids: IdIssuer::default(),
-            seen: SeenIds::default(),
-            accepted_keys: SeenIds::default(),
-            duplicate_objects_accepted: 0,
+            intake: Intake::default(),
             queue: JobQueue::default(),
             avail: Available::default(),
             pool: VecDeque::new(),
@@ -331,7 +324,6 @@ impl<'a> Simulation<'a> {
                 Pipeline::new(p, seeds).with_copy_window(window)
             }),
             pipe_out: Vec::new(),
-            routed: FxHashMap::default(),
             notify_rng: seeds.stream(StreamKind::Tasks, u64::from_be_bytes(*b"P7NOTIFY")),
         }
     }
@@ -908,10 +900,10 @@ impl<'a> Simulation<'a> {
         };
         let before = self.c.objects_accepted;
         self.c.routed_from_pipeline += 1;
-        self.routed.insert(ids.publish, object);
+        self.intake.route(ids.publish, object);
         self.deliver_as(Source::Sns, NO_PRODUCER, ids, false, object.origin);
         if self.c.objects_accepted == before {
-            self.routed.remove(&ids.publish);
+            self.intake.unroute(ids.publish);
             // Issue 17: no human label will come for this routing.
             self.pipeline
                 .as_mut()
@@ -958,37 +950,34 @@ impl<'a> Simulation<'a> {
         produced_at: SimTime,
     ) {
         self.c.messages_received += 1;
-        match self.life.state() {
-            JobState::Initializing => {
+        let admission = self.intake.receive(
+            self.life.state(),
+            &self.cfg.job.dedup_key,
+            source,
+            ids,
+            test_event,
+        );
+        match admission {
+            Admission::LostNotInProgress => {
                 self.c.lost_not_in_progress += 1;
                 self.log(0, TraceKind::LostNotInProgress, None);
                 return;
             }
-            JobState::Ended => {
+            Admission::LostAfterStop => {
                 self.c.lost_after_stop += 1;
                 self.log(0, TraceKind::LostAfterStop, None);
                 return;
             }
-            JobState::InProgress => {}
+            Admission::Duplicate | Admission::Accepted => {}
         }
         // R8: any message received is input.
         self.life.input(self.engine.now);
-        let ns = DedupNamespace::for_message(source, &self.cfg.job.dedup_key);
-        if self.seen.check_and_insert(ns, ids) {
+        if admission == Admission::Duplicate {
             if !self.faulty(Fault::UncountedDuplicate) {
                 self.c.duplicates_dropped += 1;
             }
             self.log(0, TraceKind::DuplicateDropped, None);
             return;
-        }
-        if test_event {
-            self.c.test_events_accepted += 1;
-        }
-        if self
-            .accepted_keys
-            .check_and_insert(DedupNamespace::ObjectKey, ids)
-        {
-            self.duplicate_objects_accepted += 1;
         }
         self.accept(produced_at, ids.publish, producer);
     }
@@ -1053,7 +1042,7 @@ impl<'a> Simulation<'a> {
         let is_pilot = self.life.dispatched();
         let now = self.engine.now;
         let deadline = now + cfg.job.task_availability_lifetime;
-        let piped = !self.routed.is_empty() && self.routed.contains_key(&q.key);
+        let piped = self.intake.is_routed(q.key);
         let slot = self.avail.add(now, |o| {
             o.id = q.id;
             o.key = q.key;
@@ -1525,7 +1514,7 @@ impl<'a> Simulation<'a> {
         }
         if let (true, key, submitted, correct) = human_label {
             // R2 → P6/P8: the human label is indexed.
-            if let Some(object) = self.routed.remove(&key) {
+            if let Some(object) = self.intake.unroute(key) {
                 let now = self.engine.now;
                 let pipe = self.pipeline.as_mut().expect("a pipeline");
                 if labeled && submitted {
@@ -1573,7 +1562,7 @@ impl<'a> Simulation<'a> {
             self.log(q.id, TraceKind::ExpiredInQueue, None);
             self.c.expired_in_queue += 1;
             // Issue 17: a routed object that expires gets no human label.
-            if let Some(object) = self.routed.remove(&q.key) {
+            if let Some(object) = self.intake.unroute(q.key) {
                 if let Some(pipe) = &mut self.pipeline {
                     pipe.human_dropped(object);
                 }
@@ -1788,7 +1777,7 @@ impl<'a> Simulation<'a> {
                 .in_progress_at()
                 .filter(|&t0| end.at > t0)
                 .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
-            test_events_accepted: c.test_events_accepted,
+            test_events_accepted: self.intake.test_events_accepted(),
             // SPEC §6: a pipeline without a labeling job has no end state.
             job_end_state: if self.cfg.no_job {
                 None
@@ -1807,7 +1796,7 @@ impl<'a> Simulation<'a> {
             e2e_time_to_label_p95_s: self.acct.e2e().quantile_s(0.95),
             worker_hours_on_shift: end.on_shift_area as f64 / US_PER_H as f64,
             worker_hours_overtime: end.overtime_area as f64 / US_PER_H as f64,
-            duplicate_objects_accepted: self.duplicate_objects_accepted,
+            duplicate_objects_accepted: self.intake.duplicate_objects_accepted(),
             cost_usd: 0.0,
             cost_per_labeled_object: None,
             duplicate_cost_paid_usd: 0.0,

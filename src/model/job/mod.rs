@@ -3,6 +3,7 @@
 //!
 //! - [`accounts`]: latencies, service levels, the in-system ledger.
 //! - [`available`]: objects available to workers, R7's lifetime.
+//! - [`intake`]: the SNS input: R1 acceptance, R9 dedup, R10, P6 routed objects.
 //! - [`lifecycle`]: R1 states, R4 waves, R5 pilot, R8 idle stop, the end.
 //! - [`producers`]: when each producer sends (SPEC §3), R9's copies.
 //! - [`queue`]: the job's SQS queue, R6 retention.
@@ -11,6 +12,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod available;
+pub(crate) mod intake;
 pub(crate) mod lifecycle;
 pub(crate) mod producers;
 pub(crate) mod queue;
