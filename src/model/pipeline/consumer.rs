@@ -3,7 +3,8 @@
 //! routing of results (P6) is its own small function.
 
 use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Route, Visibility};
-use super::queue::{Action, Msg, MsgState};
+use super::poller::{Poller, PollerPhase, Taken, TakenState};
+use super::queue::{Action, MsgState};
 use super::{
     unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PathTimes, PipeEvent, Pipeline,
     Schedule,
@@ -20,130 +21,6 @@ impl ConsumerConfig {
             Visibility::Fixed => 0,
             Visibility::Extend => 1,
         }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum TakenState {
-    /// Not processed yet.
-    Pending,
-    /// Processed with a result (or a discarded test event): to delete.
-    Done,
-    Failed,
-    /// P4: behind a failed message of its group; left to time out.
-    Skipped,
-}
-
-/// A received message as the poller holds it (a copy of the body: the
-/// queue may expire the message meanwhile).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Taken {
-    pub slot: u32,
-    pub handle: u32,
-    pub group: u32,
-    pub object: ObjectRef,
-    pub kind: MessageKind,
-    pub state: TakenState,
-    /// SPEC §4b latency parts: when the message was enqueued and this
-    /// receive took it.
-    pub enqueued_at: SimTime,
-    pub received_at: SimTime,
-}
-
-impl Taken {
-    pub(super) fn new(slot: u32, m: &Msg) -> Self {
-        Taken {
-            slot,
-            handle: m.handle,
-            group: m.group,
-            object: m.object,
-            kind: m.kind,
-            state: TakenState::Pending,
-            enqueued_at: m.enqueued_at,
-            received_at: m.received_at,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum PollerPhase {
-    Idle,
-    /// A receive's answer is on its way.
-    Receiving,
-    /// Long polling, waiting at the queue.
-    Waiting,
-    Processing,
-    Deleting,
-    /// Short polling after an empty receive, or a throttled request.
-    Sleeping,
-    /// A1/A2: a slot of an autoscaled pool that is not running.
-    Off,
-    /// A2: started, ready after the controller's `startup`.
-    Starting,
-    /// A1 `batch_window`: a receive waiting for `batch` visible messages
-    /// or the end of the window.
-    Gathering,
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct Poller {
-    pub consumer: u16,
-    pub queue: u16,
-    pub phase: PollerPhase,
-    /// Long-poll token: a timeout of an earlier wait is stale.
-    epoch: u32,
-    /// The next message of `batch` to process.
-    pub pos: u32,
-    /// The batch under way (up to `batch` messages: 10, or 10,000 for a
-    /// Lambda pool with a batching window, A1); kept until the next
-    /// receive reuses it.
-    pub batch: Vec<Taken>,
-    pub busy_since: SimTime,
-    /// A2: told to retire once its batch is done.
-    pub retiring: bool,
-    /// A1: its last long poll came back empty.
-    pub empty: bool,
-    /// A1: when the invocation under way began (its receive).
-    pub invoked: Option<SimTime>,
-    /// A1 `batch_window`: when the gathering ends, and when the
-    /// ReceiveMessage now outstanding was issued.
-    pub window_end: SimTime,
-    pub call_since: SimTime,
-}
-
-impl Poller {
-    pub(super) fn new(consumer: u16, queue: u16) -> Self {
-        Poller {
-            consumer,
-            queue,
-            phase: PollerPhase::Idle,
-            epoch: 0,
-            pos: 0,
-            batch: Vec::new(),
-            busy_since: SimTime::ZERO,
-            retiring: false,
-            empty: false,
-            invoked: None,
-            window_end: SimTime::ZERO,
-            call_since: SimTime::ZERO,
-        }
-    }
-
-    /// A slot of an autoscaled pool, not running yet (A1/A2).
-    pub(super) fn off(consumer: u16, queue: u16) -> Self {
-        Poller {
-            phase: PollerPhase::Off,
-            ..Self::new(consumer, queue)
-        }
-    }
-
-    /// Invalidates the poller's pending long-poll timeout or start-up.
-    pub(super) fn bump_epoch(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
-    }
-
-    pub(super) fn epoch(&self) -> u32 {
-        self.epoch
     }
 }
 
@@ -264,9 +141,9 @@ impl Pipeline {
         let poller = &mut self.pollers[p as usize];
         match polling {
             Polling::Long { wait } => {
-                poller.epoch = poller.epoch.wrapping_add(1);
+                poller.bump_epoch();
                 poller.phase = PollerPhase::Waiting;
-                let epoch = poller.epoch;
+                let epoch = poller.epoch();
                 self.queues[q].waiters.push_back(p);
                 let cons = &mut self.consumers[ci];
                 cons.waits.push_back((now + wait, p, epoch));
@@ -319,7 +196,7 @@ impl Pipeline {
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         let mut batch = std::mem::take(&mut poller.batch);
         let old = batch.len();
-        let n = self.take(now, q, max, lane, &mut batch);
+        let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));
         if n > 0 && !append {
             // The last batch stays held until a new one replaces it.
             batch.drain(..old);
@@ -335,7 +212,7 @@ impl Pipeline {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         poller.pos = 0;
-        poller.epoch = poller.epoch.wrapping_add(1);
+        poller.bump_epoch();
         poller.phase = PollerPhase::Receiving;
         self.invocation_starts(now, p);
         self.queues[q].arm_lanes(sched);
@@ -358,7 +235,7 @@ impl Pipeline {
         while let Some(&(end, p, epoch)) = self.consumers[ci].waits.front() {
             let poller = &mut self.pollers[p as usize];
             let cons = &mut self.consumers[ci];
-            if poller.phase != PollerPhase::Waiting || poller.epoch != epoch {
+            if poller.phase != PollerPhase::Waiting || poller.epoch() != epoch {
                 cons.waits.pop_front();
                 continue;
             }

@@ -116,6 +116,7 @@ mod consumer;
 mod index;
 mod ledger;
 mod metrics;
+mod poller;
 mod queue;
 mod scaling;
 pub mod series;
@@ -136,15 +137,16 @@ pub use config::{
     LambdaScaling, PipelineConfig, Polling, QueueConfig, QueueKind, Route, Scaling, StandardQueue,
     TargetTracking, ThroughputScope, Visibility, MAX_VISIBILITY,
 };
-pub use metrics::QueueLevels;
+pub use queue::QueueLevels;
 pub use series::{PipelineOutput, PipelineSeries};
 
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::Latency;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use crate::model::dedup::MessageIds;
-use consumer::{ConsumerState, Poller};
+use consumer::ConsumerState;
 use index::{IndexState, LatencyParts};
+use poller::{Poller, PollerPhase};
 use queue::{MsgState, QueueState};
 use rand::SeedableRng;
 use rustc_hash::FxHashMap;
@@ -728,7 +730,7 @@ impl Pipeline {
             return;
         }
         for p in 0..self.pollers.len() {
-            if self.pollers[p].phase != consumer::PollerPhase::Off {
+            if self.pollers[p].phase != PollerPhase::Off {
                 sched.schedule(now, PipeEvent::Poll { poller: p as u32 });
             }
         }

@@ -40,7 +40,7 @@
 //! the queue) to count the groups with visible messages.
 
 use super::config::{LambdaScaling, Polling, Scaling, TargetTracking};
-use super::consumer::PollerPhase;
+use super::poller::PollerPhase;
 use super::{PipeEvent, Pipeline, Schedule};
 use crate::engine::stats::TimeWeighted;
 use crate::engine::SimTime;
