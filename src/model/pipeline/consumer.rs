@@ -1,14 +1,13 @@
-//! P2, P5, P6: consumer pools. Each poller is a loop — receive, process the
-//! batch's messages one at a time, delete — driven by its own events; the
-//! routing of results (P6) is its own small function.
+//! P2, P5: consumer pools. Each poller is a loop — receive, process the
+//! batch's messages one at a time, delete — driven by its own events, one
+//! step per stage: `poll` (receive), `process_next` / `on_processing_done`
+//! (process: a failure, or a result handed to the routing of `route.rs`,
+//! P6, which sends machine labels to the index), `issue_delete` (delete).
 
-use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Route, Visibility};
+use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Visibility};
 use super::poller::{Poller, PollerPhase, Taken, TakenState};
 use super::queue::{Action, MsgState};
-use super::{
-    unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PathTimes, PipeEvent, Pipeline,
-    Schedule,
-};
+use super::{unit, Fault, MessageKind, Outcome, PathTimes, PipeEvent, Pipeline, Schedule};
 use crate::engine::rng::splitmix64;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rand::RngExt;
@@ -50,8 +49,9 @@ pub(super) struct ConsumerCounters {
 pub(super) struct ConsumerState {
     processing_rng: SimRng,
     failure_rng: SimRng,
-    confidence_rng: SimRng,
-    audit_rng: SimRng,
+    /// P6: the classifier's confidence and the audit sample.
+    pub confidence_rng: SimRng,
+    pub audit_rng: SimRng,
     pub c: ConsumerCounters,
     /// Σ processing time of finished processings [µs].
     pub busy_us: u128,
@@ -105,41 +105,73 @@ impl Pipeline {
         }
     }
 
-    /// P2: the poller issues ReceiveMessage.
+    /// P2: the poller issues ReceiveMessage. One step per stage: the
+    /// autoscaling controller may stop it (A1/A2), the FIFO throughput
+    /// limit may refuse the request (P4), a Lambda poller with a batching
+    /// window gathers instead (A1); otherwise the receive takes a batch
+    /// or, finding nothing, waits (long polling) or sleeps (short polling).
     pub(super) fn poll<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         if self.retires_before_poll(now, p) {
             return;
         }
-        let poller = &self.pollers[p as usize];
-        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        if let Some(backoff) = self.throughput(q) {
-            let f = self.queues[q].fifo.as_mut().expect("fifo");
-            if !f.admit(now, Action::Receive, 0) {
-                self.queues[q].c.throttled_requests += 1;
-                self.consumers[ci].c.throttled_requests += 1;
-                self.pollers[p as usize].phase = PollerPhase::Sleeping;
-                sched.schedule(now + backoff, PipeEvent::Poll { poller: p });
-                return;
-            }
+        if !self.receive_admitted(now, p, sched) {
+            return;
         }
         if self.gathers(now, p, sched) {
             return;
         }
+        if !self.receive(now, p, sched) {
+            self.await_messages(now, p, sched);
+        }
+    }
+
+    /// P4: whether the queue's throughput limit admits poller `p`'s
+    /// ReceiveMessage at `now` (always, on a standard queue); a refused
+    /// request is retried after `throttle_backoff`.
+    #[inline]
+    fn receive_admitted<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let Some(backoff) = self.throughput(q) else {
+            return true;
+        };
+        let f = self.queues[q].fifo.as_mut().expect("fifo");
+        if f.admit(now, Action::Receive, 0) {
+            return true;
+        }
+        self.queues[q].c.throttled_requests += 1;
+        self.consumers[ci].c.throttled_requests += 1;
+        self.pollers[p as usize].phase = PollerPhase::Sleeping;
+        sched.schedule(now + backoff, PipeEvent::Poll { poller: p });
+        false
+    }
+
+    /// P2: poller `p`'s ReceiveMessage takes up to `batch` visible
+    /// messages; true when it got some (the answer is on its way).
+    #[inline]
+    fn receive<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         self.count_receive_request(ci, q);
         let cfg = &self.cfg.consumers[ci];
-        let (max, lane, polling, latency) = (
-            cfg.batch as usize,
-            cfg.lane(),
-            cfg.polling,
-            cfg.request_latency,
-        );
-        let n = self.take_for(now, p, max, lane);
-        if n > 0 {
-            self.receive_answered(now, p, sched);
-            return;
+        let (max, lane) = (cfg.batch as usize, cfg.lane());
+        if self.take_for(now, p, max, lane) == 0 {
+            return false;
         }
+        self.receive_answered(now, p, sched);
+        true
+    }
+
+    /// P2: poller `p`'s receive found nothing: a long poll waits at the
+    /// queue (until a message comes or its `wait` ends); a short poll is
+    /// an empty receive, and the poller polls again `poll_interval` after
+    /// the answer.
+    #[inline]
+    fn await_messages<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         let poller = &mut self.pollers[p as usize];
-        match polling {
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let cfg = &self.cfg.consumers[ci];
+        match cfg.polling {
             Polling::Long { wait } => {
                 poller.bump_epoch();
                 poller.phase = PollerPhase::Waiting;
@@ -161,7 +193,10 @@ impl Pipeline {
                 self.queues[q].c.empty_receives += 1;
                 self.consumers[ci].c.empty_receives += 1;
                 poller.phase = PollerPhase::Sleeping;
-                sched.schedule(now + latency + poll_interval, PipeEvent::Poll { poller: p });
+                sched.schedule(
+                    now + cfg.request_latency + poll_interval,
+                    PipeEvent::Poll { poller: p },
+                );
             }
         }
     }
@@ -332,7 +367,9 @@ impl Pipeline {
         }
     }
 
-    /// P5: a processing ends: a result (routed by P6) or a failure.
+    /// P5: a processing ends: a failure (the message stays for its
+    /// visibility timeout) or a result, routed (P6) and indexed, then
+    /// deleted (per message) or kept for the batch's delete.
     pub(super) fn on_processing_done<S: Schedule>(
         &mut self,
         now: SimTime,
@@ -340,78 +377,16 @@ impl Pipeline {
         sched: &mut S,
         out: &mut Vec<Outcome>,
     ) {
-        let emits_anyway = self.faulty(Fault::FailureEmitsResult);
-        let poller = &mut self.pollers[p as usize];
-        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        let pos = poller.pos as usize;
-        let t = poller.batch[pos];
-        poller.phase = PollerPhase::Idle;
-        let len = poller.batch.len();
-        let cfg = &self.cfg.consumers[ci];
-        let cons = &mut self.consumers[ci];
-        cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
-        cons.c.processed += 1;
-        let draw = cons.failure_rng.random::<f64>();
-        // P5: poison is per object (a hash of its document ID), so every
-        // processing of it fails, whichever copy.
-        let poison = cfg.poison_probability > 0.0
-            && unit(splitmix64(
-                self.traits_key.rotate_left(17) ^ t.object.doc_id(),
-            )) < cfg.poison_probability;
-        if poison || draw < cfg.failure_probability {
-            cons.c.failures += 1;
-            cons.c.poison_failures += poison as u64;
-            if emits_anyway {
-                cons.c.results += 1;
-            }
-            poller.batch[pos].state = TakenState::Failed;
-            let extend = cfg.visibility == Visibility::Extend;
-            let mut give_up = [0u32; 10];
-            let mut k = 0;
-            if extend {
-                give_up[k] = pos as u32;
-                k += 1;
-            }
-            if self.queues[q].fifo.is_some() {
-                // P4: order within a group is strict: the group's later
-                // messages of this batch are not processed.
-                for (i, later) in poller.batch[..len].iter_mut().enumerate().skip(pos + 1) {
-                    if later.group == t.group && later.state == TakenState::Pending {
-                        later.state = TakenState::Skipped;
-                        cons.c.skipped += 1;
-                        if extend {
-                            give_up[k] = i as u32;
-                            k += 1;
-                        }
-                    }
-                }
-            }
-            for &i in &give_up[..k] {
-                // Extended visibility: the heartbeats of a message given up
-                // stop; it is visible again once the timeout since its
-                // receive (or now) has passed.
-                let g = poller.batch[i as usize];
-                let queue = &self.queues[q];
-                let m = &queue.slab[g.slot as usize];
-                if m.handle == g.handle && m.state == MsgState::InFlight {
-                    let at = (m.received_at + queue.visibility).max(now);
-                    sched.schedule(
-                        at,
-                        PipeEvent::VisibilityOne {
-                            queue: q as u16,
-                            slot: g.slot,
-                            handle: g.handle,
-                        },
-                    );
-                }
-            }
-            poller.pos += 1;
+        let (ci, pos, t) = self.processing_ends(now, p);
+        if self.processing_fails(ci, &t) {
+            self.fail(now, p, sched);
+            self.pollers[p as usize].pos += 1;
             self.process_next(now, p, sched);
             return;
         }
-        cons.c.results += 1;
-        poller.batch[pos].state = TakenState::Done;
-        let per_message = cfg.delete == DeleteMode::PerMessage;
+        self.consumers[ci].c.results += 1;
+        self.pollers[p as usize].batch[pos].state = TakenState::Done;
+        let per_message = self.cfg.consumers[ci].delete == DeleteMode::PerMessage;
         let times = PathTimes {
             enqueued: t.enqueued_at,
             received: t.received_at,
@@ -426,60 +401,98 @@ impl Pipeline {
         }
     }
 
-    /// P6: confidence, routing and the machine label's way to the index.
-    fn classify<S: Schedule>(
-        &mut self,
-        now: SimTime,
-        ci: usize,
-        object: ObjectRef,
-        times: PathTimes,
-        sched: &mut S,
-        out: &mut Vec<Outcome>,
-    ) {
-        let not_routed = self.faulty(Fault::AuditNotRouted);
+    /// P5: poller `p`'s processing ends at `now`: its busy time and the
+    /// pool's count; the pool, and the message processed and its place in
+    /// the batch.
+    #[inline]
+    fn processing_ends(&mut self, now: SimTime, p: u32) -> (usize, usize, Taken) {
+        let poller = &mut self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let pos = poller.pos as usize;
+        let t = poller.batch[pos];
+        poller.phase = PollerPhase::Idle;
+        let cons = &mut self.consumers[ci];
+        cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
+        cons.c.processed += 1;
+        (ci, pos, t)
+    }
+
+    /// P5: whether the processing of `t` by pool `ci` failed: a transient
+    /// failure (one draw per processing), or always for a poison object.
+    #[inline]
+    fn processing_fails(&mut self, ci: usize, t: &Taken) -> bool {
+        let emits_anyway = self.faulty(Fault::FailureEmitsResult);
         let cfg = &self.cfg.consumers[ci];
         let cons = &mut self.consumers[ci];
-        let confidence = cfg.confidence.sample(&mut cons.confidence_rng);
-        let mut routed = false;
-        let machine = match cfg.route {
-            None => true,
-            Some(Route { threshold, sample }) => {
-                if confidence >= threshold {
-                    if sample > 0.0 && cons.audit_rng.random::<f64>() < sample {
-                        cons.c.audited += 1;
-                        if !not_routed {
-                            cons.c.routed_to_humans += 1;
-                        }
-                        out.push(Outcome::ToHumans {
-                            object,
-                            at: now,
-                            audit: true,
-                        });
-                        routed = true;
+        let draw = cons.failure_rng.random::<f64>();
+        // P5: poison is per object (a hash of its document ID), so every
+        // processing of it fails, whichever copy.
+        let poison = cfg.poison_probability > 0.0
+            && unit(splitmix64(
+                self.traits_key.rotate_left(17) ^ t.object.doc_id(),
+            )) < cfg.poison_probability;
+        if !(poison || draw < cfg.failure_probability) {
+            return false;
+        }
+        cons.c.failures += 1;
+        cons.c.poison_failures += poison as u64;
+        if emits_anyway {
+            cons.c.results += 1;
+        }
+        true
+    }
+
+    /// P5: the message under processing by poller `p` failed: it is not
+    /// deleted; on a FIFO queue the later messages of its group in the
+    /// batch are skipped (P4), and with extended visibility each of them
+    /// is visible again once its timeout has passed.
+    fn fail<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let pos = poller.pos as usize;
+        let len = poller.batch.len();
+        poller.batch[pos].state = TakenState::Failed;
+        let group = poller.batch[pos].group;
+        let extend = self.cfg.consumers[ci].visibility == Visibility::Extend;
+        let mut give_up = [0u32; 10];
+        let mut k = 0;
+        if extend {
+            give_up[k] = pos as u32;
+            k += 1;
+        }
+        if self.queues[q].fifo.is_some() {
+            // P4: order within a group is strict: the group's later
+            // messages of this batch are not processed.
+            let cons = &mut self.consumers[ci];
+            for (i, later) in poller.batch[..len].iter_mut().enumerate().skip(pos + 1) {
+                if later.group == group && later.state == TakenState::Pending {
+                    later.state = TakenState::Skipped;
+                    cons.c.skipped += 1;
+                    if extend {
+                        give_up[k] = i as u32;
+                        k += 1;
                     }
-                    true
-                } else {
-                    cons.c.routed_to_humans += 1;
-                    out.push(Outcome::ToHumans {
-                        object,
-                        at: now,
-                        audit: false,
-                    });
-                    routed = true;
-                    false
                 }
             }
-        };
-        if routed {
-            // Issue 17: the document stays known until the humans answer.
-            self.routed(object, times);
         }
-        if machine {
-            let cons = &mut self.consumers[ci];
-            cons.c.machine_labeled += 1;
-            cons.machine_confidence_sum += confidence;
-            self.index
-                .add(now, object, LabelPath::Machine, confidence, times, sched);
+        for &i in &give_up[..k] {
+            // Extended visibility: the heartbeats of a message given up
+            // stop; it is visible again once the timeout since its
+            // receive (or now) has passed.
+            let g = poller.batch[i as usize];
+            let queue = &self.queues[q];
+            let m = &queue.slab[g.slot as usize];
+            if m.handle == g.handle && m.state == MsgState::InFlight {
+                let at = (m.received_at + queue.visibility).max(now);
+                sched.schedule(
+                    at,
+                    PipeEvent::VisibilityOne {
+                        queue: q as u16,
+                        slot: g.slot,
+                        handle: g.handle,
+                    },
+                );
+            }
         }
     }
 
@@ -547,51 +560,6 @@ impl Pipeline {
             self.process_next(now, p, sched);
         } else {
             self.poll(now, p, sched);
-        }
-    }
-}
-
-impl Pipeline {
-    /// A3: a scheduled pool runs its first step's count at `now` and waits
-    /// for the next change of count.
-    pub(super) fn start_count_schedule<S: Schedule>(
-        &mut self,
-        now: SimTime,
-        ci: usize,
-        sched: &mut S,
-    ) {
-        if self.cfg.consumers[ci].schedule.is_some() {
-            self.on_count_step(now, ci, sched);
-        }
-    }
-
-    /// A3: the schedule's count in force at `now`. A rise starts pollers at
-    /// once; a drop stops idle pollers (a long poll under way is abandoned)
-    /// and lets the busy ones finish their batch first (A2's scale-in).
-    pub(super) fn on_count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
-        let Some(schedule) = &self.cfg.consumers[ci].schedule else {
-            return;
-        };
-        let target = schedule.count_at(now);
-        let next = schedule.next_change_after(now);
-        if let Some(at) = next {
-            sched.schedule(
-                at,
-                PipeEvent::CountStep {
-                    consumer: ci as u16,
-                },
-            );
-        }
-        let st = self.consumers[ci].scale.as_mut().expect("scheduled pool");
-        let current = st.current();
-        if target > current {
-            st.scale_outs += 1;
-            for _ in current..target {
-                self.launch(now, ci, None, sched);
-            }
-        } else if target < current {
-            st.scale_ins += 1;
-            self.retire_some(now, ci, current - target);
         }
     }
 }
