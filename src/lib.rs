@@ -62,9 +62,13 @@
 //! | R12 sender throttle | `model/job/sender.rs`, policies in `model/throttle.rs` |
 //! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
 //! | SPEC §5 invariants | `model/invariants.rs` |
-//! | P1–P9 pipelines | `model/pipeline/` (queue, consumer, index) |
-//! | A1 Lambda, A2 target tracking, A4 poller metrics | `model/pipeline/scaling.rs` |
-//! | A3 a consumer's scheduled count | `model/pipeline/consumer.rs` (`on_count_step`), steps in `model/schedule.rs` |
+//! | P1 queues, P3 standard-queue copies, P4 FIFO groups and throughput | `model/pipeline/queue.rs` |
+//! | P2 receiving, P5 consumers (process, fail, delete) | `model/pipeline/consumer.rs` (pollers' state in `poller.rs`) |
+//! | P6 classifier and routing | `model/pipeline/route.rs` |
+//! | P7 S3 event notifications | `model/pipeline/mod.rs` (`s3_upload`) |
+//! | P8 index | `model/pipeline/index.rs` |
+//! | P9 ledgers | `model/pipeline/ledger.rs` |
+//! | A1 Lambda, A2 target tracking, A3 a consumer's scheduled count, A4 poller metrics | `model/pipeline/scaling.rs` (steps in `model/schedule.rs`) |
 //! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |
 //! | SPEC §4b results by interval of arrival | `model/by_interval.rs` |
 //! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) |
