@@ -1,14 +1,17 @@
 //! Pipeline performance (SPEC §6), not asserted in tests: messages per wall
-//! second end to end through `pipeline::standalone::run` (arrival, send,
-//! receive, processing, delete, routing, index) — arrival generation is not
-//! timed.
+//! second end to end through what `labelsim run` runs (the scenario's
+//! simulation, [`labelsim::model::simulate`]: producers, send, receive,
+//! processing, delete, routing, index). Each case is a pipeline-only
+//! scenario (a Poisson producer `to:` the queue, no labeling job); only the
+//! simulation is timed, not loading the scenario.
 //!
 //! `cargo bench --bench pipeline` runs every case, each in a fresh child
 //! process (its own peak memory); `cargo bench --bench pipeline -- case NAME`
-//! runs one and prints one line.
-//! - `standard-2M`: Poisson 2,000/s for 1,000 s into a standard queue, 64
-//!   pollers, batch 10, 20 ms requests, 5 ms processing, per-message deletes,
-//!   the default index (bulks of 500);
+//! runs one and prints one line. Every case sends for 1,000 s (500 s for
+//! the batch-1 case) and runs 60 s more:
+//! - `standard-2M`: Poisson 2,000/s into a standard queue, 64 pollers,
+//!   batch 10, 20 ms requests, 5 ms processing, per-message deletes, the
+//!   default index (bulks of 500);
 //! - `standard-batch-delete-2M`: the same with `delete: batch`;
 //! - `standard-batch1-1M`: batch 1, 0 ms requests, 40 pollers of 10 ms
 //!   (the per-message worst case: every message its own receive);
@@ -21,108 +24,98 @@
 //!   controllers' cost beside the fixed pool's;
 //! - `lambda-batch100-2M` (A1): the Lambda case gathering batches of up to
 //!   100 messages within a 1 s `batch_window` (ReceiveMessage calls of 10).
+//!
+//! Columns: messages sent, documents indexed, wall seconds, messages and
+//! events per wall second (events: the whole run's, producers' included),
+//! peak memory, mean searchable latency.
 
-use labelsim::engine::{SimDuration, SimTime, StreamSeeds};
-use labelsim::model::pipeline::standalone::{self, ArrivalKind, Options};
-use labelsim::model::pipeline::{
-    ConsumerConfig, DeleteMode, IndexConfig, LambdaScaling, PipelineConfig, QueueConfig, QueueKind,
-    Scaling, TargetTracking,
-};
-use labelsim::model::workforce::ServiceDist;
+use labelsim::engine::StreamSeeds;
+use labelsim::model::simulate;
+use labelsim::scenario::{LoadOptions, Scenario};
+use std::path::Path;
 use std::time::Instant;
 
 mod common;
 
 struct Case {
     name: &'static str,
-    cfg: PipelineConfig,
-    rate_per_s: f64,
-    seconds: u64,
+    yaml: String,
 }
 
-fn base(pollers: u32, batch: u32, latency_ms: u64, processing_ms: f64) -> PipelineConfig {
-    let mut c = ConsumerConfig::new("classifier", 0, ServiceDist::constant(processing_ms * 1e3));
-    c.count = pollers;
-    c.batch = batch;
-    c.request_latency = SimDuration::from_millis(latency_ms);
-    PipelineConfig {
-        queues: vec![QueueConfig::standard("incoming")],
-        consumers: vec![c],
-        index: IndexConfig::default(),
-    }
+/// A pipeline-only scenario: Poisson `rate_per_s` for `seconds` into one
+/// queue (`queue`: its YAML mapping's keys after the name) read by one
+/// pool (`consumer`: its keys after name and queue), the default index.
+fn scenario(rate_per_s: u32, seconds: u32, queue: &str, consumer: &str) -> String {
+    format!(
+        "name: bench\nseed: 1\nhorizon: {horizon}s\n\
+         producers: [{{name: p, kind: poisson, rate: {rate_per_s}/s, end: {seconds}s, to: incoming}}]\n\
+         pipeline:\n  queues: [{{name: incoming, {queue}}}]\n  \
+         consumers: [{{name: classifier, queue: incoming, {consumer}}}]\n",
+        horizon = seconds + 60,
+    )
+}
+
+/// The first case's pool: batch 10, 20 ms requests, 5 ms processing, with
+/// `more` keys (count or scaling, delete mode).
+fn pool(more: &str) -> String {
+    format!(
+        "batch: 10, request_latency: 20ms, processing_time: {{dist: constant, value: 5ms}}, {more}"
+    )
 }
 
 fn cases() -> Vec<Case> {
-    let std2m = base(64, 10, 20, 5.0);
-    let mut batch_delete = std2m.clone();
-    batch_delete.consumers[0].delete = DeleteMode::Batch;
-    let mut fifo = std2m.clone();
-    fifo.queues[0] = QueueConfig::fifo("incoming");
-    if let QueueKind::Fifo(f) = &mut fifo.queues[0].kind {
-        f.groups = 200;
-        f.throughput_per_s = 1_000_000;
-    }
-    let mut lambda = std2m.clone();
-    lambda.consumers[0].delete = DeleteMode::Batch;
-    lambda.consumers[0].scaling = Some(Scaling::Lambda(LambdaScaling {
-        max_concurrency: 200,
-        ..LambdaScaling::default()
-    }));
-    let mut lambda_batch = lambda.clone();
-    lambda_batch.consumers[0].batch = 100;
-    lambda_batch.consumers[0].scaling = Some(Scaling::Lambda(LambdaScaling {
-        max_concurrency: 200,
-        batch_window: SimDuration::from_secs(1),
-        ..LambdaScaling::default()
-    }));
-    let mut tracking = std2m.clone();
-    tracking.consumers[0].scaling = Some(Scaling::TargetTracking(TargetTracking {
-        max: 200,
-        messages_per_poller: 20,
-        ..TargetTracking::default()
-    }));
+    let standard = "type: standard";
+    let lambda = "scaling: {kind: lambda, max_concurrency: 200}, delete: batch";
     vec![
         Case {
             name: "standard-2M",
-            cfg: std2m,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(2000, 1000, standard, &pool("count: 64")),
         },
         Case {
             name: "standard-batch-delete-2M",
-            cfg: batch_delete,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(2000, 1000, standard, &pool("count: 64, delete: batch")),
         },
         Case {
             name: "standard-batch1-1M",
-            cfg: base(40, 1, 0, 10.0),
-            rate_per_s: 2000.0,
-            seconds: 500,
+            yaml: scenario(
+                2000,
+                500,
+                standard,
+                "count: 40, batch: 1, request_latency: 0ms, \
+                 processing_time: {dist: constant, value: 10ms}",
+            ),
         },
         Case {
             name: "fifo-2M",
-            cfg: fifo,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(
+                2000,
+                1000,
+                "type: fifo, groups: 200, throughput: 1000000/s",
+                &pool("count: 64"),
+            ),
         },
         Case {
             name: "lambda-2M",
-            cfg: lambda,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(2000, 1000, standard, &pool(lambda)),
         },
         Case {
             name: "lambda-batch100-2M",
-            cfg: lambda_batch,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(
+                2000,
+                1000,
+                standard,
+                "batch: 100, request_latency: 20ms, processing_time: {dist: constant, value: 5ms}, \
+                 scaling: {kind: lambda, max_concurrency: 200, batch_window: 1s}, delete: batch",
+            ),
         },
         Case {
             name: "target-tracking-2M",
-            cfg: tracking,
-            rate_per_s: 2000.0,
-            seconds: 1000,
+            yaml: scenario(
+                2000,
+                1000,
+                standard,
+                &pool("scaling: {kind: target_tracking, max: 200, messages_per_poller: 20}"),
+            ),
         },
     ]
 }
@@ -142,23 +135,29 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn run_case(c: &Case) {
-    let end = SimTime::after(SimDuration::from_secs(c.seconds));
-    let arrivals = standalone::poisson(c.rate_per_s, SimTime::ZERO, end, 0, ArrivalKind::Send, 1);
-    let opts = Options::until(end + SimDuration::from_secs(60));
-    let start = Instant::now();
-    let r = standalone::run(&c.cfg, &arrivals, &opts, StreamSeeds::for_replication(1, 0))
+    let s = Scenario::from_str(&c.yaml, c.name, Path::new("."), LoadOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    let out = simulate(&s.sim, StreamSeeds::for_replication(s.seed, 0)).expect("invariants hold");
     let wall = start.elapsed().as_secs_f64();
+    let m = &out.summary;
+    let pipe = |key: &str| {
+        m.pipeline
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| *v)
+    };
+    let sent = m.messages_produced;
     println!(
         "| {} | {} | {} | {:.2} | {:.2} M | {:.2} M | {:.0} | {:.3} s |",
         c.name,
-        arrivals.len(),
-        r.count("indexed_documents"),
+        sent,
+        pipe("indexed_documents").unwrap_or(f64::NAN),
         wall,
-        arrivals.len() as f64 / wall / 1e6,
-        r.events as f64 / wall / 1e6,
+        sent as f64 / wall / 1e6,
+        m.events as f64 / wall / 1e6,
         peak_rss_mib(),
-        r.get("searchable_latency_mean_s").unwrap_or(f64::NAN),
+        pipe("searchable_latency_mean_s").unwrap_or(f64::NAN),
     );
 }
 

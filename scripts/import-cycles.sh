@@ -14,6 +14,8 @@
 # A facade's use of its children is counted, so a cycle through a facade
 # (`fit` -> `scenario` -> `scenario::build` -> `fit`) shows.
 #
+# CI (.ci/run) fails on any cycle it reports, the pipeline's included.
+#
 # Usage: scripts/import-cycles.sh [--strict]
 # Exit 0: no cycle; 1: cycles, listed; 2: usage.
 set -euo pipefail

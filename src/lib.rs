@@ -66,20 +66,20 @@
 //! | R11 service limits | `scenario/build.rs` (validation) |
 //! | R12 sender throttle | `model/job/sender.rs` |
 //! | R12 throttle policies | `model/throttle.rs` |
-//! | P1 queues, P3 standard queues, P4 FIFO queues | `model/pipeline/queue.rs` |
-//! | P2 receiving, P5 consumers, P6 classifier and routing | `model/pipeline/consumer.rs` |
-//! | P6 routed objects at the job (published, labeled) | `model/job/intake.rs` |
-//! | P7 S3 event notifications | `model/pipeline/mod.rs` |
-//! | P8 index | `model/pipeline/index.rs` |
-//! | P9 ledgers | `model/pipeline/ledger.rs` |
-//! | SPEC §6 pipeline costs (SQS, consumers, Lambda) | `model/pipeline/cost.rs` |
 //! | the event loop (`step`, `step_until`, `run`) | `engine/run.rs` |
 //! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
 //! | SPEC §5 invariants | `model/invariants.rs` |
-//! | A1 Lambda, A2 target tracking, A4 poller metrics | `model/pipeline/scaling.rs` |
-//! | A3 a consumer's scheduled count | `model/pipeline/consumer.rs` (`on_count_step`), steps in `model/schedule.rs` |
+//! | P1 queues, P3 standard-queue copies, P4 FIFO groups and throughput | `model/pipeline/queue.rs` |
+//! | P2 receiving, P5 consumers (process, fail, delete) | `model/pipeline/consumer.rs` (pollers' state in `poller.rs`) |
+//! | P6 classifier and routing | `model/pipeline/route.rs` |
+//! | P6 routed objects at the job (published, labeled) | `model/job/intake.rs` |
+//! | P7 S3 event notifications | `model/pipeline/mod.rs` (`s3_upload`) |
+//! | P8 index | `model/pipeline/index.rs` |
+//! | P9 ledgers | `model/pipeline/ledger.rs` |
+//! | SPEC §6 pipeline costs (SQS, consumers, Lambda) | `model/pipeline/cost.rs` |
+//! | A1 Lambda, A2 target tracking, A3 a consumer's scheduled count, A4 poller metrics | `model/pipeline/scaling.rs` (steps in `model/schedule.rs`) |
 //! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |
-//! | SPEC §4b results by interval of arrival | `model/by_interval.rs` |
+//! | SPEC §4b results by interval of arrival | `model/by_interval/` |
 //! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) |
 //! | the run guard (event budget, stop) | `model/guard.rs` |
 //!

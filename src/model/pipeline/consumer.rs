@@ -1,13 +1,13 @@
-//! P2, P5, P6: consumer pools. Each poller is a loop — receive, process the
-//! batch's messages one at a time, delete — driven by its own events; the
-//! routing of results (P6) is its own small function.
+//! P2, P5: consumer pools. Each poller is a loop — receive, process the
+//! batch's messages one at a time, delete — driven by its own events, one
+//! step per stage: `poll` (receive), `process_next` / `on_processing_done`
+//! (process: a failure, or a result handed to the routing of `route.rs`,
+//! P6, which sends machine labels to the index), `issue_delete` (delete).
 
-use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Route, Visibility};
-use super::queue::{Action, Msg, MsgState};
-use super::{
-    unit, Fault, LabelPath, MessageKind, ObjectRef, Outcome, PathTimes, PipeEvent, Pipeline,
-    Schedule,
-};
+use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Visibility};
+use super::poller::{Poller, PollerPhase, Taken, TakenState};
+use super::queue::{Action, MsgState};
+use super::{unit, Fault, MessageKind, Outcome, PathTimes, PipeEvent, Pipeline, Schedule};
 use crate::engine::rng::splitmix64;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rand::RngExt;
@@ -20,130 +20,6 @@ impl ConsumerConfig {
             Visibility::Fixed => 0,
             Visibility::Extend => 1,
         }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum TakenState {
-    /// Not processed yet.
-    Pending,
-    /// Processed with a result (or a discarded test event): to delete.
-    Done,
-    Failed,
-    /// P4: behind a failed message of its group; left to time out.
-    Skipped,
-}
-
-/// A received message as the poller holds it (a copy of the body: the
-/// queue may expire the message meanwhile).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Taken {
-    pub slot: u32,
-    pub handle: u32,
-    pub group: u32,
-    pub object: ObjectRef,
-    pub kind: MessageKind,
-    pub state: TakenState,
-    /// SPEC §4b latency parts: when the message was enqueued and this
-    /// receive took it.
-    pub enqueued_at: SimTime,
-    pub received_at: SimTime,
-}
-
-impl Taken {
-    pub(super) fn new(slot: u32, m: &Msg) -> Self {
-        Taken {
-            slot,
-            handle: m.handle,
-            group: m.group,
-            object: m.object,
-            kind: m.kind,
-            state: TakenState::Pending,
-            enqueued_at: m.enqueued_at,
-            received_at: m.received_at,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum PollerPhase {
-    Idle,
-    /// A receive's answer is on its way.
-    Receiving,
-    /// Long polling, waiting at the queue.
-    Waiting,
-    Processing,
-    Deleting,
-    /// Short polling after an empty receive, or a throttled request.
-    Sleeping,
-    /// A1/A2: a slot of an autoscaled pool that is not running.
-    Off,
-    /// A2: started, ready after the controller's `startup`.
-    Starting,
-    /// A1 `batch_window`: a receive waiting for `batch` visible messages
-    /// or the end of the window.
-    Gathering,
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct Poller {
-    pub consumer: u16,
-    pub queue: u16,
-    pub phase: PollerPhase,
-    /// Long-poll token: a timeout of an earlier wait is stale.
-    epoch: u32,
-    /// The next message of `batch` to process.
-    pub pos: u32,
-    /// The batch under way (up to `batch` messages: 10, or 10,000 for a
-    /// Lambda pool with a batching window, A1); kept until the next
-    /// receive reuses it.
-    pub batch: Vec<Taken>,
-    pub busy_since: SimTime,
-    /// A2: told to retire once its batch is done.
-    pub retiring: bool,
-    /// A1: its last long poll came back empty.
-    pub empty: bool,
-    /// A1: when the invocation under way began (its receive).
-    pub invoked: Option<SimTime>,
-    /// A1 `batch_window`: when the gathering ends, and when the
-    /// ReceiveMessage now outstanding was issued.
-    pub window_end: SimTime,
-    pub call_since: SimTime,
-}
-
-impl Poller {
-    pub(super) fn new(consumer: u16, queue: u16) -> Self {
-        Poller {
-            consumer,
-            queue,
-            phase: PollerPhase::Idle,
-            epoch: 0,
-            pos: 0,
-            batch: Vec::new(),
-            busy_since: SimTime::ZERO,
-            retiring: false,
-            empty: false,
-            invoked: None,
-            window_end: SimTime::ZERO,
-            call_since: SimTime::ZERO,
-        }
-    }
-
-    /// A slot of an autoscaled pool, not running yet (A1/A2).
-    pub(super) fn off(consumer: u16, queue: u16) -> Self {
-        Poller {
-            phase: PollerPhase::Off,
-            ..Self::new(consumer, queue)
-        }
-    }
-
-    /// Invalidates the poller's pending long-poll timeout or start-up.
-    pub(super) fn bump_epoch(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
-    }
-
-    pub(super) fn epoch(&self) -> u32 {
-        self.epoch
     }
 }
 
@@ -173,8 +49,9 @@ pub(super) struct ConsumerCounters {
 pub(super) struct ConsumerState {
     processing_rng: SimRng,
     failure_rng: SimRng,
-    confidence_rng: SimRng,
-    audit_rng: SimRng,
+    /// P6: the classifier's confidence and the audit sample.
+    pub confidence_rng: SimRng,
+    pub audit_rng: SimRng,
     pub c: ConsumerCounters,
     /// Σ processing time of finished processings [µs].
     pub busy_us: u128,
@@ -228,45 +105,77 @@ impl Pipeline {
         }
     }
 
-    /// P2: the poller issues ReceiveMessage.
+    /// P2: the poller issues ReceiveMessage. One step per stage: the
+    /// autoscaling controller may stop it (A1/A2), the FIFO throughput
+    /// limit may refuse the request (P4), a Lambda poller with a batching
+    /// window gathers instead (A1); otherwise the receive takes a batch
+    /// or, finding nothing, waits (long polling) or sleeps (short polling).
     pub(super) fn poll<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         if self.retires_before_poll(now, p) {
             return;
         }
-        let poller = &self.pollers[p as usize];
-        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        if let Some(backoff) = self.throughput(q) {
-            let f = self.queues[q].fifo.as_mut().expect("fifo");
-            if !f.admit(now, Action::Receive, 0) {
-                self.queues[q].c.throttled_requests += 1;
-                self.consumers[ci].c.throttled_requests += 1;
-                self.pollers[p as usize].phase = PollerPhase::Sleeping;
-                sched.schedule(now + backoff, PipeEvent::Poll { poller: p });
-                return;
-            }
+        if !self.receive_admitted(now, p, sched) {
+            return;
         }
         if self.gathers(now, p, sched) {
             return;
         }
+        if !self.receive(now, p, sched) {
+            self.await_messages(now, p, sched);
+        }
+    }
+
+    /// P4: whether the queue's throughput limit admits poller `p`'s
+    /// ReceiveMessage at `now` (always, on a standard queue); a refused
+    /// request is retried after `throttle_backoff`.
+    #[inline]
+    fn receive_admitted<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let Some(backoff) = self.throughput(q) else {
+            return true;
+        };
+        let f = self.queues[q].fifo.as_mut().expect("fifo");
+        if f.admit(now, Action::Receive, 0) {
+            return true;
+        }
+        self.queues[q].c.throttled_requests += 1;
+        self.consumers[ci].c.throttled_requests += 1;
+        self.pollers[p as usize].phase = PollerPhase::Sleeping;
+        sched.schedule(now + backoff, PipeEvent::Poll { poller: p });
+        false
+    }
+
+    /// P2: poller `p`'s ReceiveMessage takes up to `batch` visible
+    /// messages; true when it got some (the answer is on its way).
+    #[inline]
+    fn receive<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
+        let poller = &self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         self.count_receive_request(ci, q);
         let cfg = &self.cfg.consumers[ci];
-        let (max, lane, polling, latency) = (
-            cfg.batch as usize,
-            cfg.lane(),
-            cfg.polling,
-            cfg.request_latency,
-        );
-        let n = self.take_for(now, p, max, lane);
-        if n > 0 {
-            self.receive_answered(now, p, sched);
-            return;
+        let (max, lane) = (cfg.batch as usize, cfg.lane());
+        if self.take_for(now, p, max, lane) == 0 {
+            return false;
         }
+        self.receive_answered(now, p, sched);
+        true
+    }
+
+    /// P2: poller `p`'s receive found nothing: a long poll waits at the
+    /// queue (until a message comes or its `wait` ends); a short poll is
+    /// an empty receive, and the poller polls again `poll_interval` after
+    /// the answer.
+    #[inline]
+    fn await_messages<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
         let poller = &mut self.pollers[p as usize];
-        match polling {
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let cfg = &self.cfg.consumers[ci];
+        match cfg.polling {
             Polling::Long { wait } => {
-                poller.epoch = poller.epoch.wrapping_add(1);
+                poller.bump_epoch();
                 poller.phase = PollerPhase::Waiting;
-                let epoch = poller.epoch;
+                let epoch = poller.epoch();
                 self.queues[q].waiters.push_back(p);
                 let cons = &mut self.consumers[ci];
                 cons.waits.push_back((now + wait, p, epoch));
@@ -284,7 +193,10 @@ impl Pipeline {
                 self.queues[q].c.empty_receives += 1;
                 self.consumers[ci].c.empty_receives += 1;
                 poller.phase = PollerPhase::Sleeping;
-                sched.schedule(now + latency + poll_interval, PipeEvent::Poll { poller: p });
+                sched.schedule(
+                    now + cfg.request_latency + poll_interval,
+                    PipeEvent::Poll { poller: p },
+                );
             }
         }
     }
@@ -319,7 +231,7 @@ impl Pipeline {
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         let mut batch = std::mem::take(&mut poller.batch);
         let old = batch.len();
-        let n = self.take(now, q, max, lane, &mut batch);
+        let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));
         if n > 0 && !append {
             // The last batch stays held until a new one replaces it.
             batch.drain(..old);
@@ -335,7 +247,7 @@ impl Pipeline {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         poller.pos = 0;
-        poller.epoch = poller.epoch.wrapping_add(1);
+        poller.bump_epoch();
         poller.phase = PollerPhase::Receiving;
         self.invocation_starts(now, p);
         self.queues[q].arm_lanes(sched);
@@ -358,7 +270,7 @@ impl Pipeline {
         while let Some(&(end, p, epoch)) = self.consumers[ci].waits.front() {
             let poller = &mut self.pollers[p as usize];
             let cons = &mut self.consumers[ci];
-            if poller.phase != PollerPhase::Waiting || poller.epoch != epoch {
+            if poller.phase != PollerPhase::Waiting || poller.epoch() != epoch {
                 cons.waits.pop_front();
                 continue;
             }
@@ -455,7 +367,9 @@ impl Pipeline {
         }
     }
 
-    /// P5: a processing ends: a result (routed by P6) or a failure.
+    /// P5: a processing ends: a failure (the message stays for its
+    /// visibility timeout) or a result, routed (P6) and indexed, then
+    /// deleted (per message) or kept for the batch's delete.
     pub(super) fn on_processing_done<S: Schedule>(
         &mut self,
         now: SimTime,
@@ -463,78 +377,16 @@ impl Pipeline {
         sched: &mut S,
         out: &mut Vec<Outcome>,
     ) {
-        let emits_anyway = self.faulty(Fault::FailureEmitsResult);
-        let poller = &mut self.pollers[p as usize];
-        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        let pos = poller.pos as usize;
-        let t = poller.batch[pos];
-        poller.phase = PollerPhase::Idle;
-        let len = poller.batch.len();
-        let cfg = &self.cfg.consumers[ci];
-        let cons = &mut self.consumers[ci];
-        cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
-        cons.c.processed += 1;
-        let draw = cons.failure_rng.random::<f64>();
-        // P5: poison is per object (a hash of its document ID), so every
-        // processing of it fails, whichever copy.
-        let poison = cfg.poison_probability > 0.0
-            && unit(splitmix64(
-                self.traits_key.rotate_left(17) ^ t.object.doc_id(),
-            )) < cfg.poison_probability;
-        if poison || draw < cfg.failure_probability {
-            cons.c.failures += 1;
-            cons.c.poison_failures += poison as u64;
-            if emits_anyway {
-                cons.c.results += 1;
-            }
-            poller.batch[pos].state = TakenState::Failed;
-            let extend = cfg.visibility == Visibility::Extend;
-            let mut give_up = [0u32; 10];
-            let mut k = 0;
-            if extend {
-                give_up[k] = pos as u32;
-                k += 1;
-            }
-            if self.queues[q].fifo.is_some() {
-                // P4: order within a group is strict: the group's later
-                // messages of this batch are not processed.
-                for (i, later) in poller.batch[..len].iter_mut().enumerate().skip(pos + 1) {
-                    if later.group == t.group && later.state == TakenState::Pending {
-                        later.state = TakenState::Skipped;
-                        cons.c.skipped += 1;
-                        if extend {
-                            give_up[k] = i as u32;
-                            k += 1;
-                        }
-                    }
-                }
-            }
-            for &i in &give_up[..k] {
-                // Extended visibility: the heartbeats of a message given up
-                // stop; it is visible again once the timeout since its
-                // receive (or now) has passed.
-                let g = poller.batch[i as usize];
-                let queue = &self.queues[q];
-                let m = &queue.slab[g.slot as usize];
-                if m.handle == g.handle && m.state == MsgState::InFlight {
-                    let at = (m.received_at + queue.visibility).max(now);
-                    sched.schedule(
-                        at,
-                        PipeEvent::VisibilityOne {
-                            queue: q as u16,
-                            slot: g.slot,
-                            handle: g.handle,
-                        },
-                    );
-                }
-            }
-            poller.pos += 1;
+        let (ci, pos, t) = self.processing_ends(now, p);
+        if self.processing_fails(ci, &t) {
+            self.fail(now, p, sched);
+            self.pollers[p as usize].pos += 1;
             self.process_next(now, p, sched);
             return;
         }
-        cons.c.results += 1;
-        poller.batch[pos].state = TakenState::Done;
-        let per_message = cfg.delete == DeleteMode::PerMessage;
+        self.consumers[ci].c.results += 1;
+        self.pollers[p as usize].batch[pos].state = TakenState::Done;
+        let per_message = self.cfg.consumers[ci].delete == DeleteMode::PerMessage;
         let times = PathTimes {
             enqueued: t.enqueued_at,
             received: t.received_at,
@@ -549,60 +401,98 @@ impl Pipeline {
         }
     }
 
-    /// P6: confidence, routing and the machine label's way to the index.
-    fn classify<S: Schedule>(
-        &mut self,
-        now: SimTime,
-        ci: usize,
-        object: ObjectRef,
-        times: PathTimes,
-        sched: &mut S,
-        out: &mut Vec<Outcome>,
-    ) {
-        let not_routed = self.faulty(Fault::AuditNotRouted);
+    /// P5: poller `p`'s processing ends at `now`: its busy time and the
+    /// pool's count; the pool, and the message processed and its place in
+    /// the batch.
+    #[inline]
+    fn processing_ends(&mut self, now: SimTime, p: u32) -> (usize, usize, Taken) {
+        let poller = &mut self.pollers[p as usize];
+        let ci = poller.consumer as usize;
+        let pos = poller.pos as usize;
+        let t = poller.batch[pos];
+        poller.phase = PollerPhase::Idle;
+        let cons = &mut self.consumers[ci];
+        cons.busy_us += now.since(poller.busy_since).as_micros() as u128;
+        cons.c.processed += 1;
+        (ci, pos, t)
+    }
+
+    /// P5: whether the processing of `t` by pool `ci` failed: a transient
+    /// failure (one draw per processing), or always for a poison object.
+    #[inline]
+    fn processing_fails(&mut self, ci: usize, t: &Taken) -> bool {
+        let emits_anyway = self.faulty(Fault::FailureEmitsResult);
         let cfg = &self.cfg.consumers[ci];
         let cons = &mut self.consumers[ci];
-        let confidence = cfg.confidence.sample(&mut cons.confidence_rng);
-        let mut routed = false;
-        let machine = match cfg.route {
-            None => true,
-            Some(Route { threshold, sample }) => {
-                if confidence >= threshold {
-                    if sample > 0.0 && cons.audit_rng.random::<f64>() < sample {
-                        cons.c.audited += 1;
-                        if !not_routed {
-                            cons.c.routed_to_humans += 1;
-                        }
-                        out.push(Outcome::ToHumans {
-                            object,
-                            at: now,
-                            audit: true,
-                        });
-                        routed = true;
+        let draw = cons.failure_rng.random::<f64>();
+        // P5: poison is per object (a hash of its document ID), so every
+        // processing of it fails, whichever copy.
+        let poison = cfg.poison_probability > 0.0
+            && unit(splitmix64(
+                self.traits_key.rotate_left(17) ^ t.object.doc_id(),
+            )) < cfg.poison_probability;
+        if !(poison || draw < cfg.failure_probability) {
+            return false;
+        }
+        cons.c.failures += 1;
+        cons.c.poison_failures += poison as u64;
+        if emits_anyway {
+            cons.c.results += 1;
+        }
+        true
+    }
+
+    /// P5: the message under processing by poller `p` failed: it is not
+    /// deleted; on a FIFO queue the later messages of its group in the
+    /// batch are skipped (P4), and with extended visibility each of them
+    /// is visible again once its timeout has passed.
+    fn fail<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) {
+        let poller = &mut self.pollers[p as usize];
+        let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        let pos = poller.pos as usize;
+        let len = poller.batch.len();
+        poller.batch[pos].state = TakenState::Failed;
+        let group = poller.batch[pos].group;
+        let extend = self.cfg.consumers[ci].visibility == Visibility::Extend;
+        let mut give_up = [0u32; 10];
+        let mut k = 0;
+        if extend {
+            give_up[k] = pos as u32;
+            k += 1;
+        }
+        if self.queues[q].fifo.is_some() {
+            // P4: order within a group is strict: the group's later
+            // messages of this batch are not processed.
+            let cons = &mut self.consumers[ci];
+            for (i, later) in poller.batch[..len].iter_mut().enumerate().skip(pos + 1) {
+                if later.group == group && later.state == TakenState::Pending {
+                    later.state = TakenState::Skipped;
+                    cons.c.skipped += 1;
+                    if extend {
+                        give_up[k] = i as u32;
+                        k += 1;
                     }
-                    true
-                } else {
-                    cons.c.routed_to_humans += 1;
-                    out.push(Outcome::ToHumans {
-                        object,
-                        at: now,
-                        audit: false,
-                    });
-                    routed = true;
-                    false
                 }
             }
-        };
-        if routed {
-            // Issue 17: the document stays known until the humans answer.
-            self.routed(object, times);
         }
-        if machine {
-            let cons = &mut self.consumers[ci];
-            cons.c.machine_labeled += 1;
-            cons.machine_confidence_sum += confidence;
-            self.index
-                .add(now, object, LabelPath::Machine, confidence, times, sched);
+        for &i in &give_up[..k] {
+            // Extended visibility: the heartbeats of a message given up
+            // stop; it is visible again once the timeout since its
+            // receive (or now) has passed.
+            let g = poller.batch[i as usize];
+            let queue = &self.queues[q];
+            let m = &queue.slab[g.slot as usize];
+            if m.handle == g.handle && m.state == MsgState::InFlight {
+                let at = (m.received_at + queue.visibility).max(now);
+                sched.schedule(
+                    at,
+                    PipeEvent::VisibilityOne {
+                        queue: q as u16,
+                        slot: g.slot,
+                        handle: g.handle,
+                    },
+                );
+            }
         }
     }
 
@@ -670,51 +560,6 @@ impl Pipeline {
             self.process_next(now, p, sched);
         } else {
             self.poll(now, p, sched);
-        }
-    }
-}
-
-impl Pipeline {
-    /// A3: a scheduled pool runs its first step's count at `now` and waits
-    /// for the next change of count.
-    pub(super) fn start_count_schedule<S: Schedule>(
-        &mut self,
-        now: SimTime,
-        ci: usize,
-        sched: &mut S,
-    ) {
-        if self.cfg.consumers[ci].schedule.is_some() {
-            self.on_count_step(now, ci, sched);
-        }
-    }
-
-    /// A3: the schedule's count in force at `now`. A rise starts pollers at
-    /// once; a drop stops idle pollers (a long poll under way is abandoned)
-    /// and lets the busy ones finish their batch first (A2's scale-in).
-    pub(super) fn on_count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
-        let Some(schedule) = &self.cfg.consumers[ci].schedule else {
-            return;
-        };
-        let target = schedule.count_at(now);
-        let next = schedule.next_change_after(now);
-        if let Some(at) = next {
-            sched.schedule(
-                at,
-                PipeEvent::CountStep {
-                    consumer: ci as u16,
-                },
-            );
-        }
-        let st = self.consumers[ci].scale.as_mut().expect("scheduled pool");
-        let current = st.current();
-        if target > current {
-            st.scale_outs += 1;
-            for _ in current..target {
-                self.launch(now, ci, None, sched);
-            }
-        } else if target < current {
-            st.scale_ins += 1;
-            self.retire_some(now, ci, current - target);
         }
     }
 }

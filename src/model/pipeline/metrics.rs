@@ -8,21 +8,6 @@ use crate::engine::stats::Latency;
 use crate::engine::SimTime;
 use crate::model::catalog as metric;
 
-/// P1 time series: one queue's levels at one instant.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct QueueLevels {
-    pub queue: usize,
-    pub t: SimTime,
-    pub visible: u64,
-    pub in_flight: u64,
-    pub delayed: u64,
-    /// In the queue's dead-letter queue.
-    pub dead_letter: u64,
-    /// Age of the oldest message in the queue (delayed, visible or in
-    /// flight) [s]; none when empty.
-    pub oldest_age_s: Option<f64>,
-}
-
 struct Out<'a> {
     v: &'a mut Vec<(String, Option<f64>)>,
     prefix: String,

@@ -117,7 +117,9 @@ mod cost;
 mod index;
 mod ledger;
 mod metrics;
+mod poller;
 mod queue;
+mod route;
 mod scaling;
 pub mod series;
 pub mod standalone;
@@ -137,15 +139,16 @@ pub use config::{
     LambdaScaling, PipelineConfig, Polling, QueueConfig, QueueKind, Route, Scaling, StandardQueue,
     TargetTracking, ThroughputScope, Visibility, MAX_VISIBILITY,
 };
-pub use metrics::QueueLevels;
+pub use queue::QueueLevels;
 pub use series::{PipelineOutput, PipelineSeries};
 
 use crate::engine::rng::splitmix64;
 use crate::engine::stats::Latency;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use crate::model::dedup::MessageIds;
-use consumer::{ConsumerState, Poller};
+use consumer::ConsumerState;
 use index::{IndexState, LatencyParts};
+use poller::{Poller, PollerPhase};
 use queue::{MsgState, QueueState};
 use rand::SeedableRng;
 use rustc_hash::FxHashMap;
@@ -619,35 +622,6 @@ impl Pipeline {
         self.recent_sends.push_back((now, doc));
     }
 
-    /// P6: an object was routed to the humans; its document stays known
-    /// until the host answers.
-    pub(super) fn routed(&mut self, object: ObjectRef, times: PathTimes) {
-        self.humans_pending
-            .entry(object.doc_id())
-            .or_insert((0, times))
-            .0 += 1;
-    }
-
-    /// One routing of `object` answered (labeled or dropped); the path of
-    /// its first routing, if it was routed.
-    fn human_answered(&mut self, object: ObjectRef) -> Option<PathTimes> {
-        let doc = object.doc_id();
-        let (n, times) = self.humans_pending.get_mut(&doc)?;
-        let times = *times;
-        *n -= 1;
-        if *n == 0 {
-            self.humans_pending.remove(&doc);
-        }
-        Some(times)
-    }
-
-    /// P6: the host will never label `object` (one of its routings): the
-    /// job failed it, it expired in the job's queue, or the job did not
-    /// accept it (R1, R9). Issue 17: lets the index forget the document.
-    pub fn human_dropped(&mut self, object: ObjectRef) {
-        let _ = self.human_answered(object);
-    }
-
     /// Issue 17: forgets the documents no copy of which can still arrive,
     /// when the index has grown enough since the last sweep.
     fn sweep_documents(&mut self, now: SimTime) {
@@ -729,7 +703,7 @@ impl Pipeline {
             return;
         }
         for p in 0..self.pollers.len() {
-            if self.pollers[p].phase != consumer::PollerPhase::Off {
+            if self.pollers[p].phase != PollerPhase::Off {
                 sched.schedule(now, PipeEvent::Poll { poller: p as u32 });
             }
         }
@@ -799,30 +773,6 @@ impl Pipeline {
             }
         };
         sched.schedule(now + delay, PipeEvent::S3Notification { note: slot });
-        self.note_peak();
-    }
-
-    /// P6/P8: the labeling job labeled a routed object; it is indexed on
-    /// the human path. `correct`: whether the human label is right.
-    pub fn human_labeled<S: Schedule>(
-        &mut self,
-        now: SimTime,
-        object: ObjectRef,
-        correct: bool,
-        sched: &mut S,
-    ) {
-        self.human_labeled += 1;
-        self.human_correct += correct as u64;
-        // SPEC §4b: a label for an object the pipeline never routed (a
-        // host's own) counts wholly as the humans' part.
-        let times = self.human_answered(object).unwrap_or(PathTimes {
-            enqueued: object.origin,
-            received: object.origin,
-            result: object.origin,
-        });
-        let p = if correct { 1.0 } else { 0.0 };
-        self.index
-            .add(now, object, LabelPath::Human, p, times, sched);
         self.note_peak();
     }
 

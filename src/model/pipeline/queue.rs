@@ -28,8 +28,6 @@
 //!   visibility).
 
 use super::config::{FifoDedup, FifoQueue, QueueConfig, QueueKind, StandardQueue, ThroughputScope};
-use super::consumer::Taken;
-use super::metrics::QueueLevels;
 use super::{
     Fault, MessageKind, ObjectRef, PipeEvent, PipeMessage, Pipeline, Schedule, MAX_VISIBILITY,
 };
@@ -53,6 +51,35 @@ pub(super) enum MsgState {
     InFlight,
     /// P1: moved to the queue's dead-letter queue (until its retention).
     DeadLetter,
+}
+
+/// P2: what a receive hands over for one message: its receipt handle,
+/// group and body (a copy: the queue may expire the message meanwhile),
+/// and when it was enqueued and received (SPEC §4b latency parts).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Receipt {
+    pub slot: u32,
+    pub handle: u32,
+    pub group: u32,
+    pub object: ObjectRef,
+    pub kind: MessageKind,
+    pub enqueued_at: SimTime,
+    pub received_at: SimTime,
+}
+
+/// P1 time series: one queue's levels at one instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueueLevels {
+    pub queue: usize,
+    pub t: SimTime,
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+    /// In the queue's dead-letter queue.
+    pub dead_letter: u64,
+    /// Age of the oldest message in the queue (delayed, visible or in
+    /// flight) [s]; none when empty.
+    pub oldest_age_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -854,7 +881,7 @@ impl Pipeline {
         q: usize,
         max: usize,
         lane: usize,
-        out: &mut Vec<Taken>,
+        mut put: impl FnMut(Receipt),
     ) -> usize {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let skip_head = self.faulty(Fault::FifoSkipsHead);
@@ -865,7 +892,7 @@ impl Pipeline {
                 let Some(slot) = queue.pick_visible() else {
                     break;
                 };
-                out.push(receive(queue, slot, lane, now));
+                put(receive(queue, slot, lane, now));
                 n += 1;
             }
             return n;
@@ -927,7 +954,7 @@ impl Pipeline {
                 f.group(g).inflight += k as u32;
             }
             for &slot in &run[..k] {
-                out.push(receive(queue, slot, lane, now));
+                put(receive(queue, slot, lane, now));
                 n += 1;
             }
             if stays {
@@ -1115,7 +1142,8 @@ impl Pipeline {
 
 /// Marks `slot` received at `now` (P2: invisible for the visibility
 /// timeout, a fresh receipt handle, receive count + 1).
-fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Taken {
+#[inline(always)]
+fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Receipt {
     queue.set_state(slot, MsgState::InFlight, now);
     queue.c.received += 1;
     let m = &mut queue.slab[slot as usize];
@@ -1123,7 +1151,15 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Take
     m.receive_count += 1;
     m.received_at = now;
     let first = std::mem::replace(&mut m.fresh, false);
-    let t = Taken::new(slot, m);
+    let t = Receipt {
+        slot,
+        handle: m.handle,
+        group: m.group,
+        object: m.object,
+        kind: m.kind,
+        enqueued_at: m.enqueued_at,
+        received_at: m.received_at,
+    };
     let wait = now.since(m.enqueued_at);
     let deadline = now
         + if lane == 0 {

@@ -1,4 +1,4 @@
-//! A1, A2, A4 (issue 21): autoscaled consumer pools. A consumer with
+//! A1–A4 (issue 21): autoscaled and scheduled consumer pools. A consumer with
 //! `scaling:` owns as many poller slots as its controller may ever run;
 //! slots not running are [`PollerPhase::Off`]. The controller acts on its
 //! own tick ([`PipeEvent::ScaleTick`]) and, for Lambda, when a receive comes
@@ -30,6 +30,10 @@
 //!   count of the last `scale_in_window` (ticks in (now − window, now]):
 //!   starting pollers are cancelled first, then idle ones (a long poll under
 //!   way is abandoned), then busy ones retire after their batch.
+//! - **A3** (a `count` with a step `schedule`, no controller): each step
+//!   starts pollers at once or stops idle ones (a long poll under way is
+//!   abandoned) and lets busy ones finish their batch, as A2's scale-in;
+//!   the steps themselves are `model/schedule.rs`.
 //! - **A4**: `pollers` counts the pollers running (ready, or finishing a
 //!   batch before retiring; not those still starting), as a time-weighted
 //!   level; `scale_outs` / `scale_ins` count the controller's decisions that
@@ -40,7 +44,7 @@
 //! the queue) to count the groups with visible messages.
 
 use super::config::{LambdaScaling, Polling, Scaling, TargetTracking};
-use super::consumer::PollerPhase;
+use super::poller::PollerPhase;
 use super::{PipeEvent, Pipeline, Schedule};
 use crate::engine::stats::TimeWeighted;
 use crate::engine::SimTime;
@@ -561,6 +565,49 @@ impl Pipeline {
         poller.phase = PollerPhase::Sleeping;
         poller.empty = true;
         sched.schedule(now + latency, PipeEvent::Poll { poller: p });
+    }
+
+    /// A3: a scheduled pool runs its first step's count at `now` and waits
+    /// for the next change of count.
+    pub(super) fn start_count_schedule<S: Schedule>(
+        &mut self,
+        now: SimTime,
+        ci: usize,
+        sched: &mut S,
+    ) {
+        if self.cfg.consumers[ci].schedule.is_some() {
+            self.on_count_step(now, ci, sched);
+        }
+    }
+
+    /// A3: the schedule's count in force at `now`. A rise starts pollers at
+    /// once; a drop stops idle pollers (a long poll under way is abandoned)
+    /// and lets the busy ones finish their batch first (A2's scale-in).
+    pub(super) fn on_count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
+        let Some(schedule) = &self.cfg.consumers[ci].schedule else {
+            return;
+        };
+        let target = schedule.count_at(now);
+        let next = schedule.next_change_after(now);
+        if let Some(at) = next {
+            sched.schedule(
+                at,
+                PipeEvent::CountStep {
+                    consumer: ci as u16,
+                },
+            );
+        }
+        let st = self.consumers[ci].scale.as_mut().expect("scheduled pool");
+        let current = st.current();
+        if target > current {
+            st.scale_outs += 1;
+            for _ in current..target {
+                self.launch(now, ci, None, sched);
+            }
+        } else if target < current {
+            st.scale_ins += 1;
+            self.retire_some(now, ci, current - target);
+        }
     }
 
     /// A4: pollers running in pool `ci` now (`count` for a fixed pool).

@@ -21,8 +21,8 @@
 //! head of the queue's enqueue-order list, see `QueueState::levels`);
 //! memory 8 B per column per sample.
 
-use super::consumer::PollerPhase;
 use super::index::path_index;
+use super::poller::PollerPhase;
 use super::{LabelPath, Pipeline};
 use crate::engine::SimTime;
 

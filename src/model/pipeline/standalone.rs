@@ -4,8 +4,11 @@
 //! checked. Routing to humans is recorded, or answered by a stand-in that
 //! labels every routed object a fixed time later.
 //!
-//! It is also the reference host: its event type embeds [`PipeEvent`]
-//! through [`Embed`], as the labeling job's simulation will.
+//! It serves tests only (the pipeline's unit tests and `tests/it`): what
+//! `labelsim run` runs, and what `cargo bench --bench pipeline` measures, is
+//! the scenario's simulation (`model::simulate`), which hosts the pipeline
+//! beside the labeling job. Its event type embeds [`PipeEvent`] through
+//! [`Embed`], as that simulation's does.
 
 use super::{
     Embed, ObjectRef, Outcome, PipeEvent, PipeMessage, Pipeline, PipelineConfig, QueueLevels,
