@@ -26,6 +26,7 @@
 use crate::engine::rng::SimRng;
 use crate::engine::time::US_PER_WEEK;
 use crate::engine::{SimDuration, SimTime};
+use crate::human;
 use crate::model::config::{
     ArrivalProcess, Mode, OnTimeout, ProducerConfig, RateSchedule, Source, Warmup,
 };
@@ -174,22 +175,6 @@ pub struct Estimate {
 /// 5–10 million (the M/M/c bench).
 pub const EVENTS_PER_SECOND_PER_THREAD: f64 = 2.0e6;
 
-/// A time in words, rounded as an estimate deserves: `under a minute`,
-/// `about 17 min`, `about 3.0 h`, `about 90 days`.
-pub fn fmt_minutes(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        "forever".into()
-    } else if seconds < 60.0 {
-        "under a minute".into()
-    } else if seconds < 99.5 * 60.0 {
-        format!("about {:.0} min", seconds / 60.0)
-    } else if seconds < 48.0 * 3600.0 {
-        format!("about {:.1} h", seconds / 3600.0)
-    } else {
-        format!("about {:.0} days", seconds / 86400.0)
-    }
-}
-
 impl Estimate {
     /// Seconds the events take at [`EVENTS_PER_SECOND_PER_THREAD`]: runs
     /// go in parallel on at most `threads` threads, one run per thread.
@@ -234,7 +219,11 @@ impl Estimate {
         scaled(&basis.events, runs as f64, &mut parts);
         if runs > 1 {
             for p in parts.iter_mut() {
-                p.what = format!("{} per run, × {} runs", p.what, fmt_count(runs as f64));
+                p.what = format!(
+                    "{} per run, × {} runs",
+                    p.what,
+                    human::rough_count(runs as f64)
+                );
             }
         }
         scaled(&basis.live, in_flight as f64, &mut parts);
@@ -258,7 +247,7 @@ impl Estimate {
                     setting: setting.into(),
                     what: format!(
                         "{} points × {} replications (a configuration per point, a row per run)",
-                        fmt_count(points as f64),
+                        human::rough_count(points as f64),
                         basis.replications
                     ),
                     amount: points as f64 * basis.config_bytes + runs as f64 * BYTES_PER_SWEEP_ROW,
@@ -266,7 +255,7 @@ impl Estimate {
                 parts.push(Part {
                     resource: Resource::Output,
                     setting: setting.into(),
-                    what: format!("{} rows of results", fmt_count(runs as f64)),
+                    what: format!("{} rows of results", human::rough_count(runs as f64)),
                     amount: runs as f64 * BYTES_PER_SWEEP_ROW,
                 });
             }
@@ -316,31 +305,15 @@ impl fmt::Display for Estimate {
         write!(
             f,
             "≈ {} events in {} run{} ({}), ≈ {} of memory, ≈ {} of output",
-            fmt_count(self.events),
+            human::rough_count(self.events),
             self.runs,
             if self.runs == 1 { "" } else { "s" },
-            fmt_minutes(self.seconds()),
-            fmt_bytes(self.memory_bytes),
-            fmt_bytes(self.output_bytes)
+            human::estimated_time(self.seconds()),
+            human::bytes(self.memory_bytes),
+            human::bytes(self.output_bytes)
         )
     }
 }
-
-/// `1234`, `65k`, `3.1e9`: counts for messages.
-pub fn fmt_count(x: f64) -> String {
-    if !x.is_finite() {
-        return "∞".into();
-    }
-    if x < 10_000.0 {
-        format!("{x:.0}")
-    } else if x < 1e6 {
-        format!("{:.0}k", x / 1e3)
-    } else {
-        format!("{x:.1e}")
-    }
-}
-
-pub use crate::model::guard::fmt_bytes;
 
 /// What a producer sends in one run (see [`producer_volume`]).
 struct Volume {
@@ -428,7 +401,7 @@ fn producer_volume(i: usize, p: &ProducerConfig, cfg: &SimConfig, window_us: f64
                 setting,
                 format!(
                     "producer `{name}` (burst of {} every {})",
-                    fmt_count(size),
+                    human::rough_count(size),
                     every.human()
                 ),
             )
@@ -662,7 +635,7 @@ fn push_throttled_polls(
                 format!(
                     "consumer `{}`: ≈ {} of {} pollers throttled by queue `{}` ({}/s), polling again every {}",
                     c.name,
-                    fmt_count(share * spinning),
+                    human::rough_count(share * spinning),
                     c.count,
                     q.name,
                     f.throughput_per_s,
@@ -800,7 +773,7 @@ fn push_redeliveries(
                 format!(
                     "consumer `{}`: ≈ {} receives again of failed, poison or late messages (queue `{}`{})",
                     c.name,
-                    fmt_count(share * msgs * extra),
+                    human::rough_count(share * msgs * extra),
                     q.name,
                     if q.dead_letter.is_none() && pi > 0.0 {
                         ", no dead-letter queue: poison messages come back until retention"
@@ -842,7 +815,7 @@ fn input_parts(cfg: &SimConfig) -> Vec<Part> {
                 what: format!(
                     "producer `{}` (trace): {} rows read",
                     p.name,
-                    fmt_count(times.len() as f64)
+                    human::rough_count(times.len() as f64)
                 ),
                 amount: times.len() as f64 * crate::scenario::BYTES_PER_TRACE_ROW,
             }),
@@ -970,7 +943,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         push(
             &mut events,
             v.setting.clone(),
-            format!("{}: {} messages", v.what, fmt_count(msgs)),
+            format!("{}: {} messages", v.what, human::rough_count(msgs)),
             amount,
         );
     }
@@ -1009,7 +982,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         push(
             &mut events,
             "pipeline".into(),
-            format!("pipeline: {} messages and polls", fmt_count(piped)),
+            format!("pipeline: {} messages and polls", human::rough_count(piped)),
             6.0 * piped + polls,
         );
         push_throttled_polls(pc, horizon, &mut |setting, what, amount| {
@@ -1126,7 +1099,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             format!(
                 "shift changes of `{}` (each visits all {} workers)",
                 group.name,
-                fmt_count(total_workers)
+                human::rough_count(total_workers)
             ),
             changes * (1.0 + total_workers / 16.0),
         );
@@ -1152,8 +1125,8 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             what: format!(
                 "{}: ≈ {} objects queued at once, {} message IDs",
                 v.what,
-                fmt_count(queued),
-                fmt_count(msgs)
+                human::rough_count(queued),
+                human::rough_count(msgs)
             ),
             amount: queued * BYTES_PER_LIVE_OBJECT
                 + msgs * BYTES_PER_MESSAGE
@@ -1164,7 +1137,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         live.push(Part {
             resource: Resource::Memory,
             setting: "workers[].count".into(),
-            what: format!("{} workers", fmt_count(total_workers)),
+            what: format!("{} workers", human::rough_count(total_workers)),
             amount: total_workers * BYTES_PER_WORKER,
         });
     }
@@ -1188,7 +1161,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
             setting: "output.timeseries_every".into(),
             what: format!(
                 "{} time-series samples per run (every {})",
-                fmt_count(samples),
+                human::rough_count(samples),
                 cfg.sample_every.human()
             ),
             amount: samples * (BYTES_PER_SAMPLE + pipe_cols * BYTES_PER_PIPELINE_VALUE),
@@ -1205,7 +1178,7 @@ fn basis(cfg: &SimConfig, replications: u32, threads: usize) -> Basis {
         setting: "output.timeseries_every".into(),
         what: format!(
             "timeseries.csv: {} rows per run (every {})",
-            fmt_count(samples),
+            human::rough_count(samples),
             cfg.sample_every.human()
         ),
         amount: samples * (CSV_BYTES_PER_SAMPLE + pipe_cols * CSV_BYTES_PER_PIPELINE_VALUE)
@@ -1293,10 +1266,12 @@ pub struct BudgetError {
     pub exceeded: Vec<Excess>,
 }
 
+/// An amount of `r` in its style: events as [`human::rough_count`], bytes
+/// as [`human::bytes`].
 fn fmt_amount(r: Resource, x: f64) -> String {
     match r {
-        Resource::Events => fmt_count(x),
-        Resource::Memory | Resource::Output => fmt_bytes(x),
+        Resource::Events => human::rough_count(x),
+        Resource::Memory | Resource::Output => human::bytes(x),
     }
 }
 
@@ -1344,8 +1319,8 @@ impl BudgetError {
                 write!(
                     f,
                     " ({} at {} events/s on {lanes} thread{})",
-                    fmt_minutes(secs),
-                    fmt_count(EVENTS_PER_SECOND_PER_THREAD),
+                    human::estimated_time(secs),
+                    human::rough_count(EVENTS_PER_SECOND_PER_THREAD),
                     if lanes == 1 { "" } else { "s" }
                 )?;
             }
@@ -1495,19 +1470,6 @@ impl Drop for MemoryWatchdog {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_and_bytes_print_in_human_units() {
-        assert_eq!(fmt_count(0.0), "0");
-        assert_eq!(fmt_count(9_999.0), "9999");
-        assert_eq!(fmt_count(65_432.0), "65k");
-        assert_eq!(fmt_count(3.1e9), "3.1e9");
-        assert_eq!(fmt_count(f64::INFINITY), "∞");
-        assert_eq!(fmt_bytes(512.0), "512 B");
-        assert_eq!(fmt_bytes(1536.0), "1.5 KiB");
-        assert_eq!(fmt_bytes(12.0 * (1u64 << 30) as f64), "12.0 GiB");
-        assert_eq!(fmt_bytes(300.0 * (1u64 << 20) as f64), "300 MiB");
-    }
 
     #[test]
     fn the_guard_hands_out_events_in_chunks_up_to_its_limit() {

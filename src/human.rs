@@ -11,15 +11,21 @@
 //! - **Charts** (legends, titles, ticks): one decimal and a no-break space
 //!   ([`chart_duration`]: `23.9 min`), three figures ([`chart_value`]:
 //!   `65.5k`), round ticks ([`tick_duration`]: `6 h`), calendar ticks
-//!   ([`calendar_tick`]), window lengths ([`window`]), grouped counts
-//!   ([`count`]).
+//!   ([`calendar_tick`]), hours of a day's or week's cycle
+//!   ([`cycle_tick`]: `mon`, `06:00`), window lengths ([`window`]), grouped
+//!   counts ([`count`]).
 //! - **`fit`'s summary**: one unit with two decimals
 //!   ([`duration_one_unit`]: `4.90 min`, `350.000 ms`), ΔAIC ([`delta`]).
-//! - **Scenario syntax** (what `fit` writes into YAML): [`yaml_duration`]
-//!   (`4m 54s 120ms`), [`sig4`] (`0.6123`).
+//! - **Scenario syntax** (what `fit` and `staff` write into YAML):
+//!   [`yaml_duration`] (`4m 54s 120ms`), [`sig4`] (`0.6123`), a time in a
+//!   day's or week's cycle ([`cycle_offset`]: `mon 08:00`, also the
+//!   intervals of staffing tables), a zone ([`zone`]: `UTC+05:00`).
+//! - **CSV cells**: the raw number, empty for none ([`csv_number`]).
 //! - **Messages** (errors and warnings): parameters ([`short_num`]: `1e308`),
 //!   estimated sizes ([`bytes`]: `3.4 MiB`), file sizes and limits
-//!   ([`file_size`]: `4 MiB`, `12 bytes`), loads ([`load`]: `0.950`).
+//!   ([`file_size`]: `4 MiB`, `12 bytes`), loads ([`load`]: `0.950`),
+//!   estimated counts ([`rough_count`]: `65k`) and times
+//!   ([`estimated_time`]: `about 17 min`).
 //!
 //! What a metric measures comes from its unit in the metric catalog
 //! ([`crate::model::catalog`], [`Quantity::of`]): seconds as durations,
@@ -27,6 +33,8 @@
 
 use crate::engine::time::SimDuration;
 use crate::model::catalog::{self, Unit};
+use crate::model::schedule::DAY_NAMES;
+use crate::model::workforce::ShiftZone;
 
 /// The kind of quantity a metric is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,6 +343,17 @@ pub fn calendar_tick(epoch_s: i64, time: bool) -> String {
     }
 }
 
+/// An hour `x` of a day's or week's cycle as a tick label: the day's name
+/// at a week's midnights (`mon`), else the time of day (`06:00`).
+pub fn cycle_tick(week: bool, x: f64) -> String {
+    let h = x.round() as i64;
+    if week && h % 24 == 0 {
+        DAY_NAMES[(h / 24).rem_euclid(7) as usize].to_string()
+    } else {
+        format!("{:02}:00", h.rem_euclid(24))
+    }
+}
+
 /// A window length as a chart title states it: `12 h`, `1.5 d`.
 pub fn window(s: f64) -> String {
     let (v, unit) = if s >= 2.0 * DAY {
@@ -407,7 +426,68 @@ pub fn sig4(x: f64) -> String {
     }
 }
 
+/// A time `offset_us` into a cycle of `cycle_us` as schedules write it:
+/// `mon 08:00` in a week, `08:00` in a day, seconds only when there are
+/// some (`08:00:30`); `staff` labels its intervals so too.
+///
+/// It is [`crate::model::schedule::format_offset`]: `model` reads and
+/// checks schedules and labels results by interval with it, and `model`
+/// depends on `engine` only, so the one implementation lives there.
+pub use crate::model::schedule::format_offset as cycle_offset;
+
+/// A zone as a chart names the local time of its axis: `UTC`,
+/// `UTC+05:00`, or the IANA name (`local time` for a zone that has none).
+pub fn zone(zone: &ShiftZone) -> String {
+    match zone {
+        ShiftZone::Fixed { offset_us: 0 } => "UTC".into(),
+        ShiftZone::Fixed { offset_us } => {
+            let m = offset_us.unsigned_abs() / 60_000_000;
+            let sign = if *offset_us < 0 { '-' } else { '+' };
+            format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+        }
+        ShiftZone::Named(tz) => tz.iana_name().unwrap_or("local time").to_string(),
+    }
+}
+
+// ---- CSV cells ------------------------------------------------------------
+
+/// A number as a CSV cell holds it: the shortest text that reads back as
+/// the same `f64` (`inf` for an unbounded wait), empty for none.
+pub fn csv_number(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| v.to_string())
+}
+
 // ---- Messages -------------------------------------------------------------
+
+/// An estimated count for messages: `1234`, `65k`, `3.1e9`, `∞`.
+pub fn rough_count(x: f64) -> String {
+    if !x.is_finite() {
+        return "∞".into();
+    }
+    if x < 10_000.0 {
+        format!("{x:.0}")
+    } else if x < 1e6 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// An estimated time in words, rounded as an estimate deserves: `under a
+/// minute`, `about 17 min`, `about 3.0 h`, `about 90 days`, `forever`.
+pub fn estimated_time(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        "forever".into()
+    } else if seconds < 60.0 {
+        "under a minute".into()
+    } else if seconds < 99.5 * 60.0 {
+        format!("about {:.0} min", seconds / 60.0)
+    } else if seconds < 48.0 * 3600.0 {
+        format!("about {:.1} h", seconds / 3600.0)
+    } else {
+        format!("about {:.0} days", seconds / 86400.0)
+    }
+}
 
 /// A parameter for a message: four significant figures, or `1e308`.
 pub fn short_num(x: f64) -> String {
@@ -469,6 +549,48 @@ const DAY: f64 = 86_400.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimates_are_rounded_and_sizes_binary() {
+        assert_eq!(rough_count(0.0), "0");
+        assert_eq!(rough_count(9_999.0), "9999");
+        assert_eq!(rough_count(65_432.0), "65k");
+        assert_eq!(rough_count(3.1e9), "3.1e9");
+        assert_eq!(rough_count(f64::INFINITY), "∞");
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(1536.0), "1.5 KiB");
+        assert_eq!(bytes(12.0 * (1u64 << 30) as f64), "12.0 GiB");
+        assert_eq!(bytes(300.0 * (1u64 << 20) as f64), "300 MiB");
+        assert_eq!(estimated_time(f64::INFINITY), "forever");
+        assert_eq!(estimated_time(2.0 * 86_400.0), "about 2 days");
+    }
+
+    /// One style for a time in a cycle: schedules' `from`, staffing's
+    /// intervals (issue 19: `staff` had its own), and the chart's ticks.
+    #[test]
+    fn cycle_times_name_the_weekday_in_a_week() {
+        const H: u64 = 3_600_000_000;
+        const DAY: u64 = 24 * H;
+        assert_eq!(cycle_offset(0, 7 * DAY), "mon 00:00");
+        assert_eq!(cycle_offset(6 * DAY + 23 * H + H / 2, 7 * DAY), "sun 23:30");
+        assert_eq!(cycle_offset(9 * H, DAY), "09:00");
+        assert_eq!(cycle_tick(true, 48.0), "wed");
+        assert_eq!(cycle_tick(true, 54.0), "06:00");
+        assert_eq!(cycle_tick(false, 30.0), "06:00");
+        assert_eq!(cycle_tick(false, 24.0), "00:00");
+        let at = |offset_us| zone(&ShiftZone::Fixed { offset_us });
+        assert_eq!(at(0), "UTC");
+        assert_eq!(at(5 * 3_600_000_000 + 1_800_000_000), "UTC+05:30");
+        assert_eq!(at(-4 * 3_600_000_000), "UTC-04:00");
+    }
+
+    #[test]
+    fn csv_cells_are_raw_numbers() {
+        assert_eq!(csv_number(None), "");
+        assert_eq!(csv_number(Some(f64::INFINITY)), "inf");
+        assert_eq!(csv_number(Some(0.1 + 0.2)), "0.30000000000000004");
+        assert_eq!(csv_number(Some(3.0)), "3");
+    }
 
     #[test]
     fn durations_use_the_two_largest_units() {

@@ -9,6 +9,8 @@
 use crate::cli::{StaffArgs, StaffCycle, StaffEvaluator, StaffMethod};
 use crate::commands::common::{chart_format, load_for, progress_bar};
 use anyhow::{anyhow, bail, Result};
+use labelsim::engine::time::US_PER_S;
+use labelsim::human;
 use labelsim::plot::staffing::{self as chart, StaffingChart, StepLine};
 use labelsim::report::{html, Block, Report, Section};
 use labelsim::scenario::units::parse_duration;
@@ -103,7 +105,7 @@ fn shift_lengths(text: &str, interval_s: u64, cycle: Cycle) -> Result<Vec<usize>
         if secs == 0 || !secs.is_multiple_of(interval_s) {
             bail!(
                 "--shifts `{part}` is not a whole number of intervals of {}; choose lengths that are (or another --interval)",
-                labelsim::human::duration(interval_s as f64)
+                human::duration(interval_s as f64)
             );
         }
         if secs > cycle.seconds() {
@@ -118,15 +120,6 @@ fn shift_lengths(text: &str, interval_s: u64, cycle: Cycle) -> Result<Vec<usize>
         bail!("--shifts: give one or more lengths, e.g. 4h,8h");
     }
     Ok(out)
-}
-
-/// A number for CSV: empty for none, `inf` for an unbounded wait.
-fn cell(x: Option<f64>) -> String {
-    match x {
-        None => String::new(),
-        Some(v) if v.is_infinite() => "inf".into(),
-        Some(v) => format!("{v}"),
-    }
 }
 
 /// `x` to 6 decimals: rates and loads summed minute by minute carry
@@ -164,7 +157,9 @@ fn schedule_item(
     for (i, &s) in staffing.iter().enumerate() {
         if last != Some(s) {
             let mut m = Mapping::new();
-            m.insert("from".into(), Y::String(cycle.label(i as u64 * interval_s)));
+            let from =
+                human::cycle_offset(i as u64 * interval_s * US_PER_S, cycle.seconds() * US_PER_S);
+            m.insert("from".into(), Y::String(from));
             m.insert("count".into(), Y::Number(s.into()));
             steps.push(Y::Mapping(m));
             last = Some(s);
@@ -459,7 +454,10 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
     };
     let cycle_h = cycle.seconds() as f64 / 3600.0;
-    let label = |i: usize| cycle.label(i as u64 * interval_s);
+    // Intervals as schedules write their steps (`mon 08:00`).
+    let label = |i: usize| {
+        human::cycle_offset(i as u64 * interval_s * US_PER_S, cycle.seconds() * US_PER_S)
+    };
     let not_met: Vec<String> = (0..n).filter(|&i| !fin.met[i]).map(label).collect();
 
     // staffing.csv (S4).
@@ -509,9 +507,10 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 mean: None,
                 ci95: None,
             });
-            row.push(cell(e.mean));
-            row.push(cell(e.ci95.map(|c| c.0)));
-            row.push(cell(e.ci95.map(|c| c.1)));
+            // Empty for none, `inf` for an unbounded wait.
+            row.push(human::csv_number(e.mean));
+            row.push(human::csv_number(e.ci95.map(|c| c.0)));
+            row.push(human::csv_number(e.ci95.map(|c| c.1)));
         }
         row.push(fin.met[i].to_string());
         csv.write_record(&row)?;
@@ -671,7 +670,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             &StaffingChart {
                 title: &title,
                 week: cycle == Cycle::Week,
-                zone: zone_label(&zone),
+                zone: human::zone(&zone),
                 interval_h: interval_s as f64 / 3600.0,
                 arrivals_per_h: iv.rate_per_h.clone(),
                 workers,
@@ -700,12 +699,12 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let headline = match constant {
         Some(c) if not_met.is_empty() => format!(
             "{} {unit}-hours {period} instead of {} (a constant {c}), every interval meets every target",
-            labelsim::human::number(fin_hours),
-            labelsim::human::number(c as f64 * cycle_h)
+            human::number(fin_hours),
+            human::number(c as f64 * cycle_h)
         ),
         _ if not_met.is_empty() => format!(
             "{} {unit}-hours {period}, every interval meets every target",
-            labelsim::human::number(fin_hours)
+            human::number(fin_hours)
         ),
         _ => {
             // Those no number of workers meets at their load (a target
@@ -723,7 +722,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 }
                 t
             };
-            let mut h = format!("{} {unit}-hours {period}", labelsim::human::number(fin_hours));
+            let mut h = format!("{} {unit}-hours {period}", human::number(fin_hours));
             if !cannot.is_empty() {
                 let _ = write!(
                     h,
@@ -767,7 +766,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     if let (Some(c), Some(met)) = (constant, constant_met) {
         table_rows.push(vec![
             "constant".into(),
-            labelsim::human::number(c as f64 * cycle_h),
+            human::number(c as f64 * cycle_h),
             format!("{c}"),
             format!("{met}/{n}"),
         ]);
@@ -775,7 +774,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     for m in &measured {
         table_rows.push(vec![
             m.name.into(),
-            labelsim::human::number(staff::worker_hours(&m.staffing, interval_s)),
+            human::number(staff::worker_hours(&m.staffing, interval_s)),
             format!(
                 "{}..{}",
                 m.staffing.iter().min().unwrap_or(&0),
@@ -815,7 +814,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     for i in 0..n {
         let mut r = vec![
             label(i),
-            labelsim::human::number(fin.measures[i].arrival_rate_per_h),
+            human::number(fin.measures[i].arrival_rate_per_h),
             format!("{:.2}", fin.measures[i].offered_load),
         ];
         for m in &measured {
@@ -860,19 +859,4 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         outln!("wrote {}", out_dir.display());
     }
     Ok(if not_met.is_empty() { 0 } else { 1 })
-}
-
-/// The zone of the intervals as a chart says it: `UTC`, `UTC+05:00`, or
-/// the IANA name.
-fn zone_label(zone: &labelsim::model::workforce::ShiftZone) -> String {
-    use labelsim::model::workforce::ShiftZone;
-    match zone {
-        ShiftZone::Fixed { offset_us: 0 } => "UTC".into(),
-        ShiftZone::Fixed { offset_us } => {
-            let m = offset_us.unsigned_abs() / 60_000_000;
-            let sign = if *offset_us < 0 { '-' } else { '+' };
-            format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
-        }
-        ShiftZone::Named(tz) => tz.iana_name().unwrap_or("local time").to_string(),
-    }
 }

@@ -5,8 +5,6 @@
 //! it. A stopped run ends with [`RunError::Stopped`] and writes nothing.
 
 use crate::engine::SimTime;
-/// What `budget` re-exports; the style lives in [`crate::human::bytes`].
-pub use crate::human::bytes as fmt_bytes;
 use crate::model::InvariantViolation;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -190,6 +190,12 @@ impl StepSchedule {
 
 /// A cycle offset as schedules write it: `mon 08:00` in a week, `08:00` in
 /// a day (seconds only when there are some).
+///
+/// The one formatter of this style; [`crate::human`] (the formatting
+/// module) re-exports it as `human::cycle_offset`. It stays here because
+/// `model` uses it (step validation messages, the by-interval cycle's
+/// labels) and `model` depends on `engine` only, while `human` reads
+/// `model`'s catalog.
 pub fn format_offset(offset_us: u64, cycle_us: u64) -> String {
     let in_day = offset_us % US_PER_DAY;
     let (h, m) = (in_day / US_PER_H, in_day % US_PER_H / US_PER_MIN);

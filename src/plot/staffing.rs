@@ -69,20 +69,6 @@ fn steps(values: &[f64], interval_h: f64) -> Vec<(f64, f64)> {
 /// A step line's corners, colour and whether it is dashed.
 type Drawn = (Vec<(f64, f64)>, RGBColor, bool);
 
-fn x_label(week: bool, x: f64) -> String {
-    let h = x.round() as i64;
-    if week {
-        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-        if h % 24 == 0 {
-            DAYS[(h / 24).rem_euclid(7) as usize].to_string()
-        } else {
-            format!("{:02}:00", h % 24)
-        }
-    } else {
-        format!("{:02}:00", h.rem_euclid(24))
-    }
-}
-
 fn draw<DB: DrawingBackend>(root: Area<DB>, c: &StaffingChart<'_>) -> PlotResult
 where
     DB::ErrorType: 'static,
@@ -225,7 +211,11 @@ where
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Top));
-                root.draw(&Text::new(x_label(c.week, x), (px, py + 6), style))?;
+                root.draw(&Text::new(
+                    crate::human::cycle_tick(c.week, x),
+                    (px, py + 6),
+                    style,
+                ))?;
             }
         }
         for (pts, color, dashed) in lines {

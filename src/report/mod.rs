@@ -140,7 +140,7 @@ fn finite(x: f64) -> Value {
 fn cell(v: &MetricValue) -> String {
     match v {
         MetricValue::Count(c) => c.to_string(),
-        MetricValue::Real(r) => r.to_string(),
+        MetricValue::Real(r) => crate::human::csv_number(Some(*r)),
         MetricValue::Text(s) => s.clone(),
         MetricValue::Missing => String::new(),
     }

@@ -43,24 +43,6 @@ impl Cycle {
         }
     }
 
-    /// The label of the interval starting `offset_s` into the cycle:
-    /// `mon 09:00` for a week, `09:00` for a day.
-    pub fn label(self, offset_s: u64) -> String {
-        let day = offset_s / 86_400;
-        let hm = format!(
-            "{:02}:{:02}",
-            offset_s % 86_400 / 3600,
-            offset_s % 3600 / 60
-        );
-        match self {
-            Cycle::Day => hm,
-            Cycle::Week => {
-                const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-                format!("{} {hm}", DAYS[day as usize % 7])
-            }
-        }
-    }
-
     /// The week when a producer's rate follows the week (`schedule`), else
     /// the day (SPEC §4b).
     pub fn default_for(cfg: &SimConfig) -> Cycle {
@@ -399,15 +381,5 @@ mod tests {
         let d = Demand::of_config(&s.sim, Cycle::Day);
         let per_h = d.mean_rate_per_h(0.0, 86_400.0);
         assert!((per_h - 2160.0).abs() < 1e-6, "{per_h}");
-    }
-
-    #[test]
-    fn labels_name_the_weekday() {
-        assert_eq!(Cycle::Week.label(0), "mon 00:00");
-        assert_eq!(
-            Cycle::Week.label(86_400 * 6 + 3600 * 23 + 1800),
-            "sun 23:30"
-        );
-        assert_eq!(Cycle::Day.label(9 * 3600), "09:00");
     }
 }

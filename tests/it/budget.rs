@@ -486,11 +486,11 @@ fn the_estimate_and_the_refusal_say_the_expected_time() {
         )),
         "{msg}"
     );
-    assert_eq!(labelsim::budget::fmt_minutes(30.0), "under a minute");
-    assert_eq!(labelsim::budget::fmt_minutes(17.0 * 60.0), "about 17 min");
-    assert_eq!(labelsim::budget::fmt_minutes(3.0 * 3600.0), "about 3.0 h");
+    assert_eq!(labelsim::human::estimated_time(30.0), "under a minute");
+    assert_eq!(labelsim::human::estimated_time(17.0 * 60.0), "about 17 min");
+    assert_eq!(labelsim::human::estimated_time(3.0 * 3600.0), "about 3.0 h");
     assert_eq!(
-        labelsim::budget::fmt_minutes(90.0 * 86400.0),
+        labelsim::human::estimated_time(90.0 * 86400.0),
         "about 90 days"
     );
 }
