@@ -2,9 +2,9 @@
 #![allow(dead_code)]
 
 use labelsim::engine::StreamSeeds;
-use labelsim::model::{simulate_traced, RunOutput, TraceKind};
+use labelsim::model::{simulate_traced, RunOutput, RunSummary, TraceKind};
 use labelsim::scenario::{LoadOptions, Scenario, ScenarioError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Validates scenario text (relative paths resolve against tests/data).
@@ -126,4 +126,66 @@ pub fn labelsim(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run labelsim")
+}
+
+/// What a command printed on stderr, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// What a command printed on stdout, as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Writes scenario text to `dir/file` and returns the file's path, for
+/// the commands that read a scenario file.
+pub fn write_scenario(dir: &Path, file: &str, yaml: &str) -> PathBuf {
+    let p = dir.join(file);
+    std::fs::write(&p, yaml).unwrap_or_else(|e| panic!("writing {}: {e}", p.display()));
+    p
+}
+
+/// Runs `labelsim COMMAND SCENARIO --out OUT EXTRA...`.
+pub fn labelsim_on(command: &str, scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        command,
+        scenario.to_str().expect("a UTF-8 path"),
+        "--out",
+        out.to_str().expect("a UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    labelsim(&args)
+}
+
+/// A JSON file a command wrote; panics naming the file when it is missing
+/// or not JSON.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A JSON file a command may not have written (it failed): null then.
+pub fn read_json_or_null(path: &Path) -> serde_json::Value {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// A CSV file's text and its rows below the header, split at commas (the
+/// files the tests read quote nothing).
+pub fn csv_rows(path: &Path) -> (String, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    (text, rows)
+}
+
+/// Replication 0's summary of scenario text (see [`run`]).
+pub fn summary(yaml: &str) -> RunSummary {
+    run(yaml).summary
 }

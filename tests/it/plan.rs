@@ -5,7 +5,8 @@
 //! not met.
 
 use crate::common;
-use crate::common::labelsim;
+use crate::common::{labelsim_on, read_json, read_json_or_null, write_scenario};
+use std::path::Path;
 use std::process::Output;
 
 /// M/M/c: Poisson 80/h, exponential service with mean 6 min.
@@ -19,29 +20,17 @@ fn erlang_w(c: u32) -> f64 {
     common::erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) + 1.0 / mu
 }
 
-fn plan(dir: &std::path::Path, extra: &[&str]) -> (Output, serde_json::Value) {
+fn plan(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
     plan_yaml(dir, MMC, extra)
 }
 
-/// Plans scenario `yaml` (written to `dir`) with `extra` arguments.
-fn plan_yaml(dir: &std::path::Path, yaml: &str, extra: &[&str]) -> (Output, serde_json::Value) {
-    let file = dir.join("mmc.yaml");
-    std::fs::write(&file, yaml).unwrap();
+/// Plans scenario `yaml` (written to `dir`) with `extra` arguments, quiet;
+/// plan.json, or null where the plan failed.
+fn plan_yaml(dir: &Path, yaml: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let file = write_scenario(dir, "mmc.yaml", yaml);
     let out = dir.join("plan");
-    let mut args = vec![
-        "plan",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
-    args.extend(extra);
-    let o = labelsim(&args);
-    let doc = std::fs::read(out.join("plan.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(serde_json::Value::Null);
-    (o, doc)
+    let o = labelsim_on("plan", &file, &out, &[&["-q"][..], extra].concat());
+    (o, read_json_or_null(&out.join("plan.json")))
 }
 
 #[test]
@@ -60,12 +49,7 @@ fn planner_finds_the_erlang_c_staffing_answer_with_few_simulations() {
             "time_to_label_mean_s <= 410",
         ],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     assert_eq!(doc["answer"], truth);
     assert_eq!(doc["feasible"], true);
     assert_eq!(doc["parameter"], "workers[team].count");
@@ -153,12 +137,7 @@ fn several_targets_and_units_must_all_hold() {
             "worker_utilization >= 50%",
         ],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     let answer = doc["answer"].as_u64().unwrap();
     // Utilization 80/h / (c · 10/h) >= 0.5 means c <= 16; p95 within 20 min needs c >= 11.
     assert!((11..=16).contains(&answer), "answer {answer}");
@@ -181,12 +160,7 @@ fn minimize_over_a_grid_returns_the_best_feasible_point() {
             "worker_utilization",
         ],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     // Lowest utilization among feasible points: the most workers.
     assert_eq!(doc["answer"]["workers[team].count"], 14);
     assert_eq!(doc["simulations"].as_u64(), Some(reps_used(&doc)));
@@ -242,25 +216,17 @@ fn bad_plan_arguments_are_clear_errors() {
         ),
     ] {
         let (o, _) = plan(t.path(), &extra);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = common::stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains(needle), "{needle}: {err}");
     }
 }
 
 /// Runs `plan` on the bundled quick start (not quiet: the tests read stdout).
-fn quickstart_plan(dir: &std::path::Path, extra: &[&str]) -> (Output, serde_json::Value) {
+fn quickstart_plan(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
     let out = dir.join("plan");
-    let mut args = vec![
-        "plan",
-        "scenarios/quickstart.yaml",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    let o = labelsim(&args);
-    let doc = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
-    (o, doc)
+    let o = labelsim_on("plan", Path::new("scenarios/quickstart.yaml"), &out, extra);
+    (o, read_json(&out.join("plan.json")))
 }
 
 fn point(doc: &serde_json::Value, value: u64) -> &serde_json::Value {
@@ -287,12 +253,7 @@ fn readme_quickstart_plan_does_not_answer_a_saturated_team() {
     // is a null-recurrent random walk; only the 30-day horizon hides it.
     let t = tempfile::tempdir().unwrap();
     let (o, doc) = quickstart_plan(t.path(), &README_EXAMPLE);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     assert!(
         doc["answer"].as_u64().unwrap() >= 10,
         "answer {}",
@@ -308,7 +269,7 @@ fn readme_quickstart_plan_does_not_answer_a_saturated_team() {
         (false.into(), true.into())
     );
     assert!((ten["offered_load"].as_f64().unwrap() - 0.9).abs() < 1e-12);
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = common::stdout(&o);
     assert!(stdout.contains("| unstable |"), "{stdout}");
     assert!(
         stdout.contains("offered load | binding stage | utilization"),
@@ -349,7 +310,7 @@ fn minimize_warns_when_the_metric_is_flat_and_takes_the_smallest_value() {
             "cost_usd",
         ],
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = common::stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{stdout}");
     assert_eq!(doc["minimized"]["flat"], true);
     assert_eq!(
@@ -367,28 +328,17 @@ job: {initializing: 0s, max_concurrent_task_count: 1000, task_time_limit: 8h}\n\
 producers: [{name: p, kind: poisson, rate: 80/h}]\n\
 workers: [{name: team, count: 10, service_time: {dist: exponential, mean: 6m}}]\n";
 
-fn mmc_wait_plan(dir: &std::path::Path, name: &str, extra: &[&str]) -> (Output, serde_json::Value) {
-    let file = dir.join("mmc-wait.yaml");
-    std::fs::write(&file, MMC_WAIT).unwrap();
+fn mmc_wait_plan(dir: &Path, name: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let file = write_scenario(dir, "mmc-wait.yaml", MMC_WAIT);
     let out = dir.join(name);
-    let mut args = vec![
-        "plan",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--target",
-        "pool_wait_positive_fraction <= 0.45",
-    ];
-    args.extend(extra);
-    let o = labelsim(&args);
+    let target = ["-q", "--target", "pool_wait_positive_fraction <= 0.45"];
+    let o = labelsim_on("plan", &file, &out, &[&target[..], extra].concat());
     assert!(
         o.status.code().is_some_and(|c| c < 2),
         "{}",
-        String::from_utf8_lossy(&o.stderr)
+        common::stderr(&o)
     );
-    let doc = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
-    (o, doc)
+    (o, read_json(&out.join("plan.json")))
 }
 
 #[test]
@@ -462,30 +412,29 @@ fn replications_are_added_only_where_an_interval_straddles_a_target() {
 fn a_target_on_a_metric_with_no_value_is_not_met() {
     // 0 workers label nothing, so time_to_label_p95_s has no value (SPEC §4a).
     let t = tempfile::tempdir().unwrap();
-    let file = t.path().join("batch.yaml");
-    std::fs::write(
-        &file,
+    let file = write_scenario(
+        t.path(),
+        "batch.yaml",
         "name: batch-missing\nseed: 5\nhorizon: 2d\nreplications: 2\n\
          job: {mode: batch, initializing: 0s}\n\
          producers: [{name: manifest, kind: manifest, count: 100}]\n\
          workers: [{name: team, count: 1, service_time: {dist: constant, value: 1m}}]\n",
-    )
-    .unwrap();
+    );
     let out = t.path().join("plan");
-    let o = labelsim(&[
+    let o = labelsim_on(
         "plan",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--vary",
-        "workers[team].count=0..3",
-        "--target",
-        "time_to_label_p95_s <= 1h",
-    ]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
+        &file,
+        &out,
+        &[
+            "--vary",
+            "workers[team].count=0..3",
+            "--target",
+            "time_to_label_p95_s <= 1h",
+        ],
+    );
+    let stdout = common::stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{stdout}");
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let doc = read_json(&out.join("plan.json"));
     // 100 one-minute tasks: 1 worker needs 100 min, 2 workers 50.
     assert_eq!(doc["answer"], 2);
     let zero = point(&doc, 0);
@@ -538,12 +487,7 @@ fn a_service_level_is_a_planning_target() {
             "labeled_within_4h >= 99%",
         ],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     assert_eq!(doc["answer"], 9, "{doc}");
 }
 
@@ -559,7 +503,7 @@ fn a_misspelt_target_metric_gets_a_hint_not_the_list() {
             "expired_in_quee == 0",
         ],
     );
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = common::stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(
         err.trim(),
@@ -574,7 +518,7 @@ fn a_misspelt_target_metric_gets_a_hint_not_the_list() {
             "expired_in_queue == 0",
         ],
     );
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = common::stderr(&o);
     assert_eq!(
         err.trim(),
         "Error: --vary `workers.count`: workers is a list: use workers[0] or workers[team]"
@@ -589,7 +533,7 @@ fn the_chart_shows_a_metric_that_varies() {
     let t = tempfile::tempdir().unwrap();
     let caption = |extra: &[&str]| {
         let (o, _) = plan(t.path(), extra);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", common::stderr(&o));
         let html = std::fs::read_to_string(t.path().join("plan/report.html")).unwrap();
         common::figcaptions(&html)[0].to_string()
     };
@@ -650,7 +594,7 @@ fn the_guard_covers_the_concurrency_limit() {
             "pool_wait_mean_s <= 120",
         ],
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = common::stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{stdout}");
     assert_eq!(doc["answer"], 5, "{stdout}");
     let two = point(&doc, 2);
@@ -692,8 +636,8 @@ fn the_guard_covers_consumers() {
             "2",
         ],
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stdout = common::stdout(&o);
+    let stderr = common::stderr(&o);
     assert!(o.status.code().is_some(), "{stderr}");
     let pts = doc["points"].as_array().unwrap();
     assert_eq!(pts.len(), 5, "{stdout}{stderr}");
@@ -724,7 +668,7 @@ fn a_share_target_written_as_a_number_or_on_a_missing_sla_is_refused() {
             "labeled_within_4h >= 95",
         ],
     );
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = common::stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("write 95%"), "{stderr}");
     let (o, _) = plan_yaml(
@@ -737,7 +681,7 @@ fn a_share_target_written_as_a_number_or_on_a_missing_sla_is_refused() {
             "labeled_within_4h >= 95%",
         ],
     );
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = common::stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("add 4h to output.sla"), "{stderr}");
 }

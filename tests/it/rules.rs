@@ -198,7 +198,7 @@ fn r3_exact_time_to_label_and_queue_wait_without_late_arrivals() {
     let yaml = R3
         .replace("RULE", "documented")
         .replace("size: 1, start: 601s", "size: 0");
-    let s = run(&yaml).summary;
+    let s = summary(&yaml);
     assert_eq!(s.time_to_label_mean_s.unwrap(), 1020.0);
     assert_eq!(s.queue_wait_mean_s.unwrap(), 420.0);
     // Nearest rank: the 5th of 10 values is 600 s; the 10th is 1800 s.
@@ -247,7 +247,7 @@ fn r4_batch_waves_wait_for_the_whole_wave() {
 fn r4_batch_job_past_max_runtime_fails() {
     // At 2h30m objects 11-15 are in hand (finish at 3h, labeled), 16-20
     // wait (withdrawn: failed), 21-25 never sent (stranded).
-    let s = run(&R4.replace("MAXRT", "max_runtime: 2h 30m")).summary;
+    let s = summary(&R4.replace("MAXRT", "max_runtime: 2h 30m"));
     assert_eq!(s.job_end_state, Some(EndState::Failed));
     assert_eq!(s.job_end_time_s, 2.5 * H);
     assert_eq!(s.objects_labeled, 15);
@@ -261,7 +261,7 @@ fn tie_order_work_finishing_at_max_runtime_counts_before_the_deadline() {
     // SPEC §1: at 3h objects 11-15 are submitted (ordinary events) before
     // R1's max_runtime (a deadline) fires, and the freed workers take 16-20
     // at that instant: in hand, they finish at 4h. Nothing is withdrawn.
-    let s = run(&R4.replace("MAXRT", "max_runtime: 3h")).summary;
+    let s = summary(&R4.replace("MAXRT", "max_runtime: 3h"));
     assert_eq!(s.job_end_state, Some(EndState::Failed));
     assert_eq!(s.job_end_time_s, 3.0 * H);
     assert_eq!(s.objects_labeled, 20);
@@ -274,7 +274,7 @@ fn tie_order_work_finishing_at_max_runtime_counts_before_the_deadline() {
 fn tie_order_a_batch_job_completing_exactly_at_max_runtime_completed() {
     // Waves as above end at 5h; with max_runtime 5h the last submissions
     // (ordinary) come before the deadline: the job completed.
-    let s = run(&R4.replace("MAXRT", "max_runtime: 5h")).summary;
+    let s = summary(&R4.replace("MAXRT", "max_runtime: 5h"));
     assert_eq!(s.job_end_state, Some(EndState::Completed));
     assert_eq!(s.job_end_time_s, 5.0 * H);
     assert_eq!(s.objects_labeled, 25);
@@ -313,7 +313,7 @@ fn r5_mturk_batch_sends_a_pilot_of_ten_first() {
 
 #[test]
 fn r5_mturk_streaming_queues_everything_after_the_pilot_until_it_resolves() {
-    let s = run(&R5.replace("MODE", "streaming").replace("WF", "mturk")).summary;
+    let s = summary(&R5.replace("MODE", "streaming").replace("WF", "mturk"));
     // 20 objects wait 1h each: mean queue wait 20·3600/30 = 2400 s.
     assert_eq!(s.backlog_max, 20);
     assert_eq!(s.queue_wait_mean_s.unwrap(), 2400.0);
@@ -568,14 +568,15 @@ workers: [{count: 5, service_time: {dist: constant, value: 1m}}]
 
 #[test]
 fn r8_activity_within_ten_days_keeps_the_job_alive() {
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: r8b
 horizon: 30d
 job: {initializing: 0s}
 producers: [{name: b, kind: burst, size: 5, every: 9d}]
 workers: [{count: 5, service_time: {dist: constant, value: 1m}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.job_end_state, Some(EndState::InProgress));
     assert_eq!(s.lost_after_stop, 0);
 }
@@ -583,7 +584,8 @@ workers: [{count: 5, service_time: {dist: constant, value: 1m}}]
 #[test]
 fn r8_a_message_at_exactly_the_deadline_is_accepted() {
     // Idle for exactly 10 days is not *more* than 10 days.
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: r8c
 horizon: 15d
 job: {initializing: 0s}
@@ -591,8 +593,8 @@ producers:
   - {name: a, kind: burst, size: 1}
   - {name: b, kind: burst, size: 1, start: 10d 60s}
 workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.lost_after_stop, 0);
     assert_eq!(s.objects_accepted, 2);
     assert_eq!(s.job_end_state, Some(EndState::InProgress));
@@ -608,7 +610,7 @@ workers: []
 
 #[test]
 fn r8_no_input_definition_stops_despite_pending_work() {
-    let s = run(&R8_DEF.replace("DEF", "no_input")).summary;
+    let s = summary(&R8_DEF.replace("DEF", "no_input"));
     assert_eq!(s.job_end_state, Some(EndState::StoppedIdle));
     assert_eq!(s.job_end_time_s, 10.0 * DAY);
     assert_eq!(s.tasks_withdrawn, 1);
@@ -617,7 +619,7 @@ fn r8_no_input_definition_stops_despite_pending_work() {
 
 #[test]
 fn r8_default_definition_counts_pending_work_as_activity() {
-    let s = run(&R8_DEF.replace("DEF", "no_input_and_no_work")).summary;
+    let s = summary(&R8_DEF.replace("DEF", "no_input_and_no_work"));
     assert_eq!(s.job_end_state, Some(EndState::InProgress));
     assert_eq!(s.in_progress_at_end, 1);
 }
@@ -632,7 +634,7 @@ fn r8_a_job_that_never_receives_anything_stops_ten_days_after_starting() {
 // ----- R9 deduplication -------------------------------------------------------
 
 fn dedup(source: &str, key: &str, dups: &str) -> labelsim::model::RunSummary {
-    run(&format!(
+    summary(&format!(
         r#"
 name: r9
 horizon: 1h
@@ -641,7 +643,6 @@ producers: [{{name: p, kind: burst, size: 10, source: {source}, duplicates: {{{d
 workers: [{{count: 10, service_time: {{dist: constant, value: 1m}}}}]
 "#
     ))
-    .summary
 }
 
 #[test]
@@ -686,14 +687,15 @@ fn r9_s3_duplicate_event_is_caught_but_a_reupload_is_a_new_object() {
 
 #[test]
 fn r9_a_copy_of_a_message_lost_before_in_progress_is_accepted() {
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: r9l
 horizon: 1h
 job: {initializing: 5m}
 producers: [{name: p, kind: burst, size: 1, start: 270s, duplicates: {sns_redelivery: 1.0, delay: 1m}}]
 workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(
         (
             s.lost_not_in_progress,
@@ -707,7 +709,7 @@ workers: [{count: 1, service_time: {dist: constant, value: 1m}}]
 // ----- R10 S3 test event --------------------------------------------------------
 
 fn r10(at: &str) -> labelsim::model::RunSummary {
-    run(&format!(
+    summary(&format!(
         r#"
 name: r10
 horizon: 1d
@@ -716,7 +718,6 @@ producers: [{{name: bucket, kind: burst, size: 3, start: 2h, source: s3, notific
 workers: [{{count: 1, service_time: {{dist: constant, value: 1m}}}}]
 "#
     ))
-    .summary
 }
 
 #[test]
@@ -923,14 +924,15 @@ fn utilization_counts_overtime_and_never_exceeds_one() {
     // tasks start at 9:00 + 50k min; the 10th starts at 16:30 and ends at
     // 17:20. Busy 500 min = on shift 480 + overtime 20: utilization exactly
     // 1 (it read 500/480 = 1.04 when overtime was left out).
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: overtime
 horizon: 1d
 job: {initializing: 0s}
 producers: [{name: m, kind: manifest, count: 20}]
 workers: [{count: 1, service_time: {dist: constant, value: 50m}, shifts: [{days: mon, from: "09:00", to: "17:00"}]}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.objects_labeled, 10);
     assert_eq!(s.worker_hours_on_shift, 8.0);
     assert!((s.worker_hours_overtime - 20.0 / 60.0).abs() < 1e-12);
@@ -942,14 +944,15 @@ fn labeled_per_hour_counts_only_labels_made_during_the_job() {
     // 10 one-hour tasks taken at 0, stop at 30m: the tasks in hand finish
     // at 1h, after the stop. None of the labels was made during the job's
     // life, so the rate is 0 (it read 20/h: 10 labels over 30 minutes).
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: lph
 horizon: 2h
 job: {initializing: 0s, stop_at: 30m}
 producers: [{name: m, kind: manifest, count: 10}]
 workers: [{count: 10, service_time: {dist: constant, value: 1h}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.objects_labeled, 10);
     assert_eq!(s.labeled_per_hour, Some(0.0));
 }
@@ -958,14 +961,15 @@ workers: [{count: 10, service_time: {dist: constant, value: 1h}}]
 fn an_empty_sample_has_no_value() {
     // Nothing is ever labeled or taken: every latency statistic is absent,
     // never 0 (SPEC §4a).
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: empty
 horizon: 1h
 job: {initializing: 0s}
 producers: [{name: m, kind: manifest, count: 3}]
 workers: [{count: 0, service_time: {dist: constant, value: 1m}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.objects_labeled, 0);
     assert_eq!(s.time_to_label_mean_s, None);
     assert_eq!(s.time_to_label_p95_s, None);
@@ -994,7 +998,7 @@ workers: [{count: 2, service_time: {dist: constant, value: 1m}}]
         "{:?}",
         sc.warnings
     );
-    let s = run(yaml).summary;
+    let s = summary(yaml);
     // 50 objects × 2 minutes of the pair's time each: all 100 possible
     // submissions within 50 minutes, before the first lifetime (1h).
     assert_eq!(s.tasks_submitted, 100);
@@ -1153,7 +1157,8 @@ fn per_group_utilization_and_per_producer_time_to_label_are_hand_traced() {
     // m2's to b (50 min; both within the 1 h task time limit). Over the
     // job's 10 h life: a busy 20 of 600 min → 1/30, b 50 of 600 → 1/12, all
     // workers 70 of 1200 → 7/120; m1 labeled in 20 min, m2 in 50 min.
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: breakdown
 horizon: 10h
 job: {initializing: 0s}
@@ -1161,8 +1166,8 @@ producers: [{name: m1, kind: manifest, count: 1}, {name: m2, kind: manifest, cou
 workers:
   - {name: a, count: 1, service_time: {dist: constant, value: 20m}}
   - {name: b, count: 1, service_time: {dist: constant, value: 50m}}
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(s.objects_labeled, 2);
     assert_eq!(s.worker_utilization, Some(7.0 / 120.0));
     assert_eq!(metric(&s, "workers.a.utilization"), Some(1.0 / 30.0));
@@ -1182,24 +1187,26 @@ workers:
 
 #[test]
 fn one_group_and_one_producer_add_no_breakdown_and_an_empty_producer_has_no_value() {
-    let one = run(r#"
+    let one = summary(
+        r#"
 name: one
 horizon: 10h
 job: {initializing: 0s}
 producers: [{name: m1, kind: manifest, count: 1}]
 workers: [{name: a, count: 1, service_time: {dist: constant, value: 1h}}]
-"#)
-    .summary;
+"#,
+    );
     assert!(one.breakdown.is_empty());
     // A producer that sends nothing: its sample is empty, so no value.
-    let s = run(r#"
+    let s = summary(
+        r#"
 name: empty
 horizon: 10h
 job: {initializing: 0s}
 producers: [{name: m1, kind: manifest, count: 1}, {name: none, kind: manifest, count: 0}]
 workers: [{name: a, count: 1, service_time: {dist: constant, value: 1h}}]
-"#)
-    .summary;
+"#,
+    );
     assert_eq!(
         metric(&s, "producers.m1.time_to_label_mean_s"),
         Some(3600.0)

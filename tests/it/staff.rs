@@ -2,19 +2,10 @@
 //! as Erlang C says, the lag around steps, ISA against SIPP on a sinusoid,
 //! the outputs' columns and the exit codes.
 
-use crate::common::labelsim;
+use crate::common::{csv_rows, labelsim_on, read_json, stderr, stdout, write_scenario};
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
 use labelsim::staff::{self, AnalyticEvaluator, CycleEvaluator, Service, StaffTarget};
-use std::path::Path;
-use std::process::Output;
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use std::path::{Path, PathBuf};
 
 /// Erlang C by the textbook sum (not the recursion the crate uses):
 /// C = (aᶜ/c! · c/(c−a)) / (Σ_{k<c} aᵏ/k! + aᶜ/c! · c/(c−a)).
@@ -127,10 +118,10 @@ fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some()
 }
 
 /// A daily scenario with the step demand above.
-fn step_scenario(dir: &Path) -> String {
-    let p = dir.join("step.yaml");
-    std::fs::write(
-        &p,
+fn step_scenario(dir: &Path) -> PathBuf {
+    write_scenario(
+        dir,
+        "step.yaml",
         r#"name: step
 horizon: 2d
 producers:
@@ -142,8 +133,23 @@ workers:
 cost: {wage_per_worker_hour: 20}
 "#,
     )
-    .unwrap();
-    p.to_str().unwrap().to_string()
+}
+
+/// `labelsim staff` on `scenario`, staffing `group` for `targets` (each
+/// after `--target`), `extra` arguments after.
+fn staff(
+    scenario: &Path,
+    out: &Path,
+    group: &str,
+    targets: &[&str],
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["--group", group];
+    for t in targets {
+        args.extend(["--target", t]);
+    }
+    args.extend_from_slice(extra);
+    labelsim_on("staff", scenario, out, &args)
 }
 
 #[test]
@@ -151,33 +157,22 @@ fn staff_writes_the_s4_columns_and_a_ready_schedule() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_scenario(tmp.path());
     let out = tmp.path().join("out");
-    let o = labelsim(&[
-        "staff",
+    let o = staff(
         &scenario,
-        "--evaluator",
-        "analytic",
-        "--group",
+        &out,
         "workers[team]",
-        "--target",
-        "pool_wait_mean_s <= 2m",
-        "--target",
-        "labeled_within_30m >= 80%",
-        "--shifts",
-        "4h,8h",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["pool_wait_mean_s <= 2m", "labeled_within_30m >= 80%"],
+        &["--evaluator", "analytic", "--shifts", "4h,8h"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
-    let mut lines = csv.lines();
+    let (csv, rows) = csv_rows(&out.join("staffing.csv"));
     assert_eq!(
-        lines.next().unwrap(),
+        csv.lines().next().unwrap(),
         "interval,interval_start_s,arrival_rate_per_h,offered_load,staff_sipp,staff_lsipp,\
          staff_isa,staff_schedule,pool_wait_mean_s,pool_wait_mean_s_ci95_lo,\
          pool_wait_mean_s_ci95_hi,labeled_within_30m,labeled_within_30m_ci95_lo,\
          labeled_within_30m_ci95_hi,met"
     );
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 24);
     assert_eq!(&rows[5][..3], &["05:00", "18000", "40"]);
     assert_eq!(rows[5][4], "6", "SIPP in the low level");
@@ -189,8 +184,7 @@ fn staff_writes_the_s4_columns_and_a_ready_schedule() {
         assert!(schedule >= isa, "{r:?}");
         assert_eq!(r[14], "true", "{r:?}");
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    let json = read_json(&out.join("staff.json"));
     assert_eq!(json["method"], "isa");
     assert_eq!(json["converged"], true);
     for k in ["constant", "sipp", "lsipp", "isa", "schedule"] {
@@ -235,19 +229,14 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
     let scenario = step_scenario(tmp.path());
     // A 6-minute exponential task is done within a minute with
     // probability 1 − e^(−1/6) ≈ 15% at best: no interval can reach 50%.
-    let o = labelsim(&[
-        "staff",
+    let out = tmp.path().join("out");
+    let o = staff(
         &scenario,
-        "--evaluator",
-        "analytic",
-        "--group",
+        &out,
         "workers[team]",
-        "--target",
-        "labeled_within_1m >= 50%",
-        "--out",
-        tmp.path().join("out").to_str().unwrap(),
-        "--no-charts",
-    ]);
+        &["labeled_within_1m >= 50%"],
+        &["--evaluator", "analytic", "--no-charts"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let s = stdout(&o);
     assert!(
@@ -258,10 +247,7 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
     );
     // Twelve named, the rest counted; no constant count meets them all.
     assert!(s.contains("11:00 and 12 more (staffing.csv, `met`)"), "{s}");
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(tmp.path().join("out").join("staff.json")).unwrap(),
-    )
-    .unwrap();
+    let json = read_json(&out.join("staff.json"));
     assert!(json["staffings"]["constant"].is_null(), "{json}");
     assert_eq!(json["intervals_met"], 0);
 }
@@ -270,21 +256,13 @@ fn staff_exits_1_naming_the_intervals_that_cannot_meet_a_target() {
 fn staff_exits_1_naming_the_intervals_sipp_misses_after_a_step_down() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_scenario(tmp.path());
-    let o = labelsim(&[
-        "staff",
+    let o = staff(
         &scenario,
-        "--evaluator",
-        "analytic",
-        "--group",
+        &tmp.path().join("out"),
         "workers[team]",
-        "--target",
-        "pool_wait_mean_s <= 2m",
-        "--method",
-        "sipp",
-        "--out",
-        tmp.path().join("out").to_str().unwrap(),
-        "--no-charts",
-    ]);
+        &["pool_wait_mean_s <= 2m"],
+        &["--evaluator", "analytic", "--method", "sipp", "--no-charts"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let s = stdout(&o);
     assert!(
@@ -299,11 +277,7 @@ fn staff_errors_exit_2_with_a_message_naming_the_flag() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_scenario(tmp.path());
     let out = tmp.path().join("out");
-    let run = |extra: &[&str]| {
-        let mut a = vec!["staff", scenario.as_str(), "--out", out.to_str().unwrap()];
-        a.extend_from_slice(extra);
-        labelsim(&a)
-    };
+    let run = |extra: &[&str]| labelsim_on("staff", &scenario, &out, extra);
     let cases: [(&[&str], &str); 5] = [
         (
             &[
@@ -357,34 +331,21 @@ fn staff_errors_exit_2_with_a_message_naming_the_flag() {
 fn the_bundled_week_is_staffed_hour_by_hour_with_weekday_labels() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = labelsim(&[
-        "staff",
-        "scenarios/staff-week.yaml",
-        "--evaluator",
-        "analytic",
-        "--group",
+    let o = staff(
+        Path::new("scenarios/staff-week.yaml"),
+        &out,
         "workers[labelers]",
-        "--target",
-        "labeled_within_30m >= 95%",
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-        "--quiet",
-    ]);
+        &["labeled_within_30m >= 95%"],
+        &["--evaluator", "analytic", "--no-charts", "--quiet"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let (_, rows) = csv_rows(&out.join("staffing.csv"));
     // A weekly profile gives a weekly cycle (SPEC §4b), in UTC.
     assert_eq!(rows.len(), 168);
     assert_eq!(&rows[13][..3], &["mon 13:00", "46800", "1300"]);
     assert_eq!(&rows[24 + 13][..3], &["tue 13:00", "133200", "900"]);
     assert_eq!(&rows[167][..3], &["sun 23:00", "601200", "200"]);
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    let json = read_json(&out.join("staff.json"));
     assert_eq!(json["cycle"], "1w");
     // Wages are $18 an hour.
     let isa = &json["staffings"]["isa"];
@@ -407,23 +368,21 @@ fn staff_by_simulation_staffs_each_level_near_erlang_c() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_scenario(tmp.path());
     let out = tmp.path().join("out");
-    let o = labelsim(&[
-        "staff",
+    let o = staff(
         &scenario,
-        "--group",
+        &out,
         "workers[team]",
-        "--target",
-        "pool_wait_mean_s <= 2m",
-        "--evaluator",
-        "simulation",
-        "--replications",
-        "4",
-        "--set",
-        "horizon=15d",
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-    ]);
+        &["pool_wait_mean_s <= 2m"],
+        &[
+            "--evaluator",
+            "simulation",
+            "--replications",
+            "4",
+            "--set",
+            "horizon=15d",
+            "--no-charts",
+        ],
+    );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
     let isa: Vec<u32> = csv
@@ -484,40 +443,35 @@ const PIPE_CONSUMER: &str = r#"  consumers:
 #[test]
 fn staff_a_consumer_by_simulation_follows_the_day_night_step() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("pipe.yaml");
-    std::fs::write(&scenario, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let scenario = write_scenario(
+        tmp.path(),
+        "pipe.yaml",
+        &format!("{PIPE_HEAD}{PIPE_CONSUMER}"),
+    );
     let out = tmp.path().join("out");
-    let o = labelsim(&[
-        "staff",
-        scenario.to_str().unwrap(),
-        "--group",
+    let o = staff(
+        &scenario,
+        &out,
         "pipeline.consumers[classifier]",
-        "--target",
-        "searchable_latency_mean_s <= 1.6s",
-        "--evaluator",
-        "simulation",
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-    ]);
+        &["searchable_latency_mean_s <= 1.6s"],
+        &["--evaluator", "simulation", "--no-charts"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let (csv, rows) = csv_rows(&out.join("staffing.csv"));
     assert_eq!(rows.len(), 24, "{csv}");
     for (h, r) in rows.iter().enumerate() {
         let (rate, sipp) = if h < 12 { ("1800", "2") } else { ("7200", "3") };
-        assert_eq!((r[2], r[4]), (rate, sipp), "hour {h}: {r:?}");
+        assert_eq!(
+            (r[2].as_str(), r[4].as_str()),
+            (rate, sipp),
+            "hour {h}: {r:?}"
+        );
         let isa: u32 = r[6].parse().unwrap();
         let sipp: u32 = sipp.parse().unwrap();
         assert!((sipp..=sipp + 1).contains(&isa), "hour {h}: {r:?}");
         assert_eq!(*r.last().unwrap(), "true", "hour {h} met: {r:?}");
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    let json = read_json(&out.join("staff.json"));
     assert_eq!(json["group"], "pipeline.consumers[classifier]");
     let isa = &json["staffings"]["isa"];
     assert_eq!(
@@ -535,48 +489,42 @@ fn staff_a_consumer_by_simulation_follows_the_day_night_step() {
         "{yaml}"
     );
     assert!(block.contains("schedule:"), "{yaml}");
-    let scheduled = tmp.path().join("scheduled.yaml");
-    std::fs::write(&scheduled, format!("{PIPE_HEAD}{block}")).unwrap();
-    let o = labelsim(&[
+    let scheduled = write_scenario(tmp.path(), "scheduled.yaml", &format!("{PIPE_HEAD}{block}"));
+    let o = labelsim_on(
         "run",
-        scheduled.to_str().unwrap(),
-        "--out",
-        tmp.path().join("run").to_str().unwrap(),
-        "--no-charts",
-        "--quiet",
-    ]);
+        &scheduled,
+        &tmp.path().join("run"),
+        &["--no-charts", "--quiet"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}\n{yaml}", stderr(&o));
 }
 
 #[test]
 fn staff_refuses_consumer_groups_it_cannot_staff_in_words() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("pipe.yaml");
     let autoscaled = PIPE_CONSUMER.replace(
         "      count: 8\n",
         "      scaling: {kind: target_tracking}\n",
     );
-    std::fs::write(&scenario, format!("{PIPE_HEAD}{autoscaled}")).unwrap();
-    let fixed = tmp.path().join("fixed.yaml");
-    std::fs::write(&fixed, format!("{PIPE_HEAD}{PIPE_CONSUMER}")).unwrap();
+    let scenario = write_scenario(tmp.path(), "pipe.yaml", &format!("{PIPE_HEAD}{autoscaled}"));
+    let fixed = write_scenario(
+        tmp.path(),
+        "fixed.yaml",
+        &format!("{PIPE_HEAD}{PIPE_CONSUMER}"),
+    );
     let run = |group: &str, target: &str| {
         let file = if target.starts_with("labeled") {
             &fixed
         } else {
             &scenario
         };
-        labelsim(&[
-            "staff",
-            file.to_str().unwrap(),
-            "--group",
+        staff(
+            file,
+            &tmp.path().join("out"),
             group,
-            "--target",
-            target,
-            "--evaluator",
-            "analytic",
-            "--no-charts",
-            "--quiet",
-        ])
+            &[target],
+            &["--evaluator", "analytic", "--no-charts", "--quiet"],
+        )
     };
     let cases = [
         (
@@ -609,9 +557,9 @@ fn staff_refuses_consumer_groups_it_cannot_staff_in_words() {
 #[test]
 fn staff_intervals_are_in_the_groups_zone() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("tz.yaml");
-    std::fs::write(
-        &scenario,
+    let scenario = write_scenario(
+        tmp.path(),
+        "tz.yaml",
         r#"name: tz
 horizon: 3d
 replications: 2
@@ -624,31 +572,18 @@ workers:
   - {name: team, count: 40, tz_offset: "+05:00", service_time: {dist: exponential, mean: 6m},
      decline_probability: 0}
 "#,
-    )
-    .unwrap();
+    );
     for evaluator in ["analytic", "simulation"] {
         let out = tmp.path().join(evaluator);
-        let o = labelsim(&[
-            "staff",
-            scenario.to_str().unwrap(),
-            "--group",
+        let o = staff(
+            &scenario,
+            &out,
             "workers[team]",
-            "--target",
-            "pool_wait_mean_s <= 2m",
-            "--evaluator",
-            evaluator,
-            "--out",
-            out.to_str().unwrap(),
-            "--no-charts",
-            "--quiet",
-        ]);
+            &["pool_wait_mean_s <= 2m"],
+            &["--evaluator", evaluator, "--no-charts", "--quiet"],
+        );
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-        let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
-        let rows: Vec<Vec<&str>> = csv
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').collect())
-            .collect();
+        let (csv, rows) = csv_rows(&out.join("staffing.csv"));
         // The simulation reports the arrivals it measured.
         let rate = |i: usize| rows[i][2].parse::<f64>().unwrap();
         assert_eq!(&rows[9][..2], &["09:00", "32400"], "{evaluator}\n{csv}");
@@ -682,21 +617,15 @@ fn staff_simulates_by_default_and_tells_its_iterations() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_scenario(tmp.path());
     let out = tmp.path().join("out");
-    let o = labelsim(&[
-        "staff",
+    let o = staff(
         &scenario,
-        "--group",
+        &out,
         "workers[team]",
-        "--target",
-        "pool_wait_mean_s <= 5m",
-        "--progress",
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-    ]);
+        &["pool_wait_mean_s <= 5m"],
+        &["--progress", "--no-charts"],
+    );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("staff.json")).unwrap()).unwrap();
+    let json = read_json(&out.join("staff.json"));
     assert_eq!(json["evaluator"], "simulation");
     let err = stderr(&o);
     let iterations = json["iterations"].as_u64().unwrap();
