@@ -12,8 +12,8 @@
 //!   ([`chart_duration`]: `23.9 min`), three figures ([`chart_value`]:
 //!   `65.5k`), round ticks ([`tick_duration`]: `6 h`), calendar ticks
 //!   ([`calendar_tick`]), hours of a day's or week's cycle
-//!   ([`cycle_tick`]: `mon`, `06:00`), window lengths ([`window`]), grouped
-//!   counts ([`count`]).
+//!   ([`cycle_tick`]: `mon`, `06:00`), shares ([`tick_percent`]: `95%`),
+//!   window lengths ([`window`]), grouped counts ([`count`]).
 //! - **`fit`'s summary**: one unit with two decimals
 //!   ([`duration_one_unit`]: `4.90 min`, `350.000 ms`), ΔAIC ([`delta`]).
 //! - **Scenario syntax** (what `fit` and `staff` write into YAML):
@@ -354,6 +354,12 @@ pub fn cycle_tick(week: bool, x: f64) -> String {
     }
 }
 
+/// A share of 1 as a tick label, in percent with `decimals` decimals:
+/// `95%`, `99.5%`.
+pub fn tick_percent(x: f64, decimals: usize) -> String {
+    format!("{:.*}%", decimals, x * 100.0)
+}
+
 /// A window length as a chart title states it: `12 h`, `1.5 d`.
 pub fn window(s: f64) -> String {
     let (v, unit) = if s >= 2.0 * DAY {
@@ -578,6 +584,8 @@ mod tests {
         assert_eq!(cycle_tick(true, 54.0), "06:00");
         assert_eq!(cycle_tick(false, 30.0), "06:00");
         assert_eq!(cycle_tick(false, 24.0), "00:00");
+        assert_eq!(tick_percent(0.95, 0), "95%");
+        assert_eq!(tick_percent(0.995, 1), "99.5%");
         let at = |offset_us| zone(&ShiftZone::Fixed { offset_us });
         assert_eq!(at(0), "UTC");
         assert_eq!(at(5 * 3_600_000_000 + 1_800_000_000), "UTC+05:30");

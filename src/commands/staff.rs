@@ -647,7 +647,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             .iter()
             .take(3)
             .map(|t| chart::AttainmentPanel {
-                y_label: t.target.metric.clone(),
+                // Shares in percent, as the target's label writes them.
+                y_label: format!(
+                    "{} [{}]",
+                    t.target.metric,
+                    if t.metric.is_share() { "%" } else { "s" }
+                ),
+                percent: t.metric.is_share(),
                 values: fin
                     .measures
                     .iter()

@@ -21,11 +21,14 @@ pub struct StepLine {
 /// One target's panel: the final staffing's attainment per interval (NaN
 /// where nothing arrived) and the target's value.
 pub struct AttainmentPanel {
-    /// Short, with the unit in brackets: `labeled_within_4h [share]`.
+    /// Short, with the unit in brackets: `labeled_within_4h [%]`.
     pub y_label: String,
     pub values: Vec<f64>,
     pub target: f64,
     pub target_label: String,
+    /// Whether the values and the target are shares of 1, ticked as
+    /// percentages (`95%`) as the target's label writes them.
+    pub percent: bool,
 }
 
 pub struct StaffingChart<'a> {
@@ -114,7 +117,7 @@ where
     let n_panels = areas.len();
     for (i, ((area, side), legend)) in areas.into_iter().zip(&legends).enumerate() {
         let last = i + 1 == n_panels;
-        let (lines, y_desc, target): (Vec<Drawn>, String, Option<f64>) = match i {
+        let (lines, y_desc, target, percent): (Vec<Drawn>, String, Option<f64>, bool) = match i {
             0 => (
                 vec![(
                     steps(&c.arrivals_per_h, c.interval_h),
@@ -123,6 +126,7 @@ where
                 )],
                 "arrivals [objects/h]".into(),
                 None,
+                false,
             ),
             1 => (
                 c.workers
@@ -131,6 +135,7 @@ where
                     .collect(),
                 "workers".into(),
                 None,
+                false,
             ),
             k => {
                 let p = &c.attainment[k - 2];
@@ -138,6 +143,7 @@ where
                     vec![(steps(&p.values, c.interval_h), COLORS[4], false)],
                     p.y_label.clone(),
                     Some(p.target),
+                    p.percent,
                 )
             }
         };
@@ -173,8 +179,18 @@ where
             .x_label_area_size(if last { x_label_h } else { 0 })
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..span, lo..hi)?;
+        // Shares in whole percents, or with the decimals that tell ticks
+        // apart over a narrow span (99.8%, 99.9%).
+        let step_pct = (hi - lo) * 100.0 / 2.0;
+        let decimals = if step_pct >= 1.0 {
+            0
+        } else {
+            (-step_pct.log10()).ceil().min(3.0) as usize
+        };
         let fmt_y = |y: &f64| {
-            if (hi - lo) <= 2.0 {
+            if percent {
+                crate::human::tick_percent(*y, decimals)
+            } else if (hi - lo) <= 2.0 {
                 format!("{y:.2}")
             } else {
                 format!("{y:.0}")

@@ -48,6 +48,14 @@ pub enum StaffMetric {
 
 impl StaffMetric {
     /// Whether it is a pipeline's metric (what a consumer is staffed on).
+    /// Whether the metric is a share of 1 (the others are seconds).
+    pub fn is_share(&self) -> bool {
+        matches!(
+            self,
+            StaffMetric::DelayProbability | StaffMetric::LabeledWithin(_)
+        )
+    }
+
     pub fn is_pipeline(&self) -> bool {
         matches!(
             self,

@@ -642,3 +642,43 @@ fn staff_simulates_by_default_and_tells_its_iterations() {
         stdout(&o)
     );
 }
+
+/// Issue 19: staffing.png ticked a share's attainment as fractions
+/// (0.94–1.00) beside a `95%` target; a share is ticked in percent, the
+/// unit its target is written in, and a time's axis says seconds.
+#[test]
+fn the_chart_ticks_shares_in_percent_like_the_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["labeled_within_30m >= 80%", "pool_wait_mean_s <= 2m"],
+        &["--evaluator", "analytic", "--format", "svg", "--quiet"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("staffing.svg")).unwrap();
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1)?.split("</text").next())
+        .map(str::trim)
+        .collect();
+    assert!(texts.contains(&"labeled_within_30m [%]"), "{texts:?}");
+    assert!(texts.contains(&"pool_wait_mean_s [s]"), "{texts:?}");
+    let percents: Vec<f64> = texts
+        .iter()
+        .filter_map(|t| t.strip_suffix('%')?.parse().ok())
+        .collect();
+    assert!(percents.len() >= 3, "percent ticks: {texts:?}");
+    assert!(
+        percents.iter().all(|p| (10.0..=100.0).contains(p)),
+        "{percents:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.starts_with("0.") || *t == "1.00"),
+        "no share ticked as a fraction: {texts:?}"
+    );
+}
