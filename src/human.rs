@@ -33,6 +33,7 @@
 
 use crate::engine::time::SimDuration;
 use crate::model::catalog::{self, Unit};
+use crate::model::guard::StopReason;
 use crate::model::schedule::DAY_NAMES;
 use crate::model::workforce::ShiftZone;
 
@@ -551,6 +552,27 @@ pub fn load(rho: f64) -> String {
 const MINUTE: f64 = 60.0;
 const HOUR: f64 = 3_600.0;
 const DAY: f64 = 86_400.0;
+
+/// A run guard's reason to stop, in words.
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::MaxEvents { limit } => {
+                write!(f, "the limit of {limit} events was reached")
+            }
+            StopReason::Memory {
+                rss_bytes,
+                limit_bytes,
+            } => write!(
+                f,
+                "memory use {} passed the limit of {}",
+                bytes(*rss_bytes as f64),
+                bytes(*limit_bytes as f64)
+            ),
+            StopReason::Requested(why) => f.write_str(why),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -21,25 +21,8 @@ pub enum StopReason {
     Requested(String),
 }
 
-impl fmt::Display for StopReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StopReason::MaxEvents { limit } => {
-                write!(f, "the limit of {limit} events was reached")
-            }
-            StopReason::Memory {
-                rss_bytes,
-                limit_bytes,
-            } => write!(
-                f,
-                "memory use {} passed the limit of {}",
-                crate::human::bytes(*rss_bytes as f64),
-                crate::human::bytes(*limit_bytes as f64)
-            ),
-            StopReason::Requested(why) => f.write_str(why),
-        }
-    }
-}
+// `StopReason`'s words (Display) are in `crate::human`, the formatting
+// module: `model` depends on `engine` only.
 
 /// A run that its guard stopped. Not a bug and not a result: the command
 /// writes nothing and says why.
