@@ -10,7 +10,7 @@
 //! The type knows nothing of who is counted: worker groups use it for
 //! `workers[].count` (the workforce adds and drops people as it changes),
 //! and consumers (A3) for `pipeline.consumers[].count`, their pollers
-//! started and retired as it changes (`model/pipeline/consumer.rs`).
+//! started and retired as it changes (`model/pipeline/scaling.rs`).
 
 use super::workforce::{local_to_instant, offset_at, ShiftZone};
 use crate::engine::time::{US_PER_DAY, US_PER_H, US_PER_MIN, US_PER_WEEK};

@@ -100,6 +100,35 @@ impl ScaleState {
     }
 }
 
+/// A1: the pollers a Lambda tick aims at, from the `running` ones and
+/// the queue's `visible` messages (> 0): min(`ramp`, ⌈visible / batch⌉)
+/// more, at most `max_concurrency`, and on a FIFO queue (`groups`: its
+/// groups holding visible messages) never beyond those groups.
+fn lambda_target(
+    l: &LambdaScaling,
+    batch: u32,
+    running: u32,
+    visible: u64,
+    groups: Option<u64>,
+) -> u32 {
+    let step = (l.ramp as u64).min(visible.div_ceil(batch.max(1) as u64)) as u32;
+    let target = (running + step).min(l.max_concurrency);
+    match groups {
+        Some(g) => target.min(running.max(g.min(u32::MAX as u64) as u32)),
+        None => target,
+    }
+}
+
+/// A2: the desired count for the queue's `visible` and `in_flight`
+/// messages: ⌈backlog / messages_per_poller⌉ clamped to [min, max], the
+/// backlog counting the messages in flight if `count_in_flight`.
+fn desired_pollers(t: &TargetTracking, visible: u64, in_flight: u64) -> u32 {
+    let backlog = visible + if t.count_in_flight { in_flight } else { 0 };
+    backlog
+        .div_ceil(t.messages_per_poller.max(1) as u64)
+        .clamp(t.min as u64, t.max as u64) as u32
+}
+
 impl Pipeline {
     /// A1/A2: the pool's first pollers run at `now`, and its controller's
     /// first tick is scheduled.
@@ -171,15 +200,13 @@ impl Pipeline {
         if visible == 0 {
             return;
         }
-        let batch = cfg.batch.max(1) as u64;
-        let st = self.consumers[ci].scale.as_ref().expect("scaled pool");
-        let running = st.running;
-        let step = (l.ramp as u64).min(visible.div_ceil(batch)) as u32;
-        let mut target = (running + step).min(l.max_concurrency);
-        if queue.fifo.is_some() {
-            let groups = queue.groups_with_visible().min(u32::MAX as u64) as u32;
-            target = target.min(running.max(groups));
-        }
+        let groups = queue.fifo.is_some().then(|| queue.groups_with_visible());
+        let running = self.consumers[ci]
+            .scale
+            .as_ref()
+            .expect("scaled pool")
+            .running;
+        let target = lambda_target(l, cfg.batch, running, visible, groups);
         if target > running {
             self.consumers[ci]
                 .scale
@@ -202,15 +229,7 @@ impl Pipeline {
         sched: &mut S,
     ) {
         let queue = &self.queues[self.cfg.consumers[ci].queue];
-        let backlog = queue.n_visible
-            + if t.count_in_flight {
-                queue.n_in_flight
-            } else {
-                0
-            };
-        let desired = backlog
-            .div_ceil(t.messages_per_poller.max(1) as u64)
-            .clamp(t.min as u64, t.max as u64) as u32;
+        let desired = desired_pollers(t, queue.n_visible, queue.n_in_flight);
         let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
         st.history.push_back((now, desired));
         while let Some(&(at, _)) = st.history.front() {
@@ -630,5 +649,54 @@ impl Pipeline {
                 .filter_map(|p| p.invoked)
                 .map(|t| now.since(t).as_micros() as u128)
                 .sum::<u128>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lambda_tick_ramps_by_the_batches_visible_up_to_the_cap_and_the_fifo_groups() {
+        let l = LambdaScaling {
+            ramp: 300,
+            max_concurrency: 200,
+            ..LambdaScaling::default()
+        };
+        // ⌈25 / 10⌉ = 3 more.
+        assert_eq!(lambda_target(&l, 10, 5, 25, None), 8);
+        // The ramp, then the cap.
+        assert_eq!(lambda_target(&l, 1, 0, 10_000, None), 200);
+        let slow = LambdaScaling { ramp: 60, ..l };
+        assert_eq!(lambda_target(&slow, 1, 0, 10_000, None), 60);
+        // FIFO: no more pollers than groups with visible messages, never
+        // fewer than run.
+        assert_eq!(lambda_target(&l, 10, 5, 25, Some(6)), 6);
+        assert_eq!(lambda_target(&l, 10, 5, 25, Some(2)), 5);
+    }
+
+    #[test]
+    fn target_tracking_wants_the_backlog_per_poller_within_its_bounds() {
+        let t = TargetTracking {
+            min: 1,
+            max: 10,
+            messages_per_poller: 20,
+            ..TargetTracking::default()
+        };
+        assert_eq!(desired_pollers(&t, 0, 0), 1);
+        assert_eq!(desired_pollers(&t, 41, 0), 3);
+        assert_eq!(desired_pollers(&t, 41, 20), 4);
+        assert_eq!(
+            desired_pollers(
+                &TargetTracking {
+                    count_in_flight: false,
+                    ..t
+                },
+                41,
+                20
+            ),
+            3
+        );
+        assert_eq!(desired_pollers(&t, 10_000, 0), 10);
     }
 }
