@@ -98,7 +98,11 @@ where
     );
     for p in &c.attainment {
         legends.push(vec![
-            Entry::line("final staffing", COLORS[4], 3),
+            Entry::line(
+                format!("{}, final staffing", metric_of(&p.y_label)),
+                COLORS[4],
+                3,
+            ),
             Entry::dashed(p.target_label.clone(), BLACK, 2),
         ]);
     }
@@ -141,7 +145,9 @@ where
                 let p = &c.attainment[k - 2];
                 (
                     vec![(steps(&p.values, c.interval_h), COLORS[4], false)],
-                    p.y_label.clone(),
+                    // The metric is named in the legend: a long name
+                    // beside a short panel would run into the next one.
+                    format!("measured {}", unit_of(&p.y_label)),
                     Some(p.target),
                     p.percent,
                 )
@@ -258,4 +264,16 @@ where
 /// Renders the staffing chart.
 pub fn render_staffing_chart(path: &Path, fmt: Format, c: &StaffingChart<'_>) -> PlotResult {
     render_to!(path, fmt, draw(c))
+}
+
+/// The metric of a panel's label `metric [unit]`.
+fn metric_of(label: &str) -> &str {
+    label.rsplit_once(" [").map_or(label, |(m, _)| m)
+}
+
+/// The `[unit]` of a panel's label `metric [unit]` (empty without one).
+fn unit_of(label: &str) -> &str {
+    label
+        .rsplit_once(" [")
+        .map_or("", |(_, u)| &label[label.len() - u.len() - 1..])
 }

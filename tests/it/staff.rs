@@ -666,8 +666,16 @@ fn the_chart_ticks_shares_in_percent_like_the_target() {
         .filter_map(|t| t.split('>').nth(1)?.split("</text").next())
         .map(str::trim)
         .collect();
-    assert!(texts.contains(&"labeled_within_30m [%]"), "{texts:?}");
-    assert!(texts.contains(&"pool_wait_mean_s [s]"), "{texts:?}");
+    assert!(texts.contains(&"measured [%]"), "{texts:?}");
+    assert!(
+        texts.contains(&"labeled_within_30m, final staffing"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"measured [s]"), "{texts:?}");
+    assert!(
+        texts.contains(&"pool_wait_mean_s, final staffing"),
+        "{texts:?}"
+    );
     let percents: Vec<f64> = texts
         .iter()
         .filter_map(|t| t.strip_suffix('%')?.parse().ok())
