@@ -441,3 +441,109 @@ impl TaskPool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn r3_dispatches_directly_below_k_and_strict_fifo_only_past_an_empty_queue() {
+        assert!(dispatch_directly(RefillRule::Documented, 10, 9, false));
+        assert!(!dispatch_directly(RefillRule::Documented, 10, 10, true));
+        assert!(dispatch_directly(RefillRule::StrictFifo, 10, 9, true));
+        assert!(!dispatch_directly(RefillRule::StrictFifo, 10, 9, false));
+    }
+
+    #[test]
+    fn r3_refills_below_k_minus_n_and_up_to_k_right_after_the_pilot() {
+        let cfg = Scenario::bundled().sim;
+        let life = Lifecycle::new(&cfg);
+        let over = Refill::streaming(PilotStage::Over, 3);
+        assert!(over.may_dispatch(&life, 6, 10));
+        assert!(!over.may_dispatch(&life, 7, 10), "A = K − N: no refill");
+        let just_done = Refill::streaming(PilotStage::JustDone, 3);
+        assert!(just_done.may_dispatch(&life, 9, 10));
+        assert!(!just_done.may_dispatch(&life, 10, 10));
+        assert_eq!(Refill::streaming(PilotStage::Running, 3), Refill::Pilot);
+    }
+
+    fn object(n: u32) -> Obj {
+        let mut o = Obj::default();
+        o.id = 7;
+        o.unresolved = n;
+        o.waiting = n;
+        o
+    }
+
+    fn holding(seq: u64, outcome: Outcome) -> Holding {
+        Holding {
+            slot: 0,
+            obj_gen: 0,
+            pool_seq: seq,
+            outcome,
+            started_at: SimTime::ZERO,
+            correct: false,
+        }
+    }
+
+    #[test]
+    fn r7_a_timed_out_task_returns_to_its_place_ahead_of_later_tasks() {
+        let mut pool = TaskPool::default();
+        let mut o = object(3);
+        pool.add_tasks(0, 0, 3);
+        // The oldest task is taken by worker 4, the two others stay.
+        pool.pool.pop_front();
+        assert!(pool.take(&mut o, 4, false));
+        assert_eq!((pool.waiting(), pool.in_hand()), (2, 1));
+        pool.released();
+        let done = pool.task_done(&mut o, &holding(0, Outcome::Timeout), true);
+        assert_eq!(done, Done::Returned);
+        let seqs: Vec<u64> = pool.pool.iter().map(|t| t.seq).collect();
+        assert_eq!(seqs, [0, 1, 2]);
+        assert_eq!((o.waiting, o.in_hand, o.unresolved), (3, 0, 3));
+        assert_eq!(pool.waiting(), 3);
+    }
+
+    #[test]
+    fn r2_a_second_task_of_one_object_to_one_worker_fails_the_pair_check() {
+        let mut pool = TaskPool::default();
+        let mut o = object(2);
+        pool.add_tasks(0, 0, 2);
+        assert!(pool.take(&mut o, 4, false));
+        assert!(!pool.take(&mut o, 4, false), "worker 4 twice");
+        pool.resolved(o.id, &o.touched);
+        assert!(pool.taken_pairs.is_empty());
+    }
+
+    #[test]
+    fn r7_declines_and_dropped_time_outs_resolve_and_withdrawal_empties_the_rest() {
+        let mut pool = TaskPool::default();
+        let mut o = object(3);
+        pool.add_tasks(0, 0, 3);
+        pool.take(&mut o, 1, false);
+        pool.take(&mut o, 2, false);
+        pool.released();
+        pool.released();
+        let declined = pool.task_done(&mut o, &holding(0, Outcome::Decline), true);
+        let dropped = pool.task_done(&mut o, &holding(1, Outcome::Timeout), false);
+        assert_eq!((declined, dropped), (Done::Declined, Done::Dropped));
+        assert_eq!(o.unresolved, 1);
+        assert_eq!(TaskPool::withdraw(&mut o), 1);
+        assert_eq!((o.waiting, o.unresolved), (0, 0));
+    }
+
+    #[test]
+    fn p6_the_majority_of_submissions_labels_and_a_tie_goes_to_the_first() {
+        let mut o = object(0);
+        o.submitted = 3;
+        o.correct = 2;
+        assert!(majority_correct(&o));
+        o.correct = 1;
+        o.submitted = 2;
+        o.first_correct = Some(false);
+        assert!(!majority_correct(&o));
+        o.first_correct = Some(true);
+        assert!(majority_correct(&o));
+    }
+}
