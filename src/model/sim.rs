@@ -1004,7 +1004,7 @@ impl<'a> Simulation<'a> {
         self.acct.leave(self.engine.now, accepted_at);
     }
 
-    // ----- R3/R4/R5 dispatch ----------------------------------------------
+    // ----- R3/R4/R5 dispatch (the rules in job/dispatch.rs) -----------------
 
     fn dispatch(&mut self, q: Queued) {
         let cfg = self.cfg;
@@ -1073,7 +1073,7 @@ impl<'a> Simulation<'a> {
         self.queue.sync_level(self.engine.now);
     }
 
-    // ----- R7 workers -----------------------------------------------------
+    // ----- R7 workers (the match in job/dispatch.rs) -----------------------
 
     /// R2/R7: gives waiting tasks to free workers (see
     /// [`dispatch::match_pool`]), starting each.
@@ -1253,7 +1253,7 @@ impl<'a> Simulation<'a> {
             let o = self.avail.obj(slot);
             (
                 o.accepted_at,
-                o.submitted > 0 || self.faulty(Fault::LabelWithoutSubmission),
+                dispatch::labels(o) || self.faulty(Fault::LabelWithoutSubmission),
                 o.pilot,
                 o.id,
                 o.produced_at,

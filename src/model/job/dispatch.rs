@@ -118,6 +118,13 @@ pub(crate) fn fill_object(
     o.touched.clear();
 }
 
+/// R2: a resolved object is labeled when at least one of its tasks was
+/// submitted; failed otherwise.
+#[inline]
+pub(crate) fn labels(o: &Obj) -> bool {
+    o.submitted > 0
+}
+
 /// P6: the human label of a resolved object: the majority of its
 /// submitted tasks, ties to the first submission.
 #[inline]
