@@ -55,7 +55,7 @@
 //! |---|---|
 //! | R1 lifecycle: states, start, stops and ends | `model/job/lifecycle.rs` |
 //! | R1 acceptance by state, R9 deduplication, R10 S3 test event | `model/job/intake.rs` |
-//! | R2 N tasks per object and resolution, R3 dispatch and refills, R7 matching (the task pool) | `model/sim.rs` |
+//! | R2 N tasks per object and resolution, R3 dispatch and refills, R7 matching (the task pool) | `model/job/dispatch.rs` |
 //! | R2/R7 available objects, task lifetime | `model/job/available.rs` |
 //! | R3 queue, R6 retention | `model/job/queue.rs` |
 //! | R4 waves, R5 pilot, R8 idle stop | `model/job/lifecycle.rs` |

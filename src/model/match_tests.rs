@@ -1,5 +1,5 @@
 //! R2/R7: the incremental match of waiting tasks to free workers
-//! (`Simulation::match_pool`, which checks only pairs with a task or a
+//! (`job::dispatch::match_pool`, which checks only pairs with a task or a
 //! worker new since the last match) gives exactly the run of a full rescan
 //! of every task against every free worker after each event, on scenarios
 //! where the shortcut matters: tasks that time out and return to their

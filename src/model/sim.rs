@@ -5,8 +5,12 @@
 //! own nested events (see [`super::job`]):
 //! - producers (SPEC §3, R9 copies) → the sender (R12 throttle) → the
 //!   job's SNS input (R1 acceptance, R9 deduplication, R10: the intake);
-//! - the SQS queue (R3, R6) → dispatch (R3, here) → the available
-//!   objects (R2, R7) ↔ the workforce (R7 matching and R2 resolution, here);
+//! - the SQS queue (R3, R6) → dispatch (R3 conditions and refills, R2's N
+//!   tasks, the task pool) → the available objects (R2, R7) ↔ the
+//!   workforce; dispatch matches waiting tasks to free workers (R7) and
+//!   says how each task's end leaves its object (R2, R7). This file draws
+//!   each task's outcome, schedules its end and resolves the object (the
+//!   label event, the pipeline's hand-off, the refill);
 //! - the lifecycle (R1 states, R4 waves, R5 pilot, R8 idle stop) says when
 //!   the job runs and ends; accounts take every latency and service level;
 //! - the pipeline (SPEC §6, P1–P9) is one more component, fed by producers
@@ -17,14 +21,15 @@
 //! instant is [`Event::phase`] (SPEC §1). Memory follows the objects *in the
 //! system*, not those ever seen, and the hot path does not allocate.
 
-use super::config::{ArrivalProcess, Mode, OnTimeout, RefillRule, SimConfig, Source, Warmup};
+use super::config::{ArrivalProcess, Mode, OnTimeout, SimConfig, Source, Warmup};
 use super::dedup::{IdIssuer, MessageIds};
 use super::guard::{RunError, RunGuard, StopReason, Stopped};
 use super::invariants::{self, InvariantViolation};
 use super::job::accounts::Accounts;
 use super::job::available::Available;
+use super::job::dispatch::{self, Done, MatchHost, PoolTask, Refill, TaskPool};
 use super::job::intake::{Admission, Intake, NO_PRODUCER};
-use super::job::lifecycle::{EndSnapshot, IdleCheck, JobState, Lifecycle, PilotStage};
+use super::job::lifecycle::{EndSnapshot, IdleCheck, JobState, Lifecycle};
 use super::job::producers::{manifest_size, Producers};
 use super::job::queue::{JobQueue, Queued};
 use super::job::sender::{Held, Poll, Sender, SenderEvent};
@@ -40,9 +45,6 @@ use crate::engine::{
 };
 use rand::RngExt;
 use rand::SeedableRng;
-
-use rustc_hash::FxHashSet;
-use std::collections::VecDeque;
 
 pub use super::job::lifecycle::MTURK_PILOT_OBJECTS;
 
@@ -114,17 +116,6 @@ impl Event {
             _ => Phase::Normal,
         }
     }
-}
-
-/// A task waiting in the pool (R7).
-#[derive(Clone, Copy, Debug)]
-struct PoolTask {
-    slot: u32,
-    gen: u32,
-    /// Creation order of the task (R2: dispatch order, then the object's N
-    /// tasks in turn): its place in the pool, oldest first, kept when it
-    /// returns after a time-out.
-    seq: u64,
 }
 
 /// A deliberate model defect, for the tests proving that each SPEC §5
@@ -219,19 +210,13 @@ pub struct Simulation<'a> {
     queue: JobQueue,
     /// R2/R7: the objects available to workers.
     avail: Available,
-    /// R7: waiting tasks, in creation order (`PoolTask::seq`).
-    pool: VecDeque<PoolTask>,
-    /// The next task's `PoolTask::seq`.
-    next_task_seq: u64,
-    /// Tasks put in the pool since the last match (their `seq`).
-    fresh_tasks: Vec<u64>,
+    /// R2/R7: the waiting tasks, the tasks in hand, the R2 check.
+    tasks: TaskPool,
     /// The first instants of the calendar months (UTC) after the first,
     /// within the horizon, and objects labeled in each month so far: the
     /// per-object tiers restart every month, as the bill counts them.
     month_starts: Vec<SimTime>,
     labeled_by_month: Vec<u64>,
-    tasks_waiting: u64,
-    tasks_in_hand: u64,
 
     /// R2/R7: the workers.
     workforce: Workers,
@@ -239,14 +224,7 @@ pub struct Simulation<'a> {
     c: Counters,
     /// SPEC §4a: latencies, service levels, the in-system ledger.
     acct: Accounts,
-    /// (object, worker) pairs of the available objects' tasks taken so far:
-    /// the R2 check, independent of the `touched` list the filter uses.
-    taken_pairs: FxHashSet<u64>,
     fault: Option<Fault>,
-    /// Tests only: match by a scan of every pool task against every free
-    /// worker after each event (the reference the incremental match must
-    /// equal).
-    full_rescan: bool,
     /// SPEC §4a: objects accepted before this are left out of latency
     /// statistics; time-weighted means start here.
     warmup_end: SimTime,
@@ -281,13 +259,9 @@ impl<'a> Simulation<'a> {
             intake: Intake::default(),
             queue: JobQueue::default(),
             avail: Available::default(),
-            pool: VecDeque::new(),
-            next_task_seq: 0,
-            fresh_tasks: Vec::new(),
+            tasks: TaskPool::default(),
             month_starts: month_starts(cfg.start_at_epoch_us, cfg.horizon),
             labeled_by_month: vec![0],
-            tasks_waiting: 0,
-            tasks_in_hand: 0,
             workforce: Workers::new(cfg, seeds),
             c: Counters::default(),
             acct: Accounts::new(
@@ -297,9 +271,7 @@ impl<'a> Simulation<'a> {
                     _ => SimTime::ZERO,
                 },
             ),
-            taken_pairs: FxHashSet::default(),
             fault: None,
-            full_rescan: false,
             warmup_end: match cfg.warmup {
                 Warmup::Fixed(d) => SimTime::after(d),
                 _ => SimTime::ZERO,
@@ -335,10 +307,10 @@ impl<'a> Simulation<'a> {
         self
     }
 
-    /// Matches by the full rescan (tests of [`Simulation::match_pool`]).
+    /// Matches by the full rescan (tests of [`dispatch::match_pool`]).
     #[cfg(test)]
     pub(crate) fn with_full_rescan(mut self) -> Self {
-        self.full_rescan = true;
+        self.tasks.with_full_rescan();
         self
     }
 
@@ -661,16 +633,12 @@ impl<'a> Simulation<'a> {
         // resolve now, in dispatch order.
         for slot in self.avail.slots() {
             let o = self.avail.obj_mut(slot);
-            let waiting = o.waiting;
-            o.waiting = 0;
-            o.unresolved -= waiting;
-            self.c.tasks_withdrawn += waiting as u64;
+            self.c.tasks_withdrawn += TaskPool::withdraw(o) as u64;
             if o.unresolved == 0 {
                 self.resolve(slot);
             }
         }
-        self.pool.clear();
-        self.tasks_waiting = 0;
+        self.tasks.clear();
     }
 
     /// The integrals at the job's end (now), for job-life averages.
@@ -1010,10 +978,12 @@ impl<'a> Simulation<'a> {
         }
         // R3: direct dispatch or the SQS queue.
         let k = self.cfg.job.max_concurrent_task_count + self.faulty(Fault::DispatchPastK) as u32;
-        let direct = match self.cfg.job.refill_rule {
-            RefillRule::Documented => self.avail.count() < k,
-            RefillRule::StrictFifo => self.queue.is_empty() && self.avail.count() < k,
-        };
+        let direct = dispatch::dispatch_directly(
+            self.cfg.job.refill_rule,
+            k,
+            self.avail.count(),
+            self.queue.is_empty(),
+        );
         if direct && self.life.pilot_allows_dispatch() {
             self.dispatch(q);
         } else {
@@ -1034,7 +1004,7 @@ impl<'a> Simulation<'a> {
         self.acct.leave(self.engine.now, accepted_at);
     }
 
-    // ----- R3/R4/R5 dispatch ----------------------------------------------
+    // ----- R3/R4/R5 dispatch (the rules in job/dispatch.rs) -----------------
 
     fn dispatch(&mut self, q: Queued) {
         let cfg = self.cfg;
@@ -1044,24 +1014,7 @@ impl<'a> Simulation<'a> {
         let deadline = now + cfg.job.task_availability_lifetime;
         let piped = self.intake.is_routed(q.key);
         let slot = self.avail.add(now, |o| {
-            o.id = q.id;
-            o.key = q.key;
-            o.produced_at = q.produced_at;
-            o.producer = q.producer;
-            o.accepted_at = q.accepted_at;
-            o.dispatched_at = now;
-            o.deadline = deadline;
-            o.unresolved = n;
-            o.waiting = n;
-            o.in_hand = 0;
-            o.submitted = 0;
-            o.taken_once = false;
-            o.pilot = is_pilot;
-            o.piped = piped;
-            o.correct = 0;
-            o.first_correct = None;
-            o.attempts = 0;
-            o.touched.clear();
+            dispatch::fill_object(o, &q, now, deadline, n, is_pilot, piped);
         });
         if !self.faulty(Fault::UncountedDispatch) {
             self.c.objects_dispatched += 1;
@@ -1071,17 +1024,8 @@ impl<'a> Simulation<'a> {
             self.acct.queue_wait.record(self.engine.now - q.accepted_at);
         }
         let gen = self.avail.obj(slot).gen;
-        for _ in 0..n {
-            self.pool.push_back(PoolTask {
-                slot,
-                gen,
-                seq: self.next_task_seq,
-            });
-            self.fresh_tasks.push(self.next_task_seq);
-            self.next_task_seq += 1;
-        }
+        self.tasks.add_tasks(slot, gen, n);
         self.c.tasks_created += n as u64;
-        self.tasks_waiting += n as u64;
         self.arm_lifetime_timer();
     }
 
@@ -1089,32 +1033,17 @@ impl<'a> Simulation<'a> {
     fn streaming_refill(&mut self) {
         let k = self.cfg.job.max_concurrent_task_count;
         let n = self.cfg.job.workers_per_object;
-        let room = match self.life.streaming_pilot() {
-            PilotStage::Running => {
-                // R5: still in the pilot: queued objects wait unless the
-                // pilot has room.
-                while self.life.pilot_allows_dispatch() && self.avail.count() < k {
-                    match self.queue.pop() {
-                        Some(q) => self.dispatch(q),
-                        None => break,
-                    }
-                }
-                self.queue.sync_level(self.engine.now);
-                return;
-            }
-            // R5: pilot done; normal dispatch begins as at job start (A < K).
-            PilotStage::JustDone => 0,
-            // R3: whenever A < K − N, dispatch the oldest queued object.
-            PilotStage::Over => n,
-        };
-        while self.avail.count() + room < k {
+        let refill = Refill::streaming(self.life.streaming_pilot(), n);
+        while refill.may_dispatch(&self.life, self.avail.count(), k) {
             match self.queue.pop() {
                 Some(q) => self.dispatch(q),
                 None => break,
             }
         }
         self.queue.sync_level(self.engine.now);
-        self.arm_queue_timer();
+        if refill != Refill::Pilot {
+            self.arm_queue_timer();
+        }
     }
 
     /// R4: the next wave starts when every object of the current one resolved.
@@ -1144,136 +1073,24 @@ impl<'a> Simulation<'a> {
         self.queue.sync_level(self.engine.now);
     }
 
-    // ----- R7 workers -----------------------------------------------------
+    // ----- R7 workers (the match in job/dispatch.rs) -----------------------
 
-    /// Hands waiting tasks to free workers: the oldest task first, each to the
-    /// longest-idle free worker who has not worked on that object (R2, R7).
-    /// R2/R7: gives waiting tasks to free workers, in pool order, each to
-    /// the longest-idle free worker who has not had a task of its object.
-    ///
-    /// Between two calls the pool and the free line are *settled*: no task
-    /// in the pool can go to any free worker (the last call ended so, and
-    /// taking a task only removes tasks and workers and grows the objects'
-    /// lists of workers). So only a task put in the pool since (a fresh
-    /// task) or a worker freed since (a fresh worker) can match now: the
-    /// pass below checks an older task against the fresh workers only, and
-    /// with no fresh worker visits the fresh tasks only. It gives exactly
-    /// the matches of a scan of every pair, without the rescan that made
-    /// each event cost pool × free × workers when most tasks time out.
+    /// R2/R7: gives waiting tasks to free workers (see
+    /// [`dispatch::match_pool`]), starting each.
     fn match_pool(&mut self) {
-        if self.workforce.any_free() && self.tasks_waiting > 0 {
-            self.fresh_tasks.sort_unstable();
-            let every_task = cfg!(test) && self.full_rescan;
-            if every_task || self.workforce.any_fresh() {
-                self.match_scan(every_task);
-            } else {
-                self.match_fresh_tasks();
-            }
-        }
-        self.fresh_tasks.clear();
-        self.workforce.settle();
-        // Entries of resolved or expired objects leave lazily; keep them
-        // from piling up where the scans no longer pass.
-        if self.pool.len() as u64 > 2 * self.tasks_waiting + 1024 {
-            let avail = &self.avail;
-            self.pool.retain(|t| avail.obj(t.slot).gen == t.gen);
-        }
+        dispatch::match_pool(self);
     }
 
-    /// Every pool entry in order (see [`Simulation::match_pool`]); `every_task`
-    /// checks each against every free worker, as if all were fresh.
-    fn match_scan(&mut self, every_task: bool) {
-        let mut i = 0;
-        let mut next_fresh = 0;
-        // The object of the last older task no fresh worker could take: its
-        // next tasks (adjacent in the pool, created together) cannot either
-        // until some task is taken.
-        let mut refused: Option<(u32, u32)> = None;
-        while i < self.pool.len() && self.workforce.any_free() && self.tasks_waiting > 0 {
-            let t = self.pool[i];
-            while next_fresh < self.fresh_tasks.len() && self.fresh_tasks[next_fresh] < t.seq {
-                next_fresh += 1;
-            }
-            let fresh = every_task || self.fresh_tasks.get(next_fresh) == Some(&t.seq);
-            if !fresh && refused == Some((t.slot, t.gen)) {
-                i += 1;
-            } else if self.try_match(i, fresh) {
-                refused = None;
-            } else {
-                refused = (!fresh).then_some((t.slot, t.gen));
-                i += 1;
-            }
-        }
-    }
-
-    /// The fresh tasks only, in pool order: no worker was freed since the
-    /// last match, so no older task can match (see [`Simulation::match_pool`]).
-    fn match_fresh_tasks(&mut self) {
-        for k in 0..self.fresh_tasks.len() {
-            if !(self.workforce.any_free() && self.tasks_waiting > 0) {
-                break;
-            }
-            let seq = self.fresh_tasks[k];
-            let i = self.pool.partition_point(|t| t.seq < seq);
-            if self.pool.get(i).is_some_and(|t| t.seq == seq) {
-                self.try_match(i, true);
-            }
-        }
-    }
-
-    /// Tries to give pool entry `i` to a free worker (any free worker when
-    /// the task is `fresh`, else a fresh one); returns whether the entry
-    /// left the pool (taken, or dead).
-    fn try_match(&mut self, i: usize, fresh: bool) -> bool {
-        let t = self.pool[i];
-        let o = self.avail.obj(t.slot);
-        if o.gen != t.gen {
-            self.pool.remove(i);
-            return true;
-        }
-        if o.touched.len() as u64 >= self.workforce.total() {
-            // R2: every worker has had one of this object's tasks, so
-            // nobody may take this one. It stays waiting (for R7's
-            // lifetime or the stop) but leaves the pool, so the scan
-            // stays fast when N exceeds the workforce.
-            self.pool.remove(i);
-            return true;
-        }
-        let anyone = self.faulty(Fault::SkipDistinctFilter);
-        let taken = if fresh {
-            self.workforce.take_free(&o.touched, anyone)
-        } else {
-            self.workforce.take_fresh(&o.touched, anyone)
-        };
-        match taken {
-            Some(w) => {
-                // Most often the oldest task goes: popping the front moves
-                // nothing, where `remove` shifts the deque.
-                if i == 0 {
-                    self.pool.pop_front();
-                } else {
-                    self.pool.remove(i);
-                }
-                self.start_task(w, t);
-                true
-            }
-            None => false,
-        }
-    }
-
+    /// Worker `w` starts task `t` (taken by [`dispatch::match_pool`]):
+    /// its outcome is drawn and its end scheduled. Inlined into the match.
+    #[inline(always)]
     fn start_task(&mut self, w: u32, t: PoolTask) {
         let now = self.engine.now;
         let forget_touched = self.faulty(Fault::ForgetTouched);
         let o = self.avail.obj_mut(t.slot);
-        // R2 check on its own path: a set of (object, worker) pairs.
-        if !self.taken_pairs.insert(pair_key(o.id, w)) {
+        if !self.tasks.take(o, w, forget_touched) {
             self.c.distinct_worker_violations += 1;
         }
-        if !forget_touched {
-            o.touched.push(w);
-        }
-        o.waiting -= 1;
-        o.in_hand += 1;
         if !o.taken_once {
             o.taken_once = true;
             if o.accepted_at >= self.warmup_end {
@@ -1285,8 +1102,6 @@ impl<'a> Simulation<'a> {
             }
         }
         let id = o.id;
-        self.tasks_waiting -= 1;
-        self.tasks_in_hand += 1;
         o.attempts += 1;
         let attempt = o.attempts as u64;
         let key = o.key;
@@ -1335,7 +1150,7 @@ impl<'a> Simulation<'a> {
         let no_overtime = self.faulty(Fault::NoOvertime);
         self.workforce
             .release(self.engine.now, w, stale_busy, no_overtime);
-        self.tasks_in_hand -= 1;
+        self.tasks.released();
     }
 
     fn on_task_done(&mut self, w: u32, gen: u32) {
@@ -1347,45 +1162,20 @@ impl<'a> Simulation<'a> {
         let returns = self.cfg.job.on_timeout == OnTimeout::Return && !self.life.ended();
         let uncounted_decline = self.faulty(Fault::UncountedDecline);
         let o = self.avail.obj_mut(h.slot);
-        o.in_hand -= 1;
         let id = o.id;
-        match h.outcome {
-            Outcome::Submit => {
-                o.submitted += 1;
-                o.unresolved -= 1;
-                if o.piped {
-                    o.correct += h.correct as u16;
-                    o.first_correct.get_or_insert(h.correct);
-                }
+        match self.tasks.task_done(o, &h, returns) {
+            Done::Submitted => {
                 self.c.tasks_submitted += 1;
                 self.life.submitted_at(self.engine.now);
             }
-            Outcome::Decline => {
-                // R7: a declined task is resolved and not sent to another worker.
-                o.unresolved -= 1;
+            Done::Declined => {
                 if !uncounted_decline {
                     self.c.tasks_declined += 1;
                 }
             }
-            Outcome::Timeout if returns => {
-                // R7: the task returns to the pool for another worker, in
-                // its original place: ahead of every task created after it,
-                // also those of objects dispatched at the same instant.
+            Done::Returned => self.c.tasks_timed_out += 1,
+            Done::Dropped => {
                 self.c.tasks_timed_out += 1;
-                o.waiting += 1;
-                let task = PoolTask {
-                    slot: h.slot,
-                    gen: h.obj_gen,
-                    seq: h.pool_seq,
-                };
-                let at = self.pool.partition_point(|t| t.seq < task.seq);
-                self.pool.insert(at, task);
-                self.fresh_tasks.push(task.seq);
-                self.tasks_waiting += 1;
-            }
-            Outcome::Timeout => {
-                self.c.tasks_timed_out += 1;
-                o.unresolved -= 1;
                 self.c.tasks_dropped += 1;
             }
         }
@@ -1452,20 +1242,18 @@ impl<'a> Simulation<'a> {
     fn resolve(&mut self, slot: u32) {
         let human_label = {
             let o = self.avail.obj(slot);
-            // P6: the majority of the submitted tasks; ties to the first.
-            let wrong = o.submitted.saturating_sub(o.correct as u32);
-            let correct = match (o.correct as u32).cmp(&wrong) {
-                std::cmp::Ordering::Greater => true,
-                std::cmp::Ordering::Less => false,
-                std::cmp::Ordering::Equal => o.first_correct.unwrap_or(false),
-            };
-            (o.piped, o.key, o.submitted > 0, correct)
+            (
+                o.piped,
+                o.key,
+                o.submitted > 0,
+                dispatch::majority_correct(o),
+            )
         };
         let (accepted_at, labeled, pilot, id, produced_at, producer) = {
             let o = self.avail.obj(slot);
             (
                 o.accepted_at,
-                o.submitted > 0 || self.faulty(Fault::LabelWithoutSubmission),
+                dispatch::labels(o) || self.faulty(Fault::LabelWithoutSubmission),
                 o.pilot,
                 o.id,
                 o.produced_at,
@@ -1481,9 +1269,7 @@ impl<'a> Simulation<'a> {
             },
             None,
         );
-        for &w in &self.avail.obj(slot).touched {
-            self.taken_pairs.remove(&pair_key(id, w));
-        }
+        self.tasks.resolved(id, &self.avail.obj(slot).touched);
         let stale = self.faulty(Fault::StaleAvailableLevel);
         self.avail.remove(self.engine.now, slot, stale);
         if labeled {
@@ -1607,11 +1393,8 @@ impl<'a> Simulation<'a> {
             }
             let gen = o.gen;
             let id = o.id;
-            let expired = o.unresolved as u64;
-            let waiting = o.waiting as u64;
             self.log(id, TraceKind::LifetimeReached, None);
-            self.c.tasks_expired += expired;
-            self.tasks_waiting -= waiting;
+            self.c.tasks_expired += self.tasks.expire(self.avail.obj_mut(slot));
             // Workers holding its tasks are freed.
             let holders: Vec<u32> = self
                 .avail
@@ -1624,10 +1407,6 @@ impl<'a> Simulation<'a> {
             for w in holders {
                 self.release_worker(w);
             }
-            let o = self.avail.obj_mut(slot);
-            o.waiting = 0;
-            o.in_hand = 0;
-            o.unresolved = 0;
             self.resolve(slot);
         }
         self.avail.timer_done();
@@ -1677,8 +1456,8 @@ impl<'a> Simulation<'a> {
             t_s: self.engine.now.as_secs_f64(),
             backlog: self.queue.len(),
             available: self.avail.count() as u64,
-            tasks_waiting: self.tasks_waiting,
-            tasks_in_progress: self.tasks_in_hand,
+            tasks_waiting: self.tasks.waiting(),
+            tasks_in_progress: self.tasks.in_hand(),
             workers_busy: self.workforce.busy().level(),
             workers_on_shift: self.workforce.on_shift().level(),
             labeled_total: c.objects_labeled,
@@ -1830,7 +1609,7 @@ impl<'a> Simulation<'a> {
             summary: &summary,
             mode: self.cfg.job.mode,
             k: self.cfg.job.max_concurrent_task_count,
-            tasks_open_at_end: self.tasks_waiting + self.tasks_in_hand,
+            tasks_open_at_end: self.tasks.waiting() + self.tasks.in_hand(),
             distinct_worker_violations: c.distinct_worker_violations,
             // Little's law on two paths: the level trackers of the queue and
             // of A against the per-object sojourns (acceptance → departure).
@@ -1937,11 +1716,22 @@ fn apply_pipeline_costs(
     s.pipeline.push((names[2], per_correct));
 }
 
-/// Key of an (object, worker) pair: object numbers below 2^40, workers
-/// below 2^24 (validation caps groups at 10^7 workers).
-#[inline]
-fn pair_key(object: u64, worker: u32) -> u64 {
-    (object << 24) ^ worker as u64
+/// The simulation as the host of dispatch's match (R2/R7).
+impl MatchHost for Simulation<'_> {
+    #[inline(always)]
+    fn parts(&mut self) -> (&mut TaskPool, &Available, &mut Workers) {
+        (&mut self.tasks, &self.avail, &mut self.workforce)
+    }
+
+    #[inline(always)]
+    fn start(&mut self, w: u32, t: PoolTask) {
+        self.start_task(w, t);
+    }
+
+    #[inline(always)]
+    fn skip_distinct_filter(&self) -> bool {
+        self.faulty(Fault::SkipDistinctFilter)
+    }
 }
 
 /// The simulation as the engine's model (its event type stays private).
