@@ -31,13 +31,19 @@ if [ -f "$ref/Cargo.toml" ]; then
     best_heap=$(python3 -c "print(max($best_heap, $h))")
     best_mmc=$(python3 -c "print(max($best_mmc, $m))")
   done
-  # The seed-shaped pipeline through the command line, one thread.
+  # The seed-shaped pipeline through the command line, one thread, best of
+  # 3 as for the two above (one run of about 2 s moves by 20% from run to
+  # run on this kind of machine).
   dir=$(mktemp -d)
-  target/release/labelsim run scenarios/pipeline-seed.yaml -q --threads 1 --replications 1 \
-    --set 'producers[uploads].rate=200/s' --set 'pipeline.consumers[classifier].count=120' \
-    --set horizon=3h --out "$dir/out" >/dev/null
-  msgs=$(python3 -c "import json; print(json.load(open('$dir/out/summary.json'))['runs'][0]['messages_produced'])")
-  wall=$(python3 -c "import json; print(json.load(open('$dir/out/timing.json'))['wall_s'])")
+  wall=1e9
+  for i in 1 2 3; do
+    target/release/labelsim run scenarios/pipeline-seed.yaml -q --threads 1 --replications 1 \
+      --set 'producers[uploads].rate=200/s' --set 'pipeline.consumers[classifier].count=120' \
+      --set horizon=3h --out "$dir/out$i" >/dev/null
+    msgs=$(python3 -c "import json; print(json.load(open('$dir/out$i/summary.json'))['runs'][0]['messages_produced'])")
+    w=$(python3 -c "import json; print(json.load(open('$dir/out$i/timing.json'))['wall_s'])")
+    wall=$(python3 -c "print(min($wall, $w))")
+  done
   rm -rf "$dir"
   echo
   echo "| in the same run, one thread | per second | share of the heap loop |"
@@ -48,7 +54,7 @@ heap, mmc, msgs, wall = (float(x) for x in sys.argv[1:])
 pipe = msgs / wall
 print(f"| bare binary-heap loop, M/M/c, 2M objects (best of 3) | {heap/1e6:.2f} M objects | 1.00 |")
 print(f"| labelsim M/M/c, 2M objects (best of 3) | {mmc/1e6:.2f} M objects | {mmc/heap:.2f} |")
-print(f"| labelsim run, seed-shaped pipeline at 200/s, 3 h ({msgs/1e6:.2f} M messages) | {pipe/1e6:.2f} M messages | {pipe/heap:.2f} |")
+print(f"| labelsim run, seed-shaped pipeline at 200/s, 3 h ({msgs/1e6:.2f} M messages, best of 3) | {pipe/1e6:.2f} M messages | {pipe/heap:.2f} |")
 PY
 else
   echo

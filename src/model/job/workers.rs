@@ -68,7 +68,7 @@ pub(crate) struct Workers {
     free: VecDeque<u32>,
     /// Workers put in the free line since the last [`Workers::settle`]:
     /// only they can take a task that was already in the pool then (see
-    /// `Sim::match_pool`). A flag per worker and the list to clear.
+    /// `job::dispatch::match_pool`). A flag per worker and the list to clear.
     fresh: Vec<bool>,
     fresh_list: Vec<u32>,
     /// When each worker joined the free line (increasing, so the line is
