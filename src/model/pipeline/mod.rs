@@ -45,7 +45,8 @@
 //! # Example: a host embedding the pipeline's events
 //!
 //! ```
-//! use labelsim::engine::{EventQueue, Phase, SimDuration, SimTime, StreamSeeds};
+//! use labelsim::engine::run::{step_until, Engine, Model};
+//! use labelsim::engine::{Phase, SimDuration, SimTime, StreamSeeds};
 //! use labelsim::model::dedup::IdIssuer;
 //! use labelsim::model::pipeline::*;
 //! use labelsim::model::workforce::ServiceDist;
@@ -58,25 +59,33 @@
 //!     }
 //! }
 //!
+//! /// The host: the engine's loop hands it each event (`engine::run`).
+//! struct Host { engine: Engine<Event>, pipe: Pipeline, out: Vec<Outcome> }
+//! impl Model for Host {
+//!     type Event = Event;
+//!     type Stop = std::convert::Infallible;
+//!     fn engine(&mut self) -> &mut Engine<Event> { &mut self.engine }
+//!     fn handle(&mut self, now: SimTime, ev: Event) {
+//!         let Event::Pipe(ev) = ev;
+//!         let mut sched = Embed { queue: &mut self.engine.events, wrap: Event::Pipe };
+//!         self.pipe.handle(now, ev, &mut sched, &mut self.out);
+//!         // The host acts on out.drain(..): ToHumans → publish to the job.
+//!     }
+//! }
+//!
 //! let mut cfg = PipelineConfig::default();
 //! cfg.queues.push(QueueConfig::standard("incoming"));
 //! cfg.consumers.push(ConsumerConfig::new("classifier", 0, ServiceDist::constant(400e3)));
-//! let mut pipe = Pipeline::new(&cfg, StreamSeeds::for_replication(7, 0));
-//! let mut events: EventQueue<Event> = EventQueue::new();
-//! let mut out = Vec::new();
-//! let mut sched = Embed { queue: &mut events, wrap: Event::Pipe };
-//! pipe.start(SimTime::ZERO, &mut sched);
+//! let pipe = Pipeline::new(&cfg, StreamSeeds::for_replication(7, 0));
+//! let mut host = Host { engine: Engine::new(), pipe, out: Vec::new() };
+//! let mut sched = Embed { queue: &mut host.engine.events, wrap: Event::Pipe };
+//! host.pipe.start(SimTime::ZERO, &mut sched);
 //! let object = ObjectRef { ids: IdIssuer::default().fresh(), origin: SimTime::ZERO };
-//! pipe.send(SimTime::ZERO, 0, PipeMessage::data(object), &mut sched);
+//! host.pipe.send(SimTime::ZERO, 0, PipeMessage::data(object), &mut sched);
 //! let horizon = SimTime::after(SimDuration::from_secs(10));
-//! while events.peek_time().is_some_and(|t| t <= horizon) {
-//!     let (now, Event::Pipe(ev)) = events.pop().expect("peeked");
-//!     let mut sched = Embed { queue: &mut events, wrap: Event::Pipe };
-//!     pipe.handle(now, ev, &mut sched, &mut out);
-//!     // The host acts on out.drain(..): ToHumans → publish to the job.
-//! }
-//! assert!(out.iter().any(|o| matches!(o, Outcome::Searchable { .. })));
-//! pipe.check_ledgers().expect("P9");
+//! let Ok(()) = step_until(&mut host, horizon);
+//! assert!(host.out.iter().any(|o| matches!(o, Outcome::Searchable { .. })));
+//! host.pipe.check_ledgers().expect("P9");
 //! ```
 //!
 //! Storage is flat and reused (slabs with free lists, lazy deletion from
