@@ -185,6 +185,18 @@ pub fn csv_rows(path: &Path) -> (String, Vec<Vec<String>>) {
     (text, rows)
 }
 
+/// A metric of a run by name (pipeline metrics included), as a number;
+/// panics on a name the run does not report.
+pub fn metric_value(out: &RunOutput, name: &str) -> Option<f64> {
+    out.summary
+        .metrics()
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .unwrap_or_else(|| panic!("no metric `{name}`"))
+        .1
+        .as_f64()
+}
+
 /// Replication 0's summary of scenario text (see [`run`]).
 pub fn summary(yaml: &str) -> RunSummary {
     run(yaml).summary

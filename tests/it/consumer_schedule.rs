@@ -3,18 +3,7 @@
 //! (A4 metrics, time series, cost) and the stability guard at its largest
 //! step.
 
-use crate::common::{run, try_scenario};
-use labelsim::model::RunOutput;
-
-fn get(out: &RunOutput, name: &str) -> Option<f64> {
-    out.summary
-        .metrics()
-        .into_iter()
-        .find(|(k, _)| *k == name)
-        .unwrap_or_else(|| panic!("no metric `{name}`"))
-        .1
-        .as_f64()
-}
+use crate::common::{metric_value, run, try_scenario};
 
 /// No messages; a consumer of `count` (YAML) over a 2-day horizon sampled
 /// every hour.
@@ -45,15 +34,15 @@ fn a_daily_poller_schedule_runs_its_steps_and_pays_its_poller_hours() {
     let out = run(&idle(
         r#"{schedule: [{from: "00:00", count: 1}, {from: "08:00", count: 4}, {from: "20:00", count: 1}], cycle: 1d}"#,
     ));
-    let hours = get(&out, "classifier.poller_hours").unwrap();
+    let hours = metric_value(&out, "classifier.poller_hours").unwrap();
     assert!((hours - 120.0).abs() < 1e-6, "{hours}");
-    assert!((get(&out, "classifier.pollers_mean").unwrap() - 2.5).abs() < 1e-9);
-    assert_eq!(get(&out, "classifier.pollers_max"), Some(4.0));
+    assert!((metric_value(&out, "classifier.pollers_mean").unwrap() - 2.5).abs() < 1e-9);
+    assert_eq!(metric_value(&out, "classifier.pollers_max"), Some(4.0));
     // One scale-out at the start and each 08:00, one scale-in each 20:00.
-    assert_eq!(get(&out, "classifier.scale_outs"), Some(3.0));
-    assert_eq!(get(&out, "classifier.scale_ins"), Some(2.0));
+    assert_eq!(metric_value(&out, "classifier.scale_outs"), Some(3.0));
+    assert_eq!(metric_value(&out, "classifier.scale_ins"), Some(2.0));
     // Priced by the poller-hours run, not the largest step all the time.
-    let cost = get(&out, "consumer_cost_usd").unwrap();
+    let cost = metric_value(&out, "consumer_cost_usd").unwrap();
     assert!((cost - 120.0 * 0.5).abs() < 1e-6, "{cost}");
     // The time series carries the pollers in force.
     let p = out.pipeline.as_ref().unwrap();

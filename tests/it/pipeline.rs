@@ -4,23 +4,12 @@
 
 use crate::common;
 
-use common::{run, scenario, try_scenario};
+use common::{metric_value, run, scenario, try_scenario};
 use labelsim::engine::StreamSeeds;
 use labelsim::model::{simulate, RunOutput, RunSummary};
 
-/// A metric of the run by name (pipeline metrics included).
-fn get(out: &RunOutput, name: &str) -> Option<f64> {
-    out.summary
-        .metrics()
-        .into_iter()
-        .find(|(k, _)| *k == name)
-        .unwrap_or_else(|| panic!("no metric `{name}`"))
-        .1
-        .as_f64()
-}
-
 fn count(out: &RunOutput, name: &str) -> u64 {
-    get(out, name).unwrap_or_else(|| panic!("`{name}` has no value")) as u64
+    metric_value(out, name).unwrap_or_else(|| panic!("`{name}` has no value")) as u64
 }
 
 /// One message at 0 into `incoming` (visibility 30 s), two pollers
@@ -175,15 +164,15 @@ fn p6_the_human_label_is_the_majority_ties_to_the_first_submission() {
     // 1–1, the right worker first: correct.
     let out = majority(1, 2, 2);
     assert_eq!(count(&out, "human_labeled"), 1);
-    assert_eq!(get(&out, "accuracy_human"), Some(1.0));
+    assert_eq!(metric_value(&out, "accuracy_human"), Some(1.0));
     // 1–1, the wrong worker first: wrong.
     let out = majority(2, 1, 2);
     assert_eq!(count(&out, "human_labeled"), 1);
-    assert_eq!(get(&out, "accuracy_human"), Some(0.0));
+    assert_eq!(metric_value(&out, "accuracy_human"), Some(0.0));
     // 2–1 with the wrong worker first: the majority is right.
     let out = majority(2, 1, 3);
     assert_eq!(count(&out, "human_labeled"), 1);
-    assert_eq!(get(&out, "accuracy_human"), Some(1.0));
+    assert_eq!(metric_value(&out, "accuracy_human"), Some(1.0));
 }
 
 #[test]
@@ -221,8 +210,8 @@ pipeline:
             count(&out, "classifier.results"),
             "P6: without a route every result is a machine label"
         );
-        assert!(get(&out, "searchable_latency_mean_s").is_some());
-        assert_eq!(get(&out, "searchable_latency_human_mean_s"), None);
+        assert!(metric_value(&out, "searchable_latency_mean_s").is_some());
+        assert_eq!(metric_value(&out, "searchable_latency_human_mean_s"), None);
     }
 }
 
@@ -322,30 +311,30 @@ fn pipeline_costs_sqs_requests_consumer_hours_and_cost_per_correct_label() {
     // horizon, and the whole cost per expected correct indexed label.
     let text = std::fs::read_to_string("scenarios/pipeline-seed.yaml").unwrap();
     let base = run(&text);
-    let requests = get(&base, "requests").unwrap();
+    let requests = metric_value(&base, "requests").unwrap();
     assert!(requests > 0.0);
-    let sqs = get(&base, "sqs_cost_usd").unwrap();
+    let sqs = metric_value(&base, "sqs_cost_usd").unwrap();
     assert!(
         (sqs - requests * 0.40 / 1e6).abs() < 1e-12,
         "{sqs} for {requests} requests"
     );
-    assert_eq!(get(&base, "consumer_cost_usd"), Some(0.0));
+    assert_eq!(metric_value(&base, "consumer_cost_usd"), Some(0.0));
     let priced = run(&format!(
         "{text}\ncost: {{sqs_per_million_requests: 1.0, consumer_per_hour: 0.5}}\n"
     ));
     let horizon_h = scenario(&text).sim.horizon.as_secs_f64() / 3600.0;
-    let consumers = get(&priced, "consumer_cost_usd").unwrap();
+    let consumers = metric_value(&priced, "consumer_cost_usd").unwrap();
     assert!(
         (consumers - 4.0 * horizon_h * 0.5).abs() < 1e-9,
         "{consumers}"
     );
-    let sqs = get(&priced, "sqs_cost_usd").unwrap();
-    assert!((sqs - get(&priced, "requests").unwrap() / 1e6).abs() < 1e-12);
+    let sqs = metric_value(&priced, "sqs_cost_usd").unwrap();
+    assert!((sqs - metric_value(&priced, "requests").unwrap() / 1e6).abs() < 1e-12);
     let cost = priced.summary.cost_usd;
     assert!((cost - (sqs + consumers)).abs() < 1e-9, "no people: {cost}");
-    let correct =
-        get(&priced, "indexed_documents").unwrap() * get(&priced, "accuracy_overall").unwrap();
-    let per = get(&priced, "cost_per_correct_label").unwrap();
+    let correct = metric_value(&priced, "indexed_documents").unwrap()
+        * metric_value(&priced, "accuracy_overall").unwrap();
+    let per = metric_value(&priced, "cost_per_correct_label").unwrap();
     assert!((per - cost / correct).abs() < 1e-12, "{per}");
 }
 
@@ -610,33 +599,33 @@ fn scaling_validation_names_the_field_and_line() {
 fn autoscaled_pools_are_priced_by_what_they_ran() {
     let text = std::fs::read_to_string("scenarios/pipeline-lambda.yaml").unwrap();
     let out = run(&text);
-    let gb_s = get(&out, "classifier.gb_seconds").unwrap();
-    let invocations = get(&out, "classifier.invocations").unwrap();
+    let gb_s = metric_value(&out, "classifier.gb_seconds").unwrap();
+    let invocations = metric_value(&out, "classifier.invocations").unwrap();
     assert!(gb_s > 0.0 && invocations > 0.0);
     let want = gb_s * 0.000_016_666_7 + invocations * 0.20 / 1e6;
-    let cost = get(&out, "consumer_cost_usd").unwrap();
+    let cost = metric_value(&out, "consumer_cost_usd").unwrap();
     assert!((cost - want).abs() < 1e-12, "{cost} != {want}");
-    let max = get(&out, "classifier.pollers_max").unwrap();
+    let max = metric_value(&out, "classifier.pollers_max").unwrap();
     assert_eq!(max, 50.0, "the bursts reach max_concurrency");
-    let mean = get(&out, "classifier.pollers_mean").unwrap();
+    let mean = metric_value(&out, "classifier.pollers_mean").unwrap();
     assert!((2.0..50.0).contains(&mean), "{mean}");
     assert!(
-        get(&out, "classifier.scale_outs").unwrap() >= 3.0,
+        metric_value(&out, "classifier.scale_outs").unwrap() >= 3.0,
         "one per burst at least"
     );
     // Lambda bills its busy time: GB-seconds ≥ 2 GB × processing time.
-    let busy_s = get(&out, "classifier.utilization").unwrap()
-        * get(&out, "classifier.poller_hours").unwrap()
+    let busy_s = metric_value(&out, "classifier.utilization").unwrap()
+        * metric_value(&out, "classifier.poller_hours").unwrap()
         * 3600.0;
     assert!(gb_s >= 2.0 * busy_s * (1.0 - 1e-9), "{gb_s} vs {busy_s}");
 
     let text = std::fs::read_to_string("scenarios/pipeline-keda.yaml").unwrap();
     let out = run(&text);
-    let hours = get(&out, "classifier.poller_hours").unwrap();
-    let cost = get(&out, "consumer_cost_usd").unwrap();
+    let hours = metric_value(&out, "classifier.poller_hours").unwrap();
+    let cost = metric_value(&out, "consumer_cost_usd").unwrap();
     assert!((cost - hours * 0.05).abs() < 1e-12, "{cost}");
     let horizon_h = 6.0;
-    let mean = get(&out, "classifier.pollers_mean").unwrap();
+    let mean = metric_value(&out, "classifier.pollers_mean").unwrap();
     assert!((hours - mean * horizon_h).abs() < 1e-9);
     // The time series has the pool's pollers.
     assert_eq!(series_at(&out, "classifier.pollers", 0.0), Some(1.0));

@@ -1076,12 +1076,7 @@ fn scenario_metrics(yaml: &str) -> Vec<(&'static str, labelsim::model::MetricVal
 }
 
 fn scenario_metric(yaml: &str, name: &str) -> Option<f64> {
-    scenario_metrics(yaml)
-        .into_iter()
-        .find(|(k, _)| *k == name)
-        .unwrap_or_else(|| panic!("no metric `{name}`"))
-        .1
-        .as_f64()
+    common::metric_value(&common::run(yaml), name)
 }
 
 #[test]
