@@ -76,10 +76,20 @@ impl SimDuration {
         SimDuration(d.saturating_mul(US_PER_DAY))
     }
     /// Rounds a non-negative float number of microseconds to the nearest
-    /// tick; NaN and negatives give zero, huge values saturate.
+    /// tick (halves away from zero); NaN and negatives give zero, huge
+    /// values saturate.
+    #[inline]
     pub fn from_micros_f64(us: f64) -> Self {
-        if us.is_finite() && us > 0.0 {
-            SimDuration(us.round().min(u64::MAX as f64 / 2.0) as u64)
+        // 2^52: every double from here on is a whole number.
+        const WHOLE: f64 = 4_503_599_627_370_496.0;
+        if us > 0.0 && us < WHOLE {
+            // `f64::round` without its library call (baseline x86-64 has
+            // no rounding instruction), to the same result: below 2^52
+            // the fraction `us - trunc(us)` is exact (Sterbenz).
+            let t = us as u64;
+            SimDuration(t + (us - t as f64 >= 0.5) as u64)
+        } else if us.is_finite() && us > 0.0 {
+            SimDuration(us.min(u64::MAX as f64 / 2.0) as u64)
         } else if us == f64::INFINITY {
             SimDuration(u64::MAX / 2)
         } else {
@@ -214,6 +224,67 @@ impl fmt::Display for SimDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference: what `from_micros_f64` computed with `f64::round`.
+    fn by_round(us: f64) -> u64 {
+        if us.is_finite() && us > 0.0 {
+            us.round().min(u64::MAX as f64 / 2.0) as u64
+        } else if us == f64::INFINITY {
+            u64::MAX / 2
+        } else {
+            0
+        }
+    }
+
+    #[test]
+    fn from_micros_f64_rounds_as_f64_round_does() {
+        let whole = 4_503_599_627_370_496.0_f64;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            -1.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            1e6 + 0.5,
+            whole - 0.5,
+            whole - 1.0,
+            whole,
+            whole + 2.0,
+            9.223_372_036_854_775e18,
+            1e19,
+            1e300,
+        ];
+        // Every half and its two neighbours over many magnitudes.
+        let mut h = 0.5_f64;
+        while h < 1e16 {
+            for x in [
+                h,
+                h.next_down(),
+                h.next_up(),
+                h + 0.5,
+                (h + 0.5).next_down(),
+            ] {
+                xs.push(x);
+            }
+            h = h * 3.7 + 0.5;
+        }
+        // A fixed pseudo-random sweep.
+        let mut z = 1_u64;
+        for _ in 0..100_000 {
+            z = crate::engine::rng::splitmix64(z);
+            let mag = (z % 60) as i32 - 10;
+            xs.push((z >> 11) as f64 / (1u64 << 53) as f64 * 2f64.powi(mag));
+        }
+        for x in xs {
+            assert_eq!(SimDuration::from_micros_f64(x).0, by_round(x), "{x:e}");
+        }
+    }
 
     #[test]
     fn display_shows_days_and_clock() {

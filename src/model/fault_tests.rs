@@ -85,7 +85,8 @@ fn skipping_the_distinct_worker_filter_is_caught() {
 #[test]
 fn losing_the_worker_list_is_caught_by_the_independent_pair_check() {
     // The filter and the check no longer share state: with the list gone
-    // the filter fails open, and the (object, worker) pair set still sees it.
+    // the filter fails open, and the take's own list of the object's workers
+    // (`takers`, which the filter never reads) still sees it.
     breaks(PAIRS, Fault::ForgetTouched, "no worker holds two tasks");
 }
 

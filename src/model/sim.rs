@@ -882,10 +882,16 @@ impl<'a> Simulation<'a> {
 
     /// R9: the duplicate copies a message gives rise to, each arriving
     /// `duplicates.delay` after it (every producer kind, the manifest too).
+    #[inline]
     fn spawn_duplicates(&mut self, p: usize, ids: MessageIds) {
-        if !self.cfg.producers[p].duplicates.any() {
-            return;
+        if self.producers.copies(p) {
+            self.spawn_copies(p, ids);
         }
+    }
+
+    /// [`Self::spawn_duplicates`] for a producer whose messages may be copied.
+    #[inline(never)]
+    fn spawn_copies(&mut self, p: usize, ids: MessageIds) {
         let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
         for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
@@ -1269,7 +1275,6 @@ impl<'a> Simulation<'a> {
             },
             None,
         );
-        self.tasks.resolved(id, &self.avail.obj(slot).touched);
         let stale = self.faulty(Fault::StaleAvailableLevel);
         self.avail.remove(self.engine.now, slot, stale);
         if labeled {

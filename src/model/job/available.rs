@@ -41,8 +41,12 @@ pub(crate) struct Obj {
     pub first_correct: Option<bool>,
     /// Tasks taken so far (the key of the k-th task's random stream).
     pub attempts: u32,
-    /// Workers who have taken one of its tasks (R2: never twice).
+    /// Workers who have taken one of its tasks (R2: never twice): the
+    /// list the match's filter reads.
     pub touched: Vec<u32>,
+    /// The same workers, kept by the take itself (the R2 check, on its own
+    /// path, independent of `touched`; see [`super::dispatch::TaskPool::take`]).
+    pub takers: Vec<u32>,
     prev: u32,
     next: u32,
 }

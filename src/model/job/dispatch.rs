@@ -24,7 +24,6 @@ use super::queue::Queued;
 use super::workers::{Holding, Outcome, Workers};
 use crate::engine::SimTime;
 use crate::model::config::RefillRule;
-use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 
 /// A task waiting in the pool (R7).
@@ -116,6 +115,7 @@ pub(crate) fn fill_object(
     o.first_correct = None;
     o.attempts = 0;
     o.touched.clear();
+    o.takers.clear();
 }
 
 /// R2: a resolved object is labeled when at least one of its tasks was
@@ -135,14 +135,6 @@ pub(crate) fn majority_correct(o: &Obj) -> bool {
         std::cmp::Ordering::Less => false,
         std::cmp::Ordering::Equal => o.first_correct.unwrap_or(false),
     }
-}
-
-/// Key of an (object, worker) pair in [`TaskPool`]'s R2 check: object
-/// numbers below 2^40, workers below 2^24 (validation caps groups at 10^7
-/// workers).
-#[inline]
-fn pair_key(object: u64, worker: u32) -> u64 {
-    (object << 24) ^ worker as u64
 }
 
 /// How a task that ended left its object (see [`TaskPool::task_done`]).
@@ -304,9 +296,6 @@ pub(crate) struct TaskPool {
     fresh: Vec<u64>,
     waiting: u64,
     in_hand: u64,
-    /// (object, worker) pairs of the available objects' tasks taken so far:
-    /// the R2 check, independent of the `touched` list the filter uses.
-    taken_pairs: FxHashSet<u64>,
     /// Tests only: match by a scan of every pool task against every free
     /// worker after each event (the reference the incremental match must
     /// equal).
@@ -349,11 +338,14 @@ impl TaskPool {
     }
 
     /// R2: worker `w` takes a task of `o` (matched by [`match_pool`]); false when `w` had one of its tasks
-    /// before (the check on its own path: a set of pairs). `forget_touched`
-    /// keeps no list of the object's workers (a deliberate defect).
+    /// before (the check on its own path: the object's `takers`, which
+    /// only this take writes and the match never reads). `forget_touched`
+    /// keeps no `touched` list for the match (a deliberate defect the
+    /// check must catch).
     #[inline]
     pub fn take(&mut self, o: &mut Obj, w: u32, forget_touched: bool) -> bool {
-        let distinct = self.taken_pairs.insert(pair_key(o.id, w));
+        let distinct = !o.takers.contains(&w);
+        o.takers.push(w);
         if !forget_touched {
             o.touched.push(w);
         }
@@ -439,14 +431,6 @@ impl TaskPool {
         o.unresolved = 0;
         expired
     }
-
-    /// R2: object `id` resolved: its pairs leave the check.
-    #[inline]
-    pub fn resolved(&mut self, id: u64, touched: &[u32]) {
-        for &w in touched {
-            self.taken_pairs.remove(&pair_key(id, w));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -519,8 +503,6 @@ mod tests {
         pool.add_tasks(0, 0, 2);
         assert!(pool.take(&mut o, 4, false));
         assert!(!pool.take(&mut o, 4, false), "worker 4 twice");
-        pool.resolved(o.id, &o.touched);
-        assert!(pool.taken_pairs.is_empty());
     }
 
     #[test]

@@ -24,6 +24,9 @@ struct State {
     pending: u64,
     /// Index of the timeline step that holds `poisson_clock`.
     step: usize,
+    /// R9: whether the producer's messages may be copied at all (most
+    /// send none; the send path then skips the copy logic).
+    copies: bool,
 }
 
 /// A copy of a message that R9 delivers `duplicates.delay` after it.
@@ -45,8 +48,11 @@ pub(crate) struct Producers {
 
 impl Producers {
     pub fn new(cfg: &SimConfig, seeds: StreamSeeds) -> Self {
-        let states = (0..cfg.producers.len())
-            .map(|i| State {
+        let states = cfg
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, prod)| State {
                 arrivals: seeds.stream(StreamKind::Arrivals, i as u64),
                 duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
                 sent: 0,
@@ -54,6 +60,7 @@ impl Producers {
                 poisson_clock: 0.0,
                 pending: 1,
                 step: 0,
+                copies: prod.duplicates.any(),
             })
             .collect();
         Producers { states }
@@ -83,6 +90,12 @@ impl Producers {
             }
         }
         .filter(|&t| t < prod.end)
+    }
+
+    /// R9: whether producer `p`'s messages may give rise to copies.
+    #[inline]
+    pub fn copies(&self, p: usize) -> bool {
+        self.states[p].copies
     }
 
     /// At one of producer `p`'s send instants: how many original messages

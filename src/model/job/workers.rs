@@ -187,9 +187,23 @@ impl Workers {
         } else {
             self.free.iter().position(|w| !touched.contains(w))
         }?;
-        let w = self.free.remove(pos)?;
+        let w = self.remove_free(pos)?;
         self.stamp[w as usize] = NOT_FREE;
         Some(w)
+    }
+
+    /// Takes the worker at `pos` out of the free line. Most often it is
+    /// the first or the last, whose removal moves nothing (`remove` would
+    /// still run its general shift).
+    #[inline]
+    fn remove_free(&mut self, pos: usize) -> Option<u32> {
+        if pos == 0 {
+            self.free.pop_front()
+        } else if pos + 1 == self.free.len() {
+            self.free.pop_back()
+        } else {
+            self.free.remove(pos)
+        }
     }
 
     /// Puts `w` at the back of the free line, marked fresh (see
@@ -225,7 +239,7 @@ impl Workers {
         let stamp = &self.stamp;
         let pos = self.free.partition_point(|&x| stamp[x as usize] < st);
         debug_assert_eq!(self.free.get(pos), Some(&w));
-        self.free.remove(pos);
+        self.remove_free(pos);
         self.stamp[w as usize] = NOT_FREE;
         Some(w)
     }
