@@ -83,6 +83,11 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// The root was handed out by [`EventQueue::pop`] and still sits in the
+    /// heap. Most handlers schedule an event: the first one then takes the
+    /// root's place (one sift down) instead of a pop's sift and a push's;
+    /// anything else removes the spent root first.
+    spent_root: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -96,6 +101,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
             next_seq: 0,
+            spent_root: false,
         }
     }
 
@@ -104,32 +110,62 @@ impl<E> EventQueue<E> {
         self.schedule_in_phase(time, Phase::Normal, event);
     }
 
+    #[inline]
     pub fn schedule_in_phase(&mut self, time: SimTime, phase: Phase, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time,
             order: phase.rank() << SEQ_BITS | seq,
             event,
-        });
+        };
+        match self.spent_root {
+            true => {
+                self.spent_root = false;
+                // The spent root is overwritten; dropping the guard sifts
+                // the new entry down to its place.
+                *self.heap.peek_mut().expect("the spent root") = entry;
+            }
+            false => self.heap.push(entry),
+        }
+    }
+
+    /// Removes the root handed out by the last pop, if still there.
+    #[inline]
+    fn drop_spent_root(&mut self) {
+        if self.spent_root {
+            self.spent_root = false;
+            self.heap.pop();
+        }
     }
 
     /// Time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    #[inline]
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.drop_spent_root();
         self.heap.peek().map(|e| e.time)
     }
 
-    /// Removes and returns the next event.
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
-    }
-
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - self.spent_root as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
+    }
+}
+
+impl<E: Copy> EventQueue<E> {
+    /// Removes and returns the next event. (It leaves the heap lazily: see
+    /// `spent_root`; the order events come out in is the keys' order
+    /// whatever the heap's shape, as every key is distinct.)
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.drop_spent_root();
+        let top = self.heap.peek()?;
+        let next = (top.time, top.event);
+        self.spent_root = true;
+        Some(next)
     }
 }
 
@@ -172,6 +208,48 @@ mod tests {
                 "sample"
             ]
         );
+    }
+
+    #[test]
+    fn a_spent_root_is_replaced_or_removed_and_never_seen_again() {
+        // Pops interleaved with schedules (none, one, several per pop)
+        // against a reference list kept sorted by (time, phase, sequence).
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u64, u64, u32)> = Vec::new();
+        let (mut seq, mut z, mut now) = (0_u64, 7_u64, 0_u64);
+        let mut add = |q: &mut EventQueue<u32>, r: &mut Vec<_>, t: u64, z: u64| {
+            let phase = [Phase::Normal, Phase::Deadline(1), Phase::Lifecycle(0)][(z % 3) as usize];
+            q.schedule_in_phase(SimTime::from_micros(t), phase, seq as u32);
+            r.push((t, phase.rank(), seq, seq as u32));
+            seq += 1;
+        };
+        for _ in 0..20 {
+            z = crate::engine::rng::splitmix64(z);
+            add(&mut q, &mut reference, z % 100, z);
+        }
+        for _ in 0..5_000 {
+            assert_eq!(q.len(), reference.len());
+            reference.sort_unstable();
+            let Some((t, ev)) = q.pop() else {
+                assert!(reference.is_empty());
+                break;
+            };
+            let (rt, _, _, rev) = reference.remove(0);
+            assert_eq!((t.as_micros(), ev), (rt, rev));
+            now = now.max(t.as_micros());
+            z = crate::engine::rng::splitmix64(z);
+            for k in 0..(z % 4) {
+                // Some at this very instant (ties), most later.
+                let at = if k == 1 { now } else { now + (z >> 8) % 50 };
+                add(&mut q, &mut reference, at, z >> k);
+            }
+            if z % 7 == 0 {
+                assert_eq!(
+                    q.peek_time().map(SimTime::as_micros),
+                    reference.iter().min().map(|r| r.0)
+                );
+            }
+        }
     }
 
     #[test]

@@ -52,8 +52,9 @@ impl<E> Engine<E> {
 
 /// A simulation model driven by the engine's loop.
 pub trait Model {
-    /// What the model schedules on its event list.
-    type Event;
+    /// What the model schedules on its event list (small and `Copy`: the
+    /// list hands out a copy of its root, see [`EventQueue::pop`]).
+    type Event: Copy;
     /// Why a checkpoint may stop the run ([`std::convert::Infallible`] for
     /// a model that never stops early).
     type Stop;
