@@ -24,6 +24,11 @@ impl TimeWeighted {
     /// Sets the level at `now`; the previous level is integrated up to `now`.
     #[inline]
     pub fn set(&mut self, now: SimTime, level: u64) {
+        if level == self.level {
+            // Nothing to integrate yet: the same level runs on, and the
+            // integral is taken at its next change (or at the end).
+            return;
+        }
         let now = now.as_micros();
         self.area += self.level as u128 * (now - self.last_change) as u128;
         self.last_change = now;
@@ -104,11 +109,17 @@ impl Latency {
     pub fn record(&mut self, d: SimDuration) {
         let us = d.as_micros();
         self.count += 1;
+        if us == 0 && self.hist.is_some() {
+            // A wait of none (the common case of several waits): the sum
+            // and the maximum stay as they are.
+            self.min_us = 0;
+            self.zeros += 1;
+            return;
+        }
         self.sum_us += us as u128;
         self.min_us = self.min_us.min(us);
         self.max_us = self.max_us.max(us);
         match &mut self.hist {
-            Some(_) if us == 0 => self.zeros += 1,
             Some(h) => h.saturating_record(us.min(HIST_MAX_US)),
             None => self.record_exact(us),
         }
