@@ -229,6 +229,11 @@ impl Pipeline {
     ) -> usize {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
+        if self.queues[q].fifo.is_none() && self.queues[q].n_visible == 0 {
+            // P2: nothing visible on a standard queue: an empty receive
+            // (what `take` finds, without handling the batch).
+            return 0;
+        }
         let mut batch = std::mem::take(&mut poller.batch);
         let old = batch.len();
         let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));

@@ -387,17 +387,13 @@ impl QueueState {
                 r.insert((seq, slot));
             }
         }
-        for (s, d) in [(old, u64::MAX), (new, 1)] {
-            // d: +1 for the new state, −1 (wrapping) for the old one.
-            let level = match s {
-                MsgState::Free => continue,
-                MsgState::Sending => &mut self.n_sending,
-                MsgState::Delayed => &mut self.n_delayed,
-                MsgState::Visible => &mut self.n_visible,
-                MsgState::InFlight => &mut self.n_in_flight,
-                MsgState::DeadLetter => &mut self.n_dead,
-            };
-            *level = level.wrapping_add(d);
+        // The levels: once per change, the old state's down (wrapping) and
+        // the new state's up.
+        if let Some(level) = self.level_mut(old) {
+            *level = level.wrapping_sub(1);
+        }
+        if let Some(level) = self.level_mut(new) {
+            *level = level.wrapping_add(1);
         }
         if old == MsgState::Visible || new == MsgState::Visible {
             self.tw_visible.set(now, self.n_visible);
@@ -405,13 +401,14 @@ impl QueueState {
         if old == MsgState::InFlight || new == MsgState::InFlight {
             self.tw_in_flight.set(now, self.n_in_flight);
         }
+        let Some(f) = &mut self.fifo else { return };
         let in_group = |s| {
             matches!(
                 s,
                 MsgState::Delayed | MsgState::Visible | MsgState::InFlight
             )
         };
-        if let (Some(f), true) = (&mut self.fifo, in_group(old) || in_group(new)) {
+        if in_group(old) || in_group(new) {
             let chk = f.chk.entry(group).or_default();
             if old == MsgState::InFlight {
                 chk.inflight -= 1;
@@ -423,6 +420,19 @@ impl QueueState {
                 chk.removed += 1;
             }
         }
+    }
+
+    /// The level counter of messages in state `s` (none for `Free`).
+    #[inline(always)]
+    fn level_mut(&mut self, s: MsgState) -> Option<&mut u64> {
+        Some(match s {
+            MsgState::Free => return None,
+            MsgState::Sending => &mut self.n_sending,
+            MsgState::Delayed => &mut self.n_delayed,
+            MsgState::Visible => &mut self.n_visible,
+            MsgState::InFlight => &mut self.n_in_flight,
+            MsgState::DeadLetter => &mut self.n_dead,
+        })
     }
 
     fn alloc(&mut self) -> u32 {
@@ -471,8 +481,16 @@ impl QueueState {
         m.handle == handle && m.state == MsgState::InFlight
     }
 
-    /// P4: pushes group `g` on the ready heap if it can be served.
+    /// P4: pushes group `g` on the ready heap if it can be served (a FIFO
+    /// queue's; nothing to do on a standard queue).
+    #[inline]
     fn refresh_group(&mut self, g: u32, fault_stays_available: bool) {
+        if self.fifo.is_some() {
+            self.refresh_fifo_group(g, fault_stays_available);
+        }
+    }
+
+    fn refresh_fifo_group(&mut self, g: u32, fault_stays_available: bool) {
         let Some(f) = &mut self.fifo else { return };
         let Some(grp) = f.groups.get_mut(&g) else {
             return;
@@ -601,11 +619,16 @@ impl QueueState {
     /// that stays (dead-lettered, or long in flight) no longer keeps every
     /// later entry behind it. Amortised O(1) per enqueue; order is kept, so
     /// retention fires exactly as before.
+    #[inline]
     fn compact_retention_list(&mut self) {
         let live = self.n_delayed + self.n_visible + self.n_in_flight + self.n_dead;
-        if (self.retention_list.len() as u64) <= 2 * live + 1024 {
-            return;
+        if (self.retention_list.len() as u64) > 2 * live + 1024 {
+            self.compact_retention_list_now();
         }
+    }
+
+    #[inline(never)]
+    fn compact_retention_list_now(&mut self) {
         let slab = &self.slab;
         self.retention_list.retain(|&(slot, gen)| {
             let m = &slab[slot as usize];
