@@ -235,10 +235,17 @@ impl Pipeline {
             return 0;
         }
         let mut batch = std::mem::take(&mut poller.batch);
+        // The last batch stays held until a new one replaces it: on a
+        // standard queue with a message visible the receive takes one (the
+        // visible set is exactly the messages visible), so the new batch
+        // can start empty; elsewhere the old one goes once the take is known.
+        let sure = !append && max > 0 && self.queues[q].fifo.is_none();
+        if sure {
+            batch.clear();
+        }
         let old = batch.len();
         let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));
-        if n > 0 && !append {
-            // The last batch stays held until a new one replaces it.
+        if n > 0 && !append && old > 0 {
             batch.drain(..old);
         }
         self.pollers[p as usize].batch = batch;

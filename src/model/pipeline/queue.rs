@@ -374,6 +374,7 @@ impl QueueState {
 
     /// The one place a message changes state: level counters, their time
     /// integrals and the FIFO check counters follow it.
+    #[inline(always)]
     fn set_state(&mut self, slot: u32, new: MsgState, now: SimTime) {
         let m = &mut self.slab[slot as usize];
         let old = std::mem::replace(&mut m.state, new);
@@ -458,6 +459,7 @@ impl QueueState {
     }
 
     /// Drops stale entries at the heads of the retention list and lanes.
+    #[inline(always)]
     fn trim(&mut self) {
         while let Some(&(slot, gen)) = self.retention_list.front() {
             if self.gen_ok(slot, gen) {
@@ -988,7 +990,15 @@ impl Pipeline {
     }
 
     /// Wakes long-polling pollers while there are messages for them.
+    #[inline(always)]
     pub(super) fn serve_waiters<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
+        let queue = &self.queues[q];
+        if !queue.waiters.is_empty() && queue.may_have_visible() {
+            self.serve_waiting(now, q, sched);
+        }
+    }
+
+    fn serve_waiting<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
         while let Some(&p) = self.queues[q].waiters.front() {
             if !self.queues[q].may_have_visible() {
                 break;
