@@ -43,6 +43,7 @@ pub(super) struct DocTable {
 
 impl DocTable {
     /// Sets document `id`'s value; its previous one if it existed.
+    #[inline]
     fn put(&mut self, id: u64, p: f64) -> Option<f64> {
         self.docs.insert(id, (p, self.epoch)).map(|(old, _)| old)
     }
@@ -144,6 +145,7 @@ impl IndexState {
     }
 
     /// Sends what is due while a request slot is free; arms the flush timer.
+    #[inline(always)]
     fn pump<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
         let (b, f) = (self.cfg.bulk_size.max(1) as usize, self.cfg.flush_interval);
         while self.in_flight < self.cfg.concurrency.max(1) {
@@ -164,6 +166,7 @@ impl IndexState {
         }
     }
 
+    #[inline(never)]
     fn send_bulk<S: Schedule>(&mut self, now: SimTime, b: usize, sched: &mut S) {
         let slot = match self.free_bulks.pop() {
             Some(s) => s,

@@ -446,6 +446,7 @@ impl QueueState {
         }
     }
 
+    #[inline(always)]
     fn release(&mut self, slot: u32, now: SimTime) {
         self.set_state(slot, MsgState::Free, now);
         self.slab[slot as usize].gen = self.slab[slot as usize].gen.wrapping_add(1);
@@ -858,6 +859,7 @@ impl Pipeline {
         }
     }
 
+    #[inline(always)]
     fn make_visible(&mut self, now: SimTime, q: usize, slot: u32) {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let queue = &mut self.queues[q];
@@ -1211,6 +1213,7 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Rece
 
 impl QueueState {
     /// Arms the lane timers after receives (called by the consumer).
+    #[inline(always)]
     pub(super) fn arm_lanes<S: Schedule>(&mut self, sched: &mut S) {
         for lane in 0..2 {
             if let Some(&(at, _, _)) = self.lanes[lane].front() {
