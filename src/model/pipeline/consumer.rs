@@ -215,10 +215,12 @@ impl Pipeline {
     /// P2: poller `p`'s receive at `now` takes up to `max` messages into
     /// a fresh batch (`append`: after the ones it holds, A1 gathering).
     /// Returns how many it took.
+    #[inline]
     pub(super) fn take_for(&mut self, now: SimTime, p: u32, max: usize, lane: usize) -> usize {
         self.take_into(now, p, max, lane, false)
     }
 
+    #[inline]
     pub(super) fn take_into(
         &mut self,
         now: SimTime,
@@ -227,13 +229,30 @@ impl Pipeline {
         lane: usize,
         append: bool,
     ) -> usize {
+        let q = self.pollers[p as usize].queue as usize;
+        if self.queues[q].fifo.is_none() && self.queues[q].n_visible == 0 {
+            // P2: nothing visible on a standard queue: an empty receive
+            // (what `take` finds, without handling the batch).
+            return 0;
+        }
+        self.take_batch(now, p, max, lane, append)
+    }
+
+    fn take_batch(&mut self, now: SimTime, p: u32, max: usize, lane: usize, append: bool) -> usize {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
         let mut batch = std::mem::take(&mut poller.batch);
+        // The last batch stays held until a new one replaces it: on a
+        // standard queue with a message visible the receive takes one (the
+        // visible set is exactly the messages visible), so the new batch
+        // can start empty; elsewhere the old one goes once the take is known.
+        let sure = !append && max > 0 && self.queues[q].fifo.is_none();
+        if sure {
+            batch.clear();
+        }
         let old = batch.len();
         let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));
-        if n > 0 && !append {
-            // The last batch stays held until a new one replaces it.
+        if n > 0 && !append && old > 0 {
             batch.drain(..old);
         }
         self.pollers[p as usize].batch = batch;

@@ -43,6 +43,7 @@ pub(super) struct DocTable {
 
 impl DocTable {
     /// Sets document `id`'s value; its previous one if it existed.
+    #[inline]
     fn put(&mut self, id: u64, p: f64) -> Option<f64> {
         self.docs.insert(id, (p, self.epoch)).map(|(old, _)| old)
     }
@@ -144,6 +145,7 @@ impl IndexState {
     }
 
     /// Sends what is due while a request slot is free; arms the flush timer.
+    #[inline(always)]
     fn pump<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
         let (b, f) = (self.cfg.bulk_size.max(1) as usize, self.cfg.flush_interval);
         while self.in_flight < self.cfg.concurrency.max(1) {
@@ -164,6 +166,7 @@ impl IndexState {
         }
     }
 
+    #[inline(never)]
     fn send_bulk<S: Schedule>(&mut self, now: SimTime, b: usize, sched: &mut S) {
         let slot = match self.free_bulks.pop() {
             Some(s) => s,
@@ -244,7 +247,7 @@ impl IndexState {
     pub(super) fn on_refresh(
         &mut self,
         now: SimTime,
-        searchable: &mut [Latency; 3],
+        searchable: &mut SearchableLatency,
         parts: &mut LatencyParts,
         out: &mut Vec<Outcome>,
     ) {
@@ -255,9 +258,7 @@ impl IndexState {
             if !doc.first {
                 continue;
             }
-            let d = now.since(doc.object.origin);
-            searchable[ALL].record(d);
-            searchable[path_index(doc.path)].record(d);
+            searchable.record(doc.path, now.since(doc.object.origin));
             parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
             out.push(Outcome::Searchable {
                 object: doc.object,
@@ -289,6 +290,61 @@ impl IndexState {
             .iter()
             .chain(self.bulks.iter().flatten())
             .map(|d| d.object.doc_id())
+    }
+}
+
+/// P8: `searchable_latency` over all documents and per label path. While
+/// every document recorded came by one path, the overall sample is that
+/// path's (the same values in the same order), so it is not recorded
+/// twice: at the first document of the other path it starts as a copy of
+/// the first path's, and both are recorded from then on.
+#[derive(Clone, Debug)]
+pub(super) struct SearchableLatency {
+    /// Machine, human ([`path_index`] less 1).
+    by_path: [Latency; 2],
+    /// The overall sample, once the two paths have each had a document.
+    all: Latency,
+    /// The path whose sample is the overall one (none: `all` is).
+    mirrors: Option<usize>,
+}
+
+impl SearchableLatency {
+    pub(super) fn new() -> Self {
+        SearchableLatency {
+            by_path: [Latency::new(), Latency::new()],
+            all: Latency::new(),
+            mirrors: Some(0),
+        }
+    }
+
+    #[inline]
+    pub(super) fn record(&mut self, path: LabelPath, d: SimDuration) {
+        let i = path_index(path) - 1;
+        if let Some(m) = self.mirrors {
+            if m != i {
+                if self.by_path[m].count() == 0 {
+                    // Nothing recorded yet: the overall sample follows
+                    // this path instead.
+                    self.mirrors = Some(i);
+                } else {
+                    self.all = self.by_path[m].clone();
+                    self.mirrors = None;
+                }
+            }
+        }
+        self.by_path[i].record(d);
+        if self.mirrors.is_none() {
+            self.all.record(d);
+        }
+    }
+
+    /// Over all documents ([`ALL`]), or along one path.
+    pub(super) fn get(&self, which: usize) -> &Latency {
+        match (which, self.mirrors) {
+            (ALL, Some(m)) => &self.by_path[m],
+            (ALL, None) => &self.all,
+            (i, _) => &self.by_path[i - 1],
+        }
     }
 }
 

@@ -189,14 +189,14 @@ impl Pipeline {
             metric::S3_EVENTS_PENDING_AT_END,
             self.s3_uploads - self.s3_delivered,
         );
-        o.latency("searchable_latency", &self.searchable[ALL]);
+        o.latency("searchable_latency", self.searchable.get(ALL));
         o.latency(
             "searchable_latency_machine",
-            &self.searchable[path_index(LabelPath::Machine)],
+            self.searchable.get(path_index(LabelPath::Machine)),
         );
         o.latency(
             "searchable_latency_human",
-            &self.searchable[path_index(LabelPath::Human)],
+            self.searchable.get(path_index(LabelPath::Human)),
         );
         let conf: f64 = self
             .consumers

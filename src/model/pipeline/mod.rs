@@ -152,11 +152,10 @@ pub use queue::QueueLevels;
 pub use series::{PipelineOutput, PipelineSeries};
 
 use crate::engine::rng::splitmix64;
-use crate::engine::stats::Latency;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
 use crate::model::dedup::MessageIds;
 use consumer::ConsumerState;
-use index::{IndexState, LatencyParts};
+use index::{IndexState, LatencyParts, SearchableLatency};
 use poller::{Poller, PollerPhase};
 use queue::{MsgState, QueueState};
 use rand::SeedableRng;
@@ -452,7 +451,7 @@ pub struct Pipeline {
     /// P6/P8: labels the host reported from the humans, and the correct ones.
     human_labeled: u64,
     human_correct: u64,
-    searchable: [Latency; 3],
+    searchable: SearchableLatency,
     /// Issue 10: queue levels and busy pollers at each host sample.
     series: PipelineSeries,
     /// Issue 17: how long after its previous message about an object the
@@ -554,7 +553,7 @@ impl Pipeline {
             s3_delivered: 0,
             human_labeled: 0,
             human_correct: 0,
-            searchable: [Latency::new(), Latency::new(), Latency::new()],
+            searchable: SearchableLatency::new(),
             series: {
                 let mut s = PipelineSeries::new(
                     cfg.queues.iter().map(|q| q.name.as_str()),

@@ -374,6 +374,7 @@ impl QueueState {
 
     /// The one place a message changes state: level counters, their time
     /// integrals and the FIFO check counters follow it.
+    #[inline(always)]
     fn set_state(&mut self, slot: u32, new: MsgState, now: SimTime) {
         let m = &mut self.slab[slot as usize];
         let old = std::mem::replace(&mut m.state, new);
@@ -387,17 +388,13 @@ impl QueueState {
                 r.insert((seq, slot));
             }
         }
-        for (s, d) in [(old, u64::MAX), (new, 1)] {
-            // d: +1 for the new state, −1 (wrapping) for the old one.
-            let level = match s {
-                MsgState::Free => continue,
-                MsgState::Sending => &mut self.n_sending,
-                MsgState::Delayed => &mut self.n_delayed,
-                MsgState::Visible => &mut self.n_visible,
-                MsgState::InFlight => &mut self.n_in_flight,
-                MsgState::DeadLetter => &mut self.n_dead,
-            };
-            *level = level.wrapping_add(d);
+        // The levels: once per change, the old state's down (wrapping) and
+        // the new state's up.
+        if let Some(level) = self.level_mut(old) {
+            *level = level.wrapping_sub(1);
+        }
+        if let Some(level) = self.level_mut(new) {
+            *level = level.wrapping_add(1);
         }
         if old == MsgState::Visible || new == MsgState::Visible {
             self.tw_visible.set(now, self.n_visible);
@@ -405,13 +402,14 @@ impl QueueState {
         if old == MsgState::InFlight || new == MsgState::InFlight {
             self.tw_in_flight.set(now, self.n_in_flight);
         }
+        let Some(f) = &mut self.fifo else { return };
         let in_group = |s| {
             matches!(
                 s,
                 MsgState::Delayed | MsgState::Visible | MsgState::InFlight
             )
         };
-        if let (Some(f), true) = (&mut self.fifo, in_group(old) || in_group(new)) {
+        if in_group(old) || in_group(new) {
             let chk = f.chk.entry(group).or_default();
             if old == MsgState::InFlight {
                 chk.inflight -= 1;
@@ -425,6 +423,19 @@ impl QueueState {
         }
     }
 
+    /// The level counter of messages in state `s` (none for `Free`).
+    #[inline(always)]
+    fn level_mut(&mut self, s: MsgState) -> Option<&mut u64> {
+        Some(match s {
+            MsgState::Free => return None,
+            MsgState::Sending => &mut self.n_sending,
+            MsgState::Delayed => &mut self.n_delayed,
+            MsgState::Visible => &mut self.n_visible,
+            MsgState::InFlight => &mut self.n_in_flight,
+            MsgState::DeadLetter => &mut self.n_dead,
+        })
+    }
+
     fn alloc(&mut self) -> u32 {
         match self.free.pop() {
             Some(s) => s,
@@ -435,6 +446,7 @@ impl QueueState {
         }
     }
 
+    #[inline(always)]
     fn release(&mut self, slot: u32, now: SimTime) {
         self.set_state(slot, MsgState::Free, now);
         self.slab[slot as usize].gen = self.slab[slot as usize].gen.wrapping_add(1);
@@ -448,6 +460,7 @@ impl QueueState {
     }
 
     /// Drops stale entries at the heads of the retention list and lanes.
+    #[inline(always)]
     fn trim(&mut self) {
         while let Some(&(slot, gen)) = self.retention_list.front() {
             if self.gen_ok(slot, gen) {
@@ -471,8 +484,16 @@ impl QueueState {
         m.handle == handle && m.state == MsgState::InFlight
     }
 
-    /// P4: pushes group `g` on the ready heap if it can be served.
+    /// P4: pushes group `g` on the ready heap if it can be served (a FIFO
+    /// queue's; nothing to do on a standard queue).
+    #[inline]
     fn refresh_group(&mut self, g: u32, fault_stays_available: bool) {
+        if self.fifo.is_some() {
+            self.refresh_fifo_group(g, fault_stays_available);
+        }
+    }
+
+    fn refresh_fifo_group(&mut self, g: u32, fault_stays_available: bool) {
         let Some(f) = &mut self.fifo else { return };
         let Some(grp) = f.groups.get_mut(&g) else {
             return;
@@ -601,11 +622,16 @@ impl QueueState {
     /// that stays (dead-lettered, or long in flight) no longer keeps every
     /// later entry behind it. Amortised O(1) per enqueue; order is kept, so
     /// retention fires exactly as before.
+    #[inline]
     fn compact_retention_list(&mut self) {
         let live = self.n_delayed + self.n_visible + self.n_in_flight + self.n_dead;
-        if (self.retention_list.len() as u64) <= 2 * live + 1024 {
-            return;
+        if (self.retention_list.len() as u64) > 2 * live + 1024 {
+            self.compact_retention_list_now();
         }
+    }
+
+    #[inline(never)]
+    fn compact_retention_list_now(&mut self) {
         let slab = &self.slab;
         self.retention_list.retain(|&(slot, gen)| {
             let m = &slab[slot as usize];
@@ -833,6 +859,7 @@ impl Pipeline {
         }
     }
 
+    #[inline(always)]
     fn make_visible(&mut self, now: SimTime, q: usize, slot: u32) {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let queue = &mut self.queues[q];
@@ -965,7 +992,15 @@ impl Pipeline {
     }
 
     /// Wakes long-polling pollers while there are messages for them.
+    #[inline(always)]
     pub(super) fn serve_waiters<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
+        let queue = &self.queues[q];
+        if !queue.waiters.is_empty() && queue.may_have_visible() {
+            self.serve_waiting(now, q, sched);
+        }
+    }
+
+    fn serve_waiting<S: Schedule>(&mut self, now: SimTime, q: usize, sched: &mut S) {
         while let Some(&p) = self.queues[q].waiters.front() {
             if !self.queues[q].may_have_visible() {
                 break;
@@ -1178,6 +1213,7 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Rece
 
 impl QueueState {
     /// Arms the lane timers after receives (called by the consumer).
+    #[inline(always)]
     pub(super) fn arm_lanes<S: Schedule>(&mut self, sched: &mut S) {
         for lane in 0..2 {
             if let Some(&(at, _, _)) = self.lanes[lane].front() {

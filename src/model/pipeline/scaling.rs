@@ -384,7 +384,13 @@ impl Pipeline {
     /// ends the invocation it was in (A1 billing) and retires it if told to
     /// (A2) or if its last receive came back empty and more than `min` run
     /// (A1). True when the poller stopped.
+    #[inline]
     pub(super) fn retires_before_poll(&mut self, now: SimTime, p: u32) -> bool {
+        let ci = self.pollers[p as usize].consumer as usize;
+        self.consumers[ci].scale.is_some() && self.scaled_retires_before_poll(now, p)
+    }
+
+    fn scaled_retires_before_poll(&mut self, now: SimTime, p: u32) -> bool {
         let poller = &mut self.pollers[p as usize];
         let ci = poller.consumer as usize;
         let Some(st) = self.consumers[ci].scale.as_mut() else {
@@ -418,7 +424,15 @@ impl Pipeline {
     }
 
     /// A1: a receive gave poller `p` a batch: one invocation starts.
+    #[inline]
     pub(super) fn invocation_starts(&mut self, now: SimTime, p: u32) {
+        let ci = self.pollers[p as usize].consumer as usize;
+        if self.consumers[ci].scale.is_some() {
+            self.scaled_invocation_starts(now, p);
+        }
+    }
+
+    fn scaled_invocation_starts(&mut self, now: SimTime, p: u32) {
         let poller = &mut self.pollers[p as usize];
         let ci = poller.consumer as usize;
         if let Some(st) = self.consumers[ci].scale.as_mut() {

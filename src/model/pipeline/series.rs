@@ -145,8 +145,8 @@ impl Pipeline {
         };
         PipelineOutput {
             series: std::mem::replace(&mut self.series, empty),
-            searchable_cdf_machine: self.searchable[path_index(LabelPath::Machine)].cdf(400),
-            searchable_cdf_human: self.searchable[path_index(LabelPath::Human)].cdf(400),
+            searchable_cdf_machine: self.searchable.get(path_index(LabelPath::Machine)).cdf(400),
+            searchable_cdf_human: self.searchable.get(path_index(LabelPath::Human)).cdf(400),
             peak_tracked_entries: self.peak_tracked_entries(),
         }
     }
