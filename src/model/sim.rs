@@ -894,7 +894,10 @@ impl<'a> Simulation<'a> {
     fn spawn_copies(&mut self, p: usize, ids: MessageIds) {
         let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
         let producer = p as u16;
-        for copy in self.producers.duplicates(self.cfg, p, ids, &mut self.ids) {
+        let Some(copies) = self.producers.duplicates(self.cfg, p, ids, &mut self.ids) else {
+            return;
+        };
+        for copy in copies {
             let ev = Event::Deliver {
                 producer,
                 copy: self.copies.put(copy.ids),

@@ -266,19 +266,19 @@ impl Producers {
     /// message redelivered, a producer retry (a new publish of the object;
     /// from S3 a new PUT), the same S3 event delivered again (same URI and
     /// sequencer), a re-upload of the key (new sequencer, new publish).
-    /// Each source is one draw from the producer's duplicate stream.
+    /// Each source is one draw from the producer's duplicate stream (four
+    /// draws per message, whatever they decide); None when no copy is made.
     pub fn duplicates(
         &mut self,
         cfg: &SimConfig,
         p: usize,
         ids: MessageIds,
         issuer: &mut IdIssuer,
-    ) -> impl Iterator<Item = Copy> {
+    ) -> Option<impl Iterator<Item = Copy>> {
         let prod = &cfg.producers[p];
         let d = &prod.duplicates;
-        let mut copies: [Option<Copy>; 4] = [None; 4];
-        if !d.any() {
-            return copies.into_iter().flatten();
+        if !self.states[p].copies {
+            return None;
         }
         let rng = &mut self.states[p].duplicates;
         let (redeliver, retry, s3dup, reupload) = (
@@ -287,6 +287,11 @@ impl Producers {
             rng.random::<f64>() < d.s3_event_duplicate,
             rng.random::<f64>() < d.reupload,
         );
+        if !(redeliver || retry || (s3dup && prod.source == Source::S3) || reupload) {
+            // Most messages: the four draws made, no copy.
+            return None;
+        }
+        let mut copies: [Option<Copy>; 4] = [None; 4];
         if redeliver {
             copies[0] = Some(Copy {
                 ids,
@@ -330,7 +335,7 @@ impl Producers {
                 same_upload: false,
             });
         }
-        copies.into_iter().flatten()
+        Some(copies.into_iter().flatten())
     }
 }
 
