@@ -169,7 +169,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn schedule_in_phase(&mut self, time: SimTime, phase: Phase, event: E) {
         let entry = self.entry(time, phase, event);
-        self.into_heap(entry);
+        self.to_heap(entry);
     }
 
     /// Like [`Self::schedule_in_phase`], for an event that is most often
@@ -182,12 +182,12 @@ impl<E> EventQueue<E> {
         if self.lane.back().is_none_or(|b| b.key < entry.key) {
             self.lane.push_back(entry);
         } else {
-            self.into_heap(entry);
+            self.to_heap(entry);
         }
     }
 
     #[inline]
-    fn into_heap(&mut self, entry: Entry<E>) {
+    fn to_heap(&mut self, entry: Entry<E>) {
         match self.spent {
             Spent::Root => {
                 self.spent = Spent::None;
