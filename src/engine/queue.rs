@@ -9,7 +9,7 @@
 
 use super::time::SimTime;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 /// Where an event sits among the events of one instant. The derived order
 /// is the tie order: every `Lifecycle` before every `Normal`, then every
@@ -107,32 +107,14 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// Which pending entry [`EventQueue::pop`] handed out last and left in
-/// place (see `EventQueue::spent`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Spent {
-    None,
-    /// The heap's root.
-    Root,
-    /// The lane's front.
-    Front,
-}
-
-/// The pending events: a binary heap, and beside it a lane for events
-/// scheduled in time order (a constant delay after the current time, such
-/// as a request's fixed latency), kept in a FIFO at O(1) a push and a pop.
-/// The next event is the smaller key of the heap's root and the lane's
-/// front; an event offered to the lane out of order goes to the heap, so
-/// the lane is only ever a shortcut.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
-    lane: VecDeque<Entry<E>>,
     next_seq: u64,
-    /// What the last pop handed out and left in place. Most handlers
-    /// schedule an event: when the heap's root was handed out, the first
-    /// one takes its place (one sift) instead of a pop's and a push's;
-    /// anything else removes it first.
-    spent: Spent,
+    /// The root was handed out by [`EventQueue::pop`] and still sits in the
+    /// heap. Most handlers schedule an event: the first one then takes the
+    /// root's place (one sift down) instead of a pop's sift and a push's;
+    /// anything else removes the spent root first.
+    spent_root: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -145,9 +127,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
-            lane: VecDeque::new(),
             next_seq: 0,
-            spent: Spent::None,
+            spent_root: false,
         }
     }
 
@@ -157,87 +138,42 @@ impl<E> EventQueue<E> {
     }
 
     #[inline]
-    fn entry(&mut self, time: SimTime, phase: Phase, event: E) -> Entry<E> {
+    pub fn schedule_in_phase(&mut self, time: SimTime, phase: Phase, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        Entry {
+        let entry = Entry {
             key: (time.as_micros() as u128) << 64 | (phase.rank() << SEQ_BITS | seq) as u128,
             event,
-        }
-    }
-
-    #[inline]
-    pub fn schedule_in_phase(&mut self, time: SimTime, phase: Phase, event: E) {
-        let entry = self.entry(time, phase, event);
-        self.to_heap(entry);
-    }
-
-    /// Like [`Self::schedule_in_phase`], for an event that is most often
-    /// later than every other event so scheduled (a fixed delay after
-    /// now): it joins the lane when it keeps the lane in order, the heap
-    /// otherwise. Where it goes never changes when it comes out.
-    #[inline]
-    pub fn schedule_in_order(&mut self, time: SimTime, phase: Phase, event: E) {
-        let entry = self.entry(time, phase, event);
-        if self.lane.back().is_none_or(|b| b.key < entry.key) {
-            self.lane.push_back(entry);
-        } else {
-            self.to_heap(entry);
-        }
-    }
-
-    #[inline]
-    fn to_heap(&mut self, entry: Entry<E>) {
-        match self.spent {
-            Spent::Root => {
-                self.spent = Spent::None;
+        };
+        match self.spent_root {
+            true => {
+                self.spent_root = false;
                 // The spent root is overwritten; dropping the guard sifts
                 // the new entry down to its place.
                 *self.heap.peek_mut().expect("the spent root") = entry;
             }
-            Spent::Front => {
-                self.spent = Spent::None;
-                self.lane.pop_front();
-                self.heap.push(entry);
-            }
-            Spent::None => self.heap.push(entry),
+            false => self.heap.push(entry),
         }
     }
 
-    /// Removes the entry handed out by the last pop, if still there.
+    /// Removes the root handed out by the last pop, if still there.
     #[inline]
-    fn drop_spent(&mut self) {
-        match std::mem::replace(&mut self.spent, Spent::None) {
-            Spent::None => {}
-            Spent::Root => {
-                self.heap.pop();
-            }
-            Spent::Front => {
-                self.lane.pop_front();
-            }
-        }
-    }
-
-    /// The next entry and where it is, if any.
-    #[inline]
-    fn next(&self) -> Option<(&Entry<E>, Spent)> {
-        match (self.heap.peek(), self.lane.front()) {
-            (Some(h), Some(l)) if l.key < h.key => Some((l, Spent::Front)),
-            (Some(h), _) => Some((h, Spent::Root)),
-            (None, Some(l)) => Some((l, Spent::Front)),
-            (None, None) => None,
+    fn drop_spent_root(&mut self) {
+        if self.spent_root {
+            self.spent_root = false;
+            self.heap.pop();
         }
     }
 
     /// Time of the next event, if any.
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.drop_spent();
-        self.next().map(|(e, _)| e.time())
+        self.drop_spent_root();
+        self.heap.peek().map(|e| e.time())
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lane.len() - (self.spent != Spent::None) as usize
+        self.heap.len() - self.spent_root as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -246,33 +182,16 @@ impl<E> EventQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> {
-    /// Removes and returns the next event. (It leaves its place lazily:
-    /// see `spent`; the order events come out in is the keys' order
+    /// Removes and returns the next event. (It leaves the heap lazily: see
+    /// `spent_root`; the order events come out in is the keys' order
     /// whatever the heap's shape, as every key is distinct.)
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.pop_due(SimTime::MAX)
-    }
-
-    /// [`Self::pop`] when the next event is due at or before `until`; None
-    /// (and nothing removed) otherwise.
-    #[inline]
-    pub fn pop_due(&mut self, until: SimTime) -> Option<(SimTime, E)> {
-        self.drop_spent();
-        let (top, at) = self.next()?;
+        self.drop_spent_root();
+        let top = self.heap.peek()?;
         let next = (top.time(), top.event);
-        if next.0 > until {
-            return None;
-        }
-        self.spent = at;
+        self.spent_root = true;
         Some(next)
-    }
-
-    /// Puts back the event the last pop handed out (it never left its
-    /// place), before anything else was scheduled.
-    #[inline]
-    pub fn unpop(&mut self) {
-        self.spent = Spent::None;
     }
 }
 
@@ -326,12 +245,7 @@ mod tests {
         let (mut seq, mut z, mut now) = (0_u64, 7_u64, 0_u64);
         let mut add = |q: &mut EventQueue<u32>, r: &mut Vec<_>, t: u64, z: u64| {
             let phase = [Phase::Normal, Phase::Deadline(1), Phase::Lifecycle(0)][(z % 3) as usize];
-            // Half through the lane: in order or not, it must not matter.
-            if z & 8 == 0 {
-                q.schedule_in_order(SimTime::from_micros(t), phase, seq as u32);
-            } else {
-                q.schedule_in_phase(SimTime::from_micros(t), phase, seq as u32);
-            }
+            q.schedule_in_phase(SimTime::from_micros(t), phase, seq as u32);
             r.push((t, phase.rank(), seq, seq as u32));
             seq += 1;
         };
@@ -362,22 +276,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn the_lane_takes_events_in_order_and_the_heap_the_rest() {
-        let mut q = EventQueue::new();
-        let t = SimTime::from_micros;
-        q.schedule_in_order(t(10), Phase::Normal, "a");
-        q.schedule_in_order(t(20), Phase::Normal, "c");
-        // Out of the lane's order: to the heap, still out in time order.
-        q.schedule_in_order(t(15), Phase::Normal, "b");
-        q.schedule(t(20), "d");
-        q.schedule_in_phase(t(10), Phase::Lifecycle(0), "first");
-        assert_eq!((q.heap.len(), q.lane.len()), (3, 2));
-        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
-        assert_eq!(order, ["first", "a", "b", "c", "d"]);
-        assert!(q.is_empty());
     }
 
     #[test]

@@ -98,23 +98,14 @@ pub fn step<M: Model>(model: &mut M) -> bool {
 pub fn step_until<M: Model>(model: &mut M, until: SimTime) -> Result<(), M::Stop> {
     loop {
         let e = model.engine();
-        let Some((mut t, mut ev)) = e.events.pop_due(until) else {
-            return Ok(());
-        };
-        if e.handled >= e.check_at {
-            // The checkpoint comes before the event, as if it had not
-            // been looked at yet: it is put back, then taken again.
-            e.events.unpop();
-            model.checkpoint()?;
-            match model.engine().events.pop_due(until) {
-                Some(next) => (t, ev) = next,
-                None => return Ok(()),
-            }
+        match e.events.peek_time() {
+            Some(t) if t <= until => {}
+            _ => return Ok(()),
         }
-        let e = model.engine();
-        e.now = t;
-        e.handled += 1;
-        model.handle(t, ev);
+        if e.handled >= e.check_at {
+            model.checkpoint()?;
+        }
+        step(model);
     }
 }
 

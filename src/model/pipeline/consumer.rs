@@ -271,8 +271,7 @@ impl Pipeline {
         self.invocation_starts(now, p);
         self.queues[q].arm_lanes(sched);
         let latency = self.cfg.consumers[ci].request_latency;
-        // A fixed latency after now: in time order with the other answers.
-        sched.schedule_in_order(now + latency, PipeEvent::ReceiveDone { poller: p });
+        sched.schedule(now + latency, PipeEvent::ReceiveDone { poller: p });
     }
 
     /// P2: long polls of pool `ci` whose `wait` has ended come back empty.
@@ -568,7 +567,7 @@ impl Pipeline {
             }
         }
         self.pollers[p as usize].phase = PollerPhase::Deleting;
-        sched.schedule_in_order(now + latency, PipeEvent::DeleteDone { poller: p });
+        sched.schedule(now + latency, PipeEvent::DeleteDone { poller: p });
         // A delete may free a FIFO group or leave a copy visible.
         self.serve_waiters(now, q, sched);
     }

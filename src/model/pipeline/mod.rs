@@ -237,26 +237,12 @@ impl PipeEvent {
 /// Where the pipeline puts its future events.
 pub trait Schedule {
     fn schedule(&mut self, at: SimTime, ev: PipeEvent);
-
-    /// [`Schedule::schedule`] for an event a fixed delay after now (a
-    /// request's latency), most often later than every other one so
-    /// scheduled: the event list may keep these in a FIFO. Where it keeps
-    /// them never changes when they come out.
-    #[inline]
-    fn schedule_in_order(&mut self, at: SimTime, ev: PipeEvent) {
-        self.schedule(at, ev);
-    }
 }
 
 impl Schedule for EventQueue<PipeEvent> {
     #[inline]
     fn schedule(&mut self, at: SimTime, ev: PipeEvent) {
         self.schedule_in_phase(at, ev.phase(), ev);
-    }
-
-    #[inline]
-    fn schedule_in_order(&mut self, at: SimTime, ev: PipeEvent) {
-        EventQueue::schedule_in_order(self, at, ev.phase(), ev);
     }
 }
 
@@ -273,12 +259,6 @@ impl<E, F: FnMut(PipeEvent) -> E> Schedule for Embed<'_, E, F> {
     fn schedule(&mut self, at: SimTime, ev: PipeEvent) {
         let phase = ev.phase();
         self.queue.schedule_in_phase(at, phase, (self.wrap)(ev));
-    }
-
-    #[inline]
-    fn schedule_in_order(&mut self, at: SimTime, ev: PipeEvent) {
-        let phase = ev.phase();
-        self.queue.schedule_in_order(at, phase, (self.wrap)(ev));
     }
 }
 
