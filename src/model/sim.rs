@@ -1129,7 +1129,14 @@ impl<'a> Simulation<'a> {
             if group.decline_probability > 0.0 && rng.random::<f64>() < group.decline_probability {
                 (Outcome::Decline, group.decline_time)
             } else {
-                let s = SimDuration::from_micros_f64(group.service_time.sample(rng) / worker.speed);
+                let x = group.service_time.sample(rng);
+                // x / 1.0 is x: the division (slow) only for a speed spread.
+                let x = if worker.speed == 1.0 {
+                    x
+                } else {
+                    x / worker.speed
+                };
+                let s = SimDuration::from_micros_f64(x);
                 let limit = self.cfg.job.task_time_limit;
                 if s > limit {
                     (Outcome::Timeout, limit)

@@ -4,7 +4,9 @@
 
 use crate::engine::time::{US_PER_DAY, US_PER_H};
 use crate::engine::{SimRng, SimTime, StreamKind, StreamSeeds};
-use crate::model::config::{week_position, ArrivalProcess, RateSchedule, SimConfig, Source};
+use crate::model::config::{
+    week_position, ArrivalProcess, ProducerConfig, RateSchedule, SimConfig, Source,
+};
 use crate::model::dedup::{IdIssuer, MessageIds};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Exp1};
@@ -27,6 +29,10 @@ struct State {
     /// R9: whether the producer's messages may be copied at all (most
     /// send none; the send path then skips the copy logic).
     copies: bool,
+    /// A Poisson-type process's peak rate [1/µs] and its gaps' law (none
+    /// at a peak of 0), computed once: the rate is fixed for the run.
+    peak: f64,
+    gaps: Option<Exp<f64>>,
 }
 
 /// A copy of a message that R9 delivers `duplicates.delay` after it.
@@ -61,6 +67,10 @@ impl Producers {
                 pending: 1,
                 step: 0,
                 copies: prod.duplicates.any(),
+                peak: peak_of(prod),
+                gaps: Some(peak_of(prod))
+                    .filter(|&peak| peak > 0.0)
+                    .map(|peak| Exp::new(peak).expect("positive rate")),
             })
             .collect();
         Producers { states }
@@ -228,18 +238,11 @@ impl Producers {
     /// event fires at its tick (floor), so gaps never accumulate rounding.
     fn next_poisson_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
         let prod = &cfg.producers[p];
-        let peak = match &prod.schedule {
-            Some(s) => s.peak_per_us(),
-            None => peak_rate(&prod.process),
-        };
-        if peak <= 0.0 {
-            return None;
-        }
-        let exp = Exp::new(peak).expect("positive rate");
+        let state = &mut self.states[p];
+        let (peak, exp) = (state.peak, state.gaps?);
         let homogeneous =
             prod.schedule.is_none() && matches!(prod.process, ArrivalProcess::Poisson { .. });
         let end = prod.end.as_micros() as f64;
-        let state = &mut self.states[p];
         loop {
             state.poisson_clock += exp.sample(&mut state.arrivals);
             if state.poisson_clock >= end {
@@ -351,6 +354,15 @@ pub(crate) fn manifest_size(cfg: &SimConfig, p: usize) -> u64 {
 }
 
 /// The highest rate a Poisson-type process reaches [messages/µs].
+/// The peak rate of producer `prod`'s Poisson-type process [1/µs] (its
+/// schedule's, or its process's), the rate thinning draws against.
+fn peak_of(prod: &ProducerConfig) -> f64 {
+    match &prod.schedule {
+        Some(s) => s.peak_per_us(),
+        None => peak_rate(&prod.process),
+    }
+}
+
 fn peak_rate(process: &ArrivalProcess) -> f64 {
     match process {
         ArrivalProcess::Poisson { rate_per_us } => *rate_per_us,
