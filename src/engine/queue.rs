@@ -145,14 +145,13 @@ impl<E> EventQueue<E> {
             key: (time.as_micros() as u128) << 64 | (phase.rank() << SEQ_BITS | seq) as u128,
             event,
         };
-        match self.spent_root {
-            true => {
-                self.spent_root = false;
-                // The spent root is overwritten; dropping the guard sifts
-                // the new entry down to its place.
-                *self.heap.peek_mut().expect("the spent root") = entry;
-            }
-            false => self.heap.push(entry),
+        if self.spent_root {
+            self.spent_root = false;
+            // The spent root is overwritten; dropping the guard sifts the
+            // new entry down to its place.
+            *self.heap.peek_mut().expect("the spent root") = entry;
+        } else {
+            self.heap.push(entry);
         }
     }
 

@@ -58,7 +58,8 @@ impl Producers {
             .producers
             .iter()
             .enumerate()
-            .map(|(i, prod)| State {
+            .map(|(i, prod)| (i, prod, peak_of(prod)))
+            .map(|(i, prod, peak)| State {
                 arrivals: seeds.stream(StreamKind::Arrivals, i as u64),
                 duplicates: seeds.stream(StreamKind::Duplicates, i as u64),
                 sent: 0,
@@ -67,10 +68,8 @@ impl Producers {
                 pending: 1,
                 step: 0,
                 copies: prod.duplicates.any(),
-                peak: peak_of(prod),
-                gaps: Some(peak_of(prod))
-                    .filter(|&peak| peak > 0.0)
-                    .map(|peak| Exp::new(peak).expect("positive rate")),
+                peak,
+                gaps: (peak > 0.0).then(|| Exp::new(peak).expect("positive rate")),
             })
             .collect();
         Producers { states }
