@@ -47,41 +47,47 @@
 //! # Where each rule lives
 //!
 //! The engine's loop (`engine/run.rs`: `step`, `step_until`, `run`) drives
-//! one replication; `model::sim` is its model, which routes each event to
-//! the job's components (`model/job/`), each owning its state. One row per
-//! rule and file:
+//! one replication; `model::sim` is its model. `model/sim/mod.rs` only routes
+//! each event to its handler; the handlers live in `model/sim/`, one file per
+//! group of rules, and act through the job's components (`model/job/`), each
+//! owning its state and the rule's arithmetic. One row per rule: where its
+//! state and decisions are, and where its events are handled.
 //!
-//! | rule | where |
-//! |---|---|
-//! | R1 lifecycle: states, start, stops and ends | `model/job/lifecycle.rs` |
-//! | R1 acceptance by state, R9 deduplication, R10 S3 test event | `model/job/intake.rs` |
-//! | R2 N tasks per object and resolution, R3 dispatch and refills, R7 matching (the task pool) | `model/job/dispatch.rs` |
-//! | R2/R7 available objects, task lifetime | `model/job/available.rs` |
-//! | R3 queue, R6 retention | `model/job/queue.rs` |
-//! | R4 waves, R5 pilot, R8 idle stop | `model/job/lifecycle.rs` |
-//! | R7 workers, shifts, who is free | `model/job/workers.rs` |
-//! | R7 calendars and service times | `model/workforce.rs` |
-//! | R9 duplicate copies, producer kinds | `model/job/producers.rs` |
-//! | R9 message IDs and their namespaces | `model/dedup.rs` |
-//! | R11 service limits | `scenario/build.rs` (validation) |
-//! | R12 sender throttle | `model/job/sender.rs` |
-//! | R12 throttle policies | `model/throttle.rs` |
-//! | the event loop (`step`, `step_until`, `run`) | `engine/run.rs` |
-//! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` |
-//! | SPEC §5 invariants | `model/invariants.rs` |
-//! | P1 queues, P3 standard-queue copies, P4 FIFO groups and throughput | `model/pipeline/queue.rs` |
-//! | P2 receiving, P5 consumers (process, fail, delete) | `model/pipeline/consumer.rs` (pollers' state in `poller.rs`) |
-//! | P6 classifier and routing | `model/pipeline/route.rs` |
-//! | P6 routed objects at the job (published, labeled) | `model/job/intake.rs` |
-//! | P7 S3 event notifications | `model/pipeline/mod.rs` (`s3_upload`) |
-//! | P8 index | `model/pipeline/index.rs` |
-//! | P9 ledgers | `model/pipeline/ledger.rs` |
-//! | SPEC §6 pipeline costs (SQS, consumers, Lambda) | `model/pipeline/cost.rs` |
-//! | A1 Lambda, A2 target tracking, A3 a consumer's scheduled count, A4 poller metrics | `model/pipeline/scaling.rs` (steps in `model/schedule.rs`) |
-//! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` |
-//! | SPEC §4b results by interval of arrival | `model/by_interval/` |
-//! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) |
-//! | the run guard (event budget, stop) | `model/guard.rs` |
+//! | rule | state and decisions | events |
+//! |---|---|---|
+//! | R1 lifecycle: states, start, stops and ends | `model/job/lifecycle.rs` | `model/sim/life.rs` |
+//! | R1 acceptance by state, R9 deduplication, R10 S3 test event | `model/job/intake.rs` | `model/sim/arrivals.rs` |
+//! | R2 N tasks per object and resolution, R7 matching (the task pool) | `model/job/dispatch.rs` | `model/sim/tasks.rs` |
+//! | R2/R7 available objects, R7 task lifetime | `model/job/available.rs` | `model/sim/tasks.rs` |
+//! | R3 direct dispatch and refills, R4 waves, R5 pilot hold | `model/job/dispatch.rs`, `model/job/lifecycle.rs` | `model/sim/queueing.rs` |
+//! | R3 queue, R6 retention | `model/job/queue.rs` | `model/sim/queueing.rs` |
+//! | R5 pilot, R8 idle stop | `model/job/lifecycle.rs` | `model/sim/life.rs` |
+//! | R7 workers, shifts, who is free | `model/job/workers.rs` | `model/sim/shifts.rs` |
+//! | R7 calendars and service times | `model/workforce.rs` | `model/sim/tasks.rs` (each task's draws) |
+//! | R9 duplicate copies, producer kinds | `model/job/producers.rs` | `model/sim/arrivals.rs` |
+//! | R9 message IDs and their namespaces | `model/dedup.rs` | |
+//! | R11 service limits | `scenario/build.rs` (validation) | |
+//! | R12 sender throttle | `model/job/sender.rs`, policies in `model/throttle.rs` | `model/sim/arrivals.rs` |
+//! | the event loop (`step`, `step_until`, `run`) | `engine/run.rs` | `model/sim/mod.rs` (`route`) |
+//! | SPEC §1 one tie order per instant | `engine/queue.rs` | `model/sim/mod.rs` (`Event::phase`) |
+//! | SPEC §4a metrics | `model/job/accounts.rs`, `model/metrics.rs`, the catalog `model/catalog.rs` | `model/sim/finish.rs`; warm-up in `model/sim/warmup.rs` |
+//! | SPEC §5 invariants | `model/invariants.rs` | `model/sim/finish.rs` (checked at every run's end) |
+//! | P1 queues, P3 standard-queue copies, P4 FIFO groups and throughput | `model/pipeline/queue.rs` | |
+//! | P2 receiving, P5 consumers (process, fail, delete) | `model/pipeline/consumer.rs` (pollers' state in `poller.rs`) | |
+//! | P6 classifier and routing | `model/pipeline/route.rs` | |
+//! | P6 routed objects at the job (published, labeled) | `model/job/intake.rs` | `model/sim/pipe.rs`, the label in `model/sim/tasks.rs` |
+//! | P7 S3 event notifications | `model/pipeline/mod.rs` (`s3_upload`) | `model/sim/pipe.rs` (producers' own delays) |
+//! | P8 index | `model/pipeline/index.rs` | |
+//! | P9 ledgers | `model/pipeline/ledger.rs` | |
+//! | SPEC §6 pipeline costs (SQS, consumers, Lambda) | `model/pipeline/cost.rs` | `model/sim/finish.rs` (added to the run's cost) |
+//! | A1 Lambda, A2 target tracking, A3 a consumer's scheduled count, A4 poller metrics | `model/pipeline/scaling.rs` (steps in `model/schedule.rs`) | |
+//! | S1 step schedules of a group's count | `model/schedule.rs`, roster in `model/job/workers.rs` | `model/sim/shifts.rs` |
+//! | SPEC §4b results by interval of arrival | `model/by_interval/` | |
+//! | S2–S4 staffing (SIPP, lagged SIPP, ISA, shifts) | `staff/` (Erlang C in `staff/erlang.rs`, the integer program in `staff/shifts.rs`) | |
+//! | the run guard (event budget, stop) | `model/guard.rs` | `model/sim/mod.rs` (`consult_guard`) |
+//!
+//! The pipeline (P1–P9, A1–A4) is a component that handles its own events
+//! (`Pipeline::handle`), in the files of its rows; the job hosts it.
 //!
 //! Studies over many runs are library modules too, with typed results and
 //! errors; the binary's commands only read arguments, print and write:

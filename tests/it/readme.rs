@@ -106,3 +106,78 @@ fn normalising_keeps_everything_but_timing_and_folder() {
         "  objects labeled   65,469"
     );
 }
+
+/// The rule table in `src/lib.rs` ("Where each rule lives") names every
+/// rule of the model (R1–R12, P1–P9, A1–A4, S1–S4) and only files or
+/// folders that exist, so a reader sent there finds the rule.
+#[test]
+fn the_rule_table_names_every_rule_and_only_existing_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs");
+    let rows: Vec<&str> = lib
+        .lines()
+        .skip_while(|l| !l.starts_with("//! | rule |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("//! |"))
+        .collect();
+    assert!(
+        rows.len() > 20,
+        "the rule table in src/lib.rs has {} rows",
+        rows.len()
+    );
+    let mut named = std::collections::BTreeSet::new();
+    let mut missing = Vec::new();
+    for row in &rows {
+        let cells: Vec<&str> = row.trim_start_matches("//! ").split('|').collect();
+        // Rules in the first cell: "R9", and ranges such as "S2–S4".
+        let rule = cells[1];
+        let words: Vec<&str> = rule
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '–'))
+            .collect();
+        for w in words {
+            let mut ends = w.split('–');
+            let (Some(a), b) = (ends.next(), ends.next()) else {
+                continue;
+            };
+            let parse = |s: &str| -> Option<(char, u32)> {
+                let mut ch = s.chars();
+                let letter = ch.next()?;
+                let n: u32 = ch.as_str().parse().ok()?;
+                "RPAS".contains(letter).then_some((letter, n))
+            };
+            let Some((letter, lo)) = parse(a) else {
+                continue;
+            };
+            let hi = b.and_then(parse).map_or(lo, |(_, n)| n);
+            for n in lo..=hi {
+                named.insert(format!("{letter}{n}"));
+            }
+        }
+        // Every `path` with a slash or an .rs ending is a file or folder of
+        // src/ (bare names in parentheses are siblings of the row's file).
+        for cell in &cells[2..] {
+            for (i, part) in cell.split('`').enumerate() {
+                if i % 2 == 1 && part.contains('/') {
+                    let p = root.join("src").join(part);
+                    if !p.exists() {
+                        missing.push(part.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the rule table names missing paths: {missing:?}"
+    );
+    let want = [("R", 12), ("P", 9), ("A", 4), ("S", 4)];
+    let absent: Vec<String> = want
+        .iter()
+        .flat_map(|&(l, n)| (1..=n).map(move |k| format!("{l}{k}")))
+        .filter(|r| !named.contains(r))
+        .collect();
+    assert!(
+        absent.is_empty(),
+        "rules without a row in src/lib.rs: {absent:?}"
+    );
+}

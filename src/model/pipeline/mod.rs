@@ -163,7 +163,7 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
 /// SPEC §1 deadline ranks. The job uses 0..=3 (R6 retention, R7 lifetime,
-/// R1 `max_runtime`, R8 idle, see `sim.rs`); the pipeline's come after.
+/// R1 `max_runtime`, R8 idle, see `model/sim/mod.rs`); the pipeline's come after.
 pub const RETENTION_RANK: u8 = 4;
 /// P1/P2 visibility timeout: after retention, so a message whose retention
 /// ends when its visibility timeout does expires instead of reappearing.

@@ -203,7 +203,7 @@ fn pipeline_events_are_small_and_deadlines_rank_after_the_jobs() {
         Phase::Deadline(VISIBILITY_RANK)
     );
     assert_eq!(PipeEvent::Poll { poller: 0 }.phase(), Phase::Normal);
-    // The job's ranks are 0..=3 (sim.rs): R6, R7, R1 max_runtime, R8.
+    // The job's ranks are 0..=3 (model/sim/mod.rs): R6, R7, R1 max_runtime, R8.
     const { assert!(RETENTION_RANK > 3 && VISIBILITY_RANK > RETENTION_RANK) };
 }
 
