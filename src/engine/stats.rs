@@ -224,6 +224,74 @@ impl Latency {
     }
 }
 
+/// A sample that is another one (its source) for as long as every value
+/// recorded in both would be the same: it records nothing of its own and
+/// reads as the source. [`Mirror::diverge`], called before the first value
+/// that differs, copies the source's values so far and ends the mirror;
+/// from then on the sample records its own values. The result is the
+/// sample that recording every value gives, value by value; only the work
+/// differs (one record per value fewer while the mirror lasts).
+///
+/// Used where one sample usually equals another: end-to-end time to label
+/// (time to label while no object waits before its acceptance), and P8's
+/// overall searchable latency (one label path's while only one is used).
+#[derive(Clone, Debug)]
+pub struct Mirror {
+    own: Latency,
+    mirrors: bool,
+}
+
+impl Default for Mirror {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Mirror {
+    /// A mirror of its source, with nothing of its own yet.
+    pub fn new() -> Self {
+        Mirror {
+            own: Latency::new(),
+            mirrors: true,
+        }
+    }
+
+    /// Whether the sample is still its source's.
+    #[inline]
+    pub fn mirrors(&self) -> bool {
+        self.mirrors
+    }
+
+    /// Ends the mirror (if it lasts): the sample starts as a copy of
+    /// `source`, the sample it mirrored.
+    #[inline(never)]
+    pub fn diverge(&mut self, source: &Latency) {
+        if self.mirrors {
+            self.own = source.clone();
+            self.mirrors = false;
+        }
+    }
+
+    /// Records `d` once the mirror has ended; while it lasts the source
+    /// holds the value (the caller records it there).
+    #[inline]
+    pub fn record(&mut self, d: SimDuration) {
+        if !self.mirrors {
+            self.own.record(d);
+        }
+    }
+
+    /// The sample: `source` while the mirror lasts, its own after.
+    #[inline]
+    pub fn get<'a>(&'a self, source: &'a Latency) -> &'a Latency {
+        if self.mirrors {
+            source
+        } else {
+            &self.own
+        }
+    }
+}
+
 /// Two-sided 97.5% quantile of Student's t with `df` degrees of freedom
 /// (`statrs`); infinite with none.
 pub fn t_975(df: usize) -> f64 {
@@ -256,6 +324,45 @@ pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mirror reads as its source until it diverges, then as the
+    /// sample of every value (its source's values so far, then its own),
+    /// past the switch to the histogram; a second diverge changes nothing.
+    #[test]
+    fn a_mirror_is_its_source_until_it_diverges_then_every_value() {
+        let (mut source, mut mirror, mut every) = (Latency::new(), Mirror::new(), Latency::new());
+        assert!(
+            mirror.get(&source).mean_s().is_none(),
+            "an empty sample has no value"
+        );
+        let n = EXACT_SAMPLES as u64 * 3;
+        for i in 0..n {
+            let d = SimDuration::from_micros(i % 101 * 7);
+            let differs = i >= n / 2;
+            if differs {
+                mirror.diverge(&source);
+            }
+            // The mirrored sample's own value differs from the source's.
+            let own = if differs {
+                d + SimDuration::from_micros(5)
+            } else {
+                d
+            };
+            source.record(d);
+            mirror.record(own);
+            every.record(own);
+            if i == n / 2 - 1 {
+                assert!(mirror.mirrors());
+                assert_eq!(mirror.get(&source).cdf(50), every.cdf(50));
+            }
+        }
+        assert!(!mirror.mirrors());
+        mirror.diverge(&source);
+        let m = mirror.get(&source);
+        assert_eq!((m.count(), m.mean_s()), (every.count(), every.mean_s()));
+        assert_eq!(m.quantile_s(0.99), every.quantile_s(0.99));
+        assert_eq!(m.cdf(400), every.cdf(400));
+    }
 
     #[test]
     fn time_weighted_mean_is_exact() {

@@ -6,7 +6,7 @@
 //! service level counts an object only when it was accepted at least that
 //! long before the horizon (so every eligible object had its chance).
 
-use crate::engine::stats::Latency;
+use crate::engine::stats::{Latency, Mirror};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::by_interval::{ByIntervalAccounts, IntervalRow};
 use crate::model::config::SimConfig;
@@ -15,16 +15,11 @@ use crate::model::config::SimConfig;
 pub(crate) struct Accounts {
     /// Acceptance → label.
     pub time_to_label: Latency,
-    /// Production → label (end to end), once it differs from
-    /// `time_to_label`; read through [`Accounts::e2e`].
-    e2e: Latency,
-    /// Every labeled object so far was accepted at the instant it was
-    /// produced (no sender hold, no pipeline), so the end-to-end sample is
-    /// the time-to-label sample itself: it is not recorded twice. The first
-    /// object that differs copies the samples so far and ends the mirror,
-    /// so the result is the same value either way; only the work differs
-    /// (one histogram record per label fewer, issue 19).
-    e2e_mirrors: bool,
+    /// Production → label (end to end): the time-to-label sample itself
+    /// while every labeled object was accepted at the instant it was
+    /// produced (no sender hold, no pipeline); read through
+    /// [`Accounts::e2e`] (issue 19: one histogram record per label fewer).
+    e2e: Mirror,
     /// Acceptance → dispatch, and dispatch → first task taken.
     pub queue_wait: Latency,
     pub pool_wait: Latency,
@@ -50,8 +45,7 @@ impl Accounts {
     pub fn new(cfg: &SimConfig, warmup_end: SimTime) -> Self {
         Accounts {
             time_to_label: Latency::new(),
-            e2e: Latency::new(),
-            e2e_mirrors: true,
+            e2e: Mirror::new(),
             queue_wait: Latency::new(),
             pool_wait: Latency::new(),
             pool_waited: 0,
@@ -114,17 +108,14 @@ impl Accounts {
         producer: u16,
     ) {
         let ttl = now - accepted_at;
-        if self.e2e_mirrors && produced_at != accepted_at {
-            self.e2e = self.time_to_label.clone();
-            self.e2e_mirrors = false;
+        if self.e2e.mirrors() && produced_at != accepted_at {
+            self.e2e.diverge(&self.time_to_label);
         }
         self.time_to_label.record(ttl);
         if let Some(Some(l)) = self.by_producer.get_mut(producer as usize) {
             l.record(ttl);
         }
-        if !self.e2e_mirrors {
-            self.e2e.record(now - produced_at);
-        }
+        self.e2e.record(now - produced_at);
         for (i, sla) in cfg.sla.iter().enumerate() {
             if ttl <= sla.within && accepted_at + sla.within <= cfg.horizon {
                 self.sla_met[i] += 1;
@@ -137,11 +128,7 @@ impl Accounts {
 
     /// Production → label of the (warm) labeled objects.
     pub fn e2e(&self) -> &Latency {
-        if self.e2e_mirrors {
-            &self.time_to_label
-        } else {
-            &self.e2e
-        }
+        self.e2e.get(&self.time_to_label)
     }
 
     /// The first task of a (warm) object accepted at `accepted_at` is
@@ -231,13 +218,13 @@ mod tests {
             every.record(now - produced);
             if i == 4_999 {
                 assert!(
-                    acct.e2e_mirrors,
+                    acct.e2e.mirrors(),
                     "still mirrored before the first difference"
                 );
                 assert_eq!(acct.e2e().cdf(400), every.cdf(400));
             }
         }
-        assert!(!acct.e2e_mirrors);
+        assert!(!acct.e2e.mirrors());
         let e2e = acct.e2e();
         assert_eq!(e2e.count(), every.count());
         assert_eq!(e2e.mean_s(), every.mean_s());

@@ -101,12 +101,6 @@ impl Producers {
         .filter(|&t| t < prod.end)
     }
 
-    /// R9: whether producer `p`'s messages may give rise to copies.
-    #[inline]
-    pub fn copies(&self, p: usize) -> bool {
-        self.states[p].copies
-    }
-
     /// At one of producer `p`'s send instants: how many original messages
     /// it sends now (a burst's size, else 1, within its `limit`). They are
     /// counted as sent.
@@ -269,8 +263,26 @@ impl Producers {
     /// from S3 a new PUT), the same S3 event delivered again (same URI and
     /// sequencer), a re-upload of the key (new sequencer, new publish).
     /// Each source is one draw from the producer's duplicate stream (four
-    /// draws per message, whatever they decide); None when no copy is made.
+    /// draws per message, whatever they decide, for a producer with any
+    /// chance of a copy; none for the others); None when no copy is made.
+    /// The producer's flag is read here, inline; the draws are out of line.
+    #[inline]
     pub fn duplicates(
+        &mut self,
+        cfg: &SimConfig,
+        p: usize,
+        ids: MessageIds,
+        issuer: &mut IdIssuer,
+    ) -> Option<impl Iterator<Item = Copy>> {
+        if !self.states[p].copies {
+            return None;
+        }
+        self.draw_duplicates(cfg, p, ids, issuer)
+    }
+
+    /// [`Self::duplicates`] for a producer whose messages may be copied.
+    #[inline(never)]
+    fn draw_duplicates(
         &mut self,
         cfg: &SimConfig,
         p: usize,
@@ -279,9 +291,6 @@ impl Producers {
     ) -> Option<impl Iterator<Item = Copy>> {
         let prod = &cfg.producers[p];
         let d = &prod.duplicates;
-        if !self.states[p].copies {
-            return None;
-        }
         let rng = &mut self.states[p].duplicates;
         let (redeliver, retry, s3dup, reupload) = (
             rng.random::<f64>() < d.sns_redelivery,

@@ -6,7 +6,7 @@
 
 use super::config::IndexConfig;
 use super::{LabelPath, ObjectRef, Outcome, PathTimes, PipeEvent, Schedule, ALL};
-use crate::engine::stats::Latency;
+use crate::engine::stats::{Latency, Mirror};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -296,54 +296,47 @@ impl IndexState {
 /// P8: `searchable_latency` over all documents and per label path. While
 /// every document recorded came by one path, the overall sample is that
 /// path's (the same values in the same order), so it is not recorded
-/// twice: at the first document of the other path it starts as a copy of
-/// the first path's, and both are recorded from then on.
+/// twice ([`Mirror`]): at the first document of the other path it starts
+/// as a copy of the first path's, and both are recorded from then on.
 #[derive(Clone, Debug)]
 pub(super) struct SearchableLatency {
     /// Machine, human ([`path_index`] less 1).
     by_path: [Latency; 2],
-    /// The overall sample, once the two paths have each had a document.
-    all: Latency,
-    /// The path whose sample is the overall one (none: `all` is).
-    mirrors: Option<usize>,
+    /// The overall sample: the path `source`'s while only it is used.
+    all: Mirror,
+    source: usize,
 }
 
 impl SearchableLatency {
     pub(super) fn new() -> Self {
         SearchableLatency {
             by_path: [Latency::new(), Latency::new()],
-            all: Latency::new(),
-            mirrors: Some(0),
+            all: Mirror::new(),
+            source: 0,
         }
     }
 
     #[inline]
     pub(super) fn record(&mut self, path: LabelPath, d: SimDuration) {
         let i = path_index(path) - 1;
-        if let Some(m) = self.mirrors {
-            if m != i {
-                if self.by_path[m].count() == 0 {
-                    // Nothing recorded yet: the overall sample follows
-                    // this path instead.
-                    self.mirrors = Some(i);
-                } else {
-                    self.all = self.by_path[m].clone();
-                    self.mirrors = None;
-                }
+        if self.all.mirrors() && self.source != i {
+            if self.by_path[self.source].count() == 0 {
+                // Nothing recorded yet: the overall sample follows this
+                // path instead.
+                self.source = i;
+            } else {
+                self.all.diverge(&self.by_path[self.source]);
             }
         }
         self.by_path[i].record(d);
-        if self.mirrors.is_none() {
-            self.all.record(d);
-        }
+        self.all.record(d);
     }
 
     /// Over all documents ([`ALL`]), or along one path.
     pub(super) fn get(&self, which: usize) -> &Latency {
-        match (which, self.mirrors) {
-            (ALL, Some(m)) => &self.by_path[m],
-            (ALL, None) => &self.all,
-            (i, _) => &self.by_path[i - 1],
+        match which {
+            ALL => self.all.get(&self.by_path[self.source]),
+            i => &self.by_path[i - 1],
         }
     }
 }

@@ -199,22 +199,13 @@ impl Simulation<'_> {
     /// `duplicates.delay` after it (every producer kind, the manifest too).
     #[inline]
     pub(super) fn spawn_duplicates(&mut self, p: usize, ids: MessageIds) {
-        if self.producers.copies(p) {
-            self.spawn_copies(p, ids);
-        }
-    }
-
-    /// [`Self::spawn_duplicates`] for a producer whose messages may be copied.
-    #[inline(never)]
-    pub(super) fn spawn_copies(&mut self, p: usize, ids: MessageIds) {
-        let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
-        let producer = p as u16;
         let Some(copies) = self.producers.duplicates(self.cfg, p, ids, &mut self.ids) else {
             return;
         };
+        let at = self.engine.now + self.cfg.producers[p].duplicates.delay;
         for copy in copies {
             let ev = Event::Deliver {
-                producer,
+                producer: p as u16,
                 copy: self.copies.put(copy.ids),
                 produced: copy.produced,
                 same_upload: copy.same_upload,
