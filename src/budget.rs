@@ -99,7 +99,7 @@ const CHART_BYTES: f64 = 1024.0 * 1024.0;
 pub enum Resource {
     /// Events handled by the engine (time: see [`Limits::max_events`]).
     Events,
-    /// Peak resident memory [bytes].
+    /// Peak resident memory \[bytes\].
     Memory,
     /// Bytes written to the output folder.
     Output,
@@ -155,9 +155,9 @@ struct Basis {
 pub struct Estimate {
     /// Events all runs together will handle.
     pub events: f64,
-    /// Peak resident memory [bytes].
+    /// Peak resident memory \[bytes\].
     pub memory_bytes: f64,
-    /// Bytes written [bytes].
+    /// Bytes written \[bytes\].
     pub output_bytes: f64,
     /// Simulation runs (replications × points).
     pub runs: u64,
@@ -843,7 +843,7 @@ fn input_parts(cfg: &SimConfig) -> Vec<Part> {
 /// ```
 ///
 /// where objects = originals + copies, N' = min(N, workers), attempts =
-/// 1 / (1 − P[timeout]) with `on_timeout: return` (at most lifetime /
+/// 1 / (1 − P\[timeout\]) with `on_timeout: return` (at most lifetime /
 /// time limit), and served = min(objects, what the on-shift workers can
 /// do over the horizon). With `warmup: auto` every run is made twice.
 ///
@@ -1212,7 +1212,7 @@ pub struct Limits {
     /// short of a unit slip (a producer `every: 7s` for `7d` sends 86,400
     /// times more).
     pub max_events: u64,
-    /// Peak memory [bytes]. Default 4 GiB: half of a small machine's RAM,
+    /// Peak memory \[bytes\]. Default 4 GiB: half of a small machine's RAM,
     /// two orders of magnitude above every bundled scenario (< 100 MiB).
     pub max_memory_bytes: u64,
     /// Bytes written. Default 1 GiB: a month of per-minute time series
@@ -1390,7 +1390,7 @@ pub use crate::model::guard::{RunError, RunGuard, StopReason, Stopped};
 
 // ----- memory watchdog -------------------------------------------------------
 
-/// Resident memory of this process [bytes] (Linux: `VmRSS` of
+/// Resident memory of this process \[bytes\] (Linux: `VmRSS` of
 /// `/proc/self/status`, which states its unit, unlike `statm`'s pages);
 /// None elsewhere.
 pub fn resident_bytes() -> Option<u64> {
@@ -1451,7 +1451,7 @@ impl MemoryWatchdog {
         MemoryWatchdog { done, thread, peak }
     }
 
-    /// Highest resident memory seen so far [bytes] (0 if never polled).
+    /// Highest resident memory seen so far \[bytes\] (0 if never polled).
     pub fn peak_bytes(&self) -> u64 {
         self.peak.load(Ordering::Relaxed)
     }

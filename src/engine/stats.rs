@@ -60,7 +60,7 @@ impl TimeWeighted {
     }
 }
 
-/// Distribution of a non-negative duration [µs].
+/// Distribution of a non-negative duration \[µs\].
 ///
 /// The first [`EXACT_SAMPLES`] values are kept as they are, so small runs
 /// report exact nearest-rank quantiles; past that, values go into the
@@ -149,12 +149,12 @@ impl Latency {
         self.count
     }
 
-    /// Mean [s]; none when empty (SPEC §4a: an empty sample has no value).
+    /// Mean \[s\]; none when empty (SPEC §4a: an empty sample has no value).
     pub fn mean_s(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum_us as f64 / self.count as f64 / US_PER_S as f64)
     }
 
-    /// The empirical CDF as (value [s], fraction ≤ value), at most about
+    /// The empirical CDF as (value \[s\], fraction ≤ value), at most about
     /// `max_points` points, for charts.
     pub fn cdf(&self, max_points: usize) -> Vec<(f64, f64)> {
         let n = self.count as f64;
@@ -196,7 +196,7 @@ impl Latency {
         pts
     }
 
-    /// Nearest-rank quantile `q` in [0, 1] [s]: the smallest value with at
+    /// Nearest-rank quantile `q` in [0, 1] \[s\]: the smallest value with at
     /// least q·n values at or below it; none when empty.
     pub fn quantile_s(&self, q: f64) -> Option<f64> {
         if self.count == 0 {

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::ops::{Add, AddAssign, Mul, Sub};
 
-/// Ticks [µs] per unit.
+/// Ticks \[µs\] per unit.
 pub const US_PER_MS: u64 = 1_000;
 pub const US_PER_S: u64 = 1_000 * US_PER_MS;
 pub const US_PER_MIN: u64 = 60 * US_PER_S;
@@ -22,7 +22,7 @@ pub const US_PER_WEEK: u64 = 7 * US_PER_DAY;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(u64);
 
-/// A span of simulated time [µs].
+/// A span of simulated time \[µs\].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimDuration(u64);
 

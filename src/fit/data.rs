@@ -36,17 +36,17 @@ use std::path::{Path, PathBuf};
 /// Most worker-response files read from one folder.
 pub const MAX_FILES: usize = 1_000_000;
 
-/// What was read: the durations [s] and, for worker responses, who did each.
+/// What was read: the durations \[s\] and, for worker responses, who did each.
 #[derive(Clone, Debug)]
 pub struct Durations {
     /// The file or folder, for messages and reports (bounded).
     pub origin: String,
     /// What a duration is: `column `seconds``, `submissionTime − acceptanceTime`.
     pub measure: String,
-    /// Every duration [s], positive and finite, in file order.
+    /// Every duration \[s\], positive and finite, in file order.
     pub seconds: Vec<f64>,
     /// Per worker (in order of first appearance): the worker ID and its
-    /// durations [s]. Empty for a CSV file.
+    /// durations \[s\]. Empty for a CSV file.
     pub per_worker: Vec<(String, Vec<f64>)>,
     /// Files read (1 for a single file).
     pub files: usize,
@@ -381,7 +381,7 @@ struct BadDurations {
     first_out_of_range: Option<(String, f64)>,
 }
 
-/// The shortest and longest durations `fit` reads [s]: the clock's tick,
+/// The shortest and longest durations `fit` reads \[s\]: the clock's tick,
 /// and the longest time a scenario accepts.
 pub const SHORTEST_S: f64 = 1e-6;
 pub const LONGEST_S: f64 = MAX_DURATION.as_micros() as f64 / 1e6;

@@ -35,7 +35,7 @@ use statrs::function::gamma::{digamma, gamma_lr, ln_gamma};
 pub const FEW_VALUES: usize = 10;
 
 /// A fitted distribution, in the units and keys of a scenario's
-/// `service_time` (times [s]).
+/// `service_time` (times \[s\]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "dist", rename_all = "lowercase")]
 pub enum Dist {
@@ -184,7 +184,7 @@ impl Dist {
         self.ln_pdf(x).exp()
     }
 
-    /// The mean [s].
+    /// The mean \[s\].
     pub fn mean(&self) -> f64 {
         match *self {
             Dist::Exponential { mean_s } | Dist::Gamma { mean_s, .. } => mean_s,
@@ -324,7 +324,7 @@ pub struct NotFitted {
     pub why: String,
 }
 
-/// Summary statistics of the data [s].
+/// Summary statistics of the data \[s\].
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub n: usize,
@@ -508,7 +508,7 @@ pub fn ks_distance(dist: &Dist, sorted: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Fits every family to `values` [s] and ranks the fits by AIC (see the
+/// Fits every family to `values` \[s\] and ranks the fits by AIC (see the
 /// module doc). All values must be positive and finite. If every value is
 /// equal, the only fit is `constant` (the continuous families have no
 /// spread to fit).

@@ -48,7 +48,7 @@ pub struct SpreadEstimate {
     pub between_variance: f64,
     /// The part of V expected from sampling noise alone.
     pub noise_variance: f64,
-    /// Durations [s] of the workers used, with their speeds divided out.
+    /// Durations \[s\] of the workers used, with their speeds divided out.
     #[serde(skip)]
     pub normalised: Vec<f64>,
 }
@@ -80,7 +80,7 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Estimates σ from per-worker durations [s] (each positive), as the module
+/// Estimates σ from per-worker durations \[s\] (each positive), as the module
 /// doc describes.
 pub fn estimate(per_worker: &[Vec<f64>], min_tasks: usize) -> Result<SpreadEstimate, SpreadError> {
     if per_worker.is_empty() {

@@ -26,7 +26,7 @@ pub enum Unit {
     /// A level averaged over time (objects on average; the entry's
     /// [`MetricDef::noun`]): a real number, never negative.
     Number,
-    /// Seconds [s].
+    /// Seconds \[s\].
     Seconds,
     /// A fraction of 1 (utilization, shares, accuracy), of the entry's
     /// [`MetricDef::noun`].
@@ -36,7 +36,7 @@ pub enum Unit {
     /// Objects per hour [objects/h] (the entry's [`MetricDef::noun`] per
     /// hour).
     PerHour,
-    /// Worker-hours [h].
+    /// Worker-hours \[h\].
     Hours,
     /// Text (`job_end_state`).
     Text,
@@ -64,7 +64,7 @@ pub struct MetricDef {
     pub unit: Unit,
     /// What the unit counts (a count or level: `messages`, `tasks`), is a
     /// fraction of (`on-shift time`) or is per hour: `objects` unless
-    /// [`MetricDef::of`] says otherwise. Charts show it as the unit.
+    /// `MetricDef::of` says otherwise. Charts show it as the unit.
     pub noun: &'static str,
     /// Words for a chart axis where the label does not suit one (it holds
     /// the unit already, or another metric's value); None: the label.
@@ -203,7 +203,7 @@ fn with_name(d: &MetricDef, key: &str, text: &str) -> String {
     }
 }
 
-/// The text of `key` on a chart axis: its label (or [`MetricDef::axis`])
+/// The text of `key` on a chart axis: its label (or `MetricDef::axis`)
 /// with the unit in brackets, `time to label, p95 [s]`, `labeled within
 /// 24h [fraction of objects]`, `incoming: sent [messages]`; a label that
 /// ends with its unit (`cost [USD]`) keeps it once. None for a key no
@@ -220,7 +220,7 @@ pub fn axis_label(key: &str) -> Option<String> {
 }
 
 /// The rows of run's "what each rule did" table, in order (each has an
-/// [`MetricDef::effect`]).
+/// `MetricDef::effect`).
 pub const RULE_TABLE: &[&str] = &[
     LOST_NOT_IN_PROGRESS,
     LOST_AFTER_STOP,
@@ -243,7 +243,7 @@ pub const RULE_TABLE: &[&str] = &[
 ];
 
 /// The columns of sweep's per-point "what each rule did" table, in order
-/// (each has a [`MetricDef::rule_column`]).
+/// (each has a `MetricDef::rule_column`).
 pub const SWEEP_RULE_TABLE: &[&str] = &[
     LOST_AFTER_STOP,
     STRANDED_AT_STOP,

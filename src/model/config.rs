@@ -55,7 +55,7 @@ pub enum OnTimeout {
 pub struct JobConfig {
     pub mode: Mode,
     pub workforce: Workforce,
-    /// K, `MaxConcurrentTaskCount` [objects].
+    /// K, `MaxConcurrentTaskCount` \[objects\].
     pub max_concurrent_task_count: u32,
     /// N, `NumberOfHumanWorkersPerDataObject` [tasks per object].
     pub workers_per_object: u32,
@@ -310,14 +310,14 @@ pub struct Sla {
 }
 
 /// One price tier: objects up to `up_to` (cumulative; None = no limit) cost
-/// `price` each [USD].
+/// `price` each \[USD\].
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriceTier {
     pub up_to: Option<u64>,
     pub price: f64,
 }
 
-/// What a run costs [USD].
+/// What a run costs \[USD\].
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostConfig {
     /// Price per labeled object, by cumulative tier.

@@ -103,7 +103,7 @@ impl From<Stopped> for RunError {
 /// The engine calls [`RunGuard::spend`] once per [`RunGuard::CHECK_EVERY`]
 /// units (an atomic add and a load: nothing on the per-event path but one
 /// integer comparison), bulk loops included. Anyone holding
-/// the guard (a Ctrl-C handler, a deadline, [`MemoryWatchdog`]) can
+/// the guard (a Ctrl-C handler, a deadline, `MemoryWatchdog`) can
 /// [`RunGuard::stop`] it; every run sharing it then stops within 4,096
 /// events. A single run stops at exactly `max_events`; runs in parallel
 /// may pass it by at most 4,096 events each.
@@ -136,7 +136,7 @@ impl RunGuard {
         }
     }
 
-    /// A guard for [`Limits::max_events`], shareable with a watchdog.
+    /// A guard for `Limits::max_events`, shareable with a watchdog.
     pub fn shared(max_events: Option<u64>) -> Arc<RunGuard> {
         Arc::new(RunGuard::new(max_events))
     }

@@ -40,12 +40,12 @@ pub struct Ledger<'a> {
     /// trackers [object·µs].
     pub in_system_area_us: u128,
     /// Σ over accepted objects of their time in the system, truncated at the
-    /// end of the run, from acceptance and departure instants [µs].
+    /// end of the run, from acceptance and departure instants \[µs\].
     pub sojourn_us: u128,
     /// ∫ busy workers dt over the run, from the level tracker [worker·µs].
     pub busy_area_us: u128,
     /// Σ over tasks of their time in a worker's hands, from each holding's
-    /// start and end instants, truncated at the end of the run [µs].
+    /// start and end instants, truncated at the end of the run \[µs\].
     pub held_us: u128,
     /// Labels made and tasks submitted during the job's life.
     pub labeled_in_life: u64,

@@ -38,7 +38,7 @@ pub struct StageLoad {
     /// several worker groups sharing the job's pool, are one stage
     /// (`workers[a,b]`).
     pub stage: String,
-    /// Offered work ÷ capacity [1]; +∞ when work arrives and nothing can do
+    /// Offered work ÷ capacity \[1\]; +∞ when work arrives and nothing can do
     /// it.
     pub load: f64,
 }
@@ -347,7 +347,7 @@ fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> 
 }
 
 /// P5: a poller's time per message sent to queue `q` for consumer `c`
-/// [µs]: processing and its share of the receive and delete requests,
+/// \[µs\]: processing and its share of the receive and delete requests,
 /// with the retries of failures, poison receives and surviving copies (what
 /// the offered load of `consumers[c]` counts; `labelsim staff` staffs a
 /// consumer on it).

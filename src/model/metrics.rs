@@ -137,7 +137,7 @@ pub struct RunSummary {
     /// Heartbeat objects sent by the keep-alive option.
     pub keepalive_messages: u64,
     /// From production (the producer's send, before any sender throttling)
-    /// to the label event [s].
+    /// to the label event \[s\].
     pub e2e_time_to_label_mean_s: Option<f64>,
     pub e2e_time_to_label_p50_s: Option<f64>,
     pub e2e_time_to_label_p95_s: Option<f64>,
@@ -156,7 +156,7 @@ pub struct RunSummary {
     /// What deduplication saved (dropped duplicates at the marginal price).
     pub duplicate_cost_avoided_usd: f64,
     /// SPEC §4a: the warm-up left out of latency statistics and
-    /// time-weighted means (fixed, or chosen by MSER-5) [s].
+    /// time-weighted means (fixed, or chosen by MSER-5) \[s\].
     pub warmup_s: f64,
     pub events: u64,
     /// SPEC §4a `labeled_within_<d>`: per service level of the scenario, the

@@ -36,7 +36,7 @@ pub struct StepSchedule {
 }
 
 impl StepSchedule {
-    /// A schedule of `steps` (offset in the cycle [µs], count) over a cycle
+    /// A schedule of `steps` (offset in the cycle \[µs\], count) over a cycle
     /// of `cycle_us` (a day or a week), in `zone`, for a calendar whose sim
     /// time 0 is `start_epoch_us`. Errors (in words for the user) when the
     /// cycle is neither a day nor a week, or the steps are empty, unsorted,
@@ -98,12 +98,12 @@ impl StepSchedule {
         }
     }
 
-    /// The cycle [µs].
+    /// The cycle \[µs\].
     pub fn cycle_us(&self) -> u64 {
         self.cycle_us
     }
 
-    /// The steps (offset in the cycle [µs], count), sorted.
+    /// The steps (offset in the cycle \[µs\], count), sorted.
     pub fn steps(&self) -> &[(u64, u32)] {
         &self.steps
     }
@@ -136,7 +136,7 @@ impl StepSchedule {
         }
     }
 
-    /// The count of the step holding local cycle position `pos` [µs].
+    /// The count of the step holding local cycle position `pos` \[µs\].
     pub fn count_at_offset(&self, pos: u64) -> u32 {
         let i = self.steps.partition_point(|s| s.0 <= pos);
         // Before the first step: the last one, wrapping from the previous
@@ -214,7 +214,7 @@ pub fn format_offset(offset_us: u64, cycle_us: u64) -> String {
 }
 
 /// Reads a step's `from`: `mon 08:00` (a week's cycle) or `08:00` (a
-/// day's), into its offset in the cycle [µs]; `time_of_day` reads the
+/// day's), into its offset in the cycle \[µs\]; `time_of_day` reads the
 /// `HH:MM` part.
 pub fn parse_offset(
     text: &str,

@@ -31,7 +31,7 @@ pub enum Policy {
         initial_rate: f64,
     },
     /// Proportional-integral control of the sending rate on the observed
-    /// backlog error (target − observed) [objects], every `interval`:
+    /// backlog error (target − observed) \[objects\], every `interval`:
     /// rate = base_rate + kp·e + ki·Σe, within [0, max_rate].
     Pi {
         target_backlog: f64,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform, Weibull};
 
 /// A service-time distribution; samples are in µs. Each variant keeps its
-/// mean [µs] beside the sampler (rand_distr does not expose its parameters),
+/// mean \[µs\] beside the sampler (rand_distr does not expose its parameters),
 /// for the offered-load estimate of [`crate::model::load`].
 #[derive(Clone, Debug)]
 pub enum ServiceDist {
@@ -17,7 +17,7 @@ pub enum ServiceDist {
     Gamma(Gamma<f64>, f64),
     Weibull(Weibull<f64>, f64),
     Uniform(Uniform<f64>, f64),
-    /// Bootstrap resampling of observed values [µs].
+    /// Bootstrap resampling of observed values \[µs\].
     Empirical(Vec<f64>),
 }
 
@@ -30,13 +30,13 @@ impl ServiceDist {
             .map(|d| ServiceDist::Exponential(d, mean_us))
             .map_err(|e| e.to_string())
     }
-    /// Lognormal by its median [µs] and log-space sigma.
+    /// Lognormal by its median \[µs\] and log-space sigma.
     pub fn lognormal(median_us: f64, sigma: f64) -> Result<Self, String> {
         LogNormal::new(median_us.ln(), sigma)
             .map(|d| ServiceDist::LogNormal(d, median_us * (sigma * sigma / 2.0).exp()))
             .map_err(|e| e.to_string())
     }
-    /// Gamma by its mean [µs] and coefficient of variation.
+    /// Gamma by its mean \[µs\] and coefficient of variation.
     pub fn gamma(mean_us: f64, cv: f64) -> Result<Self, String> {
         let shape = 1.0 / (cv * cv);
         Gamma::new(shape, mean_us / shape)
@@ -54,7 +54,7 @@ impl ServiceDist {
             .map_err(|e| e.to_string())
     }
 
-    /// One draw [µs], never negative.
+    /// One draw \[µs\], never negative.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         let x = match self {
@@ -72,7 +72,7 @@ impl ServiceDist {
         x.max(0.0)
     }
 
-    /// The distribution's mean [µs] (of the values drawn, before the clamp
+    /// The distribution's mean \[µs\] (of the values drawn, before the clamp
     /// at 0, which only a negative `Constant` or `Uniform` would hit).
     pub fn mean_us(&self) -> f64 {
         match self {
@@ -116,7 +116,7 @@ fn gamma_fn(x: f64) -> f64 {
 /// The zone a weekly calendar's local times are in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShiftZone {
-    /// A fixed offset, local time minus UTC [µs] (`tz_offset:`).
+    /// A fixed offset, local time minus UTC \[µs\] (`tz_offset:`).
     Fixed { offset_us: i64 },
     /// An IANA zone such as `America/New_York` (`tz:`), from the tz database
     /// bundled with `jiff`: its offset follows daylight saving, so shift
@@ -148,7 +148,7 @@ const WEEKS_AHEAD: i64 = 3;
 
 impl ShiftSchedule {
     /// Builds a schedule from local (day-of-week 0 = Monday, from, to) triples
-    /// in µs of day, at a fixed offset (local minus UTC [µs]); `to` ≤ `from`
+    /// in µs of day, at a fixed offset (local minus UTC \[µs\]); `to` ≤ `from`
     /// means the shift runs past midnight.
     pub fn weekly(days_and_hours: &[(u8, u64, u64)], tz_offset_us: i64) -> Self {
         Self::weekly_in(

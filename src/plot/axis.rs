@@ -25,7 +25,7 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
-    /// Length of the unit [s].
+    /// Length of the unit \[s\].
     pub fn secs(self) -> f64 {
         match self {
             TimeUnit::Seconds => 1.0,

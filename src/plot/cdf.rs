@@ -9,7 +9,7 @@ use crate::human;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// p50, p95 and p99 [s] where known.
+/// p50, p95 and p99 \[s\] where known.
 pub type Quantiles = [Option<f64>; 3];
 
 /// One distribution: (seconds, fraction ≤) points, sorted.

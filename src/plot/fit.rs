@@ -22,7 +22,7 @@ pub struct FitCurve {
     pub dist: Dist,
 }
 
-/// Draws the histogram of `values` [s] with `curves` over it, to `path`.
+/// Draws the histogram of `values` \[s\] with `curves` over it, to `path`.
 pub fn render_fit_chart(
     path: &Path,
     fmt: Format,

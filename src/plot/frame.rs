@@ -15,7 +15,7 @@ pub const SMALL: u32 = 17;
 /// Axis descriptions.
 pub const MEDIUM: u32 = 20;
 const TITLE: u32 = 28;
-/// Space kept around the plotting area [px].
+/// Space kept around the plotting area \[px\].
 pub const MARGIN: u32 = 16;
 
 pub type Area<DB> = DrawingArea<DB, Shift>;
@@ -207,7 +207,7 @@ impl Entry {
 
 const GLYPH_W: i32 = 28;
 const GAP: i32 = 8;
-/// Widest a legend column gets [px]; longer entries wrap.
+/// Widest a legend column gets \[px\]; longer entries wrap.
 pub const LEGEND_MAX_W: u32 = 360;
 
 /// Width of the column a legend with these entries needs.
@@ -245,7 +245,7 @@ where
 }
 
 /// Draws the entries top-down in `area` (a column beside the plot), from
-/// `top` [px].
+/// `top` \[px\].
 pub fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[Entry], top: i32) -> PlotResult
 where
     DB::ErrorType: 'static,

@@ -42,7 +42,7 @@ pub struct StaffingChart<'a> {
     pub interval_h: f64,
     /// Arrivals per hour, per interval.
     pub arrivals_per_h: Vec<f64>,
-    /// Offered load and staffings [workers].
+    /// Offered load and staffings \[workers\].
     pub workers: Vec<StepLine>,
     pub attainment: Vec<AttainmentPanel>,
 }

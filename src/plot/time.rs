@@ -35,7 +35,7 @@ pub struct HLine {
 pub struct TimeChart<'a> {
     pub title: &'a str,
     pub y_label: &'a str,
-    /// Time axis span [s].
+    /// Time axis span \[s\].
     pub horizon_s: f64,
     pub series: Vec<Series>,
     pub hlines: Vec<HLine>,
@@ -458,7 +458,7 @@ pub fn render_rate_chart(path: &Path, fmt: Format, c: &TimeChart<'_>) -> PlotRes
     render_figure(path, fmt, &fig)
 }
 
-/// The rolling window [s] of [`throughput_points`] for a chart spanning
+/// The rolling window \[s\] of [`throughput_points`] for a chart spanning
 /// `span_s`: 1/60 of it, at least one hour.
 pub fn rolling_window_s(span_s: f64) -> f64 {
     (span_s / 60.0).max(3_600.0)

@@ -13,11 +13,11 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Largest scenario file read [bytes] (4 MiB; real scenarios are a few KiB).
+/// Largest scenario file read \[bytes\] (4 MiB; real scenarios are a few KiB).
 pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
-/// Largest CSV file read (traces, empirical distributions) [bytes] (1 GiB).
+/// Largest CSV file read (traces, empirical distributions) \[bytes\] (1 GiB).
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
-/// Longest excerpt of the input quoted in a message [characters].
+/// Longest excerpt of the input quoted in a message \[characters\].
 pub const EXCERPT_CHARS: usize = 40;
 
 /// An input file opened for reading: a regular file of at most `limit`

@@ -87,7 +87,7 @@ pub(super) struct Rows {
     pub smallest_seconds: Option<f64>,
 }
 
-/// Peak memory of reading a trace, per row [bytes]: [`Rows`] (12 B and a
+/// Peak memory of reading a trace, per row \[bytes\]: `Rows` (12 B and a
 /// bit) and the times it becomes (8 B, converted in place), with `Vec`
 /// doubling slack on the first.
 pub const BYTES_PER_TRACE_ROW: f64 = 24.0;

@@ -231,11 +231,11 @@ pub struct IntervalDemand {
     pub interval_s: u64,
     /// Mean arrival rate of each interval [objects/h].
     pub rate_per_h: Vec<f64>,
-    /// SIPP's load: rate × N × h [Erlangs].
+    /// SIPP's load: rate × N × h \[Erlangs\].
     pub sipp_load: Vec<f64>,
-    /// Lagged SIPP's: the rate h earlier × N × h [Erlangs].
+    /// Lagged SIPP's: the rate h earlier × N × h \[Erlangs\].
     pub lsipp_load: Vec<f64>,
-    /// The modified offered load's mean over the interval [Erlangs].
+    /// The modified offered load's mean over the interval \[Erlangs\].
     pub modified_load: Vec<f64>,
 }
 
@@ -324,7 +324,7 @@ fn producer_rate_per_us(
     }
 }
 
-/// The offset into the cycle of sim time 0 [s], for a calendar starting at
+/// The offset into the cycle of sim time 0 \[s\], for a calendar starting at
 /// `start_epoch_us` (the cycle starts on Monday 00:00 UTC, or midnight).
 pub fn cycle_offset_s(start_epoch_us: i64, cycle: Cycle) -> u64 {
     let week = week_position(SimTime::from_micros(0), start_epoch_us);

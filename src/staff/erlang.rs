@@ -19,7 +19,7 @@
 //! An object's N tasks (R2: N different workers) are treated as N
 //! independent tasks: it is labeled within t with probability
 //! P(W + S ≤ t)^N. `pool_wait_mean_s` and `delay_probability` (the
-//! object's first task taken at once or not) are the task's E[W] and C.
+//! object's first task taken at once or not) are the task's E\[W\] and C.
 //! These are approximations for N > 1 and for holds that are not
 //! exponential; the simulated evaluator measures instead (issue 20).
 
@@ -29,20 +29,20 @@ use std::fmt;
 /// the Erlang C model computes for it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StaffMetric {
-    /// `delay_probability`: share of objects that waited for a worker [1].
+    /// `delay_probability`: share of objects that waited for a worker \[1\].
     DelayProbability,
-    /// `pool_wait_mean_s`: mean wait for a worker [s].
+    /// `pool_wait_mean_s`: mean wait for a worker \[s\].
     PoolWaitMean,
-    /// `labeled_within_<d>`: share labeled within `d` seconds [1].
+    /// `labeled_within_<d>`: share labeled within `d` seconds \[1\].
     LabeledWithin(f64),
-    /// `time_to_label_mean_s` [s].
+    /// `time_to_label_mean_s` \[s\].
     TimeToLabelMean,
-    /// `time_to_label_p95_s` [s].
+    /// `time_to_label_p95_s` \[s\].
     TimeToLabelP95,
-    /// `searchable_latency_mean_s` [s] (pipelines, P8): as a consumer's
+    /// `searchable_latency_mean_s` \[s\] (pipelines, P8): as a consumer's
     /// queue, a message's wait for a poller plus its poller time.
     SearchableLatencyMean,
-    /// `searchable_latency_p95_s` [s] (pipelines, P8).
+    /// `searchable_latency_p95_s` \[s\] (pipelines, P8).
     SearchableLatencyP95,
 }
 

@@ -188,7 +188,7 @@ impl StaffTarget {
 /// The group staffed, as the queueing model sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Service {
-    /// Mean time a task holds a worker [s].
+    /// Mean time a task holds a worker \[s\].
     pub hold_s: f64,
     /// N, tasks per object (R2).
     pub tasks_per_object: u32,

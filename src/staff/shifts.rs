@@ -20,7 +20,7 @@ use std::fmt;
 /// interval boundary, and the staffing that results.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShiftPlan {
-    /// (length [intervals], start interval, workers), those with workers.
+    /// (length \[intervals\], start interval, workers), those with workers.
     pub starts: Vec<(usize, usize, u32)>,
     /// Workers on shift in each interval.
     pub coverage: Vec<u32>,

@@ -14,9 +14,9 @@ const MONDAY_ANCHOR_US: i64 = 4 * US_PER_DAY as i64;
 /// The demand cycle and its intervals.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cycle {
-    /// The cycle [s]: 86400 (a day) or 604800 (a week).
+    /// The cycle \[s\]: 86400 (a day) or 604800 (a week).
     pub length_s: f64,
-    /// One interval [s]; divides the cycle.
+    /// One interval \[s\]; divides the cycle.
     pub interval_s: f64,
 }
 

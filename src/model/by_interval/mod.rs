@@ -9,11 +9,11 @@
 //! occurrences after the warm-up. So a night hour whose objects wait for
 //! the morning shows as a bad night hour, not as a bad morning.
 //!
-//! [`ByIntervalAccounts`] keeps the counts during one replication (memory:
+//! `ByIntervalAccounts` keeps the counts during one replication (memory:
 //! O(intervals × (service levels + worker groups)) plus up to
 //! [`EXACT_PER_INTERVAL`] exact times to label per interval, then a
 //! 2-digit histogram); [`IntervalRow`] is its result, [`combine`] averages
-//! replications, [`csv`] writes `by_interval.csv`.
+//! replications, [`mod@csv`] writes `by_interval.csv`.
 
 pub(super) mod cycle;
 
@@ -36,7 +36,7 @@ pub const EXACT_PER_INTERVAL: usize = 1024;
 pub struct IntervalRow {
     /// `mon 09:00` (weekly cycle) or `09:00` (daily).
     pub interval: String,
-    /// Start of the interval in the cycle [s].
+    /// Start of the interval in the cycle \[s\].
     pub interval_start_s: f64,
     /// Objects accepted in the interval's occurrences after the warm-up
     /// (a mean over replications in [`combine`]'s rows).

@@ -28,7 +28,7 @@ pub struct QueueConfig {
     /// P7: delay of an S3 event notification to this queue, used by
     /// [`super::Pipeline::s3_upload`] (the host may draw its own delay and
     /// call [`super::Pipeline::s3_upload_after`]). Default lognormal,
-    /// median 1s, sigma 1 [µs].
+    /// median 1s, sigma 1 \[µs\].
     pub notification_delay: ServiceDist,
 }
 
@@ -148,7 +148,7 @@ impl QueueConfig {
     }
 }
 
-/// P7 default: lognormal, median 1s, sigma 1 [µs].
+/// P7 default: lognormal, median 1s, sigma 1 \[µs\].
 pub fn default_notification_delay() -> ServiceDist {
     ServiceDist::lognormal(1e6, 1.0).expect("valid lognormal")
 }
@@ -278,7 +278,7 @@ pub struct ConsumerConfig {
     /// P2: round trip of every API request (default 20ms). The queue acts
     /// when a request is issued; the caller has its answer this much later.
     pub request_latency: SimDuration,
-    /// P5: download + inference, per message [µs]. No default in SPEC:
+    /// P5: download + inference, per message \[µs\]. No default in SPEC:
     /// the constructor takes it.
     pub processing_time: ServiceDist,
     /// P5: transient failure probability of a processing.
@@ -331,7 +331,7 @@ pub struct LambdaScaling {
     /// `false` (default): one failed message fails the whole batch, none is
     /// deleted; `true`: only failed messages return.
     pub partial_batch_response: bool,
-    /// Function memory [GB] (default 1): billed GB-seconds are the
+    /// Function memory \[GB\] (default 1): billed GB-seconds are the
     /// invocation's duration × this.
     pub memory_gb: f64,
 }
@@ -451,7 +451,7 @@ pub struct IndexConfig {
     pub bulk_size: u32,
     /// F: ... or F after the oldest buffered document (default 1s).
     pub flush_interval: SimDuration,
-    /// Bulk request latency [µs] (default lognormal, median 50ms; the spec
+    /// Bulk request latency \[µs\] (default lognormal, median 50ms; the spec
     /// names no sigma: 0.5 here).
     pub bulk_latency: ServiceDist,
     /// C: bulk requests in flight at most (default 1).

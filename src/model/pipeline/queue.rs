@@ -78,7 +78,7 @@ pub struct QueueLevels {
     /// In the queue's dead-letter queue.
     pub dead_letter: u64,
     /// Age of the oldest message in the queue (delayed, visible or in
-    /// flight) [s]; none when empty.
+    /// flight) \[s\]; none when empty.
     pub oldest_age_s: Option<f64>,
 }
 

@@ -6,13 +6,13 @@
 //! with [`Pipeline::output`] at the end.
 //!
 //! Columns, per queue then per consumer pool, in configuration order:
-//! - `<queue>.visible`, `<queue>.in_flight`, `<queue>.delayed` [messages];
+//! - `<queue>.visible`, `<queue>.in_flight`, `<queue>.delayed` \[messages\];
 //! - `<queue>.oldest_age_s`: age of the oldest message not yet gone
 //!   (delayed, visible or in flight; SQS's ApproximateAgeOfOldestMessage)
-//!   [s], no value when the queue holds none;
+//!   \[s\], no value when the queue holds none;
 //! - `<consumer>.busy`: pollers processing a message at that instant;
 //! - `<consumer>.busy_time_s`: busy poller-time since the start, the
-//!   processings under way included [s]: its increase over an interval,
+//!   processings under way included \[s\]: its increase over an interval,
 //!   divided by `count ×` the interval, is the pool's utilization there;
 //! - then, for each autoscaled pool (A4, issue 21), `<consumer>.pollers`:
 //!   pollers running at that instant.

@@ -2,7 +2,7 @@
 //! on the event engine, wiring the job's components together.
 //!
 //! Each component owns its state and answers through return values and its
-//! own nested events (see [`super::job`]):
+//! own nested events (see `super::job`):
 //! - producers (SPEC §3, R9 copies) → the sender (R12 throttle) → the
 //!   job's SNS input (R1 acceptance, R9 deduplication, R10: the intake);
 //! - the SQS queue (R3, R6) → dispatch (R3 conditions and refills, R2's N
@@ -30,7 +30,7 @@
 //! | `finish.rs` | samples, the summary, costs, the SPEC §5 invariants |
 //! | `warmup.rs` | `warmup: auto` (MSER-5) |
 //!
-//! The tie order of one instant is [`Event::phase`] (SPEC §1). Memory
+//! The tie order of one instant is `Event::phase` (SPEC §1). Memory
 //! follows the objects *in the system*, not those ever seen, and the hot path
 //! does not allocate.
 
