@@ -18,6 +18,9 @@ pub struct TimeWeighted {
     last_change: u64,
     /// ∫ level dt [level·µs]
     area: u128,
+    /// The mean's window, when it starts after 0 (SPEC §4a: at the
+    /// warm-up's end): its start [µs] and the integral up to it.
+    window: Option<(u64, u128)>,
 }
 
 impl TimeWeighted {
@@ -57,6 +60,25 @@ impl TimeWeighted {
             return self.level as f64;
         }
         self.area_until(until) as f64 / until.as_micros() as f64
+    }
+
+    /// The mean's window starts at `now` (SPEC §4a: time-weighted means
+    /// start at the warm-up's end): [`Self::window_mean_until`] leaves out
+    /// what came before. The maximum stays the whole run's.
+    pub fn start_window(&mut self, now: SimTime) {
+        self.window = Some((now.as_micros(), self.area_until(now)));
+    }
+
+    /// Time-weighted mean over [window start, until], or over [0, until]
+    /// when no window was started; None when the window is empty (it
+    /// starts at `until` or later: an empty sample has no value).
+    pub fn window_mean_until(&self, until: SimTime) -> Option<f64> {
+        match self.window {
+            None => Some(self.mean_until(until)),
+            Some((from, area)) => (until.as_micros() > from).then(|| {
+                (self.area_until(until) - area) as f64 / (until.as_micros() - from) as f64
+            }),
+        }
     }
 }
 
@@ -324,6 +346,23 @@ pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A window leaves out the integral before its start; one that starts
+    /// at the end is empty (no value); none is the mean over [0, until].
+    #[test]
+    fn a_time_weighted_window_starts_its_mean_at_its_start() {
+        let t = SimTime::from_micros;
+        let mut l = TimeWeighted::default();
+        l.set(t(0), 4);
+        l.set(t(10), 1);
+        assert_eq!(l.window_mean_until(t(20)), Some(2.5));
+        l.start_window(t(10));
+        l.set(t(15), 3);
+        assert_eq!(l.window_mean_until(t(20)), Some(2.0));
+        assert_eq!(l.max(), 4, "the maximum stays the whole run's");
+        l.start_window(t(20));
+        assert_eq!(l.window_mean_until(t(20)), None);
+    }
 
     /// A mirror reads as its source until it diverges, then as the
     /// sample of every value (its source's values so far, then its own),

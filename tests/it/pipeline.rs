@@ -630,3 +630,29 @@ fn autoscaled_pools_are_priced_by_what_they_ran() {
     // The time series has the pool's pollers.
     assert_eq!(series_at(&out, "classifier.pollers", 0.0), Some(1.0));
 }
+
+/// SPEC §4a, `warmup: auto`, on a pipeline without a labeling job: its
+/// backlog is its SQS queues' visible messages (the job's backlog is always
+/// 0 there), so MSER-5 cuts the drain of a start-up burst of 10,000 (30
+/// pollers of about 1 s per message take about 6 min), and the queue's
+/// time-weighted mean starts after it: far below the whole run's.
+#[test]
+fn warmup_auto_on_a_pipeline_alone_cuts_its_queues_start_up_backlog() {
+    let yaml = "name: pw\nseed: 1\nhorizon: 4h\n\
+        producers:\n  - {name: up, kind: poisson, rate: 10/s, to: incoming}\n  - {name: b, kind: burst, size: 10000, every: 30d, start: 0s, to: incoming}\n\
+        pipeline:\n  queues: [{name: incoming, type: standard, visibility_timeout: 10m}]\n  consumers:\n    - {name: c, queue: incoming, count: 30, batch: 10, wait: 20s, processing_time: {dist: exponential, mean: 1s}}\n\
+        output: {timeseries_every: 1m, warmup: WARM}\n";
+    let cold = crate::common::run(&yaml.replace("WARM", "0s"));
+    let auto = crate::common::run(&yaml.replace("WARM", "auto"));
+    let warmup = auto.summary.warmup_s;
+    assert!((300.0..=1800.0).contains(&warmup), "warm-up {warmup} s");
+    let m = crate::common::metric_value;
+    let (all, after) = (
+        m(&cold, "incoming.visible_mean").unwrap(),
+        m(&auto, "incoming.visible_mean").unwrap(),
+    );
+    assert!(
+        after < all / 10.0,
+        "visible mean {after} after the warm-up, {all} over the run"
+    );
+}

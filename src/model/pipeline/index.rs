@@ -247,6 +247,7 @@ impl IndexState {
     pub(super) fn on_refresh(
         &mut self,
         now: SimTime,
+        warmup_end: SimTime,
         searchable: &mut SearchableLatency,
         parts: &mut LatencyParts,
         out: &mut Vec<Outcome>,
@@ -258,8 +259,11 @@ impl IndexState {
             if !doc.first {
                 continue;
             }
-            searchable.record(doc.path, now.since(doc.object.origin));
-            parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
+            // SPEC §4a: documents first sent in the warm-up are left out.
+            if doc.object.origin >= warmup_end {
+                searchable.record(doc.path, now.since(doc.object.origin));
+                parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
+            }
             out.push(Outcome::Searchable {
                 object: doc.object,
                 path: doc.path,

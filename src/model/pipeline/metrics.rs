@@ -69,9 +69,9 @@ impl Pipeline {
             if q.fifo.is_some() {
                 o.n("order_violations", c.order_violations);
             }
-            o.x("visible_mean", Some(q.tw_visible.mean_until(now)));
+            o.x("visible_mean", q.tw_visible.window_mean_until(now));
             o.n("visible_max", q.tw_visible.max());
-            o.x("in_flight_mean", Some(q.tw_in_flight.mean_until(now)));
+            o.x("in_flight_mean", q.tw_in_flight.window_mean_until(now));
             o.n("in_flight_max", q.tw_in_flight.max());
             o.latency("queue_wait", &q.queue_wait);
         }
@@ -113,7 +113,7 @@ impl Pipeline {
             );
             if let Some(st) = &cs.scale {
                 // A4 (issue 21): the controller's pollers and decisions.
-                o.x("pollers_mean", Some(st.level.mean_until(now)));
+                o.x("pollers_mean", st.level.window_mean_until(now));
                 o.n("pollers_max", st.level.max());
                 o.x(
                     "poller_hours",

@@ -149,7 +149,7 @@ pub use config::{
     TargetTracking, ThroughputScope, Visibility, MAX_VISIBILITY,
 };
 pub use queue::QueueLevels;
-pub use series::{PipelineOutput, PipelineSeries};
+pub use series::{PipelineOutput, PipelineSeries, QUEUE_COLUMNS};
 
 use crate::engine::rng::splitmix64;
 use crate::engine::{EventQueue, Phase, SimDuration, SimRng, SimTime, StreamKind, StreamSeeds};
@@ -466,6 +466,9 @@ pub struct Pipeline {
     humans_pending: FxHashMap<u64, (u32, PathTimes)>,
     /// SPEC §4b: the parts of `searchable_latency`.
     parts: LatencyParts,
+    /// SPEC §4a: documents first sent before this are left out of every
+    /// latency statistic (`searchable_latency`, its parts, queue waits).
+    warmup_end: SimTime,
     /// The index sweeps when it holds this many documents.
     sweep_at: usize,
     /// Largest [`Pipeline::tracked_entries`] seen.
@@ -572,6 +575,7 @@ impl Pipeline {
             recent_sends: VecDeque::new(),
             humans_pending: FxHashMap::default(),
             parts: LatencyParts::new(),
+            warmup_end: SimTime::ZERO,
             sweep_at: SWEEP_FLOOR,
             peak_tracked: 0,
             started: false,
@@ -589,6 +593,32 @@ impl Pipeline {
     pub fn with_copy_window(mut self, window: SimDuration) -> Self {
         self.copy_window = Some(window);
         self
+    }
+
+    /// SPEC §4a, `output.warmup`: documents first sent (or uploaded)
+    /// before `end` are left out of the latency statistics, and the
+    /// time-weighted means start at `end` ([`Pipeline::warmup_ended`]).
+    pub fn with_warmup(mut self, end: SimTime) -> Self {
+        self.warmup_end = end;
+        for q in &mut self.queues {
+            q.warmup_end = end;
+        }
+        self
+    }
+
+    /// SPEC §4a: the warm-up ends now; the time-weighted means (queue
+    /// levels, autoscaled pools' pollers) start here. Maxima, totals and
+    /// costs stay the whole run's.
+    pub fn warmup_ended(&mut self, now: SimTime) {
+        for q in &mut self.queues {
+            q.tw_visible.start_window(now);
+            q.tw_in_flight.start_window(now);
+        }
+        for c in &mut self.consumers {
+            if let Some(st) = &mut c.scale {
+                st.level.start_window(now);
+            }
+        }
     }
 
     /// Per-object entries held now: documents in the index, outstanding
@@ -833,10 +863,13 @@ impl Pipeline {
                 self.note_peak();
                 self.sweep_documents(now);
             }
-            PipeEvent::Refresh => {
-                self.index
-                    .on_refresh(now, &mut self.searchable, &mut self.parts, out)
-            }
+            PipeEvent::Refresh => self.index.on_refresh(
+                now,
+                self.warmup_end,
+                &mut self.searchable,
+                &mut self.parts,
+                out,
+            ),
             PipeEvent::ScaleTick { consumer } => self.on_scale_tick(now, consumer as usize, sched),
             PipeEvent::PollerReady { poller, epoch } => {
                 self.on_poller_ready(now, poller, epoch, sched)

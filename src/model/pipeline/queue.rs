@@ -310,8 +310,10 @@ pub(super) struct QueueState {
     pub tw_visible: TimeWeighted,
     pub tw_in_flight: TimeWeighted,
     pub c: QueueCounters,
-    /// From enqueue to first receive.
+    /// From enqueue to first receive (of messages about documents first
+    /// sent from `warmup_end` on, SPEC §4a).
     pub queue_wait: Latency,
+    pub warmup_end: SimTime,
     /// P3 with `reorder_window` > 1: the visible messages by rank.
     ranked: Option<Ranked>,
     order_rng: SimRng,
@@ -366,6 +368,7 @@ impl QueueState {
             tw_in_flight: TimeWeighted::default(),
             c: QueueCounters::default(),
             queue_wait: Latency::new(),
+            warmup_end: SimTime::ZERO,
             ranked,
             order_rng,
             copy_rng,
@@ -1203,7 +1206,9 @@ fn receive(queue: &mut QueueState, slot: u32, lane: usize, now: SimTime) -> Rece
             MAX_VISIBILITY
         };
     if first {
-        queue.queue_wait.record(wait);
+        if m.object.origin >= queue.warmup_end {
+            queue.queue_wait.record(wait);
+        }
     } else {
         queue.c.redelivered += 1;
     }

@@ -19,6 +19,9 @@ impl Simulation<'_> {
             self.queue.level().area_until(self.engine.now),
             self.avail.level().area_until(self.engine.now),
         );
+        if let Some(p) = &mut self.pipeline {
+            p.warmup_ended(self.engine.now);
+        }
     }
 
     /// A time-series sample, and the next one `sample_every` later.

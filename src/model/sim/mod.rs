@@ -311,7 +311,13 @@ impl<'a> Simulation<'a> {
                     .map(|prod| prod.duplicates.delay)
                     .max()
                     .unwrap_or(SimDuration::ZERO);
-                Pipeline::new(p, seeds).with_copy_window(window)
+                let warmup_end = match cfg.warmup {
+                    Warmup::Fixed(d) => SimTime::after(d),
+                    _ => SimTime::ZERO,
+                };
+                Pipeline::new(p, seeds)
+                    .with_copy_window(window)
+                    .with_warmup(warmup_end)
             }),
             pipe_out: Vec::new(),
             notify_rng: seeds.stream(StreamKind::Tasks, u64::from_be_bytes(*b"P7NOTIFY")),

@@ -1,10 +1,12 @@
 //! `output.warmup: auto` (SPEC §4a): a first pass on the same streams
-//! reads the SQS backlog series, and MSER-5 picks the warm-up.
+//! reads the SQS backlog series (a pipeline without a labeling job: its
+//! queues' visible messages), and MSER-5 picks the warm-up.
 
 use super::Simulation;
 use crate::engine::StreamSeeds;
 use crate::model::config::{SimConfig, Warmup};
 use crate::model::guard::{RunError, RunGuard};
+use crate::model::pipeline::{PipelineSeries, QUEUE_COLUMNS};
 
 /// For `warmup: auto`, the configuration with the warm-up MSER-5 picks
 /// for this replication; None when the warm-up is not automatic.
@@ -24,10 +26,26 @@ pub(super) fn resolve_warmup(
     };
     // SPEC §4a, literally: the backlog series (the SQS queue). A transient
     // held in A (objects available to workers, below K) does not show in it.
-    let levels: Vec<f64> = first.timeseries.iter().map(|s| s.backlog as f64).collect();
+    // A pipeline without a labeling job has no such queue (its backlog is
+    // always 0): its backlog is its SQS queues' visible messages.
+    let levels: Vec<f64> = match (&first.pipeline, &cfg.pipeline) {
+        (Some(out), Some(p)) if cfg.no_job => pipeline_backlog(&out.series, p.queues.len()),
+        _ => first.timeseries.iter().map(|s| s.backlog as f64).collect(),
+    };
     let batches = mser5_truncation(&levels);
     pilot.warmup = Warmup::Fixed(cfg.sample_every * (5 * batches as u64));
     Ok(Some(pilot))
+}
+
+/// The visible messages of a pipeline's `queues` SQS queues, summed, at
+/// each sample (their columns come first, [`QUEUE_COLUMNS`] per queue).
+fn pipeline_backlog(series: &PipelineSeries, queues: usize) -> Vec<f64> {
+    let width = series.columns.len().max(1);
+    series
+        .values
+        .chunks_exact(width)
+        .map(|row| (0..queues).map(|q| row[q * QUEUE_COLUMNS.len()]).sum())
+        .collect()
 }
 
 /// MSER-5 (White 1997; Franklin & White 2008): the series is cut into
