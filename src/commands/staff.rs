@@ -207,6 +207,42 @@ struct Measured {
     met: Vec<bool>,
 }
 
+/// SPEC §4b: the stages other than the staffed group must be stable
+/// whatever its count (the job's concurrency limit K, other consumers, the
+/// workers a route feeds): with the group's count unbounded, a stage still
+/// at an offered load of 1 or more makes every staffing unstable, and none
+/// is an answer.
+fn stages_stable_without(cfg: &labelsim::model::SimConfig, which: Which) -> Result<()> {
+    let mut probe = cfg.clone();
+    let (name, unbounded) = match which {
+        Which::Workers(i) => {
+            let g = &mut probe.workers[i];
+            g.count = staff::MAX_STAFF;
+            g.schedule = None;
+            (format!("workers[{}]", g.name), "workers")
+        }
+        Which::Consumer(i) => {
+            let pipe = probe.pipeline.as_mut().expect("checked by which_group");
+            let c = &mut pipe.consumers[i];
+            c.count = staff::MAX_STAFF;
+            c.schedule = None;
+            (format!("pipeline.consumers[{}]", c.name), "pollers")
+        }
+    };
+    let stuck: Vec<String> = labelsim::model::load::stage_loads(&probe)
+        .into_iter()
+        .filter(|s| s.load >= 1.0)
+        .map(|s| format!("{} (offered load {})", s.stage, human::number(s.load)))
+        .collect();
+    if !stuck.is_empty() {
+        bail!(
+            "{}: unstable whatever the number of {unbounded} in {name}, so no staffing of it is an answer; raise that capacity first (`labelsim run` shows every stage's load)",
+            stuck.join(", ")
+        );
+    }
+    Ok(())
+}
+
 pub fn staff(args: StaffArgs) -> Result<i32> {
     let scenario = load_for(args.scenario.as_deref(), &args.common)?;
     let cfg = &scenario.sim;
@@ -229,6 +265,28 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             _ => {}
         }
     }
+    // With work arriving at random, some objects always wait, whatever the
+    // count (Erlang C is above 0 for any finite number): a target only a
+    // share or mean wait of exactly 0 meets cannot be met. (The formula's
+    // value underflows to 0 far up, which would answer hundreds.)
+    for t in &targets {
+        let on_waits = matches!(
+            t.metric,
+            erlang::StaffMetric::DelayProbability | erlang::StaffMetric::PoolWaitMean
+        );
+        if on_waits && !t.target.met_by(f64::MIN_POSITIVE, f64::MIN_POSITIVE) {
+            bail!(
+                "--target {}: with objects arriving at random some always wait, whatever the number of {}; no staffing meets it (ask for a small positive value, e.g. `{} <= 1%` or `<= 10s`)",
+                t.target.text,
+                match which {
+                    Which::Workers(_) => "workers",
+                    Which::Consumer(_) => "pollers",
+                },
+                t.target.metric
+            );
+        }
+    }
+    stages_stable_without(cfg, which)?;
     let cycle = match args.cycle {
         Some(StaffCycle::Day) => Cycle::Day,
         Some(StaffCycle::Week) => Cycle::Week,
@@ -434,6 +492,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     };
     let fin = &measured[final_ix];
     let met_count = fin.met.iter().filter(|m| **m).count();
+    let fin_hours = staff::worker_hours(&fin.staffing, interval_s);
+    // SPEC §4b: over the cycle the staffing must do more work than
+    // arrives (its mean count above the mean offered load), or the backlog
+    // grows cycle after cycle: never an answer, whatever the intervals'
+    // verdicts over a finite run say.
+    let work_hours = iv.sipp_load.iter().sum::<f64>() * interval_s as f64 / 3600.0;
+    let unstable = work_hours > 0.0 && fin_hours <= work_hours * (1.0 + 1e-9);
     // S4: the fewest constant count meeting the targets in every interval
     // (none where some interval cannot be met), searched up to twice the
     // largest staffing of any method.
@@ -444,7 +509,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .unwrap_or(0)
         .saturating_mul(2)
         .max(1);
-    let constant = staff::constant(evaluator, n, upper, n, &targets)?;
+    // Stable only above the cycle's mean offered load (as `plan` judges a
+    // constant count on a stationary stream, SPEC §4b).
+    let mean_load = iv.sipp_load.iter().sum::<f64>() / n.max(1) as f64;
+    let floor = erlang::stable_floor(mean_load);
+    let constant = staff::constant(evaluator, n, (floor, upper), n, &targets)?;
     let wage = price_per_hour;
     let money = |hours: f64| {
         if wage > 0.0 {
@@ -608,6 +677,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         "intervals": n,
         "intervals_met": met_count,
         "not_met": not_met,
+        "unstable": unstable,
         "schedule": [serde_json::to_value(&item)?],
     });
     out.put("staff.json", &serde_json::to_vec_pretty(&doc)?)?;
@@ -696,13 +766,17 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Cycle::Day => "a day",
         Cycle::Week => "a week",
     };
-    let fin_hours = staff::worker_hours(&fin.staffing, interval_s);
     let unit = match which {
         Which::Workers(_) => "worker",
         Which::Consumer(_) => "poller",
     };
     let mut details = Vec::new();
     let headline = match constant {
+        _ if unstable => format!(
+            "unstable: {} {unit}-hours {period} for {} hours of work arriving; the backlog would grow every cycle, so this staffing is not an answer",
+            human::number(fin_hours),
+            human::number(work_hours)
+        ),
         Some(c) if not_met.is_empty() => format!(
             "{} {unit}-hours {period} instead of {} (a constant {c}), every interval meets every target",
             human::number(fin_hours),
@@ -864,5 +938,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
         outln!("wrote {}", out_dir.display());
     }
-    Ok(if not_met.is_empty() { 0 } else { 1 })
+    Ok(if not_met.is_empty() && !unstable {
+        0
+    } else {
+        1
+    })
 }

@@ -269,15 +269,23 @@ pub fn square_root_staffing(load: f64, beta: f64) -> u32 {
     }
 }
 
+/// The fewest servers that keep a queue of `load` Erlangs stable (c > a):
+/// ⌊a⌋ + 1, and 0 for no load. A load within rounding of a whole number
+/// is that number (60/h × 6 min comes out as 5.999…, and 6 servers for 6
+/// Erlangs is a load of 1: unstable).
+pub fn stable_floor(load: f64) -> u32 {
+    if load <= 0.0 {
+        0
+    } else {
+        (load * (1.0 + 1e-9)).floor() as u32 + 1
+    }
+}
+
 /// The fewest workers `c` for which `ok(c)` holds, for an `ok` that is
 /// false at c ≤ ⌊a⌋ and monotone above: a gallop up from ⌊a⌋ + 1, then a
 /// bisection. None when not even `cap` workers do.
 pub fn fewest(load: f64, cap: u32, ok: impl Fn(u32) -> bool) -> Option<u32> {
-    let first = if load <= 0.0 {
-        0
-    } else {
-        load.floor() as u32 + 1
-    };
+    let first = stable_floor(load);
     if first > cap {
         return None;
     }
@@ -312,6 +320,20 @@ pub fn fewest(load: f64, cap: u32, ok: impl Fn(u32) -> bool) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// c > a for stability: ⌊a⌋ + 1, a whole load needing one more, and
+    /// a whole load off by rounding (60/h × 0.1 h) counted as whole.
+    #[test]
+    fn the_stable_floor_is_the_fewest_count_above_the_load() {
+        assert_eq!(stable_floor(0.0), 0);
+        assert_eq!(stable_floor(0.3), 1);
+        assert_eq!(stable_floor(5.5), 6);
+        assert_eq!(stable_floor(6.0), 7);
+        let rounded = 60.0 / 3600.0 * 360.0 * (1.0 - 1e-15);
+        assert!(rounded < 6.0);
+        assert_eq!(stable_floor(rounded), 7);
+        assert_eq!(fewest(rounded, 100, |_| true), Some(7));
+    }
 
     #[test]
     fn erlang_c_matches_hand_computed_values() {

@@ -332,16 +332,20 @@ pub fn isa(
 
 /// The fewest constant count that meets the targets in as many intervals
 /// as `reference` does (every interval when it meets all): what `plan`
-/// would answer for one number. A bisection between 0 and `upper` (which
-/// must reach that many), assuming more workers never meet fewer
-/// intervals. None when even `upper` does not.
+/// would answer for one number. A bisection between `floor` and `upper`
+/// (which must reach that many), assuming more workers never meet fewer
+/// intervals. `floor` is the fewest count that keeps the stream stable
+/// (more than the cycle's mean offered load, [`erlang::stable_floor`]):
+/// as in `plan`, an unstable count is never an answer, whatever a finite
+/// run or an interval's verdict says. None when even `upper` does not.
 pub fn constant(
     evaluator: &dyn CycleEvaluator,
     intervals: usize,
-    upper: u32,
+    (floor, upper): (u32, u32),
     reference: usize,
     targets: &[StaffTarget],
 ) -> Result<Option<u32>, EvalError> {
+    let upper = upper.max(floor);
     let met = |c: u32| -> Result<usize, EvalError> {
         let m = evaluator.evaluate(&vec![c; intervals])?;
         Ok(intervals_met(&m, targets).iter().filter(|x| **x).count())
@@ -349,9 +353,9 @@ pub fn constant(
     if met(upper)? < reference {
         return Ok(None);
     }
-    let (mut lo, mut hi) = (0u32, upper);
-    if met(0)? >= reference {
-        return Ok(Some(0));
+    let (mut lo, mut hi) = (floor, upper);
+    if met(floor)? >= reference {
+        return Ok(Some(floor));
     }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;

@@ -690,3 +690,95 @@ fn the_chart_ticks_shares_in_percent_like_the_target() {
         "no share ticked as a fraction: {texts:?}"
     );
 }
+
+/// 60/h of 6-minute tasks: 6 Erlangs, stationary.
+fn six_erlangs(dir: &Path, k: u32) -> PathBuf {
+    write_scenario(
+        dir,
+        "six.yaml",
+        &format!(
+            "name: six\nhorizon: 2d\njob: {{max_concurrent_task_count: {k}, workers_per_object: 1}}\n\
+             producers: [{{name: p, kind: poisson, rate: 60/h}}]\n\
+             workers: [{{name: team, count: 10, service_time: {{dist: exponential, mean: 6m}}}}]\n"
+        ),
+    )
+}
+
+/// SPEC §4b: an unstable staffing is never an answer. A target every
+/// count "meets" (a delay share of at most 100%) still gets more workers
+/// than the 6 Erlangs of load, in every method and as the constant count
+/// (a load of exactly 6 ÷ 6 = 1 is unstable; 60/h × 6 min comes out as
+/// 5.999… in floating point, which must not let 6 through).
+#[test]
+fn staff_never_answers_with_an_unstable_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = six_erlangs(tmp.path(), 1000);
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["delay_probability <= 100%"],
+        &["--evaluator", "analytic", "--cycle", "1d"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = read_json(&out.join("staff.json"));
+    assert_eq!(doc["staffings"]["constant"]["count"], 7, "{doc}");
+    assert_eq!(doc["unstable"], false);
+    let (head, rows) = csv_rows(&out.join("staffing.csv"));
+    let cols: Vec<&str> = head.split(',').collect();
+    for name in ["staff_sipp", "staff_lsipp", "staff_isa"] {
+        let j = cols.iter().position(|c| *c == name).unwrap();
+        for r in &rows {
+            let c: u32 = r[j].parse().unwrap();
+            assert!(c >= 7, "{name} {c} for 6 Erlangs at {}", r[0]);
+        }
+    }
+}
+
+/// A target only a wait of exactly 0 meets cannot be met with random
+/// arrivals (Erlang C is above 0 for any count; its value underflowing to
+/// 0 far up once answered 265 workers for 6 Erlangs); and a stage other
+/// than the staffed group that is unstable whatever its count (here the
+/// job's K = 5 task slots: 50 labels an hour at most against 60 arriving)
+/// makes every staffing unstable. Both are refused in words, naming the
+/// target or the stage, and nothing is written.
+#[test]
+fn staff_refuses_a_zero_wait_target_and_a_stage_unstable_whatever_the_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let open = six_erlangs(tmp.path(), 1000);
+    for t in ["delay_probability <= 0%", "pool_wait_mean_s <= 0s"] {
+        let o = staff(
+            &open,
+            &out,
+            "workers[team]",
+            &[t],
+            &["--evaluator", "analytic"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{t}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "--target {t}: with objects arriving at random some always wait"
+            )),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists(), "no output on a refusal");
+    }
+    let capped = six_erlangs(tmp.path(), 5);
+    let o = staff(
+        &capped,
+        &out,
+        "workers[team]",
+        &["delay_probability <= 20%"],
+        &["--evaluator", "analytic"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("job.max_concurrent_task_count (offered load 1.200): unstable whatever the number of workers in workers[team]"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "no output on a refusal");
+}
