@@ -265,7 +265,10 @@ pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
         let xs: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
         let stat = mean_ci95(&xs);
         mean.push((name, MetricValue::from_option(stat.map(|s| s.0))));
-        ci95.push((name, stat.map(|s| (s.1, s.2))));
+        ci95.push((
+            name,
+            stat.map(|s| crate::model::catalog::bounded_ci(name, (s.1, s.2))),
+        ));
         n.push((name, xs.len()));
     }
     Aggregate { mean, ci95, n }

@@ -660,7 +660,14 @@ pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
                     .iter()
                     .filter_map(|r| r.metrics[m].parse().ok())
                     .collect();
-                (mean_ci95(&xs), xs.len())
+                let stat = mean_ci95(&xs).map(|(mean, lo, hi)| match names.get(m) {
+                    Some(name) => {
+                        let (lo, hi) = catalog::bounded_ci(name, (lo, hi));
+                        (mean, lo, hi)
+                    }
+                    None => (mean, lo, hi),
+                });
+                (stat, xs.len())
             })
             .unzip();
         out.push(PointSummary {

@@ -172,6 +172,20 @@ pub fn def(key: &str) -> Option<&'static MetricDef> {
         .or_else(|| CATALOG.iter().find(|d| d.is_family() && d.matches(key)))
 }
 
+/// A 95% interval of `key` over replications (Student t) kept within the
+/// values the metric can take: none is negative (counts, levels, times,
+/// money, rates), and a fraction is at most 1. The t interval is
+/// symmetric and can cross those bounds with few replications (a share of
+/// [-75.9%, 172.8%] from 3 of them); the part outside holds no possible
+/// value, so cutting it keeps the interval's coverage.
+pub fn bounded_ci(key: &str, (lo, hi): (f64, f64)) -> (f64, f64) {
+    let top = match unit(key) {
+        Some(Unit::Fraction) => 1.0,
+        _ => f64::INFINITY,
+    };
+    (lo.clamp(0.0, top), hi.clamp(0.0, top))
+}
+
 /// The unit of `key` (None for a key no metric has).
 pub fn unit(key: &str) -> Option<Unit> {
     def(key).map(|d| d.unit)
@@ -448,6 +462,19 @@ catalog! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A t interval crossing what a metric can take is cut there: no
+    /// value below 0, no share above 1; one inside is kept as it is.
+    #[test]
+    fn intervals_stay_within_what_a_metric_can_take() {
+        assert_eq!(
+            bounded_ci("labeled_within_24h", (-0.759, 1.728)),
+            (0.0, 1.0)
+        );
+        assert_eq!(bounded_ci("worker_utilization", (0.2, 0.4)), (0.2, 0.4));
+        assert_eq!(bounded_ci("duplicates_dropped", (-3.5, 12.0)), (0.0, 12.0));
+        assert_eq!(bounded_ci("time_to_label_mean_s", (-1.0, 1e6)), (0.0, 1e6));
+    }
     use crate::model::RunSummary;
 
     #[test]

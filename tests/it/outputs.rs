@@ -577,3 +577,39 @@ fn resume_and_merge_refuse_runs_made_from_an_input_that_changed() {
         stderr(&o)
     );
 }
+
+/// Metrics are physically possible, their intervals too: with two
+/// replications a Student t interval is wide, and summary.json's `ci95`
+/// keeps it within what each metric can take (nothing below 0, no share
+/// above 1).
+#[test]
+fn summary_intervals_stay_within_what_each_metric_can_take() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = crate::common::labelsim(&[
+        "run",
+        "scenarios/duplicates.yaml",
+        "-q",
+        "--no-charts",
+        "--replications",
+        "2",
+        "--set",
+        "horizon=6h",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let doc = crate::common::read_json(&out.join("summary.json"));
+    let ci = doc["ci95"].as_object().expect("ci95");
+    let mut checked = 0;
+    for (k, v) in ci {
+        let Some(pair) = v.as_array() else { continue };
+        let (lo, hi) = (pair[0].as_f64().unwrap(), pair[1].as_f64().unwrap());
+        assert!(lo >= 0.0 && lo <= hi, "{k}: [{lo}, {hi}]");
+        if labelsim::model::catalog::unit(k) == Some(labelsim::model::catalog::Unit::Fraction) {
+            assert!(hi <= 1.0, "{k}: [{lo}, {hi}]");
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} intervals");
+}

@@ -440,3 +440,35 @@ fn a_pipeline_reports_searchable_latency_by_interval_of_first_send() {
         assert!(r.values["searchable_latency_p95_s"].unwrap() >= m);
     }
 }
+
+/// SPEC §4b on a pipeline without a labeling job: an interval's arrivals
+/// are the documents first sent in it (the job accepts none), so they add
+/// up to the messages produced (no copies, no test event here), and no
+/// service level of the job's is reported where nobody labels.
+#[test]
+fn a_pipeline_alone_counts_its_documents_as_the_intervals_arrivals() {
+    let out = crate::common::run(
+        "name: p\nseed: 4\nhorizon: 1d\n\
+         producers: [{name: up, kind: poisson, rate: 600/h, to: incoming}]\n\
+         pipeline:\n  queues: [{name: incoming}]\n  consumers:\n    - {name: c, queue: incoming, count: 4, processing_time: {dist: constant, value: 1s}}\n\
+         output: {by_interval: 1h, sla: [1h]}\n",
+    );
+    let rows = out.by_interval.expect("by-interval rows");
+    assert_eq!(rows.len(), 24);
+    let total: u64 = rows.iter().map(|r| r.arrivals).sum();
+    assert_eq!(total, out.summary.messages_produced);
+    for r in &rows {
+        // 600 an hour, Poisson: within 5 standard deviations (±122).
+        assert!(
+            (r.arrival_rate_per_h - 600.0).abs() < 125.0,
+            "{}: {}",
+            r.interval,
+            r.arrival_rate_per_h
+        );
+        assert_eq!(
+            r.values["labeled_within_1h"], None,
+            "nothing is labeled by people"
+        );
+        assert!(r.values["searchable_latency_mean_s"].is_some());
+    }
+}

@@ -137,7 +137,15 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
                 match mean_ci95(&xs) {
                     Some((m, lo, hi)) => {
                         values.insert(key.clone(), Some(m));
-                        ci95.insert(key.clone(), (lo, hi));
+                        // Within what the metric can take (a share of at
+                        // most 1: `delay_probability` is a share too).
+                        let (lo, hi) = crate::model::catalog::bounded_ci(key, (lo, hi));
+                        let top = if key == "delay_probability" {
+                            1.0
+                        } else {
+                            f64::INFINITY
+                        };
+                        ci95.insert(key.clone(), (lo.min(top), hi.min(top)));
                     }
                     None => {
                         values.insert(key.clone(), None);
@@ -367,6 +375,16 @@ impl ByIntervalAccounts {
             if ttl <= *within && accepted_at + *within <= self.horizon {
                 self.sla_met[i * s + k] += 1;
             }
+        }
+    }
+
+    /// A pipeline without a labeling job (SPEC §6): a document first sent
+    /// or uploaded at `origin` is an arrival of its interval (after the
+    /// warm-up). No service level counts it: nothing is labeled by people.
+    pub fn document(&mut self, origin: SimTime) {
+        if origin >= self.warmup_end {
+            let i = self.interval(origin);
+            self.arrivals[i] += 1;
         }
     }
 

@@ -149,6 +149,15 @@ impl Accounts {
         }
     }
 
+    /// SPEC §4b for a pipeline without a labeling job: a new document
+    /// (not a copy of one) first sent or uploaded at `origin` arrives.
+    #[inline]
+    pub fn document(&mut self, origin: SimTime) {
+        if let Some(by) = &mut self.by_interval {
+            by.document(origin);
+        }
+    }
+
     /// Group `g` has `on_shift` workers on shift from `now`.
     #[inline]
     pub fn staff(&mut self, now: SimTime, g: usize, on_shift: u32) {

@@ -37,11 +37,22 @@ impl Simulation<'_> {
                         .saturating_sub(delay.as_micros()),
                 )
             } else {
+                self.new_document(self.engine.now);
                 self.engine.now
             };
             self.send_to_pipeline(p, ids, false, origin);
         } else {
             self.deliver(p, ids, false, self.engine.now);
+        }
+    }
+
+    /// SPEC §4b: in a pipeline without a labeling job, the arrivals by
+    /// interval are its new documents, first sent (or uploaded) at
+    /// `origin`; with a job they are the objects it accepts.
+    #[inline]
+    fn new_document(&mut self, origin: SimTime) {
+        if self.cfg.no_job {
+            self.acct.document(origin);
         }
     }
 
@@ -188,6 +199,7 @@ impl Simulation<'_> {
             return;
         }
         if self.cfg.producers[p].to.is_some() {
+            self.new_document(h.produced_at);
             self.send_to_pipeline(p, ids, false, h.produced_at);
         } else {
             self.deliver(p, ids, false, h.produced_at);
