@@ -1665,8 +1665,15 @@ fn build_scaling(
                     d.memory_gb
                 }
             };
+            // A1: concurrency starts at `initial`, which `max_concurrency`
+            // bounds like every later count (refused above it, never cut;
+            // the default follows a smaller maximum).
+            let initial = match s.initial {
+                None => d.initial.min(max_concurrency),
+                given => int(ctx, "initial", given, d.initial, 2, max_concurrency as i64),
+            };
             let l = LambdaScaling {
-                initial: int(ctx, "initial", s.initial, d.initial, 2, 1000),
+                initial,
                 ramp: int(ctx, "ramp", s.ramp, d.ramp, 1, 1000),
                 interval: positive(ctx, "interval", &s.interval, d.interval),
                 max_concurrency,

@@ -93,3 +93,27 @@ fn a_pipeline_warm_up_starts_its_means_and_leaves_out_its_early_documents() {
     // Totals are the whole run's either way.
     assert_eq!(m(&cold, "tt.poller_hours"), m(&warm, "tt.poller_hours"));
 }
+
+/// A1: `max_concurrency` bounds the starting concurrency too: an
+/// `initial` above it is refused naming the field and line (it used to be
+/// cut silently), and the default `initial` (5) follows a smaller maximum.
+#[test]
+fn a_lambda_initial_concurrency_above_its_maximum_is_refused() {
+    let e = error(&consumer_yaml(
+        "",
+        "10",
+        "      scaling: {kind: lambda, initial: 8, max_concurrency: 3}\n",
+    ));
+    assert!(
+        e.contains(":10: pipeline.consumers[0].scaling.initial: 8 must be in 2..3"),
+        "{e}"
+    );
+    let s = try_scenario(&consumer_yaml(
+        "",
+        "10",
+        "      scaling: {kind: lambda, max_concurrency: 3}\n",
+    ))
+    .expect("the default initial follows the maximum");
+    let c = &s.sim.pipeline.as_ref().unwrap().consumers[0];
+    assert_eq!(c.lambda().unwrap().initial, 3);
+}
