@@ -15,6 +15,8 @@ use labelsim::plot::staffing::{self as chart, StaffingChart, StepLine};
 use labelsim::report::{html, Block, Report, Section};
 use labelsim::scenario::units::parse_duration;
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
+// The group `--group` names.
+use labelsim::staff::GroupRef as Which;
 use labelsim::staff::{
     self, erlang, shifts, AnalyticEvaluator, CycleEvaluator, Estimate, IntervalMeasure, Service,
     SimEvaluator, StaffGroup, StaffTarget,
@@ -22,15 +24,6 @@ use labelsim::staff::{
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-
-/// The group `--group` names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Which {
-    /// `workers[NAME]`: index in the scenario's workers.
-    Workers(usize),
-    /// `pipeline.consumers[NAME]`: index in the pipeline's consumers.
-    Consumer(usize),
-}
 
 /// The group named by `--group`: a worker group, or a pipeline consumer
 /// with a fixed or scheduled count.
@@ -207,34 +200,28 @@ struct Measured {
     met: Vec<bool>,
 }
 
-/// SPEC §4b: the stages other than the staffed group must be stable
-/// whatever its count (the job's concurrency limit K, other consumers, the
-/// workers a route feeds): with the group's count unbounded, a stage still
-/// at an offered load of 1 or more makes every staffing unstable, and none
-/// is an answer.
+/// SPEC §4b: refuses a scenario where another stage is unstable whatever
+/// the staffed group's count ([`staff::stages_unstable_whatever`]).
 fn stages_stable_without(cfg: &labelsim::model::SimConfig, which: Which) -> Result<()> {
-    let mut probe = cfg.clone();
-    let (name, unbounded) = match which {
-        Which::Workers(i) => {
-            let g = &mut probe.workers[i];
-            g.count = staff::MAX_STAFF;
-            g.schedule = None;
-            (format!("workers[{}]", g.name), "workers")
-        }
-        Which::Consumer(i) => {
-            let pipe = probe.pipeline.as_mut().expect("checked by which_group");
-            let c = &mut pipe.consumers[i];
-            c.count = staff::MAX_STAFF;
-            c.schedule = None;
-            (format!("pipeline.consumers[{}]", c.name), "pollers")
-        }
-    };
-    let stuck: Vec<String> = labelsim::model::load::stage_loads(&probe)
+    let stuck: Vec<String> = staff::stages_unstable_whatever(cfg, which)
         .into_iter()
-        .filter(|s| s.load >= 1.0)
         .map(|s| format!("{} (offered load {})", s.stage, human::number(s.load)))
         .collect();
     if !stuck.is_empty() {
+        let (name, unbounded) = match which {
+            Which::Workers(i) => (format!("workers[{}]", cfg.workers[i].name), "workers"),
+            Which::Consumer(i) => (
+                format!(
+                    "pipeline.consumers[{}]",
+                    cfg.pipeline
+                        .as_ref()
+                        .expect("checked by which_group")
+                        .consumers[i]
+                        .name
+                ),
+                "pollers",
+            ),
+        };
         bail!(
             "{}: unstable whatever the number of {unbounded} in {name}, so no staffing of it is an answer; raise that capacity first (`labelsim run` shows every stage's load)",
             stuck.join(", ")
@@ -265,16 +252,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             _ => {}
         }
     }
-    // With work arriving at random, some objects always wait, whatever the
-    // count (Erlang C is above 0 for any finite number): a target only a
-    // share or mean wait of exactly 0 meets cannot be met. (The formula's
-    // value underflows to 0 far up, which would answer hundreds.)
+    // A target only a wait of exactly 0 meets cannot be met.
     for t in &targets {
-        let on_waits = matches!(
-            t.metric,
-            erlang::StaffMetric::DelayProbability | erlang::StaffMetric::PoolWaitMean
-        );
-        if on_waits && !t.target.met_by(f64::MIN_POSITIVE, f64::MIN_POSITIVE) {
+        if staff::needs_no_wait_at_all(t) {
             bail!(
                 "--target {}: with objects arriving at random some always wait, whatever the number of {}; no staffing meets it (ask for a small positive value, e.g. `{} <= 1%` or `<= 10s`)",
                 t.target.text,
@@ -498,7 +478,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     // grows cycle after cycle: never an answer, whatever the intervals'
     // verdicts over a finite run say.
     let work_hours = iv.sipp_load.iter().sum::<f64>() * interval_s as f64 / 3600.0;
-    let unstable = work_hours > 0.0 && fin_hours <= work_hours * (1.0 + 1e-9);
+    let unstable = staff::unstable_over_the_cycle(&fin.staffing, &iv.sipp_load);
     // S4: the fewest constant count meeting the targets in every interval
     // (none where some interval cannot be met), searched up to twice the
     // largest staffing of any method.

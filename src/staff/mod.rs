@@ -33,6 +33,8 @@ pub mod demand;
 pub mod erlang;
 pub mod shifts;
 
+use crate::model::load::{stage_loads, StageLoad};
+use crate::model::SimConfig;
 use crate::plan::Target;
 use demand::{Cycle, IntervalDemand};
 use erlang::{Mmc, StaffMetric};
@@ -431,6 +433,61 @@ impl CycleEvaluator for AnalyticEvaluator {
     }
 }
 
+/// Which group `--group` names (S2): a worker group or a pipeline
+/// consumer, by index in the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupRef {
+    /// `workers[NAME]`: index in the scenario's workers.
+    Workers(usize),
+    /// `pipeline.consumers[NAME]`: index in the pipeline's consumers.
+    Consumer(usize),
+}
+
+/// SPEC §4b: the capacity stages other than `group` that stay at an
+/// offered load of 1 or more whatever its count (the job's task slots K,
+/// another consumer, the workers a route feeds), with their loads. Any
+/// makes every staffing of `group` unstable: none is an answer.
+pub fn stages_unstable_whatever(cfg: &SimConfig, group: GroupRef) -> Vec<StageLoad> {
+    let mut probe = cfg.clone();
+    match group {
+        GroupRef::Workers(i) => {
+            probe.workers[i].count = MAX_STAFF;
+            probe.workers[i].schedule = None;
+        }
+        GroupRef::Consumer(i) => {
+            if let Some(pipe) = probe.pipeline.as_mut() {
+                pipe.consumers[i].count = MAX_STAFF;
+                pipe.consumers[i].schedule = None;
+            }
+        }
+    }
+    stage_loads(&probe)
+        .into_iter()
+        .filter(|s| s.load >= 1.0)
+        .collect()
+}
+
+/// A target on waiting (`delay_probability`, `pool_wait_mean_s`) that only
+/// a wait of exactly 0 meets: with random arrivals some objects always
+/// wait, whatever the count (Erlang C is above 0 for any finite number;
+/// the formula's value only underflows to 0 far up), so none meets it.
+pub fn needs_no_wait_at_all(t: &StaffTarget) -> bool {
+    matches!(
+        t.metric,
+        StaffMetric::DelayProbability | StaffMetric::PoolWaitMean
+    ) && !t.target.met_by(f64::MIN_POSITIVE, f64::MIN_POSITIVE)
+}
+
+/// SPEC §4b over a cycle: a staffing unstable in the long run, whose
+/// count summed over the intervals does not exceed their offered loads
+/// (the backlog would grow cycle after cycle), whatever the intervals'
+/// verdicts over a finite run say.
+pub fn unstable_over_the_cycle(staffing: &[u32], loads: &[f64]) -> bool {
+    let work: f64 = loads.iter().sum();
+    let capacity: f64 = staffing.iter().map(|&c| c as f64).sum();
+    work > 0.0 && capacity <= work * (1.0 + 1e-9)
+}
+
 /// The group `labelsim staff` staffs (S2 `--group`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum StaffGroup {
@@ -615,6 +672,29 @@ pub fn check_interval(interval_s: u64, cycle: Cycle) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Over a cycle, a staffing is unstable when its counts do not add up
+    /// to more than the loads (a load of 6 and 6 workers: a load of 1),
+    /// whatever one interval has; none without load.
+    #[test]
+    fn a_staffing_is_unstable_when_its_capacity_does_not_exceed_the_work() {
+        assert!(unstable_over_the_cycle(&[6, 6], &[6.0, 6.0]));
+        assert!(unstable_over_the_cycle(&[8, 3], &[6.0, 6.0]));
+        assert!(!unstable_over_the_cycle(&[9, 4], &[6.0, 6.0]));
+        assert!(!unstable_over_the_cycle(&[0, 0], &[0.0, 0.0]));
+        // 60/h × 6 min in floating point is a whole 6.
+        assert!(unstable_over_the_cycle(&[6], &[6.0 * (1.0 - 1e-15)]));
+    }
+
+    /// Only a target that no positive wait meets is "no wait at all".
+    #[test]
+    fn only_a_zero_wait_target_needs_no_wait_at_all() {
+        let t = |s| StaffTarget::parse(s).unwrap();
+        assert!(needs_no_wait_at_all(&t("delay_probability <= 0%")));
+        assert!(needs_no_wait_at_all(&t("pool_wait_mean_s <= 0s")));
+        assert!(!needs_no_wait_at_all(&t("delay_probability <= 1%")));
+        assert!(!needs_no_wait_at_all(&t("labeled_within_1h >= 100%")));
+    }
 
     fn targets(t: &[&str]) -> Vec<StaffTarget> {
         t.iter().map(|t| StaffTarget::parse(t).unwrap()).collect()
