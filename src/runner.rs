@@ -267,7 +267,9 @@ pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
         mean.push((name, MetricValue::from_option(stat.map(|s| s.0))));
         ci95.push((
             name,
-            stat.map(|s| crate::model::catalog::bounded_ci(name, (s.1, s.2))),
+            stat.map(|s| {
+                crate::model::catalog::bounded_ci(crate::model::catalog::unit(name), (s.1, s.2))
+            }),
         ));
         n.push((name, xs.len()));
     }

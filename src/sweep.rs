@@ -662,7 +662,7 @@ pub fn summarise(rows: &[Row]) -> Vec<PointSummary> {
                     .collect();
                 let stat = mean_ci95(&xs).map(|(mean, lo, hi)| match names.get(m) {
                     Some(name) => {
-                        let (lo, hi) = catalog::bounded_ci(name, (lo, hi));
+                        let (lo, hi) = catalog::bounded_ci(catalog::unit(name), (lo, hi));
                         (mean, lo, hi)
                     }
                     None => (mean, lo, hi),

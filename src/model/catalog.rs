@@ -172,14 +172,15 @@ pub fn def(key: &str) -> Option<&'static MetricDef> {
         .or_else(|| CATALOG.iter().find(|d| d.is_family() && d.matches(key)))
 }
 
-/// A 95% interval of `key` over replications (Student t) kept within the
+/// A 95% interval over replications (Student t) of a metric in `unit`
+/// (see [`unit`]; None for one the catalog does not hold) kept within the
 /// values the metric can take: none is negative (counts, levels, times,
 /// money, rates), and a fraction is at most 1. The t interval is
 /// symmetric and can cross those bounds with few replications (a share of
 /// [-75.9%, 172.8%] from 3 of them); the part outside holds no possible
 /// value, so cutting it keeps the interval's coverage.
-pub fn bounded_ci(key: &str, (lo, hi): (f64, f64)) -> (f64, f64) {
-    let top = match unit(key) {
+pub fn bounded_ci(unit: Option<Unit>, (lo, hi): (f64, f64)) -> (f64, f64) {
+    let top = match unit {
         Some(Unit::Fraction) => 1.0,
         _ => f64::INFINITY,
     };
@@ -468,12 +469,21 @@ mod tests {
     #[test]
     fn intervals_stay_within_what_a_metric_can_take() {
         assert_eq!(
-            bounded_ci("labeled_within_24h", (-0.759, 1.728)),
+            bounded_ci(unit("labeled_within_24h"), (-0.759, 1.728)),
             (0.0, 1.0)
         );
-        assert_eq!(bounded_ci("worker_utilization", (0.2, 0.4)), (0.2, 0.4));
-        assert_eq!(bounded_ci("duplicates_dropped", (-3.5, 12.0)), (0.0, 12.0));
-        assert_eq!(bounded_ci("time_to_label_mean_s", (-1.0, 1e6)), (0.0, 1e6));
+        assert_eq!(
+            bounded_ci(unit("worker_utilization"), (0.2, 0.4)),
+            (0.2, 0.4)
+        );
+        assert_eq!(
+            bounded_ci(unit("duplicates_dropped"), (-3.5, 12.0)),
+            (0.0, 12.0)
+        );
+        assert_eq!(
+            bounded_ci(unit("time_to_label_mean_s"), (-1.0, 1e6)),
+            (0.0, 1e6)
+        );
     }
     use crate::model::RunSummary;
 

@@ -20,6 +20,7 @@ pub(super) mod cycle;
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::{US_PER_H, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::catalog;
 pub use cycle::{ByIntervalConfig, Cycle};
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
@@ -69,6 +70,15 @@ pub fn value_columns(sla: &[&str]) -> Vec<String> {
             .map(|s| s.to_string()),
         )
         .collect()
+}
+
+/// The unit of a value column: the catalog's, and a share for
+/// `delay_probability` (a metric by interval only, SPEC §4b).
+fn unit_of(key: &str) -> Option<catalog::Unit> {
+    match key {
+        "delay_probability" => Some(catalog::Unit::Fraction),
+        _ => catalog::unit(key),
+    }
 }
 
 /// The value columns of `by_interval.csv` for `cfg`: [`value_columns`],
@@ -137,15 +147,7 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
                 match mean_ci95(&xs) {
                     Some((m, lo, hi)) => {
                         values.insert(key.clone(), Some(m));
-                        // Within what the metric can take (a share of at
-                        // most 1: `delay_probability` is a share too).
-                        let (lo, hi) = crate::model::catalog::bounded_ci(key, (lo, hi));
-                        let top = if key == "delay_probability" {
-                            1.0
-                        } else {
-                            f64::INFINITY
-                        };
-                        ci95.insert(key.clone(), (lo.min(top), hi.min(top)));
+                        ci95.insert(key.clone(), catalog::bounded_ci(unit_of(key), (lo, hi)));
                     }
                     None => {
                         values.insert(key.clone(), None);
@@ -597,6 +599,8 @@ mod tests {
         assert_eq!(m[0].arrivals_mean, 3.0);
         assert_eq!(m[0].row.values["delay_probability"], Some(0.75));
         assert_eq!(m[0].with_value["delay_probability"], 2);
+        // The t interval of 0.5 and 1.0 (±3.18) is cut to a share's range.
+        assert_eq!(m[0].ci95["delay_probability"], (0.0, 1.0));
         assert_eq!(m[0].row.offered_load, None);
         let only_none = combine(&[&b]);
         assert_eq!(only_none[0].row.values["delay_probability"], None);

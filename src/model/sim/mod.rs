@@ -263,6 +263,12 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// Prepares replication `replication` of `cfg`, seeded from `seeds`.
     pub fn new(cfg: &'a SimConfig, seeds: StreamSeeds) -> Self {
+        // SPEC §4a: the fixed warm-up's end (none, or `auto` before its
+        // MSER-5 pass resolved it, is 0).
+        let warmup_end = match cfg.warmup {
+            Warmup::Fixed(d) => SimTime::after(d),
+            _ => SimTime::ZERO,
+        };
         Simulation {
             cfg,
             engine: Engine::new(),
@@ -282,18 +288,9 @@ impl<'a> Simulation<'a> {
             labeled_by_month: vec![0],
             workforce: Workers::new(cfg, seeds),
             c: Counters::default(),
-            acct: Accounts::new(
-                cfg,
-                match cfg.warmup {
-                    Warmup::Fixed(d) => SimTime::after(d),
-                    _ => SimTime::ZERO,
-                },
-            ),
+            acct: Accounts::new(cfg, warmup_end),
             fault: None,
-            warmup_end: match cfg.warmup {
-                Warmup::Fixed(d) => SimTime::after(d),
-                _ => SimTime::ZERO,
-            },
+            warmup_end,
             warm_areas: (0, 0),
             timeseries: Vec::new(),
             trace: None,
@@ -311,10 +308,6 @@ impl<'a> Simulation<'a> {
                     .map(|prod| prod.duplicates.delay)
                     .max()
                     .unwrap_or(SimDuration::ZERO);
-                let warmup_end = match cfg.warmup {
-                    Warmup::Fixed(d) => SimTime::after(d),
-                    _ => SimTime::ZERO,
-                };
                 Pipeline::new(p, seeds)
                     .with_copy_window(window)
                     .with_warmup(warmup_end)
