@@ -173,7 +173,7 @@ pub fn def(key: &str) -> Option<&'static MetricDef> {
 }
 
 /// A 95% interval over replications (Student t) of a metric in `unit`
-/// (see [`unit`]; None for one the catalog does not hold) kept within the
+/// (see [`unit()`]; None for one the catalog does not hold) kept within the
 /// values the metric can take: none is negative (counts, levels, times,
 /// money, rates), and a fraction is at most 1. The t interval is
 /// symmetric and can cross those bounds with few replications (a share of
