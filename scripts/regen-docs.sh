@@ -132,13 +132,13 @@ sample() {
     shift 2
     local rc=0
     "$bin" "$@" --out "$work/sample-$name" >"$work/sample-$name.out" || rc=$?
-    if [ "$rc" -ne 0 ] && { [ "$1" != plan ] || [ "$rc" -ne 1 ]; }; then
+    if [ "$rc" -ne 0 ] && { { [ "$1" != plan ] && [ "$1" != staff ]; } || [ "$rc" -ne 1 ]; }; then
         echo "regen-docs: sample $name: labelsim $* failed (exit $rc)" >&2
         exit 1
     fi
     {
         if [ -n "$display" ]; then printf '%s\n' "$display"; fi
-        grep -v -e '^results: ' -e '^labelsim sweep: ' "$work/sample-$name.out"
+        grep -v -e '^results: ' -e '^wrote ' -e '^labelsim sweep: ' "$work/sample-$name.out"
     } >"$work/block"
     awk -v name="$name" -v block="$work/block" '
         $0 == "<!-- sample-output:start " name " -->" {
@@ -220,4 +220,11 @@ sample autoscale-oscillation "$ labelsim sweep scenarios/pipeline-keda-oscillati
     --vary 'pipeline.consumers[classifier].scaling.messages_per_poller=1,5,10,30,60' \
     --metric classifier.pollers_mean --metric classifier.pollers_max \
     --metric searchable_latency_p95_s --metric cost_usd
+# Staffing by the hour (issue 20): the analytic and the simulated week.
+sample staff-analytic "" \
+    staff scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 95%' --shifts 4h,8h --evaluator analytic
+sample staff-simulation "" \
+    staff scenarios/staff-week.yaml --group 'workers[labelers]' \
+    --target 'labeled_within_30m >= 95%' --shifts 4h,8h
 echo "regen-docs: README.md quick-start block, sample outputs and docs/img updated" >&2

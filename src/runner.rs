@@ -148,7 +148,23 @@ pub fn run_replications(
     threads: Option<usize>,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunOutput>, InvariantViolation> {
-    replications_of(cfg, seed, replications, threads, None, on_done).map_err(|e| match e {
+    run_replications_from(cfg, seed, 0, replications, threads, on_done)
+}
+
+/// As [`run_replications`], replications `first` to `first + replications
+/// - 1` (counted from 0) of the seed: streams independent of the first
+/// `first` replications', e.g. to measure an answer again on runs it was
+/// not tuned on.
+pub fn run_replications_from(
+    cfg: &SimConfig,
+    seed: u64,
+    first: u32,
+    replications: u32,
+    threads: Option<usize>,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<RunOutput>, InvariantViolation> {
+    let reps = first..first.saturating_add(replications);
+    replications_of(cfg, seed, reps, threads, None, on_done).map_err(|e| match e {
         RunError::Invariant(e) => e,
         RunError::Stopped(_) => unreachable!("a run without a guard never stops"),
     })
@@ -166,18 +182,23 @@ pub fn run_replications_guarded(
     guard: &RunGuard,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunOutput>, RunError> {
-    replications_of(cfg, seed, replications, threads, Some(guard), on_done)
+    replications_of(cfg, seed, 0..replications, threads, Some(guard), on_done)
 }
 
 fn replications_of(
     cfg: &SimConfig,
     seed: u64,
-    replications: u32,
+    replications: std::ops::Range<u32>,
     threads: Option<usize>,
     guard: Option<&RunGuard>,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunOutput>, RunError> {
-    let jobs = Job::grid(1, replications);
+    let jobs: Vec<Job> = replications
+        .map(|replication| Job {
+            config: 0,
+            replication,
+        })
+        .collect();
     let batch = Batch {
         configs: std::slice::from_ref(cfg),
         jobs: &jobs,

@@ -356,13 +356,14 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let hold_s = service.hold_s;
     let iv = IntervalDemand::of(&demand, interval_s, service.tasks_per_object, hold_s);
     let n = iv.len();
-    let evaluator: Box<dyn CycleEvaluator> = match args.evaluator {
-        StaffEvaluator::Analytic => Box::new(AnalyticEvaluator {
-            demand: iv.clone(),
-            service,
-            targets: targets.clone(),
-        }),
-        StaffEvaluator::Simulation => Box::new(SimEvaluator {
+    let analytic = AnalyticEvaluator {
+        demand: iv.clone(),
+        service,
+        targets: targets.clone(),
+    };
+    let simulated = match args.evaluator {
+        StaffEvaluator::Analytic => None,
+        StaffEvaluator::Simulation => Some(SimEvaluator {
             scenario: cfg.clone(),
             group: match which {
                 Which::Workers(i) => StaffGroup::Workers(i),
@@ -375,9 +376,14 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             cycle,
             interval_s,
             seed: scenario.seed,
+            first_replication: 0,
             replications: scenario.replications,
             targets: targets.clone(),
         }),
+    };
+    let evaluator: &dyn CycleEvaluator = match &simulated {
+        Some(sim) => sim,
+        None => &analytic,
     };
     let out_dir = args
         .common
@@ -403,7 +409,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     );
     let started = std::time::Instant::now();
     let isa = staff::isa(
-        evaluator.as_ref(),
+        evaluator,
         start,
         service,
         &targets,
@@ -421,13 +427,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         },
     )?;
     pb.finish_and_clear();
-    let evaluator = Progress {
-        inner: evaluator.as_ref(),
+    let counted = Progress {
+        inner: evaluator,
         lines,
         started,
         done: std::cell::Cell::new(0),
     };
-    let evaluator: &dyn CycleEvaluator = &evaluator;
+    let evaluator: &dyn CycleEvaluator = &counted;
     let chosen = match args.method {
         StaffMethod::Isa => isa.staffing.clone(),
         StaffMethod::Sipp => sipp.clone(),
@@ -472,6 +478,23 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     };
     let fin = &measured[final_ix];
     let met_count = fin.met.iter().filter(|m| **m).count();
+    // The answer measured again on as many replications it was not tuned
+    // on (simulated only): ISA adds a worker where its own runs miss, so
+    // those runs flatter it; fresh ones say how it holds.
+    let fresh = match &simulated {
+        Some(sim) => {
+            let fresh = sim.fresh();
+            let measures = Progress {
+                inner: &fresh,
+                lines,
+                started,
+                done: std::cell::Cell::new(counted.done.get()),
+            }
+            .evaluate(&fin.staffing)?;
+            Some((fresh, staff::intervals_met(&measures, &targets)))
+        }
+        None => None,
+    };
     let fin_hours = staff::worker_hours(&fin.staffing, interval_s);
     // SPEC §4b: over the cycle the staffing must do more work than
     // arrives (its mean count above the mean offered load), or the backlog
@@ -616,6 +639,17 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
         _ => Value::Null,
     };
+    // The answer on fresh replications (numbered from 1, as `run` names
+    // them); null when measured by the analytic model.
+    let holdout_json = match &fresh {
+        Some((f, met)) => json!({
+            "first_replication": f.first_replication + 1,
+            "replications": f.replications,
+            "intervals_met": met.iter().filter(|x| **x).count(),
+            "not_met": (0..n).filter(|&i| !met[i]).map(label).collect::<Vec<_>>(),
+        }),
+        None => Value::Null,
+    };
     let item = schedule_item(&scenario.text, which, &fin.staffing, interval_s, cycle);
     let workers_yaml =
         labelsim::scenario::yaml::to_string(&labelsim::scenario::yaml::Value::Sequence(vec![
@@ -658,6 +692,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         "intervals_met": met_count,
         "not_met": not_met,
         "unstable": unstable,
+        "holdout": holdout_json,
         "schedule": [serde_json::to_value(&item)?],
     });
     out.put("staff.json", &serde_json::to_vec_pretty(&doc)?)?;
@@ -816,6 +851,42 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             )
         }
     ));
+    if let Some((f, met)) = &fresh {
+        let missed: Vec<String> = (0..n).filter(|&i| !met[i]).map(label).collect();
+        let mut line = format!(
+            "on fresh replication{} {} of seed {} (not those it was tuned on), the {} meets {}/{n} intervals",
+            crate::commands::common::plural(f.replications as u64),
+            if f.replications == 1 {
+                format!("{}", f.first_replication + 1)
+            } else {
+                format!(
+                    "{}-{}",
+                    f.first_replication + 1,
+                    f.first_replication + f.replications
+                )
+            },
+            f.seed,
+            fin.name,
+            n - missed.len()
+        );
+        if !missed.is_empty() {
+            let shown = missed
+                .iter()
+                .take(6)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = write!(line, "; misses {shown}");
+            if missed.len() > 6 {
+                let _ = write!(
+                    line,
+                    " and {} more (staff.json, `holdout`)",
+                    missed.len() - 6
+                );
+            }
+        }
+        details.push(line);
+    }
     if args.evaluator == StaffEvaluator::Analytic {
         details.push(
             "measured by the analytic model (Erlang C at each interval's modified offered load), not by simulation"
@@ -881,6 +952,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             r.push(m.staffing[i].to_string());
         }
         r.push(if fin.met[i] { "yes" } else { "no" }.into());
+        if let Some((_, met)) = &fresh {
+            r.push(if met[i] { "yes" } else { "no" }.into());
+        }
         interval_rows.push(r);
     }
     let mut interval_head: Vec<String> = vec![
@@ -890,6 +964,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     ];
     interval_head.extend(measured.iter().map(|m| m.name.to_string()));
     interval_head.push("met".into());
+    if fresh.is_some() {
+        interval_head.push("met on fresh replications".into());
+    }
     // The page and what is printed are one report (issue 19): report.html
     // is its HTML export; the terminal gets its lead and its first table.
     let report = Report {

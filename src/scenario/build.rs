@@ -1665,12 +1665,13 @@ fn build_scaling(
                     d.memory_gb
                 }
             };
-            // A1: concurrency starts at `initial`, which `max_concurrency`
-            // bounds like every later count (refused above it, never cut;
-            // the default follows a smaller maximum).
+            // A1: `initial` in 2..1000 like `max_concurrency`; the pool
+            // starts at the smaller of the two (`initial_pollers`), as
+            // Lambda never runs more than its maximum concurrency, so a
+            // plan or sweep over `max_concurrency` may go below `initial`.
             let initial = match s.initial {
                 None => d.initial.min(max_concurrency),
-                given => int(ctx, "initial", given, d.initial, 2, max_concurrency as i64),
+                given => int(ctx, "initial", given, d.initial, 2, 1000),
             };
             let l = LambdaScaling {
                 initial,

@@ -524,11 +524,25 @@ pub struct SimEvaluator {
     pub cycle: Cycle,
     pub interval_s: u64,
     pub seed: u64,
+    /// The first replication run (counted from 0): 0 for the runs a
+    /// staffing is tuned on, see [`SimEvaluator::fresh`].
+    pub first_replication: u32,
     pub replications: u32,
     pub targets: Vec<StaffTarget>,
 }
 
 impl SimEvaluator {
+    /// The same measurement on the next `replications` replications of the
+    /// seed: random streams independent of those this one reads, so a
+    /// staffing tuned on this evaluator's runs (ISA adds a worker where
+    /// they miss) is judged again on runs it has not seen.
+    pub fn fresh(&self) -> SimEvaluator {
+        SimEvaluator {
+            first_replication: self.first_replication.saturating_add(self.replications),
+            ..self.clone()
+        }
+    }
+
     /// The scenario with the group's `count` replaced by `staffing` as a
     /// step schedule over the cycle (S1 for workers, A3 for a consumer, in
     /// `zone` like the demand's intervals) and results by interval of
@@ -602,9 +616,15 @@ impl CycleEvaluator for SimEvaluator {
     /// that arrived in it, as ISA staffs for.
     fn evaluate(&self, staffing: &[u32]) -> Result<Vec<IntervalMeasure>, EvalError> {
         let cfg = self.scenario_with(staffing)?;
-        let runs =
-            crate::runner::run_replications(&cfg, self.seed, self.replications, None, &|| {})
-                .map_err(|e| EvalError::Other(e.to_string()))?;
+        let runs = crate::runner::run_replications_from(
+            &cfg,
+            self.seed,
+            self.first_replication,
+            self.replications,
+            None,
+            &|| {},
+        )
+        .map_err(|e| EvalError::Other(e.to_string()))?;
         let rows: Vec<&[crate::model::by_interval::IntervalRow]> = runs
             .iter()
             .filter_map(|r| r.by_interval.as_deref())

@@ -94,18 +94,29 @@ fn a_pipeline_warm_up_starts_its_means_and_leaves_out_its_early_documents() {
     assert_eq!(m(&cold, "tt.poller_hours"), m(&warm, "tt.poller_hours"));
 }
 
-/// A1: `max_concurrency` bounds the starting concurrency too: an
-/// `initial` above it is refused naming the field and line (it used to be
-/// cut silently), and the default `initial` (5) follows a smaller maximum.
+/// A1: `initial` is in 2..1000 whatever `max_concurrency` (a plan over
+/// `max_concurrency` from 2 keeps the scenario's `initial: 5`), and the
+/// pool starts at the smaller of the two: Lambda never runs more than its
+/// maximum concurrency. The default `initial` (5) follows a smaller
+/// maximum. Out of 2..1000 it is refused naming the field and line.
 #[test]
-fn a_lambda_initial_concurrency_above_its_maximum_is_refused() {
-    let e = error(&consumer_yaml(
+fn a_lambda_pool_starts_at_its_maximum_when_initial_is_above_it() {
+    let s = try_scenario(&consumer_yaml(
         "",
         "10",
         "      scaling: {kind: lambda, initial: 8, max_concurrency: 3}\n",
+    ))
+    .expect("initial above the maximum is accepted");
+    let c = &s.sim.pipeline.as_ref().unwrap().consumers[0];
+    assert_eq!(c.lambda().unwrap().initial, 8);
+    assert_eq!(c.scaling.as_ref().unwrap().initial_pollers(), 3);
+    let e = error(&consumer_yaml(
+        "",
+        "10",
+        "      scaling: {kind: lambda, initial: 1001}\n",
     ));
     assert!(
-        e.contains(":10: pipeline.consumers[0].scaling.initial: 8 must be in 2..3"),
+        e.contains(":10: pipeline.consumers[0].scaling.initial: 1001 must be in 2..1000"),
         "{e}"
     );
     let s = try_scenario(&consumer_yaml(

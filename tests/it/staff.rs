@@ -782,3 +782,45 @@ fn staff_refuses_a_zero_wait_target_and_a_stage_unstable_whatever_the_count() {
     );
     assert!(!out.exists(), "no output on a refusal");
 }
+
+/// ISA adds a worker where its own runs miss, so the runs it was tuned on
+/// flatter its answer: the final staffing is measured again on as many
+/// replications that follow them (their streams independent), printed and
+/// kept in staff.json's `holdout`; the analytic model has none.
+#[test]
+fn the_answer_is_measured_again_on_replications_it_was_not_tuned_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["pool_wait_mean_s <= 5m"],
+        &["--replications", "2", "--seed", "3", "--no-charts"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let json = read_json(&out.join("staff.json"));
+    let h = &json["holdout"];
+    assert_eq!(h["first_replication"], 3, "{h}");
+    assert_eq!(h["replications"], 2, "{h}");
+    let met = h["intervals_met"].as_u64().unwrap();
+    let missed = h["not_met"].as_array().unwrap().len() as u64;
+    assert_eq!(met + missed, json["intervals"].as_u64().unwrap(), "{h}");
+    let line = format!("on fresh replications 3-4 of seed 3 (not those it was tuned on), the isa meets {met}/24 intervals");
+    assert!(stdout(&o).contains(&line), "{}", stdout(&o));
+    // The page's table has the verdict on fresh runs beside the own.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("met on fresh replications"));
+
+    let out = tmp.path().join("analytic");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["pool_wait_mean_s <= 5m"],
+        &["--evaluator", "analytic", "--no-charts", "--quiet"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    assert!(read_json(&out.join("staff.json"))["holdout"].is_null());
+}
