@@ -151,10 +151,10 @@ pub fn run_replications(
     run_replications_from(cfg, seed, 0, replications, threads, on_done)
 }
 
-/// As [`run_replications`], replications `first` to `first + replications
-/// - 1` (counted from 0) of the seed: streams independent of the first
-/// `first` replications', e.g. to measure an answer again on runs it was
-/// not tuned on.
+/// As [`run_replications`], `replications` replications of the seed from
+/// replication `first` on (counted from 0): streams independent of the
+/// first `first` replications', e.g. to measure an answer again on runs it
+/// was not tuned on.
 pub fn run_replications_from(
     cfg: &SimConfig,
     seed: u64,
