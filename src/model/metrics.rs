@@ -296,6 +296,19 @@ impl RunSummary {
             || name.starts_with("labeled_within_")
             || name.starts_with("workers.")
             || name.starts_with("producers.")
+            || Self::pipeline_statistic(name)
+    }
+
+    /// SPEC §6: the pipeline's statistics of a sample (latencies and
+    /// their parts, queue waits, utilizations, accuracies) and the cost
+    /// per correct label: empty where nothing was measured (no document
+    /// searchable, no poller time, no label).
+    fn pipeline_statistic(name: &str) -> bool {
+        use super::catalog::{self, Unit};
+        name == catalog::COST_PER_CORRECT_LABEL
+            || catalog::def(name).is_some_and(|d| {
+                d.rule.starts_with('P') && matches!(d.unit, Unit::Seconds | Unit::Fraction)
+            })
     }
 
     /// Metric names in output order for a scenario with these service

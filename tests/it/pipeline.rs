@@ -656,3 +656,70 @@ fn warmup_auto_on_a_pipeline_alone_cuts_its_queues_start_up_backlog() {
         "visible mean {after} after the warm-up, {all} over the run"
     );
 }
+
+/// SPEC §4a: a mean over replications uses those with a value and says
+/// how many. A message that fails half the time and dead-letters at its
+/// first failure is indexed in some replications only: summary.json's `n`
+/// counts them for the pipeline's latencies, waits and utilization as for
+/// the job's, and the sweep's table has their `_n` columns.
+#[test]
+fn n_counts_the_replications_with_a_value_for_pipeline_statistics_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = common::write_scenario(
+        tmp.path(),
+        "s.yaml",
+        r#"name: m1
+seed: 1
+horizon: 1m
+producers:
+  - {name: p, kind: burst, size: 1, start: 0s, to: q}
+pipeline:
+  queues:
+    - {name: q, type: standard, visibility_timeout: 5s, dead_letter: {max_receive_count: 1}}
+  consumers:
+    - {name: c, queue: q, count: 1, batch: 1, wait: 20s, request_latency: 20ms,
+       processing_time: {dist: constant, value: 1s}, failure_probability: 0.5}
+"#,
+    );
+    let out = tmp.path().join("out");
+    let o = common::labelsim_on("run", &path, &out, &["--replications", "8", "--no-charts"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let json = common::read_json(&out.join("summary.json"));
+    let runs = json["runs"].as_array().unwrap();
+    for m in [
+        "searchable_latency_mean_s",
+        "latency_notification_p95_s",
+        "accuracy_machine",
+        "q.queue_wait_p95_s",
+        "c.utilization",
+    ] {
+        let with_value = runs.iter().filter(|r| !r[m].is_null()).count() as u64;
+        assert_eq!(json["n"][m].as_u64(), Some(with_value), "{m}");
+    }
+    let indexed = runs
+        .iter()
+        .filter(|r| !r["searchable_latency_mean_s"].is_null())
+        .count();
+    assert!(
+        0 < indexed && indexed < 8,
+        "a test of empty replications: {indexed}"
+    );
+    assert!(json["n"].get("indexed_documents").is_none());
+
+    let out = tmp.path().join("sweep");
+    let o = common::labelsim_on(
+        "sweep",
+        &path,
+        &out,
+        &[
+            "--vary",
+            "pipeline.consumers[c].count=1..2:1",
+            "--replications",
+            "4",
+            "--no-charts",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (head, _) = common::csv_rows(&out.join("sweep_summary.csv"));
+    assert!(head.contains("searchable_latency_mean_s_n"), "{head}");
+}

@@ -133,11 +133,12 @@ impl Simulation<'_> {
             // run past the shift end counts on both sides.
             worker_utilization: (end.on_shift_area + end.overtime_area > 0)
                 .then(|| end.busy_area as f64 / (end.on_shift_area + end.overtime_area) as f64),
-            // SPEC §4a: labels made during [InProgress, job end] per hour of it.
+            // SPEC §4a: labels made during [InProgress, job end] per hour of
+            // it; none without a labeling job (a pipeline alone).
             labeled_per_hour: self
                 .life
                 .in_progress_at()
-                .filter(|&t0| end.at > t0)
+                .filter(|&t0| end.at > t0 && !self.cfg.no_job)
                 .map(|t0| end.labeled as f64 / (end.at - t0).as_hours_f64()),
             test_events_accepted: self.intake.test_events_accepted(),
             // SPEC §6: a pipeline without a labeling job has no end state.
