@@ -137,6 +137,28 @@ fn settings_of(args: &PlanArgs, scenario: &Scenario) -> Result<PlanSettings> {
         .map(|t| Target::parse(t, &known))
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow!("--target {e}"))?;
+    // Without a labeling job the job's metrics are empty or 0 at every
+    // value: a target or a minimum on one means nothing.
+    if scenario.sim.no_job {
+        let mut asked: Vec<(&str, &str, &str)> = targets
+            .iter()
+            .map(|t| ("--target", t.text.as_str(), t.metric.as_str()))
+            .collect();
+        if let Some(m) = &args.minimize {
+            asked.push(("--minimize", m, m));
+        }
+        let problems: Vec<String> = asked
+            .into_iter()
+            .filter(|(_, _, m)| labelsim::model::catalog::measures_the_job(m))
+            .map(|(flag, text, m)| format!("{flag} {text}: `{m}` measures the labeling job"))
+            .collect();
+        if !problems.is_empty() {
+            bail!(
+                "{}\nthe scenario has no labeling job (a pipeline alone), so those metrics have no value at any point; use a pipeline metric such as `searchable_latency_p95_s` or `cost_usd`",
+                problems.join("\n")
+            );
+        }
+    }
     let search = if let Some(m) = &args.minimize {
         labelsim::suggest::check_metric(m, &known).map_err(|e| anyhow!("--minimize {e}"))?;
         Search::Minimize(m.clone())

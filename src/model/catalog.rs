@@ -187,6 +187,27 @@ pub fn bounded_ci(unit: Option<Unit>, (lo, hi): (f64, f64)) -> (f64, f64) {
     (lo.clamp(0.0, top), hi.clamp(0.0, top))
 }
 
+/// Whether `key` measures the labeling job (its objects, tasks, workers,
+/// queue or end, R1–R8 and R10, and what follows from them: labels' costs,
+/// duplicates labeled, the end-to-end time to label). Without a job (a
+/// pipeline alone) such a metric is empty or 0 whatever is varied, so a
+/// target on it cannot mean anything. The producers' messages (R9, R12)
+/// and the pipeline's metrics are not the job's.
+pub fn measures_the_job(key: &str) -> bool {
+    const JOB_RULES: [&str; 9] = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R10"];
+    let Some(d) = def(key) else { return false };
+    d.rule.split('/').any(|r| JOB_RULES.contains(&r))
+        || [
+            DUPLICATES_DROPPED,
+            DUPLICATE_OBJECTS_ACCEPTED,
+            DUPLICATE_COST_PAID_USD,
+            DUPLICATE_COST_AVOIDED_USD,
+            COST_PER_LABELED_OBJECT,
+        ]
+        .contains(&key)
+        || key.starts_with("e2e_time_to_label_")
+}
+
 /// The unit of `key` (None for a key no metric has).
 pub fn unit(key: &str) -> Option<Unit> {
     def(key).map(|d| d.unit)
@@ -486,6 +507,41 @@ mod tests {
         );
     }
     use crate::model::RunSummary;
+
+    #[test]
+    fn the_jobs_metrics_are_told_from_the_producers_and_the_pipelines() {
+        for job in [
+            "time_to_label_p95_s",
+            "objects_labeled",
+            "messages_received",
+            "expired_in_queue",
+            "labeled_per_hour",
+            "worker_utilization",
+            "labeled_within_4h",
+            "workers.team.utilization",
+            "producers.p.time_to_label_mean_s",
+            "duplicates_dropped",
+            "cost_per_labeled_object",
+            "e2e_time_to_label_p95_s",
+            "test_events_accepted",
+        ] {
+            assert!(measures_the_job(job), "{job}");
+        }
+        for other in [
+            "messages_produced",
+            "redeliveries",
+            "held_at_end",
+            "cost_usd",
+            "events",
+            "searchable_latency_p95_s",
+            "incoming.queue_wait_p95_s",
+            "classifier.utilization",
+            "indexed_documents",
+            "no_such_metric",
+        ] {
+            assert!(!measures_the_job(other), "{other}");
+        }
+    }
 
     #[test]
     fn every_summary_key_has_an_entry() {

@@ -685,3 +685,42 @@ fn a_share_target_written_as_a_number_or_on_a_missing_sla_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("add 4h to output.sla"), "{stderr}");
 }
+
+/// Without a labeling job (a pipeline alone) the job's metrics are empty
+/// or 0 at every value: a target or a minimum on one is refused before
+/// anything runs (exit 2, nothing written), every such flag named at
+/// once, as `staff` refuses them.
+#[test]
+fn plan_refuses_the_jobs_metrics_on_a_pipeline_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = labelsim_on(
+        "plan",
+        Path::new("scenarios/pipeline-seed.yaml"),
+        &out,
+        &[
+            "--vary",
+            "pipeline.consumers[classifier].count=1..8",
+            "--target",
+            "time_to_label_p95_s <= 10s",
+            "--target",
+            "searchable_latency_p95_s <= 30s",
+            "--minimize",
+            "objects_labeled",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains(
+            "--target time_to_label_p95_s <= 10s: `time_to_label_p95_s` measures the labeling job"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("--minimize objects_labeled: `objects_labeled` measures the labeling job"),
+        "{err}"
+    );
+    assert!(!err.contains("searchable_latency_p95_s <= 30s:"), "{err}");
+    assert!(!out.exists());
+}
