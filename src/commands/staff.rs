@@ -356,6 +356,38 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let hold_s = service.hold_s;
     let iv = IntervalDemand::of(&demand, interval_s, service.tasks_per_object, hold_s);
     let n = iv.len();
+    // P7/P8: a latency target that the notification delay or the index
+    // alone misses is met by no number of pollers: refused before the
+    // search (the analytic model sees the consumer's stage only).
+    if let Which::Consumer(i) = which {
+        let peak = iv.sipp_load.iter().copied().fold(0.0, f64::max);
+        let ample = (peak * 1.5).ceil() as u32 + 2;
+        let parts = staff::unmovable_latency_parts(
+            cfg,
+            i,
+            ample,
+            &targets,
+            scenario.seed,
+            scenario.replications,
+        )?;
+        if !parts.is_empty() {
+            let lines: Vec<String> = parts
+                .iter()
+                .map(|p| {
+                    format!(
+                        "--target {}: {} alone is {} whatever the number of pollers in {group_path}",
+                        p.target,
+                        p.part,
+                        human::metric(&p.part, p.value_s)
+                    )
+                })
+                .collect();
+            bail!(
+                "{}\nno number of pollers meets it: the S3 notification comes before the consumer and the index after it (measured with {ample} pollers); ask for a larger value, or change those settings",
+                lines.join("\n")
+            );
+        }
+    }
     let analytic = AnalyticEvaluator {
         demand: iv.clone(),
         service,

@@ -467,6 +467,92 @@ pub fn stages_unstable_whatever(cfg: &SimConfig, group: GroupRef) -> Vec<StageLo
         .collect()
 }
 
+/// A part of the searchable latency that no number of a consumer's pollers
+/// changes (P7's notification delay, P8's index), measured alone above
+/// a latency target: no staffing meets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnmovablePart {
+    /// The target, as the user wrote it.
+    pub target: String,
+    /// The part's metric (`latency_notification_p95_s`).
+    pub part: String,
+    /// Its mean over the replications \[s\].
+    pub value_s: f64,
+}
+
+/// P7/P8: the latency targets on consumer `consumer` that a part no count
+/// of its pollers changes misses on its own: the notification delay or the
+/// index, measured over `replications` runs with the consumer given
+/// `count` pollers all the time (enough that its own stage keeps up, so
+/// documents do become searchable). A part's mean (or mean p95) at or over
+/// a `<=`/`<` target leaves nothing for the queue and the processing.
+/// The analytic model sees the consumer's stage only, and the simulation
+/// would add pollers in vain up to `--max-iterations`.
+pub fn unmovable_latency_parts(
+    cfg: &SimConfig,
+    consumer: usize,
+    count: u32,
+    targets: &[StaffTarget],
+    seed: u64,
+    replications: u32,
+) -> Result<Vec<UnmovablePart>, EvalError> {
+    let latency: Vec<&StaffTarget> = targets
+        .iter()
+        .filter(|t| t.target.metric.starts_with("searchable_latency_"))
+        .filter(|t| matches!(t.target.op, crate::plan::Op::Le | crate::plan::Op::Lt))
+        .collect();
+    if latency.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut probe = cfg.clone();
+    if let Some(c) = probe
+        .pipeline
+        .as_mut()
+        .and_then(|p| p.consumers.get_mut(consumer))
+    {
+        c.count = count;
+        c.schedule = None;
+        c.scaling = None;
+    }
+    probe.by_interval = None;
+    let runs = crate::runner::run_replications(&probe, seed, replications, None, &|| {})
+        .map_err(|e| EvalError::Other(e.to_string()))?;
+    let mean_of = |key: &str| -> Option<f64> {
+        let values: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| {
+                r.summary
+                    .metrics()
+                    .into_iter()
+                    .find(|(k, _)| *k == key)
+                    .and_then(|(_, v)| v.as_f64())
+            })
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let mut found = Vec::new();
+    for t in latency {
+        let stat = t
+            .target
+            .metric
+            .strip_prefix("searchable_latency_")
+            .unwrap_or_default();
+        for part in ["notification", "index"] {
+            let key = format!("latency_{part}_{stat}");
+            if let Some(v) = mean_of(&key) {
+                if v > 0.0 && !t.target.met_by(v, v) {
+                    found.push(UnmovablePart {
+                        target: t.target.text.clone(),
+                        part: key,
+                        value_s: v,
+                    });
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// A target on waiting (`delay_probability`, `pool_wait_mean_s`) that only
 /// a wait of exactly 0 meets: with random arrivals some objects always
 /// wait, whatever the count (Erlang C is above 0 for any finite number;

@@ -824,3 +824,48 @@ fn the_answer_is_measured_again_on_replications_it_was_not_tuned_on() {
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     assert!(read_json(&out.join("staff.json"))["holdout"].is_null());
 }
+
+/// P7/P8: a latency target that a part no number of pollers changes
+/// misses on its own (here the index: each bulk takes 2 s) is refused
+/// before any search, naming the part and its value (exit 2, nothing
+/// written). The analytic model sees the consumer's stage only and used
+/// to answer that 2 pollers meet a mean of 1.6 s.
+#[test]
+fn staff_refuses_a_latency_target_the_index_alone_misses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = PIPE_HEAD.replace(
+        "bulk_latency: {dist: constant, value: 0ms},\n          concurrency: 1",
+        "bulk_latency: {dist: constant, value: 2s},\n          concurrency: 10",
+    );
+    assert_ne!(head, PIPE_HEAD);
+    let scenario = write_scenario(tmp.path(), "pipe.yaml", &format!("{head}{PIPE_CONSUMER}"));
+    for evaluator in ["analytic", "simulation"] {
+        let out = tmp.path().join(evaluator);
+        let o = staff(
+            &scenario,
+            &out,
+            "pipeline.consumers[classifier]",
+            &["searchable_latency_mean_s <= 1.6s"],
+            &["--evaluator", evaluator, "--no-charts"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(
+                "--target searchable_latency_mean_s <= 1.6s: latency_index_mean_s alone is 2"
+            ),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+    // A target above the part is staffed as before.
+    let out = tmp.path().join("met");
+    let o = staff(
+        &scenario,
+        &out,
+        "pipeline.consumers[classifier]",
+        &["searchable_latency_mean_s <= 3.6s"],
+        &["--evaluator", "analytic", "--no-charts", "--quiet"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+}
