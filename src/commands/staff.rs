@@ -796,7 +796,15 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 zone: human::zone(&zone),
                 interval_h: interval_s as f64 / 3600.0,
                 arrivals_per_h: iv.rate_per_h.clone(),
+                arrivals_noun: match which {
+                    Which::Workers(_) => "objects",
+                    Which::Consumer(_) => "messages",
+                },
                 workers,
+                staff_noun: match which {
+                    Which::Workers(_) => "workers",
+                    Which::Consumer(_) => "pollers",
+                },
                 attainment,
             },
         )
@@ -824,8 +832,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             human::number(fin_hours),
             human::number(work_hours)
         ),
-        Some(c) if not_met.is_empty() => format!(
+        Some(c) if not_met.is_empty() && fin_hours < c as f64 * cycle_h => format!(
             "{} {unit}-hours {period} instead of {} (a constant {c}), every interval meets every target",
+            human::number(fin_hours),
+            human::number(c as f64 * cycle_h)
+        ),
+        Some(c) if not_met.is_empty() => format!(
+            "{} {unit}-hours {period} (a constant {c}: {}), every interval meets every target",
             human::number(fin_hours),
             human::number(c as f64 * cycle_h)
         ),
@@ -926,38 +939,72 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         );
     }
     let mut table_rows: Vec<Vec<String>> = Vec::new();
+    // The cost column where the group has a price (wage or poller-hour).
+    let priced = |mut row: Vec<String>, hours: f64| {
+        if wage > 0.0 {
+            row.push(human::money(hours * wage));
+        }
+        row
+    };
     if let (Some(c), Some(met)) = (constant, constant_met) {
-        table_rows.push(vec![
-            "constant".into(),
-            human::number(c as f64 * cycle_h),
-            format!("{c}"),
-            format!("{met}/{n}"),
-        ]);
+        let hours = c as f64 * cycle_h;
+        table_rows.push(priced(
+            vec![
+                "constant".into(),
+                human::number(hours),
+                format!("{c}"),
+                format!("{met}/{n}"),
+            ],
+            hours,
+        ));
     }
     for m in &measured {
-        table_rows.push(vec![
-            m.name.into(),
-            human::number(staff::worker_hours(&m.staffing, interval_s)),
-            format!(
-                "{}..{}",
-                m.staffing.iter().min().unwrap_or(&0),
-                m.staffing.iter().max().unwrap_or(&0)
-            ),
-            format!("{}/{n}", m.met.iter().filter(|x| **x).count()),
-        ]);
+        let hours = staff::worker_hours(&m.staffing, interval_s);
+        table_rows.push(priced(
+            vec![
+                m.name.into(),
+                human::number(hours),
+                format!(
+                    "{}..{}",
+                    m.staffing.iter().min().unwrap_or(&0),
+                    m.staffing.iter().max().unwrap_or(&0)
+                ),
+                format!("{}/{n}", m.met.iter().filter(|x| **x).count()),
+            ],
+            hours,
+        ));
     }
-    let table_head: Vec<String> = [
-        "staffing",
-        "worker-hours per cycle",
-        "workers",
-        "intervals met",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut table_head: Vec<String> = vec![
+        "staffing".into(),
+        format!("{unit}-hours per cycle"),
+        format!("{unit}s"),
+        "intervals met".into(),
+    ];
+    if wage > 0.0 {
+        table_head.push("cost per cycle".into());
+    }
+    // Every flag that changes the answer, so the page's command reruns it.
     let mut words: Vec<String> = vec!["--group".into(), args.group.clone()];
     for t in &args.targets {
         words.extend(["--target".into(), t.clone()]);
+    }
+    if args.interval != "1h" {
+        words.extend(["--interval".into(), args.interval.clone()]);
+    }
+    if args.cycle.is_some() {
+        words.extend(["--cycle".into(), cycle.as_str().into()]);
+    }
+    if args.method != StaffMethod::Isa {
+        words.extend(["--method".into(), method.into()]);
+    }
+    if let Some(sh) = &args.shifts {
+        words.extend(["--shifts".into(), sh.clone()]);
+    }
+    if args.max_iterations != 20 {
+        words.extend(["--max-iterations".into(), args.max_iterations.to_string()]);
+    }
+    if args.evaluator == StaffEvaluator::Analytic {
+        words.extend(["--evaluator".into(), "analytic".into()]);
     }
     let lead = html::Lead {
         answer: headline,

@@ -42,8 +42,12 @@ pub struct StaffingChart<'a> {
     pub interval_h: f64,
     /// Arrivals per hour, per interval.
     pub arrivals_per_h: Vec<f64>,
-    /// Offered load and staffings \[workers\].
+    /// What arrives, for its axis (`objects`, or a queue's `messages`).
+    pub arrivals_noun: &'a str,
+    /// Offered load and staffings, in `staff_noun`.
     pub workers: Vec<StepLine>,
+    /// Who is staffed, for the staffings' axis (`workers`, `pollers`).
+    pub staff_noun: &'a str,
     pub attainment: Vec<AttainmentPanel>,
 }
 
@@ -79,11 +83,9 @@ where
     root.fill(&WHITE)?;
     let body = frame::title(&root, c.title)?;
     let span = c.arrivals_per_h.len() as f64 * c.interval_h;
-    let mut legends: Vec<Vec<Entry>> = vec![vec![Entry::line(
-        "arrivals [objects/h]",
-        RGBColor(90, 90, 90),
-        3,
-    )]];
+    let arrivals = format!("arrivals [{}/h]", c.arrivals_noun);
+    let mut legends: Vec<Vec<Entry>> =
+        vec![vec![Entry::line(arrivals.clone(), RGBColor(90, 90, 90), 3)]];
     legends.push(
         c.workers
             .iter()
@@ -128,7 +130,7 @@ where
                     RGBColor(90, 90, 90),
                     false,
                 )],
-                "arrivals [objects/h]".into(),
+                arrivals.clone(),
                 None,
                 false,
             ),
@@ -137,7 +139,7 @@ where
                     .iter()
                     .map(|l| (steps(&l.values, c.interval_h), l.color, l.dashed))
                     .collect(),
-                "workers".into(),
+                c.staff_noun.into(),
                 None,
                 false,
             ),

@@ -869,3 +869,59 @@ fn staff_refuses_a_latency_target_the_index_alone_misses() {
     );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
 }
+
+/// A consumer's staffing reads in pollers (the table, the chart's axes)
+/// with its cost where it has a price, and the page's command has every
+/// flag that changes the answer, so it reruns as it is.
+#[test]
+fn a_consumers_staffing_reads_in_pollers_and_its_command_reruns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(
+        tmp.path(),
+        "pipe.yaml",
+        &format!("{PIPE_HEAD}{PIPE_CONSUMER}"),
+    );
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "pipeline.consumers[classifier]",
+        &["searchable_latency_mean_s <= 1.6s"],
+        &[
+            "--evaluator",
+            "analytic",
+            "--cycle",
+            "1d",
+            "--interval",
+            "2h",
+            "--shifts",
+            "4h",
+            "--format",
+            "svg",
+        ],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let printed = stdout(&o);
+    assert!(
+        printed.contains(
+            "staffing | poller-hours per cycle | pollers | intervals met | cost per cycle"
+        ),
+        "{printed}"
+    );
+    assert!(!printed.contains("worker"), "{printed}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for flag in [
+        "--interval 2h",
+        "--cycle 1d",
+        "--shifts 4h",
+        "--evaluator analytic",
+    ] {
+        assert!(html.contains(flag), "{flag}");
+    }
+    let svg = std::fs::read_to_string(out.join("staffing.svg")).unwrap();
+    assert!(
+        svg.contains("arrivals [messages/h]") && svg.contains("\npollers\n"),
+        "axes"
+    );
+    assert!(!svg.contains("objects/h"));
+}
