@@ -2,9 +2,11 @@
 //! arrival over the demand cycle, one line per service level with its 95%
 //! band over replications, and arrivals per hour as pale bars on a scale
 //! of their own (right), so the hours that miss show beside the demand
-//! that made them miss. A week's axis names the days.
+//! that made them miss. A week's axis names the days. A pipeline without a
+//! job draws its searchable latency (mean and p95) by interval of upload
+//! on a time axis instead.
 
-use super::axis::Axis;
+use super::axis::{Axis, TimeUnit};
 use super::frame::{self, Area, Entry, MARGIN, MEDIUM, SMALL};
 use super::{Format, PlotResult, HEIGHT, PALETTE, WIDTH};
 use crate::human;
@@ -73,7 +75,34 @@ where
     // A week: a label every 12 hours' worth of intervals at most 14; a
     // day: at most 12.
     let x_axis = Axis::names(labels, if weekly { 14 } else { 12 });
-    let y_axis = Axis::percent(0.0, 1.0, 10);
+    // Shares on a percent axis; times (a pipeline's searchable latency by
+    // interval of upload) on a time axis from 0 past the largest value.
+    let times = !keys.is_empty() && keys.iter().all(|k| k.ends_with("_s"));
+    let (y_axis, y_desc) = if times {
+        let top = rows
+            .iter()
+            .flat_map(|r| {
+                keys.iter().flat_map(move |k| {
+                    let v = r.row.values.get(k).copied().flatten();
+                    let hi = r.ci95.get(k).map(|c| c.1);
+                    v.into_iter().chain(hi)
+                })
+            })
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+        let unit = TimeUnit::for_span(top);
+        (
+            Axis::time(0.0, top, unit, 10),
+            format!("latency [{}], documents of the interval", unit.symbol()),
+        )
+    } else {
+        (
+            Axis::percent(0.0, 1.0, 10),
+            "share of the objects arriving in the interval".to_string(),
+        )
+    };
+    let y_top = y_axis.hi();
     let mut chart = ChartBuilder::on(&plot)
         .margin(MARGIN)
         .margin_top(MARGIN / 2)
@@ -83,21 +112,23 @@ where
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .y_desc("share of the objects arriving in the interval")
-        .x_desc(if weekly {
-            "interval of arrival (day and local time)"
-        } else {
-            "interval of arrival (local time)"
+        .y_desc(y_desc)
+        .x_desc(match (weekly, times) {
+            (true, false) => "interval of arrival (day and local time)",
+            (false, false) => "interval of arrival (local time)",
+            // A pipeline's documents count from their first send or upload.
+            (true, true) => "interval of upload or first send (day and local time)",
+            (false, true) => "interval of upload or first send (local time)",
         })
         .label_style((frame::FONT, SMALL))
         .axis_desc_style((frame::FONT, MEDIUM))
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()?;
-    // Demand bars, scaled so the busiest interval reaches 95%.
+    // Demand bars, scaled so the busiest interval reaches 95% of the axis.
     if peak_rate > 0.0 {
         chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
-            let h = 0.95 * r.row.arrival_rate_per_h / peak_rate;
+            let h = 0.95 * y_top * r.row.arrival_rate_per_h / peak_rate;
             Rectangle::new(
                 [(i as f64 - 0.4, 0.0), (i as f64 + 0.4, h)],
                 bar_color.filled(),
@@ -111,8 +142,8 @@ where
             let (lo, hi) = r.ci95.get(key)?;
             Some(Rectangle::new(
                 [
-                    (i as f64 - 0.5, lo.clamp(0.0, 1.0)),
-                    (i as f64 + 0.5, hi.clamp(0.0, 1.0)),
+                    (i as f64 - 0.5, lo.clamp(0.0, y_top)),
+                    (i as f64 + 0.5, hi.clamp(0.0, y_top)),
                 ],
                 color.mix(0.18).filled(),
             ))

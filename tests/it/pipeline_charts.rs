@@ -250,3 +250,42 @@ fn a_pipeline_only_run_prints_and_draws_no_job() {
         assert!(json["mean"].get(key).is_some(), "{key}");
     }
 }
+
+/// SPEC §4b for a pipeline alone: by_interval.png draws what its rows
+/// hold, the searchable latency (mean and p95) by interval of upload on a
+/// time axis, not the job's shares (empty without a job, so nothing was
+/// drawn).
+#[test]
+fn a_pipeline_alone_draws_its_searchable_latency_by_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/pipeline-seed.yaml")
+        .unwrap()
+        .replace("horizon: 6h", "horizon: 1d")
+        + "output: {by_interval: 1h}\n";
+    let path = common::write_scenario(tmp.path(), "seed.yaml", &text);
+    let out = tmp.path().join("out");
+    labelsim(&[
+        "run",
+        s(&path),
+        "--replications",
+        "2",
+        "--format",
+        "svg",
+        "-q",
+        "--out",
+        s(&out),
+    ]);
+    let svg = std::fs::read_to_string(out.join("by_interval.svg")).unwrap();
+    assert!(common::svg_draws_data(&svg));
+    for text in [
+        "searchable_latency_p95_s",
+        "searchable_latency_mean_s",
+        "latency [s], documents of the interval",
+        "interval of upload or first send",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+    assert!(!svg.contains("delay_probability") && !svg.contains("share of the objects"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Searchable latency by interval of upload"));
+}
