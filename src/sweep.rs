@@ -844,6 +844,8 @@ pub fn manifest(
         "points": points,
         "chart_metrics": metrics,
         "scenario_text": scenario.text,
+        // What the scenario has, for the report's rule table.
+        "shape": {"job": !scenario.sim.no_job, "pipeline": scenario.sim.pipeline.is_some()},
         "fingerprints": fingerprints(scenario),
     })
 }

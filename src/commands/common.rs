@@ -114,11 +114,24 @@ pub fn open_output(dir: &Path, quiet: bool) -> Result<OutputDir> {
     Ok(out)
 }
 
+/// The rows of the "what each rule did" table for a scenario of this
+/// shape: the job's rules where it has a job, the pipeline's where it has
+/// one.
+pub fn rule_keys(cfg: &labelsim::model::SimConfig) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    if !cfg.no_job {
+        keys.extend_from_slice(catalog::RULE_TABLE);
+    }
+    if cfg.pipeline.is_some() {
+        keys.extend_from_slice(catalog::PIPELINE_RULE_TABLE);
+    }
+    keys
+}
+
 /// What each rule did, from the mean over replications: one row per
-/// metric of [`catalog::RULE_TABLE`], with its rule and effect.
-pub fn rule_rows(agg: &Aggregate) -> Vec<Vec<String>> {
-    catalog::RULE_TABLE
-        .iter()
+/// metric of `keys` ([`rule_keys`]), with its rule and effect.
+pub fn rule_rows(agg: &Aggregate, keys: &[&str]) -> Vec<Vec<String>> {
+    keys.iter()
         .map(|&key| {
             let d = catalog::def(key).expect("rule table keys are in the catalog");
             let value = match d.unit {

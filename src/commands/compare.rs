@@ -174,12 +174,21 @@ fn write_report(
         .iter()
         .map(|t| Section::table(t.title.replace('`', ""), &t.headers, &t.rows))
         .collect();
-    // What each rule did, per policy.
+    // What each rule did, per policy: the rules of every contender's
+    // shape (a job, a pipeline), in the first one's order.
+    let mut keys: Vec<&str> = Vec::new();
+    for c in configs.iter() {
+        for k in crate::commands::common::rule_keys(c) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
     let per_rules: Vec<Vec<Vec<String>>> = runs
         .iter()
         .map(|runs| {
             let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
-            crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries))
+            crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries), &keys)
         })
         .collect();
     let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
@@ -191,8 +200,7 @@ fn write_report(
             row
         })
         .collect();
-    // The job's rules (R1–R12), where a contender has a job.
-    if configs.iter().any(|c| !c.no_job) {
+    if !keys.is_empty() {
         sections.insert(
             0,
             Section::table(

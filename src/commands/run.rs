@@ -319,9 +319,11 @@ fn run_report(
         .iter()
         .map(|s| s.to_string())
         .collect();
-    // The job's rules (R1–R12), when there is a job.
-    let rules = (!scenario.sim.no_job)
-        .then(|| Section::table("What each rule did", &rule_headers, &rule_rows(agg)));
+    // The job's rules (R1–R12) where there is a job, the pipeline's
+    // (P1–P8) where there is one.
+    let keys = crate::commands::common::rule_keys(&scenario.sim);
+    let rules = (!keys.is_empty())
+        .then(|| Section::table("What each rule did", &rule_headers, &rule_rows(agg, &keys)));
     let r = scenario.replications as usize;
     let lead = html::Lead {
         answer: headline::run(agg, scenario.sim.pipeline.is_some()),

@@ -483,7 +483,17 @@ fn write_sweep_report(
         charts.push_str(crate::commands::common::CHARTS_SKIPPED);
     }
     let name = manifest["scenario"].as_str().unwrap_or("sweep");
-    let (rule_headers, rule_rows) = rule_table(params, rows, &names);
+    // The scenario's shape (a manifest from before it was recorded: a
+    // job, and a pipeline where its metrics are there).
+    let has = |part: &str, default: bool| manifest["shape"][part].as_bool().unwrap_or(default);
+    let mut keys: Vec<&str> = Vec::new();
+    if has("job", true) {
+        keys.extend_from_slice(labelsim::model::catalog::SWEEP_RULE_TABLE);
+    }
+    if has("pipeline", names.iter().any(|n| n == "indexed_documents")) {
+        keys.extend_from_slice(labelsim::model::catalog::PIPELINE_SWEEP_RULE_TABLE);
+    }
+    let (rule_headers, rule_rows) = rule_table(params, rows, &names, &keys);
     let scenario_text = manifest["scenario_text"].as_str().unwrap_or("").to_string();
     // The headline: the best point on the first metric charted; under it
     // what was run (from the manifest, so a merge says the same).
@@ -532,12 +542,13 @@ fn write_sweep_report(
 
 /// What each rule did, per point (means over replications): the table's
 /// headers and rows.
-fn rule_table(
+fn rule_table<'k>(
     params: &[ParamPath],
     rows: &[Row],
     names: &[String],
+    keys: &[&'k str],
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let rule_metrics: Vec<(String, &str)> = catalog::SWEEP_RULE_TABLE
+    let rule_metrics: Vec<(String, &'k str)> = keys
         .iter()
         .map(|&k| {
             let d = catalog::def(k).expect("sweep rule table keys are in the catalog");

@@ -290,6 +290,31 @@ pub const SWEEP_RULE_TABLE: &[&str] = &[
     HELD_AT_END,
 ];
 
+/// The rows of run's "what each rule did" table for a pipeline (P1–P8),
+/// in order (each has an `MetricDef::effect`).
+pub const PIPELINE_RULE_TABLE: &[&str] = &[
+    EXPIRED,
+    DEAD_LETTERED,
+    THROTTLED_REQUESTS,
+    DUPLICATES_DELIVERED,
+    FIFO_DEDUPLICATED,
+    FAILURES,
+    ROUTED_TO_HUMANS,
+    TEST_EVENTS_DISCARDED,
+    INDEX_OVERWRITES,
+];
+
+/// The columns of sweep's per-point "what each rule did" table for a
+/// pipeline, in order (each has a `MetricDef::rule_column`).
+pub const PIPELINE_SWEEP_RULE_TABLE: &[&str] = &[
+    EXPIRED,
+    DEAD_LETTERED,
+    DUPLICATES_DELIVERED,
+    FAILURES,
+    ROUTED_TO_HUMANS,
+    INDEX_OVERWRITES,
+];
+
 macro_rules! catalog {
     ($($name:ident = $def:expr;)*) => {
         $(
@@ -429,25 +454,25 @@ catalog! {
     // The pipeline's totals over stages.
     SENT = D::new("sent", Count, "P1", "sent").of("messages");
     ENQUEUED = D::new("enqueued", Count, "P1", "enqueued").of("messages");
-    FIFO_DEDUPLICATED = D::new("fifo_deduplicated", Count, "P4", "FIFO deduplicated").of("messages");
-    DUPLICATES_DELIVERED = D::new("duplicates_delivered", Count, "P3", "duplicates delivered").of("messages");
+    FIFO_DEDUPLICATED = D::new("fifo_deduplicated", Count, "P4", "FIFO deduplicated").of("messages").effect("sends a FIFO queue dropped as duplicates within 5 minutes").rule_column("FIFO deduplicated");
+    DUPLICATES_DELIVERED = D::new("duplicates_delivered", Count, "P3", "duplicates delivered").of("messages").effect("extra copies a standard queue delivered (at least once)").rule_column("duplicates delivered");
     DELETED = D::new("deleted", Count, "P2", "deleted").of("messages");
-    EXPIRED = D::new("expired", Count, "P1", "expired").of("messages");
-    DEAD_LETTERED = D::new("dead_lettered", Count, "P1", "dead-lettered").of("messages");
+    EXPIRED = D::new("expired", Count, "P1", "expired").of("messages").effect("messages deleted at their queue's retention").rule_column("expired");
+    DEAD_LETTERED = D::new("dead_lettered", Count, "P1", "dead-lettered").of("messages").effect("messages moved to a dead-letter queue after their last receive").rule_column("dead-lettered");
     REQUESTS = D::new("requests", Count, "P2", "requests").of("requests");
     EMPTY_RECEIVES = D::new("empty_receives", Count, "P2", "empty receives").of("requests");
-    THROTTLED_REQUESTS = D::new("throttled_requests", Count, "P2", "throttled requests").of("requests");
+    THROTTLED_REQUESTS = D::new("throttled_requests", Count, "P2", "throttled requests").of("requests").effect("requests throttled and retried").rule_column("throttled");
     ORDER_VIOLATIONS = D::new("order_violations", Count, "P4", "FIFO order violations").of("messages");
     PROCESSED = D::new("processed", Count, "P5", "processed").of("messages");
     RESULTS = D::new("results", Count, "P5", "results").of("messages");
-    FAILURES = D::new("failures", Count, "P5", "failures").of("messages");
+    FAILURES = D::new("failures", Count, "P5", "failures").of("messages").effect("processings that failed (the message returns after its visibility timeout)").rule_column("failures");
     MACHINE_LABELED = D::new("machine_labeled", Count, "P6", "machine labeled");
-    ROUTED_TO_HUMANS = D::new("routed_to_humans", Count, "P6", "routed to humans");
+    ROUTED_TO_HUMANS = D::new("routed_to_humans", Count, "P6", "routed to humans").effect("results routed to the labeling job (confidence below the threshold)").rule_column("routed to humans");
     AUDITED = D::new("audited", Count, "P6", "audited");
     HUMAN_LABELED = D::new("human_labeled", Count, "P6", "human labeled");
-    TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages");
+    TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages").effect("S3 test events the consumers discarded");
     INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P8", "indexed documents").of("documents");
-    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P8", "index overwrites").of("writes");
+    INDEX_OVERWRITES = D::new("index_overwrites", Count, "P8", "index overwrites").of("writes").effect("index writes over a document already there (a copy processed again)").rule_column("index overwrites");
     S3_UPLOADS = D::new("s3_uploads", Count, "P7", "S3 uploads").of("uploads");
     S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P7", "S3 events pending at end").of("S3 events");
     SEARCHABLE_LATENCY_MEAN_S = D::new("searchable_latency_mean_s", Seconds, "P8", "searchable latency, mean");
@@ -613,8 +638,12 @@ mod tests {
             let d = def(k).unwrap();
             assert!(d.effect.is_some() && !d.rule.is_empty(), "{k}");
         }
-        for k in SWEEP_RULE_TABLE {
+        for k in SWEEP_RULE_TABLE.iter().chain(PIPELINE_SWEEP_RULE_TABLE) {
             assert!(def(k).unwrap().rule_column.is_some(), "{k}");
+        }
+        for k in PIPELINE_RULE_TABLE {
+            let d = def(k).unwrap();
+            assert!(d.effect.is_some() && d.rule.starts_with('P'), "{k}");
         }
         assert_eq!(
             def(JOB_END_STATE).unwrap().aggregate,

@@ -345,8 +345,10 @@ fn a_pipeline_compare_shows_the_pipelines_metrics_and_charts() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(common::figcaptions(&html).len(), svgs.len());
-    // No job: no table of the job's rules.
-    assert!(!html.contains("What each rule did"));
+    // No job: the pipeline's rules, not the job's.
+    assert!(html.contains("What each rule did"));
+    assert!(html.contains("messages moved to a dead-letter queue"));
+    assert!(!html.contains("objects expired after waiting in the queue"));
 }
 
 /// Issue 17: a chart with nothing to show is not drawn. Messages of 200 s

@@ -241,7 +241,9 @@ fn a_pipeline_only_run_prints_and_draws_no_job() {
     assert!(printed.contains(&format!("charts: {} .svg", PIPELINE_CHARTS.join(", "))));
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(common::figcaptions(&report).len(), PIPELINE_CHARTS.len());
-    assert!(!report.contains("What each rule did"));
+    // The pipeline's rules, not the job's.
+    assert!(report.contains("messages moved to a dead-letter queue"));
+    assert!(!report.contains("objects expired after waiting in the queue"));
     assert!(!report.contains("objects_labeled"));
     // summary.json keeps every key of the contract.
     let json: serde_json::Value =
@@ -288,4 +290,45 @@ fn a_pipeline_alone_draws_its_searchable_latency_by_interval() {
     assert!(!svg.contains("delay_probability") && !svg.contains("share of the objects"));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Searchable latency by interval of upload"));
+}
+
+/// A pipeline's report says what each of its rules did (P1 expired and
+/// dead-lettered, P3 duplicates, P5 failures, P8 overwrites...), in run's
+/// table and in sweep's per-point one, and not the job's rules, which
+/// have nothing to count without a job.
+#[test]
+fn a_pipeline_alone_reports_what_each_of_its_rules_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    labelsim(&[
+        "run",
+        "scenarios/pipeline-poison-dlq.yaml",
+        "--no-charts",
+        "-q",
+        "--out",
+        s(&out),
+    ]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("What each rule did"));
+    assert!(html.contains("messages moved to a dead-letter queue after their last receive"));
+    assert!(!html.contains("objects expired after waiting in the queue"));
+
+    let out = tmp.path().join("sweep");
+    labelsim(&[
+        "sweep",
+        "scenarios/pipeline-seed.yaml",
+        "--vary",
+        "pipeline.consumers[classifier].count=2..3:1",
+        "--set",
+        "horizon=30m",
+        "--replications",
+        "2",
+        "--no-charts",
+        "-q",
+        "--out",
+        s(&out),
+    ]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("P1 dead-lettered") && html.contains("P8 index overwrites"));
+    assert!(!html.contains("R6 expired in queue"));
 }
