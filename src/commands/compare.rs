@@ -222,17 +222,33 @@ fn write_report(
     for (title, text) in &contenders.texts {
         sections.push(Section::text(title.clone(), text.clone()));
     }
-    // The headline: who is best on the first metric (issue 17).
-    let (answer, mut details) = labelsim::report::headline::compare(
+    // The headline: who is best on the first metric that tells the
+    // contenders apart (issue 17); those before it are the same for all
+    // (e.g. every policy indexes every document) and are said so.
+    let same_for_all = |k: usize| {
+        let means: Vec<f64> = table.estimates.iter().map(|e| e[k].mean).collect();
+        means
+            .windows(2)
+            .all(|w| w[0] == w[1] || (w[0].is_nan() && w[1].is_nan()))
+    };
+    let k = (0..metrics.len()).find(|&k| !same_for_all(k)).unwrap_or(0);
+    let (mut answer, mut details) = labelsim::report::headline::compare(
         names,
-        &metrics[0].metric,
-        &table.estimates.iter().map(|e| e[0]).collect::<Vec<_>>(),
+        &metrics[k].metric,
+        &table.estimates.iter().map(|e| e[k]).collect::<Vec<_>>(),
         &table
             .differences
             .iter()
-            .map(|d| d[0].difference)
+            .map(|d| d[k].difference)
             .collect::<Vec<_>>(),
     );
+    if k > 0 && names.len() > 1 {
+        let same: Vec<String> = metrics[..k]
+            .iter()
+            .map(|m| labelsim::model::catalog::label(&m.metric).unwrap_or_else(|| m.metric.clone()))
+            .collect();
+        let _ = write!(answer, "; {} the same for all", same.join(", "));
+    }
     details.push(format!(
         "{} replications each, seed {}, on common random numbers",
         replications, scenario.seed

@@ -8,7 +8,7 @@
 //! - with a pipeline (issue 17): `compare_queue_depth` (messages visible,
 //!   in flight or delayed in each queue, replication 1),
 //!   `compare_searchable_latency_cdf` (per path, indexed of sent in the
-//!   legend), `compare_message_outcomes` (indexed as machine labels,
+//!   legend), `compare_message_outcomes` (machine-labeled results,
 //!   routed to humans, dead-lettered, still queued, expired) and
 //!   `compare_cost` (cost per indexed document, or per correct label where
 //!   labels carry a confidence, by SQS, consumers and people; the totals
@@ -309,7 +309,7 @@ impl CompareCharts<'_> {
 
         // Where messages went.
         let parts: [(&str, &str, RGBColor); 5] = [
-            (c::MACHINE_LABELED, "indexed as machine labels", PALETTE[2]),
+            (c::MACHINE_LABELED, "machine-labeled results (P6; a copy processed again counts again)", PALETTE[2]),
             (c::ROUTED_TO_HUMANS, "routed to humans (P6)", PALETTE[0]),
             (c::DEAD_LETTERED, "dead-lettered (P1)", PALETTE[3]),
             (

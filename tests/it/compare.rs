@@ -437,3 +437,27 @@ fn an_svg_of_a_flat_zero_line_draws_no_data() {
     );
     assert!(common::svg_draws_data(&bar));
 }
+
+/// The headline names the best contender on the first metric that tells
+/// them apart: every policy of the Lambda comparison indexes every
+/// document, so that column's tie is said in passing, not crowned.
+#[test]
+fn the_compare_headline_skips_a_metric_the_same_for_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = common::labelsim(&[
+        "compare",
+        "scenarios/pipeline-lambda.yaml",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("; indexed documents the same for all"),
+        "headline"
+    );
+    assert!(!html.contains("tie for best"));
+}
