@@ -473,7 +473,7 @@ catalog! {
     TEST_EVENTS_DISCARDED = D::new("test_events_discarded", Count, "P7", "test events discarded").of("messages").effect("S3 test events the consumers discarded");
     INDEXED_DOCUMENTS = D::new("indexed_documents", Count, "P8", "indexed documents").of("documents");
     INDEX_OVERWRITES = D::new("index_overwrites", Count, "P8", "index overwrites").of("writes").effect("index writes over a document already there (a copy processed again)").rule_column("index overwrites");
-    S3_UPLOADS = D::new("s3_uploads", Count, "P7", "S3 uploads").of("uploads");
+    S3_UPLOADS = D::new("s3_uploads", Count, "P7", "S3 event notifications (duplicates included)").of("notifications");
     S3_EVENTS_PENDING_AT_END = D::new("s3_events_pending_at_end", Count, "P7", "S3 events pending at end").of("S3 events");
     SEARCHABLE_LATENCY_MEAN_S = D::new("searchable_latency_mean_s", Seconds, "P8", "searchable latency, mean");
     SEARCHABLE_LATENCY_P50_S = D::new("searchable_latency_p50_s", Seconds, "P8", "searchable latency, p50");
