@@ -53,6 +53,25 @@ fn which_group(path: &str, cfg: &labelsim::model::SimConfig) -> Result<Which> {
         }
         return Ok(Which::Consumer(i));
     }
+    if cfg.workers.is_empty() && p.starts_with("workers[") {
+        let consumers: Vec<String> = cfg
+            .pipeline
+            .iter()
+            .flat_map(|pipe| &pipe.consumers)
+            .map(|c| format!("pipeline.consumers[{}]", c.name))
+            .collect();
+        bail!(
+            "--group {p}: the scenario has no `workers:`{}",
+            if consumers.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; staff a consumer's pollers instead: {}",
+                    consumers.join(", ")
+                )
+            }
+        );
+    }
     let names: Vec<&str> = cfg.workers.iter().map(|g| g.name.as_str()).collect();
     group_index(p, &names).map(Which::Workers)
 }

@@ -309,7 +309,11 @@ impl CompareCharts<'_> {
 
         // Where messages went.
         let parts: [(&str, &str, RGBColor); 5] = [
-            (c::MACHINE_LABELED, "machine-labeled results (P6; a copy processed again counts again)", PALETTE[2]),
+            (
+                c::MACHINE_LABELED,
+                "machine-labeled results (P6; a copy processed again counts again)",
+                PALETTE[2],
+            ),
             (c::ROUTED_TO_HUMANS, "routed to humans (P6)", PALETTE[0]),
             (c::DEAD_LETTERED, "dead-lettered (P1)", PALETTE[3]),
             (

@@ -925,3 +925,25 @@ fn a_consumers_staffing_reads_in_pollers_and_its_command_reruns() {
     );
     assert!(!svg.contains("objects/h"));
 }
+
+/// A worker group asked of a pipeline without workers: the error says
+/// there are none and names the consumers that can be staffed.
+#[test]
+fn staff_of_workers_on_a_pipeline_alone_names_its_consumers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = staff(
+        Path::new("scenarios/pipeline-seed.yaml"),
+        &out,
+        "workers[team]",
+        &["labeled_within_1h >= 90%"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--group workers[team]: the scenario has no `workers:`; staff a consumer's pollers instead: pipeline.consumers[classifier]"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
