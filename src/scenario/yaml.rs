@@ -890,6 +890,23 @@ fn locate_in(ls: &[Option<Line<'_>>], path: &[PathSeg]) -> Option<usize> {
                                 && l.indent == base)
                     })
                 });
+                // A flow mapping left open on the line found goes on over
+                // the next lines: its keys sit deeper, anywhere in them.
+                let open_flow = found.and_then(|f| ls[f - 1].as_ref()).is_some_and(|l| {
+                    l.content.matches('{').count() > l.content.matches('}').count()
+                });
+                let hit = hit.or_else(|| {
+                    open_flow.then(|| {
+                        (start..end).find(|&i| {
+                            ls[i].as_ref().is_some_and(|l| {
+                                l.indent > base
+                                    && l.dash.is_none()
+                                    && (key_of(l.content) == Some(k.as_str())
+                                        || flow_has_key(l.content, k))
+                            })
+                        })
+                    })?
+                });
                 let Some(i) = hit else { break };
                 found = Some(i + 1);
                 let next = (i + 1..end)
@@ -988,6 +1005,32 @@ workers:
         assert_eq!(at("job.max_concurrent_task_count"), Some(4));
         assert_eq!(at("producers[0].rate"), Some(8));
         assert_eq!(at("workers[0].count"), Some(13));
+    }
+
+    /// A flow mapping spread over lines: a key on a continuation line is
+    /// found there, not on the mapping's first line.
+    #[test]
+    fn finds_keys_on_the_continuation_lines_of_a_flow_mapping() {
+        let doc = "\
+pipeline:
+  queues:
+    - {name: q, type: standard, visibility_timeout: 30s,
+       retention: 1s,
+       dead_letter: {max_receive_count: 0}}
+  consumers:
+    - {name: c, queue: q, count: 1,
+       processing_time: {dist: constant, value: -1s}}
+";
+        let at = |path: &str| locate(doc, &parse_lenient(path));
+        assert_eq!(at("pipeline.queues[0].visibility_timeout"), Some(3));
+        assert_eq!(at("pipeline.queues[0].retention"), Some(4));
+        assert_eq!(
+            at("pipeline.queues[0].dead_letter.max_receive_count"),
+            Some(5)
+        );
+        assert_eq!(at("pipeline.queues[q].dead_letter"), Some(5));
+        assert_eq!(at("pipeline.consumers[0].count"), Some(7));
+        assert_eq!(at("pipeline.consumers[0].processing_time.value"), Some(8));
     }
 
     #[test]
