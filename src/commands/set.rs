@@ -12,6 +12,7 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
     overrides::apply(scenario, args, opts).map_err(|e| match e {
         SetError::Syntax(_) => anyhow!("--set: {e}"),
         SetError::Template(_) => anyhow!("{e}"),
+        SetError::Many(_) => anyhow!("--set: {e}"),
         e => anyhow!("--set {e}"),
     })
 }

@@ -72,6 +72,9 @@ pub enum SetError {
     Template(PathError),
     /// A path that leads nowhere in this scenario.
     LeadsNowhere(Box<PathError>),
+    /// Several of the above, one per setting at fault (every problem at
+    /// once); never empty.
+    Many(Vec<SetError>),
     /// The scenario with the settings is invalid: the settings to blame
     /// (those that are invalid alone, else all), shown as given.
     Invalid {
@@ -94,6 +97,10 @@ impl fmt::Display for SetError {
             ),
             SetError::Template(e) => e.fmt(f),
             SetError::LeadsNowhere(e) => e.fmt(f),
+            SetError::Many(errors) => {
+                let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                write!(f, "{} problems:\n  {}", errors.len(), lines.join("\n  "))
+            }
             SetError::Invalid {
                 blamed,
                 origin,
@@ -123,13 +130,19 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
     if args.is_empty() {
         return Ok(scenario);
     }
-    let settings: Vec<Setting> = args
-        .iter()
-        .map(|a| Setting::parse(a))
-        .collect::<Result<_, _>>()?;
+    // Every setting's own problems at once: its syntax, a path given
+    // twice or overlapping another, a path that leads nowhere.
+    let mut problems: Vec<SetError> = Vec::new();
+    let mut settings: Vec<Setting> = Vec::new();
+    for a in args {
+        match Setting::parse(a) {
+            Ok(s) => settings.push(s),
+            Err(e) => problems.push(e),
+        }
+    }
     for (i, s) in settings.iter().enumerate() {
         if settings[..i].iter().any(|t| t.path == s.path) {
-            return Err(SetError::Twice(s.path.clone()));
+            problems.push(SetError::Twice(s.path.clone()));
         }
     }
     let template = ScenarioTemplate::of(&scenario, opts).map_err(SetError::Template)?;
@@ -138,9 +151,9 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
     for (i, s) in settings.iter().enumerate() {
         if let Some(t) = settings[..i]
             .iter()
-            .find(|t| template.overlap(&t.path, &s.path))
+            .find(|t| t.path != s.path && template.overlap(&t.path, &s.path))
         {
-            return Err(SetError::Overlap(t.path.clone(), s.path.clone()));
+            problems.push(SetError::Overlap(t.path.clone(), s.path.clone()));
         }
     }
     let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
@@ -148,25 +161,36 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
             .map(|s| (s.path.clone(), s.value.clone()))
             .collect()
     };
+    // Each setting alone: a path that leads nowhere, or a value that makes
+    // the scenario invalid on its own (several together are judged below).
+    if settings.len() > 1 || !problems.is_empty() {
+        for s in &settings {
+            match template.with(&overrides(&[s])) {
+                Ok(_) => {}
+                Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
+                Err(error @ OverrideError::Invalid(_)) => problems.push(SetError::Invalid {
+                    blamed: vec![s.shown()],
+                    origin: scenario.origin.clone(),
+                    error,
+                }),
+            }
+        }
+    }
+    match problems.len() {
+        0 => {}
+        1 => return Err(problems.remove(0)),
+        _ => return Err(SetError::Many(problems)),
+    }
     let all: Vec<&Setting> = settings.iter().collect();
     let mut patched = match template.with(&overrides(&all)) {
         Ok(s) => s,
         // The message of a path that leads nowhere names the path.
         Err(OverrideError::Path(m)) => return Err(SetError::LeadsNowhere(m)),
+        // Each setting alone was valid (checked above): their combination
+        // is not.
         Err(error @ OverrideError::Invalid(_)) => {
-            // Name the settings that make the scenario invalid on their own;
-            // if none does alone, it is their combination.
-            let alone: Vec<&Setting> = if all.len() > 1 {
-                all.iter()
-                    .copied()
-                    .filter(|s| template.with(&overrides(&[s])).is_err())
-                    .collect()
-            } else {
-                all.clone()
-            };
-            let blamed = if alone.is_empty() { &all } else { &alone };
             return Err(SetError::Invalid {
-                blamed: blamed.iter().map(|s| s.shown()).collect(),
+                blamed: all.iter().map(|s| s.shown()).collect(),
                 origin: scenario.origin.clone(),
                 error,
             });
@@ -202,6 +226,45 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
 mod tests {
     use super::*;
     use crate::scenario::BUNDLED_QUICKSTART;
+
+    /// Every setting's problem is named at once, one a line: a bad
+    /// PATH=VALUE, and each path that leads nowhere.
+    #[test]
+    fn every_bad_setting_is_named_at_once() {
+        let scenario = Scenario::from_str(
+            BUNDLED_QUICKSTART,
+            "q.yaml",
+            std::path::Path::new("."),
+            LoadOptions::default(),
+        )
+        .unwrap();
+        let args: Vec<String> = [
+            "horizon",
+            "workers[tema].count=3",
+            "job.max_concurent_task_count=5",
+            "horizon=2d",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let e = apply(scenario, &args, LoadOptions::default()).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(&e, SetError::Many(v) if v.len() == 3), "{text}");
+        assert!(
+            text.starts_with("3 problems:\n  `horizon`: write PATH=VALUE"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  `workers[tema].count`: no item named `tema`"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\n  `job.max_concurent_task_count=5`: the scenario q.yaml is then invalid"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn values_are_yaml() {
