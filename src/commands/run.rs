@@ -324,6 +324,26 @@ fn run_report(
     let keys = crate::commands::common::rule_keys(&scenario.sim);
     let rules = (!keys.is_empty())
         .then(|| Section::table("What each rule did", &rule_headers, &rule_rows(agg, &keys)));
+    // What is printed beside the summary: each stage's offered load, and
+    // the scenario's warnings.
+    let loads = stage_load_rows(scenario).map(|rows| {
+        let headers: Vec<String> = ["stage", "offered load", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
+        let mut title = STAGE_LOADS.to_string();
+        title[..1].make_ascii_uppercase();
+        Section::table(title, &headers, &rows)
+    });
+    let warnings = (!scenario.warnings.is_empty()).then(|| {
+        let lines: Vec<String> = scenario
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {}", w.render(&scenario.origin)))
+            .collect();
+        Section::text("Warnings", lines.join("\n"))
+    });
     let r = scenario.replications as usize;
     let lead = html::Lead {
         answer: headline::run(agg, scenario.sim.pipeline.is_some()),
@@ -338,8 +358,10 @@ fn run_report(
     Ok(html::export(&Report {
         title: format!("labelsim run: {}", scenario.name),
         lead,
-        sections: rules
+        sections: warnings
             .into_iter()
+            .chain(rules)
+            .chain(loads)
             .chain([
                 Section::html("Charts", figures),
                 Section::html(
@@ -409,25 +431,48 @@ fn print_summary(
 /// stationary stream (`model::load`), the binding one marked; nothing for
 /// transient inputs (a manifest, a trace, capped producers) or batch mode.
 fn print_stage_loads(scenario: &Scenario) {
-    let stages = labelsim::model::load::stage_loads(&scenario.sim);
-    let Some(binding) = labelsim::model::load::binding(&stages) else {
+    let Some(rows) = stage_load_rows(scenario) else {
         return;
     };
-    outln!("  offered load by capacity stage (at 1 or more it cannot keep up)");
-    for st in &stages {
-        let load = if st.load.is_finite() {
-            format!("{:.3}", st.load)
+    outln!("  {STAGE_LOADS}");
+    for [stage, load, note] in &rows {
+        let note = if note.is_empty() {
+            String::new()
         } else {
-            "inf".into()
+            format!("   {note}")
         };
-        let note = match (std::ptr::eq(st, binding), st.load >= 1.0) {
-            (true, true) => "   binding: unstable",
-            (true, false) => "   binding",
-            (false, true) => "   unstable",
-            (false, false) => "",
-        };
-        outln!("    {:<34} {:>10}{note}", st.stage, load);
+        outln!("    {stage:<34} {load:>10}{note}");
     }
+}
+
+/// What the stage loads' table is, printed and on the page.
+const STAGE_LOADS: &str = "offered load by capacity stage (at 1 or more it cannot keep up)";
+
+/// Each capacity stage's offered load (`inf` for one with no capacity)
+/// and note (binding, unstable); None where no stage has a stationary
+/// stream.
+fn stage_load_rows(scenario: &Scenario) -> Option<Vec<[String; 3]>> {
+    let stages = labelsim::model::load::stage_loads(&scenario.sim);
+    let binding = labelsim::model::load::binding(&stages)?;
+    Some(
+        stages
+            .iter()
+            .map(|st| {
+                let load = if st.load.is_finite() {
+                    format!("{:.3}", st.load)
+                } else {
+                    "inf".into()
+                };
+                let note = match (std::ptr::eq(st, binding), st.load >= 1.0) {
+                    (true, true) => "binding: unstable",
+                    (true, false) => "binding",
+                    (false, true) => "unstable",
+                    (false, false) => "",
+                };
+                [st.stage.to_string(), load, note.to_string()]
+            })
+            .collect(),
+    )
 }
 
 /// `job end: in_progress in 3 of 3 (mean end 8h 0m)`: how the job ended,

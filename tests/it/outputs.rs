@@ -613,3 +613,39 @@ fn summary_intervals_stay_within_what_each_metric_can_take() {
     }
     assert!(checked > 20, "{checked} intervals");
 }
+
+/// report.html holds what `run` prints beside its summary: each capacity
+/// stage's offered load, and the scenario's warnings.
+#[test]
+fn the_run_report_has_the_stage_loads_and_the_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q");
+    let o = crate::common::labelsim_on(
+        "run",
+        Path::new("scenarios/quickstart.yaml"),
+        &out,
+        &["--no-charts", "-q", "--replications", "1"],
+    );
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Offered load by capacity stage"),
+        "stage loads"
+    );
+    assert!(
+        html.contains("workers[team]") && html.contains("binding"),
+        "rows"
+    );
+    assert!(!html.contains("warning: "));
+
+    let path = crate::common::write_scenario(
+        tmp.path(),
+        "w.yaml",
+        "name: w\nhorizon: 1d\nproducers: [{name: p, kind: poisson, rate: 10/h}]\nworkers: []\n",
+    );
+    let out = tmp.path().join("w");
+    let o = crate::common::labelsim_on("run", &path, &out, &["--no-charts", "-q"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("w.yaml:4: workers: no workers: nothing will be labeled"));
+}
