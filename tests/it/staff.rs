@@ -435,6 +435,11 @@ const PIPE_CONSUMER: &str = r#"  consumers:
       processing_time: {dist: exponential, mean: 1s}
 "#;
 
+/// The day-night step of a consumer ([`PIPE_HEAD`], [`PIPE_CONSUMER`]).
+fn pipe_step(dir: &Path) -> PathBuf {
+    write_scenario(dir, "pipe.yaml", &format!("{PIPE_HEAD}{PIPE_CONSUMER}"))
+}
+
 /// S2 for `pipeline.consumers[NAME]`: loads of 0.5 and 2 pollers' worth;
 /// for a mean searchable latency ≤ 1.6 s, M/M/c gives 2 pollers at night
 /// (1 poller: 2 s) and 3 by day (1.44 s; 2 are unstable-close, 3.3 s).
@@ -443,11 +448,7 @@ const PIPE_CONSUMER: &str = r#"  consumers:
 #[test]
 fn staff_a_consumer_by_simulation_follows_the_day_night_step() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(
-        tmp.path(),
-        "pipe.yaml",
-        &format!("{PIPE_HEAD}{PIPE_CONSUMER}"),
-    );
+    let scenario = pipe_step(tmp.path());
     let out = tmp.path().join("out");
     let o = staff(
         &scenario,
@@ -876,11 +877,7 @@ fn staff_refuses_a_latency_target_the_index_alone_misses() {
 #[test]
 fn a_consumers_staffing_reads_in_pollers_and_its_command_reruns() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(
-        tmp.path(),
-        "pipe.yaml",
-        &format!("{PIPE_HEAD}{PIPE_CONSUMER}"),
-    );
+    let scenario = pipe_step(tmp.path());
     let out = tmp.path().join("out");
     let o = staff(
         &scenario,
