@@ -119,6 +119,15 @@ impl fmt::Display for SetError {
 
 impl std::error::Error for SetError {}
 
+/// The one problem, or all of them (never called with none).
+fn one_or_many(mut problems: Vec<SetError>) -> SetError {
+    if problems.len() == 1 {
+        problems.remove(0)
+    } else {
+        SetError::Many(problems)
+    }
+}
+
 /// `scenario` with the settings `args` (`PATH=VALUE` each) applied, in
 /// order, and validated. Without any, the scenario is returned untouched
 /// (its text included, so outputs stay byte-identical). The new scenario's
@@ -161,40 +170,60 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
             .map(|s| (s.path.clone(), s.value.clone()))
             .collect()
     };
-    // Each setting alone: a path that leads nowhere, or a value that makes
-    // the scenario invalid on its own (several together are judged below).
-    if settings.len() > 1 || !problems.is_empty() {
-        for s in &settings {
-            match template.with(&overrides(&[s])) {
-                Ok(_) => {}
-                Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
-                Err(error @ OverrideError::Invalid(_)) => problems.push(SetError::Invalid {
-                    blamed: vec![s.shown()],
-                    origin: scenario.origin.clone(),
-                    error,
-                }),
-            }
+    // Each setting alone: a path that leads nowhere.
+    let mut usable: Vec<&Setting> = Vec::new();
+    for s in &settings {
+        match template.with(&overrides(&[s])) {
+            Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
+            _ => usable.push(s),
         }
     }
-    match problems.len() {
-        0 => {}
-        1 => return Err(problems.remove(0)),
-        _ => return Err(SetError::Many(problems)),
-    }
-    let all: Vec<&Setting> = settings.iter().collect();
-    let mut patched = match template.with(&overrides(&all)) {
-        Ok(s) => s,
-        // The message of a path that leads nowhere names the path.
-        Err(OverrideError::Path(m)) => return Err(SetError::LeadsNowhere(m)),
-        // Each setting alone was valid (checked above): their combination
-        // is not.
-        Err(error @ OverrideError::Invalid(_)) => {
-            return Err(SetError::Invalid {
-                blamed: all.iter().map(|s| s.shown()).collect(),
+    // The values together (two settings may be valid only together): where
+    // the scenario is then invalid, the settings invalid on their own are
+    // named, each with its problem; if none is, their combination.
+    let invalid = |error: OverrideError| -> Vec<SetError> {
+        let alone: Vec<SetError> = if usable.len() > 1 {
+            usable
+                .iter()
+                .filter_map(|s| match template.with(&overrides(&[s])) {
+                    Err(e) => Some(SetError::Invalid {
+                        blamed: vec![s.shown()],
+                        origin: scenario.origin.clone(),
+                        error: e,
+                    }),
+                    Ok(_) => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if alone.is_empty() {
+            vec![SetError::Invalid {
+                blamed: usable.iter().map(|s| s.shown()).collect(),
                 origin: scenario.origin.clone(),
                 error,
-            });
+            }]
+        } else {
+            alone
         }
+    };
+    let together = if usable.is_empty() {
+        None
+    } else {
+        Some(template.with(&overrides(&usable)))
+    };
+    let mut patched = match together {
+        Some(Ok(patched)) if problems.is_empty() => patched,
+        // A path that leads nowhere once the others are applied.
+        Some(Err(OverrideError::Path(m))) => {
+            problems.push(SetError::LeadsNowhere(m));
+            return Err(one_or_many(problems));
+        }
+        Some(Err(error)) => {
+            problems.extend(invalid(error));
+            return Err(one_or_many(problems));
+        }
+        _ => return Err(one_or_many(problems)),
     };
     let mut warnings = scenario.warnings.clone();
     for w in &patched.warnings {
@@ -264,6 +293,28 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    /// Two settings valid only together (a batch job fed by a manifest)
+    /// are applied; each alone would be refused.
+    #[test]
+    fn settings_valid_only_together_are_applied() {
+        let scenario = Scenario::from_str(
+            BUNDLED_QUICKSTART,
+            "q.yaml",
+            std::path::Path::new("."),
+            LoadOptions::default(),
+        )
+        .unwrap();
+        let args: Vec<String> = [
+            "job.mode=batch",
+            "producers[cameras]={name: cameras, kind: manifest, count: 100}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let s = apply(scenario, &args, LoadOptions::default()).expect("valid together");
+        assert!(s.text.contains("manifest"));
     }
 
     #[test]
