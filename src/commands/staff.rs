@@ -296,6 +296,21 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .as_secs_f64()
         .round() as u64;
     staff::check_interval(interval_s, cycle).map_err(|e| anyhow!(e))?;
+    // Simulated, every interval of the cycle needs a run that reaches it:
+    // a shorter horizon would leave the later ones unmeasured (and read
+    // as missed).
+    let horizon_s = cfg.horizon.as_secs_f64();
+    if args.evaluator == StaffEvaluator::Simulation && horizon_s < cycle.seconds() as f64 {
+        bail!(
+            "the scenario's horizon ({}) is shorter than the cycle ({}): the simulated runs would not reach every interval; run whole cycles, e.g. --set horizon={}, or use --evaluator analytic",
+            human::duration(horizon_s),
+            cycle.as_str(),
+            match cycle {
+                Cycle::Day => "3d",
+                Cycle::Week => "2w",
+            }
+        );
+    }
     let lengths = match &args.shifts {
         Some(s) => Some(shift_lengths(s, interval_s, cycle)?),
         None => None,
@@ -394,10 +409,15 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 .iter()
                 .map(|p| {
                     format!(
-                        "--target {}: {} alone is {} whatever the number of pollers in {group_path}",
+                        "--target {}: {} {} {} whatever the number of pollers in {group_path}",
                         p.target,
                         p.part,
-                        human::metric(&p.part, p.value_s)
+                        if p.part.contains(" + ") {
+                            "together take"
+                        } else {
+                            "alone is"
+                        },
+                        human::duration(p.value_s)
                     )
                 })
                 .collect();
@@ -918,7 +938,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     if let Some((f, met)) = &fresh {
         let missed: Vec<String> = (0..n).filter(|&i| !met[i]).map(label).collect();
         let mut line = format!(
-            "on fresh replication{} {} of seed {} (not those it was tuned on), the {} meets {}/{n} intervals",
+            "on fresh replication{} {} of seed {} (not those it was tuned on), {} meets {}/{n} intervals",
             crate::commands::common::plural(f.replications as u64),
             if f.replications == 1 {
                 format!("{}", f.first_replication + 1)
@@ -930,7 +950,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 )
             },
             f.seed,
-            fin.name,
+            match fin.name {
+                "schedule" => "the shift schedule",
+                "isa" => "ISA's staffing",
+                "sipp" => "SIPP's staffing",
+                "lsipp" => "lagged SIPP's staffing",
+                other => other,
+            },
             n - missed.len()
         );
         if !missed.is_empty() {

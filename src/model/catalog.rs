@@ -189,10 +189,11 @@ pub fn bounded_ci(unit: Option<Unit>, (lo, hi): (f64, f64)) -> (f64, f64) {
 
 /// Whether `key` measures the labeling job (its objects, tasks, workers,
 /// queue or end, R1–R8 and R10, and what follows from them: labels' costs,
-/// duplicates labeled, the end-to-end time to label). Without a job (a
-/// pipeline alone) such a metric is empty or 0 whatever is varied, so a
-/// target on it cannot mean anything. The producers' messages (R9, R12)
-/// and the pipeline's metrics are not the job's.
+/// duplicates labeled, the end-to-end time to label, the pipeline's human
+/// path). Without a job (a pipeline alone) such a metric is empty or 0
+/// whatever is varied, so a target on it cannot mean anything. The
+/// producers' messages (R9, R12) and the pipeline's other metrics are not
+/// the job's.
 pub fn measures_the_job(key: &str) -> bool {
     const JOB_RULES: [&str; 9] = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R10"];
     let Some(d) = def(key) else { return false };
@@ -206,6 +207,10 @@ pub fn measures_the_job(key: &str) -> bool {
         ]
         .contains(&key)
         || key.starts_with("e2e_time_to_label_")
+        // P6/P8: the human path, which needs a job to route to.
+        || key.starts_with("searchable_latency_human_")
+        || key.starts_with("latency_human_")
+        || [ACCURACY_HUMAN, HUMAN_LABELED, ROUTED_TO_HUMANS, AUDITED].contains(&key)
 }
 
 /// The unit of `key` (None for a key no metric has).
@@ -549,6 +554,10 @@ mod tests {
             "cost_per_labeled_object",
             "e2e_time_to_label_p95_s",
             "test_events_accepted",
+            "searchable_latency_human_p95_s",
+            "latency_human_mean_s",
+            "accuracy_human",
+            "routed_to_humans",
         ] {
             assert!(measures_the_job(job), "{job}");
         }

@@ -808,7 +808,7 @@ fn the_answer_is_measured_again_on_replications_it_was_not_tuned_on() {
     let met = h["intervals_met"].as_u64().unwrap();
     let missed = h["not_met"].as_array().unwrap().len() as u64;
     assert_eq!(met + missed, json["intervals"].as_u64().unwrap(), "{h}");
-    let line = format!("on fresh replications 3-4 of seed 3 (not those it was tuned on), the isa meets {met}/24 intervals");
+    let line = format!("on fresh replications 3-4 of seed 3 (not those it was tuned on), ISA's staffing meets {met}/24 intervals");
     assert!(stdout(&o).contains(&line), "{}", stdout(&o));
     // The page's table has the verdict on fresh runs beside the own.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -859,6 +859,28 @@ fn staff_refuses_a_latency_target_the_index_alone_misses() {
         );
         assert!(!out.exists());
     }
+    // Means add up: the index (2 s) and the notification together miss
+    // a mean the index alone meets.
+    let head2 = head.replace(
+        "    to: incoming\n",
+        "    to: incoming\n    source: s3\n    notification_delay: {dist: constant, value: 1s}\n",
+    );
+    assert_ne!(head2, head);
+    let scenario2 = write_scenario(tmp.path(), "pipe2.yaml", &format!("{head2}{PIPE_CONSUMER}"));
+    let out = tmp.path().join("sum");
+    let o = staff(
+        &scenario2,
+        &out,
+        "pipeline.consumers[classifier]",
+        &["searchable_latency_mean_s <= 2.5s"],
+        &["--evaluator", "analytic", "--no-charts"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("latency_notification_mean_s + latency_index_mean_s together take 3"),
+        "{}",
+        stderr(&o)
+    );
     // A target above the part is staffed as before.
     let out = tmp.path().join("met");
     let o = staff(
@@ -943,4 +965,39 @@ fn staff_of_workers_on_a_pipeline_alone_names_its_consumers() {
         stderr(&o)
     );
     assert!(!out.exists());
+}
+
+/// Simulated, a horizon shorter than the cycle leaves its later intervals
+/// unmeasured (they read as missed): refused before anything runs, with
+/// the way out; the analytic model needs no run.
+#[test]
+fn staff_by_simulation_refuses_a_horizon_shorter_than_the_cycle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(step_scenario(tmp.path()))
+        .unwrap()
+        .replace("horizon: 2d", "horizon: 6h");
+    let scenario = write_scenario(tmp.path(), "short.yaml", &text);
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["pool_wait_mean_s <= 5m"],
+        &["--cycle", "1d"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the scenario's horizon (6h 0m) is shorter than the cycle (1d)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["pool_wait_mean_s <= 5m"],
+        &["--cycle", "1d", "--evaluator", "analytic", "-q"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
 }
