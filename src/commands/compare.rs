@@ -186,9 +186,20 @@ fn write_report(
     }
     let per_rules: Vec<Vec<Vec<String>>> = runs
         .iter()
-        .map(|runs| {
+        .zip(configs.iter())
+        .map(|(runs, cfg)| {
             let summaries: Vec<RunSummary> = runs.iter().map(|o| o.summary.clone()).collect();
-            crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries), &keys)
+            let mut rows =
+                crate::commands::common::rule_rows(&labelsim::runner::aggregate(&summaries), &keys);
+            // A rule of a part this contender lacks (a job, a pipeline)
+            // did nothing: no value, not its zeros.
+            let own = crate::commands::common::rule_keys(cfg);
+            for (row, key) in rows.iter_mut().zip(&keys) {
+                if !own.contains(key) {
+                    row[2] = "-".into();
+                }
+            }
+            rows
         })
         .collect();
     let mut rule_headers = vec!["rule".to_string(), "what happened".to_string()];
@@ -275,7 +286,7 @@ fn write_report(
         )),
     };
     let page = html::export(&Report {
-        title: format!("labelsim compare: {}", scenario.name),
+        title: format!("labelsim compare: {}", compared(scenario, contenders)),
         lead,
         sections,
     });
@@ -363,6 +374,15 @@ fn tables(
     out
 }
 
+/// What is compared, for a title: the scenario of the policies, or every
+/// scenario file's name (`a vs b`).
+fn compared(scenario: &Scenario, contenders: &Contenders) -> String {
+    match contenders.side {
+        labelsim::compare::Side::Policy => scenario.name.clone(),
+        labelsim::compare::Side::Scenario => contenders.names.join(" vs "),
+    }
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -396,7 +416,11 @@ fn markdown(
         format!("horizons {}", each.join(", "))
     };
     let mut md = String::new();
-    writeln!(md, "# labelsim compare: `{}`\n", scenario.name)?;
+    writeln!(
+        md,
+        "# labelsim compare: `{}`\n",
+        compared(scenario, contenders)
+    )?;
     let intervals = if replications == 1 {
         "One replication: each cell is its value, with no confidence interval (an interval needs at least 2 replications; add --replications)"
     } else {

@@ -461,3 +461,35 @@ fn the_compare_headline_skips_a_metric_the_same_for_all() {
     );
     assert!(!html.contains("tie for best"));
 }
+
+/// Two scenario files: the title names both, and a rule of a part one of
+/// them lacks (the job of a pipeline alone) shows no value, not zeros.
+#[test]
+fn comparing_a_job_with_a_pipeline_alone_names_both_and_blanks_the_missing_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = common::labelsim(&[
+        "compare",
+        "scenarios/pipeline-hybrid.yaml",
+        "scenarios/pipeline-seed.yaml",
+        "--set",
+        "horizon=30m",
+        "--replications",
+        "2",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h1>labelsim compare: pipeline-hybrid vs pipeline-seed</h1>"));
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(md.starts_with("# labelsim compare: `pipeline-hybrid vs pipeline-seed`"));
+    // The job's end, for the hybrid only.
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("when the job ended"))
+        .expect("the job's end row");
+    assert!(row.contains("<td>-</td>"), "{row}");
+}
