@@ -119,6 +119,62 @@ impl fmt::Display for SetError {
 
 impl std::error::Error for SetError {}
 
+/// Every problem of `settings` on `template` (some were found already:
+/// `problems`): each path that leads nowhere alone, then the usable
+/// settings together (two may be valid only together); where those make
+/// the scenario invalid, the settings invalid on their own are named, each
+/// with its problem, else their combination.
+fn every_problem(
+    template: &ScenarioTemplate,
+    settings: &[Setting],
+    mut problems: Vec<SetError>,
+    origin: &str,
+) -> SetError {
+    let overrides = |ss: &[&Setting]| -> Vec<(ParamPath, Value)> {
+        ss.iter()
+            .map(|s| (s.path.clone(), s.value.clone()))
+            .collect()
+    };
+    let mut usable: Vec<&Setting> = Vec::new();
+    for s in settings {
+        match template.with(&overrides(&[s])) {
+            Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
+            _ => usable.push(s),
+        }
+    }
+    let invalid = |s: &[&Setting], error: OverrideError| SetError::Invalid {
+        blamed: s.iter().map(|s| s.shown()).collect(),
+        origin: origin.to_string(),
+        error,
+    };
+    if !usable.is_empty() {
+        match template.with(&overrides(&usable)) {
+            Ok(_) => {}
+            // A path that leads nowhere once the others are applied.
+            Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
+            Err(error) => {
+                let alone: Vec<SetError> = if usable.len() > 1 {
+                    usable
+                        .iter()
+                        .filter_map(|s| {
+                            let e = template.with(&overrides(&[s])).err()?;
+                            Some(invalid(&[s], e))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if alone.is_empty() {
+                    problems.push(invalid(&usable, error));
+                } else {
+                    problems.extend(alone);
+                }
+            }
+        }
+    }
+    one_or_many(problems)
+}
+
 /// The one problem, or all of them (never called with none).
 fn one_or_many(mut problems: Vec<SetError>) -> SetError {
     if problems.len() == 1 {
@@ -170,60 +226,19 @@ pub fn apply(scenario: Scenario, args: &[String], opts: LoadOptions) -> Result<S
             .map(|s| (s.path.clone(), s.value.clone()))
             .collect()
     };
-    // Each setting alone: a path that leads nowhere.
-    let mut usable: Vec<&Setting> = Vec::new();
-    for s in &settings {
-        match template.with(&overrides(&[s])) {
-            Err(OverrideError::Path(m)) => problems.push(SetError::LeadsNowhere(m)),
-            _ => usable.push(s),
+    // All together, once: the usual case. Only where something is wrong
+    // is each setting tried alone, to name every problem.
+    let all: Vec<&Setting> = settings.iter().collect();
+    let mut patched = match problems.is_empty().then(|| template.with(&overrides(&all))) {
+        Some(Ok(patched)) => patched,
+        _ => {
+            return Err(every_problem(
+                &template,
+                &settings,
+                problems,
+                &scenario.origin,
+            ))
         }
-    }
-    // The values together (two settings may be valid only together): where
-    // the scenario is then invalid, the settings invalid on their own are
-    // named, each with its problem; if none is, their combination.
-    let invalid = |error: OverrideError| -> Vec<SetError> {
-        let alone: Vec<SetError> = if usable.len() > 1 {
-            usable
-                .iter()
-                .filter_map(|s| match template.with(&overrides(&[s])) {
-                    Err(e) => Some(SetError::Invalid {
-                        blamed: vec![s.shown()],
-                        origin: scenario.origin.clone(),
-                        error: e,
-                    }),
-                    Ok(_) => None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if alone.is_empty() {
-            vec![SetError::Invalid {
-                blamed: usable.iter().map(|s| s.shown()).collect(),
-                origin: scenario.origin.clone(),
-                error,
-            }]
-        } else {
-            alone
-        }
-    };
-    let together = if usable.is_empty() {
-        None
-    } else {
-        Some(template.with(&overrides(&usable)))
-    };
-    let mut patched = match together {
-        Some(Ok(patched)) if problems.is_empty() => patched,
-        // A path that leads nowhere once the others are applied.
-        Some(Err(OverrideError::Path(m))) => {
-            problems.push(SetError::LeadsNowhere(m));
-            return Err(one_or_many(problems));
-        }
-        Some(Err(error)) => {
-            problems.extend(invalid(error));
-            return Err(one_or_many(problems));
-        }
-        _ => return Err(one_or_many(problems)),
     };
     let mut warnings = scenario.warnings.clone();
     for w in &patched.warnings {
@@ -256,10 +271,8 @@ mod tests {
     use super::*;
     use crate::scenario::BUNDLED_QUICKSTART;
 
-    /// Every setting's problem is named at once, one a line: a bad
-    /// PATH=VALUE, and each path that leads nowhere.
-    #[test]
-    fn every_bad_setting_is_named_at_once() {
+    /// The bundled quick-start (as `q.yaml`) with the settings `args`.
+    fn on_quickstart(args: &[&str]) -> Result<Scenario, SetError> {
         let scenario = Scenario::from_str(
             BUNDLED_QUICKSTART,
             "q.yaml",
@@ -267,16 +280,21 @@ mod tests {
             LoadOptions::default(),
         )
         .unwrap();
-        let args: Vec<String> = [
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        apply(scenario, &args, LoadOptions::default())
+    }
+
+    /// Every setting's problem is named at once, one a line: a bad
+    /// PATH=VALUE, and each path that leads nowhere.
+    #[test]
+    fn every_bad_setting_is_named_at_once() {
+        let e = on_quickstart(&[
             "horizon",
             "workers[tema].count=3",
             "job.max_concurent_task_count=5",
             "horizon=2d",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let e = apply(scenario, &args, LoadOptions::default()).unwrap_err();
+        ])
+        .unwrap_err();
         let text = e.to_string();
         assert!(matches!(&e, SetError::Many(v) if v.len() == 3), "{text}");
         assert!(
@@ -299,21 +317,11 @@ mod tests {
     /// are applied; each alone would be refused.
     #[test]
     fn settings_valid_only_together_are_applied() {
-        let scenario = Scenario::from_str(
-            BUNDLED_QUICKSTART,
-            "q.yaml",
-            std::path::Path::new("."),
-            LoadOptions::default(),
-        )
-        .unwrap();
-        let args: Vec<String> = [
+        let s = on_quickstart(&[
             "job.mode=batch",
             "producers[cameras]={name: cameras, kind: manifest, count: 100}",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let s = apply(scenario, &args, LoadOptions::default()).expect("valid together");
+        ])
+        .expect("valid together");
         assert!(s.text.contains("manifest"));
     }
 
