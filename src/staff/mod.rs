@@ -517,19 +517,10 @@ pub fn unmovable_latency_parts(
     probe.by_interval = None;
     let runs = crate::runner::run_replications(&probe, seed, replications, None, &|| {})
         .map_err(|e| EvalError::Other(e.to_string()))?;
-    let mean_of = |key: &str| -> Option<f64> {
-        let values: Vec<f64> = runs
-            .iter()
-            .filter_map(|r| {
-                r.summary
-                    .metrics()
-                    .into_iter()
-                    .find(|(k, _)| *k == key)
-                    .and_then(|(_, v)| v.as_f64())
-            })
-            .collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-    };
+    // Means over the replications with a value (SPEC §4a), as summary.json's.
+    let summaries: Vec<_> = runs.iter().map(|r| r.summary.clone()).collect();
+    let agg = crate::runner::aggregate(&summaries);
+    let mean_of = |key: &str| agg.mean_of(key);
     let mut found = Vec::new();
     for t in latency {
         let stat = t
