@@ -5,6 +5,7 @@
 /// Message identity (R9) lives with the deduplication rules.
 pub use super::dedup::{DedupKey, Source};
 use super::workforce::{ServiceDist, ShiftSchedule};
+use crate::engine::time::{US_PER_DAY, US_PER_WEEK};
 use crate::engine::{SimDuration, SimTime};
 
 /// R1/R4: a streaming job (SQS queue, perpetual) or a batch job (manifest only).
@@ -405,4 +406,72 @@ impl WorkerGroupConfig {
             .as_ref()
             .map_or(self.count as f64, |s| s.mean_count())
     }
+
+    /// Workers of the group on shift on average over the local week: the
+    /// count in force while a shift is on (S1: shifts apply on top of a
+    /// scheduled count, so a step outside every shift adds nobody).
+    /// Daylight saving ignored, as in
+    /// [`super::schedule::StepSchedule::mean_count`].
+    pub fn mean_on_shift(&self) -> f64 {
+        let ShiftSchedule::Weekly { intervals, .. } = &self.shifts else {
+            return self.mean_count();
+        };
+        let Some(schedule) = &self.schedule else {
+            return self.count as f64 * self.shifts.on_shift_fraction();
+        };
+        // Every instant of the week where the count or the shift changes.
+        let cycle = schedule.cycle_us();
+        let mut cuts = vec![0, US_PER_WEEK];
+        for k in 0..US_PER_WEEK / cycle {
+            cuts.extend(schedule.steps().iter().map(|&(off, _)| k * cycle + off));
+        }
+        for &(from, to) in intervals {
+            cuts.extend([from, to]);
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let area: f64 = cuts
+            .windows(2)
+            .filter(|w| {
+                intervals
+                    .iter()
+                    .any(|&(from, to)| from <= w[0] && w[0] < to)
+            })
+            .map(|w| (w[1] - w[0]) as f64 * schedule.count_at_offset(w[0] % cycle) as f64)
+            .sum();
+        area / US_PER_WEEK as f64
+    }
+}
+
+/// SPEC §4b: whether a producer's rate, a group's shifts or its scheduled
+/// count differ from one day of the week to another (a weekly cycle is
+/// then the default of results by interval and of `labelsim staff`).
+pub fn uses_days_of_the_week(producers: &[ProducerConfig], workers: &[WorkerGroupConfig]) -> bool {
+    producers.iter().any(|p| match &p.schedule {
+        Some(RateSchedule::Weekly { points }) => !rate_same_every_day(points),
+        _ => false,
+    }) || workers.iter().any(|w| {
+        matches!(&w.shifts, ShiftSchedule::Weekly { intervals, .. } if !same_every_day(intervals))
+            || w.schedule
+                .as_ref()
+                .is_some_and(|s| s.cycle_us() == US_PER_WEEK)
+    })
+}
+
+/// Whether a weekly set of on-shift intervals is the same every day.
+fn same_every_day(intervals: &[(u64, u64)]) -> bool {
+    let on = |pos: u64| intervals.iter().any(|&(s, e)| s <= pos && pos < e);
+    intervals.iter().all(|&(s, e)| {
+        [s, e.saturating_sub(1)]
+            .iter()
+            .all(|&p| (0..7).all(|d| on((p % US_PER_DAY) + d * US_PER_DAY) == on(p)))
+    })
+}
+
+/// Whether a weekly rate is the same every day.
+fn rate_same_every_day(points: &[(u64, f64)]) -> bool {
+    let rate = |pos: u64| points[points.partition_point(|p| p.0 <= pos).max(1) - 1].1;
+    points
+        .iter()
+        .all(|&(at, r)| (0..7).all(|d| rate((at % US_PER_DAY) + d * US_PER_DAY) == r))
 }

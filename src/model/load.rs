@@ -115,7 +115,8 @@ pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
 /// each draw; tasks that time out and return to the pool (R7
 /// `on_timeout: return`), job-side duplicates that deduplication does not
 /// catch (R9), and redeliveries after a visibility timeout shorter than a
-/// processing are not counted. Shifts count by their weekly share, however
+/// processing are not counted. Shifts count by the workers they keep on shift
+/// over the week (a scheduled count only while its shift is on), however
 /// they line up with a daily arrival profile.
 ///
 /// A producer is stationary when it is `poisson`, `diurnal` (sinusoid or
@@ -180,8 +181,8 @@ pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
         .iter()
         .map(|g| {
             let hold = task_hold_us(g, limit_us);
-            // S1: a scheduled count at its cycle's mean.
-            let on_shift = g.mean_count() * g.shifts.on_shift_fraction();
+            // S1: a scheduled count, on shift, at its mean over the week.
+            let on_shift = g.mean_on_shift();
             if on_shift == 0.0 {
                 0.0
             } else if hold <= 0.0 {
@@ -199,7 +200,7 @@ pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
     let object_hold_us = cfg
         .workers
         .iter()
-        .filter(|g| g.count > 0 && g.shifts.on_shift_fraction() > 0.0)
+        .filter(|g| g.mean_on_shift() > 0.0)
         .map(|g| task_hold_us(g, limit_us))
         .reduce(f64::min)
         .map(|h| h.min(cfg.job.task_availability_lifetime.as_micros() as f64));
@@ -229,15 +230,29 @@ fn stage_name<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Work ÷ capacity: 0 without work, +∞ with work and no capacity.
+///
+/// A load within [`SATURATION_TOLERANCE`] of 1 is 1: rates and means are
+/// decimal numbers that binary floating point does not hold exactly, so
+/// 0.7/min × 10 min over 7 workers computes as 0.9999999999999999, and a
+/// stage at exactly its capacity must read as saturated (never stable).
 fn ratio(work: f64, capacity: f64) -> f64 {
     if work == 0.0 {
         0.0
     } else if capacity == 0.0 {
         f64::INFINITY
     } else {
-        work / capacity
+        let r = work / capacity;
+        if (r - 1.0).abs() <= SATURATION_TOLERANCE {
+            1.0
+        } else {
+            r
+        }
     }
 }
+
+/// How close to 1 a computed load is taken as exactly 1 (a few hundred
+/// units of rounding of the products and quotients that make it).
+pub const SATURATION_TOLERANCE: f64 = 1e-9;
 
 /// Messages a queue keeps per original send of `p` (R9 copies; a FIFO
 /// queue drops a copy that repeats the ID within its window, P4).
@@ -493,6 +508,73 @@ mod tests {
         // The task time limit caps the mean: 6 min → 3 min.
         cfg.job.task_time_limit = SimDuration::from_mins(3);
         assert!(close(offered_load(&cfg).unwrap(), 0.45));
+    }
+
+    #[test]
+    fn a_load_at_capacity_is_one_whatever_the_rounding() {
+        // SPEC §4b: 0.7/min × 10 min = 7 Erlangs over 7 workers is exactly
+        // at capacity; in binary floating point the quotient is
+        // 0.9999999999999999, which read as stable made `plan` answer 7.
+        let mut cfg = quickstart();
+        cfg.producers[0].process = ArrivalProcess::Poisson {
+            rate_per_us: 0.7 / US_PER_MIN as f64,
+        };
+        cfg.workers[0].service_time = ServiceDist::exponential(10.0 * US_PER_MIN as f64).unwrap();
+        cfg.workers[0].count = 7;
+        assert_eq!(offered_load(&cfg), Some(1.0));
+        cfg.workers[0].count = 8;
+        assert!(close(offered_load(&cfg).unwrap(), 7.0 / 8.0));
+        // R3: K = 7 task slots at one 10-minute task per object.
+        cfg.job.max_concurrent_task_count = 7;
+        let stages = stage_loads(&cfg);
+        let k = stages
+            .iter()
+            .find(|s| s.stage == "job.max_concurrent_task_count");
+        assert_eq!(k.map(|s| s.load), Some(1.0));
+    }
+
+    #[test]
+    fn a_scheduled_count_counts_only_while_its_shift_is_on() {
+        // S1: shifts apply on top of the schedule. 12 workers scheduled
+        // outside the 09:00–17:00 shift, none during it: nobody is ever on
+        // shift, so any arrivals make the load infinite.
+        use crate::model::schedule::StepSchedule;
+        use crate::model::workforce::ShiftZone;
+        let h = US_PER_H;
+        let utc = ShiftZone::Fixed { offset_us: 0 };
+        let start = quickstart().start_at_epoch_us;
+        let daily = (0..7).map(|d| (d, 9 * h, 17 * h)).collect::<Vec<_>>();
+        let mut cfg = quickstart();
+        cfg.workers[0].shifts = ShiftSchedule::weekly(&daily, 0);
+        cfg.workers[0].count = 12;
+        cfg.workers[0].schedule = Some(
+            StepSchedule::new(
+                US_PER_DAY,
+                vec![(0, 12), (9 * h, 0), (17 * h, 12)],
+                utc.clone(),
+                start,
+            )
+            .unwrap(),
+        );
+        assert_eq!(cfg.workers[0].mean_on_shift(), 0.0);
+        assert_eq!(offered_load(&cfg), Some(f64::INFINITY));
+        // The reverse: 12 workers only from 09:00 to 17:00, the shift's
+        // hours: 12 × 8/24 = 4 on shift on average (not 4 × 8/24).
+        cfg.workers[0].schedule = Some(
+            StepSchedule::new(
+                US_PER_DAY,
+                vec![(0, 0), (9 * h, 12), (17 * h, 0)],
+                utc,
+                start,
+            )
+            .unwrap(),
+        );
+        assert!(close(cfg.workers[0].mean_on_shift(), 4.0));
+        // 90/h × 6 min = 9 Erlangs over 4 workers.
+        assert!(close(offered_load(&cfg).unwrap(), 9.0 / 4.0));
+        // Without a schedule, the count times the share of the week.
+        cfg.workers[0].schedule = None;
+        assert!(close(cfg.workers[0].mean_on_shift(), 4.0));
     }
 
     #[test]

@@ -3195,24 +3195,6 @@ pub(super) fn build_step_schedule(
         .ok()
 }
 
-/// Whether a weekly set of on-shift intervals is the same every day.
-fn same_every_day(intervals: &[(u64, u64)]) -> bool {
-    let on = |pos: u64| intervals.iter().any(|&(s, e)| s <= pos && pos < e);
-    intervals.iter().all(|&(s, e)| {
-        [s, e.saturating_sub(1)]
-            .iter()
-            .all(|&p| (0..7).all(|d| on((p % US_PER_DAY) + d * US_PER_DAY) == on(p)))
-    })
-}
-
-/// Whether a weekly rate is the same every day.
-fn rate_same_every_day(points: &[(u64, f64)]) -> bool {
-    let rate = |pos: u64| points[points.partition_point(|p| p.0 <= pos).max(1) - 1].1;
-    points
-        .iter()
-        .all(|&(at, r)| (0..7).all(|d| rate((at % US_PER_DAY) + d * US_PER_DAY) == r))
-}
-
 /// SPEC §4b `output.by_interval`: `1h` or `{every, cycle, tz}`. The cycle
 /// defaults to a week when a producer, a shift or a schedule uses days of
 /// the week, else a day; the zone to the first worker group's.
@@ -3231,15 +3213,7 @@ fn build_by_interval(
             "output.by_interval.every".to_string(),
         ),
     };
-    let weekly_use = producers.iter().any(|p| match &p.schedule {
-        Some(RateSchedule::Weekly { points }) => !rate_same_every_day(points),
-        _ => false,
-    }) || workers.iter().any(|w| {
-        matches!(&w.shifts, ShiftSchedule::Weekly { intervals, .. } if !same_every_day(intervals))
-            || w.schedule
-                .as_ref()
-                .is_some_and(|s| s.cycle_us() == US_PER_WEEK)
-    });
+    let weekly_use = uses_days_of_the_week(producers, workers);
     let length = match cycle {
         None if weekly_use => SimDuration::from_days(7),
         None => SimDuration::from_days(1),

@@ -43,18 +43,11 @@ impl Cycle {
         }
     }
 
-    /// The week when a producer's rate follows the week (`schedule`), else
-    /// the day (SPEC §4b).
+    /// The week when a producer's rate, a group's shifts or its scheduled
+    /// count differ between days of the week, else the day (SPEC §4b, as
+    /// results by interval).
     pub fn default_for(cfg: &SimConfig) -> Cycle {
-        let weekly_rate = cfg
-            .producers
-            .iter()
-            .any(|p| matches!(p.schedule, Some(RateSchedule::Weekly { .. })));
-        let weekly_shifts = cfg
-            .workers
-            .iter()
-            .any(|g| g.shifts != crate::model::workforce::ShiftSchedule::Always);
-        if weekly_rate || weekly_shifts {
+        if crate::model::config::uses_days_of_the_week(&cfg.producers, &cfg.workers) {
             Cycle::Week
         } else {
             Cycle::Day

@@ -34,6 +34,7 @@ pub mod erlang;
 pub mod shifts;
 
 use crate::model::load::{stage_loads, StageLoad};
+use crate::model::workforce::ShiftSchedule;
 use crate::model::SimConfig;
 use crate::plan::Target;
 use demand::{Cycle, IntervalDemand};
@@ -453,6 +454,7 @@ pub fn stages_unstable_whatever(cfg: &SimConfig, group: GroupRef) -> Vec<StageLo
         GroupRef::Workers(i) => {
             probe.workers[i].count = MAX_STAFF;
             probe.workers[i].schedule = None;
+            probe.workers[i].shifts = ShiftSchedule::Always;
         }
         GroupRef::Consumer(i) => {
             if let Some(pipe) = probe.pipeline.as_mut() {
@@ -674,6 +676,11 @@ impl SimEvaluator {
                     .ok_or_else(|| EvalError::Other("no such worker group".into()))?;
                 g.count = most;
                 g.schedule = Some(schedule);
+                // The staffing is who is on duty each interval, as the
+                // schedule written (S4) says: the group's own shifts give
+                // way to it, or its off-shift hours would be measured as
+                // misses no count can mend.
+                g.shifts = ShiftSchedule::Always;
             }
             StaffGroup::Consumer { index, .. } => {
                 // A3: the consumer's pollers follow the staffing.

@@ -1001,3 +1001,35 @@ fn staff_by_simulation_refuses_a_horizon_shorter_than_the_cycle() {
     );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
 }
+
+#[test]
+fn a_group_with_shifts_is_staffed_as_the_schedule_it_writes() {
+    // The staffing is who is on duty each interval (S4's schedule, written
+    // without the group's shifts), so it is measured without them too; a
+    // shift of 09:00-17:00 left on would make every night hour a miss no
+    // count can mend. A daily shift keeps the cycle a day.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(step_scenario(tmp.path()))
+        .unwrap()
+        .replace(
+        "decline_probability: 0}",
+        "decline_probability: 0,\n     shifts: [{days: daily, from: \"09:00\", to: \"17:00\"}]}",
+    );
+    let scenario = write_scenario(tmp.path(), "shifts.yaml", &text);
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["delay_probability <= 50%"],
+        &["--max-iterations", "4", "-q"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let j = read_json(&out.join("staff.json"));
+    let met = j["staffings"]["isa"]["intervals_met"].as_u64().unwrap();
+    assert!(met >= 22, "{met} of 24 intervals met: {j}");
+    let (_, rows) = csv_rows(&out.join("staffing.csv"));
+    assert_eq!(rows.len(), 24, "a daily cycle");
+    let schedule = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
+    assert!(!schedule.contains("shifts"), "{schedule}");
+}

@@ -116,6 +116,47 @@ fn shifts_still_apply_on_top_of_a_schedule() {
     assert_eq!(events(&out, TraceKind::Taken)[0], (1, 8.0 * 3600.0));
 }
 
+#[test]
+fn a_step_and_a_shift_boundary_at_one_instant_apply_together_in_either_order() {
+    // 12 scheduled outside the 09:00-17:00 shift and none during it: nobody
+    // is ever both scheduled and on shift, so the six objects wait all day.
+    // At 09:00 and 17:00 a step and a shift boundary share the instant;
+    // whichever event comes first applies both (R7 with S1), so no worker
+    // added as the shift ends takes a task, nor does one of the 12 as the
+    // shift begins. The start instant puts the shift's event first at one
+    // boundary and the step's first at the other in one of the two runs.
+    for start in ["2026-01-05T00:00:00Z", "2026-01-05T12:00:00Z"] {
+        let yaml = TWO_ONE_TWO
+            .replace(
+                r#"[{from: "00:00", count: 2}, {from: "01:00", count: 1}, {from: "02:00", count: 2}]"#,
+                r#"[{from: "00:00", count: 12}, {from: "09:00", count: 0}, {from: "17:00", count: 12}]"#,
+            )
+            .replace(
+                "    service_time:",
+                "    shifts: [{days: daily, from: \"09:00\", to: \"17:00\"}]\n    service_time:",
+            )
+            .replace("horizon: 1d", &format!("horizon: 2d\nstart_at: \"{start}\""));
+        let out = run(&yaml);
+        assert!(events(&out, TraceKind::Taken).is_empty(), "start {start}");
+        assert_eq!(out.summary.objects_labeled, 0);
+        assert_eq!(out.summary.worker_hours_on_shift, 0.0, "start {start}");
+    }
+    // The reverse: 3 scheduled exactly during the shift work all of it.
+    let yaml = TWO_ONE_TWO
+        .replace(
+            r#"[{from: "00:00", count: 2}, {from: "01:00", count: 1}, {from: "02:00", count: 2}]"#,
+            r#"[{from: "00:00", count: 0}, {from: "09:00", count: 3}, {from: "17:00", count: 0}]"#,
+        )
+        .replace(
+            "    service_time:",
+            "    shifts: [{days: daily, from: \"09:00\", to: \"17:00\"}]\n    service_time:",
+        );
+    let out = run(&yaml);
+    assert_eq!(events(&out, TraceKind::Taken)[0], (1, 9.0 * 3600.0));
+    assert!((out.summary.worker_hours_on_shift - 24.0).abs() < 1e-9);
+    assert_eq!(out.summary.objects_labeled, 6);
+}
+
 /// Problems of a scenario, as "field (line N): message".
 fn problems(yaml: &str) -> String {
     match try_scenario(yaml) {

@@ -326,6 +326,14 @@ impl Workers {
         self.group_on_shift[g]
     }
 
+    /// Workers of group `g` on its roster (its scheduled count, S1).
+    pub fn group_rostered(&self, g: usize) -> u32 {
+        self.workers
+            .iter()
+            .filter(|w| w.group as usize == g && w.rostered)
+            .count() as u32
+    }
+
     /// Group `g` goes on or off shift at `now`. A worker going off shift
     /// with a task in hand finishes it on overtime (`no_overtime`: the
     /// deliberate defect of the invariant tests).

@@ -38,7 +38,8 @@
 //!   batch before retiring; not those still starting), as a time-weighted
 //!   level; `scale_outs` / `scale_ins` count the controller's decisions that
 //!   added / removed pollers (a Lambda poller retiring on an empty receive
-//!   is one scale-in).
+//!   is one scale-in; a pool's starting count, Lambda's `initial`, target
+//!   tracking's `min` or a schedule's count at the start, is neither).
 //!
 //! Cost: a tick is O(slots) plus, on a FIFO Lambda queue, O(messages in
 //! the queue) to count the groups with visible messages.
@@ -609,7 +610,7 @@ impl Pipeline {
         sched: &mut S,
     ) {
         if self.cfg.consumers[ci].schedule.is_some() {
-            self.on_count_step(now, ci, sched);
+            self.count_step(now, ci, sched, false);
         }
     }
 
@@ -617,6 +618,13 @@ impl Pipeline {
     /// once; a drop stops idle pollers (a long poll under way is abandoned)
     /// and lets the busy ones finish their batch first (A2's scale-in).
     pub(super) fn on_count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
+        self.count_step(now, ci, sched, true);
+    }
+
+    /// A3: the count in force at `now`; `counted`: a rise or a drop is a
+    /// scale-out or scale-in (A4), which the pool's starting count is not
+    /// (as Lambda's `initial` and target tracking's `min` are not).
+    fn count_step<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S, counted: bool) {
         let Some(schedule) = &self.cfg.consumers[ci].schedule else {
             return;
         };
@@ -633,12 +641,12 @@ impl Pipeline {
         let st = self.consumers[ci].scale.as_mut().expect("scheduled pool");
         let current = st.current();
         if target > current {
-            st.scale_outs += 1;
+            st.scale_outs += counted as u64;
             for _ in current..target {
                 self.launch(now, ci, None, sched);
             }
         } else if target < current {
-            st.scale_ins += 1;
+            st.scale_ins += counted as u64;
             self.retire_some(now, ci, current - target);
         }
     }

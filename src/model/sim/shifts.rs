@@ -27,11 +27,8 @@ impl Simulation<'_> {
         let Some(schedule) = &self.cfg.workers[g].schedule else {
             return;
         };
-        let (count, next) = (
-            schedule.count_at(self.engine.now),
-            schedule.next_change_after(self.engine.now),
-        );
-        self.set_group_count(g, count);
+        let next = schedule.next_change_after(self.engine.now);
+        self.sync_group(g);
         if let Some(t) = next {
             self.schedule(t, Event::StaffChange(g as u16));
         }
@@ -40,14 +37,34 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_shift_change(&mut self, g: usize) {
-        let (on, next) = self.cfg.workers[g]
+        let (_, next) = self.cfg.workers[g]
             .shifts
             .state_at(self.engine.now, self.cfg.start_at_epoch_us);
+        self.sync_group(g);
+        if let Some(t) = next {
+            self.schedule(t, Event::ShiftChange(g as u16));
+        }
+    }
+
+    /// Group `g`'s shift (R7) and scheduled count (S1) as they are at this
+    /// instant. When a shift boundary and a step of the count fall on the
+    /// same instant, the first of the two events applies both, whichever
+    /// was scheduled first, and the pool is matched only after it: workers
+    /// added as the shift ends take no task, and a shift that begins as the
+    /// count drops starts with the new count. The second event finds
+    /// nothing to change.
+    fn sync_group(&mut self, g: usize) {
+        let now = self.engine.now;
+        let group = &self.cfg.workers[g];
+        let (on, _) = group.shifts.state_at(now, self.cfg.start_at_epoch_us);
+        let count = group.schedule.as_ref().map(|s| s.count_at(now));
         if on != self.workforce.group_on_shift(g) {
             self.set_group_shift(g, on);
         }
-        if let Some(t) = next {
-            self.schedule(t, Event::ShiftChange(g as u16));
+        if let Some(count) = count {
+            if count != self.workforce.group_rostered(g) {
+                self.set_group_count(g, count);
+            }
         }
     }
 }
