@@ -427,10 +427,12 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             );
         }
     }
+    let slots_per_h = staff::slot_capacity_per_h(&cfg, which);
     let analytic = AnalyticEvaluator {
         demand: iv.clone(),
         service,
         targets: targets.clone(),
+        slots_per_h,
     };
     let simulated = match args.evaluator {
         StaffEvaluator::Analytic => None,
@@ -482,6 +484,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let isa = staff::isa(
         evaluator,
         start,
+        &staff::floor(&iv.rate_per_h),
         service,
         &targets,
         args.max_iterations,
@@ -891,7 +894,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
                 .filter(|&i| !fin.met[i])
                 .partition(|&i| {
-                    staff::required(fin.measures[i].offered_load, service, &targets).is_none()
+                    let m = &fin.measures[i];
+                    staff::required(m.offered_load, service, &targets).is_none()
+                        || staff::over_the_slots(m.arrival_rate_per_h, slots_per_h)
                 });
             // At most 12 named; staffing.csv has every one.
             let names = |v: &[usize]| {

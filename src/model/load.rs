@@ -196,32 +196,41 @@ pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
         stage: stage_name("workers", cfg.workers.iter().map(|g| g.name.as_str())),
         load: ratio(work_per_us, capacity_tasks_per_us),
     });
-    // R3: the fastest hold an object can have, capped by its lifetime.
-    let object_hold_us = cfg
-        .workers
-        .iter()
-        .filter(|g| g.mean_on_shift() > 0.0)
-        .map(|g| task_hold_us(g, limit_us))
-        .reduce(f64::min)
-        .map(|h| h.min(cfg.job.task_availability_lifetime.as_micros() as f64));
-    if let Some(hold) = object_hold_us {
-        let k = cfg.job.max_concurrent_task_count as f64;
-        let n = cfg.job.workers_per_object as f64;
-        let slots = match cfg.job.refill_rule {
-            RefillRule::Documented => k,
-            RefillRule::StrictFifo => (k - n).max(0.0),
-        };
-        let capacity = if hold <= 0.0 {
-            f64::INFINITY
-        } else {
-            slots / hold
-        };
+    if let Some(capacity) = slot_capacity_per_us(cfg) {
         stages.push(StageLoad {
             stage: "job.max_concurrent_task_count".into(),
             load: ratio(job_rate, capacity),
         });
     }
     stages
+}
+
+/// R3: the most objects per µs the job's K task slots can label, however
+/// many workers there are: an object holds a slot from dispatch until its
+/// N tasks resolve, at least one task's hold (the fastest group's, capped
+/// by `task_availability_lifetime`); K slots under the documented refill
+/// rule, K − N under `strict_fifo`. None without a group that ever works;
+/// +∞ for holds of no time.
+pub fn slot_capacity_per_us(cfg: &SimConfig) -> Option<f64> {
+    let limit_us = cfg.job.task_time_limit.as_micros() as f64;
+    let hold = cfg
+        .workers
+        .iter()
+        .filter(|g| g.mean_on_shift() > 0.0)
+        .map(|g| task_hold_us(g, limit_us))
+        .reduce(f64::min)?
+        .min(cfg.job.task_availability_lifetime.as_micros() as f64);
+    let k = cfg.job.max_concurrent_task_count as f64;
+    let n = cfg.job.workers_per_object as f64;
+    let slots = match cfg.job.refill_rule {
+        RefillRule::Documented => k,
+        RefillRule::StrictFifo => (k - n).max(0.0),
+    };
+    Some(if hold <= 0.0 {
+        f64::INFINITY
+    } else {
+        slots / hold
+    })
 }
 
 /// `workers[team]`, `consumers[a,b]`.

@@ -203,10 +203,19 @@ pub const MAX_STAFF: u32 = 1_000_000;
 
 /// The fewest workers meeting every target at `load` Erlangs, or None
 /// when no number does (a target beyond what waiting nothing gives).
+///
+/// With work to do (a load above 0), the value with nobody waiting is a
+/// limit that no finite count reaches: the mean time to label is above
+/// the mean hold, the share labeled within d below 1 − e^(−d/h), for every
+/// count. A target at that limit (within rounding: 1 − e^(−40) is 1 in
+/// floating point) is beyond reach too, though the formula's value at a
+/// large count rounds onto it.
 pub fn required(load: f64, service: Service, targets: &[StaffTarget]) -> Option<u32> {
     let attainable = targets.iter().all(|t| {
         let best = erlang::unlimited(&t.metric, load, service.hold_s, service.tasks_per_object);
-        Estimate::exact(best).meets(&t.target)
+        let at_the_limit =
+            load > 0.0 && (best - t.target.value).abs() <= 1e-9 * t.target.value.abs();
+        Estimate::exact(best).meets(&t.target) && !at_the_limit
     });
     if !attainable {
         return None;
@@ -258,6 +267,15 @@ pub fn intervals_met(measures: &[IntervalMeasure], targets: &[StaffTarget]) -> V
         .collect()
 }
 
+/// ISA's least count per interval: one where arrivals are expected
+/// (`rate_per_h` above 0). A simulated cycle may sample no arrival in a
+/// quiet interval, or a load too small to call for anyone, and ISA would
+/// staff it with nobody, so that every object arriving there waits for
+/// the next staffed interval on fresh runs.
+pub fn floor(rate_per_h: &[f64]) -> Vec<u32> {
+    rate_per_h.iter().map(|&r| u32::from(r > 0.0)).collect()
+}
+
 /// ISA's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IsaOutcome {
@@ -271,9 +289,12 @@ pub struct IsaOutcome {
 /// The iterative staffing algorithm (module docs) from `start`, at most
 /// `max_iterations` evaluations; `progress` is told after each the
 /// iteration's number and how many intervals' staffing it changed.
+/// `floor[i]` is the least count interval `i` is given (see [`floor`];
+/// missing entries are 0).
 pub fn isa(
     evaluator: &dyn CycleEvaluator,
     start: Vec<u32>,
+    floor: &[u32],
     service: Service,
     targets: &[StaffTarget],
     max_iterations: u32,
@@ -312,6 +333,7 @@ pub fn isa(
                 extra[i] += 1;
             }
             next[i] += extra[i];
+            next[i] = next[i].max(floor.get(i).copied().unwrap_or(0));
         }
         progress(
             it,
@@ -382,11 +404,42 @@ pub fn worker_hours(staffing: &[u32], interval_s: u64) -> f64 {
 /// MOL approximation, good where holds are short against the intervals
 /// and the staffing keeps waits short. It ignores queues carried from one
 /// interval to the next, which the simulation measures.
+///
+/// An interval whose arrivals reach what the job's task slots can label
+/// (`slots_per_h`, R3's K: see [`slot_capacity_per_h`]) has no value and
+/// is not met: no number of workers labels faster than K allows.
 #[derive(Clone, Debug)]
 pub struct AnalyticEvaluator {
     pub demand: IntervalDemand,
     pub service: Service,
     pub targets: Vec<StaffTarget>,
+    /// Objects per hour the job's K task slots label at most (None: no
+    /// such bound, e.g. for a consumer's pollers).
+    pub slots_per_h: Option<f64>,
+}
+
+/// R3 for `labelsim staff`: the objects per hour the job's K task slots
+/// can label, whatever the count of `group` (None for a consumer, or
+/// without a job).
+pub fn slot_capacity_per_h(cfg: &SimConfig, group: GroupRef) -> Option<f64> {
+    let GroupRef::Workers(i) = group else {
+        return None;
+    };
+    if cfg.no_job {
+        return None;
+    }
+    let mut probe = cfg.clone();
+    probe.workers[i].count = MAX_STAFF;
+    probe.workers[i].schedule = None;
+    probe.workers[i].shifts = ShiftSchedule::Always;
+    crate::model::load::slot_capacity_per_us(&probe).map(|c| c * 3.6e9)
+}
+
+/// Whether `rate_per_h` reaches the slots' capacity (within rounding).
+pub fn over_the_slots(rate_per_h: f64, slots_per_h: Option<f64>) -> bool {
+    slots_per_h.is_some_and(|cap| {
+        rate_per_h > 0.0 && rate_per_h >= cap * (1.0 - crate::model::load::SATURATION_TOLERANCE)
+    })
 }
 
 impl CycleEvaluator for AnalyticEvaluator {
@@ -413,7 +466,7 @@ impl CycleEvaluator for AnalyticEvaluator {
                     .targets
                     .iter()
                     .map(|t| {
-                        let e = if rate <= 0.0 {
+                        let e = if rate <= 0.0 || over_the_slots(rate, self.slots_per_h) {
                             Estimate {
                                 mean: None,
                                 ci95: None,
@@ -895,7 +948,7 @@ mod tests {
             base: vec![4.0, 12.0, 8.0],
         };
         let calls = std::cell::Cell::new(0);
-        let out = isa(&e, vec![0, 0, 0], service, &t, 20, &|_, _| {
+        let out = isa(&e, vec![0, 0, 0], &[], service, &t, 20, &|_, _| {
             calls.set(calls.get() + 1)
         })
         .unwrap();
@@ -907,9 +960,37 @@ mod tests {
             assert_eq!(Some(*s), required(m.offered_load, service, &t));
         }
         // One iteration is not enough: it says so.
-        let short = isa(&e, vec![0, 0, 0], service, &t, 1, &|_, _| {}).unwrap();
+        let short = isa(&e, vec![0, 0, 0], &[], service, &t, 1, &|_, _| {}).unwrap();
         assert!(!short.converged);
         assert_eq!(short.iterations, 1);
+    }
+
+    #[test]
+    fn a_target_at_the_limit_of_no_waiting_is_beyond_reach() {
+        // 6-minute holds: the mean time to label is above 6 min whatever
+        // the count (C·h/(c − a) > 0), and the share within 4 h below
+        // 1 − e^(−40), which rounds to 1: neither is met by any count,
+        // though the formulas' values at 35 workers round onto the target.
+        let service = Service {
+            hold_s: 360.0,
+            tasks_per_object: 1,
+        };
+        let t = |s: &str| vec![StaffTarget::parse(s).unwrap()];
+        assert_eq!(
+            required(6.0, service, &t("time_to_label_mean_s <= 6m")),
+            None
+        );
+        assert_eq!(
+            required(6.0, service, &t("labeled_within_4h >= 100%")),
+            None
+        );
+        assert!(required(6.0, service, &t("time_to_label_mean_s <= 6.5m")).is_some());
+        assert!(required(6.0, service, &t("labeled_within_4h >= 99.9%")).is_some());
+        // No work: nobody waits, and the limits are the values.
+        assert_eq!(
+            required(0.0, service, &t("time_to_label_mean_s <= 6m")),
+            Some(0)
+        );
     }
 
     #[test]
