@@ -289,7 +289,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let cycle = match args.cycle {
         Some(StaffCycle::Day) => Cycle::Day,
         Some(StaffCycle::Week) => Cycle::Week,
-        None => Cycle::default_for(cfg),
+        None => Cycle::default_for(
+            cfg,
+            match which {
+                Which::Workers(i) => Some(i),
+                Which::Consumer(_) => None,
+            },
+        ),
     };
     let interval_s = parse_duration(&args.interval)
         .map_err(|e| anyhow!("--interval {e}"))?
@@ -427,7 +433,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             );
         }
     }
-    let slots_per_h = staff::slot_capacity_per_h(&cfg, which);
+    let slots_per_h = staff::slot_capacity_per_h(cfg, which);
     let analytic = AnalyticEvaluator {
         demand: iv.clone(),
         service,
@@ -894,9 +900,10 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
                 .filter(|&i| !fin.met[i])
                 .partition(|&i| {
-                    let m = &fin.measures[i];
-                    staff::required(m.offered_load, service, &targets).is_none()
-                        || staff::over_the_slots(m.arrival_rate_per_h, slots_per_h)
+                    // The slots by the demand's own load (a simulated
+                    // interval's measured load cannot pass them).
+                    staff::required(fin.measures[i].offered_load, service, &targets).is_none()
+                        || staff::over_the_slots(iv.modified_load[i], service, slots_per_h)
                 });
             // At most 12 named; staffing.csv has every one.
             let names = |v: &[usize]| {

@@ -452,9 +452,12 @@ pub fn uses_days_of_the_week(producers: &[ProducerConfig], workers: &[WorkerGrou
         _ => false,
     }) || workers.iter().any(|w| {
         matches!(&w.shifts, ShiftSchedule::Weekly { intervals, .. } if !same_every_day(intervals))
-            || w.schedule
-                .as_ref()
-                .is_some_and(|s| s.cycle_us() == US_PER_WEEK)
+            || w.schedule.as_ref().is_some_and(|s| {
+                s.cycle_us() == US_PER_WEEK
+                    && !s.steps().iter().all(|&(at, n)| {
+                        (0..7).all(|d| s.count_at_offset(at % US_PER_DAY + d * US_PER_DAY) == n)
+                    })
+            })
     })
 }
 

@@ -463,7 +463,7 @@ pub(crate) fn profile_mean_per_us(points: &[(u64, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::time::{US_PER_H, US_PER_MIN};
+    use crate::engine::time::{US_PER_H, US_PER_MIN, US_PER_WEEK};
     use crate::engine::{SimDuration, SimTime};
     use crate::model::workforce::{ServiceDist, ShiftSchedule};
     use crate::scenario::{LoadOptions, Scenario};
@@ -584,6 +584,31 @@ mod tests {
         // Without a schedule, the count times the share of the week.
         cfg.workers[0].schedule = None;
         assert!(close(cfg.workers[0].mean_on_shift(), 4.0));
+    }
+
+    #[test]
+    fn a_weekly_count_the_same_every_day_does_not_follow_the_week() {
+        use crate::model::config::uses_days_of_the_week;
+        use crate::model::schedule::StepSchedule;
+        let h = US_PER_H;
+        let utc = crate::model::workforce::ShiftZone::Fixed { offset_us: 0 };
+        let mut cfg = quickstart();
+        let start = cfg.start_at_epoch_us;
+        let weekly = |steps: Vec<(u64, u32)>| {
+            Some(StepSchedule::new(US_PER_WEEK, steps, utc.clone(), start).unwrap())
+        };
+        // 5 all week, written as a weekly schedule: the same every day.
+        cfg.workers[0].schedule = weekly(vec![(0, 5)]);
+        assert!(!uses_days_of_the_week(&cfg.producers, &cfg.workers));
+        // 12 from Monday 08:00, 7 from Monday 16:00 to the next Monday.
+        cfg.workers[0].schedule = weekly(vec![(8 * h, 12), (16 * h, 7)]);
+        assert!(uses_days_of_the_week(&cfg.producers, &cfg.workers));
+        // 3 from 09:00 and 1 from 17:00 on each of the seven days.
+        let daily: Vec<(u64, u32)> = (0..7)
+            .flat_map(|d| [(d * US_PER_DAY + 9 * h, 3), (d * US_PER_DAY + 17 * h, 1)])
+            .collect();
+        cfg.workers[0].schedule = weekly(daily);
+        assert!(!uses_days_of_the_week(&cfg.producers, &cfg.workers));
     }
 
     #[test]

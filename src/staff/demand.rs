@@ -43,11 +43,19 @@ impl Cycle {
         }
     }
 
-    /// The week when a producer's rate, a group's shifts or its scheduled
-    /// count differ between days of the week, else the day (SPEC §4b, as
-    /// results by interval).
-    pub fn default_for(cfg: &SimConfig) -> Cycle {
-        if crate::model::config::uses_days_of_the_week(&cfg.producers, &cfg.workers) {
+    /// The week when a producer's rate, or the shifts or scheduled count
+    /// of a group other than `staffed`, differ between days of the week,
+    /// else the day (SPEC §4b, as results by interval). The staffed group's
+    /// own shifts and count give way to the staffing, so they do not count.
+    pub fn default_for(cfg: &SimConfig, staffed: Option<usize>) -> Cycle {
+        let others: Vec<_> = cfg
+            .workers
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != staffed)
+            .map(|(_, g)| g.clone())
+            .collect();
+        if crate::model::config::uses_days_of_the_week(&cfg.producers, &others) {
             Cycle::Week
         } else {
             Cycle::Day

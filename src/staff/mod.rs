@@ -405,9 +405,10 @@ pub fn worker_hours(staffing: &[u32], interval_s: u64) -> f64 {
 /// and the staffing keeps waits short. It ignores queues carried from one
 /// interval to the next, which the simulation measures.
 ///
-/// An interval whose arrivals reach what the job's task slots can label
-/// (`slots_per_h`, R3's K: see [`slot_capacity_per_h`]) has no value and
-/// is not met: no number of workers labels faster than K allows.
+/// An interval whose load reaches what the job's task slots can label
+/// (`slots_per_h`, R3's K: see [`slot_capacity_per_h`], [`over_the_slots`])
+/// has no value and is not met: no number of workers labels faster than
+/// K allows.
 #[derive(Clone, Debug)]
 pub struct AnalyticEvaluator {
     pub demand: IntervalDemand,
@@ -435,10 +436,18 @@ pub fn slot_capacity_per_h(cfg: &SimConfig, group: GroupRef) -> Option<f64> {
     crate::model::load::slot_capacity_per_us(&probe).map(|c| c * 3.6e9)
 }
 
-/// Whether `rate_per_h` reaches the slots' capacity (within rounding).
-pub fn over_the_slots(rate_per_h: f64, slots_per_h: Option<f64>) -> bool {
+/// Whether an interval's work reaches what the job's task slots label
+/// (within rounding): its offered load `load` [Erlangs of tasks], read as
+/// objects an hour (load ÷ (N · h)), against `slots_per_h`. The load is
+/// the interval's smoothed one (the modified offered load), as Erlang C
+/// reads it for the workers: an hour's burst above the slots' rate that
+/// the lag absorbs is not past them.
+pub fn over_the_slots(load: f64, service: Service, slots_per_h: Option<f64>) -> bool {
+    let per_object_h = service.tasks_per_object as f64 * service.hold_s / 3600.0;
     slots_per_h.is_some_and(|cap| {
-        rate_per_h > 0.0 && rate_per_h >= cap * (1.0 - crate::model::load::SATURATION_TOLERANCE)
+        load > 0.0
+            && per_object_h > 0.0
+            && load / per_object_h >= cap * (1.0 - crate::model::load::SATURATION_TOLERANCE)
     })
 }
 
@@ -466,7 +475,9 @@ impl CycleEvaluator for AnalyticEvaluator {
                     .targets
                     .iter()
                     .map(|t| {
-                        let e = if rate <= 0.0 || over_the_slots(rate, self.slots_per_h) {
+                        let e = if rate <= 0.0
+                            || over_the_slots(load, self.service, self.slots_per_h)
+                        {
                             Estimate {
                                 mean: None,
                                 ci95: None,

@@ -1034,6 +1034,20 @@ fn a_group_with_shifts_is_staffed_as_the_schedule_it_writes() {
     assert_eq!(rows.len(), 24, "a daily cycle");
     let schedule = std::fs::read_to_string(out.join("schedule.yaml")).unwrap();
     assert!(!schedule.contains("shifts"), "{schedule}");
+    // Weekday shifts of the staffed group do not make the cycle a week
+    // either (they give way to the staffing): a 2-day horizon is enough.
+    let text = text.replace("days: daily", "days: mon-fri");
+    let scenario = write_scenario(tmp.path(), "weekdays.yaml", &text);
+    let out = tmp.path().join("out-weekdays");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["delay_probability <= 50%"],
+        &["--max-iterations", "4", "-q"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    assert_eq!(csv_rows(&out.join("staffing.csv")).1.len(), 24);
 }
 
 #[test]

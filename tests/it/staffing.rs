@@ -118,18 +118,30 @@ fn shifts_still_apply_on_top_of_a_schedule() {
 
 #[test]
 fn a_step_and_a_shift_boundary_at_one_instant_apply_together_in_either_order() {
-    // 12 scheduled outside the 09:00-17:00 shift and none during it: nobody
-    // is ever both scheduled and on shift, so the six objects wait all day.
-    // At 09:00 and 17:00 a step and a shift boundary share the instant;
-    // whichever event comes first applies both (R7 with S1), so no worker
-    // added as the shift ends takes a task, nor does one of the 12 as the
-    // shift begins. The start instant puts the shift's event first at one
-    // boundary and the step's first at the other in one of the two runs.
-    for start in ["2026-01-05T00:00:00Z", "2026-01-05T12:00:00Z"] {
+    // Nobody is ever both scheduled and on the 09:00-17:00 shift, so the
+    // six objects wait all day. At 09:00 and 17:00 a step and a shift
+    // boundary share the instant; whichever event comes first applies
+    // both (R7 with S1) before the pool is matched, so no worker added as
+    // the shift ends takes a task, nor does one of those scheduled as the
+    // shift begins. Starting at midnight, each step's event comes before
+    // the shift's; starting at 17:30 with a third step at 20:00, the
+    // shift's event comes first at the next 09:00 (the step's next event
+    // is scheduled at 20:00, after the shift's).
+    let cases = [
+        (
+            "2026-01-05T00:00:00Z",
+            r#"[{from: "00:00", count: 12}, {from: "09:00", count: 0}, {from: "17:00", count: 12}]"#,
+        ),
+        (
+            "2026-01-05T17:30:00Z",
+            r#"[{from: "09:00", count: 0}, {from: "17:00", count: 12}, {from: "20:00", count: 13}]"#,
+        ),
+    ];
+    for (start, steps) in cases {
         let yaml = TWO_ONE_TWO
             .replace(
                 r#"[{from: "00:00", count: 2}, {from: "01:00", count: 1}, {from: "02:00", count: 2}]"#,
-                r#"[{from: "00:00", count: 12}, {from: "09:00", count: 0}, {from: "17:00", count: 12}]"#,
+                steps,
             )
             .replace(
                 "    service_time:",
