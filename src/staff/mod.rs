@@ -767,6 +767,21 @@ impl SimEvaluator {
             cycle,
             zone: self.zone.clone(),
         });
+        // A `labeled_within_<d>` target is measured whether or not the
+        // scenario's `output.sla` lists d (without it, no interval had a
+        // value and every one read as missed).
+        for t in &self.targets {
+            if let StaffMetric::LabeledWithin(secs) = t.metric {
+                if !cfg.sla.iter().any(|s| s.name == t.target.metric) {
+                    cfg.sla.push(crate::model::config::Sla {
+                        name: crate::model::metrics::intern(t.target.metric.clone()),
+                        within: crate::engine::SimDuration::from_micros(
+                            (secs * 1e6).round() as u64,
+                        ),
+                    });
+                }
+            }
+        }
         Ok(cfg)
     }
 }

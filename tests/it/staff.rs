@@ -1115,3 +1115,32 @@ workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 6m}}]
     let isa: Vec<&str> = rows.iter().map(|r| r[col].as_str()).collect();
     assert_eq!(isa, vec!["1"; 24], "{isa:?}");
 }
+
+#[test]
+fn a_labeled_within_target_is_measured_without_output_sla() {
+    // The step scenario lists no `output.sla`; by simulation the share
+    // labeled within 30 minutes was never measured, so every interval had
+    // no value and read as missed.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = step_scenario(tmp.path());
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["labeled_within_30m >= 80%"],
+        &["--max-iterations", "4", "-q"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let (header, rows) = csv_rows(&out.join("staffing.csv"));
+    let col = header
+        .split(',')
+        .position(|c| c == "labeled_within_30m")
+        .unwrap();
+    assert!(rows.iter().all(|r| !r[col].is_empty()), "{rows:?}");
+    let j = read_json(&out.join("staff.json"));
+    assert!(
+        j["staffings"]["isa"]["intervals_met"].as_u64().unwrap() >= 20,
+        "{j}"
+    );
+}
