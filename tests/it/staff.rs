@@ -137,6 +137,16 @@ cost: {wage_per_worker_hour: 20}
     )
 }
 
+/// The step scenario with each `(from, to)` text replaced, as `name`.
+fn step_variant(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(step_scenario(dir)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    write_scenario(dir, name, &text)
+}
+
 /// `labelsim staff` on `scenario`, staffing `group` for `targets` (each
 /// after `--target`), `extra` arguments after.
 fn staff(
@@ -975,10 +985,7 @@ fn staff_of_workers_on_a_pipeline_alone_names_its_consumers() {
 #[test]
 fn staff_by_simulation_refuses_a_horizon_shorter_than_the_cycle() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(step_scenario(tmp.path()))
-        .unwrap()
-        .replace("horizon: 2d", "horizon: 6h");
-    let scenario = write_scenario(tmp.path(), "short.yaml", &text);
+    let scenario = step_variant(tmp.path(), "short.yaml", &[("horizon: 2d", "horizon: 6h")]);
     let out = tmp.path().join("out");
     let o = staff(
         &scenario,
@@ -1011,13 +1018,15 @@ fn a_group_with_shifts_is_staffed_as_the_schedule_it_writes() {
     // shift of 09:00-17:00 left on would make every night hour a miss no
     // count can mend. A daily shift keeps the cycle a day.
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(step_scenario(tmp.path()))
-        .unwrap()
-        .replace(
-        "decline_probability: 0}",
-        "decline_probability: 0,\n     shifts: [{days: daily, from: \"09:00\", to: \"17:00\"}]}",
+    let shifts = |days: &str| {
+        format!("decline_probability: 0,\n     shifts: [{{days: {days}, from: \"09:00\", to: \"17:00\"}}]}}")
+    };
+    let daily = shifts("daily");
+    let scenario = step_variant(
+        tmp.path(),
+        "shifts.yaml",
+        &[("decline_probability: 0}", daily.as_str())],
     );
-    let scenario = write_scenario(tmp.path(), "shifts.yaml", &text);
     let out = tmp.path().join("out");
     let o = staff(
         &scenario,
@@ -1036,8 +1045,12 @@ fn a_group_with_shifts_is_staffed_as_the_schedule_it_writes() {
     assert!(!schedule.contains("shifts"), "{schedule}");
     // Weekday shifts of the staffed group do not make the cycle a week
     // either (they give way to the staffing): a 2-day horizon is enough.
-    let text = text.replace("days: daily", "days: mon-fri");
-    let scenario = write_scenario(tmp.path(), "weekdays.yaml", &text);
+    let weekdays = shifts("mon-fri");
+    let scenario = step_variant(
+        tmp.path(),
+        "weekdays.yaml",
+        &[("decline_probability: 0}", weekdays.as_str())],
+    );
     let out = tmp.path().join("out-weekdays");
     let o = staff(
         &scenario,
@@ -1056,14 +1069,17 @@ fn intervals_past_what_the_task_slots_label_cannot_be_met() {
     // From 12:00, 90/h arrive: no number of workers meets a target there,
     // and the analytic model (workers alone) said every hour met.
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(step_scenario(tmp.path()))
-        .unwrap()
-        .replace("rate: 120/h", "rate: 90/h")
-        .replace(
-            "horizon: 2d",
-            "horizon: 2d\njob: {max_concurrent_task_count: 7}",
-        );
-    let scenario = write_scenario(tmp.path(), "k7.yaml", &text);
+    let scenario = step_variant(
+        tmp.path(),
+        "k7.yaml",
+        &[
+            ("rate: 120/h", "rate: 90/h"),
+            (
+                "horizon: 2d",
+                "horizon: 2d\njob: {max_concurrent_task_count: 7}",
+            ),
+        ],
+    );
     let out = tmp.path().join("out");
     let o = staff(
         &scenario,
