@@ -128,12 +128,13 @@ pub fn erlang_b(c: u32, a: f64) -> f64 {
 }
 
 /// Erlang C, the probability that a task waits: 1 when c ≤ a (the queue
-/// grows without bound), 0 without load.
+/// grows without bound; a load within rounding of c counts as c, as in
+/// [`stable_floor`]), 0 without load.
 pub fn erlang_c(c: u32, a: f64) -> f64 {
     if a <= 0.0 {
         return 0.0;
     }
-    if (c as f64) <= a {
+    if c < stable_floor(a) {
         return 1.0;
     }
     let b = erlang_b(c, a);
@@ -142,8 +143,10 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 }
 
 impl Mmc {
+    /// c > a, a load within rounding of a whole number being that number
+    /// ([`stable_floor`]).
     fn stable(&self) -> bool {
-        self.load <= 0.0 || (self.servers as f64) > self.load
+        self.servers >= stable_floor(self.load)
     }
 
     /// P(a task's wait + hold > t) (module docs); 1 when unstable.
@@ -343,6 +346,17 @@ mod tests {
         assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
         assert_eq!(erlang_c(3, 3.0), 1.0);
         assert_eq!(erlang_c(3, 0.0), 0.0);
+        // 6 Erlangs computed a hair low (60/h × 6 min) on 6 servers: at
+        // capacity, so every task waits, and the sojourn has no tail bound.
+        let rounded = 6.0 * (1.0 - 1e-15);
+        assert_eq!(erlang_c(6, rounded), 1.0);
+        let q = Mmc {
+            servers: 6,
+            load: rounded,
+            hold_s: 360.0,
+            tasks_per_object: 1,
+        };
+        assert_eq!(q.sojourn_tail(1e9), 1.0);
     }
 
     #[test]
