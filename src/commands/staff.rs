@@ -989,6 +989,16 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
         details.push(line);
     }
+    let past_slots = (0..n)
+        .filter(|&i| staff::over_the_slots(iv.modified_load[i], service, slots_per_h))
+        .count();
+    if let (Some(cap), true) = (slots_per_h, past_slots > 0) {
+        details.push(format!(
+            "the job's task slots (job.max_concurrent_task_count {}) label at most {} objects an hour, whatever the workers; {past_slots} of {n} intervals bring more work (R3)",
+            cfg.job.max_concurrent_task_count,
+            human::number(cap)
+        ));
+    }
     if args.evaluator == StaffEvaluator::Analytic {
         details.push(
             "measured by the analytic model (Erlang C at each interval's modified offered load), not by simulation"

@@ -1095,6 +1095,11 @@ fn intervals_past_what_the_task_slots_label_cannot_be_met() {
         "{}",
         stdout(&o)
     );
+    assert!(
+        stdout(&o).contains("(job.max_concurrent_task_count 7) label at most 70 objects an hour"),
+        "{}",
+        stdout(&o)
+    );
     let j = read_json(&out.join("staff.json"));
     assert_eq!(j["staffings"]["isa"]["intervals_met"], 12, "{j}");
 }
