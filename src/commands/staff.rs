@@ -989,6 +989,27 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
         details.push(line);
     }
+    // Intervals with arrivals expected where the measured runs had none
+    // (the job not yet in progress, or too rare for the horizon): nothing
+    // to miss there, so they read as met; said, not hidden.
+    let unseen: Vec<usize> = (0..n)
+        .filter(|&i| iv.rate_per_h[i] > 0.0 && fin.measures[i].arrival_rate_per_h <= 0.0)
+        .collect();
+    if !unseen.is_empty() {
+        let mut shown = unseen
+            .iter()
+            .take(6)
+            .map(|&i| label(i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if unseen.len() > 6 {
+            let _ = write!(shown, " and {} more", unseen.len() - 6);
+        }
+        details.push(format!(
+            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so nothing there could miss a target: {shown}",
+            unseen.len()
+        ));
+    }
     let past_slots = (0..n)
         .filter(|&i| staff::over_the_slots(iv.modified_load[i], service, slots_per_h))
         .count();

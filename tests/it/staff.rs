@@ -1165,3 +1165,39 @@ fn a_labeled_within_target_is_measured_without_output_sla() {
         "{j}"
     );
 }
+
+#[test]
+fn intervals_with_arrivals_expected_but_none_measured_are_said() {
+    // R1: the job is initializing until 02:00 and accepts nothing, so the
+    // one simulated day has no object arriving at 00:00 or 01:00; those
+    // intervals have nothing to miss and read as met, which is said.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(
+        tmp.path(),
+        "init.yaml",
+        r#"name: init
+seed: 1
+horizon: 1d
+replications: 2
+job: {initializing: 2h}
+producers: [{name: p, kind: poisson, rate: 60/h}]
+workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 6m}}]
+"#,
+    );
+    let out = tmp.path().join("out");
+    let o = staff(
+        &scenario,
+        &out,
+        "workers[team]",
+        &["delay_probability <= 20%"],
+        &["--max-iterations", "3"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .contains("2 of 24 intervals with arrivals expected had none in the runs measured")
+            && stdout(&o).contains("could miss a target: 00:00, 01:00"),
+        "{}",
+        stdout(&o)
+    );
+}
