@@ -610,6 +610,26 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let label = |i: usize| {
         human::cycle_offset(i as u64 * interval_s * US_PER_S, cycle.seconds() * US_PER_S)
     };
+    // The first `most` of intervals `v` by label, then how many more
+    // (`rest`: where the others are listed).
+    let listed = |v: &[usize], most: usize, rest: &str| {
+        let mut t = v
+            .iter()
+            .take(most)
+            .map(|&i| label(i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if v.len() > most {
+            let _ = write!(t, " and {} more{rest}", v.len() - most);
+        }
+        t
+    };
+    // R3: intervals whose work (the demand's own load: a simulated
+    // interval's measured one cannot pass the slots) no count of the group
+    // can label.
+    let past_slots: Vec<bool> = (0..n)
+        .map(|i| staff::over_the_slots(iv.modified_load[i], service, slots_per_h))
+        .collect();
     let not_met: Vec<String> = (0..n).filter(|&i| !fin.met[i]).map(label).collect();
 
     // staffing.csv (S4).
@@ -900,19 +920,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
                 .filter(|&i| !fin.met[i])
                 .partition(|&i| {
-                    // The slots by the demand's own load (a simulated
-                    // interval's measured load cannot pass them).
                     staff::required(fin.measures[i].offered_load, service, &targets).is_none()
-                        || staff::over_the_slots(iv.modified_load[i], service, slots_per_h)
+                        || past_slots[i]
                 });
             // At most 12 named; staffing.csv has every one.
-            let names = |v: &[usize]| {
-                let mut t = v.iter().take(12).map(|&i| label(i)).collect::<Vec<_>>().join(", ");
-                if v.len() > 12 {
-                    let _ = write!(t, " and {} more (staffing.csv, `met`)", v.len() - 12);
-                }
-                t
-            };
+            let names = |v: &[usize]| listed(v, 12, " (staffing.csv, `met`)");
             let mut h = format!("{} {unit}-hours {period}", human::number(fin_hours));
             if !cannot.is_empty() {
                 let _ = write!(
@@ -948,7 +960,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         }
     ));
     if let Some((f, met)) = &fresh {
-        let missed: Vec<String> = (0..n).filter(|&i| !met[i]).map(label).collect();
+        let missed: Vec<usize> = (0..n).filter(|&i| !met[i]).collect();
         let mut line = format!(
             "on fresh replication{} {} of seed {} (not those it was tuned on), {} meets {}/{n} intervals",
             crate::commands::common::plural(f.replications as u64),
@@ -972,20 +984,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             n - missed.len()
         );
         if !missed.is_empty() {
-            let shown = missed
-                .iter()
-                .take(6)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = write!(line, "; misses {shown}");
-            if missed.len() > 6 {
-                let _ = write!(
-                    line,
-                    " and {} more (staff.json, `holdout`)",
-                    missed.len() - 6
-                );
-            }
+            let _ = write!(
+                line,
+                "; misses {}",
+                listed(&missed, 6, " (staff.json, `holdout`)")
+            );
         }
         details.push(line);
     }
@@ -996,23 +999,13 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .filter(|&i| iv.rate_per_h[i] > 0.0 && fin.measures[i].arrival_rate_per_h <= 0.0)
         .collect();
     if !unseen.is_empty() {
-        let mut shown = unseen
-            .iter()
-            .take(6)
-            .map(|&i| label(i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if unseen.len() > 6 {
-            let _ = write!(shown, " and {} more", unseen.len() - 6);
-        }
         details.push(format!(
-            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so nothing there could miss a target: {shown}",
-            unseen.len()
+            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so nothing there could miss a target: {}",
+            unseen.len(),
+            listed(&unseen, 6, "")
         ));
     }
-    let past_slots = (0..n)
-        .filter(|&i| staff::over_the_slots(iv.modified_load[i], service, slots_per_h))
-        .count();
+    let past_slots = past_slots.iter().filter(|&&p| p).count();
     if let (Some(cap), true) = (slots_per_h, past_slots > 0) {
         details.push(format!(
             "the job's task slots (job.max_concurrent_task_count {}) label at most {} objects an hour, whatever the workers; {past_slots} of {n} intervals bring more work (R3)",

@@ -448,33 +448,38 @@ impl WorkerGroupConfig {
 /// then the default of results by interval and of `labelsim staff`).
 pub fn uses_days_of_the_week(producers: &[ProducerConfig], workers: &[WorkerGroupConfig]) -> bool {
     producers.iter().any(|p| match &p.schedule {
-        Some(RateSchedule::Weekly { points }) => !rate_same_every_day(points),
+        Some(RateSchedule::Weekly { points }) => {
+            let rate = |pos: u64| points[points.partition_point(|p| p.0 <= pos).max(1) - 1].1;
+            !same_every_day(points.iter().map(|p| p.0), rate)
+        }
         _ => false,
     }) || workers.iter().any(|w| {
-        matches!(&w.shifts, ShiftSchedule::Weekly { intervals, .. } if !same_every_day(intervals))
+        let shift_differs = match &w.shifts {
+            ShiftSchedule::Weekly { intervals, .. } => {
+                let on = |pos: u64| intervals.iter().any(|&(s, e)| s <= pos && pos < e);
+                let cuts = intervals
+                    .iter()
+                    .flat_map(|&(s, e)| [s, e.saturating_sub(1)]);
+                !same_every_day(cuts, on)
+            }
+            ShiftSchedule::Always => false,
+        };
+        shift_differs
             || w.schedule.as_ref().is_some_and(|s| {
                 s.cycle_us() == US_PER_WEEK
-                    && !s.steps().iter().all(|&(at, n)| {
-                        (0..7).all(|d| s.count_at_offset(at % US_PER_DAY + d * US_PER_DAY) == n)
+                    && !same_every_day(s.steps().iter().map(|st| st.0), |pos| {
+                        s.count_at_offset(pos)
                     })
             })
     })
 }
 
-/// Whether a weekly set of on-shift intervals is the same every day.
-fn same_every_day(intervals: &[(u64, u64)]) -> bool {
-    let on = |pos: u64| intervals.iter().any(|&(s, e)| s <= pos && pos < e);
-    intervals.iter().all(|&(s, e)| {
-        [s, e.saturating_sub(1)]
-            .iter()
-            .all(|&p| (0..7).all(|d| on((p % US_PER_DAY) + d * US_PER_DAY) == on(p)))
-    })
-}
-
-/// Whether a weekly rate is the same every day.
-fn rate_same_every_day(points: &[(u64, f64)]) -> bool {
-    let rate = |pos: u64| points[points.partition_point(|p| p.0 <= pos).max(1) - 1].1;
-    points
-        .iter()
-        .all(|&(at, r)| (0..7).all(|d| rate((at % US_PER_DAY) + d * US_PER_DAY) == r))
+/// Whether a piecewise-constant weekly `value_at` (µs since Monday 00:00)
+/// is the same every day: checked at each of its changes `cuts`, on each
+/// of the seven days.
+fn same_every_day<T: PartialEq>(
+    mut cuts: impl Iterator<Item = u64>,
+    value_at: impl Fn(u64) -> T,
+) -> bool {
+    cuts.all(|p| (0..7).all(|d| value_at(p % US_PER_DAY + d * US_PER_DAY) == value_at(p)))
 }

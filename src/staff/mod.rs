@@ -423,17 +423,31 @@ pub struct AnalyticEvaluator {
 /// can label, whatever the count of `group` (None for a consumer, or
 /// without a job).
 pub fn slot_capacity_per_h(cfg: &SimConfig, group: GroupRef) -> Option<f64> {
-    let GroupRef::Workers(i) = group else {
-        return None;
-    };
-    if cfg.no_job {
+    if matches!(group, GroupRef::Consumer(_)) || cfg.no_job {
         return None;
     }
+    crate::model::load::slot_capacity_per_us(&unlimited_group(cfg, group)).map(|c| c * 3.6e9)
+}
+
+/// `cfg` with `group` as many as may be, on duty all the time (its own
+/// shifts and schedule give way, as to any staffing): what holds whatever
+/// its count.
+fn unlimited_group(cfg: &SimConfig, group: GroupRef) -> SimConfig {
     let mut probe = cfg.clone();
-    probe.workers[i].count = MAX_STAFF;
-    probe.workers[i].schedule = None;
-    probe.workers[i].shifts = ShiftSchedule::Always;
-    crate::model::load::slot_capacity_per_us(&probe).map(|c| c * 3.6e9)
+    match group {
+        GroupRef::Workers(i) => {
+            probe.workers[i].count = MAX_STAFF;
+            probe.workers[i].schedule = None;
+            probe.workers[i].shifts = ShiftSchedule::Always;
+        }
+        GroupRef::Consumer(i) => {
+            if let Some(pipe) = probe.pipeline.as_mut() {
+                pipe.consumers[i].count = MAX_STAFF;
+                pipe.consumers[i].schedule = None;
+            }
+        }
+    }
+    probe
 }
 
 /// Whether an interval's work reaches what the job's task slots label
@@ -513,21 +527,7 @@ pub enum GroupRef {
 /// another consumer, the workers a route feeds), with their loads. Any
 /// makes every staffing of `group` unstable: none is an answer.
 pub fn stages_unstable_whatever(cfg: &SimConfig, group: GroupRef) -> Vec<StageLoad> {
-    let mut probe = cfg.clone();
-    match group {
-        GroupRef::Workers(i) => {
-            probe.workers[i].count = MAX_STAFF;
-            probe.workers[i].schedule = None;
-            probe.workers[i].shifts = ShiftSchedule::Always;
-        }
-        GroupRef::Consumer(i) => {
-            if let Some(pipe) = probe.pipeline.as_mut() {
-                pipe.consumers[i].count = MAX_STAFF;
-                pipe.consumers[i].schedule = None;
-            }
-        }
-    }
-    stage_loads(&probe)
+    stage_loads(&unlimited_group(cfg, group))
         .into_iter()
         .filter(|s| s.load >= 1.0)
         .collect()

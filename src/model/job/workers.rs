@@ -354,10 +354,7 @@ impl Workers {
         let in_group: Vec<u32> = (0..self.workers.len() as u32)
             .filter(|&w| self.workers[w as usize].group as usize == g)
             .collect();
-        let rostered = in_group
-            .iter()
-            .filter(|&&w| self.workers[w as usize].rostered)
-            .count() as u32;
+        let rostered = self.group_rostered(g);
         let mut changed = Vec::new();
         if count < rostered {
             let mut leave = (rostered - count) as usize;
