@@ -587,10 +587,9 @@ pub fn compare_csv(contenders: &Contenders, runs: &[Vec<RunOutput>]) -> Vec<u8> 
         }
     }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        contenders.side.as_str().to_string(),
-        "replication".to_string(),
-    ];
+    // The contract's first column is `policy` whatever is compared: for
+    // scenario files it holds each file's scenario name.
+    let mut header = vec!["policy".to_string(), "replication".to_string()];
     header.extend(metric_names.iter().map(|m| m.to_string()));
     w.write_record(&header).expect("in-memory CSV");
     for (p, runs) in runs.iter().enumerate() {

@@ -464,6 +464,9 @@ catalog! {
     DELETED = D::new("deleted", Count, "P2", "deleted").of("messages");
     EXPIRED = D::new("expired", Count, "P1", "expired").of("messages").effect("messages deleted at their queue's retention").rule_column("expired");
     DEAD_LETTERED = D::new("dead_lettered", Count, "P1", "dead-lettered").of("messages").effect("messages moved to a dead-letter queue after their last receive").rule_column("dead-lettered");
+    VISIBLE_AT_END = D::new("visible_at_end", Count, "P1", "visible at end").of("messages");
+    IN_FLIGHT_AT_END = D::new("in_flight_at_end", Count, "P1", "in flight at end").of("messages");
+    DELAYED_AT_END = D::new("delayed_at_end", Count, "P1", "delayed at end").of("messages");
     REQUESTS = D::new("requests", Count, "P2", "requests").of("requests");
     EMPTY_RECEIVES = D::new("empty_receives", Count, "P2", "empty receives").of("requests");
     THROTTLED_REQUESTS = D::new("throttled_requests", Count, "P2", "throttled requests").of("requests").effect("requests throttled and retried").rule_column("throttled");

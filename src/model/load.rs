@@ -302,15 +302,40 @@ pub(crate) fn routed_per_message(cfg: &SimConfig, qi: usize) -> f64 {
     routed / tiny
 }
 
-/// One queue's consumers pooled: (load, objects routed to people per µs,
-/// results per µs).
+/// One queue's consumers pooled, each at its largest count (A4): (load,
+/// objects routed to people per µs, results per µs).
 fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {
+    let pollers: Vec<f64> = readers.iter().map(|c| c.max_pollers() as f64).collect();
+    consumer_stage_at(q, readers, &pollers, lambda)
+}
+
+/// The load of one queue's consumers (`readers`) running `pollers` each
+/// (means, as measured over an interval) when `lambda` messages per µs
+/// arrive: what [`stage_loads`] computes at the largest counts, for SPEC
+/// §4b's rows by interval.
+pub(crate) fn consumer_load_at(
+    q: &QueueConfig,
+    readers: &[&ConsumerConfig],
+    pollers: &[f64],
+    lambda: f64,
+) -> f64 {
+    consumer_stage_at(q, readers, pollers, lambda).0
+}
+
+/// [`consumer_stage`] with `pollers[i]` pollers for `readers[i]`.
+fn consumer_stage_at(
+    q: &QueueConfig,
+    readers: &[&ConsumerConfig],
+    pollers: &[f64],
+    lambda: f64,
+) -> (f64, f64, f64) {
     // Per consumer: (pollers, µs per original message, results per original).
     let per: Vec<(f64, f64, f64)> = readers
         .iter()
-        .map(|c| {
+        .zip(pollers)
+        .map(|(c, &n)| {
             let (w, deletes) = message_cost(q, c);
-            (c.max_pollers() as f64, w, deletes)
+            (n, w, deletes)
         })
         .collect();
     let capacities: Vec<f64> = per

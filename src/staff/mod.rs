@@ -830,7 +830,7 @@ impl CycleEvaluator for SimEvaluator {
                         arrival_rate_per_h: m.row.arrival_rate_per_h,
                         offered_load: m
                             .row
-                            .offered_load
+                            .workers_load
                             .map(|rho| rho * m.row.staff_on_shift_mean)
                             .unwrap_or(0.0),
                         values,

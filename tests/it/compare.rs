@@ -318,6 +318,10 @@ fn a_pipeline_compare_shows_the_pipelines_metrics_and_charts() {
         ("indexed_documents", ["50", "50", "100", "100"]),
         ("work.visible_at_end", ["49", "49", "0", "0"]),
         ("work.in_flight_at_end", ["1", "1", "0", "0"]),
+        // The unprefixed totals over queues (one queue here).
+        ("visible_at_end", ["49", "49", "0", "0"]),
+        ("in_flight_at_end", ["1", "1", "0", "0"]),
+        ("delayed_at_end", ["0", "0", "0", "0"]),
     ] {
         let got: Vec<&str> = r[1..].iter().map(|row| row[col(name)].as_str()).collect();
         assert_eq!(got, want, "{name}");

@@ -145,3 +145,22 @@ fn a_scheduled_pool_gets_the_pollers_chart() {
     let png = std::fs::read(out.join("consumer_scaling.png")).expect("the chart");
     assert_eq!(&png[1..4], b"PNG");
 }
+
+#[test]
+fn a_fixed_pool_reports_the_a4_metrics_of_its_count() {
+    // A4 for every consumer: 3 pollers all the time over 2 days are 144
+    // poller-hours, a mean and a maximum of 3, no scaling; the time series
+    // carries the 3.
+    let out = run(&idle("3"));
+    assert_eq!(metric_value(&out, "classifier.pollers_mean"), Some(3.0));
+    assert_eq!(metric_value(&out, "classifier.pollers_max"), Some(3.0));
+    let hours = metric_value(&out, "classifier.poller_hours").unwrap();
+    assert!((hours - 144.0).abs() < 1e-9, "{hours}");
+    assert_eq!(metric_value(&out, "classifier.scale_outs"), Some(0.0));
+    assert_eq!(metric_value(&out, "classifier.scale_ins"), Some(0.0));
+    let cost = metric_value(&out, "consumer_cost_usd").unwrap();
+    assert!((cost - 144.0 * 0.5).abs() < 1e-6, "{cost}");
+    let p = out.pipeline.as_ref().unwrap();
+    let col = p.series.column("classifier.pollers").expect("column");
+    assert!((0..out.timeseries.len()).all(|i| p.series.row(i)[col] == 3.0));
+}

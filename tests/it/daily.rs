@@ -319,7 +319,8 @@ fn compare_runs_scenario_files_side_by_side_on_common_random_numbers() {
     assert!(md.contains("| scenario |"), "{md}");
     assert!(md.contains("Paired differences against `small`"), "{md}");
     let rows = csv_rows(&out.join("compare.csv"));
-    assert_eq!(rows[0][0], "scenario");
+    // The contract's column name, holding each file's scenario name.
+    assert_eq!(rows[0][0], "policy");
     let (x, y, z) = (
         rows_of(&rows, "small"),
         rows_of(&rows, "twin"),

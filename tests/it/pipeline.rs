@@ -444,12 +444,12 @@ output: {timeseries_every: 2s}
     let mut lines = csv.lines();
     assert!(lines.next().unwrap().ends_with(
         ",failed_total,incoming.visible,incoming.in_flight,incoming.delayed,\
-         incoming.oldest_age_s,classifier.busy,classifier.busy_time_s"
+         incoming.oldest_age_s,classifier.busy,classifier.busy_time_s,classifier.pollers"
     ));
     assert!(csv
         .lines()
-        .any(|l| l.starts_with("1,10,") && l.ends_with(",2,1,0,10,1,5")));
-    assert!(csv.lines().last().unwrap().ends_with(",0,0,0,,0,30"));
+        .any(|l| l.starts_with("1,10,") && l.ends_with(",2,1,0,10,1,5,1")));
+    assert!(csv.lines().last().unwrap().ends_with(",0,0,0,,0,30,1"));
 }
 
 #[test]

@@ -525,3 +525,73 @@ fn a_pipeline_alone_counts_its_documents_as_the_intervals_arrivals() {
         assert!(r.values["searchable_latency_mean_s"].is_some());
     }
 }
+
+#[test]
+fn a_pipeline_alone_has_its_consumers_load_and_pollers_by_interval() {
+    // One message a second into a consumer of 1 poller until noon and 3
+    // after. A poller spends per message its processing (500 ms), its
+    // delete (20 ms) and a tenth of its batch's receive (2 ms): 0.522 s, so
+    // the load is 0.522 with one poller and 0.174 with three.
+    let yaml = r#"name: pipe-by
+horizon: 1d
+producers:
+  - {name: s, kind: burst, size: 1, every: 1s, to: incoming}
+pipeline:
+  queues:
+    - {name: incoming, type: standard}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: {schedule: [{from: "00:00", count: 1}, {from: "12:00", count: 3}], cycle: 1d}
+      batch: 10
+      processing_time: {dist: constant, value: 500ms}
+output: {by_interval: 6h}
+"#;
+    let rows = run(yaml).by_interval.expect("by-interval rows");
+    assert_eq!(rows.len(), 4);
+    let pollers: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| r.values["classifier.pollers_mean"])
+        .collect();
+    assert_eq!(pollers, [Some(1.0), Some(1.0), Some(3.0), Some(3.0)]);
+    for (r, load) in rows.iter().zip([0.522, 0.522, 0.174, 0.174]) {
+        let got = r.offered_load.expect("a consumer load");
+        // ±1 message of 21,600 in an interval (the send at its boundary).
+        assert!(
+            (got - load).abs() < 1e-4 * load,
+            "{}: {got} vs {load}",
+            r.interval
+        );
+        assert_eq!(r.workers_load, None, "no workers");
+        assert_eq!(r.staff_on_shift_mean, 0.0);
+    }
+}
+
+#[test]
+fn a_mixed_scenario_reads_the_larger_of_workers_and_consumers_by_interval() {
+    // The job gets a message every 10 s for 1 worker of 5 s (load 0.5);
+    // the consumer's 1 poller gets one a second at 0.522 s each.
+    let yaml = r#"name: mixed-by
+horizon: 1d
+job: {initializing: 0s}
+producers:
+  - {name: s, kind: burst, size: 1, every: 1s, to: incoming}
+  - {name: j, kind: burst, size: 1, every: 10s}
+workers:
+  - {name: solo, count: 1, service_time: {dist: constant, value: 5s}}
+pipeline:
+  queues:
+    - {name: incoming, type: standard}
+  consumers:
+    - {name: classifier, queue: incoming, count: 1, batch: 10,
+       processing_time: {dist: constant, value: 500ms}, confidence: {dist: constant, value: 1}}
+output: {by_interval: 6h}
+"#;
+    let rows = run(yaml).by_interval.expect("by-interval rows");
+    for r in &rows {
+        let workers = r.workers_load.expect("workers on shift");
+        assert!((workers - 0.5).abs() < 1e-3, "{workers}");
+        let got = r.offered_load.unwrap();
+        assert!((got - 0.522).abs() < 1e-3, "{}: {got}", r.interval);
+    }
+}

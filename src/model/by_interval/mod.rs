@@ -21,6 +21,8 @@ use crate::engine::stats::mean_ci95;
 use crate::engine::time::{US_PER_H, US_PER_S};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::catalog;
+use crate::model::config::SimConfig;
+use crate::model::load;
 pub use cycle::{ByIntervalConfig, Cycle};
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
@@ -44,9 +46,16 @@ pub struct IntervalRow {
     pub arrivals: u64,
     /// `arrivals` per hour of the interval's occurrences observed.
     pub arrival_rate_per_h: f64,
+    /// The largest of the capacity stages' loads in the interval: the
+    /// workers' ([`IntervalRow::workers_load`]) and each pipeline queue's
+    /// consumers' (the messages sent to the queue in the interval per
+    /// message its pollers, at their mean running count there, can
+    /// handle, as the planner's offered load counts them); None when no
+    /// stage has one, +∞ when work met no capacity.
+    pub offered_load: Option<f64>,
     /// λ·N / Σ over groups of (staff on shift / mean service time): the
     /// tasks offered per task the staff on shift can do; None with no staff.
-    pub offered_load: Option<f64>,
+    pub workers_load: Option<f64>,
     /// Workers on shift, time-averaged over the interval's occurrences.
     pub staff_on_shift_mean: f64,
     /// Hours of the interval's occurrences observed (after the warm-up).
@@ -84,14 +93,21 @@ fn unit_of(key: &str) -> Option<catalog::Unit> {
 /// The value columns of `by_interval.csv` for `cfg`: [`value_columns`],
 /// then for a pipeline `searchable_latency_{mean,p95}_s` (P8, over the
 /// documents first sent or uploaded in the interval).
-pub fn columns_of(cfg: &super::config::SimConfig) -> Vec<String> {
+pub fn columns_of(cfg: &SimConfig) -> Vec<String> {
     let sla: Vec<&str> = cfg.sla.iter().map(|s| s.name).collect();
     let mut cols = value_columns(&sla);
-    if cfg.pipeline.is_some() {
+    if let Some(pipe) = &cfg.pipeline {
         cols.push("searchable_latency_mean_s".into());
         cols.push("searchable_latency_p95_s".into());
+        cols.extend(pipe.consumers.iter().map(|c| pollers_column(&c.name)));
     }
     cols
+}
+
+/// A consumer's running pollers, time-averaged over the interval's
+/// occurrences (A4's `<c>.pollers_mean` by interval).
+fn pollers_column(consumer: &str) -> String {
+    format!("{consumer}.pollers_mean")
 }
 
 /// The columns of `by_interval.csv` before the values.
@@ -134,7 +150,10 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
             let mean_of =
                 |f: &dyn Fn(&IntervalRow) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / n;
             let arrivals_mean = mean_of(&|r| r.arrivals as f64);
-            let loads: Vec<f64> = rows.iter().filter_map(|r| r.offered_load).collect();
+            let mean_load = |f: &dyn Fn(&IntervalRow) -> Option<f64>| {
+                let loads: Vec<f64> = rows.iter().filter_map(|r| f(r)).collect();
+                (!loads.is_empty()).then(|| loads.iter().sum::<f64>() / loads.len() as f64)
+            };
             let mut values = BTreeMap::new();
             let mut ci95 = BTreeMap::new();
             let mut with_value = BTreeMap::new();
@@ -160,8 +179,8 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
                     interval_start_s: first[i].interval_start_s,
                     arrivals: arrivals_mean.round() as u64,
                     arrival_rate_per_h: mean_of(&|r| r.arrival_rate_per_h),
-                    offered_load: (!loads.is_empty())
-                        .then(|| loads.iter().sum::<f64>() / loads.len() as f64),
+                    offered_load: mean_load(&|r| r.offered_load),
+                    workers_load: mean_load(&|r| r.workers_load),
                     staff_on_shift_mean: mean_of(&|r| r.staff_on_shift_mean),
                     observed_h: mean_of(&|r| r.observed_h),
                     values,
@@ -316,13 +335,23 @@ pub(crate) struct ByIntervalAccounts {
     /// Per group: mean service time [µs]; tasks per object (N).
     mean_service_us: Vec<f64>,
     tasks_per_object: u32,
+    /// Per pipeline queue × interval: messages sent to it (warm).
+    queue_sent: Vec<u64>,
+    /// Running pollers per consumer now, since `last`; per consumer ×
+    /// interval: ∫ running pollers dt after the warm-up [poller·µs].
+    pollers: Vec<u32>,
+    poller_area: Vec<u128>,
 }
 
 impl ByIntervalAccounts {
-    pub fn new(cfg: &super::config::SimConfig, by: &ByIntervalConfig, warmup_end: SimTime) -> Self {
+    pub fn new(cfg: &SimConfig, by: &ByIntervalConfig, warmup_end: SimTime) -> Self {
         let n = by.cycle.intervals();
         let s = cfg.sla.len();
         let g = cfg.workers.len();
+        let (queues, consumers) = match &cfg.pipeline {
+            Some(p) => (p.queues.len(), &p.consumers[..]),
+            None => (0, &[][..]),
+        };
         ByIntervalAccounts {
             cfg: by.clone(),
             start_epoch_us: cfg.start_at_epoch_us,
@@ -349,6 +378,20 @@ impl ByIntervalAccounts {
                 .map(|w| w.service_time.mean_us())
                 .collect(),
             tasks_per_object: cfg.job.workers_per_object,
+            queue_sent: vec![0; n * queues],
+            // A fixed pool runs its count throughout; an autoscaled or
+            // scheduled one starts at 0 and the pipeline reports each change.
+            pollers: consumers
+                .iter()
+                .map(|c| {
+                    if c.scaling.is_none() && c.schedule.is_none() {
+                        c.count
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+            poller_area: vec![0; n * consumers.len()],
         }
     }
 
@@ -427,6 +470,9 @@ impl ByIntervalAccounts {
             for (k, &level) in self.staff.iter().enumerate() {
                 self.staff_area[k * self.n + i] += level as u128 * span;
             }
+            for (c, &level) in self.pollers.iter().enumerate() {
+                self.poller_area[c * self.n + i] += level as u128 * span;
+            }
             t = next;
         }
     }
@@ -439,8 +485,61 @@ impl ByIntervalAccounts {
         }
     }
 
+    /// Consumer `c` runs `running` pollers from `now`.
+    pub fn pollers(&mut self, now: SimTime, c: usize, running: u32) {
+        if self.pollers[c] != running {
+            self.advance(now);
+            self.pollers[c] = running;
+        }
+    }
+
+    /// A message is sent to pipeline queue `q` at `now` (an upload, a
+    /// SendMessage or a producer's copy).
+    pub fn sent(&mut self, now: SimTime, q: usize) {
+        if now >= self.warmup_end {
+            let i = self.interval(now);
+            self.queue_sent[q * self.n + i] += 1;
+        }
+    }
+
+    /// Per interval, each pipeline queue's consumer load (see
+    /// [`IntervalRow::offered_load`]) and each consumer's mean running
+    /// pollers; empty without a pipeline or for an interval never
+    /// observed.
+    fn pipeline_loads(&self, cfg: &SimConfig, i: usize) -> (Vec<f64>, Vec<f64>) {
+        let Some(pipe) = &cfg.pipeline else {
+            return (Vec::new(), Vec::new());
+        };
+        let observed = self.observed_us[i];
+        if observed == 0 {
+            return (Vec::new(), Vec::new());
+        }
+        let mean_pollers: Vec<f64> = (0..pipe.consumers.len())
+            .map(|c| self.poller_area[c * self.n + i] as f64 / observed as f64)
+            .collect();
+        let loads = pipe
+            .queues
+            .iter()
+            .enumerate()
+            .filter_map(|(q, queue)| {
+                let (readers, pollers): (Vec<_>, Vec<f64>) = pipe
+                    .consumers
+                    .iter()
+                    .zip(&mean_pollers)
+                    .filter(|(c, _)| c.queue == q)
+                    .unzip();
+                if readers.is_empty() {
+                    return None;
+                }
+                let lambda = self.queue_sent[q * self.n + i] as f64 / observed as f64;
+                Some(load::consumer_load_at(queue, &readers, &pollers, lambda))
+            })
+            .collect();
+        (loads, mean_pollers)
+    }
+
     /// The rows at the end of the run.
-    pub fn rows(&mut self) -> Vec<IntervalRow> {
+    pub fn rows(&mut self, cfg: &SimConfig) -> Vec<IntervalRow> {
         self.advance(self.horizon);
         let s = self.sla_within.len();
         let g = self.staff.len();
@@ -478,6 +577,17 @@ impl ByIntervalAccounts {
                     values.insert("searchable_latency_mean_s".into(), s[i].mean_s());
                     values.insert("searchable_latency_p95_s".into(), s[i].quantile_s(0.95));
                 }
+                let (consumer_loads, mean_pollers) = self.pipeline_loads(cfg, i);
+                if let Some(pipe) = &cfg.pipeline {
+                    for (c, consumer) in pipe.consumers.iter().enumerate() {
+                        values.insert(pollers_column(&consumer.name), mean_pollers.get(c).copied());
+                    }
+                }
+                let workers_load = (capacity > 0.0).then(|| offered / capacity);
+                let offered_load = workers_load
+                    .into_iter()
+                    .chain(consumer_loads)
+                    .reduce(f64::max);
                 IntervalRow {
                     interval: self.cfg.cycle.label(i),
                     interval_start_s: self.cfg.cycle.start_s(i),
@@ -487,7 +597,8 @@ impl ByIntervalAccounts {
                     } else {
                         0.0
                     },
-                    offered_load: (capacity > 0.0).then(|| offered / capacity),
+                    offered_load,
+                    workers_load,
                     staff_on_shift_mean: if observed > 0 {
                         staff_area as f64 / observed as f64
                     } else {
@@ -588,6 +699,7 @@ mod tests {
             arrivals: arr,
             arrival_rate_per_h: arr as f64,
             offered_load: None,
+            workers_load: None,
             staff_on_shift_mean: 2.0,
             observed_h: 1.0,
             values: [("delay_probability".to_string(), v)].into_iter().collect(),
@@ -615,6 +727,7 @@ mod tests {
             arrivals: 0,
             arrival_rate_per_h: 0.0,
             offered_load: Some(0.0),
+            workers_load: Some(0.0),
             staff_on_shift_mean: 1.0,
             observed_h: 1.0,
             values: [("time_to_label_mean_s".to_string(), None)]

@@ -166,9 +166,29 @@ impl Accounts {
         }
     }
 
+    /// SPEC §4b: a message is sent to pipeline queue `q` at `now`.
+    #[inline]
+    pub fn sent_to_queue(&mut self, now: SimTime, q: usize) {
+        if let Some(by) = &mut self.by_interval {
+            by.sent(now, q);
+        }
+    }
+
+    /// SPEC §4b: consumer `c` runs `running` pollers from `now`.
+    pub fn pollers(&mut self, now: SimTime, c: usize, running: u32) {
+        if let Some(by) = &mut self.by_interval {
+            by.pollers(now, c, running);
+        }
+    }
+
+    /// Whether results are kept by interval (`output.by_interval`).
+    pub fn by_interval(&self) -> bool {
+        self.by_interval.is_some()
+    }
+
     /// SPEC §4b: the by-interval rows at the end of the run.
-    pub fn by_interval_rows(&mut self) -> Option<Vec<IntervalRow>> {
-        self.by_interval.as_mut().map(|by| by.rows())
+    pub fn by_interval_rows(&mut self, cfg: &SimConfig) -> Option<Vec<IntervalRow>> {
+        self.by_interval.as_mut().map(|by| by.rows(cfg))
     }
 
     /// Each service level's share met, None for one with no eligible object.

@@ -111,16 +111,34 @@ impl Pipeline {
                 "accuracy_machine",
                 ratio(cs.machine_confidence_sum, c.machine_labeled),
             );
-            if let Some(st) = &cs.scale {
+            match &cs.scale {
                 // A4 (issue 21): the controller's pollers and decisions.
-                o.x("pollers_mean", st.level.window_mean_until(now));
-                o.n("pollers_max", st.level.max());
-                o.x(
-                    "poller_hours",
-                    Some(st.level.area_until(now) as f64 / 3.6e9),
-                );
-                o.n("scale_outs", st.scale_outs);
-                o.n("scale_ins", st.scale_ins);
+                Some(st) => {
+                    o.x("pollers_mean", st.level.window_mean_until(now));
+                    o.n("pollers_max", st.level.max());
+                    o.x(
+                        "poller_hours",
+                        Some(st.level.area_until(now) as f64 / 3.6e9),
+                    );
+                    o.n("scale_outs", st.scale_outs);
+                    o.n("scale_ins", st.scale_ins);
+                }
+                // A4 for every consumer: a fixed pool runs its `count`
+                // throughout (its mean over the warm-up's window, none when
+                // that window is empty), never scaling.
+                None => {
+                    let observed = self.warmup_end == SimTime::ZERO || now > self.warmup_end;
+                    o.x("pollers_mean", observed.then_some(cc.count as f64));
+                    o.n("pollers_max", cc.count as u64);
+                    o.x(
+                        "poller_hours",
+                        Some(cc.count as f64 * now.as_micros() as f64 / 3.6e9),
+                    );
+                    o.n("scale_outs", 0);
+                    o.n("scale_ins", 0);
+                }
+            }
+            if let Some(st) = &cs.scale {
                 if let Some(l) = cc.lambda() {
                     o.n("invocations", st.invocations);
                     o.x(
@@ -166,6 +184,19 @@ impl Pipeline {
         o.n(metric::DELETED, qsum(&|c| c.deleted));
         o.n(metric::EXPIRED, qsum(&|c| c.expired));
         o.n(metric::DEAD_LETTERED, qsum(&|c| c.dead_lettered));
+        // P9's ledger terms at the end, summed over queues like the rest.
+        o.n(
+            metric::VISIBLE_AT_END,
+            self.queues.iter().map(|q| q.n_visible).sum::<u64>(),
+        );
+        o.n(
+            metric::IN_FLIGHT_AT_END,
+            self.queues.iter().map(|q| q.n_in_flight).sum::<u64>(),
+        );
+        o.n(
+            metric::DELAYED_AT_END,
+            self.queues.iter().map(|q| q.n_delayed).sum::<u64>(),
+        );
         o.n(metric::REQUESTS, qsum(&|c| c.requests));
         o.n(metric::EMPTY_RECEIVES, qsum(&|c| c.empty_receives));
         o.n(metric::THROTTLED_REQUESTS, qsum(&|c| c.throttled_requests));

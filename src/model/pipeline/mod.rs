@@ -478,6 +478,9 @@ pub struct Pipeline {
     fault: Option<Fault>,
     /// A1: pollers gathering a batch (batching window), over all pools.
     gathering: u32,
+    /// SPEC §4b: the pools whose running pollers changed since the host
+    /// last looked, when it asked to be told.
+    level_log: Option<Vec<u16>>,
 }
 
 /// Index of the overall / machine / human searchable-latency samples.
@@ -562,13 +565,9 @@ impl Pipeline {
                     cfg.queues.iter().map(|q| q.name.as_str()),
                     cfg.consumers.iter().map(|c| c.name.as_str()),
                 );
-                // A4: autoscaled pools' poller counts, after the rest.
-                s.columns.extend(
-                    cfg.consumers
-                        .iter()
-                        .filter(|c| c.scaling.is_some() || c.schedule.is_some())
-                        .map(|c| format!("{}.pollers", c.name)),
-                );
+                // A4: every pool's running pollers, after the rest.
+                s.columns
+                    .extend(cfg.consumers.iter().map(|c| format!("{}.pollers", c.name)));
                 s
             },
             copy_window: None,
@@ -582,6 +581,7 @@ impl Pipeline {
             events: 0,
             fault: None,
             gathering: 0,
+            level_log: None,
         }
     }
 

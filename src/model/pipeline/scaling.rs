@@ -130,6 +130,15 @@ fn desired_pollers(t: &TargetTracking, visible: u64, in_flight: u64) -> u32 {
         .clamp(t.min as u64, t.max as u64) as u32
 }
 
+/// SPEC §4b: pool `ci`'s running pollers changed, for a host that asked
+/// ([`Pipeline::note_poller_changes`]).
+#[inline]
+fn note_level(log: &mut Option<Vec<u16>>, ci: usize) {
+    if let Some(log) = log {
+        log.push(ci as u16);
+    }
+}
+
 impl Pipeline {
     /// A1/A2: the pool's first pollers run at `now`, and its controller's
     /// first tick is scheduled.
@@ -142,6 +151,7 @@ impl Pipeline {
         let base = st.base;
         st.running = initial;
         st.level.set(now, initial as u64);
+        note_level(&mut self.level_log, ci);
         for p in base..base + initial {
             self.pollers[p as usize].phase = PollerPhase::Idle;
             sched.schedule(now, PipeEvent::Poll { poller: p });
@@ -299,6 +309,7 @@ impl Pipeline {
                 poller.phase = PollerPhase::Idle;
                 st.running += 1;
                 st.level.set(now, st.running as u64);
+                note_level(&mut self.level_log, ci);
                 sched.schedule(now, PipeEvent::Poll { poller: p });
             }
         }
@@ -322,6 +333,7 @@ impl Pipeline {
         st.starting -= 1;
         st.running += 1;
         st.level.set(now, st.running as u64);
+        note_level(&mut self.level_log, ci);
         self.poll(now, p, sched);
     }
 
@@ -369,6 +381,7 @@ impl Pipeline {
                         let st = self.consumers[ci].scale.as_mut().expect("scaled");
                         st.running -= 1;
                         st.level.set(now, st.running as u64);
+                        note_level(&mut self.level_log, ci);
                     }
                     _ => {
                         self.pollers[p as usize].retiring = true;
@@ -420,6 +433,7 @@ impl Pipeline {
             poller.phase = PollerPhase::Off;
             st.running -= 1;
             st.level.set(now, st.running as u64);
+            note_level(&mut self.level_log, ci);
         }
         stop
     }
@@ -657,6 +671,33 @@ impl Pipeline {
             Some(st) => st.running,
             None => self.cfg.consumers[ci].count,
         }
+    }
+
+    /// SPEC §4b: from now on, note every pool whose running pollers change
+    /// ([`Pipeline::poller_changes`]), for a host that keeps results by
+    /// interval.
+    pub fn note_poller_changes(&mut self) {
+        self.level_log = Some(Vec::new());
+    }
+
+    /// Hands `f` each pool noted since the last call (in the order noted)
+    /// with its running pollers now; nothing unless the host asked
+    /// ([`Pipeline::note_poller_changes`]).
+    #[inline]
+    pub fn poller_changes(&mut self, mut f: impl FnMut(usize, u32)) {
+        let Some(log) = &mut self.level_log else {
+            return;
+        };
+        if log.is_empty() {
+            return;
+        }
+        let noted = std::mem::take(log);
+        for &ci in &noted {
+            f(ci as usize, self.pollers_running(ci as usize));
+        }
+        let mut noted = noted;
+        noted.clear();
+        self.level_log = Some(noted);
     }
 
     /// A4: billed time of the Lambda invocations finished or under way at

@@ -14,8 +14,8 @@
 //! - `<consumer>.busy_time_s`: busy poller-time since the start, the
 //!   processings under way included \[s\]: its increase over an interval,
 //!   divided by `count ×` the interval, is the pool's utilization there;
-//! - then, for each autoscaled pool (A4, issue 21), `<consumer>.pollers`:
-//!   pollers running at that instant.
+//! - then, for each pool (A4, issue 21), `<consumer>.pollers`: pollers
+//!   running at that instant (a fixed pool's `count`).
 //!
 //! Cost: O(queues + pollers) per sample (the oldest message is found at the
 //! head of the queue's enqueue-order list, see `QueueState::levels`);
@@ -129,10 +129,12 @@ impl Pipeline {
                 self.series.values[k + 1] += now.since(p.busy_since).as_secs_f64();
             }
         }
-        for c in &self.consumers {
-            if let Some(st) = &c.scale {
-                self.series.values.push(st.running as f64);
-            }
+        for (ci, c) in self.consumers.iter().enumerate() {
+            let running = match &c.scale {
+                Some(st) => st.running,
+                None => self.cfg.consumers[ci].count,
+            };
+            self.series.values.push(running as f64);
         }
     }
 

@@ -218,7 +218,7 @@ impl Simulation<'_> {
             time_to_label_cdf: self.acct.time_to_label.cdf(400),
             e2e_cdf: self.acct.e2e().cdf(400),
             pipeline: self.pipeline.as_mut().map(|p| p.output()),
-            by_interval: self.acct.by_interval_rows(),
+            by_interval: self.acct.by_interval_rows(self.cfg),
         })
     }
 }

@@ -497,7 +497,11 @@ impl<'a> Simulation<'a> {
                 queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
+            if self.acct.by_interval() {
+                pipe.note_poller_changes();
+            }
             pipe.start(SimTime::ZERO, &mut sched);
+            self.pollers_changed();
         }
     }
 

@@ -25,6 +25,7 @@ impl Simulation<'_> {
         let prod = &self.cfg.producers[p];
         let queue = prod.to.expect("a pipeline producer");
         self.c.sent_to_pipeline += 1;
+        self.acct.sent_to_queue(self.engine.now, queue);
         let object = ObjectRef { ids, origin };
         let mut msg = if test_event {
             PipeMessage::test_event(object)
@@ -65,6 +66,7 @@ impl Simulation<'_> {
             };
             pipe.handle(now, ev, &mut sched, &mut out);
         }
+        self.pollers_changed();
         for o in out.drain(..) {
             match o {
                 PipeOutcome::ToHumans { object, .. } => self.route_to_humans(object),
@@ -76,6 +78,17 @@ impl Simulation<'_> {
             }
         }
         self.pipe_out = out;
+    }
+
+    /// SPEC §4b: the pools whose running pollers the last pipeline call
+    /// changed, into the rows by interval (noted only with
+    /// `output.by_interval`).
+    pub(super) fn pollers_changed(&mut self) {
+        let (Some(pipe), acct) = (self.pipeline.as_mut(), &mut self.acct) else {
+            return;
+        };
+        let now = self.engine.now;
+        pipe.poller_changes(|c, running| acct.pollers(now, c, running));
     }
 
     /// P6: the consumer publishes the object to the job's SNS input: a new
