@@ -583,9 +583,25 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         }
     }
 
-    let by_interval = output
-        .and_then(|o| o.by_interval.as_ref())
-        .and_then(|b| build_by_interval(b, &producers, &workers, ctx));
+    let by_interval = match output {
+        Some(OutputSpec {
+            by_interval: Some(b),
+            cycle,
+            ..
+        }) => build_by_interval(b, cycle.as_ref(), &producers, &workers, ctx),
+        Some(OutputSpec {
+            by_interval: None,
+            cycle: Some(_),
+            ..
+        }) => {
+            ctx.err(
+                "output.cycle",
+                "is the cycle of `output.by_interval`, which is not set: add e.g. `by_interval: 1h`",
+            );
+            None
+        }
+        _ => None,
+    };
     let sim = SimConfig {
         horizon,
         start_at_epoch_us,
@@ -1136,13 +1152,15 @@ fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> Confidenc
         "min" => k.min.is_some(),
         "max" => k.max.is_some(),
         "value" => k.value.is_some(),
+        "csv" => k.csv.is_some(),
+        "column" => k.column.is_some(),
         _ => k.values.is_some(),
     };
     let allowed: &[&str] = match k.dist.as_str() {
         "beta" => &["a", "b"],
         "uniform" => &["min", "max"],
         "constant" => &["value"],
-        "empirical" => &["values"],
+        "empirical" => &["values", "csv", "column"],
         other => {
             ctx.err(
                 format!("{f}.dist"),
@@ -1151,7 +1169,7 @@ fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> Confidenc
             return ConfidenceDist::Constant(1.0);
         }
     };
-    for key in ["a", "b", "min", "max", "value", "values"] {
+    for key in ["a", "b", "min", "max", "value", "values", "csv", "column"] {
         if given(key) && !allowed.contains(&key) {
             ctx.err(
                 format!("{f}.{key}"),
@@ -1176,7 +1194,11 @@ fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> Confidenc
             ConfidenceDist::beta(a, b).unwrap_or(ConfidenceDist::Constant(1.0))
         }
         "uniform" => {
-            let (lo, hi) = (unit(ctx, "min", k.min), unit(ctx, "max", k.max));
+            // On [0, 1] unless narrowed.
+            let (lo, hi) = (
+                unit(ctx, "min", k.min.or(Some(0.0))),
+                unit(ctx, "max", k.max.or(Some(1.0))),
+            );
             if lo > hi {
                 ctx.err(format!("{f}.max"), "must be at least `min`");
                 return ConfidenceDist::Constant(1.0);
@@ -1185,16 +1207,49 @@ fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> Confidenc
         }
         "constant" => ConfidenceDist::Constant(unit(ctx, "value", k.value)),
         _ => {
-            let v = k.values.clone().unwrap_or_default();
+            let v = match (&k.values, &k.csv) {
+                (Some(_), Some(_)) => {
+                    ctx.err(
+                        format!("{f}.csv"),
+                        "is given with `values`: the confidences come from one or the other",
+                    );
+                    return ConfidenceDist::Constant(1.0);
+                }
+                (None, Some(csv)) => {
+                    let column = k.column.as_deref().unwrap_or("confidence");
+                    let read = read_csv_column(ctx.base_dir, csv, column, |cell| {
+                        cell.trim()
+                            .parse::<f64>()
+                            .map_err(|_| format!("`{}` is not a number", excerpt(cell)))
+                    });
+                    match read {
+                        Ok(v) => v,
+                        Err(e) => {
+                            ctx.err(format!("{f}.csv"), e);
+                            return ConfidenceDist::Constant(1.0);
+                        }
+                    }
+                }
+                (v, None) => {
+                    if k.column.is_some() {
+                        ctx.err(
+                            format!("{f}.column"),
+                            "applies to `csv`, which is not given",
+                        );
+                    }
+                    v.clone().unwrap_or_default()
+                }
+            };
             if v.is_empty() {
                 ctx.err(
                     format!("{f}.values"),
-                    "is required for `dist: empirical`: a non-empty list of confidences",
+                    "is required for `dist: empirical`: a non-empty list of confidences (or `csv` and `column`)",
                 );
                 return ConfidenceDist::Constant(1.0);
             }
             if let Some(x) = v.iter().find(|x| !(0.0..=1.0).contains(*x)) {
-                ctx.err(format!("{f}.values"), format!("{x} must be in [0, 1] (P6)"));
+                let from = if k.csv.is_some() { "csv" } else { "values" };
+                ctx.err(format!("{f}.{from}"), format!("{x} must be in [0, 1] (P6)"));
                 return ConfidenceDist::Constant(1.0);
             }
             ConfidenceDist::Empirical(v)
@@ -3200,6 +3255,7 @@ pub(super) fn build_step_schedule(
 /// the week, else a day; the zone to the first worker group's.
 fn build_by_interval(
     choice: &ByIntervalChoice,
+    beside: Option<&Text>,
     producers: &[ProducerConfig],
     workers: &[WorkerGroupConfig],
     ctx: &mut Ctx<'_>,
@@ -3213,6 +3269,18 @@ fn build_by_interval(
             "output.by_interval.every".to_string(),
         ),
     };
+    // `output.cycle` says the same as `output.by_interval.cycle`.
+    let (cycle, f_cycle) = match (cycle, beside) {
+        (Some(_), Some(_)) => {
+            ctx.err(
+                "output.cycle",
+                "is given twice, here and as `output.by_interval.cycle`; keep one",
+            );
+            return None;
+        }
+        (None, Some(c)) => (Some(c), "output.cycle"),
+        (c, None) => (c, "output.by_interval.cycle"),
+    };
     let weekly_use = uses_days_of_the_week(producers, workers);
     let length = match cycle {
         None if weekly_use => SimDuration::from_days(7),
@@ -3220,10 +3288,7 @@ fn build_by_interval(
         Some(t) => match parse_duration(&t.0) {
             Ok(d) => d,
             Err(e) => {
-                ctx.err(
-                    "output.by_interval.cycle",
-                    format!("{e}; write `1d` or `1w`"),
-                );
+                ctx.err(f_cycle, format!("{e}; write `1d` or `1w`"));
                 return None;
             }
         },
@@ -3239,7 +3304,7 @@ fn build_by_interval(
         Ok(c) => c,
         Err(e) => {
             let f = if e.contains("cycle must") {
-                "output.by_interval.cycle".to_string()
+                f_cycle.to_string()
             } else {
                 f_every
             };

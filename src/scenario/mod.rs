@@ -302,7 +302,11 @@ impl Scenario {
         let place = |list: &mut Vec<Problem>| {
             for p in list.iter_mut() {
                 if p.line.is_none() {
-                    p.line = locator.locate(&paths::parse_lenient(&p.field));
+                    // A field not in the text (a missing top-level key) is
+                    // placed at the mapping that lacks it: the file's first.
+                    p.line = locator
+                        .locate(&paths::parse_lenient(&p.field))
+                        .or_else(|| locator.first_line());
                 }
             }
             list.sort_by_key(|p| p.line.unwrap_or(0));

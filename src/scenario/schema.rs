@@ -249,6 +249,7 @@ pub(super) const OUTPUT: &[Field] = &[
     opt("warmup", Kind::Units),
     opt("sla", Kind::List(&Kind::Units)),
     opt("by_interval", Kind::ByInterval),
+    opt("cycle", Kind::Units),
 ];
 
 /// S1: one step of a schedule.
@@ -299,6 +300,8 @@ pub(super) const CONFIDENCE: &[Field] = &[
     opt("max", Kind::Number),
     opt("value", Kind::Number),
     opt("values", Kind::List(&Kind::Number)),
+    opt("csv", Kind::Word),
+    opt("column", Kind::Word),
 ];
 
 pub(super) const ROUTE: &[Field] = &[req("threshold", Kind::Number), opt("sample", Kind::Number)];

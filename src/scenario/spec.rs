@@ -373,6 +373,9 @@ pub struct OutputSpec {
     pub sla: Option<Vec<Text>>,
     /// SPEC §4b: results by interval of arrival.
     pub by_interval: Option<ByIntervalChoice>,
+    /// SPEC §4b: the cycle of `by_interval` beside it (`by_interval: 1h,
+    /// cycle: 1d`), the same as `by_interval.cycle`.
+    pub cycle: Option<Text>,
 }
 
 /// SPEC §6 `pipeline:`.
@@ -423,6 +426,10 @@ pub struct ConfidenceSpec {
     pub max: Option<f64>,
     pub value: Option<f64>,
     pub values: Option<Vec<f64>>,
+    /// `empirical` from a CSV column (as a service time's), instead of
+    /// `values`.
+    pub csv: Option<String>,
+    pub column: Option<String>,
 }
 
 /// P6 `route:`.

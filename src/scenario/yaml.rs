@@ -839,6 +839,12 @@ impl<'a> Locator<'a> {
     pub fn locate(&self, path: &[PathSeg]) -> Option<usize> {
         locate_in(&self.lines, path)
     }
+
+    /// 1-based line where the scenario's top-level mapping starts (its
+    /// first line with content): where a missing top-level key belongs.
+    pub fn first_line(&self) -> Option<usize> {
+        self.lines.iter().position(Option::is_some).map(|i| i + 1)
+    }
 }
 
 /// The `name:` of the list item on lines `[start, end)` whose content

@@ -619,7 +619,8 @@ fn every_missing_required_field_is_named() {
     );
     assert_plain_words(&err);
     for want in [
-        "t.yaml: name: is required",
+        // A missing top-level key: at the mapping that lacks it, line 1.
+        "t.yaml:1: name: is required",
         "t.yaml:3: producers[0].kind: is required",
         "t.yaml:5: workers[0].count: is required",
         "t.yaml:5: workers[0].service_time.dist: is required",

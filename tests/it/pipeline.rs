@@ -723,3 +723,60 @@ pipeline:
     let (head, _) = common::csv_rows(&out.join("sweep_summary.csv"));
     assert!(head.contains("searchable_latency_mean_s_n"), "{head}");
 }
+
+#[test]
+fn p6_confidence_uniform_defaults_to_0_1_and_empirical_reads_a_csv_column() {
+    let consumer = |conf: &str| {
+        format!(
+            "name: x\nhorizon: 1h\npipeline:\n  queues: [{{name: q}}]\n  consumers:\n    - {{name: c, queue: q, processing_time: {{dist: constant, value: 1s}}, confidence: {conf}}}\n"
+        )
+    };
+    let share = |s: &labelsim::scenario::Scenario, x: f64| {
+        s.sim.pipeline.as_ref().unwrap().consumers[0]
+            .confidence
+            .share_below(x)
+    };
+    // `uniform` alone is on [0, 1] (P6: a distribution on [0, 1]).
+    let s = scenario(&consumer("{dist: uniform}"));
+    assert!((share(&s, 0.25) - 0.25).abs() < 1e-12);
+    let s = scenario(&consumer("{dist: uniform, min: 0.5}"));
+    assert!((share(&s, 0.75) - 0.5).abs() < 1e-12);
+    // `empirical` from a CSV column, as a service time's.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("conf.csv"),
+        "id,score\n1,0.2\n2,0.8\n3,0.9\n4,0.95\n",
+    )
+    .unwrap();
+    let path = common::write_scenario(
+        t.path(),
+        "s.yaml",
+        &consumer("{dist: empirical, csv: conf.csv, column: score}"),
+    );
+    let s = labelsim::scenario::Scenario::load(&path, labelsim::scenario::LoadOptions::default())
+        .unwrap();
+    assert!((share(&s, 0.5) - 0.25).abs() < 1e-12);
+    // Both sources, a value off [0, 1], or a column without a csv: named.
+    std::fs::write(t.path().join("bad.csv"), "score\n1.5\n").unwrap();
+    for (conf, needle) in [
+        (
+            "{dist: empirical, csv: conf.csv, values: [0.5]}",
+            "confidence.csv: is given with `values`",
+        ),
+        (
+            "{dist: empirical, csv: bad.csv, column: score}",
+            "confidence.csv: 1.5 must be in [0, 1]",
+        ),
+        (
+            "{dist: empirical, values: [0.5], column: score}",
+            "confidence.column: applies to `csv`",
+        ),
+    ] {
+        let path = common::write_scenario(t.path(), "b.yaml", &consumer(conf));
+        let e =
+            labelsim::scenario::Scenario::load(&path, labelsim::scenario::LoadOptions::default())
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains(needle), "{needle} not in {e}");
+    }
+}

@@ -400,6 +400,12 @@ fn the_cycle_is_a_week_when_shifts_use_days_of_the_week_else_a_day() {
             .intervals(),
         42
     );
+    // The cycle may also sit beside `by_interval` in `output`.
+    let beside = TINY.replace("by_interval: 1h", "by_interval: 4h, cycle: 1w");
+    assert_eq!(
+        scenario(&beside).sim.by_interval.unwrap().cycle.intervals(),
+        42
+    );
 }
 
 #[test]
@@ -436,6 +442,22 @@ fn bad_by_interval_settings_are_named() {
     assert!(e.contains("output.by_interval.tz"), "{e}");
     let e = problems(&TINY.replace("by_interval: 1h", "by_interval: {cycle: 1d}"));
     assert!(e.contains("output.by_interval.every"), "{e}");
+    // `output.cycle`: named as written, twice is refused, alone is refused.
+    let e = problems(&TINY.replace("by_interval: 1h", "by_interval: 1h, cycle: 2d"));
+    assert!(
+        e.contains("output.cycle") && e.contains("cycle must"),
+        "{e}"
+    );
+    let e = problems(&TINY.replace(
+        "by_interval: 1h",
+        "by_interval: {every: 1h, cycle: 1d}, cycle: 1d",
+    ));
+    assert!(
+        e.contains("output.cycle") && e.contains("given twice"),
+        "{e}"
+    );
+    let e = problems(&TINY.replace("by_interval: 1h", "cycle: 1d"));
+    assert!(e.contains("output.cycle") && e.contains("not set"), "{e}");
 }
 
 #[test]
