@@ -780,3 +780,54 @@ fn p6_confidence_uniform_defaults_to_0_1_and_empirical_reads_a_csv_column() {
         assert!(e.contains(needle), "{needle} not in {e}");
     }
 }
+
+/// One object, every result routed, N tasks by a group of `count` workers
+/// with `accuracy`; `seed` varies the draws.
+fn expected_human(n: u32, count: u32, accuracy: f64, seed: u64) -> RunOutput {
+    run(&format!(
+        r#"
+name: expected
+seed: {seed}
+horizon: 2m
+producers:
+  - {{name: one, kind: burst, size: 1, every: 1d, to: incoming}}
+pipeline:
+  queues:
+    - {{name: incoming}}
+  consumers:
+    - name: classifier
+      queue: incoming
+      request_latency: 0ms
+      processing_time: {{dist: constant, value: 1s}}
+      confidence: {{dist: constant, value: 0.5}}
+      route: {{threshold: 0.9}}
+  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
+          refresh_interval: 0s}}
+job: {{initializing: 0s, workers_per_object: {n}}}
+workers:
+  - {{name: team, count: {count}, service_time: {{dist: exponential, mean: 5s}}, accuracy: {accuracy}}}
+"#
+    ))
+}
+
+#[test]
+fn p6_accuracy_human_is_the_expected_share_whatever_the_draws() {
+    // SPEC P6: `accuracy_*` are expected shares of indexed objects whose
+    // label is correct. One worker at 0.7: 0.7 on every seed, not 0 or 1.
+    for seed in 1..=6 {
+        let out = expected_human(1, 1, 0.7, seed);
+        assert_eq!(count(&out, "human_labeled"), 1);
+        let a = metric_value(&out, "accuracy_human").unwrap();
+        assert!((a - 0.7).abs() < 1e-12, "seed {seed}: {a}");
+        let overall = metric_value(&out, "accuracy_overall").unwrap();
+        assert!((overall - 0.7).abs() < 1e-12, "seed {seed}: {overall}");
+        // Priced per expected correct label: never null for 0.7 > 0.
+        assert!(metric_value(&out, "cost_per_correct_label").is_some());
+    }
+    // Three at 0.8, majority: 0.8³ + 3·0.8²·0.2 = 0.896.
+    for seed in 1..=3 {
+        let out = expected_human(3, 3, 0.8, seed);
+        let a = metric_value(&out, "accuracy_human").unwrap();
+        assert!((a - 0.896).abs() < 1e-12, "seed {seed}: {a}");
+    }
+}

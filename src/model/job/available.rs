@@ -35,10 +35,9 @@ pub(crate) struct Obj {
     pub pilot: bool,
     /// P6: routed here by the pipeline; its human label is indexed.
     pub piped: bool,
-    /// P6: correct submitted tasks, and whether the first was correct
-    /// (majority label, ties to the first submission).
-    pub correct: u16,
-    pub first_correct: Option<bool>,
+    /// P6: each submitted task's probability of being correct, in the
+    /// order of submission (majority label, ties to the first submission).
+    pub accuracies: Vec<f64>,
     /// Tasks taken so far (the key of the k-th task's random stream).
     pub attempts: u32,
     /// Workers who have taken one of its tasks (R2: never twice): the

@@ -111,8 +111,7 @@ pub(crate) fn fill_object(
     o.taken_once = false;
     o.pilot = pilot;
     o.piped = piped;
-    o.correct = 0;
-    o.first_correct = None;
+    o.accuracies.clear();
     o.attempts = 0;
     o.touched.clear();
     o.takers.clear();
@@ -125,16 +124,34 @@ pub(crate) fn labels(o: &Obj) -> bool {
     o.submitted > 0
 }
 
-/// P6: the human label of a resolved object: the majority of its
-/// submitted tasks, ties to the first submission.
-#[inline]
-pub(crate) fn majority_correct(o: &Obj) -> bool {
-    let wrong = o.submitted.saturating_sub(o.correct as u32);
-    match (o.correct as u32).cmp(&wrong) {
-        std::cmp::Ordering::Greater => true,
-        std::cmp::Ordering::Less => false,
-        std::cmp::Ordering::Equal => o.first_correct.unwrap_or(false),
+/// P6: the probability that the human label of a resolved object is
+/// correct. The label is the majority of its submitted tasks, ties to the
+/// first submission, and each task is correct independently with its
+/// worker group's `accuracy`: with p₁ the first's and K the correct
+/// among the other n − 1 (a Poisson-binomial count),
+/// p₁·P(2(K+1) ≥ n) + (1 − p₁)·P(2K > n). 0 without a submission.
+pub(crate) fn majority_correct(o: &Obj) -> f64 {
+    let Some((&first, rest)) = o.accuracies.split_first() else {
+        return 0.0;
+    };
+    let n = o.accuracies.len();
+    // dist[k] = P(k of the others correct); N ≤ 9 (R11), so it is short.
+    let mut dist = vec![0.0; n];
+    dist[0] = 1.0;
+    for (m, &p) in rest.iter().enumerate() {
+        for k in (1..=m + 1).rev() {
+            dist[k] = dist[k] * (1.0 - p) + dist[k - 1] * p;
+        }
+        dist[0] *= 1.0 - p;
     }
+    let share = |wins: &dyn Fn(usize) -> bool| -> f64 {
+        dist.iter()
+            .enumerate()
+            .filter(|&(k, _)| wins(k))
+            .map(|(_, d)| d)
+            .sum()
+    };
+    first * share(&|k| 2 * (k + 1) >= n) + (1.0 - first) * share(&|k| 2 * k > n)
 }
 
 /// How a task that ended left its object (see [`TaskPool::task_done`]).
@@ -372,8 +389,7 @@ impl TaskPool {
                 o.submitted += 1;
                 o.unresolved -= 1;
                 if o.piped {
-                    o.correct += h.correct as u16;
-                    o.first_correct.get_or_insert(h.correct);
+                    o.accuracies.push(h.accuracy);
                 }
                 Done::Submitted
             }
@@ -474,7 +490,7 @@ mod tests {
             pool_seq: seq,
             outcome,
             started_at: SimTime::ZERO,
-            correct: false,
+            accuracy: 0.0,
         }
     }
 
@@ -525,14 +541,26 @@ mod tests {
     #[test]
     fn p6_the_majority_of_submissions_labels_and_a_tie_goes_to_the_first() {
         let mut o = object(0);
-        o.submitted = 3;
-        o.correct = 2;
-        assert!(majority_correct(&o));
-        o.correct = 1;
-        o.submitted = 2;
-        o.first_correct = Some(false);
-        assert!(!majority_correct(&o));
-        o.first_correct = Some(true);
-        assert!(majority_correct(&o));
+        assert_eq!(majority_correct(&o), 0.0, "no submission, no label");
+        // Sure workers: 2 of 3 right is right; 1 of 2 goes to the first.
+        o.accuracies = vec![1.0, 0.0, 1.0];
+        assert_eq!(majority_correct(&o), 1.0);
+        o.accuracies = vec![0.0, 1.0];
+        assert_eq!(majority_correct(&o), 0.0);
+        o.accuracies = vec![1.0, 0.0];
+        assert_eq!(majority_correct(&o), 1.0);
+        // One worker: its accuracy.
+        o.accuracies = vec![0.7];
+        assert!((majority_correct(&o) - 0.7).abs() < 1e-15);
+        // Three at 0.8: at least two right, 0.8³ + 3·0.8²·0.2 = 0.896.
+        o.accuracies = vec![0.8; 3];
+        assert!((majority_correct(&o) - 0.896).abs() < 1e-12);
+        // Two: both right, or a tie the first wins: p₁p₂ + p₁(1 − p₂) = p₁.
+        o.accuracies = vec![0.9, 0.6];
+        assert!((majority_correct(&o) - 0.9).abs() < 1e-12);
+        // Four, 0.9, 0.5, 0.5, 0.5: the first right needs ≥ 1 of the
+        // other three (1 − 0.125), wrong needs all three (0.125).
+        o.accuracies = vec![0.9, 0.5, 0.5, 0.5];
+        assert!((majority_correct(&o) - (0.9 * 0.875 + 0.1 * 0.125)).abs() < 1e-12);
     }
 }

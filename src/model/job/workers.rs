@@ -38,9 +38,9 @@ pub(crate) struct Holding {
     pub pool_seq: u64,
     pub outcome: Outcome,
     pub started_at: SimTime,
-    /// P6: whether the submission is correct (worker `accuracy`; drawn for
-    /// pipeline objects only).
-    pub correct: bool,
+    /// P6: the probability that the submission is correct (the worker
+    /// group's `accuracy`; pipeline objects only, else 0).
+    pub accuracy: f64,
 }
 
 #[derive(Clone, Debug)]

@@ -269,7 +269,7 @@ impl Pipeline {
         o.x(metric::ACCURACY_MACHINE, ratio(conf, machine));
         o.x(
             metric::ACCURACY_HUMAN,
-            ratio(self.human_correct as f64, self.human_labeled),
+            ratio(self.human_correct, self.human_labeled),
         );
         o.x(
             metric::ACCURACY_OVERALL,

@@ -450,7 +450,8 @@ pub struct Pipeline {
     s3_delivered: u64,
     /// P6/P8: labels the host reported from the humans, and the correct ones.
     human_labeled: u64,
-    human_correct: u64,
+    /// The labels' expected correctness, summed (P6).
+    human_correct: f64,
     searchable: SearchableLatency,
     /// Issue 10: queue levels and busy pollers at each host sample.
     series: PipelineSeries,
@@ -558,7 +559,7 @@ impl Pipeline {
             s3_uploads: 0,
             s3_delivered: 0,
             human_labeled: 0,
-            human_correct: 0,
+            human_correct: 0.0,
             searchable: SearchableLatency::new(),
             series: {
                 let mut s = PipelineSeries::new(

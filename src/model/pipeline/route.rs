@@ -128,11 +128,11 @@ impl Pipeline {
         &mut self,
         now: SimTime,
         object: ObjectRef,
-        correct: bool,
+        correct: f64,
         sched: &mut S,
     ) {
         self.human_labeled += 1;
-        self.human_correct += correct as u64;
+        self.human_correct += correct;
         // SPEC §4b: a label for an object the pipeline never routed (a
         // host's own) counts wholly as the humans' part.
         let times = self.human_answered(object).unwrap_or(PathTimes {
@@ -140,9 +140,8 @@ impl Pipeline {
             received: object.origin,
             result: object.origin,
         });
-        let p = if correct { 1.0 } else { 0.0 };
         self.index
-            .add(now, object, LabelPath::Human, p, times, sched);
+            .add(now, object, LabelPath::Human, correct, times, sched);
         self.note_peak();
     }
 }

@@ -392,7 +392,7 @@ impl Model for Host<'_> {
             Ev::Human => {
                 let object = self.humans.pop_front().expect("a routed object");
                 let correct = matches!(opts.humans, Humans::Label { correct: true, .. });
-                pipe.human_labeled(now, object, correct, &mut s);
+                pipe.human_labeled(now, object, f64::from(u8::from(correct)), &mut s);
             }
             Ev::Sample => {
                 for i in 0..self.cfg.queues.len() {

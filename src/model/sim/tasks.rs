@@ -78,16 +78,16 @@ impl Simulation<'_> {
                     (Outcome::Submit, s)
                 }
             };
-        // P6: the task's correctness, drawn after its other draws from its
-        // own stream (pipeline objects only: the job's draws are unchanged).
-        let correct = piped && outcome == Outcome::Submit && rng.random::<f64>() < group.accuracy;
+        // P6: the chance the submission is correct (pipeline objects only):
+        // the human label's expected correctness, not a draw.
+        let accuracy = if piped { group.accuracy } else { 0.0 };
         let task = Holding {
             slot: t.slot,
             obj_gen: t.gen,
             pool_seq: t.seq,
             outcome,
             started_at: now,
-            correct,
+            accuracy,
         };
         let gen = self.workforce.start(now, w, task);
         self.log(id, TraceKind::Taken, Some(w));
