@@ -3121,14 +3121,15 @@ fn build_workers(
             }
         }
     };
-    let speed_spread = w.speed.as_ref().map_or(0.0, |s| s.spread);
+    let speed_spread = w.speed.as_ref().map_or(0.0, SpeedSpec::spread);
+    let f_spread = match w.speed {
+        Some(SpeedSpec::Spread(_)) => format!("{f}.speed"),
+        _ => format!("{f}.speed.spread"),
+    };
     if !speed_spread.is_finite() {
-        ctx.err(format!("{f}.speed.spread"), not_finite(speed_spread));
+        ctx.err(f_spread.clone(), not_finite(speed_spread));
     } else if !(0.0..=3.0).contains(&speed_spread) {
-        ctx.err(
-            format!("{f}.speed.spread"),
-            format!("{speed_spread} must be in [0, 3]"),
-        );
+        ctx.err(f_spread, format!("{speed_spread} must be in [0, 3]"));
     }
     let accuracy = ctx.probability(&format!("{f}.accuracy"), w.accuracy.or(Some(1.0)));
     WorkerGroupConfig {

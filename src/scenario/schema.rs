@@ -36,6 +36,8 @@ pub(super) enum Kind {
     Count,
     /// SPEC §4b `output.by_interval`: a duration, or `{every, cycle, tz}`.
     ByInterval,
+    /// `workers[].speed`: the spread as a number, or `{spread}`.
+    Speed,
     /// A flat price or a list of tiers.
     PerObject,
     /// `{policy: NAME, ...parameters}`; `build` checks the parameters.
@@ -221,7 +223,7 @@ pub(super) const WORKER: &[Field] = &[
     opt("shifts", Kind::Shifts),
     opt("tz_offset", Kind::Units),
     opt("tz", Kind::Word),
-    opt("speed", Kind::Section(SPEED)),
+    opt("speed", Kind::Speed),
     opt("accuracy", Kind::Number),
 ];
 
@@ -417,6 +419,7 @@ fn stand_in(kind: &Kind) -> Value {
         Kind::Shifts => Value::from("always"),
         Kind::Count => Value::from(0),
         Kind::ByInterval => Value::from("1h"),
+        Kind::Speed => Value::from(0.0),
         Kind::PerObject => Value::from(0.0),
         Kind::Throttle => {
             let mut m = Mapping::new();
@@ -568,6 +571,10 @@ impl Walk {
             Kind::ByInterval => match v {
                 Value::Mapping(_) => self.value(v, &Kind::Section(BY_INTERVAL), field),
                 _ => self.value(v, &Kind::Units, field),
+            },
+            Kind::Speed => match v {
+                Value::Mapping(_) => self.value(v, &Kind::Section(SPEED), field),
+                _ => self.value(v, &Kind::Number, field),
             },
             Kind::PerObject => match v {
                 Value::Number(_) => self.value(v, &Kind::Number, field),
@@ -907,7 +914,7 @@ mod tests {
         assert_eq!(names(STEP), keys_of::<StepSpec>());
         assert_eq!(names(SCHEDULED_COUNT), keys_of::<ScheduledCountSpec>());
         assert_eq!(names(BY_INTERVAL), keys_of::<ByIntervalSpec>());
-        assert_eq!(names(SPEED), keys_of::<SpeedSpec>());
+        assert_eq!(names(SPEED), keys_of::<SpeedFull>());
         assert_eq!(names(WORKER), keys_of::<WorkerSpec>());
         assert_eq!(names(METRICS), keys_of::<MetricsSpec>());
         assert_eq!(names(TIER), keys_of::<TierSpec>());

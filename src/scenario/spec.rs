@@ -293,11 +293,28 @@ pub enum ShiftsSpec {
     List(Vec<ShiftSpec>),
 }
 
+/// `speed: 0.3` or `speed: {spread: 0.3}`: the lognormal sigma of
+/// per-worker speed factors (median 1).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SpeedSpec {
+    Spread(f64),
+    Full(SpeedFull),
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SpeedSpec {
-    /// Lognormal sigma of per-worker speed factors (median 1).
+pub struct SpeedFull {
     pub spread: f64,
+}
+
+impl SpeedSpec {
+    pub fn spread(&self) -> f64 {
+        match self {
+            SpeedSpec::Spread(s) => *s,
+            SpeedSpec::Full(f) => f.spread,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

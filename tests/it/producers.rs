@@ -246,6 +246,20 @@ fn speed_spread_slows_the_average_by_e_to_the_half_sigma_squared() {
 }
 
 #[test]
+fn speed_is_the_spread_itself_or_written_out() {
+    // SPEC §3: `speed` spread between workers; `speed: 0.5` says the same
+    // as `speed: {spread: 0.5}`, and a bad shorthand is named as written.
+    let group = |speed: &str| {
+        format!("name: s\nhorizon: 1h\nproducers: [{{name: p, kind: poisson, rate: 1/h}}]\nworkers: [{{count: 2, service_time: {{dist: constant, value: 1m}}, speed: {speed}}}]\n")
+    };
+    let spread = |speed: &str| common::scenario(&group(speed)).sim.workers[0].speed_spread;
+    assert_eq!(spread("0.5"), 0.5);
+    assert_eq!(spread("{spread: 0.5}"), 0.5);
+    let e = common::try_scenario(&group("5")).unwrap_err().to_string();
+    assert!(e.contains("workers[0].speed: 5 must be in [0, 3]"), "{e}");
+}
+
+#[test]
 fn poisson_counts_match_the_rate_at_any_rate_the_clock_resolves() {
     // SPEC §4a: no rounding accumulates. With gaps added to the rounded
     // millisecond, 3.6e6/h gave 5% too many arrivals and at 1e8/h the clock
