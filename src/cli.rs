@@ -223,7 +223,7 @@ pub struct SweepArgs {
     /// Latin-hypercube design with this many points over the `lo..hi` ranges.
     #[arg(long)]
     pub samples: Option<u32>,
-    /// Run only shard i of n (1-based): points p with p mod n = i - 1.
+    /// Run only shard i of n (1-based): points p (numbered from 1) with (p - 1) mod n = i - 1.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<String>,
     /// Continue an interrupted sweep in --out, skipping finished runs.
