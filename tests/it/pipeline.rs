@@ -831,3 +831,38 @@ fn p6_accuracy_human_is_the_expected_share_whatever_the_draws() {
         assert!((a - 0.896).abs() < 1e-12, "seed {seed}: {a}");
     }
 }
+
+#[test]
+fn p8_an_s3_producer_retry_is_the_same_document_a_reupload_a_new_one() {
+    // SPEC P8: indexed_documents counts distinct objects; a producer retry
+    // or a copy is the same object (its second write overwrites), while a
+    // re-upload is a new one. One upload at 10m, its copy 30 s later.
+    let yaml = |dup: &str| {
+        format!(
+            r#"name: retry
+horizon: 20m
+producers:
+  - {{name: up, kind: burst, size: 1, every: 1d, start: 10m, source: s3, to: q,
+     notification_delay: {{dist: constant, value: 2s}}, duplicates: {{{dup}: 1.0, delay: 30s}}}}
+pipeline:
+  queues: [{{name: q}}]
+  consumers:
+    - {{name: c, queue: q, processing_time: {{dist: constant, value: 1s}}, confidence: {{dist: constant, value: 0.8}}}}
+"#
+        )
+    };
+    let retry = run(&yaml("producer_retry"));
+    assert_eq!(count(&retry, "indexed_documents"), 1);
+    assert_eq!(count(&retry, "index_overwrites"), 1);
+    // Latency counted once, from the first upload (notification 2 s,
+    // receive 20 ms, processing 1 s, delete, bulk and refresh after).
+    let once = metric_value(&retry, "searchable_latency_mean_s").unwrap();
+    assert_eq!(metric_value(&retry, "searchable_latency_p99_s"), Some(once));
+    assert!(once < 10.0, "{once}");
+    // Both uploads were sent and processed (R9: a new sequencer).
+    assert_eq!(count(&retry, "s3_uploads"), 2);
+    assert_eq!(count(&retry, "processed"), 2);
+    let reupload = run(&yaml("reupload"));
+    assert_eq!(count(&reupload, "indexed_documents"), 2);
+    assert_eq!(count(&reupload, "index_overwrites"), 0);
+}

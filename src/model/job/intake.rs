@@ -120,6 +120,7 @@ mod tests {
             publish,
             object_key,
             upload: publish,
+            document: publish,
         }
     }
 

@@ -311,16 +311,18 @@ impl Producers {
             });
         }
         if retry {
+            // R9: an S3 retry is a new upload (a new sequencer the job
+            // does not catch); P8: the same object, so the same document.
             let retry_ids = MessageIds {
                 publish: issuer.new_publish(),
-                object_key: ids.object_key,
                 upload: match prod.source {
                     Source::S3 => issuer.new_upload(),
                     Source::Sns => ids.upload,
                 },
+                ..ids
             };
             copies[1] = Some(Copy {
-                same_upload: retry_ids.upload == ids.upload,
+                same_upload: true,
                 ids: retry_ids,
                 produced: true,
             });
@@ -336,11 +338,13 @@ impl Producers {
             });
         }
         if reupload {
+            let upload = issuer.new_upload();
             copies[3] = Some(Copy {
                 ids: MessageIds {
                     publish: issuer.new_publish(),
                     object_key: ids.object_key,
-                    upload: issuer.new_upload(),
+                    upload,
+                    document: upload,
                 },
                 produced: true,
                 same_upload: false,

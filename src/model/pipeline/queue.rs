@@ -112,6 +112,7 @@ impl Msg {
                     publish: 0,
                     object_key: 0,
                     upload: 0,
+                    document: 0,
                 },
                 origin: SimTime::ZERO,
             },
@@ -1617,6 +1618,7 @@ mod tests {
                     publish: i,
                     object_key: i,
                     upload: i,
+                    document: i,
                 },
                 origin: now,
             };

@@ -157,6 +157,7 @@ fn identity(arrivals: &[Arrival], i: usize) -> (ObjectRef, bool) {
             publish: own,
             object_key: own,
             upload: own,
+            document: own,
         },
         origin: a.at,
     };
