@@ -127,13 +127,13 @@ fn p6_r9_with_dedup_key_source_ref_the_second_result_is_dropped() {
     assert_eq!(count(&out, "index_overwrites"), 0);
 }
 
-/// Every result routed; two tasks per object, one by an always-right
-/// worker and one by an always-wrong one; `right_s`/`wrong_s` their
-/// service times (the first submission breaks the 1–1 tie).
-fn majority(right_s: u32, wrong_s: u32, n: u32) -> RunOutput {
+/// One object at seed `seed`, its result routed to the job (confidence 0.1
+/// under a threshold of 0.5), `n` tasks by the `workers` (YAML items).
+fn one_routed(seed: u64, n: u32, workers: &str) -> RunOutput {
     run(&format!(
         r#"
-name: majority
+name: routed
+seed: {seed}
 horizon: 2m
 producers:
   - {{name: one, kind: burst, size: 1, every: 1d, to: incoming}}
@@ -151,12 +151,24 @@ pipeline:
           refresh_interval: 0s}}
 job: {{initializing: 0s, workers_per_object: {n}}}
 workers:
-  - {{name: right, count: 1, service_time: {{dist: constant, value: {right_s}s}}, accuracy: 1}}
-  - {{name: wrong, count: 1, service_time: {{dist: constant, value: {wrong_s}s}}, accuracy: 0}}
-  - {{name: right2, count: {extra}, service_time: {{dist: constant, value: 9s}}, accuracy: 1}}
-"#,
-        extra = (n == 3) as u32
+{workers}"#
     ))
+}
+
+/// Two tasks per object, one by an always-right worker and one by an
+/// always-wrong one; `right_s`/`wrong_s` their service times (the first
+/// submission breaks the 1–1 tie).
+fn majority(right_s: u32, wrong_s: u32, n: u32) -> RunOutput {
+    one_routed(
+        0,
+        n,
+        &format!(
+            "  - {{name: right, count: 1, service_time: {{dist: constant, value: {right_s}s}}, accuracy: 1}}\n\
+             \x20 - {{name: wrong, count: 1, service_time: {{dist: constant, value: {wrong_s}s}}, accuracy: 0}}\n\
+             \x20 - {{name: right2, count: {extra}, service_time: {{dist: constant, value: 9s}}, accuracy: 1}}\n",
+            extra = (n == 3) as u32
+        ),
+    )
 }
 
 #[test]
@@ -781,33 +793,14 @@ fn p6_confidence_uniform_defaults_to_0_1_and_empirical_reads_a_csv_column() {
     }
 }
 
-/// One object, every result routed, N tasks by a group of `count` workers
-/// with `accuracy`; `seed` varies the draws.
+/// One object routed, N tasks by a group of `count` workers with
+/// `accuracy`; `seed` varies the draws.
 fn expected_human(n: u32, count: u32, accuracy: f64, seed: u64) -> RunOutput {
-    run(&format!(
-        r#"
-name: expected
-seed: {seed}
-horizon: 2m
-producers:
-  - {{name: one, kind: burst, size: 1, every: 1d, to: incoming}}
-pipeline:
-  queues:
-    - {{name: incoming}}
-  consumers:
-    - name: classifier
-      queue: incoming
-      request_latency: 0ms
-      processing_time: {{dist: constant, value: 1s}}
-      confidence: {{dist: constant, value: 0.5}}
-      route: {{threshold: 0.9}}
-  index: {{bulk_size: 1, flush_interval: 0s, bulk_latency: {{dist: constant, value: 0ms}},
-          refresh_interval: 0s}}
-job: {{initializing: 0s, workers_per_object: {n}}}
-workers:
-  - {{name: team, count: {count}, service_time: {{dist: exponential, mean: 5s}}, accuracy: {accuracy}}}
-"#
-    ))
+    one_routed(
+        seed,
+        n,
+        &format!("  - {{name: team, count: {count}, service_time: {{dist: exponential, mean: 5s}}, accuracy: {accuracy}}}\n"),
+    )
 }
 
 #[test]
