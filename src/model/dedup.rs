@@ -31,13 +31,10 @@ pub struct MessageIds {
     pub publish: u64,
     /// The object the message refers to: repeated by retries and re-sends.
     pub object_key: u64,
-    /// The S3 upload (URI + sequencer): repeated by duplicate event delivery.
+    /// The S3 upload (URI + sequencer): repeated by duplicate event
+    /// delivery, and by a producer retry into a pipeline, where it names
+    /// the index document (P8: a retry is the same object).
     pub upload: u64,
-    /// P8: the index document the message's result is written to: the
-    /// upload's, kept by every copy and by a producer retry (the same
-    /// object, even when an S3 retry is a new upload for R9), new for a
-    /// re-upload.
-    pub document: u64,
 }
 
 /// Which namespace is the deduplication ID for a message.
@@ -128,13 +125,10 @@ impl IdIssuer {
     }
     /// A brand-new object: new key, new upload, new publish.
     pub fn fresh(&mut self) -> MessageIds {
-        let (publish, object_key, upload) =
-            (self.new_publish(), self.new_object_key(), self.new_upload());
         MessageIds {
-            publish,
-            object_key,
-            upload,
-            document: upload,
+            publish: self.new_publish(),
+            object_key: self.new_object_key(),
+            upload: self.new_upload(),
         }
     }
 }

@@ -446,7 +446,7 @@ fn index_load(pipe: &PipelineConfig, docs_per_us: f64) -> Option<f64> {
 
 /// h_g [µs]: expected time one task holds a worker of the group (see
 /// [`offered_load`]).
-fn task_hold_us(g: &WorkerGroupConfig, task_time_limit_us: f64) -> f64 {
+pub(crate) fn task_hold_us(g: &WorkerGroupConfig, task_time_limit_us: f64) -> f64 {
     let d = g.decline_probability.clamp(0.0, 1.0);
     let inverse_speed = (g.speed_spread * g.speed_spread / 2.0).exp();
     let service = (g.service_time.mean_us() * inverse_speed).min(task_time_limit_us);

@@ -1218,9 +1218,11 @@ fn build_confidence(k: &ConfidenceSpec, f: &str, ctx: &mut Ctx<'_>) -> Confidenc
                 (None, Some(csv)) => {
                     let column = k.column.as_deref().unwrap_or("confidence");
                     let read = read_csv_column(ctx.base_dir, csv, column, |cell| {
-                        cell.trim()
-                            .parse::<f64>()
-                            .map_err(|_| format!("`{}` is not a number", excerpt(cell)))
+                        match cell.trim().parse::<f64>() {
+                            Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+                            Ok(x) => Err(format!("{x} must be in [0, 1] (P6)")),
+                            Err(_) => Err(format!("`{}` is not a number", excerpt(cell))),
+                        }
                     });
                     match read {
                         Ok(v) => v,

@@ -831,6 +831,7 @@ impl CycleEvaluator for SimEvaluator {
                         offered_load: m
                             .row
                             .workers_load
+                            .filter(|rho| rho.is_finite())
                             .map(|rho| rho * m.row.staff_on_shift_mean)
                             .unwrap_or(0.0),
                         values,

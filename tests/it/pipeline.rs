@@ -777,7 +777,7 @@ fn p6_confidence_uniform_defaults_to_0_1_and_empirical_reads_a_csv_column() {
         ),
         (
             "{dist: empirical, csv: bad.csv, column: score}",
-            "confidence.csv: 1.5 must be in [0, 1]",
+            "bad.csv line 2, column `score`: 1.5 must be in [0, 1]",
         ),
         (
             "{dist: empirical, values: [0.5], column: score}",

@@ -617,3 +617,61 @@ output: {by_interval: 6h}
         assert!((got - 0.522).abs() < 1e-3, "{}: {got}", r.interval);
     }
 }
+
+#[test]
+fn by_interval_loads_count_holds_as_the_planner_does_and_no_capacity_is_no_value() {
+    // Declines count as the offered load counts them: half the tasks
+    // declined after 2 minutes, half held 30: h = 16 min, so the 3 tasks
+    // at 01:00 against one worker are 3 × 16 / 60 = 0.8, not 1.5.
+    let declines = TINY.replace(
+        "{name: solo, count: 1,",
+        "{name: solo, count: 1, decline_probability: 0.5, decline_time: 2m,",
+    );
+    let rows = run(&declines).by_interval.unwrap();
+    let load = rows[1].offered_load.unwrap();
+    assert!((load - 0.8).abs() < 1e-12, "{load}");
+    // A pipeline interval with no pollers and no messages has no load (an
+    // empty cell), one with messages and no pollers +∞ (empty too).
+    let yaml = r#"name: idle-pool
+horizon: 1d
+producers:
+  - {name: s, kind: burst, size: 2, every: 1d, start: 10h, to: incoming}
+pipeline:
+  queues:
+    - {name: incoming, type: standard}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: {schedule: [{from: "00:00", count: 0}, {from: "12:00", count: 1}], cycle: 1d}
+      processing_time: {dist: constant, value: 1s}
+output: {by_interval: 1h}
+"#;
+    let rows = run(yaml).by_interval.unwrap();
+    assert_eq!(rows[0].offered_load, None, "no pollers, no messages");
+    assert_eq!(
+        rows[10].offered_load,
+        Some(f64::INFINITY),
+        "messages, no pollers"
+    );
+    assert_eq!(rows[13].offered_load, Some(0.0), "pollers, no messages");
+    // A job with work and nobody on shift is +∞ whatever the consumers.
+    let mixed = r#"name: night
+horizon: 1d
+job: {initializing: 0s}
+producers:
+  - {name: s, kind: burst, size: 4, every: 1d, start: 20h, to: incoming}
+pipeline:
+  queues:
+    - {name: incoming}
+  consumers:
+    - {name: classifier, queue: incoming, count: 2, processing_time: {dist: constant, value: 1s},
+       confidence: {dist: constant, value: 0.5}, route: {threshold: 0.9}}
+workers:
+  - {name: team, count: 3, service_time: {dist: constant, value: 10m},
+     shifts: [{days: mon-sun, from: "09:00", to: "17:00"}]}
+output: {by_interval: 1h}
+"#;
+    let rows = run(mixed).by_interval.unwrap();
+    assert_eq!(rows[20].workers_load, Some(f64::INFINITY));
+    assert_eq!(rows[20].offered_load, Some(f64::INFINITY));
+}

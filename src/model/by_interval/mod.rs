@@ -53,8 +53,9 @@ pub struct IntervalRow {
     /// handle, as the planner's offered load counts them); None when no
     /// stage has one, +∞ when work met no capacity.
     pub offered_load: Option<f64>,
-    /// λ·N / Σ over groups of (staff on shift / mean service time): the
-    /// tasks offered per task the staff on shift can do; None with no staff.
+    /// λ·N / Σ over groups of (staff on shift / a task's mean hold): the
+    /// tasks offered per task the staff on shift can do; None with no
+    /// staff and no work, +∞ with work and no staff.
     pub workers_load: Option<f64>,
     /// Workers on shift, time-averaged over the interval's occurrences.
     pub staff_on_shift_mean: f64,
@@ -372,10 +373,12 @@ impl ByIntervalAccounts {
             last: SimTime::ZERO,
             staff_area: vec![0; n * g],
             observed_us: vec![0; n],
+            // A task's hold as the offered load counts it (declines,
+            // speeds, the time limit), so the rows agree with `plan`'s.
             mean_service_us: cfg
                 .workers
                 .iter()
-                .map(|w| w.service_time.mean_us())
+                .map(|w| load::task_hold_us(w, cfg.job.task_time_limit.as_micros() as f64))
                 .collect(),
             tasks_per_object: cfg.job.workers_per_object,
             queue_sent: vec![0; n * queues],
@@ -528,8 +531,11 @@ impl ByIntervalAccounts {
                     .zip(&mean_pollers)
                     .filter(|(c, _)| c.queue == q)
                     .unzip();
-                if readers.is_empty() {
-                    return None;
+                // No pollers ran: no capacity, so no load (and no work:
+                // the same +∞ as the workers' when messages came).
+                if readers.is_empty() || pollers.iter().sum::<f64>() == 0.0 {
+                    let sent = self.queue_sent[q * self.n + i];
+                    return (!readers.is_empty() && sent > 0).then_some(f64::INFINITY);
                 }
                 let lambda = self.queue_sent[q * self.n + i] as f64 / observed as f64;
                 Some(load::consumer_load_at(queue, &readers, &pollers, lambda))
@@ -583,7 +589,17 @@ impl ByIntervalAccounts {
                         values.insert(pollers_column(&consumer.name), mean_pollers.get(c).copied());
                     }
                 }
-                let workers_load = (capacity > 0.0).then(|| offered / capacity);
+                // No staff: no load without work, +∞ with work (an empty
+                // cell either way, but the largest stage then stays +∞).
+                let workers_load = if cfg.no_job {
+                    // A pipeline alone: its arrivals are documents, and no
+                    // people take them.
+                    None
+                } else if capacity > 0.0 {
+                    Some(offered / capacity)
+                } else {
+                    (offered > 0.0).then_some(f64::INFINITY)
+                };
                 let offered_load = workers_load
                     .into_iter()
                     .chain(consumer_loads)

@@ -120,7 +120,6 @@ mod tests {
             publish,
             object_key,
             upload: publish,
-            document: publish,
         }
     }
 

@@ -311,13 +311,15 @@ impl Producers {
             });
         }
         if retry {
-            // R9: an S3 retry is a new upload (a new sequencer the job
-            // does not catch); P8: the same object, so the same document.
+            // R9: an S3 retry sent to the job is a new upload (a new
+            // sequencer, which the job's deduplication does not catch).
+            // Into a pipeline, where the upload only names the index
+            // document, P8 counts it as the same object: the same document.
             let retry_ids = MessageIds {
                 publish: issuer.new_publish(),
-                upload: match prod.source {
-                    Source::S3 => issuer.new_upload(),
-                    Source::Sns => ids.upload,
+                upload: match (prod.source, prod.to) {
+                    (Source::S3, None) => issuer.new_upload(),
+                    _ => ids.upload,
                 },
                 ..ids
             };
@@ -338,13 +340,11 @@ impl Producers {
             });
         }
         if reupload {
-            let upload = issuer.new_upload();
             copies[3] = Some(Copy {
                 ids: MessageIds {
                     publish: issuer.new_publish(),
                     object_key: ids.object_key,
-                    upload,
-                    document: upload,
+                    upload: issuer.new_upload(),
                 },
                 produced: true,
                 same_upload: false,

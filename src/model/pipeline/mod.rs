@@ -278,7 +278,7 @@ impl ObjectRef {
     /// object share it, a re-upload is a new document.
     #[inline]
     pub fn doc_id(&self) -> u64 {
-        self.ids.document
+        self.ids.upload
     }
 }
 

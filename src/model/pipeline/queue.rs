@@ -112,7 +112,6 @@ impl Msg {
                     publish: 0,
                     object_key: 0,
                     upload: 0,
-                    document: 0,
                 },
                 origin: SimTime::ZERO,
             },
@@ -1618,7 +1617,6 @@ mod tests {
                     publish: i,
                     object_key: i,
                     upload: i,
-                    document: i,
                 },
                 origin: now,
             };

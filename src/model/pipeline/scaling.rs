@@ -683,14 +683,19 @@ impl Pipeline {
     /// Hands `f` each pool noted since the last call (in the order noted)
     /// with its running pollers now; nothing unless the host asked
     /// ([`Pipeline::note_poller_changes`]).
-    #[inline]
-    pub fn poller_changes(&mut self, mut f: impl FnMut(usize, u32)) {
+    #[inline(always)]
+    pub fn poller_changes(&mut self, f: impl FnMut(usize, u32)) {
+        // After every pipeline event: a test inline, the work out of line.
+        if self.level_log.as_ref().is_some_and(|log| !log.is_empty()) {
+            self.hand_over_poller_changes(f);
+        }
+    }
+
+    #[inline(never)]
+    fn hand_over_poller_changes(&mut self, mut f: impl FnMut(usize, u32)) {
         let Some(log) = &mut self.level_log else {
             return;
         };
-        if log.is_empty() {
-            return;
-        }
         let noted = std::mem::take(log);
         for &ci in &noted {
             f(ci as usize, self.pollers_running(ci as usize));

@@ -157,7 +157,6 @@ fn identity(arrivals: &[Arrival], i: usize) -> (ObjectRef, bool) {
             publish: own,
             object_key: own,
             upload: own,
-            document: own,
         },
         origin: a.at,
     };

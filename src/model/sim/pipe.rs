@@ -83,6 +83,7 @@ impl Simulation<'_> {
     /// SPEC §4b: the pools whose running pollers the last pipeline call
     /// changed, into the rows by interval (noted only with
     /// `output.by_interval`).
+    #[inline]
     pub(super) fn pollers_changed(&mut self) {
         let (Some(pipe), acct) = (self.pipeline.as_mut(), &mut self.acct) else {
             return;
