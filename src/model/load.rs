@@ -120,9 +120,12 @@ pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
 /// they line up with a daily arrival profile.
 ///
 /// A producer is stationary when it is `poisson`, `diurnal` (sinusoid or
-/// profile) or `burst` with `every`, sends until the horizon, and has no
-/// `limit`; `manifest`, `trace`, single bursts, and producers that stop or
-/// are capped are transients and do not count.
+/// profile) or `burst` with `every`; one that stops before the horizon (at
+/// its `end`, or when its `limit` is reached at its mean rate) counts at
+/// its rate averaged over the run from its start (25 days of a 30-day
+/// run: 5/6 of its rate), so a stream that overloads the team for most of
+/// the run is not overlooked, and a short one barely counts. `manifest`,
+/// `trace` and single bursts are transients and do not count.
 pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
     let mut stages = Vec::new();
     if cfg.job.mode == Mode::Batch {
@@ -453,12 +456,32 @@ pub(crate) fn task_hold_us(g: &WorkerGroupConfig, task_time_limit_us: f64) -> f6
     d * g.decline_time.as_micros() as f64 + (1.0 - d) * service
 }
 
-/// Long-run rate [messages/µs] of a producer that keeps sending until the
-/// horizon, or None for a transient one.
+/// Long-run rate [messages/µs] of a producer that sends at a rate, or
+/// None for a transient one (see [`stage_loads`]). One that stops before
+/// the horizon, at its `end` or at its `limit` (reached at its mean rate),
+/// counts at its rate × (stop − start) / (horizon − start).
 pub(crate) fn stationary_rate_per_us(p: &ProducerConfig, cfg: &SimConfig) -> Option<f64> {
-    if p.limit.is_some() || p.end < cfg.horizon {
+    if p.start >= cfg.horizon {
         return None;
     }
+    let rate = sending_rate_per_us(p)?;
+    let start = p.start.as_micros() as f64;
+    let horizon = cfg.horizon.as_micros() as f64;
+    let mut stop = (p.end.as_micros() as f64).min(horizon);
+    if let Some(limit) = p.limit {
+        if rate > 0.0 {
+            stop = stop.min(start + limit as f64 / rate);
+        }
+    }
+    if stop >= horizon {
+        return Some(rate);
+    }
+    Some(rate * (stop - start).max(0.0) / (horizon - start))
+}
+
+/// A producer's mean rate while it sends [messages/µs], or None for one
+/// that does not send at a rate (a manifest, a trace, a single burst).
+fn sending_rate_per_us(p: &ProducerConfig) -> Option<f64> {
     match &p.process {
         ArrivalProcess::Poisson { rate_per_us } => Some(*rate_per_us),
         // The cosine averages to 0 over a day.
@@ -673,12 +696,33 @@ mod tests {
     #[test]
     fn transient_inputs_have_no_offered_load() {
         let base = quickstart();
+
+        // A producer stopping early counts at its rate averaged over the
+        // run from its start: 1 day of the run's 30 (it starts at 0).
         let mut cfg = base.clone();
-        cfg.producers[0].limit = Some(1000);
-        assert_eq!(offered_load(&cfg), None, "a capped producer");
-        let mut cfg = base.clone();
+        cfg.producers[0].start = SimTime::ZERO;
+        let rate = |cfg: &SimConfig| stationary_rate_per_us(&cfg.producers[0], cfg).unwrap();
+        let full = rate(&cfg);
         cfg.producers[0].end = SimTime::from_micros(US_PER_DAY);
-        assert_eq!(offered_load(&cfg), None, "a producer stopping early");
+        let days = cfg.horizon.as_micros() as f64 / US_PER_DAY as f64;
+        assert!((rate(&cfg) - full / days).abs() < 1e-12 * full);
+        // From a later start, averaged over the rest of the run.
+        cfg.producers[0].start = SimTime::from_micros(US_PER_DAY / 2);
+        let rest = days - 0.5;
+        assert!((rate(&cfg) - full * 0.5 / rest).abs() < 1e-12 * full);
+        // A cap stops it once reached at its rate: a day's worth, then
+        // nothing (from 0); a cap it never reaches changes nothing.
+        let mut cfg = base.clone();
+        cfg.producers[0].start = SimTime::ZERO;
+        let per_day = full * US_PER_DAY as f64;
+        cfg.producers[0].limit = Some(per_day.round() as u64);
+        assert!((rate(&cfg) - full / days).abs() < 1e-6 * full);
+        cfg.producers[0].limit = Some((per_day * days * 2.0) as u64);
+        assert_eq!(rate(&cfg), full);
+        // One that starts after the horizon never sends.
+        let mut cfg = base.clone();
+        cfg.producers[0].start = cfg.horizon;
+        assert_eq!(offered_load(&cfg), None, "a producer that never starts");
         let mut cfg = base.clone();
         cfg.producers[0].process = ArrivalProcess::Burst {
             size: 100,
@@ -691,6 +735,19 @@ mod tests {
         let mut cfg = base;
         cfg.job.mode = Mode::Batch;
         assert_eq!(offered_load(&cfg), None, "batch mode");
+    }
+
+    #[test]
+    fn a_stream_that_stops_before_the_horizon_counts_at_its_average() {
+        // SPEC §3's quickstart stream: 90/h of 6-minute tasks for 25 of 30
+        // days is 9 Erlangs while it runs, 7.5 on average over the run:
+        // 7 workers are overloaded (7.5 / 7 ≥ 1), 8 are not (0.9375).
+        let yaml = |workers: u32| {
+            format!("name: q\nhorizon: 30d\nproducers: [{{name: cameras, kind: poisson, rate: 90/h, end: 25d}}]\nworkers: [{{name: team, count: {workers}, service_time: {{dist: exponential, mean: 6m}}}}]\n")
+        };
+        let rho = |w: u32| offered_load(&load(&yaml(w))).unwrap();
+        assert!((rho(7) - 7.5 / 7.0).abs() < 1e-9, "{}", rho(7));
+        assert!((rho(8) - 0.9375).abs() < 1e-9, "{}", rho(8));
     }
 
     fn load(yaml: &str) -> SimConfig {
