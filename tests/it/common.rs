@@ -185,6 +185,18 @@ pub fn csv_rows(path: &Path) -> (String, Vec<Vec<String>>) {
     (text, rows)
 }
 
+/// The cells of the column named `name` of a CSV file, row by row;
+/// panics when the header has no such column.
+pub fn csv_column(path: &Path, name: &str) -> Vec<String> {
+    let (text, rows) = csv_rows(path);
+    let header = text.lines().next().unwrap_or_default();
+    let j = header
+        .split(',')
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("{}: no column {name} in {header}", path.display()));
+    rows.into_iter().map(|mut r| r.swap_remove(j)).collect()
+}
+
 /// A metric of a run by name (pipeline metrics included), as a number;
 /// panics on a name the run does not report.
 pub fn metric_value(out: &RunOutput, name: &str) -> Option<f64> {

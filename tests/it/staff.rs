@@ -2,7 +2,7 @@
 //! as Erlang C says, the lag around steps, ISA against SIPP on a sinusoid,
 //! the outputs' columns and the exit codes.
 
-use crate::common::{csv_rows, labelsim_on, read_json, stderr, stdout, write_scenario};
+use crate::common::{csv_column, csv_rows, labelsim_on, read_json, stderr, stdout, write_scenario};
 use labelsim::staff::demand::{Cycle, Demand, IntervalDemand};
 use labelsim::staff::{self, AnalyticEvaluator, CycleEvaluator, Service, StaffTarget};
 use std::path::{Path, PathBuf};
@@ -738,13 +738,12 @@ fn staff_never_answers_with_an_unstable_count() {
     let doc = read_json(&out.join("staff.json"));
     assert_eq!(doc["staffings"]["constant"]["count"], 7, "{doc}");
     assert_eq!(doc["unstable"], false);
-    let (head, rows) = csv_rows(&out.join("staffing.csv"));
-    let cols: Vec<&str> = head.split(',').collect();
+    let intervals = csv_column(&out.join("staffing.csv"), "interval");
     for name in ["staff_sipp", "staff_lsipp", "staff_isa"] {
-        let j = cols.iter().position(|c| *c == name).unwrap();
-        for r in &rows {
-            let c: u32 = r[j].parse().unwrap();
-            assert!(c >= 7, "{name} {c} for 6 Erlangs at {}", r[0]);
+        let counts = csv_column(&out.join("staffing.csv"), name);
+        for (cell, at) in counts.iter().zip(&intervals) {
+            let c: u32 = cell.parse().unwrap();
+            assert!(c >= 7, "{name} {c} for 6 Erlangs at {at}");
         }
     }
 }
@@ -1131,9 +1130,7 @@ workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 6m}}]
         &["-q"],
     );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    let (header, rows) = csv_rows(&out.join("staffing.csv"));
-    let col = header.split(',').position(|c| c == "staff_isa").unwrap();
-    let isa: Vec<&str> = rows.iter().map(|r| r[col].as_str()).collect();
+    let isa = csv_column(&out.join("staffing.csv"), "staff_isa");
     assert_eq!(isa, vec!["1"; 24], "{isa:?}");
 }
 
@@ -1153,12 +1150,8 @@ fn a_labeled_within_target_is_measured_without_output_sla() {
         &["--max-iterations", "4", "-q"],
     );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    let (header, rows) = csv_rows(&out.join("staffing.csv"));
-    let col = header
-        .split(',')
-        .position(|c| c == "labeled_within_30m")
-        .unwrap();
-    assert!(rows.iter().all(|r| !r[col].is_empty()), "{rows:?}");
+    let within = csv_column(&out.join("staffing.csv"), "labeled_within_30m");
+    assert!(within.iter().all(|c| !c.is_empty()), "{within:?}");
     let j = read_json(&out.join("staff.json"));
     assert!(
         j["staffings"]["isa"]["intervals_met"].as_u64().unwrap() >= 20,

@@ -333,8 +333,9 @@ pub(crate) struct ByIntervalAccounts {
     /// [worker·µs]; per interval: µs observed after the warm-up.
     staff_area: Vec<u128>,
     observed_us: Vec<u128>,
-    /// Per group: mean service time [µs]; tasks per object (N).
-    mean_service_us: Vec<f64>,
+    /// Per group: a task's mean hold [µs] (`load::task_hold_us`); tasks
+    /// per object (N).
+    hold_us: Vec<f64>,
     tasks_per_object: u32,
     /// Per pipeline queue × interval: messages sent to it (warm).
     queue_sent: Vec<u64>,
@@ -349,10 +350,10 @@ impl ByIntervalAccounts {
         let n = by.cycle.intervals();
         let s = cfg.sla.len();
         let g = cfg.workers.len();
-        let (queues, consumers) = match &cfg.pipeline {
-            Some(p) => (p.queues.len(), &p.consumers[..]),
-            None => (0, &[][..]),
-        };
+        let (queues, consumers) = cfg
+            .pipeline
+            .as_ref()
+            .map_or((0, 0), |p| (p.queues.len(), p.consumers.len()));
         ByIntervalAccounts {
             cfg: by.clone(),
             start_epoch_us: cfg.start_at_epoch_us,
@@ -375,26 +376,17 @@ impl ByIntervalAccounts {
             observed_us: vec![0; n],
             // A task's hold as the offered load counts it (declines,
             // speeds, the time limit), so the rows agree with `plan`'s.
-            mean_service_us: cfg
+            hold_us: cfg
                 .workers
                 .iter()
                 .map(|w| load::task_hold_us(w, cfg.job.task_time_limit.as_micros() as f64))
                 .collect(),
             tasks_per_object: cfg.job.workers_per_object,
             queue_sent: vec![0; n * queues],
-            // A fixed pool runs its count throughout; an autoscaled or
-            // scheduled one starts at 0 and the pipeline reports each change.
-            pollers: consumers
-                .iter()
-                .map(|c| {
-                    if c.scaling.is_none() && c.schedule.is_none() {
-                        c.count
-                    } else {
-                        0
-                    }
-                })
-                .collect(),
-            poller_area: vec![0; n * consumers.len()],
+            // The pipeline reports every pool's count at the start, then
+            // each change (`Pipeline::note_poller_changes`).
+            pollers: vec![0; consumers],
+            poller_area: vec![0; n * consumers],
         }
     }
 
@@ -533,11 +525,11 @@ impl ByIntervalAccounts {
                     .unzip();
                 // No pollers ran: no capacity, so no load (and no work:
                 // the same +∞ as the workers' when messages came).
+                let sent = self.queue_sent[q * self.n + i];
                 if readers.is_empty() || pollers.iter().sum::<f64>() == 0.0 {
-                    let sent = self.queue_sent[q * self.n + i];
                     return (!readers.is_empty() && sent > 0).then_some(f64::INFINITY);
                 }
-                let lambda = self.queue_sent[q * self.n + i] as f64 / observed as f64;
+                let lambda = sent as f64 / observed as f64;
                 Some(load::consumer_load_at(queue, &readers, &pollers, lambda))
             })
             .collect();
@@ -556,8 +548,8 @@ impl ByIntervalAccounts {
                 let staff_area: u128 = (0..g).map(|k| self.staff_area[k * self.n + i]).sum();
                 // Task capacity [tasks] over the observed time: Σ (worker·µs / µs per task).
                 let capacity: f64 = (0..g)
-                    .filter(|&k| self.mean_service_us[k] > 0.0)
-                    .map(|k| self.staff_area[k * self.n + i] as f64 / self.mean_service_us[k])
+                    .filter(|&k| self.hold_us[k] > 0.0)
+                    .map(|k| self.staff_area[k * self.n + i] as f64 / self.hold_us[k])
                     .sum();
                 let offered = self.arrivals[i] as f64 * self.tasks_per_object as f64;
                 let mut values = BTreeMap::new();

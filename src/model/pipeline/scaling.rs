@@ -130,16 +130,19 @@ fn desired_pollers(t: &TargetTracking, visible: u64, in_flight: u64) -> u32 {
         .clamp(t.min as u64, t.max as u64) as u32
 }
 
-/// SPEC §4b: pool `ci`'s running pollers changed, for a host that asked
-/// ([`Pipeline::note_poller_changes`]).
-#[inline]
-fn note_level(log: &mut Option<Vec<u16>>, ci: usize) {
-    if let Some(log) = log {
-        log.push(ci as u16);
-    }
-}
-
 impl Pipeline {
+    /// Pool `ci`'s `running` pollers changed at `now`: A4's time-weighted
+    /// level follows, and a host that asked is told (SPEC §4b,
+    /// [`Pipeline::note_poller_changes`]).
+    #[inline]
+    fn running_changed(&mut self, now: SimTime, ci: usize) {
+        let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
+        st.level.set(now, st.running as u64);
+        if let Some(log) = &mut self.level_log {
+            log.push(ci as u16);
+        }
+    }
+
     /// A1/A2: the pool's first pollers run at `now`, and its controller's
     /// first tick is scheduled.
     pub(super) fn start_scaling<S: Schedule>(&mut self, now: SimTime, ci: usize, sched: &mut S) {
@@ -150,8 +153,7 @@ impl Pipeline {
         let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
         let base = st.base;
         st.running = initial;
-        st.level.set(now, initial as u64);
-        note_level(&mut self.level_log, ci);
+        self.running_changed(now, ci);
         for p in base..base + initial {
             self.pollers[p as usize].phase = PollerPhase::Idle;
             sched.schedule(now, PipeEvent::Poll { poller: p });
@@ -308,8 +310,7 @@ impl Pipeline {
             _ => {
                 poller.phase = PollerPhase::Idle;
                 st.running += 1;
-                st.level.set(now, st.running as u64);
-                note_level(&mut self.level_log, ci);
+                self.running_changed(now, ci);
                 sched.schedule(now, PipeEvent::Poll { poller: p });
             }
         }
@@ -332,8 +333,7 @@ impl Pipeline {
         let st = self.consumers[ci].scale.as_mut().expect("scaled pool");
         st.starting -= 1;
         st.running += 1;
-        st.level.set(now, st.running as u64);
-        note_level(&mut self.level_log, ci);
+        self.running_changed(now, ci);
         self.poll(now, p, sched);
     }
 
@@ -380,8 +380,7 @@ impl Pipeline {
                         }
                         let st = self.consumers[ci].scale.as_mut().expect("scaled");
                         st.running -= 1;
-                        st.level.set(now, st.running as u64);
-                        note_level(&mut self.level_log, ci);
+                        self.running_changed(now, ci);
                     }
                     _ => {
                         self.pollers[p as usize].retiring = true;
@@ -432,8 +431,7 @@ impl Pipeline {
         if stop {
             poller.phase = PollerPhase::Off;
             st.running -= 1;
-            st.level.set(now, st.running as u64);
-            note_level(&mut self.level_log, ci);
+            self.running_changed(now, ci);
         }
         stop
     }
@@ -675,9 +673,10 @@ impl Pipeline {
 
     /// SPEC §4b: from now on, note every pool whose running pollers change
     /// ([`Pipeline::poller_changes`]), for a host that keeps results by
-    /// interval.
+    /// interval; the next hand-over reports every pool.
     pub fn note_poller_changes(&mut self) {
-        self.level_log = Some(Vec::new());
+        // Every pool's count is news at first: a fixed pool's never changes.
+        self.level_log = Some((0..self.consumers.len() as u16).collect());
     }
 
     /// Hands `f` each pool noted since the last call (in the order noted)
