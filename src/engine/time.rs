@@ -85,9 +85,12 @@ impl SimDuration {
         if us > 0.0 && us < WHOLE {
             // `f64::round` without its library call (baseline x86-64 has
             // no rounding instruction), to the same result: below 2^52
-            // the fraction `us - trunc(us)` is exact (Sterbenz).
-            let t = us as u64;
-            SimDuration(t + (us - t as f64 >= 0.5) as u64)
+            // the fraction `us - trunc(us)` is exact (Sterbenz). Through
+            // i64, which holds every such value: baseline x86-64 converts
+            // between f64 and i64 in one instruction each, and between f64
+            // and u64 only by a branchy sequence.
+            let t = us as i64;
+            SimDuration(t as u64 + (us - t as f64 >= 0.5) as u64)
         } else if us.is_finite() && us > 0.0 {
             SimDuration(us.min(u64::MAX as f64 / 2.0) as u64)
         } else if us == f64::INFINITY {
