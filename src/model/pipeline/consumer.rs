@@ -4,7 +4,7 @@
 //! (process: a failure, or a result handed to the routing of `route.rs`,
 //! P6, which sends machine labels to the index), `issue_delete` (delete).
 
-use super::config::{ConsumerConfig, DeleteMode, Polling, QueueKind, Visibility};
+use super::config::{ConsumerConfig, DeleteMode, Polling, Visibility};
 use super::poller::{Poller, PollerPhase, Taken, TakenState};
 use super::queue::{Action, MsgState};
 use super::{unit, Fault, MessageKind, Outcome, PathTimes, PipeEvent, Pipeline, Schedule};
@@ -98,13 +98,6 @@ impl ConsumerState {
 }
 
 impl Pipeline {
-    fn throughput(&self, q: usize) -> Option<SimDuration> {
-        match &self.cfg.queues[q].kind {
-            QueueKind::Fifo(f) => Some(f.throttle_backoff),
-            QueueKind::Standard(_) => None,
-        }
-    }
-
     /// P2: the poller issues ReceiveMessage. One step per stage: the
     /// autoscaling controller may stop it (A1/A2), the FIFO throughput
     /// limit may refuse the request (P4), a Lambda poller with a batching
@@ -132,13 +125,15 @@ impl Pipeline {
     fn receive_admitted<S: Schedule>(&mut self, now: SimTime, p: u32, sched: &mut S) -> bool {
         let poller = &self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        let Some(backoff) = self.throughput(q) else {
+        // The queue's own FIFO state (its config's copy): no limit on a
+        // standard queue, without a look at the pipeline's config.
+        let Some(f) = self.queues[q].fifo.as_mut() else {
             return true;
         };
-        let f = self.queues[q].fifo.as_mut().expect("fifo");
         if f.admit(now, Action::Receive, 0) {
             return true;
         }
+        let backoff = f.cfg.throttle_backoff;
         self.queues[q].c.throttled_requests += 1;
         self.consumers[ci].c.throttled_requests += 1;
         self.pollers[p as usize].phase = PollerPhase::Sleeping;
@@ -241,21 +236,19 @@ impl Pipeline {
     fn take_batch(&mut self, now: SimTime, p: u32, max: usize, lane: usize, append: bool) -> usize {
         let poller = &mut self.pollers[p as usize];
         let (ci, q) = (poller.consumer as usize, poller.queue as usize);
-        let mut batch = std::mem::take(&mut poller.batch);
         // The last batch stays held until a new one replaces it: on a
         // standard queue with a message visible the receive takes one (the
         // visible set is exactly the messages visible), so the new batch
         // can start empty; elsewhere the old one goes once the take is known.
         let sure = !append && max > 0 && self.queues[q].fifo.is_none();
         if sure {
-            batch.clear();
+            poller.batch.clear();
         }
-        let old = batch.len();
-        let n = self.take(now, q, max, lane, |r| batch.push(Taken::pending(r)));
+        let old = poller.batch.len();
+        let n = self.take(now, q, p, max, lane);
         if n > 0 && !append && old > 0 {
-            batch.drain(..old);
+            self.pollers[p as usize].batch.drain(..old);
         }
-        self.pollers[p as usize].batch = batch;
         self.consumers[ci].c.received += n as u64;
         n
     }
@@ -540,11 +533,11 @@ impl Pipeline {
                 .count() as u64;
             done.div_ceil(10).max(1)
         };
-        if let Some(backoff) = self.throughput(q) {
-            let f = self.queues[q].fifo.as_mut().expect("fifo");
+        if let Some(f) = self.queues[q].fifo.as_mut() {
             // Per-group limits: a batch delete counts against its first
             // message's group.
             if !f.admit(now, Action::Delete, first_group) {
+                let backoff = f.cfg.throttle_backoff;
                 self.queues[q].c.throttled_requests += 1;
                 self.consumers[ci].c.throttled_requests += 1;
                 self.pollers[p as usize].phase = PollerPhase::Sleeping;

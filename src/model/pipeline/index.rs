@@ -177,7 +177,16 @@ impl IndexState {
         };
         let k = b.min(self.buffer.len());
         let bulk = &mut self.bulks[slot as usize];
-        bulk.extend(self.buffer.drain(..k));
+        if k == self.buffer.len() {
+            // The whole buffer goes (the usual flush): the storages trade
+            // places instead of the documents moving one by one. The bulk's
+            // is empty; a buffer only pushed to since it was one starts at
+            // the front of its storage, so the conversions move nothing.
+            let spare = VecDeque::from(std::mem::take(bulk));
+            *bulk = Vec::from(std::mem::replace(&mut self.buffer, spare));
+        } else {
+            bulk.extend(self.buffer.drain(..k));
+        }
         self.c.bulk_requests += 1;
         self.in_flight += 1;
         let us = self.cfg.bulk_latency.sample(&mut self.rng);
@@ -204,7 +213,7 @@ impl IndexState {
         sched: &mut S,
     ) {
         let mut bulk = std::mem::take(&mut self.bulks[slot as usize]);
-        for mut doc in bulk.drain(..) {
+        for doc in bulk.iter_mut() {
             self.c.completed += 1;
             match self.docs.put(doc.object.doc_id(), doc.p_correct) {
                 Some(old) => {
@@ -221,7 +230,15 @@ impl IndexState {
                     doc.first = true;
                 }
             }
-            self.awaiting.push(doc);
+        }
+        // The bulk's documents wait for the refresh after those already
+        // waiting, in order: its storage becomes the waiting list when that
+        // is empty (the usual case: a refresh between bulks), or is
+        // appended in one copy.
+        if self.awaiting.is_empty() {
+            std::mem::swap(&mut self.awaiting, &mut bulk);
+        } else {
+            self.awaiting.append(&mut bulk);
         }
         self.bulks[slot as usize] = bulk;
         self.free_bulks.push(slot);
@@ -255,7 +272,7 @@ impl IndexState {
         if self.refresh_timer.is_some_and(|t| t <= now) {
             self.refresh_timer = None;
         }
-        for doc in self.awaiting.drain(..) {
+        for doc in &self.awaiting {
             if !doc.first {
                 continue;
             }
@@ -270,6 +287,7 @@ impl IndexState {
                 at: now,
             });
         }
+        self.awaiting.clear();
     }
 
     /// P9 walk: documents buffered, in bulk requests in flight, written but

@@ -28,6 +28,7 @@
 //!   visibility).
 
 use super::config::{FifoDedup, FifoQueue, QueueConfig, QueueKind, StandardQueue, ThroughputScope};
+use super::poller::Taken;
 use super::{
     Fault, MessageKind, ObjectRef, PipeEvent, PipeMessage, Pipeline, Schedule, MAX_VISIBILITY,
 };
@@ -903,19 +904,23 @@ impl Pipeline {
     }
 
     /// P2: a receive at `now` takes up to `max` messages (10 at most on a
-    /// FIFO queue) and appends them to `out`; `lane` 1 for extended
-    /// visibility. Returns how many.
+    /// FIFO queue) and appends them to poller `p`'s batch; `lane` 1 for
+    /// extended visibility. Returns how many.
     pub(super) fn take(
         &mut self,
         now: SimTime,
         q: usize,
+        p: u32,
         max: usize,
         lane: usize,
-        mut put: impl FnMut(Receipt),
     ) -> usize {
         let stays = self.faulty(Fault::FifoGroupStaysAvailable);
         let skip_head = self.faulty(Fault::FifoSkipsHead);
         let queue = &mut self.queues[q];
+        // The queue and the poller's batch are apart: the receipts go
+        // straight into the batch, which stays where it is.
+        let batch = &mut self.pollers[p as usize].batch;
+        let mut put = |r: Receipt| batch.push(Taken::pending(r));
         let mut n = 0;
         if queue.fifo.is_none() {
             while n < max {
@@ -1140,14 +1145,16 @@ impl Pipeline {
     ) -> bool {
         let uncounted_copy = self.faulty(Fault::UncountedCopy);
         let queue = &mut self.queues[q];
-        let m = queue.slab[slot as usize];
-        let current = m.handle == handle
+        // The three fields used, not a copy of the whole message.
+        let m = &queue.slab[slot as usize];
+        let (m_handle, m_state, group) = (m.handle, m.state, m.group);
+        let current = m_handle == handle
             && match queue.fifo {
                 // P5: on a FIFO queue a delete after the visibility timeout
                 // ended fails.
-                Some(_) => m.state == MsgState::InFlight,
+                Some(_) => m_state == MsgState::InFlight,
                 // Standard: valid until the message is received again.
-                None => matches!(m.state, MsgState::InFlight | MsgState::Visible),
+                None => matches!(m_state, MsgState::InFlight | MsgState::Visible),
             };
         if !current {
             queue.c.delete_failures += 1;
@@ -1168,10 +1175,10 @@ impl Pipeline {
             }
         } else {
             if let Some(f) = &mut queue.fifo {
-                f.group(m.group).inflight -= 1;
+                f.group(group).inflight -= 1;
             }
             queue.release(slot, now);
-            queue.refresh_group(m.group, false);
+            queue.refresh_group(group, false);
         }
         self.queues[q].trim();
         true

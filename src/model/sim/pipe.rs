@@ -57,16 +57,28 @@ impl Simulation<'_> {
     /// humans are published to the job's SNS input (P6).
     pub(super) fn on_pipe(&mut self, ev: PipeEvent) {
         let now = self.engine.now;
-        let mut out = std::mem::take(&mut self.pipe_out);
         {
             let pipe = self.pipeline.as_mut().expect("a pipeline event");
             let mut sched = Embed {
                 queue: &mut self.engine.events,
                 wrap: Event::Pipe,
             };
-            pipe.handle(now, ev, &mut sched, &mut out);
+            // The outcomes go straight into `pipe_out` (a field apart from
+            // the pipeline and the event queue): most events have none, so
+            // the vector is not taken out and put back at each one.
+            pipe.handle(now, ev, &mut sched, &mut self.pipe_out);
         }
         self.pollers_changed();
+        if !self.pipe_out.is_empty() {
+            self.hand_out_pipe_outcomes();
+        }
+    }
+
+    /// Acts on the outcomes of the last pipeline event, in their order.
+    /// Taken out of `pipe_out` while they are handled: routing to the job
+    /// needs the whole simulation.
+    fn hand_out_pipe_outcomes(&mut self) {
+        let mut out = std::mem::take(&mut self.pipe_out);
         for o in out.drain(..) {
             match o {
                 PipeOutcome::ToHumans { object, .. } => self.route_to_humans(object),
