@@ -228,6 +228,47 @@ pipeline:
 }
 
 #[test]
+fn results_by_interval_change_no_other_result() {
+    // Without `output.by_interval` the pipeline reports no document's
+    // searchable time to the host (nothing else uses it); every result the
+    // two runs share is the same, routing to the humans included.
+    let yaml = r#"
+name: routed
+horizon: 2h
+producers:
+  - {name: uploads, kind: poisson, rate: 1200/h, source: s3, to: incoming,
+     duplicates: {s3_event_duplicate: 0.01}}
+pipeline:
+  queues:
+    - {name: incoming, visibility_timeout: 30s, duplicate_probability: 0.01}
+  consumers:
+    - name: classifier
+      queue: incoming
+      count: 2
+      batch: 10
+      processing_time: {dist: lognormal, median: 400ms, sigma: 0.5}
+      confidence: {dist: beta, a: 8, b: 2}
+      route: {threshold: 0.85, sample: 0.05}
+job: {initializing: 0s}
+workers:
+  - {name: team, count: 6, service_time: {dist: exponential, mean: 2m}, accuracy: 0.9}
+"#;
+    let plain = run(yaml);
+    let by = run(&format!("{yaml}output: {{by_interval: 30m}}\n"));
+    assert!(plain.by_interval.is_none() && by.by_interval.is_some());
+    assert!(count(&plain, "routed_to_humans") > 100);
+    assert!(
+        count(&plain, "human_labeled") > 100,
+        "{}",
+        count(&plain, "indexed_documents")
+    );
+    assert_eq!(plain.summary, by.summary);
+    // By their text: an empty series cell is NaN, which equals nothing.
+    let text = |o: &RunOutput| format!("{:?} {:?}", o.pipeline, o.timeseries);
+    assert!(text(&plain) == text(&by), "the pipeline's output differs");
+}
+
+#[test]
 fn a_scenario_without_a_pipeline_is_unchanged() {
     // Worker accuracy is drawn only for pipeline objects: the job's numbers
     // are the same with or without it, and no pipeline metric appears.

@@ -267,7 +267,7 @@ impl IndexState {
         warmup_end: SimTime,
         searchable: &mut SearchableLatency,
         parts: &mut LatencyParts,
-        out: &mut Vec<Outcome>,
+        mut out: Option<&mut Vec<Outcome>>,
     ) {
         if self.refresh_timer.is_some_and(|t| t <= now) {
             self.refresh_timer = None;
@@ -281,11 +281,13 @@ impl IndexState {
                 searchable.record(doc.path, now.since(doc.object.origin));
                 parts.record(doc.object.origin, doc.times, doc.buffered_at, now);
             }
-            out.push(Outcome::Searchable {
-                object: doc.object,
-                path: doc.path,
-                at: now,
-            });
+            if let Some(out) = out.as_deref_mut() {
+                out.push(Outcome::Searchable {
+                    object: doc.object,
+                    path: doc.path,
+                    at: now,
+                });
+            }
         }
         self.awaiting.clear();
     }

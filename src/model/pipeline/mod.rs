@@ -453,6 +453,10 @@ pub struct Pipeline {
     /// The labels' expected correctness, summed (P6).
     human_correct: f64,
     searchable: SearchableLatency,
+    /// Whether a refresh reports each document that became searchable
+    /// ([`Outcome::Searchable`]); a host that keeps nothing by document
+    /// says it needs none ([`Pipeline::without_searchable_outcomes`]).
+    searchable_outcomes: bool,
     /// Issue 10: queue levels and busy pollers at each host sample.
     series: PipelineSeries,
     /// Issue 17: how long after its previous message about an object the
@@ -561,6 +565,7 @@ impl Pipeline {
             human_labeled: 0,
             human_correct: 0.0,
             searchable: SearchableLatency::new(),
+            searchable_outcomes: true,
             series: {
                 let mut s = PipelineSeries::new(
                     cfg.queues.iter().map(|q| q.name.as_str()),
@@ -736,6 +741,14 @@ impl Pipeline {
         self.events
     }
 
+    /// The host needs no [`Outcome::Searchable`]: a refresh then reports
+    /// nothing by document (the pipeline's own P8 statistics are kept all
+    /// the same). One outcome per document is most of the outcomes of a
+    /// run, and a host that keeps nothing by interval has no use for them.
+    pub fn without_searchable_outcomes(&mut self) {
+        self.searchable_outcomes = false;
+    }
+
     /// Starts every poller's loop at `now` (call once, at time 0 usually).
     pub fn start<S: Schedule>(&mut self, now: SimTime, sched: &mut S) {
         if std::mem::replace(&mut self.started, true) {
@@ -869,7 +882,7 @@ impl Pipeline {
                 self.warmup_end,
                 &mut self.searchable,
                 &mut self.parts,
-                out,
+                self.searchable_outcomes.then_some(out),
             ),
             PipeEvent::ScaleTick { consumer } => self.on_scale_tick(now, consumer as usize, sched),
             PipeEvent::PollerReady { poller, epoch } => {

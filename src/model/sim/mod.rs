@@ -499,6 +499,9 @@ impl<'a> Simulation<'a> {
             };
             if self.acct.by_interval() {
                 pipe.note_poller_changes();
+            } else {
+                // Only the rows by interval use a document's searchable time.
+                pipe.without_searchable_outcomes();
             }
             pipe.start(SimTime::ZERO, &mut sched);
             self.pollers_changed();
