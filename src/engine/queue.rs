@@ -186,9 +186,20 @@ impl<E: Copy> EventQueue<E> {
     /// whatever the heap's shape, as every key is distinct.)
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_until(SimTime::MAX)
+    }
+
+    /// [`EventQueue::pop`] when the next event is due at or before
+    /// `until`; otherwise none, and the event stays.
+    #[inline]
+    pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, E)> {
         self.drop_spent_root();
         let top = self.heap.peek()?;
-        let next = (top.time(), top.event);
+        let t = top.time();
+        if t > until {
+            return None;
+        }
+        let next = (t, top.event);
         self.spent_root = true;
         Some(next)
     }

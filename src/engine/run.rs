@@ -81,8 +81,14 @@ pub trait Model {
 /// pending. Does not consult [`Model::checkpoint`].
 #[inline]
 pub fn step<M: Model>(model: &mut M) -> bool {
+    step_due(model, SimTime::MAX)
+}
+
+/// [`step`] when the next event is due at or before `until`.
+#[inline]
+fn step_due<M: Model>(model: &mut M, until: SimTime) -> bool {
     let e = model.engine();
-    let Some((t, ev)) = e.events.pop() else {
+    let Some((t, ev)) = e.events.pop_until(until) else {
         return false;
     };
     e.now = t;
@@ -98,14 +104,18 @@ pub fn step<M: Model>(model: &mut M) -> bool {
 pub fn step_until<M: Model>(model: &mut M, until: SimTime) -> Result<(), M::Stop> {
     loop {
         let e = model.engine();
-        match e.events.peek_time() {
-            Some(t) if t <= until => {}
-            _ => return Ok(()),
-        }
         if e.handled >= e.check_at {
+            // Only before an event that is due: a checkpoint that stops the
+            // run must not stop one with nothing left to do.
+            match e.events.peek_time() {
+                Some(t) if t <= until => {}
+                _ => return Ok(()),
+            }
             model.checkpoint()?;
         }
-        step(model);
+        if !step_due(model, until) {
+            return Ok(());
+        }
     }
 }
 
