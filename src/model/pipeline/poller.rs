@@ -1,12 +1,26 @@
 //! P2, P5: a consumer pool's pollers and the batches they hold, plain
 //! state that the consumer loop (`consumer.rs`), the autoscaling
-//! controllers (`scaling.rs`), the time series and the metrics read and
-//! change. It names no other stage but the queue's [`Receipt`] (what a
-//! receive hands over), so the modules using it import it one way.
+//! controllers (`scaling.rs`), the queues' receives (`queue.rs`, which
+//! fill a poller's batch in place), the time series and the metrics read
+//! and change. It names no other stage, so the modules using it import it
+//! one way.
 
-use super::queue::Receipt;
 use super::{MessageKind, ObjectRef};
 use crate::engine::SimTime;
+
+/// P2: what a receive hands over for one message: its receipt handle,
+/// group and body (a copy: the queue may expire the message meanwhile),
+/// and when it was enqueued and received (SPEC §4b latency parts).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Receipt {
+    pub slot: u32,
+    pub handle: u32,
+    pub group: u32,
+    pub object: ObjectRef,
+    pub kind: MessageKind,
+    pub enqueued_at: SimTime,
+    pub received_at: SimTime,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum TakenState {

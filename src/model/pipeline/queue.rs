@@ -28,7 +28,7 @@
 //!   visibility).
 
 use super::config::{FifoDedup, FifoQueue, QueueConfig, QueueKind, StandardQueue, ThroughputScope};
-use super::poller::Taken;
+use super::poller::{Receipt, Taken};
 use super::{
     Fault, MessageKind, ObjectRef, PipeEvent, PipeMessage, Pipeline, Schedule, MAX_VISIBILITY,
 };
@@ -52,20 +52,6 @@ pub(super) enum MsgState {
     InFlight,
     /// P1: moved to the queue's dead-letter queue (until its retention).
     DeadLetter,
-}
-
-/// P2: what a receive hands over for one message: its receipt handle,
-/// group and body (a copy: the queue may expire the message meanwhile),
-/// and when it was enqueued and received (SPEC §4b latency parts).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Receipt {
-    pub slot: u32,
-    pub handle: u32,
-    pub group: u32,
-    pub object: ObjectRef,
-    pub kind: MessageKind,
-    pub enqueued_at: SimTime,
-    pub received_at: SimTime,
 }
 
 /// P1 time series: one queue's levels at one instant.
