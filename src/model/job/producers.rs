@@ -245,7 +245,8 @@ impl Producers {
             if state.poisson_clock >= end {
                 return None;
             }
-            // The clock is below `end` (a u64), not negative and finite: it
+            // The clock is not negative and below `end`, which a scenario
+            // caps with every duration at 100 years (about 2^52 µs): it
             // fits an i64, whose conversion is one instruction where a
             // u64's is a branchy sequence on baseline x86-64.
             let st = SimTime::from_micros(state.poisson_clock as i64 as u64);
