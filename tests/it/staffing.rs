@@ -408,14 +408,19 @@ fn the_cycle_is_a_week_when_shifts_use_days_of_the_week_else_a_day() {
     );
 }
 
+/// [`TINY`] with `attrs` added to its one worker group.
+fn tiny_solo_with(attrs: &str) -> String {
+    TINY.replace(
+        "{name: solo, count: 1,",
+        &format!("{{name: solo, count: 1, {attrs},"),
+    )
+}
+
 #[test]
 fn intervals_are_in_the_first_groups_zone_unless_tz_says_otherwise() {
     // The three objects arrive at 01:00 UTC: 20:00 the day before at
     // UTC−5, 02:00 in Berlin in January (CET, UTC+1).
-    let ny = TINY.replace(
-        "{name: solo, count: 1,",
-        "{name: solo, count: 1, tz_offset: \"-05:00\",",
-    );
+    let ny = tiny_solo_with("tz_offset: \"-05:00\"");
     let rows = run(&ny).by_interval.unwrap();
     assert_eq!(rows[20].arrivals, 3);
     let berlin = ny.replace(
@@ -623,10 +628,7 @@ fn by_interval_loads_count_holds_as_the_planner_does_and_no_capacity_is_no_value
     // Declines count as the offered load counts them: half the tasks
     // declined after 2 minutes, half held 30: h = 16 min, so the 3 tasks
     // at 01:00 against one worker are 3 × 16 / 60 = 0.8, not 1.5.
-    let declines = TINY.replace(
-        "{name: solo, count: 1,",
-        "{name: solo, count: 1, decline_probability: 0.5, decline_time: 2m,",
-    );
+    let declines = tiny_solo_with("decline_probability: 0.5, decline_time: 2m");
     let rows = run(&declines).by_interval.unwrap();
     let load = rows[1].offered_load.unwrap();
     assert!((load - 0.8).abs() < 1e-12, "{load}");
