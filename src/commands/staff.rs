@@ -1008,7 +1008,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let past_slots = past_slots.iter().filter(|&&p| p).count();
     if let (Some(cap), true) = (slots_per_h, past_slots > 0) {
         details.push(format!(
-            "the job's task slots (job.max_concurrent_task_count {}) label at most {} objects an hour, whatever the workers; {past_slots} of {n} intervals bring more work (R3)",
+            "the job's task slots (job.max_concurrent_task_count {}) keep up with at most {} objects an hour, whatever the workers; {past_slots} of {n} intervals bring more work (R3)",
             cfg.job.max_concurrent_task_count,
             human::number(cap)
         ));

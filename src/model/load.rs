@@ -82,10 +82,11 @@ pub fn offered_load(cfg: &SimConfig) -> Option<f64> {
 ///
 /// The concurrency limit (R3): an object holds one of K slots from dispatch
 /// until its N tasks resolve, at least one task's hold (the fastest group's
-/// h, capped by `task_availability_lifetime`). With the documented refill
-/// rule, new arrivals may take every slot (A < K); with `strict_fifo`, a
-/// backlog refills only while A < K − N, so K − N slots serve it.
-/// ρ = λ · hold / slots.
+/// h, capped by `task_availability_lifetime`). ρ = λ · hold / slots, where
+/// `slots` is what a backlog can use (see [`backlog_slots`]): with
+/// `strict_fifo`, K − N; with the documented refill rule, the geometric
+/// mean of K − N, …, K (the queue refills only up to K − N, and only new
+/// arrivals take the last N slots).
 ///
 /// Consumers (P2, P5), per queue, the consumers reading it pooled: at
 /// saturation receives return full batches, so a poller spends per original
@@ -208,12 +209,12 @@ pub fn stage_loads(cfg: &SimConfig) -> Vec<StageLoad> {
     stages
 }
 
-/// R3: the most objects per µs the job's K task slots can label, however
-/// many workers there are: an object holds a slot from dispatch until its
-/// N tasks resolve, at least one task's hold (the fastest group's, capped
-/// by `task_availability_lifetime`); K slots under the documented refill
-/// rule, K − N under `strict_fifo`. None without a group that ever works;
-/// +∞ for holds of no time.
+/// R3: the most objects per µs the job's K task slots can keep up with,
+/// however many workers there are: an object holds a slot from dispatch
+/// until its N tasks resolve, at least one task's hold (the fastest
+/// group's, capped by `task_availability_lifetime`), and a backlog uses
+/// [`backlog_slots`] of them. None without a group that ever works; +∞ for
+/// holds of no time.
 pub fn slot_capacity_per_us(cfg: &SimConfig) -> Option<f64> {
     let limit_us = cfg.job.task_time_limit.as_micros() as f64;
     let hold = cfg
@@ -223,17 +224,49 @@ pub fn slot_capacity_per_us(cfg: &SimConfig) -> Option<f64> {
         .map(|g| task_hold_us(g, limit_us))
         .reduce(f64::min)?
         .min(cfg.job.task_availability_lifetime.as_micros() as f64);
-    let k = cfg.job.max_concurrent_task_count as f64;
-    let n = cfg.job.workers_per_object as f64;
-    let slots = match cfg.job.refill_rule {
-        RefillRule::Documented => k,
-        RefillRule::StrictFifo => (k - n).max(0.0),
-    };
+    let slots = backlog_slots(
+        cfg.job.refill_rule,
+        cfg.job.max_concurrent_task_count,
+        cfg.job.workers_per_object,
+    );
     Some(if hold <= 0.0 {
         f64::INFINITY
     } else {
         slots / hold
     })
+}
+
+/// R3: how many of the K task slots a backlog keeps busy on average, at
+/// the edge of stability, so that a stream of λ objects per unit time, each
+/// holding a slot `hold`, keeps up exactly when λ · hold < this.
+///
+/// - `strict_fifo`: a new arrival joins the queue whenever it is not
+///   empty, and the queue refills only while A < K − N: a backlog holds A
+///   at K − N.
+/// - `documented`: the queue still refills only up to K − N, but a new
+///   arrival is dispatched at once while A < K. With a backlog, A moves
+///   between K − N and K: up by one per arrival (rate λ) below K, down by
+///   one per resolution above K − N (rate A / hold; at K − N a
+///   resolution is refilled from the queue at once). Its balance gives
+///   π(a) ∝ ρ^a / a! on K − N ≤ a ≤ K (ρ = λ · hold), and the backlog
+///   drains when the mean resolution rate E[A] / hold exceeds λ:
+///   E[A] − ρ = ρ · (ρ^(K−N−1) / (K−N−1)! − ρ^K / K!) / Z > 0, that is
+///   ρ^(N+1) < K! / (K−N−1)! = (K−N)(K−N+1)⋯K. The threshold is the
+///   geometric mean of K − N, …, K: √(K(K−1)) for N = 1, just under
+///   K − N/2 in general, and less than K, which no backlog ever reaches.
+///
+/// The chain takes resolutions as exponential; `tests/it/rules.rs` checks
+/// the threshold against simulated backlogs.
+pub fn backlog_slots(rule: RefillRule, k: u32, n: u32) -> f64 {
+    let low = k.saturating_sub(n);
+    match rule {
+        RefillRule::StrictFifo => low as f64,
+        RefillRule::Documented if low == 0 => 0.0,
+        RefillRule::Documented => {
+            let log_sum: f64 = (low..=k).map(|a| (a as f64).ln()).sum();
+            (log_sum / (k - low + 1) as f64).exp()
+        }
+    }
 }
 
 /// `workers[team]`, `consumers[a,b]`.
@@ -581,8 +614,10 @@ mod tests {
         assert_eq!(offered_load(&cfg), Some(1.0));
         cfg.workers[0].count = 8;
         assert!(close(offered_load(&cfg).unwrap(), 7.0 / 8.0));
-        // R3: K = 7 task slots at one 10-minute task per object.
-        cfg.job.max_concurrent_task_count = 7;
+        // R3: K − N = 7 task slots (`strict_fifo`, K = 8) at one 10-minute
+        // task per object.
+        cfg.job.max_concurrent_task_count = 8;
+        cfg.job.refill_rule = RefillRule::StrictFifo;
         let stages = stage_loads(&cfg);
         let k = stages
             .iter()
@@ -770,22 +805,64 @@ mod tests {
         producers: [{name: p, kind: poisson, rate: 24/h}]\n\
         workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 10m}}]\n";
 
+    /// R3: the slots a backlog uses are the birth-death chain's threshold:
+    /// at ρ = the geometric mean of K − N..=K, the mean of A over
+    /// π(a) ∝ ρ^a / a! on K − N..=K is exactly ρ (resolutions = arrivals).
+    #[test]
+    fn backlog_slots_are_where_the_chain_just_keeps_up() {
+        assert_eq!(backlog_slots(RefillRule::StrictFifo, 5, 2), 3.0);
+        assert_eq!(backlog_slots(RefillRule::StrictFifo, 2, 2), 0.0);
+        assert_eq!(backlog_slots(RefillRule::Documented, 2, 2), 0.0);
+        assert!(close(
+            backlog_slots(RefillRule::Documented, 2, 1),
+            2f64.sqrt()
+        ));
+        assert!(close(
+            backlog_slots(RefillRule::Documented, 5, 2),
+            60f64.cbrt()
+        ));
+        for (k, n) in [(2, 1), (5, 2), (5, 3), (10, 1), (40, 7), (1000, 3)] {
+            let rho = backlog_slots(RefillRule::Documented, k, n);
+            assert!(rho > (k - n) as f64 && rho < k as f64, "{k} {n}");
+            // π(a) ∝ ρ^a / a!, relative to a = K − N, in logs.
+            let (mut w, mut z, mut mean) = (1.0f64, 0.0, 0.0);
+            for a in (k - n)..=k {
+                if a > k - n {
+                    w *= rho / a as f64;
+                }
+                z += w;
+                mean += a as f64 * w;
+            }
+            assert!(
+                close(mean / z, rho),
+                "K {k}, N {n}: E[A] {} ρ {rho}",
+                mean / z
+            );
+        }
+    }
+
     #[test]
     fn the_concurrency_limit_is_a_stage_and_can_bind() {
-        // R3: 24/h × 10 min / 2 slots = 2.0; workers 24/h × 10 min / 5 = 0.8.
+        // R3, documented rule, K = 2, N = 1: a backlog uses √(2·1) slots;
+        // 24/h × 10 min = 4 Erlangs over √2 = 2.83. Workers: 4 / 5 = 0.8.
         let mut cfg = load(K_LIMITED);
         let st = stages(&cfg);
         assert_eq!(st[0].0, "workers[team]");
         assert!(close(st[0].1, 0.8));
         assert_eq!(st[1].0, "job.max_concurrent_task_count");
-        assert!(close(st[1].1, 2.0));
+        assert!(close(st[1].1, 4.0 / 2f64.sqrt()));
         let b = binding(&stage_loads(&cfg)).cloned().unwrap();
         assert_eq!(b.stage, "job.max_concurrent_task_count");
-        assert!(close(offered_load(&cfg).unwrap(), 2.0));
-        cfg.job.max_concurrent_task_count = 5;
+        assert!(close(offered_load(&cfg).unwrap(), 4.0 / 2f64.sqrt()));
+        cfg.job.max_concurrent_task_count = 6;
         assert!(
             close(offered_load(&cfg).unwrap(), 0.8),
-            "K = 5: the workers bind"
+            "K = 6 (√30 = 5.48 slots, 0.73): the workers bind"
+        );
+        cfg.job.max_concurrent_task_count = 5;
+        assert!(
+            close(offered_load(&cfg).unwrap(), 4.0 / 20f64.sqrt()),
+            "K = 5: √20 = 4.47 slots, 0.89, above the workers' 0.8"
         );
         // strict_fifo: a backlog refills only while A < K − N, so K − N slots.
         cfg.job.refill_rule = RefillRule::StrictFifo;
@@ -885,8 +962,8 @@ mod tests {
             ]
         );
         assert!(close(st[2].1, 0.9), "{st:?}");
-        // 6/s × 60 s / 1000 slots = 0.36.
-        assert!(close(st[3].1, 0.36), "{st:?}");
+        // 6/s × 60 s / √(1000 · 999) slots (a backlog's, R3) = 0.36018.
+        assert!(close(st[3].1, 360.0 / 999_000f64.sqrt()), "{st:?}");
         // A saturated consumer passes on at most its capacity: 2 pollers
         // (load 1.55) send 6/s ÷ 1.55.
         let mut cfg2 = cfg.clone();

@@ -405,7 +405,7 @@ pub fn worker_hours(staffing: &[u32], interval_s: u64) -> f64 {
 /// and the staffing keeps waits short. It ignores queues carried from one
 /// interval to the next, which the simulation measures.
 ///
-/// An interval whose load reaches what the job's task slots can label
+/// An interval whose load reaches what the job's task slots can keep up with
 /// (`slots_per_h`, R3's K: see [`slot_capacity_per_h`], [`over_the_slots`])
 /// has no value and is not met: no number of workers labels faster than
 /// K allows.
@@ -414,7 +414,7 @@ pub struct AnalyticEvaluator {
     pub demand: IntervalDemand,
     pub service: Service,
     pub targets: Vec<StaffTarget>,
-    /// Objects per hour the job's K task slots label at most (None: no
+    /// Objects per hour the job's K task slots keep up with at most (None: no
     /// such bound, e.g. for a consumer's pollers).
     pub slots_per_h: Option<f64>,
 }

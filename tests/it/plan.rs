@@ -573,9 +573,11 @@ fn the_chart_shows_a_metric_that_varies() {
 }
 
 /// SPEC §4b, R3: 24/h against 5 workers of 10 minutes. The workers are at
-/// 0.8, but each of K slots is held at least 10 minutes (6/h a slot), so
-/// K ≤ 4 cannot keep up; the pool wait stays 0 there (objects wait in the
-/// SQS queue instead), which made K = 2 look like an answer.
+/// 0.8, but each slot is held at least 10 minutes, and a backlog keeps
+/// only √(K(K − 1)) of the K slots busy (the queue refills to K − 1, new
+/// arrivals take the last one), so K ≤ 4 cannot keep up (4 Erlangs over
+/// √12 = 3.46 slots); the pool wait stays 0 there (objects wait in the SQS
+/// queue instead), which made K = 2 look like an answer.
 const K_LIMITED: &str = "name: k-limited\nseed: 5\nhorizon: 20d\nreplications: 3\n\
 job: {initializing: 0s, max_concurrent_task_count: 2}\n\
 producers: [{name: p, kind: poisson, rate: 24/h}]\n\
@@ -601,11 +603,18 @@ fn the_guard_covers_the_concurrency_limit() {
     assert_eq!(two["unstable"], true);
     assert_eq!(two["meets"], false);
     assert_eq!(two["binding_stage"], "job.max_concurrent_task_count");
-    assert!((two["offered_load"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+    assert!((two["offered_load"].as_f64().unwrap() - 4.0 / 2f64.sqrt()).abs() < 1e-9);
     assert!((two["stages"]["workers[team]"].as_f64().unwrap() - 0.8).abs() < 1e-9);
-    // K = 4: exactly 1.0, unstable; K = 5: the workers and K tie at 0.8.
-    assert_eq!(point(&doc, 4)["unstable"], true);
-    assert_eq!(point(&doc, 5)["binding_stage"], "workers[team]");
+    // K = 4: 4 / √12 = 1.15, unstable; K = 5: 4 / √20 = 0.89, stable and
+    // still binding (at K = 6, 4 / √30 = 0.73, the workers would bind).
+    let four = point(&doc, 4);
+    assert_eq!(four["unstable"], true);
+    assert!((four["offered_load"].as_f64().unwrap() - 4.0 / 12f64.sqrt()).abs() < 1e-9);
+    assert_eq!(point(&doc, 5)["unstable"], false);
+    assert_eq!(
+        point(&doc, 5)["binding_stage"],
+        "job.max_concurrent_task_count"
+    );
 }
 
 /// The seed pipeline at 200 messages/s: a 10-minute horizon lets a

@@ -292,3 +292,51 @@ fn littles_law_holds_on_the_time_series() {
     let agg = aggregate(std::slice::from_ref(&r.summary));
     assert!(agg.mean_of("available_mean").unwrap() > 0.0);
 }
+
+/// R3, SPEC §4b: under the documented refill rule a backlog keeps A, the
+/// objects out, between K − N (the queue refills only below it) and K (new
+/// arrivals are dispatched at once below it). With exponential holds h, A
+/// is a birth-death chain, π(a) ∝ (λh)^a / a!, and the job labels E[A] / h
+/// an hour; it keeps up only while λh < (K(K−1)⋯(K−N))^(1/(N+1)), the
+/// slots the planner's `job.max_concurrent_task_count` stage divides by.
+/// K = 2, N = 1, 10-minute tasks, 5 workers (never the limit): the edge is
+/// √2 · 6 = 8.49/h. Overloaded at 10/h the job labels E[A]/h = 8.73/h,
+/// not the 12/h that K / h would allow; just under the edge (8/h) the
+/// queue stays short.
+#[test]
+fn a_backlog_under_the_documented_rule_uses_the_geometric_mean_of_k_minus_n_to_k_slots() {
+    let yaml = |rate: f64| {
+        format!(
+            "name: k\nseed: 7\nhorizon: 600d\n\
+             job: {{initializing: 0s, max_concurrent_task_count: 2, workers_per_object: 1}}\n\
+             producers: [{{name: p, kind: poisson, rate: {rate}/h}}]\n\
+             workers: [{{name: team, count: 5, service_time: {{dist: exponential, mean: 10m}}}}]\n"
+        )
+    };
+    let s = scenario(&yaml(10.0));
+    let cfg = &s.sim;
+    let slots = labelsim::model::load::backlog_slots(cfg.job.refill_rule, 2, 1);
+    assert!((slots - 2f64.sqrt()).abs() < 1e-12);
+    // E[A] over a ∈ {1, 2}: π(2)/π(1) = λh / 2.
+    let rho = 10.0 / 6.0;
+    let mean_a = (1.0 + 2.0 * rho / 2.0) / (1.0 + rho / 2.0);
+    // Each of 4 replications labels about 126k objects: the standard error
+    // of the rate is a fraction of a percent; |t| < 4 as for Erlang C.
+    check(
+        "labeled per hour at 10/h",
+        estimate(&s, 4, "labeled_per_hour"),
+        mean_a * 6.0,
+    );
+    // Just under the edge (8/h: λh / slots = 0.94) the backlog drains.
+    let under = scenario(&yaml(8.0));
+    let runs = run_replications(&under.sim, under.seed, 4, None, &|| {}).expect("invariants hold");
+    for r in &runs {
+        assert!(
+            r.summary.queued_at_end < 200,
+            "queued {}",
+            r.summary.queued_at_end
+        );
+    }
+    assert!(labelsim::model::load::offered_load(&under.sim).unwrap() < 1.0);
+    assert!(labelsim::model::load::offered_load(cfg).unwrap() > 1.0);
+}

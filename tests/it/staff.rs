@@ -778,6 +778,7 @@ fn staff_refuses_a_zero_wait_target_and_a_stage_unstable_whatever_the_count() {
         );
         assert!(!out.exists(), "no output on a refusal");
     }
+    // K = 5: a backlog keeps √(5·4) = 4.47 slots busy (R3), 6 / 4.47 = 1.342.
     let capped = six_erlangs(tmp.path(), 5);
     let o = staff(
         &capped,
@@ -788,7 +789,7 @@ fn staff_refuses_a_zero_wait_target_and_a_stage_unstable_whatever_the_count() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(
-        stderr(&o).contains("job.max_concurrent_task_count (offered load 1.200): unstable whatever the number of workers in workers[team]"),
+        stderr(&o).contains("job.max_concurrent_task_count (offered load 1.342): unstable whatever the number of workers in workers[team]"),
         "{}",
         stderr(&o)
     );
@@ -1064,18 +1065,19 @@ fn a_group_with_shifts_is_staffed_as_the_schedule_it_writes() {
 
 #[test]
 fn intervals_past_what_the_task_slots_label_cannot_be_met() {
-    // R3: K = 7 slots of 6-minute tasks label at most 70 objects an hour.
-    // From 12:00, 90/h arrive: no number of workers meets a target there,
-    // and the analytic model (workers alone) said every hour met.
+    // R3: K = 8 slots of 6-minute tasks keep up with at most √(8·7) × 10 =
+    // 74.8 objects an hour (a backlog refills only to K − 1 = 7). From
+    // 12:00, 90/h arrive: no number of workers meets a target there, and
+    // the analytic model (workers alone) said every hour met.
     let tmp = tempfile::tempdir().unwrap();
     let scenario = step_variant(
         tmp.path(),
-        "k7.yaml",
+        "k8.yaml",
         &[
             ("rate: 120/h", "rate: 90/h"),
             (
                 "horizon: 2d",
-                "horizon: 2d\njob: {max_concurrent_task_count: 7}",
+                "horizon: 2d\njob: {max_concurrent_task_count: 8}",
             ),
         ],
     );
@@ -1095,7 +1097,9 @@ fn intervals_past_what_the_task_slots_label_cannot_be_met() {
         stdout(&o)
     );
     assert!(
-        stdout(&o).contains("(job.max_concurrent_task_count 7) label at most 70 objects an hour"),
+        stdout(&o).contains(
+            "(job.max_concurrent_task_count 8) keep up with at most 74.833 objects an hour"
+        ),
         "{}",
         stdout(&o)
     );
