@@ -13,7 +13,7 @@
 //!
 //! | stage | load |
 //! |---|---|
-//! | `consumers[c]` (P2, P5) | messages per µs into the queue × poller time per message ÷ pollers (an autoscaled pool's most, A4) |
+//! | `consumers[c]` (P2, P5) | messages per µs into the queue × poller time per message ÷ pollers (an autoscaled pool's most, A4; a scheduled pool's mean over its cycle, A3) |
 //! | `index` (P8) | documents per µs × E[bulk latency] ÷ (bulk size × concurrency) |
 //! | `workers[g]` (R7) | objects per µs into the job × N × task hold ÷ workers on shift |
 //! | `job.max_concurrent_task_count` (R3) | objects per µs into the job × object hold ÷ K's usable slots |
@@ -338,10 +338,12 @@ pub(crate) fn routed_per_message(cfg: &SimConfig, qi: usize) -> f64 {
     routed / tiny
 }
 
-/// One queue's consumers pooled, each at its largest count (A4): (load,
-/// objects routed to people per µs, results per µs).
+/// One queue's consumers pooled, each at the pollers the load counts
+/// ([`ConsumerConfig::load_pollers`]: an autoscaled pool's most, A4; a
+/// scheduled pool's mean, A3): (load, objects routed to people per µs,
+/// results per µs).
 fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {
-    let pollers: Vec<f64> = readers.iter().map(|c| c.max_pollers() as f64).collect();
+    let pollers: Vec<f64> = readers.iter().map(|c| c.load_pollers()).collect();
     consumer_stage_at(q, readers, &pollers, lambda)
 }
 
@@ -881,6 +883,42 @@ mod tests {
         \x20   - {name: c, queue: q, count: 4, batch: 10, wait: 20s, request_latency: 100ms,\n\
         \x20      processing_time: {dist: constant, value: 200ms}}\n\
         \x20 index: {bulk_size: 10, concurrency: 1, bulk_latency: {dist: constant, value: 500ms}}\n";
+
+    #[test]
+    fn a_scheduled_pool_counts_its_mean_pollers_an_autoscaled_one_its_most() {
+        // A3: 8 pollers from 00:00, none from 12:00: 4 on average, so
+        // 10/s × 0.31 s / 4 = 0.775, as with a fixed 4 (the largest step,
+        // 8, would say 0.39 for a pool idle half the day).
+        let yaml = PIPE.replace(
+            "count: 4,",
+            "count: {schedule: [{from: \"00:00\", count: 8}, {from: \"12:00\", count: 0}], cycle: 1d},",
+        );
+        assert!(
+            close(stages(&load(&yaml))[0].1, 0.775),
+            "{:?}",
+            stages(&load(&yaml))
+        );
+        // 2 pollers from 06:00 to 18:00 only: 1 on average, 3.1 — unstable.
+        let yaml = PIPE.replace(
+            "count: 4,",
+            "count: {schedule: [{from: \"00:00\", count: 0}, {from: \"06:00\", count: 2}, {from: \"18:00\", count: 0}], cycle: 1d},",
+        );
+        assert!(
+            close(stages(&load(&yaml))[0].1, 3.1),
+            "{:?}",
+            stages(&load(&yaml))
+        );
+        // A4: an autoscaled pool at its most (8 pollers: 0.3875).
+        let yaml = PIPE.replace(
+            "count: 4,",
+            "scaling: {kind: target_tracking, min: 1, max: 8, messages_per_poller: 5},",
+        );
+        assert!(
+            close(stages(&load(&yaml))[0].1, 0.3875),
+            "{:?}",
+            stages(&load(&yaml))
+        );
+    }
 
     #[test]
     fn consumers_and_the_index_are_stages() {

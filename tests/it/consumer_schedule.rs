@@ -1,7 +1,7 @@
 //! A3 (issue 21): a consumer's `count` as a step schedule through the
 //! scenario file: validation with field and line, the pollers it runs
-//! (A4 metrics, time series, cost) and the stability guard at its largest
-//! step.
+//! (A4 metrics, time series, cost) and the stability guard at its mean
+//! count.
 
 use crate::common::{metric_value, run, try_scenario};
 
@@ -98,25 +98,42 @@ fn bad_consumer_schedules_are_named_with_field_and_line() {
     );
 }
 
-#[test]
-fn the_stability_guard_uses_the_largest_step() {
-    // 3600 messages an hour at 1 s each: one poller's worth. With 2
-    // pollers at the top step the stage runs at load 0.5 even though the
-    // night step has none.
-    let yaml =
-        idle(r#"{schedule: [{from: "00:00", count: 0}, {from: "06:00", count: 2}], cycle: 1d}"#)
-            .replace("rate: 1/h", "rate: 3600/h")
-            .replace(
-                "processing_time: {dist: constant, value: 1s}",
-                "processing_time: {dist: constant, value: 1s}\n      request_latency: 0ms",
-            );
+/// 3600 messages an hour at 1 s each (no request latency): one poller's
+/// worth, the consumer stage's load under `count` (YAML).
+fn one_poller_of_work(count: &str) -> f64 {
+    let yaml = one_poller_of_work_yaml(count);
     let s = try_scenario(&yaml).unwrap();
     let stages = labelsim::model::load::stage_loads(&s.sim);
-    let c = stages
+    stages
         .iter()
         .find(|st| st.stage == "consumers[classifier]")
-        .expect("consumer stage");
-    assert!((c.load - 0.5).abs() < 0.01, "{}", c.load);
+        .expect("consumer stage")
+        .load
+}
+
+fn one_poller_of_work_yaml(count: &str) -> String {
+    idle(count).replace("rate: 1/h", "rate: 3600/h").replace(
+        "processing_time: {dist: constant, value: 1s}",
+        "processing_time: {dist: constant, value: 1s}\n      request_latency: 0ms",
+    )
+}
+
+#[test]
+fn the_stability_guard_uses_the_mean_of_the_steps() {
+    // A3, SPEC §4b: none 00:00–06:00, 2 pollers after: 1.5 on average,
+    // load 1 / 1.5 (the largest step alone would say 0.5).
+    let load = one_poller_of_work(
+        r#"{schedule: [{from: "00:00", count: 0}, {from: "06:00", count: 2}], cycle: 1d}"#,
+    );
+    assert!((load - 2.0 / 3.0).abs() < 1e-9, "{load}");
+    // One poller 00:00–12:00, none after: half a poller for one poller's
+    // work, load 2; the run shows why: the queue gains about 43,200
+    // messages a day (12 h × 3600/h that nobody takes).
+    let half = r#"{schedule: [{from: "00:00", count: 1}, {from: "12:00", count: 0}], cycle: 1d}"#;
+    assert!((one_poller_of_work(half) - 2.0).abs() < 1e-9);
+    let out = run(&one_poller_of_work_yaml(half));
+    let backlog = metric_value(&out, "incoming.visible_at_end").unwrap();
+    assert!(backlog > 70_000.0, "{backlog}");
 }
 
 #[test]

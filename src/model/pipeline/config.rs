@@ -295,8 +295,9 @@ pub struct ConsumerConfig {
     /// pollers all the time (P5).
     pub scaling: Option<Scaling>,
     /// A3 (S1): the pollers follow a daily or weekly step schedule (in
-    /// UTC); `count` is then its largest step, which the offered load
-    /// uses. Exclusive with `scaling`.
+    /// UTC); `count` is then its largest step (the pollers built). The
+    /// offered load uses the schedule's mean ([`ConsumerConfig::load_pollers`]).
+    /// Exclusive with `scaling`.
     pub schedule: Option<crate::model::schedule::StepSchedule>,
 }
 
@@ -433,6 +434,20 @@ impl ConsumerConfig {
     /// offered load, SPEC §7 A4, uses this maximum).
     pub fn max_pollers(&self) -> u32 {
         self.scaling.map_or(self.count, |s| s.max_pollers())
+    }
+
+    /// The pollers SPEC §4b's offered load counts for a stationary stream:
+    /// an autoscaled pool's most (A4: whether the controller could keep up
+    /// at full size), a scheduled pool's mean over its cycle (A3: a backlog
+    /// is worked by the pollers in force, step by step, so the long run
+    /// gets the time average; the largest step would call a pool that sits
+    /// at 0 half the day stable), else `count`.
+    pub fn load_pollers(&self) -> f64 {
+        match (&self.scaling, &self.schedule) {
+            (Some(s), _) => s.max_pollers() as f64,
+            (None, Some(schedule)) => schedule.mean_count(),
+            (None, None) => self.count as f64,
+        }
     }
 
     /// A1: the Lambda event source mapping, if this consumer is one.
