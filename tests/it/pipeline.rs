@@ -883,3 +883,42 @@ pipeline:
     assert_eq!(count(&reupload, "indexed_documents"), 2);
     assert_eq!(count(&reupload, "index_overwrites"), 0);
 }
+
+/// SPEC §6: any producer may set `to: QUEUE`, a manifest too: its `count`
+/// messages go to the queue at its start (one burst), not to the job. One
+/// poller, batch 1, 0 ms requests, 1 s each: the three messages sent at 0
+/// are processed at 1, 2 and 3 s. A manifest without `to:` beside it is
+/// still the job's input (R3), and only it reaches the job.
+#[test]
+fn a_manifest_with_to_sends_its_objects_to_the_queue() {
+    let yaml = r#"
+name: manifest-to-queue
+horizon: 10m
+producers:
+  - {name: m, kind: manifest, count: 3, to: q}
+pipeline:
+  queues: [{name: q, type: standard}]
+  consumers:
+    - {name: c, queue: q, count: 1, batch: 1, wait: 20s, request_latency: 0ms,
+       processing_time: {dist: constant, value: 1s}}
+"#;
+    let out = run(yaml);
+    assert_eq!(count(&out, "messages_produced"), 3);
+    assert_eq!(count(&out, "q.sent"), 3);
+    assert_eq!(count(&out, "c.processed"), 3);
+    assert_eq!(count(&out, "indexed_documents"), 3);
+    assert_eq!(out.summary.messages_received, 0, "the job got nothing");
+    assert_eq!(out.summary.objects_accepted, 0);
+    // Waits in the queue: 0, 1 and 2 s.
+    let wait = metric_value(&out, "q.queue_wait_mean_s").unwrap();
+    assert!((wait - 1.0).abs() < 1e-9, "{wait}");
+    // Beside a job: its own manifest of 2 reaches it, the queue's 3 do not.
+    let mixed = yaml.replace(
+        "  - {name: m, kind: manifest, count: 3, to: q}",
+        "  - {name: m, kind: manifest, count: 3, to: q}\n  - {name: own, kind: manifest, count: 2}",
+    ) + "job: {initializing: 0s}\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}}]\n";
+    let out = run(&mixed);
+    assert_eq!(count(&out, "q.sent"), 3);
+    assert_eq!(out.summary.messages_received, 2);
+    assert_eq!(out.summary.objects_labeled, 2);
+}

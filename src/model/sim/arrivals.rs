@@ -71,7 +71,10 @@ impl Simulation<'_> {
         let cfg = self.cfg;
         // A burst is many sends in one event, so the guard is consulted
         // within it; a single send is an ordinary event.
-        let bulk = matches!(cfg.producers[p].process, ArrivalProcess::Burst { .. });
+        let bulk = matches!(
+            cfg.producers[p].process,
+            ArrivalProcess::Burst { .. } | ArrivalProcess::Manifest { .. }
+        );
         for i in 0..self.producers.due(cfg, p) {
             if bulk && !self.bulk_may_continue(i) {
                 return;
