@@ -570,6 +570,11 @@ impl std::fmt::Display for StopReason {
                 bytes(*limit_bytes as f64)
             ),
             StopReason::Requested(why) => f.write_str(why),
+            StopReason::Stalled { events } => write!(
+                f,
+                "simulated time stopped moving ({} events at one instant): some work loops without taking any time, e.g. messages that come back at once to a consumer whose requests and processing take 0 ms; give those durations some time",
+                number(*events as f64)
+            ),
         }
     }
 }

@@ -19,7 +19,18 @@ pub enum StopReason {
     Memory { rss_bytes: u64, limit_bytes: u64 },
     /// Asked to stop (Ctrl-C, a deadline): the caller's words.
     Requested(String),
+    /// Simulated time stopped moving: `events` events were handled at one
+    /// instant (a loop of work that takes no time, which validation did
+    /// not foresee).
+    Stalled { events: u64 },
 }
+
+/// Events at one instant after which a guarded run is taken as stalled
+/// ([`StopReason::Stalled`]). No run of a scenario that passes validation
+/// comes near it (a burst counts as one event, its sends apart); a
+/// zero-time loop reaches it in about a second, well before its memory
+/// (each turn leaves a result behind) becomes a problem.
+pub const STALL_EVENTS: u64 = 10_000_000;
 
 // `StopReason`'s words (Display) are in `crate::human`, the formatting
 // module: `model` depends on `engine` only.

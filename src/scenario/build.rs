@@ -1087,6 +1087,9 @@ fn build_pipeline(p: &PipelineSpec, start_at_epoch_us: i64, ctx: &mut Ctx<'_>) -
             build_scaling(s, c, fifo, &f, &mut cc, ctx);
         }
         check_lambda_batch(&cc, fifo, &f, ctx);
+        if let Some(q) = cfg.queues.get(queue) {
+            check_zero_time_loop(&cc, q, &f, ctx);
+        }
         cfg.consumers.push(cc);
     }
     if let Some(x) = &p.index {
@@ -1597,6 +1600,43 @@ fn build_consumer_schedule(
         cc.count = s.max_count();
         cc.schedule = Some(s);
     }
+}
+
+/// A consumer whose work takes no time on a queue that gives every message
+/// back at once would receive and process the same messages forever
+/// without simulated time moving: refused, like a throttled send retried
+/// at the same instant. The work takes no time when requests are 0 ms and
+/// every processing time rounds to 0 µs; a message always comes back when
+/// each delete leaves a copy (P3 `duplicate_probability: 1`), or when every
+/// processing fails (`failure_probability` or `poison_probability` 1, P5)
+/// with a visibility timeout of 0 and no dead-letter queue to end it (P1).
+fn check_zero_time_loop(cc: &ConsumerConfig, q: &QueueConfig, f: &str, ctx: &mut Ctx<'_>) {
+    if !cc.request_latency.is_zero() || cc.processing_time.mean_us() >= 0.5 {
+        return;
+    }
+    let copies = matches!(&q.kind, QueueKind::Standard(sq) if sq.duplicate_probability >= 1.0);
+    let fails = (cc.failure_probability >= 1.0 || cc.poison_probability >= 1.0)
+        && q.visibility_timeout.is_zero()
+        && q.dead_letter.is_none();
+    let why = if copies {
+        format!(
+            "queue `{}` has duplicate_probability 1, so every delete leaves a copy visible at once (P3)",
+            q.name
+        )
+    } else if fails {
+        format!(
+            "every processing fails and queue `{}` makes a failed message visible again at once (visibility_timeout 0s, no dead_letter, P1, P5)",
+            q.name
+        )
+    } else {
+        return;
+    };
+    ctx.err(
+        format!("{f}.processing_time"),
+        format!(
+            "takes no time with 0 ms requests, and {why}: the same messages would be received and processed forever without simulated time moving; give the processing or the requests some time"
+        ),
+    );
 }
 
 /// A1/A2 (issue 21): a consumer's `scaling:`, every range checked with its

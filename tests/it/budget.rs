@@ -576,3 +576,70 @@ fn poison_messages_without_a_dead_letter_queue_are_estimated() {
         "{est}"
     );
 }
+
+/// A loop of work that takes no time never moves the clock. Validation
+/// refuses the loops it can foresee (a consumer of 0 ms on a queue that
+/// gives every message back at once); the guard stops any other after
+/// `STALL_EVENTS` events at one instant, with its reason, instead of
+/// filling memory until the system kills it.
+#[test]
+fn a_run_stuck_at_one_instant_is_stopped_with_its_reason() {
+    let yaml = "name: stall\nhorizon: 10s\n\
+        producers: [{name: b, kind: burst, size: 1, start: 5s, to: q}]\n\
+        pipeline:\n  queues: [{name: q, type: standard, duplicate_probability: 1.0}]\n  consumers:\n\
+        \x20   - {name: c, queue: q, count: 1, batch: 1, wait: 20s, request_latency: 1ms,\n\
+        \x20      processing_time: {dist: constant, value: 0s}}\n";
+    let mut s = Scenario::from_str(yaml, "stall.yaml", Path::new("."), LoadOptions::default())
+        .expect("1 ms requests move the clock: valid");
+    let refused = Scenario::from_str(
+        &yaml.replace("request_latency: 1ms", "request_latency: 0ms"),
+        "stall.yaml",
+        Path::new("."),
+        LoadOptions::default(),
+    )
+    .expect_err("a zero-time loop is refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("pipeline.consumers[0].processing_time")
+            && refused.to_string().contains("duplicate_probability 1"),
+        "{refused}"
+    );
+    // Every processing failing, visible again at once, no dead-letter queue.
+    let fails = yaml
+        .replace("duplicate_probability: 1.0", "visibility_timeout: 0s")
+        .replace(
+            "request_latency: 1ms",
+            "request_latency: 0ms, failure_probability: 1",
+        );
+    let refused = Scenario::from_str(&fails, "stall.yaml", Path::new("."), LoadOptions::default())
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("every processing fails"),
+        "{refused}"
+    );
+    // A dead-letter queue ends the loop after its receives: valid.
+    let ends = fails.replace(
+        "visibility_timeout: 0s",
+        "visibility_timeout: 0s, dead_letter: {max_receive_count: 3}",
+    );
+    Scenario::from_str(&ends, "stall.yaml", Path::new("."), LoadOptions::default())
+        .expect("a dead-letter queue ends it");
+    // Past validation (as a library caller may build it): the guard stops it.
+    s.sim.pipeline.as_mut().unwrap().consumers[0].request_latency =
+        labelsim::engine::SimDuration::ZERO;
+    let guard = RunGuard::new(None);
+    match simulate_guarded(&s.sim, StreamSeeds::for_replication(s.seed, 0), &guard) {
+        Err(RunError::Stopped(stop)) => {
+            assert!(
+                matches!(stop.reason, StopReason::Stalled { events } if events >= labelsim::model::guard::STALL_EVENTS)
+            );
+            assert_eq!(stop.at.as_micros(), 5_000_000, "at the burst's instant");
+            assert!(
+                stop.to_string().contains("simulated time stopped moving"),
+                "{stop}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

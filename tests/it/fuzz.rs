@@ -1490,6 +1490,8 @@ fn run_loaded(s: Scenario, bounds: &Bounds, guard: &RunGuard) -> Outcome {
                 events: stop.events,
                 estimate: est.events,
             },
+            // A zero-time loop that validation let through: a finding.
+            StopReason::Stalled { .. } => Outcome::Finding("stalled", stop.to_string()),
             StopReason::Memory { .. } => Outcome::Finding(
                 "memory",
                 format!(

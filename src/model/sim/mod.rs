@@ -36,7 +36,7 @@
 
 use super::config::{Mode, SimConfig, Source, Warmup};
 use super::dedup::{IdIssuer, MessageIds};
-use super::guard::{RunError, RunGuard, StopReason, Stopped};
+use super::guard::{RunError, RunGuard, StopReason, Stopped, STALL_EVENTS};
 use super::invariants::InvariantViolation;
 use super::job::accounts::Accounts;
 use super::job::available::Available;
@@ -215,6 +215,10 @@ pub struct Simulation<'a> {
     /// as one unit of work beside the events (issue 18).
     bulk_sent: u64,
     /// A bulk loop stopped on the guard's word; the run ends.
+    /// The instant the clock was at on the last guard look, and the
+    /// events handled then: a run stuck at one instant is stopped
+    /// ([`StopReason::Stalled`]).
+    stall: (SimTime, u64),
     halted: bool,
 
     producers: Producers,
@@ -277,6 +281,7 @@ impl<'a> Simulation<'a> {
             charged: 0,
             bulk_sent: 0,
             halted: false,
+            stall: (SimTime::ZERO, 0),
             producers: Producers::new(cfg, seeds),
             copies: Slab::default(),
             ids: IdIssuer::default(),
@@ -399,6 +404,14 @@ impl<'a> Simulation<'a> {
     fn consult_guard(&mut self) -> Option<Stopped> {
         let g = self.guard?;
         if self.halted {
+            return Some(self.stopped());
+        }
+        if self.engine.now != self.stall.0 {
+            self.stall = (self.engine.now, self.engine.handled);
+        } else if self.engine.handled - self.stall.1 >= STALL_EVENTS {
+            g.stop(StopReason::Stalled {
+                events: self.engine.handled - self.stall.1,
+            });
             return Some(self.stopped());
         }
         let work = self.engine.handled + self.bulk_sent;
