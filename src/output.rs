@@ -89,6 +89,10 @@ pub struct OutputDir {
     /// Stale staging folders removed when the lock was taken.
     cleaned: Vec<PathBuf>,
     committed: bool,
+    /// The folders [`OutputDir::open`] created (the root first, then each
+    /// missing parent): removed again, when empty, if nothing is
+    /// committed, so a stopped or failed command leaves no trace.
+    created: Vec<PathBuf>,
     /// Held for the life of this value; the lock goes with the descriptor.
     _lock: File,
 }
@@ -249,6 +253,7 @@ impl OutputDir {
     /// Creates (if needed), locks and stages `root`. Fails fast: call it
     /// before the work.
     pub fn open(root: &Path) -> Result<Self, OutputError> {
+        let mut created: Vec<PathBuf> = Vec::new();
         match std::fs::metadata(root) {
             Ok(m) if !m.is_dir() => {
                 return Err(OutputError::NotADir {
@@ -256,10 +261,19 @@ impl OutputDir {
                 })
             }
             Ok(_) => {}
-            Err(_) => std::fs::create_dir_all(root).map_err(|source| OutputError::Create {
-                path: root.to_path_buf(),
-                source,
-            })?,
+            Err(_) => {
+                created = root
+                    .ancestors()
+                    .take_while(|a| {
+                        !a.as_os_str().is_empty() && std::fs::symlink_metadata(a).is_err()
+                    })
+                    .map(Path::to_path_buf)
+                    .collect();
+                std::fs::create_dir_all(root).map_err(|source| OutputError::Create {
+                    path: root.to_path_buf(),
+                    source,
+                })?
+            }
         }
         let lock = File::open(root).map_err(|source| OutputError::Lock {
             path: root.to_path_buf(),
@@ -324,6 +338,7 @@ impl OutputDir {
             owned: read_manifest(root),
             cleaned,
             committed: false,
+            created,
             _lock: lock,
         })
     }
@@ -477,6 +492,13 @@ impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.staging);
+            // Only empty folders go (`remove_dir`), innermost first, and
+            // only those this value created.
+            for dir in &self.created {
+                if std::fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
         }
     }
 }
@@ -484,6 +506,26 @@ impl Drop for OutputDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uncommitted_output_removes_the_folders_it_created_and_no_others() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("a/b/out");
+        drop(OutputDir::open(&root).unwrap());
+        assert!(
+            !tmp.path().join("a").exists(),
+            "a, a/b and a/b/out were new"
+        );
+        // A folder that was there stays, with what it held.
+        let kept = tmp.path().join("kept");
+        std::fs::create_dir(&kept).unwrap();
+        std::fs::write(kept.join("mine.txt"), "x").unwrap();
+        drop(OutputDir::open(&kept.join("out")).unwrap());
+        assert!(!kept.join("out").exists());
+        assert!(kept.join("mine.txt").exists());
+        drop(OutputDir::open(&kept).unwrap());
+        assert!(kept.join("mine.txt").exists());
+    }
 
     #[test]
     fn a_second_opener_of_a_folder_is_refused_until_the_first_is_done() {
