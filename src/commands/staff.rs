@@ -530,7 +530,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     };
     let measure = |name: &'static str, staffing: Vec<u32>| -> Result<Measured> {
         let measures = evaluator.evaluate(&staffing)?;
-        let met = staff::intervals_met(&measures, &targets);
+        let met = staff::intervals_met(&measures, &targets, &iv.rate_per_h);
         Ok(Measured {
             name,
             staffing,
@@ -571,7 +571,10 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 done: std::cell::Cell::new(counted.done.get()),
             }
             .evaluate(&fin.staffing)?;
-            Some((fresh, staff::intervals_met(&measures, &targets)))
+            Some((
+                fresh,
+                staff::intervals_met(&measures, &targets, &iv.rate_per_h),
+            ))
         }
         None => None,
     };
@@ -596,7 +599,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     // constant count on a stationary stream, SPEC §4b).
     let mean_load = iv.sipp_load.iter().sum::<f64>() / n.max(1) as f64;
     let floor = erlang::stable_floor(mean_load);
-    let constant = staff::constant(evaluator, n, (floor, upper), n, &targets)?;
+    let constant = staff::constant(evaluator, &iv.rate_per_h, (floor, upper), n, &targets)?;
     let wage = price_per_hour;
     let money = |hours: f64| {
         if wage > 0.0 {
@@ -993,14 +996,15 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         details.push(line);
     }
     // Intervals with arrivals expected where the measured runs had none
-    // (the job not yet in progress, or too rare for the horizon): nothing
-    // to miss there, so they read as met; said, not hidden.
+    // (the job not yet in progress, or too rare for the horizon): their
+    // metrics have no value, so their targets are not met (SPEC §4a); the
+    // way to measure them is said.
     let unseen: Vec<usize> = (0..n)
         .filter(|&i| iv.rate_per_h[i] > 0.0 && fin.measures[i].arrival_rate_per_h <= 0.0)
         .collect();
     if !unseen.is_empty() {
         details.push(format!(
-            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so nothing there could miss a target: {}",
+            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so their targets have no value and are not met; a longer horizon or more --replications would measure them: {}",
             unseen.len(),
             listed(&unseen, 6, "")
         ));

@@ -248,19 +248,33 @@ pub fn staff_for_loads(loads: &[f64], service: Service, targets: &[StaffTarget])
         .collect()
 }
 
-/// Whether every target holds in each interval of `measures`.
-pub fn intervals_met(measures: &[IntervalMeasure], targets: &[StaffTarget]) -> Vec<bool> {
+/// Whether every target holds in each interval of `measures`, given each
+/// interval's expected arrival rate (`expected_rate_per_h`, objects an
+/// hour from the scenario; a missing entry counts as none).
+///
+/// SPEC §4a: a target on a metric with no value is not met. So an
+/// interval whose metric is empty misses its targets whenever arrivals
+/// were expected there: because nobody took or labeled an object (no
+/// workers), or because the runs measured none (arrivals too rare for the
+/// horizon, or the job not yet in progress), which a longer horizon or
+/// more replications would measure. Only an interval where nothing is
+/// expected and nothing arrived has nothing to miss.
+pub fn intervals_met(
+    measures: &[IntervalMeasure],
+    targets: &[StaffTarget],
+    expected_rate_per_h: &[f64],
+) -> Vec<bool> {
     measures
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
+            let nothing_to_measure =
+                m.arrival_rate_per_h <= 0.0 && expected_rate_per_h.get(i).is_none_or(|&r| r <= 0.0);
             targets
                 .iter()
                 .all(|t| match m.values.get(&t.target.metric) {
                     None => true,
-                    // No value although objects arrived (nobody took or
-                    // labeled one: no workers): not met. An interval without
-                    // arrivals has nothing to miss.
-                    Some(e) if e.mean.is_none() => m.arrival_rate_per_h <= 0.0,
+                    Some(e) if e.mean.is_none() => nothing_to_measure,
                     Some(e) => e.meets(&t.target),
                 })
         })
@@ -365,15 +379,19 @@ pub fn isa(
 /// run or an interval's verdict says. None when even `upper` does not.
 pub fn constant(
     evaluator: &dyn CycleEvaluator,
-    intervals: usize,
+    expected_rate_per_h: &[f64],
     (floor, upper): (u32, u32),
     reference: usize,
     targets: &[StaffTarget],
 ) -> Result<Option<u32>, EvalError> {
+    let intervals = expected_rate_per_h.len();
     let upper = upper.max(floor);
     let met = |c: u32| -> Result<usize, EvalError> {
         let m = evaluator.evaluate(&vec![c; intervals])?;
-        Ok(intervals_met(&m, targets).iter().filter(|x| **x).count())
+        Ok(intervals_met(&m, targets, expected_rate_per_h)
+            .iter()
+            .filter(|x| **x)
+            .count())
     };
     if met(upper)? < reference {
         return Ok(None);
@@ -900,9 +918,11 @@ mod tests {
     }
 
     /// A metric with no value in an interval that had arrivals (no worker
-    /// took a task: `pool_wait_mean_s` is empty) misses its target; only
-    /// an interval without arrivals has nothing to miss. Zero workers used
-    /// to "meet" every interval, so the constant staffing read 0.
+    /// took a task: `pool_wait_mean_s` is empty) misses its target, and so
+    /// does one where arrivals were expected but none were measured; only
+    /// an interval where none are expected has nothing to miss. Zero
+    /// workers used to "meet" every interval, so the constant staffing
+    /// read 0.
     #[test]
     fn an_empty_metric_meets_only_where_nothing_arrived() {
         let t = targets(&["pool_wait_mean_s <= 2m"]);
@@ -920,7 +940,13 @@ mod tests {
             .collect(),
         };
         assert_eq!(
-            intervals_met(&[measure(100.0), measure(0.0)], &t),
+            intervals_met(&[measure(100.0), measure(0.0)], &t, &[100.0, 0.0]),
+            [false, true]
+        );
+        // SPEC §4a: arrivals expected but none measured (too rare for the
+        // horizon): no value, so not met.
+        assert_eq!(
+            intervals_met(&[measure(0.0), measure(0.0)], &t, &[0.01, 0.0]),
             [false, true]
         );
     }

@@ -71,9 +71,9 @@ fn sipp_on_a_step_from_40_to_120_an_hour_gives_erlang_c_counts_in_each_level() {
     assert_eq!(&isa.staffing[13..], &[14; 11]);
     assert!(isa.staffing[0] > 6, "{:?}", isa.staffing);
     assert!(isa.staffing[12] <= 14, "{:?}", isa.staffing);
-    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t);
+    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t, &iv.rate_per_h);
     assert!(!sipp_met[0], "SIPP misses the hour after the step down");
-    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
+    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t, &iv.rate_per_h);
     assert!(isa_met.iter().all(|m| *m));
 }
 
@@ -101,7 +101,7 @@ fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some()
         slots_per_h: None,
     };
     let sipp = staff::staff_for_loads(&iv.sipp_load, service, &t);
-    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t);
+    let sipp_met = staff::intervals_met(&e.evaluate(&sipp).unwrap(), &t, &iv.rate_per_h);
     let missed = sipp_met.iter().filter(|m| !**m).count();
     assert!(missed >= 3, "SIPP misses {missed} intervals");
     let start = iv
@@ -111,11 +111,11 @@ fn isa_meets_the_target_in_every_interval_of_a_sinusoid_where_sipp_misses_some()
         .collect();
     let isa = staff::isa(&e, start, &[], service, &t, 20, &|_, _| {}).unwrap();
     assert!(isa.converged);
-    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t);
+    let isa_met = staff::intervals_met(&e.evaluate(&isa.staffing).unwrap(), &t, &iv.rate_per_h);
     assert!(isa_met.iter().all(|m| *m), "{isa_met:?}");
     // Lagged SIPP is in between: closer, not exact.
     let lsipp = staff::staff_for_loads(&iv.lsipp_load, service, &t);
-    let lsipp_met = staff::intervals_met(&e.evaluate(&lsipp).unwrap(), &t);
+    let lsipp_met = staff::intervals_met(&e.evaluate(&lsipp).unwrap(), &t, &iv.rate_per_h);
     assert!(lsipp_met.iter().filter(|m| !**m).count() < missed);
 }
 
@@ -1166,8 +1166,9 @@ fn a_labeled_within_target_is_measured_without_output_sla() {
 #[test]
 fn intervals_with_arrivals_expected_but_none_measured_are_said() {
     // R1: the job is initializing until 02:00 and accepts nothing, so the
-    // one simulated day has no object arriving at 00:00 or 01:00; those
-    // intervals have nothing to miss and read as met, which is said.
+    // one simulated day has no object arriving at 00:00 or 01:00. Their
+    // metrics have no value, so (SPEC §4a) their targets are not met: the
+    // command says so and how to measure them, and exits 1.
     let tmp = tempfile::tempdir().unwrap();
     let scenario = write_scenario(
         tmp.path(),
@@ -1189,11 +1190,13 @@ workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 6m}}]
         &["delay_probability <= 20%"],
         &["--max-iterations", "3"],
     );
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stdout(&o)
             .contains("2 of 24 intervals with arrivals expected had none in the runs measured")
-            && stdout(&o).contains("could miss a target: 00:00, 01:00"),
+            && stdout(&o).contains(
+                "not met; a longer horizon or more --replications would measure them: 00:00, 01:00"
+            ),
         "{}",
         stdout(&o)
     );
