@@ -1768,7 +1768,18 @@ fn build_scaling(
             // plan or sweep over `max_concurrency` may go below `initial`.
             let initial = match s.initial {
                 None => d.initial.min(max_concurrency),
-                given => int(ctx, "initial", given, d.initial, 2, 1000),
+                given => {
+                    let initial = int(ctx, "initial", given, d.initial, 2, 1000);
+                    if initial > max_concurrency {
+                        ctx.warn(
+                            format!("{sf}.initial"),
+                            format!(
+                                "{initial} is above max_concurrency {max_concurrency}: the pool starts at {max_concurrency} (A1: Lambda never runs more than its maximum concurrency)"
+                            ),
+                        );
+                    }
+                    initial
+                }
             };
             let l = LambdaScaling {
                 initial,

@@ -97,7 +97,7 @@ fn a_pipeline_warm_up_starts_its_means_and_leaves_out_its_early_documents() {
 /// A1: `initial` is in 2..1000 whatever `max_concurrency` (a plan over
 /// `max_concurrency` from 2 keeps the scenario's `initial: 5`), and the
 /// pool starts at the smaller of the two: Lambda never runs more than its
-/// maximum concurrency. The default `initial` (5) follows a smaller
+/// maximum concurrency (a warning says so). The default `initial` (5) follows a smaller
 /// maximum. Out of 2..1000 it is refused naming the field and line.
 #[test]
 fn a_lambda_pool_starts_at_its_maximum_when_initial_is_above_it() {
@@ -110,6 +110,18 @@ fn a_lambda_pool_starts_at_its_maximum_when_initial_is_above_it() {
     let c = &s.sim.pipeline.as_ref().unwrap().consumers[0];
     assert_eq!(c.lambda().unwrap().initial, 8);
     assert_eq!(c.scaling.as_ref().unwrap().initial_pollers(), 3);
+    // ... with a warning at its field, as the value given is not used.
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.field == "pipeline.consumers[0].scaling.initial")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", s.warnings);
+    assert!(
+        w[0].message.contains("the pool starts at 3"),
+        "{}",
+        w[0].message
+    );
     let e = error(&consumer_yaml(
         "",
         "10",
