@@ -249,8 +249,8 @@ pub fn slot_capacity_per_us(cfg: &SimConfig) -> Option<f64> {
 ///   one per resolution above K − N (rate A / hold; at K − N a
 ///   resolution is refilled from the queue at once). Its balance gives
 ///   π(a) ∝ ρ^a / a! on K − N ≤ a ≤ K (ρ = λ · hold), and the backlog
-///   drains when the mean resolution rate E[A] / hold exceeds λ:
-///   E[A] − ρ = ρ · (ρ^(K−N−1) / (K−N−1)! − ρ^K / K!) / Z > 0, that is
+///   drains when the mean resolution rate E\[A\] / hold exceeds λ:
+///   E\[A\] − ρ = ρ · (ρ^(K−N−1) / (K−N−1)! − ρ^K / K!) / Z > 0, that is
 ///   ρ^(N+1) < K! / (K−N−1)! = (K−N)(K−N+1)⋯K. The threshold is the
 ///   geometric mean of K − N, …, K: √(K(K−1)) for N = 1, just under
 ///   K − N/2 in general, and less than K, which no backlog ever reaches.
