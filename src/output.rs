@@ -97,6 +97,33 @@ pub struct OutputDir {
     _lock: File,
 }
 
+/// Creates `root` and any missing parent, one level at a time, and
+/// returns the folders this call created, innermost first: only those
+/// whose `create_dir` succeeded, so a folder that existed (or that another
+/// process made meanwhile) is never among them, whatever `..` or links the
+/// path holds. On an error the ones created are removed again.
+fn create_dirs(root: &Path) -> io::Result<Vec<PathBuf>> {
+    let levels: Vec<&Path> = root
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect();
+    let mut created = Vec::new();
+    for dir in levels.into_iter().rev() {
+        match std::fs::create_dir(dir) {
+            Ok(()) => created.push(dir.to_path_buf()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => {
+                for d in created.iter().rev() {
+                    let _ = std::fs::remove_dir(d);
+                }
+                return Err(e);
+            }
+        }
+    }
+    created.reverse();
+    Ok(created)
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A name unique within this process and across processes (pid).
@@ -262,14 +289,7 @@ impl OutputDir {
             }
             Ok(_) => {}
             Err(_) => {
-                created = root
-                    .ancestors()
-                    .take_while(|a| {
-                        !a.as_os_str().is_empty() && std::fs::symlink_metadata(a).is_err()
-                    })
-                    .map(Path::to_path_buf)
-                    .collect();
-                std::fs::create_dir_all(root).map_err(|source| OutputError::Create {
+                created = create_dirs(root).map_err(|source| OutputError::Create {
                     path: root.to_path_buf(),
                     source,
                 })?
@@ -525,6 +545,14 @@ mod tests {
         assert!(kept.join("mine.txt").exists());
         drop(OutputDir::open(&kept).unwrap());
         assert!(kept.join("mine.txt").exists());
+        // `..` in the path: `new` is created (and removed), the empty
+        // folder that was there stays.
+        let empty = tmp.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        drop(OutputDir::open(&tmp.path().join("new/../empty/out")).unwrap());
+        assert!(empty.is_dir(), "an existing folder is never removed");
+        assert!(!empty.join("out").exists());
+        assert!(!tmp.path().join("new").exists());
     }
 
     #[test]

@@ -1004,7 +1004,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .collect();
     if !unseen.is_empty() {
         details.push(format!(
-            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so their targets have no value and are not met; a longer horizon or more --replications would measure them: {}",
+            "{} of {n} intervals with arrivals expected had none in the runs measured (the job not yet in progress, or arrivals too rare for the horizon), so their targets have no value and are not met; a horizon of more cycles (or, where arrivals are rare, more --replications) would measure them: {}",
             unseen.len(),
             listed(&unseen, 6, "")
         ));

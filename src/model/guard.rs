@@ -25,11 +25,13 @@ pub enum StopReason {
     Stalled { events: u64 },
 }
 
-/// Events at one instant after which a guarded run is taken as stalled
-/// ([`StopReason::Stalled`]). No run of a scenario that passes validation
-/// comes near it (a burst counts as one event, its sends apart); a
-/// zero-time loop reaches it in about a second, well before its memory
-/// (each turn leaves a result behind) becomes a problem.
+/// Events at one instant, beyond 8 for each event already pending when a
+/// guard look first sees the instant, after which a guarded run is taken
+/// as stalled ([`StopReason::Stalled`]). Events booked for one instant
+/// ahead of time (a large burst's uploads with a fixed notification
+/// delay) and their few follow-ups stay within it; a zero-time loop, which
+/// keeps the event list short, reaches it in about a second, well before
+/// its memory (each turn leaves a result behind) becomes a problem.
 pub const STALL_EVENTS: u64 = 10_000_000;
 
 // `StopReason`'s words (Display) are in `crate::human`, the formatting

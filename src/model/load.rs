@@ -255,7 +255,7 @@ pub fn slot_capacity_per_us(cfg: &SimConfig) -> Option<f64> {
 ///   geometric mean of K − N, …, K: √(K(K−1)) for N = 1, just under
 ///   K − N/2 in general, and less than K, which no backlog ever reaches.
 ///
-/// The chain takes resolutions as exponential; `tests/it/rules.rs` checks
+/// The chain takes resolutions as exponential; `tests/it/queueing.rs` checks
 /// the threshold against simulated backlogs.
 pub fn backlog_slots(rule: RefillRule, k: u32, n: u32) -> f64 {
     let low = k.saturating_sub(n);
@@ -343,7 +343,11 @@ pub(crate) fn routed_per_message(cfg: &SimConfig, qi: usize) -> f64 {
 /// scheduled pool's mean, A3): (load, objects routed to people per µs,
 /// results per µs).
 fn consumer_stage(q: &QueueConfig, readers: &[&ConsumerConfig], lambda: f64) -> (f64, f64, f64) {
-    let pollers: Vec<f64> = readers.iter().map(|c| c.load_pollers()).collect();
+    let groups = match &q.kind {
+        QueueKind::Fifo(f) => Some(f.groups),
+        _ => None,
+    };
+    let pollers: Vec<f64> = readers.iter().map(|c| c.load_pollers(groups)).collect();
     consumer_stage_at(q, readers, &pollers, lambda)
 }
 
@@ -903,6 +907,20 @@ mod tests {
             "count: 4,",
             "count: {schedule: [{from: \"00:00\", count: 0}, {from: \"06:00\", count: 2}, {from: \"18:00\", count: 0}], cycle: 1d},",
         );
+        assert!(
+            close(stages(&load(&yaml))[0].1, 3.1),
+            "{:?}",
+            stages(&load(&yaml))
+        );
+        // P4: on a FIFO queue of 2 groups each step counts at most 2
+        // pollers: 8 then 0 is 1 on average (not min(4, 2) = 2), so
+        // 10/s × 0.31 s / 1 = 3.1.
+        let yaml = PIPE
+            .replace("type: standard", "type: fifo, groups: 2, throughput: 1000/s")
+            .replace(
+                "count: 4,",
+                "count: {schedule: [{from: \"00:00\", count: 8}, {from: \"12:00\", count: 0}], cycle: 1d},",
+            );
         assert!(
             close(stages(&load(&yaml))[0].1, 3.1),
             "{:?}",

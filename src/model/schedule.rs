@@ -127,6 +127,15 @@ impl StepSchedule {
         area / self.cycle_us as f64
     }
 
+    /// The time average over the cycle of the count capped at `cap`
+    /// (a FIFO queue's groups: more pollers than groups find no batch, P4).
+    pub fn mean_count_capped(&self, cap: u32) -> f64 {
+        let area: f64 = (0..self.steps.len())
+            .map(|i| self.step_len_us(i) as f64 * self.steps[i].1.min(cap) as f64)
+            .sum();
+        area / self.cycle_us as f64
+    }
+
     /// Length of step `i` in the local cycle [µs] (the last one wraps).
     fn step_len_us(&self, i: usize) -> u64 {
         let from = self.steps[i].0;

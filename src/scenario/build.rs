@@ -373,6 +373,11 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                 format!("{f}.kind"),
                 "a batch job takes its input from the manifest only (R4); use `kind: manifest` or `job.mode: streaming`",
             );
+        } else if job.mode == Mode::Batch && p.to.is_some() {
+            ctx.err(
+                format!("{f}.to"),
+                "a batch job labels its manifest (R4); a manifest sent to a pipeline queue is not its input, so the job would have none: leave out `to:` or use `job.mode: streaming`",
+            );
         }
         producers.push(built);
     }
@@ -419,6 +424,15 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
                     );
                 }
                 built.to = Some(q);
+                // SPEC §6: any producer may send to a queue. A manifest's
+                // objects are then sent at once at the start, not handed
+                // to the job when it starts (R3): a single burst of them.
+                if let ArrivalProcess::Manifest { count } = built.process {
+                    built.process = ArrivalProcess::Burst {
+                        size: count,
+                        every: SimDuration::ZERO,
+                    };
+                }
             }
         }
     }
@@ -1607,15 +1621,17 @@ fn build_consumer_schedule(
 /// without simulated time moving: refused, like a throttled send retried
 /// at the same instant. The work takes no time when requests are 0 ms and
 /// every processing time rounds to 0 µs; a message always comes back when
-/// each delete leaves a copy (P3 `duplicate_probability: 1`), or when every
-/// processing fails (`failure_probability` or `poison_probability` 1, P5)
-/// with a visibility timeout of 0 and no dead-letter queue to end it (P1).
+/// each delete leaves a copy (P3 `duplicate_probability: 1`), or when a
+/// message always fails (a poison one, or any with `failure_probability`
+/// 1, P5) and a visibility timeout of 0 with no dead-letter queue makes it
+/// visible again at once, forever (P1).
 fn check_zero_time_loop(cc: &ConsumerConfig, q: &QueueConfig, f: &str, ctx: &mut Ctx<'_>) {
     if !cc.request_latency.is_zero() || cc.processing_time.mean_us() >= 0.5 {
         return;
     }
     let copies = matches!(&q.kind, QueueKind::Standard(sq) if sq.duplicate_probability >= 1.0);
-    let fails = (cc.failure_probability >= 1.0 || cc.poison_probability >= 1.0)
+    // A poison message fails every time (P5), so one is enough.
+    let fails = (cc.failure_probability >= 1.0 || cc.poison_probability > 0.0)
         && q.visibility_timeout.is_zero()
         && q.dead_letter.is_none();
     let why = if copies {
@@ -1625,7 +1641,7 @@ fn check_zero_time_loop(cc: &ConsumerConfig, q: &QueueConfig, f: &str, ctx: &mut
         )
     } else if fails {
         format!(
-            "every processing fails and queue `{}` makes a failed message visible again at once (visibility_timeout 0s, no dead_letter, P1, P5)",
+            "a message that always fails (a poison one, or any with failure_probability 1) is visible again at once on queue `{}` (visibility_timeout 0s, no dead_letter, P1, P5)",
             q.name
         )
     } else {

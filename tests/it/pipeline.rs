@@ -921,4 +921,15 @@ pipeline:
     assert_eq!(count(&out, "q.sent"), 3);
     assert_eq!(out.summary.messages_received, 2);
     assert_eq!(out.summary.objects_labeled, 2);
+    // R4: a batch job labels its own manifest; one sent to a queue is not
+    // its input (the job would complete at once with nothing).
+    let batch = mixed.replace(
+        "job: {initializing: 0s}",
+        "job: {initializing: 0s, mode: batch}",
+    );
+    let e = try_scenario(&batch).unwrap_err().to_string();
+    assert!(
+        e.contains(":5: producers[0].to: a batch job labels its manifest"),
+        "{e}"
+    );
 }

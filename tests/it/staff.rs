@@ -1195,7 +1195,7 @@ workers: [{name: team, count: 5, service_time: {dist: exponential, mean: 6m}}]
         stdout(&o)
             .contains("2 of 24 intervals with arrivals expected had none in the runs measured")
             && stdout(&o).contains(
-                "not met; a longer horizon or more --replications would measure them: 00:00, 01:00"
+                "a horizon of more cycles (or, where arrivals are rare, more --replications) would measure them: 00:00, 01:00"
             ),
         "{}",
         stdout(&o)

@@ -80,16 +80,13 @@ impl Producers {
     }
 
     /// The instant of producer `p`'s first send, if it sends at all
-    /// (the job's manifests are sent by the job at its start instead,
-    /// R3/R4; a manifest sent to a pipeline queue, `to:`, goes at once at
-    /// its `start`, as one burst).
+    /// (manifests are sent by the job at its start instead, R3/R4).
     pub fn first_send_time(&mut self, cfg: &SimConfig, p: usize) -> Option<SimTime> {
         let prod = &cfg.producers[p];
         if prod.limit == Some(0) {
             return None; // SPEC §4a: `limit: 0` sends nothing, for every kind.
         }
         match &prod.process {
-            ArrivalProcess::Manifest { .. } if prod.to.is_some() => Some(prod.start),
             ArrivalProcess::Manifest { .. } => None,
             ArrivalProcess::Burst { .. } => Some(prod.start),
             ArrivalProcess::Trace { times } => {
@@ -118,8 +115,6 @@ impl Producers {
         let state = &mut self.states[p];
         let n = match &prod.process {
             ArrivalProcess::Burst { size, .. } => (*size).min(limit - state.sent),
-            // Only a manifest sent to a pipeline queue gets here (its one send).
-            ArrivalProcess::Manifest { count } => (*count).min(limit - state.sent),
             ArrivalProcess::Trace { .. } => state.pending.min(limit - state.sent),
             _ => 1,
         };
@@ -137,7 +132,6 @@ impl Producers {
             return None;
         }
         match &prod.process {
-            ArrivalProcess::Manifest { .. } => None,
             ArrivalProcess::Burst { every, .. } => {
                 let next = now + *every;
                 (!every.is_zero() && next < prod.end).then_some(next)
@@ -368,13 +362,9 @@ impl Producers {
     }
 }
 
-/// Objects in producer `p`'s input manifest for the job (its `limit`
-/// applies); 0 for other kinds, and for a manifest sent to a pipeline
-/// queue (`to:`), which the producer sends itself.
+/// Objects in producer `p`'s input manifest (its `limit` applies); 0 for
+/// other kinds.
 pub(crate) fn manifest_size(cfg: &SimConfig, p: usize) -> u64 {
-    if cfg.producers[p].to.is_some() {
-        return 0;
-    }
     match cfg.producers[p].process {
         ArrivalProcess::Manifest { count } => {
             cfg.producers[p].limit.map_or(count, |l| l.min(count))

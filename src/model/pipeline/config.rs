@@ -441,11 +441,19 @@ impl ConsumerConfig {
     /// at full size), a scheduled pool's mean over its cycle (A3: a backlog
     /// is worked by the pollers in force, step by step, so the long run
     /// gets the time average; the largest step would call a pool that sits
-    /// at 0 half the day stable), else `count`.
-    pub fn load_pollers(&self) -> f64 {
+    /// at 0 half the day stable), else `count`. On a FIFO queue of `groups`
+    /// groups (`fifo_groups`), each step counts at most that many (P4: a
+    /// poller beyond them finds no batch), before the average: the cap
+    /// applied to the mean would count a step's idle pollers as making up
+    /// for another's missing ones. (Several scheduled readers of one FIFO
+    /// queue are capped one by one here, and together by the caller.)
+    pub fn load_pollers(&self, fifo_groups: Option<u32>) -> f64 {
         match (&self.scaling, &self.schedule) {
             (Some(s), _) => s.max_pollers() as f64,
-            (None, Some(schedule)) => schedule.mean_count(),
+            (None, Some(schedule)) => match fifo_groups {
+                Some(g) => schedule.mean_count_capped(g),
+                None => schedule.mean_count(),
+            },
             (None, None) => self.count as f64,
         }
     }

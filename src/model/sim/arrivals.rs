@@ -71,10 +71,7 @@ impl Simulation<'_> {
         let cfg = self.cfg;
         // A burst is many sends in one event, so the guard is consulted
         // within it; a single send is an ordinary event.
-        let bulk = matches!(
-            cfg.producers[p].process,
-            ArrivalProcess::Burst { .. } | ArrivalProcess::Manifest { .. }
-        );
+        let bulk = matches!(cfg.producers[p].process, ArrivalProcess::Burst { .. });
         for i in 0..self.producers.due(cfg, p) {
             if bulk && !self.bulk_may_continue(i) {
                 return;

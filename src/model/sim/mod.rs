@@ -215,10 +215,10 @@ pub struct Simulation<'a> {
     /// as one unit of work beside the events (issue 18).
     bulk_sent: u64,
     /// A bulk loop stopped on the guard's word; the run ends.
-    /// The instant the clock was at on the last guard look, and the
-    /// events handled then: a run stuck at one instant is stopped
-    /// ([`StopReason::Stalled`]).
-    stall: (SimTime, u64),
+    /// The instant the clock was at when a guard look first saw it, the
+    /// events handled then, and how many more that instant may take: a
+    /// run stuck at one instant is stopped ([`StopReason::Stalled`]).
+    stall: (SimTime, u64, u64),
     halted: bool,
 
     producers: Producers,
@@ -281,7 +281,7 @@ impl<'a> Simulation<'a> {
             charged: 0,
             bulk_sent: 0,
             halted: false,
-            stall: (SimTime::ZERO, 0),
+            stall: (SimTime::ZERO, 0, STALL_EVENTS),
             producers: Producers::new(cfg, seeds),
             copies: Slab::default(),
             ids: IdIssuer::default(),
@@ -407,8 +407,18 @@ impl<'a> Simulation<'a> {
             return Some(self.stopped());
         }
         if self.engine.now != self.stall.0 {
-            self.stall = (self.engine.now, self.engine.handled);
-        } else if self.engine.handled - self.stall.1 >= STALL_EVENTS {
+            // Events already booked for this instant are not a loop (a
+            // manifest of 10M uploads with one fixed notification delay
+            // lands 10M notifications on one instant), nor are a few
+            // follow-ups of each: the instant may take STALL_EVENTS more
+            // than 8 per event pending now.
+            let pending = self.engine.events.len() as u64;
+            self.stall = (
+                self.engine.now,
+                self.engine.handled,
+                STALL_EVENTS.saturating_add(pending.saturating_mul(8)),
+            );
+        } else if self.engine.handled - self.stall.1 >= self.stall.2 {
             g.stop(StopReason::Stalled {
                 events: self.engine.handled - self.stall.1,
             });
