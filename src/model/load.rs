@@ -890,52 +890,33 @@ mod tests {
 
     #[test]
     fn a_scheduled_pool_counts_its_mean_pollers_an_autoscaled_one_its_most() {
+        // The consumer stage's load with PIPE's `count: 4,` replaced by
+        // `pollers` (and its queue's `type: standard` by `queue`).
+        let consumer_load = |queue: &str, pollers: &str| {
+            let yaml = PIPE
+                .replace("type: standard", queue)
+                .replace("count: 4,", pollers);
+            let st = stages(&load(&yaml));
+            assert_eq!(st[0].0, "consumers[c]");
+            st[0].1
+        };
+        let standard = "type: standard";
+        let eight_then_none =
+            "count: {schedule: [{from: \"00:00\", count: 8}, {from: \"12:00\", count: 0}], cycle: 1d},";
         // A3: 8 pollers from 00:00, none from 12:00: 4 on average, so
         // 10/s × 0.31 s / 4 = 0.775, as with a fixed 4 (the largest step,
         // 8, would say 0.39 for a pool idle half the day).
-        let yaml = PIPE.replace(
-            "count: 4,",
-            "count: {schedule: [{from: \"00:00\", count: 8}, {from: \"12:00\", count: 0}], cycle: 1d},",
-        );
-        assert!(
-            close(stages(&load(&yaml))[0].1, 0.775),
-            "{:?}",
-            stages(&load(&yaml))
-        );
+        assert!(close(consumer_load(standard, eight_then_none), 0.775));
         // 2 pollers from 06:00 to 18:00 only: 1 on average, 3.1 — unstable.
-        let yaml = PIPE.replace(
-            "count: 4,",
-            "count: {schedule: [{from: \"00:00\", count: 0}, {from: \"06:00\", count: 2}, {from: \"18:00\", count: 0}], cycle: 1d},",
-        );
-        assert!(
-            close(stages(&load(&yaml))[0].1, 3.1),
-            "{:?}",
-            stages(&load(&yaml))
-        );
+        let day_only = "count: {schedule: [{from: \"00:00\", count: 0}, {from: \"06:00\", count: 2}, {from: \"18:00\", count: 0}], cycle: 1d},";
+        assert!(close(consumer_load(standard, day_only), 3.1));
         // P4: on a FIFO queue of 2 groups each step counts at most 2
-        // pollers: 8 then 0 is 1 on average (not min(4, 2) = 2), so
-        // 10/s × 0.31 s / 1 = 3.1.
-        let yaml = PIPE
-            .replace("type: standard", "type: fifo, groups: 2, throughput: 1000/s")
-            .replace(
-                "count: 4,",
-                "count: {schedule: [{from: \"00:00\", count: 8}, {from: \"12:00\", count: 0}], cycle: 1d},",
-            );
-        assert!(
-            close(stages(&load(&yaml))[0].1, 3.1),
-            "{:?}",
-            stages(&load(&yaml))
-        );
+        // pollers: 8 then 0 is 1 on average (not min(4, 2) = 2), so 3.1.
+        let fifo = "type: fifo, groups: 2, throughput: 1000/s";
+        assert!(close(consumer_load(fifo, eight_then_none), 3.1));
         // A4: an autoscaled pool at its most (8 pollers: 0.3875).
-        let yaml = PIPE.replace(
-            "count: 4,",
-            "scaling: {kind: target_tracking, min: 1, max: 8, messages_per_poller: 5},",
-        );
-        assert!(
-            close(stages(&load(&yaml))[0].1, 0.3875),
-            "{:?}",
-            stages(&load(&yaml))
-        );
+        let scaled = "scaling: {kind: target_tracking, min: 1, max: 8, messages_per_poller: 5},";
+        assert!(close(consumer_load(standard, scaled), 0.3875));
     }
 
     #[test]
