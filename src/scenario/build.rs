@@ -292,7 +292,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
         ctx.warn(
             "job.initializing",
             format!(
-                "{} is not shorter than the horizon ({}): the job never reaches InProgress and every message is lost (R1)",
+                "{} is not shorter than the horizon ({}): the job never reaches InProgress and every message sent to it is lost (R1)",
                 job.initializing.human(),
                 horizon.since(SimTime::ZERO).human()
             ),
