@@ -56,6 +56,15 @@ fn contenders(args: &CompareArgs) -> Result<(labelsim::scenario::Scenario, Conte
     Ok((scenario, c))
 }
 
+/// A labeling job's own metric (one of [`labelsim::model::RunSummary`]'s,
+/// but not the cost or the event count, which every run has).
+fn job_only(name: &str) -> bool {
+    use labelsim::model::catalog as c;
+    name != c::COST_USD
+        && name != c::EVENTS
+        && labelsim::model::RunSummary::metric_names().contains(&name)
+}
+
 /// `mean ± half-width`, in the metric's units; the mean alone when there is
 /// no interval (one replication: issue 18, not `± 0`).
 fn estimate_cell(e: &Interval, q: Quantity, single: bool) -> String {
@@ -325,14 +334,19 @@ fn tables(
             .estimates
             .iter()
             .zip(names)
-            .map(|(row, name)| {
+            .zip(&contenders.configs)
+            .map(|((row, name), cfg)| {
                 let mut cells = vec![name.clone()];
-                cells.extend(
-                    metrics
-                        .iter()
-                        .zip(row)
-                        .map(|(m, e)| estimate_cell(e, m.quantity, single)),
-                );
+                cells.extend(metrics.iter().zip(row).map(|(m, e)| {
+                    // A side without a labeling job has no job metrics
+                    // (summary.json keeps them, as zeros): `-`, as a job
+                    // side's pipeline metrics.
+                    if cfg.no_job && job_only(&m.metric) {
+                        "-".to_string()
+                    } else {
+                        estimate_cell(e, m.quantity, single)
+                    }
+                }));
                 cells
             })
             .collect(),

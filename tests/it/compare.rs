@@ -497,3 +497,38 @@ fn comparing_a_job_with_a_pipeline_alone_names_both_and_blanks_the_missing_part(
         .expect("the job's end row");
     assert!(row.contains("<td>-</td>"), "{row}");
 }
+
+/// Every command serves every shape: a pipeline without a labeling job
+/// beside a job shows `-` for the job's metrics (summary.json keeps them
+/// as zeros), as the job's side shows for the pipeline's.
+#[test]
+fn a_side_without_a_job_shows_no_job_metrics() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    compare_into(
+        &[
+            "scenarios/pipeline-seed.yaml",
+            "scenarios/quickstart.yaml",
+            "--set",
+            "horizon=1h",
+            "--replications",
+            "2",
+            "--no-charts",
+        ],
+        &out,
+    );
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    let header = md.lines().find(|l| l.starts_with("| scenario |")).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| pipeline-seed |"))
+        .unwrap();
+    let h: Vec<&str> = header.split('|').map(str::trim).collect();
+    let r: Vec<&str> = row.split('|').map(str::trim).collect();
+    for job_metric in ["labeled", "queued for people"] {
+        let i = h.iter().position(|c| *c == job_metric).expect(job_metric);
+        assert_eq!(r[i], "-", "{job_metric} in {row}");
+    }
+    let indexed = h.iter().position(|c| *c == "indexed").unwrap();
+    assert_ne!(r[indexed], "-");
+}
