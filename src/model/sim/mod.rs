@@ -214,11 +214,11 @@ pub struct Simulation<'a> {
     /// Messages sent within one event (a burst, a manifest), each counted
     /// as one unit of work beside the events (issue 18).
     bulk_sent: u64,
-    /// A bulk loop stopped on the guard's word; the run ends.
     /// The instant the clock was at when a guard look first saw it, the
     /// events handled then, and how many more that instant may take: a
     /// run stuck at one instant is stopped ([`StopReason::Stalled`]).
     stall: (SimTime, u64, u64),
+    /// A bulk loop stopped on the guard's word; the run ends.
     halted: bool,
 
     producers: Producers,
