@@ -397,8 +397,14 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     let iv = IntervalDemand::of(&demand, interval_s, service.tasks_per_object, hold_s);
     let n = iv.len();
     // P7/P8: a latency target that the notification delay or the index
-    // alone misses is met by no number of pollers: refused before the
-    // search (the analytic model sees the consumer's stage only).
+    // alone misses is met by no number of pollers. Found before the
+    // search (the analytic model sees the consumer's stage only, and the
+    // simulation would add pollers in vain): the search staffs for the
+    // other targets (or, with none left, for the stream alone), every
+    // target is still measured, and the intervals it misses are named as
+    // ones no count can meet (S4: exit 1).
+    let mut unmovable: Vec<String> = Vec::new();
+    let mut unmovable_lines: Vec<String> = Vec::new();
     if let Which::Consumer(i) = which {
         let peak = iv.sipp_load.iter().copied().fold(0.0, f64::max);
         let ample = (peak * 1.5).ceil() as u32 + 2;
@@ -427,12 +433,21 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                     )
                 })
                 .collect();
-            bail!(
-                "{}\nno number of pollers meets it: the S3 notification comes before the consumer and the index after it (measured with {ample} pollers); ask for a larger value, or change those settings",
-                lines.join("\n")
-            );
+            unmovable = parts.iter().map(|p| p.target.clone()).collect();
+            unmovable_lines = lines
+                .into_iter()
+                .map(|line| format!(
+                    "{line}: no number of pollers meets it, since the S3 notification comes before the consumer and the index after it (measured with {ample} pollers); ask for a larger value, or change those settings"
+                ))
+                .collect();
         }
     }
+    // What the search staffs for: the targets some count can meet.
+    let search_targets: Vec<StaffTarget> = targets
+        .iter()
+        .filter(|t| !unmovable.contains(&t.target.text))
+        .cloned()
+        .collect();
     let slots_per_h = staff::slot_capacity_per_h(cfg, which);
     let analytic = AnalyticEvaluator {
         demand: iv.clone(),
@@ -471,8 +486,8 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name).join("staff"));
     let mut out = crate::commands::common::open_output(&out_dir, args.common.quiet)?;
 
-    let sipp = staff::staff_for_loads(&iv.sipp_load, service, &targets);
-    let lsipp = staff::staff_for_loads(&iv.lsipp_load, service, &targets);
+    let sipp = staff::staff_for_loads(&iv.sipp_load, service, &search_targets);
+    let lsipp = staff::staff_for_loads(&iv.lsipp_load, service, &search_targets);
     // ISA from square-root staffing at SIPP's loads.
     let start: Vec<u32> = iv
         .sipp_load
@@ -492,7 +507,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         start,
         &staff::floor(&iv.rate_per_h),
         service,
-        &targets,
+        &search_targets,
         args.max_iterations,
         &|it, changed| {
             pb.inc(1);
@@ -528,9 +543,21 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Some(l) => Some(shifts::cover(&chosen, l)?),
         None => None,
     };
+    // Each interval's verdict. A target no count meets is missed wherever
+    // arrivals are expected, whatever the measurement of that interval
+    // says (the analytic model sees the consumer's stage only).
+    let verdict = |measures: &[staff::IntervalMeasure]| -> Vec<bool> {
+        let mut met = staff::intervals_met(measures, &targets, &iv.rate_per_h);
+        if !unmovable.is_empty() {
+            for (m, rate) in met.iter_mut().zip(&iv.rate_per_h) {
+                *m &= *rate <= 0.0;
+            }
+        }
+        met
+    };
     let measure = |name: &'static str, staffing: Vec<u32>| -> Result<Measured> {
         let measures = evaluator.evaluate(&staffing)?;
-        let met = staff::intervals_met(&measures, &targets, &iv.rate_per_h);
+        let met = verdict(&measures);
         Ok(Measured {
             name,
             staffing,
@@ -571,10 +598,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 done: std::cell::Cell::new(counted.done.get()),
             }
             .evaluate(&fin.staffing)?;
-            Some((
-                fresh,
-                staff::intervals_met(&measures, &targets, &iv.rate_per_h),
-            ))
+            Some((fresh, verdict(&measures)))
         }
         None => None,
     };
@@ -599,7 +623,11 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
     // constant count on a stationary stream, SPEC §4b).
     let mean_load = iv.sipp_load.iter().sum::<f64>() / n.max(1) as f64;
     let floor = erlang::stable_floor(mean_load);
-    let constant = staff::constant(evaluator, &iv.rate_per_h, (floor, upper), n, &targets)?;
+    let constant = if unmovable.is_empty() {
+        staff::constant(evaluator, &iv.rate_per_h, (floor, upper), n, &targets)?
+    } else {
+        None
+    };
     let wage = price_per_hour;
     let money = |hours: f64| {
         if wage > 0.0 {
@@ -896,7 +924,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         Which::Workers(_) => "worker",
         Which::Consumer(_) => "poller",
     };
-    let mut details = Vec::new();
+    let mut details = unmovable_lines;
     let headline = match constant {
         _ if unstable => format!(
             "unstable: {} {unit}-hours {period} for {} hours of work arriving; the backlog would grow every cycle, so this staffing is not an answer",
@@ -923,7 +951,9 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
             let (cannot, missed): (Vec<usize>, Vec<usize>) = (0..n)
                 .filter(|&i| !fin.met[i])
                 .partition(|&i| {
-                    staff::required(fin.measures[i].offered_load, service, &targets).is_none()
+                    !unmovable.is_empty()
+                        || staff::required(fin.measures[i].offered_load, service, &targets)
+                            .is_none()
                         || past_slots[i]
                 });
             // At most 12 named; staffing.csv has every one.
