@@ -7,16 +7,31 @@ use anyhow::Result;
 pub fn validate_cmd(args: ValidateArgs) -> Result<i32> {
     let s = load(Some(&args.scenario), args.lenient, &args.set)?;
     outln!(
-        "{}: ok (scenario `{}`, {} producer{}, {} worker{} in {} group{}, horizon {})",
+        "{}: ok (scenario `{}`, {})",
         s.origin,
         s.name,
-        s.sim.producers.len(),
-        plural(s.sim.producers.len() as u64),
-        s.sim.total_workers(),
-        plural(s.sim.total_workers()),
-        s.sim.workers.len(),
-        plural(s.sim.workers.len() as u64),
-        s.sim.horizon.elapsed().human(),
+        parts(&s.sim)
     );
     Ok(0)
+}
+
+/// What the scenario holds, in words: producers, the job's workforce (when
+/// there is a job), the pipeline's queues and consumers (when there is a
+/// pipeline), and the horizon.
+fn parts(sim: &labelsim::model::SimConfig) -> String {
+    let count = |n: u64, noun: &str| format!("{n} {noun}{}", plural(n));
+    let mut said = vec![count(sim.producers.len() as u64, "producer")];
+    if !sim.no_job {
+        said.push(format!(
+            "{} in {}",
+            count(sim.total_workers(), "worker"),
+            count(sim.workers.len() as u64, "group")
+        ));
+    }
+    if let Some(p) = &sim.pipeline {
+        said.push(count(p.queues.len() as u64, "queue"));
+        said.push(count(p.consumers.len() as u64, "consumer"));
+    }
+    said.push(format!("horizon {}", sim.horizon.elapsed().human()));
+    said.join(", ")
 }

@@ -666,6 +666,27 @@ fn yaml_syntax_errors_carry_their_line() {
     assert!(stderr(&o).contains("broken.yaml:"), "{}", stderr(&o));
 }
 
+/// A pipeline reads as a pipeline: its queues and consumers, and the job's
+/// workforce only where there is a job.
+#[test]
+fn validate_names_a_pipelines_queues_and_consumers() {
+    let said = |file: &str| {
+        let o = labelsim(&["validate", file]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let only = said("scenarios/pipeline-seed.yaml");
+    assert!(
+        only.contains("(scenario `pipeline-seed`, 1 producer, 1 queue, 1 consumer, horizon 6h)"),
+        "{only}"
+    );
+    let hybrid = said("scenarios/pipeline-hybrid.yaml");
+    assert!(
+        hybrid.contains("6 workers in 1 group, 1 queue, 1 consumer, horizon 8h"),
+        "{hybrid}"
+    );
+}
+
 #[test]
 fn validate_checks_a_scenario_with_set_overrides_as_run_would_run_it() {
     let ok = labelsim(&[
