@@ -190,3 +190,38 @@ pub fn echoed_command(
     }
     labelsim::report::html::command_line(&w)
 }
+
+/// The report's echo of the scenario, headed by what the command line put
+/// in place of the text's seed or replications (`--seed`,
+/// `--replications`), so the text below does not read as what ran.
+pub fn scenario_section(scenario: &Scenario) -> labelsim::report::Section {
+    let mut instead = Vec::new();
+    // What the text gives (its values, or the defaults where it has none).
+    let text_seed = scenario
+        .spec
+        .seed
+        .unwrap_or(labelsim::scenario::DEFAULT_SEED);
+    let text_replications = scenario
+        .spec
+        .replications
+        .unwrap_or(labelsim::scenario::DEFAULT_REPLICATIONS);
+    if text_seed != scenario.seed {
+        instead.push(format!("seed {}", scenario.seed));
+    }
+    if text_replications != scenario.replications {
+        instead.push(format!(
+            "{} replication{}",
+            scenario.replications,
+            plural(scenario.replications as u64)
+        ));
+    }
+    let heading = if instead.is_empty() {
+        "Scenario".to_string()
+    } else {
+        format!(
+            "Scenario (run with {} from the command line, not as written below)",
+            instead.join(" and ")
+        )
+    };
+    labelsim::report::Section::text(heading, scenario.text.clone())
+}

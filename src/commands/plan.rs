@@ -348,7 +348,7 @@ fn write_report(
                 &rows,
             ),
             Section::html("Chart", chart_html),
-            Section::text("Scenario", scenario.text.clone()),
+            crate::commands::common::scenario_section(scenario),
         ],
     });
     out.put("report.html", &page)?;

@@ -371,7 +371,7 @@ fn run_report(
                     ),
                     html::metrics_table(agg, r, &shown),
                 ),
-                Section::text("Scenario", scenario.text.clone()),
+                crate::commands::common::scenario_section(scenario),
             ])
             .collect(),
     }))

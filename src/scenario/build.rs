@@ -237,7 +237,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
             "is used as a folder name: it may not contain `/` or `\\`",
         );
     }
-    let replications = spec.replications.unwrap_or(1);
+    let replications = spec.replications.unwrap_or(super::DEFAULT_REPLICATIONS);
     if replications == 0 {
         ctx.err("replications", "must be at least 1");
     }
@@ -651,7 +651,7 @@ pub(super) fn build(spec: &ScenarioSpec, ctx: &mut Ctx<'_>) -> Built {
     }
     warn_fifo_groups(&sim, ctx);
     Built {
-        seed: spec.seed.unwrap_or(1),
+        seed: spec.seed.unwrap_or(super::DEFAULT_SEED),
         replications,
         sim,
     }

@@ -134,6 +134,11 @@ pub struct LoadOptions {
     pub lenient: bool,
 }
 
+/// The seed of a scenario without `seed:`.
+pub const DEFAULT_SEED: u64 = 1;
+/// The replications of a scenario without `replications:`.
+pub const DEFAULT_REPLICATIONS: u32 = 1;
+
 /// A validated scenario, ready to run.
 #[derive(Clone, Debug)]
 pub struct Scenario {

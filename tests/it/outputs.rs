@@ -649,3 +649,36 @@ fn the_run_report_has_the_stage_loads_and_the_warnings() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("w.yaml:4: workers: no workers: nothing will be labeled"));
 }
+
+/// report.html echoes the scenario as written; where `--seed` or
+/// `--replications` ran it otherwise, the echo's heading says so (a
+/// `--set` is written into the echoed text itself).
+#[test]
+fn the_scenario_echo_says_what_the_command_line_put_in_its_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let heading = |extra: &[&str], name: &str| {
+        let out = tmp.path().join(name);
+        let mut args = vec![
+            "run",
+            "scenarios/pipeline-seed.yaml",
+            "--set",
+            "horizon=10m",
+            "--no-charts",
+            "-q",
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        ok(labelsim(&args));
+        let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+        let at = page.find("<h2>Scenario").expect("a scenario section");
+        page[at..at + page[at..].find("</h2>").unwrap()].to_string()
+    };
+    assert_eq!(heading(&[], "plain"), "<h2>Scenario");
+    assert_eq!(
+        heading(&["--seed", "5", "--replications", "2"], "both"),
+        "<h2>Scenario (run with seed 5 and 2 replications from the command line, not as written below)"
+    );
+    // The file's own values given again change nothing.
+    assert_eq!(heading(&["--seed", "11"], "same"), "<h2>Scenario");
+}
