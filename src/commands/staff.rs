@@ -193,7 +193,8 @@ struct Progress<'a> {
     inner: &'a dyn CycleEvaluator,
     lines: bool,
     started: std::time::Instant,
-    done: std::cell::Cell<u32>,
+    /// Measurements so far, shared by every wrapper of one command.
+    done: &'a std::cell::Cell<u32>,
 }
 
 impl CycleEvaluator for Progress<'_> {
@@ -522,11 +523,12 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
         },
     )?;
     pb.finish_and_clear();
+    let measurements = std::cell::Cell::new(0);
     let counted = Progress {
         inner: evaluator,
         lines,
         started,
-        done: std::cell::Cell::new(0),
+        done: &measurements,
     };
     let evaluator: &dyn CycleEvaluator = &counted;
     let chosen = match args.method {
@@ -595,7 +597,7 @@ pub fn staff(args: StaffArgs) -> Result<i32> {
                 inner: &fresh,
                 lines,
                 started,
-                done: std::cell::Cell::new(counted.done.get()),
+                done: &measurements,
             }
             .evaluate(&fin.staffing)?;
             Some((fresh, verdict(&measures)))

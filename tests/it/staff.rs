@@ -649,6 +649,18 @@ fn staff_simulates_by_default_and_tells_its_iterations() {
     );
     assert!(err.contains("ISA iteration 1/20: "), "{err}");
     assert!(err.contains("measurement 1 of a staffing"), "{err}");
+    // Numbered once each, in order, the fresh replications' one included.
+    let numbers: Vec<u32> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("measurement "))
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(numbers.len() > 3, "{err}");
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as u32).collect::<Vec<_>>(),
+        "{err}"
+    );
     assert!(
         !stdout(&o).contains("measured by the analytic model"),
         "{}",
