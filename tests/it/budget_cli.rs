@@ -4,13 +4,9 @@
 //! `--max-events` / `--max-memory` stop it cleanly, again with nothing
 //! written; a design too large to build is refused before it is built.
 
-use crate::common::labelsim;
+use crate::common::{labelsim, stderr};
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The quick start with a unit slip: a burst of 2000 every 7 s (meant 7 d).
 fn slip(dir: &Path) -> String {

@@ -2,16 +2,12 @@
 //! (R11: non-zero exit, the field and its line named, nothing written), and
 //! byte-identical outputs whatever the thread count.
 
-use crate::common::labelsim;
+use crate::common::{labelsim, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Keys every run and `mean` must hold (SPEC §4).

@@ -128,6 +128,17 @@ pub fn labelsim(args: &[&str]) -> Output {
         .expect("run labelsim")
 }
 
+/// `o`, after asserting that its command succeeded (its stderr otherwise).
+pub fn ok(o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        stderr(&o)
+    );
+    o
+}
+
 /// What a command printed on stderr, as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -4,27 +4,8 @@
 //! list items by name, `compare --metric` with its "did you mean", and
 //! plan's report.html.
 
-use crate::common::labelsim;
+use crate::common::{labelsim, ok, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::Output;
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        stderr(&o)
-    );
-    o
-}
 
 /// A small scenario (two days, two worker groups) that runs in moments.
 const SMALL: &str = "name: small\nseed: 5\nhorizon: 2d\nreplications: 3\n\

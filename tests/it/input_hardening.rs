@@ -4,6 +4,7 @@
 //! a value silently, and report every problem at once. Each test here
 //! reproduces a finding of a probe of the release binary.
 
+use crate::common::stderr;
 use labelsim::scenario::{LoadOptions, Scenario, ScenarioError};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -39,10 +40,6 @@ fn validate(file: &Path) -> Output {
         &["validate", file.to_str().unwrap()],
         &[],
     )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn load(text: &str, base: &Path) -> Result<Scenario, ScenarioError> {

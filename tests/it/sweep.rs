@@ -1,21 +1,11 @@
 //! `labelsim sweep` / `merge`: byte-identical outputs across thread counts,
 //! shards and resumption after an interruption; clear errors for bad --vary.
 
-use crate::common::labelsim;
+use crate::common::{labelsim, ok};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use crate::common;
-
-fn ok(o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
 
 const VARY: [&str; 4] = [
     "--vary",
