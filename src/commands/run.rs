@@ -272,12 +272,13 @@ fn print_worst_intervals(scenario: &Scenario, runs: &[RunOutput]) {
                         format!(" [{:.1}%, {:.1}%]", lo * 100.0, hi * 100.0)
                     });
                 outln!(
-                    "  worst interval of arrival for {}: {} at {:.1}%{ci} ({} arrivals/h, {:.1} on shift)",
+                    "  worst interval of arrival for {}: {} at {:.1}%{ci} ({} arrivals/h, {} on shift)",
                     sla.name,
                     row.interval,
                     v * 100.0,
                     labelsim::human::number(row.arrival_rate_per_h),
                     row.staff_on_shift_mean
+                        .map_or("-".to_string(), |s| format!("{s:.1}"))
                 );
             }
             None => outln!(

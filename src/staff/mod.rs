@@ -850,7 +850,8 @@ impl CycleEvaluator for SimEvaluator {
                             .row
                             .workers_load
                             .filter(|rho| rho.is_finite())
-                            .map(|rho| rho * m.row.staff_on_shift_mean)
+                            .zip(m.row.staff_on_shift_mean)
+                            .map(|(rho, staff)| rho * staff)
                             .unwrap_or(0.0),
                         values,
                     },

@@ -276,6 +276,14 @@ pipeline:
     assert_eq!(doc["runs"][0]["job_end_state"], "none");
     assert_eq!(doc["runs"][1]["job_end_state"], "none");
     assert_eq!(doc["mean"]["job_end_state"], "none");
+    // SPEC §4a: no job, so no levels of one to average (null, not 0);
+    // the maxima are counts and stay 0.
+    for key in ["backlog_mean", "available_mean"] {
+        assert!(doc["runs"][0][key].is_null(), "{key}: {}", doc["runs"][0]);
+        assert!(doc["mean"][key].is_null(), "{key}");
+        assert_eq!(doc["n"][key], 0, "{key}");
+    }
+    assert_eq!(doc["runs"][0]["backlog_max"], 0);
     check_outputs(&dir, 2);
 }
 

@@ -253,7 +253,7 @@ fn by_interval_values_match_a_hand_trace() {
     assert_eq!(r.interval_start_s, 3600.0);
     assert_eq!(r.arrivals, 3);
     assert_eq!(r.arrival_rate_per_h, 3.0);
-    assert_eq!(r.staff_on_shift_mean, 1.0);
+    assert_eq!(r.staff_on_shift_mean, Some(1.0));
     // 3 tasks of 30 minutes against one worker's 2 per hour.
     assert_eq!(r.offered_load, Some(1.5));
     let v = |k: &str| r.values[k];
@@ -279,8 +279,8 @@ fn by_interval_staff_follows_the_schedule() {
     let yaml = format!("{TWO_ONE_TWO}output: {{by_interval: 30m}}\n");
     let rows = run(&yaml).by_interval.unwrap();
     assert_eq!(rows.len(), 48);
-    let staff: Vec<f64> = rows.iter().take(5).map(|r| r.staff_on_shift_mean).collect();
-    assert_eq!(staff, [2.0, 2.0, 1.0, 1.0, 2.0]);
+    let staff: Vec<Option<f64>> = rows.iter().take(5).map(|r| r.staff_on_shift_mean).collect();
+    assert_eq!(staff, [2.0, 2.0, 1.0, 1.0, 2.0].map(Some));
     assert_eq!(rows[0].arrivals, 6);
 }
 
@@ -488,8 +488,8 @@ output: {by_interval: 1h}
     let rows = out.by_interval.unwrap();
     assert_eq!(rows.len(), 168);
     assert_eq!(rows[6 * 24 + 19].arrivals, 1);
-    assert_eq!(rows[9].staff_on_shift_mean, 1.0);
-    assert_eq!(rows[8].staff_on_shift_mean, 0.0);
+    assert_eq!(rows[9].staff_on_shift_mean, Some(1.0));
+    assert_eq!(rows[8].staff_on_shift_mean, Some(0.0));
 }
 
 #[test]
@@ -590,7 +590,8 @@ output: {by_interval: 6h}
             r.interval
         );
         assert_eq!(r.workers_load, None, "no workers");
-        assert_eq!(r.staff_on_shift_mean, 0.0);
+        // A pipeline alone has no staff to count: no value, not 0.
+        assert_eq!(r.staff_on_shift_mean, None);
     }
 }
 

@@ -57,8 +57,10 @@ pub struct IntervalRow {
     /// tasks offered per task the staff on shift can do; None with no
     /// staff and no work, +∞ with work and no staff.
     pub workers_load: Option<f64>,
-    /// Workers on shift, time-averaged over the interval's occurrences.
-    pub staff_on_shift_mean: f64,
+    /// Workers on shift, time-averaged over the interval's occurrences;
+    /// None where none was observed, or without a labeling job (a
+    /// pipeline alone has no staff to count).
+    pub staff_on_shift_mean: Option<f64>,
     /// Hours of the interval's occurrences observed (after the warm-up).
     pub observed_h: f64,
     pub values: BTreeMap<String, Option<f64>>,
@@ -182,7 +184,7 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
                     arrival_rate_per_h: mean_of(&|r| r.arrival_rate_per_h),
                     offered_load: mean_load(&|r| r.offered_load),
                     workers_load: mean_load(&|r| r.workers_load),
-                    staff_on_shift_mean: mean_of(&|r| r.staff_on_shift_mean),
+                    staff_on_shift_mean: mean_load(&|r| r.staff_on_shift_mean),
                     observed_h: mean_of(&|r| r.observed_h),
                     values,
                 },
@@ -231,18 +233,19 @@ pub fn csv(rows: &[IntervalRow], arrivals: &[f64], columns: &[String]) -> Vec<u8
         let cells = [
             r.interval.clone(),
             num(r.interval_start_s),
-            num(arrivals.get(i).copied().unwrap_or(r.arrivals as f64)),
+            // An interval never observed counted nothing: no value.
+            if observed {
+                num(arrivals.get(i).copied().unwrap_or(r.arrivals as f64))
+            } else {
+                String::new()
+            },
             if observed {
                 num(r.arrival_rate_per_h)
             } else {
                 String::new()
             },
             r.offered_load.map_or(String::new(), num),
-            if observed {
-                num(r.staff_on_shift_mean)
-            } else {
-                String::new()
-            },
+            r.staff_on_shift_mean.map_or(String::new(), num),
         ];
         out.push_str(&cells.join(","));
         for c in columns {
@@ -607,11 +610,8 @@ impl ByIntervalAccounts {
                     },
                     offered_load,
                     workers_load,
-                    staff_on_shift_mean: if observed > 0 {
-                        staff_area as f64 / observed as f64
-                    } else {
-                        0.0
-                    },
+                    staff_on_shift_mean: (observed > 0 && !cfg.no_job)
+                        .then(|| staff_area as f64 / observed as f64),
                     observed_h,
                     values,
                 }
@@ -708,7 +708,7 @@ mod tests {
             arrival_rate_per_h: arr as f64,
             offered_load: None,
             workers_load: None,
-            staff_on_shift_mean: 2.0,
+            staff_on_shift_mean: Some(2.0),
             observed_h: 1.0,
             values: [("delay_probability".to_string(), v)].into_iter().collect(),
         };
@@ -736,16 +736,29 @@ mod tests {
             arrival_rate_per_h: 0.0,
             offered_load: Some(0.0),
             workers_load: Some(0.0),
-            staff_on_shift_mean: 1.0,
+            staff_on_shift_mean: Some(1.0),
             observed_h: 1.0,
             values: [("time_to_label_mean_s".to_string(), None)]
                 .into_iter()
                 .collect(),
         };
-        let text = String::from_utf8(csv(&[r], &[], &["time_to_label_mean_s".into()])).unwrap();
+        let text =
+            String::from_utf8(csv(&[r.clone()], &[], &["time_to_label_mean_s".into()])).unwrap();
         assert_eq!(
             text,
             "interval,interval_start_s,arrivals,arrival_rate_per_h,offered_load,staff_on_shift_mean,time_to_label_mean_s\n00:00,0,0,0,0,1,\n"
         );
+        // An interval the run never reached (a horizon shorter than the
+        // cycle) counted nothing: even its arrivals have no value; and a
+        // pipeline alone has no staff to count.
+        let unseen = IntervalRow {
+            observed_h: 0.0,
+            staff_on_shift_mean: None,
+            offered_load: None,
+            ..r
+        };
+        let text =
+            String::from_utf8(csv(&[unseen], &[], &["time_to_label_mean_s".into()])).unwrap();
+        assert_eq!(text.lines().nth(1), Some("00:00,0,,,,,"));
     }
 }

@@ -126,9 +126,15 @@ impl Simulation<'_> {
             pool_wait_positive_fraction: (self.acct.pool_wait.count() > 0)
                 .then(|| self.acct.pool_waited as f64 / self.acct.pool_wait.count() as f64),
             backlog_max: self.queue.level().max(),
-            backlog_mean: window.map(|w| (end.backlog_area - warm_backlog) as f64 / w),
+            // A pipeline alone has no job whose levels to average (its
+            // maxima stay the counts they are: 0).
+            backlog_mean: window
+                .filter(|_| !self.cfg.no_job)
+                .map(|w| (end.backlog_area - warm_backlog) as f64 / w),
             available_max: self.avail.level().max(),
-            available_mean: window.map(|w| (end.available_area - warm_available) as f64 / w),
+            available_mean: window
+                .filter(|_| !self.cfg.no_job)
+                .map(|w| (end.available_area - warm_available) as f64 / w),
             // SPEC §4a: busy / (on-shift + overtime) worker-time, so a task
             // run past the shift end counts on both sides.
             worker_utilization: (end.on_shift_area + end.overtime_area > 0)
