@@ -742,8 +742,12 @@ mod tests {
                 .into_iter()
                 .collect(),
         };
-        let text =
-            String::from_utf8(csv(&[r.clone()], &[], &["time_to_label_mean_s".into()])).unwrap();
+        let text = String::from_utf8(csv(
+            std::slice::from_ref(&r),
+            &[],
+            &["time_to_label_mean_s".into()],
+        ))
+        .unwrap();
         assert_eq!(
             text,
             "interval,interval_start_s,arrivals,arrival_rate_per_h,offered_load,staff_on_shift_mean,time_to_label_mean_s\n00:00,0,0,0,0,1,\n"
