@@ -489,12 +489,15 @@ pub fn metric_value(s: &RunSummary, metric: &str) -> f64 {
     }
 }
 
-/// A mean and its 95% interval; NaN everywhere when no value was present.
+/// A mean and its 95% interval over the `n` replications with a value;
+/// NaN everywhere when none had one, and a zero-width interval (which
+/// says nothing) when one had.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
     pub mean: f64,
     pub lo: f64,
     pub hi: f64,
+    pub n: usize,
 }
 
 impl Interval {
@@ -503,7 +506,12 @@ impl Interval {
     fn of(xs: &[f64]) -> Interval {
         let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
         let (mean, lo, hi) = mean_ci95(&finite).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
-        Interval { mean, lo, hi }
+        Interval {
+            mean,
+            lo,
+            hi,
+            n: finite.len(),
+        }
     }
 
     pub fn half_width(&self) -> f64 {

@@ -473,7 +473,13 @@ pub fn search<E>(
                 e.verdicts = settings
                     .targets
                     .iter()
-                    .map(|t| t.verdict(e.agg.ci_of(&t.metric), e.agg.n_of(&t.metric), runs))
+                    .map(|t| {
+                        t.verdict(
+                            e.agg.interval_or_value(&t.metric),
+                            e.agg.n_of(&t.metric),
+                            runs,
+                        )
+                    })
                     .collect();
                 let unstable = !settings.finite_horizon && e.offered_load.is_some_and(|r| r >= 1.0);
                 e.status = PointStatus::of(&e.verdicts, unstable);
@@ -497,7 +503,7 @@ pub fn search<E>(
                 .filter(|(_, e)| e.status == PointStatus::Meets)
                 .filter_map(|(&i, e)| {
                     let mean = e.agg.mean_of(metric)?;
-                    let (lo, hi) = e.agg.ci_of(metric)?;
+                    let (lo, hi) = e.agg.interval_or_value(metric)?;
                     Some((i, Estimate { mean, lo, hi }))
                 })
                 .collect();
@@ -611,7 +617,7 @@ pub fn shortfalls(outcome: &PlanOutcome, targets: &[Target]) -> Vec<Shortfall> {
                     .values()
                     .map(|e| {
                         let mean = e.agg.mean_of(&part)?;
-                        let (lo, hi) = e.agg.ci_of(&part)?;
+                        let (lo, hi) = e.agg.interval_or_value(&part)?;
                         Some(Estimate { mean, lo, hi })
                     })
                     .collect();
@@ -1021,17 +1027,20 @@ fn minimized_lines(design: &Design, outcome: &PlanOutcome, metric: &str) -> Vec<
     let at = answer.and_then(|i| outcome.evaluated.get(&i));
     match at.and_then(|e| e.agg.mean_of(metric)) {
         Some(m) => {
-            let (lo, hi) = at.and_then(|e| e.agg.ci_of(metric)).unwrap_or((m, m));
             // In the metric's units, the bounds within its range, as
             // the table below prints them.
             let h = |x: f64| crate::human::metric(metric, x);
             let within = |x: f64| crate::human::within_range(metric, x);
-            found.push(format!(
-                "  {metric}: {} [95% CI {}, {}]",
-                h(m),
-                h(within(lo)),
-                h(within(hi))
-            ));
+            found.push(match at.and_then(|e| e.agg.ci_of(metric)) {
+                Some((lo, hi)) => format!(
+                    "  {metric}: {} [95% CI {}, {}]",
+                    h(m),
+                    h(within(lo)),
+                    h(within(hi))
+                ),
+                // One replication: a value, no interval.
+                None => format!("  {metric}: {} (one replication: no interval)", h(m)),
+            });
             if let Some(best) = minimized.and_then(|m| m.0).filter(|&b| Some(b) != answer) {
                 let v: Vec<String> = design.points[best].iter().map(value_text).collect();
                 found.push(format!(

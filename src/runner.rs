@@ -286,9 +286,11 @@ pub fn aggregate(runs: &[RunSummary]) -> Aggregate {
         let xs: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
         let stat = mean_ci95(&xs);
         mean.push((name, MetricValue::from_option(stat.map(|s| s.0))));
+        // SPEC §4a: an interval needs two values; one value has none
+        // (null, not a zero-width interval that reads as certain).
         ci95.push((
             name,
-            stat.map(|s| {
+            stat.filter(|_| xs.len() >= 2).map(|s| {
                 crate::model::catalog::bounded_ci(crate::model::catalog::unit(name), (s.1, s.2))
             }),
         ));
@@ -309,6 +311,16 @@ impl Aggregate {
             .iter()
             .find(|(k, _)| *k == name)
             .and_then(|(_, v)| *v)
+    }
+    /// What a decision reads for `name`: its 95% interval, or with a single
+    /// value (which has no interval) the value itself at both ends.
+    pub fn interval_or_value(&self, name: &str) -> Option<(f64, f64)> {
+        self.ci_of(name).or_else(|| {
+            (self.n_of(name) == 1)
+                .then(|| self.mean_of(name))
+                .flatten()
+                .map(|m| (m, m))
+        })
     }
     /// Replications with a value of `name`.
     pub fn n_of(&self, name: &str) -> usize {
@@ -445,5 +457,25 @@ mod tests {
             Some((_, MetricValue::Text(_)))
         ));
         assert!(agg.ci95.iter().all(|(k, _)| *k != "job_end_state"));
+    }
+
+    /// SPEC §4a: a 95% interval needs two values. One replication (or one
+    /// with a value) has a mean and no interval, not a zero-width one; a
+    /// decision reads the value itself.
+    #[test]
+    fn one_value_has_a_mean_and_no_interval() {
+        let one = run_replications(&quickstart(), 3, 1, Some(1), &|| {}).expect("runs");
+        let agg = aggregate(&[one[0].summary.clone()]);
+        let m = agg.mean_of("time_to_label_mean_s").expect("a mean");
+        assert_eq!(agg.ci_of("time_to_label_mean_s"), None);
+        assert_eq!(agg.interval_or_value("time_to_label_mean_s"), Some((m, m)));
+        let two = run_replications(&quickstart(), 3, 2, Some(1), &|| {}).expect("runs");
+        let agg = aggregate(&[two[0].summary.clone(), two[1].summary.clone()]);
+        let (lo, hi) = agg.ci_of("time_to_label_mean_s").expect("an interval");
+        assert!(lo < hi);
+        assert_eq!(
+            agg.interval_or_value("time_to_label_mean_s"),
+            Some((lo, hi))
+        );
     }
 }

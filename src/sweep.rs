@@ -707,10 +707,12 @@ pub fn sweep_summary_csv(
         rec.extend(s.params.iter().cloned());
         for ((m, stat), n) in names.iter().zip(&s.stats).zip(&s.counts) {
             // SPEC §4a: no value is an empty cell, never 0.
+            // A single value has no interval: empty bounds.
             match stat {
-                Some((mean, lo, hi)) => {
+                Some((mean, lo, hi)) if *n >= 2 => {
                     rec.extend([mean.to_string(), lo.to_string(), hi.to_string()])
                 }
+                Some((mean, _, _)) => rec.extend([mean.to_string(), String::new(), String::new()]),
                 None => rec.extend([String::new(), String::new(), String::new()]),
             }
             if RunSummary::may_be_empty(m) {

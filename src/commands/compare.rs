@@ -66,12 +66,22 @@ fn job_only(name: &str) -> bool {
 }
 
 /// `mean ± half-width`, in the metric's units; the mean alone when there is
-/// no interval (one replication: issue 18, not `± 0`).
-fn estimate_cell(e: &Interval, q: Quantity, single: bool) -> String {
-    if single {
+/// no interval (one replication: issue 18, not `± 0`), and how many of the
+/// `replications` had a value when not all did (SPEC §4a).
+fn estimate_cell(e: &Interval, q: Quantity, replications: u32) -> String {
+    if replications == 1 {
         return q.format(e.mean);
     }
-    format!("{} ± {}", q.format(e.mean), q.format(e.half_width()))
+    let cell = if e.n < 2 {
+        q.format(e.mean)
+    } else {
+        format!("{} ± {}", q.format(e.mean), q.format(e.half_width()))
+    };
+    if e.n < replications as usize {
+        format!("{cell} ({} of {replications})", e.n)
+    } else {
+        cell
+    }
 }
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
@@ -344,7 +354,7 @@ fn tables(
                     if cfg.no_job && job_only(&m.metric) {
                         "-".to_string()
                     } else {
-                        estimate_cell(e, m.quantity, single)
+                        estimate_cell(e, m.quantity, replications)
                     }
                 }));
                 cells
@@ -369,7 +379,8 @@ fn tables(
                     let mut cells = vec![name.clone()];
                     cells.extend(metrics.iter().zip(diffs).map(|(m, d)| {
                         let (e, q) = (&d.difference, m.quantity);
-                        if single {
+                        // One pair (or none) has no interval.
+                        if single || e.n < 2 {
                             return q.format(e.mean);
                         }
                         format!(

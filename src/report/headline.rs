@@ -234,7 +234,7 @@ mod tests {
     use crate::model::RunSummary;
 
     fn iv(mean: f64, lo: f64, hi: f64) -> Interval {
-        Interval { mean, lo, hi }
+        Interval { mean, lo, hi, n: 3 }
     }
 
     #[test]

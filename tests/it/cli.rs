@@ -110,12 +110,22 @@ fn check_outputs(dir: &Path, replications: usize) {
             assert!(!r[key].is_null(), "runs[].{key} missing");
         }
         assert!(!doc["mean"][key].is_null(), "mean.{key} missing");
+        // SPEC §4a: an interval needs two values; with one replication
+        // there is none (null), with more it is [lo, hi].
         if *key != "job_end_state" {
-            assert_eq!(
-                doc["ci95"][key].as_array().map(|a| a.len()),
-                Some(2),
-                "ci95.{key}"
-            );
+            let n = doc["n"][key].as_u64().unwrap_or(replications as u64);
+            if n >= 2 {
+                assert_eq!(
+                    doc["ci95"][key].as_array().map(|a| a.len()),
+                    Some(2),
+                    "ci95.{key}"
+                );
+            } else {
+                assert!(
+                    doc["ci95"][key].is_null(),
+                    "ci95.{key}: one value, no interval"
+                );
+            }
         }
     }
     let state = runs[0]["job_end_state"].as_str().unwrap();

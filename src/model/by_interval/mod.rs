@@ -141,7 +141,7 @@ pub struct IntervalMean {
 /// Averages replications' rows interval by interval (each replication's
 /// rows in cycle order, all of one cycle). Values are averaged over the
 /// replications that have one (SPEC §4a); the interval of each is
-/// Student's t (one replication: the value itself).
+/// Student's t (none from one replication: a value has no interval).
 pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
     let Some(first) = reps.first() else {
         return Vec::new();
@@ -169,7 +169,10 @@ pub fn combine(reps: &[&[IntervalRow]]) -> Vec<IntervalMean> {
                 match mean_ci95(&xs) {
                     Some((m, lo, hi)) => {
                         values.insert(key.clone(), Some(m));
-                        ci95.insert(key.clone(), catalog::bounded_ci(unit_of(key), (lo, hi)));
+                        // One value has no interval (SPEC §4a).
+                        if xs.len() >= 2 {
+                            ci95.insert(key.clone(), catalog::bounded_ci(unit_of(key), (lo, hi)));
+                        }
                     }
                     None => {
                         values.insert(key.clone(), None);
