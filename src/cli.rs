@@ -271,8 +271,9 @@ pub struct RunOptions {
     /// Replications (per run, point, value or policy); overrides the scenario.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub replications: Option<u32>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads [default: all cores; at most 1024]. Results do not
+    /// depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
     /// Turn service-limit errors (R11) into warnings, for what-if studies.
     #[arg(long)]

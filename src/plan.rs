@@ -146,6 +146,20 @@ impl Target {
                 .map(|d| d.as_secs_f64())
                 .map_err(|e| TargetError::Value(t.to_string(), e))?
         };
+        if !value.is_finite() {
+            return Err(TargetError::Value(
+                t.to_string(),
+                format!("`{raw}` is not a finite number"),
+            ));
+        }
+        // A share lies in [0, 1]: a target past it is met by no value (or
+        // every one), so it is a slip, like `95` for 95%.
+        if share && !(0.0..=1.0).contains(&value) {
+            return Err(TargetError::Value(
+                t.to_string(),
+                format!("{metric} is a share between 0% and 100%; `{raw}` is outside it"),
+            ));
+        }
         Ok(Target {
             metric,
             op,
@@ -1178,6 +1192,16 @@ mod tests {
                 .to_string(),
             "`expired_in_quee == 0`: `expired_in_quee` is not a numeric summary metric; did you mean `expired_in_queue`?"
         );
+        // Not finite, or a share outside [0, 100%]: refused, not searched.
+        for bad in [
+            "objects_labeled >= nan",
+            "time_to_label_p95_s <= inf",
+            "time_to_label_p95_s > 1e400",
+            "worker_utilization >= 195%",
+            "worker_utilization >= -5%",
+        ] {
+            assert!(Target::parse(bad, M).is_err(), "{bad}");
+        }
         assert_eq!(with_default_step("1..500"), "1..500:1");
         assert_eq!(with_default_step("1h..2h"), "1h..2h");
         assert!(Target::parse("expired_in_queue 3", M).is_err());

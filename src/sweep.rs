@@ -260,13 +260,23 @@ fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, SweepError> {
             let step = r
                 .step
                 .ok_or_else(|| SweepError::NoStep(format!("{path}={text}")))?;
+            if !(r.lo.is_finite() && r.hi.is_finite() && step.is_finite()) {
+                return Err(err("the bounds and the step must be finite numbers".into()));
+            }
             if step <= 0.0 || r.hi < r.lo {
                 return Err(err("need lo <= hi and a positive step".into()));
             }
-            let n = ((r.hi - r.lo) / step + 1e-9).floor() as usize + 1;
-            if n > 100_000 {
-                return Err(err(format!("{n} values; at most 100,000")));
+            // Counted in floating point first: a count past usize (or one
+            // that the `+ 1` would wrap to 0) is refused, not run as none.
+            let count = ((r.hi - r.lo) / step + 1e-9).floor() + 1.0;
+            if !(count <= 100_000.0) {
+                return Err(err(if count.is_finite() {
+                    format!("{} values; at most 100,000", crate::human::number(count))
+                } else {
+                    "more values than can be counted; at most 100,000".to_string()
+                }));
             }
+            let n = count as usize;
             Ok((0..n)
                 .map(|i| range_value(&r, r.lo + i as f64 * step))
                 .collect())
@@ -899,6 +909,33 @@ mod tests {
 
     fn v(arg: &str) -> (ParamPath, String) {
         parse_vary(arg).unwrap()
+    }
+
+    /// A range too long to count (or not finite) is refused; it used to
+    /// wrap its count to 0 and run an empty sweep with exit 0.
+    #[test]
+    fn a_range_past_any_count_is_refused_not_empty() {
+        for range in [
+            "1..inf:1",
+            "1..1e20:1",
+            "1..1e300:1e-300",
+            "1..10:inf",
+            "1..1e19:1",
+        ] {
+            let arg = format!("workers[team].count={range}");
+            let e = design(&[v(&arg)], None, 1).expect_err(&arg).to_string();
+            assert!(
+                e.contains("at most 100,000") || e.contains("finite"),
+                "{arg}: {e}"
+            );
+        }
+        assert_eq!(
+            design(&[v("workers[team].count=1..3:1")], None, 1)
+                .unwrap()
+                .points
+                .len(),
+            3
+        );
     }
 
     #[test]

@@ -737,3 +737,12 @@ fn validate_checks_a_scenario_with_set_overrides_as_run_would_run_it() {
         stderr(&limit)
     );
 }
+
+/// `--threads` past 1024 is refused at parse time (a pool of 100,000
+/// threads ran for minutes on a 2-core machine).
+#[test]
+fn threads_past_1024_are_refused() {
+    let o = labelsim(&["run", "--threads", "100000", "--replications", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
+}
