@@ -63,6 +63,9 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<us
 /// [`from_str`]: the size and nesting pre-scans, then the parser, counting
 /// values against [`MAX_VALUES`] as it builds them.
 pub fn parse(text: &str) -> Result<Value, (String, Option<usize>)> {
+    // A byte-order mark is allowed at the start of a YAML stream; the
+    // parser would read it as content (and then a second document).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_size(text)?;
     check_nesting(text).map_err(|e| name_a_tab(text, e))?;
     counted();
@@ -78,7 +81,46 @@ pub fn parse(text: &str) -> Result<Value, (String, Option<usize>)> {
         // A duplicate key, a tag or a 128-bit number: the parser's own
         // reading (and words) of the whole text, as before.
         Ok(_) => from_checked_str(text).map_err(|e| name_a_tab(text, e)),
-        Err(e) => Err(name_a_tab(text, too_many_or(&e))),
+        Err(e) => Err(name_a_tab(text, second_document(text, too_many_or(&e)))),
+    }
+}
+
+/// The parser's "more than one document", which it gives without a line,
+/// said where the second document starts: a `---` or `...` line, or the
+/// first line indented less than the first key (the document then ends
+/// there, and what follows reads as another).
+fn second_document(text: &str, (msg, line): (String, Option<usize>)) -> (String, Option<usize>) {
+    if !msg.contains("more than one document") {
+        return (msg, line);
+    }
+    let content = |l: &str| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut lines = text.lines().enumerate().filter(|(_, l)| content(l));
+    let Some((_, first)) = lines.next() else {
+        return (msg, line);
+    };
+    let first_indent = indent(first);
+    let at = lines
+        .find(|(_, l)| l.starts_with("---") || l.starts_with("...") || indent(l) < first_indent);
+    match at {
+        Some((i, l)) if l.starts_with("---") || l.starts_with("...") => (
+            "a second YAML document starts here (after `---` or `...`); a scenario is one document".into(),
+            Some(i + 1),
+        ),
+        Some((i, _)) => (
+            format!(
+                "this line is indented less than the first key (line {}), so the document ended above it; a scenario's top-level keys start in the first column",
+                text.lines().position(content).map_or(1, |p| p + 1)
+            ),
+            Some(i + 1),
+        ),
+        None => (
+            "a scenario is one YAML document; this text holds more than one".into(),
+            line,
+        ),
     }
 }
 
@@ -1145,5 +1187,18 @@ pipeline:
             bound_quotes("unknown field `sevice_time`"),
             "unknown field `sevice_time`"
         );
+    }
+
+    /// A byte-order mark is read past; a second document (the parser says
+    /// so without a line) is named at the line where it starts.
+    #[test]
+    fn a_bom_is_allowed_and_a_second_document_is_named_at_its_line() {
+        assert!(parse("\u{feff}name: x\nhorizon: 1d\n").is_ok());
+        let (msg, line) = parse("    shifts: always\nname: x\nhorizon: 1d\n").unwrap_err();
+        assert_eq!(line, Some(2), "{msg}");
+        assert!(msg.contains("indented less than the first key"), "{msg}");
+        let (msg, line) = parse("name: x\nhorizon: 1d\n---\nname: y\n").unwrap_err();
+        assert_eq!(line, Some(3), "{msg}");
+        assert!(msg.contains("second YAML document"), "{msg}");
     }
 }
