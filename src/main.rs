@@ -68,8 +68,23 @@ fn main() {
             std::process::exit(130);
         }
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            eprintln!("Error: {}", error_text(&e));
             std::process::exit(2);
         }
     }
+}
+
+/// The error and its causes, `: `-joined, each cause said once: an error
+/// whose own words already hold its cause (an I/O error named in a
+/// "cannot write" message) does not repeat it.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }

@@ -471,6 +471,20 @@ impl OutputDir {
     /// the names committed, in the order they were staged.
     pub fn commit(mut self) -> Result<Vec<String>, OutputError> {
         let staged = std::mem::take(&mut self.staged);
+        // Nothing moves unless everything can: a name taken by a folder
+        // (which a rename cannot replace) is refused before the first file
+        // goes into place, so a failed commit leaves the folder as it was.
+        for name in staged.iter().map(String::as_str).chain([MANIFEST_FILE]) {
+            if std::fs::symlink_metadata(self.root.join(name)).is_ok_and(|m| m.is_dir()) {
+                return Err(self.write_error(
+                    name,
+                    io::Error::new(
+                        io::ErrorKind::IsADirectory,
+                        "a folder of that name is in the way",
+                    ),
+                ));
+            }
+        }
         let mut done = Vec::new();
         for name in staged {
             let from = self.staging.join(&name);
@@ -526,6 +540,28 @@ impl Drop for OutputDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder where an output goes (which a rename cannot replace)
+    /// fails the commit before any file moves: nothing of the run is left.
+    #[test]
+    fn a_commit_blocked_by_a_folder_moves_nothing() {
+        for blocker in ["b.csv", MANIFEST_FILE] {
+            let tmp = tempfile::tempdir().unwrap();
+            std::fs::create_dir(tmp.path().join(blocker)).unwrap();
+            let mut out = OutputDir::open(tmp.path()).unwrap();
+            out.put("a.csv", b"a").unwrap();
+            out.put("b.csv", b"b").unwrap();
+            out.put("c.csv", b"c").unwrap();
+            let e = out.commit().expect_err(blocker).to_string();
+            assert!(e.contains(blocker), "{e}");
+            let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            assert_eq!(left, [blocker], "{blocker}");
+        }
+    }
 
     #[test]
     fn an_uncommitted_output_removes_the_folders_it_created_and_no_others() {

@@ -668,3 +668,26 @@ fn the_scenario_echo_says_what_the_command_line_put_in_its_place() {
     // The file's own values given again change nothing.
     assert_eq!(heading(&["--seed", "11"], "same"), "<h2>Scenario");
 }
+
+/// A folder in the way of one output fails the run before any output goes
+/// into place (no partial output), and the error says why once.
+#[test]
+fn a_folder_in_the_way_of_an_output_leaves_nothing_of_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join("timing.json")).unwrap();
+    let o = labelsim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--set",
+        "horizon=1d",
+        "-q",
+        "--no-charts",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.matches("in the way").count(), 1, "{err}");
+    assert_eq!(entries(&out), ["timing.json"]);
+}
