@@ -269,7 +269,7 @@ fn expand_grid(path: &ParamPath, text: &str) -> Result<Vec<Value>, SweepError> {
             // Counted in floating point first: a count past usize (or one
             // that the `+ 1` would wrap to 0) is refused, not run as none.
             let count = ((r.hi - r.lo) / step + 1e-9).floor() + 1.0;
-            if !(count <= 100_000.0) {
+            if count > 100_000.0 {
                 return Err(err(if count.is_finite() {
                     format!("{} values; at most 100,000", crate::human::number(count))
                 } else {
