@@ -136,17 +136,35 @@ pub fn excerpt(s: &str) -> String {
     excerpt_n(s, EXCERPT_CHARS)
 }
 
-/// Does a CSV cell look like a number, a duration or an instant (digits,
-/// signs, `.:` separators, spaces and the letters of time units), short
-/// enough to quote? Only such cells are quoted in messages: a cell of a file
-/// that is not a trace at all is described, never shown.
+/// Does a CSV cell look like a number, a duration or an instant, short
+/// enough to quote? It starts with a digit, a sign or a point (or is `nan`
+/// or `inf`), holds only digits, signs, `.:` separators and spaces besides
+/// letters, and each run of letters is a time unit, an exponent or an
+/// instant's `T`/`Z`. Only such cells are quoted in messages: a cell of a
+/// file that is not a trace at all is described, never shown (a word made
+/// of a unit's letters, `hunter2`, is not a value).
 pub fn looks_like_value(cell: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "ns", "us", "ms", "s", "sec", "secs", "m", "min", "mins", "h", "hr", "hrs", "hour",
+        "hours", "d", "day", "days", "w", "wk", "wks", "week", "weeks", "t", "z", "e", "nan",
+        "inf", "infinity",
+    ];
     let c = cell.trim();
-    !c.is_empty()
+    let bare = c.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    if ["nan", "inf", "infinity"].contains(&bare.as_str()) {
+        return true;
+    }
+    let starts_well = c
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_ascii_digit() || "+-.".contains(ch));
+    starts_well
         && c.chars().count() <= EXCERPT_CHARS
-        && c.chars().all(|ch| {
-            ch.is_ascii_digit() || " .:+-TZEIN".contains(ch) || "nsecumilhordaywkt".contains(ch)
-        })
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || " .:+-".contains(ch))
+        && c.split(|ch: char| !ch.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .all(|w| WORDS.contains(&w.to_ascii_lowercase().as_str()))
 }
 
 /// Does a CSV header look like column names: at least two fields (a
@@ -200,6 +218,14 @@ mod tests {
         assert!(looks_like_value("1h 5m"));
         assert!(looks_like_value("nan"));
         assert!(!looks_like_value("AKIAIOSFODNN7EXAMPLE"));
+        // Words of a unit's letters are not values (found by a fuzz audit).
+        for secret in ["hunter2", "mysecret99", "2hunter", "1 secret", "Passw0rd"] {
+            assert!(!looks_like_value(secret), "{secret}");
+        }
+        assert!(looks_like_value("2m30s"));
+        assert!(looks_like_value("-1.5e3"));
+        assert!(looks_like_value("3 days"));
+        assert!(looks_like_value("INF"));
         assert!(!looks_like_value("HOME=/root"));
         assert!(!looks_like_value(&"1".repeat(41)));
         assert!(looks_like_names(["timestamp", "id", "service time (s)"]));
