@@ -2828,6 +2828,47 @@ fn build_dist(d: &DistSpec, f: &str, ctx: &mut Ctx<'_>) -> ServiceDist {
             }
         }
     };
+    // A parameter of another distribution is an error, not ignored: a
+    // `sigma` beside `dist: exponential` says the author meant another law.
+    let takes: &[&str] = match d.dist.as_str() {
+        "constant" => &["value"],
+        "exponential" => &["mean"],
+        "lognormal" => &["median", "sigma"],
+        "gamma" => &["mean", "cv"],
+        "weibull" => &["shape", "scale"],
+        "uniform" => &["min", "max"],
+        "empirical" => &["csv", "column"],
+        _ => &[],
+    };
+    if !takes.is_empty() {
+        let given = [
+            ("value", d.value.is_some()),
+            ("mean", d.mean.is_some()),
+            ("median", d.median.is_some()),
+            ("sigma", d.sigma.is_some()),
+            ("cv", d.cv.is_some()),
+            ("shape", d.shape.is_some()),
+            ("scale", d.scale.is_some()),
+            ("min", d.min.is_some()),
+            ("max", d.max.is_some()),
+            ("csv", d.csv.is_some()),
+            ("column", d.column.is_some()),
+        ];
+        for (key, _) in given.iter().filter(|(k, set)| *set && !takes.contains(k)) {
+            ctx.err(
+                format!("{f}.{key}"),
+                format!(
+                    "is not a parameter of `dist: {}`, which takes {}",
+                    d.dist,
+                    takes
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+        }
+    }
     let problems_before = ctx.problems.len();
     let built = match d.dist.as_str() {
         "constant" => Ok(ServiceDist::constant(us(ctx, "value", &d.value))),

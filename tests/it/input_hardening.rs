@@ -1220,3 +1220,21 @@ fn a_csv_of_one_endless_line_is_refused_without_reading_it_whole() {
         assert!(kib < 48 * 1024, "peak {} MiB", kib / 1024);
     }
 }
+
+/// A parameter of another distribution is an error at its line, every one
+/// at once (a fuzz audit found `sigma` beside `dist: exponential`, and
+/// `max` beside `dist: constant`, accepted and ignored).
+#[test]
+fn a_parameter_of_another_distribution_is_refused_at_its_line() {
+    let e = load_err(
+        "name: x\nhorizon: 1d\nproducers: [{name: p, kind: poisson, rate: 1/h}]\nworkers:\n  - count: 1\n    service_time: {dist: exponential, mean: 6m, sigma: 2}\n  - count: 1\n    service_time: {dist: constant, value: 1m, max: 2m}\n",
+    );
+    assert!(
+        e.contains(":6: workers[0].service_time.sigma: is not a parameter of `dist: exponential`, which takes `mean`"),
+        "{e}"
+    );
+    assert!(
+        e.contains(":8: workers[1].service_time.max: is not a parameter of `dist: constant`"),
+        "{e}"
+    );
+}
