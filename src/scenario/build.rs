@@ -2628,6 +2628,48 @@ fn build_producer(
             ArrivalProcess::Manifest { count: 0 }
         }
     };
+    // The keys of another kind's arrival process, beyond those each kind's
+    // own block refuses above: an error, not ignored (a `profile` beside
+    // `kind: poisson` was run at the poisson rate).
+    let diurnal_curve = p.profile.is_none();
+    let other_kinds: &[(&str, bool)] = match kind {
+        "poisson" | "trace" => &[
+            ("every", p.every.is_some()),
+            ("mean_rate", p.mean_rate.is_some()),
+            ("peak_hour", p.peak_hour.is_some()),
+            ("amplitude", p.amplitude.is_some()),
+            ("profile", p.profile.is_some()),
+        ],
+        "manifest" => &[
+            ("size", p.size.is_some()),
+            ("every", p.every.is_some()),
+            ("mean_rate", p.mean_rate.is_some()),
+            ("peak_hour", p.peak_hour.is_some()),
+            ("amplitude", p.amplitude.is_some()),
+            ("profile", p.profile.is_some()),
+        ],
+        "burst" => &[
+            ("mean_rate", p.mean_rate.is_some()),
+            ("peak_hour", p.peak_hour.is_some()),
+            ("amplitude", p.amplitude.is_some()),
+            ("profile", p.profile.is_some()),
+        ],
+        "diurnal" => &[
+            ("rate", p.rate.is_some()),
+            ("count", p.count.is_some()),
+            ("size", p.size.is_some()),
+            ("every", p.every.is_some()),
+            // The curve's keys beside a profile, which replaces the curve.
+            ("peak_hour", p.peak_hour.is_some() && !diurnal_curve),
+            ("amplitude", p.amplitude.is_some() && !diurnal_curve),
+        ],
+        "counts" => &[
+            ("peak_hour", p.peak_hour.is_some()),
+            ("amplitude", p.amplitude.is_some()),
+        ],
+        _ => &[],
+    };
+    reject_fields(ctx, &f, kind, other_kinds);
     if !matches!(kind, "trace" | "poisson" | "counts") {
         reject_fields(
             ctx,

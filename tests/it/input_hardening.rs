@@ -1238,3 +1238,20 @@ fn a_parameter_of_another_distribution_is_refused_at_its_line() {
         "{e}"
     );
 }
+
+/// A key of another kind's arrival process is an error at its line (a
+/// fuzz audit found a `profile` beside `kind: poisson` run at the poisson
+/// rate, and `peak_hour` beside a diurnal `profile` ignored).
+#[test]
+fn a_key_of_another_producer_kind_is_refused_at_its_line() {
+    let e = load_err(
+        "name: x\nhorizon: 1d\nworkers: [{count: 1, service_time: {dist: constant, value: 1m}}]\nproducers:\n  - {name: p, kind: poisson, rate: 10/h, profile: [{at: \"00:00\", rate: 1000/h}]}\n  - {name: d, kind: diurnal, profile: [{at: \"00:00\", rate: 1/h}], peak_hour: 3}\n  - {name: m, kind: manifest, count: 5, every: 1h}\n",
+    );
+    for want in [
+        ":5: producers[0].profile: does not apply to a `poisson` producer",
+        ":6: producers[1].peak_hour: does not apply to a `diurnal` producer",
+        ":7: producers[2].every: does not apply to a `manifest` producer",
+    ] {
+        assert!(e.contains(want), "{want}\n{e}");
+    }
+}
