@@ -3223,6 +3223,12 @@ fn build_workers(
             ShiftSchedule::Always
         }
         Some(ShiftsSpec::List(list)) => {
+            if list.is_empty() {
+                ctx.warn(
+                    format!("{f}.shifts"),
+                    "an empty list: the group is never on shift, so it labels nothing (write `always`, or leave `shifts` out, for a group always on shift)",
+                );
+            }
             let mut triples = Vec::new();
             for (j, s) in list.iter().enumerate() {
                 let fs = format!("{f}.shifts[{j}]");

@@ -1255,3 +1255,21 @@ fn a_key_of_another_producer_kind_is_refused_at_its_line() {
         assert!(e.contains(want), "{want}\n{e}");
     }
 }
+
+/// `shifts: []` (never on shift) is warned of at its line, as an empty
+/// `workers:` is.
+#[test]
+fn an_empty_shift_list_is_warned_of() {
+    let s = load(
+        "name: x\nhorizon: 1d\nproducers: [{name: p, kind: poisson, rate: 1/h}]\nworkers:\n  - count: 1\n    service_time: {dist: constant, value: 1m}\n    shifts: []\n",
+        Path::new(DATA),
+    )
+    .expect("a warning, not an error");
+    assert!(
+        s.warnings.iter().any(|w| w.field == "workers[0].shifts"
+            && w.line == Some(7)
+            && w.message.contains("never on shift")),
+        "{:?}",
+        s.warnings
+    );
+}
