@@ -690,7 +690,23 @@ fn push_throttled_sends(
                 }
                 _ => {
                     let rate = (v.originals + v.copies) / h_s.max(1e-9);
-                    (rate - cap).max(0.0) * h_s * h_s / (2.0 * b)
+                    // Above the limit the waiting sends grow as a fluid,
+                    // (λ − T)·t. At it they grow as a reflected random
+                    // walk of variance λ a second, √(2λt/π) on average
+                    // (∫ over H: ⅔·√(2λ/π)·H^1.5), which the fluid term
+                    // calls 0 (a fuzz audit found a stream at exactly its
+                    // FIFO limit 34–60× over the estimate); below it they
+                    // settle near the M/D/1 queue's ρ²/(2(1 − ρ)).
+                    let fluid = (rate - cap).max(0.0) * h_s * h_s / 2.0;
+                    let walk =
+                        2.0 / 3.0 * (2.0 * rate / std::f64::consts::PI).sqrt() * h_s.powf(1.5);
+                    let rho = rate / cap;
+                    let settled = if rho < 1.0 {
+                        h_s * rho * rho / (2.0 * (1.0 - rho))
+                    } else {
+                        f64::INFINITY
+                    };
+                    fluid.max(walk.min(settled)) / b
                 }
             };
             if retries >= 1.0 {
