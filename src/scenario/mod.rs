@@ -216,7 +216,7 @@ impl Scenario {
         base_dir: &Path,
         opts: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
-        let doc = yaml::parse(text).map_err(|e| text_error(origin, e))?;
+        let doc = yaml::parse(text).map_err(|e| text_error_in(text, origin, e))?;
         Scenario::from_doc(doc, text, origin, base_dir, opts)
     }
 
@@ -339,6 +339,27 @@ impl Scenario {
             doc,
         })
     }
+}
+
+/// [`text_error`], for the text itself: a top-level key given twice is
+/// said at its second line (the parser names the mapping's first line).
+fn text_error_in(text: &str, origin: &str, e: (String, Option<usize>)) -> ScenarioError {
+    let mut err = text_error(origin, e);
+    for p in &mut err.problems {
+        let top_level = !p.field.is_empty() && !p.field.contains(['.', '[']);
+        if top_level && p.message.starts_with("is given twice") {
+            let key = format!("{}:", p.field);
+            if let Some((i, _)) = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with(&key))
+                .nth(1)
+            {
+                p.line = Some(i + 1);
+            }
+        }
+    }
+    err
 }
 
 /// A scenario whose text cannot be read as a YAML document.

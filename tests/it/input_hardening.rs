@@ -1273,3 +1273,13 @@ fn an_empty_shift_list_is_warned_of() {
         s.warnings
     );
 }
+
+/// A top-level key given twice is said at its second line, not at the
+/// document's first (the parser names where the mapping starts).
+#[test]
+fn a_top_level_key_given_twice_is_named_at_its_second_line() {
+    let e = load_err(
+        "name: m\nhorizon: 1d\nproducers:\n  - {name: p, kind: poisson, rate: 10/h}\nworkers:\n  - {name: w, count: 2, service_time: {dist: exponential, mean: 6m}}\nhorizon: 2d\n",
+    );
+    assert!(e.contains(":7: horizon: is given twice"), "{e}");
+}
